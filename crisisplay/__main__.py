@@ -1,0 +1,3 @@
+from crisisplay.cli import main
+
+main()

@@ -1,0 +1,129 @@
+"""Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
+
+Keys: `responder`, `organisation`, `[contacts.<role>]` with `name`, `phone`, `email`, and
+`[lint]` options (also read from `[tool.crisisplay.lint]` in `./pyproject.toml`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crisisplay.errors import ConfigError
+from crisisplay.findings import did_you_mean
+
+TOP_KEYS = ("responder", "organisation", "contacts", "lint")
+CONTACT_KEYS = ("name", "phone", "email")
+LINT_KEYS = ("select", "ignore", "per-file-ignores")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who answers for a role, and how to reach them."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class Config:
+    responder: str | None = None
+    organisation: str | None = None
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    lint: dict = field(default_factory=dict)
+    lint_source: Path | None = None
+    sources: list[Path] = field(default_factory=list)
+
+
+def _read_toml(path: Path) -> dict | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as err:
+        text = str(err)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", text)
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", text)
+        if where:
+            raise ConfigError(f"{path}:{where[1]}:{where[2]}: {reason}") from None
+        return_line = raw.decode("utf-8", "replace").count("\n") + 1
+        raise ConfigError(f"{path}:{return_line}: {reason}") from None
+
+
+def _line_of(path: Path, key: str) -> str:
+    """`path:line` of the first line that mentions `key`, for a readable error."""
+    try:
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if re.match(rf"\s*(\[.*\b{re.escape(key)}\b.*\]|{re.escape(key)}\s*=)", line):
+                return f"{path}:{number}"
+    except OSError:
+        pass
+    return str(path)
+
+
+def _text(path: Path, key: str, value) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{_line_of(path, key)}: '{key}' should be text in quotes")
+    return value
+
+
+def _apply(config: Config, path: Path, data: dict) -> None:
+    for key, value in data.items():
+        if key not in TOP_KEYS:
+            raise ConfigError(f"{_line_of(path, key)}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; "
+                              f"expected one of {', '.join(TOP_KEYS)}")
+        if key in ("responder", "organisation"):
+            setattr(config, key, _text(path, key, value))
+        elif key == "contacts":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{_line_of(path, key)}: 'contacts' should be tables like [contacts.manager]")
+            for role, contact in value.items():
+                if not isinstance(contact, dict):
+                    raise ConfigError(f"{_line_of(path, role)}: [contacts.{role}] should be a table with name, phone, email")
+                for ckey, cvalue in contact.items():
+                    if ckey not in CONTACT_KEYS:
+                        raise ConfigError(f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
+                                          f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email")
+                    _text(path, ckey, cvalue)
+                config.contacts[role] = Contact(**contact)
+        else:
+            config.lint = _lint_options(path, value)
+            config.lint_source = path
+    config.sources.append(path)
+
+
+def _lint_options(path: Path, value) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{_line_of(path, 'lint')}: [lint] should be a table")
+    for key in value:
+        if key not in LINT_KEYS:
+            raise ConfigError(f"{_line_of(path, key)}: unknown lint option '{key}'{did_you_mean(key, LINT_KEYS)}; "
+                              f"expected one of {', '.join(LINT_KEYS)}")
+    return dict(value)
+
+
+def load_config(home: Path, cwd: Path | None = None) -> Config:
+    """The merged configuration; ConfigError (exit 2) for a file that cannot be used."""
+    cwd = cwd or Path.cwd()
+    config = Config()
+    for path in (home / "config.toml", cwd / "crisisplay.toml"):
+        data = _read_toml(path)
+        if data is not None:
+            _apply(config, path, data)
+    if config.lint_source is None:
+        pyproject = cwd / "pyproject.toml"
+        data = _read_toml(pyproject) if pyproject.is_file() else None
+        lint = (data or {}).get("tool", {}).get("crisisplay", {}).get("lint")
+        if lint is not None:
+            config.lint = _lint_options(pyproject, lint)
+            config.lint_source = pyproject
+    return config

@@ -1,0 +1,118 @@
+"""The `Finding` every checker and lint rule reports, and the registry of rule codes.
+
+Codes are stable: scripts, suppressions (`# crisisplay: noqa CP201`) and SARIF rule ids rely
+on them. A code is never reused for a different rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import difflib
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    level: str
+    summary: str
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(code: str, name: str, level: str, summary: str) -> None:
+    RULES[code] = Rule(code, name, level, summary)
+
+
+# YAML: the file as a YAML document.
+_rule("CP001", "yaml-syntax", ERROR, "The file is not valid YAML.")
+_rule("CP002", "duplicate-key", ERROR, "A mapping has the same key twice; YAML would keep only the last.")
+_rule("CP003", "unsafe-tag", ERROR, "A YAML tag (`!!python/...`, `!custom`) is refused, never constructed.")
+_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far, or into themselves.")
+_rule("CP005", "quote-it", ERROR, "YAML turns this unquoted text into a number, date or null.")
+_rule("CP006", "not-one-document", ERROR, "A playbook is exactly one YAML document holding a mapping.")
+_rule("CP007", "merge-key", ERROR, "YAML merge keys (`<<`) are not supported; write the keys out.")
+_rule("CP008", "yes-no-trap", ERROR, "YAML turns an unquoted yes/no/on/off/true/false into a boolean.")
+_rule("CP009", "non-text-key", ERROR, "A mapping key YAML reads as something other than text.")
+# Structure: the keys and types of the format.
+_rule("CP101", "unknown-key", ERROR, "A key the format does not define (often a typo).")
+_rule("CP102", "missing-key", ERROR, "A required key is missing.")
+_rule("CP103", "wrong-type", ERROR, "A value of the wrong type (text, list, mapping, number).")
+_rule("CP104", "unsupported-version", ERROR, "`crisisplay:` is missing or not a version this tool reads.")
+_rule("CP105", "reserved-id", ERROR, "`end` is reserved for `next: end`.")
+_rule("CP106", "bad-id", ERROR, "Ids are lowercase letters, digits and dashes, starting with a letter or digit.")
+_rule("CP107", "bad-variable-name", ERROR, "Variable names are identifiers: [a-z_][a-z0-9_]*.")
+_rule("CP108", "bad-duration", ERROR, "Durations are a number and a unit: 90s, 30m, 1h, 2d.")
+_rule("CP109", "bad-value", ERROR, "A value outside what the key allows.")
+_rule("CP110", "unknown-step-type", ERROR, "A step `type` that does not exist.")
+_rule("CP111", "id-file-mismatch", WARNING, "The playbook id differs from its file name, so lookup by id misses it.")
+# References and graph.
+_rule("CP201", "dangling-next", ERROR, "A `next` names a step that does not exist.")
+_rule("CP202", "duplicate-id", ERROR, "Two steps, phases or options share an id.")
+_rule("CP203", "unknown-role", ERROR, "An escalation names a role that `roles:` does not declare.")
+_rule("CP204", "unknown-milestone", ERROR, "A milestone with no response-time target in `targets:`.")
+_rule("CP205", "unknown-severity", ERROR, "A severity level that `severity.levels` does not declare.")
+_rule("CP206", "unreachable-step", ERROR, "No path from the first step reaches this step.")
+_rule("CP207", "no-way-out", ERROR, "From here no path reaches the end of the playbook (a loop with no exit).")
+# Templates and conditions.
+_rule("CP301", "template-syntax", ERROR, "A template or condition that Jinja2 cannot parse.")
+_rule("CP302", "unknown-name", ERROR, "A template or condition uses a name no input, `save_as` or built-in defines.")
+_rule("CP303", "unsafe-attribute", ERROR, "Attribute access the sandbox refuses (`__class__`, `mro`, ...).")
+_rule("CP304", "condition-braces", ERROR, "A `when` is a bare expression; `{{ }}` does not belong in it.")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place: `path:line:col: CODE [level] message` (1-based)."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    level: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.level:
+            object.__setattr__(self, "level", RULES[self.code].level)
+
+    @property
+    def name(self) -> str:
+        return RULES[self.code].name
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.code} [{self.level}] {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "message": self.message,
+        }
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the nearest choice, or an empty string."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def one_of(choices: Iterable[str]) -> str:
+    """A readable list of allowed values: `'a', 'b' or 'c'`."""
+    quoted = [f"'{c}'" for c in choices]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code))

@@ -1,0 +1,123 @@
+"""Folders and lookup: where crisisplay keeps its data, and which file a playbook id means.
+
+A playbook id is looked up in `./playbooks/`, then `<home>/playbooks/`, then the bundled
+playbooks. A file byte-for-byte identical to the bundled one of the same id does not count
+as shadowing it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crisisplay.errors import PlaybookNotFound
+from crisisplay.findings import did_you_mean
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def home_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """`--home`, else `CRISISPLAY_HOME`, else the platform's per-user data folder."""
+    chosen = explicit or os.environ.get("CRISISPLAY_HOME")
+    if chosen:
+        return Path(chosen).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("crisisplay", appauthor=False)
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) owner-only, 0700: incident logs hold private messages."""
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+    return path
+
+
+def incidents_dir(home: Path) -> Path:
+    return home / "incidents"
+
+
+def bundled_dir() -> Path:
+    """The playbooks shipped with crisisplay: inside the wheel, or the source tree's `playbooks/`."""
+    packaged = Path(__file__).resolve().parent / "playbooks"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "playbooks"
+
+
+def search_path(home: Path, cwd: Path | None = None) -> list[tuple[str, Path]]:
+    """The folders searched for playbook ids, first match wins."""
+    cwd = cwd or Path.cwd()
+    return [("local", cwd / "playbooks"), ("home", home / "playbooks"), ("bundled", bundled_dir())]
+
+
+def looks_like_path(ref: str) -> bool:
+    return ref.endswith(SUFFIXES) or os.sep in ref or "/" in ref
+
+
+@dataclass
+class PlaybookFile:
+    """One playbook id as the lookup sees it: the file used, and the files it shadows."""
+
+    id: str
+    path: Path
+    origin: str  # local, home, bundled or path
+    shadows: list[tuple[str, Path]] = field(default_factory=list)
+
+
+def _files_in(folder: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    if folder.is_dir():
+        for entry in sorted(folder.iterdir()):
+            if entry.suffix in SUFFIXES and entry.is_file():
+                found.setdefault(entry.stem, entry)
+    return found
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def catalogue(home: Path, cwd: Path | None = None) -> list[PlaybookFile]:
+    """Every playbook id reachable by lookup, with where it comes from and what it shadows."""
+    by_id: dict[str, list[tuple[str, Path]]] = {}
+    for origin, folder in search_path(home, cwd):
+        for stem, path in _files_in(folder).items():
+            by_id.setdefault(stem, []).append((origin, path))
+    result = []
+    for stem, copies in sorted(by_id.items()):
+        bundled = next((p for o, p in copies if o == "bundled"), None)
+        # A copy identical to the bundled file is the bundled playbook, not a shadow of it.
+        if bundled is not None:
+            copies = [(o, p) for o, p in copies if o == "bundled" or not _same_bytes(p, bundled)]
+        (origin, path), rest = copies[0], copies[1:]
+        result.append(PlaybookFile(stem, path, origin, rest))
+    return result
+
+
+def find_playbook(ref: str, home: Path, cwd: Path | None = None) -> PlaybookFile:
+    """The file for a path or an id; PlaybookNotFound (exit 2) when there is none."""
+    candidate = Path(ref).expanduser()
+    if looks_like_path(ref) or candidate.is_file():
+        if not candidate.is_file():
+            raise PlaybookNotFound(f"{ref}: no such playbook file")
+        return PlaybookFile(candidate.stem, candidate, "path")
+    known = catalogue(home, cwd)
+    for entry in known:
+        if entry.id == ref:
+            return entry
+    hint = did_you_mean(ref, [e.id for e in known])
+    folders = ", ".join(str(f) for _, f in search_path(home, cwd)[:2])
+    raise PlaybookNotFound(
+        f"no playbook '{ref}'{hint} (looked in {folders} and the bundled playbooks; `crisisplay list` shows them)"
+    )

@@ -1,0 +1,808 @@
+"""The append-only, hash-chained incident log file and its locks.
+
+One incident is one JSON Lines file, `<id>.jsonl`. Every line is the canonical text of an
+event (sorted keys, no spaces, UTF-8 as is) with `,"hash":"…"` added as its last member;
+`hash` is the SHA-256 of that canonical text and `prev` is the previous event's `hash`, so
+editing, deleting, inserting or reordering a line breaks the chain. The file is created
+complete with its first event and only ever grows by whole decisions: one `write` on an
+`O_APPEND` descriptor and one fsync each, under a short exclusive `flock` on the log itself.
+A separate run lock, `<id>.lock`, keeps a second run of the same incident out.
+
+Nothing here prints: problems come back as `VerifyResult` or as typed errors.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, UsageError
+
+__all__ = [
+    "ZERO_HASH",
+    "EventNotLoggable",
+    "Journal",
+    "VerifyResult",
+    "canonical_line",
+    "format_ts",
+    "now",
+    "parse_ts",
+]
+
+VERSION = 1
+ZERO_HASH = "0" * 64
+
+# Problem kinds a `VerifyResult` can carry.
+TORN = "torn"
+CORRUPT = "corrupt"
+EDITED = "edited"
+DELETED = "deleted"
+INSERTED = "inserted"
+REORDERED = "reordered"
+VERSION_MISMATCH = "version"
+HEAD_MISSING = "head-missing"
+
+_FILE_MODE = 0o600
+_DIR_MODE = 0o700
+_TAIL_CHUNK = 64 * 1024
+# What `line` adds after the canonical text's closing brace: ,"hash":"<64 hex>"}\n
+_HASH_SUFFIX_LEN = len(',"hash":"') + 64 + len('"}') + 1
+_EVENT_KEYS = frozenset(("v", "seq", "ts", "type", "actor", "step", "data", "prev"))
+_REQUIRED = _EVENT_KEYS | {"hash"}
+_CALLER_KEYS = frozenset(("type", "actor", "step", "data", "ts"))
+_TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+_HEX64_RE = re.compile(r"[0-9a-f]{64}")
+
+# One encoder for every event: building a JSONEncoder per call would dominate `verify`.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_dumps = _ENCODER.encode
+
+
+class EventNotLoggable(JournalError, ValueError):
+    """An event that cannot be logged canonically: a float, a non-text key, a bad field."""
+
+
+class _FloatInLine(ValueError):
+    """Raised while parsing a line that holds a float (or NaN/Infinity)."""
+
+
+def _refuse_float(text: str):
+    raise _FloatInLine(f"holds a float ({text}); events hold no floats")
+
+
+# One decoder too, refusing floats as it meets them: `json.loads(..., parse_float=...)`
+# would build a new decoder for every line.
+_DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_float)
+
+
+def _loads(raw: bytes):
+    """Parse one line strictly: UTF-8 only, no floats, no NaN or Infinity."""
+    return _DECODER.decode(raw.decode("utf-8"))
+
+
+# --- time -------------------------------------------------------------------------------
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC: the default clock."""
+    return datetime.now(timezone.utc)
+
+
+def format_ts(moment: datetime) -> str:
+    """RFC 3339 UTC with milliseconds and `Z`, e.g. `2026-11-25T22:51:56.123Z`."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"cannot log a naive datetime ({moment.isoformat()}): give it a timezone")
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_ts(text: str) -> datetime:
+    """Parse an RFC 3339 time that carries `Z` or an offset into an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"not an RFC 3339 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"time has no timezone (expected `Z` or an offset): {text!r}")
+    return moment.astimezone(timezone.utc)
+
+
+# --- canonical form -----------------------------------------------------------------------
+
+
+def _check_loggable(value, where: str) -> None:
+    """Refuse anything whose JSON text would not read back to the same canonical text."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise EventNotLoggable(f"{where} has a non-text key {key!r}; keys must be text")
+            _check_loggable(item, f"{where}.{key}")
+        return
+    if kind is list or kind is tuple:
+        for index, item in enumerate(value):
+            _check_loggable(item, f"{where}[{index}]")
+        return
+    if isinstance(value, float):
+        raise EventNotLoggable(
+            f"{where} is a float ({value!r}); log whole numbers (e.g. milliseconds) or text"
+        )
+    raise EventNotLoggable(f"{where} is a {kind.__name__}, which the incident log cannot hold")
+
+
+def canonical_line(event: dict) -> tuple[str, str]:
+    """Return (line without its newline, hash) for an event given without `hash`."""
+    if "hash" in event:
+        raise EventNotLoggable("the event already has a `hash`; give it without one")
+    _check_loggable(event, "event")
+    canonical = _dumps(event)
+    try:
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError as err:
+        raise EventNotLoggable(f"the event holds text that is not valid Unicode ({err.reason})")
+    return f'{canonical[:-1]},"hash":"{digest}"}}', digest
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What `Journal.verify` found: the chain's state, and the first problem if any."""
+
+    ok: bool
+    path: Path
+    head: str | None  # hash of the last event that verified (the whole log's head if ok)
+    count: int  # events that verified before the first problem (all of them if ok)
+    line: int | None = None  # 1-based line of the first problem
+    kind: str | None = None  # torn, corrupt, edited, deleted, inserted, reordered, version, head-missing
+    message: str = ""  # one line for the user: "path:line: what is wrong"
+
+
+# --- the journal ---------------------------------------------------------------------------
+
+
+class Journal:
+    """One incident's log file, `<id>.jsonl`, with its run lock `<id>.lock` beside it."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None):
+        """Open (lazily) the log at `path`; `clock` stamps events that carry no `ts`."""
+        self.path = Path(path)
+        self.clock = clock or now
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r})"
+
+    @property
+    def incident_id(self) -> str:
+        """The incident id: the log's file name without `.jsonl`."""
+        return self.path.name.removesuffix(".jsonl")
+
+    @property
+    def lock_path(self) -> Path:
+        """The run lock file, `<id>.lock`."""
+        return self.path.with_name(self.incident_id + ".lock")
+
+    @property
+    def torn_path(self) -> Path:
+        """Where `set_aside_torn` keeps torn bytes, `<id>.torn`."""
+        return self.path.with_name(self.incident_id + ".torn")
+
+    # -- writing --
+
+    @classmethod
+    def create(
+        cls, path: Path, first_event: dict, clock: Callable[[], datetime] | None = None
+    ) -> Journal:
+        """Create the log atomically holding `first_event` as seq 0; refuse if it exists."""
+        journal = cls(path, clock)
+        folder = journal.path.parent
+        _make_private_dirs(folder)
+        if journal.path.exists():
+            raise JournalError(f"{journal.path}: an incident log already exists there")
+        stamp = format_ts(journal.clock())
+        event = _complete(first_event, seq=0, prev=ZERO_HASH, stamp=stamp)
+        line, _ = canonical_line(event)
+        data = (line + "\n").encode("utf-8")
+        tmp = folder / f".{journal.path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, _FILE_MODE)
+            try:
+                os.fchmod(fd, _FILE_MODE)
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            _publish(tmp, journal.path)
+            _fsync_dir(folder)
+        except FileExistsError:
+            raise JournalError(f"{journal.path}: an incident log already exists there") from None
+        except OSError as err:
+            raise JournalError(f"{journal.path}: cannot create the incident log: {_why(err)}") from None
+        finally:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        return journal
+
+    def append(self, events: list[dict]) -> list[dict]:
+        """Log one decision's events in one write and one fsync; return them as logged."""
+        if not events:
+            raise EventNotLoggable("a decision must log at least one event")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise IncidentNotFound(f"{self.path}: no such incident log") from None
+        except OSError as err:
+            raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            last, _, torn = _read_tail(fd, size)
+            if torn is not None:
+                raise JournalError(
+                    f"{self.path}: the last line is torn (a crash mid-write); "
+                    "it must be set aside before anything more is logged"
+                )
+            if last is None:
+                raise JournalError(f"{self.path}: the log holds no event to chain onto")
+            seq, prev = self._chain_point(last)
+            stamp = format_ts(self.clock())
+            logged, lines = [], []
+            for offset, given in enumerate(events):
+                event = _complete(given, seq=seq + 1 + offset, prev=prev, stamp=stamp)
+                line, prev = canonical_line(event)
+                event["hash"] = prev
+                logged.append(event)
+                lines.append(line + "\n")
+            data = "".join(lines).encode("utf-8")
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            except OSError as err:
+                # Never leave half a decision behind: it was not acknowledged, so drop it.
+                try:
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                except OSError:
+                    pass
+                raise JournalError(f"{self.path}: cannot write to the incident log: {_why(err)}") from None
+            return logged
+        finally:
+            os.close(fd)  # also releases the flock
+
+    def _chain_point(self, last: bytes) -> tuple[int, str]:
+        """The `seq` and `hash` of the last line, checked enough to chain onto."""
+        try:
+            event = _loads(last)
+            seq, digest = event["seq"], event["hash"]
+        except (ValueError, TypeError, KeyError):
+            raise JournalError(f"{self.path}: the last line is not an event to chain onto") from None
+        if type(seq) is not int or seq < 0 or type(digest) is not str or not _HEX64_RE.fullmatch(digest):
+            raise JournalError(f"{self.path}: the last line has a malformed seq or hash")
+        return seq, digest
+
+    # -- reading --
+
+    def events(self, tolerate_torn: bool = False) -> Iterator[dict]:
+        """Stream the logged events; a bad line raises JournalError "path:line: reason"."""
+        with self._snapshot() as (_, lines):
+            for number, raw, is_last in lines:
+                if is_last and _is_torn(raw):
+                    if tolerate_torn:
+                        return
+                    raise JournalError(f"{self.path}:{number}: torn last line (a crash mid-write)")
+                try:
+                    event = _loads(raw)
+                except UnicodeDecodeError:
+                    raise JournalError(f"{self.path}:{number}: not valid UTF-8") from None
+                except ValueError as err:
+                    raise JournalError(f"{self.path}:{number}: not a valid event: {err}") from None
+                if type(event) is not dict or not _REQUIRED <= event.keys():
+                    raise JournalError(f"{self.path}:{number}: not an event (fields missing)")
+                yield event
+
+    def head(self) -> dict | None:
+        """The last complete event, read from the end of the file; None if there is none."""
+        fd = self._open_read()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            size = os.fstat(fd).st_size
+            last, _, _ = _read_tail(fd, size)
+        finally:
+            os.close(fd)
+        if last is None:
+            return None
+        try:
+            event = _loads(last)
+        except ValueError as err:
+            raise JournalError(f"{self.path}: last line is not a valid event: {err}") from None
+        if type(event) is not dict:
+            raise JournalError(f"{self.path}: last line is not an event")
+        return event
+
+    def has_torn_tail(self) -> bool:
+        """True if the last line was cut off by a crash (no newline, or not JSON)."""
+        fd = self._open_read()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            _, _, torn = _read_tail(fd, os.fstat(fd).st_size)
+        finally:
+            os.close(fd)
+        return torn is not None
+
+    def set_aside_torn(self) -> str | None:
+        """Move a torn last line to `<id>.torn` and cut it from the log; say what was done."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise IncidentNotFound(f"{self.path}: no such incident log") from None
+        except OSError as err:
+            raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            _, cut, torn = _read_tail(fd, size)
+            if torn is None:
+                return None
+            line_no = _count_newlines(fd, cut) + 1
+            try:
+                self._keep_torn(torn)
+                os.ftruncate(fd, cut)
+                os.fsync(fd)
+            except OSError as err:
+                raise JournalError(f"{self.path}: cannot set the torn last line aside: {_why(err)}") from None
+            return (
+                f"{self.path}:{line_no}: set aside a torn last line ({len(torn)} bytes, "
+                f"a crash mid-write) into {self.torn_path}"
+            )
+        finally:
+            os.close(fd)
+
+    def _keep_torn(self, torn: bytes) -> None:
+        """Append torn bytes to `<id>.torn` durably before the log loses them."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
+        try:
+            out = os.open(self.torn_path, flags | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+            created = True
+        except FileExistsError:
+            out = os.open(self.torn_path, flags)
+            created = False
+        try:
+            if created:
+                os.fchmod(out, _FILE_MODE)
+            _write_all(out, torn)
+            os.fsync(out)
+        finally:
+            os.close(out)
+        if created:
+            _fsync_dir(self.torn_path.parent)
+
+    # -- verifying --
+
+    def verify(self, head: str | None = None) -> VerifyResult:
+        """Check every line and the chain; with `head`, also that the log holds that event."""
+        wanted = _normalise_head(head) if head is not None else None
+        found_head = False
+        expected_seq, prev = 0, ZERO_HASH
+        with self._snapshot() as (_, lines):
+            for number, raw, is_last in lines:
+                # The hot path: one loads, one canonical dumps, one sha256 per line.
+                if is_last and _is_torn(raw):
+                    return self._broken(number, TORN, "torn last line (a crash mid-write cut it off)", prev)
+                try:
+                    event = _loads(raw)
+                    digest = event.pop("hash")
+                    canonical = _dumps(event).encode("utf-8")
+                except (ValueError, TypeError, KeyError, AttributeError) as err:
+                    return self._broken(number, CORRUPT, _corrupt_reason(err), prev)
+                if hashlib.sha256(canonical).hexdigest() != digest:
+                    return self._broken(number, EDITED, "edited: its hash does not match its content", prev)
+                if raw != b"%s,\"hash\":\"%s\"}\n" % (canonical[:-1], digest.encode("ascii")):
+                    return self._broken(number, EDITED, "edited: the line is not in canonical form", prev)
+                if not _EVENT_KEYS <= event.keys() or type(event["data"]) is not dict:
+                    return self._broken(number, CORRUPT, "not an event: a field is missing or `data` is not an object", prev)
+                if event["v"] != VERSION or type(event["v"]) is not int:
+                    return self._broken(
+                        number, VERSION_MISMATCH,
+                        f"event format version {event['v']!r}; this crisisplay reads version {VERSION}",
+                        prev,
+                    )
+                if event["seq"] != expected_seq or type(event["seq"]) is not int or event["prev"] != prev:
+                    return self._diagnose(number, expected_seq, prev, event, digest)
+                if digest == wanted:
+                    found_head = True
+                expected_seq, prev = expected_seq + 1, digest
+        if expected_seq == 0:
+            return self._broken(1, DELETED, "the log is empty: its first event was deleted", prev)
+        if wanted is not None and not found_head:
+            return VerifyResult(
+                ok=False, path=self.path, head=prev, count=expected_seq, line=expected_seq + 1,
+                kind=HEAD_MISSING,
+                message=(
+                    f"{self.path}:{expected_seq + 1}: the log does not hold the head {wanted}: "
+                    f"events were cut off after line {expected_seq}, or the hash is another incident's"
+                ),
+            )
+        return VerifyResult(
+            ok=True, path=self.path, head=prev, count=expected_seq,
+            message=f"{self.path}: {expected_seq} events, chain intact, head {prev}",
+        )
+
+    def _broken(self, line: int, kind: str, reason: str, head: str | None) -> VerifyResult:
+        """A failed result: lines before `line` verified, and `head` is the last of them."""
+        return VerifyResult(
+            ok=False,
+            path=self.path,
+            head=None if line <= 1 or head == ZERO_HASH else head,
+            count=line - 1,
+            line=line,
+            kind=kind,
+            message=f"{self.path}:{line}: {reason}",
+        )
+
+    def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict, digest: str) -> VerifyResult:
+        """Say how line `number` breaks the chain; a second pass, run only on failure."""
+        seq, link = event["seq"], event["prev"]
+        if type(seq) is not int:
+            return self._broken(number, CORRUPT, f"not an event: seq {seq!r} is not a whole number", prev)
+        hashes: list[str | None] = []  # each line's hash, in order
+        line_of: dict[str, int] = {}  # hash -> first line holding it
+        successor_of: dict[str, int] = {}  # prev -> first line chaining onto it
+        later_seqs: set[int] = set()
+        with self._snapshot() as (_, lines):
+            for other, raw, _ in lines:
+                try:
+                    candidate = _loads(raw)
+                    other_hash, other_prev = candidate["hash"], candidate["prev"]
+                    other_seq = candidate["seq"]
+                except (ValueError, TypeError, KeyError, IndexError):
+                    hashes.append(None)
+                    continue
+                other_hash = other_hash if type(other_hash) is str else None
+                hashes.append(other_hash)
+                if other_hash is not None:
+                    line_of.setdefault(other_hash, other)
+                if type(other_prev) is str:
+                    successor_of.setdefault(other_prev, other)
+                if other > number and type(other_seq) is int:
+                    later_seqs.add(other_seq)
+
+        def head_before(line: int) -> str | None:
+            return hashes[line - 2] if line >= 2 else None
+
+        previous = number - 1
+        if line_of.get(digest, number) < number:
+            return self._broken(number, INSERTED, f"inserted: a copy of line {line_of[digest]}", prev)
+        linked = 0 if link == ZERO_HASH else line_of.get(link)
+        if linked is not None and linked < previous:
+            first = linked + 1
+            span = f"line {first} was" if first == previous else f"lines {first}-{previous} were"
+            return self._broken(
+                first, INSERTED,
+                f"inserted: {span} put into the chain (line {number} chains onto line {linked})",
+                head_before(first),
+            )
+        if linked == previous:
+            where = "the first event" if previous == 0 else f"line {previous}"
+            return self._broken(
+                number, EDITED,
+                f"edited: seq is {seq} where {expected_seq} follows {where}, and its hash recomputed",
+                prev,
+            )
+        if seq >= expected_seq and (expected_seq in later_seqs or successor_of.get(prev, 0) > number):
+            # The event that belongs here comes further down: this line is out of place.
+            if linked is None:
+                return self._broken(
+                    number, INSERTED, f"inserted: seq {seq} chains onto no event in this log", prev
+                )
+            missing = expected_seq if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
+            return self._broken(number, REORDERED, f"reordered: seq {seq} comes before seq {missing}", prev)
+        if seq > expected_seq:
+            count = seq - expected_seq
+            missing = expected_seq if count == 1 else f"{expected_seq}-{seq - 1}"
+            return self._broken(
+                number, DELETED,
+                f"deleted: {count} event{'s' if count > 1 else ''} (seq {missing}) missing before this line",
+                prev,
+            )
+        if seq == expected_seq:
+            if previous == 0:
+                return self._broken(number, EDITED, "edited: the first event's prev is not 64 zeros", None)
+            return self._broken(
+                previous, EDITED,
+                f"edited: line {previous} was changed and its hash recomputed "
+                f"(line {number} no longer chains onto it)",
+                head_before(previous),
+            )
+        if linked is not None:
+            return self._broken(number, REORDERED, f"reordered: seq {seq} comes after seq {expected_seq - 1}", prev)
+        return self._broken(
+            number, INSERTED,
+            f"inserted: seq {seq} where {expected_seq} was expected, chaining onto no event in this log",
+            prev,
+        )
+
+    # -- the run lock --
+
+    @contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Hold the run lock `<id>.lock` without waiting; IncidentBusy if another run has it."""
+        fd = _open_lock_file(self.lock_path)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IncidentBusy(self._busy_message(fd)) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)  # a stale pid would mislead the next busy message
+        finally:
+            os.close(fd)
+
+    def is_running(self) -> bool:
+        """True if some process holds the run lock now (the `running` status)."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        except OSError as err:
+            raise JournalError(f"{self.lock_path}: cannot read the run lock: {_why(err)}") from None
+        try:
+            # A shared probe: two probes never make each other (or a reader) look busy.
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def _busy_message(self, fd: int) -> str:
+        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        who = f" (pid {pid})" if pid.isdigit() else ""
+        return f"incident {self.incident_id} is being run in another terminal{who}"
+
+    # -- helpers --
+
+    def _open_read(self) -> int:
+        try:
+            return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise IncidentNotFound(f"{self.path}: no such incident log") from None
+        except OSError as err:
+            raise JournalError(f"{self.path}: cannot read the incident log: {_why(err)}") from None
+
+    @contextmanager
+    def _snapshot(self):
+        """Yield (file, lines) over the log as it stood when no append was mid-write."""
+        fd = self._open_read()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            size = os.fstat(fd).st_size
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            handle = os.fdopen(fd, "rb", buffering=1024 * 1024)
+        except BaseException:
+            os.close(fd)
+            raise
+        with handle:
+            yield handle, _lines_upto(handle, size)
+
+
+# --- module helpers --------------------------------------------------------------------------
+
+
+def _lines_upto(handle, size: int) -> Iterator[tuple[int, bytes, bool]]:
+    """(1-based number, raw line with its newline, is it the last) up to `size` bytes."""
+    offset = 0
+    number = 0
+    for raw in handle:
+        if offset + len(raw) >= size:
+            yield number + 1, raw[: size - offset], True
+            return
+        offset += len(raw)
+        number += 1
+        yield number, raw, False
+
+
+def _is_torn(raw: bytes) -> bool:
+    """A last line is torn if it has no newline or is not a JSON object."""
+    if not raw.endswith(b"\n"):
+        return True
+    try:
+        return type(json.loads(raw.decode("utf-8"))) is not dict
+    except ValueError:
+        return True
+
+
+def _read_tail(fd: int, size: int) -> tuple[bytes | None, int, bytes | None]:
+    """Read backwards: (last complete line, offset where a torn tail starts, torn bytes)."""
+    if size == 0:
+        return None, 0, None
+    buffer = b""
+    position = size
+    # Collect until the buffer holds the last line whole: a newline before its start.
+    while True:
+        start = max(0, position - _TAIL_CHUNK)
+        chunk = os.pread(fd, position - start, start)
+        if len(chunk) != position - start:
+            raise JournalError("the incident log changed while it was being read")
+        buffer = chunk + buffer
+        position = start
+        body = buffer[:-1] if buffer.endswith(b"\n") else buffer
+        cut = body.rfind(b"\n")
+        # Once the last two line starts are in hand we can decide about the tail.
+        if position == 0 or (cut >= 0 and body.rfind(b"\n", 0, cut) >= 0):
+            break
+    if not buffer.endswith(b"\n"):
+        cut = buffer.rfind(b"\n") + 1
+        torn = buffer[cut:]
+        last = _last_line(buffer[:cut])
+        return last, position + cut, torn
+    last = _last_line(buffer)
+    if _is_torn(last):
+        cut = len(buffer) - len(last)
+        return _last_line(buffer[:cut]), position + cut, last
+    return last, size, None
+
+
+def _last_line(buffer: bytes) -> bytes | None:
+    """The last newline-terminated line of `buffer`, or None if it has none."""
+    if not buffer:
+        return None
+    start = buffer.rfind(b"\n", 0, len(buffer) - 1) + 1
+    return buffer[start:]
+
+
+def _count_newlines(fd: int, end: int) -> int:
+    count = 0
+    position = 0
+    while position < end:
+        chunk = os.pread(fd, min(1024 * 1024, end - position), position)
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        position += len(chunk)
+    return count
+
+
+def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
+    """Build the full event (without `hash`) from what the caller gave."""
+    if type(given) is not dict:
+        raise EventNotLoggable(f"an event must be a dict, not {type(given).__name__}")
+    unknown = given.keys() - _CALLER_KEYS
+    if unknown:
+        raise EventNotLoggable(
+            f"the journal sets {', '.join(sorted(unknown))} itself; give only "
+            "type, actor, step, data and optionally ts"
+        )
+    missing = {"type", "actor", "data"} - given.keys()
+    if missing:
+        raise EventNotLoggable(f"an event needs {', '.join(sorted(missing))}")
+    if type(given["type"]) is not str or not given["type"]:
+        raise EventNotLoggable("an event's `type` must be non-empty text")
+    if type(given["data"]) is not dict:
+        raise EventNotLoggable(f"event {given['type']!r}: `data` must be an object")
+    ts = given.get("ts", stamp)
+    if isinstance(ts, datetime):
+        ts = format_ts(ts)
+    elif type(ts) is not str or not _TS_RE.fullmatch(ts):
+        raise EventNotLoggable(
+            f"event {given['type']!r}: ts {ts!r} is not RFC 3339 UTC with milliseconds and Z"
+        )
+    return {
+        "v": VERSION,
+        "seq": seq,
+        "ts": ts,
+        "type": given["type"],
+        "actor": given["actor"],
+        "step": given.get("step"),
+        "data": given["data"],
+        "prev": prev,
+    }
+
+
+def _corrupt_reason(err: Exception) -> str:
+    """Why a line is not an event at all, in words for the user."""
+    if isinstance(err, UnicodeDecodeError):
+        return "not valid UTF-8"
+    if isinstance(err, UnicodeEncodeError):
+        return "holds text that is not valid Unicode"
+    if isinstance(err, json.JSONDecodeError):
+        return f"not valid JSON ({err.msg}, column {err.colno})"
+    if isinstance(err, KeyError):
+        return "not an event: it has no hash"
+    if isinstance(err, ValueError):
+        return f"not a valid event: {err}"
+    return "not an event: not a JSON object"
+
+
+def _normalise_head(head: str) -> str:
+    wanted = head.strip().lower()
+    if not _HEX64_RE.fullmatch(wanted):
+        raise UsageError(f"a head hash is 64 hex characters, got {head!r}")
+    return wanted
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents owner-only (0700), whatever the umask."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=_DIR_MODE)
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise JournalError(f"{directory}: cannot create the folder: {_why(err)}") from None
+        os.chmod(directory, _DIR_MODE)
+
+
+def _publish(tmp: Path, path: Path) -> None:
+    """Give the complete temp file its final name, never replacing an existing log."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as err:
+        # Filesystems without hard links: rename (create() checked the name is free).
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        os.rename(tmp, path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _open_lock_file(path: Path) -> int:
+    flags = os.O_RDWR | os.O_CLOEXEC
+    try:
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+        except FileExistsError:
+            return os.open(path, flags)
+        os.fchmod(fd, _FILE_MODE)
+        return fd
+    except FileNotFoundError:
+        raise IncidentNotFound(f"{path.parent}: no such incidents folder") from None
+    except OSError as err:
+        raise JournalError(f"{path}: cannot open the run lock: {_why(err)}") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """One write; a short write (rare on regular files) is finished under the same lock."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _why(err: OSError) -> str:
+    return err.strerror or str(err)

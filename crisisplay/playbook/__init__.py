@@ -1,0 +1,1 @@
+"""The playbook format: model, loading with positions, and the shared checker."""

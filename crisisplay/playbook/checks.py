@@ -1,0 +1,186 @@
+"""The shared checker, beyond structure: references, the step graph, templates and conditions.
+
+`show`, `start`, `lint` and the editor schema all rely on it; a playbook it passes can be run
+from its first step to its end without meeting a name it does not know.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterator
+
+from crisisplay.findings import Finding, did_you_mean, one_of
+from crisisplay.playbook.model import BUILTINS, END, Playbook
+from crisisplay.yamlsource import Document
+
+
+def check_references(pb: Playbook, doc: Document) -> list[Finding]:
+    """Every reference-, graph- and template-level finding for a structurally valid playbook."""
+    findings: list[Finding] = []
+    findings += _duplicate_ids(pb, doc)
+    findings += _references(pb, doc)
+    findings += _expressions(pb, doc)
+    findings += _graph(pb, doc)
+    return findings
+
+
+def step_paths(pb: Playbook) -> Iterator[tuple[tuple, object]]:
+    """Each step with its path in the document: ('phases', p, 'steps', s)."""
+    for p, phase in enumerate(pb.phases):
+        for s, step in enumerate(phase.steps):
+            yield ("phases", p, "steps", s), step
+
+
+def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
+    findings = []
+    seen: dict[str, int] = {}
+    for path, step in step_paths(pb):
+        line = doc.position(path + ("id",))[0]
+        if step.id in seen:
+            findings.append(doc.finding(path + ("id",), "CP202", f"step id '{step.id}' is already used at line {seen[step.id]}; step ids are unique across all phases"))
+        else:
+            seen[step.id] = line
+    phases: dict[str, int] = {}
+    for p, phase in enumerate(pb.phases):
+        path = ("phases", p, "id")
+        if phase.id in phases:
+            findings.append(doc.finding(path, "CP202", f"phase id '{phase.id}' is already used at line {phases[phase.id]}"))
+        else:
+            phases[phase.id] = doc.position(path)[0]
+    levels = pb.severity.levels
+    for i, level in enumerate(levels):
+        if level in levels[:i]:
+            findings.append(doc.finding(("severity", "levels", i), "CP202", f"severity level '{level}' is listed twice"))
+    return findings
+
+
+def _references(pb: Playbook, doc: Document) -> list[Finding]:
+    findings = []
+    step_ids = list(pb.step_index)
+    levels = pb.severity.levels
+
+    def next_ok(target: str | None, path: tuple) -> None:
+        if target is not None and target != END and target not in pb.step_index:
+            findings.append(doc.finding(path, "CP201", f"next: '{target}' names no step; expected a step id or 'end'"
+                                        f"{did_you_mean(target, step_ids + [END])}"))
+
+    def level_ok(level: str | None, path: tuple) -> None:
+        if level is not None and level not in levels:
+            findings.append(doc.finding(path, "CP205", f"severity '{level}' is not a declared level; expected "
+                                        f"{one_of(levels)}{did_you_mean(level, levels)}"))
+
+    level_ok(pb.severity.initial, ("severity", "initial"))
+    for path, step in step_paths(pb):
+        next_ok(step.next, path + ("next",))
+        for i, option in enumerate(getattr(step, "options", None) or []):
+            next_ok(option.next, path + ("options", i, "next"))
+            level_ok(option.severity, path + ("options", i, "severity"))
+        for i, role in enumerate(getattr(step, "to", None) or []):
+            if role not in pb.roles:
+                declared = f"; declared roles: {one_of(pb.roles)}" if pb.roles else "; `roles:` declares none"
+                findings.append(doc.finding(path + ("to", i), "CP203", f"role '{role}' is not declared in `roles:`"
+                                            f"{did_you_mean(role, pb.roles) or declared}"))
+        if step.milestone is not None and step.milestone not in pb.targets:
+            known = f"{did_you_mean(step.milestone, pb.targets)}" or (
+                f"; declared targets: {one_of(pb.targets)}" if pb.targets else "; `targets:` declares none")
+            findings.append(doc.finding(path + ("milestone",), "CP204", f"milestone '{step.milestone}' has no target in `targets:`{known}"))
+    return findings
+
+
+def defined_names(pb: Playbook) -> set[str]:
+    """Every name a template or condition may use: inputs, `save_as` names and built-ins."""
+    names = set(BUILTINS) | set(pb.inputs)
+    names |= {step.save_as for step in pb.steps if getattr(step, "save_as", None)}
+    return names
+
+
+def expressions(pb: Playbook) -> Iterator[tuple[tuple, str, str]]:
+    """Every (path, kind, source) of a condition ('condition') or template ('template')."""
+    for path, step in step_paths(pb):
+        if step.when is not None:
+            yield path + ("when",), "condition", step.when
+        for key in ("template", "channel"):
+            source = getattr(step, key, None)
+            if source is not None:
+                yield path + (key,), "template", source
+
+
+def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
+    from crisisplay.templates import analyse_condition, analyse_template, environment
+
+    findings = []
+    known = defined_names(pb) | set(environment().globals)
+    levels = pb.severity.levels
+    for path, kind, source in expressions(pb):
+        if kind == "condition" and ("{{" in source or "{%" in source):
+            findings.append(doc.finding(path, "CP304", "a `when` is a bare expression: write `severity >= 'high'`, not `{{ severity >= 'high' }}`"))
+            continue
+        result = analyse_condition(source) if kind == "condition" else analyse_template(source)
+        if result.syntax_error:
+            where = f" (line {result.syntax_line} of the template)" if result.syntax_line > 1 else ""
+            findings.append(doc.finding(path, "CP301", f"the {kind} does not parse: {result.syntax_error}{where}"))
+            continue
+        for name in sorted(result.names - known):
+            findings.append(doc.finding(path, "CP302", f"the {kind} uses '{name}', which no input, save_as or built-in defines"
+                                        f"{did_you_mean(name, known)}"))
+        for attr in sorted(set(result.unsafe)):
+            findings.append(doc.finding(path, "CP303", f"the {kind} uses '{attr}', which the sandbox refuses; "
+                                        f"templates may only use the incident's values"))
+        for literal in result.severity_literals:
+            if literal not in levels:
+                findings.append(doc.finding(path, "CP205", f"the {kind} compares severity with '{literal}', which is not a "
+                                            f"declared level; expected {one_of(levels)}{did_you_mean(literal, levels)}"))
+    return findings
+
+
+def successors(pb: Playbook, index: int) -> set[int | str]:
+    """Where a run may go from step `index` (step indices, or END), answered or skipped by its condition."""
+    steps = pb.steps
+    step = steps[index]
+    following = index + 1 if index + 1 < len(steps) else END
+
+    def target(name: str | None) -> int | str:
+        if name is None:
+            return following
+        return END if name == END else pb.step_index.get(name, END)
+
+    options = getattr(step, "options", None) if step.type == "choice" else None
+    out = {target(o.next or step.next) for o in options} if options else {target(step.next)}
+    if step.when is not None:
+        out.add(following)
+    return out
+
+
+def _graph(pb: Playbook, doc: Document) -> list[Finding]:
+    findings = []
+    count = len(pb.steps)
+    edges = {i: successors(pb, i) for i in range(count)}
+    reachable, queue = {0}, deque([0])
+    while queue:
+        for nxt in edges[queue.popleft()]:
+            if nxt != END and nxt not in reachable:
+                reachable.add(nxt)
+                queue.append(nxt)
+    # Steps from which the end can be reached: walk the edges backwards from END.
+    reverse: dict[int | str, set[int]] = {}
+    for i, outs in edges.items():
+        for o in outs:
+            reverse.setdefault(o, set()).add(i)
+    finishing, queue = set(), deque([END])
+    while queue:
+        for prev in reverse.get(queue.popleft(), ()):
+            if prev not in finishing:
+                finishing.add(prev)
+                queue.append(prev)
+    paths = dict((step.id, path) for path, step in step_paths(pb))
+    for i, step in enumerate(pb.steps):
+        if i not in reachable:
+            findings.append(doc.finding(paths[step.id] + ("id",), "CP206", f"step '{step.id}' cannot be reached from the first step; "
+                                        f"point a `next` at it or remove it"))
+    trapped = reachable - finishing
+    for i in sorted(trapped):
+        if i == 0 or any(p not in trapped for p in reverse.get(i, ())):
+            step = pb.steps[i]
+            findings.append(doc.finding(paths[step.id] + ("id",), "CP207", f"from step '{step.id}' no path reaches the end "
+                                        f"(a loop with no way out); add an option or `next` that leaves the loop"))
+    return findings

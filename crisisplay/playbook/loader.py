@@ -1,0 +1,225 @@
+"""Turn a playbook file into a checked `Playbook`, or into findings that point at its lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from crisisplay.errors import PlaybookError
+from crisisplay.findings import Finding, did_you_mean, one_of, sort_findings
+from crisisplay.playbook import model as m
+from crisisplay.yamlsource import Document, load as load_yaml
+
+_BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+_TYPE_WORDS = {
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "literal_error": "one of the allowed values",
+}
+
+
+@dataclass
+class Checked:
+    """The outcome of loading and checking one playbook source."""
+
+    doc: Document
+    playbook: m.Playbook | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return self.playbook is not None and not self.errors
+
+
+def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = None) -> Checked:
+    """Load, validate and cross-check a playbook's text; never raises for bad input."""
+    from crisisplay.playbook.checks import check_references
+
+    doc = load_yaml(text, path)
+    result = Checked(doc, findings=list(doc.findings))
+    if doc.data is None and doc.findings:
+        result.findings = sort_findings(result.findings)
+        return result
+    if not isinstance(doc.data, dict):
+        result.findings.append(doc.finding((), "CP006", "a playbook is a YAML mapping (keys like `crisisplay: 1`, `id:`, `phases:`)"))
+        result.findings = sort_findings(result.findings)
+        return result
+    try:
+        result.playbook = m.Playbook.model_validate(doc.data)
+    except ValidationError as err:
+        result.findings.extend(_structure_findings(doc, err))
+    else:
+        result.findings.extend(check_references(result.playbook, doc))
+        if stem is not None and stem != result.playbook.id:
+            result.findings.append(
+                doc.finding(("id",), "CP111", f"the id '{result.playbook.id}' differs from the file name '{stem}'; "
+                            f"lookup by id finds '<id>.yaml', so rename one of them")
+            )
+    result.findings = sort_findings(_dedupe(result.findings))
+    return result
+
+
+def check_file(path: Path) -> Checked:
+    """`check_text` on a file (OSError is the caller's to report)."""
+    return check_text(path.read_bytes(), str(path), stem=path.stem)
+
+
+def load_playbook(path: Path) -> tuple[m.Playbook, Checked]:
+    """A usable playbook from `path`, or PlaybookError carrying every error found."""
+    checked = check_file(path)
+    if not checked.ok:
+        errors = checked.errors
+        raise PlaybookError(f"{path}: the playbook has {len(errors)} error(s)", checked.findings)
+    return checked.playbook, checked
+
+
+def from_snapshot(snapshot: dict) -> m.Playbook:
+    """The playbook recorded in an incident log (already checked when the incident started)."""
+    return m.Playbook.model_validate(snapshot)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        key = (f.line, f.column, f.code, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _resolve(data, loc) -> tuple[tuple, bool]:
+    """Map a pydantic error location onto a path in the document (skipping union tags)."""
+    path, key, cur = [], False, data
+    for element in loc:
+        if element == "[key]":
+            key = True
+            continue
+        if isinstance(cur, dict) and isinstance(element, str) and element in cur:
+            path.append(element)
+            cur = cur[element]
+        elif isinstance(cur, list) and isinstance(element, int) and 0 <= element < len(cur):
+            path.append(element)
+            cur = cur[element]
+    return tuple(path), key
+
+
+def _model_for(loc: tuple) -> type | None:
+    """The model whose keys apply at the mapping that holds `loc`'s last element."""
+    parts = [p for p in loc[:-1] if p != "[key]"]
+    if not parts:
+        return m.Playbook
+    head = parts[0]
+    if head == "severity":
+        return m.Severity
+    if head == "inputs":
+        return m.InputOption if "options" in parts else m.Input
+    if head == "phases":
+        if "steps" not in parts:
+            return m.Phase
+        if "options" in parts:
+            return m.Option
+        tag = parts[4] if len(parts) > 4 else None
+        return m.STEP_MODELS.get(tag)
+    return None
+
+
+def _where(loc: tuple) -> str:
+    model = _model_for(loc)
+    if model is None:
+        return ""
+    if model in m.STEP_MODELS.values():
+        return f" of a {loc[4]} step"
+    names = {m.Playbook: "at the top level", m.Severity: "in `severity`", m.Input: "of an input",
+             m.InputOption: "of an option", m.Option: "of an option", m.Phase: "of a phase"}
+    return " " + names[model]
+
+
+def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
+    findings = []
+    for e in err.errors():
+        loc, kind = e["loc"], e["type"]
+        path, on_key = _resolve(doc.data, loc)
+        last = loc[-1] if loc else None
+        if kind.startswith("CP"):
+            findings.append(doc.finding(path, kind, e["msg"], key=on_key))
+        elif kind == "extra_forbidden":
+            model = _model_for(loc)
+            allowed = sorted(model.model_fields) if model else []
+            hint = did_you_mean(last, allowed) or (f"; expected {one_of(allowed)}" if allowed else "")
+            findings.append(doc.finding(path, "CP101", f"unknown key '{last}'{_where(loc)}{hint}", key=True))
+        elif kind == "missing" and last == "crisisplay":
+            findings.append(doc.finding(path, "CP104", "missing `crisisplay: 1` (the format version) at the top"))
+        elif kind == "literal_error" and last == "crisisplay":
+            written = doc.scalars.get(path)
+            value = written.text if written else repr(e["input"])
+            findings.append(doc.finding(path, "CP104", f"unsupported format version {value}; this crisisplay reads `crisisplay: 1`"))
+        elif kind == "missing":
+            findings.append(doc.finding(path, "CP102", f"missing required key '{last}'{_where(loc)}"))
+        elif kind == "union_tag_invalid":
+            tag = e["ctx"]["tag"]
+            findings.append(doc.finding(path + ("type",), "CP110", f"unknown step type '{tag}'; expected "
+                                        f"{one_of(m.STEP_TYPES)}{did_you_mean(tag, m.STEP_TYPES)}"))
+        elif kind == "union_tag_not_found":
+            findings.append(doc.finding(path, "CP102", f"missing required key 'type' of a step; expected {one_of(m.STEP_TYPES)}"))
+        elif kind == "literal_error":
+            findings.append(doc.finding(path, "CP109", f"'{e['input']}' is not allowed here; expected {e['ctx']['expected']}"
+                                        f"{did_you_mean(e['input'], _literal_choices(e))}"))
+        elif kind in ("too_short", "string_too_short"):
+            findings.append(doc.finding(path, "CP109", _too_short(last, e)))
+        else:
+            findings.append(_type_finding(doc, path, last, kind, e))
+    return findings
+
+
+def _literal_choices(e: dict) -> list[str]:
+    return [c.strip(" '") for c in str(e["ctx"]["expected"]).replace(" or ", ",").split(",")]
+
+
+def _too_short(last, e: dict) -> str:
+    if e["type"] == "string_too_short":
+        return f"'{last}' is empty; write the text"
+    return f"'{last}' is empty; it needs at least {e['ctx']['min_length']} item(s)"
+
+
+def _type_finding(doc: Document, path: tuple, last, kind: str, e: dict) -> Finding:
+    expected = _TYPE_WORDS.get(kind, e["msg"].lower())
+    written = doc.scalars.get(path)
+    if written is not None and kind in ("string_type", "model_type", "model_attributes_type"):
+        if written.kind == "bool" and written.text.lower() in _BOOL_WORDS:
+            return doc.finding(path, "CP008", f"YAML reads {written.text} as {str(e['input']).lower()}; "
+                               f"quote it to keep the text: '{written.text}'")
+        if written.kind == "null":
+            return doc.finding(path, "CP103", f"'{last}' has no value; expected {expected}")
+        word = {"int": "a number", "float": "a number", "timestamp": "a date"}.get(written.kind, written.kind)
+        return doc.finding(path, "CP005", f"YAML reads {written.text} as {word}; quote it to keep the text: '{written.text}'")
+    got = _kind_of(e["input"])
+    name = f"'{last}'" if isinstance(last, str) else "this item"
+    return doc.finding(path, "CP103", f"{name} should be {expected}, not {got}")
+
+
+def _kind_of(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "an empty value"
+    return type(value).__name__

@@ -1,0 +1,280 @@
+"""The playbook format, version 1, as typed models: what a valid playbook is made of.
+
+The models are strict (YAML's numbers and booleans are never coerced into text) and forbid
+unknown keys; the same models give the JSON Schema that editors use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+FORMAT_VERSION = 1
+STEP_TYPES = ("confirm", "choice", "checklist", "text", "number", "message", "escalate", "info")
+BUILTINS = ("severity", "incident_id", "playbook", "responder", "organisation", "drill", "elapsed_minutes")
+END = "end"
+
+ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+VAR_RE = re.compile(r"[a-z_][a-z0-9_]*")
+DURATION_RE = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_UNIT_MS = (86_400_000, 3_600_000, 60_000, 1_000)
+
+
+def parse_duration(text: str) -> int:
+    """Milliseconds in a duration like `90s`, `30m`, `1h30m` or `2d`; ValueError if it is not one."""
+    match = DURATION_RE.fullmatch(text.strip()) if text else None
+    if not match or not any(match.groups()):
+        raise ValueError(text)
+    return sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_MS) if g)
+
+
+def format_duration(ms: int) -> str:
+    """A duration in the format's own words: `1h30m`, `45s`, `2d`."""
+    if ms <= 0:
+        return "0s"
+    parts = []
+    for unit, size in zip("dhms", _UNIT_MS):
+        count, ms = divmod(ms, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def _step_id(value: str) -> str:
+    if value == END:
+        raise PydanticCustomError("CP105", "'end' is reserved for `next: end`; choose another id")
+    if not ID_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "CP106", "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
+            {"value": value},
+        )
+    return value
+
+
+def _name(value: str) -> str:
+    if not NAME_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "CP106", "name '{value}' is not valid; use lowercase letters, digits, dashes and underscores",
+            {"value": value},
+        )
+    return value
+
+
+def _variable(value: str) -> str:
+    if not VAR_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "CP107", "variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'",
+            {"value": value},
+        )
+    if value in BUILTINS:
+        raise PydanticCustomError(
+            "CP107", "variable name '{value}' is a built-in name; choose another", {"value": value}
+        )
+    return value
+
+
+def _duration(value: str) -> str:
+    try:
+        parse_duration(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "CP108", "'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d",
+            {"value": value},
+        ) from None
+    return value
+
+
+# The schema's patterns mirror the validators, which give the friendlier messages.
+Id = Annotated[str, AfterValidator(_step_id), Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$", "not": {"const": END}})]
+Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
+Variable = Annotated[
+    str, AfterValidator(_variable),
+    Field(json_schema_extra={"pattern": f"^{VAR_RE.pattern}$", "not": {"enum": list(BUILTINS)}}),
+]
+Duration = Annotated[str, AfterValidator(_duration), Field(json_schema_extra={"pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"})]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class InputOption(_Model):
+    """An answer offered by a choice input; a plain string is a label that is its own value."""
+
+    label: Text
+    value: Text | None = None
+    help: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data):
+        return {"label": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _value_defaults_to_label(self):
+        if self.value is None:
+            object.__setattr__(self, "value", self.label)
+        return self
+
+
+class Option(InputOption):
+    """An option of a choice step: may change the severity and jump elsewhere."""
+
+    severity: Name | None = None
+    next: str | None = None
+
+
+class Input(_Model):
+    """A fact asked first, like a form field, and available to templates by its name."""
+
+    prompt: Text
+    type: Literal["text", "choice", "number"] = "text"
+    help: str | None = None
+    options: list[InputOption] | None = None
+    default: str | int | None = None
+
+    @model_validator(mode="after")
+    def _options_match_type(self):
+        if self.type == "choice" and not self.options:
+            raise PydanticCustomError("CP102", "a choice input needs `options:`")
+        if self.type != "choice" and self.options:
+            raise PydanticCustomError("CP109", "`options:` belongs to choice inputs; set `type: choice` or remove it")
+        return self
+
+
+class Severity(_Model):
+    """The severity levels, ordered lowest first, and where an incident starts."""
+
+    levels: Annotated[list[Name], Field(min_length=1)] = ["low", "medium", "high", "critical"]
+    initial: Name | None = None
+
+    @property
+    def start(self) -> str:
+        return self.initial or self.levels[0]
+
+
+class _Step(_Model):
+    id: Id
+    title: str | None = None
+    prompt: str | None = None
+    help: str | None = None
+    when: str | None = None
+    next: str | None = None
+    milestone: Name | None = None
+
+
+class ConfirmStep(_Step):
+    type: Literal["confirm"]
+    prompt: Text
+    save_as: Variable | None = None
+
+
+class ChoiceStep(_Step):
+    type: Literal["choice"]
+    prompt: Text
+    options: Annotated[list[Option], Field(min_length=1)]
+    save_as: Variable | None = None
+
+
+class ChecklistStep(_Step):
+    type: Literal["checklist"]
+    prompt: Text
+    items: Annotated[list[Text], Field(min_length=1)]
+
+
+class TextStep(_Step):
+    type: Literal["text"]
+    prompt: Text
+    multiline: bool = False
+    section: Name | None = None
+    save_as: Variable | None = None
+
+
+class NumberStep(_Step):
+    type: Literal["number"]
+    prompt: Text
+    min: int | None = None
+    max: int | None = None
+    save_as: Variable | None = None
+
+
+class MessageStep(_Step):
+    type: Literal["message"]
+    channel: Text
+    template: Text
+
+
+class EscalateStep(_Step):
+    type: Literal["escalate"]
+    to: Annotated[list[Name], Field(min_length=1)]
+    template: str | None = None
+
+
+class InfoStep(_Step):
+    type: Literal["info"]
+    prompt: Text
+
+
+Step = Annotated[
+    Union[ConfirmStep, ChoiceStep, ChecklistStep, TextStep, NumberStep, MessageStep, EscalateStep, InfoStep],
+    Field(discriminator="type"),
+]
+STEP_MODELS: dict[str, type[_Step]] = {
+    "confirm": ConfirmStep, "choice": ChoiceStep, "checklist": ChecklistStep, "text": TextStep,
+    "number": NumberStep, "message": MessageStep, "escalate": EscalateStep, "info": InfoStep,
+}
+
+
+class Phase(_Model):
+    """A named stage of the response (detection, containment, ...) holding its steps in order."""
+
+    id: Id
+    title: Text
+    summary: str | None = None
+    steps: Annotated[list[Step], Field(min_length=1)]
+
+
+class Playbook(_Model):
+    """A crisis playbook: metadata, severity, targets, roles, inputs and phases of steps."""
+
+    crisisplay: Literal[1]
+    id: Id
+    title: Text
+    summary: str | None = None
+    locale: str = "en"
+    tags: list[str] = []
+    severity: Severity = Severity()
+    targets: dict[Name, Duration] = {}
+    roles: dict[Name, str] = {}
+    inputs: dict[Variable, Input] = {}
+    phases: Annotated[list[Phase], Field(min_length=1)]
+
+    @cached_property
+    def steps(self) -> list[_Step]:
+        """Every step, in run order."""
+        return [step for phase in self.phases for step in phase.steps]
+
+    @cached_property
+    def step_index(self) -> dict[str, int]:
+        return {step.id: i for i, step in enumerate(self.steps)}
+
+    @cached_property
+    def phase_of(self) -> dict[str, Phase]:
+        return {step.id: phase for phase in self.phases for step in phase.steps}
+
+    def step(self, step_id: str) -> _Step:
+        return self.steps[self.step_index[step_id]]
+
+    def target_ms(self, milestone: str) -> int | None:
+        duration = self.targets.get(milestone)
+        return parse_duration(duration) if duration else None
+
+    def normalised(self) -> dict:
+        """The playbook as plain JSON data, defaults filled in: `show --format json` and the log's snapshot."""
+        return self.model_dump(mode="json")

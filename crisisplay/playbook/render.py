@@ -1,0 +1,107 @@
+"""Views of a playbook for `show`: a readable text tree and a Mermaid flowchart."""
+
+from __future__ import annotations
+
+from crisisplay.playbook.model import END, Playbook
+
+_DETAIL_TYPES = {"escalate": lambda s: f"escalate → {', '.join(s.to)}", "message": lambda s: f"message on {s.channel}"}
+
+
+def _one_line(text: str | None, width: int = 90) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def as_text(pb: Playbook) -> str:
+    """A tree of phases and steps with their branches, conditions and milestones."""
+    out = [f"{pb.id} — {pb.title}"]
+    if pb.summary:
+        out.append(f"  {_one_line(pb.summary, 200)}")
+    levels = pb.severity.levels
+    out.append(f"  severity: {' < '.join(levels)} (starts at {pb.severity.start})")
+    if pb.targets:
+        out.append("  targets: " + " · ".join(f"{name} within {d}" for name, d in pb.targets.items()))
+    if pb.roles:
+        out.append("  roles: " + " · ".join(f"{name} ({desc})" for name, desc in pb.roles.items()))
+    if pb.inputs:
+        out.append("  inputs:")
+        for name, spec in pb.inputs.items():
+            kind = spec.type
+            if spec.options:
+                kind += ": " + ", ".join(o.value for o in spec.options)
+            out.append(f"    {name} ({kind}) {_one_line(spec.prompt)}")
+    number = 0
+    for p, phase in enumerate(pb.phases, 1):
+        out.append("")
+        out.append(f"Phase {p}/{len(pb.phases)} · {phase.title} ({phase.id})")
+        for step in phase.steps:
+            number += 1
+            kind = _DETAIL_TYPES.get(step.type, lambda s: s.type)(step)
+            text = step.title or step.prompt or ""
+            out.append(f"  {number:>2}. {step.id} [{kind}] {_one_line(text)}")
+            notes = []
+            if step.when:
+                notes.append(f"only when {step.when}")
+            if getattr(step, "save_as", None):
+                notes.append(f"saves {step.save_as}")
+            if step.milestone:
+                target = pb.targets.get(step.milestone)
+                notes.append(f"milestone {step.milestone}" + (f" (within {target})" if target else ""))
+            if getattr(step, "section", None):
+                notes.append(f"post-mortem section {step.section}")
+            if step.next:
+                notes.append(f"then → {step.next}")
+            if notes:
+                out.append("      " + " · ".join(notes))
+            for option in getattr(step, "options", None) or []:
+                extra = []
+                if option.severity:
+                    extra.append(f"severity → {option.severity}")
+                if option.next:
+                    extra.append(f"→ {option.next}")
+                value = f" ({option.value})" if option.value != option.label else ""
+                out.append(f"      - {_one_line(option.label, 70)}{value}" + (f" · {' · '.join(extra)}" if extra else ""))
+            for item in getattr(step, "items", None) or []:
+                out.append(f"      [ ] {_one_line(item, 80)}")
+    return "\n".join(out) + "\n"
+
+
+def _escape(text: str) -> str:
+    text = _one_line(text, 60)
+    return (text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+            .replace("|", "#124;").replace("[", "#91;").replace("]", "#93;").replace("{", "#123;").replace("}", "#125;"))
+
+
+def as_mermaid(pb: Playbook) -> str:
+    """A Mermaid flowchart of the step graph, one subgraph per phase."""
+    node = {step.id: f"s{i}" for i, step in enumerate(pb.steps)}
+    out = ["flowchart TD", "  start((start))", "  finish((end))"]
+    for p, phase in enumerate(pb.phases):
+        out.append(f'  subgraph p{p}["{_escape(phase.title)}"]')
+        for step in phase.steps:
+            out.append(f'    {node[step.id]}["{_escape(step.id)}: {_escape(step.title or step.prompt or step.type)}"]')
+        out.append("  end")
+    if pb.steps:
+        out.append(f"  start --> {node[pb.steps[0].id]}")
+
+    def ref(target) -> str:
+        return "finish" if target == END else node[pb.steps[target].id]
+
+    for i, step in enumerate(pb.steps):
+        following = i + 1 if i + 1 < len(pb.steps) else END
+        edges: dict[str, list[str]] = {}
+
+        def answered(name: str | None):
+            return END if name == END else (pb.step_index.get(name, following) if name else following)
+
+        if step.type == "choice":
+            for option in step.options:
+                edges.setdefault(ref(answered(option.next or step.next)), []).append(_escape(option.value))
+        else:
+            edges[ref(answered(step.next))] = []
+        for target, labels in edges.items():
+            arrow = f"-->|{' / '.join(labels)}|" if labels else "-->"
+            out.append(f"  {node[step.id]} {arrow} {target}")
+        if step.when:
+            out.append(f"  {node[step.id]} -.->|skipped unless {_escape(step.when)}| {ref(following)}")
+    return "\n".join(out) + "\n"

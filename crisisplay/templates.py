@@ -1,0 +1,179 @@
+"""The sandboxed Jinja2 environment: render message templates, evaluate `when` conditions,
+and analyse both for the checker (syntax, names, refused attributes, severity levels).
+
+A playbook from a stranger cannot reach Python internals, read files or run code: the
+environment is jinja2's immutable sandbox with no loader, so `include`/`import` find nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from jinja2 import meta, nodes
+from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
+from jinja2.parser import Parser
+from jinja2.runtime import Undefined
+from jinja2.sandbox import (
+    UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
+    UNSAFE_COROUTINE_ATTRIBUTES,
+    UNSAFE_FUNCTION_ATTRIBUTES,
+    UNSAFE_GENERATOR_ATTRIBUTES,
+    UNSAFE_METHOD_ATTRIBUTES,
+    ImmutableSandboxedEnvironment,
+)
+
+from crisisplay.errors import PlaybookError
+
+UNSAFE_ATTRIBUTES = frozenset(
+    UNSAFE_FUNCTION_ATTRIBUTES
+    | UNSAFE_METHOD_ATTRIBUTES
+    | UNSAFE_GENERATOR_ATTRIBUTES
+    | UNSAFE_COROUTINE_ATTRIBUTES
+    | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
+    | {"mro", "format", "format_map"}
+)
+
+
+def placeholder(name: str) -> str:
+    """The visible stand-in for a variable that was not set on the path taken."""
+    return f"[[{name}]]"
+
+
+class VisiblePlaceholder(Undefined):
+    """Renders an unset variable as `[[name]]` so the responder sees what to fill in."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return placeholder(self._undefined_name or "?")
+
+
+class SeverityLevel(str):
+    """A severity level that compares with others (and with level names) by their order."""
+
+    def __new__(cls, value: str, levels: tuple[str, ...]):
+        obj = super().__new__(cls, value)
+        obj._levels = levels
+        return obj
+
+    def _rank(self, other) -> tuple[int, int] | None:
+        if not isinstance(other, str) or other not in self._levels or str(self) not in self._levels:
+            return None
+        return self._levels.index(str(self)), self._levels.index(str(other))
+
+    def __lt__(self, other):
+        r = self._rank(other)
+        return r is not None and r[0] < r[1]
+
+    def __le__(self, other):
+        r = self._rank(other)
+        return r is not None and r[0] <= r[1]
+
+    def __gt__(self, other):
+        r = self._rank(other)
+        return r is not None and r[0] > r[1]
+
+    def __ge__(self, other):
+        r = self._rank(other)
+        return r is not None and r[0] >= r[1]
+
+    __hash__ = str.__hash__
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        return attr not in UNSAFE_ATTRIBUTES and super().is_safe_attribute(obj, attr, value)
+
+
+@lru_cache(maxsize=1)
+def environment() -> _Sandbox:
+    """The one sandboxed environment every template and condition runs in."""
+    return _Sandbox(undefined=VisiblePlaceholder, autoescape=False, keep_trailing_newline=False)
+
+
+@lru_cache(maxsize=512)
+def _compiled_template(source: str):
+    return environment().from_string(source)
+
+
+@lru_cache(maxsize=512)
+def _compiled_condition(source: str):
+    return environment().compile_expression(source, undefined_to_none=True)
+
+
+def render_template(source: str, variables: dict) -> str:
+    """Render a template in the sandbox; unset names show as placeholders."""
+    try:
+        return _compiled_template(source).render(variables)
+    except SecurityError as err:
+        raise PlaybookError(f"the sandbox refused a template: {err}") from None
+    except TemplateError as err:
+        raise PlaybookError(f"a template could not be rendered: {err}") from None
+
+
+def evaluate_condition(source: str, variables: dict) -> bool:
+    """Evaluate a bare `when` expression in the sandbox; unset names are None.
+
+    A condition that fails on a missing value (None compared with a number) is false: a
+    variable not set on the path taken never crashes a run.
+    """
+    try:
+        return bool(_compiled_condition(source)(**variables))
+    except SecurityError as err:
+        raise PlaybookError(f"the sandbox refused a condition: {err}") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError):
+        return False
+
+
+# ---------------------------------------------------------------------------- analysis
+
+
+@dataclass
+class Analysis:
+    """What a template or condition uses, and what is wrong with it."""
+
+    names: set[str] = field(default_factory=set)
+    syntax_error: str | None = None
+    syntax_line: int = 1
+    unsafe: list[str] = field(default_factory=list)
+    severity_literals: list[str] = field(default_factory=list)
+
+
+def _inspect(ast: nodes.Node, result: Analysis) -> Analysis:
+    result.names = set(meta.find_undeclared_variables(ast))
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if isinstance(attr, str) and (attr.startswith("_") or attr in UNSAFE_ATTRIBUTES):
+            result.unsafe.append(attr)
+    for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        result.unsafe.append(type(node).__name__.lower())
+    for node in ast.find_all(nodes.Compare):
+        operands = [node.expr] + [op.expr for op in node.ops]
+        if any(isinstance(o, nodes.Name) and o.name == "severity" for o in operands):
+            result.severity_literals += [o.value for o in operands if isinstance(o, nodes.Const) and isinstance(o.value, str)]
+    return result
+
+
+def analyse_template(source: str) -> Analysis:
+    """Parse a template without rendering it."""
+    try:
+        ast = environment().parse(source)
+    except TemplateSyntaxError as err:
+        return Analysis(syntax_error=err.message or "invalid template", syntax_line=err.lineno or 1)
+    return _inspect(ast, Analysis())
+
+
+def analyse_condition(source: str) -> Analysis:
+    """Parse a bare `when` expression without evaluating it."""
+    env = environment()
+    try:
+        parser = Parser(env, source, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
+    except TemplateSyntaxError as err:
+        return Analysis(syntax_error=err.message or "invalid expression", syntax_line=err.lineno or 1)
+    ast = nodes.Template([nodes.Output([expr])])
+    ast.set_environment(env)
+    return _inspect(ast, Analysis())

@@ -1,0 +1,225 @@
+"""Read one YAML document safely into plain values, remembering where every node was written.
+
+libyaml composes the node graph (`CSafeLoader`: no custom tags, no object construction);
+we build the values ourselves so that duplicate keys, refused tags, alias bombs and
+scalars that YAML would silently turn into numbers, booleans or dates become findings
+with a 1-based line and column instead of surprises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from crisisplay.findings import Finding
+
+if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - checked by a test
+    raise ImportError("crisisplay needs PyYAML built with libyaml (yaml.CSafeLoader)")
+
+Loader = yaml.CSafeLoader
+
+Path_ = tuple  # a path into the document: keys (str) and indices (int)
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
+_BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+# A real playbook has a few thousand nodes; this bounds what aliases may expand to.
+MAX_NODES = 50_000
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """How a non-text scalar was written: its YAML type and the text as typed."""
+
+    kind: str  # int, float, bool, null, timestamp
+    text: str
+    plain: bool  # unquoted
+
+
+@dataclass
+class Document:
+    """A YAML document as plain values, with the position of every value and key."""
+
+    path: str
+    data: Any = None
+    findings: list[Finding] = field(default_factory=list)
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    scalars: dict[Path_, Scalar] = field(default_factory=dict)
+    text: str = ""
+
+    def position(self, path: Path_, key: bool = False) -> tuple[int, int]:
+        """The nearest known position for `path` (its key's position when `key`)."""
+        path = tuple(path)
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def finding(self, path: Path_, code: str, message: str, key: bool = False, level: str = "") -> Finding:
+        line, col = self.position(path, key=key)
+        return Finding(self.path, line, col, code, message, level)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+
+class _Builder:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.count = 0
+        self.stack: set[int] = set()
+        self.safe = yaml.SafeLoader("")  # only for its scalar constructors
+
+    def report(self, node: yaml.Node, code: str, message: str) -> None:
+        m = node.start_mark
+        self.doc.findings.append(Finding(self.doc.path, m.line + 1, m.column + 1, code, message))
+
+    def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node, f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise _TooBig(node, f"the document nests more than {MAX_DEPTH} levels deep")
+        self.doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if id(node) in self.stack:
+            raise _TooBig(node, "an alias refers to the collection that contains it (an endless structure)")
+        self.stack.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                self.check_collection_tag(node, "seq")
+                return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            self.check_collection_tag(node, "map")
+            return self.mapping(node, path, depth)
+        finally:
+            self.stack.discard(id(node))
+
+    def check_collection_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != _TAG + expected:
+            self.report(node, "CP003", f"the tag '{node.tag}' is refused; remove it")
+
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        tag = node.tag
+        kind = tag[len(_TAG):] if tag.startswith(_TAG) else None
+        if tag == "!" or kind == "str":
+            return node.value
+        if kind not in _SCALAR_TAGS:
+            self.report(node, "CP003", f"the tag '{tag}' is refused; remove it (playbooks hold plain text, lists and mappings)")
+            return node.value
+        self.doc.scalars[path] = Scalar(kind, node.value, node.style is None)
+        try:
+            return getattr(self.safe, f"construct_yaml_{kind}")(node)
+        except (ValueError, OverflowError, yaml.YAMLError):
+            # e.g. an explicit `!!int abc` or a date like 2024-13-45: keep the text
+            return node.value
+
+    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = self.key(key_node)
+            if key is None:
+                continue
+            if key in first_seen:
+                self.report(
+                    key_node,
+                    "CP002",
+                    f"duplicate key '{key}' (first at line {first_seen[key]}); YAML would silently keep only one",
+                )
+                continue
+            first_seen[key] = key_node.start_mark.line + 1
+            child = path + (key,)
+            self.doc.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+    def key(self, node: yaml.Node) -> str | None:
+        if not isinstance(node, yaml.ScalarNode):
+            self.report(node, "CP009", "a mapping key must be plain text, not a list or mapping")
+            return None
+        if node.tag == _TAG + "merge":
+            self.report(node, "CP007", "merge keys (<<) are not supported; write the keys out")
+            return None
+        if node.tag in (_TAG + "str", "!"):
+            return node.value
+        kind = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+        if kind == "bool" and node.value.lower() in _BOOL_WORDS:
+            self.report(node, "CP008", f"YAML reads the key {node.value} as a boolean; quote it: '{node.value}'")
+        elif kind in _SCALAR_TAGS:
+            self.report(node, "CP009", f"YAML reads the key {node.value} as a {kind}; quote it: '{node.value}'")
+        else:
+            self.report(node, "CP003", f"the tag '{node.tag}' is refused; remove it")
+        return node.value
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.node = node
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    line = before.count("\n") + 1
+    return line, index - (before.rfind("\n") + 1) + 1
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, Finding | None]:
+    """UTF-8 text (a BOM is accepted), or a finding saying why it is not."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as err:
+        line, col = _line_col(raw[: err.start].decode("utf-8", "replace"), err.start)
+        return None, Finding(path, line, col, "CP001", f"the file is not UTF-8 text (byte 0x{raw[err.start]:02x})")
+
+
+def load(text: str | bytes, path: str = "<stdin>") -> Document:
+    """Compose `text` as one YAML document; problems land in `Document.findings`."""
+    doc = Document(path)
+    if isinstance(text, bytes):
+        decoded, problem = decode(text, path)
+        if problem:
+            doc.findings.append(problem)
+            return doc
+        text = decoded
+    doc.text = text
+    try:
+        nodes = list(yaml.compose_all(text, Loader=Loader))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = err.problem or "invalid YAML"
+        context = f" {err.context}" if err.context else ""
+        doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {problem}{context}"))
+        return doc
+    except yaml.YAMLError as err:  # a ReaderError: a character YAML does not allow
+        index = getattr(err, "position", 0)
+        line, col = _line_col(text, index)
+        reason = getattr(err, "reason", "unreadable text")
+        doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {reason}"))
+        return doc
+    if not nodes:
+        doc.findings.append(Finding(path, 1, 1, "CP006", "the file holds no YAML document; expected a mapping"))
+        return doc
+    if len(nodes) > 1:
+        m = nodes[1].start_mark
+        doc.findings.append(
+            Finding(path, m.line + 1, m.column + 1, "CP006", "the file holds more than one YAML document; expected one")
+        )
+    builder = _Builder(doc)
+    try:
+        doc.data = builder.build(nodes[0], ())
+    except _TooBig as err:
+        m = err.node.start_mark
+        doc.findings.append(Finding(path, m.line + 1, m.column + 1, "CP004", str(err)))
+        doc.data = None
+    return doc
