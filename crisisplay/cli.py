@@ -156,6 +156,208 @@ def schema() -> None:
     sys.stdout.write(schema_text())
 
 
+def _config():
+    from crisisplay.config import load_config
+
+    return load_config(_home())
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _report(outcome) -> None:
+    """How a run ended, on standard error; exit 3 when it paused."""
+    if outcome.finished:
+        _say(f"Incident {outcome.incident_id} closed: {outcome.reason}.")
+        _say(f"Head hash: {outcome.head}")
+        _say(f"Post-mortem: crisisplay export {outcome.incident_id} --format md")
+        return
+    _say(f"Incident {outcome.incident_id} paused ({outcome.reason}). Everything answered so far is saved.")
+    _say(f"Head hash: {outcome.head}")
+    _say(f"Resume with: crisisplay resume {outcome.incident_id}")
+    raise typer.Exit(3)
+
+
+def _scripted_frontend(answers_path: Path, playbook):
+    from crisisplay.run.answers import read_answers
+    from crisisplay.run.scripted import ScriptedFrontend
+
+    answers = read_answers(answers_path, playbook)
+    return lambda overrides: ScriptedFrontend(answers, overrides)
+
+
+def _no_terminal() -> None:
+    from crisisplay.errors import UsageError
+
+    raise UsageError("no terminal to ask questions on: run unattended with --answers FILE")
+
+
+@app.command()
+def start(
+    playbook: str = typer.Argument(..., help="A playbook id or a path to a .yaml file."),
+    answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
+    drill: bool = typer.Option(False, "--drill", help="A rehearsal: marked DRILL everywhere."),
+    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who is responding (default: config, then login name)."),
+    var: list[str] = typer.Option([], "--var", metavar="KEY=VALUE", help="Set an input (overrides the answers file)."),
+    detected_at: Optional[str] = typer.Option(None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."),
+) -> None:
+    """Start an incident from a playbook; prints its id on standard output."""
+    from crisisplay.run.lifecycle import StartRequest, start_incident
+
+    config = _config()
+    pb, checked = _load(playbook)
+    _print_findings([f for f in checked.findings if f.level != "error"])
+    if answers is None:
+        _no_terminal()
+    make_frontend = _scripted_frontend(answers, pb)
+    request = StartRequest(pb, Path(checked.doc.path), drill, responder, tuple(var), detected_at)
+
+    def announce(incident_id: str) -> None:
+        print(incident_id, flush=True)
+
+    _report(start_incident(request, config, _home(), make_frontend, announce))
+
+
+@app.command()
+def resume(
+    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
+    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."),
+) -> None:
+    """Continue a paused or interrupted incident at the step where it stopped."""
+    from crisisplay.incidents import load_state, resolve
+    from crisisplay.run.lifecycle import resume_incident
+
+    config = _config()
+    journal = resolve(incident, _home())
+    if answers is None:
+        _no_terminal()
+    pb = load_state(journal).playbook
+    frontend = _scripted_frontend(answers, pb)({})
+    _report(resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}")))
+
+
+@app.command()
+def note(
+    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    text: str = typer.Argument(..., help="The note, or - to read it from standard input."),
+    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
+) -> None:
+    """Add a note to an incident (running, paused or closed; a note never reopens it)."""
+    from crisisplay import engine
+    from crisisplay.errors import UsageError
+    from crisisplay.incidents import resolve
+    from crisisplay.journal import now
+    from crisisplay.run.lifecycle import responder_name
+
+    journal = resolve(incident, _home())
+    body = sys.stdin.read() if text == "-" else text
+    if not body.strip():
+        raise UsageError("the note is empty")
+    who = responder_name(responder, _config())
+    logged = journal.append(engine.note(body.strip("\n"), now(), who))
+    _say(f"Note added to {journal.incident_id}. Head hash: {logged[-1]['hash']}")
+
+
+@app.command()
+def close(
+    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    reason: str = typer.Option(..., "--reason", help="Why it ends here (false alarm, duplicate, ...)."),
+) -> None:
+    """Close an incident that will not be run to the end, with a reason."""
+    from crisisplay import engine
+    from crisisplay.errors import IncidentClosed, UsageError
+    from crisisplay.incidents import load_state, resolve
+    from crisisplay.journal import now
+    from crisisplay.run.lifecycle import responder_name
+
+    if not reason.strip():
+        raise UsageError("--reason is empty; say why the incident is closed")
+    journal = resolve(incident, _home())
+    with journal.run_lock():
+        state = load_state(journal)
+        if state.closed:
+            raise IncidentClosed(f"incident {state.incident_id} is already closed")
+        logged = journal.append(engine.close(reason.strip(), now(), responder_name(None, _config())))
+    _say(f"Incident {journal.incident_id} closed. Head hash: {logged[-1]['hash']}")
+
+
+class IncidentsFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def incidents(
+    open_only: bool = typer.Option(False, "--open", help="Only incidents that are not closed."),
+    drill: Optional[bool] = typer.Option(None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False),
+    format: IncidentsFormat = typer.Option(IncidentsFormat.table, "--format", help="table or json."),
+) -> None:
+    """List incidents with their status: running, paused, interrupted or closed."""
+    from crisisplay.errors import CrisisplayError
+    from crisisplay.incidents import CLOSED, all_logs, summary
+    from crisisplay.journal import Journal
+
+    rows, problems = [], []
+    for path in all_logs(_home()):
+        try:
+            row = summary(Journal(path))
+        except CrisisplayError as err:
+            problems.append(str(err))
+            continue
+        if open_only and row["status"] == CLOSED:
+            continue
+        if drill is not None and row["drill"] != drill:
+            continue
+        rows.append(row)
+    for problem in problems:
+        _say(f"warning: {problem}")
+    if format is IncidentsFormat.json:
+        print(json.dumps({"incidents": rows}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        _say("No incidents.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    for column in ("status", "kind", "severity", "started", "responders"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["status"], "drill" if row["drill"] else "REAL", row["severity"],
+                      _local(row["started"]), ", ".join(row["responders"]))
+    Console().print(table)
+
+
+def _local(ts: str) -> str:
+    """An RFC 3339 UTC time as local `YYYY-MM-DD HH:MM`."""
+    from crisisplay.events import parse_ts
+
+    return parse_ts(ts).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+@app.command()
+def verify(
+    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    head: Optional[str] = typer.Option(None, "--head", metavar="HASH", help="Also check that the log still holds this event."),
+) -> None:
+    """Check an incident log's hash chain: exit 0 when it holds, 1 naming the first bad line."""
+    from crisisplay.incidents import resolve
+
+    journal = resolve(incident, _home())
+    result = journal.verify(head=head)
+    if result.ok:
+        print(f"ok: {result.count} events, chain intact. Head hash: {result.head}")
+        return
+    print(f"broken: {result.message}")
+    if result.head:
+        print(f"Last good hash: {result.head} ({result.count} events verified)")
+    raise typer.Exit(1)
+
+
 def _hoist_global_options(argv: list[str]) -> list[str]:
     """Accept --home and --no-color anywhere before `--`, by moving them into the environment."""
     out, i = [], 0

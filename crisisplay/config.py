@@ -55,16 +55,18 @@ def _read_toml(path: Path) -> dict | None:
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", text)
         if where:
             raise ConfigError(f"{path}:{where[1]}:{where[2]}: {reason}") from None
-        return_line = raw.decode("utf-8", "replace").count("\n") + 1
-        raise ConfigError(f"{path}:{return_line}: {reason}") from None
+        # "at end of document": point just past the last character.
+        lines = raw.decode("utf-8", "replace").split("\n")
+        raise ConfigError(f"{path}:{len(lines)}:{len(lines[-1]) + 1}: {reason}") from None
 
 
 def _line_of(path: Path, key: str) -> str:
-    """`path:line` of the first line that mentions `key`, for a readable error."""
+    """`path:line:col` of the first line that mentions `key`, for a readable error."""
     try:
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             if re.match(rf"\s*(\[.*\b{re.escape(key)}\b.*\]|{re.escape(key)}\s*=)", line):
-                return f"{path}:{number}"
+                column = line.find(key) + 1
+                return f"{path}:{number}:{column}"
     except OSError:
         pass
     return str(path)
@@ -119,7 +121,9 @@ def load_config(home: Path, cwd: Path | None = None) -> Config:
         data = _read_toml(path)
         if data is not None:
             _apply(config, path, data)
-    if config.lint_source is None:
+    # The project's own lint settings beat the user's: ./crisisplay.toml, then
+    # ./pyproject.toml, then <home>/config.toml.
+    if config.lint_source in (None, home / "config.toml"):
         pyproject = cwd / "pyproject.toml"
         data = _read_toml(pyproject) if pyproject.is_file() else None
         lint = (data or {}).get("tool", {}).get("crisisplay", {}).get("lint")

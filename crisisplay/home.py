@@ -74,10 +74,13 @@ class PlaybookFile:
 
 def _files_in(folder: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    if folder.is_dir():
-        for entry in sorted(folder.iterdir()):
-            if entry.suffix in SUFFIXES and entry.is_file():
-                found.setdefault(entry.stem, entry)
+    try:
+        entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    except OSError:  # a folder we may not read holds no playbooks we can use
+        entries = []
+    for entry in entries:
+        if entry.suffix in SUFFIXES and entry.is_file():
+            found.setdefault(entry.stem, entry)
     return found
 
 
@@ -96,11 +99,10 @@ def catalogue(home: Path, cwd: Path | None = None) -> list[PlaybookFile]:
             by_id.setdefault(stem, []).append((origin, path))
     result = []
     for stem, copies in sorted(by_id.items()):
-        bundled = next((p for o, p in copies if o == "bundled"), None)
-        # A copy identical to the bundled file is the bundled playbook, not a shadow of it.
-        if bundled is not None:
-            copies = [(o, p) for o, p in copies if o == "bundled" or not _same_bytes(p, bundled)]
+        # The first copy in search order is the one used, even when it is identical to the
+        # bundled file; a later copy with the same bytes is the same playbook, not one it shadows.
         (origin, path), rest = copies[0], copies[1:]
+        rest = [(o, p) for o, p in rest if not _same_bytes(p, path)]
         result.append(PlaybookFile(stem, path, origin, rest))
     return result
 

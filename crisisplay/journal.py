@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from json.encoder import c_make_encoder, encode_basestring
 from pathlib import Path
 
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, UsageError
@@ -63,11 +64,32 @@ _CALLER_KEYS = frozenset(("type", "actor", "step", "data", "ts"))
 _TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 _HEX64_RE = re.compile(r"[0-9a-f]{64}")
 
-# One encoder for every event: building a JSONEncoder per call would dominate `verify`.
-_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)
-_dumps = _ENCODER.encode
+
+
+def _make_dumps() -> Callable[[object], str]:
+    """The canonical encoder: `json.dumps(sort_keys, compact, ensure_ascii=False, allow_nan=False)`.
+
+    `verify` runs it on every line, so it is built once and, where CPython's C encoder is
+    there, called directly: the same function `JSONEncoder.encode` ends up in, minus the
+    per-call Python set-up. Events are trees (parsed JSON, or checked by `_check_loggable`),
+    so the circular-reference bookkeeping is off.
+    """
+    encoder = json.JSONEncoder(
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+        check_circular=False,
+    )
+    if c_make_encoder is None:
+        return encoder.encode
+    fast = c_make_encoder(
+        None, encoder.default, encode_basestring, None, ":", ",", True, False, False
+    )
+    sample = {"b": [1, True, None, "é\u2028\"\n🙂"], "a": {"z": -0, "y": ""}}
+    if "".join(fast(sample, 0)) != encoder.encode(sample):
+        return encoder.encode
+    return lambda event: "".join(fast(event, 0))
+
+
+_dumps = _make_dumps()
 
 
 class EventNotLoggable(JournalError, ValueError):
@@ -400,23 +422,27 @@ class Journal:
         wanted = _normalise_head(head) if head is not None else None
         found_head = False
         expected_seq, prev = 0, ZERO_HASH
+        # The hot path: one decode, one loads, one canonical dumps, one sha256 per line,
+        # with the names it calls bound locally.
+        decode, dumps, sha256 = _DECODER.decode, _dumps, hashlib.sha256
         with self._snapshot() as (_, lines):
             for number, raw, is_last in lines:
-                # The hot path: one loads, one canonical dumps, one sha256 per line.
                 if is_last and _is_torn(raw):
                     return self._broken(number, TORN, "torn last line (a crash mid-write cut it off)", prev)
                 try:
-                    event = _loads(raw)
+                    event = decode(raw.decode("utf-8"))
                     digest = event.pop("hash")
-                    canonical = _dumps(event).encode("utf-8")
+                    canonical = dumps(event).encode("utf-8")
                 except (ValueError, TypeError, KeyError, AttributeError) as err:
                     return self._broken(number, CORRUPT, _corrupt_reason(err), prev)
-                if hashlib.sha256(canonical).hexdigest() != digest:
+                if sha256(canonical).hexdigest() != digest:
                     return self._broken(number, EDITED, "edited: its hash does not match its content", prev)
-                if raw != b"%s,\"hash\":\"%s\"}\n" % (canonical[:-1], digest.encode("ascii")):
+                if raw != b'%s,"hash":"%s"}\n' % (canonical[:-1], digest.encode("ascii")):
                     return self._broken(number, EDITED, "edited: the line is not in canonical form", prev)
                 if not _EVENT_KEYS <= event.keys() or type(event["data"]) is not dict:
-                    return self._broken(number, CORRUPT, "not an event: a field is missing or `data` is not an object", prev)
+                    return self._broken(
+                        number, CORRUPT, "not an event: a field is missing or `data` is not an object", prev
+                    )
                 if event["v"] != VERSION or type(event["v"]) is not int:
                     return self._broken(
                         number, VERSION_MISMATCH,

@@ -105,7 +105,7 @@ class _Builder:
 
     def check_collection_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != _TAG + expected:
-            self.report(node, "CP003", f"the tag '{node.tag}' is refused; remove it")
+            self.report(node, "CP003", f"the tag '{_as_written(node.tag)}' is refused; remove it")
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         tag = node.tag
@@ -113,9 +113,10 @@ class _Builder:
         if tag == "!" or kind == "str":
             return node.value
         if kind not in _SCALAR_TAGS:
-            self.report(node, "CP003", f"the tag '{tag}' is refused; remove it (playbooks hold plain text, lists and mappings)")
+            self.report(node, "CP003", f"the tag '{_as_written(tag)}' is refused; remove it (playbooks hold plain text, lists and mappings)")
             return node.value
-        self.doc.scalars[path] = Scalar(kind, node.value, node.style is None)
+        # libyaml marks a plain scalar with style '' (the pure-Python composer with None).
+        self.doc.scalars[path] = Scalar(kind, node.value, not node.style)
         try:
             return getattr(self.safe, f"construct_yaml_{kind}")(node)
         except (ValueError, OverflowError, yaml.YAMLError):
@@ -155,10 +156,19 @@ class _Builder:
         if kind == "bool" and node.value.lower() in _BOOL_WORDS:
             self.report(node, "CP008", f"YAML reads the key {node.value} as a boolean; quote it: '{node.value}'")
         elif kind in _SCALAR_TAGS:
-            self.report(node, "CP009", f"YAML reads the key {node.value} as a {kind}; quote it: '{node.value}'")
+            word = _KIND_WORDS.get(kind, kind)
+            self.report(node, "CP009", f"YAML reads the key {node.value} as {word}; quote it: '{node.value}'")
         else:
-            self.report(node, "CP003", f"the tag '{node.tag}' is refused; remove it")
+            self.report(node, "CP003", f"the tag '{_as_written(node.tag)}' is refused; remove it")
         return node.value
+
+
+_KIND_WORDS = {"int": "a number", "float": "a number", "bool": "a boolean", "null": "null (no value)", "timestamp": "a date"}
+
+
+def _as_written(tag: str) -> str:
+    """A tag as the user typed it: `!!python/object` rather than its expanded form."""
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
 
 
 class _TooBig(Exception):
@@ -175,10 +185,13 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 def decode(raw: bytes, path: str) -> tuple[str | None, Finding | None]:
     """UTF-8 text (a BOM is accepted), or a finding saying why it is not."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # the BOM; stripped here so that error offsets index `raw`
     try:
-        return raw.decode("utf-8-sig"), None
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError as err:
-        line, col = _line_col(raw[: err.start].decode("utf-8", "replace"), err.start)
+        before = raw[: err.start].decode("utf-8", "replace")
+        line, col = _line_col(before, len(before))  # columns count characters, not bytes
         return None, Finding(path, line, col, "CP001", f"the file is not UTF-8 text (byte 0x{raw[err.start]:02x})")
 
 
@@ -193,6 +206,12 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         text = decoded
     doc.text = text
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate, e.g. from text read with surrogateescape
+        line, col = _line_col(text, err.start)
+        doc.findings.append(Finding(path, line, col, "CP001", "the text holds a character that is not valid Unicode"))
+        return doc
+    try:
         nodes = list(yaml.compose_all(text, Loader=Loader))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -202,7 +221,9 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {problem}{context}"))
         return doc
     except yaml.YAMLError as err:  # a ReaderError: a character YAML does not allow
-        index = getattr(err, "position", 0)
+        # libyaml reads the UTF-8 encoding: its position counts bytes, our columns count characters.
+        offset = getattr(err, "position", 0) or 0
+        index = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
         line, col = _line_col(text, index)
         reason = getattr(err, "reason", "unreadable text")
         doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {reason}"))

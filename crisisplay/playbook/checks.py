@@ -178,9 +178,53 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
             findings.append(doc.finding(paths[step.id] + ("id",), "CP206", f"step '{step.id}' cannot be reached from the first step; "
                                         f"point a `next` at it or remove it"))
     trapped = reachable - finishing
-    for i in sorted(trapped):
-        if i == 0 or any(p not in trapped for p in reverse.get(i, ())):
-            step = pb.steps[i]
-            findings.append(doc.finding(paths[step.id] + ("id",), "CP207", f"from step '{step.id}' no path reaches the end "
-                                        f"(a loop with no way out); add an option or `next` that leaves the loop"))
+    # Every path through trapped steps ends in a loop that nothing leaves; point at each such
+    # loop (at its first step), not at where the run wanders into it.
+    for loop in _closed_loops(trapped, edges):
+        step = pb.steps[loop[0]]
+        members = ", ".join(f"'{pb.steps[i].id}'" for i in loop)
+        findings.append(doc.finding(paths[step.id] + ("id",), "CP207", f"from step '{step.id}' no path reaches the end "
+                                    f"(a loop with no way out: {members}); add an option or `next` that leaves the loop"))
     return findings
+
+
+def _closed_loops(trapped: set[int], edges: dict[int, set]) -> list[list[int]]:
+    """The strongly connected parts of `trapped` that no edge leaves, each as sorted step indices."""
+    order, seen = [], set()
+    for root in sorted(trapped):  # first pass: finishing order (iterative DFS)
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(sorted(n for n in edges[root] if n in trapped)))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(sorted(n for n in edges[child] if n in trapped))))
+                    break
+            else:
+                order.append(node)
+                stack.pop()
+    reverse: dict[int, set[int]] = {i: set() for i in trapped}
+    for i in trapped:
+        for n in edges[i]:
+            if n in trapped:
+                reverse[n].add(i)
+    component: dict[int, int] = {}
+    for root in reversed(order):  # second pass, on the reversed edges
+        if root in component:
+            continue
+        component[root] = root
+        stack = [root]
+        while stack:
+            for prev in reverse[stack.pop()]:
+                if prev not in component:
+                    component[prev] = root
+                    stack.append(prev)
+    groups: dict[int, list[int]] = {}
+    for i, c in component.items():
+        groups.setdefault(c, []).append(i)
+    closed = [sorted(g) for c, g in groups.items()
+              if all(component.get(n) == c for i in g for n in edges[i])]
+    return sorted(closed)

@@ -277,4 +277,4 @@ class Playbook(_Model):
 
     def normalised(self) -> dict:
         """The playbook as plain JSON data, defaults filled in: `show --format json` and the log's snapshot."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude_none=True)

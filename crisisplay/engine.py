@@ -1,0 +1,362 @@
+"""The pure playbook engine: given an incident's state, what comes next; given an answer, its events.
+
+No I/O, no printing, no clock of its own: every function takes the time it should use and
+returns event dicts for the caller to log. Front ends (the terminal and the answers file)
+turn what the responder typed into the typed answers below; the engine checks that they fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Union
+
+from crisisplay import events as ev
+from crisisplay.errors import AnswerError
+from crisisplay.findings import one_of
+from crisisplay.playbook.model import END, Input
+from crisisplay.templates import (
+    SeverityLevel,
+    analyse_template,
+    evaluate_condition,
+    placeholder,
+    render_template,
+)
+
+NOTIFIED, UNREACHABLE = "notified", "unreachable"
+
+
+# ----------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Skip the step, with the responder's reason."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The items done (by their text); the rest are recorded as not done."""
+
+    done: tuple[str, ...]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Send:
+    """Send a message: exactly this text; `edited` when it differs from the rendered template."""
+
+    text: str
+    edited: bool = False
+
+
+Answer = Union[bool, str, int, Decimal, Checklist, Send, dict, Skip]
+
+
+# ----------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class AskInput:
+    name: str
+    spec: Input
+
+
+@dataclass(frozen=True)
+class AskStep:
+    step_id: str
+    visit: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    outcome: str
+
+
+Action = Union[AskInput, AskStep, Finished]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message or escalation text as the responder would send it, and the names still unset."""
+
+    text: str
+    channel: str | None = None
+    placeholders: tuple[str, ...] = field(default_factory=tuple)
+
+
+# ----------------------------------------------------------------------------- namespace
+
+
+def namespace(state: ev.State, now: datetime) -> dict:
+    """The names templates and conditions see: inputs, saved answers and the built-ins."""
+    pb = state.playbook
+    builtins = {
+        "severity": SeverityLevel(state.severity, tuple(pb.severity.levels)),
+        "incident_id": state.incident_id,
+        "playbook": pb.id,
+        "responder": state.responder,
+        "organisation": state.organisation,
+        "drill": state.drill,
+        "elapsed_minutes": max(0, ev.elapsed_ms(state.detected_at, now) // 60_000),
+    }
+    return {**state.variables, **builtins}
+
+
+def _condition_names(state: ev.State, now: datetime) -> dict:
+    """Conditions see every declared name; one not set on the path taken is None."""
+    pb = state.playbook
+    declared = dict.fromkeys(pb.inputs)
+    declared.update(dict.fromkeys(s.save_as for s in pb.steps if getattr(s, "save_as", None)))
+    return {**declared, **namespace(state, now)}
+
+
+def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
+    """The text of a message or escalate step, rendered in the sandbox with the incident's facts."""
+    step = state.playbook.step(step_id)
+    names = namespace(state, now)
+    source = getattr(step, "template", None) or _default_escalation(state, step)
+    unset = set()
+    for part in (source, getattr(step, "channel", None)):
+        if part:
+            unset |= analyse_template(part).names - set(names)
+    text = render_template(source, names).strip()
+    channel = render_template(step.channel, names).strip() if getattr(step, "channel", None) else None
+    return Rendered(text, channel, tuple(sorted(unset)))
+
+
+def _default_escalation(state: ev.State, step) -> str:
+    return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {state.severity}."
+
+
+# ----------------------------------------------------------------------------- advance
+
+
+def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[dict], Action]:
+    """The events to log before the next prompt (skips by condition, `step.entered`, the close)
+    and what to ask next. Pure: the state is not changed."""
+    if state.closed:
+        return [], Finished(state.outcome or "closed")
+    pb = state.playbook
+    for name, spec in pb.inputs.items():
+        if name not in state.variables:
+            return [], AskInput(name, spec)
+    if state.pending is not None:
+        return [], AskStep(state.pending, state.visit_of(state.pending))
+    out: list[dict] = []
+    position, visits = state.position, dict(state.visits)
+    condition_names = _condition_names(state, now)
+    while position != END:
+        step = pb.step(position)
+        visit = visits.get(position, 0) + 1
+        phase = pb.phase_of[position].id
+        if step.when is not None and not evaluate_condition(step.when, condition_names):
+            out.append(ev.make_event(ev.STEP_SKIPPED, actor, position, {
+                "phase": phase, "visit": visit, "by": "condition", "reason": f"when: {step.when} is false",
+            }, now))
+            visits[position] = visit
+            position = ev.following(pb, position)
+            continue
+        out.append(ev.make_event(ev.STEP_ENTERED, actor, position, {"phase": phase, "visit": visit}, now))
+        return out, AskStep(position, visit)
+    out.append(ev.make_event(ev.CLOSED, actor, None, {"outcome": "completed", "reason": "the playbook reached its end"}, now))
+    return out, Finished("completed")
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def input_value(spec: Input, name: str, raw) -> str | int:
+    """The value of an input from what was typed; AnswerError when it does not fit."""
+    text = str(raw).strip()
+    if spec.type == "choice":
+        for option in spec.options:
+            if text in (option.value, option.label):
+                return option.value
+        raise AnswerError(f"input '{name}': '{text}' is not one of {one_of(o.value for o in spec.options)}")
+    if spec.type == "number":
+        return parse_number(text, f"input '{name}'")
+    if not text:
+        raise AnswerError(f"input '{name}' needs a value")
+    return text
+
+
+def set_input(state: ev.State, name: str, raw, now: datetime, actor: str) -> list[dict]:
+    spec = state.playbook.inputs[name]
+    return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": input_value(spec, name, raw)}, now)]
+
+
+def parse_number(text: str, what: str) -> int | Decimal:
+    """A whole number, or a decimal kept exact (the log holds no floats)."""
+    try:
+        value = Decimal(text.strip().replace(",", "")) if text.strip() else None
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite():
+        raise AnswerError(f"{what}: '{text}' is not a number; answer with digits, like 12 or 3.5")
+    return int(value) if value == value.to_integral_value() else value
+
+
+# ----------------------------------------------------------------------------- decisions
+
+
+def decide(state: ev.State, step_id: str, answer: Answer, now: datetime, actor: str,
+           contacts: dict | None = None) -> list[dict]:
+    """The events of one decision at `step_id`; AnswerError (nothing recorded) when it does not fit."""
+    pb = state.playbook
+    step = pb.step(step_id)
+    phase = pb.phase_of[step_id].id
+    visit = state.visit_of(step_id) or 1
+    if isinstance(answer, Skip):
+        reason = answer.reason.strip() or "no reason given"
+        return [ev.make_event(ev.STEP_SKIPPED, actor, step_id, {"phase": phase, "visit": visit, "by": "responder", "reason": reason}, now)]
+    logged, effects = _answer(state, step, answer, now, actor, contacts or {})
+    out = [ev.make_event(ev.STEP_ANSWERED, actor, step_id, {"phase": phase, "visit": visit, "answer": logged}, now)]
+    out += effects
+    if step.milestone and step.milestone not in state.milestones:
+        out.append(ev.make_event(ev.MILESTONE_REACHED, actor, step_id, {
+            "name": step.milestone,
+            "elapsed_ms": ev.elapsed_ms(state.detected_at, now),
+            "target_ms": pb.target_ms(step.milestone),
+        }, now))
+    return out
+
+
+def _fits(step, expected: str, answer) -> AnswerError:
+    return AnswerError(f"step '{step.id}' ({step.type}): {answer!r} does not fit; expected {expected}")
+
+
+def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: dict):
+    """(the answer as logged, the events it causes)."""
+    kind = step.type
+    if kind == "confirm":
+        if not isinstance(answer, bool):
+            raise _fits(step, "yes or no", answer)
+        return answer, []
+    if kind == "choice":
+        option = next((o for o in step.options if answer in (o.value, o.label)), None) if isinstance(answer, str) else None
+        if option is None:
+            raise _fits(step, one_of(o.value for o in step.options), answer)
+        effects = []
+        if option.severity and option.severity != state.severity:
+            effects.append(ev.make_event(ev.SEVERITY_CHANGED, actor, step.id, {
+                "from": state.severity, "to": option.severity, "reason": f"{step.id}: {option.label}",
+            }, now))
+        return {"value": option.value, "label": option.label}, effects
+    if kind == "checklist":
+        if not isinstance(answer, Checklist):
+            raise _fits(step, "the items done (all, none, or a list)", answer)
+        unknown = [item for item in answer.done if item not in step.items]
+        if unknown:
+            raise _fits(step, "items from the list: " + one_of(step.items), unknown[0])
+        logged = {"done": [i for i in step.items if i in answer.done], "not_done": [i for i in step.items if i not in answer.done]}
+        if answer.reason:
+            logged["reason"] = answer.reason
+        return logged, []
+    if kind == "text":
+        if not isinstance(answer, str) or not answer.strip():
+            raise _fits(step, "some text", answer)
+        return answer, []
+    if kind == "number":
+        if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
+            raise _fits(step, "a number", answer)
+        if (step.min is not None and answer < step.min) or (step.max is not None and answer > step.max):
+            raise _fits(step, f"a number from {step.min if step.min is not None else '…'} to {step.max if step.max is not None else '…'}", answer)
+        return (answer if isinstance(answer, int) else str(answer)), []
+    if kind == "message":
+        return _message(state, step, answer, now, actor)
+    if kind == "escalate":
+        return _escalate(state, step, answer, now, actor, contacts)
+    # info
+    if answer is not True:
+        raise _fits(step, "an acknowledgement", answer)
+    return {"acknowledged": True}, []
+
+
+def _message(state: ev.State, step, answer, now: datetime, actor: str):
+    if not isinstance(answer, Send) or not answer.text.strip():
+        raise _fits(step, "send, or {text: the edited message}", answer)
+    rendered = render(state, step.id, now)
+    if not answer.edited:
+        missing = [placeholder(name) for name in rendered.placeholders if placeholder(name) in answer.text]
+        if missing:
+            raise AnswerError(f"step '{step.id}' (message): the text still shows {', '.join(missing)} (not set on "
+                              f"this path); edit it before sending: answer with {{text: the message to send}}")
+    sent = ev.make_event(ev.MESSAGE_SENT, actor, step.id, {"channel": rendered.channel, "text": answer.text}, now)
+    return {"sent": True, "edited": answer.edited}, [sent]
+
+
+def _escalate(state: ev.State, step, answer, now: datetime, actor: str, contacts: dict):
+    if isinstance(answer, str):
+        answer = {role: answer for role in step.to}
+    if not isinstance(answer, dict):
+        raise _fits(step, f"notified, unreachable, or one of them per role ({', '.join(step.to)})", answer)
+    extra = [role for role in answer if role not in step.to]
+    if extra:
+        raise _fits(step, f"outcomes for {one_of(step.to)}", extra[0])
+    message = render(state, step.id, now).text
+    logged, effects = {}, []
+    for role in step.to:
+        outcome = answer.get(role)
+        if outcome not in (NOTIFIED, UNREACHABLE):
+            raise _fits(step, f"'{NOTIFIED}' or '{UNREACHABLE}' for {role}", outcome)
+        logged[role] = outcome
+        kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
+        effects.append(ev.make_event(kind, actor, step.id, {
+            "role": role, "contact": contact_of(state, role, contacts), "message": message,
+        }, now))
+    return logged, effects
+
+
+def contact_of(state: ev.State, role: str, contacts: dict) -> dict:
+    """Who answers for `role`: from the configuration's contacts, or the playbook's description."""
+    person = contacts.get(role)
+    found = {k: getattr(person, k) for k in ("name", "phone", "email") if person and getattr(person, k)}
+    found.setdefault("description", state.playbook.roles.get(role, role))
+    return found
+
+
+# ----------------------------------------------------------------------------- responder actions
+
+
+def note(text: str, now: datetime, actor: str, step: str | None = None) -> list[dict]:
+    return [ev.make_event(ev.NOTE_ADDED, actor, step, {"text": text}, now)]
+
+
+def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor: str) -> list[dict]:
+    levels = state.playbook.severity.levels
+    if to not in levels:
+        raise AnswerError(f"severity '{to}' is not a level of this playbook; expected {one_of(levels)}")
+    if to == state.severity:
+        return []
+    return [ev.make_event(ev.SEVERITY_CHANGED, actor, state.pending, {"from": state.severity, "to": to, "reason": reason}, now)]
+
+
+def pause(reason: str, now: datetime, actor: str) -> list[dict]:
+    return [ev.make_event(ev.PAUSED, actor, None, {"reason": reason}, now)]
+
+
+def resume(responder: str, now: datetime) -> list[dict]:
+    return [ev.make_event(ev.RESUMED, responder, None, {"responder": responder}, now)]
+
+
+def close(reason: str, now: datetime, actor: str) -> list[dict]:
+    return [ev.make_event(ev.CLOSED, actor, None, {"outcome": "closed", "reason": reason}, now)]
+
+
+def start(incident_id: str, playbook, source: dict, *, drill: bool, responder: str, organisation: str | None,
+          detected_at: datetime, now: datetime, version: str) -> list[dict]:
+    """The `incident.started` event: everything resume and export need, the playbook snapshot included."""
+    return [ev.make_event(ev.STARTED, responder, None, {
+        "incident_id": incident_id,
+        "playbook": source,
+        "snapshot": playbook.normalised(),
+        "drill": drill,
+        "responder": responder,
+        "organisation": organisation,
+        "detected_at": ev.format_ts(detected_at),
+        "version": version,
+    }, now)]

@@ -1,0 +1,260 @@
+"""Incident event types and `replay`: the state of an incident is a fold over its log.
+
+`apply` is the only function that changes a `State`; the engine folds the events it makes
+with it, and resume, `incidents` and exports fold the logged events the same way, so a
+state can never disagree with the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Iterable
+
+from crisisplay.playbook.model import END, Playbook
+
+STARTED = "incident.started"
+INPUT_SET = "input.set"
+STEP_ENTERED = "step.entered"
+STEP_ANSWERED = "step.answered"
+STEP_SKIPPED = "step.skipped"
+SEVERITY_CHANGED = "severity.changed"
+MESSAGE_SENT = "message.sent"
+ESCALATION_NOTIFIED = "escalation.notified"
+ESCALATION_UNREACHABLE = "escalation.unreachable"
+MILESTONE_REACHED = "milestone.reached"
+NOTE_ADDED = "note.added"
+PAUSED = "incident.paused"
+RESUMED = "incident.resumed"
+CLOSED = "incident.closed"
+
+EVENT_TYPES = (
+    STARTED, INPUT_SET, STEP_ENTERED, STEP_ANSWERED, STEP_SKIPPED, SEVERITY_CHANGED, MESSAGE_SENT,
+    ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MILESTONE_REACHED, NOTE_ADDED, PAUSED, RESUMED, CLOSED,
+)
+
+
+def parse_ts(text: str) -> datetime:
+    """An RFC 3339 UTC time as the log writes it (`2026-11-25T22:51:56.123Z`)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def format_ts(moment: datetime) -> str:
+    """RFC 3339 UTC with milliseconds and `Z`, the log's only time format."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def elapsed_ms(start: datetime, moment: datetime) -> int:
+    return int((moment - start).total_seconds() * 1000)
+
+
+def make_event(type_: str, actor: str, step: str | None, data: dict, ts: datetime) -> dict:
+    """An event as the engine makes it; the journal adds `v`, `seq`, `prev` and `hash`."""
+    return {"type": type_, "actor": actor, "step": step, "data": data, "ts": format_ts(ts)}
+
+
+def answer_value(step_type: str, answer):
+    """The variable a `save_as` gets from a logged answer."""
+    if step_type == "choice":
+        return answer["value"]
+    if step_type == "number" and isinstance(answer, str):
+        return Decimal(answer)
+    return answer
+
+
+@dataclass
+class State:
+    """Everything known about an incident, computed from its events alone."""
+
+    playbook: Playbook
+    incident_id: str
+    drill: bool
+    responder: str
+    organisation: str | None
+    started_at: datetime
+    detected_at: datetime
+    version: str = ""
+    source: dict = field(default_factory=dict)
+    variables: dict = field(default_factory=dict)
+    severity: str = ""
+    position: str | None = None  # the next step to enter, END when the run is over
+    pending: str | None = None  # a step entered and not yet answered or skipped
+    visits: dict[str, int] = field(default_factory=dict)
+    milestones: dict[str, int] = field(default_factory=dict)
+    responders: list[str] = field(default_factory=list)
+    lifecycle: str = STARTED  # the last of started/resumed/paused/closed
+    pause_reason: str | None = None
+    outcome: str | None = None
+    close_reason: str | None = None
+    last_ts: datetime | None = None
+    count: int = 0
+    head: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.lifecycle == CLOSED
+
+    def visit_of(self, step_id: str) -> int:
+        return self.visits.get(step_id, 0)
+
+
+def following(pb: Playbook, step_id: str) -> str:
+    """The step after `step_id` in run order, or END."""
+    index = pb.step_index[step_id] + 1
+    return pb.steps[index].id if index < len(pb.steps) else END
+
+
+def after_answer(pb: Playbook, step_id: str, answer) -> str:
+    """Where the run goes once `step_id` is answered: an option's `next`, the step's, or on."""
+    step = pb.step(step_id)
+    target = step.next
+    if step.type == "choice":
+        option = next((o for o in step.options if o.value == answer["value"]), None)
+        if option is not None and option.next:
+            target = option.next
+    return target or following(pb, step_id)
+
+
+def start_state(event: dict) -> State:
+    from crisisplay.playbook.loader import from_snapshot
+
+    data = event["data"]
+    pb = from_snapshot(data["snapshot"])
+    started = parse_ts(event["ts"])
+    state = State(
+        playbook=pb,
+        incident_id=data["incident_id"],
+        drill=bool(data["drill"]),
+        responder=data["responder"],
+        organisation=data.get("organisation"),
+        started_at=started,
+        detected_at=parse_ts(data["detected_at"]),
+        version=data.get("version", ""),
+        source=data.get("playbook", {}),
+        severity=pb.severity.start,
+        position=pb.steps[0].id,
+        responders=[data["responder"]],
+    )
+    return state
+
+
+def apply(state: State, event: dict) -> State:
+    """Fold one event into the state (in place) and return it."""
+    kind, data, step = event["type"], event["data"], event.get("step")
+    pb = state.playbook
+    if kind == INPUT_SET:
+        state.variables[data["name"]] = data["value"]
+    elif kind == STEP_ENTERED:
+        state.pending = step
+        state.visits[step] = data["visit"]
+    elif kind == STEP_ANSWERED:
+        definition = pb.step(step)
+        save_as = getattr(definition, "save_as", None)
+        if save_as:
+            state.variables[save_as] = answer_value(definition.type, data["answer"])
+        state.pending = None
+        state.position = after_answer(pb, step, data["answer"])
+    elif kind == STEP_SKIPPED:
+        state.visits[step] = data["visit"]
+        state.pending = None
+        state.position = following(pb, step)
+    elif kind == SEVERITY_CHANGED:
+        state.severity = data["to"]
+    elif kind == MILESTONE_REACHED:
+        state.milestones.setdefault(data["name"], data["elapsed_ms"])
+    elif kind == PAUSED:
+        state.lifecycle, state.pause_reason = PAUSED, data.get("reason")
+    elif kind == RESUMED:
+        state.lifecycle, state.pause_reason = RESUMED, None
+        who = data.get("responder")
+        if who:
+            state.responder = who
+            if who not in state.responders:
+                state.responders.append(who)
+    elif kind == CLOSED:
+        state.lifecycle = CLOSED
+        state.outcome, state.close_reason = data.get("outcome"), data.get("reason")
+    if "ts" in event:
+        state.last_ts = parse_ts(event["ts"])
+    if "hash" in event:
+        state.head = event["hash"]
+    state.count += 1
+    return state
+
+
+def replay(events: Iterable[dict]) -> State:
+    """The state of an incident from its events, first to last."""
+    iterator = iter(events)
+    first = next(iterator, None)
+    if first is None or first.get("type") != STARTED:
+        raise ValueError("an incident log starts with incident.started")
+    state = start_state(first)
+    apply(state, first)
+    for event in iterator:
+        apply(state, event)
+    return state
+
+
+def _answer_words(step_type: str, answer) -> str:
+    if step_type == "confirm":
+        return "yes" if answer else "no"
+    if step_type == "choice":
+        return str(answer.get("label") or answer.get("value"))
+    if step_type == "checklist":
+        done, not_done = answer.get("done", []), answer.get("not_done", [])
+        words = f"{len(done)} of {len(done) + len(not_done)} done"
+        if not_done:
+            words += " (not done: " + "; ".join(not_done) + ")"
+        if answer.get("reason"):
+            words += f"; reason: {answer['reason']}"
+        return words
+    if step_type == "message":
+        return "sent (edited)" if answer.get("edited") else "sent"
+    if step_type == "escalate":
+        return ", ".join(f"{role} {outcome}" for role, outcome in answer.items())
+    if step_type == "info":
+        return "acknowledged"
+    return str(answer)
+
+
+def describe(event: dict, pb: Playbook) -> str | None:
+    """One event as a line in the responder's words (None for bookkeeping events)."""
+    from crisisplay.playbook.model import format_duration
+
+    kind, data, step = event["type"], event.get("data", {}), event.get("step")
+    if kind == STARTED:
+        return f"started {data.get('incident_id')} ({'drill' if data.get('drill') else 'real'}) by {data.get('responder')}"
+    if kind == INPUT_SET:
+        return f"{data['name']}: {data['value']}"
+    if kind == STEP_ANSWERED:
+        step_type = pb.step(step).type if step in pb.step_index else "text"
+        return f"{step}: {_answer_words(step_type, data.get('answer'))}"
+    if kind == STEP_SKIPPED:
+        return f"{step}: skipped ({data.get('reason')})"
+    if kind == SEVERITY_CHANGED:
+        return f"severity {data.get('from')} → {data.get('to')} ({data.get('reason')})"
+    if kind == MESSAGE_SENT:
+        return f"message sent on {data.get('channel')}"
+    if kind in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE):
+        contact = data.get("contact") or {}
+        who = contact.get("name") or contact.get("description") or ""
+        outcome = "notified" if kind == ESCALATION_NOTIFIED else "unreachable"
+        return f"{data.get('role')}{f' ({who})' if who else ''}: {outcome}"
+    if kind == MILESTONE_REACHED:
+        target = data.get("target_ms")
+        verdict = ""
+        if target is not None:
+            met = data["elapsed_ms"] <= target
+            verdict = f", target {format_duration(target)} {'met' if met else 'missed'}"
+        return f"milestone {data.get('name')} after {format_duration(data['elapsed_ms'])}{verdict}"
+    if kind == NOTE_ADDED:
+        return f"note: {data.get('text')}"
+    if kind == PAUSED:
+        return f"paused ({data.get('reason')})"
+    if kind == RESUMED:
+        return f"resumed by {data.get('responder')}"
+    if kind == CLOSED:
+        return f"closed: {data.get('outcome')}" + (f" ({data['reason']})" if data.get("reason") else "")
+    return None

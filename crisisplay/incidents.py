@@ -1,0 +1,83 @@
+"""Incidents on disk: ids, finding one by id, prefix or `last`, and their status, all from their logs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crisisplay import events as ev
+from crisisplay.errors import IncidentNotFound, JournalError
+from crisisplay.home import incidents_dir
+from crisisplay.journal import Journal
+
+ID_RE = re.compile(r"(\d{8}-\d{6})-([a-z0-9][a-z0-9-]*)-([0-9a-f]{4})")
+RUNNING, PAUSED, INTERRUPTED, CLOSED = "running", "paused", "interrupted", "closed"
+
+
+def new_incident_id(playbook_id: str, started: datetime) -> str:
+    """`YYYYMMDD-HHMMSS-<playbook-id>-<4 hex>`, from the UTC start time."""
+    stamp = started.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{playbook_id}-{secrets.token_hex(2)}"
+
+
+def all_logs(home: Path) -> list[Path]:
+    folder = incidents_dir(home)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.jsonl") if ID_RE.fullmatch(p.stem))
+
+
+def resolve(ref: str, home: Path) -> Journal:
+    """The incident named by an id, a unique prefix of one, or `last` (the most recently started)."""
+    logs = all_logs(home)
+    if ref == "last":
+        if not logs:
+            raise IncidentNotFound(f"no incidents yet in {incidents_dir(home)}")
+        return Journal(max(logs, key=lambda p: (p.stem[:15], p.stat().st_mtime)))
+    exact = [p for p in logs if p.stem == ref]
+    if exact:
+        return Journal(exact[0])
+    matches = [p for p in logs if p.stem.startswith(ref)] if ref else []
+    if len(matches) == 1:
+        return Journal(matches[0])
+    if matches:
+        listed = ", ".join(p.stem for p in matches[:10]) + (" …" if len(matches) > 10 else "")
+        raise IncidentNotFound(f"'{ref}' matches {len(matches)} incidents: {listed}; give more of the id")
+    raise IncidentNotFound(f"no incident '{ref}' in {incidents_dir(home)} (`crisisplay incidents` lists them)")
+
+
+def load_state(journal: Journal) -> ev.State:
+    """Replay a log (a torn last line is ignored here; `resume` sets it aside)."""
+    try:
+        return ev.replay(journal.events(tolerate_torn=True))
+    except (KeyError, TypeError, ValueError) as err:
+        raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
+
+
+def status_of(journal: Journal, state: ev.State) -> str:
+    if state.closed:
+        return CLOSED
+    if state.lifecycle == ev.PAUSED:
+        return PAUSED
+    return RUNNING if journal.is_running() else INTERRUPTED
+
+
+def summary(journal: Journal) -> dict:
+    """The headline of one incident, for `incidents`."""
+    state = load_state(journal)
+    return {
+        "id": state.incident_id,
+        "playbook": state.playbook.id,
+        "title": state.playbook.title,
+        "status": status_of(journal, state),
+        "drill": state.drill,
+        "severity": state.severity,
+        "started": ev.format_ts(state.started_at),
+        "detected": ev.format_ts(state.detected_at),
+        "last_activity": ev.format_ts(state.last_ts) if state.last_ts else None,
+        "responders": list(state.responders),
+        "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
+        "head": state.head,
+    }

@@ -1,0 +1,88 @@
+"""Read an answers file: every answer as the text written, checked against the playbook's ids.
+
+Unknown step ids and inputs are refused (exit 2, "did you mean") before anything is
+written; whether an answer fits its step is decided when the step is reached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crisisplay.errors import AnswersError
+from crisisplay.findings import did_you_mean
+from crisisplay.playbook.model import Playbook
+from crisisplay.yamlsource import Document, load as load_yaml
+
+TOP_KEYS = ("inputs", "steps")
+
+
+@dataclass
+class AnswersFile:
+    """Answers by input name and step id, each as written (text, lists and mappings of text)."""
+
+    path: str
+    inputs: dict[str, object] = field(default_factory=dict)
+    steps: dict[str, object] = field(default_factory=dict)
+
+    def for_visit(self, step_id: str, visit: int):
+        """The answer for the `visit`-th visit of a step (1-based), or None when there is none."""
+        if step_id not in self.steps:
+            return None
+        answer = self.steps[step_id]
+        if isinstance(answer, dict) and set(answer) == {"visits"}:
+            visits = answer["visits"]
+            if not isinstance(visits, list):
+                return visits if visit == 1 else None
+            return visits[visit - 1] if 0 < visit <= len(visits) else None
+        return answer
+
+
+def as_written(doc: Document, value=None, path: tuple = ()):
+    """The document's values with every scalar as the text typed (`yes` stays "yes")."""
+    value = doc.data if path == () and value is None else value
+    if isinstance(value, dict):
+        return {k: as_written(doc, v, path + (k,)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_written(doc, v, path + (i,)) for i, v in enumerate(value)]
+    written = doc.scalars.get(path)
+    if written is not None:
+        return written.text
+    return value
+
+
+def read_answers(path: Path, playbook: Playbook) -> AnswersFile:
+    """Load and check an answers file against `playbook`; AnswersError (exit 2) if it cannot be used."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise AnswersError(f"{path}: cannot read the answers file: {err.strerror}") from None
+    return parse_answers(raw, str(path), playbook)
+
+
+def parse_answers(raw: bytes | str, name: str, playbook: Playbook) -> AnswersFile:
+    doc = load_yaml(raw, name)
+    if doc.findings:
+        raise AnswersError(str(doc.findings[0]))
+    data = as_written(doc) if doc.data is not None else {}
+    if data == "":
+        data = {}
+    if not isinstance(data, dict):
+        raise AnswersError(f"{name}:1:1: an answers file is a mapping with `inputs:` and `steps:`")
+    for key in data:
+        if key not in TOP_KEYS:
+            line, col = doc.position((key,), key=True)
+            raise AnswersError(f"{name}:{line}:{col}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; expected inputs or steps")
+    answers = AnswersFile(name)
+    for section, known, what in (("inputs", playbook.inputs, "input"), ("steps", playbook.step_index, "step")):
+        entries = data.get(section) or {}
+        if not isinstance(entries, dict):
+            line, col = doc.position((section,))
+            raise AnswersError(f"{name}:{line}:{col}: `{section}:` should be a mapping of {what} ids to answers")
+        for key, value in entries.items():
+            if key not in known:
+                line, col = doc.position((section, key), key=True)
+                raise AnswersError(f"{name}:{line}:{col}: unknown {what} '{key}' for playbook {playbook.id}"
+                                   f"{did_you_mean(key, known)}")
+            getattr(answers, section)[key] = value
+    return answers

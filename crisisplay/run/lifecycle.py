@@ -1,0 +1,140 @@
+"""Starting and resuming incidents: the log created, the run lock taken, the session run."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from crisisplay import __version__, engine
+from crisisplay import events as ev
+from crisisplay.config import Config
+from crisisplay.errors import IncidentClosed, UsageError
+from crisisplay.findings import did_you_mean
+from crisisplay.home import incidents_dir, private_dir
+from crisisplay.incidents import load_state, new_incident_id
+from crisisplay.journal import Journal
+from crisisplay.playbook.model import Playbook, parse_duration
+from crisisplay.run.session import Frontend, Outcome, Session
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class StartRequest:
+    playbook: Playbook
+    path: Path
+    drill: bool = False
+    responder: str | None = None
+    variables: tuple[str, ...] = ()
+    detected_at: str | None = None
+
+
+def responder_name(given: str | None, config: Config) -> str:
+    """--responder, else the configured responder, else the login name."""
+    if given and given.strip():
+        return given.strip()
+    if config.responder:
+        return config.responder
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "responder"
+
+
+def parse_detected_at(text: str | None, now: datetime) -> datetime:
+    """`--detected-at`: an ISO time (local time if it has no offset) or a span ago like `-45m`."""
+    if not text:
+        return now
+    text = text.strip()
+    if re.fullmatch(r"-\d[\dsmhd]*", text):
+        try:
+            return now - timedelta(milliseconds=parse_duration(text[1:]))
+        except ValueError:
+            pass
+    else:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None:
+            if moment.tzinfo is None:
+                moment = moment.astimezone()  # a time without offset is local time
+            if moment > now + timedelta(minutes=1):
+                raise UsageError(f"--detected-at {text} is in the future")
+            return moment.astimezone(timezone.utc)
+    raise UsageError(f"--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m")
+
+
+def parse_vars(pairs: tuple[str, ...], playbook: Playbook) -> dict[str, str]:
+    """`--var KEY=VALUE` pairs, each naming an input of the playbook."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--var '{pair}': expected KEY=VALUE")
+        if key not in playbook.inputs:
+            known = ", ".join(playbook.inputs) or "none"
+            raise UsageError(f"--var {key}: the playbook has no input '{key}'{did_you_mean(key, playbook.inputs)} (inputs: {known})")
+        engine.input_value(playbook.inputs[key], key, value)  # fits, or exit 2 before anything is written
+        out[key] = value
+    return out
+
+
+def start_incident(
+    request: StartRequest,
+    config: Config,
+    home: Path,
+    make_frontend: Callable[[dict], Frontend],
+    announce: Callable[[str], None],
+    clock: Callable[[], datetime] = utc_now,
+) -> Outcome:
+    """Create the incident's log with its first event, announce its id, and run it."""
+    now = clock()
+    detected = parse_detected_at(request.detected_at, now)
+    overrides = parse_vars(request.variables, request.playbook)
+    frontend = make_frontend(overrides)
+    responder = responder_name(request.responder, config)
+    pb = request.playbook
+    raw = request.path.read_bytes()
+    source = {"id": pb.id, "title": pb.title, "source": str(request.path.resolve()), "sha256": hashlib.sha256(raw).hexdigest()}
+    incident_id = new_incident_id(pb.id, now)
+    folder = private_dir(incidents_dir(home))
+    first = engine.start(incident_id, pb, source, drill=request.drill, responder=responder,
+                         organisation=config.organisation, detected_at=detected, now=now, version=__version__)[0]
+    journal = Journal.create(folder / f"{incident_id}.jsonl", first, clock=clock)
+    announce(incident_id)
+    with journal.run_lock():
+        state = load_state(journal)
+        session = Session(journal, state, frontend, clock, responder, config.contacts)
+        frontend.logged(session, list(journal.events()))
+        return session.run()
+
+
+def resume_incident(
+    journal: Journal,
+    config: Config,
+    responder: str | None,
+    frontend: Frontend,
+    warn: Callable[[str], None],
+    clock: Callable[[], datetime] = utc_now,
+) -> Outcome:
+    """Continue an incident at the exact step where it stopped, from its log alone."""
+    with journal.run_lock():
+        if journal.has_torn_tail():
+            warn(journal.set_aside_torn() or f"a torn last line was set aside into {journal.torn_path}")
+        state = load_state(journal)
+        if state.closed:
+            raise IncidentClosed(f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
+                                 f"there is nothing to resume")
+        who = responder_name(responder, config) if responder or config.responder else state.responder
+        session = Session(journal, state, frontend, clock, who, config.contacts)
+        session.log(engine.resume(who, clock()))
+        return session.run()

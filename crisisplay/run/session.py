@@ -1,0 +1,111 @@
+"""One run of an incident: the loop both front ends share, logging every decision before moving on.
+
+The session asks the engine what comes next, asks the front end (terminal or answers file)
+for the answer, asks the engine for that decision's events, and appends them to the journal
+(one write, one fsync) before anything else is shown. The front end never decides what
+comes next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Protocol
+
+from crisisplay import engine
+from crisisplay.errors import AnswerError
+from crisisplay.events import State, apply
+from crisisplay.journal import Journal
+
+PAUSE_NO_ANSWER = "answers-ran-out"
+PAUSE_ANSWER_ERROR = "answer-error"
+PAUSE_RESPONDER = "responder"
+PAUSE_INTERRUPTED = "interrupted"
+
+
+class MissingAnswer(Exception):
+    """The front end has no answer for this step (the answers file ran out)."""
+
+
+class PauseRequested(Exception):
+    """The responder chose to pause."""
+
+
+class Frontend(Protocol):
+    def ask_input(self, session: "Session", action: engine.AskInput) -> object: ...
+
+    def ask_step(self, session: "Session", action: engine.AskStep) -> engine.Answer: ...
+
+    def logged(self, session: "Session", events: list[dict]) -> None: ...
+
+
+@dataclass
+class Outcome:
+    """How a run ended: finished (`completed`), or paused with a reason."""
+
+    incident_id: str
+    finished: bool
+    reason: str
+    head: str | None
+    state: State
+
+
+class Session:
+    def __init__(self, journal: Journal, state: State, frontend: Frontend, clock: Callable[[], datetime],
+                 actor: str, contacts: dict | None = None):
+        self.journal = journal
+        self.state = state
+        self.frontend = frontend
+        self.clock = clock
+        self.actor = actor
+        self.contacts = contacts or {}
+
+    def log(self, events: list[dict]) -> list[dict]:
+        """Append one decision's events durably, then fold them into the state."""
+        if not events:
+            return []
+        logged = self.journal.append(events)
+        for event in logged:
+            apply(self.state, event)
+        self.frontend.logged(self, logged)
+        return logged
+
+    # Responder actions available at any prompt (the terminal offers them).
+    def note(self, text: str) -> None:
+        self.log(engine.note(text, self.clock(), self.actor, self.state.pending))
+
+    def change_severity(self, to: str, reason: str) -> None:
+        self.log(engine.change_severity(self.state, to, reason, self.clock(), self.actor))
+
+    def run(self) -> Outcome:
+        """Run until the playbook ends or the run pauses; every answer is logged before the next prompt."""
+        try:
+            while True:
+                events, action = engine.advance(self.state, self.clock(), self.actor)
+                self.log(events)
+                if isinstance(action, engine.Finished):
+                    return self._outcome(True, action.outcome)
+                if isinstance(action, engine.AskInput):
+                    raw = self.frontend.ask_input(self, action)
+                    self.log(engine.set_input(self.state, action.name, raw, self.clock(), self.actor))
+                else:
+                    answer = self.frontend.ask_step(self, action)
+                    self.log(engine.decide(self.state, action.step_id, answer, self.clock(), self.actor, self.contacts))
+        except MissingAnswer:
+            return self._pause(PAUSE_NO_ANSWER)
+        except PauseRequested:
+            return self._pause(PAUSE_RESPONDER)
+        except AnswerError:
+            self._pause(PAUSE_ANSWER_ERROR)
+            raise
+        except KeyboardInterrupt:
+            self._pause(PAUSE_INTERRUPTED)
+            raise
+
+    def _pause(self, reason: str) -> Outcome:
+        self.log(engine.pause(reason, self.clock(), self.actor))
+        return self._outcome(False, reason)
+
+    def _outcome(self, finished: bool, reason: str) -> Outcome:
+        return Outcome(self.state.incident_id, finished, reason, self.state.head, self.state)
+
