@@ -25,6 +25,7 @@ from crisisplay.templates import (
 )
 
 NOTIFIED, UNREACHABLE = "notified", "unreachable"
+MAX_NUMBER_DIGITS = 100
 
 
 # ----------------------------------------------------------------------------- answers
@@ -186,7 +187,10 @@ def input_value(spec: Input, name: str, raw) -> str | int:
 
 def set_input(state: ev.State, name: str, raw, now: datetime, actor: str) -> list[dict]:
     spec = state.playbook.inputs[name]
-    return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": input_value(spec, name, raw)}, now)]
+    value = input_value(spec, name, raw)
+    if isinstance(value, Decimal):
+        value = str(value)  # the log holds no floats: a decimal is kept as its exact text
+    return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": value}, now)]
 
 
 def parse_number(text: str, what: str) -> int | Decimal:
@@ -197,6 +201,9 @@ def parse_number(text: str, what: str) -> int | Decimal:
         value = None
     if value is None or not value.is_finite():
         raise AnswerError(f"{what}: '{text}' is not a number; answer with digits, like 12 or 3.5")
+    if value.adjusted() >= MAX_NUMBER_DIGITS:
+        # `1e5000` would become an integer too long to log (or to build at all)
+        raise AnswerError(f"{what}: '{text}' is too large; answer with at most {MAX_NUMBER_DIGITS} digits")
     return int(value) if value == value.to_integral_value() else value
 
 

@@ -7,12 +7,13 @@ state can never disagree with the log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
 from crisisplay.playbook.model import END, Playbook
+from crisisplay.times import elapsed_ms, format_ts, parse_ts  # noqa: F401 (re-exported)
 
 STARTED = "incident.started"
 INPUT_SET = "input.set"
@@ -33,21 +34,6 @@ EVENT_TYPES = (
     STARTED, INPUT_SET, STEP_ENTERED, STEP_ANSWERED, STEP_SKIPPED, SEVERITY_CHANGED, MESSAGE_SENT,
     ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MILESTONE_REACHED, NOTE_ADDED, PAUSED, RESUMED, CLOSED,
 )
-
-
-def parse_ts(text: str) -> datetime:
-    """An RFC 3339 UTC time as the log writes it (`2026-11-25T22:51:56.123Z`)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def format_ts(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds and `Z`, the log's only time format."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def elapsed_ms(start: datetime, moment: datetime) -> int:
-    return int((moment - start).total_seconds() * 1000)
 
 
 def make_event(type_: str, actor: str, step: str | None, data: dict, ts: datetime) -> dict:
@@ -95,6 +81,11 @@ class State:
     @property
     def closed(self) -> bool:
         return self.lifecycle == CLOSED
+
+    def copy(self) -> "State":
+        """A copy safe to fold more events into (the playbook itself is shared, it never changes)."""
+        return replace(self, variables=dict(self.variables), visits=dict(self.visits),
+                       milestones=dict(self.milestones), responders=list(self.responders))
 
     def visit_of(self, step_id: str) -> int:
         return self.visits.get(step_id, 0)
@@ -145,7 +136,11 @@ def apply(state: State, event: dict) -> State:
     kind, data, step = event["type"], event["data"], event.get("step")
     pb = state.playbook
     if kind == INPUT_SET:
-        state.variables[data["name"]] = data["value"]
+        value = data["value"]
+        spec = pb.inputs.get(data["name"])
+        if spec is not None and spec.type == "number" and isinstance(value, str):
+            value = Decimal(value)  # logged as exact text, like a number step's answer
+        state.variables[data["name"]] = value
     elif kind == STEP_ENTERED:
         state.pending = step
         state.visits[step] = data["visit"]

@@ -23,13 +23,22 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from json.encoder import c_make_encoder, encode_basestring
 from pathlib import Path
 
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, UsageError
+from crisisplay.times import format_ts, now, parse_ts
 
 __all__ = [
+    "CORRUPT",
+    "DELETED",
+    "EDITED",
+    "HEAD_MISSING",
+    "INSERTED",
+    "REORDERED",
+    "TORN",
+    "VERSION_MISMATCH",
     "ZERO_HASH",
     "EventNotLoggable",
     "Journal",
@@ -56,14 +65,11 @@ HEAD_MISSING = "head-missing"
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 _TAIL_CHUNK = 64 * 1024
-# What `line` adds after the canonical text's closing brace: ,"hash":"<64 hex>"}\n
-_HASH_SUFFIX_LEN = len(',"hash":"') + 64 + len('"}') + 1
 _EVENT_KEYS = frozenset(("v", "seq", "ts", "type", "actor", "step", "data", "prev"))
 _REQUIRED = _EVENT_KEYS | {"hash"}
 _CALLER_KEYS = frozenset(("type", "actor", "step", "data", "ts"))
 _TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 _HEX64_RE = re.compile(r"[0-9a-f]{64}")
-
 
 
 def _make_dumps() -> Callable[[object], str]:
@@ -117,45 +123,21 @@ def _loads(raw: bytes):
 # --- time -------------------------------------------------------------------------------
 
 
-def now() -> datetime:
-    """The current time, timezone-aware UTC: the default clock."""
-    return datetime.now(timezone.utc)
-
-
-def format_ts(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds and `Z`, e.g. `2026-11-25T22:51:56.123Z`."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"cannot log a naive datetime ({moment.isoformat()}): give it a timezone")
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def parse_ts(text: str) -> datetime:
-    """Parse an RFC 3339 time that carries `Z` or an offset into an aware UTC datetime."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"not an RFC 3339 time: {text!r}") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"time has no timezone (expected `Z` or an offset): {text!r}")
-    return moment.astimezone(timezone.utc)
-
-
 # --- canonical form -----------------------------------------------------------------------
 
 
 def _check_loggable(value, where: str) -> None:
     """Refuse anything whose JSON text would not read back to the same canonical text."""
-    kind = type(value)
-    if value is None or kind is str or kind is int or kind is bool:
+    # str and int subclasses (StrEnum, IntEnum, bool) encode as their plain values.
+    if value is None or isinstance(value, (str, int)):
         return
-    if kind is dict:
+    if isinstance(value, dict):
         for key, item in value.items():
-            if type(key) is not str:
+            if not isinstance(key, str):
                 raise EventNotLoggable(f"{where} has a non-text key {key!r}; keys must be text")
             _check_loggable(item, f"{where}.{key}")
         return
-    if kind is list or kind is tuple:
+    if isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             _check_loggable(item, f"{where}[{index}]")
         return
@@ -163,7 +145,9 @@ def _check_loggable(value, where: str) -> None:
         raise EventNotLoggable(
             f"{where} is a float ({value!r}); log whole numbers (e.g. milliseconds) or text"
         )
-    raise EventNotLoggable(f"{where} is a {kind.__name__}, which the incident log cannot hold")
+    raise EventNotLoggable(
+        f"{where} is a {type(value).__name__}, which the incident log cannot hold"
+    )
 
 
 def canonical_line(event: dict) -> tuple[str, str]:
@@ -191,7 +175,7 @@ class VerifyResult:
     head: str | None  # hash of the last event that verified (the whole log's head if ok)
     count: int  # events that verified before the first problem (all of them if ok)
     line: int | None = None  # 1-based line of the first problem
-    kind: str | None = None  # torn, corrupt, edited, deleted, inserted, reordered, version, head-missing
+    kind: str | None = None  # one of the problem kinds above: TORN, EDITED, DELETED, …
     message: str = ""  # one line for the user: "path:line: what is wrong"
 
 
@@ -254,7 +238,9 @@ class Journal:
         except FileExistsError:
             raise JournalError(f"{journal.path}: an incident log already exists there") from None
         except OSError as err:
-            raise JournalError(f"{journal.path}: cannot create the incident log: {_why(err)}") from None
+            raise JournalError(
+                f"{journal.path}: cannot create the incident log: {_why(err)}"
+            ) from None
         finally:
             try:
                 os.unlink(tmp)
@@ -303,7 +289,9 @@ class Journal:
                     os.fsync(fd)
                 except OSError:
                     pass
-                raise JournalError(f"{self.path}: cannot write to the incident log: {_why(err)}") from None
+                raise JournalError(
+                    f"{self.path}: cannot write to the incident log: {_why(err)}"
+                ) from None
             return logged
         finally:
             os.close(fd)  # also releases the flock
@@ -314,8 +302,10 @@ class Journal:
             event = _loads(last)
             seq, digest = event["seq"], event["hash"]
         except (ValueError, TypeError, KeyError):
-            raise JournalError(f"{self.path}: the last line is not an event to chain onto") from None
-        if type(seq) is not int or seq < 0 or type(digest) is not str or not _HEX64_RE.fullmatch(digest):
+            raise JournalError(
+                f"{self.path}: the last line is not an event to chain onto"
+            ) from None
+        if type(seq) is not int or seq < 0 or not _HEX64_RE.fullmatch(str(digest)):
             raise JournalError(f"{self.path}: the last line has a malformed seq or hash")
         return seq, digest
 
@@ -331,12 +321,13 @@ class Journal:
                     raise JournalError(f"{self.path}:{number}: torn last line (a crash mid-write)")
                 try:
                     event = _loads(raw)
-                except UnicodeDecodeError:
-                    raise JournalError(f"{self.path}:{number}: not valid UTF-8") from None
                 except ValueError as err:
-                    raise JournalError(f"{self.path}:{number}: not a valid event: {err}") from None
-                if type(event) is not dict or not _REQUIRED <= event.keys():
-                    raise JournalError(f"{self.path}:{number}: not an event (fields missing)")
+                    raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err)}") from None
+                if type(event) is not dict:
+                    raise JournalError(f"{self.path}:{number}: not an event: not a JSON object")
+                if not _REQUIRED <= event.keys():
+                    missing = ", ".join(sorted(_REQUIRED - event.keys()))
+                    raise JournalError(f"{self.path}:{number}: not an event: no {missing}")
                 yield event
 
     def head(self) -> dict | None:
@@ -388,7 +379,9 @@ class Journal:
                 os.ftruncate(fd, cut)
                 os.fsync(fd)
             except OSError as err:
-                raise JournalError(f"{self.path}: cannot set the torn last line aside: {_why(err)}") from None
+                raise JournalError(
+                    f"{self.path}: cannot set the torn last line aside: {_why(err)}"
+                ) from None
             return (
                 f"{self.path}:{line_no}: set aside a torn last line ({len(torn)} bytes, "
                 f"a crash mid-write) into {self.torn_path}"
@@ -422,56 +415,54 @@ class Journal:
         wanted = _normalise_head(head) if head is not None else None
         found_head = False
         expected_seq, prev = 0, ZERO_HASH
+        broken = self._broken
         # The hot path: one decode, one loads, one canonical dumps, one sha256 per line,
         # with the names it calls bound locally.
         decode, dumps, sha256 = _DECODER.decode, _dumps, hashlib.sha256
         with self._snapshot() as (_, lines):
             for number, raw, is_last in lines:
                 if is_last and _is_torn(raw):
-                    return self._broken(number, TORN, "torn last line (a crash mid-write cut it off)", prev)
+                    reason = "torn last line (a crash mid-write cut it off)"
+                    return broken(number, TORN, reason, prev)
                 try:
                     event = decode(raw.decode("utf-8"))
                     digest = event.pop("hash")
                     canonical = dumps(event).encode("utf-8")
                 except (ValueError, TypeError, KeyError, AttributeError) as err:
-                    return self._broken(number, CORRUPT, _corrupt_reason(err), prev)
+                    return broken(number, CORRUPT, _corrupt_reason(err), prev)
                 if sha256(canonical).hexdigest() != digest:
-                    return self._broken(number, EDITED, "edited: its hash does not match its content", prev)
+                    reason = "edited: its hash does not match its content"
+                    return broken(number, EDITED, reason, prev)
                 if raw != b'%s,"hash":"%s"}\n' % (canonical[:-1], digest.encode("ascii")):
-                    return self._broken(number, EDITED, "edited: the line is not in canonical form", prev)
+                    return broken(number, EDITED, "edited: the line is not in canonical form", prev)
                 if not _EVENT_KEYS <= event.keys() or type(event["data"]) is not dict:
-                    return self._broken(
-                        number, CORRUPT, "not an event: a field is missing or `data` is not an object", prev
-                    )
+                    reason = "not an event: a field is missing or `data` is not an object"
+                    return broken(number, CORRUPT, reason, prev)
                 if event["v"] != VERSION or type(event["v"]) is not int:
-                    return self._broken(
-                        number, VERSION_MISMATCH,
-                        f"event format version {event['v']!r}; this crisisplay reads version {VERSION}",
-                        prev,
-                    )
-                if event["seq"] != expected_seq or type(event["seq"]) is not int or event["prev"] != prev:
+                    reason = f"event format version {event['v']!r}; this crisisplay reads {VERSION}"
+                    return broken(number, VERSION_MISMATCH, reason, prev)
+                seq = event["seq"]
+                if seq != expected_seq or type(seq) is not int or event["prev"] != prev:
                     return self._diagnose(number, expected_seq, prev, event, digest)
                 if digest == wanted:
                     found_head = True
                 expected_seq, prev = expected_seq + 1, digest
         if expected_seq == 0:
-            return self._broken(1, DELETED, "the log is empty: its first event was deleted", prev)
+            return broken(1, DELETED, "the log is empty: its first event was deleted", None)
         if wanted is not None and not found_head:
-            return VerifyResult(
-                ok=False, path=self.path, head=prev, count=expected_seq, line=expected_seq + 1,
-                kind=HEAD_MISSING,
-                message=(
-                    f"{self.path}:{expected_seq + 1}: the log does not hold the head {wanted}: "
-                    f"events were cut off after line {expected_seq}, or the hash is another incident's"
-                ),
+            cut = expected_seq + 1
+            reason = (
+                f"the log does not hold the head {wanted}: events were cut off after "
+                f"line {expected_seq}, or the hash is another incident's"
             )
+            return broken(cut, HEAD_MISSING, reason, prev)
         return VerifyResult(
             ok=True, path=self.path, head=prev, count=expected_seq,
             message=f"{self.path}: {expected_seq} events, chain intact, head {prev}",
         )
 
     def _broken(self, line: int, kind: str, reason: str, head: str | None) -> VerifyResult:
-        """A failed result: lines before `line` verified, and `head` is the last of them."""
+        """A failed result: the lines before `line` verified, and `head` is the last one's hash."""
         return VerifyResult(
             ok=False,
             path=self.path,
@@ -482,11 +473,20 @@ class Journal:
             message=f"{self.path}:{line}: {reason}",
         )
 
-    def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict, digest: str) -> VerifyResult:
-        """Say how line `number` breaks the chain; a second pass, run only on failure."""
+    def _diagnose(
+        self, number: int, expected_seq: int, prev: str, event: dict, digest: str
+    ) -> VerifyResult:
+        """Say how line `number` breaks the chain: a second pass, run only on failure.
+
+        Each line is self-consistent here (its hash matches), so what is wrong is where it
+        sits. The prev links tell the story: a line that chains onto an earlier line than
+        the one before it exposes inserted lines, a missing seq that turns up further down
+        is a reordering, and one that is nowhere was deleted.
+        """
+        broken = self._broken
         seq, link = event["seq"], event["prev"]
         if type(seq) is not int:
-            return self._broken(number, CORRUPT, f"not an event: seq {seq!r} is not a whole number", prev)
+            return broken(number, CORRUPT, f"not an event: seq {seq!r} is not a whole number", prev)
         hashes: list[str | None] = []  # each line's hash, in order
         line_of: dict[str, int] = {}  # hash -> first line holding it
         successor_of: dict[str, int] = {}  # prev -> first line chaining onto it
@@ -514,61 +514,59 @@ class Journal:
 
         previous = number - 1
         if line_of.get(digest, number) < number:
-            return self._broken(number, INSERTED, f"inserted: a copy of line {line_of[digest]}", prev)
+            return broken(number, INSERTED, f"inserted: a copy of line {line_of[digest]}", prev)
         linked = 0 if link == ZERO_HASH else line_of.get(link)
         if linked is not None and linked < previous:
             first = linked + 1
             span = f"line {first} was" if first == previous else f"lines {first}-{previous} were"
-            return self._broken(
-                first, INSERTED,
-                f"inserted: {span} put into the chain (line {number} chains onto line {linked})",
-                head_before(first),
+            reason = (
+                f"inserted: {span} put into the chain (line {number} chains onto line {linked})"
             )
+            return broken(first, INSERTED, reason, head_before(first))
         if linked == previous:
             where = "the first event" if previous == 0 else f"line {previous}"
-            return self._broken(
-                number, EDITED,
-                f"edited: seq is {seq} where {expected_seq} follows {where}, and its hash recomputed",
-                prev,
+            reason = (
+                f"edited: seq is {seq} where {expected_seq} follows {where}, "
+                "and its hash recomputed"
             )
-        if seq >= expected_seq and (expected_seq in later_seqs or successor_of.get(prev, 0) > number):
+            return broken(number, EDITED, reason, prev)
+        belongs_later = expected_seq in later_seqs or successor_of.get(prev, 0) > number
+        if seq >= expected_seq and belongs_later:
             # The event that belongs here comes further down: this line is out of place.
             if linked is None:
-                return self._broken(
-                    number, INSERTED, f"inserted: seq {seq} chains onto no event in this log", prev
-                )
+                reason = f"inserted: seq {seq} chains onto no event in this log"
+                return broken(number, INSERTED, reason, prev)
             missing = expected_seq if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
-            return self._broken(number, REORDERED, f"reordered: seq {seq} comes before seq {missing}", prev)
+            reason = f"reordered: seq {seq} comes before seq {missing}"
+            return broken(number, REORDERED, reason, prev)
         if seq > expected_seq:
             count = seq - expected_seq
             missing = expected_seq if count == 1 else f"{expected_seq}-{seq - 1}"
-            return self._broken(
-                number, DELETED,
-                f"deleted: {count} event{'s' if count > 1 else ''} (seq {missing}) missing before this line",
-                prev,
-            )
+            events = "1 event" if count == 1 else f"{count} events"
+            reason = f"deleted: {events} (seq {missing}) missing before this line"
+            return broken(number, DELETED, reason, prev)
         if seq == expected_seq:
             if previous == 0:
-                return self._broken(number, EDITED, "edited: the first event's prev is not 64 zeros", None)
-            return self._broken(
-                previous, EDITED,
+                reason = "edited: the first event's prev is not 64 zeros"
+                return broken(number, EDITED, reason, None)
+            reason = (
                 f"edited: line {previous} was changed and its hash recomputed "
-                f"(line {number} no longer chains onto it)",
-                head_before(previous),
+                f"(line {number} no longer chains onto it)"
             )
+            return broken(previous, EDITED, reason, head_before(previous))
         if linked is not None:
-            return self._broken(number, REORDERED, f"reordered: seq {seq} comes after seq {expected_seq - 1}", prev)
-        return self._broken(
-            number, INSERTED,
-            f"inserted: seq {seq} where {expected_seq} was expected, chaining onto no event in this log",
-            prev,
-        )
+            reason = f"reordered: seq {seq} comes after seq {expected_seq - 1}"
+            return broken(number, REORDERED, reason, prev)
+        reason = f"inserted: seq {seq} where {expected_seq} was expected, chaining onto no event"
+        return broken(number, INSERTED, reason, prev)
 
     # -- the run lock --
 
     @contextmanager
     def run_lock(self) -> Iterator[None]:
         """Hold the run lock `<id>.lock` without waiting; IncidentBusy if another run has it."""
+        if not self.path.exists():
+            raise IncidentNotFound(f"{self.path}: no such incident log")
         fd = _open_lock_file(self.lock_path)
         try:
             try:
@@ -639,6 +637,8 @@ def _lines_upto(handle, size: int) -> Iterator[tuple[int, bytes, bool]]:
     """(1-based number, raw line with its newline, is it the last) up to `size` bytes."""
     offset = 0
     number = 0
+    if size == 0:
+        return
     for raw in handle:
         if offset + len(raw) >= size:
             yield number + 1, raw[: size - offset], True
@@ -662,21 +662,19 @@ def _read_tail(fd: int, size: int) -> tuple[bytes | None, int, bytes | None]:
     """Read backwards: (last complete line, offset where a torn tail starts, torn bytes)."""
     if size == 0:
         return None, 0, None
-    buffer = b""
-    position = size
-    # Collect until the buffer holds the last line whole: a newline before its start.
+    # Read ever larger spans from the end (so a huge line costs linear time) until the
+    # buffer holds the last two lines whole: enough to decide about a torn tail.
+    span = _TAIL_CHUNK
     while True:
-        start = max(0, position - _TAIL_CHUNK)
-        chunk = os.pread(fd, position - start, start)
-        if len(chunk) != position - start:
-            raise JournalError("the incident log changed while it was being read")
-        buffer = chunk + buffer
-        position = start
+        position = max(0, size - span)
+        buffer = os.pread(fd, size - position, position)
+        if len(buffer) != size - position:
+            raise JournalError("the incident log shrank while it was being read")
         body = buffer[:-1] if buffer.endswith(b"\n") else buffer
         cut = body.rfind(b"\n")
-        # Once the last two line starts are in hand we can decide about the tail.
         if position == 0 or (cut >= 0 and body.rfind(b"\n", 0, cut) >= 0):
             break
+        span *= 4
     if not buffer.endswith(b"\n"):
         cut = buffer.rfind(b"\n") + 1
         torn = buffer[cut:]
@@ -698,6 +696,7 @@ def _last_line(buffer: bytes) -> bytes | None:
 
 
 def _count_newlines(fd: int, end: int) -> int:
+    """How many lines end before byte `end`: the torn line's number, less one."""
     count = 0
     position = 0
     while position < end:
@@ -711,7 +710,7 @@ def _count_newlines(fd: int, end: int) -> int:
 
 def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
     """Build the full event (without `hash`) from what the caller gave."""
-    if type(given) is not dict:
+    if not isinstance(given, dict):
         raise EventNotLoggable(f"an event must be a dict, not {type(given).__name__}")
     unknown = given.keys() - _CALLER_KEYS
     if unknown:
@@ -722,9 +721,9 @@ def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
     missing = {"type", "actor", "data"} - given.keys()
     if missing:
         raise EventNotLoggable(f"an event needs {', '.join(sorted(missing))}")
-    if type(given["type"]) is not str or not given["type"]:
+    if not isinstance(given["type"], str) or not given["type"]:
         raise EventNotLoggable("an event's `type` must be non-empty text")
-    if type(given["data"]) is not dict:
+    if not isinstance(given["data"], dict):
         raise EventNotLoggable(f"event {given['type']!r}: `data` must be an object")
     ts = given.get("ts", stamp)
     if isinstance(ts, datetime):
@@ -761,6 +760,7 @@ def _corrupt_reason(err: Exception) -> str:
 
 
 def _normalise_head(head: str) -> str:
+    """A head hash as the user pasted it, checked to be a full SHA-256 (no short prefixes)."""
     wanted = head.strip().lower()
     if not _HEX64_RE.fullmatch(wanted):
         raise UsageError(f"a head hash is 64 hex characters, got {head!r}")
@@ -794,20 +794,25 @@ def _publish(tmp: Path, path: Path) -> None:
         raise
     except OSError as err:
         # Filesystems without hard links: rename (create() checked the name is free).
-        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
             raise
         os.rename(tmp, path)
 
 
 def _fsync_dir(folder: Path) -> None:
+    """Make a new name in `folder` durable; a filesystem that cannot fsync folders is let be."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
+    except OSError as err:
+        if err.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
     finally:
         os.close(fd)
 
 
 def _open_lock_file(path: Path) -> int:
+    """Open (creating owner-only if need be) the run lock file for writing its pid."""
     flags = os.O_RDWR | os.O_CLOEXEC
     try:
         try:
@@ -831,4 +836,5 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _why(err: OSError) -> str:
+    """The operating system's words for an error, without the errno noise."""
     return err.strerror or str(err)

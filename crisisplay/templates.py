@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jinja2 import meta, nodes
-from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
+from jinja2 import DictLoader, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
 from jinja2.runtime import Undefined
 from jinja2.sandbox import (
@@ -47,6 +47,24 @@ class VisiblePlaceholder(Undefined):
 
     def __str__(self) -> str:
         return placeholder(self._undefined_name or "?")
+
+    def _stay(self, *args, **kwargs):
+        # An unset value used in an expression (`{{ total + 1 }}`, `{{ person.name }}`) stays
+        # the placeholder of the name the template used instead of failing the run; what the
+        # sandbox refused (its SecurityError) still fails.
+        if self._undefined_exception is not UndefinedError:
+            self._fail_with_undefined_error()
+        return self
+
+    def __getattr__(self, name: str):
+        if name[:2] == "__":
+            raise AttributeError(name)
+        return self._stay()
+
+    __getitem__ = __call__ = _stay
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __div__ = __rdiv__ = _stay
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _stay
+    __pos__ = __neg__ = __pow__ = __rpow__ = __lt__ = __le__ = __gt__ = __ge__ = _stay
 
 
 class SeverityLevel(str):
@@ -89,16 +107,27 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 @lru_cache(maxsize=1)
 def environment() -> _Sandbox:
     """The one sandboxed environment every template and condition runs in."""
-    return _Sandbox(undefined=VisiblePlaceholder, autoescape=False, keep_trailing_newline=False)
+    # An empty loader: `include`/`import` find nothing (TemplateNotFound), never a file.
+    return _Sandbox(undefined=VisiblePlaceholder, autoescape=False, keep_trailing_newline=False,
+                    loader=DictLoader({}))
+
+
+def _refuse_unsafe(kind: str, analysis: "Analysis") -> None:
+    # The checker reports these (CP303); refusing them here too means a template that never
+    # went through the checker (an edited snapshot, a direct call) cannot use them either.
+    if analysis.unsafe:
+        raise SecurityError(f"the {kind} uses {', '.join(sorted(set(analysis.unsafe)))}")
 
 
 @lru_cache(maxsize=512)
 def _compiled_template(source: str):
+    _refuse_unsafe("template", analyse_template(source))
     return environment().from_string(source)
 
 
 @lru_cache(maxsize=512)
 def _compiled_condition(source: str):
+    _refuse_unsafe("condition", analyse_condition(source))
     return environment().compile_expression(source, undefined_to_none=True)
 
 
@@ -108,7 +137,8 @@ def render_template(source: str, variables: dict) -> str:
         return _compiled_template(source).render(variables)
     except SecurityError as err:
         raise PlaybookError(f"the sandbox refused a template: {err}") from None
-    except TemplateError as err:
+    except (TemplateError, TypeError, ValueError, ArithmeticError) as err:
+        # e.g. `{{ product + 1 }}` on text, or the sandbox's "range too big"
         raise PlaybookError(f"a template could not be rendered: {err}") from None
 
 
@@ -148,6 +178,8 @@ def _inspect(ast: nodes.Node, result: Analysis) -> Analysis:
             result.unsafe.append(attr)
     for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         result.unsafe.append(type(node).__name__.lower())
+    # `self` is jinja's reference to the template itself, never one of the incident's values.
+    result.unsafe += ["self" for node in ast.find_all(nodes.Name) if node.name == "self"]
     for node in ast.find_all(nodes.Compare):
         operands = [node.expr] + [op.expr for op in node.ops]
         if any(isinstance(o, nodes.Name) and o.name == "severity" for o in operands):

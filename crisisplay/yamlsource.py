@@ -177,6 +177,49 @@ class _TooBig(Exception):
         self.node = node
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [value for _, value in node.value]
+    return []
+
+
+def _alias_bomb(root: yaml.Node) -> yaml.Node | None:
+    """The innermost collection that aliases expand past MAX_NODES values, or None.
+
+    Sizes are counted once per node (aliases share nodes), so this is quick even for a
+    billion laughs; it lets the finding point at the anchor that explodes.
+    """
+    sizes: dict[int, int] = {}
+    started: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            started.discard(key)
+            total = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
+            sizes[key] = min(total, MAX_NODES + 1)
+        elif key in sizes or key in started:
+            continue  # already counted, or an alias into itself (the builder reports that)
+        elif isinstance(node, yaml.ScalarNode) or depth > MAX_DEPTH:
+            sizes[key] = 1
+        else:
+            started.add(key)
+            stack.append((node, depth, True))
+            stack.extend((child, depth + 1, False) for child in reversed(_children(node)))
+    if sizes.get(id(root), 1) <= MAX_NODES:
+        return None
+    node, seen = root, {id(root)}
+    while True:
+        bigger = next((c for c in _children(node) if sizes.get(id(c), 1) > MAX_NODES and id(c) not in seen), None)
+        if bigger is None:
+            return node
+        node = bigger
+        seen.add(id(node))
+
+
 def _line_col(text: str, index: int) -> tuple[int, int]:
     before = text[:index]
     line = before.count("\n") + 1
@@ -236,6 +279,13 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         doc.findings.append(
             Finding(path, m.line + 1, m.column + 1, "CP006", "the file holds more than one YAML document; expected one")
         )
+    bomb = _alias_bomb(nodes[0])
+    if bomb is not None:
+        m = bomb.start_mark
+        kind = "list" if isinstance(bomb, yaml.SequenceNode) else "mapping"
+        doc.findings.append(Finding(path, m.line + 1, m.column + 1, "CP004",
+                                    f"this {kind} expands to more than {MAX_NODES:,} values (an alias bomb?); a playbook is far smaller"))
+        return doc
     builder = _Builder(doc)
     try:
         doc.data = builder.build(nodes[0], ())

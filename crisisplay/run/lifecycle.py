@@ -11,19 +11,15 @@ from pathlib import Path
 from typing import Callable
 
 from crisisplay import __version__, engine
-from crisisplay import events as ev
 from crisisplay.config import Config
 from crisisplay.errors import IncidentClosed, UsageError
 from crisisplay.findings import did_you_mean
 from crisisplay.home import incidents_dir, private_dir
 from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.journal import Journal
+from crisisplay.times import now
 from crisisplay.playbook.model import Playbook, parse_duration
 from crisisplay.run.session import Frontend, Outcome, Session
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -94,7 +90,7 @@ def start_incident(
     home: Path,
     make_frontend: Callable[[dict], Frontend],
     announce: Callable[[str], None],
-    clock: Callable[[], datetime] = utc_now,
+    clock: Callable[[], datetime] = now,
 ) -> Outcome:
     """Create the incident's log with its first event, announce its id, and run it."""
     now = clock()
@@ -124,7 +120,7 @@ def resume_incident(
     responder: str | None,
     frontend: Frontend,
     warn: Callable[[str], None],
-    clock: Callable[[], datetime] = utc_now,
+    clock: Callable[[], datetime] = now,
 ) -> Outcome:
     """Continue an incident at the exact step where it stopped, from its log alone."""
     with journal.run_lock():

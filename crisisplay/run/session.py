@@ -78,19 +78,27 @@ class Session:
         self.log(engine.change_severity(self.state, to, reason, self.clock(), self.actor))
 
     def run(self) -> Outcome:
-        """Run until the playbook ends or the run pauses; every answer is logged before the next prompt."""
+        """Run until the playbook ends or the run pauses; every answer is logged before the next prompt.
+
+        A decision's events and what they lead to (skips by condition, entering the next step,
+        the close) go to the log in one write and one fsync.
+        """
         try:
-            while True:
-                events, action = engine.advance(self.state, self.clock(), self.actor)
-                self.log(events)
-                if isinstance(action, engine.Finished):
-                    return self._outcome(True, action.outcome)
+            events, action = engine.advance(self.state, self.clock(), self.actor)
+            self.log(events)
+            while not isinstance(action, engine.Finished):
                 if isinstance(action, engine.AskInput):
                     raw = self.frontend.ask_input(self, action)
-                    self.log(engine.set_input(self.state, action.name, raw, self.clock(), self.actor))
+                    decision = engine.set_input(self.state, action.name, raw, self.clock(), self.actor)
                 else:
                     answer = self.frontend.ask_step(self, action)
-                    self.log(engine.decide(self.state, action.step_id, answer, self.clock(), self.actor, self.contacts))
+                    decision = engine.decide(self.state, action.step_id, answer, self.clock(), self.actor, self.contacts)
+                scratch = self.state.copy()
+                for event in decision:
+                    apply(scratch, event)
+                following, action = engine.advance(scratch, self.clock(), self.actor)
+                self.log(decision + following)
+            return self._outcome(True, action.outcome)
         except MissingAnswer:
             return self._pause(PAUSE_NO_ANSWER)
         except PauseRequested:

@@ -1,0 +1,37 @@
+"""Times as the incident log writes them: RFC 3339 UTC with milliseconds and `Z`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC: the default clock."""
+    return datetime.now(timezone.utc)
+
+
+def format_ts(moment: datetime) -> str:
+    """RFC 3339 UTC with milliseconds and `Z`, e.g. `2026-11-25T22:51:56.123Z`."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"cannot log a naive datetime ({moment.isoformat()}): give it a timezone")
+    utc = moment.astimezone(timezone.utc)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
+
+
+def parse_ts(text: str) -> datetime:
+    """Parse an RFC 3339 time that carries `Z` or an offset into an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"not an RFC 3339 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"time has no timezone (expected `Z` or an offset): {text!r}")
+    return moment.astimezone(timezone.utc)
+
+
+def elapsed_ms(start: datetime, moment: datetime) -> int:
+    """Whole milliseconds from `start` to `moment` (the log holds no floats)."""
+    return int((moment - start).total_seconds() * 1000)

@@ -1,0 +1,61 @@
+"""Hostile input: every yaml-test-suite case through the checker never raises or hangs.
+
+The cases are a copy of /work/shared/corpus/yaml-test-suite (MIT, see its LICENSE) kept in
+tests/data so that a clean clone runs them too; a test checks the copy is complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crisisplay.findings import RULES
+from crisisplay.playbook.loader import check_text
+from crisisplay.playbook.model import Playbook
+
+CORPUS = Path(__file__).resolve().parent / "data" / "yaml-test-suite"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "yaml-test-suite"
+CASES = sorted(CORPUS.glob("*.yaml"))
+
+
+def test_corpus_copy_is_present_with_its_licence():
+    assert (CORPUS / "LICENSE").is_file()
+    assert (CORPUS / "README.md").is_file()
+    assert len(CASES) >= 350
+    assert any(p.name.endswith(".error.yaml") for p in CASES)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared corpus is not beside this clone (CI)")
+def test_corpus_copy_matches_the_shared_corpus():
+    shared = {p.name: p.read_bytes() for p in SHARED.iterdir() if p.is_file()}
+    copy = {p.name: p.read_bytes() for p in CORPUS.iterdir() if p.is_file()}
+    assert copy == shared
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("case", CASES, ids=[p.name for p in CASES])
+def test_corpus_case_gives_a_playbook_or_positioned_findings(case: Path):
+    raw = case.read_bytes()
+    checked = check_text(raw, str(case), stem=case.stem)
+    lines = raw.decode("utf-8-sig", "replace").split("\n")
+    for finding in checked.findings:
+        assert finding.code in RULES, str(finding)
+        assert finding.line >= 1 and finding.column >= 1, str(finding)
+        # The position is inside the file (or just past the end of a line).
+        assert finding.line <= len(lines) and finding.column <= len(lines[finding.line - 1]) + 1, str(finding)
+        assert finding.path == str(case)
+        assert finding.message
+    if checked.playbook is not None:
+        assert isinstance(checked.playbook, Playbook)
+    else:
+        assert checked.errors, "no playbook and no error to say why"
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("case", [p for p in CASES if p.name.endswith(".error.yaml")],
+                         ids=lambda p: p.name)
+def test_corpus_case_a_parser_must_reject_is_never_a_playbook(case: Path):
+    checked = check_text(case.read_bytes(), str(case))
+    assert checked.playbook is None
+    assert checked.errors
