@@ -166,8 +166,14 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _report(outcome) -> None:
-    """How a run ended, on standard error; exit 3 when it paused."""
+def _report(outcome, console=None) -> None:
+    """How a run ended, on standard error (or the terminal); exit 3 when it paused."""
+    if console is not None and outcome.finished:
+        from crisisplay.run.header import run_summary
+        from crisisplay.times import now
+
+        console.print()
+        console.print(run_summary(outcome.state, outcome.events(), now()))
     if outcome.finished:
         _say(f"Incident {outcome.incident_id} closed: {outcome.reason}.")
         _say(f"Head hash: {outcome.head}")
@@ -187,10 +193,26 @@ def _scripted_frontend(answers_path: Path, playbook):
     return lambda overrides: ScriptedFrontend(answers, overrides)
 
 
-def _no_terminal() -> None:
+def _terminal_frontend(config):
+    """The interactive front end; exit 2 with one clear line when there is no terminal."""
     from crisisplay.errors import UsageError
 
-    raise UsageError("no terminal to ask questions on: run unattended with --answers FILE")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("no terminal to ask questions on: run unattended with --answers FILE")
+    from rich.console import Console
+
+    from crisisplay.run.terminal import TerminalFrontend
+
+    console = Console(highlight=False)
+    return console, lambda overrides: TerminalFrontend(console, contacts=config.contacts, overrides=overrides)
+
+
+def _interrupted(incident_id: str | None):
+    from crisisplay.errors import Interrupted
+
+    if incident_id is None:
+        return Interrupted("interrupted before the incident was created; nothing was saved")
+    return Interrupted(f"interrupted. Everything answered so far is saved. Resume with: crisisplay resume {incident_id}")
 
 
 @app.command()
@@ -208,15 +230,23 @@ def start(
     config = _config()
     pb, checked = _load(playbook)
     _print_findings([f for f in checked.findings if f.level != "error"])
+    console = None
     if answers is None:
-        _no_terminal()
-    make_frontend = _scripted_frontend(answers, pb)
+        console, make_frontend = _terminal_frontend(config)
+    else:
+        make_frontend = _scripted_frontend(answers, pb)
     request = StartRequest(pb, Path(checked.doc.path), drill, responder, tuple(var), detected_at)
+    started: list[str] = []
 
     def announce(incident_id: str) -> None:
+        started.append(incident_id)
         print(incident_id, flush=True)
 
-    _report(start_incident(request, config, _home(), make_frontend, announce))
+    try:
+        outcome = start_incident(request, config, _home(), make_frontend, announce)
+    except KeyboardInterrupt:
+        raise _interrupted(started[0] if started else None) from None
+    _report(outcome, console)
 
 
 @app.command()
@@ -231,11 +261,17 @@ def resume(
 
     config = _config()
     journal = resolve(incident, _home())
+    console = None
     if answers is None:
-        _no_terminal()
-    pb = load_state(journal).playbook
-    frontend = _scripted_frontend(answers, pb)({})
-    _report(resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}")))
+        console, make_frontend = _terminal_frontend(config)
+        frontend = make_frontend({})
+    else:
+        frontend = _scripted_frontend(answers, load_state(journal).playbook)({})
+    try:
+        outcome = resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}"))
+    except KeyboardInterrupt:
+        raise _interrupted(journal.incident_id) from None
+    _report(outcome, console)
 
 
 @app.command()
@@ -392,7 +428,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"crisisplay: error: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
     except CrisisplayError as err:
-        print(f"crisisplay: error: {err}", file=sys.stderr)
+        kind = "" if err.exit_code in (3, 130) else "error: "
+        print(f"crisisplay: {kind}{err}", file=sys.stderr)
         sys.exit(err.exit_code)
     except BrokenPipeError:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.

@@ -361,6 +361,8 @@ def start(incident_id: str, playbook, source: dict, *, drill: bool, responder: s
         "incident_id": incident_id,
         "playbook": source,
         "snapshot": playbook.normalised(),
+        # The log sorts mapping keys; this keeps the order the author wrote (inputs are asked in it).
+        "snapshot_order": {key: list(getattr(playbook, key)) for key in ev.ORDERED_MAPPINGS},
         "drill": drill,
         "responder": responder,
         "organisation": organisation,

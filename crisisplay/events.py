@@ -108,11 +108,24 @@ def after_answer(pb: Playbook, step_id: str, answer) -> str:
     return target or following(pb, step_id)
 
 
+ORDERED_MAPPINGS = ("inputs", "roles", "targets")
+
+
+def _in_written_order(snapshot: dict, order: dict) -> dict:
+    """The snapshot with its mappings back in the playbook's order (the log stores keys sorted)."""
+    snapshot = dict(snapshot)
+    for key in ORDERED_MAPPINGS:
+        mapping, names = snapshot.get(key), order.get(key)
+        if isinstance(mapping, dict) and isinstance(names, list) and set(names) == set(mapping):
+            snapshot[key] = {name: mapping[name] for name in names}
+    return snapshot
+
+
 def start_state(event: dict) -> State:
     from crisisplay.playbook.loader import from_snapshot
 
     data = event["data"]
-    pb = from_snapshot(data["snapshot"])
+    pb = from_snapshot(_in_written_order(data["snapshot"], data.get("snapshot_order") or {}))
     started = parse_ts(event["ts"])
     state = State(
         playbook=pb,

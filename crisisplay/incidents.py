@@ -59,9 +59,9 @@ def load_state(journal: Journal) -> ev.State:
 def status_of(journal: Journal, state: ev.State) -> str:
     if state.closed:
         return CLOSED
-    if state.lifecycle == ev.PAUSED:
-        return PAUSED
-    return RUNNING if journal.is_running() else INTERRUPTED
+    if journal.is_running():  # a run holds it now, even one that has not logged `resumed` yet
+        return RUNNING
+    return PAUSED if state.lifecycle == ev.PAUSED else INTERRUPTED
 
 
 def summary(journal: Journal) -> dict:

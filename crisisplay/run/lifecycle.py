@@ -133,4 +133,5 @@ def resume_incident(
         who = responder_name(responder, config) if responder or config.responder else state.responder
         session = Session(journal, state, frontend, clock, who, config.contacts)
         session.log(engine.resume(who, clock()))
+        frontend.resumed(session, list(journal.events()))
         return session.run()

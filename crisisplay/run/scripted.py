@@ -104,6 +104,10 @@ class ScriptedFrontend:
             rendered = engine.render(session.state, step.id, session.clock()).text
         return interpret(step, raw, rendered)
 
+    def resumed(self, session: Session, events: list[dict]) -> None:
+        where = session.state.pending or session.state.position
+        print(f"resuming {session.state.incident_id} at {where}", file=self.out)
+
     def logged(self, session: Session, events: list[dict]) -> None:
         for event in events:
             line = describe(event, session.state.playbook)

@@ -8,6 +8,8 @@ comes next.
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Protocol
@@ -38,6 +40,8 @@ class Frontend(Protocol):
 
     def logged(self, session: "Session", events: list[dict]) -> None: ...
 
+    def resumed(self, session: "Session", events: list[dict]) -> None: ...
+
 
 @dataclass
 class Outcome:
@@ -48,6 +52,11 @@ class Outcome:
     reason: str
     head: str | None
     state: State
+    journal: Journal
+
+    def events(self):
+        """The incident's events as logged, streamed from the log."""
+        return self.journal.events(tolerate_torn=True)
 
 
 class Session:
@@ -64,7 +73,12 @@ class Session:
         """Append one decision's events durably, then fold them into the state."""
         if not events:
             return []
-        logged = self.journal.append(events)
+        # Ctrl-C waits until the decision is on disk: an acknowledged answer is never half-written.
+        blocked = _block_sigint()
+        try:
+            logged = self.journal.append(events)
+        finally:
+            _restore_sigint(blocked)
         for event in logged:
             apply(self.state, event)
         self.frontend.logged(self, logged)
@@ -115,5 +129,17 @@ class Session:
         return self._outcome(False, reason)
 
     def _outcome(self, finished: bool, reason: str) -> Outcome:
-        return Outcome(self.state.incident_id, finished, reason, self.state.head, self.state)
+        return Outcome(self.state.incident_id, finished, reason, self.state.head, self.state, self.journal)
+
+
+def _block_sigint() -> bool:
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return True
+
+
+def _restore_sigint(blocked: bool) -> None:
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 

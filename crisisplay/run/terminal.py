@@ -1,0 +1,331 @@
+"""The interactive front end: a header before every step, a prompt fitted to the step's type,
+and at every prompt the responder's own actions (note, severity, skip, pause).
+
+It decides nothing about what comes next: the session asks, this module only asks the person.
+Prompts come from questionary through a `Prompter`, the seam tests use to pass
+prompt_toolkit pipe input and a dummy output.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+
+from crisisplay import engine
+from crisisplay.errors import AnswerError
+from crisisplay.events import describe
+from crisisplay.run.header import header
+from crisisplay.run.session import PauseRequested, Session
+
+NOTE, SEVERITY, SKIP, PAUSE = "::note", "::severity", "::skip", "::pause"
+ACTIONS = ((NOTE, "✎ Add a note"), (SEVERITY, "▲ Change the severity"), (SKIP, "↷ Skip this step"),
+           (PAUSE, "⏸ Pause (resume later)"))
+TYPED = {":note": NOTE, ":severity": SEVERITY, ":skip": SKIP, ":pause": PAUSE}
+TYPED_HINT = "Enter · or :note :severity :skip :pause"
+
+
+class _Again(Exception):
+    """An action was done at the prompt (a note, a severity change): show the step again."""
+
+
+class Prompter:
+    """Makes questionary prompts; `input`/`output` are prompt_toolkit's, for tests."""
+
+    def __init__(self, input=None, output=None):
+        self.kwargs = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+
+    def select(self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None):
+        import questionary
+
+        question = questionary.select(message, choices=choices, instruction=instruction, **self.kwargs)
+        for key, value in (keys or {}).items():
+            question.application.key_bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
+        return question.unsafe_ask()
+
+    def checkbox(self, message: str, choices: list, instruction: str | None = None) -> list:
+        import questionary
+
+        return questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs).unsafe_ask()
+
+    def text(self, message: str, default: str = "", multiline: bool = False, instruction: str | None = None,
+             validate=None) -> str:
+        import questionary
+
+        return questionary.text(message, default=default, multiline=multiline, instruction=instruction,
+                                validate=validate, **self.kwargs).unsafe_ask()
+
+
+def copy_to_clipboard(text: str) -> bool:
+    """Best effort: put `text` on the clipboard with the platform's own tool, if there is one."""
+    for tool in (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"], ["xsel", "--clipboard", "--input"], ["clip.exe"]):
+        if shutil.which(tool[0]) and (tool[0] != "wl-copy" or os.environ.get("WAYLAND_DISPLAY")) and (
+                not tool[0].startswith("x") or os.environ.get("DISPLAY")):
+            try:
+                subprocess.run(tool, input=text.encode("utf-8"), timeout=2, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                return True
+            except (OSError, subprocess.SubprocessError):
+                continue
+    return False
+
+
+class TerminalFrontend:
+    """Asks the responder, step by step, on a terminal."""
+
+    def __init__(self, console, prompter: Prompter | None = None, contacts: dict | None = None,
+                 overrides: dict | None = None, clipboard=copy_to_clipboard):
+        self.console = console
+        self.prompter = prompter or Prompter()
+        self.contacts = contacts or {}
+        self.overrides = overrides or {}
+        self.clipboard = clipboard
+
+    # --- the session's questions -----------------------------------------------------------
+
+    def ask_input(self, session: Session, action: engine.AskInput):
+        spec = action.spec
+        if action.name in self.overrides:
+            return self.overrides[action.name]
+        self._header(session, None)
+        if spec.help:
+            self.console.print(spec.help, style="dim")
+        default = "" if spec.default is None else str(spec.default)
+        if spec.type == "choice":
+            from questionary import Choice
+
+            choices = [Choice(o.label, value=o.value) for o in spec.options]
+            return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)")
+        if spec.type == "number":
+            return self.prompter.text(spec.prompt, default=default, validate=_number_validator(spec.prompt))
+        return self.prompter.text(spec.prompt, default=default, validate=lambda t: bool(t.strip()) or "Please answer")
+
+    def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
+        step = session.state.playbook.step(action.step_id)
+        while True:
+            self._header(session, step.id)
+            self._describe_step(step, action.visit)
+            try:
+                return getattr(self, f"_ask_{step.type}")(session, step)
+            except _Again:
+                continue
+
+    def logged(self, session: Session, events: list[dict]) -> None:
+        """Confirm durable decisions briefly; the header shows the rest."""
+        for event in events:
+            if event["type"] in ("severity.changed", "milestone.reached", "note.added"):
+                line = describe(event, session.state.playbook)
+                if line:
+                    self.console.print(f"  ✓ {line}", style="green", highlight=False)
+
+    def resumed(self, session: Session, events: list[dict], count: int = 5) -> None:
+        """On resume: the last few decisions, so the responder knows where they are."""
+        lines = [describe(e, session.state.playbook) for e in events]
+        lines = [line for line in lines if line][-count:]
+        if lines:
+            self.console.print("Last decisions:", style="bold")
+            for line in lines:
+                self.console.print(f"  · {line}", highlight=False)
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def _header(self, session: Session, step_id: str | None) -> None:
+        self.console.print()
+        self.console.print(header(session.state, session.clock(), step_id, width=min(80, self.console.width)))
+
+    def _describe_step(self, step, visit: int) -> None:
+        title = step.title or step.id
+        again = f" (visit {visit})" if visit > 1 else ""
+        self.console.print(f"[bold]{_esc(title)}[/bold]{again}")
+        if step.help:
+            self.console.print(_esc(step.help.strip()), style="dim")
+
+    # --- actions available at every prompt -------------------------------------------------
+
+    def _act(self, session: Session, choice):
+        """Do a responder action picked at a prompt; returns the Skip for a skip."""
+        if choice == PAUSE:
+            raise PauseRequested()
+        if choice == SKIP:
+            reason = self.prompter.text("Why skip this step?", validate=lambda t: bool(t.strip()) or "Give a reason")
+            return engine.Skip(reason.strip())
+        if choice == NOTE:
+            text = self.prompter.text("Note (Esc then Enter to finish):", multiline=True)
+            if text.strip():
+                session.note(text.strip())
+            raise _Again()
+        if choice == SEVERITY:
+            from questionary import Choice
+
+            levels = session.state.playbook.severity.levels
+            current = session.state.severity
+            to = self.prompter.select("New severity:", [Choice(f"{lv}{' (now)' if lv == current else ''}", value=lv) for lv in levels])
+            if to != current:
+                reason = self.prompter.text("Why?", validate=lambda t: bool(t.strip()) or "Give a reason")
+                session.change_severity(to, reason.strip())
+            raise _Again()
+        return None
+
+    def _menu(self, session: Session, message: str, own: list, keys: dict | None = None, instruction: str | None = None):
+        """A select with the step's own answers first, then the responder's actions."""
+        from questionary import Choice, Separator
+
+        choices = list(own) + [Separator()] + [Choice(label, value=value) for value, label in ACTIONS]
+        picked = self.prompter.select(message, choices, instruction=instruction or "(arrow keys, Enter)", keys=keys)
+        if isinstance(picked, str) and picked.startswith("::"):
+            return self._act(session, picked)
+        return picked
+
+    def _typed(self, session: Session, message: str, multiline: bool = False, validate=None) -> str | engine.Skip:
+        hint = "Esc then Enter finishes · or :note :severity :skip :pause" if multiline else TYPED_HINT
+
+        def check(text: str):
+            if text.strip() in TYPED:
+                return True
+            if not text.strip():
+                return "Please answer (or type :skip)"
+            return validate(text) if validate else True
+
+        answer = self.prompter.text(message, multiline=multiline, instruction=f"({hint})", validate=check)
+        if answer.strip() in TYPED:
+            return self._act(session, TYPED[answer.strip()])
+        return answer
+
+    # --- one method per step type ----------------------------------------------------------
+
+    def _ask_confirm(self, session: Session, step):
+        from questionary import Choice
+
+        return self._menu(session, step.prompt, [Choice("Yes", value=True), Choice("No", value=False)],
+                          keys={"y": True, "n": False}, instruction="(y / n, or arrow keys and Enter)")
+
+    def _ask_choice(self, session: Session, step):
+        from questionary import Choice
+
+        own = [Choice(o.label, value=o.value, description=o.help) for o in step.options]
+        return self._menu(session, step.prompt, own)
+
+    def _ask_checklist(self, session: Session, step):
+        from questionary import Choice, Separator
+
+        choices = [Choice(item, value=item) for item in step.items] + [Separator()] + [
+            Choice(label, value=value) for value, label in ACTIONS]
+        ticked = self.prompter.checkbox(step.prompt, choices, instruction="(space ticks, Enter when done)")
+        actions = [t for t in ticked if t.startswith("::")]
+        if actions:
+            return self._act(session, actions[0])
+        reason = None
+        if len(ticked) < len(step.items):
+            reason = self.prompter.text("Why are some items not done? (optional, Enter to skip)").strip() or None
+        return engine.Checklist(tuple(ticked), reason)
+
+    def _ask_text(self, session: Session, step):
+        return self._typed(session, step.prompt, multiline=step.multiline)
+
+    def _ask_number(self, session: Session, step):
+        answer = self._typed(session, step.prompt, validate=_number_validator(step.id))
+        return answer if isinstance(answer, engine.Skip) else engine.parse_number(answer, f"step '{step.id}'")
+
+    def _ask_info(self, session: Session, step):
+        from questionary import Choice
+
+        self.console.print(_esc(step.prompt))
+        return self._menu(session, "Done?", [Choice("Done", value=True)], instruction="(Enter)")
+
+    def _ask_message(self, session: Session, step):
+        from questionary import Choice
+
+        rendered = engine.render(session.state, step.id, session.clock())
+        text = rendered.text
+        while True:
+            self._show_message(step.prompt, rendered.channel, text)
+            unset = [p for p in rendered.placeholders if f"[[{p}]]" in text]
+            own = [Choice("Send as is", value="send", disabled=f"edit first: {', '.join(unset)} not set" if unset else None),
+                   Choice("Edit the text", value="edit")]
+            picked = self._menu(session, "Send this message?", own)
+            if isinstance(picked, engine.Skip):
+                return picked
+            if picked == "send":
+                return engine.Send(text, edited=text != rendered.text)
+            text = self._edit(text)
+
+    def _ask_escalate(self, session: Session, step):
+        from questionary import Choice
+
+        rendered = engine.render(session.state, step.id, session.clock())
+        self._show_message(step.prompt, "message to give them", rendered.text)
+        outcomes = {}
+        for i, role in enumerate(step.to):
+            contact = engine.contact_of(session.state, role, self.contacts)
+            self.console.print(f"[bold]{_esc(role)}[/bold]: {_esc(_contact_line(contact))}")
+            picked = self._menu(session, f"Did you reach the {role}?", [
+                Choice("Reached: they know", value=engine.NOTIFIED),
+                Choice("Could not reach them", value=engine.UNREACHABLE)])
+            if isinstance(picked, engine.Skip):
+                return picked
+            outcomes[role] = picked
+            if picked == engine.UNREACHABLE:
+                rest = step.to[i + 1:]
+                who_next = f"next: try the {rest[0]}" if rest else "nobody else on this step: add a note, or raise the severity to escalate higher"
+                self.console.print(f"  ⚠ {role} unreachable — {who_next}", style="yellow")
+        return outcomes
+
+    # --- message helpers -------------------------------------------------------------------
+
+    def _show_message(self, prompt: str | None, channel: str | None, text: str) -> None:
+        from rich.panel import Panel
+
+        if prompt:
+            self.console.print(_esc(prompt))
+        self.console.print(Panel(_esc(text), title=_esc(channel or "message"), title_align="left",
+                                 width=min(80, self.console.width)))
+        self.console.print("Plain text, to copy:", style="dim")
+        self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        if self.clipboard(text):
+            self.console.print("(copied to the clipboard)", style="dim")
+
+    def _edit(self, text: str) -> str:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if editor:
+            return _edit_in_editor(editor, text)
+        return self.prompter.text("Edit the message (Esc then Enter to finish):", default=text, multiline=True)
+
+
+def _edit_in_editor(editor: str, text: str) -> str:
+    fd, path = tempfile.mkstemp(prefix="crisisplay-message-", suffix=".txt")  # 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        subprocess.run([*shlex.split(editor), path], check=False)
+        with open(path, encoding="utf-8") as f:
+            return f.read().rstrip("\n")
+    finally:
+        os.unlink(path)
+
+
+def _contact_line(contact: dict) -> str:
+    parts = [contact.get(k) for k in ("name", "phone", "email") if contact.get(k)]
+    if not parts:
+        return f"{contact.get('description')} (no contact configured: add [contacts] to config.toml)"
+    return " · ".join(parts) + (f" — {contact['description']}" if contact.get("description") else "")
+
+
+def _number_validator(what: str):
+    def check(text: str):
+        if text.strip() in TYPED:
+            return True
+        try:
+            engine.parse_number(text, what)
+        except AnswerError:
+            return "A number, like 12 or 3.5"
+        return True
+
+    return check
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
