@@ -360,12 +360,29 @@ def incidents(
 
     table = Table(box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
-    for column in ("status", "kind", "severity", "started", "responders"):
+    for column in ("status", "kind", "severity", "started", "duration", "milestones", "responders"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(row["id"], row["status"], "drill" if row["drill"] else "REAL", row["severity"],
-                      _local(row["started"]), ", ".join(row["responders"]))
+                      _local(row["started"]), _duration(row), _milestones(row), ", ".join(row["responders"]))
     Console().print(table)
+
+
+def _duration(row: dict) -> str:
+    """An incident's duration from detection; `so far` while it is not closed."""
+    from crisisplay.playbook.model import format_duration
+
+    words = format_duration(row["duration_ms"])
+    return words if row["status"] == "closed" else f"{words} so far"
+
+
+def _milestones(row: dict) -> str:
+    """How many targets were met, like `2/3 met`, and how many missed."""
+    figures = row["milestones"]
+    if not figures["targets"]:
+        return "—"
+    missed = f", {figures['missed']} missed" if figures["missed"] else ""
+    return f"{figures['met']}/{figures['targets']} met{missed}"
 
 
 def _local(ts: str) -> str:
@@ -392,6 +409,33 @@ def verify(
     if result.head:
         print(f"Last good hash: {result.head} ({result.count} events verified)")
     raise typer.Exit(1)
+
+
+class ExportFormat(str, Enum):
+    md = "md"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+@app.command()
+def export(
+    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    format: ExportFormat = typer.Option(ExportFormat.md, "--format", help="md or html (the post-mortem report), json or csv (the data)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH", help="Write to this file (atomically, owner-only) instead of standard output."),
+) -> None:
+    """Export an incident from its log alone: the post-mortem report (md, html) or its events (json, csv)."""
+    from crisisplay.export import export_incident
+    from crisisplay.incidents import resolve
+
+    journal = resolve(incident, _home())
+    to_file = output is not None and str(output) != "-"
+    sys.stdout.flush()
+    done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer)
+    if done.torn:
+        _say(f"warning: {done.torn}")
+    if to_file:
+        _say(f"Exported {journal.incident_id} ({done.count} events) to {output}. Head hash: {done.head}")
 
 
 def _hoist_global_options(argv: list[str]) -> list[str]:

@@ -59,11 +59,26 @@ _rule("CP204", "unknown-milestone", ERROR, "A milestone with no response-time ta
 _rule("CP205", "unknown-severity", ERROR, "A severity level that `severity.levels` does not declare.")
 _rule("CP206", "unreachable-step", ERROR, "No path from the first step reaches this step.")
 _rule("CP207", "no-way-out", ERROR, "From here no path reaches the end of the playbook (a loop with no exit).")
+# Graph, beyond the checker (crisisplay lint).
+_rule("CP208", "too-few-options", ERROR, "A choice with fewer than two options is not a choice.")
+_rule("CP209", "duplicate-option", ERROR, "Two options of one choice share a value or a label.")
+_rule("CP210", "skippable-phase", WARNING, "Some run jumps over this phase without entering any of its steps.")
 # Templates and conditions.
 _rule("CP301", "template-syntax", ERROR, "A template or condition that Jinja2 cannot parse.")
 _rule("CP302", "unknown-name", ERROR, "A template or condition uses a name no input, `save_as` or built-in defines.")
 _rule("CP303", "unsafe-attribute", ERROR, "Attribute access the sandbox refuses (`__class__`, `mro`, ...).")
 _rule("CP304", "condition-braces", ERROR, "A `when` is a bare expression; `{{ }}` does not belong in it.")
+_rule("CP305", "maybe-unset", WARNING, "A name is used where some path to it never set it (it would show as a placeholder).")
+_rule("CP306", "unused-variable", WARNING, "An input or `save_as` name that no template or condition uses.")
+# Content: what a crisis playbook should hold (warnings).
+_rule("CP401", "no-escalation", WARNING, "No `escalate` step: nobody is told; do not handle a crisis alone.")
+_rule("CP402", "no-message", WARNING, "No `message` step: the playbook never says anything to anyone.")
+_rule("CP403", "no-post-mortem", WARNING, "No post-mortem phase: nothing is learnt from the incident.")
+_rule("CP404", "empty-prompt", WARNING, "A prompt with no words in it: the responder sees a blank question.")
+_rule("CP405", "too-long-for-x", WARNING, "A message for Twitter/X that can run over 280 characters.")
+_rule("CP406", "unreached-target", WARNING, "A response-time target that no step's milestone reaches.")
+# Suppressions.
+_rule("CP501", "unused-noqa", WARNING, "A `# crisisplay: noqa` comment that suppresses nothing.")
 
 
 @dataclass(frozen=True)

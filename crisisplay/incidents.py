@@ -66,7 +66,10 @@ def status_of(journal: Journal, state: ev.State) -> str:
 
 def summary(journal: Journal) -> dict:
     """The headline of one incident, for `incidents`."""
-    state = load_state(journal)
+    from crisisplay.export.metrics import headline, measure_log
+
+    metrics = measure_log(journal)  # one pass: the state, and the export's headline figures
+    state = metrics.state
     return {
         "id": state.incident_id,
         "playbook": state.playbook.id,
@@ -80,4 +83,5 @@ def summary(journal: Journal) -> dict:
         "responders": list(state.responders),
         "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
         "head": state.head,
+        **headline(metrics),
     }

@@ -189,6 +189,8 @@ class Journal:
         """Open (lazily) the log at `path`; `clock` stamps events that carry no `ts`."""
         self.path = Path(path)
         self.clock = clock or now
+        self._fd: int | None = None
+        self._known: tuple[int, int, str] | None = None  # (size, seq, hash) after our last append
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -252,24 +254,23 @@ class Journal:
         """Log one decision's events in one write and one fsync; return them as logged."""
         if not events:
             raise EventNotLoggable("a decision must log at least one event")
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
-        except FileNotFoundError:
-            raise IncidentNotFound(f"{self.path}: no such incident log") from None
-        except OSError as err:
-            raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
+        fd = self._append_fd()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
-            last, _, torn = _read_tail(fd, size)
-            if torn is not None:
-                raise JournalError(
-                    f"{self.path}: the last line is torn (a crash mid-write); "
-                    "it must be set aside before anything more is logged"
-                )
-            if last is None:
-                raise JournalError(f"{self.path}: the log holds no event to chain onto")
-            seq, prev = self._chain_point(last)
+            if self._known is not None and self._known[0] == size:
+                # Nobody appended since our last write (the file only grows): no need to re-read.
+                _, seq, prev = self._known
+            else:
+                last, _, torn = _read_tail(fd, size)
+                if torn is not None:
+                    raise JournalError(
+                        f"{self.path}: the last line is torn (a crash mid-write); "
+                        "it must be set aside before anything more is logged"
+                    )
+                if last is None:
+                    raise JournalError(f"{self.path}: the log holds no event to chain onto")
+                seq, prev = self._chain_point(last)
             stamp = format_ts(self.clock())
             logged, lines = [], []
             for offset, given in enumerate(events):
@@ -284,6 +285,7 @@ class Journal:
                 os.fsync(fd)
             except OSError as err:
                 # Never leave half a decision behind: it was not acknowledged, so drop it.
+                self._known = None
                 try:
                     os.ftruncate(fd, size)
                     os.fsync(fd)
@@ -292,9 +294,28 @@ class Journal:
                 raise JournalError(
                     f"{self.path}: cannot write to the incident log: {_why(err)}"
                 ) from None
+            self._known = (size + len(data), logged[-1]["seq"], prev)
             return logged
         finally:
-            os.close(fd)  # also releases the flock
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _append_fd(self) -> int:
+        """The append-only descriptor, opened once and kept until `close()`."""
+        if self._fd is None:
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+            except FileNotFoundError:
+                raise IncidentNotFound(f"{self.path}: no such incident log") from None
+            except OSError as err:
+                raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
+        return self._fd
+
+    def close(self) -> None:
+        """Close the append descriptor, if one is open (appending again reopens it)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._known = None
 
     def _chain_point(self, last: bytes) -> tuple[int, str]:
         """The `seq` and `hash` of the last line, checked enough to chain onto."""
@@ -361,6 +382,7 @@ class Journal:
 
     def set_aside_torn(self) -> str | None:
         """Move a torn last line to `<id>.torn` and cut it from the log; say what was done."""
+        self._known = None
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
         except FileNotFoundError:

@@ -111,7 +111,10 @@ def start_incident(
         state = load_state(journal)
         session = Session(journal, state, frontend, clock, responder, config.contacts)
         frontend.logged(session, list(journal.events()))
-        return session.run()
+        try:
+            return session.run()
+        finally:
+            journal.close()
 
 
 def resume_incident(
@@ -134,4 +137,7 @@ def resume_incident(
         session = Session(journal, state, frontend, clock, who, config.contacts)
         session.log(engine.resume(who, clock()))
         frontend.resumed(session, list(journal.events()))
-        return session.run()
+        try:
+            return session.run()
+        finally:
+            journal.close()

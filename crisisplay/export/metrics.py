@@ -1,0 +1,241 @@
+"""The figures of an incident, computed in one streaming pass over its log: every export shares them.
+
+`measure` folds the events with `events.apply` (so severity, responders, milestones and the
+lifecycle can never disagree with resume or `incidents`) and keeps, beside that state, only
+what a report needs: the notes, messages, escalations, skips, post-mortem answers and, when
+asked, one timeline line per event. It never holds the events themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, NamedTuple
+
+from crisisplay import events as ev
+from crisisplay.errors import JournalError
+
+ACTION_SECTION = "action-items"
+ACTION_PREFIX = "action:"
+MET, MISSED, NOT_REACHED, REACHED = "met", "missed", "not-reached", "reached"
+CLOSED, PAUSED, RUNNING, INTERRUPTED = "closed", "paused", "running", "interrupted"
+
+
+class Moment(NamedTuple):
+    """One line of the timeline: an event in the responder's words."""
+
+    seq: int
+    at: datetime
+    elapsed_ms: int
+    phase: str | None
+    step: str | None
+    actor: str
+    type: str
+    words: str
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """One response-time target (or a milestone reached without one) and how it went."""
+
+    name: str
+    target_ms: int | None
+    elapsed_ms: int | None  # from detection to the milestone, None when not reached
+    reached: str | None  # the milestone's time as logged (UTC)
+
+    @property
+    def result(self) -> str:
+        if self.elapsed_ms is None:
+            return NOT_REACHED
+        if self.target_ms is None:
+            return REACHED
+        return MET if self.elapsed_ms <= self.target_ms else MISSED
+
+    @property
+    def margin_ms(self) -> int | None:
+        """Time to spare (positive) or over the target (negative); None without both figures."""
+        if self.elapsed_ms is None or self.target_ms is None:
+            return None
+        return self.target_ms - self.elapsed_ms
+
+
+@dataclass
+class Metrics:
+    """Everything an export reports, from the log alone."""
+
+    state: ev.State
+    running: bool = False
+    ended: str | None = None  # the incident.closed time as logged
+    severity_changes: list[dict] = field(default_factory=list)
+    decisions: int = 0
+    skips: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)
+    escalations: list[dict] = field(default_factory=list)
+    answers: list[dict] = field(default_factory=list)  # text answers of steps with a `section:`
+    reached: dict[str, str] = field(default_factory=dict)  # milestone name -> its time as logged
+    phases: dict[str, list] = field(default_factory=dict)  # phase id -> [first, last] datetime
+    timeline: list[Moment] | None = None
+
+    @property
+    def playbook(self):
+        return self.state.playbook
+
+    @property
+    def count(self) -> int:
+        return self.state.count
+
+    @property
+    def head(self) -> str | None:
+        return self.state.head
+
+    @property
+    def complete(self) -> bool:
+        return self.state.closed
+
+    @property
+    def status(self) -> str:
+        """closed, paused, running or interrupted: the `incidents` words, from the log and the run lock."""
+        if self.state.closed:
+            return CLOSED
+        if self.state.lifecycle == ev.PAUSED:
+            return PAUSED
+        return RUNNING if self.running else INTERRUPTED
+
+    @property
+    def end_at(self) -> datetime:
+        """When the incident ended, or its last event when it has not (yet)."""
+        return ev.parse_ts(self.ended) if self.ended else (self.state.last_ts or self.state.started_at)
+
+    @property
+    def duration_ms(self) -> int:
+        """From detection to the end (or, unfinished, to the last event so far)."""
+        return ev.elapsed_ms(self.state.detected_at, self.end_at)
+
+    @property
+    def targets(self) -> list[TargetResult]:
+        """Each target in the playbook's order, then milestones reached that have no target."""
+        pb, milestones = self.playbook, self.state.milestones
+        out = [TargetResult(name, pb.target_ms(name), milestones.get(name), self.reached.get(name))
+               for name in pb.targets]
+        out += [TargetResult(name, None, elapsed, self.reached.get(name))
+                for name, elapsed in milestones.items() if name not in pb.targets]
+        return out
+
+    @property
+    def people(self) -> tuple[list[dict], list[dict]]:
+        """(reached, not reached): a person unreachable at first and notified later was reached."""
+        outcome: dict[tuple, bool] = {}
+        for item in self.escalations:
+            key = (item["role"], item["name"])
+            outcome[key] = outcome.get(key, False) or item["outcome"] == "notified"
+        reached = [{"role": r, "name": n} for (r, n), ok in outcome.items() if ok]
+        missed = [{"role": r, "name": n} for (r, n), ok in outcome.items() if not ok]
+        return reached, missed
+
+    @property
+    def action_items(self) -> list[dict]:
+        """Lines of the `action-items` answers, then notes that start with `ACTION:`."""
+        items = []
+        for answer in self.answers:
+            if answer["section"] == ACTION_SECTION:
+                for line in answer["text"].splitlines():
+                    text = line.strip().lstrip("-*•").strip()
+                    if text:
+                        items.append({"text": text, "source": answer["step"], "ts": answer["ts"]})
+        for note in self.notes:
+            text = note["text"].strip()
+            if text[: len(ACTION_PREFIX)].lower() == ACTION_PREFIX:
+                items.append({"text": text[len(ACTION_PREFIX):].strip(), "source": "note", "ts": note["ts"]})
+        return items
+
+
+def measure(events: Iterable[dict], *, running: bool = False, timeline: bool = False) -> Metrics:
+    """The metrics of an incident from its events, first to last, in one pass."""
+    iterator = iter(events)
+    first = next(iterator, None)
+    if first is None or first.get("type") != ev.STARTED:
+        raise ValueError("an incident log starts with incident.started")
+    state = ev.start_state(first)
+    metrics = Metrics(state, running=running, timeline=[] if timeline else None)
+    _take(metrics, first)
+    for event in iterator:
+        _take(metrics, event)
+    return metrics
+
+
+def measure_log(journal, *, running: bool = False, timeline: bool = False) -> Metrics:
+    """`measure` over a journal; a log that is not an incident's is a JournalError naming its file."""
+    try:
+        return measure(journal.events(tolerate_torn=True), running=running, timeline=timeline)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
+
+
+def _take(metrics: Metrics, event: dict) -> None:
+    """Fold one event into the state and keep what the report needs of it."""
+    state = ev.apply(metrics.state, event)
+    kind, data, step = event["type"], event["data"], event.get("step")
+    at = state.last_ts
+    elapsed = ev.elapsed_ms(state.detected_at, at)
+    phase = data.get("phase") if kind in (ev.STEP_ENTERED, ev.STEP_ANSWERED, ev.STEP_SKIPPED) else None
+    if phase is None and step is not None:
+        found = state.playbook.phase_of.get(step)
+        phase = found.id if found is not None else None
+    if phase is not None:
+        span = metrics.phases.get(phase)
+        if span is None:
+            metrics.phases[phase] = [at, at]
+        else:
+            span[1] = at
+    if kind != ev.STEP_ENTERED:  # bookkeeping: the answer or the skip that follows says it all
+        _record(metrics, kind, event, elapsed)
+        if metrics.timeline is not None:
+            words = ev.describe(event, state.playbook)
+            if words is not None:
+                metrics.timeline.append(Moment(event.get("seq", state.count - 1), at, elapsed, phase, step,
+                                               event.get("actor", ""), kind, words))
+
+
+def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
+    """Keep the facts of one event that the report lists."""
+    data, step, ts = event["data"], event.get("step"), event["ts"]
+    when = {"ts": ts, "elapsed_ms": elapsed}
+    if kind == ev.STEP_ANSWERED:
+        metrics.decisions += 1
+        definition = metrics.playbook.step(step) if step in metrics.playbook.step_index else None
+        section = getattr(definition, "section", None)
+        if section and isinstance(data.get("answer"), str):
+            metrics.answers.append({**when, "section": section, "step": step,
+                                    "title": definition.title or definition.prompt, "text": data["answer"]})
+    elif kind == ev.STEP_SKIPPED:
+        metrics.skips.append({**when, "step": step, "by": data.get("by"), "reason": data.get("reason")})
+    elif kind == ev.NOTE_ADDED:
+        metrics.notes.append({**when, "actor": event.get("actor"), "step": step, "text": data.get("text", "")})
+    elif kind == ev.MESSAGE_SENT:
+        metrics.messages.append({**when, "step": step, "channel": data.get("channel"), "text": data.get("text", "")})
+    elif kind in (ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE):
+        contact = data.get("contact") or {}
+        metrics.escalations.append({
+            **when, "step": step, "role": data.get("role"),
+            "name": contact.get("name") or contact.get("description") or data.get("role"),
+            "outcome": "notified" if kind == ev.ESCALATION_NOTIFIED else "unreachable",
+            "message": data.get("message", ""),
+        })
+    elif kind == ev.SEVERITY_CHANGED:
+        metrics.severity_changes.append({**when, "step": step, "from": data.get("from"), "to": data.get("to"),
+                                         "reason": data.get("reason")})
+    elif kind == ev.MILESTONE_REACHED:
+        metrics.reached.setdefault(data["name"], ts)
+    elif kind == ev.CLOSED and metrics.ended is None:
+        metrics.ended = ts
+
+
+def headline(metrics: Metrics) -> dict:
+    """The figures `incidents` shows: duration, and how the milestones went against their targets."""
+    results = [t.result for t in metrics.targets if t.target_ms is not None]
+    return {
+        "duration_ms": metrics.duration_ms,
+        "milestones": {"met": results.count(MET), "missed": results.count(MISSED),
+                       "not_reached": results.count(NOT_REACHED), "targets": len(results)},
+    }

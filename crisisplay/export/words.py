@@ -1,0 +1,130 @@
+"""The words and times the two reports (md and html) share, so they always say the same thing."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from crisisplay import events as ev
+from crisisplay.export.metrics import MET, MISSED, NOT_REACHED, PAUSED, Metrics, TargetResult
+from crisisplay.playbook.model import format_duration
+
+# C0 and C1 controls (but tab and newline) would drive a terminal or break a page:
+# they are shown as the Unicode control pictures instead.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+_PICTURES = {**{c: chr(0x2400 + c) for c in range(0x20)}, 0x7F: "\u2421"}
+
+
+def visible(text) -> str:
+    """User text safe to show: CRLF and CR as newlines, other control characters as pictures."""
+    text = "" if text is None else str(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub(lambda m: _PICTURES.get(ord(m.group()), "\ufffd"), text)
+    return text
+
+
+class LocalTimes:
+    """Local time with its offset (`2026-03-01 09:00:00 +01:00`), cached: a long log repeats times."""
+
+    def __init__(self):
+        self._seen: dict[datetime, str] = {}
+
+    def __call__(self, moment: datetime | str | None) -> str:
+        if moment is None:
+            return "—"
+        if isinstance(moment, str):
+            moment = ev.parse_ts(moment)
+        text = self._seen.get(moment)
+        if text is None:
+            local = moment.astimezone()
+            offset = local.strftime("%z")
+            text = f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+            if len(self._seen) < 4096:
+                self._seen[moment] = text
+        return text
+
+
+def since_start(elapsed_ms: int | None) -> str:
+    """Time since detection, like `+1h5m`; `-` before it."""
+    if elapsed_ms is None:
+        return "—"
+    sign = "-" if elapsed_ms < 0 else "+"
+    return sign + format_duration(abs(elapsed_ms))
+
+
+def kind(metrics: Metrics) -> str:
+    return "DRILL" if metrics.state.drill else "real"
+
+
+def status_words(metrics: Metrics) -> str:
+    """The status with its reason: `closed (completed)`, `paused — incomplete (answers ran out)`."""
+    state = metrics.state
+    if state.closed:
+        reason = f": {state.close_reason}" if state.outcome != "completed" and state.close_reason else ""
+        return f"closed ({state.outcome or 'closed'}{reason})"
+    if metrics.status == PAUSED:
+        return f"paused — incomplete ({state.pause_reason or 'no reason given'})"
+    return f"{metrics.status} — incomplete"
+
+
+def incomplete_notice(metrics: Metrics) -> str | None:
+    """The warning an unfinished incident's report opens with, or None when it is closed."""
+    if metrics.complete:
+        return None
+    return (f"This incident is {metrics.status}, not closed: the report is incomplete and covers "
+            f"only what was logged up to {LocalTimes()(metrics.end_at)}.")
+
+
+def drill_notice(metrics: Metrics) -> str | None:
+    if not metrics.state.drill:
+        return None
+    return "DRILL — a rehearsal, not a real incident."
+
+
+def duration_words(metrics: Metrics) -> str:
+    words = format_duration(max(0, metrics.duration_ms))
+    return words if metrics.complete else f"{words} so far (incomplete)"
+
+
+def result_words(target: TargetResult) -> str:
+    """`met, 25m to spare`, `missed by 10m`, `not reached`, `reached (no target)`."""
+    result, margin = target.result, target.margin_ms
+    if result == MET:
+        return f"met, {format_duration(margin)} to spare" if margin else "met, just in time"
+    if result == MISSED:
+        return f"missed by {format_duration(-margin)}"
+    if result == NOT_REACHED:
+        return "not reached"
+    return "reached (no target)"
+
+
+def section_title(section: str) -> str:
+    """A `section:` name as a heading: `root-cause` → `Root cause`."""
+    words = section.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
+    """The summary header, in the contract's order, as (label, value) pairs of plain text."""
+    state, source = metrics.state, metrics.state.source
+    playbook = f"{metrics.playbook.title} ({metrics.playbook.id})"
+    if source.get("sha256"):
+        playbook += f", sha256 {source['sha256'][:12]}…"
+    return [
+        ("Incident", state.incident_id),
+        ("Playbook", playbook),
+        ("Drill or real", kind(metrics)),
+        ("Start (detected)", local(state.detected_at)),
+        ("Opened in crisisplay", local(state.started_at)),
+        ("End", local(metrics.ended) if metrics.ended else "not ended"),
+        ("Duration", duration_words(metrics)),
+        ("Final severity", f"{state.severity} (started {state.playbook.severity.start}, "
+                           f"{len(metrics.severity_changes)} change(s))"),
+        ("Responders", ", ".join(state.responders)),
+        ("Status", status_words(metrics)),
+        ("Decisions", f"{metrics.decisions} answered, {len(metrics.skips)} skipped"),
+        ("Events", str(metrics.count)),
+        ("Head hash", metrics.head or ""),
+    ]

@@ -1,0 +1,102 @@
+"""`crisisplay lint` end to end: options in, report out, exit code back to the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from crisisplay import __version__
+from crisisplay.errors import UsageError
+from crisisplay.findings import RULES
+from crisisplay.lint import formats
+from crisisplay.lint.policy import Policy, from_config
+from crisisplay.lint.runner import lint_paths
+
+DOCS = "https://crisisplay.dev/docs/lint-rules.md"
+
+
+def help_uri(code: str) -> str:
+    """Where a rule is documented: its heading's anchor in docs/lint-rules.md."""
+    return f"{DOCS}#{code.lower()}-{RULES[code].name}"
+
+
+def rule_table() -> list[dict]:
+    """Every rule as plain data, in code order: what `--list-rules` and sarif show."""
+    return [{"id": r.code, "name": r.name, "level": r.level, "summary": r.summary, "help_uri": help_uri(r.code)}
+            for r in sorted(RULES.values(), key=lambda r: r.code)]
+
+
+def list_rules(fmt: str | None) -> str:
+    rules = rule_table()
+    if fmt == "json":
+        return json.dumps({"rules": rules}, indent=2, ensure_ascii=False) + "\n"
+    width = max(len(r["name"]) for r in rules)
+    return "".join(f"{r['id']}  {r['name']:<{width}}  {r['level']:<7}  {r['summary']}\n" for r in rules)
+
+
+def policy_for(config) -> Policy:
+    """The lint policy from the loaded configuration's `[lint]` options."""
+    return from_config(config.lint, config.lint_source) if config.lint else Policy()
+
+
+def chosen_format(fmt: str | None, env: dict) -> str:
+    """--format, else github inside GitHub Actions, else text."""
+    if fmt:
+        return fmt
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def run(paths: list[str], fmt: str | None, strict: bool, statistics: bool, output: Path | None,
+        config, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Lint, write the report, and return the exit code (0 clean, 1 findings, 2 could not run)."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    policy = policy_for(config)
+    fmt = chosen_format(fmt, dict(os.environ))
+    report = lint_paths(paths, policy)
+    findings = report.findings
+    suppressed = sum(r.suppressed for r in report.results)
+    if fmt == "json":
+        body = formats.json_report(findings, len(report.results), suppressed)
+    elif fmt == "github":
+        body = formats.github(findings)
+    elif fmt == "sarif":
+        body = formats.sarif(findings, rule_table(), Path.cwd(), __version__)
+    else:
+        tty = output is None and stdout.isatty()
+        body = formats.text(findings, {r.path: r.text for r in report.results} if tty else None)
+    if statistics and findings:
+        table = formats.statistics(findings)
+        if fmt == "text":
+            body += table
+        else:
+            stderr.write(table)  # keep the machine-readable output parseable
+    _write(body, output, stdout)
+    for problem in report.unreadable:
+        stderr.write(f"crisisplay: error: {problem}\n")
+    if fmt == "text":
+        stderr.write(_closing_line(report, findings, suppressed))
+    return report.exit_code(strict)
+
+
+def _write(body: str, output: Path | None, stdout: TextIO) -> None:
+    if output is None:
+        stdout.write(body)
+        stdout.flush()
+        return
+    try:
+        output.write_text(body, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{output}: cannot write the report: {err.strerror}") from None
+
+
+def _closing_line(report, findings, suppressed: int) -> str:
+    files = len(report.results)
+    noun = "file" if files == 1 else "files"
+    hidden = f", {suppressed} suppressed" if suppressed else ""
+    if not findings:
+        return f"ok: {files} {noun} linted, no problems{hidden}\n"
+    s = formats.summary(findings, files)
+    return f"{s['findings']} problem(s) in {files} {noun}: {s['errors']} error(s), {s['warnings']} warning(s){hidden}\n"

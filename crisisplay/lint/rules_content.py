@@ -1,0 +1,157 @@
+"""Content rules (warnings): what a crisis playbook should hold, whatever its structure.
+
+The lessons behind them are in SPEC.md: escalate, say something, learn afterwards, and keep
+a public reply short enough for the channel it goes to.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from crisisplay.findings import Finding
+from crisisplay.playbook.checks import step_paths
+from crisisplay.playbook.model import Playbook
+from crisisplay.yamlsource import Document
+
+X_LIMIT = 280
+TEXT_LENGTH = 15  # a realistic free-text answer: a handle, a product name, "within 24 hours"
+_POST_MORTEM = re.compile(r"post-?mortem|retrospective|retro\b|lessons|debrief|after-action", re.I)
+_ON_X = re.compile(r"(?i:\btwitter\b|\btweets?\b)|\bX\b")
+
+
+def check(pb: Playbook, doc: Document) -> list[Finding]:
+    """CP401–CP406: escalation, message, post-mortem, empty prompts, X length, targets."""
+    findings: list[Finding] = []
+    types = {step.type for step in pb.steps}
+    top = ("phases",)
+    if "escalate" not in types:
+        findings.append(doc.finding(top, "CP401", "no step escalates: add an `escalate` step so the responder does "
+                                    "not handle the crisis alone (a manager, PR or legal)", key=True))
+    if "message" not in types:
+        findings.append(doc.finding(top, "CP402", "no step sends a message: add a `message` step with the holding "
+                                    "statement or the apology", key=True))
+    if not any(_POST_MORTEM.search(f"{ph.id} {ph.title}") for ph in pb.phases) and not any(
+            getattr(s, "section", None) for s in pb.steps):
+        findings.append(doc.finding(top, "CP403", "no post-mortem phase: add a last phase with id 'post-mortem' and "
+                                    "text steps with `section:` so the export holds what was learnt", key=True))
+    findings += _empty_prompts(pb, doc)
+    findings += _too_long_for_x(pb, doc)
+    milestones = {step.milestone for step in pb.steps if step.milestone}
+    for name in pb.targets:
+        if name not in milestones:
+            findings.append(doc.finding(("targets", name), "CP406", f"target '{name}' is never reached: no step has "
+                                        f"`milestone: {name}`; add it to the step that meets it, or remove the target", key=True))
+    return findings
+
+
+def _empty_prompts(pb: Playbook, doc: Document) -> list[Finding]:
+    findings = []
+    for path, step in step_paths(pb):
+        if step.prompt is not None and not step.prompt.strip():
+            findings.append(doc.finding(path + ("prompt",), "CP404", f"step '{step.id}' has an empty prompt; write the "
+                                        f"question or instruction the responder should see"))
+    for name, item in pb.inputs.items():
+        if not item.prompt.strip():
+            findings.append(doc.finding(("inputs", name, "prompt"), "CP404", f"input '{name}' has an empty prompt; "
+                                        f"write the question the responder should answer"))
+    return findings
+
+
+def placeholder_lengths(pb: Playbook) -> dict[str, int]:
+    """How long each name's value realistically is, for estimating a message's length."""
+    lengths = {"severity": max(map(len, pb.severity.levels)), "playbook": len(pb.id), "drill": 5,
+               "elapsed_minutes": 3, "incident_id": 21 + len(pb.id)}
+    for name, item in pb.inputs.items():
+        lengths[name] = max(len(o.value) for o in item.options) if item.options else (3 if item.type == "number" else TEXT_LENGTH)
+    for step in pb.steps:
+        name = getattr(step, "save_as", None)
+        if name and name not in lengths:
+            kinds = {"choice": lambda: max(len(o.value) for o in step.options), "confirm": lambda: 5, "number": lambda: 3}
+            lengths[name] = kinds.get(step.type, lambda: TEXT_LENGTH)()
+    return lengths
+
+
+def choice_values(pb: Playbook) -> dict[str, list[str]]:
+    """The values a choice input or a choice step's `save_as` can take."""
+    values = {name: [o.value for o in item.options] for name, item in pb.inputs.items() if item.options}
+    for step in pb.steps:
+        if step.type == "choice" and step.save_as and step.save_as not in values:
+            values[step.save_as] = [o.value for o in step.options]
+    return values
+
+
+def _too_long_for_x(pb: Playbook, doc: Document) -> list[Finding]:
+    findings = []
+    lengths = placeholder_lengths(pb)
+    values = choice_values(pb)
+    for path, step in step_paths(pb):
+        if step.type != "message":
+            continue
+        channel, body = _parse(step.channel), _parse(step.template)
+        if channel is None or body is None or not _mentions_x(channel, values):
+            continue
+        size = estimate(body, lengths)
+        if size > X_LIMIT:
+            findings.append(doc.finding(path + ("template",), "CP405", f"step '{step.id}' posts on Twitter/X but its "
+                                        f"message can run to about {size} characters; expected at most {X_LIMIT} "
+                                        f"(shorten it, or link to a longer statement)"))
+    return findings
+
+
+@lru_cache(maxsize=1024)
+def _parse(source: str):
+    from jinja2.exceptions import TemplateSyntaxError
+
+    from crisisplay.templates import environment
+
+    try:
+        return environment().parse(source)
+    except TemplateSyntaxError:
+        return None  # CP301, from the checker
+
+
+def _mentions_x(ast, values: dict[str, list[str]]) -> bool:
+    from jinja2 import nodes
+
+    pieces = [n.data for n in ast.find_all(nodes.TemplateData)]
+    pieces += [str(n.value) for n in ast.find_all(nodes.Const)]
+    for name in ast.find_all(nodes.Name):
+        pieces += values.get(name.name, [])
+    return any(_ON_X.search(piece) for piece in pieces)
+
+
+def estimate(node, lengths: dict[str, int]) -> int:
+    """The longest a template can render to, without running it.
+
+    Static text counts as written; each `{{ name }}` as that name's realistic length; an
+    `if` as its longest branch and a `for` body once. Nothing is executed, so a hostile
+    template cannot make the linter slow.
+    """
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.TemplateData):
+        return len(node.data)
+    if isinstance(node, nodes.Output):
+        return sum(estimate(n, lengths) if isinstance(n, nodes.TemplateData) else _expr(n, lengths) for n in node.nodes)
+    if isinstance(node, nodes.If):
+        branches = [node.body, *[b.body for b in node.elif_], node.else_]
+        return max(sum(estimate(n, lengths) for n in branch) for branch in branches)
+    body = getattr(node, "body", None)
+    if isinstance(body, list):
+        return sum(estimate(n, lengths) for n in body)
+    return 0
+
+
+def _expr(node, lengths: dict[str, int]) -> int:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name):
+        return lengths.get(node.name, TEXT_LENGTH)
+    if isinstance(node, nodes.Const):
+        return len(str(node.value))
+    if isinstance(node, nodes.CondExpr):
+        return max(_expr(node.expr1, lengths), _expr(node.expr2, lengths) if node.expr2 is not None else 0)
+    if isinstance(node, nodes.Concat):
+        return sum(_expr(n, lengths) for n in node.nodes)
+    return TEXT_LENGTH

@@ -1,0 +1,140 @@
+"""Template and condition rules beyond the checker: names unset on some path, names never used."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from crisisplay.findings import Finding, did_you_mean, one_of
+from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
+from crisisplay.lint.where import locate
+from crisisplay.playbook.checks import expressions, step_paths
+from crisisplay.playbook.model import END, Playbook
+from crisisplay.yamlsource import Document
+
+
+@lru_cache(maxsize=4096)
+def analysis(kind: str, source: str):
+    """The checker's analysis of one template or condition; identical sources across files parse once."""
+    from crisisplay.templates import analyse_condition, analyse_template
+
+    return analyse_condition(source) if kind == "condition" else analyse_template(source)
+
+
+def check(pb: Playbook, doc: Document) -> list[Finding]:
+    """CP305 maybe-unset, CP306 unused-variable, and CP205 for `severity in [...]` lists."""
+    uses = _uses(pb)
+    findings = _maybe_unset(pb, doc, uses)
+    findings += _unused(pb, doc, uses)
+    findings += _severity_lists(pb, doc)
+    return findings
+
+
+def _uses(pb: Playbook) -> list[tuple[int, tuple, str, str, set[str]]]:
+    """(step index, path, kind, source, names) of every expression that parses."""
+    index_of = {path: i for i, (path, _) in enumerate(step_paths(pb))}
+    out = []
+    for path, kind, source in expressions(pb):
+        result = analysis(kind, source)
+        if result.syntax_error is None and not (kind == "condition" and "{{" in source):
+            out.append((index_of[path[:4]], path, kind, source, result.names))
+    return out
+
+
+def must_be_set(pb: Playbook, live: set[int]) -> dict[int, frozenset[str]]:
+    """For each reachable step, the `save_as` names every run arriving there has set."""
+    saved = {i: s.save_as for i, s in enumerate(pb.steps) if getattr(s, "save_as", None)}
+    universe = frozenset(saved.values())
+    known = {i: (frozenset() if i == 0 else universe) for i in live}
+    work = sorted(live)
+    while work:
+        i = work.pop()
+        answered = known[i] | ({saved[i]} if i in saved else set())
+        edges = [(j, answered) for j in answered_successors(pb, i)]
+        skip = skip_successor(pb, i)
+        if skip is not None:
+            edges.append((skip, known[i]))
+        for j, carried in edges:
+            if j == END or j not in known:
+                continue
+            narrowed = known[j] & carried
+            if narrowed != known[j]:
+                known[j] = narrowed
+                work.append(j)
+    return known
+
+
+def _maybe_unset(pb: Playbook, doc: Document, uses) -> list[Finding]:
+    live = reachable(pb)
+    setters: dict[str, list[int]] = {}
+    for i, step in enumerate(pb.steps):
+        if getattr(step, "save_as", None) and step.save_as not in pb.inputs:
+            setters.setdefault(step.save_as, []).append(i)
+    known = must_be_set(pb, live)
+    findings = []
+    for i, path, kind, source, names in uses:
+        if i not in live:
+            continue  # CP206 unreachable-step already says so
+        for name in sorted(n for n in names if n in setters and n not in known[i]):
+            run = shortest_path(pb, i, lambda k, name=name: getattr(pb.steps[k], "save_as", None) != name)
+            where = f"the run {describe(pb, run, pb.steps[i].id)}" if run is not None else "some run"
+            by = one_of(pb.steps[k].id for k in setters[name])
+            line, col = locate(doc, path, source, name, bare=kind == "condition")
+            findings.append(Finding(doc.path, line, col, "CP305", f"'{name}' may be unset here: {where} does not answer "
+                                    f"{by}, which sets it, so the {kind} would see it as "
+                                    f"{'none' if kind == 'condition' else 'a [[' + name + ']] placeholder'}; expected every "
+                                    f"run reaching step '{pb.steps[i].id}' to set it first"))
+    return findings
+
+
+def _unused(pb: Playbook, doc: Document, uses) -> list[Finding]:
+    used = set().union(*(names for *_, names in uses)) if uses else set()
+    findings = []
+    for name in pb.inputs:
+        if name not in used:
+            findings.append(doc.finding(("inputs", name), "CP306", f"input '{name}' is asked for but no template or "
+                                        f"condition uses it; use it as {{{{ {name} }}}} or remove it", key=True))
+    for path, step in step_paths(pb):
+        name = getattr(step, "save_as", None)
+        if name and name not in used and name not in pb.inputs:
+            findings.append(doc.finding(path + ("save_as",), "CP306", f"save_as '{name}' is set but no template or "
+                                        f"condition uses it; use it as {{{{ {name} }}}} or remove `save_as`"))
+    return findings
+
+
+def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
+    """`severity in ['hgh', 'high']`: the checker reads plain comparisons; lists are read here."""
+    levels = pb.severity.levels
+    findings = []
+    for path, kind, source in expressions(pb):
+        if "severity" not in source or not any(c in source for c in "[("):
+            continue
+        for literal in _listed_levels(kind, source):
+            if literal not in levels:
+                findings.append(doc.finding(path, "CP205", f"the {kind} tests severity against '{literal}', which is not "
+                                            f"a declared level; expected {one_of(levels)}{did_you_mean(literal, levels)}"))
+    return findings
+
+
+@lru_cache(maxsize=1024)
+def _listed_levels(kind: str, source: str) -> tuple[str, ...]:
+    from jinja2 import nodes
+    from jinja2.exceptions import TemplateSyntaxError
+    from jinja2.parser import Parser
+
+    from crisisplay.templates import environment
+
+    try:
+        if kind == "condition":
+            ast = Parser(environment(), source, state="variable").parse_expression()
+        else:
+            ast = environment().parse(source)
+    except TemplateSyntaxError:
+        return ()
+    found = []
+    for node in ast.find_all(nodes.Compare):
+        if not (isinstance(node.expr, nodes.Name) and node.expr.name == "severity"):
+            continue
+        for op in node.ops:
+            if op.op in ("in", "notin") and isinstance(op.expr, (nodes.List, nodes.Tuple)):
+                found += [item.value for item in op.expr.items if isinstance(item, nodes.Const) and isinstance(item.value, str)]
+    return tuple(found)

@@ -1,0 +1,141 @@
+"""Lint files: collect the paths, read them, run the checker and every rule family, then apply
+the configuration and the noqa comments. One process, any number of files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from crisisplay.errors import UsageError
+from crisisplay.findings import Finding, sort_findings
+from crisisplay.lint import rules_content, rules_graph, rules_templates, suppress
+from crisisplay.lint.policy import Policy
+from crisisplay.playbook.loader import Checked, check_text
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+SUFFIXES = (".yaml", ".yml")
+DEFAULT_FOLDER = "playbooks"
+# One module per rule family; each takes a structurally valid playbook and its document.
+FAMILIES = (rules_graph.check, rules_templates.check, rules_content.check)
+
+
+@dataclass
+class LintResult:
+    """One file's outcome: what the checker built, and the findings left to report."""
+
+    path: str
+    checked: Checked
+    findings: list[Finding]
+    suppressed: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def text(self) -> str:
+        return self.checked.doc.text
+
+
+@dataclass
+class Report:
+    """Every file linted, and every path that could not be read (exit 2)."""
+
+    results: list[LintResult] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    def exit_code(self, strict: bool) -> int:
+        if self.unreadable:
+            return 2
+        findings = self.findings
+        if any(f.level == "error" for f in findings) or (strict and findings):
+            return 1
+        return 0
+
+
+def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = None, policy: Policy = Policy()) -> LintResult:
+    """Lint one source: the single function `lint`, `show` and `start` share."""
+    checked = check_text(raw, path, stem=stem)
+    directives = suppress.read(checked.doc.text)
+    if directives.disabled:
+        return LintResult(path, checked, [], suppressed=len(checked.findings))
+    findings = list(checked.findings)
+    if checked.playbook is not None:
+        for family in FAMILIES:
+            findings += family(checked.playbook, checked.doc)
+    enabled = policy.enabled_for(path)
+    findings = [f for f in findings if f.code in enabled]
+    kept, suppressed = suppress.apply(findings, directives, enabled, policy.locked, path)
+    return LintResult(path, checked, sort_findings(_unique(kept)), suppressed)
+
+
+def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
+    """`lint_text` on a file; OSError is the caller's to report."""
+    return lint_text(path.read_bytes(), str(path), stem=path.stem, policy=policy)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    return list(dict.fromkeys(findings))
+
+
+def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
+    """The files to lint, in order (folders expanded), and the paths that do not exist."""
+    if not args:
+        if not Path(DEFAULT_FOLDER).is_dir():
+            raise UsageError(f"no PATH given and ./{DEFAULT_FOLDER} is not a folder; name the playbooks to lint, "
+                             f"or - for standard input")
+        args = [DEFAULT_FOLDER]
+    files: list[str | Path] = []
+    missing: list[str] = []
+    for arg in args:
+        if arg == STDIN:
+            files.append(STDIN)
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            found, problems = _walk(path)
+            files += found
+            missing += problems
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(f"{arg}: no such file or folder")
+    return list(dict.fromkeys(files)), missing
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[str]]:
+    """Every *.yaml/*.yml under `folder`, sorted, skipping hidden folders like .git."""
+    found, problems = [], []
+
+    def complain(err: OSError) -> None:
+        problems.append(f"{err.filename}: cannot read: {err.strerror}")
+
+    for root, dirs, names in os.walk(folder, onerror=complain):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(root) / n for n in sorted(names) if n.endswith(SUFFIXES)]
+    return found, problems
+
+
+def lint_paths(args: list[str], policy: Policy = Policy(), stdin: BinaryIO | None = None) -> Report:
+    """Lint every file the arguments name; unreadable paths are listed, not raised."""
+    files, missing = collect(args)
+    report = Report(unreadable=missing)
+    for item in files:
+        if item == STDIN:
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            report.results.append(lint_text(stream.read(), STDIN_NAME, policy=policy))
+            continue
+        try:
+            report.results.append(lint_file(item, policy))
+        except OSError as err:
+            report.unreadable.append(f"{item}: cannot read: {err.strerror or err}")
+    return report
