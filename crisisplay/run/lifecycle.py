@@ -12,7 +12,7 @@ from typing import Callable
 
 from crisisplay import __version__, engine
 from crisisplay.config import Config
-from crisisplay.errors import IncidentClosed, UsageError
+from crisisplay.errors import IncidentClosed, JournalError, UsageError
 from crisisplay.findings import did_you_mean
 from crisisplay.home import incidents_dir, private_dir
 from crisisplay.incidents import load_state, new_incident_id
@@ -129,6 +129,11 @@ def resume_incident(
     with journal.run_lock():
         if journal.has_torn_tail():
             warn(journal.set_aside_torn() or f"a torn last line was set aside into {journal.torn_path}")
+        checked = journal.verify()
+        if not checked.ok:
+            # Replaying an edited log could resume from a state that never happened.
+            raise JournalError(f"{checked.message}; the log was changed outside crisisplay, so it is not resumed "
+                               f"(`crisisplay verify {journal.incident_id}` shows the break)")
         state = load_state(journal)
         if state.closed:
             raise IncidentClosed(f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
