@@ -69,17 +69,25 @@ def _print_findings(findings) -> None:
 
 
 def _load(ref: str):
-    """Find and check a playbook; PlaybookError (exit 2, findings printed) when it cannot be used."""
+    """Find and lint a playbook; PlaybookError (exit 2, findings printed) when it has lint errors.
+
+    Warnings stay in the returned `checked.findings` for the command to print; the config's
+    `[lint]` options and the file's noqa comments apply, as they do for `crisisplay lint`.
+    """
+    from dataclasses import replace
+
     from crisisplay.home import find_playbook
-    from crisisplay.playbook.loader import load_playbook
+    from crisisplay.lint.command import policy_for
+    from crisisplay.lint.runner import lint_file
 
     entry = find_playbook(ref, _home())
     try:
-        data = entry.path.read_bytes()
+        result = lint_file(entry.path, policy_for(_config()))
     except OSError as err:
         raise PlaybookError(f"{entry.path}: cannot read: {err.strerror}") from None
-    del data
-    return load_playbook(entry.path)
+    if result.checked.playbook is None or result.errors:
+        raise PlaybookError(f"{entry.path}: the playbook has {len(result.errors)} error(s)", result.findings)
+    return result.checked.playbook, replace(result.checked, findings=result.findings)
 
 
 @app.command("list")
@@ -130,7 +138,7 @@ def list_playbooks(
 
 @app.command()
 def show(
-    playbook: str = typer.Argument(..., help="A playbook id or a path to a .yaml file."),
+    playbook: str = typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file."),
     format: ShowFormat = typer.Option(ShowFormat.text, "--format", help="text, mermaid or json."),
 ) -> None:
     """Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."""
@@ -217,7 +225,7 @@ def _interrupted(incident_id: str | None):
 
 @app.command()
 def start(
-    playbook: str = typer.Argument(..., help="A playbook id or a path to a .yaml file."),
+    playbook: str = typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file."),
     answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
     drill: bool = typer.Option(False, "--drill", help="A rehearsal: marked DRILL everywhere."),
     responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who is responding (default: config, then login name)."),
@@ -251,7 +259,7 @@ def start(
 
 @app.command()
 def resume(
-    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
     answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
     responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."),
 ) -> None:
@@ -276,8 +284,8 @@ def resume(
 
 @app.command()
 def note(
-    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
-    text: str = typer.Argument(..., help="The note, or - to read it from standard input."),
+    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
+    text: str = typer.Argument(..., metavar="TEXT|-", help="The note, or - to read it from standard input."),
     responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
 ) -> None:
     """Add a note to an incident (running, paused or closed; a note never reopens it)."""
@@ -298,7 +306,7 @@ def note(
 
 @app.command()
 def close(
-    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
     reason: str = typer.Option(..., "--reason", help="Why it ends here (false alarm, duplicate, ...)."),
 ) -> None:
     """Close an incident that will not be run to the end, with a reason."""
@@ -394,7 +402,7 @@ def _local(ts: str) -> str:
 
 @app.command()
 def verify(
-    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
     head: Optional[str] = typer.Option(None, "--head", metavar="HASH", help="Also check that the log still holds this event."),
 ) -> None:
     """Check an incident log's hash chain: exit 0 when it holds, 1 naming the first bad line."""
@@ -420,7 +428,7 @@ class ExportFormat(str, Enum):
 
 @app.command()
 def export(
-    incident: str = typer.Argument(..., help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
     format: ExportFormat = typer.Option(ExportFormat.md, "--format", help="md or html (the post-mortem report), json or csv (the data)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH", help="Write to this file (atomically, owner-only) instead of standard output."),
 ) -> None:
@@ -436,6 +444,50 @@ def export(
         _say(f"warning: {done.torn}")
     if to_file:
         _say(f"Exported {journal.incident_id} ({done.count} events) to {output}. Head hash: {done.head}")
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+@app.command()
+def lint(
+    paths: Optional[list[str]] = typer.Argument(None, metavar="PATH|-", show_default=False,
+                                                help="Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks."),
+    format: Optional[LintFormat] = typer.Option(None, "--format", show_default=False,
+                                                help="text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true)."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too (exit 1)."),
+    statistics: bool = typer.Option(False, "--statistics", help="Also count the findings per rule."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the report to FILE."),
+    list_rules: bool = typer.Option(False, "--list-rules", help="List every rule (code, name, level) and exit."),
+) -> None:
+    """Check playbooks: every problem at its line and column, with a rule code (docs/lint-rules.md)."""
+    from crisisplay.lint import command
+
+    chosen = format.value if format else None
+    if list_rules:
+        sys.stdout.write(command.list_rules(chosen))
+        return
+    code = command.run(paths or [], chosen, strict, statistics, output, _config())
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def new(
+    playbook_id: str = typer.Argument(..., metavar="ID", help="The new playbook's id, like data-leak."),
+    source: Optional[str] = typer.Option(None, "--from", metavar="PLAYBOOK", help="Copy this playbook (an id or a path) instead of the skeleton."),
+    folder: Path = typer.Option(Path("playbooks"), "-o", "--output", metavar="DIR", help="Folder to write <ID>.yaml in (default: ./playbooks)."),
+) -> None:
+    """Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."""
+    from crisisplay.lint.scaffold import new_playbook
+
+    target = new_playbook(playbook_id, folder, source, _home())
+    print(target)
+    _say(f"Created {target}. Edit it, then check it: crisisplay lint {target}")
 
 
 def _hoist_global_options(argv: list[str]) -> list[str]:

@@ -172,6 +172,8 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[dict], Act
 
 def input_value(spec: Input, name: str, raw) -> str | int:
     """The value of an input from what was typed; AnswerError when it does not fit."""
+    if isinstance(raw, (list, dict)):  # an answers file's list or mapping is not one value
+        raise AnswerError(f"input '{name}': expected a single value, not {'a list' if isinstance(raw, list) else 'a mapping'}")
     text = str(raw).strip()
     if spec.type == "choice":
         for option in spec.options:
@@ -285,7 +287,7 @@ def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: 
 
 def _message(state: ev.State, step, answer, now: datetime, actor: str):
     if not isinstance(answer, Send) or not answer.text.strip():
-        raise _fits(step, "send, or {text: the edited message}", answer)
+        raise _fits(step, "send, or {text: the edited message}", answer.text if isinstance(answer, Send) else answer)
     rendered = render(state, step.id, now)
     if not answer.edited:
         missing = [placeholder(name) for name in rendered.placeholders if placeholder(name) in answer.text]

@@ -163,6 +163,38 @@ def test_inputs_are_asked_first_in_declared_order_before_any_step_is_entered():
         ("product", "Blue Kettle"), ("channel", "x"), ("budget", 250)]
 
 
+def test_inputs_keep_the_authors_order_through_the_logs_sorted_keys():
+    text = INPUTS.replace("  product:\n    prompt: Which product?\n", "").replace("phases:", """\
+  zebra_first:
+    prompt: Asked third, though it sorts last
+  aardvark:
+    prompt: Asked last, though it sorts first
+phases:""")
+    run = Run(text)
+    logged = json.loads(json.dumps(run.events[0], sort_keys=True))  # as the journal writes it
+    assert list(logged["data"]["snapshot"]["inputs"]) == ["aardvark", "budget", "channel", "zebra_first"]
+    state = ev.replay([logged])
+    assert list(state.playbook.inputs) == ["channel", "budget", "zebra_first", "aardvark"]
+    assert list(state.playbook.targets) == ["acknowledged", "escalated", "resolved"]
+    assert list(state.playbook.roles) == ["manager", "legal"]
+    asked = []
+    action = engine.advance(state, OPENED, ACTOR)[1]
+    while isinstance(action, engine.AskInput):
+        asked.append(action.name)
+        for event in engine.set_input(state, action.name, "1" if action.name == "budget" else "x", OPENED, ACTOR):
+            ev.apply(state, event)
+        action = engine.advance(state, OPENED, ACTOR)[1]
+    assert asked == ["channel", "budget", "zebra_first", "aardvark"]
+
+
+@pytest.mark.parametrize("raw", [["Blue", "Kettle"], {"name": "Blue Kettle"}])
+def test_an_input_given_as_a_list_or_mapping_is_refused_not_stringified(raw):
+    run = Run(INPUTS)
+    run.advance()
+    with pytest.raises(AnswerError, match="input 'product'.*single value"):
+        engine.set_input(run.state, "product", raw, run.now, ACTOR)
+
+
 def test_choice_input_accepts_the_label_and_logs_the_value():
     run = Run(INPUTS)
     run.advance()

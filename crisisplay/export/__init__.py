@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import os
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, TextIO
+from typing import BinaryIO, TextIO
 
 from crisisplay.errors import CrisisplayError, JournalError
 from crisisplay.export.metrics import Metrics, measure_log

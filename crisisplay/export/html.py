@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 from typing import TextIO
 
-from crisisplay.events import parse_ts
 from crisisplay.export import words as w
 from crisisplay.export.metrics import MET, MISSED, NOT_REACHED, Metrics
 from crisisplay.playbook.model import format_duration
@@ -66,9 +65,8 @@ def render(metrics: Metrics, out: TextIO) -> None:
     out.write(f'<!DOCTYPE html>\n<html lang="{esc(metrics.playbook.locale)}">\n<head>\n<meta charset="utf-8">\n'
               f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
               f"<style>{CSS}</style>\n</head>\n<body>\n")
-    for part in (_header, _response_times, _what_happened, _timeline, _messages, _escalations, _notes,
-                 _action_items):
-        out.write(part(metrics, local))
+    parts = (_header, _response_times, _what_happened, _timeline, _messages, _escalations, _notes, _action_items)
+    out.writelines(part(metrics, local) for part in parts)
     out.write(f'<footer><p>Made by crisisplay from the incident log alone: {metrics.count} events, head hash '
               f'<code>{esc(metrics.head)}</code>. Check that the log still holds it with <code>crisisplay verify '
               f'{esc(state.incident_id)} --head {esc(metrics.head)}</code>.</p></footer>\n</body>\n</html>\n')
@@ -157,7 +155,7 @@ def _escalations(metrics: Metrics, local) -> str:
     if not metrics.escalations:
         return _section("escalations", "Escalations", '<p class="muted">Nobody was escalated to.</p>\n')
     reached, missed = metrics.people
-    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(p['role'])})" for p in people) or "nobody"  # noqa: E731
+    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(p['role'])})" for p in people) or "nobody"
     body = f"<p>Reached: {names(reached)}.<br>Not reached: {names(missed)}.</p>\n"
     rows = (((esc(local(e["ts"])), "time"), (w.since_start(e["elapsed_ms"]), "time"), esc(e["role"]), esc(e["name"]),
              (esc(e["outcome"]), e["outcome"]), esc(e["step"] or "—")) for e in metrics.escalations)
@@ -198,7 +196,7 @@ def timeline_svg(metrics: Metrics) -> str:
     targets = metrics.targets
     axis_end = max([1000, metrics.duration_ms] + [t.elapsed_ms for t in targets if t.elapsed_ms is not None])
     span_px = WIDTH - LEFT - RIGHT
-    x = lambda ms: LEFT + span_px * min(max(ms, 0), axis_end) / axis_end  # noqa: E731
+    x = lambda ms: LEFT + span_px * min(max(ms, 0), axis_end) / axis_end
     rows = len(spans) + 1
     height = TOP + rows * ROW + 44
     titles = {p.id: p.title for p in metrics.playbook.phases}
@@ -229,7 +227,7 @@ def timeline_svg(metrics: Metrics) -> str:
 def _target_marks(t, x, axis_end: int, bottom: int, milestone_y: int, number: int) -> str:
     """One target's dashed line and label, and its milestone's diamond when it was reached."""
     parts = []
-    label_y = 14 + (number % 2) * 16  # alternate heights so neighbouring labels do not overlap
+    label_y = 12 + (number % 3) * 13  # stagger heights so neighbouring labels do not overlap
     if t.target_ms is not None:
         off_scale = t.target_ms > axis_end
         tx = x(t.target_ms)

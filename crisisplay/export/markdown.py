@@ -17,11 +17,13 @@ from crisisplay.export.metrics import MISSED, Metrics
 from crisisplay.playbook.model import format_duration
 
 _MARKUP = re.compile(r"[\\`*_\[\]<>|~&#]")
-_NEEDS_WORK = re.compile(r"[\\`*_\[\]<>|~&#\n\r\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
 # Strong right-to-left letters and the explicit direction controls.
-_BIDI = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                   "\U00010800-\U00010fff\U0001e800-\U0001efff]")
+_RTL = ("\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200e\u200f\u202a-\u202e\u2066-\u2069"
+        "\U00010800-\U00010fff\U0001e800-\U0001efff")
+_BIDI = re.compile(f"[{_RTL}]")
+# One search decides whether a cell needs any work at all: most cells do not.
+_NEEDS_WORK = re.compile(f"[\\\\`*_\\[\\]<>|~&#\\n\\r\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_RTL}]")
 _BACKTICKS = re.compile(r"`+")
 _PLAIN = re.compile(r"[A-Za-z0-9 .-]+")
 _MERMAID_UNSAFE = re.compile(r"[^\w .,()'-]+")
@@ -36,9 +38,10 @@ def isolate(text: str) -> str:
 
 def inline(text) -> str:
     """User text for running text or a table cell: markup escaped, newlines as `<br>`."""
-    text = "" if text is None else str(text)
-    if _NEEDS_WORK.search(text):
-        text = _MARKUP.sub(lambda m: "\\" + m.group(), w.visible(text)).replace("\n", "<br>")
+    text = "" if text is None else str(text).strip()
+    if not _NEEDS_WORK.search(text):
+        return text
+    text = _MARKUP.sub(lambda m: "\\" + m.group(), w.visible(text)).replace("\n", "<br>")
     return isolate(text)
 
 
@@ -50,7 +53,7 @@ def heading_text(text) -> str:
 def quote(text) -> str:
     """Multi-line user text as a block quote; no line can start a list, heading or code block."""
     lines = []
-    for line in w.visible(text).split("\n"):
+    for line in w.visible(text).strip().split("\n"):
         line = _MARKUP.sub(lambda m: "\\" + m.group(), line.strip())
         line = _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], line)
         lines.append(f"> {isolate(line)}" if line else ">")
@@ -132,9 +135,10 @@ def _timeline(metrics: Metrics, local) -> list[str]:
             found = escaped[text] = inline(text)
         return found
 
-    rows = ((local(m.at), w.since_start(m.elapsed_ms), titles.get(m.phase) or once(m.phase or ""),
-             once(m.step or ""), once(m.actor), inline(m.words)) for m in metrics.timeline or ())
-    return ["## Timeline", ""] + table(("Time", "Since start", "Phase", "Step", "By", "Decision"), rows)
+    since = w.since_start
+    rows = [f"| {local(m.at)} | {since(m.elapsed_ms)} | {titles.get(m.phase) or once(m.phase or '')} | "
+            f"{once(m.step or '')} | {once(m.actor)} | {inline(m.words)} |" for m in metrics.timeline or ()]
+    return ["## Timeline", ""] + table(("Time", "Since start", "Phase", "Step", "By", "Decision"), ()) + rows
 
 
 def _messages(metrics: Metrics, local) -> list[str]:

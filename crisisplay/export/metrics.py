@@ -8,9 +8,10 @@ asked, one timeline line per event. It never holds the events themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from crisisplay import events as ev
 from crisisplay.errors import JournalError
@@ -19,6 +20,7 @@ ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
 MET, MISSED, NOT_REACHED, REACHED = "met", "missed", "not-reached", "reached"
 CLOSED, PAUSED, RUNNING, INTERRUPTED = "closed", "paused", "running", "interrupted"
+_PHASED = frozenset((ev.STEP_ENTERED, ev.STEP_ANSWERED, ev.STEP_SKIPPED))
 
 
 class Moment(NamedTuple):
@@ -76,6 +78,13 @@ class Metrics:
     reached: dict[str, str] = field(default_factory=dict)  # milestone name -> its time as logged
     phases: dict[str, list] = field(default_factory=dict)  # phase id -> [first, last] datetime
     timeline: list[Moment] | None = None
+    phase_ids: dict[str, str] = field(default_factory=dict)  # step id -> its phase id, from the snapshot
+    sections: dict[str, str] = field(default_factory=dict)  # step id -> its post-mortem `section:`
+
+    def __post_init__(self):
+        pb = self.state.playbook
+        self.phase_ids = {step: phase.id for step, phase in pb.phase_of.items()}
+        self.sections = {s.id: s.section for s in pb.steps if getattr(s, "section", None)}
 
     @property
     def playbook(self):
@@ -177,24 +186,24 @@ def _take(metrics: Metrics, event: dict) -> None:
     state = ev.apply(metrics.state, event)
     kind, data, step = event["type"], event["data"], event.get("step")
     at = state.last_ts
-    elapsed = ev.elapsed_ms(state.detected_at, at)
-    phase = data.get("phase") if kind in (ev.STEP_ENTERED, ev.STEP_ANSWERED, ev.STEP_SKIPPED) else None
+    phase = data.get("phase") if kind in _PHASED else None
     if phase is None and step is not None:
-        found = state.playbook.phase_of.get(step)
-        phase = found.id if found is not None else None
+        phase = metrics.phase_ids.get(step)
     if phase is not None:
         span = metrics.phases.get(phase)
         if span is None:
             metrics.phases[phase] = [at, at]
         else:
             span[1] = at
-    if kind != ev.STEP_ENTERED:  # bookkeeping: the answer or the skip that follows says it all
-        _record(metrics, kind, event, elapsed)
-        if metrics.timeline is not None:
-            words = ev.describe(event, state.playbook)
-            if words is not None:
-                metrics.timeline.append(Moment(event.get("seq", state.count - 1), at, elapsed, phase, step,
-                                               event.get("actor", ""), kind, words))
+    if kind == ev.STEP_ENTERED:  # bookkeeping: the answer or the skip that follows says it all
+        return
+    elapsed = ev.elapsed_ms(state.detected_at, at)
+    _record(metrics, kind, event, elapsed)
+    if metrics.timeline is not None:
+        words = ev.describe(event, state.playbook)
+        if words is not None:
+            metrics.timeline.append(Moment(event.get("seq", state.count - 1), at, elapsed, phase, step,
+                                           event.get("actor", ""), kind, words))
 
 
 def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
@@ -203,9 +212,9 @@ def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
     when = {"ts": ts, "elapsed_ms": elapsed}
     if kind == ev.STEP_ANSWERED:
         metrics.decisions += 1
-        definition = metrics.playbook.step(step) if step in metrics.playbook.step_index else None
-        section = getattr(definition, "section", None)
+        section = metrics.sections.get(step)
         if section and isinstance(data.get("answer"), str):
+            definition = metrics.playbook.step(step)
             metrics.answers.append({**when, "section": section, "step": step,
                                     "title": definition.title or definition.prompt, "text": data["answer"]})
     elif kind == ev.STEP_SKIPPED:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from crisisplay.errors import JournalError
 from crisisplay.events import STEP_ENTERED, describe, elapsed_ms, format_ts, parse_ts

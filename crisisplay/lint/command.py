@@ -76,7 +76,7 @@ def run(paths: list[str], fmt: str | None, strict: bool, statistics: bool, outpu
     _write(body, output, stdout)
     for problem in report.unreadable:
         stderr.write(f"crisisplay: error: {problem}\n")
-    if fmt == "text":
+    if fmt == "text" and (report.results or not report.unreadable):
         stderr.write(_closing_line(report, findings, suppressed))
     return report.exit_code(strict)
 

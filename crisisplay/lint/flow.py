@@ -19,16 +19,16 @@ def answered_successors(pb: Playbook, index: int) -> set[Node]:
     step = steps[index]
     following: Node = index + 1 if index + 1 < len(steps) else END
 
-    def target(name: str | None) -> Node:
+    def target(name: str | None) -> Node | None:
         if name is None:
             return following
-        # A dangling `next` is the checker's CP201; treat it as the end so the walk stays finite.
-        return END if name == END else pb.step_index.get(name, END)
+        # A dangling `next` is the checker's CP201: follow no edge, so that no rule here
+        # reports a consequence of it as a second problem.
+        return END if name == END else pb.step_index.get(name)
 
     options = getattr(step, "options", None) if step.type == "choice" else None
-    if options:
-        return {target(o.next or step.next) for o in options}
-    return {target(step.next)}
+    names = [o.next or step.next for o in options] if options else [step.next]
+    return {t for t in map(target, names) if t is not None}
 
 
 def skip_successor(pb: Playbook, index: int) -> Node | None:

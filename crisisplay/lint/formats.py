@@ -25,12 +25,12 @@ def summary(findings: list[Finding], files: int, suppressed: int = 0) -> dict:
 def text(findings: list[Finding], sources: dict[str, str] | None = None) -> str:
     """`path:line:col: CODE [level] message`; with `sources`, also the line and a caret under the column."""
     out = []
+    split: dict[str, list[str]] = {}
     for f in findings:
         out.append(str(f))
-        lines = (sources or {}).get(f.path)
-        if lines is None:
+        if sources is None or f.path not in sources:
             continue
-        rows = lines.split("\n")
+        rows = split.setdefault(f.path, sources[f.path].split("\n"))
         if 1 <= f.line <= len(rows):
             row = rows[f.line - 1].rstrip("\r")
             # Keep tabs so the caret lines up under a tab-indented column too.

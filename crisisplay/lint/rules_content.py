@@ -66,9 +66,12 @@ def placeholder_lengths(pb: Playbook) -> dict[str, int]:
         lengths[name] = max(len(o.value) for o in item.options) if item.options else (3 if item.type == "number" else TEXT_LENGTH)
     for step in pb.steps:
         name = getattr(step, "save_as", None)
-        if name and name not in lengths:
-            kinds = {"choice": lambda: max(len(o.value) for o in step.options), "confirm": lambda: 5, "number": lambda: 3}
-            lengths[name] = kinds.get(step.type, lambda: TEXT_LENGTH)()
+        if not name or name in lengths:
+            continue
+        if step.type == "choice":
+            lengths[name] = max(len(o.value) for o in step.options)
+        else:
+            lengths[name] = {"confirm": 5, "number": 3}.get(step.type, TEXT_LENGTH)  # "False", "120"
     return lengths
 
 

@@ -125,7 +125,8 @@ def _listed_levels(kind: str, source: str) -> tuple[str, ...]:
 
     try:
         if kind == "condition":
-            ast = Parser(environment(), source, state="variable").parse_expression()
+            # find_all() searches below a node, so wrap the expression as the checker does.
+            ast = nodes.Output([Parser(environment(), source, state="variable").parse_expression()])
         else:
             ast = environment().parse(source)
     except TemplateSyntaxError:

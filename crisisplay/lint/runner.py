@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -67,7 +67,9 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
     checked = check_text(raw, path, stem=stem)
     directives = suppress.read(checked.doc.text)
     if directives.disabled:
-        return LintResult(path, checked, [], suppressed=len(checked.findings))
+        # Even a disabled file keeps the checker's errors: `start` could not run it anyway.
+        kept = [f for f in checked.findings if f.code in policy.locked and f.level == "error"]
+        return LintResult(path, checked, kept, suppressed=len(checked.findings) - len(kept))
     findings = list(checked.findings)
     if checked.playbook is not None:
         for family in FAMILIES:
@@ -75,12 +77,28 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
     enabled = policy.enabled_for(path)
     findings = [f for f in findings if f.code in enabled]
     kept, suppressed = suppress.apply(findings, directives, enabled, policy.locked, path)
+    if kept and checked.doc.text:
+        lines = checked.doc.text.split("\n")
+        kept = [_inside(f, lines) for f in kept]
     return LintResult(path, checked, sort_findings(_unique(kept)), suppressed)
 
 
 def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
     """`lint_text` on a file; OSError is the caller's to report."""
     return lint_text(path.read_bytes(), str(path), stem=path.stem, policy=policy)
+
+
+def _inside(finding: Finding, lines: list[str]) -> Finding:
+    """The finding moved inside the text when it points past it.
+
+    libyaml reports an error at the end of a file with no final newline on the line after
+    the last one; the caret and editors want a position that exists.
+    """
+    line = min(finding.line, len(lines))
+    column = min(finding.column if line == finding.line else 10**9, len(lines[line - 1]) + 1)
+    if (line, column) == (finding.line, finding.column):
+        return finding
+    return replace(finding, line=line, column=column)
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -115,6 +115,11 @@ def run_summary(state: State, events, now: datetime):
     text.append(f"Incident {state.incident_id}: {state.outcome or state.lifecycle}\n", style="bold")
     text.append(f"Duration {_span(elapsed_ms(state.detected_at, end))} since detection · final severity {state.severity}\n")
     for target in target_statuses(state, end):
+        if target.name not in state.milestones:
+            # The run is over: a target still open was not reached, however much time was left.
+            target = TargetStatus(target.name, f"{target.name}: not reached (target "
+                                  f"{format_duration(state.playbook.target_ms(target.name))})",
+                                  RED if target.style == RED else AMBER)
         text.append(f"● {target.text}\n", style=target.style)
     text.append(f"Messages sent: {sent} · people reached: {reached} · not reached: {unreachable}")
     return text

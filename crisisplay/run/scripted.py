@@ -18,6 +18,8 @@ NO = {"no", "n", "false"}
 def interpret(step, raw, rendered_text: str | None = None) -> engine.Answer:
     """A typed answer from what the file says; AnswerError naming the step and the allowed answers."""
     if isinstance(raw, dict) and set(raw) == {"skip"}:
+        if isinstance(raw["skip"], (list, dict)):
+            raise AnswerError(f"step '{step.id}': {{skip: …}} takes the reason as text, not {raw['skip']!r}")
         return engine.Skip(str(raw["skip"] or ""))
     kind = step.type
     if kind == "info":

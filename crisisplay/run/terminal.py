@@ -13,12 +13,14 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import textwrap
 
 from crisisplay import engine
 from crisisplay.errors import AnswerError
-from crisisplay.events import describe
+from crisisplay.events import PAUSED, RESUMED, STARTED, describe
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
+from crisisplay.templates import placeholder
 
 NOTE, SEVERITY, SKIP, PAUSE = "::note", "::severity", "::skip", "::pause"
 ACTIONS = ((NOTE, "✎ Add a note"), (SEVERITY, "▲ Change the severity"), (SKIP, "↷ Skip this step"),
@@ -54,6 +56,14 @@ class Prompter:
              validate=None) -> str:
         import questionary
 
+        if multiline:
+            # prompt_toolkit draws a multi-line prompt's question above the input without wrapping
+            # it, and a question wider than the terminal in front of the input as a blank screen:
+            # wrap it ourselves, and put the hint and the input on lines of their own.
+            columns = shutil.get_terminal_size().columns
+            message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
+            if instruction:
+                instruction = f"\n{instruction}\n>"
         return questionary.text(message, default=default, multiline=multiline, instruction=instruction,
                                 validate=validate, **self.kwargs).unsafe_ask()
 
@@ -99,7 +109,7 @@ class TerminalFrontend:
             choices = [Choice(o.label, value=o.value) for o in spec.options]
             return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)")
         if spec.type == "number":
-            return self.prompter.text(spec.prompt, default=default, validate=_number_validator(spec.prompt))
+            return self.prompter.text(spec.prompt, default=default, validate=_number_validator(spec.prompt, typed=False))
         return self.prompter.text(spec.prompt, default=default, validate=lambda t: bool(t.strip()) or "Please answer")
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
@@ -122,7 +132,7 @@ class TerminalFrontend:
 
     def resumed(self, session: Session, events: list[dict], count: int = 5) -> None:
         """On resume: the last few decisions, so the responder knows where they are."""
-        lines = [describe(e, session.state.playbook) for e in events]
+        lines = [describe(e, session.state.playbook) for e in events if e["type"] not in (STARTED, PAUSED, RESUMED)]
         lines = [line for line in lines if line][-count:]
         if lines:
             self.console.print("Last decisions:", style="bold")
@@ -225,7 +235,7 @@ class TerminalFrontend:
         return self._typed(session, step.prompt, multiline=step.multiline)
 
     def _ask_number(self, session: Session, step):
-        answer = self._typed(session, step.prompt, validate=_number_validator(step.id))
+        answer = self._typed(session, step.prompt, validate=_number_validator(step.id, step.min, step.max))
         return answer if isinstance(answer, engine.Skip) else engine.parse_number(answer, f"step '{step.id}'")
 
     def _ask_info(self, session: Session, step):
@@ -241,8 +251,10 @@ class TerminalFrontend:
         text = rendered.text
         while True:
             self._show_message(step.prompt, rendered.channel, text)
-            unset = [p for p in rendered.placeholders if f"[[{p}]]" in text]
-            own = [Choice("Send as is", value="send", disabled=f"edit first: {', '.join(unset)} not set" if unset else None),
+            unset = [p for p in rendered.placeholders if placeholder(p) in text]
+            blocked = (f"edit first: {', '.join(unset)} not set" if unset
+                       else "edit first: the message is empty" if not text.strip() else None)
+            own = [Choice("Send as is", value="send", disabled=blocked),
                    Choice("Edit the text", value="edit")]
             picked = self._menu(session, "Send this message?", own)
             if isinstance(picked, engine.Skip):
@@ -289,20 +301,35 @@ class TerminalFrontend:
     def _edit(self, text: str) -> str:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if editor:
-            return _edit_in_editor(editor, text)
+            try:
+                edited = _edit_in_editor(editor, text)
+            except (OSError, ValueError) as err:
+                self.console.print(f"  ⚠ cannot run the editor {_esc(editor)!r} ({_esc(str(err))}); edit here instead",
+                                   style="yellow", highlight=False)
+            else:
+                if edited is None:
+                    self.console.print("  ⚠ the editor exited with an error: the message is unchanged", style="yellow")
+                    return text
+                return edited
         return self.prompter.text("Edit the message (Esc then Enter to finish):", default=text, multiline=True)
 
 
-def _edit_in_editor(editor: str, text: str) -> str:
+def _edit_in_editor(editor: str, text: str) -> str | None:
+    """The text as the editor left it; None when the editor exited with an error."""
     fd, path = tempfile.mkstemp(prefix="crisisplay-message-", suffix=".txt")  # 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text + "\n")
-        subprocess.run([*shlex.split(editor), path], check=False)
+        done = subprocess.run([*shlex.split(editor), path], check=False)
+        if done.returncode != 0:  # like git: an editor that fails (vim's :cq) abandons the edit
+            return None
         with open(path, encoding="utf-8") as f:
             return f.read().rstrip("\n")
     finally:
-        os.unlink(path)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
 
 def _contact_line(contact: dict) -> str:
@@ -312,14 +339,17 @@ def _contact_line(contact: dict) -> str:
     return " · ".join(parts) + (f" — {contact['description']}" if contact.get("description") else "")
 
 
-def _number_validator(what: str):
+def _number_validator(what: str, low=None, high=None, typed: bool = True):
+    """Accepts a number within [low, high] (and, where `typed`, the typed actions like `:note`)."""
     def check(text: str):
-        if text.strip() in TYPED:
+        if typed and text.strip() in TYPED:
             return True
         try:
-            engine.parse_number(text, what)
+            value = engine.parse_number(text, what)
         except AnswerError:
             return "A number, like 12 or 3.5"
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"A number from {low if low is not None else '…'} to {high if high is not None else '…'}"
         return True
 
     return check

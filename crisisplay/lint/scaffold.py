@@ -1,0 +1,173 @@
+"""`crisisplay new`: a playbook that lints clean, from a teaching skeleton or a copy of another."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from crisisplay.errors import PlaybookError, UsageError
+from crisisplay.playbook.model import END, ID_RE
+from crisisplay.playbook.schema import SHIPPED
+
+MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=\S*")
+
+SKELETON = """\
+# yaml-language-server: $schema={schema}
+# A crisisplay playbook: a calm, step-by-step path through one kind of crisis.
+# Every value below is an example: replace it with your own words, then check the file with
+#   crisisplay lint {file}
+# and rehearse it with `crisisplay start {id} --drill`.
+crisisplay: 1                      # the format version
+id: {id}                           # lowercase letters, digits and dashes; the file is named after it
+title: {title}
+summary: One or two sentences the responder reads first; what this playbook is for.
+locale: en
+tags: []
+severity:
+  levels: [low, medium, high, critical]   # ordered, lowest first
+  initial: low
+targets:                           # response-time goals, counted from when the crisis was detected
+  escalated: 30m                   # durations: 90s, 30m, 1h, 2d
+  acknowledged: 1h
+  resolved: 2d
+roles:                             # who can be escalated to; the people come from [contacts.<role>]
+  manager: Your line manager
+inputs:                            # asked first, like a form; templates use them as {{{{ name }}}}
+  channel:
+    prompt: Where is the conversation happening?
+    type: choice
+    options: [X, Facebook, Instagram, another site]
+  topic:
+    prompt: In a few neutral words, what is it about?
+    type: text
+phases:                            # run in order; step ids are unique across all phases
+  - id: detection
+    title: Size it up
+    steps:
+      - id: assess-reach
+        type: choice               # confirm, choice, checklist, text, number, message, escalate, info
+        prompt: How far has it spread?
+        options:
+          - label: A few replies, mostly from people who know the customer
+            value: contained
+          - label: Shared widely, or the press is asking
+            value: viral
+            severity: high         # an option may raise (or lower) the severity
+        save_as: reach             # keeps the answer for the templates below: {{{{ reach }}}}
+  - id: escalation
+    title: Do not handle it alone
+    steps:
+      - id: tell-manager
+        type: escalate
+        to: [manager]
+        prompt: Call your manager now, then send this so they have it in writing.
+        template: "{{{{ topic }}}} on {{{{ channel }}}}: reach {{{{ reach }}}}, severity {{{{ severity }}}}."
+        milestone: escalated       # reaching it stops the `escalated` clock
+  - id: respond
+    title: Acknowledge in public
+    steps:
+      - id: holding-statement
+        type: message
+        prompt: Post this where the conversation is. Do not argue in public.
+        channel: "{{{{ channel }}}} (public reply)"
+        template: We know about the problem with {{{{ topic }}}} and we are looking into it now. We will update here soon.
+        milestone: acknowledged
+      - id: pr-review
+        type: confirm
+        when: severity >= 'high'   # a bare expression; the step is skipped when it is false
+        prompt: Has a PR expert reviewed what you will say next?
+        # `next: <step-id>` jumps to another step; `next: end` ends the run.
+  - id: post-mortem
+    title: Post-mortem
+    steps:
+      - id: what-happened
+        type: text
+        prompt: What happened, and how did it end?
+        multiline: true
+        section: summary           # where the answer goes in the exported post-mortem
+        milestone: resolved
+"""
+
+
+def check_id(playbook_id: str) -> str:
+    """The id, or UsageError saying what an id looks like."""
+    if playbook_id == END or not ID_RE.fullmatch(playbook_id):
+        raise UsageError(f"'{playbook_id}' is not a playbook id; use lowercase letters, digits and dashes, like "
+                         f"'data-leak' ('end' is reserved)")
+    return playbook_id
+
+
+def schema_ref(folder: Path) -> str:
+    """The modeline's schema path: relative when `folder` is inside the tree that ships the schema."""
+    shipped = SHIPPED.resolve()
+    tree = shipped.parent.parent.parent  # the folder that holds the `crisisplay` package
+    folder = folder.resolve()
+    if folder == tree or tree in folder.parents:
+        return Path(os.path.relpath(shipped, folder)).as_posix()
+    return shipped.as_posix()
+
+
+def skeleton(playbook_id: str, folder: Path) -> str:
+    """The commented skeleton for `playbook_id`, written into `folder`."""
+    title = playbook_id.replace("-", " ").capitalize()
+    return SKELETON.format(schema=schema_ref(folder), id=playbook_id, title=title,
+                           file=(folder / f"{playbook_id}.yaml").as_posix())
+
+
+def copy_of(text: str, source: str, playbook_id: str, folder: Path) -> str:
+    """`text` under a new id, its modeline pointing at the schema from `folder`."""
+    from crisisplay.lint.runner import lint_text
+
+    result = lint_text(text, source)
+    if result.checked.playbook is None or result.errors:
+        raise PlaybookError(f"{source}: cannot copy a playbook with errors; fix them first", result.findings)
+    line, col = result.checked.doc.position(("id",))
+    lines = text.split("\n")
+    old = re.escape(result.checked.playbook.id)
+    match = re.compile(rf"(['\"]?){old}\1").match(lines[line - 1], col - 1)
+    if match is None:  # an id written in an unusual style (a flow mapping, escapes)
+        raise UsageError(f"{source}:{line}:{col}: cannot rewrite the id written here; copy the file by hand")
+    row = lines[line - 1]
+    lines[line - 1] = row[:match.start()] + playbook_id + row[match.end():]
+    modeline = f"# yaml-language-server: $schema={schema_ref(folder)}"
+    if lines and MODELINE.match(lines[0].strip()):
+        lines[0] = modeline
+    else:
+        lines.insert(0, modeline)
+    return "\n".join(lines)
+
+
+def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, home: Path | None = None) -> Path:
+    """Write `<folder>/<id>.yaml`, from the skeleton or from the playbook `source_ref` names.
+
+    UsageError (exit 2) when the id is not one or the file exists; PlaybookNotFound when the
+    source is not found; PlaybookError when the source has errors.
+    """
+    check_id(playbook_id)
+    source = None
+    if source_ref is not None:
+        from crisisplay.home import find_playbook, home_dir
+
+        source = find_playbook(source_ref, home or home_dir()).path
+    for suffix in (".yaml", ".yml"):
+        if (folder / f"{playbook_id}{suffix}").exists():
+            raise UsageError(f"{folder / (playbook_id + suffix)} already exists; choose another id or remove it")
+    if source is None:
+        text = skeleton(playbook_id, folder)
+    else:
+        try:
+            raw = source.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(f"{source}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+        text = copy_of(raw, str(source), playbook_id, folder)
+    target = folder / f"{playbook_id}.yaml"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+            handle.write(text)
+    except FileExistsError:
+        raise UsageError(f"{target} already exists; choose another id or remove it") from None
+    except OSError as err:
+        raise UsageError(f"{target}: cannot write: {err.strerror}") from None
+    return target

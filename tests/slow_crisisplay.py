@@ -1,0 +1,29 @@
+"""Test-only entry point: `python tests/slow_crisisplay.py ARGS...` runs crisisplay with every
+journal append delayed by CRISISPLAY_TEST_APPEND_DELAY seconds (default 0.01).
+
+Nothing about what is written changes: it only stretches a run so that a test can kill it,
+or write notes into it, while it is in the middle of its work.
+"""
+
+import os
+import sys
+import time
+
+from crisisplay import journal
+
+DELAY = float(os.environ.get("CRISISPLAY_TEST_APPEND_DELAY", "0.01"))
+_append = journal.Journal.append
+
+
+def _slow_append(self, events):
+    time.sleep(DELAY)
+    return _append(self, events)
+
+
+journal.Journal.append = _slow_append
+
+if __name__ == "__main__":
+    from crisisplay.cli import main
+
+    sys.argv[0] = "crisisplay"
+    main()

@@ -1,0 +1,215 @@
+"""`crisisplay lint` and `crisisplay new` end to end, and `show`/`start` refusing lint errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crisisplay.findings import RULES
+from crisisplay.lint.runner import lint_file
+from crisisplay.lint.scaffold import schema_ref
+from crisisplay.playbook.schema import SHIPPED
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = sorted((REPO / "playbooks").glob("*.yaml"))
+# Findings of the new rules on the bundled playbooks, reported to their owner; remove an entry
+# once the playbook is fixed (the test below fails on any finding not listed here).
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_bundled_playbooks_lint_clean_under_strict(path):
+    assert [str(f) for f in lint_file(path).findings] == []
+
+
+def test_clean_file_exits_0_and_says_so(run_cli, cli_cwd, minimal_playbook):
+    _write(cli_cwd / "playbooks", "minimal.yaml", minimal_playbook)
+    code, out, err = run_cli("lint", "--strict")  # no path: ./playbooks
+    assert (code, out) == (0, "")
+    assert "ok: 1 file linted, no problems" in err
+
+
+def test_error_exits_1_with_the_finding_on_stdout(run_cli, cli_cwd, minimal_playbook):
+    path = _write(cli_cwd, "minimal.yaml", minimal_playbook.replace("next: notify-manager", "next: notfy-manager"))
+    code, out, _ = run_cli("lint", str(path))
+    assert code == 1
+    assert re.fullmatch(rf"{re.escape(str(path))}:\d+:\d+: CP201 \[error\] .*did you mean 'notify-manager'\?\n", out)
+
+
+def test_warnings_exit_0_and_1_only_with_strict(run_cli, cli_cwd, minimal_playbook):
+    _write(cli_cwd / "pb", "minimal.yaml", minimal_playbook.replace("phases:\n", "  order:\n    prompt: Order?\nphases:\n", 1))
+    assert run_cli("lint", "pb")[0] == 0
+    assert run_cli("lint", "pb", "--strict")[0] == 1
+
+
+def test_yaml_syntax_error_is_a_finding_not_a_crash(run_cli, cli_cwd):
+    _write(cli_cwd / "pb", "broken.yml", "crisisplay: 1\nid: [\n")
+    code, out, err = run_cli("lint", "pb")
+    assert code == 1 and "pb/broken.yml:3:1: CP001 [error] YAML syntax" in out
+    assert "Traceback" not in err
+
+
+def test_folders_are_walked_recursively_skipping_hidden_ones(run_cli, cli_cwd):
+    _write(cli_cwd / "pb" / "deep", "a.yaml", "x: [")
+    _write(cli_cwd / "pb" / ".git", "b.yaml", "x: [")
+    _write(cli_cwd / "pb", "notes.txt", "x: [")
+    code, out, _ = run_cli("lint", "pb")
+    assert code == 1 and out.count("CP001") == 1 and "pb/deep/a.yaml" in out
+
+
+def test_error_past_the_last_line_points_inside_the_file(run_cli, cli_cwd):
+    _write(cli_cwd, "a.yaml", "x: [")  # no final newline: libyaml reports line 2
+    assert run_cli("lint", "a.yaml")[1].startswith("a.yaml:1:5: CP001")
+
+
+def test_standard_input_is_shown_as_stdin(run_cli):
+    code, out, _ = run_cli("lint", "-", input="crisisplay: 1\n")
+    assert code == 1 and out.startswith("<stdin>:1:1: CP102")
+
+
+def test_missing_and_unreadable_paths_exit_2_after_linting_the_rest(run_cli, cli_cwd, minimal_playbook):
+    _write(cli_cwd, "minimal.yaml", minimal_playbook)
+    (cli_cwd / "pb").mkdir()
+    os.symlink(cli_cwd / "gone.yaml", cli_cwd / "pb" / "dangling.yaml")
+    code, out, err = run_cli("lint", "minimal.yaml", "nope.yaml", "pb")
+    assert code == 2
+    assert "crisisplay: error: nope.yaml: no such file or folder" in err
+    assert "dangling.yaml: cannot read" in err
+
+
+def test_no_path_and_no_playbooks_folder_is_a_usage_error(run_cli):
+    code, _, err = run_cli("lint")
+    assert code == 2 and "no PATH given" in err
+
+
+def test_json_output_to_a_file(run_cli, cli_cwd):
+    _write(cli_cwd, "a.yaml", "x: [")
+    code, out, _ = run_cli("lint", "a.yaml", "--format", "json", "-o", "report.json")
+    assert (code, out) == (1, "")
+    body = json.loads((cli_cwd / "report.json").read_text())
+    assert body["findings"][0]["code"] == "CP001" and body["summary"]["errors"] == 1
+
+
+def test_github_format_is_chosen_inside_github_actions(run_cli, cli_cwd):
+    _write(cli_cwd, "a.yaml", "x: [\n")
+    _, out, _ = run_cli("lint", "a.yaml", env={"GITHUB_ACTIONS": "true"})
+    assert out.startswith("::error file=a.yaml,line=2,col=1,title=CP001::")
+    _, out, _ = run_cli("lint", "a.yaml", "--format", "text", env={"GITHUB_ACTIONS": "true"})
+    assert out.startswith("a.yaml:2:1: CP001")
+
+
+def test_statistics_follow_the_findings(run_cli, cli_cwd):
+    _write(cli_cwd, "a.yaml", "x: [")
+    _, out, _ = run_cli("lint", "a.yaml", "--statistics")
+    assert out.splitlines()[-1] == "    1  CP001  yaml-syntax [error]"
+
+
+def test_list_rules_names_every_rule(run_cli):
+    code, out, _ = run_cli("lint", "--list-rules")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == sorted(RULES)
+    body = json.loads(run_cli("lint", "--list-rules", "--format", "json")[1])
+    assert {r["id"] for r in body["rules"]} == set(RULES)
+
+
+def test_bad_lint_config_exits_2(run_cli, cli_cwd, minimal_playbook):
+    _write(cli_cwd, "minimal.yaml", minimal_playbook)
+    _write(cli_cwd, "crisisplay.toml", '[lint]\nignore = ["CP201"]\n')
+    code, _, err = run_cli("lint", "minimal.yaml")
+    assert code == 2 and "CP201 cannot be ignored" in err
+
+
+def test_terminal_output_shows_the_source_line_and_a_caret(cli_home, cli_cwd):
+    pexpect = pytest.importorskip("pexpect")
+    _write(cli_cwd, "a.yaml", "title: x\nid: [\n")
+    child = pexpect.spawn(sys.executable, ["-m", "crisisplay", "lint", "a.yaml"], cwd=str(cli_cwd), encoding="utf-8",
+                          env={**os.environ, "CRISISPLAY_HOME": str(cli_home)}, timeout=30)
+    child.expect(pexpect.EOF)
+    lines = [line.rstrip("\r") for line in child.before.split("\n")]
+    row = next(i for i, line in enumerate(lines) if line.startswith("a.yaml:3:1: CP001"))
+    assert lines[row + 1].endswith("| ") and lines[row + 2] == "      | ^"
+
+
+def test_show_and_start_refuse_a_playbook_with_a_lint_error(run_cli, cli_cwd, minimal_playbook):
+    text = minimal_playbook.replace("phases:\n", "  reach_level:\n    prompt: Reach?\n    type: choice\n    options: [one]\nphases:\n", 1)
+    path = _write(cli_cwd, "minimal.yaml", text)
+    for argv in (("show", str(path)), ("start", str(path), "--answers", "none.yaml")):
+        code, out, err = run_cli(*argv)
+        assert code == 2, argv
+        assert "CP208 [error]" in err and out == ""
+
+
+def test_show_prints_warnings_and_succeeds(run_cli, cli_cwd, minimal_playbook):
+    path = _write(cli_cwd, "minimal.yaml", minimal_playbook.replace("phases:\n", "  order:\n    prompt: Order?\nphases:\n", 1))
+    code, out, err = run_cli("show", str(path))
+    assert code == 0 and "CP306 [warning]" in err and out
+
+
+def test_show_honours_noqa_comments(run_cli, cli_cwd, minimal_playbook):
+    text = minimal_playbook.replace("phases:\n", "  order:  # crisisplay: noqa CP306\n    prompt: Order?\nphases:\n", 1)
+    code, _, err = run_cli("show", str(_write(cli_cwd, "minimal.yaml", text)))
+    assert code == 0 and "CP306" not in err
+
+
+def test_new_writes_a_skeleton_that_lints_clean_under_strict(run_cli, cli_cwd):
+    code, out, _ = run_cli("new", "data-leak")
+    target = cli_cwd / "playbooks" / "data-leak.yaml"
+    assert code == 0 and out.strip() == "playbooks/data-leak.yaml" and target.is_file()
+    assert run_cli("lint", "--strict", "playbooks") [0] == 0
+    assert "# " in target.read_text() and "id: data-leak" in target.read_text()
+
+
+def test_new_modeline_points_at_an_existing_schema_from_its_folder(run_cli, cli_cwd):
+    run_cli("new", "data-leak", "-o", "deep/er")
+    first = (cli_cwd / "deep" / "er" / "data-leak.yaml").read_text().split("\n")[0]
+    ref = first.split("$schema=", 1)[1]
+    assert (cli_cwd / "deep" / "er" / ref).resolve() == SHIPPED.resolve()
+
+
+@pytest.mark.skipif(REPO not in SHIPPED.resolve().parents, reason="crisisplay is installed outside this tree")
+def test_modeline_is_relative_inside_the_tree_that_ships_the_schema():
+    assert schema_ref(REPO / "playbooks") == "../crisisplay/schema/playbook-v1.json"
+    assert schema_ref(Path("/")) == SHIPPED.resolve().as_posix()
+
+
+def test_new_refuses_to_overwrite_and_checks_the_id(run_cli, cli_cwd):
+    assert run_cli("new", "data-leak")[0] == 0
+    code, _, err = run_cli("new", "data-leak")
+    assert code == 2 and "already exists" in err
+    code, _, err = run_cli("new", "Data Leak")
+    assert code == 2 and "not a playbook id" in err
+    assert run_cli("new", "end")[0] == 2
+
+
+def test_new_from_copies_a_playbook_under_the_new_id(run_cli, cli_cwd):
+    code, _, _ = run_cli("new", "my-pricing", "--from", "pricing-error", "-o", "pb")
+    copy = (cli_cwd / "pb" / "my-pricing.yaml").read_text()
+    original = (REPO / "playbooks" / "pricing-error.yaml").read_text()
+    assert code == 0 and "\nid: my-pricing\n" in copy
+    assert copy.split("\n")[2:] == original.replace("\nid: pricing-error\n", "\nid: my-pricing\n").split("\n")[2:]
+    assert not any(f.level == "error" for f in lint_file(cli_cwd / "pb" / "my-pricing.yaml").findings)
+
+
+def test_new_from_a_playbook_with_errors_is_refused(run_cli, cli_cwd, minimal_playbook):
+    _write(cli_cwd, "bad.yaml", minimal_playbook.replace("next: notify-manager", "next: nowhere"))
+    code, _, err = run_cli("new", "copy", "--from", "bad.yaml")
+    assert code == 2 and "CP201" in err and not (cli_cwd / "playbooks").exists()
+
+
+def test_pre_commit_hook_runs_the_linter_on_playbook_files():
+    [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["language"]) == ("crisisplay-lint", "crisisplay lint", "python")
+    files = re.compile(hook["files"])
+    assert files.search("playbooks/pricing-error.yaml") and files.search("ops/playbooks/x.yml")
+    assert not files.search("docs/config.yaml")

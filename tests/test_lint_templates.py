@@ -1,0 +1,110 @@
+"""Template and condition rules: CP305 maybe-unset, CP306 unused-variable, CP205 in lists, and the
+checker's CP301–CP303 as `lint` reports them."""
+
+from __future__ import annotations
+
+from lint_helpers import codes, line_of, lint, only
+
+from crisisplay.lint.where import locate, name_offset
+from crisisplay.yamlsource import load
+
+
+def test_minimal_playbook_has_no_template_findings(minimal_playbook):
+    assert not [f for f in lint(minimal_playbook) if f.code.startswith("CP3")]
+
+
+def test_name_set_by_a_step_a_condition_can_skip_is_maybe_unset_at_its_use(minimal_playbook):
+    text = minimal_playbook.replace("        prompt: How far has it spread?\n",
+                                    "        prompt: How far has it spread?\n        when: severity == 'high'\n")
+    [finding] = only(lint(text), "CP305")
+    assert finding.level == "warning"
+    row = line_of(text, "{{ reach }}")
+    assert (finding.line, finding.column) == (row, text.split("\n")[row - 1].index("reach }}") + 1)
+    assert "'reach' may be unset here" in finding.message
+    assert "'assess-reach'" in finding.message and "[[reach]]" in finding.message
+
+
+def test_name_set_by_a_step_a_next_jumps_over_names_the_run(minimal_playbook):
+    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
+                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
+    text = text.replace("template: We are looking into {{ product }}.", "template: We are looking into {{ product }} ({{ fixed }}).")
+    [finding] = only(lint(text), "CP305")
+    assert finding.line == line_of(text, "({{ fixed }})")
+    assert "assess-reach → notify-manager → holding-statement" in finding.message
+
+
+def test_name_used_in_a_condition_is_seen_as_none(minimal_playbook):
+    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
+                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
+    text = text.replace("when: severity >= 'medium'", "when: fixed")
+    [finding] = only(lint(text), "CP305")
+    assert "would see it as none" in finding.message
+    assert finding.column == text.split("\n")[finding.line - 1].index("fixed") + 1
+
+
+def test_name_set_on_every_path_including_a_loop_is_not_reported(minimal_playbook):
+    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
+                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
+    text = text.replace("template: We are looking into {{ product }}.", "template: We are looking into {{ fixed }}.")
+    text = text.replace("            next: notify-manager\n", "")
+    # A loop back to the first step: every run still answers fix-price before the message.
+    text = text.replace("        milestone: acknowledged\n", "        milestone: acknowledged\n        next: end\n")
+    assert "CP305" not in codes(lint(text))
+
+
+def test_input_nobody_uses_is_an_unused_variable_at_its_key(minimal_playbook):
+    text = minimal_playbook.replace("phases:\n", "  order:\n    prompt: Order number?\nphases:\n", 1)
+    [finding] = only(lint(text), "CP306")
+    assert (finding.line, finding.column) == (line_of(text, "  order:"), 3)
+    assert "input 'order'" in finding.message
+
+
+def test_save_as_nobody_uses_is_an_unused_variable(minimal_playbook):
+    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
+                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
+    [finding] = only(lint(text), "CP306")
+    assert finding.line == line_of(text, "save_as: fixed")
+
+
+def test_severity_tested_against_a_list_with_an_undeclared_level(minimal_playbook):
+    text = minimal_playbook.replace("when: severity >= 'medium'", "when: severity in ['hgh', 'medium']")
+    [finding] = only(lint(text), "CP205")
+    assert "'hgh'" in finding.message and "did you mean 'high'?" in finding.message
+
+
+def test_severity_compared_with_an_undeclared_level_is_the_checkers_cp205(minimal_playbook):
+    text = minimal_playbook.replace("when: severity >= 'medium'", "when: severity >= 'critical'")
+    [finding] = only(lint(text), "CP205")
+    assert finding.level == "error" and "'critical'" in finding.message
+
+
+def test_unknown_name_suggests_the_near_one(minimal_playbook):
+    text = minimal_playbook.replace("{{ reach }}.", "{{ rech }}.")
+    [finding] = only(lint(text), "CP302")
+    assert "did you mean 'reach'?" in finding.message
+
+
+def test_attribute_the_sandbox_refuses_is_an_error(minimal_playbook):
+    text = minimal_playbook.replace("{{ reach }}.", "{{ reach.__class__.__mro__ }}.")
+    found = only(lint(text), "CP303")
+    assert found and all(f.level == "error" for f in found)
+
+
+def test_template_syntax_error_is_reported_once_and_not_analysed_further(minimal_playbook):
+    text = minimal_playbook.replace("{{ reach }}.", "{{ reach }.")
+    found = lint(text)
+    assert codes(found).count("CP301") == 1
+    assert "CP305" not in codes(found)
+
+
+def test_name_offset_finds_the_name_inside_tags_not_in_the_text():
+    source = "reach is {{ reach }}"
+    assert name_offset(source, "reach", bare=False) == source.index("{{") + 3
+    assert name_offset("severity == reach", "reach", bare=True) == 12
+    assert name_offset("{{ 'reach' }}", "reach", bare=False) is None
+
+
+def test_locate_maps_a_block_template_line_back_to_the_file():
+    text = "t:\n  template: |\n    Hello.\n    Reach: {{ reach }}\n"
+    doc = load(text, "x.yaml")
+    assert locate(doc, ("t", "template"), doc.data["t"]["template"], "reach") == (4, 15)
