@@ -6,6 +6,7 @@ that needs them: start-up time is a feature for someone in a crisis.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -69,25 +70,26 @@ def _print_findings(findings) -> None:
 
 
 def _load(ref: str):
-    """Find and lint a playbook; PlaybookError (exit 2, findings printed) when it has lint errors.
+    """Find and lint a playbook for use; PlaybookError (exit 2, findings printed) when it has errors.
 
-    Warnings stay in the returned `checked.findings` for the command to print; the config's
-    `[lint]` options and the file's noqa comments apply, as they do for `crisisplay lint`.
+    Warnings stay in the returned `findings` for the command to print; the config's `[lint]`
+    options and the file's noqa comments apply, as they do for `crisisplay lint`. Results are
+    cached by content in `<home>/cache/lint`, so an unchanged playbook opens fast.
     """
-    from dataclasses import replace
-
     from crisisplay.home import find_playbook
-    from crisisplay.lint.command import policy_for
-    from crisisplay.lint.runner import lint_file
+    from crisisplay.lint.cache import usable
+    from crisisplay.lint.policy import Policy, from_config
 
+    config = _config()
     entry = find_playbook(ref, _home())
+    policy = from_config(config.lint, config.lint_source) if config.lint else Policy()
     try:
-        result = lint_file(entry.path, policy_for(_config()))
+        loaded = usable(entry.path, policy, _home() / "cache" / "lint")
     except OSError as err:
         raise PlaybookError(f"{entry.path}: cannot read: {err.strerror}") from None
-    if result.checked.playbook is None or result.errors:
-        raise PlaybookError(f"{entry.path}: the playbook has {len(result.errors)} error(s)", result.findings)
-    return result.checked.playbook, replace(result.checked, findings=result.findings)
+    if loaded.normalised is None or loaded.errors:
+        raise PlaybookError(f"{entry.path}: the playbook has {len(loaded.errors)} error(s)", loaded.findings)
+    return loaded
 
 
 @app.command("list")
@@ -142,18 +144,18 @@ def show(
     format: ShowFormat = typer.Option(ShowFormat.text, "--format", help="text, mermaid or json."),
 ) -> None:
     """Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."""
-    pb, checked = _load(playbook)
-    _print_findings([f for f in checked.findings if f.level != "error"])
+    loaded = _load(playbook)
+    _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
-        sys.stdout.write(json.dumps(pb.normalised(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(loaded.normalised, indent=2, ensure_ascii=False) + "\n")
     elif format is ShowFormat.mermaid:
         from crisisplay.playbook.render import as_mermaid
 
-        sys.stdout.write(as_mermaid(pb))
+        sys.stdout.write(as_mermaid(loaded.playbook))
     else:
         from crisisplay.playbook.render import as_text
 
-        sys.stdout.write(as_text(pb))
+        sys.stdout.write(as_text(loaded.playbook))
 
 
 @app.command()
@@ -164,6 +166,7 @@ def schema() -> None:
     sys.stdout.write(schema_text())
 
 
+@functools.lru_cache(maxsize=1)
 def _config():
     from crisisplay.config import load_config
 
@@ -235,15 +238,16 @@ def start(
     """Start an incident from a playbook; prints its id on standard output."""
     from crisisplay.run.lifecycle import StartRequest, start_incident
 
+    loaded = _load(playbook)
     config = _config()
-    pb, checked = _load(playbook)
-    _print_findings([f for f in checked.findings if f.level != "error"])
+    pb = loaded.playbook
+    _print_findings([f for f in loaded.findings if f.level != "error"])
     console = None
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
     else:
         make_frontend = _scripted_frontend(answers, pb)
-    request = StartRequest(pb, Path(checked.doc.path), drill, responder, tuple(var), detected_at)
+    request = StartRequest(pb, loaded.path, drill, responder, tuple(var), detected_at)
     started: list[str] = []
 
     def announce(incident_id: str) -> None:

@@ -11,9 +11,9 @@ from crisisplay import events as ev
 from crisisplay.errors import IncidentNotFound, JournalError
 from crisisplay.home import incidents_dir
 from crisisplay.journal import Journal
+from crisisplay.metrics import CLOSED, INTERRUPTED, PAUSED, RUNNING, headline, measure_log  # noqa: F401
 
 ID_RE = re.compile(r"(\d{8}-\d{6})-([a-z0-9][a-z0-9-]*)-([0-9a-f]{4})")
-RUNNING, PAUSED, INTERRUPTED, CLOSED = "running", "paused", "interrupted", "closed"
 
 
 def new_incident_id(playbook_id: str, started: datetime) -> str:
@@ -56,25 +56,15 @@ def load_state(journal: Journal) -> ev.State:
         raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
 
 
-def status_of(journal: Journal, state: ev.State) -> str:
-    if state.closed:
-        return CLOSED
-    if journal.is_running():  # a run holds it now, even one that has not logged `resumed` yet
-        return RUNNING
-    return PAUSED if state.lifecycle == ev.PAUSED else INTERRUPTED
-
-
 def summary(journal: Journal) -> dict:
     """The headline of one incident, for `incidents`."""
-    from crisisplay.export.metrics import headline, measure_log
-
-    metrics = measure_log(journal)  # one pass: the state, and the export's headline figures
+    metrics = measure_log(journal, running=journal.is_running())  # one pass: state and headline figures
     state = metrics.state
     return {
         "id": state.incident_id,
         "playbook": state.playbook.id,
         "title": state.playbook.title,
-        "status": status_of(journal, state),
+        "status": metrics.status,
         "drill": state.drill,
         "severity": state.severity,
         "started": ev.format_ts(state.started_at),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from crisisplay.errors import CrisisplayError, JournalError
-from crisisplay.export.metrics import Metrics, measure_log
+from crisisplay.metrics import Metrics, measure_log
 
 FORMATS = ("md", "json", "csv", "html")
 _FILE_MODE = 0o600  # incident data is private: customers' names, private messages

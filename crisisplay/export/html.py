@@ -11,7 +11,7 @@ import html
 from typing import TextIO
 
 from crisisplay.export import words as w
-from crisisplay.export.metrics import MET, MISSED, NOT_REACHED, Metrics
+from crisisplay.metrics import MET, MISSED, NOT_REACHED, Metrics
 from crisisplay.playbook.model import format_duration
 
 CSS = """

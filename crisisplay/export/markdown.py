@@ -13,7 +13,7 @@ from typing import TextIO
 
 from crisisplay.events import parse_ts
 from crisisplay.export import words as w
-from crisisplay.export.metrics import MISSED, Metrics
+from crisisplay.metrics import MISSED, Metrics
 from crisisplay.playbook.model import format_duration
 
 _MARKUP = re.compile(r"[\\`*_\[\]<>|~&#]")

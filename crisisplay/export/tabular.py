@@ -14,7 +14,7 @@ from typing import TextIO
 
 from crisisplay.errors import JournalError
 from crisisplay.events import STEP_ENTERED, describe, elapsed_ms, format_ts, parse_ts
-from crisisplay.export.metrics import Metrics
+from crisisplay.metrics import Metrics
 
 EXPORT_VERSION = 1
 CSV_COLUMNS = ("seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash")

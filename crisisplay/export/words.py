@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from crisisplay import events as ev
-from crisisplay.export.metrics import (
+from crisisplay.metrics import (
     MET,
     MISSED,
     NOT_REACHED,

@@ -107,9 +107,9 @@ class Metrics:
         """closed, paused, running or interrupted: the `incidents` words, from the log and the run lock."""
         if self.state.closed:
             return CLOSED
-        if self.state.lifecycle == ev.PAUSED:
-            return PAUSED
-        return RUNNING if self.running else INTERRUPTED
+        if self.running:  # a run holds it now, even one that has not logged `resumed` yet
+            return RUNNING
+        return PAUSED if self.state.lifecycle == ev.PAUSED else INTERRUPTED
 
     @property
     def end_at(self) -> datetime:

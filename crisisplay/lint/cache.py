@@ -1,0 +1,114 @@
+"""Lint results cached by content, so `show` and `start` skip re-checking an unchanged playbook.
+
+The key covers everything a result depends on: the file's bytes and path, the lint policy,
+and crisisplay's own checker code (its version and the size and time of its source files),
+so an edited playbook, a changed `[lint]` table or an upgrade all miss the cache. A cache
+that cannot be read or written is simply not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from crisisplay import __version__
+from crisisplay.findings import Finding
+from crisisplay.lint.policy import Policy
+
+PACKAGE = Path(__file__).resolve().parent.parent
+CHECKER_SOURCES = ("findings.py", "yamlsource.py", "templates.py", "playbook", "lint")
+
+
+@dataclass
+class Usable:
+    """A linted playbook: its findings and, when it could be built, its normalised form."""
+
+    path: Path
+    findings: list[Finding]
+    normalised: dict | None
+    _playbook: object = field(default=None, repr=False)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @cached_property
+    def playbook(self):
+        """The model, built from the normalised form when it came from the cache."""
+        if self._playbook is None and self.normalised is not None:
+            from crisisplay.playbook.loader import from_snapshot
+
+            self._playbook = from_snapshot(self.normalised)
+        return self._playbook
+
+
+def _code_fingerprint() -> list:
+    stamps = []
+    for name in CHECKER_SOURCES:
+        target = PACKAGE / name
+        files = sorted(target.glob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamps.append([path.name, st.st_size, st.st_mtime_ns])
+    return stamps
+
+
+def _policy_fingerprint(policy: Policy) -> list:
+    return [sorted(policy.enabled), sorted([glob, sorted(codes)] for glob, codes in policy.per_file),
+            str(policy.root) if policy.root else None, sorted(policy.locked)]
+
+
+def cache_key(raw: bytes, path: str, policy: Policy) -> str:
+    """The content address of one lint result."""
+    digest = hashlib.sha256(raw)
+    context = [__version__, path, _policy_fingerprint(policy), _code_fingerprint()]
+    digest.update(json.dumps(context, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
+    """Lint `path` for use by `show` and `start`, through the cache in `folder` when given."""
+    raw = path.read_bytes()
+    key = cache_key(raw, str(path), policy) if folder is not None else None
+    if key is not None:
+        hit = _read(folder / f"{key}.json", path)
+        if hit is not None:
+            return hit
+    from crisisplay.lint.runner import lint_text
+
+    result = lint_text(raw, str(path), stem=path.stem, policy=policy)
+    pb = result.checked.playbook
+    loaded = Usable(path, result.findings, pb.normalised() if pb is not None else None, pb)
+    if key is not None:
+        _write(folder, f"{key}.json", loaded)
+    return loaded
+
+
+def _read(file: Path, path: Path) -> Usable | None:
+    try:
+        data = json.loads(file.read_text("utf-8"))
+        findings = [Finding(f["path"], f["line"], f["column"], f["code"], f["message"], f["level"]) for f in data["findings"]]
+        return Usable(path, findings, data["normalised"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(folder: Path, name: str, loaded: Usable) -> None:
+    from crisisplay.home import private_dir
+
+    data = {"findings": [f.as_dict() for f in loaded.findings], "normalised": loaded.normalised}
+    try:
+        private_dir(folder)
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, folder / name)
+    except OSError:
+        pass  # a read-only or full disk costs speed, never the command
