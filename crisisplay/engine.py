@@ -109,10 +109,7 @@ def namespace(state: ev.State, now: datetime) -> dict:
 
 def _condition_names(state: ev.State, now: datetime) -> dict:
     """Conditions see every declared name; one not set on the path taken is None."""
-    pb = state.playbook
-    declared = dict.fromkeys(pb.inputs)
-    declared.update(dict.fromkeys(s.save_as for s in pb.steps if getattr(s, "save_as", None)))
-    return {**declared, **namespace(state, now)}
+    return {**dict.fromkeys(state.playbook.variable_names), **namespace(state, now)}
 
 
 def render(state: ev.State, step_id: str, now: datetime) -> Rendered:

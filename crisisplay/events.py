@@ -7,7 +7,8 @@ state can never disagree with the log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import copy
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
@@ -84,8 +85,10 @@ class State:
 
     def copy(self) -> "State":
         """A copy safe to fold more events into (the playbook itself is shared, it never changes)."""
-        return replace(self, variables=dict(self.variables), visits=dict(self.visits),
-                       milestones=dict(self.milestones), responders=list(self.responders))
+        twin = copy.copy(self)
+        twin.variables, twin.visits = dict(self.variables), dict(self.visits)
+        twin.milestones, twin.responders = dict(self.milestones), list(self.responders)
+        return twin
 
     def visit_of(self, step_id: str) -> int:
         return self.visits.get(step_id, 0)

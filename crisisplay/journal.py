@@ -126,6 +126,27 @@ def _loads(raw: bytes):
 # --- canonical form -----------------------------------------------------------------------
 
 
+def _loggable(value) -> bool:
+    """The fast check: True when every value is text, a whole number, a boolean or null."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict:
+            if not all(type(key) is str for key in item):
+                return False
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif isinstance(item, (str, int)):
+            continue  # StrEnum, IntEnum: encoded as their plain values
+        else:
+            return False  # a float, a subclass of dict or list, anything else: let the slow walk say
+    return True
+
+
 def _check_loggable(value, where: str) -> None:
     """Refuse anything whose JSON text would not read back to the same canonical text."""
     # str and int subclasses (StrEnum, IntEnum, bool) encode as their plain values.
@@ -154,7 +175,8 @@ def canonical_line(event: dict) -> tuple[str, str]:
     """Return (line without its newline, hash) for an event given without `hash`."""
     if "hash" in event:
         raise EventNotLoggable("the event already has a `hash`; give it without one")
-    _check_loggable(event, "event")
+    if not _loggable(event):
+        _check_loggable(event, "event")  # walks again, this time to name what is wrong
     canonical = _dumps(event)
     try:
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()

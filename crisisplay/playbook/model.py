@@ -268,6 +268,12 @@ class Playbook(_Model):
     def phase_of(self) -> dict[str, Phase]:
         return {step.id: phase for phase in self.phases for step in phase.steps}
 
+    @cached_property
+    def variable_names(self) -> tuple[str, ...]:
+        """The inputs and every `save_as` name: what conditions may see, set or not."""
+        saved = [s.save_as for s in self.steps if getattr(s, "save_as", None)]
+        return tuple(dict.fromkeys([*self.inputs, *saved]))
+
     def step(self, step_id: str) -> _Step:
         return self.steps[self.step_index[step_id]]
 
