@@ -7,7 +7,6 @@ on them. A code is never reused for a different rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import difflib
 from typing import Iterable
 
 ERROR = "error"
@@ -117,6 +116,8 @@ class Finding:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the nearest choice, or an empty string."""
+    import difflib
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
