@@ -226,6 +226,13 @@ def _interrupted(incident_id: str | None):
     return Interrupted(f"interrupted. Everything answered so far is saved. Resume with: crisisplay resume {incident_id}")
 
 
+def _playbook_failed(incident_id: str | None) -> None:
+    """A template failed mid-run: nothing was sent, and the incident is paused."""
+    if incident_id:
+        _say(f"Incident {incident_id} paused (playbook-error): nothing was sent. The log keeps the playbook "
+             f"as it was; end it with: crisisplay close {incident_id} --reason \"playbook error\"")
+
+
 @app.command()
 def start(
     playbook: str = typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file."),
@@ -258,6 +265,9 @@ def start(
         outcome = start_incident(request, config, _home(), make_frontend, announce)
     except KeyboardInterrupt:
         raise _interrupted(started[0] if started else None) from None
+    except PlaybookError:
+        _playbook_failed(started[0] if started else None)
+        raise
     _report(outcome, console)
 
 
@@ -283,6 +293,9 @@ def resume(
         outcome = resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}"))
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None
+    except PlaybookError:
+        _playbook_failed(journal.incident_id)
+        raise
     _report(outcome, console)
 
 

@@ -7,6 +7,7 @@ turn what the responder typed into the typed answers below; the engine checks th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,10 +19,10 @@ from crisisplay.findings import one_of
 from crisisplay.playbook.model import END, Input
 from crisisplay.templates import (
     SeverityLevel,
-    analyse_template,
     evaluate_condition,
     placeholder,
     render_template,
+    render_with_placeholders,
 )
 
 NOTIFIED, UNREACHABLE = "notified", "unreachable"
@@ -117,13 +118,9 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
     step = state.playbook.step(step_id)
     names = namespace(state, now)
     source = getattr(step, "template", None) or _default_escalation(state, step)
-    unset = set()
-    for part in (source, getattr(step, "channel", None)):
-        if part:
-            unset |= analyse_template(part).names - set(names)
-    text = render_template(source, names).strip()
+    text, unset = render_with_placeholders(source, names)
     channel = render_template(step.channel, names).strip() if getattr(step, "channel", None) else None
-    return Rendered(text, channel, tuple(sorted(unset)))
+    return Rendered(text.strip(), channel, tuple(sorted(unset)))
 
 
 def _default_escalation(state: ev.State, step) -> str:
@@ -192,14 +189,17 @@ def set_input(state: ev.State, name: str, raw, now: datetime, actor: str) -> lis
     return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": value}, now)]
 
 
+NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def parse_number(text: str, what: str) -> int | Decimal:
     """A whole number, or a decimal kept exact (the log holds no floats)."""
-    try:
-        value = Decimal(text.strip().replace(",", "")) if text.strip() else None
-    except ArithmeticError:
-        value = None
+    # Plain digits only: `1,5` (a European decimal, or fifteen?) and `1_000` are refused
+    # rather than guessed at.
+    plain = text.strip()
+    value = Decimal(plain) if NUMBER_RE.fullmatch(plain) else None
     if value is None or not value.is_finite():
-        raise AnswerError(f"{what}: '{text}' is not a number; answer with digits, like 12 or 3.5")
+        raise AnswerError(f"{what}: '{text}' is not a number; answer with digits and a point, like 12 or 3.5")
     if value.adjusted() >= MAX_NUMBER_DIGITS:
         # `1e5000` would become an integer too long to log (or to build at all)
         raise AnswerError(f"{what}: '{text}' is too large; answer with at most {MAX_NUMBER_DIGITS} digits")
@@ -286,11 +286,10 @@ def _message(state: ev.State, step, answer, now: datetime, actor: str):
     if not isinstance(answer, Send) or not answer.text.strip():
         raise _fits(step, "send, or {text: the edited message}", answer.text if isinstance(answer, Send) else answer)
     rendered = render(state, step.id, now)
-    if not answer.edited:
-        missing = [placeholder(name) for name in rendered.placeholders if placeholder(name) in answer.text]
-        if missing:
-            raise AnswerError(f"step '{step.id}' (message): the text still shows {', '.join(missing)} (not set on "
-                              f"this path); edit it before sending: answer with {{text: the message to send}}")
+    if not answer.edited and rendered.placeholders:
+        missing = ", ".join(placeholder(name) for name in rendered.placeholders)
+        raise AnswerError(f"step '{step.id}' (message): the text still shows {missing} (not set on "
+                          f"this path); edit it before sending: answer with {{text: the message to send}}")
     sent = ev.make_event(ev.MESSAGE_SENT, actor, step.id, {"channel": rendered.channel, "text": answer.text}, now)
     return {"sent": True, "edited": answer.edited}, [sent]
 

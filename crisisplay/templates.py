@@ -7,13 +7,19 @@ environment is jinja2's immutable sandbox with no loader, so `include`/`import` 
 
 from __future__ import annotations
 
+import re
+import signal
+import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from jinja2 import DictLoader, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
 from jinja2.runtime import Undefined
+from jinja2.utils import _PassArg
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
     UNSAFE_COROUTINE_ATTRIBUTES,
@@ -35,6 +41,10 @@ UNSAFE_ATTRIBUTES = frozenset(
 )
 
 
+# The names whose placeholder the template being rendered has actually written out.
+_SHOWN: ContextVar[set | None] = ContextVar("crisisplay_placeholders_shown", default=None)
+
+
 def placeholder(name: str) -> str:
     """The visible stand-in for a variable that was not set on the path taken."""
     return f"[[{name}]]"
@@ -46,7 +56,11 @@ class VisiblePlaceholder(Undefined):
     __slots__ = ()
 
     def __str__(self) -> str:
-        return placeholder(self._undefined_name or "?")
+        name = self._undefined_name or "?"
+        shown = _SHOWN.get()
+        if shown is not None:
+            shown.add(name)
+        return placeholder(name)
 
     def _stay(self, *args, **kwargs):
         # An unset value used in an expression (`{{ total + 1 }}`, `{{ person.name }}`) stays
@@ -99,17 +113,89 @@ class SeverityLevel(str):
     __hash__ = str.__hash__
 
 
+# Limits that keep a stranger's template from exhausting memory or time; a real message is
+# a few hundred characters and needs none of them.
+MAX_OUTPUT = 100_000  # characters a template may produce
+MAX_ARGUMENT = 10_000  # the largest number a filter may take as an argument (width, count)
+MAX_EXPONENT = 1_000
+TIME_LIMIT_S = 2.0
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
+    # Intercepting these also stops jinja from folding `{{ 10**10**10 }}` while compiling.
+    intercepted_binops = frozenset(("**", "*", "%"))
+
     def is_safe_attribute(self, obj, attr, value) -> bool:
         return attr not in UNSAFE_ATTRIBUTES and super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and _is_number(right) and abs(right) > MAX_EXPONENT and left not in (0, 1, -1):
+            raise SecurityError(f"a power with exponent {right} is too large")
+        if operator == "*" and _repeat_length(left, right) > MAX_OUTPUT:
+            raise SecurityError("a repetition that long is refused")
+        if operator == "%" and isinstance(left, str) and re.search(r"%[^a-zA-Z%]*\d{5,}", left):
+            raise SecurityError("a format width that large is refused")
+        return super().call_binop(context, operator, left, right)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _repeat_length(left, right) -> int:
+    for seq, count in ((left, right), (right, left)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and not isinstance(count, bool):
+            return len(seq) * count
+    return 0
+
+
+def _bounded(name: str, function):
+    """A filter that refuses huge numeric arguments (`center(10**9)`), whatever it is."""
+
+    # Skip the piped value, and the context or environment jinja passes before it to some.
+    skip = 2 if _PassArg.from_obj(function) is not None else 1
+
+    @wraps(function)  # keeps jinja's pass_context / pass_environment marker
+    def guarded(*args, **kwargs):
+        for value in [*args[skip:], *kwargs.values()]:
+            if _is_number(value) and abs(value) > MAX_ARGUMENT:
+                raise SecurityError(f"the filter {name} was given {value}, over the limit of {MAX_ARGUMENT}")
+        return function(*args, **kwargs)
+
+    return guarded
 
 
 @lru_cache(maxsize=1)
 def environment() -> _Sandbox:
     """The one sandboxed environment every template and condition runs in."""
     # An empty loader: `include`/`import` find nothing (TemplateNotFound), never a file.
-    return _Sandbox(undefined=VisiblePlaceholder, autoescape=False, keep_trailing_newline=False,
-                    loader=DictLoader({}))
+    env = _Sandbox(undefined=VisiblePlaceholder, autoescape=False, keep_trailing_newline=False,
+                   loader=DictLoader({}))
+    env.filters = {name: _bounded(name, f) for name, f in env.filters.items()}
+    return env
+
+
+class _TooSlow(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Stop a template that runs too long (nested loops); only the main thread can use SIGALRM."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _TooSlow()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _refuse_unsafe(kind: str, analysis: "Analysis") -> None:
@@ -133,13 +219,33 @@ def _compiled_condition(source: str):
 
 def render_template(source: str, variables: dict) -> str:
     """Render a template in the sandbox; unset names show as placeholders."""
+    return render_with_placeholders(source, variables)[0]
+
+
+def render_with_placeholders(source: str, variables: dict) -> tuple[str, set[str]]:
+    """The rendered text, and the unset names whose placeholders it shows (however filtered)."""
+    shown: set[str] = set()
+    token = _SHOWN.set(shown)
     try:
-        return _compiled_template(source).render(variables)
+        return _render(source, variables), shown
+    finally:
+        _SHOWN.reset(token)
+
+
+def _render(source: str, variables: dict) -> str:
+    try:
+        with _time_limit(TIME_LIMIT_S):
+            text = _compiled_template(source).render(variables)
     except SecurityError as err:
         raise PlaybookError(f"the sandbox refused a template: {err}") from None
-    except (TemplateError, TypeError, ValueError, ArithmeticError) as err:
+    except _TooSlow:
+        raise PlaybookError(f"the sandbox stopped a template that ran over {TIME_LIMIT_S:g} s") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, MemoryError, RecursionError) as err:
         # e.g. `{{ product + 1 }}` on text, or the sandbox's "range too big"
         raise PlaybookError(f"a template could not be rendered: {err}") from None
+    if len(text) > MAX_OUTPUT:
+        raise PlaybookError(f"a template produced {len(text):,} characters, over the limit of {MAX_OUTPUT:,}")
+    return text
 
 
 def evaluate_condition(source: str, variables: dict) -> bool:
@@ -149,10 +255,13 @@ def evaluate_condition(source: str, variables: dict) -> bool:
     variable not set on the path taken never crashes a run.
     """
     try:
-        return bool(_compiled_condition(source)(**variables))
+        with _time_limit(TIME_LIMIT_S):
+            return bool(_compiled_condition(source)(**variables))
     except SecurityError as err:
         raise PlaybookError(f"the sandbox refused a condition: {err}") from None
-    except (TemplateError, TypeError, ValueError, ArithmeticError):
+    except _TooSlow:
+        raise PlaybookError(f"the sandbox stopped a condition that ran over {TIME_LIMIT_S:g} s") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, MemoryError, RecursionError):
         return False
 
 

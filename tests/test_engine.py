@@ -1079,3 +1079,45 @@ def test_a_template_that_fails_on_a_set_value_is_a_playbook_error_not_a_crash():
 def test_an_ordinary_template_renders_in_the_sandbox():
     assert render_template("{{ product | upper }} x{{ n * 2 }}{% if n > 1 %} many{% endif %}",
                            {"product": "kettle", "n": 3}) == "KETTLE x6 many"
+
+
+def test_a_placeholder_changed_by_a_filter_still_blocks_an_unedited_send():
+    run = Run(steps_yaml("""\
+      - id: reply
+        type: message
+        channel: X
+        template: "Hello {{ who | upper }}"
+      - id: ask
+        type: text
+        prompt: Who?
+        save_as: who
+"""))
+    run.advance()
+    rendered = engine.render(run.state, "reply", run.now)
+    assert rendered.text == "Hello [[WHO]]" and rendered.placeholders == ("who",)
+    with pytest.raises(AnswerError, match=r"\[\[who\]\]"):
+        engine.decide(run.state, "reply", engine.Send(rendered.text), run.now, ACTOR)
+
+
+def test_a_default_filter_fills_an_unset_variable_so_the_message_can_be_sent():
+    run = Run(steps_yaml("""\
+      - id: reply
+        type: message
+        channel: X
+        template: "Hello {{ who | default('everyone') }}"
+      - id: ask
+        type: text
+        prompt: Who?
+        save_as: who
+"""))
+    run.advance()
+    rendered = engine.render(run.state, "reply", run.now)
+    assert rendered.placeholders == ()
+    decision = run.answer(engine.Send(rendered.text))
+    assert decision[1]["data"]["text"] == "Hello everyone"
+
+
+@pytest.mark.parametrize("text", ["1,5", "1_000", "١٢", "12 orders", "0x10"])
+def test_a_number_that_could_be_misread_is_refused_rather_than_guessed(text):
+    with pytest.raises(AnswerError, match="not a number"):
+        engine.parse_number(text, "step 'count'")

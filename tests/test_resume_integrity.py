@@ -41,3 +41,33 @@ def test_resume_refuses_an_edited_log_and_names_the_line(run_cli, cli_cwd, cli_h
     assert ":3:" in err and "verify" in err
     assert "Traceback" not in err
     assert log.read_bytes() == before  # nothing appended to a broken chain
+
+
+BOMB = """\
+crisisplay: 1
+id: bomb
+title: A template that asks too much
+phases:
+  - id: only
+    title: Only
+    steps:
+      - id: first
+        type: text
+        prompt: First?
+      - id: post
+        type: message
+        channel: X
+        template: "{{ 'a' * 10**9 }}"
+"""
+
+
+def test_a_template_the_sandbox_refuses_mid_run_pauses_the_incident_and_sends_nothing(run_cli, cli_cwd, cli_home):
+    (cli_cwd / "bomb.yaml").write_text(BOMB)
+    (cli_cwd / "a.yaml").write_text("steps:\n  first: one\n  post: send\n")
+    code, out, err = run_cli("start", "bomb.yaml", "--answers", "a.yaml")
+    assert code == 2
+    assert "sandbox" in err and "playbook-error" in err and "Traceback" not in err
+    events = [json.loads(line) for line in (cli_home / "incidents" / f"{out.strip()}.jsonl").read_text().splitlines()]
+    assert events[-1]["type"] == "incident.paused" and events[-1]["data"]["reason"] == "playbook-error"
+    assert not any(e["type"] == "message.sent" for e in events)
+    assert [e["step"] for e in events if e["type"] == "step.answered"] == ["first"]

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Callable, Protocol
 
 from crisisplay import engine
-from crisisplay.errors import AnswerError
+from crisisplay.errors import AnswerError, PlaybookError
 from crisisplay.events import State, apply
 from crisisplay.journal import Journal
 
@@ -23,6 +23,7 @@ PAUSE_NO_ANSWER = "answers-ran-out"
 PAUSE_ANSWER_ERROR = "answer-error"
 PAUSE_RESPONDER = "responder"
 PAUSE_INTERRUPTED = "interrupted"
+PAUSE_PLAYBOOK_ERROR = "playbook-error"
 
 
 class MissingAnswer(Exception):
@@ -119,6 +120,10 @@ class Session:
             return self._pause(PAUSE_RESPONDER)
         except AnswerError:
             self._pause(PAUSE_ANSWER_ERROR)
+            raise
+        except PlaybookError:
+            # A template the sandbox refused: nothing was sent; the incident waits, paused.
+            self._pause(PAUSE_PLAYBOOK_ERROR)
             raise
         except KeyboardInterrupt:
             self._pause(PAUSE_INTERRUPTED)

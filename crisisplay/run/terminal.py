@@ -55,10 +55,12 @@ class Prompter:
         _reuse_default_key_bindings()
         self.kwargs = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
 
-    def select(self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None):
+    def select(self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None,
+               default=None):
         import questionary
 
-        question = questionary.select(message, choices=choices, instruction=instruction, **self.kwargs)
+        question = questionary.select(message, choices=choices, instruction=instruction, default=default,
+                                      **self.kwargs)
         for key, value in (keys or {}).items():
             question.application.key_bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
         return question.unsafe_ask()
@@ -123,7 +125,8 @@ class TerminalFrontend:
             from questionary import Choice
 
             choices = [Choice(o.label, value=o.value) for o in spec.options]
-            return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)")
+            first = next((c for c in choices if c.value == spec.default), None)
+            return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)", default=first)
         if spec.type == "number":
             return self.prompter.text(spec.prompt, default=default, validate=_number_validator(spec.prompt, typed=False))
         return self.prompter.text(spec.prompt, default=default, validate=lambda t: bool(t.strip()) or "Please answer")
@@ -225,7 +228,8 @@ class TerminalFrontend:
         from questionary import Choice
 
         return self._menu(session, step.prompt, [Choice("Yes", value=True), Choice("No", value=False)],
-                          keys={"y": True, "n": False}, instruction="(y / n, or arrow keys and Enter)")
+                          keys={"y": True, "Y": True, "n": False, "N": False},
+                          instruction="(y / n, or arrow keys and Enter)")
 
     def _ask_choice(self, session: Session, step):
         from questionary import Choice
@@ -267,7 +271,7 @@ class TerminalFrontend:
         text = rendered.text
         while True:
             self._show_message(step.prompt, rendered.channel, text)
-            unset = [p for p in rendered.placeholders if placeholder(p) in text]
+            unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
             blocked = (f"edit first: {', '.join(unset)} not set" if unset
                        else "edit first: the message is empty" if not text.strip() else None)
             own = [Choice("Send as is", value="send", disabled=blocked),

@@ -1,0 +1,45 @@
+"""A stranger's template cannot exhaust memory or time: each refusal is a PlaybookError, fast."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crisisplay.errors import PlaybookError
+from crisisplay.templates import evaluate_condition, render_template
+
+HOSTILE = {
+    "string repeated a billion times": "{{ 'a' * 10**9 }}",
+    "list repeated": "{{ (range(1000) | list) * 1000000 }}",
+    "huge power": "{{ 2 ** 100000000 }}",
+    "filter width": "{{ 'a' | center(1000000000) }}",
+    "filter width as keyword": "{{ 'a' | indent(width=1000000000) }}",
+    "format width": "{{ '%999999999d' % 1 }}",
+    "nested loops": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "output too long": "{% for i in range(20000) %}0123456789{% endfor %}",
+}
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("source", HOSTILE.values(), ids=HOSTILE.keys())
+def test_resource_exhaustion_in_a_template_is_refused_quickly(source):
+    started = time.monotonic()
+    with pytest.raises(PlaybookError):
+        render_template(source, {})
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.timeout(10)
+def test_a_condition_that_runs_too_long_is_a_playbook_error_not_a_hang():
+    source = " and ".join(["(range(100000) | map('string') | join | length > 0)"] * 200)
+    started = time.monotonic()
+    with pytest.raises(PlaybookError, match="ran over"):
+        evaluate_condition(source, {})
+    assert time.monotonic() - started < 5
+
+
+def test_ordinary_templates_are_untouched_by_the_limits():
+    text = render_template("{{ 2 ** 10 }} {{ '%5d' % 3 }} {{ 'ab' | center(10) }} {{ n | round }} {{ s | truncate(9) }}",
+                           {"n": 2_000_000, "s": "abcdefghijklmnop"})
+    assert text == "1024     3     ab     2000000 abcdef..."
