@@ -65,8 +65,10 @@ def _home() -> Path:
 
 
 def _print_findings(findings) -> None:
+    from crisisplay.display import visible
+
     for finding in findings:
-        print(finding, file=sys.stderr)
+        print(visible(finding), file=sys.stderr)
 
 
 def _load(ref: str):
@@ -123,6 +125,9 @@ def list_playbooks(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from crisisplay.display import visible
 
     table = Table(box=None, pad_edge=False)
     for column in ("id", "title", "source", "steps", "notes"):
@@ -134,7 +139,8 @@ def list_playbooks(
         if row["errors"]:
             notes.append(f"{row['errors']} error(s): crisisplay lint {row['path']}")
         source = row["source"] if row["source"] == "bundled" else f"{row['source']} {row['path']}"
-        table.add_row(row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes))
+        table.add_row(*(Text(visible(cell)) for cell in (row["id"], row["title"] or "?", source,
+                                                          str(row["steps"] or "?"), "; ".join(notes))))
     Console().print(table)
 
 
@@ -144,6 +150,8 @@ def show(
     format: ShowFormat = typer.Option(ShowFormat.text, "--format", help="text, mermaid or json."),
 ) -> None:
     """Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."""
+    from crisisplay.display import visible
+
     loaded = _load(playbook)
     _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
@@ -151,11 +159,11 @@ def show(
     elif format is ShowFormat.mermaid:
         from crisisplay.playbook.render import as_mermaid
 
-        sys.stdout.write(as_mermaid(loaded.playbook))
+        sys.stdout.write(visible(as_mermaid(loaded.playbook)))
     else:
         from crisisplay.playbook.render import as_text
 
-        sys.stdout.write(as_text(loaded.playbook))
+        sys.stdout.write(visible(as_text(loaded.playbook)))
 
 
 @app.command()
@@ -382,14 +390,18 @@ def incidents(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from crisisplay.display import visible
 
     table = Table(box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
     for column in ("status", "kind", "severity", "started", "duration", "milestones", "responders"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["id"], row["status"], "drill" if row["drill"] else "REAL", row["severity"],
-                      _local(row["started"]), _duration(row), _milestones(row), ", ".join(row["responders"]))
+        cells = (row["id"], row["status"], "drill" if row["drill"] else "REAL", row["severity"],
+                 _local(row["started"]), _duration(row), _milestones(row), ", ".join(row["responders"]))
+        table.add_row(*(Text(visible(cell)) for cell in cells))
     Console().print(table)
 
 
@@ -537,12 +549,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=args, prog_name="crisisplay")
     except PlaybookError as err:
+        from crisisplay.display import visible
+
         _print_findings(err.findings)
-        print(f"crisisplay: error: {err}", file=sys.stderr)
+        print(f"crisisplay: error: {visible(err)}", file=sys.stderr)
         sys.exit(err.exit_code)
     except CrisisplayError as err:
+        from crisisplay.display import visible
+
         kind = "" if err.exit_code in (3, 130) else "error: "
-        print(f"crisisplay: {kind}{err}", file=sys.stderr)
+        print(f"crisisplay: {kind}{visible(err)}", file=sys.stderr)
         sys.exit(err.exit_code)
     except BrokenPipeError:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.

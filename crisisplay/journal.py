@@ -287,8 +287,8 @@ class Journal:
                 last, _, torn = _read_tail(fd, size)
                 if torn is not None:
                     raise JournalError(
-                        f"{self.path}: the last line is torn (a crash mid-write); "
-                        "it must be set aside before anything more is logged"
+                        f"{self.path}: the last line is torn (a crash mid-write); `crisisplay resume "
+                        f"{self.incident_id}` sets it aside before anything more is logged"
                     )
                 if last is None:
                     raise JournalError(f"{self.path}: the log holds no event to chain onto")

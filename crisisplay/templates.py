@@ -296,25 +296,60 @@ def _inspect(ast: nodes.Node, result: Analysis) -> Analysis:
     return result
 
 
+MAX_NESTING = 100  # brackets inside brackets: deeper would exhaust the parser's recursion
+
+
+def _nesting(source: str) -> int:
+    depth = deepest = 0
+    for char in source:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _parse(source: str, kind: str) -> nodes.Template:
+    """The syntax tree of a template or a bare condition; TemplateSyntaxError when it has none."""
+    if _nesting(source) > MAX_NESTING:
+        raise TemplateSyntaxError(f"brackets nest more than {MAX_NESTING} deep", 1)
+    env = environment()
+    if kind == "template":
+        return env.parse(source)
+    parser = Parser(env, source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
+    ast = nodes.Template([nodes.Output([expr])])
+    ast.set_environment(env)
+    return ast
+
+
+@lru_cache(maxsize=2048)
+def parsed(source: str, kind: str = "template") -> nodes.Template | None:
+    """The syntax tree, or None when it does not parse (the checker reports why: CP301)."""
+    try:
+        return _parse(source, kind)
+    except (TemplateSyntaxError, RecursionError):
+        return None
+
+
+@lru_cache(maxsize=2048)
+def _analyse(source: str, kind: str) -> Analysis:
+    try:
+        return _inspect(_parse(source, kind), Analysis())
+    except TemplateSyntaxError as err:
+        return Analysis(syntax_error=err.message or f"invalid {kind}", syntax_line=err.lineno or 1)
+    except RecursionError:
+        return Analysis(syntax_error=f"the {kind} nests too deeply")
+
+
 def analyse_template(source: str) -> Analysis:
     """Parse a template without rendering it."""
-    try:
-        ast = environment().parse(source)
-    except TemplateSyntaxError as err:
-        return Analysis(syntax_error=err.message or "invalid template", syntax_line=err.lineno or 1)
-    return _inspect(ast, Analysis())
+    return _analyse(source, "template")
 
 
 def analyse_condition(source: str) -> Analysis:
     """Parse a bare `when` expression without evaluating it."""
-    env = environment()
-    try:
-        parser = Parser(env, source, state="variable")
-        expr = parser.parse_expression()
-        if not parser.stream.eos:
-            parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
-    except TemplateSyntaxError as err:
-        return Analysis(syntax_error=err.message or "invalid expression", syntax_line=err.lineno or 1)
-    ast = nodes.Template([nodes.Output([expr])])
-    ast.set_environment(env)
-    return _inspect(ast, Analysis())
+    return _analyse(source, "condition")

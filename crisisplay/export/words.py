@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from crisisplay import events as ev
@@ -14,23 +13,8 @@ from crisisplay.metrics import (
     Metrics,
     TargetResult,
 )
+from crisisplay.display import visible  # noqa: F401 (the reports' own name for it)
 from crisisplay.playbook.model import format_duration
-
-# C0 and C1 controls (but tab and newline) would drive a terminal or break a page:
-# they are shown as the Unicode control pictures instead.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
-_PICTURES = {**{c: chr(0x2400 + c) for c in range(0x20)}, 0x7F: "\u2421"}
-
-
-def visible(text) -> str:
-    """User text safe to show: CRLF and CR as newlines, other control characters as pictures."""
-    text = "" if text is None else str(text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _CONTROLS.search(text):
-        text = _CONTROLS.sub(lambda m: _PICTURES.get(ord(m.group()), "\ufffd"), text)
-    return text
-
 
 class LocalTimes:
     """Local time with its offset (`2026-03-01 09:00:00 +01:00`), fast for long logs.

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+from crisisplay.display import visible
 from crisisplay.findings import Finding
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -37,7 +38,7 @@ def text(findings: list[Finding], sources: dict[str, str] | None = None) -> str:
             pad = "".join(c if c == "\t" else " " for c in row[: f.column - 1])
             gutter = f"{f.line:>5} | "
             out += [gutter + row, " " * (len(gutter) - 2) + "| " + pad + "^"]
-    return "".join(line + "\n" for line in out)
+    return visible("".join(line + "\n" for line in out))
 
 
 def json_report(findings: list[Finding], files: int, suppressed: int = 0) -> str:
@@ -64,7 +65,7 @@ def github(findings: list[Finding]) -> str:
         props = ",".join(f"{k}={escape_property(str(v))}" for k, v in
                          (("file", f.path), ("line", f.line), ("col", f.column), ("title", f.code)))
         out.append(f"::{command} {props}::{escape_data(f.message)}\n")
-    return "".join(out)
+    return visible("".join(out))  # newlines inside messages are %0A already
 
 
 def artifact_location(path: str, root: Path) -> dict:

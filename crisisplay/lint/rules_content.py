@@ -104,14 +104,9 @@ def _too_long_for_x(pb: Playbook, doc: Document) -> list[Finding]:
 
 @lru_cache(maxsize=1024)
 def _parse(source: str):
-    from jinja2.exceptions import TemplateSyntaxError
+    from crisisplay.templates import parsed
 
-    from crisisplay.templates import environment
-
-    try:
-        return environment().parse(source)
-    except TemplateSyntaxError:
-        return None  # CP301, from the checker
+    return parsed(source, "template")  # None when it does not parse: CP301, from the checker
 
 
 def _mentions_x(ast, values: dict[str, list[str]]) -> bool:

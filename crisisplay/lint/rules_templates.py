@@ -118,18 +118,11 @@ def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
 @lru_cache(maxsize=1024)
 def _listed_levels(kind: str, source: str) -> tuple[str, ...]:
     from jinja2 import nodes
-    from jinja2.exceptions import TemplateSyntaxError
-    from jinja2.parser import Parser
 
-    from crisisplay.templates import environment
+    from crisisplay.templates import parsed
 
-    try:
-        if kind == "condition":
-            # find_all() searches below a node, so wrap the expression as the checker does.
-            ast = nodes.Output([Parser(environment(), source, state="variable").parse_expression()])
-        else:
-            ast = environment().parse(source)
-    except TemplateSyntaxError:
+    ast = parsed(source, kind)
+    if ast is None:
         return ()
     found = []
     for node in ast.find_all(nodes.Compare):

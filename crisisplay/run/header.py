@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from crisisplay.display import visible
 from crisisplay.events import State
 from crisisplay.playbook.model import format_duration
 from crisisplay.times import elapsed_ms
@@ -79,14 +80,14 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80):
     kind = Text(" DRILL ", style="bold black on cyan") if state.drill else Text(" REAL ", style="bold white on red")
     body = Text()
     body.append_text(kind)
-    body.append(f" {state.playbook.title}\n", style="bold")
+    body.append(f" {visible(state.playbook.title)}\n", style="bold")
     body.append(f"Severity {state.severity.upper()}", style=_severity_style(state))
     body.append(f" · {_span(elapsed_ms(state.detected_at, now))} since detection\n")
     for target in target_statuses(state, now):
         body.append("● ", style=target.style)
         body.append(target.text + "\n", style=target.style)
-    body.append(position_text(state, step_id), style="bold")
-    return Panel(body, title=state.incident_id, title_align="left", width=min(width, 80), padding=(0, 1))
+    body.append(visible(position_text(state, step_id)), style="bold")
+    return Panel(body, title=Text(visible(state.incident_id)), title_align="left", width=min(width, 80), padding=(0, 1))
 
 
 def _severity_style(state: State) -> str:

@@ -17,6 +17,7 @@ import tempfile
 import textwrap
 
 from crisisplay import engine
+from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
 from crisisplay.events import PAUSED, RESUMED, STARTED, describe
 from crisisplay.run.header import header
@@ -119,7 +120,7 @@ class TerminalFrontend:
             return self.overrides[action.name]
         self._header(session, None)
         if spec.help:
-            self.console.print(spec.help, style="dim")
+            self.console.print(_esc(spec.help), style="dim")
         default = "" if spec.default is None else str(spec.default)
         if spec.type == "choice":
             from questionary import Choice
@@ -147,7 +148,7 @@ class TerminalFrontend:
             if event["type"] in ("severity.changed", "milestone.reached", "note.added"):
                 line = describe(event, session.state.playbook)
                 if line:
-                    self.console.print(f"  ✓ {line}", style="green", highlight=False)
+                    self.console.print(f"  ✓ {_esc(line)}", style="green", highlight=False)
 
     def resumed(self, session: Session, events: list[dict], count: int = 5) -> None:
         """On resume: the last few decisions, so the responder knows where they are."""
@@ -156,7 +157,7 @@ class TerminalFrontend:
         if lines:
             self.console.print("Last decisions:", style="bold")
             for line in lines:
-                self.console.print(f"  · {line}", highlight=False)
+                self.console.print(f"  · {_esc(line)}", highlight=False)
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -301,7 +302,7 @@ class TerminalFrontend:
             if picked == engine.UNREACHABLE:
                 rest = step.to[i + 1:]
                 who_next = f"next: try the {rest[0]}" if rest else "nobody else on this step: add a note, or raise the severity to escalate higher"
-                self.console.print(f"  ⚠ {role} unreachable — {who_next}", style="yellow")
+                self.console.print(f"  ⚠ {_esc(role)} unreachable — {_esc(who_next)}", style="yellow")
         return outcomes
 
     # --- message helpers -------------------------------------------------------------------
@@ -314,7 +315,7 @@ class TerminalFrontend:
         self.console.print(Panel(_esc(text), title=_esc(channel or "message"), title_align="left",
                                  width=min(80, self.console.width)))
         self.console.print("Plain text, to copy:", style="dim")
-        self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        self.console.print(visible(text), markup=False, highlight=False, soft_wrap=True)
         if self.clipboard(text):
             self.console.print("(copied to the clipboard)", style="dim")
 
@@ -376,6 +377,4 @@ def _number_validator(what: str, low=None, high=None, typed: bool = True):
 
 
 def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+    return markup_safe(text)

@@ -1,0 +1,32 @@
+"""Text from playbooks, answers and logs made safe to show on a terminal or in a page.
+
+Control characters (an escape sequence in a playbook title would retitle or clear the
+responder's terminal) become the Unicode control pictures; rich markup in user text (`[/x]`,
+`[link=…]`) is escaped so it is shown, never interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls (but tab and newline) would drive a terminal or break a page:
+# they are shown as the Unicode control pictures instead.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+_PICTURES = {**{c: chr(0x2400 + c) for c in range(0x20)}, 0x7F: "\u2421"}
+
+
+def visible(text) -> str:
+    """User text safe to show: CRLF and CR as newlines, other control characters as pictures."""
+    text = "" if text is None else str(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub(lambda m: _PICTURES.get(ord(m.group()), "\ufffd"), text)
+    return text
+
+
+def markup_safe(text) -> str:
+    """`visible` text for a rich string: its square brackets are shown, not parsed as markup."""
+    from rich.markup import escape
+
+    return escape(visible(text))
