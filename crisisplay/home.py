@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crisisplay.errors import PlaybookNotFound
+from crisisplay.errors import ConfigError, PlaybookNotFound
 from crisisplay.findings import did_you_mean
 
 SUFFIXES = (".yaml", ".yml")
@@ -28,15 +28,25 @@ def home_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) owner-only, 0700: incident logs hold private messages."""
+    """Create `path` (and missing parents) owner-only, 0700, whatever the umask: incident logs
+    hold private messages. ConfigError (exit 2) when it cannot be a folder."""
     missing = []
     probe = path
     while not probe.exists():
         missing.append(probe)
+        if probe.parent == probe:
+            break
         probe = probe.parent
     for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise ConfigError(f"{folder}: cannot create the folder: {err.strerror or err}") from None
         os.chmod(folder, 0o700)
+    if not path.is_dir():
+        raise ConfigError(f"{path}: exists and is not a folder; crisisplay keeps its data there (see --home)")
     return path
 
 

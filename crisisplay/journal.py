@@ -28,6 +28,7 @@ from json.encoder import c_make_encoder, encode_basestring
 from pathlib import Path
 
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, UsageError
+from crisisplay.home import private_dir
 from crisisplay.times import format_ts, now, parse_ts
 
 __all__ = [
@@ -241,7 +242,7 @@ class Journal:
         """Create the log atomically holding `first_event` as seq 0; refuse if it exists."""
         journal = cls(path, clock)
         folder = journal.path.parent
-        _make_private_dirs(folder)
+        private_dir(folder)
         if journal.path.exists():
             raise JournalError(f"{journal.path}: an incident log already exists there")
         stamp = format_ts(journal.clock())
@@ -258,7 +259,7 @@ class Journal:
             finally:
                 os.close(fd)
             _publish(tmp, journal.path)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except FileExistsError:
             raise JournalError(f"{journal.path}: an incident log already exists there") from None
         except OSError as err:
@@ -268,7 +269,7 @@ class Journal:
         finally:
             try:
                 os.unlink(tmp)
-            except FileNotFoundError:
+            except OSError:  # published already (the usual case), or never created
                 pass
         return journal
 
@@ -450,7 +451,7 @@ class Journal:
         finally:
             os.close(out)
         if created:
-            _fsync_dir(self.torn_path.parent)
+            fsync_dir(self.torn_path.parent)
 
     # -- verifying --
 
@@ -811,25 +812,6 @@ def _normalise_head(head: str) -> str:
     return wanted
 
 
-def _make_private_dirs(folder: Path) -> None:
-    """Create `folder` and any missing parents owner-only (0700), whatever the umask."""
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for directory in reversed(missing):
-        try:
-            directory.mkdir(mode=_DIR_MODE)
-        except FileExistsError:
-            continue
-        except OSError as err:
-            raise JournalError(f"{directory}: cannot create the folder: {_why(err)}") from None
-        os.chmod(directory, _DIR_MODE)
-
-
 def _publish(tmp: Path, path: Path) -> None:
     """Give the complete temp file its final name, never replacing an existing log."""
     try:
@@ -843,7 +825,7 @@ def _publish(tmp: Path, path: Path) -> None:
         os.rename(tmp, path)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a new name in `folder` durable; a filesystem that cannot fsync folders is let be."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:

@@ -71,3 +71,36 @@ def test_a_template_the_sandbox_refuses_mid_run_pauses_the_incident_and_sends_no
     assert events[-1]["type"] == "incident.paused" and events[-1]["data"]["reason"] == "playbook-error"
     assert not any(e["type"] == "message.sent" for e in events)
     assert [e["step"] for e in events if e["type"] == "step.answered"] == ["first"]
+
+
+def _rechain(lines: list[dict]) -> str:
+    """Lines re-hashed as the contract says: what someone forging a log would do."""
+    import hashlib
+
+    out, prev = [], "0" * 64
+    for event in lines:
+        event = {k: v for k, v in event.items() if k != "hash"}
+        event["prev"] = prev
+        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        prev = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        out.append(canonical[:-1] + f',"hash":"{prev}"}}\n')
+    return "".join(out)
+
+
+def test_a_rechained_log_whose_snapshot_does_not_hold_together_is_refused_cleanly(run_cli, cli_cwd, cli_home):
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    (cli_cwd / "a.yaml").write_text("steps:\n  first: one\n")
+    code, out, _ = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    incident = out.strip()
+    log = cli_home / "incidents" / f"{incident}.jsonl"
+    events = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    events[0]["data"]["snapshot"]["phases"][0]["steps"][0]["next"] = "nowhere"
+    log.write_text(_rechain(events), "utf-8")
+    assert run_cli("verify", incident)[0] == 0  # the forged chain itself holds
+
+    (cli_cwd / "b.yaml").write_text("steps:\n  first: one\n  second: two\n")
+    for command in (("resume", incident, "--answers", "b.yaml"), ("export", incident), ("incidents",)):
+        code, _, err = run_cli(*command)
+        assert "Traceback" not in err, command
+        assert "nowhere" in err, command
+    assert run_cli("resume", incident, "--answers", "b.yaml")[0] == 2

@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from crisisplay.journal import fsync_dir
 from crisisplay.errors import CrisisplayError, JournalError
 from crisisplay.metrics import Metrics, measure_log
 
@@ -113,7 +114,7 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
             out.flush()
             os.fsync(fd)
         os.replace(tmp, path)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except OSError as err:
         raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
     finally:
@@ -123,12 +124,3 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
             pass
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make the new name durable; a filesystem that cannot fsync a folder is let be."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

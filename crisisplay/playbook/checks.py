@@ -24,6 +24,13 @@ def check_references(pb: Playbook, doc: Document) -> list[Finding]:
     return findings
 
 
+def check_snapshot(pb: Playbook) -> list[str]:
+    """The reference and graph errors of a playbook read back from a log (no source to point at)."""
+    doc = Document("snapshot")
+    found = _duplicate_ids(pb, doc) + _references(pb, doc) + _graph(pb, doc)
+    return [f.message for f in found if f.level == "error"]
+
+
 def step_paths(pb: Playbook) -> Iterator[tuple[tuple, object]]:
     """Each step with its path in the document: ('phases', p, 'steps', s)."""
     for p, phase in enumerate(pb.phases):

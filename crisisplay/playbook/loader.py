@@ -85,8 +85,18 @@ def load_playbook(path: Path) -> tuple[m.Playbook, Checked]:
 
 
 def from_snapshot(snapshot: dict) -> m.Playbook:
-    """The playbook recorded in an incident log (already checked when the incident started)."""
-    return m.Playbook.model_validate(snapshot)
+    """The playbook recorded in an incident log; ValueError if its steps do not hold together.
+
+    It was checked when the incident started, but a log can be edited and re-chained by hand:
+    a `next` to a missing step must be a clear error, not a crash halfway through a resume.
+    """
+    from crisisplay.playbook.checks import check_snapshot
+
+    pb = m.Playbook.model_validate(snapshot)
+    problems = check_snapshot(pb)
+    if problems:
+        raise ValueError(f"its playbook snapshot does not hold together: {problems[0]}")
+    return pb
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
