@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Optional
 import typer
 
 from crisisplay import __version__
-from crisisplay.errors import CrisisplayError, PlaybookError
+from crisisplay.errors import AnswerError, CrisisplayError, PlaybookError, UsageError
 
 app = typer.Typer(
     name="crisisplay",
@@ -226,19 +227,38 @@ def _terminal_frontend(config):
     return console, lambda overrides: TerminalFrontend(console, contacts=config.contacts, overrides=overrides)
 
 
+def _head_of(incident_id: str) -> str:
+    """The head hash of an incident's log as it stands, for the pause message."""
+    from crisisplay.incidents import resolve
+
+    try:
+        head = resolve(incident_id, _home()).head()
+    except CrisisplayError:
+        return "(unreadable)"
+    return head["hash"] if head else "(none)"
+
+
 def _interrupted(incident_id: str | None):
     from crisisplay.errors import Interrupted
 
     if incident_id is None:
         return Interrupted("interrupted before the incident was created; nothing was saved")
-    return Interrupted(f"interrupted. Everything answered so far is saved. Resume with: crisisplay resume {incident_id}")
+    _say(f"Incident {incident_id} paused (interrupted). Everything answered so far is saved.")
+    _say(f"Head hash: {_head_of(incident_id)}")
+    return Interrupted(f"interrupted. Resume with: crisisplay resume {incident_id}")
 
 
-def _playbook_failed(incident_id: str | None) -> None:
-    """A template failed mid-run: nothing was sent, and the incident is paused."""
-    if incident_id:
-        _say(f"Incident {incident_id} paused (playbook-error): nothing was sent. The log keeps the playbook "
-             f"as it was; end it with: crisisplay close {incident_id} --reason \"playbook error\"")
+def _paused_by_error(incident_id: str | None, reason: str) -> None:
+    """An answer or a template failed mid-run: the incident is paused; say so, with its head hash."""
+    if not incident_id:
+        return
+    _say(f"Incident {incident_id} paused ({reason}). Everything answered before it is saved.")
+    _say(f"Head hash: {_head_of(incident_id)}")
+    if reason == "playbook-error":
+        _say(f"Nothing was sent. The log keeps the playbook as it was; end it with: "
+             f"crisisplay close {incident_id} --reason \"playbook error\"")
+    else:
+        _say(f"Resume with: crisisplay resume {incident_id} (with an answer that fits)")
 
 
 @app.command()
@@ -274,7 +294,10 @@ def start(
     except KeyboardInterrupt:
         raise _interrupted(started[0] if started else None) from None
     except PlaybookError:
-        _playbook_failed(started[0] if started else None)
+        _paused_by_error(started[0] if started else None, "playbook-error")
+        raise
+    except AnswerError:
+        _paused_by_error(started[0] if started else None, "answer-error")
         raise
     _report(outcome, console)
 
@@ -289,20 +312,29 @@ def resume(
     from crisisplay.incidents import load_state, resolve
     from crisisplay.run.lifecycle import resume_incident
 
+    from crisisplay.errors import IncidentClosed
+
     config = _config()
     journal = resolve(incident, _home())
+    state = load_state(journal)
+    if state.closed:
+        raise IncidentClosed(f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
+                             f"there is nothing to resume")
     console = None
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
         frontend = make_frontend({})
     else:
-        frontend = _scripted_frontend(answers, load_state(journal).playbook)({})
+        frontend = _scripted_frontend(answers, state.playbook)({})
     try:
         outcome = resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}"))
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None
     except PlaybookError:
-        _playbook_failed(journal.incident_id)
+        _paused_by_error(journal.incident_id, "playbook-error")
+        raise
+    except AnswerError:
+        _paused_by_error(journal.incident_id, "answer-error")
         raise
     _report(outcome, console)
 
@@ -529,14 +561,12 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
             break
         if arg in GLOBAL_FLAGS:
             os.environ["NO_COLOR"] = "1"
-        elif arg in GLOBAL_OPTIONS:
-            if i + 1 >= len(argv):
-                out.append(arg)  # let typer report the missing value
-            else:
-                os.environ["CRISISPLAY_HOME"] = argv[i + 1]
-                i += 1
-        elif arg.startswith("--home="):
-            os.environ["CRISISPLAY_HOME"] = arg.split("=", 1)[1]
+        elif arg in GLOBAL_OPTIONS or arg.startswith("--home="):
+            value = arg.split("=", 1)[1] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
+            i += 0 if "=" in arg else 1
+            if not value.strip():
+                raise UsageError("--home needs a folder: --home DIR")
+            os.environ["CRISISPLAY_HOME"] = value
         else:
             out.append(arg)
         i += 1
@@ -545,9 +575,14 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `crisisplay` script and `python -m crisisplay`."""
-    args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    if hasattr(signal, "SIGPIPE"):
+        # `crisisplay export … | head`: when the reader leaves, stop quietly, as Unix tools do,
+        # instead of exit 1 (which means "problems found") or a traceback.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
+        args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
         app(args=args, prog_name="crisisplay")
+        sys.stdout.flush()
     except PlaybookError as err:
         from crisisplay.display import visible
 

@@ -137,6 +137,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             raise SecurityError("a format width that large is refused")
         return super().call_binop(context, operator, left, right)
 
+    def call(self, __context, __obj, *args, **kwargs):
+        # Every call a template makes (`lipsum(10**8)`, `'a'.center(10**10)`) comes through here.
+        for value in [*args, *kwargs.values()]:
+            if _is_number(value) and abs(value) > MAX_ARGUMENT:
+                raise SecurityError(f"a call was given {value}, over the limit of {MAX_ARGUMENT}")
+        return super().call(__context, __obj, *args, **kwargs)
+
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

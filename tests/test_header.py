@@ -106,7 +106,7 @@ def test_exactly_a_quarter_left_is_still_green_and_just_under_is_amber():
     just_under = status(state, T0 + timedelta(minutes=45, seconds=1))
     assert (at_quarter.text, at_quarter.style) == ("acknowledged: 15m left (target 1h)", GREEN)
     assert just_under.style == AMBER
-    assert just_under.text == "acknowledged: 14m left (target 1h)"
+    assert just_under.text == "acknowledged: 15m left (target 1h)"  # 14m59s, rounded up as a countdown
 
 
 def test_under_a_quarter_left_is_amber_and_shows_seconds_in_the_last_minute():
@@ -162,8 +162,8 @@ def test_header_shows_id_title_drill_severity_time_since_detection_targets_and_p
     assert " DRILL " in text and "REAL" not in text
     assert "Severity MEDIUM" in text
     assert "12m since detection" in text
-    assert "acknowledged: 47m left (target 1h)" in text
-    assert "resolved: 47h47m left (target 2d)" in text
+    assert "acknowledged: 48m left (target 1h)" in text  # 47m55s: a countdown rounds up
+    assert "resolved: 47h48m left (target 2d)" in text
     assert "Phase 2/5 · Containment · step 3 of 7" in text
 
 

@@ -178,7 +178,7 @@ def test_a_run_interrupted_with_ctrl_c_then_resumed_to_the_end(home):
     assert "paused (interrupted)" not in shown
     term.send("3" + ENTER)
     term.expect("Ann Example · +44 20 7946 0000 · ann@example.com")
-    term.expect("Did you reach the manager?")
+    term.expect("Did you reach Ann Example?")  # the configured contact, by name
     term.send(ENTER)
     term.expect("Did you reach the legal?")
     term.send(DOWN + ENTER)

@@ -57,7 +57,9 @@ def target_statuses(state: State, now: datetime) -> list[TargetStatus]:
             out.append(TargetStatus(name, f"{name}: missed {_span(-left)} ago (target {format_duration(target)})", RED))
         else:
             style = AMBER if left < target * AMBER_FRACTION else GREEN
-            out.append(TargetStatus(name, f"{name}: {_span(left)} left (target {format_duration(target)})", style))
+            # A countdown rounds up to the minute: "30m left" at the start, never "29m".
+            shown = left if left < 60_000 or left % 60_000 == 0 else left - left % 60_000 + 60_000
+            out.append(TargetStatus(name, f"{name}: {_span(shown)} left (target {format_duration(target)})", style))
     return out
 
 
@@ -87,6 +89,9 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80):
         body.append("● ", style=target.style)
         body.append(target.text + "\n", style=target.style)
     body.append(visible(position_text(state, step_id)), style="bold")
+    phase = state.playbook.phase_of.get(step_id) if step_id else None
+    if phase is not None and phase.summary and phase.steps[0].id == step_id:
+        body.append("\n" + visible(" ".join(phase.summary.split())), style="italic")  # entering the phase
     return Panel(body, title=Text(visible(state.incident_id)), title_align="left", width=min(width, 80), padding=(0, 1))
 
 
@@ -105,12 +110,16 @@ def run_summary(state: State, events, now: datetime):
     """The end of a run: duration, final severity, each target, messages sent, people reached."""
     from rich.text import Text
 
-    sent = reached = unreachable = 0
-    for event in events:
-        kind = event["type"]
-        sent += kind == "message.sent"
-        reached += kind == "escalation.notified"
-        unreachable += kind == "escalation.unreachable"
+    from crisisplay.metrics import measure
+
+    try:
+        metrics = measure(events)
+    except ValueError:  # no events to count (only a state was given)
+        sent = reached = unreachable = 0
+    else:
+        sent = len(metrics.messages)
+        people, missed = metrics.people  # people, not calls: a loop that calls twice counts once
+        reached, unreachable = len(people), len(missed)
     end = state.last_ts or now
     text = Text()
     text.append(f"Incident {state.incident_id}: {state.outcome or state.lifecycle}\n", style="bold")

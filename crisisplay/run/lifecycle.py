@@ -51,9 +51,14 @@ def parse_detected_at(text: str | None, now: datetime) -> datetime:
     text = text.strip()
     if re.fullmatch(r"-\d[\dsmhd]*", text):
         try:
-            return now - timedelta(milliseconds=parse_duration(text[1:]))
+            moment = now - timedelta(milliseconds=parse_duration(text[1:]))
+            if moment < now - timedelta(days=366):
+                raise UsageError(f"--detected-at {text} is more than a year ago; check it")
+            return moment
         except ValueError:
             pass
+        except OverflowError:
+            raise UsageError(f"--detected-at {text} is too far back") from None
     else:
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -64,6 +69,8 @@ def parse_detected_at(text: str | None, now: datetime) -> datetime:
                 moment = moment.astimezone()  # a time without offset is local time
             if moment > now + timedelta(minutes=1):
                 raise UsageError(f"--detected-at {text} is in the future")
+            if moment < now - timedelta(days=366):
+                raise UsageError(f"--detected-at {text} is more than a year ago; check the date")
             return moment.astimezone(timezone.utc)
     raise UsageError(f"--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m")
 

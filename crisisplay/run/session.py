@@ -102,12 +102,7 @@ class Session:
             events, action = engine.advance(self.state, self.clock(), self.actor)
             self.log(events)
             while not isinstance(action, engine.Finished):
-                if isinstance(action, engine.AskInput):
-                    raw = self.frontend.ask_input(self, action)
-                    decision = engine.set_input(self.state, action.name, raw, self.clock(), self.actor)
-                else:
-                    answer = self.frontend.ask_step(self, action)
-                    decision = engine.decide(self.state, action.step_id, answer, self.clock(), self.actor, self.contacts)
+                decision = self._decision(action)
                 scratch = self.state.copy()
                 for event in decision:
                     apply(scratch, event)
@@ -125,9 +120,24 @@ class Session:
             # A template the sandbox refused: nothing was sent; the incident waits, paused.
             self._pause(PAUSE_PLAYBOOK_ERROR)
             raise
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, EOFError):
+            # Ctrl-D at a prompt ends the input like Ctrl-C: the incident waits, paused.
             self._pause(PAUSE_INTERRUPTED)
-            raise
+            raise KeyboardInterrupt from None
+
+    def _decision(self, action) -> list[dict]:
+        """The events of the answer to `action`; a front end that can ask again does, on a misfit."""
+        while True:
+            try:
+                if isinstance(action, engine.AskInput):
+                    raw = self.frontend.ask_input(self, action)
+                    return engine.set_input(self.state, action.name, raw, self.clock(), self.actor)
+                answer = self.frontend.ask_step(self, action)
+                return engine.decide(self.state, action.step_id, answer, self.clock(), self.actor, self.contacts)
+            except AnswerError as err:
+                if not getattr(self.frontend, "asks_again", False):
+                    raise
+                self.frontend.rejected(self, err)
 
     def _pause(self, reason: str) -> Outcome:
         self.log(engine.pause(reason, self.clock(), self.actor))

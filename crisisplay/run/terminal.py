@@ -104,6 +104,8 @@ def copy_to_clipboard(text: str) -> bool:
 class TerminalFrontend:
     """Asks the responder, step by step, on a terminal."""
 
+    asks_again = True  # an answer that does not fit is explained and asked again, not a pause
+
     def __init__(self, console, prompter: Prompter | None = None, contacts: dict | None = None,
                  overrides: dict | None = None, clipboard=copy_to_clipboard):
         self.console = console
@@ -111,6 +113,8 @@ class TerminalFrontend:
         self.contacts = contacts or {}
         self.overrides = overrides or {}
         self.clipboard = clipboard
+        self._header_shown = False
+        self._ticks: dict[str, set[str]] = {}
 
     # --- the session's questions -----------------------------------------------------------
 
@@ -118,7 +122,9 @@ class TerminalFrontend:
         spec = action.spec
         if action.name in self.overrides:
             return self.overrides[action.name]
-        self._header(session, None)
+        if not self._header_shown:  # once before the facts, not before each of them
+            self._header(session, None)
+            self._header_shown = True
         if spec.help:
             self.console.print(_esc(spec.help), style="dim")
         default = "" if spec.default is None else str(spec.default)
@@ -141,6 +147,9 @@ class TerminalFrontend:
                 return getattr(self, f"_ask_{step.type}")(session, step)
             except _Again:
                 continue
+
+    def rejected(self, session: Session, error: AnswerError) -> None:
+        self.console.print(f"  ✗ {_esc(str(error))}", style="red", highlight=False)
 
     def logged(self, session: Session, events: list[dict]) -> None:
         """Confirm durable decisions briefly; the header shows the rest."""
@@ -182,7 +191,7 @@ class TerminalFrontend:
             reason = self.prompter.text("Why skip this step?", validate=lambda t: bool(t.strip()) or "Give a reason")
             return engine.Skip(reason.strip())
         if choice == NOTE:
-            text = self.prompter.text("Note (Esc then Enter to finish):", multiline=True)
+            text = self.prompter.text("Note:", multiline=True)
             if text.strip():
                 session.note(text.strip())
             raise _Again()
@@ -241,11 +250,14 @@ class TerminalFrontend:
     def _ask_checklist(self, session: Session, step):
         from questionary import Choice, Separator
 
-        choices = [Choice(item, value=item) for item in step.items] + [Separator()] + [
+        # Ticks survive an action (a note, a severity change) taken from the same list.
+        kept = self._ticks.pop(step.id, set())
+        choices = [Choice(item, value=item, checked=item in kept) for item in step.items] + [Separator()] + [
             Choice(label, value=value) for value, label in ACTIONS]
         ticked = self.prompter.checkbox(step.prompt, choices, instruction="(space ticks, Enter when done)")
         actions = [t for t in ticked if t.startswith("::")]
         if actions:
+            self._ticks[step.id] = {t for t in ticked if not t.startswith("::")}
             return self._act(session, actions[0])
         reason = None
         if len(ticked) < len(step.items):
@@ -293,7 +305,8 @@ class TerminalFrontend:
         for i, role in enumerate(step.to):
             contact = engine.contact_of(session.state, role, self.contacts)
             self.console.print(f"[bold]{_esc(role)}[/bold]: {_esc(_contact_line(contact))}")
-            picked = self._menu(session, f"Did you reach the {role}?", [
+            who = contact.get("name") or f"the {role}"
+            picked = self._menu(session, f"Did you reach {who}?", [
                 Choice("Reached: they know", value=engine.NOTIFIED),
                 Choice("Could not reach them", value=engine.UNREACHABLE)])
             if isinstance(picked, engine.Skip):
