@@ -38,6 +38,7 @@ _rule("CP006", "not-one-document", ERROR, "A playbook is exactly one YAML docume
 _rule("CP007", "merge-key", ERROR, "YAML merge keys (`<<`) are not supported; write the keys out.")
 _rule("CP008", "yes-no-trap", ERROR, "YAML turns an unquoted yes/no/on/off/true/false into a boolean.")
 _rule("CP009", "non-text-key", ERROR, "A mapping key YAML reads as something other than text.")
+_rule("CP010", "hashtag-comment", WARNING, "` #tag` in an unquoted value starts a YAML comment: the text stops before it.")
 # Structure: the keys and types of the format.
 _rule("CP101", "unknown-key", ERROR, "A key the format does not define (often a typo).")
 _rule("CP102", "missing-key", ERROR, "A required key is missing.")

@@ -8,6 +8,7 @@ with a 1-based line and column instead of surprises.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ Path_ = tuple  # a path into the document: keys (str) and indices (int)
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
+_HASHTAG = re.compile(r"\s+(#[^\s#]\S*)")  # a comment that reads like a hashtag, not `# a note`
 _BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
 # A real playbook has a few thousand nodes; this bounds what aliases may expand to.
 MAX_NODES = 50_000
@@ -77,6 +79,7 @@ class _Builder:
         self.count = 0
         self.stack: set[int] = set()
         self.safe = yaml.SafeLoader("")  # only for its scalar constructors
+        self.lines: list[str] | None = None
 
     def report(self, node: yaml.Node, code: str, message: str) -> None:
         m = node.start_mark
@@ -111,6 +114,8 @@ class _Builder:
         tag = node.tag
         kind = tag[len(_TAG):] if tag.startswith(_TAG) else None
         if tag == "!" or kind == "str":
+            if not node.style:
+                self.check_hashtag(node)
             return node.value
         if kind not in _SCALAR_TAGS:
             self.report(node, "CP003", f"the tag '{_as_written(tag)}' is refused; remove it (playbooks hold plain text, lists and mappings)")
@@ -122,6 +127,22 @@ class _Builder:
         except (ValueError, OverflowError, yaml.YAMLError):
             # e.g. an explicit `!!int abc` or a date like 2024-13-45: keep the text
             return node.value
+
+    def check_hashtag(self, node: yaml.ScalarNode) -> None:
+        """`text #brandfail more`: YAML ends an unquoted value at ` #`, silently. Say so."""
+        end = node.end_mark
+        if self.lines is None:
+            self.lines = self.doc.text.split("\n")
+        if end.line >= len(self.lines):
+            return
+        rest = self.lines[end.line][end.column:]
+        found = _HASHTAG.match(rest)
+        if found:
+            column = end.column + found.start(1) + 1
+            self.doc.findings.append(Finding(
+                self.doc.path, end.line + 1, column, "CP010",
+                f"'{found.group(1)}' starts a YAML comment, so the text before it ends at '{node.value[-20:]}'; "
+                f"quote the whole value to keep the hashtag"))
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
         result: dict[str, Any] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lint_helpers import codes, line_of, lint, only
 
-from crisisplay.lint.where import locate, name_offset
+from crisisplay.playbook.where import locate, name_offset
 from crisisplay.yamlsource import load
 
 

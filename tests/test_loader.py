@@ -314,7 +314,7 @@ def test_condition_syntax_error(minimal_playbook):
 
 def test_unknown_name_in_a_template_suggests_the_nearest(minimal_playbook):
     text = broken(minimal_playbook, "{{ product }}.", "{{ prodct }}.")
-    assert_finding(text, 42, 19, "CP302", "uses 'prodct'", "did you mean 'product'?")
+    assert_finding(text, 42, 42, "CP302", "uses 'prodct'", "did you mean 'product'?")
 
 
 def test_unknown_name_in_a_condition(minimal_playbook):
@@ -392,3 +392,14 @@ def test_finding_prints_as_path_line_col_code_level_message():
 def test_every_rule_code_is_unique_and_well_formed():
     assert all(code == rule.code and code.startswith("CP") and len(code) == 5 for code, rule in RULES.items())
     assert len({rule.name for rule in RULES.values()}) == len(RULES)
+
+
+def test_a_hashtag_in_an_unquoted_template_is_reported_where_it_starts(minimal_playbook):
+    text = broken(minimal_playbook, "template: We are looking into {{ product }}.",
+                  "template: We are sorry #brandfail please DM us")
+    assert_finding(text, 42, 32, "CP010", "'#brandfail' starts a YAML comment", "quote the whole value")
+
+
+def test_an_ordinary_comment_after_a_value_is_not_a_hashtag(minimal_playbook):
+    text = minimal_playbook.replace("title: A minimal playbook", "title: A minimal playbook  # the title")
+    assert [f.code for f in check_text(text, "minimal.yaml").findings] == []

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from crisisplay.findings import Finding, did_you_mean, one_of
 from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
-from crisisplay.lint.where import locate
+from crisisplay.playbook.where import locate
 from crisisplay.playbook.checks import expressions, step_paths
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.yamlsource import Document

@@ -11,6 +11,7 @@ from typing import Iterator
 
 from crisisplay.findings import Finding, did_you_mean, one_of
 from crisisplay.playbook.model import BUILTINS, END, Playbook
+from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document
 
 
@@ -128,8 +129,9 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
             findings.append(doc.finding(path, "CP301", f"the {kind} does not parse: {result.syntax_error}{where}"))
             continue
         for name in sorted(result.names - known):
-            findings.append(doc.finding(path, "CP302", f"the {kind} uses '{name}', which no input, save_as or built-in defines"
-                                        f"{did_you_mean(name, known)}"))
+            line, col = locate(doc, path, source, name, bare=kind == "condition")  # at the name itself
+            findings.append(Finding(doc.path, line, col, "CP302", f"the {kind} uses '{name}', which no input, "
+                                    f"save_as or built-in defines{did_you_mean(name, known)}"))
         for attr in sorted(set(result.unsafe)):
             findings.append(doc.finding(path, "CP303", f"the {kind} uses '{attr}', which the sandbox refuses; "
                                         f"templates may only use the incident's values"))
