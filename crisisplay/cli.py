@@ -227,6 +227,21 @@ def _terminal_frontend(config):
     return console, lambda overrides: TerminalFrontend(console, contacts=config.contacts, overrides=overrides)
 
 
+def _ask_responder() -> str:
+    """Who is responding, asked once: messages sign with it, so never guess from the login name."""
+    from crisisplay.run.lifecycle import responder_name
+    from crisisplay.run.terminal import Prompter
+
+    try:
+        name = Prompter().text("Your name, as colleagues and customers should see it:",
+                               default=responder_name(None, _config()),
+                               instruction="(set `responder` in config.toml to skip this)",
+                               validate=lambda t: bool(t.strip()) or "Please give a name")
+    except (KeyboardInterrupt, EOFError):
+        raise _interrupted(None) from None
+    return name.strip()
+
+
 def _head_of(incident_id: str) -> str:
     """The head hash of an incident's log as it stands, for the pause message."""
     from crisisplay.incidents import resolve
@@ -280,6 +295,8 @@ def start(
     console = None
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
+        if not responder and not config.responder:
+            responder = _ask_responder()
     else:
         make_frontend = _scripted_frontend(answers, pb)
     request = StartRequest(pb, loaded.path, drill, responder, tuple(var), detected_at)
@@ -426,13 +443,16 @@ def incidents(
 
     from crisisplay.display import visible
 
-    table = Table(box=None, pad_edge=False)
+    # Fits 80 columns: the id and the short columns never wrap; only the responders fold.
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
     table.add_column("id", no_wrap=True)
-    for column in ("status", "kind", "severity", "started", "duration", "milestones", "responders"):
-        table.add_column(column, overflow="fold")
+    for column in ("status", "severity", "started", "took", "met"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("by", overflow="fold", min_width=6)
     for row in rows:
-        cells = (row["id"], row["status"], "drill" if row["drill"] else "REAL", row["severity"],
-                 _local(row["started"]), _duration(row), _milestones(row), ", ".join(row["responders"]))
+        status = row["status"] + (" (drill)" if row["drill"] else "")
+        cells = (row["id"], status, row["severity"], _local(row["started"])[5:], _duration(row),
+                 _milestones(row).split(" ")[0], ", ".join(row["responders"]))
         table.add_row(*(Text(visible(cell)) for cell in cells))
     Console().print(table)
 

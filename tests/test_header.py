@@ -245,7 +245,7 @@ def test_no_color_run_in_a_terminal_prints_no_colour_codes(tmp_path, how):
     pexpect = pytest.importorskip("pexpect")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "EDITOR", "VISUAL", "CRISISPLAY_HOME")}
     env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm-256color", CRISISPLAY_HOME=str(tmp_path / "home"))
-    args = ["start", str(SMALL_BOOK), "--var", "product=Kettle", "--var", "channel=twitter"]
+    args = ["start", str(SMALL_BOOK), "--var", "product=Kettle", "--var", "channel=twitter", "--responder", "Al"]
     if how == "NO_COLOR":
         env["NO_COLOR"] = "1"
     else:
@@ -280,7 +280,7 @@ def test_a_colour_run_in_a_terminal_does_print_colour_codes(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "EDITOR", "VISUAL", "CRISISPLAY_HOME")}
     env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm-256color", CRISISPLAY_HOME=str(tmp_path / "home"))
     child = pexpect.spawn(str(CRISISPLAY), ["start", str(SMALL_BOOK), "--var", "product=Kettle",
-                                            "--var", "channel=twitter"],
+                                            "--var", "channel=twitter", "--responder", "Al"],
                           env=env, encoding="utf-8", timeout=10, dimensions=(40, 80))
     child.logfile_read = io.StringIO()
     try:

@@ -381,3 +381,16 @@ def test_a_long_multiline_prompt_is_drawn_with_its_finish_key_and_the_input_belo
     assert term.finish() == 0
     incident_id = ID.search(term.screen).group(0)
     assert answers_in(log_of(home, incident_id)) == {"offer": "Full refund\nand a voucher"}
+
+
+def test_without_a_configured_responder_the_run_asks_for_a_name_first(tmp_path):
+    home = tmp_path / "bare-home"  # no config.toml: no `responder`
+    term = Terminal(home, "start", str(BOOK), "--drill")
+    term.expect("Your name, as colleagues and customers should see it:")
+    term.child.send("\x15" + "Dana Moreno" + ENTER)  # Ctrl-U clears the login-name default
+    term.expect("Which product was mispriced?")
+    term.send(CTRL_C)
+    assert term.finish() == 130
+    incident_id = ID.search(term.screen).group(0)
+    started = log_of(home, incident_id)[0]
+    assert started["data"]["responder"] == "Dana Moreno" and started["actor"] == "Dana Moreno"
