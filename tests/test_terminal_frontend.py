@@ -439,3 +439,13 @@ def test_resume_shows_the_last_decisions_and_continues_at_the_same_step(tmp_path
         ("is-fixed", "Alice", True), ("what-happened", "Bob", "Handled by Bob")]
     # the step was not entered again: the run landed on it exactly
     assert [e["step"] for e in events if e["type"] == "step.entered"] == ["is-fixed", "what-happened"]
+
+
+def test_ticks_made_before_adding_a_note_are_still_ticked_after_it(tmp_path):
+    step = {"id": "fix", "type": "checklist", "prompt": "Stop the damage", "items": ["Fix price", "Hold orders"]}
+    # tick "Fix price", then also tick "Add a note" (below the separator), Enter, write the note;
+    # the list comes back with "Fix price" still ticked: Enter alone keeps it, one reason for the other
+    keys = " " + DOWN * 2 + " " + ENTER + "Price team on it" + ESC_ENTER + ENTER + "later" + ENTER
+    run = Run(tmp_path, playbook(step), keys)
+    assert [n["data"]["text"] for n in run.of("note.added")] == ["Price team on it"]
+    assert run.answer("fix") == {"done": ["Fix price"], "not_done": ["Hold orders"], "reason": "later"}
