@@ -282,6 +282,12 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = err.problem or "invalid YAML"
         context = f" {err.context}" if err.context else ""
+        start = err.context_mark
+        if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
+            context += f" that starts at line {start.line + 1} column {start.column + 1}"
+        lines = text.split("\n")
+        if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+            context += "; YAML does not allow tabs for indentation: use spaces"
         doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {problem}{context}"))
         return doc
     except yaml.YAMLError as err:  # a ReaderError: a character YAML does not allow
@@ -304,8 +310,9 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
     if bomb is not None:
         m = bomb.start_mark
         kind = "list" if isinstance(bomb, yaml.SequenceNode) else "mapping"
+        why = "through its aliases (an alias bomb?)" if "*" in text else "(the file is too large)"
         doc.findings.append(Finding(path, m.line + 1, m.column + 1, "CP004",
-                                    f"this {kind} expands to more than {MAX_NODES:,} values (an alias bomb?); a playbook is far smaller"))
+                                    f"this {kind} expands to more than {MAX_NODES:,} values {why}; a playbook is far smaller"))
         return doc
     builder = _Builder(doc)
     try:
