@@ -12,7 +12,6 @@ Goal: under 50 ms added per step, as a ratio goal (raw + 50 ms) / raw worked out
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import statistics
 import time

@@ -81,11 +81,11 @@ def _load(ref: str):
     """
     from crisisplay.home import find_playbook
     from crisisplay.lint.cache import usable
-    from crisisplay.lint.policy import Policy, from_config
+    from crisisplay.lint.policy import policy_for
 
     config = _config()
     entry = find_playbook(ref, _home())
-    policy = from_config(config.lint, config.lint_source) if config.lint else Policy()
+    policy = policy_for(config)
     try:
         loaded = usable(entry.path, policy, _home() / "cache" / "lint")
     except OSError as err:

@@ -57,6 +57,10 @@ class JournalError(CrisisplayError):
     """An incident log that cannot be read as a chain of events."""
 
 
+class ExportFailed(CrisisplayError):
+    """An export that could not be written: a missing folder, a full disk, no permission."""
+
+
 class Paused(CrisisplayError):
     """The run stopped unfinished: answers ran out or the responder paused (exit 3)."""
 

@@ -26,7 +26,7 @@ Path_ = tuple  # a path into the document: keys (str) and indices (int)
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
 _HASHTAG = re.compile(r"\s+(#[^\s#]\S*)")  # a comment that reads like a hashtag, not `# a note`
-_BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
 # A real playbook has a few thousand nodes; this bounds what aliases may expand to.
 MAX_NODES = 50_000
 MAX_DEPTH = 64
@@ -174,7 +174,7 @@ class _Builder:
         if node.tag in (_TAG + "str", "!"):
             return node.value
         kind = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
-        if kind == "bool" and node.value.lower() in _BOOL_WORDS:
+        if kind == "bool" and node.value.lower() in BOOL_WORDS:
             self.report(node, "CP008", f"YAML reads the key {node.value} as a boolean; quote it: '{node.value}'")
         elif kind in _SCALAR_TAGS:
             word = _KIND_WORDS.get(kind, kind)

@@ -9,7 +9,6 @@ gets no Enter waits forever, hence the per-test timeout.
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest

@@ -17,15 +17,11 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from crisisplay.journal import fsync_dir
-from crisisplay.errors import CrisisplayError, JournalError
+from crisisplay.errors import CrisisplayError, ExportFailed, JournalError  # noqa: F401 (ExportFailed: part of this API)
 from crisisplay.metrics import Metrics, measure_log
 
 FORMATS = ("md", "json", "csv", "html")
 _FILE_MODE = 0o600  # incident data is private: customers' names, private messages
-
-
-class ExportFailed(CrisisplayError):
-    """An export that could not be written: a missing folder, a full disk, no permission."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from crisisplay import __version__
 from crisisplay.errors import UsageError
 from crisisplay.findings import RULES
 from crisisplay.lint import formats
-from crisisplay.lint.policy import Policy, from_config
+from crisisplay.lint.policy import policy_for
 from crisisplay.lint.runner import lint_paths
 
 DOCS = "https://crisisplay.dev/docs/lint-rules.md"
@@ -35,11 +35,6 @@ def list_rules(fmt: str | None) -> str:
         return json.dumps({"rules": rules}, indent=2, ensure_ascii=False) + "\n"
     width = max(len(r["name"]) for r in rules)
     return "".join(f"{r['id']}  {r['name']:<{width}}  {r['level']:<7}  {r['summary']}\n" for r in rules)
-
-
-def policy_for(config) -> Policy:
-    """The lint policy from the loaded configuration's `[lint]` options."""
-    return from_config(config.lint, config.lint_source) if config.lint else Policy()
 
 
 def chosen_format(fmt: str | None, env: dict) -> str:

@@ -99,3 +99,8 @@ def from_config(options: dict, source: Path | None) -> Policy:
         _never_off(codes, value, f"{where}: per-file-ignores '{glob}'")
         per_file.append((glob, codes - LOCKED))
     return Policy(enabled | LOCKED, tuple(per_file), source.parent if source else None)
+
+
+def policy_for(config) -> Policy:
+    """The lint policy from the loaded configuration's `[lint]` options."""
+    return from_config(config.lint, config.lint_source) if config.lint else Policy()

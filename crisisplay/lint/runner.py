@@ -12,13 +12,13 @@ from typing import BinaryIO
 
 from crisisplay.errors import UsageError
 from crisisplay.findings import Finding, sort_findings
+from crisisplay.home import SUFFIXES
 from crisisplay.lint import rules_content, rules_graph, rules_templates, suppress
 from crisisplay.lint.policy import Policy
 from crisisplay.playbook.loader import Checked, check_text
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
-SUFFIXES = (".yaml", ".yml")
 DEFAULT_FOLDER = "playbooks"
 # One module per rule family; each takes a structurally valid playbook and its document.
 FAMILIES = (rules_graph.check, rules_templates.check, rules_content.check)

@@ -10,9 +10,8 @@ from pydantic import ValidationError
 from crisisplay.errors import PlaybookError
 from crisisplay.findings import Finding, did_you_mean, one_of, sort_findings
 from crisisplay.playbook import model as m
-from crisisplay.yamlsource import Document, load as load_yaml
+from crisisplay.yamlsource import BOOL_WORDS, Document, load as load_yaml
 
-_BOOL_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
 _TYPE_WORDS = {
     "string_type": "text",
     "list_type": "a list",
@@ -207,7 +206,7 @@ def _type_finding(doc: Document, path: tuple, last, kind: str, e: dict) -> Findi
     expected = _TYPE_WORDS.get(kind, e["msg"].lower())
     written = doc.scalars.get(path)
     if written is not None and kind in ("string_type", "model_type", "model_attributes_type"):
-        if written.kind == "bool" and written.text.lower() in _BOOL_WORDS:
+        if written.kind == "bool" and written.text.lower() in BOOL_WORDS:
             return doc.finding(path, "CP008", f"YAML reads {written.text} as {str(e['input']).lower()}; "
                                f"quote it to keep the text: '{written.text}'")
         if written.kind == "null":
