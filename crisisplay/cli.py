@@ -363,19 +363,13 @@ def note(
     responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
 ) -> None:
     """Add a note to an incident (running, paused or closed; a note never reopens it)."""
-    from crisisplay import engine
-    from crisisplay.errors import UsageError
     from crisisplay.incidents import resolve
-    from crisisplay.journal import now
-    from crisisplay.run.lifecycle import responder_name
+    from crisisplay.run.lifecycle import add_note, responder_name
 
     journal = resolve(incident, _home())
     body = sys.stdin.read() if text == "-" else text
-    if not body.strip():
-        raise UsageError("the note is empty")
-    who = responder_name(responder, _config())
-    logged = journal.append(engine.note(body.strip("\n"), now(), who))
-    _say(f"Note added to {journal.incident_id}. Head hash: {logged[-1]['hash']}")
+    head = add_note(journal, body, responder_name(responder, _config()))
+    _say(f"Note added to {journal.incident_id}. Head hash: {head}")
 
 
 @app.command()
@@ -384,21 +378,12 @@ def close(
     reason: str = typer.Option(..., "--reason", help="Why it ends here (false alarm, duplicate, ...)."),
 ) -> None:
     """Close an incident that will not be run to the end, with a reason."""
-    from crisisplay import engine
-    from crisisplay.errors import IncidentClosed, UsageError
-    from crisisplay.incidents import load_state, resolve
-    from crisisplay.journal import now
-    from crisisplay.run.lifecycle import responder_name
+    from crisisplay.incidents import resolve
+    from crisisplay.run.lifecycle import close_incident, responder_name
 
-    if not reason.strip():
-        raise UsageError("--reason is empty; say why the incident is closed")
     journal = resolve(incident, _home())
-    with journal.run_lock():
-        state = load_state(journal)
-        if state.closed:
-            raise IncidentClosed(f"incident {state.incident_id} is already closed")
-        logged = journal.append(engine.close(reason.strip(), now(), responder_name(None, _config())))
-    _say(f"Incident {journal.incident_id} closed. Head hash: {logged[-1]['hash']}")
+    head = close_incident(journal, reason, responder_name(None, _config()))
+    _say(f"Incident {journal.incident_id} closed. Head hash: {head}")
 
 
 class IncidentsFormat(str, Enum):

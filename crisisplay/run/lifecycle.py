@@ -153,3 +153,21 @@ def resume_incident(
             return session.run()
         finally:
             journal.close()
+
+
+def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], datetime] = now) -> str:
+    """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
+    if not text.strip():
+        raise UsageError("the note is empty")
+    return journal.append(engine.note(text.strip("\n"), clock(), actor))[-1]["hash"]
+
+
+def close_incident(journal: Journal, reason: str, actor: str, clock: Callable[[], datetime] = now) -> str:
+    """End an incident that will not be run to the end; refused while another terminal runs it."""
+    if not reason.strip():
+        raise UsageError("--reason is empty; say why the incident is closed")
+    with journal.run_lock():
+        state = load_state(journal)
+        if state.closed:
+            raise IncidentClosed(f"incident {state.incident_id} is already closed")
+        return journal.append(engine.close(reason.strip(), clock(), actor))[-1]["hash"]
