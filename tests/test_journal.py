@@ -455,12 +455,21 @@ def test_verify_reports_a_torn_last_line_after_checking_every_earlier_one(tmp_pa
     assert result.head == parsed(raw_lines(journal)[4])["hash"]
 
 
-def test_verify_counts_a_garbled_last_line_with_its_newline_as_torn(tmp_path):
+def test_verify_counts_a_zero_filled_last_line_as_torn_a_crash_artifact(tmp_path):
     journal = make_log(tmp_path, events=3)
     with journal.path.open("ab") as log:
         log.write(b"\x00\x00\x00\x00\n")
 
     assert (journal.verify().kind, journal.verify().line) == ("torn", 4)
+
+
+def test_verify_counts_a_complete_garbled_last_line_as_corrupt_not_torn(tmp_path):
+    journal = make_log(tmp_path, events=3)
+    with journal.path.open("ab") as log:
+        log.write(b'{"v":1,"seq":3,"note":"written by hand"\n')
+
+    assert (journal.verify().kind, journal.verify().line) == ("corrupt", 4)
+    assert not journal.has_torn_tail()  # so `resume` refuses it instead of setting it aside
 
 
 def test_verify_finds_a_garbled_middle_line(tmp_path):
@@ -554,11 +563,11 @@ def test_set_aside_torn_appends_to_earlier_torn_bytes_and_logging_goes_on(tmp_pa
     journal.set_aside_torn()
     journal.append([note("after the first crash")])
     with journal.path.open("ab") as log:
-        log.write(b"garbled\n")
+        log.write(b"garbl")
 
     journal.set_aside_torn()
 
-    assert journal.torn_path.read_bytes() == b'{"first":garbled\n'
+    assert journal.torn_path.read_bytes() == b'{"first":garbl'
     assert journal.verify().ok
     assert [event["seq"] for event in journal.events()] == [0, 1, 2]
 
