@@ -7,29 +7,22 @@ most 3x the file's size. The log is `bench_replay.build_log`'s: the engine's own
 from __future__ import annotations
 
 import io
-import json
 import shutil
 
-from bench_replay import build_log
-from common import REPO, Result, median_time, peak_rss_of
+from bench_replay import fresh_log, loads_every_line
+from common import Result, median_time, peak_rss_of
 
 
 def run() -> list[Result]:
     from crisisplay.export import export_incident
     from crisisplay.journal import Journal
 
-    out = REPO / "benchmarks" / "out" / "export"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    path = out / "20261125-220000-bench-replay-0000.jsonl"
-    build_log(path)
-    size = path.stat().st_size
+    path, size = fresh_log("export")
+    out = path.parent
     journal = Journal(path)
 
     def baseline():
-        with open(path, "rb") as f:
-            for line in f:
-                json.loads(line)
+        loads_every_line(path)
 
     def export(fmt: str):
         export_incident(journal, fmt, out / f"report.{fmt}", io.BytesIO())

@@ -76,22 +76,33 @@ def build_log(path) -> None:
         journal.append(batch)
 
 
-def run() -> list[Result]:
-    from crisisplay.incidents import load_state
-    from crisisplay.journal import Journal
-
-    out = REPO / "benchmarks" / "out" / "replay"
+def fresh_log(name: str):
+    """A new 100,000-event log in benchmarks/out/<name>/ (disk-backed): its path and size."""
+    out = REPO / "benchmarks" / "out" / name
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     path = out / "20261125-220000-bench-replay-0000.jsonl"
     build_log(path)
-    size = path.stat().st_size
+    return path, path.stat().st_size
+
+
+def loads_every_line(path) -> None:
+    """The baseline: read the file and `json.loads` every line."""
+    with open(path, "rb") as f:
+        for line in f:
+            json.loads(line)
+
+
+def run() -> list[Result]:
+    from crisisplay.incidents import load_state
+    from crisisplay.journal import Journal
+
+    path, size = fresh_log("replay")
+    out = path.parent
     journal = Journal(path)
 
     def baseline():
-        with open(path, "rb") as f:
-            for line in f:
-                json.loads(line)
+        loads_every_line(path)
 
     base = median_time(baseline, 3)
     replay_time = median_time(lambda: load_state(journal), 3)
