@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from crisisplay import events as ev
 from crisisplay.errors import JournalError
+from crisisplay.narrative import describe
 
 ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
@@ -200,7 +201,7 @@ def _take(metrics: Metrics, event: dict) -> None:
     elapsed = ev.elapsed_ms(state.detected_at, at)
     _record(metrics, kind, event, elapsed)
     if metrics.timeline is not None:
-        words = ev.describe(event, state.playbook)
+        words = describe(event, state.playbook)
         if words is not None:
             metrics.timeline.append(Moment(event.get("seq", state.count - 1), at, elapsed, phase, step,
                                            event.get("actor", ""), kind, words))

@@ -14,6 +14,7 @@ from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.config import Contact
 from crisisplay.errors import AnswerError, PlaybookError
+from crisisplay.narrative import describe
 from crisisplay.playbook.loader import check_text
 from crisisplay.templates import evaluate_condition, render_template
 
@@ -994,10 +995,10 @@ def test_describe_says_each_decision_in_the_responders_words():
     run = Run(MILESTONES)
     run.advance()
     run.answer({"manager": "unreachable"}, minutes=50)
-    lines = [ev.describe(e, run.playbook) for e in run.events]
+    lines = [describe(e, run.playbook) for e in run.events]
     assert "manager (Your line manager): unreachable" in lines
     assert "milestone escalated after 1h, target 30m missed" in lines
-    assert ev.describe(run.of_type(ev.STEP_ENTERED)[0], run.playbook) is None
+    assert describe(run.of_type(ev.STEP_ENTERED)[0], run.playbook) is None
 
 
 # ----------------------------------------------------------------------------- the sandbox

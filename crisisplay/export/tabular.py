@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from crisisplay.errors import JournalError
-from crisisplay.events import STEP_ENTERED, describe, elapsed_ms, format_ts, parse_ts
+from crisisplay.events import STEP_ENTERED, elapsed_ms, format_ts, parse_ts
+from crisisplay.narrative import describe
 from crisisplay.metrics import Metrics
 
 EXPORT_VERSION = 1

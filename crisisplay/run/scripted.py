@@ -7,7 +7,7 @@ from typing import TextIO
 
 from crisisplay import engine
 from crisisplay.errors import AnswerError
-from crisisplay.events import describe
+from crisisplay.narrative import describe
 from crisisplay.run.answers import AnswersFile
 from crisisplay.run.session import MissingAnswer, Session
 

@@ -19,7 +19,8 @@ import textwrap
 from crisisplay import engine
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
-from crisisplay.events import PAUSED, RESUMED, STARTED, describe
+from crisisplay.events import PAUSED, RESUMED, STARTED
+from crisisplay.narrative import describe
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
