@@ -133,8 +133,9 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
             findings.append(Finding(doc.path, line, col, "CP302", f"the {kind} uses '{name}', which no input, "
                                     f"save_as or built-in defines{did_you_mean(name, known)}"))
         for attr in sorted(set(result.unsafe)):
-            findings.append(doc.finding(path, "CP303", f"the {kind} uses '{attr}', which the sandbox refuses; "
-                                        f"templates may only use the incident's values"))
+            line, col = locate(doc, path, source, attr, bare=kind == "condition", attribute=True)
+            findings.append(Finding(doc.path, line, col, "CP303", f"the {kind} uses '{attr}', which the sandbox "
+                                    f"refuses; templates may only use the incident's values"))
         for literal in result.severity_literals:
             if literal not in levels:
                 findings.append(doc.finding(path, "CP205", f"the {kind} compares severity with '{literal}', which is not a "

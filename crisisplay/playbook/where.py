@@ -14,9 +14,11 @@ from crisisplay.yamlsource import Document
 _CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 
 
-def name_offset(source: str, name: str, bare: bool) -> int | None:
-    """Index of the first use of `name` in `source` (a bare condition, or inside a template's tags)."""
-    word = re.compile(rf"(?<![\w.'\"]){re.escape(name)}\b")
+def name_offset(source: str, name: str, bare: bool, attribute: bool = False) -> int | None:
+    """Index of the first use of `name` in `source` (a bare condition, or inside a template's tags);
+    an `attribute` may follow a dot or a quote (`x.__class__`, `x['mro']`)."""
+    before = r"(?<!\w)" if attribute else r"(?<![\w.'\"])"
+    word = re.compile(rf"{before}{re.escape(name)}\b")
     regions = [(0, len(source))] if bare else [m.span() for m in _CODE.finditer(source)]
     for start, end in regions:
         found = word.search(source, start, end)
@@ -25,10 +27,11 @@ def name_offset(source: str, name: str, bare: bool) -> int | None:
     return None
 
 
-def locate(doc: Document, path: tuple, source: str, name: str, bare: bool = False) -> tuple[int, int]:
+def locate(doc: Document, path: tuple, source: str, name: str, bare: bool = False,
+           attribute: bool = False) -> tuple[int, int]:
     """(line, column) of `name` inside the scalar at `path`, or the scalar's own position."""
     line, col = doc.position(path)
-    index = name_offset(source, name, bare)
+    index = name_offset(source, name, bare, attribute)
     if index is None or not doc.text:
         return line, col
     before = source[:index]
