@@ -215,3 +215,9 @@ def test_pre_commit_hook_runs_the_linter_on_playbook_files():
     files = re.compile(hook["files"])
     assert files.search("playbooks/pricing-error.yaml") and files.search("ops/playbooks/x.yml")
     assert not files.search("docs/config.yaml")
+
+
+def test_a_folder_with_no_playbooks_is_exit_2_not_a_silent_pass(run_cli, cli_cwd):
+    (cli_cwd / "empty").mkdir()
+    code, out, err = run_cli("lint", "empty")
+    assert code == 2 and "no .yaml or .yml files" in err

@@ -121,6 +121,9 @@ def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
         path = Path(arg)
         if path.is_dir():
             found, problems = _walk(path)
+            if not found and not problems:
+                # A CI step pointed at the wrong folder must not pass by checking nothing.
+                problems = [f"{arg}: no .yaml or .yml files in this folder"]
             files += found
             missing += problems
         elif path.exists():
