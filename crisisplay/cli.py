@@ -101,25 +101,28 @@ def list_playbooks(
 ) -> None:
     """List the playbooks you can start: local, in <home>, and bundled; and what shadows what."""
     from crisisplay.home import catalogue
-    from crisisplay.playbook.loader import check_file
+    from crisisplay.lint.cache import usable
+    from crisisplay.lint.policy import policy_for
 
+    policy, cache = policy_for(_config()), _home() / "cache" / "lint"
     rows = []
     for entry in catalogue(_home()):
         try:
-            checked = check_file(entry.path)
+            # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
+            loaded = usable(entry.path, policy, cache)
         except OSError as err:
             rows.append({"id": entry.id, "title": None, "source": entry.origin, "path": str(entry.path),
                          "steps": None, "shadows": [], "errors": 1, "problem": err.strerror})
             continue
-        pb = checked.playbook
+        book = loaded.normalised or {}
         rows.append({
             "id": entry.id,
-            "title": pb.title if pb else None,
+            "title": book.get("title"),
             "source": entry.origin,
             "path": str(entry.path),
-            "steps": len(pb.steps) if pb else None,
+            "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
             "shadows": [{"source": o, "path": str(p)} for o, p in entry.shadows],
-            "errors": len(checked.errors),
+            "errors": len(loaded.errors),
         })
     if format is ListFormat.json:
         print(json.dumps({"playbooks": rows}, indent=2, ensure_ascii=False))
