@@ -651,7 +651,8 @@ def test_an_ambiguous_prefix_is_exit_2_listing_the_candidates(start, run_cli):
     code, out, err = run_cli("note", common, "hello")
     assert code == 2
     assert first in err and second in err and "Traceback" not in err
-    code, out, err = run_cli("verify", first[:-2])
+    unique = first[: len(common) + 1]  # one character past the shared part: theirs alone
+    code, out, err = run_cli("verify", unique)
     assert code == 0, err  # a unique prefix is enough
 
 
