@@ -14,6 +14,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pexpect
 import pytest
 import yaml
 from rich.cells import cell_len
@@ -239,10 +240,9 @@ CRISISPLAY = Path(sys.executable).parent / "crisisplay"
 SMALL_BOOK = Path(__file__).parent / "data" / "interactive" / "wrong-price-drill.yaml"
 
 
-@pytest.mark.skipif(not CRISISPLAY.exists(), reason="the crisisplay script is not installed beside this Python")
 @pytest.mark.parametrize("how", ["NO_COLOR", "--no-color"])
 def test_no_color_run_in_a_terminal_prints_no_colour_codes(tmp_path, how):
-    pexpect = pytest.importorskip("pexpect")
+    assert CRISISPLAY.exists(), "installing the project must put the `crisisplay` script beside its Python"
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "EDITOR", "VISUAL", "CRISISPLAY_HOME")}
     env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm-256color", CRISISPLAY_HOME=str(tmp_path / "home"))
     args = ["start", str(SMALL_BOOK), "--var", "product=Kettle", "--var", "channel=twitter", "--responder", "Al"]
@@ -274,9 +274,7 @@ def strip_ansi(text: str) -> str:
 
 def test_a_colour_run_in_a_terminal_does_print_colour_codes(tmp_path):
     """The counterpart of the NO_COLOR test: the same run with colours allowed shows some."""
-    pexpect = pytest.importorskip("pexpect")
-    if not CRISISPLAY.exists():
-        pytest.skip("the crisisplay script is not installed beside this Python")
+    assert CRISISPLAY.exists(), "installing the project must put the `crisisplay` script beside its Python"
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "EDITOR", "VISUAL", "CRISISPLAY_HOME")}
     env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm-256color", CRISISPLAY_HOME=str(tmp_path / "home"))
     child = pexpect.spawn(str(CRISISPLAY), ["start", str(SMALL_BOOK), "--var", "product=Kettle",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pexpect = pytest.importorskip("pexpect")
+import pexpect  # noqa: E402 (the test extra installs it)
 
 pytestmark = pytest.mark.timeout(60)
 
