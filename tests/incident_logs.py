@@ -46,6 +46,38 @@ def canonical_hash(event: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def rechain(events: list[dict]) -> str:
+    """The events as log lines re-hashed per the contract: what someone forging a log would do."""
+    out, prev = [], ZERO
+    for event in events:
+        event = {**{k: v for k, v in event.items() if k != "hash"}, "prev": prev}
+        prev = canonical_hash(event)
+        text = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        out.append(text[:-1] + f',"hash":"{prev}"}}\n')
+    return "".join(out)
+
+
+# A playbook small enough to read at a glance: one input, a text step and a confirm step.
+TWO_QUESTIONS = """\
+crisisplay: 1
+id: mini
+title: Two questions
+inputs:
+  product:
+    prompt: Which product?
+phases:
+  - id: only
+    title: Only
+    steps:
+      - id: first
+        type: text
+        prompt: First?
+      - id: second
+        type: confirm
+        prompt: Second?
+"""
+
+
 def assert_log_contract(path: Path) -> list[dict]:
     """Every line is the canonical event with `hash` last, chained from 64 zeros."""
     events, prev = [], ZERO

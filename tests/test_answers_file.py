@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-MINI = """\
-crisisplay: 1
-id: mini
-title: Two questions
-inputs:
-  product:
-    prompt: Which product?
-phases:
-  - id: only
-    title: Only
-    steps:
-      - id: first
-        type: text
-        prompt: First?
-      - id: second
-        type: confirm
-        prompt: Second?
-"""
+from incident_logs import TWO_QUESTIONS as MINI
+
 
 
 def test_every_unknown_step_and_input_is_named_at_once_and_nothing_is_written(run_cli, cli_cwd, cli_home):

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 
-MINI = """\
-crisisplay: 1
-id: mini
-title: Two questions
-phases:
-  - id: only
-    title: Only
-    steps:
-      - id: first
-        type: text
-        prompt: First?
-      - id: second
-        type: text
-        prompt: Second?
-"""
+from incident_logs import TWO_QUESTIONS as MINI, rechain
+
 
 
 def test_resume_refuses_an_edited_log_and_names_the_line(run_cli, cli_cwd, cli_home):
     (cli_cwd / "mini.yaml").write_text(MINI)
-    (cli_cwd / "a.yaml").write_text("steps:\n  first: one\n")
+    (cli_cwd / "a.yaml").write_text("inputs:\n  product: Kettle\nsteps:\n  first: one\n")
     code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
     assert code == 3, err
     incident = out.strip()
@@ -34,7 +21,7 @@ def test_resume_refuses_an_edited_log_and_names_the_line(run_cli, cli_cwd, cli_h
     log.write_text("".join(lines), "utf-8")
     before = log.read_bytes()
 
-    (cli_cwd / "b.yaml").write_text("steps:\n  first: one\n  second: two\n")
+    (cli_cwd / "b.yaml").write_text("steps:\n  first: one\n  second: yes\n")
     code, out, err = run_cli("resume", incident, "--answers", "b.yaml")
 
     assert code == 2
@@ -73,32 +60,18 @@ def test_a_template_the_sandbox_refuses_mid_run_pauses_the_incident_and_sends_no
     assert [e["step"] for e in events if e["type"] == "step.answered"] == ["first"]
 
 
-def _rechain(lines: list[dict]) -> str:
-    """Lines re-hashed as the contract says: what someone forging a log would do."""
-    import hashlib
-
-    out, prev = [], "0" * 64
-    for event in lines:
-        event = {k: v for k, v in event.items() if k != "hash"}
-        event["prev"] = prev
-        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        prev = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-        out.append(canonical[:-1] + f',"hash":"{prev}"}}\n')
-    return "".join(out)
-
-
 def test_a_rechained_log_whose_snapshot_does_not_hold_together_is_refused_cleanly(run_cli, cli_cwd, cli_home):
     (cli_cwd / "mini.yaml").write_text(MINI)
-    (cli_cwd / "a.yaml").write_text("steps:\n  first: one\n")
+    (cli_cwd / "a.yaml").write_text("inputs:\n  product: Kettle\nsteps:\n  first: one\n")
     code, out, _ = run_cli("start", "mini.yaml", "--answers", "a.yaml")
     incident = out.strip()
     log = cli_home / "incidents" / f"{incident}.jsonl"
     events = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
     events[0]["data"]["snapshot"]["phases"][0]["steps"][0]["next"] = "nowhere"
-    log.write_text(_rechain(events), "utf-8")
+    log.write_text(rechain(events), "utf-8")
     assert run_cli("verify", incident)[0] == 0  # the forged chain itself holds
 
-    (cli_cwd / "b.yaml").write_text("steps:\n  first: one\n  second: two\n")
+    (cli_cwd / "b.yaml").write_text("steps:\n  first: one\n  second: yes\n")
     for command in (("resume", incident, "--answers", "b.yaml"), ("export", incident), ("incidents",)):
         code, _, err = run_cli(*command)
         assert "Traceback" not in err, command
