@@ -31,11 +31,6 @@ PAUSED = "incident.paused"
 RESUMED = "incident.resumed"
 CLOSED = "incident.closed"
 
-EVENT_TYPES = (
-    STARTED, INPUT_SET, STEP_ENTERED, STEP_ANSWERED, STEP_SKIPPED, SEVERITY_CHANGED, MESSAGE_SENT,
-    ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MILESTONE_REACHED, NOTE_ADDED, PAUSED, RESUMED, CLOSED,
-)
-
 
 def make_event(type_: str, actor: str, step: str | None, data: dict, ts: datetime) -> dict:
     """An event as the engine makes it; the journal adds `v`, `seq`, `prev` and `hash`."""
