@@ -431,16 +431,18 @@ def incidents(
 
     from crisisplay.display import visible
 
-    # Fits 80 columns: the id and the short columns never wrap; only the responders fold.
+    # Fits 80 columns: the id already says when it started (UTC); drills are marked on a
+    # second line of the status and long names fold, so nothing is cut off.
     table = Table(box=None, pad_edge=False, collapse_padding=True)
     table.add_column("id", no_wrap=True)
-    for column in ("status", "severity", "started", "took", "met"):
+    table.add_column("status", overflow="fold")
+    for column in ("severity", "took", "met"):
         table.add_column(column, no_wrap=True)
     table.add_column("by", overflow="fold", min_width=6)
     for row in rows:
-        status = row["status"] + (" (drill)" if row["drill"] else "")
-        cells = (row["id"], status, row["severity"], _local(row["started"])[5:], _duration(row),
-                 _milestones(row).split(" ")[0], ", ".join(row["responders"]))
+        status = row["status"] + ("\n(drill)" if row["drill"] else "")
+        cells = (row["id"], status, row["severity"], _duration(row), _milestones(row).split(" ")[0],
+                 ", ".join(row["responders"]))
         table.add_row(*(Text(visible(cell)) for cell in cells))
     Console().print(table)
 
@@ -460,13 +462,6 @@ def _milestones(row: dict) -> str:
         return "—"
     missed = f", {figures['missed']} missed" if figures["missed"] else ""
     return f"{figures['met']}/{figures['targets']} met{missed}"
-
-
-def _local(ts: str) -> str:
-    """An RFC 3339 UTC time as local `YYYY-MM-DD HH:MM`."""
-    from crisisplay.events import parse_ts
-
-    return parse_ts(ts).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 @app.command()

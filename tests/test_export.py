@@ -390,5 +390,5 @@ def test_incidents_shows_duration_and_milestones_met(run_cli, cli_cwd):
     assert isinstance(row["duration_ms"], int) and row["duration_ms"] >= 0
     code, out, _ = run_cli("incidents")
     header, line = out.splitlines()[:2]
-    assert header.split() == ["id", "status", "severity", "started", "took", "met", "by"]
+    assert header.split() == ["id", "status", "severity", "took", "met", "by"]
     assert " 4/4 " in line and max(len(x) for x in out.splitlines()) <= 80
