@@ -16,18 +16,85 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from crisisplay import __version__
 from crisisplay.errors import AnswerError, CrisisplayError, PlaybookError, UsageError
 
+PROG = "crisisplay"
+
+# One or two examples per command, shown at the end of its --help. Each example is a paragraph
+# of its own: click rewraps the lines of a paragraph into one, with rich markup on or off.
+EXAMPLES = {
+    "": ["crisisplay start pricing-error --drill", "crisisplay incidents --open"],
+    "list": ["crisisplay list", "crisisplay list -f json"],
+    "show": ["crisisplay show pricing-error", "crisisplay show ./playbooks/data-leak.yaml -f mermaid"],
+    "schema": ["crisisplay schema > playbook-v1.json"],
+    "start": ["crisisplay start pricing-error --drill",
+              "id=$(crisisplay start pricing-error --answers answers.yaml)"],
+    "resume": ["crisisplay resume last", "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'"],
+    "note": ["crisisplay note last 'Customer called back; calm now.'", "pbpaste | crisisplay note last -"],
+    "close": ["crisisplay close last --reason 'false alarm'", "crisisplay close last --reason duplicate -f json"],
+    "incidents": ["crisisplay incidents --open", "crisisplay incidents --drill -f json"],
+    "verify": ["crisisplay verify last", "crisisplay verify last --head HASH -f json"],
+    "export": ["crisisplay export last -o post-mortem.md", "crisisplay export last -f html -o post-mortem.html"],
+    "lint": ["crisisplay lint playbooks/", "crisisplay lint data-leak.yaml -f github --strict"],
+    "new": ["crisisplay new data-leak", "crisisplay new data-leak --from pricing-error"],
+}
+
+
+def _examples(command: str) -> str:
+    return "\n\n".join(["Examples:", *(f"  {line}" for line in EXAMPLES[command])])
+
+
+def _plain_labels(params: list) -> list:
+    """Parameters without the Python type labels recent typer prints in --help (`<bool>`, `<str>`,
+    `<list[str]>`, and `{PLAYBOOK}` for a required argument): flags need no label, every other
+    parameter has a metavar that says what to give (FILE, KEY=VALUE, FORMAT)."""
+    for param in params:
+        flag = getattr(param, "is_flag", False)
+        if flag or param.param_type_name == "argument":
+            param.display_type_rich = lambda ctx: None
+        if param.param_type_name == "argument" and param.metavar:
+            param._usage_display_name = functools.partial(_usage_name, param)
+    return params
+
+
+def _usage_name(param) -> str:
+    """An argument in the usage line as Unix manuals write it: `PLAYBOOK`, `[PATH|-]...`."""
+    name = param.metavar if param.required else f"[{param.metavar}]"
+    return name + ("..." if param.nargs != 1 else "")
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx):
+        return _plain_labels(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx):
+        return _plain_labels(super().get_params(ctx))
+
+
 app = typer.Typer(
-    name="crisisplay",
+    name=PROG,
+    cls=_Group,
     help="Walk a responder through a social-media crisis, step by step, with a tamper-evident log.",
-    add_completion=False,
+    epilog=_examples(""),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _command(name: str | None = None):
+    """`@app.command` with crisisplay's help: examples at the end, no type labels."""
+    def register(function):
+        key = name or function.__name__
+        return app.command(key, cls=_Command, epilog=_examples(key))(function)
+
+    return register
+
 
 GLOBAL_FLAGS = ("--no-color",)
 GLOBAL_OPTIONS = ("--home",)
@@ -44,6 +111,42 @@ class ShowFormat(str, Enum):
     json = "json"
 
 
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _complete_playbook(incomplete: str) -> list[str]:
+    """Shell completion of PLAYBOOK: the ids `list` shows."""
+    from crisisplay.home import catalogue
+
+    try:
+        return [entry.id for entry in catalogue(_home()) if entry.id.startswith(incomplete)]
+    except Exception:  # completing runs inside the shell's prompt: never a traceback there
+        return []
+
+
+def _complete_incident(incomplete: str) -> list[str]:
+    """Shell completion of INCIDENT: `last`, then the incidents, newest first."""
+    from crisisplay.incidents import all_logs
+
+    try:
+        ids = ["last", *sorted((path.stem for path in all_logs(_home())), reverse=True)]
+    except Exception:  # completing runs inside the shell's prompt: never a traceback there
+        return []
+    return [i for i in ids if i.startswith(incomplete)]
+
+
+def _playbook_argument():
+    return typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file.",
+                          autocompletion=_complete_playbook)
+
+
+def _incident_argument():
+    return typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`.",
+                          autocompletion=_complete_incident)
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"crisisplay {__version__}")
@@ -52,7 +155,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     home: Optional[str] = typer.Option(None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."),
 ) -> None:
@@ -95,9 +198,9 @@ def _load(ref: str):
     return loaded
 
 
-@app.command("list")
+@_command("list")
 def list_playbooks(
-    format: ListFormat = typer.Option(ListFormat.table, "--format", help="table or json."),
+    format: ListFormat = typer.Option(ListFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."),
 ) -> None:
     """List the playbooks you can start: local, in <home>, and bundled; and what shadows what."""
     from crisisplay.home import catalogue
@@ -148,10 +251,10 @@ def list_playbooks(
     Console().print(table)
 
 
-@app.command()
+@_command()
 def show(
-    playbook: str = typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file."),
-    format: ShowFormat = typer.Option(ShowFormat.text, "--format", help="text, mermaid or json."),
+    playbook: str = _playbook_argument(),
+    format: ShowFormat = typer.Option(ShowFormat.text, "-f", "--format", metavar="FORMAT", help="text, mermaid or json."),
 ) -> None:
     """Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."""
     from crisisplay.display import visible
@@ -167,10 +270,11 @@ def show(
     else:
         from crisisplay.playbook.render import as_text
 
-        sys.stdout.write(visible(as_text(loaded.playbook)))
+        names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
+        sys.stdout.write(visible(as_text(loaded.playbook, names)))
 
 
-@app.command()
+@_command()
 def schema() -> None:
     """Print the JSON Schema of the playbook format (for editors: yaml-language-server)."""
     from crisisplay.playbook.schema import schema_text
@@ -231,18 +335,32 @@ def _terminal_frontend(config):
 
 
 def _ask_responder() -> str:
-    """Who is responding, asked once: messages sign with it, so never guess from the login name."""
+    """Who is responding, asked once: messages sign with it, so never guess from the login name.
+
+    The account's name is offered greyed in the empty box: Enter takes it, typing replaces it."""
     from crisisplay.run.lifecycle import responder_name
     from crisisplay.run.terminal import Prompter
 
     try:
         name = Prompter().text("Your name, as colleagues and customers should see it:",
-                               default=responder_name(None, _config()),
+                               suggested=responder_name(None, _config()),
                                instruction="(set `responder` in config.toml to skip this)",
                                validate=lambda t: bool(t.strip()) or "Please give a name")
     except (KeyboardInterrupt, EOFError):
         raise _interrupted(None) from None
     return name.strip()
+
+
+def _recorded_as(who) -> None:
+    """Say first, on standard error, whom a scripted run records its decisions as, and why."""
+    from crisisplay.display import visible
+
+    why = {"option": "--responder", "config": "`responder` in the configuration",
+           "account": "your account's full name", "login": "your login name",
+           "incident": "the incident's responder"}[who.source]
+    _say(f"Decisions are recorded as {visible(who.name)} ({why}).")
+    if who.source == "login":
+        _say(f"hint: set responder = \"Your Name\" in {_home() / 'config.toml'}, or pass --responder NAME")
 
 
 def _head_of(incident_id: str) -> str:
@@ -279,26 +397,32 @@ def _paused_by_error(incident_id: str | None, reason: str) -> None:
         _say(f"Resume with: crisisplay resume {incident_id} (with an answer that fits)")
 
 
-@app.command()
+@_command()
 def start(
-    playbook: str = typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file."),
+    playbook: str = _playbook_argument(),
     answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
     drill: bool = typer.Option(False, "--drill", help="A rehearsal: marked DRILL everywhere."),
-    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who is responding (default: config, then login name)."),
+    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who is responding (default: `responder` in the configuration, then your account's full name, then your login name)."),
     var: list[str] = typer.Option([], "--var", metavar="KEY=VALUE", help="Set an input (overrides the answers file)."),
     detected_at: Optional[str] = typer.Option(None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."),
 ) -> None:
     """Start an incident from a playbook; prints its id on standard output."""
     from crisisplay.run.lifecycle import StartRequest, start_incident
 
+    from crisisplay.run.lifecycle import find_responder
+
     loaded = _load(playbook)
     config = _config()
     pb = loaded.playbook
+    if answers is not None:
+        who = find_responder(responder, config)
+        _recorded_as(who)
+        responder = who.name
     _print_findings([f for f in loaded.findings if f.level != "error"])
     console = None
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
-        if not responder and not config.responder:
+        if not (responder and responder.strip()) and not (config.responder and config.responder.strip()):
             responder = _ask_responder()
     else:
         make_frontend = _scripted_frontend(answers, pb)
@@ -322,9 +446,9 @@ def start(
     _report(outcome, console)
 
 
-@app.command()
+@_command()
 def resume(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = _incident_argument(),
     answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
     responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."),
 ) -> None:
@@ -345,6 +469,9 @@ def resume(
         console, make_frontend = _terminal_frontend(config)
         frontend = make_frontend({})
     else:
+        from crisisplay.run.lifecycle import resuming_responder
+
+        _recorded_as(resuming_responder(responder, config, state.responder))
         frontend = _scripted_frontend(answers, state.playbook)({})
     try:
         outcome = resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}"))
@@ -359,11 +486,23 @@ def resume(
     _report(outcome, console)
 
 
-@app.command()
+_DONE_FORMATS = "text (one line on standard error) or json (an object on standard output)."
+
+
+def _done(format: TextOrJson, line: str, data: dict) -> None:
+    """What a command that appends to a log did: one line for a person, or JSON for a script."""
+    if format is TextOrJson.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _say(line)
+
+
+@_command()
 def note(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = _incident_argument(),
     text: str = typer.Argument(..., metavar="TEXT|-", help="The note, or - to read it from standard input."),
     responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     """Add a note to an incident (running, paused or closed; a note never reopens it)."""
     from crisisplay.incidents import resolve
@@ -371,22 +510,28 @@ def note(
 
     journal = resolve(incident, _home())
     body = sys.stdin.read() if text == "-" else text
-    head = add_note(journal, body, responder_name(responder, _config()))
-    _say(f"Note added to {journal.incident_id}. Head hash: {head}")
+    actor = responder_name(responder, _config())
+    head = add_note(journal, body, actor)
+    _done(format, f"Note added to {journal.incident_id}. Head hash: {head}",
+          {"incident": journal.incident_id, "event": "note.added", "actor": actor, "head": head})
 
 
-@app.command()
+@_command()
 def close(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
-    reason: str = typer.Option(..., "--reason", help="Why it ends here (false alarm, duplicate, ...)."),
+    incident: str = _incident_argument(),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it ends here (false alarm, duplicate, ...)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     """Close an incident that will not be run to the end, with a reason."""
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import close_incident, responder_name
 
     journal = resolve(incident, _home())
-    head = close_incident(journal, reason, responder_name(None, _config()))
-    _say(f"Incident {journal.incident_id} closed. Head hash: {head}")
+    actor = responder_name(None, _config())
+    head = close_incident(journal, reason, actor)
+    _done(format, f"Incident {journal.incident_id} closed. Head hash: {head}",
+          {"incident": journal.incident_id, "event": "incident.closed", "actor": actor, "reason": reason.strip(),
+           "head": head})
 
 
 class IncidentsFormat(str, Enum):
@@ -394,11 +539,11 @@ class IncidentsFormat(str, Enum):
     json = "json"
 
 
-@app.command()
+@_command()
 def incidents(
     open_only: bool = typer.Option(False, "--open", help="Only incidents that are not closed."),
     drill: Optional[bool] = typer.Option(None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False),
-    format: IncidentsFormat = typer.Option(IncidentsFormat.table, "--format", help="table or json."),
+    format: IncidentsFormat = typer.Option(IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."),
 ) -> None:
     """List incidents with their status: running, paused, interrupted or closed."""
     from crisisplay.errors import CrisisplayError
@@ -464,16 +609,24 @@ def _milestones(row: dict) -> str:
     return f"{figures['met']}/{figures['targets']} met{missed}"
 
 
-@app.command()
+@_command()
 def verify(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = _incident_argument(),
     head: Optional[str] = typer.Option(None, "--head", metavar="HASH", help="Also check that the log still holds this event."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT",
+                                      help="text or json (an object on standard output; the exit code is the same)."),
 ) -> None:
     """Check an incident log's hash chain: exit 0 when it holds, 1 naming the first bad line."""
     from crisisplay.incidents import resolve
 
     journal = resolve(incident, _home())
     result = journal.verify(head=head)
+    if format is TextOrJson.json:
+        print(json.dumps({"incident": journal.incident_id, "ok": result.ok, "events": result.count, "head": result.head,
+                          "line": result.line, "problem": result.kind, "message": result.message or None}, indent=2))
+        if not result.ok:
+            raise typer.Exit(1)
+        return
     if result.ok:
         print(f"ok: {result.count} events, chain intact. Head hash: {result.head}")
         return
@@ -490,10 +643,10 @@ class ExportFormat(str, Enum):
     html = "html"
 
 
-@app.command()
+@_command()
 def export(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
-    format: ExportFormat = typer.Option(ExportFormat.md, "--format", help="md or html (the post-mortem report), json or csv (the data)."),
+    incident: str = _incident_argument(),
+    format: ExportFormat = typer.Option(ExportFormat.md, "-f", "--format", metavar="FORMAT", help="md or html (the post-mortem report), json or csv (the data)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH", help="Write to this file (atomically, owner-only) instead of standard output."),
 ) -> None:
     """Export an incident from its log alone: the post-mortem report (md, html) or its events (json, csv)."""
@@ -517,11 +670,11 @@ class LintFormat(str, Enum):
     sarif = "sarif"
 
 
-@app.command()
+@_command()
 def lint(
     paths: Optional[list[str]] = typer.Argument(None, metavar="PATH|-", show_default=False,
                                                 help="Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks."),
-    format: Optional[LintFormat] = typer.Option(None, "--format", show_default=False,
+    format: Optional[LintFormat] = typer.Option(None, "-f", "--format", metavar="FORMAT", show_default=False,
                                                 help="text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true)."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too (exit 1)."),
     statistics: bool = typer.Option(False, "--statistics", help="Also count the findings per rule."),
@@ -540,7 +693,7 @@ def lint(
         raise typer.Exit(code)
 
 
-@app.command()
+@_command()
 def new(
     playbook_id: str = typer.Argument(..., metavar="ID", help="The new playbook's id, like data-leak."),
     source: Optional[str] = typer.Option(None, "--from", metavar="PLAYBOOK", help="Copy this playbook (an id or a path) instead of the skeleton."),
@@ -576,29 +729,86 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
     return out
 
 
+# Common first guesses, answered with what exists (click suggests only near spellings).
+COMMAND_MISTAKES = {"version": "crisisplay --version", "help": "crisisplay --help", "ls": "crisisplay list",
+                    "run": "crisisplay start", "status": "crisisplay incidents", "check": "crisisplay lint",
+                    "validate": "crisisplay lint", "report": "crisisplay export"}
+OPTION_MISTAKES = {"--version": "crisisplay --version", "-v": "crisisplay -V"}
+FORMATS = {"list": ListFormat, "show": ShowFormat, "incidents": IncidentsFormat, "export": ExportFormat,
+           "lint": LintFormat, "verify": TextOrJson, "note": TextOrJson, "close": TextOrJson}
+
+
+def _click_errors() -> tuple[type, type]:
+    """Click's ClickException and UsageError, wherever this typer keeps Click (its own copy since 0.26)."""
+    classes = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+    return classes["ClickException"], classes["UsageError"]
+
+
+def _fail(message: str, hint: str | None = None, code: int = 2):
+    """The one way an error is printed: `crisisplay: error: …`, and maybe a hint line; then exit."""
+    from crisisplay.display import visible
+    from crisisplay.findings import plain_message
+
+    print(f"{PROG}: error: {visible(plain_message(message))}", file=sys.stderr)
+    if hint:
+        print(visible(hint), file=sys.stderr)
+    sys.exit(code)
+
+
+def _usage_failure(err) -> None:
+    """A usage error from Click (unknown option, missing argument, bad choice) in crisisplay's style."""
+    ctx = getattr(err, "ctx", None)
+    path = ctx.command_path if ctx is not None else PROG
+    option = getattr(err, "option_name", None)  # set on an unknown option
+    message = err.format_message().strip()
+    # Click writes sentences ("No such option: --x. Did you mean --y?"); crisisplay's errors are clauses.
+    message = message.replace(". Did you mean", "; did you mean").rstrip(".")
+    if message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    if option:
+        command = ctx.command.name if ctx is not None else None
+        word = option.lstrip("-")
+        if command in FORMATS and word in FORMATS[command].__members__:
+            message = f"no such option: {option}; did you mean `-f {word}` (--format {word})?"
+        elif option in OPTION_MISTAKES:
+            message = f"no such option: {option}; did you mean `{OPTION_MISTAKES[option]}`?"
+    _fail(message, f"Try '{path} --help' for help.", err.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `crisisplay` script and `python -m crisisplay`."""
     if hasattr(signal, "SIGPIPE"):
         # `crisisplay export … | head`: when the reader leaves, stop quietly, as Unix tools do,
         # instead of exit 1 (which means "problems found") or a traceback.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    click_error, usage_error = _click_errors()
     try:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-        app(args=args, prog_name="crisisplay")
+        if not args:
+            args = ["--help"]  # `crisisplay` alone: the overview, like `crisisplay --help`
+        elif args[0] in COMMAND_MISTAKES:
+            raise UsageError(f"no command '{args[0]}'; did you mean `{COMMAND_MISTAKES[args[0]]}`?")
+        # standalone_mode=False: Click's own errors come back here, to be printed like ours.
+        code = typer.main.get_command(app).main(args=args, prog_name=PROG, standalone_mode=False)
         sys.stdout.flush()
     except PlaybookError as err:
-        from crisisplay.display import visible
-
         _print_findings(err.findings)
-        print(f"crisisplay: error: {visible(err)}", file=sys.stderr)
-        sys.exit(err.exit_code)
+        _fail(str(err), code=err.exit_code)
     except CrisisplayError as err:
-        from crisisplay.display import visible
+        if err.exit_code in (3, 130):  # paused or interrupted: news, not an error
+            from crisisplay.display import visible
 
-        kind = "" if err.exit_code in (3, 130) else "error: "
-        print(f"crisisplay: {kind}{visible(err)}", file=sys.stderr)
-        sys.exit(err.exit_code)
+            print(f"{PROG}: {visible(err)}", file=sys.stderr)
+            sys.exit(err.exit_code)
+        _fail(str(err), code=err.exit_code)
+    except usage_error as err:
+        _usage_failure(err)
+    except click_error as err:
+        _fail(err.format_message(), code=err.exit_code)
+    except typer.Abort:
+        _fail("interrupted", code=130)
     except BrokenPipeError:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

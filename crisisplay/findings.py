@@ -6,6 +6,7 @@ on them. A code is never reused for a different rule.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -129,6 +130,14 @@ def one_of(choices: Iterable[str]) -> str:
     if len(quoted) <= 1:
         return "".join(quoted)
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+_PYDANTIC_WORDING = re.compile(r"\b(?:Value error|Assertion failed), ")
+
+
+def plain_message(text: str) -> str:
+    """A message without pydantic's wording (`Value error, …`), which tells a reader nothing."""
+    return _PYDANTIC_WORDING.sub("", text)
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

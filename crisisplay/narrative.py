@@ -19,9 +19,10 @@ from crisisplay.events import (
     STEP_SKIPPED,
 )
 from crisisplay.playbook.model import Playbook, format_duration
+from crisisplay.playbook.roles import person, role_words
 
 
-def _answer_words(step_type: str, answer) -> str:
+def _answer_words(step_type: str, answer, pb: Playbook) -> str:
     if step_type == "confirm":
         return "yes" if answer else "no"
     if step_type == "choice":
@@ -37,7 +38,8 @@ def _answer_words(step_type: str, answer) -> str:
     if step_type == "message":
         return "sent (edited)" if answer.get("edited") else "sent"
     if step_type == "escalate":
-        return ", ".join(f"{role} {outcome}" for role, outcome in answer.items())
+        # People, not ids: the log keeps `legal`, the responder reads "legal counsel".
+        return ", ".join(f"{role_words(role, pb.roles)} {outcome}" for role, outcome in answer.items())
     if step_type == "info":
         return "acknowledged"
     return str(answer)
@@ -52,7 +54,7 @@ def describe(event: dict, pb: Playbook) -> str | None:
         return f"{data['name']}: {data['value']}"
     if kind == STEP_ANSWERED:
         step_type = pb.step(step).type if step in pb.step_index else "text"
-        return f"{step}: {_answer_words(step_type, data.get('answer'))}"
+        return f"{step}: {_answer_words(step_type, data.get('answer'), pb)}"
     if kind == STEP_SKIPPED:
         return f"{step}: skipped ({data.get('reason')})"
     if kind == SEVERITY_CHANGED:
@@ -61,9 +63,8 @@ def describe(event: dict, pb: Playbook) -> str | None:
         return f"message sent on {data.get('channel')}"
     if kind in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE):
         contact = data.get("contact") or {}
-        who = contact.get("name") or contact.get("description") or ""
         outcome = "notified" if kind == ESCALATION_NOTIFIED else "unreachable"
-        return f"{data.get('role')}{f' ({who})' if who else ''}: {outcome}"
+        return f"{person(str(data.get('role') or '?'), pb.roles, contact.get('name'))}: {outcome}"
     if kind == MILESTONE_REACHED:
         target = data.get("target_ms")
         verdict = ""

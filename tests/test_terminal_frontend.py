@@ -300,17 +300,17 @@ def test_escalate_records_each_role_reached_or_unreachable_with_the_configured_c
         "description": "Your line manager"}}
     assert missed["data"]["role"] == "legal"
     assert missed["data"]["contact"] == {"description": "Legal counsel"}
-    # who to call was on screen, and what to do when nobody else is left
-    assert "Ann Example · +44 20 7946 0000 · ann@example.com — Your line manager" in run.screen
-    assert "Legal counsel (no contact configured" in run.screen
-    assert "legal unreachable — nobody else on this step" in run.screen
+    # who to call was on screen, by role and name, and what to do when nobody else is left
+    assert "Your line manager: Ann Example · +44 20 7946 0000 · ann@example.com" in run.screen
+    assert "Legal counsel: no contact configured (add [contacts.legal] to config.toml)" in run.screen
+    assert "Legal counsel unreachable — nobody else on this step" in run.screen
     assert "The price of Kettle is wrong." in run.screen
 
 
 def test_escalate_says_who_is_next_when_a_role_is_unreachable(tmp_path):
     run = Run(tmp_path, playbook(ESCALATE, inputs=PRODUCT, roles=ROLES), "Kettle" + ENTER + DOWN + ENTER + ENTER)
     assert run.answer("notify") == {"manager": "unreachable", "legal": "notified"}
-    assert "manager unreachable — next: try the legal" in run.screen
+    assert "Your line manager unreachable — next: try the legal counsel" in run.screen
 
 
 # ----------------------------------------------------------------------------- actions from the menu

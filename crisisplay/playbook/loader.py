@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from crisisplay.errors import PlaybookError
-from crisisplay.findings import Finding, did_you_mean, one_of, sort_findings
+from crisisplay.findings import Finding, did_you_mean, one_of, plain_message, sort_findings
 from crisisplay.playbook import model as m
 from crisisplay.yamlsource import BOOL_WORDS, Document, load as load_yaml
 
@@ -187,8 +187,8 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
                                         f"{did_you_mean(e['input'], _literal_choices(e))}"))
         elif kind in ("too_short", "string_too_short"):
             findings.append(doc.finding(path, "CP109", _too_short(last, e)))
-        else:
-            findings.append(_type_finding(doc, path, last, kind, e))
+        else:  # named by the document's key, not pydantic's union member ('str', 'int')
+            findings.append(_type_finding(doc, path, path[-1] if path else last, kind, e))
     return findings
 
 
@@ -203,7 +203,7 @@ def _too_short(last, e: dict) -> str:
 
 
 def _type_finding(doc: Document, path: tuple, last, kind: str, e: dict) -> Finding:
-    expected = _TYPE_WORDS.get(kind, e["msg"].lower())
+    expected = _TYPE_WORDS.get(kind, plain_message(e["msg"]).lower())
     written = doc.scalars.get(path)
     if written is not None and kind in ("string_type", "model_type", "model_attributes_type"):
         if written.kind == "bool" and written.text.lower() in BOOL_WORDS:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from crisisplay.playbook.model import END, Playbook
+from typing import Mapping
 
-_DETAIL_TYPES = {"escalate": lambda s: f"escalate → {', '.join(s.to)}", "message": lambda s: f"message on {s.channel}"}
+from crisisplay.playbook.model import END, Playbook
+from crisisplay.playbook.roles import person
 
 
 def _one_line(text: str | None, width: int = 90) -> str:
@@ -12,8 +13,20 @@ def _one_line(text: str | None, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def as_text(pb: Playbook) -> str:
-    """A tree of phases and steps with their branches, conditions and milestones."""
+def _kind(pb: Playbook, step, names: Mapping[str, str]) -> str:
+    if step.type == "escalate":  # people, not role ids: "escalate → Ann Example (your line manager)"
+        return "escalate → " + ", ".join(person(role, pb.roles, names.get(role)) for role in step.to)
+    if step.type == "message":
+        return f"message on {step.channel}"
+    return step.type
+
+
+def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
+    """A tree of phases and steps with their branches, conditions and milestones.
+
+    `names` maps role ids to the people configured for them (`[contacts.<role>] name`).
+    """
+    names = names or {}
     out = [f"{pb.id} — {pb.title}"]
     if pb.summary:
         out.append(f"  {_one_line(pb.summary, 200)}")
@@ -22,7 +35,9 @@ def as_text(pb: Playbook) -> str:
     if pb.targets:
         out.append("  targets: " + " · ".join(f"{name} within {d}" for name, d in pb.targets.items()))
     if pb.roles:
-        out.append("  roles: " + " · ".join(f"{name} ({desc})" for name, desc in pb.roles.items()))
+        # The one place role ids show: they are what `[contacts.<role>]` in the configuration names.
+        out.append("  roles: " + " · ".join(f"{role} ({desc}{': ' + names[role] if names.get(role) else ''})"
+                                           for role, desc in pb.roles.items()))
     if pb.inputs:
         out.append("  inputs:")
         for name, spec in pb.inputs.items():
@@ -36,7 +51,7 @@ def as_text(pb: Playbook) -> str:
         out.append(f"Phase {p}/{len(pb.phases)} · {phase.title} ({phase.id})")
         for step in phase.steps:
             number += 1
-            kind = _DETAIL_TYPES.get(step.type, lambda s: s.type)(step)
+            kind = _kind(pb, step, names)
             text = step.title or step.prompt or ""
             out.append(f"  {number:>2}. {step.id} [{kind}] {_one_line(text)}")
             notes = []

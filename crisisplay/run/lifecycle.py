@@ -32,16 +32,52 @@ class StartRequest:
     detected_at: str | None = None
 
 
-def responder_name(given: str | None, config: Config) -> str:
-    """--responder, else the configured responder, else the login name."""
-    if given and given.strip():
-        return given.strip()
-    if config.responder:
-        return config.responder
+@dataclass(frozen=True)
+class Responder:
+    """Who decisions are recorded as, and where that name came from (`option`, `config`,
+    `account`: the account's full name, or `login`: the login name, a last resort)."""
+
+    name: str
+    source: str
+
+
+def account_names() -> tuple[str, str | None]:
+    """The login name, and the account's full name (the GECOS field's first part) when it has one."""
     try:
-        return getpass.getuser()
+        login = getpass.getuser()
     except (KeyError, OSError):
-        return "responder"
+        return "responder", None
+    try:
+        import pwd
+
+        gecos = pwd.getpwnam(login).pw_gecos
+    except (ImportError, KeyError, OSError):
+        return login, None
+    full = " ".join(gecos.split(",", 1)[0].split())
+    # Many systems fill the field with the login name itself (`root`): that is no full name.
+    return login, full if full and full.lower() != login.lower() else None
+
+
+def find_responder(given: str | None, config: Config, account=account_names) -> Responder:
+    """--responder, else the configured responder, else the account's full name, else the login name."""
+    if given and given.strip():
+        return Responder(given.strip(), "option")
+    if config.responder and config.responder.strip():
+        return Responder(config.responder.strip(), "config")
+    login, full = account()
+    return Responder(full, "account") if full else Responder(login, "login")
+
+
+def resuming_responder(given: str | None, config: Config, recorded: str) -> Responder:
+    """On resume, --responder or the configured responder takes over (a handover); else the incident's own."""
+    if (given and given.strip()) or (config.responder and config.responder.strip()):
+        return find_responder(given, config)
+    return Responder(recorded, "incident")
+
+
+def responder_name(given: str | None, config: Config) -> str:
+    """The name decisions are recorded under (see `find_responder`)."""
+    return find_responder(given, config).name
 
 
 def parse_detected_at(text: str | None, now: datetime) -> datetime:
@@ -145,7 +181,7 @@ def resume_incident(
         if state.closed:
             raise IncidentClosed(f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
                                  f"there is nothing to resume")
-        who = responder_name(responder, config) if responder or config.responder else state.responder
+        who = resuming_responder(responder, config, state.responder).name
         session = Session(journal, state, frontend, clock, who, config.contacts)
         session.log(engine.resume(who, clock()))
         frontend.resumed(session, list(journal.events()))

@@ -21,6 +21,7 @@ from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
 from crisisplay.events import PAUSED, RESUMED, STARTED
 from crisisplay.narrative import describe
+from crisisplay.playbook.roles import person, reach_question, role_label, someone
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
@@ -72,10 +73,25 @@ class Prompter:
 
         return questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs).unsafe_ask()
 
-    def text(self, message: str, default: str = "", multiline: bool = False, instruction: str | None = None,
-             validate=None) -> str:
+    def text(self, message: str, prefilled: str = "", multiline: bool = False, instruction: str | None = None,
+             validate=None, suggested: str | None = None) -> str:
+        """Free text. `suggested` is shown greyed in the empty box and is the answer Enter alone gives:
+        typing replaces it, never appends to it. `prefilled` is text already in the box, to edit: only
+        for "Edit the message", where changing the text is the point."""
         import questionary
 
+        extra = {}
+        if suggested:
+            from prompt_toolkit.formatted_text import FormattedText
+
+            # A placeholder, not questionary's `default`: a default is text already in the box, and
+            # typing `Ana Ruiz` after a pre-filled `root` would record `rootAna Ruiz`.
+            extra["placeholder"] = FormattedText([("class:placeholder", suggested)])
+            extra["style"] = _placeholder_style()
+            hint = "Enter accepts the grey text"
+            instruction = f"{instruction[:-1]}; {hint})" if instruction and instruction.endswith(")") else f"({hint})"
+            check = validate
+            validate = (lambda text: check(text if text.strip() else suggested)) if check else None
         if multiline:
             # prompt_toolkit draws a multi-line prompt's question above the input without wrapping
             # it, and a question wider than the terminal in front of the input as a blank screen:
@@ -84,8 +100,15 @@ class Prompter:
             message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
             if instruction:
                 instruction = f"\n{instruction}\n>"
-        return questionary.text(message, default=default, multiline=multiline, instruction=instruction,
-                                validate=validate, **self.kwargs).unsafe_ask()
+        answer = questionary.text(message, default=prefilled, multiline=multiline, instruction=instruction,
+                                  validate=validate, **extra, **self.kwargs).unsafe_ask()
+        return suggested if suggested and not answer.strip() else answer
+
+
+def _placeholder_style():
+    from questionary import Style
+
+    return Style([("placeholder", "fg:ansibrightblack italic")])
 
 
 def copy_to_clipboard(text: str) -> bool:
@@ -128,7 +151,7 @@ class TerminalFrontend:
             self._header_shown = True
         if spec.help:
             self.console.print(_esc(spec.help), style="dim")
-        default = "" if spec.default is None else str(spec.default)
+        suggested = None if spec.default is None else str(spec.default)
         if spec.type == "choice":
             from questionary import Choice
 
@@ -136,8 +159,9 @@ class TerminalFrontend:
             first = next((c for c in choices if c.value == spec.default), None)
             return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)", default=first)
         if spec.type == "number":
-            return self.prompter.text(spec.prompt, default=default, validate=_number_validator(spec.prompt, typed=False))
-        return self.prompter.text(spec.prompt, default=default, validate=lambda t: bool(t.strip()) or "Please answer")
+            return self.prompter.text(spec.prompt, suggested=suggested,
+                                      validate=_number_validator(spec.prompt, typed=False))
+        return self.prompter.text(spec.prompt, suggested=suggested, validate=lambda t: bool(t.strip()) or "Please answer")
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
@@ -302,12 +326,14 @@ class TerminalFrontend:
 
         rendered = engine.render(session.state, step.id, session.clock())
         self._show_message(step.prompt, "message to give them", rendered.text)
+        roles = session.state.playbook.roles
         outcomes = {}
         for i, role in enumerate(step.to):
             contact = engine.contact_of(session.state, role, self.contacts)
-            self.console.print(f"[bold]{_esc(role)}[/bold]: {_esc(_contact_line(contact))}")
-            who = contact.get("name") or f"the {role}"
-            picked = self._menu(session, f"Did you reach {who}?", [
+            # People, not ids: the role as the playbook describes it, the person as configured.
+            self.console.print(f"[bold]{_esc(roles.get(role) or role_label(role, roles))}[/bold]: "
+                               f"{_esc(_contact_line(role, contact))}")
+            picked = self._menu(session, reach_question(role, roles, contact.get("name")), [
                 Choice("Reached: they know", value=engine.NOTIFIED),
                 Choice("Could not reach them", value=engine.UNREACHABLE)])
             if isinstance(picked, engine.Skip):
@@ -315,8 +341,13 @@ class TerminalFrontend:
             outcomes[role] = picked
             if picked == engine.UNREACHABLE:
                 rest = step.to[i + 1:]
-                who_next = f"next: try the {rest[0]}" if rest else "nobody else on this step: add a note, or raise the severity to escalate higher"
-                self.console.print(f"  ⚠ {_esc(role)} unreachable — {_esc(who_next)}", style="yellow")
+                if rest:
+                    after = engine.contact_of(session.state, rest[0], self.contacts)
+                    who_next = f"next: try {someone(rest[0], roles, after.get('name'))}"
+                else:
+                    who_next = "nobody else on this step: add a note, or raise the severity to escalate higher"
+                self.console.print(f"  ⚠ {_esc(person(role, roles, contact.get('name')))} unreachable — "
+                                   f"{_esc(who_next)}", style="yellow")
         return outcomes
 
     # --- message helpers -------------------------------------------------------------------
@@ -346,7 +377,7 @@ class TerminalFrontend:
                     self.console.print("  ⚠ the editor exited with an error: the message is unchanged", style="yellow")
                     return text
                 return edited
-        return self.prompter.text("Edit the message (Esc then Enter to finish):", default=text, multiline=True)
+        return self.prompter.text("Edit the message (Esc then Enter to finish):", prefilled=text, multiline=True)
 
 
 def _edit_in_editor(editor: str, text: str) -> str | None:
@@ -367,11 +398,10 @@ def _edit_in_editor(editor: str, text: str) -> str | None:
             pass
 
 
-def _contact_line(contact: dict) -> str:
+def _contact_line(role: str, contact: dict) -> str:
+    """How to reach whoever answers for `role`; the configuration key to add when nobody is set."""
     parts = [contact.get(k) for k in ("name", "phone", "email") if contact.get(k)]
-    if not parts:
-        return f"{contact.get('description')} (no contact configured: add [contacts] to config.toml)"
-    return " · ".join(parts) + (f" — {contact['description']}" if contact.get("description") else "")
+    return " · ".join(parts) if parts else f"no contact configured (add [contacts.{role}] to config.toml)"
 
 
 def _number_validator(what: str, low=None, high=None, typed: bool = True):
