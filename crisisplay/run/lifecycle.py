@@ -51,11 +51,16 @@ def account_names() -> tuple[str, str | None]:
         import pwd
 
         gecos = pwd.getpwnam(login).pw_gecos
-    except (ImportError, KeyError, OSError):
+    except (ImportError, KeyError, OSError):  # no such account (LOGNAME set by hand), or no pwd (Windows)
         return login, None
+    return login, full_name(gecos, login)
+
+
+def full_name(gecos: str, login: str) -> str | None:
+    """The full name in a GECOS field (`Ana Ruiz,Room 4,,`); None when it is empty or the login name."""
     full = " ".join(gecos.split(",", 1)[0].split())
     # Many systems fill the field with the login name itself (`root`): that is no full name.
-    return login, full if full and full.lower() != login.lower() else None
+    return full if full and full.lower() != login.lower() else None
 
 
 def find_responder(given: str | None, config: Config, account=account_names) -> Responder:

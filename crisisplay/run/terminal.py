@@ -88,7 +88,7 @@ class Prompter:
             # typing `Ana Ruiz` after a pre-filled `root` would record `rootAna Ruiz`.
             extra["placeholder"] = FormattedText([("class:placeholder", suggested)])
             extra["style"] = _placeholder_style()
-            hint = "Enter accepts the grey text"
+            hint = "Enter to accept"
             instruction = f"{instruction[:-1]}; {hint})" if instruction and instruction.endswith(")") else f"({hint})"
             check = validate
             validate = (lambda text: check(text if text.strip() else suggested)) if check else None
