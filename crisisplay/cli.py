@@ -775,6 +775,15 @@ def _usage_failure(err) -> None:
     _fail(message, f"Try '{path} --help' for help.", err.exit_code)
 
 
+def _unknown_command(name: str, commands: list[str]) -> None:
+    """`crisisplay lsit` or `crisisplay version`: say what exists (Click 8.1 suggests nothing)."""
+    from crisisplay.findings import did_you_mean
+
+    if name in COMMAND_MISTAKES:
+        _fail(f"no such command '{name}'; did you mean `{COMMAND_MISTAKES[name]}`?")
+    _fail(f"no such command '{name}'{did_you_mean(name, commands)}", f"Try '{PROG} --help' for help.")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `crisisplay` script and `python -m crisisplay`."""
     if hasattr(signal, "SIGPIPE"):
@@ -784,12 +793,13 @@ def main(argv: list[str] | None = None) -> None:
     click_error, usage_error = _click_errors()
     try:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+        group = typer.main.get_command(app)
         if not args:
             args = ["--help"]  # `crisisplay` alone: the overview, like `crisisplay --help`
-        elif args[0] in COMMAND_MISTAKES:
-            raise UsageError(f"no command '{args[0]}'; did you mean `{COMMAND_MISTAKES[args[0]]}`?")
+        elif not args[0].startswith("-") and args[0] not in group.commands:
+            _unknown_command(args[0], list(group.commands))
         # standalone_mode=False: Click's own errors come back here, to be printed like ours.
-        code = typer.main.get_command(app).main(args=args, prog_name=PROG, standalone_mode=False)
+        code = group.main(args=args, prog_name=PROG, standalone_mode=False)
         sys.stdout.flush()
     except PlaybookError as err:
         _print_findings(err.findings)

@@ -138,7 +138,7 @@ def test_crisisplay_alone_shows_the_overview(run_cli):
     (["show"], "crisisplay: error: missing argument 'PLAYBOOK'"),
     (["show", "pricing-error", "--format", "pdf"],
      "crisisplay: error: invalid value for '-f' / '--format': 'pdf' is not one of 'text', 'mermaid', 'json'"),
-    (["lsit"], "crisisplay: error: no such command 'lsit'; did you mean 'list', 'lint'?"),
+    (["lsit"], "crisisplay: error: no such command 'lsit'; did you mean 'list'?"),
     (["close", "last"], "crisisplay: error: missing option '--reason'"),
 ])
 def test_every_usage_error_is_one_plain_line_and_a_hint_with_exit_2(run_cli, args, first):

@@ -8,12 +8,12 @@ appended to it (`rootAna Ruiz`, `0 EUR plus shipping12 EUR`).
 
 from __future__ import annotations
 
-import pwd
 from pathlib import Path
 
 import pytest
 
 from test_interactive_e2e import CTRL_C, ENTER, ID, Terminal, log_of, loose
+from test_responder import account_with_a_full_name
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -37,15 +37,6 @@ phases:
         type: info
         prompt: That is all.
 """
-
-
-def account_with_a_full_name() -> tuple[str, str]:
-    """An account of this machine whose GECOS field holds a full name (Debian's `list` has one)."""
-    for entry in pwd.getpwall():
-        full = entry.pw_gecos.split(",")[0].strip()
-        if full and full.lower() != entry.pw_name.lower():
-            return entry.pw_name, full
-    raise AssertionError("no account with a full name in /etc/passwd to log in as")
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ def test_a_resume_keeps_the_incidents_responder_unless_someone_takes_over():
 
 
 def account_with_a_full_name() -> tuple[str, str]:
+    """An account of this machine whose GECOS field holds a full name (Debian's `list` has one)."""
     for entry in pwd.getpwall():
         full = entry.pw_gecos.split(",")[0].strip()
         if full and full.lower() != entry.pw_name.lower():
