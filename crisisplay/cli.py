@@ -745,11 +745,14 @@ def _click_errors() -> tuple[type, type]:
 
 
 def _fail(message: str, hint: str | None = None, code: int = 2):
-    """The one way an error is printed: `crisisplay: error: …`, and maybe a hint line; then exit."""
+    """The one way an error is printed: `crisisplay: error: …`, and maybe a hint line; then exit.
+
+    A pause (3) or an interruption (130) is news, not an error: `crisisplay: interrupted. …`."""
     from crisisplay.display import visible
     from crisisplay.findings import plain_message
 
-    print(f"{PROG}: error: {visible(plain_message(message))}", file=sys.stderr)
+    kind = "" if code in (3, 130) else "error: "
+    print(f"{PROG}: {kind}{visible(plain_message(message))}", file=sys.stderr)
     if hint:
         print(visible(hint), file=sys.stderr)
     sys.exit(code)
@@ -805,11 +808,6 @@ def main(argv: list[str] | None = None) -> None:
         _print_findings(err.findings)
         _fail(str(err), code=err.exit_code)
     except CrisisplayError as err:
-        if err.exit_code in (3, 130):  # paused or interrupted: news, not an error
-            from crisisplay.display import visible
-
-            print(f"{PROG}: {visible(err)}", file=sys.stderr)
-            sys.exit(err.exit_code)
         _fail(str(err), code=err.exit_code)
     except usage_error as err:
         _usage_failure(err)

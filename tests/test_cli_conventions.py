@@ -180,3 +180,16 @@ def test_a_format_the_command_lacks_is_not_suggested(run_cli):
     code, out, err = run_cli("incidents", "--html")
     assert code == 2
     assert "did you mean" not in err
+
+
+def test_no_pydantic_wording_reaches_a_finding(run_cli, cli_cwd):
+    # `default:` is text or a number: pydantic names the union's members ('str', 'int')
+    # where the reader wrote `default`.
+    (cli_cwd / "union.yaml").write_text(
+        "crisisplay: 1\nid: union\ntitle: Union\ninputs:\n  orders:\n    prompt: How many?\n    default: [1]\n"
+        "phases:\n  - id: p\n    title: P\n    steps:\n      - id: s\n        type: info\n        prompt: Hi\n",
+        encoding="utf-8")
+    code, out, err = run_cli("lint", "union.yaml")
+    assert code == 1
+    assert "union.yaml:7:14: CP103 [error] 'default' should be text, not a list" in out
+    assert "'str'" not in out and "'int'" not in out and "Value error" not in out
