@@ -33,7 +33,7 @@ EXAMPLES = {
     "start": ["crisisplay start pricing-error --drill",
               "id=$(crisisplay start pricing-error --answers answers.yaml)"],
     "resume": ["crisisplay resume last", "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'"],
-    "note": ["crisisplay note last 'Customer called back; calm now.'", "pbpaste | crisisplay note last -"],
+    "note": ["crisisplay note last 'Customer called back; calm now.'", "crisisplay note last - < call-notes.txt"],
     "close": ["crisisplay close last --reason 'false alarm'", "crisisplay close last --reason duplicate -f json"],
     "incidents": ["crisisplay incidents --open", "crisisplay incidents --drill -f json"],
     "verify": ["crisisplay verify last", "crisisplay verify last --head HASH -f json"],
@@ -334,16 +334,14 @@ def _terminal_frontend(config):
     return console, lambda overrides: TerminalFrontend(console, contacts=config.contacts, overrides=overrides)
 
 
-def _ask_responder() -> str:
+def _ask_responder(suggested: str) -> str:
     """Who is responding, asked once: messages sign with it, so never guess from the login name.
 
     The account's name is offered greyed in the empty box: Enter takes it, typing replaces it."""
-    from crisisplay.run.lifecycle import responder_name
     from crisisplay.run.terminal import Prompter
 
     try:
-        name = Prompter().text("Your name, as colleagues and customers should see it:",
-                               suggested=responder_name(None, _config()),
+        name = Prompter().text("Your name, as colleagues and customers should see it:", suggested=suggested,
                                instruction="(set `responder` in config.toml to skip this)",
                                validate=lambda t: bool(t.strip()) or "Please give a name")
     except (KeyboardInterrupt, EOFError):
@@ -407,26 +405,24 @@ def start(
     detected_at: Optional[str] = typer.Option(None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."),
 ) -> None:
     """Start an incident from a playbook; prints its id on standard output."""
-    from crisisplay.run.lifecycle import StartRequest, start_incident
-
-    from crisisplay.run.lifecycle import find_responder
+    from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
     loaded = _load(playbook)
     config = _config()
     pb = loaded.playbook
+    who = find_responder(responder, config)
     if answers is not None:
-        who = find_responder(responder, config)
-        _recorded_as(who)
-        responder = who.name
+        _recorded_as(who)  # before anything else on standard error
     _print_findings([f for f in loaded.findings if f.level != "error"])
     console = None
+    name = who.name
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
-        if not (responder and responder.strip()) and not (config.responder and config.responder.strip()):
-            responder = _ask_responder()
+        if who.source in ("account", "login"):  # nobody said who: ask, offering the account's name
+            name = _ask_responder(who.name)
     else:
         make_frontend = _scripted_frontend(answers, pb)
-    request = StartRequest(pb, loaded.path, drill, responder, tuple(var), detected_at)
+    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at)
     started: list[str] = []
 
     def announce(incident_id: str) -> None:
