@@ -21,7 +21,7 @@ from crisisplay.events import (
 from crisisplay.playbook.model import Playbook, format_duration
 
 
-def _answer_words(step_type: str, answer) -> str:
+def _answer_words(step_type: str, answer, pb: Playbook) -> str:
     if step_type == "confirm":
         return "yes" if answer else "no"
     if step_type == "choice":
@@ -37,7 +37,7 @@ def _answer_words(step_type: str, answer) -> str:
     if step_type == "message":
         return "sent (edited)" if answer.get("edited") else "sent"
     if step_type == "escalate":
-        return ", ".join(f"{role} {outcome}" for role, outcome in answer.items())
+        return ", ".join(f"{pb.role_label(role)} {outcome}" for role, outcome in answer.items())
     if step_type == "info":
         return "acknowledged"
     return str(answer)
@@ -52,7 +52,7 @@ def describe(event: dict, pb: Playbook) -> str | None:
         return f"{data['name']}: {data['value']}"
     if kind == STEP_ANSWERED:
         step_type = pb.step(step).type if step in pb.step_index else "text"
-        return f"{step}: {_answer_words(step_type, data.get('answer'))}"
+        return f"{step}: {_answer_words(step_type, data.get('answer'), pb)}"
     if kind == STEP_SKIPPED:
         return f"{step}: skipped ({data.get('reason')})"
     if kind == SEVERITY_CHANGED:
