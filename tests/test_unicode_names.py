@@ -368,3 +368,38 @@ def test_the_terminal_names_a_labelled_role_by_its_label(tmp_path):
     text = screen.getvalue()
     assert "Asesoría jurídica: Abogada de consumo (no contact configured" in text
     assert "⚠ Asesoría jurídica unreachable" in text
+
+
+# ----------------------------------------------------------------------------- any text survives
+
+
+MIXED = ("Ñandú, cafe\u0301 — مرحبا بالعالم — שלום עולם — 你好，世界 — Ελληνικά — "
+         "👩🏽‍💻🙏🇪🇸 — Zürich")
+
+
+def test_mixed_scripts_combining_characters_rtl_and_emoji_in_answers_survive_the_log_and_every_export(tmp_path):
+    from incident_logs import REPO, run_crisisplay
+
+    answers = yaml.safe_load((REPO / "examples" / "error-precio.answers.yaml").read_text(encoding="utf-8"))
+    answers["inputs"]["customer_name"] = "Zoë (李娜) e\u0301"
+    answers["steps"]["private-message"] = {"text": MIXED}
+    answers["steps"]["pm-summary"] = MIXED
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump(answers, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    done = run_crisisplay(home, "start", "error-precio", "--drill", "--answers", path)
+    assert done.returncode == 0, done.stderr
+    incident = done.stdout.strip()
+    assert run_crisisplay(home, "note", incident, MIXED).returncode == 0
+    events = read_events(home / "incidents" / f"{incident}.jsonl")
+    logged = [e["data"] for e in events if e["type"] in ("message.sent", "step.answered", "note.added", "input.set")]
+    assert {"name": "customer_name", "value": "Zoë (李娜) e\u0301"} in logged
+    assert sum(MIXED in json.dumps(d, ensure_ascii=False) for d in logged) == 3  # message, answer, note
+    assert any(d.get("text") == MIXED for d in logged) and {"phase": "post-mortem", "visit": 1, "answer": MIXED} in logged
+    for fmt in ("md", "html", "json", "csv"):
+        exported = run_crisisplay(home, "export", incident, "--format", fmt)
+        assert exported.returncode == 0, exported.stderr
+        text = exported.stdout if fmt != "json" else json.dumps(json.loads(exported.stdout), ensure_ascii=False)
+        assert MIXED in text, fmt  # byte for byte: not normalised, not escaped, not reordered
+        assert "Zoë (李娜) e\u0301" in text, fmt

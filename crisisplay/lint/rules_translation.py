@@ -73,8 +73,12 @@ def _shown(value) -> str:
     if value is None:
         return "not set"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(map(str, value)) + "]" if value else "[]"
-    return f"'{value}'"
+        return "[" + ", ".join(map(str, value)) + "]"
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _code(source: str | None) -> str:
@@ -115,7 +119,7 @@ class _Compare:
         before, after = list(self.original.severity.levels), list(self.translation.severity.levels)
         if before != after:
             self.drift(("severity", "levels"), f"severity levels {_shown(after)} differ from {self.name}: expected "
-                       f"{_shown(before)}, in that order (keep the ids, translate them with `label:`)")
+                       f"{_shown(before)}, in that order (keep the ids, translate them with `label:`)", key=True)
         elif self.original.severity.start != self.translation.severity.start:
             self.drift(("severity", "initial"), f"severity starts at '{self.translation.severity.start}' here but at "
                        f"'{self.original.severity.start}' in {self.name}")
@@ -148,7 +152,8 @@ class _Compare:
             old, new = before[name], after[name]
             path = ("inputs", name)
             if old.type != new.type:
-                self.drift(path + ("type",), f"input '{name}' is a {new.type} input here but a {old.type} input in {self.name}")
+                self.drift(path + ("type",), f"input '{name}' is {_a(new.type)} input here but {_a(old.type)} input "
+                           f"in {self.name}")
                 continue
             self.options(path, f"input '{name}'", old.options, new.options, steps=False)
             if old.type != "text" and old.default != new.default:
@@ -160,7 +165,7 @@ class _Compare:
         new = [o.value for o in after or ()]
         if old != new:
             self.drift(path + ("options",), f"{owner}: option values {_shown(new)} differ from {self.name}: expected "
-                       f"{_shown(old)}, in that order (keep each `value:`, translate its `label:`)")
+                       f"{_shown(old)}, in that order (keep each `value:`, translate its `label:`)", key=True)
             return
         if not steps:
             return
@@ -212,7 +217,8 @@ class _Compare:
 
     def step(self, path: tuple, before, after) -> None:
         if before.type != after.type:
-            self.drift(path + ("type",), f"step '{after.id}' is a {after.type} step here but a {before.type} step in {self.name}")
+            self.drift(path + ("type",), f"step '{after.id}' is {_a(after.type)} step here but {_a(before.type)} step "
+                       f"in {self.name}")
             return
         for key in STEP_KEYS[1:]:
             old, new = getattr(before, key, None), getattr(after, key, None)
@@ -225,4 +231,4 @@ class _Compare:
             self.options(path, f"step '{after.id}'", before.options, after.options, steps=True)
         if before.type == "checklist" and len(before.items) != len(after.items):
             self.drift(path + ("items",), f"step '{after.id}' lists {len(after.items)} item(s) here but "
-                       f"{len(before.items)} in {self.name}; translate each item, add or drop none")
+                       f"{len(before.items)} in {self.name}; translate each item, add or drop none", key=True)
