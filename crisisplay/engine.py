@@ -125,7 +125,8 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
 
 
 def _default_escalation(state: ev.State, step) -> str:
-    return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {state.severity}."
+    severity = state.playbook.severity.label(state.severity)
+    return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {severity}."
 
 
 # ----------------------------------------------------------------------------- advance

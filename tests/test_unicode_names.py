@@ -316,6 +316,14 @@ def test_show_header_progress_lines_and_templates_use_the_labels():
     assert any(line.startswith("milestone primera respuesta pública after") for line in lines)
 
 
+def test_the_default_escalation_text_names_the_severity_by_its_label():
+    pb = checked(LABELLED.replace('        template: "{{ severity.label }} / {{ severity }}"\n', "")).playbook
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    state = ev.replay(engine.start("20260301-090000-labelled-beef", pb, {}, drill=True, responder="ana",
+                                   organisation=None, detected_at=now, now=now, version="test"))
+    assert engine.render(state, "call", now).text.endswith("severity baja.")
+
+
 def test_the_markdown_and_html_reports_show_labels_and_the_json_export_keeps_ids(tmp_path):
     from incident_logs import run_crisisplay
 
