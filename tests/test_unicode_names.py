@@ -277,6 +277,20 @@ def test_a_label_is_optional_and_without_one_every_form_dumps_as_it_was_written(
     assert pb.role_description("legal") == "Abogada de consumo"
 
 
+@pytest.mark.parametrize("old, new, code, message", [
+    ("  manager: Your line manager", "  manager: [a, b]", "CP103",
+     "expected text (its description) or a mapping with `description:`, not a list"),
+    ("  acknowledged: 1h", "  acknowledged:", "CP103", "expected text (its duration) or a mapping with `within:`, not an empty value"),
+    ("  acknowledged: 1h", "  acknowledged: yes", "CP008", "YAML reads yes as true; quote it"),
+    ("  acknowledged: 1h", "  acknowledged: {label: Primera}", "CP102", "missing required key 'within' of a target"),
+    ("  manager: Your line manager", "  manager: {lable: Jefe}", "CP101", "unknown key 'lable' of a role; did you mean 'label'?"),
+    ("levels: [low, medium, high]", "levels: [low, {idd: medium}, high]", "CP101", "of a severity level; did you mean 'id'?"),
+])
+def test_a_mis_written_level_role_or_target_says_which_forms_it_takes(minimal_playbook, old, new, code, message):
+    found = [(f.code, f.message) for f in checked(minimal_playbook.replace(old, new)).findings]
+    assert any(c == code and message in m for c, m in found), found
+
+
 def test_an_old_playbook_without_labels_normalises_exactly_as_before(minimal_playbook):
     data = checked(minimal_playbook).playbook.normalised()
     assert data["severity"] == {"levels": ["low", "medium", "high"], "initial": "low"}

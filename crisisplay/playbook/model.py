@@ -140,10 +140,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+_SHORT_FORMS = {"label": "its label", "id": "its name", "description": "its description", "within": "its duration"}
+
+
 def _shorthand(field: str):
     """A before-validator reading a plain string as `{field: it}`: the form written before labels."""
     def read(cls, data):
-        return {field: data} if isinstance(data, str) else data
+        if isinstance(data, (str, bool)):  # a boolean goes on to be reported as YAML's yes/no trap (CP008)
+            return {field: data}
+        if data is None or isinstance(data, list):
+            raise PydanticCustomError(
+                "CP103", "expected text ({short}) or a mapping with `{field}:`, not {kind}",
+                {"short": _SHORT_FORMS[field], "field": field, "kind": "a list" if data else "an empty value"})
+        return data  # a mapping, or a number the loader asks to quote (CP005)
     return model_validator(mode="before")(classmethod(read))
 
 
