@@ -12,6 +12,7 @@ It runs in `crisisplay lint` only: it reads a second file, the original, which `
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from crisisplay.findings import Finding, one_of
@@ -37,16 +38,23 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
                             f"playbooks) or a path to a playbook file")]
     if doc.path != STDIN_NAME and path.resolve() == Path(doc.path).resolve():
         return [doc.finding(where, CODE, "a playbook cannot be a translation of itself; name the original it translates")]
-    from crisisplay.playbook.loader import check_file
-
     try:
-        original = check_file(path)
+        stat = path.stat()
+        original = _checked(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     except OSError as err:
         return [doc.finding(where, CODE, f"the original {path} cannot be read: {err.strerror or err}")]
     if original.playbook is None:
         return [doc.finding(where, CODE, f"the original {path} is not a usable playbook ({len(original.errors)} "
                             f"error(s)); lint it first")]
     return _Compare(original.playbook, pb, doc).findings
+
+
+@lru_cache(maxsize=64)
+def _checked(path: str, mtime_ns: int, size: int):
+    """The checker's result for an original; several translations of one original read it once."""
+    from crisisplay.playbook.loader import check_file
+
+    return check_file(Path(path))
 
 
 def find_original(ref: str, translation: str) -> Path | None:
