@@ -149,9 +149,9 @@ def _shorthand(field: str):
         if isinstance(data, (str, bool)):  # a boolean goes on to be reported as YAML's yes/no trap (CP008)
             return {field: data}
         if data is None or isinstance(data, list):
-            raise PydanticCustomError(
-                "CP103", "expected text ({short}) or a mapping with `{field}:`, not {kind}",
-                {"short": _SHORT_FORMS[field], "field": field, "kind": "a list" if data else "an empty value"})
+            kind = "a list" if isinstance(data, list) else "an empty value"
+            raise PydanticCustomError("CP103", "expected text ({short}) or a mapping with `{field}:`, not {kind}",
+                                      {"short": _SHORT_FORMS[field], "field": field, "kind": kind})
         return data  # a mapping, or a number the loader asks to quote (CP005)
     return model_validator(mode="before")(classmethod(read))
 
