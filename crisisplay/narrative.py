@@ -39,7 +39,7 @@ def _answer_words(step_type: str, answer, pb: Playbook) -> str:
         return "sent (edited)" if answer.get("edited") else "sent"
     if step_type == "escalate":
         # People, not ids: the log keeps `legal`, the responder reads "legal counsel".
-        return ", ".join(f"{role_words(role, pb.roles)} {outcome}" for role, outcome in answer.items())
+        return ", ".join(f"{role_words(pb, role)} {outcome}" for role, outcome in answer.items())
     if step_type == "info":
         return "acknowledged"
     return str(answer)
@@ -58,20 +58,21 @@ def describe(event: dict, pb: Playbook) -> str | None:
     if kind == STEP_SKIPPED:
         return f"{step}: skipped ({data.get('reason')})"
     if kind == SEVERITY_CHANGED:
-        return f"severity {data.get('from')} → {data.get('to')} ({data.get('reason')})"
+        level = pb.severity.label  # the words shown for a level (its label), the name without one
+        return f"severity {level(str(data.get('from')))} → {level(str(data.get('to')))} ({data.get('reason')})"
     if kind == MESSAGE_SENT:
         return f"message sent on {data.get('channel')}"
     if kind in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE):
         contact = data.get("contact") or {}
         outcome = "notified" if kind == ESCALATION_NOTIFIED else "unreachable"
-        return f"{person(str(data.get('role') or '?'), pb.roles, contact.get('name'))}: {outcome}"
+        return f"{person(pb, str(data.get('role') or '?'), contact.get('name'))}: {outcome}"
     if kind == MILESTONE_REACHED:
         target = data.get("target_ms")
         verdict = ""
         if target is not None:
             met = data["elapsed_ms"] <= target
             verdict = f", target {format_duration(target)} {'met' if met else 'missed'}"
-        return f"milestone {data.get('name')} after {format_duration(data['elapsed_ms'])}{verdict}"
+        return f"milestone {pb.milestone_label(str(data.get('name')))} after {format_duration(data['elapsed_ms'])}{verdict}"
     if kind == NOTE_ADDED:
         return f"note: {data.get('text')}"
     if kind == PAUSED:

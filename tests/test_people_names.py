@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
+from crisisplay.playbook.loader import check_file, check_text
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
 
 REPO = Path(__file__).resolve().parents[1]
-PRICING_ROLES = yaml.safe_load((REPO / "playbooks" / "pricing-error.yaml").read_text("utf-8"))["roles"]
+PRICING = check_file(REPO / "playbooks" / "pricing-error.yaml").playbook
 
 
 @pytest.mark.parametrize("role, label", [
@@ -23,12 +23,35 @@ PRICING_ROLES = yaml.safe_load((REPO / "playbooks" / "pricing-error.yaml").read_
     ("tech", "On-call web or e-commerce developer"),
 ])
 def test_a_roles_label_is_the_first_clause_of_its_description(role, label):
-    assert role_label(role, PRICING_ROLES) == label
+    assert role_label(PRICING, role) == label
 
 
-def test_a_role_without_a_description_reads_as_its_id_in_words():
-    assert role_label("it-lead", {}) == "it lead"
-    assert role_label("it-lead", {"it-lead": ""}) == "it lead"
+LABELLED = """\
+crisisplay: 1
+id: labelled
+title: Labelled roles
+roles:
+  asesoría: {label: Asesoría jurídica, description: Abogada de consumo}
+  it-lead: ""
+phases:
+  - id: only
+    title: Only phase
+    steps:
+      - id: call
+        type: escalate
+        to: [asesoría, it-lead]
+        template: Call me.
+"""
+
+
+def test_a_label_is_used_as_written_and_a_role_without_words_reads_as_its_id_in_words():
+    checked = check_text(LABELLED)
+    assert checked.ok, [str(f) for f in checked.findings]
+    pb = checked.playbook
+    assert role_label(pb, "asesoría") == "Asesoría jurídica"
+    assert reach_question(pb, "asesoría") == "Did you reach Asesoría jurídica?"
+    assert reach_question(pb, "asesoría", "Bufete Díaz") == "Did you reach Bufete Díaz (Asesoría jurídica)?"
+    assert role_label(pb, "it-lead") == "it lead"
 
 
 @pytest.mark.parametrize("role, name, question", [
@@ -40,14 +63,14 @@ def test_a_role_without_a_description_reads_as_its_id_in_words():
     ("legal", "  ", "Did you reach the legal counsel?"),
 ])
 def test_the_escalation_question_names_the_person_and_the_role(role, name, question):
-    assert reach_question(role, PRICING_ROLES, name) == question
+    assert reach_question(PRICING, role, name) == question
 
 
 def test_person_and_someone_read_well_at_the_start_and_inside_a_sentence():
-    assert person("legal", PRICING_ROLES) == "Legal counsel"
-    assert person("legal", PRICING_ROLES, "Lex") == "Lex (legal counsel)"
-    assert someone("legal", PRICING_ROLES) == "the legal counsel"
-    assert someone("manager", PRICING_ROLES) == "your line manager"
+    assert person(PRICING, "legal") == "Legal counsel"
+    assert person(PRICING, "legal", "Lex") == "Lex (legal counsel)"
+    assert someone(PRICING, "legal") == "the legal counsel"
+    assert someone(PRICING, "manager") == "your line manager"
 
 
 # ----------------------------------------------------------------------------- the real CLI
@@ -100,4 +123,4 @@ def test_show_names_the_people_an_escalation_reaches(run_cli, people):
     assert code == 0, err
     assert "[escalate → Leo Kim (social-media or PR expert), Legal counsel]" in out
     # the roles line is where ids meet people: it is what [contacts.<role>] in the config names
-    assert "roles: pr (Social-media or PR expert who can review public wording: Leo Kim)" in out
+    assert "roles: pr (Social-media or PR expert who can review public wording)" in out

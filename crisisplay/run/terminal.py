@@ -223,9 +223,11 @@ class TerminalFrontend:
         if choice == SEVERITY:
             from questionary import Choice
 
-            levels = session.state.playbook.severity.levels
+            severity = session.state.playbook.severity
             current = session.state.severity
-            to = self.prompter.select("New severity:", [Choice(f"{lv}{' (now)' if lv == current else ''}", value=lv) for lv in levels])
+            to = self.prompter.select("New severity:", [
+                Choice(f"{visible(severity.label(lv))}{' (now)' if lv == current else ''}", value=str(lv))
+                for lv in severity.levels])
             if to != current:
                 reason = self.prompter.text("Why?", validate=lambda t: bool(t.strip()) or "Give a reason")
                 session.change_severity(to, reason.strip())
@@ -326,14 +328,14 @@ class TerminalFrontend:
 
         rendered = engine.render(session.state, step.id, session.clock())
         self._show_message(step.prompt, "message to give them", rendered.text)
-        roles = session.state.playbook.roles
         outcomes = {}
+        pb = session.state.playbook
         for i, role in enumerate(step.to):
             contact = engine.contact_of(session.state, role, self.contacts)
-            # People, not ids: the role as the playbook describes it, the person as configured.
-            self.console.print(f"[bold]{_esc(roles.get(role) or role_label(role, roles))}[/bold]: "
-                               f"{_esc(_contact_line(role, contact))}")
-            picked = self._menu(session, reach_question(role, roles, contact.get("name")), [
+            # People, not ids: the role in words, the person as configured, how to reach them.
+            label = role_label(pb, role)
+            self.console.print(f"[bold]{_esc(label)}[/bold]: {_esc(_contact_line(role, label, contact))}")
+            picked = self._menu(session, visible(reach_question(pb, role, contact.get("name"))), [
                 Choice("Reached: they know", value=engine.NOTIFIED),
                 Choice("Could not reach them", value=engine.UNREACHABLE)])
             if isinstance(picked, engine.Skip):
@@ -343,10 +345,10 @@ class TerminalFrontend:
                 rest = step.to[i + 1:]
                 if rest:
                     after = engine.contact_of(session.state, rest[0], self.contacts)
-                    who_next = f"next: try {someone(rest[0], roles, after.get('name'))}"
+                    who_next = f"next: try {someone(pb, rest[0], after.get('name'))}"
                 else:
                     who_next = "nobody else on this step: add a note, or raise the severity to escalate higher"
-                self.console.print(f"  ⚠ {_esc(person(role, roles, contact.get('name')))} unreachable — "
+                self.console.print(f"  ⚠ {_esc(person(pb, role, contact.get('name')))} unreachable — "
                                    f"{_esc(who_next)}", style="yellow")
         return outcomes
 
@@ -398,10 +400,15 @@ def _edit_in_editor(editor: str, text: str) -> str | None:
             pass
 
 
-def _contact_line(role: str, contact: dict) -> str:
-    """How to reach whoever answers for `role`; the configuration key to add when nobody is set."""
+def _contact_line(role: str, label: str, contact: dict) -> str:
+    """How to reach whoever answers for `role`, and who that is when the label does not say it
+    all; the configuration table to add when nobody is configured."""
     parts = [contact.get(k) for k in ("name", "phone", "email") if contact.get(k)]
-    return " · ".join(parts) if parts else f"no contact configured (add [contacts.{role}] to config.toml)"
+    description = contact.get("description") if contact.get("description") != label else None
+    if not parts:
+        table = f"[contacts.{role}] to config.toml"
+        return f"{description} (no contact configured: add {table})" if description else f"no contact configured (add {table})"
+    return " · ".join(parts) + (f" — {description}" if description else "")
 
 
 def _number_validator(what: str, low=None, high=None, typed: bool = True):
