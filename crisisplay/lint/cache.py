@@ -20,7 +20,7 @@ from crisisplay.findings import Finding
 from crisisplay.lint.policy import Policy
 
 PACKAGE = Path(__file__).resolve().parent.parent
-CHECKER_SOURCES = ("findings.py", "yamlsource.py", "templates.py", "playbook", "lint")
+CHECKER_SOURCES = ("findings.py", "yamlsource.py", "templates.py", "template_limits.py", "playbook", "lint")
 
 
 @dataclass
