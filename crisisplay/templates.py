@@ -431,12 +431,16 @@ def _parse(source: str, kind: str) -> nodes.Template:
     if _nesting(source) > MAX_NESTING:
         raise TemplateSyntaxError(f"brackets nest more than {MAX_NESTING} deep", 1)
     env = environment()
-    if kind == "template":
-        return env.parse(source)
-    parser = Parser(env, source, state="variable")
-    expr = parser.parse_expression()
-    if not parser.stream.eos:
-        parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
+    try:
+        if kind == "template":
+            return env.parse(source)
+        parser = Parser(env, source, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
+    except ValueError as err:
+        # jinja's lexer turns digits into a number; Python refuses more than 4,300 of them.
+        raise TemplateSyntaxError(f"a number in it cannot be read ({str(err).split(':')[0]})", 1) from None
     ast = nodes.Template([nodes.Output([expr])])
     ast.set_environment(env)
     return ast
