@@ -367,10 +367,10 @@ def note(
 ) -> None:
     """Add a note to an incident (running, paused or closed; a note never reopens it)."""
     from crisisplay.incidents import resolve
-    from crisisplay.run.lifecycle import add_note, responder_name
+    from crisisplay.run.lifecycle import add_note, read_note, responder_name
 
     journal = resolve(incident, _home())
-    body = sys.stdin.read() if text == "-" else text
+    body = read_note(sys.stdin.buffer) if text == "-" else text
     head = add_note(journal, body, responder_name(responder, _config()))
     _say(f"Note added to {journal.incident_id}. Head hash: {head}")
 
@@ -602,3 +602,11 @@ def main(argv: list[str] | None = None) -> None:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except OSError as err:
+        # A path the system refuses that no command turned into its own message (a name too
+        # long for the file system, say): one line and exit 2, never a traceback.
+        from crisisplay.display import visible
+
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"crisisplay: error: {visible(where)}{visible(err.strerror or err)}", file=sys.stderr)
+        sys.exit(2)

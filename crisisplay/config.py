@@ -13,6 +13,7 @@ from pathlib import Path
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
+from crisisplay.reading import InputTooLarge, read_input
 
 TOP_KEYS = ("responder", "organisation", "contacts", "lint")
 CONTACT_KEYS = ("name", "phone", "email")
@@ -40,11 +41,13 @@ class Config:
 
 def _read_toml(path: Path) -> dict | None:
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+    except InputTooLarge as err:
+        raise ConfigError(str(err)) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -63,11 +66,11 @@ def _read_toml(path: Path) -> dict | None:
 def _line_of(path: Path, key: str) -> str:
     """`path:line:col` of the first line that mentions `key`, for a readable error."""
     try:
-        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        for number, line in enumerate(read_input(path).decode("utf-8").splitlines(), 1):
             if re.match(rf"\s*(\[.*\b{re.escape(key)}\b.*\]|{re.escape(key)}\s*=)", line):
                 column = line.find(key) + 1
                 return f"{path}:{number}:{column}"
-    except OSError:
+    except (OSError, InputTooLarge, UnicodeDecodeError):
         pass
     return str(path)
 

@@ -51,6 +51,7 @@ _rule("CP108", "bad-duration", ERROR, "Durations are a number and a unit: 90s, 3
 _rule("CP109", "bad-value", ERROR, "A value outside what the key allows.")
 _rule("CP110", "unknown-step-type", ERROR, "A step `type` that does not exist.")
 _rule("CP111", "id-file-mismatch", WARNING, "The playbook id differs from its file name, so lookup by id misses it.")
+_rule("CP112", "id-too-long", ERROR, "A playbook id too long for the incident ids and file names built from it.")
 # References and graph.
 _rule("CP201", "dangling-next", ERROR, "A `next` names a step that does not exist.")
 _rule("CP202", "duplicate-id", ERROR, "Two steps, phases or options share an id.")
