@@ -186,7 +186,9 @@ def _config():
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    from crisisplay.display import visible
+
+    print(visible(text), file=sys.stderr)
 
 
 def _report(outcome, console=None) -> None:
