@@ -274,8 +274,10 @@ def binop_size(operator: str, left, right) -> tuple[int, str] | None:
     """The predicted size of `left <operator> right` and what to call it, when it can be large."""
     if operator == "*":
         for seq, count in ((left, right), (right, left)):
-            if isinstance(seq, (str, bytes, list, tuple)) and isinstance(count, int):
-                return OBJECT + max(count, 0) * weight(seq), "a repetition"
+            if isinstance(seq, (str, bytes)) and isinstance(count, int):
+                return OBJECT + max(count, 0) * len(seq), "a repetition"
+            if isinstance(seq, (list, tuple)) and isinstance(count, int):
+                return OBJECT + max(count, 0) * (weight(seq) - OBJECT), "a repetition"
         if isinstance(left, int) and isinstance(right, int):
             check_bits(left.bit_length() + right.bit_length(), "a product")
         return None
