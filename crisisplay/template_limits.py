@@ -182,6 +182,17 @@ def _digits(value) -> int:
     return 330  # a float: `%f` of 1e308 has 309 digits before the point
 
 
+def _count(fmt: str, i: int, next_arg) -> tuple[int, int]:
+    """A width or a precision written at `i` (digits, or `*` for the next argument), and where it ends."""
+    if i < len(fmt) and fmt[i] == "*":
+        star = next_arg()
+        return (abs(star) if isinstance(star, int) else 0), i + 1
+    start = i
+    while i < len(fmt) and fmt[i].isdigit():
+        i += 1
+    return (int(fmt[start:i]) if i > start else 0), i
+
+
 def printf_size(fmt, rhs) -> int:
     """The length of `fmt % rhs` at most, following CPython's parser of %-specifications.
 
@@ -219,28 +230,10 @@ def printf_size(fmt, rhs) -> int:
             i += 1
         while i < n and fmt[i] in "-+ #0":
             i += 1
-        width = 0
-        if i < n and fmt[i] == "*":
-            star = next_arg()
-            width = abs(star) if isinstance(star, int) else 0
-            i += 1
-        else:
-            start = i
-            while i < n and fmt[i].isdigit():
-                i += 1
-            width = int(fmt[start:i]) if i > start else 0
+        width, i = _count(fmt, i, next_arg)
         precision = None
         if i < n and fmt[i] == ".":
-            i += 1
-            if i < n and fmt[i] == "*":
-                star = next_arg()
-                precision = max(star, 0) if isinstance(star, int) else 0
-                i += 1
-            else:
-                start = i
-                while i < n and fmt[i].isdigit():
-                    i += 1
-                precision = int(fmt[start:i]) if i > start else 0
+            precision, i = _count(fmt, i + 1, next_arg)
         if i < n and fmt[i] in "hlL":
             i += 1
         if i >= n:

@@ -69,6 +69,25 @@ phases:
 """
 
 
+# Answers that take MINIMAL_PLAYBOOK from start to end on its contained path.
+MINIMAL_ANSWERS = """\
+inputs:
+  product: Blue Kettle
+steps:
+  assess-reach: contained
+  fix-price: yes
+  holding-statement: send
+  what-happened: It was the import.
+"""
+
+
+def cli_environment(home: Path) -> dict:
+    """The environment the CLI runs with in tests: `home` as CRISISPLAY_HOME, colours on, wide."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR")}
+    environment.update({"CRISISPLAY_HOME": str(home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
+    return environment
+
+
 @pytest.fixture
 def minimal_playbook() -> str:
     """The text of a small valid playbook; tests replace parts of it to break it."""
@@ -97,8 +116,7 @@ def run_cli(cli_home: Path, cli_cwd: Path):
 
     def run(*args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None,
             timeout: float = 60) -> tuple[int, str, str]:
-        environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR")}
-        environment.update({"CRISISPLAY_HOME": str(cli_home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
+        environment = cli_environment(cli_home)
         environment.update(env or {})
         done = subprocess.run(
             [sys.executable, "-m", "crisisplay", *map(str, args)],

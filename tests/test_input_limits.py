@@ -15,15 +15,7 @@ import pytest
 from crisisplay.playbook.model import MAX_PLAYBOOK_ID
 from crisisplay.reading import MAX_INPUT_BYTES, InputTooLarge, read_input
 
-ANSWERS = """\
-inputs:
-  product: Blue Kettle
-steps:
-  assess-reach: contained
-  fix-price: yes
-  holding-statement: send
-  what-happened: It was the import.
-"""
+from conftest import MINIMAL_ANSWERS as ANSWERS, cli_environment
 
 
 def with_id(minimal_playbook: str, playbook_id: str) -> str:
@@ -95,8 +87,7 @@ def test_a_playbook_path_too_long_for_the_file_system_is_one_clear_line(run_cli)
 
 def _cli(args: list[str], cwd: Path, home: Path, stdin=None, shell: str | None = None, timeout: float = 60):
     """The real CLI with a chosen standard input (or a bash line, for `<(…)`)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR")}
-    env.update({"CRISISPLAY_HOME": str(home), "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"})
+    env = cli_environment(home)
     command = ["bash", "-c", shell] if shell else [sys.executable, "-m", "crisisplay", *args]
     env["CRISISPLAY"] = f"{sys.executable} -m crisisplay"
     done = subprocess.run(command, stdin=stdin if stdin is not None else subprocess.DEVNULL, capture_output=True,

@@ -10,7 +10,6 @@ raised while it compiles, which would hide the very allocation this test is abou
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL_PLAYBOOK
+from conftest import MINIMAL_ANSWERS as ANSWERS, MINIMAL_PLAYBOOK, cli_environment
 from crisisplay.errors import PlaybookError
 from crisisplay.templates import analyse_template, evaluate_condition, render_template
 
@@ -64,15 +63,6 @@ HOSTILE = {
                                  "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
 }
 
-ANSWERS = """\
-inputs:
-  product: Blue Kettle
-steps:
-  assess-reach: contained
-  fix-price: yes
-  holding-statement: send
-  what-happened: It was the import.
-"""
 
 
 def with_template(template: str) -> str:
@@ -83,19 +73,13 @@ def with_template(template: str) -> str:
     return MINIMAL_PLAYBOOK.replace(old, "        template: |-\n" + body)
 
 
-def _environment(home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR")}
-    env.update({"CRISISPLAY_HOME": str(home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
-    return env
-
-
 def _run(args: list[str], folder: Path, limit: int | None = None, report: Path | None = None):
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     command = [sys.executable, "-c", DRIVER, str(report or folder / "peak.kb"), *args]
     return subprocess.run(command, capture_output=True, text=True, encoding="utf-8", cwd=folder,
-                          env=_environment(folder / "home"), timeout=120,
+                          env=cli_environment(folder / "home"), timeout=120,
                           preexec_fn=cap if limit is not None else None)
 
 
