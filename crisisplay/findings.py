@@ -32,7 +32,7 @@ def _rule(code: str, name: str, level: str, summary: str) -> None:
 _rule("CP001", "yaml-syntax", ERROR, "The file is not valid YAML.")
 _rule("CP002", "duplicate-key", ERROR, "A mapping has the same key twice; YAML would keep only the last.")
 _rule("CP003", "unsafe-tag", ERROR, "A YAML tag (`!!python/...`, `!custom`) is refused, never constructed.")
-_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far, or into themselves.")
+_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far or into themselves, or a file over 1 MiB.")
 _rule("CP005", "quote-it", ERROR, "YAML turns this unquoted text into a number, date or null.")
 _rule("CP006", "not-one-document", ERROR, "A playbook is exactly one YAML document holding a mapping.")
 _rule("CP007", "merge-key", ERROR, "YAML merge keys (`<<`) are not supported; write the keys out.")
