@@ -165,8 +165,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return attr not in UNSAFE_ATTRIBUTES and super().is_safe_attribute(obj, attr, value)
 
     def wrap_str_format(self, value):
-        # `'{:>999999999}'['for' ~ 'mat'](1)` reaches str.format by a name the checker cannot
-        # see; its format language can pad to any width, so it is refused however it is reached.
+        # `'{:>999999999}'[name](1)`, with `name` set to "format", reaches str.format by a name
+        # the checker cannot see; its format language can pad to any width, so it is refused
+        # however it is reached.
         if super().wrap_str_format(value) is None:
             return None
 
