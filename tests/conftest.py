@@ -81,13 +81,6 @@ steps:
 """
 
 
-def cli_environment(home: Path) -> dict:
-    """The environment the CLI runs with in tests: `home` as CRISISPLAY_HOME, colours on, wide."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR")}
-    environment.update({"CRISISPLAY_HOME": str(home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
-    return environment
-
-
 @pytest.fixture
 def minimal_playbook() -> str:
     """The text of a small valid playbook; tests replace parts of it to break it."""
@@ -108,6 +101,29 @@ def cli_cwd(tmp_path: Path) -> Path:
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     return cwd
+
+
+# The machine's language must not choose the interface's: tests ask for a language explicitly.
+LANGUAGE_VARIABLES = ("CRISISPLAY_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+def cli_environment(home: Path) -> dict:
+    """The environment the CLI runs with in tests: `home` as CRISISPLAY_HOME, colours on, wide, no language chosen."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR", *LANGUAGE_VARIABLES)}
+    environment.update({"CRISISPLAY_HOME": str(home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
+    return environment
+
+
+@pytest.fixture(autouse=True)
+def _interface_in_english(monkeypatch):
+    """Each test starts in English, whatever the machine's locale, and leaves no language behind."""
+    from crisisplay import i18n
+
+    for variable in LANGUAGE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    i18n.configure()
+    yield
+    i18n.configure()
 
 
 @pytest.fixture

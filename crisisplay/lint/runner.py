@@ -13,7 +13,7 @@ from typing import BinaryIO
 from crisisplay.errors import UsageError
 from crisisplay.findings import Finding, sort_findings
 from crisisplay.home import SUFFIXES
-from crisisplay.lint import rules_content, rules_graph, rules_templates, suppress
+from crisisplay.lint import rules_content, rules_graph, rules_templates, rules_translation, suppress
 from crisisplay.lint.policy import Policy
 from crisisplay.playbook.loader import Checked, check_text, oversized
 from crisisplay.reading import InputTooLarge, read_input
@@ -63,8 +63,13 @@ class Report:
         return 0
 
 
-def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = None, policy: Policy = Policy()) -> LintResult:
-    """Lint one source: the single function `lint`, `show` and `start` share."""
+def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = None, policy: Policy = Policy(),
+              translation: bool = False) -> LintResult:
+    """Lint one source: the single function `lint`, `show` and `start` share.
+
+    `translation` (what `crisisplay lint` asks for) also compares a `translation_of:` playbook
+    with its original (CP601); `show` and `start` run one file and leave that rule out.
+    """
     checked = check_text(raw, path, stem=stem)
     directives = suppress.read(checked.doc.text)
     if directives.disabled:
@@ -75,7 +80,11 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
     if checked.playbook is not None:
         for family in FAMILIES:
             findings += family(checked.playbook, checked.doc)
+        if translation:
+            findings += rules_translation.check(checked.playbook, checked.doc)
     enabled = policy.enabled_for(path)
+    if not translation:  # not checked here: a `noqa CP601` is not unused
+        enabled = enabled - {rules_translation.CODE}
     findings = [f for f in findings if f.code in enabled]
     kept, suppressed = suppress.apply(findings, directives, enabled, policy.locked, path)
     if kept and checked.doc.text:
@@ -86,16 +95,17 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
 
 def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
     """`lint_text` on a file; OSError is the caller's to report."""
-    return lint_source(path, str(path), stem=path.stem, policy=policy)
+    return lint_source(path, str(path), stem=path.stem, policy=policy, translation=True)
 
 
-def lint_source(source: Path | BinaryIO, path: str, *, stem: str | None = None, policy: Policy = Policy()) -> LintResult:
+def lint_source(source: Path | BinaryIO, path: str, *, stem: str | None = None, policy: Policy = Policy(),
+                translation: bool = False) -> LintResult:
     """`lint_text` on a file or a stream read up to the size limit; past it, the size finding (CP004)."""
     try:
         raw = read_input(source, path)
     except InputTooLarge as err:
         return oversized_result(path, err.limit)
-    return lint_text(raw, path, stem=stem, policy=policy)
+    return lint_text(raw, path, stem=stem, policy=policy, translation=translation)
 
 
 def oversized_result(path: str, limit: int) -> LintResult:
@@ -174,7 +184,7 @@ def lint_paths(args: list[str], policy: Policy = Policy(), stdin: BinaryIO | Non
     for item in files:
         if item == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
-            report.results.append(lint_source(stream, STDIN_NAME, policy=policy))
+            report.results.append(lint_source(stream, STDIN_NAME, policy=policy, translation=True))
             continue
         try:
             report.results.append(lint_file(item, policy))
