@@ -97,7 +97,9 @@ def _command(name: str | None = None):
 
 
 GLOBAL_FLAGS = ("--no-color",)
-GLOBAL_OPTIONS = ("--home",)
+# Options taken before or after the command: each is moved into the environment variable
+# that stands for it, with what its value names (for the error when it has none).
+GLOBAL_OPTIONS = {"--home": ("CRISISPLAY_HOME", "a folder: --home DIR"), "--lang": ("CRISISPLAY_LANG", "a language: --lang es")}
 
 
 class ListFormat(str, Enum):
@@ -158,6 +160,7 @@ def _root(
     version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     home: Optional[str] = typer.Option(None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."),
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help="Language of what is shown: en or es (also CRISISPLAY_LANG); accepted before or after the command."),
 ) -> None:
     """Walk a responder through a social-media crisis, step by step, with a tamper-evident log."""
 
@@ -290,7 +293,9 @@ def _config():
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    from crisisplay.display import visible
+
+    print(visible(text), file=sys.stderr)
 
 
 def _report(outcome, console=None) -> None:
@@ -502,10 +507,10 @@ def note(
 ) -> None:
     """Add a note to an incident (running, paused or closed; a note never reopens it)."""
     from crisisplay.incidents import resolve
-    from crisisplay.run.lifecycle import add_note, responder_name
+    from crisisplay.run.lifecycle import add_note, read_note, responder_name
 
     journal = resolve(incident, _home())
-    body = sys.stdin.read() if text == "-" else text
+    body = read_note(sys.stdin.buffer) if text == "-" else text
     actor = responder_name(responder, _config())
     head = add_note(journal, body, actor)
     _done(format, f"Note added to {journal.incident_id}. Head hash: {head}",
@@ -713,12 +718,14 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
             break
         if arg in GLOBAL_FLAGS:
             os.environ["NO_COLOR"] = "1"
-        elif arg in GLOBAL_OPTIONS or arg.startswith("--home="):
+        elif arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            name = arg.split("=", 1)[0]
             value = arg.split("=", 1)[1] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
             i += 0 if "=" in arg else 1
+            variable, needs = GLOBAL_OPTIONS[name]
             if not value.strip():
-                raise UsageError("--home needs a folder: --home DIR")
-            os.environ["CRISISPLAY_HOME"] = value
+                raise UsageError(f"{name} needs {needs}")
+            os.environ[variable] = value
         else:
             out.append(arg)
         i += 1
@@ -783,6 +790,19 @@ def _unknown_command(name: str, commands: list[str]) -> None:
     _fail(f"no such command '{name}'{did_you_mean(name, commands)}", f"Try '{PROG} --help' for help.")
 
 
+def _choose_language() -> None:
+    """Where the interface's language comes from: --lang / CRISISPLAY_LANG, checked now; the config's `language` when needed."""
+    from crisisplay import i18n
+
+    explicit = os.environ.get("CRISISPLAY_LANG", "").strip() or None
+    if explicit is not None:
+        try:
+            explicit = i18n.checked(explicit, "--lang")
+        except i18n.UnknownLanguage as err:
+            raise UsageError(str(err)) from None
+    i18n.configure(explicit, config_language=lambda: _config().language)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `crisisplay` script and `python -m crisisplay`."""
     if hasattr(signal, "SIGPIPE"):
@@ -792,6 +812,7 @@ def main(argv: list[str] | None = None) -> None:
     click_error, usage_error = _click_errors()
     try:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+        _choose_language()
         group = typer.main.get_command(app)
         if not args:
             args = ["--help"]  # `crisisplay` alone: the overview, like `crisisplay --help`
@@ -815,4 +836,8 @@ def main(argv: list[str] | None = None) -> None:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except OSError as err:
+        # A path the system refuses that no command turned into its own message (a name too
+        # long for the file system, say): one line and exit 2, never a traceback.
+        _fail(f"{err.filename}: {err.strerror or err}" if err.filename else str(err.strerror or err))
     sys.exit(code if isinstance(code, int) else 0)

@@ -33,7 +33,7 @@ def _rule(code: str, name: str, level: str, summary: str) -> None:
 _rule("CP001", "yaml-syntax", ERROR, "The file is not valid YAML.")
 _rule("CP002", "duplicate-key", ERROR, "A mapping has the same key twice; YAML would keep only the last.")
 _rule("CP003", "unsafe-tag", ERROR, "A YAML tag (`!!python/...`, `!custom`) is refused, never constructed.")
-_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far, or into themselves.")
+_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far or into themselves, or a file over 1 MiB.")
 _rule("CP005", "quote-it", ERROR, "YAML turns this unquoted text into a number, date or null.")
 _rule("CP006", "not-one-document", ERROR, "A playbook is exactly one YAML document holding a mapping.")
 _rule("CP007", "merge-key", ERROR, "YAML merge keys (`<<`) are not supported; write the keys out.")
@@ -52,6 +52,7 @@ _rule("CP108", "bad-duration", ERROR, "Durations are a number and a unit: 90s, 3
 _rule("CP109", "bad-value", ERROR, "A value outside what the key allows.")
 _rule("CP110", "unknown-step-type", ERROR, "A step `type` that does not exist.")
 _rule("CP111", "id-file-mismatch", WARNING, "The playbook id differs from its file name, so lookup by id misses it.")
+_rule("CP112", "id-too-long", ERROR, "A playbook id too long for the incident ids and file names built from it.")
 # References and graph.
 _rule("CP201", "dangling-next", ERROR, "A `next` names a step that does not exist.")
 _rule("CP202", "duplicate-id", ERROR, "Two steps, phases or options share an id.")

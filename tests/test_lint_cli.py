@@ -193,6 +193,8 @@ def test_new_refuses_to_overwrite_and_checks_the_id(run_cli, cli_cwd):
     code, _, err = run_cli("new", "Data Leak")
     assert code == 2 and "not a playbook id" in err
     assert run_cli("new", "end")[0] == 2
+    code, _, err = run_cli("new", "a" * 215)
+    assert code == 2 and "at most 214" in err and "Traceback" not in err
 
 
 def test_new_from_copies_a_playbook_under_the_new_id(run_cli, cli_cwd):

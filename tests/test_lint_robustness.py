@@ -96,3 +96,12 @@ def _mutated(draw) -> str:
 @given(_mutated())
 def test_mutations_of_the_bundled_playbooks_never_crash(text):
     assert_clean(text)
+
+
+@pytest.mark.parametrize("key,source", [("template", "'{{ " + "9" * 5000 + " }}'"), ("when", "'" + "9" * 5000 + " > 1'")])
+def test_a_number_too_long_for_python_is_a_syntax_finding_not_a_crash(minimal_playbook, key, source):
+    line = "        template: We are looking into {{ product }}.\n" if key == "template" else "        when: severity >= 'medium'\n"
+    text = minimal_playbook.replace(line, f"        {key}: {source}\n")
+    findings = assert_clean(text)
+    assert [f.code for f in findings if f.level == "error"] == ["CP301"]
+    assert "cannot be read" in findings[0].message

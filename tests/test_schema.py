@@ -69,6 +69,7 @@ def test_misspelt_step_key_is_rejected(validator):
     ("crisisplay: 1", "crisisplay: 2"),
     ("title: A minimal playbook\n", "title: A minimal playbook\ntitel: x\n"),
     ("label: Contained", "label: ''"),
+    ("id: minimal", "id: " + "a" * 215),
 ])
 def test_schema_rejects_what_the_checker_rejects(minimal_playbook, validator, old, new):
     assert not validator.is_valid(yaml.safe_load(minimal_playbook.replace(old, new)))

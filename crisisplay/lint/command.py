@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from crisisplay import __version__
+from crisisplay.display import visible
 from crisisplay.errors import UsageError
 from crisisplay.findings import RULES
 from crisisplay.lint import formats
@@ -70,7 +71,7 @@ def run(paths: list[str], fmt: str | None, strict: bool, statistics: bool, outpu
             stderr.write(table)  # keep the machine-readable output parseable
     _write(body, output, stdout)
     for problem in report.unreadable:
-        stderr.write(f"crisisplay: error: {problem}\n")
+        stderr.write(f"crisisplay: error: {visible(problem)}\n")  # the path as the user typed it
     if fmt == "text" and (report.results or not report.unreadable):
         stderr.write(_closing_line(report, findings, suppressed))
     return report.exit_code(strict)

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from crisisplay.display import visible
+from crisisplay.display import json_safe, visible
 from crisisplay.findings import Finding
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -44,7 +44,7 @@ def text(findings: list[Finding], sources: dict[str, str] | None = None) -> str:
 def json_report(findings: list[Finding], files: int, suppressed: int = 0) -> str:
     """The stable json format: `{"findings": [...], "summary": {...}}`."""
     body = {"findings": [f.as_dict() for f in findings], "summary": summary(findings, files, suppressed)}
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(body, indent=2, ensure_ascii=False)) + "\n"
 
 
 def escape_data(value: str) -> str:
@@ -117,7 +117,7 @@ def sarif(findings: list[Finding], rules: list[dict], root: Path, version: str) 
             "results": results,
         }],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def statistics(findings: list[Finding]) -> str:

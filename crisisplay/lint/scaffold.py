@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from crisisplay.errors import PlaybookError, UsageError
-from crisisplay.playbook.model import END, ID_RE
+from crisisplay.playbook.model import END, ID_RE, playbook_id_too_long
+from crisisplay.reading import read_input
 from crisisplay.playbook.schema import SHIPPED
 
 MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=\S*")
@@ -95,6 +96,9 @@ def check_id(playbook_id: str) -> str:
     if playbook_id == END or not ID_RE.fullmatch(playbook_id):
         raise UsageError(f"'{playbook_id}' is not a playbook id; use lowercase letters, digits and dashes, like "
                          f"'data-leak' ('end' is reserved)")
+    too_long = playbook_id_too_long(playbook_id)
+    if too_long:
+        raise UsageError(f"'{playbook_id[:40]}…' is not a playbook id: {too_long}")
     return playbook_id
 
 
@@ -157,7 +161,7 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
         text = skeleton(playbook_id, folder)
     else:
         try:
-            raw = source.read_text(encoding="utf-8-sig")
+            raw = read_input(source).decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
             raise UsageError(f"{source}: cannot read: {getattr(err, 'strerror', None) or err}") from None
         text = copy_of(raw, str(source), playbook_id, folder)

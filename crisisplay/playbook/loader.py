@@ -11,6 +11,7 @@ from crisisplay.errors import PlaybookError
 from crisisplay.findings import Finding, did_you_mean, one_of, plain_message, sort_findings
 from crisisplay.playbook import model as m
 from crisisplay.playbook.names import nfc_document
+from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.yamlsource import BOOL_WORDS, Document, load as load_yaml
 
 _TYPE_WORDS = {
@@ -71,8 +72,20 @@ def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = N
 
 
 def check_file(path: Path) -> Checked:
-    """`check_text` on a file (OSError is the caller's to report)."""
-    return check_text(path.read_bytes(), str(path), stem=path.stem)
+    """`check_text` on a file, read up to the size limit (OSError is the caller's to report)."""
+    try:
+        raw = read_input(path)
+    except InputTooLarge as err:
+        return oversized(str(path), err.limit)
+    return check_text(raw, str(path), stem=path.stem)
+
+
+def oversized(path: str, limit: int) -> Checked:
+    """The outcome for a source past the size limit: one finding, and nothing more was read."""
+    doc = Document(path)
+    doc.findings.append(Finding(path, 1, 1, "CP004", f"the file is larger than {limit:,} bytes, the most crisisplay "
+                                f"reads; a playbook is far smaller"))
+    return Checked(doc, findings=list(doc.findings))
 
 
 def load_playbook(path: Path) -> tuple[m.Playbook, Checked]:

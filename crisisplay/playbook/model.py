@@ -29,6 +29,15 @@ ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 VAR_RE = re.compile(r"[a-z_][a-z0-9_]*")
 DURATION_RE = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+# An incident id is `YYYYMMDD-HHMMSS-<playbook id>-<4 hex>`, and the longest file named after
+# it is the temporary file its log is first written to, `.<incident id>.jsonl.<8 hex>.tmp`
+# (journal.py; `<id>.lock` and `<id>.torn` are shorter): every one must fit the 255 bytes
+# most file systems allow in a name.
+MAX_FILE_NAME = 255
+_AROUND_INCIDENT_ID = len("YYYYMMDD-HHMMSS-") + len("-0000")
+_AROUND_LONGEST_NAME = len(".") + len(".jsonl") + len(".01234567.tmp")
+MAX_PLAYBOOK_ID = MAX_FILE_NAME - _AROUND_INCIDENT_ID - _AROUND_LONGEST_NAME  # in bytes: 214
 _UNIT_MS = (86_400_000, 3_600_000, 60_000, 1_000)
 
 
@@ -68,6 +77,22 @@ def _step_id(value: str) -> str:
             "CP106", "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
             {"value": value},
         )
+    return value
+
+
+def playbook_id_too_long(value: str) -> str | None:
+    """Why `value` is too long to be a playbook id, or None when it fits in file names."""
+    size = len(value.encode("utf-8"))
+    if size <= MAX_PLAYBOOK_ID:
+        return None
+    return (f"the id is {size} bytes long; incident ids and their file names are built from it and must fit "
+            f"{MAX_FILE_NAME} bytes, so a playbook id may have at most {MAX_PLAYBOOK_ID}")
+
+
+def _playbook_id(value: str) -> str:
+    problem = playbook_id_too_long(value)
+    if problem:
+        raise PydanticCustomError("CP112", problem)
     return value
 
 
@@ -126,6 +151,7 @@ def _duration(value: str) -> str:
 
 # The schema's patterns mirror the validators, which give the friendlier messages.
 Id = Annotated[str, AfterValidator(_step_id), Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$", "not": {"const": END}})]
+PlaybookId = Annotated[Id, AfterValidator(_playbook_id), Field(json_schema_extra={"maxLength": MAX_PLAYBOOK_ID})]
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
 UnicodeName = Annotated[str, AfterValidator(_unicode_name), Field(json_schema_extra={"pattern": UNICODE_NAME_PATTERN})]
 Variable = Annotated[
@@ -366,7 +392,7 @@ class Playbook(_Model):
     """A crisis playbook: metadata, severity, targets, roles, inputs and phases of steps."""
 
     crisisplay: Literal[1]
-    id: Id
+    id: PlaybookId
     title: Text
     summary: str | None = None
     locale: str = "en"

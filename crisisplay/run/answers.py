@@ -12,6 +12,7 @@ from pathlib import Path
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
 from crisisplay.playbook.model import Playbook
+from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.yamlsource import Document, load as load_yaml
 
 TOP_KEYS = ("inputs", "steps")
@@ -54,9 +55,12 @@ def as_written(doc: Document, value=None, path: tuple = ()):
 def read_answers(path: Path, playbook: Playbook) -> AnswersFile:
     """Load and check an answers file against `playbook`; AnswersError (exit 2) if it cannot be used."""
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
     except OSError as err:
-        raise AnswersError(f"{path}: cannot read the answers file: {err.strerror}") from None
+        raise AnswersError(f"{path}: cannot read the answers file: {err.strerror or err}") from None
+    except InputTooLarge as err:
+        raise AnswersError(f"{path}: the answers file is larger than {err.limit:,} bytes, the most crisisplay "
+                           f"reads") from None
     return parse_answers(raw, str(path), playbook)
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from crisisplay import __version__, engine
 from crisisplay.config import Config
@@ -19,6 +19,7 @@ from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.journal import Journal
 from crisisplay.times import now
 from crisisplay.playbook.model import Playbook, parse_duration
+from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.session import Frontend, Outcome, Session
 
 
@@ -147,7 +148,7 @@ def start_incident(
     frontend = make_frontend(overrides)
     responder = responder_name(request.responder, config)
     pb = request.playbook
-    raw = request.path.read_bytes()
+    raw = read_input(request.path)  # what the log's sha256 records: the bytes lint just checked
     source = {"id": pb.id, "title": pb.title, "source": str(request.path.resolve()), "sha256": hashlib.sha256(raw).hexdigest()}
     incident_id = new_incident_id(pb.id, now)
     folder = private_dir(incidents_dir(home))
@@ -194,6 +195,17 @@ def resume_incident(
             return session.run()
         finally:
             journal.close()
+
+
+def read_note(stream: BinaryIO) -> str:
+    """A note given on standard input (`note ID -`): UTF-8 text, up to the input size limit."""
+    try:
+        return read_input(stream, "standard input").decode("utf-8")
+    except InputTooLarge as err:
+        raise UsageError(f"the note on standard input is larger than {err.limit:,} bytes, the most crisisplay "
+                         f"reads") from None
+    except UnicodeDecodeError:
+        raise UsageError("the note on standard input is not UTF-8 text") from None
 
 
 def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], datetime] = now) -> str:

@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from crisisplay import engine
+from crisisplay.display import visible
 from crisisplay.errors import AnswerError
 from crisisplay.narrative import describe
 from crisisplay.run.answers import AnswersFile
@@ -108,10 +109,15 @@ class ScriptedFrontend:
 
     def resumed(self, session: Session, events: list[dict]) -> None:
         where = session.state.pending or session.state.position
-        print(f"resuming {session.state.incident_id} at {where}", file=self.out)
+        self._say(f"resuming {session.state.incident_id} at {where}")
 
     def logged(self, session: Session, events: list[dict]) -> None:
         for event in events:
             line = describe(event, session.state.playbook)
             if line:
-                print(one_line(line), file=self.out)
+                self._say(one_line(visible(line)))  # a CR in an answer must not start a second line
+
+    def _say(self, line: str) -> None:
+        # Answers, --var values and the responder's name are echoed here: an escape sequence in
+        # one must be shown, never obeyed by the terminal.
+        print(visible(line), file=self.out)
