@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from crisisplay import events as ev
@@ -55,14 +56,18 @@ def _minute_parts(moment: datetime) -> tuple[str, str] | None:
     return text[:17], text[19:]
 
 
-def since_start(elapsed_ms: int | None) -> str:
+def since_start(elapsed_ms: int | None, fine: bool = False) -> str:
     """Time since detection in the format's words, like `+1h5m`; `-` before it.
 
-    `format_duration`'s words, worked out inline: a long timeline calls this once a row.
+    `fine` (an incident shorter than a minute) writes seconds to the millisecond, `+0.25s`, so
+    a drill answered in one go does not read `+0s +0s +0s`. `format_duration`'s words, worked
+    out inline: a long timeline calls this once a row.
     """
     if elapsed_ms is None:
         return "—"
     sign = "-" if elapsed_ms < 0 else "+"
+    if fine and abs(elapsed_ms) < 60_000:
+        return f"{sign}{abs(elapsed_ms) / 1000:.3f}".rstrip("0").rstrip(".") + "s"
     seconds = abs(elapsed_ms) // 1000
     if not seconds:
         return sign + "0s"
@@ -71,6 +76,61 @@ def since_start(elapsed_ms: int | None) -> str:
     minutes, seconds = divmod(rest, 60)
     return (f"{sign}{f'{days}d' if days else ''}{f'{hours}h' if hours else ''}"
             f"{f'{minutes}m' if minutes else ''}{f'{seconds}s' if seconds else ''}")
+
+
+def since_roughly(elapsed_ms: int, fine: bool = False) -> str:
+    """`since_start` cut to its two largest units (`+3d23h`, `+1h35m`): short enough for a chart label."""
+    text = since_start(elapsed_ms, fine)
+    if fine and abs(elapsed_ms) < 60_000:
+        return text
+    units = _UNITS.findall(text)
+    return text[0] + "".join(units[:2]) if units else text
+
+
+_UNITS = re.compile(r"\d+[dhms]")
+BRIEF_MS = 60_000  # an incident shorter than this shows its times to the millisecond
+
+
+class ReportClock(LocalTimes):
+    """How one report writes times: local time with its offset (call it), and time since detection.
+
+    `since` is to the millisecond when the whole incident took less than a minute (a drill
+    answered in one go); `day` splits a local time into the day it falls on and the time of day.
+    """
+
+    def __init__(self, metrics: Metrics):
+        super().__init__()
+        self.fine = abs(metrics.duration_ms) < BRIEF_MS
+
+    def since(self, elapsed_ms: int | None) -> str:
+        return since_start(elapsed_ms, self.fine)
+
+    def day(self, moment: datetime | str) -> tuple[str, str]:
+        """(the day and offset, like `2026-03-29 +01:00`; the time of day, `00:15:00`)."""
+        text = self(moment)
+        return text[:10] + text[19:], text[11:19]
+
+
+def day_words(day: str) -> str:
+    """A `day` key as a heading: `Sunday 29 March 2026 (UTC+01:00)`."""
+    date = datetime.strptime(day[:10], "%Y-%m-%d")
+    return f"{date:%A} {date.day} {date:%B %Y} (UTC{day[11:]})"
+
+
+def clip(text, limit: int = 160) -> str:
+    """User text on one line, shortened to `limit` characters: for a line whose full text the report shows elsewhere."""
+    text = " ".join(visible(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+LOG_CLIP = 120
+
+
+def log_words(metrics: Metrics, moment) -> str:
+    """An event's words in the appendix: notes and post-mortem answers shortened, as the report shows them in full."""
+    if moment.type == ev.NOTE_ADDED or (moment.type == ev.STEP_ANSWERED and moment.step in metrics.sections):
+        return clip(moment.words, LOG_CLIP)
+    return moment.words
 
 
 def kind(metrics: Metrics) -> str:
@@ -117,6 +177,24 @@ def result_words(target: TargetResult) -> str:
     if result == NOT_REACHED:
         return "not reached"
     return "reached (no target)"
+
+
+def escalation_rounds(metrics: Metrics) -> list[dict]:
+    """The escalations, one round per escalate answer: `{ts, elapsed_ms, step, title, people, message}`.
+
+    `people` is `[{name, role, outcome}]`: everyone that answer reached or could not reach, who
+    all got the same message at the same moment.
+    """
+    titles = {s.id: s.title or s.id for s in metrics.playbook.steps}
+    rounds: list[dict] = []
+    for e in metrics.escalations:
+        last = rounds[-1] if rounds else None
+        if last is None or (last["step"], last["ts"], last["message"]) != (e["step"], e["ts"], e["message"]):
+            last = {"ts": e["ts"], "elapsed_ms": e["elapsed_ms"], "step": e["step"], "message": e["message"],
+                    "title": titles.get(e["step"], e["step"] or "Escalation"), "people": []}
+            rounds.append(last)
+        last["people"].append({"name": e["name"], "role": e["role"], "outcome": e["outcome"]})
+    return rounds
 
 
 def section_title(section: str) -> str:
