@@ -372,13 +372,13 @@ def timeline_svg(metrics: Metrics, clock) -> str:
         rows.append(_milestone_row(target, at, y, fine))
         y += ROW
     grid, labels = [], []
-    major = set(scale.ticks())
-    for ms in sorted(major | set(scale.ticks(gap=TICK_MINOR))):
+    major = scale.ticks()
+    for ms in scale.ticks(TICK_MINOR, keep=tuple(major)):
         where = scale(ms)
         anchor = "start" if where < 0.06 else "end" if where > 0.94 else "middle"
         grid.append(f'<line class="grid" x1="{at(ms)}" y1="0" x2="{at(ms)}" y2="{y + 4}"/>')
         labels.append(f'<text class="tick{"" if ms in major else " minor"}" x="{at(ms)}" y="{y + 19}" '
-                      f'text-anchor="{anchor}">{clock.since(ms)}</text>')
+                      f'text-anchor="{anchor}">{w.since_start(ms, fine=True)}</text>')  # a round 0.1s is not +0s
     height = y + AXIS
     return "\n".join([
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="100%" height="{height}" role="img" '

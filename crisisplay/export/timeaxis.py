@@ -32,9 +32,12 @@ class TimeScale:
     def __call__(self, elapsed_ms: float) -> float:
         return min(1.0, log1p(max(elapsed_ms, 0) / self.unit_ms) / self._span)
 
-    def ticks(self, gap: float = TICK_GAP) -> list[int]:
-        """0, then the roundest moments that leave `gap` between neighbours, in time order."""
-        chosen = [0]
+    def ticks(self, gap: float = TICK_GAP, keep: tuple[int, ...] = (0,)) -> list[int]:
+        """`keep`, then the roundest moments that leave `gap` between neighbours, in time order.
+
+        Finer ticks for a wider chart keep the coarser ones: `ticks(0.08, keep=ticks())`.
+        """
+        chosen = list(keep)
         for ms in NICE_MS:
             if ms <= self.end_ms and all(abs(self(ms) - self(c)) >= gap for c in chosen):
                 chosen.append(ms)

@@ -163,7 +163,8 @@ def drill_notice(metrics: Metrics) -> str | None:
 
 
 def duration_words(metrics: Metrics) -> str:
-    words = format_duration(max(0, metrics.duration_ms))
+    """`3h10m`; to the millisecond (`0.183s`) for an incident shorter than a minute; `so far` while unfinished."""
+    words = since_start(max(0, metrics.duration_ms), fine=True)[1:]
     return words if metrics.complete else f"{words} so far (incomplete)"
 
 
