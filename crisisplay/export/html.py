@@ -209,16 +209,12 @@ def _response_times(metrics: Metrics, clock) -> str:
 
 
 def _what_happened(metrics: Metrics, clock) -> str:
-    answers = [a for a in metrics.answers if a["section"] != "action-items"]
-    if not answers:
+    sections = w.post_mortem_sections(metrics)
+    if not sections:
         return _section("what-happened", "What happened", '<p class="muted">No post-mortem answers were logged.</p>\n')
-    sections: dict[str, list[dict]] = {}
-    for answer in answers:
-        sections.setdefault(answer["section"], []).append(answer)
     body = []
-    for section, items in sections.items():
-        heading = w.section_title(section)
-        if len(items) == 1 and items[0]["title"].strip().lower() == heading.lower():  # say it once
+    for heading, items in sections:
+        if items[0]["title"] is None:  # the one answer, titled like its section: the time goes in the heading
             body.append(f'<h3 dir="auto">{esc(heading)} <small class="muted">{esc(clock(items[0]["ts"]))}</small></h3>\n'
                         f'<blockquote dir="auto">{esc(items[0]["text"])}</blockquote>\n')
             continue
@@ -229,13 +225,11 @@ def _what_happened(metrics: Metrics, clock) -> str:
     return _section("what-happened", "What happened", "".join(body))
 
 
-def _day_rows(clock, moment, day: str | None, columns: int) -> tuple[str, str, str]:
-    """(a day heading row when `moment` starts a new local day or offset, the new day, the time of day)."""
-    this_day, time_of_day = clock.day(moment)
-    if this_day == day:
-        return "", day, time_of_day
-    return (f'<tr class="day"><th colspan="{columns}" scope="rowgroup">{esc(w.day_words(this_day))}</th></tr>\n',
-            this_day, time_of_day)
+def _day_row(day: str | None, columns: int) -> str:
+    """A heading row for the first event of each local day (and offset): the rows show only the time of day."""
+    if day is None:
+        return ""
+    return f'<tr class="day"><th colspan="{columns}" scope="rowgroup">{esc(w.day_words(day))}</th></tr>\n'
 
 
 def _timeline(metrics: Metrics, clock) -> str:
@@ -243,11 +237,10 @@ def _timeline(metrics: Metrics, clock) -> str:
     lead = ('<p class="lead">The key events: what changed the course of the incident (severity, messages, escalations, '
             'milestones, decisions, notes). Every event is in the <a href="#event-log">event log</a> at the end.</p>\n')
     tones = {ALERT: ' class="alert"', SEVERITY: ' class="severity"'}
-    titles = {s.id: s.title or s.id for s in metrics.playbook.steps}
-    out, day = [], None
-    for row in rows:
-        heading, day, time_of_day = _day_rows(clock, row.at, day, 4)
-        step = f'<strong class="step">{esc(titles.get(row.step, row.step))}</strong> — ' if row.step else ""
+    out = []
+    for row, time_of_day, new_day in clock.by_day(rows):
+        heading = _day_row(new_day, 4)
+        step = f'<strong class="step">{esc(row.title)}</strong> — ' if row.title else ""
         what = "".join(f"<div{tones.get(tone, '')}>{step if n == 0 else ''}{esc(text)}</div>"
                        for n, (text, tone) in enumerate(row.lines))
         out.append(f'{heading}<tr><td class="time">{time_of_day}</td><td class="since">{clock.since(row.elapsed_ms)}</td>'
@@ -265,19 +258,11 @@ def _event_log(metrics: Metrics, clock) -> str:
             f"{metrics.count - len(moments)} <code>step.entered</code> events are left out, as the answer or skip "
             "that follows each says it). The number is the event's <code>seq</code>, its line in the log from 0. Notes and "
             "post-mortem answers are shortened here: they are in full above.</p>\n")
-    escaped: dict = {}
-
-    def once(text) -> str:  # steps and people repeat on every row of a long log
-        found = escaped.get(text)
-        if found is None:
-            found = escaped[text] = esc(text)
-        return found
-
-    out, day = [], None
+    once = w.remembered(esc)
+    out = []
     since = clock.since
-    for m in moments:
-        heading, day, time_of_day = _day_rows(clock, m.at, day, 6)
-        out.append(f'{heading}<tr><td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
+    for m, time_of_day, new_day in clock.by_day(moments):
+        out.append(f'{_day_row(new_day, 6)}<tr><td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
                    f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
                    f'<td class="who" dir="auto" data-label="By">{once(m.actor)}</td>'
                    f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n')

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from crisisplay import events as ev
-from crisisplay.export.words import clip, result_words
+from crisisplay.export.words import clip, result_words, step_title
 from crisisplay.metrics import MISSED, Metrics, Moment
 from crisisplay.playbook.model import format_duration
 
@@ -24,6 +24,7 @@ DECISION_TYPES = frozenset(("choice", "confirm", "checklist"))
 CHANGES = frozenset((ev.SEVERITY_CHANGED, ev.MESSAGE_SENT, ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE,
                      ev.MILESTONE_REACHED))
 STANDALONE = frozenset((ev.STARTED, ev.NOTE_ADDED, ev.CLOSED))
+DECIDED = frozenset((ev.STEP_ANSWERED, ev.STEP_SKIPPED))  # a group starts at a decision
 # How a line reads: plain, or marked as a missed target, an unreachable person, a severity change.
 PLAIN, ALERT, SEVERITY = "", "alert", "severity"
 
@@ -34,42 +35,50 @@ class KeyEvent(NamedTuple):
     at: datetime
     elapsed_ms: int
     step: str | None
+    title: str | None  # what the report calls the step: its title, else its id
     actor: str
     lines: tuple[tuple[str, str], ...]  # (words, tone), the decision first
 
 
 def key_events(metrics: Metrics) -> list[KeyEvent]:
     """The key events of the report's timeline, in log order (empty without a timeline)."""
+    decisions = frozenset(s.id for s in metrics.playbook.steps if s.type in DECISION_TYPES)
+    by_condition = frozenset((s["step"], s["elapsed_ms"]) for s in metrics.skips if s["by"] == "condition")
+    titles: dict[str | None, str | None] = {}
     rows: list[KeyEvent] = []
+
+    def close(group: list[Moment]) -> None:
+        lines = [line for moment in group if (line := _line(moment, group, metrics, decisions, by_condition)) is not None]
+        if lines:
+            head = group[0]
+            if head.step not in titles:
+                titles[head.step] = step_title(metrics, head.step)
+            rows.append(KeyEvent(head.at, head.elapsed_ms, head.step, titles[head.step], head.actor, tuple(lines)))
+
     group: list[Moment] = []
     for moment in metrics.timeline or ():
-        if group and moment.type in CHANGES and moment.step == group[0].step and moment.at == group[0].at:
+        if (group and moment.type in CHANGES and group[0].type in DECIDED and moment.step == group[0].step
+                and moment.at == group[0].at):
             group.append(moment)
             continue
-        _close(group, metrics, rows)
+        if group:
+            close(group)
         group = [moment]
-    _close(group, metrics, rows)
+    if group:
+        close(group)
     return rows
 
 
-def _close(group: list[Moment], metrics: Metrics, rows: list[KeyEvent]) -> None:
-    """Add the row of a finished group, if anything in it changed something."""
-    if not group:
-        return
-    lines = [line for moment in group if (line := _line(moment, group, metrics)) is not None]
-    if lines:
-        head = group[0]
-        rows.append(KeyEvent(head.at, head.elapsed_ms, head.step, head.actor, tuple(lines)))
-
-
-def _line(moment: Moment, group: list[Moment], metrics: Metrics) -> tuple[str, str] | None:
+def _line(moment: Moment, group: list[Moment], metrics: Metrics, decisions: frozenset,
+          by_condition: frozenset) -> tuple[str, str] | None:
+    """What one event of a group changed, in words and tone; None when it changed nothing."""
     kind, words = moment.type, moment.words
-    if kind == ev.STEP_ANSWERED or kind == ev.STEP_SKIPPED:
-        step = _step(metrics, moment.step)
-        decision = kind == ev.STEP_SKIPPED or (step is not None and step.type in DECISION_TYPES)
-        if kind == ev.STEP_SKIPPED and words.endswith("is false)"):  # skipped by its condition
+    if kind in DECIDED:
+        if kind == ev.STEP_SKIPPED and (moment.step, moment.elapsed_ms) in by_condition:  # the playbook's choice
             return None
-        return (clip(_without_step(words, moment.step)), PLAIN) if decision else None
+        if kind == ev.STEP_SKIPPED or moment.step in decisions:
+            return (clip(_without_step(words, moment.step)), PLAIN)
+        return None
     if kind == ev.MESSAGE_SENT:
         edited = any(m.type == ev.STEP_ANSWERED and m.words.endswith("sent (edited)") for m in group)
         return (words + (" (edited before sending)" if edited else ""), PLAIN)
@@ -93,7 +102,7 @@ def _line(moment: Moment, group: list[Moment], metrics: Metrics) -> tuple[str, s
 
 def _step(metrics: Metrics, step_id: str | None):
     """The step's definition in the snapshot, or None (a log written by hand may name any step)."""
-    return metrics.playbook.step(step_id) if step_id in metrics.playbook.step_index else None
+    return metrics.playbook.step(step_id) if step_id is not None and step_id in metrics.playbook.step_index else None
 
 
 def _without_step(words: str, step: str | None) -> str:

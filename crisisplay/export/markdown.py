@@ -114,67 +114,50 @@ def _response_times(metrics: Metrics, clock) -> list[str]:
 
 def _what_happened(metrics: Metrics, clock) -> list[str]:
     out = ["## What happened"]
-    answers = [a for a in metrics.answers if a["section"] != "action-items"]
-    if not answers:
+    sections = w.post_mortem_sections(metrics)
+    if not sections:
         return out + ["", "_No post-mortem answers were logged._"]
-    sections: dict[str, list[dict]] = {}
-    for answer in answers:
-        sections.setdefault(answer["section"], []).append(answer)
-    for section, items in sections.items():
-        heading = w.section_title(section)
+    for heading, items in sections:
         out += ["", f"### {heading_text(heading)}"]
         for item in items:
-            title = "" if item["title"].strip().lower() == heading.lower() else f"*{inline(item['title'])}* "
+            title = f"*{inline(item['title'])}* " if item["title"] else ""
             out += ["", f"{title}({clock(item['ts'])})", "", quote(item["text"])]
     return out
 
 
-def _by_day(clock, rows, at, header: tuple[str, ...], cells) -> list[str]:
-    """Tables of `rows`, one per local day (and offset), each under the day's name in bold."""
-    out, day = [], None
-    for row in rows:
-        this_day, time_of_day = clock.day(at(row))
-        if this_day != day:
-            day = this_day
-            out += ["", f"**{w.day_words(day)}**", ""] + table(header, ())
-        out.append("| " + " | ".join(cells(row, time_of_day)) + " |")
-    return out
+def _day_heading(day: str, header: tuple[str, ...]) -> list[str]:
+    """Each day of a long timeline gets its own table, under the day's name in bold."""
+    return ["", f"**{w.day_words(day)}**", ""] + table(header, ())
 
 
 def _timeline(metrics: Metrics, clock) -> list[str]:
-    rows = key_events(metrics)
-    titles = {s.id: s.title or s.id for s in metrics.playbook.steps}
     out = ["## Timeline", "", "The key events: what changed the course of the incident (severity, messages, escalations, "
            "milestones, decisions, notes). Every event is in the event log at the end."]
     marks = {ALERT: "**", SEVERITY: "_"}
-
-    def cells(row, time_of_day):
-        step = f"**{inline(titles.get(row.step, row.step))}** — " if row.step else ""
+    once, since = w.remembered(inline), clock.since
+    for row, time_of_day, new_day in clock.by_day(key_events(metrics)):
+        if new_day:
+            out += _day_heading(new_day, ("Time", "Since start", "What changed", "By"))
+        step = f"**{once(row.title)}** — " if row.title else ""
         what = "<br>".join(f"{step if n == 0 else ''}{marks.get(tone, '')}{inline(text)}{marks.get(tone, '')}"
                            for n, (text, tone) in enumerate(row.lines))
-        return (time_of_day, clock.since(row.elapsed_ms), what, inline(row.actor))
-
-    return out + _by_day(clock, rows, lambda r: r.at, ("Time", "Since start", "What changed", "By"), cells)
+        out.append(f"| {time_of_day} | {since(row.elapsed_ms)} | {what} | {once(row.actor)} |")
+    return out
 
 
 def _event_log(metrics: Metrics, clock) -> list[str]:
     moments = metrics.timeline or ()
-    escaped: dict = {}
-
-    def once(text) -> str:  # steps and people repeat on every row of a long log
-        found = escaped.get(text)
-        if found is None:
-            found = escaped[text] = inline(text)
-        return found
-
-    since = clock.since
     out = ["## Appendix: event log", "", f"Every event of the log in order ({len(moments)} of {metrics.count}: the "
            f"{metrics.count - len(moments)} `step.entered` events are left out, as the answer or skip that follows "
            "each says it). The number is the event's `seq`, its line in the log from 0. Notes and post-mortem answers "
            "are shortened here: they are in full above."]
-    cells = lambda m, time_of_day: (str(m.seq), time_of_day, since(m.elapsed_ms), once(m.step or ""), once(m.actor),
-                                    inline(w.log_words(metrics, m)))
-    return out + _by_day(clock, moments, lambda m: m.at, ("#", "Time", "Since start", "Step", "By", "Event"), cells)
+    once, since, words = w.remembered(inline), clock.since, w.log_words
+    for m, time_of_day, new_day in clock.by_day(moments):
+        if new_day:
+            out += _day_heading(new_day, ("#", "Time", "Since start", "Step", "By", "Event"))
+        out.append(f"| {m.seq} | {time_of_day} | {since(m.elapsed_ms)} | {once(m.step or '')} | {once(m.actor)} | "
+                   f"{inline(words(metrics, m))} |")
+    return out
 
 
 def _messages(metrics: Metrics, clock) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from crisisplay import events as ev
@@ -50,10 +51,11 @@ def _local_text(moment: datetime) -> str:
 def _minute_parts(moment: datetime) -> tuple[str, str] | None:
     """(`YYYY-MM-DD HH:MM:`, ` +HH:MM`) of the local minute holding `moment`; None if the offset has seconds."""
     local = moment.astimezone()
-    if local.utcoffset().seconds % 60:
+    offset = local.utcoffset().total_seconds()
+    if offset % 60:
         return None
-    text = _local_text(moment)
-    return text[:17], text[19:]
+    hours, minutes = divmod(int(abs(offset)) // 60, 60)
+    return f"{local:%Y-%m-%d %H:%M:}", f" {'-' if offset < 0 else '+'}{hours:02d}:{minutes:02d}"
 
 
 def since_start(elapsed_ms: int | None, fine: bool = False) -> str:
@@ -101,14 +103,54 @@ class ReportClock(LocalTimes):
     def __init__(self, metrics: Metrics):
         super().__init__()
         self.fine = abs(metrics.duration_ms) < BRIEF_MS
+        # Rows follow each other in time: the minute of the last row is kept, not a table of them.
+        self._since_minute, self._since_prefix = None, ""
+        self._day_minute, self._day, self._hour_minute = None, "", ""
 
     def since(self, elapsed_ms: int | None) -> str:
-        return since_start(elapsed_ms, self.fine)
+        """`since_start` for this report, worked out once a minute for a long one."""
+        if elapsed_ms is None or self.fine or elapsed_ms < 0:
+            return since_start(elapsed_ms, self.fine)
+        minute, second = divmod(elapsed_ms // 1000, 60)
+        if minute != self._since_minute:
+            self._since_minute, self._since_prefix = minute, since_start(minute * 60_000) if minute else "+"
+        if second:
+            return f"{self._since_prefix}{second}s"
+        return self._since_prefix if minute else "+0s"
 
-    def day(self, moment: datetime | str) -> tuple[str, str]:
+    def by_day(self, rows: Iterable) -> Iterator[tuple]:
+        """(row, its local time of day, the day when the row is the first of one, else None), for rows with `.at`."""
+        day = None
+        for row in rows:
+            this_day, time_of_day = self.day(row.at)
+            yield row, time_of_day, (this_day if this_day != day else None)
+            day = this_day
+
+    def day(self, moment: datetime) -> tuple[str, str]:
         """(the day and offset, like `2026-03-29 +01:00`; the time of day, `00:15:00`)."""
-        text = self(moment)
-        return text[:10] + text[19:], text[11:19]
+        stamp = int(moment.timestamp())
+        if stamp // 60 != self._day_minute:
+            parts = self._minutes.get(stamp // 60, False)  # the offset may change on any minute: summer time
+            if parts is False:
+                parts = self._minutes[stamp // 60] = _minute_parts(moment)
+            if parts is None:  # an offset with seconds (old local mean times): no shortcut
+                text = _local_text(moment)
+                return text[:10] + text[19:], text[11:19]
+            self._day_minute, self._day, self._hour_minute = stamp // 60, parts[0][:10] + parts[1], parts[0][11:]
+        return self._day, f"{self._hour_minute}{stamp % 60:02d}"
+
+
+def remembered(escape: Callable[[object], str]) -> Callable[[object], str]:
+    """`escape`, remembering its answers: steps and people repeat on every row of a long log."""
+    found: dict = {}
+
+    def once(text) -> str:
+        done = found.get(text)
+        if done is None:
+            done = found[text] = escape(text)
+        return done
+
+    return once
 
 
 def day_words(day: str) -> str:
@@ -119,6 +161,9 @@ def day_words(day: str) -> str:
 
 def clip(text, limit: int = 160) -> str:
     """User text on one line, shortened to `limit` characters: for a line whose full text the report shows elsewhere."""
+    text = "" if text is None else str(text)
+    if len(text) <= limit and "\n" not in text and "\r" not in text:
+        return text  # most lines: nothing to do (the reports make control characters visible when they escape)
     text = " ".join(visible(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -180,19 +225,45 @@ def result_words(target: TargetResult) -> str:
     return "reached (no target)"
 
 
+def step_title(metrics: Metrics, step_id: str | None) -> str | None:
+    """What the report calls a step: its title, else its id (None for an event at no step)."""
+    if step_id is None:
+        return None
+    step = metrics.playbook.step(step_id) if step_id in metrics.playbook.step_index else None
+    return (step.title if step is not None else None) or step_id
+
+
+def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[dict]]]:
+    """The post-mortem answers but the action items, by section in the order asked: `[(heading, answers)]`.
+
+    An answer's `title` is None when it would only repeat its heading (the `Summary` step of the
+    `summary` section): a one-answer section says it once.
+    """
+    sections: dict[str, list[dict]] = {}
+    for answer in metrics.answers:
+        if answer["section"] != "action-items":
+            sections.setdefault(answer["section"], []).append(answer)
+    out = []
+    for section, answers in sections.items():
+        heading = section_title(section)
+        if len(answers) == 1 and answers[0]["title"].strip().lower() == heading.lower():
+            answers = [{**answers[0], "title": None}]
+        out.append((heading, answers))
+    return out
+
+
 def escalation_rounds(metrics: Metrics) -> list[dict]:
     """The escalations, one round per escalate answer: `{ts, elapsed_ms, step, title, people, message}`.
 
     `people` is `[{name, role, outcome}]`: everyone that answer reached or could not reach, who
     all got the same message at the same moment.
     """
-    titles = {s.id: s.title or s.id for s in metrics.playbook.steps}
     rounds: list[dict] = []
     for e in metrics.escalations:
         last = rounds[-1] if rounds else None
         if last is None or (last["step"], last["ts"], last["message"]) != (e["step"], e["ts"], e["message"]):
             last = {"ts": e["ts"], "elapsed_ms": e["elapsed_ms"], "step": e["step"], "message": e["message"],
-                    "title": titles.get(e["step"], e["step"] or "Escalation"), "people": []}
+                    "title": step_title(metrics, e["step"]) or "Escalation", "people": []}
             rounds.append(last)
         last["people"].append({"name": e["name"], "role": e["role"], "outcome": e["outcome"]})
     return rounds
