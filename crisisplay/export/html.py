@@ -157,7 +157,6 @@ def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
 
     On a card, each cell but the times is labelled with its column's name.
     """
-    head = "".join(f'<th scope="col">{h}</th>' for h in header)
     body = []
     for row in rows:
         cells = []
@@ -166,8 +165,14 @@ def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
             attrs = f' class="{kind}"' if kind else ' dir="auto"'  # a class marks our own words; the rest may be theirs
             attrs += "" if name in _UNLABELLED else f' data-label="{name}"'
             cells.append(f"<td{attrs}>{value}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>\n' + "\n".join(body) + "\n</tbody></table>\n"
+        body.append("<tr>" + "".join(cells) + "</tr>\n")
+    return _table_of(header, "".join(body), cls)
+
+
+def _table_of(header: tuple[str, ...], body: str, cls: str) -> str:
+    """A table around rows already written (`<tr>…</tr>` lines)."""
+    head = "".join(f'<th scope="col">{h}</th>' for h in header)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>\n'
 
 
 # Summary items that take a whole line; the others pair up, two to a line, in the contract's order.
@@ -246,9 +251,7 @@ def _timeline(metrics: Metrics, clock) -> str:
         out.append(f'{heading}<tr><td class="time">{time_of_day}</td><td class="since">{clock.since(row.elapsed_ms)}</td>'
                    f'<td class="text" dir="auto">{what}</td>'
                    f'<td class="who" dir="auto" data-label="By">{esc(row.actor)}</td></tr>\n')
-    table = ('<table class="rows events"><thead><tr><th scope="col">Time</th><th scope="col">Since start</th>'
-             '<th scope="col">What changed</th><th scope="col">By</th></tr></thead>\n'
-             f'<tbody>\n{"".join(out)}</tbody></table>\n')
+    table = _table_of(("Time", "Since start", "What changed", "By"), "".join(out), "rows events")
     return _section("timeline", "Timeline", lead + table)
 
 
@@ -266,9 +269,7 @@ def _event_log(metrics: Metrics, clock) -> str:
                    f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
                    f'<td class="who" dir="auto" data-label="By">{once(m.actor)}</td>'
                    f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n')
-    table = ('<table class="rows log"><thead><tr><th scope="col">#</th><th scope="col">Time</th>'
-             '<th scope="col">Since start</th><th scope="col">Step</th><th scope="col">By</th>'
-             f'<th scope="col">Event</th></tr></thead>\n<tbody>\n{"".join(out)}</tbody></table>\n')
+    table = _table_of(("#", "Time", "Since start", "Step", "By", "Event"), "".join(out), "rows log")
     return _section("event-log", "Appendix: event log", lead + table)
 
 
