@@ -78,6 +78,7 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: .9rem; border-top: 
 @media (max-width: 640px) {
   body { margin: 1rem auto; padding: 0 .8rem; }
   h1 { font-size: 1.35rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem; }
+  h3 small { display: block; margin: .1rem 0 0; }
   dl.summary { grid-template-columns: minmax(0, 1fr); } dl.summary > div { grid-template-columns: 38% minmax(0, 1fr); }
   table.rows, table.rows > tbody, table.rows > tbody > tr, table.rows > tbody > tr > td { display: block; width: auto; }
   table.rows > thead { display: none; }
