@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def _apply(config: Config, path: Path, data: dict) -> None:
                         raise ConfigError(f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
                                           f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email")
                     _text(path, ckey, cvalue)
-                config.contacts[role] = Contact(**contact)
+                # Roles compare in NFC (playbook/names.py): `asesoría-jurídica` matches however it was typed.
+                config.contacts[unicodedata.normalize("NFC", role)] = Contact(**contact)
         else:
             config.lint = _lint_options(path, value)
             config.lint_source = path

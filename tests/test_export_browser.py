@@ -146,7 +146,10 @@ def answered_example(playbook: str, home: Path):
     return Journal(only_log(home))
 
 
-@pytest.mark.parametrize("incident", ["long-incident", "pricing-error", "offensive-post"])
+EXAMPLES = sorted(p.name.removesuffix(".answers.yaml") for p in (REPO / "examples").glob("*.answers.yaml"))
+
+
+@pytest.mark.parametrize("incident", ["long-incident", *EXAMPLES])
 def test_a_typical_incident_prints_on_at_most_six_pages_of_a4_and_letter(incident, browser, artefacts, tmp_path):
     journal = build_long_incident(tmp_path) if incident == "long-incident" else answered_example(incident, tmp_path)
     report = html_report(journal, artefacts, incident)

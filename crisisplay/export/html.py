@@ -199,16 +199,18 @@ def _response_times(metrics: Metrics, clock) -> str:
     targets = metrics.targets
     body = ""
     if targets:
-        rows = ((esc(t.name), (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
+        rows = ((esc(t.shown), (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
                  (esc(clock(t.reached)) if t.reached else "—", "time"), (clock.since(t.elapsed_ms), "since"),
                  (esc(w.result_words(t)), t.result if t.result in (MET, MISSED) else "muted")) for t in targets)
         body += _table(("Target", "Goal", "Reached at", "After", "Result"), rows)
     else:
         body += "<p class=\"muted\">This playbook sets no response-time targets.</p>\n"
     body += _chart(metrics, clock)
+    level = metrics.playbook.severity.label
     rows = [((esc(clock(metrics.state.detected_at)), "time"), (clock.since(0), "since"), "",
-             esc(metrics.playbook.severity.start), "initial")]
-    rows += [((esc(clock(c["ts"])), "time"), (clock.since(c["elapsed_ms"]), "since"), esc(c["from"]), esc(c["to"]),
+             esc(level(metrics.playbook.severity.start)), "initial")]
+    rows += [((esc(clock(c["ts"])), "time"), (clock.since(c["elapsed_ms"]), "since"), esc(level(c["from"])),
+              esc(level(c["to"])),
               esc(c["reason"])) for c in metrics.severity_changes]
     body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), rows)
     return _section("response-times", "Response times", body)
@@ -287,10 +289,11 @@ def _escalations(metrics: Metrics, clock) -> str:
     if not metrics.escalations:
         return _section("escalations", "Escalations", '<p class="muted">Nobody was escalated to.</p>\n')
     reached, missed = metrics.people
-    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(p['role'])})" for p in people) or "nobody"
+    role = metrics.playbook.role_label
+    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or "nobody"
     body = f"<p>Reached: {names(reached)}.<br>Not reached: {names(missed)}.</p>\n"
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
-        people = "; ".join(f'<span dir="auto">{esc(p["name"])}</span> ({esc(p["role"])}) '
+        people = "; ".join(f'<span dir="auto">{esc(p["name"])}</span> ({esc(role(p["role"]))}) '
                            f'<span class="{p["outcome"]}">{p["outcome"]}</span>' for p in round_["people"])
         body += (f'<h3><span dir="auto">{number}. {esc(round_["title"])}</span> <small class="muted">'
                  f'{esc(clock(round_["ts"]))} ({clock.since(round_["elapsed_ms"])}), step {esc(round_["step"] or "—")}'
@@ -380,11 +383,11 @@ TICK_MINOR = 0.08  # the gap of the finer ticks a wide screen or paper has room 
 
 def _milestone_row(t, at, y: int, fine: bool) -> str:
     """A target's row: the time allowed, its goal as a dashed line, and the milestone's mark where it was reached."""
-    parts = [f'<g class="row milestone-row"><title>{esc(t.name)}: {esc(w.result_words(t))}'
+    parts = [f'<g class="row milestone-row"><title>{esc(t.shown)}: {esc(w.result_words(t))}'
              f'{f", reached after {w.since_start(t.elapsed_ms, fine)}" if t.elapsed_ms is not None else ""}'
              f'{f", target {format_duration(t.target_ms)}" if t.target_ms is not None else ""}</title>']
     goal = f" ≤ {format_duration(t.target_ms)}" if t.target_ms is not None else ""
-    parts.append(f'<text class="label" x="0" y="{y + 12}">{esc(_short(t.name))}{goal}<tspan class="{_tone(t)}"> · '
+    parts.append(f'<text class="label" x="0" y="{y + 12}">{esc(_short(t.shown))}{goal}<tspan class="{_tone(t)}"> · '
                  f"{esc(_short_result(t, fine))}</tspan></text>")
     if t.target_ms is not None:
         parts.append(f'<rect class="allowed" x="0" y="{y + 17}" width="{at(t.target_ms)}" height="8"/>'

@@ -119,4 +119,4 @@ def _milestone(moment: Moment, metrics: Metrics) -> tuple[str, str]:
     if target is None or target.reached is None or ev.parse_ts(target.reached) != moment.at:
         return (moment.words, PLAIN)
     goal = f" (target {format_duration(target.target_ms)})" if target.target_ms is not None else ""
-    return (f"milestone {name}: {result_words(target)}{goal}", ALERT if target.result == MISSED else PLAIN)
+    return (f"milestone {target.shown}: {result_words(target)}{goal}", ALERT if target.result == MISSED else PLAIN)

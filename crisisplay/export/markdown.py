@@ -99,15 +99,17 @@ def _response_times(metrics: Metrics, clock) -> list[str]:
     out = ["## Response times", ""]
     targets = metrics.targets
     if targets:
-        rows = ((inline(t.name), format_duration(t.target_ms) if t.target_ms is not None else "—",
+        rows = ((inline(t.shown), format_duration(t.target_ms) if t.target_ms is not None else "—",
                  clock(t.reached) if t.reached else "—", clock.since(t.elapsed_ms),
                  f"**{w.result_words(t)}**" if t.result == MISSED else w.result_words(t)) for t in targets)
         out += table(("Target", "Goal", "Reached at", "After", "Result"), rows)
     else:
         out.append("_This playbook sets no response-time targets._")
     out += ["", "### Severity over time", ""]
-    rows = [(clock(metrics.state.detected_at), clock.since(0), "", inline(metrics.playbook.severity.start), "initial")]
-    rows += [(clock(c["ts"]), clock.since(c["elapsed_ms"]), inline(c["from"]), inline(c["to"]), inline(c["reason"]))
+    level = metrics.playbook.severity.label
+    rows = [(clock(metrics.state.detected_at), clock.since(0), "", inline(level(metrics.playbook.severity.start)), "initial")]
+    rows += [(clock(c["ts"]), clock.since(c["elapsed_ms"]), inline(level(c["from"])), inline(level(c["to"])),
+              inline(c["reason"]))
              for c in metrics.severity_changes]
     return out + table(("Time", "Since start", "From", "To", "Why"), rows)
 
@@ -176,10 +178,11 @@ def _escalations(metrics: Metrics, clock) -> list[str]:
     if not metrics.escalations:
         return out + ["_Nobody was escalated to._"]
     reached, missed = metrics.people
-    out.append("Reached: " + (", ".join(f"{inline(p['name'])} ({inline(p['role'])})" for p in reached) or "nobody") + ".  ")
-    out.append("Not reached: " + (", ".join(f"{inline(p['name'])} ({inline(p['role'])})" for p in missed) or "nobody") + ".")
+    role = metrics.playbook.role_label
+    out.append("Reached: " + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in reached) or "nobody") + ".  ")
+    out.append("Not reached: " + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or "nobody") + ".")
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
-        people = "; ".join(f"{inline(p['name'])} ({inline(p['role'])}) "
+        people = "; ".join(f"{inline(p['name'])} ({inline(role(p['role']))}) "
                            + ("**unreachable**" if p["outcome"] == "unreachable" else "notified") for p in round_["people"])
         out += ["", f"### {number}. {heading_text(round_['title'])}", "",
                 f"{clock(round_['ts'])} ({clock.since(round_['elapsed_ms'])}), step {inline(round_['step'] or '—')}: "
@@ -238,7 +241,7 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
         out.append("  section Targets")
     for number, (target, at) in enumerate(goals, 1):
         at = at.astimezone()
-        name = mermaid_name(f"{target.name} within {format_duration(target.target_ms)}")
+        name = mermaid_name(f"{target.shown} within {format_duration(target.target_ms)}")
         out.append(f"  {name} :milestone, t{number}, {at:{stamp}}, {at:{stamp}}")
     reached = [t for t in metrics.targets if t.reached]
     if reached:
@@ -246,7 +249,7 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
     for number, target in enumerate(reached, 1):
         at = parse_ts(target.reached).astimezone()
         tags = "crit, milestone" if target.result == MISSED else "milestone"
-        out.append(f"  {mermaid_name(target.name + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}")
+        out.append(f"  {mermaid_name(target.shown + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}")
     return out + ["```"]
 
 
