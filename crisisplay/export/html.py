@@ -82,7 +82,8 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: .9rem; border-top: 
   dl.summary { grid-template-columns: minmax(0, 1fr); } dl.summary > div { grid-template-columns: 38% minmax(0, 1fr); }
   table.rows, table.rows > tbody, table.rows > tbody > tr, table.rows > tbody > tr > td { display: block; width: auto; }
   table.rows > thead { display: none; }
-  table.rows > tbody > tr { border: 1px solid var(--line); border-radius: 6px; margin: .45rem 0; padding: .35rem .6rem; }
+  table.rows > tbody > tr { border: 1px solid var(--line); border-radius: 6px; margin: .45rem 0;
+    padding: .35rem .6rem; }
   table.rows > tbody > tr > td { border: 0; padding: .05rem 0; min-width: 0; }
   table.rows > tbody > tr > td.time, table.rows > tbody > tr > td.since, table.rows > tbody > tr > td.seq {
     display: inline-block; margin-right: .7rem; color: var(--muted); }
@@ -207,12 +208,11 @@ def _response_times(metrics: Metrics, clock) -> str:
         body += "<p class=\"muted\">This playbook sets no response-time targets.</p>\n"
     body += _chart(metrics, clock)
     level = metrics.playbook.severity.label
-    rows = [((esc(clock(metrics.state.detected_at)), "time"), (clock.since(0), "since"), "",
-             esc(level(metrics.playbook.severity.start)), "initial")]
-    rows += [((esc(clock(c["ts"])), "time"), (clock.since(c["elapsed_ms"]), "since"), esc(level(c["from"])),
-              esc(level(c["to"])),
-              esc(c["reason"])) for c in metrics.severity_changes]
-    body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), rows)
+    changes = [((esc(clock(metrics.state.detected_at)), "time"), (clock.since(0), "since"), "",
+                esc(level(metrics.playbook.severity.start)), "initial")]
+    changes += [((esc(clock(c["ts"])), "time"), (clock.since(c["elapsed_ms"]), "since"), esc(level(c["from"])),
+                 esc(level(c["to"])), esc(c["reason"])) for c in metrics.severity_changes]
+    body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), changes)
     return _section("response-times", "Response times", body)
 
 
@@ -223,7 +223,8 @@ def _what_happened(metrics: Metrics, clock) -> str:
     body = []
     for heading, items in sections:
         if items[0]["title"] is None:  # the one answer, titled like its section: the time goes in the heading
-            body.append(f'<h3 dir="auto">{esc(heading)} <small class="muted">{esc(clock(items[0]["ts"]))}</small></h3>\n'
+            when = esc(clock(items[0]["ts"]))
+            body.append(f'<h3 dir="auto">{esc(heading)} <small class="muted">{when}</small></h3>\n'
                         f'<blockquote dir="auto">{esc(items[0]["text"])}</blockquote>\n')
             continue
         body.append(f'<h3 dir="auto">{esc(heading)}</h3>\n')
@@ -251,8 +252,8 @@ def _timeline(metrics: Metrics, clock) -> str:
         step = f'<strong class="step">{esc(row.title)}</strong> — ' if row.title else ""
         what = "".join(f"<div{tones.get(tone, '')}>{step if n == 0 else ''}{esc(text)}</div>"
                        for n, (text, tone) in enumerate(row.lines))
-        out.append(f'{heading}<tr><td class="time">{time_of_day}</td><td class="since">{clock.since(row.elapsed_ms)}</td>'
-                   f'<td class="text" dir="auto">{what}</td>'
+        out.append(f'{heading}<tr><td class="time">{time_of_day}</td>'
+                   f'<td class="since">{clock.since(row.elapsed_ms)}</td><td class="text" dir="auto">{what}</td>'
                    f'<td class="who" dir="auto" data-label="By">{esc(row.actor)}</td></tr>\n')
     table = _table_of(("Time", "Since start", "What changed", "By"), "".join(out), "rows events")
     return _section("timeline", "Timeline", lead + table)
@@ -262,8 +263,8 @@ def _event_log(metrics: Metrics, clock) -> str:
     moments = metrics.timeline or ()
     lead = (f'<p class="lead">Every event of the log in order ({len(moments)} of {metrics.count}: the '
             f"{metrics.count - len(moments)} <code>step.entered</code> events are left out, as the answer or skip "
-            "that follows each says it). The number is the event's <code>seq</code>, its line in the log from 0. Notes and "
-            "post-mortem answers are shortened here: they are in full above.</p>\n")
+            "that follows each says it). The number is the event's <code>seq</code>, its line in the log from 0. "
+            "Notes and post-mortem answers are shortened here: they are in full above.</p>\n")
     once = w.remembered(esc)
     out = []
     since = clock.since
@@ -307,8 +308,8 @@ def _notes(metrics: Metrics, clock) -> str:
     if not metrics.notes:
         return _section("notes", "Notes", '<p class="muted">No notes.</p>\n')
     body = "".join(f'<p class="note"><strong>{esc(clock(n["ts"]))}</strong> ({clock.since(n["elapsed_ms"])}), '
-                   f'<span dir="auto">{esc(n["actor"])}</span>: <span class="said" dir="auto">{esc(n["text"].strip())}</span></p>\n'
-                   for n in metrics.notes)
+                   f'<span dir="auto">{esc(n["actor"])}</span>: '
+                   f'<span class="said" dir="auto">{esc(n["text"].strip())}</span></p>\n' for n in metrics.notes)
     return _section("notes", "Notes", body)
 
 
@@ -341,7 +342,9 @@ def timeline_svg(metrics: Metrics, clock) -> str:
     on paper); down, rows are fixed pixels.
     """
     scale = scale_of(metrics)
-    at = lambda ms: f"{100 * scale(ms):.2f}%"
+    def at(ms: float) -> str:
+        return f"{100 * scale(ms):.2f}%"
+
     detected, fine = metrics.state.detected_at, clock.fine
     titles = {p.id: p.title for p in metrics.playbook.phases}
     rows, y = [], 0
@@ -352,9 +355,9 @@ def timeline_svg(metrics: Metrics, clock) -> str:
         left = min(scale(start), 0.995)
         width = max(scale(end) - left, 0.005)
         rows.append(f'<g class="row phase-row"><title>{esc(name)}: {clock.since(int(start))} to {clock.since(int(end))}'
-                    f'</title><text class="label" x="0" y="{y + 12}">{esc(_short(name, 34))}<tspan class="span muted"> · {span}'
-                    f'</tspan></text><rect class="bar" x="{100 * left:.2f}%" y="{y + 16}" width="{100 * width:.2f}%" '
-                    f'height="10" rx="2"/></g>')
+                    f'</title><text class="label" x="0" y="{y + 12}">{esc(_short(name, 34))}'
+                    f'<tspan class="span muted"> · {span}</tspan></text><rect class="bar" x="{100 * left:.2f}%" '
+                    f'y="{y + 16}" width="{100 * width:.2f}%" height="10" rx="2"/></g>')
         y += ROW
     if metrics.phases and metrics.targets:
         y += GAP

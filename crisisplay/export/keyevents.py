@@ -48,7 +48,8 @@ def key_events(metrics: Metrics) -> list[KeyEvent]:
     rows: list[KeyEvent] = []
 
     def close(group: list[Moment]) -> None:
-        lines = [line for moment in group if (line := _line(moment, group, metrics, decisions, by_condition)) is not None]
+        lines = [line for moment in group
+                 if (line := _line(moment, group, metrics, decisions, by_condition)) is not None]
         if lines:
             head = group[0]
             if head.step not in titles:

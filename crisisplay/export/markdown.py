@@ -107,11 +107,11 @@ def _response_times(metrics: Metrics, clock) -> list[str]:
         out.append("_This playbook sets no response-time targets._")
     out += ["", "### Severity over time", ""]
     level = metrics.playbook.severity.label
-    rows = [(clock(metrics.state.detected_at), clock.since(0), "", inline(level(metrics.playbook.severity.start)), "initial")]
-    rows += [(clock(c["ts"]), clock.since(c["elapsed_ms"]), inline(level(c["from"])), inline(level(c["to"])),
-              inline(c["reason"]))
-             for c in metrics.severity_changes]
-    return out + table(("Time", "Since start", "From", "To", "Why"), rows)
+    changes = [(clock(metrics.state.detected_at), clock.since(0), "", inline(level(metrics.playbook.severity.start)),
+                "initial")]
+    changes += [(clock(c["ts"]), clock.since(c["elapsed_ms"]), inline(level(c["from"])), inline(level(c["to"])),
+                 inline(c["reason"])) for c in metrics.severity_changes]
+    return out + table(("Time", "Since start", "From", "To", "Why"), changes)
 
 
 def _what_happened(metrics: Metrics, clock) -> list[str]:
@@ -133,8 +133,8 @@ def _day_heading(day: str, header: tuple[str, ...]) -> list[str]:
 
 
 def _timeline(metrics: Metrics, clock) -> list[str]:
-    out = ["## Timeline", "", "The key events: what changed the course of the incident (severity, messages, escalations, "
-           "milestones, decisions, notes). Every event is in the event log at the end."]
+    out = ["## Timeline", "", "The key events: what changed the course of the incident (severity, messages, "
+           "escalations, milestones, decisions, notes). Every event is in the event log at the end."]
     marks = {ALERT: "**", SEVERITY: "_"}
     once, since = w.remembered(inline), clock.since
     for row, time_of_day, new_day in clock.by_day(key_events(metrics)):
@@ -183,7 +183,8 @@ def _escalations(metrics: Metrics, clock) -> list[str]:
     out.append("Not reached: " + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or "nobody") + ".")
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
         people = "; ".join(f"{inline(p['name'])} ({inline(role(p['role']))}) "
-                           + ("**unreachable**" if p["outcome"] == "unreachable" else "notified") for p in round_["people"])
+                           + ("**unreachable**" if p["outcome"] == "unreachable" else "notified")
+                           for p in round_["people"])
         out += ["", f"### {number}. {heading_text(round_['title'])}", "",
                 f"{clock(round_['ts'])} ({clock.since(round_['elapsed_ms'])}), step {inline(round_['step'] or '—')}: "
                 f"{people}."]
@@ -226,8 +227,9 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
     if not spans:
         return ["## Phases", "", "_No phase was entered._"]
     detected = metrics.state.detected_at
-    goals = [(t, detected + timedelta(milliseconds=t.target_ms)) for t in metrics.targets if t.target_ms is not None]
-    last = max([metrics.end_at] + [at for _, at in goals])
+    goals = [(t, t.target_ms, detected + timedelta(milliseconds=t.target_ms))
+             for t in metrics.targets if t.target_ms is not None]
+    last = max([metrics.end_at] + [at for _, _, at in goals])
     long = (last - detected).total_seconds() > 86_400
     stamp = "%Y-%m-%d %H:%M:%S"
     out = ["## Phases", "", "```mermaid", "gantt",
@@ -239,9 +241,9 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
         out.append(f"  {mermaid_name(titles.get(phase, phase))} :p{number}, {begin:{stamp}}, {finish:{stamp}}")
     if goals:
         out.append("  section Targets")
-    for number, (target, at) in enumerate(goals, 1):
+    for number, (target, goal, at) in enumerate(goals, 1):
         at = at.astimezone()
-        name = mermaid_name(f"{target.shown} within {format_duration(target.target_ms)}")
+        name = mermaid_name(f"{target.shown} within {format_duration(goal)}")
         out.append(f"  {name} :milestone, t{number}, {at:{stamp}}, {at:{stamp}}")
     reached = [t for t in metrics.targets if t.reached]
     if reached:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from crisisplay import events as ev
 from crisisplay.metrics import (
@@ -34,12 +34,17 @@ class LocalTimes:
         if isinstance(moment, str):
             moment = ev.parse_ts(moment)
         stamp = int(moment.timestamp())
-        parts = self._minutes.get(stamp // 60, False)
-        if parts is False:
-            parts = self._minutes[stamp // 60] = _minute_parts(moment)
+        parts = self._minute(moment, stamp)
         if parts is None:  # an offset with seconds (old local mean times): no shortcut
             return _local_text(moment)
         return f"{parts[0]}{stamp % 60:02d}{parts[1]}"
+
+    def _minute(self, moment: datetime, stamp: int) -> tuple[str, str] | None:
+        """`_minute_parts` of the minute holding `moment` (whose timestamp is `stamp`), once a minute."""
+        minute = stamp // 60
+        if minute not in self._minutes:
+            self._minutes[minute] = _minute_parts(moment)
+        return self._minutes[minute]
 
 
 def _local_text(moment: datetime) -> str:
@@ -51,7 +56,7 @@ def _local_text(moment: datetime) -> str:
 def _minute_parts(moment: datetime) -> tuple[str, str] | None:
     """(`YYYY-MM-DD HH:MM:`, ` +HH:MM`) of the local minute holding `moment`; None if the offset has seconds."""
     local = moment.astimezone()
-    offset = local.utcoffset().total_seconds()
+    offset = (local.utcoffset() or timedelta(0)).total_seconds()
     if offset % 60:
         return None
     hours, minutes = divmod(int(abs(offset)) // 60, 60)
@@ -104,8 +109,10 @@ class ReportClock(LocalTimes):
         super().__init__()
         self.fine = abs(metrics.duration_ms) < BRIEF_MS
         # Rows follow each other in time: the minute of the last row is kept, not a table of them.
-        self._since_minute, self._since_prefix = None, ""
-        self._day_minute, self._day, self._hour_minute = None, "", ""
+        self._since_minute: int | None = None
+        self._since_prefix = ""
+        self._day_minute: int | None = None
+        self._day = self._hour_minute = ""
 
     def since(self, elapsed_ms: int | None) -> str:
         """`since_start` for this report, worked out once a minute for a long one."""
@@ -130,9 +137,7 @@ class ReportClock(LocalTimes):
         """(the day and offset, like `2026-03-29 +01:00`; the time of day, `00:15:00`)."""
         stamp = int(moment.timestamp())
         if stamp // 60 != self._day_minute:
-            parts = self._minutes.get(stamp // 60, False)  # the offset may change on any minute: summer time
-            if parts is False:
-                parts = self._minutes[stamp // 60] = _minute_parts(moment)
+            parts = self._minute(moment, stamp)  # the offset may change on any minute: summer time
             if parts is None:  # an offset with seconds (old local mean times): no shortcut
                 text = _local_text(moment)
                 return text[:10] + text[19:], text[11:19]
