@@ -27,7 +27,7 @@ from crisisplay.export.timeaxis import TICK_GAP, TimeScale, scale_of
 from crisisplay.journal import Journal
 from crisisplay.metrics import measure_log
 from crisisplay.playbook.loader import check_text
-from tests.incident_logs import read_events
+from tests.incident_logs import TWO_QUESTIONS, read_events
 from tests.long_incident import build_long_incident
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -435,6 +435,18 @@ def test_axis_ticks_are_round_distinct_and_leave_room_for_their_labels(end_ms, u
     finer = scale.ticks(TICK_GAP / 2, keep=tuple(ticks))  # a wide screen's: the same ticks and more between
     places = [scale(t) for t in finer]
     assert set(ticks) <= set(finer) and all(b - a >= TICK_GAP / 2 for a, b in zip(places, places[1:])), finer
+
+
+def test_no_chart_when_there_is_nothing_to_draw(tmp_path):
+    # A playbook without targets, closed as a false alarm before its first step.
+    pb = check_text(TWO_QUESTIONS, "mini.yaml").playbook
+    source = {"id": pb.id, "title": pb.title, "source": "mini.yaml", "sha256": "0" * 64}
+    first = engine.start("20260328-230500-mini-0a1b", pb, source, drill=False, responder="Ana", organisation=None,
+                         detected_at=DETECTED, now=DETECTED, version="test")[0]
+    journal = Journal.create(tmp_path / "incidents" / "20260328-230500-mini-0a1b.jsonl", first)
+    journal.append(engine.close("false alarm", DETECTED + timedelta(minutes=2), "Ana"))
+    html = export_text(journal, "html", tmp_path)
+    assert "<svg" not in html and "This playbook sets no response-time targets." in html
 
 
 def test_chart_draws_each_phase_and_each_milestone_on_its_own_row(tmp_path):

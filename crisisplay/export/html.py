@@ -328,6 +328,8 @@ def _action_items(metrics: Metrics, clock) -> str:
 
 
 def _chart(metrics: Metrics, clock) -> str:
+    if not metrics.phases and not metrics.targets:
+        return ""  # closed before its first step, in a playbook without targets: nothing to draw
     caption = ("Phases from first to last activity; each milestone (◆ green met, red missed, blue without a target) "
                "against its target (dashed line, the grey band is the time allowed). Time since detection, on a "
                "logarithmic scale: the first minutes get room and the days after still fit.")
