@@ -1,6 +1,6 @@
 """Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
 
-Keys: `responder`, `organisation`, `[contacts.<role>]` with `name`, `phone`, `email`, and
+Keys: `responder`, `organisation`, `language`, `[contacts.<role>]` with `name`, `phone`, `email`, and
 `[lint]` options (also read from `[tool.crisisplay.lint]` in `./pyproject.toml`).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
 
-TOP_KEYS = ("responder", "organisation", "contacts", "lint")
+TOP_KEYS = ("responder", "organisation", "language", "contacts", "lint")
 CONTACT_KEYS = ("name", "phone", "email")
 LINT_KEYS = ("select", "ignore", "per-file-ignores")
 
@@ -33,6 +33,7 @@ class Contact:
 class Config:
     responder: str | None = None
     organisation: str | None = None
+    language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
     contacts: dict[str, Contact] = field(default_factory=dict)
     lint: dict = field(default_factory=dict)
     lint_source: Path | None = None
@@ -86,6 +87,13 @@ def _apply(config: Config, path: Path, data: dict) -> None:
                               f"expected one of {', '.join(TOP_KEYS)}")
         if key in ("responder", "organisation"):
             setattr(config, key, _text(path, key, value))
+        elif key == "language":
+            from crisisplay import i18n
+
+            try:
+                config.language = i18n.checked(_text(path, key, value), _line_of(path, key))
+            except i18n.UnknownLanguage as err:
+                raise ConfigError(str(err)) from None
         elif key == "contacts":
             if not isinstance(value, dict):
                 raise ConfigError(f"{_line_of(path, key)}: 'contacts' should be tables like [contacts.manager]")
