@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,9 +21,14 @@ from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.config import Contact
 from crisisplay.export import FORMATS, ExportFailed, export_incident, write_atomically
+from crisisplay.export import words
 from crisisplay.export.tabular import FORMULA_STARTS
+from crisisplay.export.timeaxis import TICK_GAP, TimeScale, scale_of
 from crisisplay.journal import Journal
+from crisisplay.metrics import measure_log
 from crisisplay.playbook.loader import check_text
+from tests.incident_logs import TWO_QUESTIONS, read_events
+from tests.long_incident import build_long_incident
 
 GOLDEN = Path(__file__).parent / "golden"
 INCIDENT_ID = "20260328-230500-golden-0a1b"
@@ -116,11 +122,11 @@ HOSTILE = ('Zoë <script>alert("x")</script> | a | b |\n# not a heading\n- not a
 
 
 def build(home: Path, *, say=str, drill=False, stop_at=None, responder="Ana", title="Blue Kettle sold at 0 EUR",
-          detected=DETECTED) -> Journal:
-    """The fixed incident, driven through the engine with a clock we move by hand."""
+          detected=DETECTED, minute=timedelta(minutes=1)) -> Journal:
+    """The fixed incident, driven through the engine with a clock we move by hand (`minute` at a time)."""
     checked = check_text(PLAYBOOK.format(title=json.dumps(title, ensure_ascii=False)), "golden.yaml")
     assert checked.ok, [str(f) for f in checked.findings]
-    pb, at = checked.playbook, DETECTED + timedelta(minutes=5)
+    pb, at = checked.playbook, DETECTED + 5 * minute
     source = {"id": pb.id, "title": pb.title, "source": "golden.yaml", "sha256": hashlib.sha256(b"golden").hexdigest()}
     first = engine.start(INCIDENT_ID, pb, source, drill=drill, responder=say(responder), organisation="Acme",
                          detected_at=detected, now=at, version="test")[0]
@@ -154,11 +160,11 @@ def build(home: Path, *, say=str, drill=False, stop_at=None, responder="Ana", ti
             log(engine.pause("answers ran out", at, state.responder))
             break
         minutes, answer = script[action.step_id]
-        at += timedelta(minutes=minutes)
+        at += minutes * minute
         log(engine.decide(state, action.step_id, answer, at, state.responder, contacts))
         if action.step_id == "fix-checklist":
             log(engine.note(say("ACTION: check every import for empty prices"), at, say("Bo")))
-            log(engine.note(say("Customer called back;\ncalm now."), at + timedelta(minutes=1), say("Bo")))
+            log(engine.note(say("Customer called back;\ncalm now."), at + minute, say("Bo")))
     return journal
 
 
@@ -193,7 +199,7 @@ def test_md_report_has_the_contracts_sections_in_order_with_local_times_and_the_
     text = export_text(journal, "md", tmp_path)
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == ["## Response times", "## What happened", "## Timeline", "## Messages sent", "## Escalations",
-                        "## Notes", "## Action items", "## Phases"]
+                        "## Notes", "## Action items", "## Phases", "## Appendix: event log"]
     assert "| Start (detected) | 2026-03-29 00:00:00 +01:00 |" in text
     assert "| End | 2026-03-29 04:10:00 +02:00 |" in text  # summer time began during the incident
     assert "| acknowledged | 1h | 2026-03-29 01:35:00 +01:00 | +1h35m | **missed by 35m** |" in text
@@ -228,7 +234,7 @@ def test_hostile_text_cannot_break_the_markdown(tmp_path):
     assert "<script" not in rendered and "<img" not in rendered and "\x1b" not in text
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
     assert headings == ["Response times", "What happened", "Timeline", "Messages sent", "Escalations", "Notes",
-                        "Action items", "Phases"]
+                        "Action items", "Phases", "Appendix: event log"]
     assert not [t for t in tokens if t.type in ("bullet_list_open", "code_block") and t.level == 0
                 and t.map and "- not a list" in text.splitlines()[t.map[0]]]
     widths = {}
@@ -238,7 +244,7 @@ def test_hostile_text_cannot_break_the_markdown(tmp_path):
             cells = sum(1 for t in tokens[i:row_end] if t.type in ("td_open", "th_open"))
             widths.setdefault(cells, 0)
             widths[cells] += 1
-    assert set(widths) <= {2, 5, 6}, widths  # every row of every table kept its columns
+    assert set(widths) <= {2, 4, 5, 6}, widths  # every row of every table kept its columns
     fences = [t for t in tokens if t.type == "fence" and t.info == "text"]
     assert any("``` We're on it." in f.content and "# not a heading" in f.content for f in fences)
     assert "\u2068" in text and "\u2069" in text  # right-to-left text isolated
@@ -269,6 +275,8 @@ def test_hostile_text_is_escaped_in_the_html_and_nothing_is_loaded_from_elsewher
     assert "@import" not in "".join(page.style) and "url(" not in "".join(page.style)
     assert '<script>alert("x")</script>' in "".join(page.text) and "\x1b" not in text
     assert text.count("<svg") == 1 and '<meta charset="utf-8">' in text
+    policy = [attrs["content"] for tag, attrs in page.tags if tag == "meta" and attrs.get("http-equiv")]
+    assert policy == ["default-src 'none'; style-src 'unsafe-inline'; img-src data:"]  # and the browser enforces it
 
 
 def test_hostile_text_cannot_run_as_a_formula_in_the_csv(tmp_path):
@@ -334,6 +342,122 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path):
     with pytest.raises(ExportFailed, match="No space left on device"):
         write_atomically(target, fail_midway)
     assert target.read_text() == "old report" and [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+
+# --- the report as a reader sees it ------------------------------------------------------------------
+
+
+def md_section(text: str, heading: str) -> str:
+    """One `## ` section of a Markdown report, up to the next one (or the footer)."""
+    start = text.index(f"## {heading}\n")
+    end = min([i for i in (text.find("\n## ", start + 1), text.find("\n---\n", start)) if i != -1] or [len(text)])
+    return text[start:end]
+
+
+def table_rows(section: str) -> list[list[str]]:
+    """The body rows of every table in a section, as their cells."""
+    return [[c.strip() for c in line.strip("|").split(" | ")] for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith(("| Time |", "| # |"))]
+
+
+def test_timeline_shows_the_key_events_and_the_appendix_every_event(tmp_path):
+    journal = build_long_incident(tmp_path)
+    text = export_text(journal, "md", tmp_path)
+    logged = [e for e in read_events(journal.path) if e["type"] != "step.entered"]
+    assert len(logged) == 86
+
+    timeline = md_section(text, "Timeline")
+    key = "\n".join(row[2] for row in table_rows(timeline))
+    for changed in ("_severity low → high_", "legal (Inés Vidal): unreachable", "message sent on X and Facebook",
+                    "**milestone acknowledged: missed by 25m (target 1h)**", "milestone escalated: met, 11m to spare",
+                    "**What did you decide?** — Cancellation stands", "skipped (PR advised against",
+                    "note: ACTION: get a PR stand-in", "closed: completed"):
+        assert changed in key, changed
+    for bookkeeping in ("Nordhaus Living", "paused (", "resumed by", "Wait, then check again", "Orders at the wrong price",
+                        "by 12:00 tomorrow", "skipped (when:"):
+        assert bookkeeping not in key, bookkeeping
+    assert 25 <= len(table_rows(timeline)) <= 40  # one row per decision, not one per fact
+    assert timeline.count("**Friday 27 March 2026") == 1 and "**Tuesday 31 March 2026" in timeline
+
+    appendix = md_section(text, "Appendix: event log")
+    assert [int(row[0]) for row in table_rows(appendix)] == [e["seq"] for e in logged]
+    assert text.index("## Phases") < text.index("## Appendix: event log") < text.index("\n---\n")
+
+
+def test_mermaid_gantt_has_no_today_line_and_marks_every_target(tmp_path, madrid):
+    gantt = md_section(export_text(build(tmp_path), "md", tmp_path), "Phases")
+    assert "  todayMarker off\n" in gantt
+    assert "  section Targets\n" in gantt
+    for target, at in (("escalated within 30m", "2026-03-29 00:30:00"), ("contained within 2h", "2026-03-29 03:00:00"),
+                       ("acknowledged within 1h", "2026-03-29 01:00:00"), ("resolved within 2d", "2026-03-31 01:00:00")):
+        assert f"  {target} :milestone, " in gantt and f", {at}, {at}\n" in gantt, target
+    assert "  acknowledged missed :crit, milestone, m3, 2026-03-29 01:35:00" in gantt
+
+
+def test_a_drill_over_in_a_second_shows_its_times_to_the_millisecond(tmp_path, madrid):
+    journal = build(tmp_path, drill=True, minute=timedelta(milliseconds=1))
+    md, html = export_text(journal, "md", tmp_path), export_text(journal, "html", tmp_path)
+    assert "| escalated | 30m | 2026-03-29 00:00:00 +01:00 | +0.015s | met, 29m59s to spare |" in md
+    assert "| 00:00:00 | +0.015s | **notify** — " in md and "| Duration | 0.19s |" in md
+    since = [row[2] for row in table_rows(md_section(md, "Appendix: event log"))]
+    assert len(set(since)) > 5 and "+0.19s" in since  # not "+0s" for everything
+    ticks = re.findall(r'<text class="tick[^"]*"[^>]*>([^<]*)</text>', html)
+    assert len(ticks) >= 4 and len(set(ticks)) == len(ticks), ticks
+    assert "Detection<tspan class=\"span muted\"> · +0.005s → +0.015s</tspan>" in html
+
+
+def test_since_start_is_to_the_millisecond_only_for_a_brief_incident():
+    assert [words.since_start(ms) for ms in (0, 250, 1500, 61_000)] == ["+0s", "+0s", "+1s", "+1m1s"]
+    assert [words.since_start(ms, fine=True) for ms in (0, 250, 1500, 61_000)] == ["+0s", "+0.25s", "+1.5s", "+1m1s"]
+    assert words.since_roughly(3 * 86_400_000 + 23 * 3_600_000 + 50 * 60_000) == "+3d23h"
+
+
+def test_the_time_axis_gives_the_first_hour_of_a_four_day_incident_room(tmp_path):
+    metrics = measure_log(build_long_incident(tmp_path), timeline=False)
+    scale = scale_of(metrics)
+    assert metrics.duration_ms > 3 * 86_400_000
+    assert scale(3_600_000) > 0.25  # a linear axis gives it 1%
+    places = [scale(t.elapsed_ms) for t in metrics.targets] + [scale(t.target_ms) for t in metrics.targets]
+    assert all(0 <= p <= 1 for p in places) and scale(metrics.duration_ms) <= 1
+
+
+@pytest.mark.parametrize("end_ms", [1000, 59_000, 3_600_000, 3 * 86_400_000, 14 * 86_400_000])
+@pytest.mark.parametrize("unit_ms", [10, 20_000, 600_000])
+def test_axis_ticks_are_round_distinct_and_leave_room_for_their_labels(end_ms, unit_ms):
+    scale = TimeScale(end_ms, unit_ms)
+    ticks = scale.ticks()
+    assert ticks[0] == 0 and len(ticks) >= 3, ticks
+    places = [scale(t) for t in ticks]
+    assert places == sorted(places) and all(b - a >= TICK_GAP for a, b in zip(places, places[1:])), ticks
+    labels = [words.since_start(t, fine=True) for t in ticks]
+    assert len(set(labels)) == len(labels), labels
+    finer = scale.ticks(TICK_GAP / 2, keep=tuple(ticks))  # a wide screen's: the same ticks and more between
+    places = [scale(t) for t in finer]
+    assert set(ticks) <= set(finer) and all(b - a >= TICK_GAP / 2 for a, b in zip(places, places[1:])), finer
+
+
+def test_no_chart_when_there_is_nothing_to_draw(tmp_path):
+    # A playbook without targets, closed as a false alarm before its first step.
+    pb = check_text(TWO_QUESTIONS, "mini.yaml").playbook
+    source = {"id": pb.id, "title": pb.title, "source": "mini.yaml", "sha256": "0" * 64}
+    first = engine.start("20260328-230500-mini-0a1b", pb, source, drill=False, responder="Ana", organisation=None,
+                         detected_at=DETECTED, now=DETECTED, version="test")[0]
+    journal = Journal.create(tmp_path / "incidents" / "20260328-230500-mini-0a1b.jsonl", first)
+    journal.append(engine.close("false alarm", DETECTED + timedelta(minutes=2), "Ana"))
+    html = export_text(journal, "html", tmp_path)
+    assert "<svg" not in html and "This playbook sets no response-time targets." in html
+
+
+def test_chart_draws_each_phase_and_each_milestone_on_its_own_row(tmp_path):
+    journal = build_long_incident(tmp_path)
+    html = export_text(journal, "html", tmp_path)
+    svg = re.search(r'<svg class="chart".*?</svg>', html, re.DOTALL).group(0)
+    assert svg.count('class="row phase-row"') == 8 and svg.count('class="row milestone-row"') == 4
+    assert svg.count('<use class="mark met"') == 2 and svg.count('<use class="mark missed"') == 2
+    label_rows = re.findall(r'<text class="label" x="0" y="(\d+)"', svg)
+    assert len(label_rows) == 12 and len(set(label_rows)) == 12  # no label can sit on another
+    assert "acknowledged ≤ 1h<tspan class=\"missed\"> · missed by 25m</tspan>" in svg
 
 
 # --- the command, end to end -------------------------------------------------------------------------
