@@ -369,7 +369,7 @@ def test_timeline_shows_the_key_events_and_the_appendix_every_event(tmp_path):
 
     timeline = md_section(text, "Timeline")
     key = "\n".join(row[2] for row in table_rows(timeline))
-    for changed in ("_severity low → high_", "legal (Inés Vidal): unreachable", "message sent on X and Facebook",
+    for changed in ("_severity low → high_", "Inés Vidal (legal counsel): unreachable", "message sent on X and Facebook",
                     "**milestone acknowledged: missed by 25m (target 1h)**", "milestone escalated: met, 11m to spare",
                     "**What did you decide?** — Cancellation stands", "skipped (PR advised against",
                     "note: ACTION: get a PR stand-in", "closed: completed"):
