@@ -30,6 +30,7 @@ table.summary th { width: 13rem; }
 .banner { padding: .6rem 1rem; border-radius: 6px; font-weight: 700; margin: .5rem 0; }
 .banner.drill { background: #fff4ce; border: 2px dashed #b58900; }
 .banner.incomplete { background: #fde7e9; border: 2px solid var(--missed); }
+.banner.unverified { background: #fde7e9; border: 4px double var(--missed); }
 .met { color: var(--met); } .missed { color: var(--missed); font-weight: 700; } .muted { color: var(--muted); }
 .unreachable { color: var(--missed); font-weight: 700; }
 blockquote, pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: .4rem 0 1rem; }
@@ -89,6 +90,8 @@ def _table(header: tuple[str, ...], rows, cls: str = "") -> str:
 
 def _header(metrics: Metrics, local) -> str:
     out = [f'<header id="summary">\n<h1 dir="auto">Post-mortem: {esc(metrics.playbook.title)}</h1>\n']
+    if w.verification_notice(metrics):
+        out.append(f'<p class="banner unverified">{esc(w.verification_notice(metrics))}</p>\n')
     if w.drill_notice(metrics):
         out.append(f'<p class="banner drill">{esc(w.drill_notice(metrics))}</p>\n')
     if w.incomplete_notice(metrics):
