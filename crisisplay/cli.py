@@ -289,8 +289,10 @@ def start(
     detected_at: Optional[str] = typer.Option(None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."),
 ) -> None:
     """Start an incident from a playbook; prints its id on standard output."""
+    from crisisplay.journal import require_posix
     from crisisplay.run.lifecycle import StartRequest, start_incident
 
+    require_posix()
     loaded = _load(playbook)
     config = _config()
     pb = loaded.playbook

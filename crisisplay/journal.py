@@ -132,6 +132,8 @@ def _refuse_float(text: str):
 # One decoder too, refusing floats as it meets them: `json.loads(..., parse_float=...)`
 # would build a new decoder for every line.
 _DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_float)
+_scan = _DECODER.scan_once
+_BLANKS = " \t\n\r"  # JSON's whitespace
 
 
 class _TooDeep(ValueError):
@@ -148,8 +150,15 @@ def _loads(raw: bytes):
     costs two byte counts per line: only a line with more brackets than MAX_DEPTH (the
     playbook snapshot, or brackets inside text) is measured after parsing.
     """
+    text = raw.decode("utf-8")
     try:
-        value = _DECODER.decode(raw.decode("utf-8"))
+        try:
+            # The decoder's C scanner, called directly: `decode` adds a layer of Python per line.
+            value, end = _scan(text, 0)
+        except StopIteration:
+            value, end = _DECODER.decode(text), len(text)  # leading blanks, or no JSON: it says which
+        if end != len(text) and text[end:].strip(_BLANKS):
+            _DECODER.decode(text)  # raises "Extra data" at the right column
     except RecursionError:
         raise _TooDeep() from None
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
@@ -1072,7 +1081,7 @@ def _open_lock_file(path: Path, create: bool = True) -> int:
             raise JournalError(f"{path}: the run lock is a symbolic link; a run lock must be a plain "
                                "file (remove the link; crisisplay makes a new lock)") from None
         raise JournalError(f"{path}: cannot open the run lock: {_why(err)}") from None
-    _refuse_unless_regular(fd, path, "a run lock", single_link=True)
+    _refuse_unless_regular(fd, path, "a run lock", single_link=create)
     return fd
 
 

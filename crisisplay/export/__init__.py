@@ -50,9 +50,11 @@ def export_incident(journal, fmt: str, output: str | os.PathLike | None, stdout:
     check = ChainCheck(journal, lenient=force, fingerprint=fmt in ("json", "csv"))
     try:
         metrics = measure_log(journal, running=journal.is_running(), timeline=fmt in ("md", "html"), check=check)
-    except JournalError:
+    except JournalError as err:
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
         _refuse_unless_verified(journal, check.result, force)
+        if check.result is not None and not check.result.ok:
+            raise JournalError(f"{err}; {check.result.verdict}") from None
         raise
     _refuse_unless_verified(journal, check.result, force)
 

@@ -110,9 +110,16 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def cell_text(value) -> str:
-    """A text cell: control characters made visible as in every report (CR as a newline), then neutralised."""
-    return neutralise(visible(value))
+def text_cells(values: list[str]) -> list[str]:
+    """Text cells: control characters made visible as in every report (CR as a newline), then neutralised.
+
+    One `visible` over the whole row says whether any cell needs it (most rows hold none):
+    newlines join the cells, and `visible` leaves newlines as they are.
+    """
+    joined = "\n".join(values)
+    if visible(joined) != joined:
+        values = [visible(value) for value in values]
+    return [neutralise(value) for value in values]
 
 
 def render_csv(metrics: Metrics, events: Iterable[dict], out: TextIO) -> None:
@@ -126,14 +133,18 @@ def render_csv(metrics: Metrics, events: Iterable[dict], out: TextIO) -> None:
     pb, detected = metrics.playbook, metrics.state.detected_at
     phase_of = {step: phase.id for step, phase in pb.phase_of.items()}
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-    verdict = cell_text(metrics.verification.verdict if metrics.verification else "")
+    verdict = metrics.verification.verdict if metrics.verification else ""
     for event in events:
         data, step = event["data"], event.get("step")
         phase = data.get("phase") if isinstance(data.get("phase"), str) else phase_of.get(step)
         summary = describe(event, pb)
         if summary is None:
             summary = f"{step}: entered" if event["type"] == STEP_ENTERED else event["type"]
-        row = (event["seq"], event["ts"], elapsed_ms(detected, parse_ts(event["ts"])), event["type"], phase or "",
-               step or "", event.get("actor") or "", summary, dumps(data).translate(_JSON_C1_ESCAPES),
-               event.get("hash") or "")
-        writer.writerow([cell if type(cell) is int else cell_text(cell) for cell in row] + [verdict])
+        seq, elapsed = event["seq"], elapsed_ms(detected, parse_ts(event["ts"]))
+        texts = text_cells(list(map(str, (seq, event["ts"], elapsed, event["type"], phase or "", step or "",
+                                          event.get("actor") or "", summary, dumps(data).translate(_JSON_C1_ESCAPES),
+                                          event.get("hash") or "", verdict))))
+        if type(seq) is int:
+            texts[0] = seq  # numbers stay numbers: a negative one is not a formula
+        texts[2] = elapsed
+        writer.writerow(texts)
