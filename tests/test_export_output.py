@@ -16,19 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from incident_logs import TWO_QUESTIONS, cli_env, log_path
+from incident_logs import FINISHING, cli_env, log_path, start_two_questions
 
-ANSWERS = "inputs:\n  product: Kettle\nsteps:\n  first: one\n  second: yes\n"
 # C0 and C1 controls but tab and newline (and the CRLF that ends each CSV row).
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def started(run_cli, cli_cwd: Path) -> str:
-    (cli_cwd / "mini.yaml").write_text(TWO_QUESTIONS)
-    (cli_cwd / "a.yaml").write_text(ANSWERS)
-    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
-    assert code == 0, err
-    return out.strip()
+    return start_two_questions(run_cli, cli_cwd, FINISHING, 0)
 
 
 def a_null_device(tmp_path: Path) -> Path:

@@ -14,19 +14,14 @@ import pytest
 from crisisplay.errors import JournalError
 from crisisplay.journal import Journal
 from crisisplay.metrics import measure_log
-from incident_logs import TWO_QUESTIONS, log_path
+from incident_logs import FINISHING, log_path, start_two_questions
 
 FORMATS = ("md", "html", "json", "csv")
-ANSWERS = "inputs:\n  product: Kettle\nsteps:\n  first: one\n  second: yes\n"
 
 
 def started(run_cli, cli_cwd: Path, cli_home: Path) -> tuple[str, Path]:
     """A finished incident of the two-question playbook: its id and its log."""
-    (cli_cwd / "mini.yaml").write_text(TWO_QUESTIONS)
-    (cli_cwd / "a.yaml").write_text(ANSWERS)
-    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
-    assert code == 0, err
-    incident = out.strip()
+    incident = start_two_questions(run_cli, cli_cwd, FINISHING, 0)
     return incident, log_path(cli_home, incident)
 
 

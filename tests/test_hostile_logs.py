@@ -10,18 +10,13 @@ import os
 from pathlib import Path
 
 from crisisplay.journal import MAX_DEPTH
-from incident_logs import TWO_QUESTIONS, log_path
+from incident_logs import PAUSING, log_path, start_two_questions
 
-ANSWERS = "inputs:\n  product: Kettle\nsteps:\n  first: one\n"  # pauses at `second`
 
 
 def started(run_cli, cli_cwd: Path, cli_home: Path) -> tuple[str, Path]:
     """A paused incident of the two-question playbook: its id and its log."""
-    (cli_cwd / "mini.yaml").write_text(TWO_QUESTIONS)
-    (cli_cwd / "a.yaml").write_text(ANSWERS)
-    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
-    assert code == 3, err
-    incident = out.strip()
+    incident = start_two_questions(run_cli, cli_cwd, PAUSING, 3)
     return incident, log_path(cli_home, incident)
 
 
