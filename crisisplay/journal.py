@@ -8,6 +8,11 @@ complete with its first event and only ever grows by whole decisions: one `write
 `O_APPEND` descriptor and one fsync each, under a short exclusive `flock` on the log itself.
 A separate run lock, `<id>.lock`, keeps a second run of the same incident out.
 
+`ChainCheck` is the one verifier: `verify` runs it, and `export` reads the log through it,
+so a report is checked in the pass that reads it. Every line is parsed by `_loads`, which
+bounds how deep it may nest, and logs and locks must be regular files: a hostile log ends in
+a one-line error, never a traceback or a hang.
+
 Nothing here prints: problems come back as `VerifyResult` or as typed errors.
 """
 
