@@ -30,7 +30,9 @@ app = typer.Typer(
 )
 
 GLOBAL_FLAGS = ("--no-color",)
-GLOBAL_OPTIONS = ("--home",)
+# Options taken before or after the command: each is moved into the environment variable
+# that stands for it, with what its value names (for the error when it has none).
+GLOBAL_OPTIONS = {"--home": ("CRISISPLAY_HOME", "a folder: --home DIR"), "--lang": ("CRISISPLAY_LANG", "a language: --lang es")}
 
 
 class ListFormat(str, Enum):
@@ -55,6 +57,7 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     home: Optional[str] = typer.Option(None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."),
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help="Language of what is shown: en or es (also CRISISPLAY_LANG); accepted before or after the command."),
 ) -> None:
     """Walk a responder through a social-media crisis, step by step, with a tamper-evident log."""
 
@@ -572,16 +575,31 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
             break
         if arg in GLOBAL_FLAGS:
             os.environ["NO_COLOR"] = "1"
-        elif arg in GLOBAL_OPTIONS or arg.startswith("--home="):
+        elif arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            name = arg.split("=", 1)[0]
             value = arg.split("=", 1)[1] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
             i += 0 if "=" in arg else 1
+            variable, needs = GLOBAL_OPTIONS[name]
             if not value.strip():
-                raise UsageError("--home needs a folder: --home DIR")
-            os.environ["CRISISPLAY_HOME"] = value
+                raise UsageError(f"{name} needs {needs}")
+            os.environ[variable] = value
         else:
             out.append(arg)
         i += 1
     return out
+
+
+def _choose_language() -> None:
+    """Where the interface's language comes from: --lang / CRISISPLAY_LANG, checked now; the config's `language` when needed."""
+    from crisisplay import i18n
+
+    explicit = os.environ.get("CRISISPLAY_LANG", "").strip() or None
+    if explicit is not None:
+        try:
+            explicit = i18n.checked(explicit, "--lang")
+        except i18n.UnknownLanguage as err:
+            raise UsageError(str(err)) from None
+    i18n.configure(explicit, config_language=lambda: _config().language)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -592,6 +610,7 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+        _choose_language()
         app(args=args, prog_name="crisisplay")
         sys.stdout.flush()
     except PlaybookError as err:

@@ -1,6 +1,6 @@
 """Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
 
-Keys: `responder`, `organisation`, `[contacts.<role>]` with `name`, `phone`, `email`, and
+Keys: `responder`, `organisation`, `language`, `[contacts.<role>]` with `name`, `phone`, `email`, and
 `[lint]` options (also read from `[tool.crisisplay.lint]` in `./pyproject.toml`).
 """
 
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
 
-TOP_KEYS = ("responder", "organisation", "contacts", "lint")
+TOP_KEYS = ("responder", "organisation", "language", "contacts", "lint")
 CONTACT_KEYS = ("name", "phone", "email")
 LINT_KEYS = ("select", "ignore", "per-file-ignores")
 
@@ -32,6 +33,7 @@ class Contact:
 class Config:
     responder: str | None = None
     organisation: str | None = None
+    language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
     contacts: dict[str, Contact] = field(default_factory=dict)
     lint: dict = field(default_factory=dict)
     lint_source: Path | None = None
@@ -85,6 +87,13 @@ def _apply(config: Config, path: Path, data: dict) -> None:
                               f"expected one of {', '.join(TOP_KEYS)}")
         if key in ("responder", "organisation"):
             setattr(config, key, _text(path, key, value))
+        elif key == "language":
+            from crisisplay import i18n
+
+            try:
+                config.language = i18n.checked(_text(path, key, value), _line_of(path, key))
+            except i18n.UnknownLanguage as err:
+                raise ConfigError(str(err)) from None
         elif key == "contacts":
             if not isinstance(value, dict):
                 raise ConfigError(f"{_line_of(path, key)}: 'contacts' should be tables like [contacts.manager]")
@@ -96,7 +105,8 @@ def _apply(config: Config, path: Path, data: dict) -> None:
                         raise ConfigError(f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
                                           f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email")
                     _text(path, ckey, cvalue)
-                config.contacts[role] = Contact(**contact)
+                # Roles compare in NFC (playbook/names.py): `asesoría-jurídica` matches however it was typed.
+                config.contacts[unicodedata.normalize("NFC", role)] = Contact(**contact)
         else:
             config.lint = _lint_options(path, value)
             config.lint_source = path

@@ -17,6 +17,7 @@ from crisisplay import events as ev
 from crisisplay.errors import AnswerError
 from crisisplay.findings import one_of
 from crisisplay.playbook.model import END, Input
+from crisisplay.playbook.names import nfc
 from crisisplay.templates import (
     SeverityLevel,
     evaluate_condition,
@@ -124,7 +125,8 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
 
 
 def _default_escalation(state: ev.State, step) -> str:
-    return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {state.severity}."
+    severity = state.playbook.severity.label(state.severity)
+    return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {severity}."
 
 
 # ----------------------------------------------------------------------------- advance
@@ -170,8 +172,9 @@ def input_value(spec: Input, name: str, raw) -> str | int:
         raise AnswerError(f"input '{name}': expected a single value, not {'a list' if isinstance(raw, list) else 'a mapping'}")
     text = str(raw).strip()
     if spec.type == "choice":
+        typed = nfc(text)  # the playbook is in NFC: `crítica` matches however its accent was typed
         for option in spec.options:
-            if text in (option.value, option.label):
+            if typed in (option.value, option.label):
                 return option.value
         raise AnswerError(f"input '{name}': '{text}' is not one of {one_of(o.value for o in spec.options)}")
     if spec.type == "number":
@@ -243,7 +246,8 @@ def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: 
             raise _fits(step, "yes or no", answer)
         return answer, []
     if kind == "choice":
-        option = next((o for o in step.options if answer in (o.value, o.label)), None) if isinstance(answer, str) else None
+        typed = nfc(answer) if isinstance(answer, str) else None
+        option = next((o for o in step.options if typed in (o.value, o.label)), None)
         if option is None:
             raise _fits(step, one_of(o.value for o in step.options), answer)
         effects = []
@@ -255,10 +259,11 @@ def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: 
     if kind == "checklist":
         if not isinstance(answer, Checklist):
             raise _fits(step, "the items done (all, none, or a list)", answer)
-        unknown = [item for item in answer.done if item not in step.items]
+        done = {nfc(item) for item in answer.done}
+        unknown = [item for item in answer.done if nfc(item) not in step.items]
         if unknown:
             raise _fits(step, "items from the list: " + one_of(step.items), unknown[0])
-        logged = {"done": [i for i in step.items if i in answer.done], "not_done": [i for i in step.items if i not in answer.done]}
+        logged = {"done": [i for i in step.items if i in done], "not_done": [i for i in step.items if i not in done]}
         if answer.reason:
             logged["reason"] = answer.reason
         return logged, []
@@ -299,6 +304,7 @@ def _escalate(state: ev.State, step, answer, now: datetime, actor: str, contacts
         answer = {role: answer for role in step.to}
     if not isinstance(answer, dict):
         raise _fits(step, f"notified, unreachable, or one of them per role ({', '.join(step.to)})", answer)
+    answer = {nfc(role) if isinstance(role, str) else role: outcome for role, outcome in answer.items()}
     extra = [role for role in answer if role not in step.to]
     if extra:
         raise _fits(step, f"outcomes for {one_of(step.to)}", extra[0])
@@ -320,7 +326,7 @@ def contact_of(state: ev.State, role: str, contacts: dict) -> dict:
     """Who answers for `role`: from the configuration's contacts, or the playbook's description."""
     person = contacts.get(role)
     found = {k: getattr(person, k) for k in ("name", "phone", "email") if person and getattr(person, k)}
-    found.setdefault("description", state.playbook.roles.get(role, role))
+    found.setdefault("description", state.playbook.role_description(role))
     return found
 
 
@@ -333,6 +339,7 @@ def note(text: str, now: datetime, actor: str, step: str | None = None) -> list[
 
 def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor: str) -> list[dict]:
     levels = state.playbook.severity.levels
+    to = nfc(to)
     if to not in levels:
         raise AnswerError(f"severity '{to}' is not a level of this playbook; expected {one_of(levels)}")
     if to == state.severity:

@@ -79,6 +79,9 @@ _rule("CP405", "too-long-for-x", WARNING, "A message for Twitter/X that can run 
 _rule("CP406", "unreached-target", WARNING, "A response-time target that no step's milestone reaches.")
 # Suppressions.
 _rule("CP501", "unused-noqa", WARNING, "A `# crisisplay: noqa` comment that suppresses nothing.")
+# Translations (crisisplay lint): a translation keeps its original's ids and behaviour.
+_rule("CP601", "translation-drift", WARNING, "A translation differs from its original in an id, a type, a `next`, "
+      "a `when`, a target or a deadline; or its original cannot be found.")
 
 
 @dataclass(frozen=True)

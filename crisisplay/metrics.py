@@ -48,6 +48,11 @@ class TargetResult:
     target_ms: int | None
     elapsed_ms: int | None  # from detection to the milestone, None when not reached
     reached: str | None  # the milestone's time as logged (UTC)
+    label: str = ""  # the words reports show for the milestone (its target's `label`); the name when empty
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
     @property
     def result(self) -> str:
@@ -130,8 +135,8 @@ class Metrics:
     def targets(self) -> list[TargetResult]:
         """Each target in the playbook's order, then milestones reached that have no target."""
         pb, milestones = self.playbook, self.state.milestones
-        out = [TargetResult(name, pb.target_ms(name), milestones.get(name), self.reached.get(name))
-               for name in pb.targets]
+        out = [TargetResult(name, pb.target_ms(name), milestones.get(name), self.reached.get(name),
+                            pb.milestone_label(name)) for name in pb.targets]
         out += [TargetResult(name, None, elapsed, self.reached.get(name))
                 for name, elapsed in milestones.items() if name not in pb.targets]
         return out

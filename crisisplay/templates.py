@@ -89,6 +89,12 @@ class SeverityLevel(str):
         obj._levels = levels
         return obj
 
+    @property
+    def label(self) -> str:
+        """`{{ severity.label }}`: the words the playbook shows for this level (its `label:`), or its name."""
+        found = next((level for level in self._levels if level == self), None)
+        return getattr(found, "label", None) or str(self)
+
     def _rank(self, other) -> tuple[int, int] | None:
         if not isinstance(other, str) or other not in self._levels or str(self) not in self._levels:
             return None

@@ -91,13 +91,29 @@ def cli_cwd(tmp_path: Path) -> Path:
     return cwd
 
 
+# The machine's language must not choose the interface's: tests ask for a language explicitly.
+LANGUAGE_VARIABLES = ("CRISISPLAY_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+@pytest.fixture(autouse=True)
+def _interface_in_english(monkeypatch):
+    """Each test starts in English, whatever the machine's locale, and leaves no language behind."""
+    from crisisplay import i18n
+
+    for variable in LANGUAGE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    i18n.configure()
+    yield
+    i18n.configure()
+
+
 @pytest.fixture
 def run_cli(cli_home: Path, cli_cwd: Path):
     """Run `python -m crisisplay ARGS...` for real; returns (returncode, stdout, stderr)."""
 
     def run(*args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None,
             timeout: float = 60) -> tuple[int, str, str]:
-        environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR")}
+        environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR", *LANGUAGE_VARIABLES)}
         environment.update({"CRISISPLAY_HOME": str(cli_home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
         environment.update(env or {})
         done = subprocess.run(

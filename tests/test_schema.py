@@ -38,8 +38,8 @@ def test_shipped_schema_is_a_valid_draft_07_schema():
     assert '"discriminator"' not in json.dumps(schema)
 
 
-def test_two_bundled_playbooks_are_checked():
-    assert [p.stem for p in BUNDLED] == ["offensive-post", "pricing-error"]
+def test_the_bundled_playbooks_are_checked():
+    assert [p.stem for p in BUNDLED] == ["error-precio", "offensive-post", "pricing-error", "publicacion-ofensiva"]
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)

@@ -106,7 +106,7 @@ def _response_times(metrics: Metrics, local) -> str:
     targets = metrics.targets
     body = ""
     if targets:
-        rows = ((esc(t.name), (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
+        rows = ((esc(t.shown), (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
                  (esc(local(t.reached)) if t.reached else "—", "time"), (w.since_start(t.elapsed_ms), "time"),
                  (esc(w.result_words(t)), t.result if t.result in (MET, MISSED) else "muted")) for t in targets)
         body += _table(("Target", "Goal", "Reached at", "After", "Result"), rows)
@@ -114,9 +114,10 @@ def _response_times(metrics: Metrics, local) -> str:
         body += "<p class=\"muted\">This playbook sets no response-time targets.</p>\n"
     body += '<figure id="visual-timeline">\n' + timeline_svg(metrics) + "\n<figcaption class=\"muted\">Phases " \
             "(from first to last activity) and milestones against their targets (dashed lines).</figcaption>\n</figure>\n"
-    rows = [((esc(local(metrics.state.detected_at)), "time"), ("+0s", "time"), "", esc(metrics.playbook.severity.start),
+    level = metrics.playbook.severity.label
+    rows = [((esc(local(metrics.state.detected_at)), "time"), ("+0s", "time"), "", esc(level(metrics.playbook.severity.start)),
              "initial")]
-    rows += [((esc(local(c["ts"])), "time"), (w.since_start(c["elapsed_ms"]), "time"), esc(c["from"]), esc(c["to"]),
+    rows += [((esc(local(c["ts"])), "time"), (w.since_start(c["elapsed_ms"]), "time"), esc(level(c["from"])), esc(level(c["to"])),
               esc(c["reason"])) for c in metrics.severity_changes]
     body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), rows)
     return _section("response-times", "Response times", body)
@@ -158,9 +159,10 @@ def _escalations(metrics: Metrics, local) -> str:
     if not metrics.escalations:
         return _section("escalations", "Escalations", '<p class="muted">Nobody was escalated to.</p>\n')
     reached, missed = metrics.people
-    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(p['role'])})" for p in people) or "nobody"
+    role = metrics.playbook.role_label
+    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or "nobody"
     body = f"<p>Reached: {names(reached)}.<br>Not reached: {names(missed)}.</p>\n"
-    rows = (((esc(local(e["ts"])), "time"), (w.since_start(e["elapsed_ms"]), "time"), esc(e["role"]), esc(e["name"]),
+    rows = (((esc(local(e["ts"])), "time"), (w.since_start(e["elapsed_ms"]), "time"), esc(role(e["role"])), esc(e["name"]),
              (esc(e["outcome"]), e["outcome"]), esc(e["step"] or "—")) for e in metrics.escalations)
     body += _table(("Time", "Since start", "Role", "Person", "Outcome", "Step"), rows)
     shown = set()
@@ -235,16 +237,16 @@ def _target_marks(t, x, axis_end: int, bottom: int, milestone_y: int, number: in
         off_scale = t.target_ms > axis_end
         tx = x(t.target_ms)
         cls = t.result if t.result in (MET, MISSED) else "muted"
-        goal = f"{t.name} ≤ {format_duration(t.target_ms)}{' →' if off_scale else ''}"
+        goal = f"{t.shown} ≤ {format_duration(t.target_ms)}{' →' if off_scale else ''}"
         parts.append(f'<line class="target {cls}" x1="{tx:.1f}" y1="{label_y + 4}" x2="{tx:.1f}" y2="{bottom}">'
-                     f"<title>{esc(t.name)}: target {format_duration(t.target_ms)}</title></line>"
+                     f"<title>{esc(t.shown)}: target {format_duration(t.target_ms)}</title></line>"
                      f'<text class="small" x="{tx:.1f}" y="{label_y}" text-anchor="end">{esc(goal)}</text>')
     if t.result != NOT_REACHED:
         mx, cls = x(t.elapsed_ms), t.result
         parts.append(f'<polygon class="milestone {cls}" points="{mx:.1f},{milestone_y - 8} {mx + 8:.1f},{milestone_y} '
-                     f'{mx:.1f},{milestone_y + 8} {mx - 8:.1f},{milestone_y}"><title>{esc(t.name)} reached after '
+                     f'{mx:.1f},{milestone_y + 8} {mx - 8:.1f},{milestone_y}"><title>{esc(t.shown)} reached after '
                      f"{w.since_start(t.elapsed_ms)}: {esc(w.result_words(t))}</title></polygon>"
-                     f'<text class="small" x="{mx + 11:.1f}" y="{milestone_y + 4}">{esc(t.name)}</text>')
+                     f'<text class="small" x="{mx + 11:.1f}" y="{milestone_y + 4}">{esc(t.shown)}</text>')
     return "".join(parts)
 
 

@@ -97,15 +97,17 @@ def _response_times(metrics: Metrics, local) -> list[str]:
     out = ["## Response times", ""]
     targets = metrics.targets
     if targets:
-        rows = ((inline(t.name), format_duration(t.target_ms) if t.target_ms is not None else "—",
+        rows = ((inline(t.shown), format_duration(t.target_ms) if t.target_ms is not None else "—",
                  local(t.reached) if t.reached else "—", w.since_start(t.elapsed_ms),
                  f"**{w.result_words(t)}**" if t.result == MISSED else w.result_words(t)) for t in targets)
         out += table(("Target", "Goal", "Reached at", "After", "Result"), rows)
     else:
         out.append("_This playbook sets no response-time targets._")
     out += ["", "### Severity over time", ""]
-    rows = [(local(metrics.state.detected_at), "+0s", "", inline(metrics.playbook.severity.start), "initial")]
-    rows += [(local(c["ts"]), w.since_start(c["elapsed_ms"]), inline(c["from"]), inline(c["to"]), inline(c["reason"]))
+    level = metrics.playbook.severity.label
+    rows = [(local(metrics.state.detected_at), "+0s", "", inline(level(metrics.playbook.severity.start)), "initial")]
+    rows += [(local(c["ts"]), w.since_start(c["elapsed_ms"]), inline(level(c["from"])), inline(level(c["to"])),
+              inline(c["reason"]))
              for c in metrics.severity_changes]
     return out + table(("Time", "Since start", "From", "To", "Why"), rows)
 
@@ -157,9 +159,10 @@ def _escalations(metrics: Metrics, local) -> list[str]:
     if not metrics.escalations:
         return out + ["_Nobody was escalated to._"]
     reached, missed = metrics.people
-    out.append("Reached: " + (", ".join(f"{inline(p['name'])} ({inline(p['role'])})" for p in reached) or "nobody") + ".  ")
-    out.append("Not reached: " + (", ".join(f"{inline(p['name'])} ({inline(p['role'])})" for p in missed) or "nobody") + ".")
-    rows = ((local(e["ts"]), w.since_start(e["elapsed_ms"]), inline(e["role"]), inline(e["name"]),
+    role = metrics.playbook.role_label
+    out.append("Reached: " + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in reached) or "nobody") + ".  ")
+    out.append("Not reached: " + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or "nobody") + ".")
+    rows = ((local(e["ts"]), w.since_start(e["elapsed_ms"]), inline(role(e["role"])), inline(e["name"]),
              "**unreachable**" if e["outcome"] == "unreachable" else "notified", inline(e["step"] or "—"))
             for e in metrics.escalations)
     out += [""] + table(("Time", "Since start", "Role", "Person", "Outcome", "Step"), rows)
@@ -219,7 +222,7 @@ def _mermaid(metrics: Metrics, local) -> list[str]:
     for number, target in enumerate(reached, 1):
         at = parse_ts(target.reached).astimezone()
         tags = "crit, milestone" if target.result == MISSED else "milestone"
-        out.append(f"  {mermaid_name(target.name + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}")
+        out.append(f"  {mermaid_name(target.shown + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}")
     return out + ["```"]
 
 

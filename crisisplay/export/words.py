@@ -137,6 +137,7 @@ def section_title(section: str) -> str:
 def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
     """The summary header, in the contract's order, as (label, value) pairs of plain text."""
     state, source = metrics.state, metrics.state.source
+    level = state.playbook.severity.label
     playbook = f"{metrics.playbook.title} ({metrics.playbook.id})"
     if source.get("sha256"):
         playbook += f", sha256 {source['sha256'][:12]}…"
@@ -148,7 +149,7 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
         ("Opened in crisisplay", local(state.started_at)),
         ("End", local(metrics.ended) if metrics.ended else "not ended"),
         ("Duration", duration_words(metrics)),
-        ("Final severity", f"{state.severity} (started {state.playbook.severity.start}, "
+        ("Final severity", f"{level(state.severity)} (started {level(state.playbook.severity.start)}, "
                            f"{len(metrics.severity_changes)} change(s))"),
         ("Responders", ", ".join(state.responders)),
         ("Status", status_words(metrics)),

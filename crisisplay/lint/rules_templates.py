@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from crisisplay.findings import Finding, did_you_mean, one_of
+from crisisplay.findings import Finding, one_of
 from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
 from crisisplay.playbook.where import locate
-from crisisplay.playbook.checks import expressions, step_paths
+from crisisplay.playbook.checks import expressions, level_hint, step_paths
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.yamlsource import Document
 
@@ -111,7 +111,7 @@ def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
         for literal in _listed_levels(kind, source):
             if literal not in levels:
                 findings.append(doc.finding(path, "CP205", f"the {kind} tests severity against '{literal}', which is not "
-                                            f"a declared level; expected {one_of(levels)}{did_you_mean(literal, levels)}"))
+                                            f"a declared level; expected {one_of(levels)}{level_hint(literal, levels)}"))
     return findings
 
 

@@ -13,7 +13,7 @@ from typing import BinaryIO
 from crisisplay.errors import UsageError
 from crisisplay.findings import Finding, sort_findings
 from crisisplay.home import SUFFIXES
-from crisisplay.lint import rules_content, rules_graph, rules_templates, suppress
+from crisisplay.lint import rules_content, rules_graph, rules_templates, rules_translation, suppress
 from crisisplay.lint.policy import Policy
 from crisisplay.playbook.loader import Checked, check_text
 
@@ -62,8 +62,13 @@ class Report:
         return 0
 
 
-def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = None, policy: Policy = Policy()) -> LintResult:
-    """Lint one source: the single function `lint`, `show` and `start` share."""
+def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = None, policy: Policy = Policy(),
+              translation: bool = False) -> LintResult:
+    """Lint one source: the single function `lint`, `show` and `start` share.
+
+    `translation` (what `crisisplay lint` asks for) also compares a `translation_of:` playbook
+    with its original (CP601); `show` and `start` run one file and leave that rule out.
+    """
     checked = check_text(raw, path, stem=stem)
     directives = suppress.read(checked.doc.text)
     if directives.disabled:
@@ -74,7 +79,11 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
     if checked.playbook is not None:
         for family in FAMILIES:
             findings += family(checked.playbook, checked.doc)
+        if translation:
+            findings += rules_translation.check(checked.playbook, checked.doc)
     enabled = policy.enabled_for(path)
+    if not translation:  # not checked here: a `noqa CP601` is not unused
+        enabled = enabled - {rules_translation.CODE}
     findings = [f for f in findings if f.code in enabled]
     kept, suppressed = suppress.apply(findings, directives, enabled, policy.locked, path)
     if kept and checked.doc.text:
@@ -85,7 +94,7 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
 
 def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
     """`lint_text` on a file; OSError is the caller's to report."""
-    return lint_text(path.read_bytes(), str(path), stem=path.stem, policy=policy)
+    return lint_text(path.read_bytes(), str(path), stem=path.stem, policy=policy, translation=True)
 
 
 def _inside(finding: Finding, lines: list[str]) -> Finding:
@@ -153,7 +162,7 @@ def lint_paths(args: list[str], policy: Policy = Policy(), stdin: BinaryIO | Non
     for item in files:
         if item == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
-            report.results.append(lint_text(stream.read(), STDIN_NAME, policy=policy))
+            report.results.append(lint_text(stream.read(), STDIN_NAME, policy=policy, translation=True))
             continue
         try:
             report.results.append(lint_file(item, policy))

@@ -75,7 +75,7 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
     def level_ok(level: str | None, path: tuple) -> None:
         if level is not None and level not in levels:
             findings.append(doc.finding(path, "CP205", f"severity '{level}' is not a declared level; expected "
-                                        f"{one_of(levels)}{did_you_mean(level, levels)}"))
+                                        f"{one_of(levels)}{level_hint(level, levels)}"))
 
     level_ok(pb.severity.initial, ("severity", "initial"))
     for path, step in step_paths(pb):
@@ -139,8 +139,17 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
         for literal in result.severity_literals:
             if literal not in levels:
                 findings.append(doc.finding(path, "CP205", f"the {kind} compares severity with '{literal}', which is not a "
-                                            f"declared level; expected {one_of(levels)}{did_you_mean(literal, levels)}"))
+                                            f"declared level; expected {one_of(levels)}{level_hint(literal, levels)}"))
     return findings
+
+
+def level_hint(written: str, levels) -> str:
+    """`; did you mean …?` for a level name, or, when a level is labelled with what was written, its id."""
+    for level in levels:
+        label = getattr(level, "label", None)
+        if label and label.casefold() == written.casefold():
+            return f"; '{written}' is the label of level '{level}': conditions and options use the id"
+    return did_you_mean(written, levels)
 
 
 def successors(pb: Playbook, index: int) -> set[int | str]:

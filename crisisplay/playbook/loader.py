@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from crisisplay.errors import PlaybookError
 from crisisplay.findings import Finding, did_you_mean, one_of, sort_findings
 from crisisplay.playbook import model as m
+from crisisplay.playbook.names import nfc_document
 from crisisplay.yamlsource import BOOL_WORDS, Document, load as load_yaml
 
 _TYPE_WORDS = {
@@ -45,7 +46,7 @@ def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = N
     """Load, validate and cross-check a playbook's text; never raises for bad input."""
     from crisisplay.playbook.checks import check_references
 
-    doc = load_yaml(text, path)
+    doc = nfc_document(load_yaml(text, path))  # names compare in NFC: see playbook/names.py
     result = Checked(doc, findings=list(doc.findings))
     if doc.data is None and doc.findings:
         result.findings = sort_findings(result.findings)
@@ -131,7 +132,9 @@ def _model_for(loc: tuple) -> type | None:
         return m.Playbook
     head = parts[0]
     if head == "severity":
-        return m.Severity
+        return m.Level if "levels" in parts else m.Severity
+    if head in ("roles", "targets"):
+        return m.Role if head == "roles" else m.Target
     if head == "inputs":
         return m.InputOption if "options" in parts else m.Input
     if head == "phases":
@@ -151,7 +154,8 @@ def _where(loc: tuple) -> str:
     if model in m.STEP_MODELS.values():
         return f" of a {loc[4]} step"
     names = {m.Playbook: "at the top level", m.Severity: "in `severity`", m.Input: "of an input",
-             m.InputOption: "of an option", m.Option: "of an option", m.Phase: "of a phase"}
+             m.InputOption: "of an option", m.Option: "of an option", m.Phase: "of a phase",
+             m.Level: "of a severity level", m.Role: "of a role", m.Target: "of a target"}
     return " " + names[model]
 
 

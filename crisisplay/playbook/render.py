@@ -12,17 +12,31 @@ def _one_line(text: str | None, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def _named(name: str, label_of=None) -> str:
+    """A name with its label first, when it has one: `Crítica (critical)`; the id is what conditions use."""
+    label = label_of(name) if label_of else getattr(name, "label", None)
+    return f"{label} ({name})" if label and label != name else str(name)
+
+
+def _role(pb: Playbook, name: str) -> str:
+    role = pb.roles[name]
+    if role.label is None:  # the form written before labels: `manager (Your line manager)`
+        return f"{name} ({role.description})" if role.description else name
+    return _named(name, pb.role_label) + (f": {role.description}" if role.description else "")
+
+
 def as_text(pb: Playbook) -> str:
     """A tree of phases and steps with their branches, conditions and milestones."""
     out = [f"{pb.id} — {pb.title}"]
     if pb.summary:
         out.append(f"  {_one_line(pb.summary, 200)}")
     levels = pb.severity.levels
-    out.append(f"  severity: {' < '.join(levels)} (starts at {pb.severity.start})")
+    out.append(f"  severity: {' < '.join(map(_named, levels))} (starts at {_named(pb.severity.start, pb.severity.label)})")
     if pb.targets:
-        out.append("  targets: " + " · ".join(f"{name} within {d}" for name, d in pb.targets.items()))
+        out.append("  targets: " + " · ".join(f"{_named(name, pb.milestone_label)} within {t.within}"
+                                               for name, t in pb.targets.items()))
     if pb.roles:
-        out.append("  roles: " + " · ".join(f"{name} ({desc})" for name, desc in pb.roles.items()))
+        out.append("  roles: " + " · ".join(_role(pb, name) for name in pb.roles))
     if pb.inputs:
         out.append("  inputs:")
         for name, spec in pb.inputs.items():
@@ -46,7 +60,8 @@ def as_text(pb: Playbook) -> str:
                 notes.append(f"saves {step.save_as}")
             if step.milestone:
                 target = pb.targets.get(step.milestone)
-                notes.append(f"milestone {step.milestone}" + (f" (within {target})" if target else ""))
+                notes.append(f"milestone {_named(step.milestone, pb.milestone_label)}"
+                             + (f" (within {target.within})" if target else ""))
             if getattr(step, "section", None):
                 notes.append(f"post-mortem section {step.section}")
             if step.next:

@@ -199,9 +199,11 @@ class TerminalFrontend:
         if choice == SEVERITY:
             from questionary import Choice
 
-            levels = session.state.playbook.severity.levels
+            severity = session.state.playbook.severity
             current = session.state.severity
-            to = self.prompter.select("New severity:", [Choice(f"{lv}{' (now)' if lv == current else ''}", value=lv) for lv in levels])
+            to = self.prompter.select("New severity:", [
+                Choice(f"{visible(severity.label(lv))}{' (now)' if lv == current else ''}", value=str(lv))
+                for lv in severity.levels])
             if to != current:
                 reason = self.prompter.text("Why?", validate=lambda t: bool(t.strip()) or "Give a reason")
                 session.change_severity(to, reason.strip())
@@ -303,10 +305,11 @@ class TerminalFrontend:
         rendered = engine.render(session.state, step.id, session.clock())
         self._show_message(step.prompt, "message to give them", rendered.text)
         outcomes = {}
+        pb = session.state.playbook
         for i, role in enumerate(step.to):
             contact = engine.contact_of(session.state, role, self.contacts)
-            self.console.print(f"[bold]{_esc(role)}[/bold]: {_esc(_contact_line(contact))}")
-            who = contact.get("name") or f"the {role}"
+            self.console.print(f"[bold]{_esc(pb.role_label(role))}[/bold]: {_esc(_contact_line(contact))}")
+            who = contact.get("name") or _the(pb, role)
             picked = self._menu(session, f"Did you reach {who}?", [
                 Choice("Reached: they know", value=engine.NOTIFIED),
                 Choice("Could not reach them", value=engine.UNREACHABLE)])
@@ -315,8 +318,8 @@ class TerminalFrontend:
             outcomes[role] = picked
             if picked == engine.UNREACHABLE:
                 rest = step.to[i + 1:]
-                who_next = f"next: try the {rest[0]}" if rest else "nobody else on this step: add a note, or raise the severity to escalate higher"
-                self.console.print(f"  ⚠ {_esc(role)} unreachable — {_esc(who_next)}", style="yellow")
+                who_next = f"next: try {_the(pb, rest[0])}" if rest else "nobody else on this step: add a note, or raise the severity to escalate higher"
+                self.console.print(f"  ⚠ {_esc(pb.role_label(role))} unreachable — {_esc(who_next)}", style="yellow")
         return outcomes
 
     # --- message helpers -------------------------------------------------------------------
@@ -365,6 +368,12 @@ def _edit_in_editor(editor: str, text: str) -> str | None:
             os.unlink(path)
         except FileNotFoundError:
             pass
+
+
+def _the(pb, role: str) -> str:
+    """How the prompt names a role: `the manager` for a bare id, its label as written when it has one."""
+    label = pb.role_label(role)
+    return f"the {role}" if label == role else visible(label)
 
 
 def _contact_line(contact: dict) -> str:
