@@ -410,8 +410,10 @@ def start(
     detected_at: Optional[str] = typer.Option(None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."),
 ) -> None:
     """Start an incident from a playbook; prints its id on standard output."""
+    from crisisplay.journal import require_posix
     from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
+    require_posix()
     loaded = _load(playbook)
     config = _config()
     pb = loaded.playbook
@@ -546,31 +548,30 @@ def incidents(
     drill: Optional[bool] = typer.Option(None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False),
     format: IncidentsFormat = typer.Option(IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."),
 ) -> None:
-    """List incidents with their status: running, paused, interrupted or closed."""
-    from crisisplay.errors import CrisisplayError
-    from crisisplay.incidents import CLOSED, all_logs, summary
-    from crisisplay.journal import Journal
+    """List incidents with their status: running, paused, interrupted or closed; exit 1 if a log is unreadable or misnamed."""
+    from crisisplay.display import visible
+    from crisisplay.incidents import CLOSED, UNREADABLE, listing
+    from crisisplay.journal import require_posix
 
-    rows, problems = [], []
-    for path in all_logs(_home()):
-        try:
-            row = summary(Journal(path))
-        except CrisisplayError as err:
-            problems.append(str(err))
-            continue
-        if open_only and row["status"] == CLOSED:
-            continue
-        if drill is not None and row["drill"] != drill:
-            continue
-        rows.append(row)
+    require_posix()
+    found = listing(_home())
+    # An unreadable log is always listed: its status and kind are unknown, and it must not hide.
+    rows = [row for row in found if row["status"] == UNREADABLE or (
+        not (open_only and row["status"] == CLOSED) and (drill is None or row["drill"] == drill))]
+    problems = [problem for row in found for problem in row["problems"]]
     for problem in problems:
-        _say(f"warning: {problem}")
+        _say(f"warning: {visible(problem)}")
     if format is IncidentsFormat.json:
         print(json.dumps({"incidents": rows}, indent=2, ensure_ascii=False))
-        return
-    if not rows:
+    elif not rows:
         _say("No incidents.")
-        return
+    else:
+        _incidents_table(rows)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _incidents_table(rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -586,8 +587,8 @@ def incidents(
         table.add_column(column, no_wrap=True)
     table.add_column("by", overflow="fold", min_width=6)
     for row in rows:
-        status = row["status"] + ("\n(drill)" if row["drill"] else "")
-        cells = (row["id"], status, row["severity"], _duration(row), _milestones(row).split(" ")[0],
+        status = row["status"] + ("\n(drill)" if row["drill"] else "") + ("\n(see warning)" if row["problems"] else "")
+        cells = (row["id"], status, row["severity"] or "?", _duration(row), _milestones(row).split(" ")[0],
                  ", ".join(row["responders"]))
         table.add_row(*(Text(visible(cell)) for cell in cells))
     Console().print(table)
@@ -597,6 +598,8 @@ def _duration(row: dict) -> str:
     """An incident's duration from detection; `so far` while it is not closed."""
     from crisisplay.playbook.model import format_duration
 
+    if row["duration_ms"] is None:
+        return "?"
     words = format_duration(row["duration_ms"])
     return words if row["status"] == "closed" else f"{words} so far"
 
@@ -604,6 +607,8 @@ def _duration(row: dict) -> str:
 def _milestones(row: dict) -> str:
     """How many targets were met, like `2/3 met`, and how many missed."""
     figures = row["milestones"]
+    if figures is None:
+        return "?"
     if not figures["targets"]:
         return "—"
     missed = f", {figures['missed']} missed" if figures["missed"] else ""
@@ -617,7 +622,8 @@ def verify(
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT",
                                       help="text or json (an object on standard output; the exit code is the same)."),
 ) -> None:
-    """Check an incident log's hash chain: exit 0 when it holds, 1 naming the first bad line."""
+    """Check an incident log's hash chain and name: exit 0 when it holds, 1 naming the first bad line."""
+    from crisisplay.display import visible
     from crisisplay.incidents import resolve
 
     journal = resolve(incident, _home())
@@ -631,7 +637,7 @@ def verify(
     if result.ok:
         print(f"ok: {result.count} events, chain intact. Head hash: {result.head}")
         return
-    print(f"broken: {result.message}")
+    print(f"broken: {visible(result.message)}")
     if result.head:
         print(f"Last good hash: {result.head} ({result.count} events verified)")
     raise typer.Exit(1)
@@ -648,20 +654,22 @@ class ExportFormat(str, Enum):
 def export(
     incident: str = _incident_argument(),
     format: ExportFormat = typer.Option(ExportFormat.md, "-f", "--format", metavar="FORMAT", help="md or html (the post-mortem report), json or csv (the data)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH", help="Write to this file (atomically, owner-only) instead of standard output."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH", help="Write to this file (atomically, owner-only) instead of standard output; a FIFO or device is written as a stream."),
+    force: bool = typer.Option(False, "--force", help="Export a log that does not verify, marked \"log not verified\" (exit 0)."),
 ) -> None:
-    """Export an incident from its log alone: the post-mortem report (md, html) or its events (json, csv)."""
+    """Export an incident from its log alone, verified as it is read: the post-mortem report (md, html) or its events (json, csv)."""
+    from crisisplay.display import visible
     from crisisplay.export import export_incident
     from crisisplay.incidents import resolve
 
     journal = resolve(incident, _home())
-    to_file = output is not None and str(output) != "-"
+    to_file = output is not None and output != "-"
     sys.stdout.flush()
-    done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer)
-    if done.torn:
-        _say(f"warning: {done.torn}")
+    done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer, force=force)
+    if not done.verification.ok:
+        _say(f"warning: {visible(done.verification.message)}; exported anyway (--force), marked \"log not verified\"")
     if to_file:
-        _say(f"Exported {journal.incident_id} ({done.count} events) to {output}. Head hash: {done.head}")
+        _say(f"Exported {journal.incident_id} ({done.count} events) to {visible(output)}. Head hash: {done.head}")
 
 
 class LintFormat(str, Enum):

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from crisisplay import events as ev
 from crisisplay.errors import JournalError
 from crisisplay.narrative import describe
+
+if TYPE_CHECKING:
+    from crisisplay.journal import ChainCheck, VerifyResult
 
 ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
@@ -86,6 +89,7 @@ class Metrics:
     timeline: list[Moment] | None = None
     phase_ids: dict[str, str] = field(default_factory=dict)  # step id -> its phase id, from the snapshot
     sections: dict[str, str] = field(default_factory=dict)  # step id -> its post-mortem `section:`
+    verification: VerifyResult | None = None  # what checking the chain found, when the log was checked
 
     def __post_init__(self):
         pb = self.state.playbook
@@ -179,12 +183,23 @@ def measure(events: Iterable[dict], *, running: bool = False, timeline: bool = F
     return metrics
 
 
-def measure_log(journal, *, running: bool = False, timeline: bool = False) -> Metrics:
-    """`measure` over a journal; a log that is not an incident's is a JournalError naming its file."""
+def measure_log(journal, *, running: bool = False, timeline: bool = False,
+                check: ChainCheck | None = None) -> Metrics:
+    """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
+
+    With `check` (a `journal.ChainCheck`), the events come from it: each line is verified as
+    it is read, in this same pass, and what it found is the metrics' `verification`. The
+    caller decides what a problem means (`check.result`): the check stops at the first one
+    unless it is lenient, so the metrics then cover only what came before it.
+    """
+    events = journal.events(tolerate_torn=True) if check is None else check.events()
     try:
-        return measure(journal.events(tolerate_torn=True), running=running, timeline=timeline)
+        metrics = measure(events, running=running, timeline=timeline)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
+    if check is not None:
+        metrics.verification = check.result
+    return metrics
 
 
 def _take(metrics: Metrics, event: dict) -> None:

@@ -78,6 +78,20 @@ phases:
 """
 
 
+# Answers for TWO_QUESTIONS: the whole run (it closes), or all but the last step (it pauses).
+FINISHING = "inputs:\n  product: Kettle\nsteps:\n  first: one\n  second: yes\n"
+PAUSING = "inputs:\n  product: Kettle\nsteps:\n  first: one\n"
+
+
+def start_two_questions(run_cli, cwd: Path, answers: str, exit_code: int) -> str:
+    """Start TWO_QUESTIONS with `answers` through the real CLI (`run_cli`, in `cwd`); the incident id."""
+    (cwd / "mini.yaml").write_text(TWO_QUESTIONS)
+    (cwd / "a.yaml").write_text(answers)
+    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert code == exit_code, err
+    return out.strip()
+
+
 def assert_log_contract(path: Path) -> list[dict]:
     """Every line is the canonical event with `hash` last, chained from 64 zeros."""
     events, prev = [], ZERO

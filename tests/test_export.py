@@ -215,7 +215,8 @@ def test_json_holds_the_events_exactly_as_logged_and_the_metrics(tmp_path):
     text = export_text(journal, "json", tmp_path)
     document = json.loads(text)
     lines = journal.path.read_text(encoding="utf-8").splitlines()
-    assert list(document) == ["incident", "metrics", "events"]
+    assert list(document) == ["verification", "incident", "metrics", "events"]
+    assert document["verification"]["verified"] is True and document["verification"]["summary"] == "chain verified"
     assert document["events"] == [json.loads(line) for line in lines]
     assert all(line in text.splitlines() or line + "," in text.splitlines() for line in lines)
     assert document["incident"]["head"] == json.loads(lines[-1])["hash"]
@@ -283,7 +284,8 @@ def test_hostile_text_cannot_run_as_a_formula_in_the_csv(tmp_path):
     journal = build(tmp_path, say=lambda s: '=HYPERLINK("http://evil.example","x") ' + s + HOSTILE,
                     responder="Mallory")
     rows = list(csv.reader(io.StringIO(export_text(journal, "csv", tmp_path), newline="")))
-    assert rows[0] == ["seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash"]
+    assert rows[0] == ["seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash",
+                       "verification"]
     assert len(rows) - 1 == len(journal.path.read_bytes().splitlines())
     for row in rows[1:]:
         assert all(not cell.startswith(FORMULA_STARTS) for cell in row[1:2] + row[3:]), row
@@ -490,15 +492,20 @@ def test_export_command_writes_a_private_file_and_names_the_head_hash(run_cli, c
     assert head in (cli_cwd / "report.html").read_text(encoding="utf-8")
 
 
-def test_a_torn_last_line_exports_what_is_complete_and_says_so(run_cli, cli_cwd, cli_home):
+def test_a_torn_last_line_is_refused_and_with_force_exports_what_is_complete_marked(run_cli, cli_cwd, cli_home):
     code, incident, _ = start_from_file(run_cli, cli_cwd, ANSWERS + POST_MORTEM)
     log = cli_home / "incidents" / f"{incident}.jsonl"
     complete = len(log.read_bytes().splitlines())
     with open(log, "ab") as handle:
         handle.write(b'{"v":1,"seq":99,"ty')
     code, out, err = run_cli("export", incident, "--format", "json")
+    assert code == 1 and out == "" and f":{complete + 1}: torn last line" in err and "resume" in err
+    code, out, err = run_cli("export", incident, "--format", "json", "--force")
     assert code == 0 and "torn" in err and "Traceback" not in err
-    assert len(json.loads(out)["events"]) == complete
+    document = json.loads(out)
+    assert len(document["events"]) == complete
+    assert document["verification"]["problem"]["kind"] == "torn"
+    assert document["verification"]["left_out"] == [complete + 1]
 
 
 def test_unknown_incident_is_exit_2_and_bad_format_is_a_usage_error(run_cli):

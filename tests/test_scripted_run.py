@@ -803,7 +803,8 @@ def test_verify_of_a_log_that_is_not_json_is_exit_1_not_a_crash(run_cli, cli_hom
     code, out, err = run_cli("verify", "20260101-000000-junk-0000")
     assert code == 1 and ":1:" in out and "Traceback" not in err
     code, out, err = run_cli("incidents", "--format", "json")
-    assert code == 0 and "warning" in err
+    assert code == 1 and "warning" in err  # listed, flagged: an unreadable log is a problem found
+    assert [row["status"] for row in json.loads(out)["incidents"]] == ["unreadable"]
 
 
 # ----------------------------------------------------------------------------- run.lifecycle in process

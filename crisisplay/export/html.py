@@ -53,6 +53,7 @@ table.log { font-size: .87rem; } table.log td.step { min-width: 8em; }
 .banner { padding: .6rem 1rem; border-radius: 6px; font-weight: 700; margin: .5rem 0; }
 .banner.drill { background: #fff4ce; border: 2px dashed #b58900; }
 .banner.incomplete { background: #fde7e9; border: 2px solid var(--missed); }
+.banner.unverified { background: #fde7e9; border: 4px double var(--missed); }
 .met { color: var(--met); } .missed, .alert, .unreachable { color: var(--missed); font-weight: 700; }
 .muted { color: var(--muted); } .severity { color: var(--severity); } .notified { color: var(--met); }
 blockquote, pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: .4rem 0 1rem; }
@@ -183,6 +184,8 @@ _WIDE = frozenset(("Incident", "Playbook", "Head hash"))
 
 def _header(metrics: Metrics, clock) -> str:
     out = [f'<header id="summary">\n<h1 dir="auto">Post-mortem: {esc(metrics.playbook.title)}</h1>\n']
+    if w.verification_notice(metrics):
+        out.append(f'<p class="banner unverified">{esc(w.verification_notice(metrics))}</p>\n')
     if w.drill_notice(metrics):
         out.append(f'<p class="banner drill">{esc(w.drill_notice(metrics))}</p>\n')
     if w.incomplete_notice(metrics):

@@ -88,7 +88,7 @@ def render(metrics: Metrics, out: TextIO) -> None:
 
 def _header(metrics: Metrics, clock) -> list[str]:
     out = [f"# Post-mortem: {heading_text(metrics.playbook.title)}", ""]
-    for notice in (w.drill_notice(metrics), w.incomplete_notice(metrics)):
+    for notice in (w.verification_notice(metrics), w.drill_notice(metrics), w.incomplete_notice(metrics)):
         if notice:
             out += [f"> **{inline(notice)}**", ""]
     out += table(("Summary", ""), ((label, inline(value)) for label, value in w.summary_rows(metrics, clock)))

@@ -206,6 +206,15 @@ def incomplete_notice(metrics: Metrics) -> str | None:
             f"only what was logged up to {LocalTimes()(metrics.end_at)}.")
 
 
+def verification_notice(metrics: Metrics) -> str | None:
+    """The warning a report of a log that did not verify opens with (`export --force`), or None."""
+    result = metrics.verification
+    if result is None or result.ok:
+        return None
+    return (f"Log not verified: {result.verdict.removeprefix('log not verified: ')}. Exported with --force: "
+            "this report may not be what was logged; `crisisplay verify` shows the break.")
+
+
 def drill_notice(metrics: Metrics) -> str | None:
     if not metrics.state.drill:
         return None
@@ -302,4 +311,5 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
         ("Decisions", f"{metrics.decisions} answered, {len(metrics.skips)} skipped"),
         ("Events", str(metrics.count)),
         ("Head hash", metrics.head or ""),
+        *([("Verification", metrics.verification.verdict)] if metrics.verification else []),
     ]
