@@ -711,9 +711,11 @@ def new(
     """Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."""
     from crisisplay.lint.scaffold import new_playbook
 
-    target = new_playbook(playbook_id, folder, source, _home())
-    print(target)
-    _say(f"Created {target}. Edit it, then check it: crisisplay lint {target}")
+    created = new_playbook(playbook_id, folder, source, _home())
+    print(created.path)
+    _say(f"Created {created.path}. Edit it, then check it: crisisplay lint {created.path}")
+    if created.schema is not None:
+        _say(f"Wrote {created.schema}, the JSON Schema its first line points editors at; commit it with your playbooks")
 
 
 def _hoist_global_options(argv: list[str]) -> list[str]:

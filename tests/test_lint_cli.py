@@ -171,19 +171,49 @@ def test_new_writes_a_skeleton_that_lints_clean_under_strict(run_cli, cli_cwd):
     assert "# " in target.read_text() and "id: data-leak" in target.read_text()
 
 
+def _modeline_target(playbook: Path) -> tuple[str, Path]:
+    ref = playbook.read_text().split("\n")[0].split("$schema=", 1)[1]
+    return ref, playbook.parent / ref
+
+
 def test_new_modeline_points_at_an_existing_schema_from_its_folder(run_cli, cli_cwd):
-    run_cli("new", "data-leak", "-o", "deep/er")
-    first = (cli_cwd / "deep" / "er" / "data-leak.yaml").read_text().split("\n")[0]
-    ref = first.split("$schema=", 1)[1]
-    target = (cli_cwd / "deep" / "er" / ref).resolve()
+    code, _, err = run_cli("new", "data-leak", "-o", "deep/er")
+    ref, target = _modeline_target(cli_cwd / "deep" / "er" / "data-leak.yaml")
     # The CLI may run from an installed copy of crisisplay, the tests from the source tree.
-    assert target.name == SHIPPED.name and target.read_bytes() == SHIPPED.read_bytes()
+    assert code == 0 and target.name == SHIPPED.name and target.read_bytes() == SHIPPED.read_bytes()
+    assert f"Wrote {Path('deep/er') / SHIPPED.name}" in err and "commit it" in err
+
+
+def test_a_new_playbook_still_finds_its_schema_once_shared(run_cli, cli_cwd, tmp_path):
+    """The modeline is relative, so a teammate's clone (anywhere, on any machine) resolves it."""
+    assert run_cli("new", "data-leak")[0] == 0
+    assert run_cli("new", "my-pricing", "--from", "pricing-error")[0] == 0
+    clone = tmp_path / "teammate" / "clone"
+    clone.parent.mkdir()
+    os.rename(cli_cwd, clone)
+    for name in ("data-leak.yaml", "my-pricing.yaml"):
+        ref, target = _modeline_target(clone / "playbooks" / name)
+        assert not Path(ref).is_absolute() and "site-packages" not in ref, ref
+        assert target.is_file() and json.loads(target.read_text())["$id"].endswith("playbook-v1.json")
+    # one schema copy serves every playbook in the folder
+    assert sorted(p.name for p in (clone / "playbooks").iterdir()) == ["data-leak.yaml", "my-pricing.yaml",
+                                                                        SHIPPED.name]
+
+
+def test_new_in_a_git_repository_points_at_the_schema_already_committed_there(run_cli, cli_cwd):
+    (cli_cwd / ".git").mkdir()
+    (cli_cwd / SHIPPED.name).write_bytes(SHIPPED.read_bytes())
+    code, _, err = run_cli("new", "data-leak", "-o", "team/playbooks")
+    ref, target = _modeline_target(cli_cwd / "team" / "playbooks" / "data-leak.yaml")
+    assert code == 0 and ref == f"../../{SHIPPED.name}" and target.resolve() == (cli_cwd / SHIPPED.name).resolve()
+    assert not (cli_cwd / "team" / "playbooks" / SHIPPED.name).exists() and "Wrote" not in err
 
 
 def test_modeline_is_relative_inside_the_tree_that_ships_the_schema():
     tree = SHIPPED.resolve().parents[2]  # the folder holding the imported `crisisplay` package
     assert schema_ref(tree / "playbooks") == "../crisisplay/schema/playbook-v1.json"
-    assert schema_ref(Path("/")) == SHIPPED.resolve().as_posix()
+    # elsewhere, never the installed copy's absolute path: the copy `new` writes beside the file
+    assert schema_ref(Path("/")) == SHIPPED.name
 
 
 def test_new_refuses_to_overwrite_and_checks_the_id(run_cli, cli_cwd):

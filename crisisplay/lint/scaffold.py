@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from crisisplay.errors import PlaybookError, UsageError
@@ -102,14 +103,40 @@ def check_id(playbook_id: str) -> str:
     return playbook_id
 
 
-def schema_ref(folder: Path) -> str:
-    """The modeline's schema path: relative when `folder` is inside the tree that ships the schema."""
-    shipped = SHIPPED.resolve()
-    tree = shipped.parent.parent.parent  # the folder that holds the `crisisplay` package
+def _inside(folder: Path, tree: Path) -> bool:
+    return folder == tree or tree in folder.parents
+
+
+def find_schema(folder: Path) -> Path | None:
+    """The schema file a playbook written into `folder` should point at, if one is reachable.
+
+    Inside the source tree that ships the schema (the bundled playbooks), the shipped file.
+    Elsewhere, the nearest `playbook-v1.json` in `folder` or a folder above it within the same
+    git repository (only `folder` itself outside a repository): a path every clone shares,
+    unlike the installed copy's, which is only on this machine.
+    """
     folder = folder.resolve()
-    if folder == tree or tree in folder.parents:
-        return Path(os.path.relpath(shipped, folder)).as_posix()
-    return shipped.as_posix()
+    shipped = SHIPPED.resolve()
+    if _inside(folder, shipped.parent.parent.parent):  # the folder that holds the `crisisplay` package
+        return shipped
+    repository = next((f for f in (folder, *folder.parents) if (f / ".git").exists()), None)
+    for candidate in (folder, *folder.parents):
+        if repository is None or not _inside(candidate, repository):
+            break
+        if (candidate / SHIPPED.name).is_file():
+            return candidate / SHIPPED.name
+    own = folder / SHIPPED.name
+    return own if own.is_file() else None
+
+
+def schema_ref(folder: Path) -> str:
+    """The modeline's schema path, relative to `folder`: never an absolute path, which would
+    break as soon as the playbook is shared. Without a reachable schema file it names the copy
+    `new_playbook` writes beside the playbook."""
+    found = find_schema(folder)
+    if found is None:
+        return SHIPPED.name
+    return Path(os.path.relpath(found, folder.resolve())).as_posix()
 
 
 def skeleton(playbook_id: str, folder: Path) -> str:
@@ -142,8 +169,18 @@ def copy_of(text: str, source: str, playbook_id: str, folder: Path) -> str:
     return "\n".join(lines)
 
 
-def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, home: Path | None = None) -> Path:
-    """Write `<folder>/<id>.yaml`, from the skeleton or from the playbook `source_ref` names.
+@dataclass
+class Created:
+    """What `new_playbook` wrote: the playbook, and the schema copy when none was reachable."""
+
+    path: Path
+    schema: Path | None = None
+
+
+def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, home: Path | None = None) -> Created:
+    """Write `<folder>/<id>.yaml`, from the skeleton or from the playbook `source_ref` names,
+    and `<folder>/playbook-v1.json` (the shipped schema) when its modeline has no schema to
+    point at.
 
     UsageError (exit 2) when the id is not one or the file exists; PlaybookNotFound when the
     source is not found; PlaybookError when the source has errors.
@@ -166,12 +203,19 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
             raise UsageError(f"{source}: cannot read: {getattr(err, 'strerror', None) or err}") from None
         text = copy_of(raw, str(source), playbook_id, folder)
     target = folder / f"{playbook_id}.yaml"
+    schema = folder / SHIPPED.name if find_schema(folder) is None else None
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if schema is not None:  # first, so the modeline never points at a file that is not there
+            try:
+                with open(schema, "xb") as handle:
+                    handle.write(SHIPPED.read_bytes())
+            except FileExistsError:  # written meanwhile by another `new`: the same file
+                schema = None
         with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
             handle.write(text)
     except FileExistsError:
         raise UsageError(f"{target} already exists; choose another id or remove it") from None
     except OSError as err:
-        raise UsageError(f"{target}: cannot write: {err.strerror}") from None
-    return target
+        raise UsageError(f"{err.filename or target}: cannot write: {err.strerror}") from None
+    return Created(target, schema)
