@@ -13,7 +13,6 @@ import signal
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -30,8 +29,7 @@ EXAMPLES = {
     "list": ["crisisplay list", "crisisplay list -f json"],
     "show": ["crisisplay show pricing-error", "crisisplay show ./playbooks/data-leak.yaml -f mermaid"],
     "schema": ["crisisplay schema > playbook-v1.json"],
-    "start": ["crisisplay start pricing-error --drill",
-              "id=$(crisisplay start pricing-error --answers answers.yaml)"],
+    "start": ["crisisplay start pricing-error --drill", "id=$(crisisplay start pricing-error --answers answers.yaml)"],
     "resume": ["crisisplay resume last", "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'"],
     "note": ["crisisplay note last 'Customer called back; calm now.'", "crisisplay note last - < call-notes.txt"],
     "close": ["crisisplay close last --reason 'false alarm'", "crisisplay close last --reason duplicate -f json"],
@@ -89,6 +87,7 @@ app = typer.Typer(
 
 def _command(name: str | None = None):
     """`@app.command` with crisisplay's help: examples at the end, no type labels."""
+
     def register(function):
         key = name or function.__name__
         return app.command(key, cls=_Command, epilog=_examples(key))(function)
@@ -99,7 +98,10 @@ def _command(name: str | None = None):
 GLOBAL_FLAGS = ("--no-color",)
 # Options taken before or after the command: each is moved into the environment variable
 # that stands for it, with what its value names (for the error when it has none).
-GLOBAL_OPTIONS = {"--home": ("CRISISPLAY_HOME", "a folder: --home DIR"), "--lang": ("CRISISPLAY_LANG", "a language: --lang es")}
+GLOBAL_OPTIONS = {
+    "--home": ("CRISISPLAY_HOME", "a folder: --home DIR"),
+    "--lang": ("CRISISPLAY_LANG", "a language: --lang es"),
+}
 
 
 class ListFormat(str, Enum):
@@ -140,13 +142,18 @@ def _complete_incident(incomplete: str) -> list[str]:
 
 
 def _playbook_argument():
-    return typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file.",
-                          autocompletion=_complete_playbook)
+    return typer.Argument(
+        ..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file.", autocompletion=_complete_playbook
+    )
 
 
 def _incident_argument():
-    return typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`.",
-                          autocompletion=_complete_incident)
+    return typer.Argument(
+        ...,
+        metavar="INCIDENT",
+        help="Incident id, a unique prefix of one, or `last`.",
+        autocompletion=_complete_incident,
+    )
 
 
 def _version(value: bool) -> None:
@@ -157,10 +164,21 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    home: Optional[str] = typer.Option(None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."),
-    no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."),
-    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help="Language of what is shown: en or es (also CRISISPLAY_LANG); accepted before or after the command."),
+    version: bool = typer.Option(
+        False, "-V", "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    home: str | None = typer.Option(
+        None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."
+    ),
+    no_color: bool = typer.Option(
+        False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."
+    ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        metavar="LANG",
+        help="Language of what is shown: en or es (also CRISISPLAY_LANG); accepted before or after the command.",
+    ),
 ) -> None:
     """Walk a responder through a social-media crisis, step by step, with a tamper-evident log."""
 
@@ -217,19 +235,31 @@ def list_playbooks(
             # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
             loaded = usable(entry.path, policy, cache)
         except OSError as err:
-            rows.append({"id": entry.id, "title": None, "source": entry.origin, "path": str(entry.path),
-                         "steps": None, "shadows": [], "errors": 1, "problem": err.strerror})
+            rows.append(
+                {
+                    "id": entry.id,
+                    "title": None,
+                    "source": entry.origin,
+                    "path": str(entry.path),
+                    "steps": None,
+                    "shadows": [],
+                    "errors": 1,
+                    "problem": err.strerror,
+                }
+            )
             continue
         book = loaded.normalised or {}
-        rows.append({
-            "id": entry.id,
-            "title": book.get("title"),
-            "source": entry.origin,
-            "path": str(entry.path),
-            "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
-            "shadows": [{"source": o, "path": str(p)} for o, p in entry.shadows],
-            "errors": len(loaded.errors),
-        })
+        rows.append(
+            {
+                "id": entry.id,
+                "title": book.get("title"),
+                "source": entry.origin,
+                "path": str(entry.path),
+                "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
+                "shadows": [{"source": o, "path": str(p)} for o, p in entry.shadows],
+                "errors": len(loaded.errors),
+            }
+        )
     if format is ListFormat.json:
         print(json.dumps({"playbooks": rows}, indent=2, ensure_ascii=False))
         return
@@ -249,15 +279,21 @@ def list_playbooks(
         if row["errors"]:
             notes.append(f"{row['errors']} error(s): crisisplay lint {row['path']}")
         source = row["source"] if row["source"] == "bundled" else f"{row['source']} {row['path']}"
-        table.add_row(*(Text(visible(cell)) for cell in (row["id"], row["title"] or "?", source,
-                                                          str(row["steps"] or "?"), "; ".join(notes))))
+        table.add_row(
+            *(
+                Text(visible(cell))
+                for cell in (row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes))
+            )
+        )
     Console().print(table)
 
 
 @_command()
 def show(
     playbook: str = _playbook_argument(),
-    format: ShowFormat = typer.Option(ShowFormat.text, "-f", "--format", metavar="FORMAT", help="text, mermaid or json."),
+    format: ShowFormat = typer.Option(
+        ShowFormat.text, "-f", "--format", metavar="FORMAT", help="text, mermaid or json."
+    ),
 ) -> None:
     """Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."""
     from crisisplay.display import visible
@@ -346,9 +382,12 @@ def _ask_responder(suggested: str) -> str:
     from crisisplay.run.terminal import Prompter
 
     try:
-        name = Prompter().text("Your name, as colleagues and customers should see it:", suggested=suggested,
-                               instruction="(set `responder` in config.toml to skip this)",
-                               validate=lambda t: bool(t.strip()) or "Please give a name")
+        name = Prompter().text(
+            "Your name, as colleagues and customers should see it:",
+            suggested=suggested,
+            instruction="(set `responder` in config.toml to skip this)",
+            validate=lambda t: bool(t.strip()) or "Please give a name",
+        )
     except (KeyboardInterrupt, EOFError):
         raise _interrupted(None) from None
     return name.strip()
@@ -358,12 +397,16 @@ def _recorded_as(who) -> None:
     """Say first, on standard error, whom a scripted run records its decisions as, and why."""
     from crisisplay.display import visible
 
-    why = {"option": "--responder", "config": "`responder` in the configuration",
-           "account": "your account's full name", "login": "your login name",
-           "incident": "the incident's responder"}[who.source]
+    why = {
+        "option": "--responder",
+        "config": "`responder` in the configuration",
+        "account": "your account's full name",
+        "login": "your login name",
+        "incident": "the incident's responder",
+    }[who.source]
     _say(f"Decisions are recorded as {visible(who.name)} ({why}).")
     if who.source == "login":
-        _say(f"hint: set responder = \"Your Name\" in {_home() / 'config.toml'}, or pass --responder NAME")
+        _say(f'hint: set responder = "Your Name" in {_home() / "config.toml"}, or pass --responder NAME')
 
 
 def _head_of(incident_id: str) -> str:
@@ -394,8 +437,10 @@ def _paused_by_error(incident_id: str | None, reason: str) -> None:
     _say(f"Incident {incident_id} paused ({reason}). Everything answered before it is saved.")
     _say(f"Head hash: {_head_of(incident_id)}")
     if reason == "playbook-error":
-        _say(f"Nothing was sent. The log keeps the playbook as it was; end it with: "
-             f"crisisplay close {incident_id} --reason \"playbook error\"")
+        _say(
+            f"Nothing was sent. The log keeps the playbook as it was; end it with: "
+            f'crisisplay close {incident_id} --reason "playbook error"'
+        )
     else:
         _say(f"Resume with: crisisplay resume {incident_id} (with an answer that fits)")
 
@@ -403,11 +448,20 @@ def _paused_by_error(incident_id: str | None, reason: str) -> None:
 @_command()
 def start(
     playbook: str = _playbook_argument(),
-    answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."
+    ),
     drill: bool = typer.Option(False, "--drill", help="A rehearsal: marked DRILL everywhere."),
-    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who is responding (default: `responder` in the configuration, then your account's full name, then your login name)."),
+    responder: str | None = typer.Option(
+        None,
+        "--responder",
+        metavar="NAME",
+        help="Who is responding (default: `responder` in the configuration, then your account's full name, then your login name).",
+    ),
     var: list[str] = typer.Option([], "--var", metavar="KEY=VALUE", help="Set an input (overrides the answers file)."),
-    detected_at: Optional[str] = typer.Option(None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."),
+    detected_at: str | None = typer.Option(
+        None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."
+    ),
 ) -> None:
     """Start an incident from a playbook; prints its id on standard output."""
     from crisisplay.journal import require_posix
@@ -452,21 +506,26 @@ def start(
 @_command()
 def resume(
     incident: str = _incident_argument(),
-    answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
-    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."
+    ),
+    responder: str | None = typer.Option(
+        None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."
+    ),
 ) -> None:
     """Continue a paused or interrupted incident at the step where it stopped."""
+    from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
     from crisisplay.run.lifecycle import resume_incident
-
-    from crisisplay.errors import IncidentClosed
 
     config = _config()
     journal = resolve(incident, _home())
     state = load_state(journal)
     if state.closed:
-        raise IncidentClosed(f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
-                             f"there is nothing to resume")
+        raise IncidentClosed(
+            f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
+            f"there is nothing to resume"
+        )
     console = None
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
@@ -504,7 +563,7 @@ def _done(format: TextOrJson, line: str, data: dict) -> None:
 def note(
     incident: str = _incident_argument(),
     text: str = typer.Argument(..., metavar="TEXT|-", help="The note, or - to read it from standard input."),
-    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
+    responder: str | None = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     """Add a note to an incident (running, paused or closed; a note never reopens it)."""
@@ -515,8 +574,11 @@ def note(
     body = read_note(sys.stdin.buffer) if text == "-" else text
     actor = responder_name(responder, _config())
     head = add_note(journal, body, actor)
-    _done(format, f"Note added to {journal.incident_id}. Head hash: {head}",
-          {"incident": journal.incident_id, "event": "note.added", "actor": actor, "head": head})
+    _done(
+        format,
+        f"Note added to {journal.incident_id}. Head hash: {head}",
+        {"incident": journal.incident_id, "event": "note.added", "actor": actor, "head": head},
+    )
 
 
 @_command()
@@ -532,9 +594,17 @@ def close(
     journal = resolve(incident, _home())
     actor = responder_name(None, _config())
     head = close_incident(journal, reason, actor)
-    _done(format, f"Incident {journal.incident_id} closed. Head hash: {head}",
-          {"incident": journal.incident_id, "event": "incident.closed", "actor": actor, "reason": reason.strip(),
-           "head": head})
+    _done(
+        format,
+        f"Incident {journal.incident_id} closed. Head hash: {head}",
+        {
+            "incident": journal.incident_id,
+            "event": "incident.closed",
+            "actor": actor,
+            "reason": reason.strip(),
+            "head": head,
+        },
+    )
 
 
 class IncidentsFormat(str, Enum):
@@ -545,8 +615,12 @@ class IncidentsFormat(str, Enum):
 @_command()
 def incidents(
     open_only: bool = typer.Option(False, "--open", help="Only incidents that are not closed."),
-    drill: Optional[bool] = typer.Option(None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False),
-    format: IncidentsFormat = typer.Option(IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."),
+    drill: bool | None = typer.Option(
+        None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False
+    ),
+    format: IncidentsFormat = typer.Option(
+        IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."
+    ),
 ) -> None:
     """List incidents with their status: running, paused, interrupted or closed; exit 1 if a log is unreadable or misnamed."""
     from crisisplay.display import visible
@@ -556,8 +630,12 @@ def incidents(
     require_posix()
     found = listing(_home())
     # An unreadable log is always listed: its status and kind are unknown, and it must not hide.
-    rows = [row for row in found if row["status"] == UNREADABLE or (
-        not (open_only and row["status"] == CLOSED) and (drill is None or row["drill"] == drill))]
+    rows = [
+        row
+        for row in found
+        if row["status"] == UNREADABLE
+        or (not (open_only and row["status"] == CLOSED) and (drill is None or row["drill"] == drill))
+    ]
     problems = [problem for row in found for problem in row["problems"]]
     for problem in problems:
         _say(f"warning: {visible(problem)}")
@@ -588,8 +666,14 @@ def _incidents_table(rows: list[dict]) -> None:
     table.add_column("by", overflow="fold", min_width=6)
     for row in rows:
         status = row["status"] + ("\n(drill)" if row["drill"] else "") + ("\n(see warning)" if row["problems"] else "")
-        cells = (row["id"], status, row["severity"] or "?", _duration(row), _milestones(row).split(" ")[0],
-                 ", ".join(row["responders"]))
+        cells = (
+            row["id"],
+            status,
+            row["severity"] or "?",
+            _duration(row),
+            _milestones(row).split(" ")[0],
+            ", ".join(row["responders"]),
+        )
         table.add_row(*(Text(visible(cell)) for cell in cells))
     Console().print(table)
 
@@ -618,9 +702,16 @@ def _milestones(row: dict) -> str:
 @_command()
 def verify(
     incident: str = _incident_argument(),
-    head: Optional[str] = typer.Option(None, "--head", metavar="HASH", help="Also check that the log still holds this event."),
-    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT",
-                                      help="text or json (an object on standard output; the exit code is the same)."),
+    head: str | None = typer.Option(
+        None, "--head", metavar="HASH", help="Also check that the log still holds this event."
+    ),
+    format: TextOrJson = typer.Option(
+        TextOrJson.text,
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        help="text or json (an object on standard output; the exit code is the same).",
+    ),
 ) -> None:
     """Check an incident log's hash chain and name: exit 0 when it holds, 1 naming the first bad line."""
     from crisisplay.display import visible
@@ -629,8 +720,20 @@ def verify(
     journal = resolve(incident, _home())
     result = journal.verify(head=head)
     if format is TextOrJson.json:
-        print(json.dumps({"incident": journal.incident_id, "ok": result.ok, "events": result.count, "head": result.head,
-                          "line": result.line, "problem": result.kind, "message": result.message or None}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "incident": journal.incident_id,
+                    "ok": result.ok,
+                    "events": result.count,
+                    "head": result.head,
+                    "line": result.line,
+                    "problem": result.kind,
+                    "message": result.message or None,
+                },
+                indent=2,
+            )
+        )
         if not result.ok:
             raise typer.Exit(1)
         return
@@ -653,9 +756,23 @@ class ExportFormat(str, Enum):
 @_command()
 def export(
     incident: str = _incident_argument(),
-    format: ExportFormat = typer.Option(ExportFormat.md, "-f", "--format", metavar="FORMAT", help="md or html (the post-mortem report), json or csv (the data)."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH", help="Write to this file (atomically, owner-only) instead of standard output; a FIFO or device is written as a stream."),
-    force: bool = typer.Option(False, "--force", help="Export a log that does not verify, marked \"log not verified\" (exit 0)."),
+    format: ExportFormat = typer.Option(
+        ExportFormat.md,
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        help="md or html (the post-mortem report), json or csv (the data).",
+    ),
+    output: str | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="Write to this file (atomically, owner-only) instead of standard output; a FIFO or device is written as a stream.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help='Export a log that does not verify, marked "log not verified" (exit 0).'
+    ),
 ) -> None:
     """Export an incident from its log alone, verified as it is read: the post-mortem report (md, html) or its events (json, csv)."""
     from crisisplay.display import visible
@@ -667,7 +784,7 @@ def export(
     sys.stdout.flush()
     done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer, force=force)
     if not done.verification.ok:
-        _say(f"warning: {visible(done.verification.message)}; exported anyway (--force), marked \"log not verified\"")
+        _say(f'warning: {visible(done.verification.message)}; exported anyway (--force), marked "log not verified"')
     if to_file:
         _say(f"Exported {journal.incident_id} ({done.count} events) to {visible(output)}. Head hash: {done.head}")
 
@@ -681,13 +798,23 @@ class LintFormat(str, Enum):
 
 @_command()
 def lint(
-    paths: Optional[list[str]] = typer.Argument(None, metavar="PATH|-", show_default=False,
-                                                help="Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks."),
-    format: Optional[LintFormat] = typer.Option(None, "-f", "--format", metavar="FORMAT", show_default=False,
-                                                help="text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true)."),
+    paths: list[str] | None = typer.Argument(
+        None,
+        metavar="PATH|-",
+        show_default=False,
+        help="Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks.",
+    ),
+    format: LintFormat | None = typer.Option(
+        None,
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        show_default=False,
+        help="text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true).",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too (exit 1)."),
     statistics: bool = typer.Option(False, "--statistics", help="Also count the findings per rule."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the report to FILE."),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the report to FILE."),
     list_rules: bool = typer.Option(False, "--list-rules", help="List every rule (code, name, level) and exit."),
 ) -> None:
     """Check playbooks: every problem at its line and column, with a rule code (docs/lint-rules.md)."""
@@ -705,8 +832,12 @@ def lint(
 @_command()
 def new(
     playbook_id: str = typer.Argument(..., metavar="ID", help="The new playbook's id, like data-leak."),
-    source: Optional[str] = typer.Option(None, "--from", metavar="PLAYBOOK", help="Copy this playbook (an id or a path) instead of the skeleton."),
-    folder: Path = typer.Option(Path("playbooks"), "-o", "--output", metavar="DIR", help="Folder to write <ID>.yaml in (default: ./playbooks)."),
+    source: str | None = typer.Option(
+        None, "--from", metavar="PLAYBOOK", help="Copy this playbook (an id or a path) instead of the skeleton."
+    ),
+    folder: Path = typer.Option(
+        Path("playbooks"), "-o", "--output", metavar="DIR", help="Folder to write <ID>.yaml in (default: ./playbooks)."
+    ),
 ) -> None:
     """Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."""
     from crisisplay.lint.scaffold import new_playbook
@@ -743,12 +874,27 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
 
 
 # Common first guesses, answered with what exists (click suggests only near spellings).
-COMMAND_MISTAKES = {"version": "crisisplay --version", "help": "crisisplay --help", "ls": "crisisplay list",
-                    "run": "crisisplay start", "status": "crisisplay incidents", "check": "crisisplay lint",
-                    "validate": "crisisplay lint", "report": "crisisplay export"}
+COMMAND_MISTAKES = {
+    "version": "crisisplay --version",
+    "help": "crisisplay --help",
+    "ls": "crisisplay list",
+    "run": "crisisplay start",
+    "status": "crisisplay incidents",
+    "check": "crisisplay lint",
+    "validate": "crisisplay lint",
+    "report": "crisisplay export",
+}
 OPTION_MISTAKES = {"--version": "crisisplay --version", "-v": "crisisplay -V"}
-FORMATS = {"list": ListFormat, "show": ShowFormat, "incidents": IncidentsFormat, "export": ExportFormat,
-           "lint": LintFormat, "verify": TextOrJson, "note": TextOrJson, "close": TextOrJson}
+FORMATS = {
+    "list": ListFormat,
+    "show": ShowFormat,
+    "incidents": IncidentsFormat,
+    "export": ExportFormat,
+    "lint": LintFormat,
+    "verify": TextOrJson,
+    "note": TextOrJson,
+    "close": TextOrJson,
+}
 
 
 def _click_errors() -> tuple[type, type]:

@@ -86,8 +86,10 @@ def _text(path: Path, key: str, value) -> str:
 def _apply(config: Config, path: Path, data: dict) -> None:
     for key, value in data.items():
         if key not in TOP_KEYS:
-            raise ConfigError(f"{_line_of(path, key)}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; "
-                              f"expected one of {', '.join(TOP_KEYS)}")
+            raise ConfigError(
+                f"{_line_of(path, key)}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; "
+                f"expected one of {', '.join(TOP_KEYS)}"
+            )
         if key in ("responder", "organisation"):
             setattr(config, key, _text(path, key, value))
         elif key == "language":
@@ -102,11 +104,15 @@ def _apply(config: Config, path: Path, data: dict) -> None:
                 raise ConfigError(f"{_line_of(path, key)}: 'contacts' should be tables like [contacts.manager]")
             for role, contact in value.items():
                 if not isinstance(contact, dict):
-                    raise ConfigError(f"{_line_of(path, role)}: [contacts.{role}] should be a table with name, phone, email")
+                    raise ConfigError(
+                        f"{_line_of(path, role)}: [contacts.{role}] should be a table with name, phone, email"
+                    )
                 for ckey, cvalue in contact.items():
                     if ckey not in CONTACT_KEYS:
-                        raise ConfigError(f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
-                                          f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email")
+                        raise ConfigError(
+                            f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
+                            f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email"
+                        )
                     _text(path, ckey, cvalue)
                 # Roles compare in NFC (playbook/names.py): `asesoría-jurídica` matches however it was typed.
                 config.contacts[unicodedata.normalize("NFC", role)] = Contact(**contact)
@@ -121,8 +127,10 @@ def _lint_options(path: Path, value) -> dict:
         raise ConfigError(f"{_line_of(path, 'lint')}: [lint] should be a table")
     for key in value:
         if key not in LINT_KEYS:
-            raise ConfigError(f"{_line_of(path, key)}: unknown lint option '{key}'{did_you_mean(key, LINT_KEYS)}; "
-                              f"expected one of {', '.join(LINT_KEYS)}")
+            raise ConfigError(
+                f"{_line_of(path, key)}: unknown lint option '{key}'{did_you_mean(key, LINT_KEYS)}; "
+                f"expected one of {', '.join(LINT_KEYS)}"
+            )
     return dict(value)
 
 

@@ -7,8 +7,8 @@ on them. A code is never reused for a different rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -39,7 +39,9 @@ _rule("CP006", "not-one-document", ERROR, "A playbook is exactly one YAML docume
 _rule("CP007", "merge-key", ERROR, "YAML merge keys (`<<`) are not supported; write the keys out.")
 _rule("CP008", "yes-no-trap", ERROR, "YAML turns an unquoted yes/no/on/off/true/false into a boolean.")
 _rule("CP009", "non-text-key", ERROR, "A mapping key YAML reads as something other than text.")
-_rule("CP010", "hashtag-comment", WARNING, "` #tag` in an unquoted value starts a YAML comment: the text stops before it.")
+_rule(
+    "CP010", "hashtag-comment", WARNING, "` #tag` in an unquoted value starts a YAML comment: the text stops before it."
+)
 # Structure: the keys and types of the format.
 _rule("CP101", "unknown-key", ERROR, "A key the format does not define (often a typo).")
 _rule("CP102", "missing-key", ERROR, "A required key is missing.")
@@ -70,7 +72,12 @@ _rule("CP301", "template-syntax", ERROR, "A template or condition that Jinja2 ca
 _rule("CP302", "unknown-name", ERROR, "A template or condition uses a name no input, `save_as` or built-in defines.")
 _rule("CP303", "unsafe-attribute", ERROR, "Attribute access the sandbox refuses (`__class__`, `mro`, ...).")
 _rule("CP304", "condition-braces", ERROR, "A `when` is a bare expression; `{{ }}` does not belong in it.")
-_rule("CP305", "maybe-unset", WARNING, "A name is used where some path to it never set it (it would show as a placeholder).")
+_rule(
+    "CP305",
+    "maybe-unset",
+    WARNING,
+    "A name is used where some path to it never set it (it would show as a placeholder).",
+)
 _rule("CP306", "unused-variable", WARNING, "An input or `save_as` name that no template or condition uses.")
 # Content: what a crisis playbook should hold (warnings).
 _rule("CP401", "no-escalation", WARNING, "No `escalate` step: nobody is told; do not handle a crisis alone.")
@@ -82,8 +89,13 @@ _rule("CP406", "unreached-target", WARNING, "A response-time target that no step
 # Suppressions.
 _rule("CP501", "unused-noqa", WARNING, "A `# crisisplay: noqa` comment that suppresses nothing.")
 # Translations (crisisplay lint): a translation keeps its original's ids and behaviour.
-_rule("CP601", "translation-drift", WARNING, "A translation differs from its original in an id, a type, a `next`, "
-      "a `when`, a target or a deadline; or its original cannot be found.")
+_rule(
+    "CP601",
+    "translation-drift",
+    WARNING,
+    "A translation differs from its original in an id, a type, a `next`, "
+    "a `when`, a target or a deadline; or its original cannot be found.",
+)
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,9 @@ def _catalogue():
             _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
         except Exception as err:  # a missing or corrupt .mo: English, one line, never a traceback
             reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
-            print(f"crisisplay: warning: the {code} catalogue cannot be read ({reason}); using English",
-                  file=sys.stderr)
+            print(
+                f"crisisplay: warning: the {code} catalogue cannot be read ({reason}); using English", file=sys.stderr
+            )
             _chosen, _translation = ENGLISH, None
             return None
     return _translation
@@ -209,6 +210,7 @@ def yes_no(text: str, lang: str | None = None) -> bool | None:
 
 # ----------------------------------------------------------------------------- numbers
 
+
 def number_marks(lang: str | None = None) -> tuple[str, str]:
     """(decimal mark, thousands separator) of `lang` (default: the chosen language), from Babel's locale data."""
     from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -251,14 +253,20 @@ def _whole(group: str) -> str:
 def _unreadable(text: str, decimal: str, group: str) -> str:
     """Why `text` is not a number here, with each reading it could have had."""
     hint = _("write decimals with '{decimal}' and group thousands by three with '{group}'").format(
-        decimal=decimal, group=group)
+        decimal=decimal, group=group
+    )
     other = group  # the mark this language uses for thousands, taken by the writer as a decimal
     if re.fullmatch(rf"[-+]?[0-9]+{re.escape(other)}[0-9]+", text):
         whole, _mark, fraction = text.partition(other)
-        return _("'{text}' fits neither reading: as a decimal write {decimal_form}, "
-                 "as a whole number write {whole_form}; {hint}").format(
-            text=text, decimal_form=f"{whole}{decimal}{fraction}",
-            whole_form=whole + fraction if len(fraction) != 3 else f"{whole}{group}{fraction}", hint=hint)
+        return _(
+            "'{text}' fits neither reading: as a decimal write {decimal_form}, "
+            "as a whole number write {whole_form}; {hint}"
+        ).format(
+            text=text,
+            decimal_form=f"{whole}{decimal}{fraction}",
+            whole_form=whole + fraction if len(fraction) != 3 else f"{whole}{group}{fraction}",
+            hint=hint,
+        )
     return _("'{text}' is not a number; {hint}").format(text=text, hint=hint)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crisisplay import events as ev
@@ -19,7 +19,7 @@ UNREADABLE = "unreadable"  # the status `incidents` gives a log it cannot read
 
 def new_incident_id(playbook_id: str, started: datetime) -> str:
     """`YYYYMMDD-HHMMSS-<playbook-id>-<4 hex>`, from the UTC start time."""
-    stamp = started.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = started.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{playbook_id}-{secrets.token_hex(2)}"
 
 
@@ -75,8 +75,10 @@ def listing(home: Path) -> list[dict]:
             rows[f"\0{path.name}"] = unreadable(journal, str(err))  # keyed apart from every real id
             continue
         if row["id"] != journal.incident_id:
-            row["problems"].append(f"{path}: holds incident {row['id']!r}, but its file name says "
-                                   f"{journal.incident_id!r} (a log copied or renamed over another incident's file)")
+            row["problems"].append(
+                f"{path}: holds incident {row['id']!r}, but its file name says "
+                f"{journal.incident_id!r} (a log copied or renamed over another incident's file)"
+            )
         known = rows.get(row["id"]) if isinstance(row["id"], str) else None
         if known is None:
             rows[row["id"] if isinstance(row["id"], str) else f"\0{path.name}"] = row
@@ -91,10 +93,24 @@ def listing(home: Path) -> list[dict]:
 
 def unreadable(journal: Journal, problem: str) -> dict:
     """The `incidents` row of a log that cannot be read: its file name, and why."""
-    return {"id": journal.incident_id, "file": journal.path.name, "playbook": None, "title": None,
-            "status": UNREADABLE, "drill": None, "severity": None, "started": None, "detected": None,
-            "last_activity": None, "responders": [], "pause_reason": None, "head": None,
-            "duration_ms": None, "milestones": None, "problems": [problem]}
+    return {
+        "id": journal.incident_id,
+        "file": journal.path.name,
+        "playbook": None,
+        "title": None,
+        "status": UNREADABLE,
+        "drill": None,
+        "severity": None,
+        "started": None,
+        "detected": None,
+        "last_activity": None,
+        "responders": [],
+        "pause_reason": None,
+        "head": None,
+        "duration_ms": None,
+        "milestones": None,
+        "problems": [problem],
+    }
 
 
 def summary(journal: Journal) -> dict:

@@ -18,6 +18,7 @@ Nothing here prints: problems come back as `VerifyResult` or as typed errors.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -27,8 +28,7 @@ import secrets
 import signal
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-import dataclasses
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import c_make_encoder, encode_basestring
@@ -105,15 +105,16 @@ def _make_dumps() -> Callable[[object], str]:
     so the circular-reference bookkeeping is off.
     """
     encoder = json.JSONEncoder(
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
         check_circular=False,
     )
     if c_make_encoder is None:
         return encoder.encode
-    fast = c_make_encoder(
-        None, encoder.default, encode_basestring, None, ":", ",", True, False, False
-    )
-    sample = {"b": [1, True, None, "é\u2028\"\n🙂"], "a": {"z": -0, "y": ""}}
+    fast = c_make_encoder(None, encoder.default, encode_basestring, None, ":", ",", True, False, False)
+    sample = {"b": [1, True, None, 'é\u2028"\n🙂'], "a": {"z": -0, "y": ""}}
     if "".join(fast(sample, 0)) != encoder.encode(sample):
         return encoder.encode
     return lambda event: "".join(fast(event, 0))
@@ -241,12 +242,8 @@ def _check_loggable(value, where: str) -> None:
             _check_loggable(item, f"{where}[{index}]")
         return
     if isinstance(value, float):
-        raise EventNotLoggable(
-            f"{where} is a float ({value!r}); log whole numbers (e.g. milliseconds) or text"
-        )
-    raise EventNotLoggable(
-        f"{where} is a {type(value).__name__}, which the incident log cannot hold"
-    )
+        raise EventNotLoggable(f"{where} is a float ({value!r}); log whole numbers (e.g. milliseconds) or text")
+    raise EventNotLoggable(f"{where} is a {type(value).__name__}, which the incident log cannot hold")
 
 
 def canonical_line(event: dict) -> tuple[str, str]:
@@ -326,9 +323,7 @@ class Journal:
     # -- writing --
 
     @classmethod
-    def create(
-        cls, path: Path, first_event: dict, clock: Callable[[], datetime] | None = None
-    ) -> Journal:
+    def create(cls, path: Path, first_event: dict, clock: Callable[[], datetime] | None = None) -> Journal:
         """Create the log atomically holding `first_event` as seq 0; refuse if it exists."""
         journal = cls(path, clock)
         folder = journal.path.parent
@@ -353,9 +348,7 @@ class Journal:
         except FileExistsError:
             raise JournalError(f"{journal.path}: an incident log already exists there") from None
         except OSError as err:
-            raise JournalError(
-                f"{journal.path}: cannot create the incident log: {_why(err)}"
-            ) from None
+            raise JournalError(f"{journal.path}: cannot create the incident log: {_why(err)}") from None
         finally:
             try:
                 os.unlink(tmp)
@@ -404,9 +397,7 @@ class Journal:
                     os.fsync(fd)
                 except OSError:
                     pass
-                raise JournalError(
-                    f"{self.path}: cannot write to the incident log: {_why(err)}"
-                ) from None
+                raise JournalError(f"{self.path}: cannot write to the incident log: {_why(err)}") from None
             self._known = (size + len(data), logged[-1]["seq"], prev)
             return logged
         finally:
@@ -438,9 +429,7 @@ class Journal:
             event = _loads(last)
             seq, digest = event["seq"], event["hash"]
         except (ValueError, TypeError, KeyError):
-            raise JournalError(
-                f"{self.path}: the last line is not an event to chain onto"
-            ) from None
+            raise JournalError(f"{self.path}: the last line is not an event to chain onto") from None
         if type(seq) is not int or seq < 0 or not _HEX64_RE.fullmatch(str(digest)):
             raise JournalError(f"{self.path}: the last line has a malformed seq or hash")
         return seq, digest
@@ -461,7 +450,7 @@ class Journal:
                     raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err)}") from None
                 if type(event) is not dict:
                     raise JournalError(f"{self.path}:{number}: not an event: not a JSON object")
-                if not _REQUIRED <= event.keys():
+                if not event.keys() >= _REQUIRED:
                     missing = ", ".join(sorted(_REQUIRED - event.keys()))
                     raise JournalError(f"{self.path}:{number}: not an event: no {missing}")
                 yield event
@@ -516,9 +505,7 @@ class Journal:
                 os.ftruncate(fd, cut)
                 os.fsync(fd)
             except OSError as err:
-                raise JournalError(
-                    f"{self.path}: cannot set the torn last line aside: {_why(err)}"
-                ) from None
+                raise JournalError(f"{self.path}: cannot set the torn last line aside: {_why(err)}") from None
             return (
                 f"{self.path}:{line_no}: set aside a torn last line ({len(torn)} bytes, "
                 f"a crash mid-write) into {self.torn_path}"
@@ -564,9 +551,7 @@ class Journal:
             reason=reason,
         )
 
-    def _diagnose(
-        self, number: int, expected_seq: int, prev: str, event: dict, digest: str
-    ) -> VerifyResult:
+    def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict, digest: str) -> VerifyResult:
         """Say how line `number` breaks the chain: a second pass, run only on failure.
 
         Each line is self-consistent here (its hash matches), so what is wrong is where it
@@ -610,16 +595,11 @@ class Journal:
         if linked is not None and linked < previous:
             first = linked + 1
             span = f"line {first} was" if first == previous else f"lines {first}-{previous} were"
-            reason = (
-                f"inserted: {span} put into the chain (line {number} chains onto line {linked})"
-            )
+            reason = f"inserted: {span} put into the chain (line {number} chains onto line {linked})"
             return broken(first, INSERTED, reason, head_before(first))
         if linked == previous:
             where = "the first event" if previous == 0 else f"line {previous}"
-            reason = (
-                f"edited: seq is {seq} where {expected_seq} follows {where}, "
-                "and its hash recomputed"
-            )
+            reason = f"edited: seq is {seq} where {expected_seq} follows {where}, and its hash recomputed"
             return broken(number, EDITED, reason, prev)
         belongs_later = expected_seq in later_seqs or successor_of.get(prev, 0) > number
         if seq >= expected_seq and belongs_later:
@@ -641,8 +621,7 @@ class Journal:
                 reason = "edited: the first event's prev is not 64 zeros"
                 return broken(number, EDITED, reason, None)
             reason = (
-                f"edited: line {previous} was changed and its hash recomputed "
-                f"(line {number} no longer chains onto it)"
+                f"edited: line {previous} was changed and its hash recomputed (line {number} no longer chains onto it)"
             )
             return broken(previous, EDITED, reason, head_before(previous))
         if linked is not None:
@@ -734,8 +713,7 @@ class ChainCheck:
     yields, so that a second pass (`lines_again`, `events_again`) can prove it read the same.
     """
 
-    def __init__(self, journal: Journal, head: str | None = None, *, lenient: bool = False,
-                 fingerprint: bool = False):
+    def __init__(self, journal: Journal, head: str | None = None, *, lenient: bool = False, fingerprint: bool = False):
         self.journal = journal
         self.wanted = _normalise_head(head) if head is not None else None
         self.lenient = lenient
@@ -779,7 +757,7 @@ class ChainCheck:
                     problem = broken(number, EDITED, "edited: its hash does not match its content", prev)
                 elif raw != b'%s,"hash":"%s"}\n' % (canonical[:-1], digest.encode("ascii")):
                     problem = broken(number, EDITED, "edited: the line is not in canonical form", prev)
-                elif not _EVENT_KEYS <= event.keys() or type(event["data"]) is not dict:
+                elif not event.keys() >= _EVENT_KEYS or type(event["data"]) is not dict:
                     reason = "not an event: a field is missing or `data` is not an object"
                     problem = broken(number, CORRUPT, reason, prev)
                 elif event["v"] != VERSION or type(event["v"]) is not int:
@@ -818,7 +796,10 @@ class ChainCheck:
                 yield from self._read_on(lines)
         if problem is None:
             problem = VerifyResult(
-                ok=True, path=journal.path, head=prev, count=expected_seq,
+                ok=True,
+                path=journal.path,
+                head=prev,
+                count=expected_seq,
                 message=f"{journal.path}: {expected_seq} events, chain intact, head {prev}",
             )
         elif self._left_out:
@@ -833,8 +814,10 @@ class ChainCheck:
             return journal._broken(1, CORRUPT, reason, None)
         inside = event["data"].get("incident_id")
         if inside != journal.incident_id:
-            reason = (f"the log holds incident {_quoted(inside)} but its file is named {_quoted(journal.path.name)}: "
-                      "a log copied or renamed over another incident's file")
+            reason = (
+                f"the log holds incident {_quoted(inside)} but its file is named {_quoted(journal.path.name)}: "
+                "a log copied or renamed over another incident's file"
+            )
             return journal._broken(1, MISNAMED, reason, None)
         return None
 
@@ -843,10 +826,8 @@ class ChainCheck:
         for number, raw, is_last in lines:
             event = None
             if not (is_last and _is_torn(raw)):
-                try:
+                with suppress(ValueError):
                     event = _loads(raw)
-                except ValueError:
-                    pass
             if _is_event(event):
                 yield self._taken(event, raw)
             else:
@@ -871,9 +852,7 @@ class ChainCheck:
                 again.update(raw)
                 yield raw
         if again.digest() != self._fingerprint.digest():
-            raise JournalError(
-                f"{self.journal.path}: the log changed while it was being exported; export it again"
-            )
+            raise JournalError(f"{self.journal.path}: the log changed while it was being exported; export it again")
 
     def events_again(self) -> Iterator[dict]:
         """A second pass: the events the first one yielded, parsed again from the same bytes."""
@@ -907,7 +886,7 @@ def _quoted(value, limit: int = 80) -> str:
 
 def _is_event(value) -> bool:
     """An object with every field of an event and an object as its `data`: something a report can fold."""
-    return type(value) is dict and _REQUIRED <= value.keys() and type(value["data"]) is dict
+    return type(value) is dict and value.keys() >= _REQUIRED and type(value["data"]) is dict
 
 
 def _is_torn(raw: bytes) -> bool:
@@ -974,8 +953,7 @@ def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
     unknown = given.keys() - _CALLER_KEYS
     if unknown:
         raise EventNotLoggable(
-            f"the journal sets {', '.join(sorted(unknown))} itself; give only "
-            "type, actor, step, data and optionally ts"
+            f"the journal sets {', '.join(sorted(unknown))} itself; give only type, actor, step, data and optionally ts"
         )
     missing = {"type", "actor", "data"} - given.keys()
     if missing:
@@ -988,9 +966,7 @@ def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
     if isinstance(ts, datetime):
         ts = format_ts(ts)
     elif type(ts) is not str or not _TS_RE.fullmatch(ts):
-        raise EventNotLoggable(
-            f"event {given['type']!r}: ts {ts!r} is not RFC 3339 UTC with milliseconds and Z"
-        )
+        raise EventNotLoggable(f"event {given['type']!r}: ts {ts!r} is not RFC 3339 UTC with milliseconds and Z")
     return {
         "v": VERSION,
         "seq": seq,
@@ -1083,8 +1059,10 @@ def _open_lock_file(path: Path, create: bool = True) -> int:
         raise IncidentNotFound(f"{path.parent}: no such incidents folder") from None
     except OSError as err:
         if err.errno == errno.ELOOP:
-            raise JournalError(f"{path}: the run lock is a symbolic link; a run lock must be a plain "
-                               "file (remove the link; crisisplay makes a new lock)") from None
+            raise JournalError(
+                f"{path}: the run lock is a symbolic link; a run lock must be a plain "
+                "file (remove the link; crisisplay makes a new lock)"
+            ) from None
         raise JournalError(f"{path}: cannot open the run lock: {_why(err)}") from None
     _refuse_unless_regular(fd, path, "a run lock", single_link=create)
     return fd
@@ -1098,8 +1076,10 @@ def _refuse_unless_regular(fd: int, path: Path, what: str, single_link: bool = F
     os.close(fd)
     if not stat.S_ISREG(info.st_mode):
         raise JournalError(f"{path}: not a regular file, so not {what} (a FIFO, a device or a folder stands there)")
-    raise JournalError(f"{path}: has {info.st_nlink} hard links, so it may be another file; "
-                       f"{what} must be a plain file of its own (remove it; crisisplay makes a new one)")
+    raise JournalError(
+        f"{path}: has {info.st_nlink} hard links, so it may be another file; "
+        f"{what} must be a plain file of its own (remove it; crisisplay makes a new one)"
+    )
 
 
 def _write_all(fd: int, data: bytes) -> None:

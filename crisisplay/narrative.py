@@ -49,7 +49,9 @@ def describe(event: dict, pb: Playbook) -> str | None:
     """One event as a line in the responder's words (None for bookkeeping events)."""
     kind, data, step = event["type"], event.get("data", {}), event.get("step")
     if kind == STARTED:
-        return f"started {data.get('incident_id')} ({'drill' if data.get('drill') else 'real'}) by {data.get('responder')}"
+        return (
+            f"started {data.get('incident_id')} ({'drill' if data.get('drill') else 'real'}) by {data.get('responder')}"
+        )
     if kind == INPUT_SET:
         return f"{data['name']}: {data['value']}"
     if kind == STEP_ANSWERED:

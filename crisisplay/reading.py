@@ -25,8 +25,10 @@ class InputTooLarge(CrisisplayError):
     """A file or stream larger than crisisplay reads (exit 2, unless the caller says otherwise)."""
 
     def __init__(self, name: str, limit: int = MAX_INPUT_BYTES):
-        super().__init__(f"{name}: larger than {limit:,} bytes ({limit // 1024 // 1024} MiB), "
-                         f"the most crisisplay reads from one file")
+        super().__init__(
+            f"{name}: larger than {limit:,} bytes ({limit // 1024 // 1024} MiB), "
+            f"the most crisisplay reads from one file"
+        )
         self.name = name
         self.limit = limit
 
@@ -76,4 +78,3 @@ def _read_at_most(stream: BinaryIO, name: str, limit: int) -> bytes:
     if size > limit:
         raise InputTooLarge(name, limit)
     return b"".join(chunks)
-

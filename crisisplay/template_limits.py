@@ -16,7 +16,7 @@ a few bytes per unit, the memory it holds; predictions only ever err on the larg
 from __future__ import annotations
 
 import math
-from collections.abc import ItemsView, KeysView, Mapping, ValuesView
+from collections.abc import ItemsView, KeysView, ValuesView
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -66,8 +66,10 @@ def charge(size: int, what: str) -> None:
 def check_bits(bits: int, what: str) -> None:
     """Refuse a whole number that would have more than MAX_INT_BITS bits."""
     if bits > MAX_INT_BITS:
-        raise TooLarge(f"{what} would have about {int(bits * math.log10(2)):,} digits, over the limit of "
-                       f"{int(MAX_INT_BITS * math.log10(2)):,}")
+        raise TooLarge(
+            f"{what} would have about {int(bits * math.log10(2)):,} digits, over the limit of "
+            f"{int(MAX_INT_BITS * math.log10(2)):,}"
+        )
 
 
 _END = object()
@@ -307,15 +309,18 @@ def _small(env, value, args):
 def _text_times(factor: int):
     def size(env, value, args):
         return 64 + factor * text_size(value) + sum(text_size(a) for a in args.values() if isinstance(a, str)), value
+
     return size
 
 
 def _whole(factor: int):
     """A new collection built from the value's items (sorted, grouped, reversed)."""
+
     def size(env, value, args):
         if not isinstance(value, (str, bytes, list, tuple, dict, range)):
             value = materialize(value, "a filter's input")
         return 64 + factor * weight(value), value
+
     return size
 
 
@@ -369,10 +374,7 @@ def _wordwrap(env, value, args):
 def _replace(env, value, args):
     old, new, count = args.get("old", ""), args.get("new", ""), args.get("count")
     text = text_size(value)
-    if isinstance(value, str) and isinstance(old, str) and old:
-        found = value.count(old)
-    else:
-        found = text + 1
+    found = value.count(old) if isinstance(value, str) and isinstance(old, str) and old else text + 1
     if isinstance(count, int) and count >= 0:
         found = min(found, count)
     return 64 + text + found * text_size(new), value
@@ -431,9 +433,32 @@ def bounded_sum(environment, iterable, attribute=None, start=0):
 
 
 FILTER_SIZES = {
-    **dict.fromkeys(("abs", "attr", "count", "d", "default", "filesizeformat", "first", "float", "int",
-                     "items", "last", "length", "map", "max", "min", "random", "reject", "rejectattr",
-                     "round", "select", "selectattr"), _small),
+    **dict.fromkeys(
+        (
+            "abs",
+            "attr",
+            "count",
+            "d",
+            "default",
+            "filesizeformat",
+            "first",
+            "float",
+            "int",
+            "items",
+            "last",
+            "length",
+            "map",
+            "max",
+            "min",
+            "random",
+            "reject",
+            "rejectattr",
+            "round",
+            "select",
+            "selectattr",
+        ),
+        _small,
+    ),
     **dict.fromkeys(("safe", "string", "trim"), _text_times(1)),
     **dict.fromkeys(("capitalize", "lower", "upper"), _text_times(3)),  # ß → SS, ﬃ → FFI
     **dict.fromkeys(("e", "escape", "forceescape"), _text_times(5)),  # " → &#34;
@@ -485,7 +510,13 @@ def _str_method_size(name: str, owner, args: tuple, kwargs: dict) -> tuple[int, 
         return OBJECT + sum(text_size(i) for i in items) + length * max(len(items) - 1, 0), (items, *args[1:])
     if name == "translate":
         table = first
-        values = table.values() if isinstance(table, dict) else table if isinstance(table, (list, tuple, str, bytes)) else None
+        values = (
+            table.values()
+            if isinstance(table, dict)
+            else table
+            if isinstance(table, (list, tuple, str, bytes))
+            else None
+        )
         if values is None:
             return MAX_VALUE + 1, args
         return 64 + length * max([1, *(text_size(v) for v in values if isinstance(v, (str, bytes)))]), args
@@ -509,7 +540,7 @@ def call_size(function, args: tuple, kwargs: dict) -> tuple[int, tuple]:
         size, args = _str_method_size(getattr(function, "__name__", ""), owner, args, kwargs)
         return size * (5 if isinstance(owner, Markup) else 1), args  # Markup escapes what it takes in
     if function is generate_lorem_ipsum:
-        values = dict(zip(("n", "html", "min", "max"), args), **kwargs)
+        values = dict(zip(("n", "html", "min", "max"), args, strict=False), **kwargs)
         n, longest = values.get("n", 5), values.get("max", 100)
         if not (isinstance(n, int) and isinstance(longest, int)):
             return 64, args

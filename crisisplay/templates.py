@@ -20,7 +20,6 @@ from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
 from jinja2.runtime import Undefined
-from jinja2.utils import _PassArg
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
     UNSAFE_COROUTINE_ATTRIBUTES,
@@ -29,7 +28,7 @@ from jinja2.sandbox import (
     UNSAFE_METHOD_ATTRIBUTES,
     ImmutableSandboxedEnvironment,
 )
-
+from jinja2.utils import _PassArg
 from markupsafe import Markup
 
 from crisisplay.errors import PlaybookError
@@ -37,8 +36,8 @@ from crisisplay.template_limits import (
     FILTER_SIZES,
     MAX_VALUE,
     OBJECT,
-    OutputBuffer,
     SLOT,
+    OutputBuffer,
     binop_size,
     bounded_sum,
     budget,
@@ -285,8 +284,14 @@ def environment() -> _Sandbox:
     """The one sandboxed environment every template and condition runs in."""
     # An empty loader: `include`/`import` find nothing (TemplateNotFound), never a file.
     # Not optimized: the optimizer would evaluate constant parts of a template while compiling.
-    env = _Sandbox(undefined=VisiblePlaceholder, autoescape=False, keep_trailing_newline=False,
-                   loader=DictLoader({}), optimized=False, finalize=_shown)
+    env = _Sandbox(
+        undefined=VisiblePlaceholder,
+        autoescape=False,
+        keep_trailing_newline=False,
+        loader=DictLoader({}),
+        optimized=False,
+        finalize=_shown,
+    )
     filters = {**env.filters, "sum": pass_environment(bounded_sum)}
     # A filter whose result size is not predicted is left out rather than run unbounded.
     env.filters = {name: _guarded(name, f) for name, f in filters.items() if name in FILTER_SIZES}
@@ -316,7 +321,7 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _refuse_unsafe(kind: str, analysis: "Analysis") -> None:
+def _refuse_unsafe(kind: str, analysis: Analysis) -> None:
     # The checker reports these (CP303); refusing them here too means a template that never
     # went through the checker (an edited snapshot, a direct call) cannot use them either.
     if analysis.unsafe:
@@ -415,7 +420,9 @@ def _inspect(ast: nodes.Node, result: Analysis) -> Analysis:
     for node in ast.find_all(nodes.Compare):
         operands = [node.expr] + [op.expr for op in node.ops]
         if any(isinstance(o, nodes.Name) and o.name == "severity" for o in operands):
-            result.severity_literals += [o.value for o in operands if isinstance(o, nodes.Const) and isinstance(o.value, str)]
+            result.severity_literals += [
+                o.value for o in operands if isinstance(o, nodes.Const) and isinstance(o.value, str)
+            ]
     return result
 
 

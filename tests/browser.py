@@ -9,6 +9,7 @@ protocol is JSON messages ending in a NUL byte, on file descriptors 3 (to the br
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -18,8 +19,17 @@ import subprocess
 import time
 from pathlib import Path
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 PAPER = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}  # inches
 
 
@@ -43,9 +53,14 @@ class Browser:
             os.dup2(theirs[0], 3)
             os.dup2(theirs[1], 4)
 
-        self.process = subprocess.Popen([executable, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={profile}",
-                                         "about:blank"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, close_fds=False, preexec_fn=wire)
+        self.process = subprocess.Popen(
+            [executable, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=False,
+            preexec_fn=wire,
+        )
         for fd in (to_browser, from_browser, *theirs):
             os.close(fd)
         self._buffer, self._id = b"", 0
@@ -78,8 +93,14 @@ class Browser:
 
     def open(self, url: str, width: int, height: int = 900, mobile: bool = False) -> None:
         """Load `url` in a window `width` CSS pixels wide, and wait until it has loaded."""
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height, deviceScaleFactor=1,
-                  mobile=mobile)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
         self.call("Page.navigate", session=True, url=url)
         for _ in range(200):
             if self.evaluate("document.readyState") == "complete":
@@ -103,16 +124,24 @@ class Browser:
     def pdf(self, path: Path, paper: str) -> Path:
         """The page printed on `paper` (A4 or Letter), with the margins the page's CSS asks for."""
         width, height = PAPER[paper]
-        data = self.call("Page.printToPDF", session=True, paperWidth=width, paperHeight=height, printBackground=True,
-                         preferCSSPageSize=False, marginTop=0, marginBottom=0, marginLeft=0, marginRight=0)["data"]
+        data = self.call(
+            "Page.printToPDF",
+            session=True,
+            paperWidth=width,
+            paperHeight=height,
+            printBackground=True,
+            preferCSSPageSize=False,
+            marginTop=0,
+            marginBottom=0,
+            marginLeft=0,
+            marginRight=0,
+        )["data"]
         path.write_bytes(base64.b64decode(data))
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.process.wait(15)
         except subprocess.TimeoutExpired:

@@ -130,14 +130,20 @@ def _interface_in_english(monkeypatch):
 def run_cli(cli_home: Path, cli_cwd: Path):
     """Run `python -m crisisplay ARGS...` for real; returns (returncode, stdout, stderr)."""
 
-    def run(*args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None,
-            timeout: float = 60) -> tuple[int, str, str]:
+    def run(
+        *args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None, timeout: float = 60
+    ) -> tuple[int, str, str]:
         environment = cli_environment(cli_home)
         environment.update(env or {})
         done = subprocess.run(
             [sys.executable, "-m", "crisisplay", *map(str, args)],
-            input=input, capture_output=True, text=True, encoding="utf-8",
-            cwd=cwd or cli_cwd, env=environment, timeout=timeout,
+            input=input,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=cwd or cli_cwd,
+            env=environment,
+            timeout=timeout,
         )
         return done.returncode, done.stdout, done.stderr
 

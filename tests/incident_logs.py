@@ -124,8 +124,11 @@ def of_type(events: list[dict], kind: str) -> list[dict]:
 
 def answered_keys(events: list[dict]) -> list[tuple[str, int]]:
     """(step, visit) of each step.answered or step.skipped by the responder, in log order."""
-    return [(e["step"], e["data"]["visit"]) for e in events
-            if e["type"] == "step.answered" or (e["type"] == "step.skipped" and e["data"]["by"] == "responder")]
+    return [
+        (e["step"], e["data"]["visit"])
+        for e in events
+        if e["type"] == "step.answered" or (e["type"] == "step.skipped" and e["data"]["by"] == "responder")
+    ]
 
 
 def duplicates(keys) -> list:
@@ -141,8 +144,17 @@ def cli_env(home: Path, **extra: str) -> dict:
     return env
 
 
-def run_crisisplay(home: Path, *args: str, cwd: Path | None = None, timeout: float = 60,
-                   input: str | None = None) -> subprocess.CompletedProcess:
+def run_crisisplay(
+    home: Path, *args: str, cwd: Path | None = None, timeout: float = 60, input: str | None = None
+) -> subprocess.CompletedProcess:
     """`python -m crisisplay ARGS...` against `home`, captured."""
-    return subprocess.run([sys.executable, "-m", "crisisplay", *map(str, args)], capture_output=True, text=True,
-                          encoding="utf-8", env=cli_env(home), cwd=cwd or home, timeout=timeout, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "crisisplay", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=cli_env(home),
+        cwd=cwd or home,
+        timeout=timeout,
+        input=input,
+    )

@@ -23,29 +23,37 @@ INCIDENT_ID = "20260327-215200-pricing-error-4d86"
 DETECTED = datetime(2026, 3, 27, 21, 40, tzinfo=UTC)
 
 INPUTS = {
-    "brand": "Nordhaus Living", "product": "Oslo Oak Standing Desk", "price_shown": "0 EUR plus shipping",
-    "correct_price": "449 EUR", "order_ref": "NH-100482", "customer_name": "Laura",
-    "customer_handle": "@laura_mtz84", "channel": "X and Facebook",
+    "brand": "Nordhaus Living",
+    "product": "Oslo Oak Standing Desk",
+    "price_shown": "0 EUR plus shipping",
+    "correct_price": "449 EUR",
+    "order_ref": "NH-100482",
+    "customer_name": "Laura",
+    "customer_handle": "@laura_mtz84",
+    "channel": "X and Facebook",
 }
 CONTACTS = {
-    "manager": Contact(name="Marta Ruiz"), "pr": Contact(name="Leo Kim"), "legal": Contact(name="Inés Vidal"),
-    "executive": Contact(name="Sam Okafor"), "tech": Contact(name="Piotr Nowak"),
+    "manager": Contact(name="Marta Ruiz"),
+    "pr": Contact(name="Leo Kim"),
+    "legal": Contact(name="Inés Vidal"),
+    "executive": Contact(name="Sam Okafor"),
+    "tech": Contact(name="Piotr Nowak"),
 }
 _OFFER = "A full refund including the 29 EUR shipping, and the desk at 30% off (314 EUR) for 30 days."
 _PM = {
     "pm-summary": "The Oslo desk went live at 0 EUR plus shipping for 40 minutes after a catalogue import. "
-                  "We cancelled the orders with an automatic email; one customer went public on X and Facebook "
-                  "citing consumer law, and a deal forum picked it up on the second day.",
+    "We cancelled the orders with an automatic email; one customer went public on X and Facebook "
+    "citing consumer law, and a deal forum picked it up on the second day.",
     "pm-impact": "11 orders at the wrong price, about 900 replies and shares, one consumer-association post. "
-                 "Cost: shipping refunds and the 30% offers.",
+    "Cost: shipping refunds and the 30% offers.",
     "pm-root-cause": "The supplier import left the price field empty and the shop treats empty as 0. Nothing "
-                     "blocks a product from going live at 0.",
+    "blocks a product from going live at 0.",
     "pm-went-well": "Manager reached within minutes; the phone call calmed the customer; no argument in public.",
     "pm-went-wrong": "The holding statement went out 25 minutes late, waiting for PR. Legal was unreachable "
-                     "the first night, so the decision waited until the morning.",
+    "the first night, so the decision waited until the morning.",
     "pm-action-items": "Block publishing a product whose price is 0 (owner: e-commerce lead)\n"
-                       "Rewrite the cancellation email (owner: customer care)\n"
-                       "Agree a PR stand-in for nights and weekends (owner: head of marketing)",
+    "Rewrite the cancellation email (owner: customer care)\n"
+    "Agree a PR stand-in for nights and weekends (owner: head of marketing)",
 }
 
 # (minutes since detection, who, what): answers go to the step the engine asks for next;
@@ -132,11 +140,24 @@ def build_long_incident(home: Path) -> Journal:
     checked = check_text(text, str(source_path))
     assert checked.ok, [str(f) for f in checked.findings]
     pb = checked.playbook
-    source = {"id": pb.id, "title": pb.title, "source": str(source_path),
-              "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+    source = {
+        "id": pb.id,
+        "title": pb.title,
+        "source": str(source_path),
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    }
     at = DETECTED + timedelta(minutes=12)
-    first = engine.start(INCIDENT_ID, pb, source, drill=False, responder="Ana Ruiz", organisation="Nordhaus Living",
-                         detected_at=DETECTED, now=at, version="test")[0]
+    first = engine.start(
+        INCIDENT_ID,
+        pb,
+        source,
+        drill=False,
+        responder="Ana Ruiz",
+        organisation="Nordhaus Living",
+        detected_at=DETECTED,
+        now=at,
+        version="test",
+    )[0]
     journal = Journal.create(home / "incidents" / f"{INCIDENT_ID}.jsonl", first)
     state = ev.replay(journal.events())
 

@@ -25,9 +25,11 @@ def _messages_in_code() -> dict[str, str]:
     found: dict[str, str] = {}
     method_map = [("**.py", "python")]
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(PACKAGE), method_map=method_map, keywords=KEYWORDS,
+        str(PACKAGE),
+        method_map=method_map,
+        keywords=KEYWORDS,
     ):
-        for text in (message if isinstance(message, tuple) else (message,)):
+        for text in message if isinstance(message, tuple) else (message,):
             if text:
                 found.setdefault(text, f"crisisplay/{filename}:{lineno}")
     return found
@@ -56,7 +58,9 @@ def test_every_message_in_the_code_has_a_translation(lang):
         entry = catalogue.get(msgid)
         if entry is None or entry.fuzzy or not (entry.string if isinstance(entry.string, str) else all(entry.string)):
             missing.append(f"{where}: {msgid!r}")
-    assert not missing, f"{len(missing)} message(s) without a {lang} translation (run tools/catalogue.sh):\n" + "\n".join(missing[:40])
+    assert not missing, (
+        f"{len(missing)} message(s) without a {lang} translation (run tools/catalogue.sh):\n" + "\n".join(missing[:40])
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -70,7 +74,9 @@ def test_translations_keep_the_placeholders_of_the_original(lang):
         expected = set().union(*(_placeholders(o) for o in originals))
         for text in translations:
             # A plural form may leave out the count ("un mensaje"), never add a name the code does not pass.
-            if text and not _placeholders(text) <= expected or (len(originals) == 1 and text and _placeholders(text) != expected):
+            if (text and not _placeholders(text) <= expected) or (
+                len(originals) == 1 and text and _placeholders(text) != expected
+            ):
                 wrong.append(f"{originals[0]!r}: {sorted(expected)} vs {text!r}")
     assert not wrong, "\n".join(wrong)
 

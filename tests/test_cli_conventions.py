@@ -10,8 +10,20 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["list", "show", "schema", "start", "resume", "note", "close", "incidents", "verify", "export",
-            "lint", "new"]
+COMMANDS = [
+    "list",
+    "show",
+    "schema",
+    "start",
+    "resume",
+    "note",
+    "close",
+    "incidents",
+    "verify",
+    "export",
+    "lint",
+    "new",
+]
 FORMATTED = {"list": [], "show": ["pricing-error"], "incidents": [], "lint": ["-"]}
 BOX = re.compile("[╭╮╰╯│─]")
 ANSWERS = Path(__file__).resolve().parents[1] / "examples" / "pricing-error.answers.yaml"
@@ -27,10 +39,28 @@ def incident(run_cli) -> str:
 @pytest.fixture
 def paused(run_cli, cli_cwd) -> str:
     (cli_cwd / "none.yaml").write_text("steps: {}\n", encoding="utf-8")
-    code, out, err = run_cli("start", "pricing-error", "--drill", "--answers", "none.yaml", "--responder", "Ana",
-                             *[f"--var={v}" for v in ("brand=B", "product=P", "price_shown=0", "correct_price=9",
-                                                      "order_ref=1", "customer_name=C", "customer_handle=@c",
-                                                      "channel=X")])
+    code, out, err = run_cli(
+        "start",
+        "pricing-error",
+        "--drill",
+        "--answers",
+        "none.yaml",
+        "--responder",
+        "Ana",
+        *[
+            f"--var={v}"
+            for v in (
+                "brand=B",
+                "product=P",
+                "price_shown=0",
+                "correct_price=9",
+                "order_ref=1",
+                "customer_name=C",
+                "customer_handle=@c",
+                "channel=X",
+            )
+        ],
+    )
     assert code == 3, err
     return out.splitlines()[0]
 
@@ -101,7 +131,7 @@ def test_verify_json_of_a_broken_log_names_the_line_and_exits_1(run_cli, inciden
     lines = log.read_text("utf-8").splitlines(keepends=True)
     lines[3] = lines[3].replace('"seq":3', '"seq":33')
     log.write_text("".join(lines), encoding="utf-8")
-    code, out, err = run_cli("verify", incident, "-f", "json")
+    code, out, _err = run_cli("verify", incident, "-f", "json")
     assert code == 1
     broken = json.loads(out)
     assert broken["ok"] is False and broken["line"] == 4 and broken["events"] == 3
@@ -133,14 +163,19 @@ def test_crisisplay_alone_shows_the_overview(run_cli):
 # ----------------------------------------------------------------------------- one error style
 
 
-@pytest.mark.parametrize("args, first", [
-    (["list", "--bogus"], "crisisplay: error: no such option: --bogus"),
-    (["show"], "crisisplay: error: missing argument 'PLAYBOOK'"),
-    (["show", "pricing-error", "--format", "pdf"],
-     "crisisplay: error: invalid value for '-f' / '--format': 'pdf' is not one of 'text', 'mermaid', 'json'"),
-    (["lsit"], "crisisplay: error: no such command 'lsit'; did you mean 'list'?"),
-    (["close", "last"], "crisisplay: error: missing option '--reason'"),
-])
+@pytest.mark.parametrize(
+    "args, first",
+    [
+        (["list", "--bogus"], "crisisplay: error: no such option: --bogus"),
+        (["show"], "crisisplay: error: missing argument 'PLAYBOOK'"),
+        (
+            ["show", "pricing-error", "--format", "pdf"],
+            "crisisplay: error: invalid value for '-f' / '--format': 'pdf' is not one of 'text', 'mermaid', 'json'",
+        ),
+        (["lsit"], "crisisplay: error: no such command 'lsit'; did you mean 'list'?"),
+        (["close", "last"], "crisisplay: error: missing option '--reason'"),
+    ],
+)
 def test_every_usage_error_is_one_plain_line_and_a_hint_with_exit_2(run_cli, args, first):
     code, out, err = run_cli(*args)
     assert code == 2
@@ -152,7 +187,7 @@ def test_every_usage_error_is_one_plain_line_and_a_hint_with_exit_2(run_cli, arg
 
 
 def test_a_typed_error_uses_the_same_prefix(run_cli):
-    code, out, err = run_cli("show", "no-such-playbook")
+    code, _out, err = run_cli("show", "no-such-playbook")
     assert code == 2
     assert err.startswith("crisisplay: error: ") and not BOX.search(err)
 
@@ -160,24 +195,27 @@ def test_a_typed_error_uses_the_same_prefix(run_cli):
 # ----------------------------------------------------------------------------- did you mean
 
 
-@pytest.mark.parametrize("args, suggestion", [
-    (["version"], "did you mean `crisisplay --version`?"),
-    (["help"], "did you mean `crisisplay --help`?"),
-    (["incidents", "--json"], "did you mean `-f json` (--format json)?"),
-    (["export", "last", "--html"], "did you mean `-f html` (--format html)?"),
-    (["lint", "--sarif"], "did you mean `-f sarif` (--format sarif)?"),
-    (["list", "--version"], "did you mean `crisisplay --version`?"),
-    (["-v"], "did you mean `crisisplay -V`?"),
-])
+@pytest.mark.parametrize(
+    "args, suggestion",
+    [
+        (["version"], "did you mean `crisisplay --version`?"),
+        (["help"], "did you mean `crisisplay --help`?"),
+        (["incidents", "--json"], "did you mean `-f json` (--format json)?"),
+        (["export", "last", "--html"], "did you mean `-f html` (--format html)?"),
+        (["lint", "--sarif"], "did you mean `-f sarif` (--format sarif)?"),
+        (["list", "--version"], "did you mean `crisisplay --version`?"),
+        (["-v"], "did you mean `crisisplay -V`?"),
+    ],
+)
 def test_usual_first_guesses_are_answered_with_what_exists(run_cli, args, suggestion):
-    code, out, err = run_cli(*args)
+    code, _out, err = run_cli(*args)
     assert code == 2
     assert err.startswith("crisisplay: error: ")
     assert suggestion in err.splitlines()[0]
 
 
 def test_a_format_the_command_lacks_is_not_suggested(run_cli):
-    code, out, err = run_cli("incidents", "--html")
+    code, _out, err = run_cli("incidents", "--html")
     assert code == 2
     assert "did you mean" not in err
 
@@ -188,8 +226,9 @@ def test_no_pydantic_wording_reaches_a_finding(run_cli, cli_cwd):
     (cli_cwd / "union.yaml").write_text(
         "crisisplay: 1\nid: union\ntitle: Union\ninputs:\n  orders:\n    prompt: How many?\n    default: [1]\n"
         "phases:\n  - id: p\n    title: P\n    steps:\n      - id: s\n        type: info\n        prompt: Hi\n",
-        encoding="utf-8")
-    code, out, err = run_cli("lint", "union.yaml")
+        encoding="utf-8",
+    )
+    code, out, _err = run_cli("lint", "union.yaml")
     assert code == 1
     assert "union.yaml:7:14: CP103 [error] 'default' should be text, not a list" in out
     assert "'str'" not in out and "'int'" not in out and "Value error" not in out

@@ -26,8 +26,17 @@ from tests.incident_logs import REPO
 from tests.long_incident import build_long_incident
 from tests.test_export import HOSTILE, build
 
-SECTIONS = ("summary", "response-times", "what-happened", "timeline", "messages", "escalations", "notes",
-            "action-items", "event-log")
+SECTIONS = (
+    "summary",
+    "response-times",
+    "what-happened",
+    "timeline",
+    "messages",
+    "escalations",
+    "notes",
+    "action-items",
+    "event-log",
+)
 WIDTHS = (1280, 390)
 MAX_PAGES = 6
 
@@ -103,8 +112,14 @@ def test_chromium_builds_the_report_with_its_sections_and_svg_timeline(tmp_path)
     journal = build(tmp_path, say=lambda s: s + " " + HOSTILE[:300], drill=True)
     report = html_report(journal, tmp_path, "report")
 
-    dom = subprocess.run([executable, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
-                         capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=120)
+    dom = subprocess.run(
+        [executable, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=120,
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     title = re.search(r"<title>(.*?)</title>", dom.stdout, re.DOTALL).group(1)
     assert title.startswith("DRILL — Post-mortem: Blue Kettle sold at 0 EUR") and journal.incident_id in title
@@ -119,7 +134,9 @@ def test_chromium_builds_the_report_with_its_sections_and_svg_timeline(tmp_path)
 def test_a_long_incident_fits_the_window_and_no_chart_label_covers_another(width, browser, artefacts, tmp_path):
     report = html_report(build_long_incident(tmp_path), artefacts, "long-incident")
     found = measure(browser, report, width, artefacts / f"long-incident-{width}px.png")
-    assert found["innerWidth"] == width and found["scrollWidth"] <= width, found  # no sideways scrolling, no zooming out
+    assert found["innerWidth"] == width and found["scrollWidth"] <= width, (
+        found
+    )  # no sideways scrolling, no zooming out
     assert found["wide"] == [], found["wide"]
     assert found["labels"] >= 12 + 4 and found["labelOverlaps"] == [], found  # 8 phases, 4 targets, the axis
     assert found["marks"] == 4 and found["markOverlaps"] == [], found  # every milestone visible
@@ -127,8 +144,9 @@ def test_a_long_incident_fits_the_window_and_no_chart_label_covers_another(width
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_hostile_text_stays_inside_the_window(width, browser, artefacts, tmp_path):
-    journal = build(tmp_path, say=lambda s: s + " " + HOSTILE + " " + "x" * 300, responder="Mallory" + "y" * 200,
-                    title=HOSTILE[:60])
+    journal = build(
+        tmp_path, say=lambda s: s + " " + HOSTILE + " " + "x" * 300, responder="Mallory" + "y" * 200, title=HOSTILE[:60]
+    )
     found = measure(browser, html_report(journal, artefacts, "hostile"), width, artefacts / f"hostile-{width}px.png")
     assert found["scrollWidth"] <= width and found["wide"] == [], found
     assert found["labelOverlaps"] == [], found
@@ -139,9 +157,23 @@ def answered_example(playbook: str, home: Path):
     from crisisplay.journal import Journal
     from tests.incident_logs import only_log
 
-    done = subprocess.run([sys.executable, "-m", "crisisplay", "--home", str(home), "start", playbook, "--drill",
-                           "--answers", str(REPO / "examples" / f"{playbook}.answers.yaml")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crisisplay",
+            "--home",
+            str(home),
+            "start",
+            playbook,
+            "--drill",
+            "--answers",
+            str(REPO / "examples" / f"{playbook}.answers.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return Journal(only_log(home))
 

@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from incident_logs import FINISHING, cli_env, log_path, start_two_questions
 
 # C0 and C1 controls but tab and newline (and the CRLF that ends each CSV row).
@@ -41,7 +40,7 @@ def test_export_to_a_character_device_writes_through_it_and_never_replaces_it(ru
     incident = started(run_cli, cli_cwd)
     device = a_null_device(tmp_path)
 
-    code, out, err = run_cli("export", incident, "-o", device)
+    code, _out, err = run_cli("export", incident, "-o", device)
 
     assert code == 0, err
     assert stat.S_ISCHR(device.stat().st_mode) and device.stat().st_rdev == os.makedev(1, 3)
@@ -76,7 +75,9 @@ def test_export_to_a_link_to_standard_output_writes_to_standard_output(run_cli, 
     assert stdout.is_symlink() and os.readlink(stdout) == "/proc/self/fd/1"
 
 
-def test_export_to_standard_output_redirected_to_a_file_appends_as_the_shell_asked(run_cli, cli_cwd, cli_home, tmp_path):
+def test_export_to_standard_output_redirected_to_a_file_appends_as_the_shell_asked(
+    run_cli, cli_cwd, cli_home, tmp_path
+):
     incident = started(run_cli, cli_cwd)
     stdout = tmp_path / "stdout"
     stdout.symlink_to("/proc/self/fd/1")
@@ -84,8 +85,14 @@ def test_export_to_standard_output_redirected_to_a_file_appends_as_the_shell_ask
     captured.write_text("kept\n")
 
     with open(captured, "ab") as redirect:  # `crisisplay export … -o /dev/stdout >> captured.txt`
-        done = subprocess.run([sys.executable, "-m", "crisisplay", "export", incident, "-o", str(stdout)],
-                              stdout=redirect, stderr=subprocess.PIPE, env=cli_env(cli_home), cwd=cli_cwd, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "crisisplay", "export", incident, "-o", str(stdout)],
+            stdout=redirect,
+            stderr=subprocess.PIPE,
+            env=cli_env(cli_home),
+            cwd=cli_cwd,
+            timeout=60,
+        )
 
     assert done.returncode == 0, done.stderr
     text = captured.read_text(encoding="utf-8")
@@ -115,7 +122,7 @@ def test_an_output_path_in_a_missing_folder_is_refused_and_nothing_is_created(gi
     incident = started(run_cli, cli_cwd)
     (cli_cwd / "out").mkdir()
 
-    code, out, err = run_cli("export", incident, "-o", given)
+    code, _out, err = run_cli("export", incident, "-o", given)
 
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1
     assert given in err and "folder" in err

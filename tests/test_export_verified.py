@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from incident_logs import FINISHING, log_path, start_two_questions
 
 from crisisplay.errors import JournalError
 from crisisplay.journal import Journal
 from crisisplay.metrics import measure_log
-from incident_logs import FINISHING, log_path, start_two_questions
 
 FORMATS = ("md", "html", "json", "csv")
 
@@ -61,14 +61,18 @@ def test_forced_export_of_an_edited_log_is_marked_not_verified_in_every_format(r
     assert '<p class="banner unverified">Log not verified: line 3: edited' in outputs["html"]
     document = json.loads(outputs["json"])
     assert document["verification"]["verified"] is False
-    assert document["verification"]["problem"] == {"line": 3, "kind": "edited",
-                                                   "reason": "edited: its hash does not match its content"}
+    assert document["verification"]["problem"] == {
+        "line": 3,
+        "kind": "edited",
+        "reason": "edited: its hash does not match its content",
+    }
     assert document["verification"]["events_verified"] == 2
     assert len(document["events"]) == len(log.read_bytes().splitlines())  # every event is there, marked
     rows = list(csv.DictReader(io.StringIO(outputs["csv"], newline="")))
     assert len(rows) == len(document["events"])  # still one row per event
     assert {row["verification"] for row in rows} == {
-        "log not verified: line 3: edited: its hash does not match its content"}
+        "log not verified: line 3: edited: its hash does not match its content"
+    }
 
 
 def test_a_verified_export_shows_the_head_hash_and_chain_verified_in_every_format(run_cli, cli_cwd, cli_home):
@@ -77,12 +81,17 @@ def test_a_verified_export_shows_the_head_hash_and_chain_verified_in_every_forma
     outputs = {fmt: run_cli("export", incident, "--format", fmt)[1] for fmt in FORMATS}
 
     assert f"| Head hash | {head} |" in outputs["md"] and "| Verification | chain verified |" in outputs["md"]
-    assert "<dt>Verification</dt><dd dir=\"auto\">chain verified</dd>" in outputs["html"] and head in outputs["html"]
+    assert '<dt>Verification</dt><dd dir="auto">chain verified</dd>' in outputs["html"] and head in outputs["html"]
     assert "not verified" not in outputs["md"] + outputs["html"]
     document = json.loads(outputs["json"])
-    assert document["verification"] == {"verified": True, "summary": "chain verified",
-                                        "events_verified": len(document["events"]), "last_verified_hash": head,
-                                        "problem": None, "left_out": []}
+    assert document["verification"] == {
+        "verified": True,
+        "summary": "chain verified",
+        "events_verified": len(document["events"]),
+        "last_verified_hash": head,
+        "problem": None,
+        "left_out": [],
+    }
     rows = list(csv.DictReader(io.StringIO(outputs["csv"], newline="")))
     assert rows[-1]["hash"] == head and {row["verification"] for row in rows} == {"chain verified"}
 
@@ -140,7 +149,7 @@ def test_incidents_flags_a_renamed_log_under_the_id_inside(run_cli, cli_cwd, cli
     renamed = first_log.with_name(first[:-4] + "ffff.jsonl")
     first_log.rename(renamed)
 
-    code, out, err = run_cli("incidents", "--format", "json")
+    code, out, _err = run_cli("incidents", "--format", "json")
 
     assert code == 1
     (row,) = json.loads(out)["incidents"]

@@ -9,9 +9,9 @@ import json
 import os
 from pathlib import Path
 
-from crisisplay.journal import MAX_DEPTH
 from incident_logs import PAUSING, log_path, start_two_questions
 
+from crisisplay.journal import MAX_DEPTH
 
 
 def started(run_cli, cli_cwd: Path, cli_home: Path) -> tuple[str, Path]:
@@ -27,8 +27,16 @@ def append_nested_note(log: Path, depth: int) -> int:
     """
     lines = log.read_bytes().splitlines()
     last = json.loads(lines[-1])
-    event = {"v": 1, "seq": last["seq"] + 1, "ts": last["ts"], "type": "note.added", "actor": "Mallory",
-             "step": None, "data": {"text": "X"}, "prev": last["hash"]}
+    event = {
+        "v": 1,
+        "seq": last["seq"] + 1,
+        "ts": last["ts"],
+        "type": "note.added",
+        "actor": "Mallory",
+        "step": None,
+        "data": {"text": "X"},
+        "prev": last["hash"],
+    }
     canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     canonical = canonical.replace('"X"', "[" * depth + "]" * depth)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
@@ -42,9 +50,14 @@ def test_a_line_nested_thousands_deep_is_a_corrupt_line_for_every_command(run_cl
     line = append_nested_note(log, 5000)
     (cli_cwd / "b.yaml").write_text("steps:\n  second: yes\n")
 
-    for command, expected in ((("verify", incident), 1), (("export", incident), 1), (("incidents",), 1),
-                              (("resume", incident, "--answers", "b.yaml"), 2), (("note", incident, "hi"), 2),
-                              (("export", incident, "--force"), 0)):
+    for command, expected in (
+        (("verify", incident), 1),
+        (("export", incident), 1),
+        (("incidents",), 1),
+        (("resume", incident, "--answers", "b.yaml"), 2),
+        (("note", incident, "hi"), 2),
+        (("export", incident, "--force"), 0),
+    ):
         code, out, err = run_cli(*command)
         assert "Traceback" not in err and "RecursionError" not in err, command
         assert code == expected, (command, code, err)
@@ -139,11 +152,17 @@ def test_without_posix_locks_the_commands_that_need_them_refuse_in_one_line(run_
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
 
-    for command in (("start", "mini.yaml", "--answers", "a.yaml"), ("resume", incident), ("verify", incident),
-                    ("export", incident), ("note", incident, "hi"), ("close", incident, "--reason", "x"),
-                    ("incidents",)):
+    for command in (
+        ("start", "mini.yaml", "--answers", "a.yaml"),
+        ("resume", incident),
+        ("verify", incident),
+        ("export", incident),
+        ("note", incident, "hi"),
+        ("close", incident, "--reason", "x"),
+        ("incidents",),
+    ):
         code, out, err = run_cli(*command, env=env)
         assert code == 2 and "Traceback" not in err, (command, err)
         assert err.count("\n") == 1 and "POSIX file locks (fcntl)" in err, (command, err)
-    code, out, err = run_cli("lint", "mini.yaml", env=env)  # what needs no lock still works
+    code, _out, err = run_cli("lint", "mini.yaml", env=env)  # what needs no lock still works
     assert code == 0, err

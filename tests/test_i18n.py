@@ -113,21 +113,35 @@ def test_spanish_words_are_not_answers_in_english():
 # ----------------------------------------------------------------------------- numbers
 
 
-@pytest.mark.parametrize("text, lang, plain", [
-    ("1.234", "es", "1234"), ("1.234,5", "es", "1234.5"), ("1,5", "es", "1.5"), ("12.345.678", "es", "12345678"),
-    ("1234", "es", "1234"), ("-3,25", "es", "-3.25"),
-    ("1,234", "en", "1234"), ("1.5", "en", "1.5"), ("1,234.5", "en", "1234.5"), ("1.234", "en", "1.234"),
-    ("1e3", "en", "1e3"), (".5", "en", ".5"),
-])
+@pytest.mark.parametrize(
+    "text, lang, plain",
+    [
+        ("1.234", "es", "1234"),
+        ("1.234,5", "es", "1234.5"),
+        ("1,5", "es", "1.5"),
+        ("12.345.678", "es", "12345678"),
+        ("1234", "es", "1234"),
+        ("-3,25", "es", "-3.25"),
+        ("1,234", "en", "1234"),
+        ("1.5", "en", "1.5"),
+        ("1,234.5", "en", "1234.5"),
+        ("1.234", "en", "1.234"),
+        ("1e3", "en", "1e3"),
+        (".5", "en", ".5"),
+    ],
+)
 def test_numbers_follow_the_language(text, lang, plain):
     assert i18n.normalise_number(text, lang) == plain
 
 
-@pytest.mark.parametrize("text, lang, readings", [
-    ("3.5", "es", ["3,5", "35"]),
-    ("1,5", "en", ["1.5", "15"]),
-    ("1.2345", "es", ["1,2345", "12345"]),
-])
+@pytest.mark.parametrize(
+    "text, lang, readings",
+    [
+        ("3.5", "es", ["3,5", "35"]),
+        ("1,5", "en", ["1.5", "15"]),
+        ("1.2345", "es", ["1,2345", "12345"]),
+    ],
+)
 def test_a_number_that_fits_neither_reading_is_refused_showing_both(text, lang, readings):
     with pytest.raises(i18n.NotANumber) as caught:
         i18n.normalise_number(text, lang)
@@ -150,11 +164,20 @@ def test_numbers_are_shown_the_language_way_exactly():
 # ----------------------------------------------------------------------------- durations
 
 
-@pytest.mark.parametrize("text, lang, ms", [
-    ("2 h", "es", 7_200_000), ("30 min", "es", 1_800_000), ("1 día", "es", 86_400_000), ("2 dias", "es", 172_800_000),
-    ("1 hora 30 minutos", "es", 5_400_000), ("45m", "es", 2_700_000),
-    ("2 hours", "en", 7_200_000), ("1h30m", "en", 5_400_000), ("90 s", "en", 90_000),
-])
+@pytest.mark.parametrize(
+    "text, lang, ms",
+    [
+        ("2 h", "es", 7_200_000),
+        ("30 min", "es", 1_800_000),
+        ("1 día", "es", 86_400_000),
+        ("2 dias", "es", 172_800_000),
+        ("1 hora 30 minutos", "es", 5_400_000),
+        ("45m", "es", 2_700_000),
+        ("2 hours", "en", 7_200_000),
+        ("1h30m", "en", 5_400_000),
+        ("90 s", "en", 90_000),
+    ],
+)
 def test_durations_accept_the_language_words(text, lang, ms):
     assert i18n.duration_ms(text, lang) == ms
 

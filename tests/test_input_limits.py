@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import MINIMAL_ANSWERS as ANSWERS
+from conftest import cli_environment
 
 from crisisplay.playbook.model import MAX_PLAYBOOK_ID
 from crisisplay.reading import MAX_INPUT_BYTES, InputTooLarge, read_input
-
-from conftest import MINIMAL_ANSWERS as ANSWERS, cli_environment
 
 
 def with_id(minimal_playbook: str, playbook_id: str) -> str:
@@ -35,8 +35,9 @@ def test_a_playbook_id_too_long_for_file_names_is_a_lint_error(run_cli, cli_cwd,
     assert "Traceback" not in err
 
 
-def test_start_refuses_an_id_too_long_with_the_lint_error_and_writes_nothing(run_cli, cli_cwd, cli_home,
-                                                                            minimal_playbook):
+def test_start_refuses_an_id_too_long_with_the_lint_error_and_writes_nothing(
+    run_cli, cli_cwd, cli_home, minimal_playbook
+):
     (cli_cwd / "long.yaml").write_text(with_id(minimal_playbook, "a" * 229), encoding="utf-8")
     (cli_cwd / "answers.yaml").write_text(ANSWERS, encoding="utf-8")
     code, out, err = run_cli("start", "long.yaml", "--answers", "answers.yaml")
@@ -47,8 +48,9 @@ def test_start_refuses_an_id_too_long_with_the_lint_error_and_writes_nothing(run
     assert not list((cli_home / "incidents").glob("*")) if (cli_home / "incidents").exists() else True
 
 
-def test_the_longest_allowed_id_starts_pauses_and_resumes_with_a_torn_line_set_aside(run_cli, cli_cwd, cli_home,
-                                                                                     minimal_playbook):
+def test_the_longest_allowed_id_starts_pauses_and_resumes_with_a_torn_line_set_aside(
+    run_cli, cli_cwd, cli_home, minimal_playbook
+):
     # Every file named after the incident (the log, its temporary file, the run lock and the
     # torn-line file) must be creatable with the longest id lint accepts.
     longest = "a" * MAX_PLAYBOOK_ID
@@ -76,7 +78,7 @@ def test_the_longest_allowed_id_starts_pauses_and_resumes_with_a_torn_line_set_a
 def test_a_playbook_path_too_long_for_the_file_system_is_one_clear_line(run_cli):
     name = "a" * 300 + ".yaml"
     for args in (("start", name, "--answers", "x.yaml"), ("show", name), ("lint", name)):
-        code, out, err = run_cli(*args)
+        code, _out, err = run_cli(*args)
         assert code == 2, (args, err)
         assert "Traceback" not in err and "name too long" in err.lower(), (args, err)
         assert len([line for line in err.splitlines() if line.startswith("crisisplay: error:")]) == 1, err
@@ -90,8 +92,16 @@ def _cli(args: list[str], cwd: Path, home: Path, stdin=None, shell: str | None =
     env = cli_environment(home)
     command = ["bash", "-c", shell] if shell else [sys.executable, "-m", "crisisplay", *args]
     env["CRISISPLAY"] = f"{sys.executable} -m crisisplay"
-    done = subprocess.run(command, stdin=stdin if stdin is not None else subprocess.DEVNULL, capture_output=True,
-                          text=True, encoding="utf-8", cwd=cwd, env=env, timeout=timeout)
+    done = subprocess.run(
+        command,
+        stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+    )
     return done.returncode, done.stdout, done.stderr
 
 
@@ -125,7 +135,7 @@ def test_read_input_knows_a_large_regular_file_by_its_size(tmp_path):
 
 
 def test_lint_of_a_device_is_a_path_that_cannot_be_read(tmp_path, cli_home):
-    code, out, err = _cli(["lint", "/dev/zero"], tmp_path, cli_home)
+    code, _out, err = _cli(["lint", "/dev/zero"], tmp_path, cli_home)
     assert code == 2
     assert one_error(err) == "crisisplay: error: /dev/zero: cannot read: a device, not a file"
 
@@ -147,7 +157,7 @@ def test_lint_of_endless_standard_input_stops_at_the_limit(tmp_path, cli_home):
 
 def test_lint_reads_a_playbook_from_a_pipe(tmp_path, cli_home, minimal_playbook):
     (tmp_path / "minimal.yaml").write_text(minimal_playbook, encoding="utf-8")
-    code, out, err = _cli([], tmp_path, cli_home, shell='$CRISISPLAY lint --format json <(cat minimal.yaml)')
+    code, out, err = _cli([], tmp_path, cli_home, shell="$CRISISPLAY lint --format json <(cat minimal.yaml)")
     assert code == 0, err
     assert '"errors": 0' in out
 
@@ -163,7 +173,8 @@ def test_start_with_a_27_mb_playbook_prints_the_size_finding_and_exits_2(tmp_pat
 
 @pytest.mark.parametrize("answers", ["/dev/zero", "endless pipe", "large file"])
 def test_an_answers_file_that_is_a_device_or_too_large_is_refused_before_anything_is_written(
-        tmp_path, cli_home, minimal_playbook, answers):
+    tmp_path, cli_home, minimal_playbook, answers
+):
     (tmp_path / "minimal.yaml").write_text(minimal_playbook, encoding="utf-8")
     if answers == "endless pipe":
         code, out, err = _cli([], tmp_path, cli_home, shell="$CRISISPLAY start minimal.yaml --answers <(yes)")
@@ -174,7 +185,9 @@ def test_an_answers_file_that_is_a_device_or_too_large_is_refused_before_anythin
         code, out, err = _cli(["start", "minimal.yaml", "--answers", answers], tmp_path, cli_home)
     assert code == 2 and out == ""
     line = one_error(err)
-    assert ("a device, not a file" in line) if answers == "/dev/zero" else ("the answers file is larger than" in line), line
+    assert (
+        ("a device, not a file" in line) if answers == "/dev/zero" else ("the answers file is larger than" in line)
+    ), line
     assert not (cli_home / "incidents").exists() or not list((cli_home / "incidents").iterdir())
 
 
@@ -190,7 +203,9 @@ def test_a_note_on_endless_standard_input_is_refused_and_nothing_is_logged(tmp_p
     assert code == 2
     assert "the note on standard input is larger than 1,048,576 bytes" in one_error(err)
     assert log.read_bytes() == before
-    code, _, err = _cli([], tmp_path, cli_home, shell=f"printf 'Called the customer\\n' | $CRISISPLAY note {incident_id} -")
+    code, _, err = _cli(
+        [], tmp_path, cli_home, shell=f"printf 'Called the customer\\n' | $CRISISPLAY note {incident_id} -"
+    )
     assert code == 0, err
     assert b"Called the customer" in log.read_bytes()
 

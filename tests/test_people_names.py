@@ -15,13 +15,16 @@ REPO = Path(__file__).resolve().parents[1]
 PRICING = check_file(REPO / "playbooks" / "pricing-error.yaml").playbook
 
 
-@pytest.mark.parametrize("role, label", [
-    ("manager", "Your line manager"),
-    ("pr", "Social-media or PR expert"),
-    ("legal", "Legal counsel"),
-    ("executive", "The executive on call"),
-    ("tech", "On-call web or e-commerce developer"),
-])
+@pytest.mark.parametrize(
+    "role, label",
+    [
+        ("manager", "Your line manager"),
+        ("pr", "Social-media or PR expert"),
+        ("legal", "Legal counsel"),
+        ("executive", "The executive on call"),
+        ("tech", "On-call web or e-commerce developer"),
+    ],
+)
 def test_a_roles_label_is_the_first_clause_of_its_description(role, label):
     assert role_label(PRICING, role) == label
 
@@ -54,14 +57,17 @@ def test_a_label_is_used_as_written_and_a_role_without_words_reads_as_its_id_in_
     assert role_label(pb, "it-lead") == "it lead"
 
 
-@pytest.mark.parametrize("role, name, question", [
-    ("pr", "Leo Kim", "Did you reach Leo Kim (social-media or PR expert)?"),
-    ("pr", None, "Did you reach the social-media or PR expert?"),
-    ("manager", None, "Did you reach your line manager?"),
-    ("manager", "Ann Example", "Did you reach Ann Example (your line manager)?"),
-    ("executive", None, "Did you reach the executive on call?"),
-    ("legal", "  ", "Did you reach the legal counsel?"),
-])
+@pytest.mark.parametrize(
+    "role, name, question",
+    [
+        ("pr", "Leo Kim", "Did you reach Leo Kim (social-media or PR expert)?"),
+        ("pr", None, "Did you reach the social-media or PR expert?"),
+        ("manager", None, "Did you reach your line manager?"),
+        ("manager", "Ann Example", "Did you reach Ann Example (your line manager)?"),
+        ("executive", None, "Did you reach the executive on call?"),
+        ("legal", "  ", "Did you reach the legal counsel?"),
+    ],
+)
 def test_the_escalation_question_names_the_person_and_the_role(role, name, question):
     assert reach_question(PRICING, role, name) == question
 
@@ -111,11 +117,13 @@ def test_a_scripted_run_names_people_and_the_log_keeps_role_ids(run_cli, people,
     assert "Legal counsel: unreachable" in err
     assert " pr " not in err and "legal:" not in err
     incident_id = out.splitlines()[0]
-    events = [json.loads(line) for line in
-              (cli_home / "incidents" / f"{incident_id}.jsonl").read_text("utf-8").splitlines()]
+    events = [
+        json.loads(line) for line in (cli_home / "incidents" / f"{incident_id}.jsonl").read_text("utf-8").splitlines()
+    ]
     assert [e["data"]["role"] for e in events if e["type"].startswith("escalation.")] == ["pr", "legal"]
     assert [e["data"]["answer"] for e in events if e["type"] == "step.answered"] == [
-        {"pr": "notified", "legal": "unreachable"}]
+        {"pr": "notified", "legal": "unreachable"}
+    ]
 
 
 def test_show_names_the_people_an_escalation_reaches(run_cli, people):

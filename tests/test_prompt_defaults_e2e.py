@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from test_interactive_e2e import CTRL_C, ENTER, ID, Terminal, log_of, loose
 from test_responder import account_with_a_full_name
 
@@ -62,7 +61,9 @@ def inputs_of(home: Path, screen: str) -> dict:
 def test_typing_at_an_input_with_a_default_replaces_the_default(home, book):
     term = Terminal(home, "start", str(book), "--drill")
     term.expect("What price did the shop show?")
-    term.child.expect(loose("(Enter to accept)") + r"(?:\x1b\[[0-9;?]*[A-Za-z]|\s)*" + loose("0 EUR plus shipping"))  # the suggestion
+    term.child.expect(
+        loose("(Enter to accept)") + r"(?:\x1b\[[0-9;?]*[A-Za-z]|\s)*" + loose("0 EUR plus shipping")
+    )  # the suggestion
     term.send("12 EUR" + ENTER)
     term.expect("How many orders so far?")
     term.send("5" + ENTER)

@@ -13,8 +13,10 @@ import pytest
 from crisisplay.config import Config
 from crisisplay.run.lifecycle import Responder, find_responder, full_name, resuming_responder
 
-ANSWERS = ("inputs:\n  product: Kettle\nsteps:\n  assess-reach: contained\n  fix-price: yes\n"
-           "  holding-statement: send\n  what-happened: The import left the price empty.\n")
+ANSWERS = (
+    "inputs:\n  product: Kettle\nsteps:\n  assess-reach: contained\n  fix-price: yes\n"
+    "  holding-statement: send\n  what-happened: The import left the price empty.\n"
+)
 
 
 def account(login: str, full: str | None):
@@ -41,15 +43,18 @@ def test_the_login_name_only_as_a_last_resort():
     assert find_responder(None, Config(responder=" "), account("root", None)) == Responder("root", "login")
 
 
-@pytest.mark.parametrize("gecos, login, expected", [
-    ("Ana Ruiz,Room 4,555-0100,,", "ana", "Ana Ruiz"),
-    ("PostgreSQL administrator,,,", "postgres", "PostgreSQL administrator"),
-    ("  Ana   Ruiz  ", "ana", "Ana Ruiz"),
-    ("root", "root", None),  # many systems repeat the login name: that is no full name
-    ("Root", "root", None),
-    ("", "ana", None),
-    (",,,", "ana", None),
-])
+@pytest.mark.parametrize(
+    "gecos, login, expected",
+    [
+        ("Ana Ruiz,Room 4,555-0100,,", "ana", "Ana Ruiz"),
+        ("PostgreSQL administrator,,,", "postgres", "PostgreSQL administrator"),
+        ("  Ana   Ruiz  ", "ana", "Ana Ruiz"),
+        ("root", "root", None),  # many systems repeat the login name: that is no full name
+        ("Root", "root", None),
+        ("", "ana", None),
+        (",,,", "ana", None),
+    ],
+)
 def test_the_full_name_is_the_first_part_of_the_gecos_field(gecos, login, expected):
     assert full_name(gecos, login) == expected
 
@@ -123,16 +128,18 @@ def test_a_scripted_resume_says_whom_it_records_as(run_cli, cli_cwd, cli_home, m
     (cli_cwd / "rest.yaml").write_text(ANSWERS, encoding="utf-8")
     code, out, err = run_cli("start", "minimal.yaml", "--answers", "first.yaml", "--responder", "Alice")
     assert code == 3, err
-    code, out, err = run_cli("resume", "last", "--answers", "rest.yaml")
+    code, _out, err = run_cli("resume", "last", "--answers", "rest.yaml")
     assert code == 0, err
     assert err.splitlines()[0] == "Decisions are recorded as Alice (the incident's responder)."
 
 
 def test_a_note_records_the_accounts_full_name(scripted, run_cli, cli_home):
     login, full = account_with_a_full_name()
-    code, out, err = scripted("--responder", "Alice")
+    _code, out, _err = scripted("--responder", "Alice")
     incident_id = out.splitlines()[0]
     assert run_cli("note", incident_id, "Called back", env={"LOGNAME": login})[0] == 0
-    events = [json.loads(line) for line in
-              (cli_home / "incidents" / f"{incident_id}.jsonl").read_text(encoding="utf-8").splitlines()]
+    events = [
+        json.loads(line)
+        for line in (cli_home / "incidents" / f"{incident_id}.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert events[-1]["type"] == "note.added" and events[-1]["actor"] == full

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import MINIMAL_ANSWERS as ANSWERS
+from conftest import MINIMAL_PLAYBOOK, cli_environment
 
-from conftest import MINIMAL_ANSWERS as ANSWERS, MINIMAL_PLAYBOOK, cli_environment
 from crisisplay.errors import PlaybookError
 from crisisplay.templates import analyse_template, evaluate_condition, render_template
 
@@ -45,24 +46,23 @@ HOSTILE = {
     "format width of 300 MB": "{{ '%0300000000d'|format(1) }}",
     "join of repeated text": "{% set s = (['a' * 10000] * 10000)|join %}{{ s }}",
     "doubling with a namespace": "{% set ns = namespace(s='ab') %}{% for i in range(40) %}"
-                                 "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+    "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
     "doubling with +": "{% set ns = namespace(s=[product]) %}{% for i in range(40) %}"
-                       "{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s|length }}",
+    "{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s|length }}",
     "keyed format width": "{{ '%(a)999999999s' % {'a': product} }}",
     "star width": "{{ '%*d' % (999999999, 1) }}",
     "block written in a loop": "{% set x %}{% for i in range(10000) %}{% for j in range(10000) %}a"
-                               "{% endfor %}{% endfor %}{% endset %}{{ x }}",
+    "{% endfor %}{% endfor %}{% endset %}{{ x }}",
     "recursive macro": "{% macro f(n, s) %}{{ f(n - 1, s ~ ('a' * 9000)) if n else s|length }}{% endmacro %}"
-                       "{{ f(900, '') }}",
+    "{{ f(900, '') }}",
     "list shown as text": "{{ [['a' * 9000] * 9000] * 9 }}",
     "lorem ipsum": "{{ lipsum(10000, max=10000) }}",
     "indent of many lines": "{{ ('a\\n' * 9000)|indent(9000) }}",
     "replace of the empty string": "{{ ('a' * 9000)|replace('', 'b' * 9000) }}",
     "expandtabs": "{{ ('\\t' * 9000).expandtabs(9000) }}",
     "square a number in a loop": "{% set ns = namespace(x=7) %}{% for i in range(40) %}"
-                                 "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
+    "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
 }
-
 
 
 def with_template(template: str) -> str:
@@ -78,9 +78,16 @@ def _run(args: list[str], folder: Path, limit: int | None = None, report: Path |
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     command = [sys.executable, "-c", DRIVER, str(report or folder / "peak.kb"), *args]
-    return subprocess.run(command, capture_output=True, text=True, encoding="utf-8", cwd=folder,
-                          env=cli_environment(folder / "home"), timeout=120,
-                          preexec_fn=cap if limit is not None else None)
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=folder,
+        env=cli_environment(folder / "home"),
+        timeout=120,
+        preexec_fn=cap if limit is not None else None,
+    )
 
 
 COMMANDS = {
@@ -175,14 +182,18 @@ def test_a_filter_given_shared_copies_of_one_text_weighs_each_copy():
 
 
 def test_ordinary_filters_methods_and_operators_still_work():
-    source = ("{{ names|join(', ') }}|{{ '%-6s|%05.1f' % ('ab', 3.14159) }}|{{ '%(n)s' % {'n': 'x'} }}|"
-              "{{ 'ab'|center(6) }}|{{ 'a b'|replace(' ', '-') }}|{{ text|wordwrap(5) }}|"
-              "{{ 'x'|indent(2, true) }}|{{ [3, 1, 2]|sort|list }}|{{ [1, 2, 3]|sum }}|{{ [[1], [2]]|sum(start=[]) }}|"
-              "{{ 'Ab'.upper() ~ 'c'.rjust(3, '.') }}|{{ ('%s' | format('f')) }}|{{ range(3)|batch(2, 0)|list }}|"
-              "{{ 'abc'[::-1] }}|{{ {'b': 1, 'a': 2}|dictsort }}|{{ 'x' * 3 }}|{{ [1] * 2 + [3] }}|{{ 2 ** 10 }}")
+    source = (
+        "{{ names|join(', ') }}|{{ '%-6s|%05.1f' % ('ab', 3.14159) }}|{{ '%(n)s' % {'n': 'x'} }}|"
+        "{{ 'ab'|center(6) }}|{{ 'a b'|replace(' ', '-') }}|{{ text|wordwrap(5) }}|"
+        "{{ 'x'|indent(2, true) }}|{{ [3, 1, 2]|sort|list }}|{{ [1, 2, 3]|sum }}|{{ [[1], [2]]|sum(start=[]) }}|"
+        "{{ 'Ab'.upper() ~ 'c'.rjust(3, '.') }}|{{ ('%s' | format('f')) }}|{{ range(3)|batch(2, 0)|list }}|"
+        "{{ 'abc'[::-1] }}|{{ {'b': 1, 'a': 2}|dictsort }}|{{ 'x' * 3 }}|{{ [1] * 2 + [3] }}|{{ 2 ** 10 }}"
+    )
     text = render_template(source, {"names": ["Ann", "Bo"], "text": "one two three"})
-    assert text == ("Ann, Bo|ab    |003.1|x|  ab  |a-b|one\ntwo\nthree|  x|[1, 2, 3]|6|[1, 2]|"
-                    "AB..c|f|[[0, 1], [2, 0]]|cba|[('a', 2), ('b', 1)]|xxx|[1, 1, 3]|1024")
+    assert text == (
+        "Ann, Bo|ab    |003.1|x|  ab  |a-b|one\ntwo\nthree|  x|[1, 2, 3]|6|[1, 2]|"
+        "AB..c|f|[[0, 1], [2, 0]]|cba|[('a', 2), ('b', 1)]|xxx|[1, 1, 3]|1024"
+    )
 
 
 def test_every_jinja_filter_has_a_predicted_size_or_is_left_out():

@@ -44,8 +44,16 @@ def playbook(cli_cwd, minimal_playbook):
 
 
 def test_a_scripted_run_shows_answers_vars_and_responder_without_raw_controls(run_cli, playbook):
-    code, out, err = run_cli("start", "minimal.yaml", "--answers", "answers.yaml",
-                             "--responder", f"Ann {HOSTILE}", "--var", f"product=Lamp {HOSTILE}")
+    code, out, err = run_cli(
+        "start",
+        "minimal.yaml",
+        "--answers",
+        "answers.yaml",
+        "--responder",
+        f"Ann {HOSTILE}",
+        "--var",
+        f"product=Lamp {HOSTILE}",
+    )
     assert code == 0, err
     assert_no_raw_controls(out, err)
     assert f"by Ann {visible(HOSTILE)}" in err
@@ -71,15 +79,25 @@ def test_an_answer_with_a_carriage_return_stays_on_one_progress_line(run_cli, cl
     assert not any(line.startswith("It was") for line in err.splitlines())
 
 
-@pytest.mark.parametrize("args", [
-    ("start", "minimal.yaml", "--answers", "answers.yaml", "--var", f"prod{HOSTILE}=x"),
-    ("start", "minimal.yaml", "--answers", "answers.yaml", "--var", f"product{HOSTILE}"),
-    ("show", f"missing{HOSTILE}.yaml"),
-    ("lint", f"missing{HOSTILE}.yaml"),
-    ("export", f"2026{HOSTILE}"),
-    ("note", f"last{HOSTILE}", "text"),
-], ids=["unknown var", "var without value", "show a missing file", "lint a missing file", "unknown incident",
-        "unknown incident for a note"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("start", "minimal.yaml", "--answers", "answers.yaml", "--var", f"prod{HOSTILE}=x"),
+        ("start", "minimal.yaml", "--answers", "answers.yaml", "--var", f"product{HOSTILE}"),
+        ("show", f"missing{HOSTILE}.yaml"),
+        ("lint", f"missing{HOSTILE}.yaml"),
+        ("export", f"2026{HOSTILE}"),
+        ("note", f"last{HOSTILE}", "text"),
+    ],
+    ids=[
+        "unknown var",
+        "var without value",
+        "show a missing file",
+        "lint a missing file",
+        "unknown incident",
+        "unknown incident for a note",
+    ],
+)
 def test_an_error_quoting_user_text_carries_no_raw_controls(run_cli, playbook, args):
     code, out, err = run_cli(*args)
     assert code == 2, err
@@ -97,9 +115,12 @@ def test_an_unknown_step_id_in_an_answers_file_is_quoted_safely(run_cli, cli_cwd
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "github"])
 def test_lint_reports_carry_no_raw_controls_in_any_format(run_cli, cli_cwd, minimal_playbook, fmt):
-    (cli_cwd / "typo.yaml").write_text(minimal_playbook.replace("title: A minimal playbook\n",
-                                                                f'title: A minimal playbook\n"titel{HOSTILE_YAML}": x\n'),
-                                       encoding="utf-8")
+    (cli_cwd / "typo.yaml").write_text(
+        minimal_playbook.replace(
+            "title: A minimal playbook\n", f'title: A minimal playbook\n"titel{HOSTILE_YAML}": x\n'
+        ),
+        encoding="utf-8",
+    )
     code, out, err = run_cli("lint", "--format", fmt, "typo.yaml")
     assert code == 1, err
     assert_no_raw_controls(out, err)

@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lint_helpers import line_of, only
 
 from crisisplay.lint.policy import Policy
 from crisisplay.lint.runner import lint_file
 from crisisplay.playbook.loader import check_file
-
-from lint_helpers import line_of, only
 
 REPO = Path(__file__).resolve().parents[1]
 PLAYBOOKS = REPO / "playbooks"
@@ -56,43 +55,117 @@ def test_the_copied_pair_has_no_drift(pair):
 
 # (what is changed in the translation, what the finding says, where it points)
 DRIFTS = [
-    ("- id: next-update", "- id: proxima-actualizacion", "step 'proxima-actualizacion' is not in the original 'pricing-error'",
-     "- id: proxima-actualizacion"),
-    ("        type: info\n", "        type: text\n", "step 'recheck-wait' is a text step here but an info step",
-     ("- id: recheck-wait", 1)),
-    ("        next: price-status\n", "        next: fix-price\n", "`next` is 'fix-price' here but 'price-status'",
-     "        next: fix-price"),
-    ("when: severity == 'critical'", "when: severity != 'low'",
-     "`when` is `severity != 'low'` here but `severity == 'critical'`", "when: severity != 'low'"),
-    ("            value: viral\n", "            value: viralizado\n",
-     "option values [contained, growing, viralizado, press] differ from the original 'pricing-error'", "        options:"),
-    ("            value: growing\n            severity: medium", "            value: growing\n            severity: high",
-     "option 'growing' has `severity` 'high' here but 'medium'", "            severity: high"),
-    ("            value: fixed\n            next: contact-customer", "            value: fixed\n            next: offer",
-     "option 'fixed' has `next` 'offer' here but 'contact-customer'", "            next: offer"),
-    ("    within: 1h\n    label: contacto", "    within: 2h\n    label: contacto",
-     "target 'contacted' is 2h here but 1h in the original", "    within: 2h"),
-    ("  escalated:\n    within: 30m\n    label: aviso a tu responsable\n", "",
-     "target 'escalated' of the original 'pricing-error' is missing", "targets:"),
+    (
+        "- id: next-update",
+        "- id: proxima-actualizacion",
+        "step 'proxima-actualizacion' is not in the original 'pricing-error'",
+        "- id: proxima-actualizacion",
+    ),
+    (
+        "        type: info\n",
+        "        type: text\n",
+        "step 'recheck-wait' is a text step here but an info step",
+        ("- id: recheck-wait", 1),
+    ),
+    (
+        "        next: price-status\n",
+        "        next: fix-price\n",
+        "`next` is 'fix-price' here but 'price-status'",
+        "        next: fix-price",
+    ),
+    (
+        "when: severity == 'critical'",
+        "when: severity != 'low'",
+        "`when` is `severity != 'low'` here but `severity == 'critical'`",
+        "when: severity != 'low'",
+    ),
+    (
+        "            value: viral\n",
+        "            value: viralizado\n",
+        "option values [contained, growing, viralizado, press] differ from the original 'pricing-error'",
+        "        options:",
+    ),
+    (
+        "            value: growing\n            severity: medium",
+        "            value: growing\n            severity: high",
+        "option 'growing' has `severity` 'high' here but 'medium'",
+        "            severity: high",
+    ),
+    (
+        "            value: fixed\n            next: contact-customer",
+        "            value: fixed\n            next: offer",
+        "option 'fixed' has `next` 'offer' here but 'contact-customer'",
+        "            next: offer",
+    ),
+    (
+        "    within: 1h\n    label: contacto",
+        "    within: 2h\n    label: contacto",
+        "target 'contacted' is 2h here but 1h in the original",
+        "    within: 2h",
+    ),
+    (
+        "  escalated:\n    within: 30m\n    label: aviso a tu responsable\n",
+        "",
+        "target 'escalated' of the original 'pricing-error' is missing",
+        "targets:",
+    ),
     ("  tech:\n", "  it:\n", "role 'it' is not in the original", "  it:"),
-    ("    - id: critical\n      label: crítica", "    - id: crítica\n      label: crítica",
-     "severity levels [low, medium, high, crítica] differ from the original", "  levels:"),
+    (
+        "    - id: critical\n      label: crítica",
+        "    - id: crítica\n      label: crítica",
+        "severity levels [low, medium, high, crítica] differ from the original",
+        "  levels:",
+    ),
     ("  initial: low", "  initial: medium", "severity starts at 'medium' here but at 'low'", "  initial: medium"),
-    ("    prompt: Número del pedido anulado\n    type: text", "    prompt: Número del pedido anulado\n    type: number",
-     "input 'order_ref' is a number input here but a text input", "    type: number"),
-    ("        value: another site", "        value: otra web",
-     "input 'channel': option values [X and Facebook, X, Facebook, Instagram, otra web] differ", "    options:"),
-    ("    default: X and Facebook", "    default: X", "input 'channel': `default` is 'X' here but 'X and Facebook'",
-     "    default: X"),
-    ("        save_as: contact_method", "        save_as: metodo", "`save_as` is 'metodo' here but 'contact_method'",
-     "        save_as: metodo"),
-    ("        milestone: contacted", "        milestone: acknowledged",
-     "`milestone` is 'acknowledged' here but 'contacted'", "        milestone: acknowledged"),
-    ("        section: impact", "        section: impacto", "`section` is 'impacto' here but 'impact'", "section: impacto"),
-    ("        to: [pr, legal]", "        to: [legal, pr]", "`to` is [legal, pr] here but [pr, legal]", "to: [legal, pr]"),
+    (
+        "    prompt: Número del pedido anulado\n    type: text",
+        "    prompt: Número del pedido anulado\n    type: number",
+        "input 'order_ref' is a number input here but a text input",
+        "    type: number",
+    ),
+    (
+        "        value: another site",
+        "        value: otra web",
+        "input 'channel': option values [X and Facebook, X, Facebook, Instagram, otra web] differ",
+        "    options:",
+    ),
+    (
+        "    default: X and Facebook",
+        "    default: X",
+        "input 'channel': `default` is 'X' here but 'X and Facebook'",
+        "    default: X",
+    ),
+    (
+        "        save_as: contact_method",
+        "        save_as: metodo",
+        "`save_as` is 'metodo' here but 'contact_method'",
+        "        save_as: metodo",
+    ),
+    (
+        "        milestone: contacted",
+        "        milestone: acknowledged",
+        "`milestone` is 'acknowledged' here but 'contacted'",
+        "        milestone: acknowledged",
+    ),
+    (
+        "        section: impact",
+        "        section: impacto",
+        "`section` is 'impacto' here but 'impact'",
+        "section: impacto",
+    ),
+    (
+        "        to: [pr, legal]",
+        "        to: [legal, pr]",
+        "`to` is [legal, pr] here but [pr, legal]",
+        "to: [legal, pr]",
+    ),
     ("        min: 0\n", "        min: 1\n", "`min` is 1 here but 0 in", "        min: 1"),
-    ("          - Corrige el precio en el catálogo de la tienda\n", "",
-     "step 'fix-price' lists 5 item(s) here but 6 in the original", "        items:"),
+    (
+        "          - Corrige el precio en el catálogo de la tienda\n",
+        "",
+        "step 'fix-price' lists 5 item(s) here but 6 in the original",
+        "        items:",
+    ),
 ]
 
 
@@ -122,8 +195,11 @@ def test_a_step_moved_to_another_phase_or_out_of_order_is_reported(pair):
     # out of order: next-update after private-message, in the same phase
     at = moved.index("      - id: holding-statement")
     findings, _ = pair(text, moved[:at] + block + moved[at:])
-    assert any("step 'next-update' is out of the original 'pricing-error''s order: there it comes after "
-               "'contact-customer'" in f.message for f in findings), [f.message for f in findings]
+    assert any(
+        "step 'next-update' is out of the original 'pricing-error''s order: there it comes after "
+        "'contact-customer'" in f.message
+        for f in findings
+    ), [f.message for f in findings]
     # another phase: next-update moved into the legal check
     at = moved.index("      - id: legal-decision")
     findings, _ = pair(text, moved[:at] + block + moved[at:])
@@ -132,19 +208,22 @@ def test_a_step_moved_to_another_phase_or_out_of_order_is_reported(pair):
 
 def test_phases_in_another_order_are_reported(pair):
     text = (PLAYBOOKS / "error-precio.yaml").read_text(encoding="utf-8")
-    start, middle, end = (text.index(f"  - id: {p}\n") for p in ("monitoring", "post-mortem", "post-mortem"))
+    start, middle, _end = (text.index(f"  - id: {p}\n") for p in ("monitoring", "post-mortem", "post-mortem"))
     monitoring = text[start:middle]
     swapped = text[:start] + text[middle:] + "\n" + monitoring
     findings, _ = pair(text, swapped)
     assert any("phases come in another order" in f.message for f in findings), [f.message for f in findings]
 
 
-@pytest.mark.parametrize("old, new", [
-    ("when: severity >= 'high'", 'when: severity>="high"'),  # the same expression, written otherwise
-    ("    within: 1h\n    label: contacto", "    within: 60m\n    label: contacto"),  # the same time
-    ("Pedidos con el precio erróneo\n", "Pedidos al precio equivocado\n"),  # words
-    ("      label: crítica", "      label: muy grave"),  # a label
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("when: severity >= 'high'", 'when: severity>="high"'),  # the same expression, written otherwise
+        ("    within: 1h\n    label: contacto", "    within: 60m\n    label: contacto"),  # the same time
+        ("Pedidos con el precio erróneo\n", "Pedidos al precio equivocado\n"),  # words
+        ("      label: crítica", "      label: muy grave"),  # a label
+    ],
+)
 def test_words_and_equivalent_forms_are_not_drift(pair, old, new):
     assert pair(old, new)[0] == []
 
@@ -162,11 +241,16 @@ def test_the_original_may_be_a_path_relative_to_the_translation(tmp_path):
     shutil.copy(PLAYBOOKS / "pricing-error.yaml", tmp_path / "en" / "pricing-error.yaml")
     text = (PLAYBOOKS / "error-precio.yaml").read_text(encoding="utf-8")
     path = tmp_path / "es" / "error-precio.yaml"
-    path.write_text(text.replace("translation_of: pricing-error", "translation_of: ../en/pricing-error.yaml"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("translation_of: pricing-error", "translation_of: ../en/pricing-error.yaml"), encoding="utf-8"
+    )
     assert only(lint_file(path).findings, "CP601") == []
-    path.write_text(text.replace("translation_of: pricing-error", "translation_of: ../en/missing.yaml").replace(
-        "  initial: low", "  initial: medium"), encoding="utf-8")
+    path.write_text(
+        text.replace("translation_of: pricing-error", "translation_of: ../en/missing.yaml").replace(
+            "  initial: low", "  initial: medium"
+        ),
+        encoding="utf-8",
+    )
     [finding] = only(lint_file(path).findings, "CP601")
     assert "the original '../en/missing.yaml' cannot be found" in finding.message
 
@@ -186,8 +270,12 @@ def test_an_id_not_beside_the_translation_is_looked_up_like_any_playbook_id(tmp_
 
 def test_a_playbook_cannot_be_a_translation_of_itself(tmp_path):
     path = tmp_path / "pricing-error.yaml"
-    path.write_text((PLAYBOOKS / "pricing-error.yaml").read_text(encoding="utf-8").replace(
-        "locale: en\n", "locale: en\ntranslation_of: pricing-error\n"), encoding="utf-8")
+    path.write_text(
+        (PLAYBOOKS / "pricing-error.yaml")
+        .read_text(encoding="utf-8")
+        .replace("locale: en\n", "locale: en\ntranslation_of: pricing-error\n"),
+        encoding="utf-8",
+    )
     [finding] = only(lint_file(path).findings, "CP601")
     assert "cannot be a translation of itself" in finding.message
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import io
 import json
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from incident_logs import read_events
 from rich.console import Console
 
 from crisisplay import engine
@@ -22,8 +23,6 @@ from crisisplay.playbook.loader import check_text, from_snapshot
 from crisisplay.playbook.render import as_text
 from crisisplay.playbook.schema import SHIPPED
 from crisisplay.run.header import header
-
-from incident_logs import read_events
 
 NFD = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731 - `í` as `i` + a combining accent
 CRITICA = "crítica"
@@ -106,11 +105,15 @@ def test_a_level_in_any_script_without_case_or_with_combining_marks_is_a_name(le
     assert result.ok, [str(f) for f in result.findings]
 
 
-@pytest.mark.parametrize("written, suggestion", [("Crítica", "crítica"), ("asesoría jurídica", "asesoría-jurídica"),
-                                                 ("ÉXITO", "éxito")])
+@pytest.mark.parametrize(
+    "written, suggestion", [("Crítica", "crítica"), ("asesoría jurídica", "asesoría-jurídica"), ("ÉXITO", "éxito")]
+)
 def test_a_name_with_capitals_or_spaces_is_refused_with_the_name_it_could_be(written, suggestion):
-    found = codes(SPANISH.replace(f"  {JURIDICA}: Abogada", f"  {written}: Abogada").replace(
-        f"to: [{JURIDICA}, dirección]", "to: [dirección]"))
+    found = codes(
+        SPANISH.replace(f"  {JURIDICA}: Abogada", f"  {written}: Abogada").replace(
+            f"to: [{JURIDICA}, dirección]", "to: [dirección]"
+        )
+    )
     assert [c for c, _ in found] == ["CP106"], found
     assert f"did you mean '{suggestion}'?" in found[0][1]
 
@@ -124,12 +127,18 @@ def test_a_non_ascii_step_id_is_refused_saying_ids_are_ascii_and_what_may_use_an
 
 
 def test_a_non_ascii_milestone_or_variable_name_is_refused_as_ascii_only():
-    milestone = codes(SPANISH.replace("  acknowledged:\n", "  reconocimiento-público:\n").replace(
-        "milestone: acknowledged", "milestone: reconocimiento-público"))
+    milestone = codes(
+        SPANISH.replace("  acknowledged:\n", "  reconocimiento-público:\n").replace(
+            "milestone: acknowledged", "milestone: reconocimiento-público"
+        )
+    )
     assert {c for c, _ in milestone} == {"CP106"}
     assert all("milestone and section names must be ASCII" in m for _, m in milestone)
-    variable = codes(SPANISH.replace("save_as: alcance", "save_as: alcance_público").replace(
-        "alcance {{ alcance }}", "alcance {{ alcance_público }}"))
+    variable = codes(
+        SPANISH.replace("save_as: alcance", "save_as: alcance_público").replace(
+            "alcance {{ alcance }}", "alcance {{ alcance_público }}"
+        )
+    )
     assert [c for c, _ in variable] == ["CP107"]
     assert "input and save_as names must be ASCII identifiers" in variable[0][1]
 
@@ -155,8 +164,9 @@ def test_a_condition_with_a_decomposed_accent_names_the_declared_level():
 
 
 def test_two_keys_that_are_the_same_name_once_normalised_are_a_duplicate_key():
-    text = SPANISH.replace(f"  {JURIDICA}: Abogada de consumo\n",
-                           f"  {JURIDICA}: Abogada de consumo\n  {NFD(JURIDICA)}: Otra abogada\n")
+    text = SPANISH.replace(
+        f"  {JURIDICA}: Abogada de consumo\n", f"  {JURIDICA}: Abogada de consumo\n  {NFD(JURIDICA)}: Otra abogada\n"
+    )
     found = [f for f in checked(text).findings if f.code == "CP002"]
     assert len(found) == 1 and found[0].line == 14, [str(f) for f in found]
 
@@ -179,10 +189,12 @@ def _start(tmp_path: Path, answers: str, config: str | None = None, playbook: st
 
 
 def test_answers_and_config_keys_typed_with_combining_accents_match_the_playbook(tmp_path):
-    answers = (f"steps:\n  alcance: {NFD('Muchísimo')}\n"
-               f"  avisar: {{{NFD(JURIDICA)}: notified, {NFD('dirección')}: unreachable}}\n"
-               f"  tareas: [{NFD('Precio corregido en la tienda')}]\n"
-               f"  respuesta: {NFD('Se publicó con un precio erróneo')}\n")
+    answers = (
+        f"steps:\n  alcance: {NFD('Muchísimo')}\n"
+        f"  avisar: {{{NFD(JURIDICA)}: notified, {NFD('dirección')}: unreachable}}\n"
+        f"  tareas: [{NFD('Precio corregido en la tienda')}]\n"
+        f"  respuesta: {NFD('Se publicó con un precio erróneo')}\n"
+    )
     config = f'[contacts."{NFD(JURIDICA)}"]\nname = "Bufete Díaz"\nphone = "+34 600 000 002"\n'
     events, _ = _start(tmp_path, answers, config)
     by_type = lambda kind: [e for e in events if e["type"] == kind]  # noqa: E731
@@ -207,9 +219,20 @@ def test_config_contact_keys_are_read_in_nfc(tmp_path):
 
 def test_severity_changed_by_the_responder_matches_a_decomposed_name():
     pb = checked(SPANISH).playbook
-    now = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
-    state = ev.replay(engine.start("20260301-090000-aviso-beef", pb, {}, drill=True, responder="ana",
-                                   organisation=None, detected_at=now, now=now, version="test"))
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    state = ev.replay(
+        engine.start(
+            "20260301-090000-aviso-beef",
+            pb,
+            {},
+            drill=True,
+            responder="ana",
+            organisation=None,
+            detected_at=now,
+            now=now,
+            version="test",
+        )
+    )
     [change] = engine.change_severity(state, NFD(CRITICA), "la prensa pregunta", now, "ana")
     assert change["data"]["to"] == CRITICA
 
@@ -266,26 +289,62 @@ phases:
 def test_a_label_is_optional_and_without_one_every_form_dumps_as_it_was_written():
     pb = checked(LABELLED).playbook
     data = pb.normalised()
-    assert data["severity"]["levels"] == [{"id": "low", "label": "baja"}, "high", {"id": "critical", "label": "crítica"}]
+    assert data["severity"]["levels"] == [
+        {"id": "low", "label": "baja"},
+        "high",
+        {"id": "critical", "label": "crítica"},
+    ]
     assert data["targets"] == {"acknowledged": {"within": "1h", "label": "primera respuesta pública"}, "resolved": "2d"}
-    assert data["roles"] == {"manager": "Your line manager",
-                             "legal": {"label": "Asesoría jurídica", "description": "Abogada de consumo"}}
+    assert data["roles"] == {
+        "manager": "Your line manager",
+        "legal": {"label": "Asesoría jurídica", "description": "Abogada de consumo"},
+    }
     assert from_snapshot(data).normalised() == data  # the log's snapshot reads back the same
     assert pb.severity.label("critical") == "crítica" and pb.severity.label("high") == "high"
-    assert pb.milestone_label("acknowledged") == "primera respuesta pública" and pb.milestone_label("resolved") == "resolved"
+    assert (
+        pb.milestone_label("acknowledged") == "primera respuesta pública"
+        and pb.milestone_label("resolved") == "resolved"
+    )
     assert pb.role_label("legal") == "Asesoría jurídica" and pb.role_label("manager") == "manager"
     assert pb.role_description("legal") == "Abogada de consumo"
 
 
-@pytest.mark.parametrize("old, new, code, message", [
-    ("  manager: Your line manager", "  manager: [a, b]", "CP103",
-     "expected text (its description) or a mapping with `description:`, not a list"),
-    ("  acknowledged: 1h", "  acknowledged:", "CP103", "expected text (its duration) or a mapping with `within:`, not an empty value"),
-    ("  acknowledged: 1h", "  acknowledged: yes", "CP008", "YAML reads yes as true; quote it"),
-    ("  acknowledged: 1h", "  acknowledged: {label: Primera}", "CP102", "missing required key 'within' of a target"),
-    ("  manager: Your line manager", "  manager: {lable: Jefe}", "CP101", "unknown key 'lable' of a role; did you mean 'label'?"),
-    ("levels: [low, medium, high]", "levels: [low, {idd: medium}, high]", "CP101", "of a severity level; did you mean 'id'?"),
-])
+@pytest.mark.parametrize(
+    "old, new, code, message",
+    [
+        (
+            "  manager: Your line manager",
+            "  manager: [a, b]",
+            "CP103",
+            "expected text (its description) or a mapping with `description:`, not a list",
+        ),
+        (
+            "  acknowledged: 1h",
+            "  acknowledged:",
+            "CP103",
+            "expected text (its duration) or a mapping with `within:`, not an empty value",
+        ),
+        ("  acknowledged: 1h", "  acknowledged: yes", "CP008", "YAML reads yes as true; quote it"),
+        (
+            "  acknowledged: 1h",
+            "  acknowledged: {label: Primera}",
+            "CP102",
+            "missing required key 'within' of a target",
+        ),
+        (
+            "  manager: Your line manager",
+            "  manager: {lable: Jefe}",
+            "CP101",
+            "unknown key 'lable' of a role; did you mean 'label'?",
+        ),
+        (
+            "levels: [low, medium, high]",
+            "levels: [low, {idd: medium}, high]",
+            "CP101",
+            "of a severity level; did you mean 'id'?",
+        ),
+    ],
+)
 def test_a_mis_written_level_role_or_target_says_which_forms_it_takes(minimal_playbook, old, new, code, message):
     found = [(f.code, f.message) for f in checked(minimal_playbook.replace(old, new)).findings]
     assert any(c == code and message in m for c, m in found), found
@@ -310,9 +369,20 @@ def test_show_header_progress_lines_and_templates_use_the_labels():
     assert "severity: baja (low) < high < crítica (critical) (starts at baja (low))" in shown
     assert "primera respuesta pública (acknowledged) within 1h" in shown
     assert "Asesoría jurídica (legal): Abogada de consumo" in shown and "manager (Your line manager)" in shown
-    now = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
-    state = ev.replay(engine.start("20260301-090000-labelled-beef", pb, {}, drill=True, responder="ana",
-                                   organisation=None, detected_at=now, now=now, version="test"))
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    state = ev.replay(
+        engine.start(
+            "20260301-090000-labelled-beef",
+            pb,
+            {},
+            drill=True,
+            responder="ana",
+            organisation=None,
+            detected_at=now,
+            now=now,
+            version="test",
+        )
+    )
     events, _ = engine.advance(state, now, "ana")
     for event in events + engine.decide(state, "reach", "press", now, "ana"):
         ev.apply(state, event)
@@ -332,9 +402,20 @@ def test_show_header_progress_lines_and_templates_use_the_labels():
 
 def test_the_default_escalation_text_names_the_severity_by_its_label():
     pb = checked(LABELLED.replace('        template: "{{ severity.label }} / {{ severity }}"\n', "")).playbook
-    now = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
-    state = ev.replay(engine.start("20260301-090000-labelled-beef", pb, {}, drill=True, responder="ana",
-                                   organisation=None, detected_at=now, now=now, version="test"))
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    state = ev.replay(
+        engine.start(
+            "20260301-090000-labelled-beef",
+            pb,
+            {},
+            drill=True,
+            responder="ana",
+            organisation=None,
+            detected_at=now,
+            now=now,
+            version="test",
+        )
+    )
     assert engine.render(state, "call", now).text.endswith("severity baja.")
 
 
@@ -344,8 +425,9 @@ def test_the_markdown_and_html_reports_show_labels_and_the_json_export_keeps_ids
     playbook = tmp_path / "labelled.yaml"
     playbook.write_text(LABELLED, encoding="utf-8")
     answers = tmp_path / "answers.yaml"
-    answers.write_text("steps:\n  reach: press\n  call: {manager: notified, legal: unreachable}\n  done: Fine.\n",
-                       encoding="utf-8")
+    answers.write_text(
+        "steps:\n  reach: press\n  call: {manager: notified, legal: unreachable}\n  done: Fine.\n", encoding="utf-8"
+    )
     home = tmp_path / "home"
     home.mkdir()
     done = run_crisisplay(home, "start", playbook, "--drill", "--answers", answers)
@@ -384,8 +466,13 @@ def test_the_terminal_names_a_labelled_role_by_its_label(tmp_path):
 
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
-        outcome = start_incident(StartRequest(pb, book, responder="Alice"), Config(), tmp_path / "home",
-                                 lambda overrides: frontend(pipe), lambda incident_id: None)
+        outcome = start_incident(
+            StartRequest(pb, book, responder="Alice"),
+            Config(),
+            tmp_path / "home",
+            lambda overrides: frontend(pipe),
+            lambda incident_id: None,
+        )
     assert outcome.finished
     text = screen.getvalue()
     assert "Asesoría jurídica: Abogada de consumo (no contact configured" in text
@@ -395,8 +482,7 @@ def test_the_terminal_names_a_labelled_role_by_its_label(tmp_path):
 # ----------------------------------------------------------------------------- any text survives
 
 
-MIXED = ("Ñandú, cafe\u0301 — مرحبا بالعالم — שלום עולם — 你好，世界 — Ελληνικά — "
-         "👩🏽‍💻🙏🇪🇸 — Zürich")
+MIXED = "Ñandú, cafe\u0301 — مرحبا بالعالم — שלום עולם — 你好，世界 — Ελληνικά — 👩🏽‍💻🙏🇪🇸 — Zürich"
 
 
 def test_mixed_scripts_combining_characters_rtl_and_emoji_in_answers_survive_the_log_and_every_export(tmp_path):
@@ -418,7 +504,9 @@ def test_mixed_scripts_combining_characters_rtl_and_emoji_in_answers_survive_the
     logged = [e["data"] for e in events if e["type"] in ("message.sent", "step.answered", "note.added", "input.set")]
     assert {"name": "customer_name", "value": "Zoë (李娜) e\u0301"} in logged
     assert sum(MIXED in json.dumps(d, ensure_ascii=False) for d in logged) == 3  # message, answer, note
-    assert any(d.get("text") == MIXED for d in logged) and {"phase": "post-mortem", "visit": 1, "answer": MIXED} in logged
+    assert (
+        any(d.get("text") == MIXED for d in logged) and {"phase": "post-mortem", "visit": 1, "answer": MIXED} in logged
+    )
     for fmt in ("md", "html", "json", "csv"):
         exported = run_crisisplay(home, "export", incident, "--format", fmt)
         assert exported.returncode == 0, exported.stderr

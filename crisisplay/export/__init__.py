@@ -37,8 +37,9 @@ class Exported:
     verification: VerifyResult  # `ok` is False only for an export made with `force`
 
 
-def export_incident(journal, fmt: str, output: str | os.PathLike | None, stdout: BinaryIO, *,
-                    force: bool = False) -> Exported:
+def export_incident(
+    journal, fmt: str, output: str | os.PathLike | None, stdout: BinaryIO, *, force: bool = False
+) -> Exported:
     """Export one incident in `fmt` to `output` (a path), or to `stdout` when it is None.
 
     The log is verified in the pass that reads it; a problem `verify` would report is a
@@ -71,10 +72,15 @@ def export_incident(journal, fmt: str, output: str | os.PathLike | None, stdout:
 def _refuse_unless_verified(journal, result: VerifyResult | None, force: bool) -> None:
     if result is None or result.ok or force:
         return
-    hint = (f"`crisisplay resume {journal.incident_id}` sets a torn line aside; "
-            if result.kind == TORN else f"`crisisplay verify {journal.incident_id}` says more; ")
-    raise LogNotVerified(f"{result.message}; not exported, since the log does not verify ({hint}"
-                         "--force exports it anyway, marked \"log not verified\")")
+    hint = (
+        f"`crisisplay resume {journal.incident_id}` sets a torn line aside; "
+        if result.kind == TORN
+        else f"`crisisplay verify {journal.incident_id}` says more; "
+    )
+    raise LogNotVerified(
+        f"{result.message}; not exported, since the log does not verify ({hint}"
+        '--force exports it anyway, marked "log not verified")'
+    )
 
 
 def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO) -> None:
@@ -117,8 +123,10 @@ def output_path(output: str | os.PathLike) -> Path:
         raise ExportFailed(f"{given}: is a folder; give the file to write, like -o report.md")
     if given.endswith(_SEPARATORS):
         # Path() drops a trailing slash: `-o out/missing/` would quietly become a file named `missing`.
-        raise ExportFailed(f"{given}: names a folder (it ends with a slash) and there is no such folder; "
-                           "give the file to write, like -o report.md")
+        raise ExportFailed(
+            f"{given}: names a folder (it ends with a slash) and there is no such folder; "
+            "give the file to write, like -o report.md"
+        )
     folder = path.absolute().parent
     if not folder.is_dir():
         raise ExportFailed(f"{given}: no such folder {folder}; create it first, or write elsewhere")

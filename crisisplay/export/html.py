@@ -135,17 +135,30 @@ def render(metrics: Metrics, out: TextIO) -> None:
     clock = w.ReportClock(metrics)
     state = metrics.state
     title = f"{'DRILL — ' if state.drill else ''}Post-mortem: {metrics.playbook.title} — {state.incident_id}"
-    out.write(f'<!DOCTYPE html>\n<html lang="{esc(metrics.playbook.locale)}">\n<head>\n<meta charset="utf-8">\n'
-              f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-              f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<title>{esc(title)}</title>\n'
-              f"<style>{CSS}</style>\n</head>\n<body>\n")
-    parts = (_header, _response_times, _what_happened, _timeline, _messages, _escalations, _notes, _action_items,
-             _event_log)
+    out.write(
+        f'<!DOCTYPE html>\n<html lang="{esc(metrics.playbook.locale)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<title>{esc(title)}</title>\n'
+        f"<style>{CSS}</style>\n</head>\n<body>\n"
+    )
+    parts = (
+        _header,
+        _response_times,
+        _what_happened,
+        _timeline,
+        _messages,
+        _escalations,
+        _notes,
+        _action_items,
+        _event_log,
+    )
     for part in parts:
         out.write(part(metrics, clock))
-    out.write(f'<footer><p>Made by crisisplay from the incident log alone: {metrics.count} events, head hash '
-              f'<code class="hash">{esc(metrics.head)}</code>. Check that the log still holds it with <code>crisisplay '
-              f'verify {esc(state.incident_id)} --head {esc(metrics.head)}</code>.</p></footer>\n</body>\n</html>\n')
+    out.write(
+        f"<footer><p>Made by crisisplay from the incident log alone: {metrics.count} events, head hash "
+        f'<code class="hash">{esc(metrics.head)}</code>. Check that the log still holds it with <code>crisisplay '
+        f"verify {esc(state.incident_id)} --head {esc(metrics.head)}</code>.</p></footer>\n</body>\n</html>\n"
+    )
 
 
 def _section(key: str, heading: str, body: str) -> str:
@@ -163,7 +176,7 @@ def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
     body = []
     for row in rows:
         cells = []
-        for name, cell in zip(header, row):
+        for name, cell in zip(header, row, strict=False):
             value, kind = cell if isinstance(cell, tuple) else (cell, "")
             attrs = f' class="{kind}"' if kind else ' dir="auto"'  # a class marks our own words; the rest may be theirs
             attrs += "" if name in _UNLABELLED else f' data-label="{name}"'
@@ -203,18 +216,40 @@ def _response_times(metrics: Metrics, clock) -> str:
     targets = metrics.targets
     body = ""
     if targets:
-        rows = ((esc(t.shown), (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
-                 (esc(clock(t.reached)) if t.reached else "—", "time"), (clock.since(t.elapsed_ms), "since"),
-                 (esc(w.result_words(t)), t.result if t.result in (MET, MISSED) else "muted")) for t in targets)
+        rows = (
+            (
+                esc(t.shown),
+                (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
+                (esc(clock(t.reached)) if t.reached else "—", "time"),
+                (clock.since(t.elapsed_ms), "since"),
+                (esc(w.result_words(t)), t.result if t.result in (MET, MISSED) else "muted"),
+            )
+            for t in targets
+        )
         body += _table(("Target", "Goal", "Reached at", "After", "Result"), rows)
     else:
-        body += "<p class=\"muted\">This playbook sets no response-time targets.</p>\n"
+        body += '<p class="muted">This playbook sets no response-time targets.</p>\n'
     body += _chart(metrics, clock)
     level = metrics.playbook.severity.label
-    changes = [((esc(clock(metrics.state.detected_at)), "time"), (clock.since(0), "since"), "",
-                esc(level(metrics.playbook.severity.start)), "initial")]
-    changes += [((esc(clock(c["ts"])), "time"), (clock.since(c["elapsed_ms"]), "since"), esc(level(c["from"])),
-                 esc(level(c["to"])), esc(c["reason"])) for c in metrics.severity_changes]
+    changes = [
+        (
+            (esc(clock(metrics.state.detected_at)), "time"),
+            (clock.since(0), "since"),
+            "",
+            esc(level(metrics.playbook.severity.start)),
+            "initial",
+        )
+    ]
+    changes += [
+        (
+            (esc(clock(c["ts"])), "time"),
+            (clock.since(c["elapsed_ms"]), "since"),
+            esc(level(c["from"])),
+            esc(level(c["to"])),
+            esc(c["reason"]),
+        )
+        for c in metrics.severity_changes
+    ]
     body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), changes)
     return _section("response-times", "Response times", body)
 
@@ -227,13 +262,17 @@ def _what_happened(metrics: Metrics, clock) -> str:
     for heading, items in sections:
         if items[0]["title"] is None:  # the one answer, titled like its section: the time goes in the heading
             when = esc(clock(items[0]["ts"]))
-            body.append(f'<h3 dir="auto">{esc(heading)} <small class="muted">{when}</small></h3>\n'
-                        f'<blockquote dir="auto">{esc(items[0]["text"])}</blockquote>\n')
+            body.append(
+                f'<h3 dir="auto">{esc(heading)} <small class="muted">{when}</small></h3>\n'
+                f'<blockquote dir="auto">{esc(items[0]["text"])}</blockquote>\n'
+            )
             continue
         body.append(f'<h3 dir="auto">{esc(heading)}</h3>\n')
         for item in items:
-            body.append(f'<p><em dir="auto">{esc(item["title"])}</em> <span class="muted">({esc(clock(item["ts"]))})'
-                        f'</span></p>\n<blockquote dir="auto">{esc(item["text"])}</blockquote>\n')
+            body.append(
+                f'<p><em dir="auto">{esc(item["title"])}</em> <span class="muted">({esc(clock(item["ts"]))})'
+                f'</span></p>\n<blockquote dir="auto">{esc(item["text"])}</blockquote>\n'
+            )
     return _section("what-happened", "What happened", "".join(body))
 
 
@@ -246,36 +285,46 @@ def _day_row(day: str | None, columns: int) -> str:
 
 def _timeline(metrics: Metrics, clock) -> str:
     rows = key_events(metrics)
-    lead = ('<p class="lead">The key events: what changed the course of the incident (severity, messages, escalations, '
-            'milestones, decisions, notes). Every event is in the <a href="#event-log">event log</a> at the end.</p>\n')
+    lead = (
+        '<p class="lead">The key events: what changed the course of the incident (severity, messages, escalations, '
+        'milestones, decisions, notes). Every event is in the <a href="#event-log">event log</a> at the end.</p>\n'
+    )
     tones = {ALERT: ' class="alert"', SEVERITY: ' class="severity"'}
     out = []
     for row, time_of_day, new_day in clock.by_day(rows):
         heading = _day_row(new_day, 4)
         step = f'<strong class="step">{esc(row.title)}</strong> — ' if row.title else ""
-        what = "".join(f"<div{tones.get(tone, '')}>{step if n == 0 else ''}{esc(text)}</div>"
-                       for n, (text, tone) in enumerate(row.lines))
-        out.append(f'{heading}<tr><td class="time">{time_of_day}</td>'
-                   f'<td class="since">{clock.since(row.elapsed_ms)}</td><td class="text" dir="auto">{what}</td>'
-                   f'<td class="who" dir="auto" data-label="By">{esc(row.actor)}</td></tr>\n')
+        what = "".join(
+            f"<div{tones.get(tone, '')}>{step if n == 0 else ''}{esc(text)}</div>"
+            for n, (text, tone) in enumerate(row.lines)
+        )
+        out.append(
+            f'{heading}<tr><td class="time">{time_of_day}</td>'
+            f'<td class="since">{clock.since(row.elapsed_ms)}</td><td class="text" dir="auto">{what}</td>'
+            f'<td class="who" dir="auto" data-label="By">{esc(row.actor)}</td></tr>\n'
+        )
     table = _table_of(("Time", "Since start", "What changed", "By"), "".join(out), "rows events")
     return _section("timeline", "Timeline", lead + table)
 
 
 def _event_log(metrics: Metrics, clock) -> str:
     moments = metrics.timeline or ()
-    lead = (f'<p class="lead">Every event of the log in order ({len(moments)} of {metrics.count}: the '
-            f"{metrics.count - len(moments)} <code>step.entered</code> events are left out, as the answer or skip "
-            "that follows each says it). The number is the event's <code>seq</code>, its line in the log from 0. "
-            "Notes and post-mortem answers are shortened here: they are in full above.</p>\n")
+    lead = (
+        f'<p class="lead">Every event of the log in order ({len(moments)} of {metrics.count}: the '
+        f"{metrics.count - len(moments)} <code>step.entered</code> events are left out, as the answer or skip "
+        "that follows each says it). The number is the event's <code>seq</code>, its line in the log from 0. "
+        "Notes and post-mortem answers are shortened here: they are in full above.</p>\n"
+    )
     once = w.remembered(esc)
     out = []
     since = clock.since
     for m, time_of_day, new_day in clock.by_day(moments):
-        out.append(f'{_day_row(new_day, 6)}<tr><td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
-                   f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
-                   f'<td class="who" dir="auto" data-label="By">{once(m.actor)}</td>'
-                   f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n')
+        out.append(
+            f'{_day_row(new_day, 6)}<tr><td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
+            f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
+            f'<td class="who" dir="auto" data-label="By">{once(m.actor)}</td>'
+            f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n'
+        )
     table = _table_of(("#", "Time", "Since start", "Step", "By", "Event"), "".join(out), "rows log")
     return _section("event-log", "Appendix: event log", lead + table)
 
@@ -283,9 +332,12 @@ def _event_log(metrics: Metrics, clock) -> str:
 def _messages(metrics: Metrics, clock) -> str:
     if not metrics.messages:
         return _section("messages", "Messages sent", '<p class="muted">No message was sent.</p>\n')
-    body = [f'<h3><span dir="auto">{number}. On {esc(m["channel"] or "an unnamed channel")}</span> <small class="muted">'
-            f'{esc(clock(m["ts"]))} ({clock.since(m["elapsed_ms"])}), step {esc(m["step"] or "—")}</small></h3>\n'
-            f'<pre class="message" dir="auto">{esc(m["text"])}</pre>\n' for number, m in enumerate(metrics.messages, 1)]
+    body = [
+        f'<h3><span dir="auto">{number}. On {esc(m["channel"] or "an unnamed channel")}</span> <small class="muted">'
+        f"{esc(clock(m['ts']))} ({clock.since(m['elapsed_ms'])}), step {esc(m['step'] or '—')}</small></h3>\n"
+        f'<pre class="message" dir="auto">{esc(m["text"])}</pre>\n'
+        for number, m in enumerate(metrics.messages, 1)
+    ]
     return _section("messages", "Messages sent", "".join(body))
 
 
@@ -294,14 +346,22 @@ def _escalations(metrics: Metrics, clock) -> str:
         return _section("escalations", "Escalations", '<p class="muted">Nobody was escalated to.</p>\n')
     reached, missed = metrics.people
     role = metrics.playbook.role_label
-    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or "nobody"
+
+    def names(people):
+        return ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or "nobody"
+
     body = f"<p>Reached: {names(reached)}.<br>Not reached: {names(missed)}.</p>\n"
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
-        people = "; ".join(f'<span dir="auto">{esc(p["name"])}</span> ({esc(role(p["role"]))}) '
-                           f'<span class="{p["outcome"]}">{p["outcome"]}</span>' for p in round_["people"])
-        body += (f'<h3><span dir="auto">{number}. {esc(round_["title"])}</span> <small class="muted">'
-                 f'{esc(clock(round_["ts"]))} ({clock.since(round_["elapsed_ms"])}), step {esc(round_["step"] or "—")}'
-                 f"</small></h3>\n<p>{people}.</p>\n")
+        people = "; ".join(
+            f'<span dir="auto">{esc(p["name"])}</span> ({esc(role(p["role"]))}) '
+            f'<span class="{p["outcome"]}">{p["outcome"]}</span>'
+            for p in round_["people"]
+        )
+        body += (
+            f'<h3><span dir="auto">{number}. {esc(round_["title"])}</span> <small class="muted">'
+            f"{esc(clock(round_['ts']))} ({clock.since(round_['elapsed_ms'])}), step {esc(round_['step'] or '—')}"
+            f"</small></h3>\n<p>{people}.</p>\n"
+        )
         if round_["message"]:
             body += f'<pre class="message" dir="auto">{esc(round_["message"])}</pre>\n'
     return _section("escalations", "Escalations", body)
@@ -310,20 +370,29 @@ def _escalations(metrics: Metrics, clock) -> str:
 def _notes(metrics: Metrics, clock) -> str:
     if not metrics.notes:
         return _section("notes", "Notes", '<p class="muted">No notes.</p>\n')
-    body = "".join(f'<p class="note"><strong>{esc(clock(n["ts"]))}</strong> ({clock.since(n["elapsed_ms"])}), '
-                   f'<span dir="auto">{esc(n["actor"])}</span>: '
-                   f'<span class="said" dir="auto">{esc(n["text"].strip())}</span></p>\n' for n in metrics.notes)
+    body = "".join(
+        f'<p class="note"><strong>{esc(clock(n["ts"]))}</strong> ({clock.since(n["elapsed_ms"])}), '
+        f'<span dir="auto">{esc(n["actor"])}</span>: '
+        f'<span class="said" dir="auto">{esc(n["text"].strip())}</span></p>\n'
+        for n in metrics.notes
+    )
     return _section("notes", "Notes", body)
 
 
 def _action_items(metrics: Metrics, clock) -> str:
     items = metrics.action_items
     if not items:
-        return _section("action-items", "Action items", '<p class="muted">None recorded: answer the action-items '
-                        "section, or add a note that starts with ACTION:.</p>\n")
-    lines = "".join(f'<li><span dir="auto">{esc(i["text"])}</span> <span class="muted">('
-                    f'{"note" if i["source"] == "note" else "step " + esc(i["source"])}, {esc(clock(i["ts"]))})</span></li>\n'
-                    for i in items)
+        return _section(
+            "action-items",
+            "Action items",
+            '<p class="muted">None recorded: answer the action-items '
+            "section, or add a note that starts with ACTION:.</p>\n",
+        )
+    lines = "".join(
+        f'<li><span dir="auto">{esc(i["text"])}</span> <span class="muted">('
+        f"{'note' if i['source'] == 'note' else 'step ' + esc(i['source'])}, {esc(clock(i['ts']))})</span></li>\n"
+        for i in items
+    )
     return _section("action-items", "Action items", f"<ul>\n{lines}</ul>\n")
 
 
@@ -333,11 +402,15 @@ def _action_items(metrics: Metrics, clock) -> str:
 def _chart(metrics: Metrics, clock) -> str:
     if not metrics.phases and not metrics.targets:
         return ""  # closed before its first step, in a playbook without targets: nothing to draw
-    caption = ("Phases from first to last activity; each milestone (◆ green met, red missed, blue without a target) "
-               "against its target (dashed line, the grey band is the time allowed). Time since detection, on a "
-               "logarithmic scale: the first minutes get room and the days after still fit.")
-    return (f'<figure id="visual-timeline" class="chart">\n{timeline_svg(metrics, clock)}\n'
-            f'<figcaption class="muted">{caption}</figcaption>\n</figure>\n')
+    caption = (
+        "Phases from first to last activity; each milestone (◆ green met, red missed, blue without a target) "
+        "against its target (dashed line, the grey band is the time allowed). Time since detection, on a "
+        "logarithmic scale: the first minutes get room and the days after still fit."
+    )
+    return (
+        f'<figure id="visual-timeline" class="chart">\n{timeline_svg(metrics, clock)}\n'
+        f'<figcaption class="muted">{caption}</figcaption>\n</figure>\n'
+    )
 
 
 def timeline_svg(metrics: Metrics, clock) -> str:
@@ -347,6 +420,7 @@ def timeline_svg(metrics: Metrics, clock) -> str:
     on paper); down, rows are fixed pixels.
     """
     scale = scale_of(metrics)
+
     def at(ms: float) -> str:
         return f"{100 * scale(ms):.2f}%"
 
@@ -359,10 +433,12 @@ def timeline_svg(metrics: Metrics, clock) -> str:
         span = f"{w.since_roughly(int(start), fine)} → {w.since_roughly(int(end), fine)}"
         left = min(scale(start), 0.995)
         width = max(scale(end) - left, 0.005)
-        rows.append(f'<g class="row phase-row"><title>{esc(name)}: {clock.since(int(start))} to {clock.since(int(end))}'
-                    f'</title><text class="label" x="0" y="{y + 12}">{esc(_short(name, 34))}'
-                    f'<tspan class="span muted"> · {span}</tspan></text><rect class="bar" x="{100 * left:.2f}%" '
-                    f'y="{y + 16}" width="{100 * width:.2f}%" height="10" rx="2"/></g>')
+        rows.append(
+            f'<g class="row phase-row"><title>{esc(name)}: {clock.since(int(start))} to {clock.since(int(end))}'
+            f'</title><text class="label" x="0" y="{y + 12}">{esc(_short(name, 34))}'
+            f'<tspan class="span muted"> · {span}</tspan></text><rect class="bar" x="{100 * left:.2f}%" '
+            f'y="{y + 16}" width="{100 * width:.2f}%" height="10" rx="2"/></g>'
+        )
         y += ROW
     if metrics.phases and metrics.targets:
         y += GAP
@@ -375,15 +451,23 @@ def timeline_svg(metrics: Metrics, clock) -> str:
         where = scale(ms)
         anchor = "start" if where < 0.06 else "end" if where > 0.94 else "middle"
         grid.append(f'<line class="grid" x1="{at(ms)}" y1="0" x2="{at(ms)}" y2="{y + 4}"/>')
-        labels.append(f'<text class="tick{"" if ms in major else " minor"}" x="{at(ms)}" y="{y + 19}" '
-                      f'text-anchor="{anchor}">{w.since_start(ms, fine=True)}</text>')  # a round 0.1s is not +0s
+        labels.append(
+            f'<text class="tick{"" if ms in major else " minor"}" x="{at(ms)}" y="{y + 19}" '
+            f'text-anchor="{anchor}">{w.since_start(ms, fine=True)}</text>'
+        )  # a round 0.1s is not +0s
     height = y + AXIS
-    return "\n".join([
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="100%" height="{height}" role="img" '
-        f'aria-label="Phases and milestones against their targets, over time since detection">',
-        '<defs><path id="milestone-mark" d="M0 -6.5 L6.5 0 L0 6.5 L-6.5 0 Z"/></defs>',
-        *grid, *rows, f'<line class="axis" x1="0" y1="{y + 4}" x2="100%" y2="{y + 4}"/>', *labels, "</svg>",
-    ])
+    return "\n".join(
+        [
+            f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="100%" height="{height}" role="img" '
+            f'aria-label="Phases and milestones against their targets, over time since detection">',
+            '<defs><path id="milestone-mark" d="M0 -6.5 L6.5 0 L0 6.5 L-6.5 0 Z"/></defs>',
+            *grid,
+            *rows,
+            f'<line class="axis" x1="0" y1="{y + 4}" x2="100%" y2="{y + 4}"/>',
+            *labels,
+            "</svg>",
+        ]
+    )
 
 
 TICK_MINOR = 0.08  # the gap of the finer ticks a wide screen or paper has room for
@@ -391,16 +475,22 @@ TICK_MINOR = 0.08  # the gap of the finer ticks a wide screen or paper has room 
 
 def _milestone_row(t, at, y: int, fine: bool) -> str:
     """A target's row: the time allowed, its goal as a dashed line, and the milestone's mark where it was reached."""
-    parts = [f'<g class="row milestone-row"><title>{esc(t.shown)}: {esc(w.result_words(t))}'
-             f'{f", reached after {w.since_start(t.elapsed_ms, fine)}" if t.elapsed_ms is not None else ""}'
-             f'{f", target {format_duration(t.target_ms)}" if t.target_ms is not None else ""}</title>']
+    parts = [
+        f'<g class="row milestone-row"><title>{esc(t.shown)}: {esc(w.result_words(t))}'
+        f"{f', reached after {w.since_start(t.elapsed_ms, fine)}' if t.elapsed_ms is not None else ''}"
+        f"{f', target {format_duration(t.target_ms)}' if t.target_ms is not None else ''}</title>"
+    ]
     goal = f" ≤ {format_duration(t.target_ms)}" if t.target_ms is not None else ""
-    parts.append(f'<text class="label" x="0" y="{y + 12}">{esc(_short(t.shown))}{goal}<tspan class="{_tone(t)}"> · '
-                 f"{esc(_short_result(t, fine))}</tspan></text>")
+    parts.append(
+        f'<text class="label" x="0" y="{y + 12}">{esc(_short(t.shown))}{goal}<tspan class="{_tone(t)}"> · '
+        f"{esc(_short_result(t, fine))}</tspan></text>"
+    )
     if t.target_ms is not None:
-        parts.append(f'<rect class="allowed" x="0" y="{y + 17}" width="{at(t.target_ms)}" height="8"/>'
-                     f'<line class="goal {_tone(t)}" x1="{at(t.target_ms)}" y1="{y + 14}" x2="{at(t.target_ms)}" '
-                     f'y2="{y + 29}"/>')
+        parts.append(
+            f'<rect class="allowed" x="0" y="{y + 17}" width="{at(t.target_ms)}" height="8"/>'
+            f'<line class="goal {_tone(t)}" x1="{at(t.target_ms)}" y1="{y + 14}" x2="{at(t.target_ms)}" '
+            f'y2="{y + 29}"/>'
+        )
     if t.result != NOT_REACHED:
         parts.append(f'<use class="mark {t.result}" href="#milestone-mark" x="{at(t.elapsed_ms)}" y="{y + 21}"/>')
     return "".join(parts) + "</g>"

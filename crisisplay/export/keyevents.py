@@ -21,8 +21,9 @@ from crisisplay.playbook.model import format_duration
 # Answers that are decisions by themselves: approvals, assessments, what was done.
 DECISION_TYPES = frozenset(("choice", "confirm", "checklist"))
 # Events that always changed something.
-CHANGES = frozenset((ev.SEVERITY_CHANGED, ev.MESSAGE_SENT, ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE,
-                     ev.MILESTONE_REACHED))
+CHANGES = frozenset(
+    (ev.SEVERITY_CHANGED, ev.MESSAGE_SENT, ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE, ev.MILESTONE_REACHED)
+)
 STANDALONE = frozenset((ev.STARTED, ev.NOTE_ADDED, ev.CLOSED))
 DECIDED = frozenset((ev.STEP_ANSWERED, ev.STEP_SKIPPED))  # a group starts at a decision
 # How a line reads: plain, or marked as a missed target, an unreachable person, a severity change.
@@ -48,8 +49,9 @@ def key_events(metrics: Metrics) -> list[KeyEvent]:
     rows: list[KeyEvent] = []
 
     def close(group: list[Moment]) -> None:
-        lines = [line for moment in group
-                 if (line := _line(moment, group, metrics, decisions, by_condition)) is not None]
+        lines = [
+            line for moment in group if (line := _line(moment, group, metrics, decisions, by_condition)) is not None
+        ]
         if lines:
             head = group[0]
             if head.step not in titles:
@@ -58,8 +60,13 @@ def key_events(metrics: Metrics) -> list[KeyEvent]:
 
     group: list[Moment] = []
     for moment in metrics.timeline or ():
-        if (group and moment.type in CHANGES and group[0].type in DECIDED and moment.step == group[0].step
-                and moment.at == group[0].at):
+        if (
+            group
+            and moment.type in CHANGES
+            and group[0].type in DECIDED
+            and moment.step == group[0].step
+            and moment.at == group[0].at
+        ):
             group.append(moment)
             continue
         if group:
@@ -70,8 +77,9 @@ def key_events(metrics: Metrics) -> list[KeyEvent]:
     return rows
 
 
-def _line(moment: Moment, group: list[Moment], metrics: Metrics, decisions: frozenset,
-          by_condition: frozenset) -> tuple[str, str] | None:
+def _line(
+    moment: Moment, group: list[Moment], metrics: Metrics, decisions: frozenset, by_condition: frozenset
+) -> tuple[str, str] | None:
     """What one event of a group changed, in words and tone; None when it changed nothing."""
     kind, words = moment.type, moment.words
     if kind in DECIDED:
@@ -109,7 +117,7 @@ def _step(metrics: Metrics, step_id: str | None):
 def _without_step(words: str, step: str | None) -> str:
     """`assess-reach: Shared widely` → `Shared widely`: the row names the step already."""
     prefix = f"{step}: "
-    return words[len(prefix):] if step and words.startswith(prefix) else words
+    return words[len(prefix) :] if step and words.startswith(prefix) else words
 
 
 def _milestone(moment: Moment, metrics: Metrics) -> tuple[str, str]:

@@ -15,8 +15,8 @@ from typing import TextIO
 
 from crisisplay.display import visible
 from crisisplay.events import STEP_ENTERED, elapsed_ms, format_ts, parse_ts
-from crisisplay.narrative import describe
 from crisisplay.metrics import Metrics
+from crisisplay.narrative import describe
 
 EXPORT_VERSION = 2  # 2: the `verification` member (json) and column (csv)
 CSV_COLUMNS = ("seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash", "verification")
@@ -60,11 +60,25 @@ def metrics_json(metrics: Metrics) -> dict:
         "end": metrics.ended,
         "last_event": format_ts(state.last_ts) if state.last_ts else None,
         "duration_ms": metrics.duration_ms,
-        "targets": [{"name": t.name, "target_ms": t.target_ms, "reached": t.reached, "elapsed_ms": t.elapsed_ms,
-                     "result": t.result, "margin_ms": t.margin_ms} for t in metrics.targets],
-        "severity": {"initial": state.playbook.severity.start, "final": state.severity,
-                     "changes": metrics.severity_changes},
-        "phases": [{"id": phase, "first": format_ts(a), "last": format_ts(b)} for phase, (a, b) in metrics.phases.items()],
+        "targets": [
+            {
+                "name": t.name,
+                "target_ms": t.target_ms,
+                "reached": t.reached,
+                "elapsed_ms": t.elapsed_ms,
+                "result": t.result,
+                "margin_ms": t.margin_ms,
+            }
+            for t in metrics.targets
+        ],
+        "severity": {
+            "initial": state.playbook.severity.start,
+            "final": state.severity,
+            "changes": metrics.severity_changes,
+        },
+        "phases": [
+            {"id": phase, "first": format_ts(a), "last": format_ts(b)} for phase, (a, b) in metrics.phases.items()
+        ],
         "decisions": metrics.decisions,
         "skips": metrics.skips,
         "notes": metrics.notes,
@@ -141,9 +155,26 @@ def render_csv(metrics: Metrics, events: Iterable[dict], out: TextIO) -> None:
         if summary is None:
             summary = f"{step}: entered" if event["type"] == STEP_ENTERED else event["type"]
         seq, elapsed = event["seq"], elapsed_ms(detected, parse_ts(event["ts"]))
-        texts = text_cells(list(map(str, (seq, event["ts"], elapsed, event["type"], phase or "", step or "",
-                                          event.get("actor") or "", summary, dumps(data).translate(_JSON_C1_ESCAPES),
-                                          event.get("hash") or "", verdict))))
+        texts = text_cells(
+            list(
+                map(
+                    str,
+                    (
+                        seq,
+                        event["ts"],
+                        elapsed,
+                        event["type"],
+                        phase or "",
+                        step or "",
+                        event.get("actor") or "",
+                        summary,
+                        dumps(data).translate(_JSON_C1_ESCAPES),
+                        event.get("hash") or "",
+                        verdict,
+                    ),
+                )
+            )
+        )
         if type(seq) is int:
             texts[0] = seq  # numbers stay numbers: a negative one is not a formula
         texts[2] = elapsed

@@ -16,8 +16,35 @@ from crisisplay.metrics import Metrics
 MIN_END_MS = 1000
 # Round moments for the ticks, the roundest first: a tick is kept only where it has room.
 _S, _M, _H, _D = 1000, 60_000, 3_600_000, 86_400_000
-NICE_MS = (_M, _H, _D, 7 * _D, _S, 10 * _M, 6 * _H, 2 * _D, 10 * _S, 30 * _M, 12 * _H, 30 * _S, 5 * _M, 15 * _M,
-           2 * _H, 3 * _H, 4 * _D, 14 * _D, 100, 500, 5 * _S, 15 * _S, 2 * _M, 4 * _H, 3 * _D, 250, 2 * _S)
+NICE_MS = (
+    _M,
+    _H,
+    _D,
+    7 * _D,
+    _S,
+    10 * _M,
+    6 * _H,
+    2 * _D,
+    10 * _S,
+    30 * _M,
+    12 * _H,
+    30 * _S,
+    5 * _M,
+    15 * _M,
+    2 * _H,
+    3 * _H,
+    4 * _D,
+    14 * _D,
+    100,
+    500,
+    5 * _S,
+    15 * _S,
+    2 * _M,
+    4 * _H,
+    3 * _D,
+    250,
+    2 * _S,
+)
 TICK_GAP = 0.16  # of the width between two tick labels: room for `+12h` 320 px wide, and in print
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from crisisplay import events as ev
+from crisisplay.display import visible
 from crisisplay.metrics import (
     MET,
     MISSED,
@@ -15,8 +16,8 @@ from crisisplay.metrics import (
     Metrics,
     TargetResult,
 )
-from crisisplay.display import visible  # noqa: F401 (the reports' own name for it)
 from crisisplay.playbook.model import format_duration
+
 
 class LocalTimes:
     """Local time with its offset (`2026-03-01 09:00:00 +01:00`), fast for long logs.
@@ -81,8 +82,10 @@ def since_start(elapsed_ms: int | None, fine: bool = False) -> str:
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    return (f"{sign}{f'{days}d' if days else ''}{f'{hours}h' if hours else ''}"
-            f"{f'{minutes}m' if minutes else ''}{f'{seconds}s' if seconds else ''}")
+    return (
+        f"{sign}{f'{days}d' if days else ''}{f'{hours}h' if hours else ''}"
+        f"{f'{minutes}m' if minutes else ''}{f'{seconds}s' if seconds else ''}"
+    )
 
 
 def since_roughly(elapsed_ms: int, fine: bool = False) -> str:
@@ -202,8 +205,10 @@ def incomplete_notice(metrics: Metrics) -> str | None:
     """The warning an unfinished incident's report opens with, or None when it is closed."""
     if metrics.complete:
         return None
-    return (f"This incident is {metrics.status}, not closed: the report is incomplete and covers "
-            f"only what was logged up to {LocalTimes()(metrics.end_at)}.")
+    return (
+        f"This incident is {metrics.status}, not closed: the report is incomplete and covers "
+        f"only what was logged up to {LocalTimes()(metrics.end_at)}."
+    )
 
 
 def verification_notice(metrics: Metrics) -> str | None:
@@ -211,8 +216,10 @@ def verification_notice(metrics: Metrics) -> str | None:
     result = metrics.verification
     if result is None or result.ok:
         return None
-    return (f"Log not verified: {result.verdict.removeprefix('log not verified: ')}. Exported with --force: "
-            "this report may not be what was logged; `crisisplay verify` shows the break.")
+    return (
+        f"Log not verified: {result.verdict.removeprefix('log not verified: ')}. Exported with --force: "
+        "this report may not be what was logged; `crisisplay verify` shows the break."
+    )
 
 
 def drill_notice(metrics: Metrics) -> str | None:
@@ -276,8 +283,14 @@ def escalation_rounds(metrics: Metrics) -> list[dict]:
     for e in metrics.escalations:
         last = rounds[-1] if rounds else None
         if last is None or (last["step"], last["ts"], last["message"]) != (e["step"], e["ts"], e["message"]):
-            last = {"ts": e["ts"], "elapsed_ms": e["elapsed_ms"], "step": e["step"], "message": e["message"],
-                    "title": step_title(metrics, e["step"]) or "Escalation", "people": []}
+            last = {
+                "ts": e["ts"],
+                "elapsed_ms": e["elapsed_ms"],
+                "step": e["step"],
+                "message": e["message"],
+                "title": step_title(metrics, e["step"]) or "Escalation",
+                "people": [],
+            }
             rounds.append(last)
         last["people"].append({"name": e["name"], "role": e["role"], "outcome": e["outcome"]})
     return rounds
@@ -304,8 +317,11 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
         ("Opened in crisisplay", local(state.started_at)),
         ("End", local(metrics.ended) if metrics.ended else "not ended"),
         ("Duration", duration_words(metrics)),
-        ("Final severity", f"{level(state.severity)} (started {level(state.playbook.severity.start)}, "
-                           f"{len(metrics.severity_changes)} change(s))"),
+        (
+            "Final severity",
+            f"{level(state.severity)} (started {level(state.playbook.severity.start)}, "
+            f"{len(metrics.severity_changes)} change(s))",
+        ),
         ("Responders", ", ".join(state.responders)),
         ("Status", status_words(metrics)),
         ("Decisions", f"{metrics.decisions} answered, {len(metrics.skips)} skipped"),

@@ -61,8 +61,12 @@ def _code_fingerprint() -> list:
 
 
 def _policy_fingerprint(policy: Policy) -> list:
-    return [sorted(policy.enabled), sorted([glob, sorted(codes)] for glob, codes in policy.per_file),
-            str(policy.root) if policy.root else None, sorted(policy.locked)]
+    return [
+        sorted(policy.enabled),
+        sorted([glob, sorted(codes)] for glob, codes in policy.per_file),
+        str(policy.root) if policy.root else None,
+        sorted(policy.locked),
+    ]
 
 
 def cache_key(raw: bytes, path: str, policy: Policy) -> str:
@@ -101,7 +105,9 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
 def _read(file: Path, path: Path) -> Usable | None:
     try:
         data = json.loads(file.read_text("utf-8"))
-        findings = [Finding(f["path"], f["line"], f["column"], f["code"], f["message"], f["level"]) for f in data["findings"]]
+        findings = [
+            Finding(f["path"], f["line"], f["column"], f["code"], f["message"], f["level"]) for f in data["findings"]
+        ]
         return Usable(path, findings, data["normalised"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -33,19 +33,32 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     where = ("translation_of",)
     path = find_original(pb.translation_of, doc.path)
     if path is None:
-        return [doc.finding(where, CODE, f"the original '{pb.translation_of}' cannot be found; expected a playbook "
-                            f"id (looked up beside this file, then in ./playbooks, <home>/playbooks and the bundled "
-                            f"playbooks) or a path to a playbook file")]
+        return [
+            doc.finding(
+                where,
+                CODE,
+                f"the original '{pb.translation_of}' cannot be found; expected a playbook "
+                f"id (looked up beside this file, then in ./playbooks, <home>/playbooks and the bundled "
+                f"playbooks) or a path to a playbook file",
+            )
+        ]
     if doc.path != STDIN_NAME and path.resolve() == Path(doc.path).resolve():
-        return [doc.finding(where, CODE, "a playbook cannot be a translation of itself; name the original it translates")]
+        return [
+            doc.finding(where, CODE, "a playbook cannot be a translation of itself; name the original it translates")
+        ]
     try:
         stat = path.stat()
         original = _checked(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     except OSError as err:
         return [doc.finding(where, CODE, f"the original {path} cannot be read: {err.strerror or err}")]
     if original.playbook is None:
-        return [doc.finding(where, CODE, f"the original {path} is not a usable playbook ({len(original.errors)} "
-                            f"error(s)); lint it first")]
+        return [
+            doc.finding(
+                where,
+                CODE,
+                f"the original {path} is not a usable playbook ({len(original.errors)} error(s)); lint it first",
+            )
+        ]
     return _Compare(original.playbook, pb, doc).findings
 
 
@@ -126,62 +139,89 @@ class _Compare:
     def severity(self) -> None:
         before, after = list(self.original.severity.levels), list(self.translation.severity.levels)
         if before != after:
-            self.drift(("severity", "levels"), f"severity levels {_shown(after)} differ from {self.name}: expected "
-                       f"{_shown(before)}, in that order (keep the ids, translate them with `label:`)", key=True)
+            self.drift(
+                ("severity", "levels"),
+                f"severity levels {_shown(after)} differ from {self.name}: expected "
+                f"{_shown(before)}, in that order (keep the ids, translate them with `label:`)",
+                key=True,
+            )
         elif self.original.severity.start != self.translation.severity.start:
-            self.drift(("severity", "initial"), f"severity starts at '{self.translation.severity.start}' here but at "
-                       f"'{self.original.severity.start}' in {self.name}")
+            self.drift(
+                ("severity", "initial"),
+                f"severity starts at '{self.translation.severity.start}' here but at "
+                f"'{self.original.severity.start}' in {self.name}",
+            )
 
     def named(self, what: str, key: str, before: dict, after: dict) -> None:
         """Names declared in a mapping (targets, roles): none missing, none added."""
         for name in before:
             if name not in after:
-                self.drift((key,), f"{what} '{name}' of {self.name} is missing; keep it (translate it with `label:`)", key=True)
+                self.drift(
+                    (key,), f"{what} '{name}' of {self.name} is missing; keep it (translate it with `label:`)", key=True
+                )
         for name in after:
             if name not in before:
-                self.drift((key, name), f"{what} '{name}' is not in {self.name}; expected {one_of(before) or 'none'}",
-                           key=True)
+                self.drift(
+                    (key, name), f"{what} '{name}' is not in {self.name}; expected {one_of(before) or 'none'}", key=True
+                )
 
     def durations(self) -> None:
         for name, target in self.translation.targets.items():
             before = self.original.targets.get(name)
             if before is not None and self.original.target_ms(name) != self.translation.target_ms(name):
-                self.drift(("targets", name, "within"), f"target '{name}' is {target.within} here but {before.within} "
-                           f"in {self.name}")
+                self.drift(
+                    ("targets", name, "within"),
+                    f"target '{name}' is {target.within} here but {before.within} in {self.name}",
+                )
 
     def inputs(self) -> None:
         before, after = self.original.inputs, self.translation.inputs
         self.named("input", "inputs", before, after)
         common = [name for name in after if name in before]
         if common != [name for name in before if name in after]:
-            self.drift(("inputs",), f"inputs are asked in another order than in {self.name}: expected "
-                       f"{_shown([n for n in before if n in after])}", key=True)
+            self.drift(
+                ("inputs",),
+                f"inputs are asked in another order than in {self.name}: expected "
+                f"{_shown([n for n in before if n in after])}",
+                key=True,
+            )
         for name in common:
             old, new = before[name], after[name]
             path = ("inputs", name)
             if old.type != new.type:
-                self.drift(path + ("type",), f"input '{name}' is {_a(new.type)} input here but {_a(old.type)} input "
-                           f"in {self.name}")
+                self.drift(
+                    path + ("type",),
+                    f"input '{name}' is {_a(new.type)} input here but {_a(old.type)} input in {self.name}",
+                )
                 continue
             self.options(path, f"input '{name}'", old.options, new.options, steps=False)
             if old.type != "text" and old.default != new.default:
-                self.drift(path + ("default",), f"input '{name}': `default` is {_shown(new.default)} here but "
-                           f"{_shown(old.default)} in {self.name}")
+                self.drift(
+                    path + ("default",),
+                    f"input '{name}': `default` is {_shown(new.default)} here but {_shown(old.default)} in {self.name}",
+                )
 
     def options(self, path: tuple, owner: str, before, after, steps: bool) -> None:
         old = [o.value for o in before or ()]
         new = [o.value for o in after or ()]
         if old != new:
-            self.drift(path + ("options",), f"{owner}: option values {_shown(new)} differ from {self.name}: expected "
-                       f"{_shown(old)}, in that order (keep each `value:`, translate its `label:`)", key=True)
+            self.drift(
+                path + ("options",),
+                f"{owner}: option values {_shown(new)} differ from {self.name}: expected "
+                f"{_shown(old)}, in that order (keep each `value:`, translate its `label:`)",
+                key=True,
+            )
             return
         if not steps:
             return
-        for i, (o, n) in enumerate(zip(before, after)):
+        for i, (o, n) in enumerate(zip(before, after, strict=False)):
             for key in ("severity", "next"):
                 if getattr(o, key) != getattr(n, key):
-                    self.drift(path + ("options", i, key), f"{owner}: option '{n.value}' has `{key}` "
-                               f"{_shown(getattr(n, key))} here but {_shown(getattr(o, key))} in {self.name}")
+                    self.drift(
+                        path + ("options", i, key),
+                        f"{owner}: option '{n.value}' has `{key}` "
+                        f"{_shown(getattr(n, key))} here but {_shown(getattr(o, key))} in {self.name}",
+                    )
 
     def phases(self) -> None:
         before = [p.id for p in self.original.phases]
@@ -193,7 +233,9 @@ class _Compare:
             if name not in before:
                 self.drift(("phases", i, "id"), f"phase '{name}' is not in {self.name}; expected {one_of(before)}")
         if [n for n in after if n in before] != [n for n in before if n in after]:
-            self.drift(("phases",), f"phases come in another order than in {self.name}: expected {_shown(before)}", key=True)
+            self.drift(
+                ("phases",), f"phases come in another order than in {self.name}: expected {_shown(before)}", key=True
+            )
 
     def steps(self) -> None:
         original, translation = self.original, self.translation
@@ -216,27 +258,43 @@ class _Compare:
             before = original.step(step.id)
             old_phase, new_phase = original.phase_of[step.id].id, translation.phase_of[step.id].id
             if old_phase != new_phase:
-                self.drift(path + ("id",), f"step '{step.id}' is in phase '{new_phase}' here but in '{old_phase}' in {self.name}")
+                self.drift(
+                    path + ("id",),
+                    f"step '{step.id}' is in phase '{new_phase}' here but in '{old_phase}' in {self.name}",
+                )
             elif before_me[step.id] != previous[step.id]:
                 after = previous[step.id]
-                self.drift(path + ("id",), f"step '{step.id}' is out of {self.name}'s order: there it comes "
-                           + (f"after '{after}'" if after else "first"))
+                self.drift(
+                    path + ("id",),
+                    f"step '{step.id}' is out of {self.name}'s order: there it comes "
+                    + (f"after '{after}'" if after else "first"),
+                )
             self.step(path, before, step)
 
     def step(self, path: tuple, before, after) -> None:
         if before.type != after.type:
-            self.drift(path + ("type",), f"step '{after.id}' is {_a(after.type)} step here but {_a(before.type)} step "
-                       f"in {self.name}")
+            self.drift(
+                path + ("type",),
+                f"step '{after.id}' is {_a(after.type)} step here but {_a(before.type)} step in {self.name}",
+            )
             return
         for key in STEP_KEYS[1:]:
             old, new = getattr(before, key, None), getattr(after, key, None)
             if key == "when":
                 if not _same_condition(old, new):
-                    self.drift(path + (key,), f"step '{after.id}': `when` is {_code(new)} here but {_code(old)} in {self.name}")
+                    self.drift(
+                        path + (key,), f"step '{after.id}': `when` is {_code(new)} here but {_code(old)} in {self.name}"
+                    )
             elif old != new:
-                self.drift(path + (key,), f"step '{after.id}': `{key}` is {_shown(new)} here but {_shown(old)} in {self.name}")
+                self.drift(
+                    path + (key,), f"step '{after.id}': `{key}` is {_shown(new)} here but {_shown(old)} in {self.name}"
+                )
         if before.type == "choice":
             self.options(path, f"step '{after.id}'", before.options, after.options, steps=True)
         if before.type == "checklist" and len(before.items) != len(after.items):
-            self.drift(path + ("items",), f"step '{after.id}' lists {len(after.items)} item(s) here but "
-                       f"{len(before.items)} in {self.name}; translate each item, add or drop none", key=True)
+            self.drift(
+                path + ("items",),
+                f"step '{after.id}' lists {len(after.items)} item(s) here but "
+                f"{len(before.items)} in {self.name}; translate each item, add or drop none",
+                key=True,
+            )

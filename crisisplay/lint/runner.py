@@ -63,8 +63,14 @@ class Report:
         return 0
 
 
-def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = None, policy: Policy = Policy(),
-              translation: bool = False) -> LintResult:
+def lint_text(
+    raw: bytes | str,
+    path: str = STDIN_NAME,
+    *,
+    stem: str | None = None,
+    policy: Policy = Policy(),
+    translation: bool = False,
+) -> LintResult:
     """Lint one source: the single function `lint`, `show` and `start` share.
 
     `translation` (what `crisisplay lint` asks for) also compares a `translation_of:` playbook
@@ -98,8 +104,9 @@ def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
     return lint_source(path, str(path), stem=path.stem, policy=policy, translation=True)
 
 
-def lint_source(source: Path | BinaryIO, path: str, *, stem: str | None = None, policy: Policy = Policy(),
-                translation: bool = False) -> LintResult:
+def lint_source(
+    source: Path | BinaryIO, path: str, *, stem: str | None = None, policy: Policy = Policy(), translation: bool = False
+) -> LintResult:
     """`lint_text` on a file or a stream read up to the size limit; past it, the size finding (CP004)."""
     try:
         raw = read_input(source, path)
@@ -135,8 +142,10 @@ def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
     """The files to lint, in order (folders expanded), and the paths that do not exist."""
     if not args:
         if not Path(DEFAULT_FOLDER).is_dir():
-            raise UsageError(f"no PATH given and ./{DEFAULT_FOLDER} is not a folder; name the playbooks to lint, "
-                             f"or - for standard input")
+            raise UsageError(
+                f"no PATH given and ./{DEFAULT_FOLDER} is not a folder; name the playbooks to lint, "
+                f"or - for standard input"
+            )
         args = [DEFAULT_FOLDER]
     files: list[str | Path] = []
     missing: list[str] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
@@ -46,7 +46,7 @@ def parse_duration(text: str) -> int:
     match = DURATION_RE.fullmatch(text.strip()) if text else None
     if not match or not any(match.groups()):
         raise ValueError(text)
-    return sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_MS) if g)
+    return sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_MS, strict=False) if g)
 
 
 def format_duration(ms: int) -> str:
@@ -54,7 +54,7 @@ def format_duration(ms: int) -> str:
     if ms <= 0:
         return "0s"
     parts = []
-    for unit, size in zip("dhms", _UNIT_MS):
+    for unit, size in zip("dhms", _UNIT_MS, strict=False):
         count, ms = divmod(ms, size)
         if count:
             parts.append(f"{count}{unit}")
@@ -71,10 +71,14 @@ def _step_id(value: str) -> str:
     if not ID_RE.fullmatch(value):
         if not value.isascii():
             raise PydanticCustomError(
-                "CP106", "id '{value}' is not valid: ids must be ASCII: [a-z0-9-], like 'assess-reach'; "
-                f"{_ANY_SCRIPT}, and titles, prompts and labels any text", {"value": value})
+                "CP106",
+                "id '{value}' is not valid: ids must be ASCII: [a-z0-9-], like 'assess-reach'; "
+                f"{_ANY_SCRIPT}, and titles, prompts and labels any text",
+                {"value": value},
+            )
         raise PydanticCustomError(
-            "CP106", "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
+            "CP106",
+            "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
             {"value": value},
         )
     return value
@@ -85,8 +89,10 @@ def playbook_id_too_long(value: str) -> str | None:
     size = len(value.encode("utf-8"))
     if size <= MAX_PLAYBOOK_ID:
         return None
-    return (f"the id is {size} bytes long; incident ids and their file names are built from it and must fit "
-            f"{MAX_FILE_NAME} bytes, so a playbook id may have at most {MAX_PLAYBOOK_ID}")
+    return (
+        f"the id is {size} bytes long; incident ids and their file names are built from it and must fit "
+        f"{MAX_FILE_NAME} bytes, so a playbook id may have at most {MAX_PLAYBOOK_ID}"
+    )
 
 
 def _playbook_id(value: str) -> str:
@@ -100,10 +106,14 @@ def _name(value: str) -> str:
     if not NAME_RE.fullmatch(value):
         if not value.isascii():
             raise PydanticCustomError(
-                "CP106", "name '{value}' is not valid: milestone and section names must be ASCII: [a-z0-9_-], like "
-                f"'acknowledged' (a target may carry a `label:` in any language); {_ANY_SCRIPT}", {"value": value})
+                "CP106",
+                "name '{value}' is not valid: milestone and section names must be ASCII: [a-z0-9_-], like "
+                f"'acknowledged' (a target may carry a `label:` in any language); {_ANY_SCRIPT}",
+                {"value": value},
+            )
         raise PydanticCustomError(
-            "CP106", "name '{value}' is not valid; use lowercase letters, digits, dashes and underscores",
+            "CP106",
+            "name '{value}' is not valid; use lowercase letters, digits, dashes and underscores",
             {"value": value},
         )
     return value
@@ -114,7 +124,8 @@ def _unicode_name(value: str) -> str:
         guess = suggested_name(value)
         hint = f"; did you mean '{guess}'?" if guess else ""
         raise PydanticCustomError(
-            "CP106", "name '{value}' is not valid; severity levels and role names are lowercase letters (in any "
+            "CP106",
+            "name '{value}' is not valid; severity levels and role names are lowercase letters (in any "
             "script), digits, dashes and underscores, like 'critical' or 'asesoría-jurídica'{hint}",
             {"value": value, "hint": hint},
         )
@@ -125,10 +136,14 @@ def _variable(value: str) -> str:
     if not VAR_RE.fullmatch(value):
         if not value.isascii():
             raise PydanticCustomError(
-                "CP107", "variable name '{value}' is not valid: input and save_as names must be ASCII identifiers: "
-                f"[a-z_][a-z0-9_]*, like 'reach'; {_ANY_SCRIPT}", {"value": value})
+                "CP107",
+                "variable name '{value}' is not valid: input and save_as names must be ASCII identifiers: "
+                f"[a-z_][a-z0-9_]*, like 'reach'; {_ANY_SCRIPT}",
+                {"value": value},
+            )
         raise PydanticCustomError(
-            "CP107", "variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'",
+            "CP107",
+            "variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'",
             {"value": value},
         )
     if value in BUILTINS:
@@ -143,22 +158,28 @@ def _duration(value: str) -> str:
         parse_duration(value)
     except ValueError:
         raise PydanticCustomError(
-            "CP108", "'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d",
+            "CP108",
+            "'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d",
             {"value": value},
         ) from None
     return value
 
 
 # The schema's patterns mirror the validators, which give the friendlier messages.
-Id = Annotated[str, AfterValidator(_step_id), Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$", "not": {"const": END}})]
+Id = Annotated[
+    str, AfterValidator(_step_id), Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$", "not": {"const": END}})
+]
 PlaybookId = Annotated[Id, AfterValidator(_playbook_id), Field(json_schema_extra={"maxLength": MAX_PLAYBOOK_ID})]
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
 UnicodeName = Annotated[str, AfterValidator(_unicode_name), Field(json_schema_extra={"pattern": UNICODE_NAME_PATTERN})]
 Variable = Annotated[
-    str, AfterValidator(_variable),
+    str,
+    AfterValidator(_variable),
     Field(json_schema_extra={"pattern": f"^{VAR_RE.pattern}$", "not": {"enum": list(BUILTINS)}}),
 ]
-Duration = Annotated[str, AfterValidator(_duration), Field(json_schema_extra={"pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"})]
+Duration = Annotated[
+    str, AfterValidator(_duration), Field(json_schema_extra={"pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"})
+]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -171,14 +192,19 @@ _SHORT_FORMS = {"label": "its label", "id": "its name", "description": "its desc
 
 def _shorthand(field: str):
     """A before-validator reading a plain string as `{field: it}`: the form written before labels."""
+
     def read(cls, data):
         if isinstance(data, (str, bool)):  # a boolean goes on to be reported as YAML's yes/no trap (CP008)
             return {field: data}
         if data is None or isinstance(data, list):
             kind = "a list" if isinstance(data, list) else "an empty value"
-            raise PydanticCustomError("CP103", "expected text ({short}) or a mapping with `{field}:`, not {kind}",
-                                      {"short": _SHORT_FORMS[field], "field": field, "kind": kind})
+            raise PydanticCustomError(
+                "CP103",
+                "expected text ({short}) or a mapping with `{field}:`, not {kind}",
+                {"short": _SHORT_FORMS[field], "field": field, "kind": kind},
+            )
         return data  # a mapping, or a number the loader asks to quote (CP005)
+
     return model_validator(mode="before")(classmethod(read))
 
 
@@ -265,7 +291,11 @@ class Severity(_Model):
     """The severity levels, ordered lowest first, and where an incident starts."""
 
     levels: Annotated[list[LevelEntry], Field(min_length=1)] = [
-        LevelName("low"), LevelName("medium"), LevelName("high"), LevelName("critical")]
+        LevelName("low"),
+        LevelName("medium"),
+        LevelName("high"),
+        LevelName("critical"),
+    ]
     initial: UnicodeName | None = None
 
     @property
@@ -370,12 +400,18 @@ class InfoStep(_Step):
 
 
 Step = Annotated[
-    Union[ConfirmStep, ChoiceStep, ChecklistStep, TextStep, NumberStep, MessageStep, EscalateStep, InfoStep],
+    ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep,
     Field(discriminator="type"),
 ]
 STEP_MODELS: dict[str, type[_Step]] = {
-    "confirm": ConfirmStep, "choice": ChoiceStep, "checklist": ChecklistStep, "text": TextStep,
-    "number": NumberStep, "message": MessageStep, "escalate": EscalateStep, "info": InfoStep,
+    "confirm": ConfirmStep,
+    "choice": ChoiceStep,
+    "checklist": ChecklistStep,
+    "text": TextStep,
+    "number": NumberStep,
+    "message": MessageStep,
+    "escalate": EscalateStep,
+    "info": InfoStep,
 }
 
 

@@ -91,7 +91,21 @@ def nfc_document(doc):
     findings = list(doc.findings)
     for raw_path, name in duplicates:
         line, col = doc.position(raw_path, key=True)
-        findings.append(Finding(doc.path, line, col, "CP002", f"duplicate key '{name}': the same name as an earlier "
-                                f"key, written with other code points (a combining accent); only the first is kept"))
-    return replace(doc, data=data, findings=findings, positions=rekey(doc.positions),
-                   key_positions=rekey(doc.key_positions), scalars=rekey(doc.scalars))
+        findings.append(
+            Finding(
+                doc.path,
+                line,
+                col,
+                "CP002",
+                f"duplicate key '{name}': the same name as an earlier "
+                f"key, written with other code points (a combining accent); only the first is kept",
+            )
+        )
+    return replace(
+        doc,
+        data=data,
+        findings=findings,
+        positions=rekey(doc.positions),
+        key_positions=rekey(doc.key_positions),
+        scalars=rekey(doc.scalars),
+    )

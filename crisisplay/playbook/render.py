@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.playbook.roles import person
@@ -44,10 +44,14 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
     if pb.summary:
         out.append(f"  {_one_line(pb.summary, 200)}")
     levels = pb.severity.levels
-    out.append(f"  severity: {' < '.join(map(_named, levels))} (starts at {_named(pb.severity.start, pb.severity.label)})")
+    out.append(
+        f"  severity: {' < '.join(map(_named, levels))} (starts at {_named(pb.severity.start, pb.severity.label)})"
+    )
     if pb.targets:
-        out.append("  targets: " + " · ".join(f"{_named(name, pb.milestone_label)} within {t.within}"
-                                               for name, t in pb.targets.items()))
+        out.append(
+            "  targets: "
+            + " · ".join(f"{_named(name, pb.milestone_label)} within {t.within}" for name, t in pb.targets.items())
+        )
     if pb.roles:
         out.append("  roles: " + " · ".join(_role(pb, name) for name in pb.roles))
     if pb.inputs:
@@ -73,8 +77,10 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
                 notes.append(f"saves {step.save_as}")
             if step.milestone:
                 target = pb.targets.get(step.milestone)
-                notes.append(f"milestone {_named(step.milestone, pb.milestone_label)}"
-                             + (f" (within {target.within})" if target else ""))
+                notes.append(
+                    f"milestone {_named(step.milestone, pb.milestone_label)}"
+                    + (f" (within {target.within})" if target else "")
+                )
             if getattr(step, "section", None):
                 notes.append(f"post-mortem section {step.section}")
             if step.next:
@@ -88,7 +94,9 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
                 if option.next:
                     extra.append(f"→ {option.next}")
                 value = f" ({option.value})" if option.value != option.label else ""
-                out.append(f"      - {_one_line(option.label, 70)}{value}" + (f" · {' · '.join(extra)}" if extra else ""))
+                out.append(
+                    f"      - {_one_line(option.label, 70)}{value}" + (f" · {' · '.join(extra)}" if extra else "")
+                )
             for item in getattr(step, "items", None) or []:
                 out.append(f"      [ ] {_one_line(item, 80)}")
     return "\n".join(out) + "\n"
@@ -96,8 +104,17 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
 
 def _escape(text: str) -> str:
     text = _one_line(text, 60)
-    return (text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-            .replace("|", "#124;").replace("[", "#91;").replace("]", "#93;").replace("{", "#123;").replace("}", "#125;"))
+    return (
+        text.replace("#", "#35;")
+        .replace('"', "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;")
+        .replace("|", "#124;")
+        .replace("[", "#91;")
+        .replace("]", "#93;")
+        .replace("{", "#123;")
+        .replace("}", "#125;")
+    )
 
 
 def as_mermaid(pb: Playbook) -> str:

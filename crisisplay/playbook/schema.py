@@ -24,8 +24,11 @@ def playbook_schema() -> dict:
         definitions[name] = {"anyOf": [{"type": "string", "minLength": 1}, definitions[name]]}
     # A level, role or target written without a label keeps its plain form: the level's name,
     # the role's description, the target's duration.
-    shorthands = {"Level": definitions["Level"]["properties"]["id"], "Role": {"type": "string"},
-                  "Target": definitions["Target"]["properties"]["within"]}
+    shorthands = {
+        "Level": definitions["Level"]["properties"]["id"],
+        "Role": {"type": "string"},
+        "Target": definitions["Target"]["properties"]["within"],
+    }
     for name, plain in shorthands.items():
         definitions[name] = {"anyOf": [{k: v for k, v in plain.items() if k != "title"}, definitions[name]]}
     _strip(schema)

@@ -43,8 +43,10 @@ def interpret(step, raw, rendered_text: str | None = None) -> engine.Answer:
             return engine.Send(rendered_text or "", edited=False)
         if isinstance(raw, dict) and set(raw) == {"text"} and isinstance(raw["text"], str):
             return engine.Send(raw["text"], edited=True)
-        raise AnswerError(f"step '{step.id}' (message): {raw!r} does not fit; expected send, "
-                          f"{{text: the edited message}} or {{skip: reason}}")
+        raise AnswerError(
+            f"step '{step.id}' (message): {raw!r} does not fit; expected send, "
+            f"{{text: the edited message}} or {{skip: reason}}"
+        )
     if kind == "escalate" and isinstance(raw, (str, dict)):
         return raw.strip() if isinstance(raw, str) else raw
     raise AnswerError(f"step '{step.id}' ({kind}): {raw!r} does not fit; {_expected(step)}")
@@ -57,7 +59,9 @@ def _checklist(step, raw) -> engine.Checklist:
         return engine.Checklist(tuple(raw))
     if isinstance(raw, dict) and "done" in raw and set(raw) <= {"done", "reason"}:
         return engine.Checklist(tuple(_checklist(step, raw["done"]).done), raw.get("reason") or None)
-    raise AnswerError(f"step '{step.id}' (checklist): {raw!r} does not fit; expected all, none, or the list of items done")
+    raise AnswerError(
+        f"step '{step.id}' (checklist): {raw!r} does not fit; expected all, none, or the list of items done"
+    )
 
 
 def _expected(step) -> str:

@@ -8,6 +8,7 @@ prompt_toolkit pipe input and a dummy output.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
@@ -27,8 +28,12 @@ from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
 
 NOTE, SEVERITY, SKIP, PAUSE = "::note", "::severity", "::skip", "::pause"
-ACTIONS = ((NOTE, "✎ Add a note"), (SEVERITY, "▲ Change the severity"), (SKIP, "↷ Skip this step"),
-           (PAUSE, "⏸ Pause (resume later)"))
+ACTIONS = (
+    (NOTE, "✎ Add a note"),
+    (SEVERITY, "▲ Change the severity"),
+    (SKIP, "↷ Skip this step"),
+    (PAUSE, "⏸ Pause (resume later)"),
+)
 TYPED = {":note": NOTE, ":severity": SEVERITY, ":skip": SKIP, ":pause": PAUSE}
 TYPED_HINT = "Enter · or :note :severity :skip :pause"
 
@@ -58,12 +63,12 @@ class Prompter:
         _reuse_default_key_bindings()
         self.kwargs = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
 
-    def select(self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None,
-               default=None):
+    def select(
+        self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None, default=None
+    ):
         import questionary
 
-        question = questionary.select(message, choices=choices, instruction=instruction, default=default,
-                                      **self.kwargs)
+        question = questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
         for key, value in (keys or {}).items():
             question.application.key_bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
         return question.unsafe_ask()
@@ -73,8 +78,15 @@ class Prompter:
 
         return questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs).unsafe_ask()
 
-    def text(self, message: str, prefilled: str = "", multiline: bool = False, instruction: str | None = None,
-             validate=None, suggested: str | None = None) -> str:
+    def text(
+        self,
+        message: str,
+        prefilled: str = "",
+        multiline: bool = False,
+        instruction: str | None = None,
+        validate=None,
+        suggested: str | None = None,
+    ) -> str:
         """Free text. `suggested` is shown greyed in the empty box and is the answer Enter alone gives:
         typing replaces it, never appends to it. `prefilled` is text already in the box, to edit: only
         for "Edit the message", where changing the text is the point."""
@@ -100,8 +112,15 @@ class Prompter:
             message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
             if instruction:
                 instruction = f"\n{instruction}\n>"
-        answer = questionary.text(message, default=prefilled, multiline=multiline, instruction=instruction,
-                                  validate=validate, **extra, **self.kwargs).unsafe_ask()
+        answer = questionary.text(
+            message,
+            default=prefilled,
+            multiline=multiline,
+            instruction=instruction,
+            validate=validate,
+            **extra,
+            **self.kwargs,
+        ).unsafe_ask()
         return suggested if suggested and not answer.strip() else answer
 
 
@@ -113,12 +132,27 @@ def _placeholder_style():
 
 def copy_to_clipboard(text: str) -> bool:
     """Best effort: put `text` on the clipboard with the platform's own tool, if there is one."""
-    for tool in (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"], ["xsel", "--clipboard", "--input"], ["clip.exe"]):
-        if shutil.which(tool[0]) and (tool[0] != "wl-copy" or os.environ.get("WAYLAND_DISPLAY")) and (
-                not tool[0].startswith("x") or os.environ.get("DISPLAY")):
+    for tool in (
+        ["pbcopy"],
+        ["wl-copy"],
+        ["xclip", "-selection", "clipboard"],
+        ["xsel", "--clipboard", "--input"],
+        ["clip.exe"],
+    ):
+        if (
+            shutil.which(tool[0])
+            and (tool[0] != "wl-copy" or os.environ.get("WAYLAND_DISPLAY"))
+            and (not tool[0].startswith("x") or os.environ.get("DISPLAY"))
+        ):
             try:
-                subprocess.run(tool, input=text.encode("utf-8"), timeout=2, check=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    tool,
+                    input=text.encode("utf-8"),
+                    timeout=2,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 return True
             except (OSError, subprocess.SubprocessError):
                 continue
@@ -130,8 +164,14 @@ class TerminalFrontend:
 
     asks_again = True  # an answer that does not fit is explained and asked again, not a pause
 
-    def __init__(self, console, prompter: Prompter | None = None, contacts: dict | None = None,
-                 overrides: dict | None = None, clipboard=copy_to_clipboard):
+    def __init__(
+        self,
+        console,
+        prompter: Prompter | None = None,
+        contacts: dict | None = None,
+        overrides: dict | None = None,
+        clipboard=copy_to_clipboard,
+    ):
         self.console = console
         self.prompter = prompter or Prompter()
         self.contacts = contacts or {}
@@ -159,9 +199,12 @@ class TerminalFrontend:
             first = next((c for c in choices if c.value == spec.default), None)
             return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)", default=first)
         if spec.type == "number":
-            return self.prompter.text(spec.prompt, suggested=suggested,
-                                      validate=_number_validator(spec.prompt, typed=False))
-        return self.prompter.text(spec.prompt, suggested=suggested, validate=lambda t: bool(t.strip()) or "Please answer")
+            return self.prompter.text(
+                spec.prompt, suggested=suggested, validate=_number_validator(spec.prompt, typed=False)
+            )
+        return self.prompter.text(
+            spec.prompt, suggested=suggested, validate=lambda t: bool(t.strip()) or "Please answer"
+        )
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
@@ -225,16 +268,22 @@ class TerminalFrontend:
 
             severity = session.state.playbook.severity
             current = session.state.severity
-            to = self.prompter.select("New severity:", [
-                Choice(f"{visible(severity.label(lv))}{' (now)' if lv == current else ''}", value=str(lv))
-                for lv in severity.levels])
+            to = self.prompter.select(
+                "New severity:",
+                [
+                    Choice(f"{visible(severity.label(lv))}{' (now)' if lv == current else ''}", value=str(lv))
+                    for lv in severity.levels
+                ],
+            )
             if to != current:
                 reason = self.prompter.text("Why?", validate=lambda t: bool(t.strip()) or "Give a reason")
                 session.change_severity(to, reason.strip())
             raise _Again()
         return None
 
-    def _menu(self, session: Session, message: str, own: list, keys: dict | None = None, instruction: str | None = None):
+    def _menu(
+        self, session: Session, message: str, own: list, keys: dict | None = None, instruction: str | None = None
+    ):
         """A select with the step's own answers first, then the responder's actions."""
         from questionary import Choice, Separator
 
@@ -264,9 +313,13 @@ class TerminalFrontend:
     def _ask_confirm(self, session: Session, step):
         from questionary import Choice
 
-        return self._menu(session, step.prompt, [Choice("Yes", value=True), Choice("No", value=False)],
-                          keys={"y": True, "Y": True, "n": False, "N": False},
-                          instruction="(y / n, or arrow keys and Enter)")
+        return self._menu(
+            session,
+            step.prompt,
+            [Choice("Yes", value=True), Choice("No", value=False)],
+            keys={"y": True, "Y": True, "n": False, "N": False},
+            instruction="(y / n, or arrow keys and Enter)",
+        )
 
     def _ask_choice(self, session: Session, step):
         from questionary import Choice
@@ -279,8 +332,11 @@ class TerminalFrontend:
 
         # Ticks survive an action (a note, a severity change) taken from the same list.
         kept = self._ticks.pop(step.id, set())
-        choices = [Choice(item, value=item, checked=item in kept) for item in step.items] + [Separator()] + [
-            Choice(label, value=value) for value, label in ACTIONS]
+        choices = (
+            [Choice(item, value=item, checked=item in kept) for item in step.items]
+            + [Separator()]
+            + [Choice(label, value=value) for value, label in ACTIONS]
+        )
         ticked = self.prompter.checkbox(step.prompt, choices, instruction="(space ticks, Enter when done)")
         actions = [t for t in ticked if t.startswith("::")]
         if actions:
@@ -312,10 +368,14 @@ class TerminalFrontend:
         while True:
             self._show_message(step.prompt, rendered.channel, text)
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
-            blocked = (f"edit first: {', '.join(unset)} not set" if unset
-                       else "edit first: the message is empty" if not text.strip() else None)
-            own = [Choice("Send as is", value="send", disabled=blocked),
-                   Choice("Edit the text", value="edit")]
+            blocked = (
+                f"edit first: {', '.join(unset)} not set"
+                if unset
+                else "edit first: the message is empty"
+                if not text.strip()
+                else None
+            )
+            own = [Choice("Send as is", value="send", disabled=blocked), Choice("Edit the text", value="edit")]
             picked = self._menu(session, "Send this message?", own)
             if isinstance(picked, engine.Skip):
                 return picked
@@ -335,21 +395,27 @@ class TerminalFrontend:
             # People, not ids: the role in words, the person as configured, how to reach them.
             label = role_label(pb, role)
             self.console.print(f"[bold]{_esc(label)}[/bold]: {_esc(_contact_line(role, label, contact))}")
-            picked = self._menu(session, visible(reach_question(pb, role, contact.get("name"))), [
-                Choice("Reached: they know", value=engine.NOTIFIED),
-                Choice("Could not reach them", value=engine.UNREACHABLE)])
+            picked = self._menu(
+                session,
+                visible(reach_question(pb, role, contact.get("name"))),
+                [
+                    Choice("Reached: they know", value=engine.NOTIFIED),
+                    Choice("Could not reach them", value=engine.UNREACHABLE),
+                ],
+            )
             if isinstance(picked, engine.Skip):
                 return picked
             outcomes[role] = picked
             if picked == engine.UNREACHABLE:
-                rest = step.to[i + 1:]
+                rest = step.to[i + 1 :]
                 if rest:
                     after = engine.contact_of(session.state, rest[0], self.contacts)
                     who_next = f"next: try {someone(pb, rest[0], after.get('name'))}"
                 else:
                     who_next = "nobody else on this step: add a note, or raise the severity to escalate higher"
-                self.console.print(f"  ⚠ {_esc(person(pb, role, contact.get('name')))} unreachable — "
-                                   f"{_esc(who_next)}", style="yellow")
+                self.console.print(
+                    f"  ⚠ {_esc(person(pb, role, contact.get('name')))} unreachable — {_esc(who_next)}", style="yellow"
+                )
         return outcomes
 
     # --- message helpers -------------------------------------------------------------------
@@ -359,8 +425,9 @@ class TerminalFrontend:
 
         if prompt:
             self.console.print(_esc(prompt))
-        self.console.print(Panel(_esc(text), title=_esc(channel or "message"), title_align="left",
-                                 width=min(80, self.console.width)))
+        self.console.print(
+            Panel(_esc(text), title=_esc(channel or "message"), title_align="left", width=min(80, self.console.width))
+        )
         self.console.print("Plain text, to copy:", style="dim")
         self.console.print(visible(text), markup=False, highlight=False, soft_wrap=True)
         if self.clipboard(text):
@@ -372,8 +439,11 @@ class TerminalFrontend:
             try:
                 edited = _edit_in_editor(editor, text)
             except (OSError, ValueError) as err:
-                self.console.print(f"  ⚠ cannot run the editor {_esc(editor)!r} ({_esc(str(err))}); edit here instead",
-                                   style="yellow", highlight=False)
+                self.console.print(
+                    f"  ⚠ cannot run the editor {_esc(editor)!r} ({_esc(str(err))}); edit here instead",
+                    style="yellow",
+                    highlight=False,
+                )
             else:
                 if edited is None:
                     self.console.print("  ⚠ the editor exited with an error: the message is unchanged", style="yellow")
@@ -394,10 +464,8 @@ def _edit_in_editor(editor: str, text: str) -> str | None:
         with open(path, encoding="utf-8") as f:
             return f.read().rstrip("\n")
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass
 
 
 def _contact_line(role: str, label: str, contact: dict) -> str:
@@ -407,12 +475,17 @@ def _contact_line(role: str, label: str, contact: dict) -> str:
     description = contact.get("description") if contact.get("description") != label else None
     if not parts:
         table = f"[contacts.{role}] to config.toml"
-        return f"{description} (no contact configured: add {table})" if description else f"no contact configured (add {table})"
+        return (
+            f"{description} (no contact configured: add {table})"
+            if description
+            else f"no contact configured (add {table})"
+        )
     return " · ".join(parts) + (f" — {description}" if description else "")
 
 
 def _number_validator(what: str, low=None, high=None, typed: bool = True):
     """Accepts a number within [low, high] (and, where `typed`, the typed actions like `:note`)."""
+
     def check(text: str):
         if typed and text.strip() in TYPED:
             return True
