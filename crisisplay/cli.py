@@ -11,14 +11,34 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from crisisplay import __version__
 from crisisplay.errors import AnswerError, CrisisplayError, PlaybookError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from typer._click import ClickException, Context, Parameter  # typer keeps its own Click since 0.26
+    from typer._click.exceptions import UsageError as ClickUsageError
+
+    from crisisplay.config import Config
+    from crisisplay.errors import Interrupted
+    from crisisplay.findings import Finding
+    from crisisplay.incidents import Row
+    from crisisplay.lint.cache import Usable
+    from crisisplay.playbook.model import Playbook
+    from crisisplay.run.lifecycle import Responder
+    from crisisplay.run.session import Frontend, Outcome
+
+    MakeFrontend = Callable[[dict[str, Any]], Frontend]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 PROG = "crisisplay"
 
@@ -45,32 +65,33 @@ def _examples(command: str) -> str:
     return "\n\n".join(["Examples:", *(f"  {line}" for line in EXAMPLES[command])])
 
 
-def _plain_labels(params: list) -> list:
+def _plain_labels(params: list[Parameter]) -> list[Parameter]:
     """Parameters without the Python type labels recent typer prints in --help (`<bool>`, `<str>`,
     `<list[str]>`, and `{PLAYBOOK}` for a required argument): flags need no label, every other
     parameter has a metavar that says what to give (FILE, KEY=VALUE, FORMAT)."""
     for param in params:
         flag = getattr(param, "is_flag", False)
         if flag or param.param_type_name == "argument":
-            param.display_type_rich = lambda ctx: None
+            # Both are methods of typer's own parameter classes, which click's base does not declare.
+            param.display_type_rich = lambda ctx: None  # type: ignore[attr-defined]
         if param.param_type_name == "argument" and param.metavar:
-            param._usage_display_name = functools.partial(_usage_name, param)
+            param._usage_display_name = functools.partial(_usage_name, param, param.metavar)  # type: ignore[attr-defined]
     return params
 
 
-def _usage_name(param) -> str:
+def _usage_name(param: Parameter, metavar: str) -> str:
     """An argument in the usage line as Unix manuals write it: `PLAYBOOK`, `[PATH|-]...`."""
-    name = param.metavar if param.required else f"[{param.metavar}]"
+    name = metavar if param.required else f"[{metavar}]"
     return name + ("..." if param.nargs != 1 else "")
 
 
 class _Command(TyperCommand):
-    def get_params(self, ctx):
+    def get_params(self, ctx: Context) -> list[Parameter]:
         return _plain_labels(super().get_params(ctx))
 
 
 class _Group(TyperGroup):
-    def get_params(self, ctx):
+    def get_params(self, ctx: Context) -> list[Parameter]:
         return _plain_labels(super().get_params(ctx))
 
 
@@ -85,10 +106,10 @@ app = typer.Typer(
 )
 
 
-def _command(name: str | None = None):
+def _command(name: str | None = None) -> Callable[[_F], _F]:
     """`@app.command` with crisisplay's help: examples at the end, no type labels."""
 
-    def register(function):
+    def register(function: _F) -> _F:
         key = name or function.__name__
         return app.command(key, cls=_Command, epilog=_examples(key))(function)
 
@@ -141,13 +162,13 @@ def _complete_incident(incomplete: str) -> list[str]:
     return [i for i in ids if i.startswith(incomplete)]
 
 
-def _playbook_argument():
+def _playbook_argument() -> Any:  # typer's parameter declarations are typed Any
     return typer.Argument(
         ..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file.", autocompletion=_complete_playbook
     )
 
 
-def _incident_argument():
+def _incident_argument() -> Any:
     return typer.Argument(
         ...,
         metavar="INCIDENT",
@@ -189,14 +210,14 @@ def _home() -> Path:
     return home_dir()
 
 
-def _print_findings(findings) -> None:
+def _print_findings(findings: Iterable[Finding]) -> None:
     from crisisplay.display import visible
 
     for finding in findings:
         print(visible(finding), file=sys.stderr)
 
 
-def _load(ref: str):
+def _load(ref: str) -> Usable:
     """Find and lint a playbook for use; PlaybookError (exit 2, findings printed) when it has errors.
 
     Warnings stay in the returned `findings` for the command to print; the config's `[lint]`
@@ -229,7 +250,7 @@ def list_playbooks(
     from crisisplay.lint.policy import policy_for
 
     policy, cache = policy_for(_config()), _home() / "cache" / "lint"
-    rows = []
+    rows: list[dict[str, Any]] = []  # the JSON objects of `list -f json`
     for entry in catalogue(_home()):
         try:
             # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
@@ -322,7 +343,7 @@ def schema() -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _config():
+def _config() -> Config:
     from crisisplay.config import load_config
 
     return load_config(_home())
@@ -334,7 +355,7 @@ def _say(text: str) -> None:
     print(visible(text), file=sys.stderr)
 
 
-def _report(outcome, console=None) -> None:
+def _report(outcome: Outcome, console: Console | None = None) -> None:
     """How a run ended, on standard error (or the terminal); exit 3 when it paused."""
     if console is not None and outcome.finished:
         from crisisplay.run.header import run_summary
@@ -353,7 +374,7 @@ def _report(outcome, console=None) -> None:
     raise typer.Exit(3)
 
 
-def _scripted_frontend(answers_path: Path, playbook):
+def _scripted_frontend(answers_path: Path, playbook: Playbook) -> MakeFrontend:
     from crisisplay.run.answers import read_answers
     from crisisplay.run.scripted import ScriptedFrontend
 
@@ -361,7 +382,7 @@ def _scripted_frontend(answers_path: Path, playbook):
     return lambda overrides: ScriptedFrontend(answers, overrides)
 
 
-def _terminal_frontend(config):
+def _terminal_frontend(config: Config) -> tuple[Console, MakeFrontend]:
     """The interactive front end; exit 2 with one clear line when there is no terminal."""
     from crisisplay.errors import UsageError
 
@@ -393,7 +414,7 @@ def _ask_responder(suggested: str) -> str:
     return name.strip()
 
 
-def _recorded_as(who) -> None:
+def _recorded_as(who: Responder) -> None:
     """Say first, on standard error, whom a scripted run records its decisions as, and why."""
     from crisisplay.display import visible
 
@@ -420,7 +441,7 @@ def _head_of(incident_id: str) -> str:
     return head["hash"] if head else "(none)"
 
 
-def _interrupted(incident_id: str | None):
+def _interrupted(incident_id: str | None) -> Interrupted:
     from crisisplay.errors import Interrupted
 
     if incident_id is None:
@@ -551,7 +572,7 @@ def resume(
 _DONE_FORMATS = "text (one line on standard error) or json (an object on standard output)."
 
 
-def _done(format: TextOrJson, line: str, data: dict) -> None:
+def _done(format: TextOrJson, line: str, data: dict[str, Any]) -> None:
     """What a command that appends to a log did: one line for a person, or JSON for a script."""
     if format is TextOrJson.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -649,7 +670,7 @@ def incidents(
         raise typer.Exit(1)
 
 
-def _incidents_table(rows: list[dict]) -> None:
+def _incidents_table(rows: list[Row]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -678,7 +699,7 @@ def _incidents_table(rows: list[dict]) -> None:
     Console().print(table)
 
 
-def _duration(row: dict) -> str:
+def _duration(row: Row) -> str:
     """An incident's duration from detection; `so far` while it is not closed."""
     from crisisplay.playbook.model import format_duration
 
@@ -688,7 +709,7 @@ def _duration(row: dict) -> str:
     return words if row["status"] == "closed" else f"{words} so far"
 
 
-def _milestones(row: dict) -> str:
+def _milestones(row: Row) -> str:
     """How many targets were met, like `2/3 met`, and how many missed."""
     figures = row["milestones"]
     if figures is None:
@@ -897,13 +918,14 @@ FORMATS = {
 }
 
 
-def _click_errors() -> tuple[type, type]:
+def _click_errors() -> tuple[type[ClickException], type[ClickUsageError]]:
     """Click's ClickException and UsageError, wherever this typer keeps Click (its own copy since 0.26)."""
     classes = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
-    return classes["ClickException"], classes["UsageError"]
+    # Found by name in BadParameter's ancestry, so the checker cannot know these are the two classes.
+    return cast("type[ClickException]", classes["ClickException"]), cast("type[ClickUsageError]", classes["UsageError"])
 
 
-def _fail(message: str, hint: str | None = None, code: int = 2):
+def _fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     """The one way an error is printed: `crisisplay: error: …`, and maybe a hint line; then exit.
 
     A pause (3) or an interruption (130) is news, not an error: `crisisplay: interrupted. …`."""
@@ -917,7 +939,7 @@ def _fail(message: str, hint: str | None = None, code: int = 2):
     sys.exit(code)
 
 
-def _usage_failure(err) -> None:
+def _usage_failure(err: ClickUsageError) -> NoReturn:
     """A usage error from Click (unknown option, missing argument, bad choice) in crisisplay's style."""
     ctx = getattr(err, "ctx", None)
     path = ctx.command_path if ctx is not None else PROG
@@ -937,7 +959,7 @@ def _usage_failure(err) -> None:
     _fail(message, f"Try '{path} --help' for help.", err.exit_code)
 
 
-def _unknown_command(name: str, commands: list[str]) -> None:
+def _unknown_command(name: str, commands: list[str]) -> NoReturn:
     """`crisisplay lsit` or `crisisplay version`: say what exists (Click 8.1 suggests nothing)."""
     from crisisplay.findings import did_you_mean
 
@@ -970,6 +992,7 @@ def main(argv: list[str] | None = None) -> None:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
         _choose_language()
         group = typer.main.get_command(app)
+        assert isinstance(group, TyperGroup)  # an app with commands is built as a group (cls=_Group)
         if not args:
             args = ["--help"]  # `crisisplay` alone: the overview, like `crisisplay --help`
         elif not args[0].startswith("-") and args[0] not in group.commands:

@@ -11,6 +11,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
@@ -36,12 +37,12 @@ class Config:
     organisation: str | None = None
     language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
     contacts: dict[str, Contact] = field(default_factory=dict)
-    lint: dict = field(default_factory=dict)
+    lint: dict[str, Any] = field(default_factory=dict)  # [lint] options, checked by lint/policy.py
     lint_source: Path | None = None
     sources: list[Path] = field(default_factory=list)
 
 
-def _read_toml(path: Path) -> dict | None:
+def _read_toml(path: Path) -> dict[str, Any] | None:
     try:
         raw = read_input(path)
     except FileNotFoundError:
@@ -77,13 +78,13 @@ def _line_of(path: Path, key: str) -> str:
     return str(path)
 
 
-def _text(path: Path, key: str, value) -> str:
+def _text(path: Path, key: str, value: object) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{_line_of(path, key)}: '{key}' should be text in quotes")
     return value
 
 
-def _apply(config: Config, path: Path, data: dict) -> None:
+def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
     for key, value in data.items():
         if key not in TOP_KEYS:
             raise ConfigError(
@@ -122,7 +123,7 @@ def _apply(config: Config, path: Path, data: dict) -> None:
     config.sources.append(path)
 
 
-def _lint_options(path: Path, value) -> dict:
+def _lint_options(path: Path, value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{_line_of(path, 'lint')}: [lint] should be a table")
     for key in value:

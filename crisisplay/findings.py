@@ -120,7 +120,7 @@ class Finding:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.code} [{self.level}] {self.message}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int]:
         return {
             "path": self.path,
             "line": self.line,

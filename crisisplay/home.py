@@ -17,7 +17,7 @@ from crisisplay.findings import did_you_mean
 SUFFIXES = (".yaml", ".yml")
 
 
-def home_dir(explicit: str | os.PathLike | None = None) -> Path:
+def home_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """`--home`, else `CRISISPLAY_HOME`, else the platform's per-user data folder."""
     chosen = explicit or os.environ.get("CRISISPLAY_HOME")
     if chosen:

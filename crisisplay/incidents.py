@@ -6,15 +6,27 @@ import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crisisplay import events as ev
 from crisisplay.errors import CrisisplayError, IncidentNotFound, JournalError
 from crisisplay.home import incidents_dir
 from crisisplay.journal import Journal, require_posix
-from crisisplay.metrics import CLOSED, INTERRUPTED, PAUSED, RUNNING, headline, measure_log  # noqa: F401
+
+# The statuses are re-exported: `incidents` and its callers name them from here.
+from crisisplay.metrics import CLOSED as CLOSED
+from crisisplay.metrics import INTERRUPTED as INTERRUPTED
+from crisisplay.metrics import PAUSED as PAUSED
+from crisisplay.metrics import RUNNING as RUNNING
+from crisisplay.metrics import headline, measure_log
+from crisisplay.times import format_ts
 
 ID_RE = re.compile(r"(\d{8}-\d{6})-([a-z0-9][a-z0-9-]*)-([0-9a-f]{4})")
 UNREADABLE = "unreadable"  # the status `incidents` gives a log it cannot read
+
+# One incident as `incidents -f json` shows it: an open JSON object (docs list its keys), so
+# its values are whatever JSON holds.
+Row = dict[str, Any]
 
 
 def new_incident_id(playbook_id: str, started: datetime) -> str:
@@ -58,7 +70,7 @@ def load_state(journal: Journal) -> ev.State:
         raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
 
 
-def listing(home: Path) -> list[dict]:
+def listing(home: Path) -> list[Row]:
     """Every incident once, by the id inside its log, with the problems found on the way.
 
     A log that cannot be read is listed as `unreadable` (it never hides the others). A log
@@ -66,7 +78,7 @@ def listing(home: Path) -> list[dict]:
     file) is flagged; when the same id is in several files, the one named after it is the
     row, and the others are named in its `problems`.
     """
-    rows: dict[str, dict] = {}
+    rows: dict[str, Row] = {}
     for path in all_logs(home):
         journal = Journal(path)
         try:
@@ -91,7 +103,7 @@ def listing(home: Path) -> list[dict]:
     return list(rows.values())
 
 
-def unreadable(journal: Journal, problem: str) -> dict:
+def unreadable(journal: Journal, problem: str) -> Row:
     """The `incidents` row of a log that cannot be read: its file name, and why."""
     return {
         "id": journal.incident_id,
@@ -113,7 +125,7 @@ def unreadable(journal: Journal, problem: str) -> dict:
     }
 
 
-def summary(journal: Journal) -> dict:
+def summary(journal: Journal) -> Row:
     """The headline of one incident, for `incidents`."""
     metrics = measure_log(journal, running=journal.is_running())  # one pass: state and headline figures
     state = metrics.state
@@ -125,9 +137,9 @@ def summary(journal: Journal) -> dict:
         "status": metrics.status,
         "drill": state.drill,
         "severity": state.severity,
-        "started": ev.format_ts(state.started_at),
-        "detected": ev.format_ts(state.detected_at),
-        "last_activity": ev.format_ts(state.last_ts) if state.last_ts else None,
+        "started": format_ts(state.started_at),
+        "detected": format_ts(state.detected_at),
+        "last_activity": format_ts(state.last_ts) if state.last_ts else None,
         "responders": list(state.responders),
         "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
         "head": state.head,

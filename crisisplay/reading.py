@@ -33,7 +33,9 @@ class InputTooLarge(CrisisplayError):
         self.limit = limit
 
 
-def read_input(source: str | os.PathLike | BinaryIO, name: str | None = None, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_input(
+    source: str | os.PathLike[str] | BinaryIO, name: str | None = None, limit: int = MAX_INPUT_BYTES
+) -> bytes:
     """The bytes of a file, a pipe or a binary stream, at most `limit` of them.
 
     InputTooLarge when there are more (the rest is never read); OSError when the path cannot
@@ -51,7 +53,7 @@ def read_input(source: str | os.PathLike | BinaryIO, name: str | None = None, li
         return _read_at_most(stream, name, limit)
 
 
-def _refuse_special(info: os.stat_result, path) -> None:
+def _refuse_special(info: os.stat_result, path: str | os.PathLike[str]) -> None:
     mode = info.st_mode
     if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) and not _is_null_device(info):
         raise OSError(errno.ENODEV, "a device, not a file", str(path))
