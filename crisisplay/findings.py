@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crisisplay.i18n import _
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -137,7 +139,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return _("; did you mean '{choice}'?").format(choice=close[0]) if close else ""
 
 
 def one_of(choices: Iterable[str]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from crisisplay import events as ev
 from crisisplay.errors import CrisisplayError, IncidentNotFound, JournalError
 from crisisplay.home import incidents_dir
+from crisisplay.i18n import _
 from crisisplay.journal import Journal, require_posix
 
 # The statuses are re-exported: `incidents` and its callers name them from here.
@@ -48,7 +49,7 @@ def resolve(ref: str, home: Path) -> Journal:
     logs = all_logs(home)
     if ref == "last":
         if not logs:
-            raise IncidentNotFound(f"no incidents yet in {incidents_dir(home)}")
+            raise IncidentNotFound(_("no incidents yet in {folder}").format(folder=incidents_dir(home)))
         return Journal(max(logs, key=lambda p: (p.stem[:15], p.stat().st_mtime)))
     exact = [p for p in logs if p.stem == ref]
     if exact:
@@ -58,8 +59,34 @@ def resolve(ref: str, home: Path) -> Journal:
         return Journal(matches[0])
     if matches:
         listed = ", ".join(p.stem for p in matches[:10]) + (" …" if len(matches) > 10 else "")
-        raise IncidentNotFound(f"'{ref}' matches {len(matches)} incidents: {listed}; give more of the id")
-    raise IncidentNotFound(f"no incident '{ref}' in {incidents_dir(home)} (`crisisplay incidents` lists them)")
+        raise IncidentNotFound(
+            _("'{ref}' matches {count} incidents: {listed}; give more of the id").format(
+                ref=ref, count=len(matches), listed=listed
+            )
+        )
+    raise IncidentNotFound(
+        _("no incident '{ref}' in {folder} (`crisisplay incidents` lists them)").format(
+            ref=ref, folder=incidents_dir(home)
+        )
+    )
+
+
+def playbook_locale(journal: Journal) -> str | None:
+    """The `locale` of the playbook snapshot in an incident's log, from its first line alone.
+
+    For the interface's language (`resume`, `export`, `verify`); None when the log has no
+    readable `incident.started` first, which the command reading the log then reports itself.
+    """
+    try:
+        # One line read: the generator, dropped at once, closes the log without reading on.
+        first = next(journal.events(tolerate_torn=True), None)
+    except CrisisplayError:
+        return None
+    if first is None or first.get("type") != ev.STARTED or not isinstance(first.get("data"), dict):
+        return None
+    snapshot = first["data"].get("snapshot")
+    locale = snapshot.get("locale") if isinstance(snapshot, dict) else None
+    return locale if isinstance(locale, str) else None
 
 
 def load_state(journal: Journal) -> ev.State:
@@ -67,7 +94,9 @@ def load_state(journal: Journal) -> ev.State:
     try:
         return ev.replay(journal.events(tolerate_torn=True))
     except (KeyError, TypeError, ValueError) as err:
-        raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
+        raise JournalError(
+            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.path, reason=err)
+        ) from None
 
 
 def listing(home: Path) -> list[Row]:

@@ -16,6 +16,7 @@ import stat
 from typing import BinaryIO
 
 from crisisplay.errors import CrisisplayError
+from crisisplay.i18n import _
 
 MAX_INPUT_BYTES = 1024 * 1024  # 1 MiB: forty times the largest bundled playbook
 _CHUNK = 64 * 1024
@@ -26,8 +27,9 @@ class InputTooLarge(CrisisplayError):
 
     def __init__(self, name: str, limit: int = MAX_INPUT_BYTES):
         super().__init__(
-            f"{name}: larger than {limit:,} bytes ({limit // 1024 // 1024} MiB), "
-            f"the most crisisplay reads from one file"
+            _("{name}: larger than {limit} bytes ({mib} MiB), the most crisisplay reads from one file").format(
+                name=name, limit=f"{limit:,}", mib=limit // 1024 // 1024
+            )
         )
         self.name = name
         self.limit = limit
