@@ -386,7 +386,7 @@ def show(
     from crisisplay.display import visible
 
     loaded = _load(playbook)
-    _use_locale_of(loaded.playbook)
+    _use_locale_of(loaded)
     _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
         sys.stdout.write(json.dumps(loaded.normalised, indent=2, ensure_ascii=False) + "\n")
@@ -408,9 +408,13 @@ def schema() -> None:
     sys.stdout.write(schema_text())
 
 
-def _use_locale_of(playbook: Playbook) -> None:
-    """The playbook's `locale` takes part in choosing the language (one without `locale:` does not choose)."""
-    i18n.use_playbook_locale(playbook.locale if "locale" in playbook.model_fields_set else None)
+def _use_locale_of(loaded: Usable) -> None:
+    """The playbook's `locale` takes part in choosing the language.
+
+    Read from the normalised form, not the model: `show -f json` never builds the model, and
+    building it only for this doubled that command's start-up."""
+    locale = (loaded.normalised or {}).get("locale")
+    i18n.use_playbook_locale(locale if isinstance(locale, str) else None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -583,7 +587,7 @@ def start(
     loaded = _load(playbook)
     config = _config()
     pb = loaded.playbook
-    _use_locale_of(pb)
+    _use_locale_of(loaded)
     who = find_responder(responder, config)
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error
@@ -633,7 +637,7 @@ def resume(
     config = _config()
     journal = resolve(incident, _home())
     state = load_state(journal)
-    _use_locale_of(state.playbook)
+    i18n.use_playbook_locale(state.playbook.locale)
     if state.closed:
         raise IncidentClosed(
             _("incident {incident} is closed ({reason}); there is nothing to resume").format(
