@@ -54,8 +54,13 @@ def run() -> list[Result]:
     sink = open(os.devnull, "w")
     ids = []
     start = time.perf_counter()
-    outcome = start_incident(StartRequest(pb, book, drill=True, responder="bench"), Config(), out / "home",
-                             lambda overrides: ScriptedFrontend(answers, overrides, out=sink), ids.append)
+    outcome = start_incident(
+        StartRequest(pb, book, drill=True, responder="bench"),
+        Config(),
+        out / "home",
+        lambda overrides: ScriptedFrontend(answers, overrides, out=sink),
+        ids.append,
+    )
     per_decision = (time.perf_counter() - start) / STEPS
     assert outcome.finished, outcome
     log = out / "home" / "incidents" / f"{ids[0]}.jsonl"
@@ -72,8 +77,11 @@ def run() -> list[Result]:
     baseline = (time.perf_counter() - start) / STEPS
     os.close(fd)
     shutil.rmtree(out, ignore_errors=True)
-    return [Result("decision: scripted step, logged durably", per_decision,
-                   f"raw append+fsync of {line_size} B", baseline, 1.5)]
+    return [
+        Result(
+            "decision: scripted step, logged durably", per_decision, f"raw append+fsync of {line_size} B", baseline, 1.5
+        )
+    ]
 
 
 if __name__ == "__main__":

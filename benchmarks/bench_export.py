@@ -32,8 +32,10 @@ def run() -> list[Result]:
     json_time = median_time(lambda: export("json"), 3)
     assert journal.verify().ok
     verify_time = median_time(lambda: journal.verify(), 3)
-    setup = (f"import io; from pathlib import Path; from crisisplay.journal import Journal; "
-             f"from crisisplay.export import export_incident; j = Journal({str(path)!r})")
+    setup = (
+        f"import io; from pathlib import Path; from crisisplay.journal import Journal; "
+        f"from crisisplay.export import export_incident; j = Journal({str(path)!r})"
+    )
     md_mem = peak_rss_of(setup + f"\nexport_incident(j, 'md', Path({str(out / 'mem.md')!r}), io.BytesIO())")
     json_mem = peak_rss_of(setup + f"\nexport_incident(j, 'json', Path({str(out / 'mem.json')!r}), io.BytesIO())")
     with open(path, "rb") as handle:

@@ -24,9 +24,18 @@ ADDED_GOAL_S = 0.050
 
 
 def playbook_text(steps: int = STEPS) -> str:
-    lines = ["crisisplay: 1", "id: bench-interactive", "title: Thirty interactive decisions",
-             "severity:", "  levels: [low, medium, high]", "  initial: low",
-             "targets:", "  acknowledged: 1h", "  resolved: 2d", "phases:"]
+    lines = [
+        "crisisplay: 1",
+        "id: bench-interactive",
+        "title: Thirty interactive decisions",
+        "severity:",
+        "  levels: [low, medium, high]",
+        "  initial: low",
+        "targets:",
+        "  acknowledged: 1h",
+        "  resolved: 2d",
+        "phases:",
+    ]
     for phase in range(steps // 10):
         lines += [f"  - id: phase-{phase}", f"    title: Phase {phase}", "    steps:"]
         for i in range(10):
@@ -37,8 +46,12 @@ def playbook_text(steps: int = STEPS) -> str:
                 lines += ["        options: [calm, growing, viral]"]
             if n == steps // 2:
                 lines += ["        milestone: acknowledged"]
-    lines += ["      - id: end-note", "        type: text", "        prompt: Decision number end?",
-              "        milestone: resolved"]
+    lines += [
+        "      - id: end-note",
+        "        type: text",
+        "        prompt: Decision number end?",
+        "        milestone: resolved",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -62,6 +75,7 @@ def one_run(out, book) -> tuple[list[float], int]:
     child.delaybeforesend = None  # pexpect sleeps 50 ms before every send by default: not ours to count
     gaps = []
     try:
+
         def prompt_of(n) -> str:
             label = n if n < STEPS else "end"
             kind = kind_of(n) if n < STEPS else "text"
@@ -126,8 +140,15 @@ def run() -> list[Result]:
     shutil.rmtree(out, ignore_errors=True)
     added_ms = (per_step - baseline) * 1000
     goal = round((baseline + ADDED_GOAL_S) / baseline, 1)
-    return [Result(f"interactive: answer → next prompt, {STEPS} steps in a pty (+{added_ms:.1f} ms/step; goal +50 ms)",
-                   per_step, f"raw append+fsync of {size} B", baseline, goal)]
+    return [
+        Result(
+            f"interactive: answer → next prompt, {STEPS} steps in a pty (+{added_ms:.1f} ms/step; goal +50 ms)",
+            per_step,
+            f"raw append+fsync of {size} B",
+            baseline,
+            goal,
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ not installed the figure is skipped, with a note saying so.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import os
-import subprocess
 
 from common import PYTHON, Result, crisisplay_argv, median_time
 
@@ -128,8 +127,11 @@ def run() -> list[Result]:
         ours = _time(crisisplay_argv("lint", "--strict", str(folder)), env, root)
         yamllint = shutil.which("yamllint", path=str(Path(PYTHON).parent)) or shutil.which("yamllint")
         if yamllint is None:
-            print(f"lint: yamllint not installed; skipped the comparison (crisisplay lint: {ours:.2f} s "
-                  f"for {COPIES} x {lines} lines)", file=sys.stderr)
+            print(
+                f"lint: yamllint not installed; skipped the comparison (crisisplay lint: {ours:.2f} s "
+                f"for {COPIES} x {lines} lines)",
+                file=sys.stderr,
+            )
             return []
         theirs = _time([yamllint, str(folder)], env, root)
     return [Result(f"lint: {COPIES} x {lines}-line playbooks, one process", ours, "yamllint, same folder", theirs, 0.5)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from common import REPO, Result, median_time, peak_rss_of
 
@@ -48,10 +48,18 @@ def build_log(path) -> None:
     from crisisplay.playbook.loader import check_text
 
     pb = check_text(PLAYBOOK, "bench-replay.yaml").playbook
-    t = datetime(2026, 11, 25, 22, 0, tzinfo=timezone.utc)
-    first = engine.start("20261125-220000-bench-replay-0000", pb, {"id": pb.id, "title": pb.title, "source": "bench",
-                         "sha256": "0" * 64}, drill=True, responder="bench", organisation=None, detected_at=t, now=t,
-                         version="bench")[0]
+    t = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+    first = engine.start(
+        "20261125-220000-bench-replay-0000",
+        pb,
+        {"id": pb.id, "title": pb.title, "source": "bench", "sha256": "0" * 64},
+        drill=True,
+        responder="bench",
+        organisation=None,
+        detected_at=t,
+        now=t,
+        version="bench",
+    )[0]
     journal = Journal.create(path, first)
     state = replay(journal.events())
     batch, written = [], 1

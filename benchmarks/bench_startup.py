@@ -6,17 +6,16 @@ The baseline prints "hello" from a one-command typer app: the floor of the frame
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 from common import PYTHON, Result, command_time, crisisplay_argv
 
-HELLO = '''
+HELLO = """
 import typer
 
 app = typer.Typer()
@@ -28,7 +27,7 @@ def main():
 
 
 app()
-'''
+"""
 
 
 def run() -> list[Result]:

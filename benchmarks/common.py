@@ -7,9 +7,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -40,8 +40,10 @@ def print_results(results: list[Result]) -> None:
     print(f"{'figure':<{width}}  {'value':>10}  {'baseline':>10}  {'ratio':>6}  goal    baseline is")
     for r in results:
         mark = "ok" if r.ratio <= r.goal else "OVER"
-        print(f"{r.name:<{width}}  {_fmt(r.value, r.unit):>10}  {_fmt(r.baseline, r.unit):>10}  "
-              f"{r.ratio:>5.2f}x  ≤{r.goal:<4}{mark:>4}  {r.baseline_name}")
+        print(
+            f"{r.name:<{width}}  {_fmt(r.value, r.unit):>10}  {_fmt(r.baseline, r.unit):>10}  "
+            f"{r.ratio:>5.2f}x  ≤{r.goal:<4}{mark:>4}  {r.baseline_name}"
+        )
 
 
 def median_time(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -71,8 +73,14 @@ def peak_rss_of(code: str, env: dict | None = None) -> int:
     def peak(snippet: str) -> int:
         # VmHWM belongs to the new process image; ru_maxrss would carry over the (big) parent's.
         probe = snippet + "\nprint([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
-        out = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=True,
-                             env={**os.environ, **(env or {})}, cwd=REPO)
+        out = subprocess.run(
+            [PYTHON, "-c", probe],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **(env or {})},
+            cwd=REPO,
+        )
         return int(out.stdout.strip().splitlines()[-1]) * 1024
 
     return max(0, peak(code) - peak("import json, hashlib"))
@@ -82,5 +90,3 @@ def crisisplay_argv(*args: str) -> list[str]:
     """The installed `crisisplay` script beside this Python (what users run)."""
     script = Path(PYTHON).parent / "crisisplay"
     return [str(script), *args] if script.exists() else [PYTHON, "-m", "crisisplay", *args]
-
-

@@ -13,24 +13,95 @@ import signal
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from crisisplay import __version__
 from crisisplay.errors import AnswerError, CrisisplayError, PlaybookError, UsageError
 
+PROG = "crisisplay"
+
+# One or two examples per command, shown at the end of its --help. Each example is a paragraph
+# of its own: click rewraps the lines of a paragraph into one, with rich markup on or off.
+EXAMPLES = {
+    "": ["crisisplay start pricing-error --drill", "crisisplay incidents --open"],
+    "list": ["crisisplay list", "crisisplay list -f json"],
+    "show": ["crisisplay show pricing-error", "crisisplay show ./playbooks/data-leak.yaml -f mermaid"],
+    "schema": ["crisisplay schema > playbook-v1.json"],
+    "start": ["crisisplay start pricing-error --drill", "id=$(crisisplay start pricing-error --answers answers.yaml)"],
+    "resume": ["crisisplay resume last", "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'"],
+    "note": ["crisisplay note last 'Customer called back; calm now.'", "crisisplay note last - < call-notes.txt"],
+    "close": ["crisisplay close last --reason 'false alarm'", "crisisplay close last --reason duplicate -f json"],
+    "incidents": ["crisisplay incidents --open", "crisisplay incidents --drill -f json"],
+    "verify": ["crisisplay verify last", "crisisplay verify last --head HASH -f json"],
+    "export": ["crisisplay export last -o post-mortem.md", "crisisplay export last -f html -o post-mortem.html"],
+    "lint": ["crisisplay lint playbooks/", "crisisplay lint data-leak.yaml -f github --strict"],
+    "new": ["crisisplay new data-leak", "crisisplay new data-leak --from pricing-error"],
+}
+
+
+def _examples(command: str) -> str:
+    return "\n\n".join(["Examples:", *(f"  {line}" for line in EXAMPLES[command])])
+
+
+def _plain_labels(params: list) -> list:
+    """Parameters without the Python type labels recent typer prints in --help (`<bool>`, `<str>`,
+    `<list[str]>`, and `{PLAYBOOK}` for a required argument): flags need no label, every other
+    parameter has a metavar that says what to give (FILE, KEY=VALUE, FORMAT)."""
+    for param in params:
+        flag = getattr(param, "is_flag", False)
+        if flag or param.param_type_name == "argument":
+            param.display_type_rich = lambda ctx: None
+        if param.param_type_name == "argument" and param.metavar:
+            param._usage_display_name = functools.partial(_usage_name, param)
+    return params
+
+
+def _usage_name(param) -> str:
+    """An argument in the usage line as Unix manuals write it: `PLAYBOOK`, `[PATH|-]...`."""
+    name = param.metavar if param.required else f"[{param.metavar}]"
+    return name + ("..." if param.nargs != 1 else "")
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx):
+        return _plain_labels(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx):
+        return _plain_labels(super().get_params(ctx))
+
+
 app = typer.Typer(
-    name="crisisplay",
+    name=PROG,
+    cls=_Group,
     help="Walk a responder through a social-media crisis, step by step, with a tamper-evident log.",
-    add_completion=False,
+    epilog=_examples(""),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _command(name: str | None = None):
+    """`@app.command` with crisisplay's help: examples at the end, no type labels."""
+
+    def register(function):
+        key = name or function.__name__
+        return app.command(key, cls=_Command, epilog=_examples(key))(function)
+
+    return register
+
+
 GLOBAL_FLAGS = ("--no-color",)
-GLOBAL_OPTIONS = ("--home",)
+# Options taken before or after the command: each is moved into the environment variable
+# that stands for it, with what its value names (for the error when it has none).
+GLOBAL_OPTIONS = {
+    "--home": ("CRISISPLAY_HOME", "a folder: --home DIR"),
+    "--lang": ("CRISISPLAY_LANG", "a language: --lang es"),
+}
 
 
 class ListFormat(str, Enum):
@@ -44,6 +115,47 @@ class ShowFormat(str, Enum):
     json = "json"
 
 
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _complete_playbook(incomplete: str) -> list[str]:
+    """Shell completion of PLAYBOOK: the ids `list` shows."""
+    from crisisplay.home import catalogue
+
+    try:
+        return [entry.id for entry in catalogue(_home()) if entry.id.startswith(incomplete)]
+    except Exception:  # completing runs inside the shell's prompt: never a traceback there
+        return []
+
+
+def _complete_incident(incomplete: str) -> list[str]:
+    """Shell completion of INCIDENT: `last`, then the incidents, newest first."""
+    from crisisplay.incidents import all_logs
+
+    try:
+        ids = ["last", *sorted((path.stem for path in all_logs(_home())), reverse=True)]
+    except Exception:  # completing runs inside the shell's prompt: never a traceback there
+        return []
+    return [i for i in ids if i.startswith(incomplete)]
+
+
+def _playbook_argument():
+    return typer.Argument(
+        ..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file.", autocompletion=_complete_playbook
+    )
+
+
+def _incident_argument():
+    return typer.Argument(
+        ...,
+        metavar="INCIDENT",
+        help="Incident id, a unique prefix of one, or `last`.",
+        autocompletion=_complete_incident,
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"crisisplay {__version__}")
@@ -52,9 +164,21 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    home: Optional[str] = typer.Option(None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."),
-    no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."),
+    version: bool = typer.Option(
+        False, "-V", "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    home: str | None = typer.Option(
+        None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."
+    ),
+    no_color: bool = typer.Option(
+        False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."
+    ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        metavar="LANG",
+        help="Language of what is shown: en or es (also CRISISPLAY_LANG); accepted before or after the command.",
+    ),
 ) -> None:
     """Walk a responder through a social-media crisis, step by step, with a tamper-evident log."""
 
@@ -95,9 +219,9 @@ def _load(ref: str):
     return loaded
 
 
-@app.command("list")
+@_command("list")
 def list_playbooks(
-    format: ListFormat = typer.Option(ListFormat.table, "--format", help="table or json."),
+    format: ListFormat = typer.Option(ListFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."),
 ) -> None:
     """List the playbooks you can start: local, in <home>, and bundled; and what shadows what."""
     from crisisplay.home import catalogue
@@ -111,19 +235,31 @@ def list_playbooks(
             # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
             loaded = usable(entry.path, policy, cache)
         except OSError as err:
-            rows.append({"id": entry.id, "title": None, "source": entry.origin, "path": str(entry.path),
-                         "steps": None, "shadows": [], "errors": 1, "problem": err.strerror})
+            rows.append(
+                {
+                    "id": entry.id,
+                    "title": None,
+                    "source": entry.origin,
+                    "path": str(entry.path),
+                    "steps": None,
+                    "shadows": [],
+                    "errors": 1,
+                    "problem": err.strerror,
+                }
+            )
             continue
         book = loaded.normalised or {}
-        rows.append({
-            "id": entry.id,
-            "title": book.get("title"),
-            "source": entry.origin,
-            "path": str(entry.path),
-            "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
-            "shadows": [{"source": o, "path": str(p)} for o, p in entry.shadows],
-            "errors": len(loaded.errors),
-        })
+        rows.append(
+            {
+                "id": entry.id,
+                "title": book.get("title"),
+                "source": entry.origin,
+                "path": str(entry.path),
+                "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
+                "shadows": [{"source": o, "path": str(p)} for o, p in entry.shadows],
+                "errors": len(loaded.errors),
+            }
+        )
     if format is ListFormat.json:
         print(json.dumps({"playbooks": rows}, indent=2, ensure_ascii=False))
         return
@@ -143,15 +279,21 @@ def list_playbooks(
         if row["errors"]:
             notes.append(f"{row['errors']} error(s): crisisplay lint {row['path']}")
         source = row["source"] if row["source"] == "bundled" else f"{row['source']} {row['path']}"
-        table.add_row(*(Text(visible(cell)) for cell in (row["id"], row["title"] or "?", source,
-                                                          str(row["steps"] or "?"), "; ".join(notes))))
+        table.add_row(
+            *(
+                Text(visible(cell))
+                for cell in (row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes))
+            )
+        )
     Console().print(table)
 
 
-@app.command()
+@_command()
 def show(
-    playbook: str = typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file."),
-    format: ShowFormat = typer.Option(ShowFormat.text, "--format", help="text, mermaid or json."),
+    playbook: str = _playbook_argument(),
+    format: ShowFormat = typer.Option(
+        ShowFormat.text, "-f", "--format", metavar="FORMAT", help="text, mermaid or json."
+    ),
 ) -> None:
     """Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."""
     from crisisplay.display import visible
@@ -167,10 +309,11 @@ def show(
     else:
         from crisisplay.playbook.render import as_text
 
-        sys.stdout.write(visible(as_text(loaded.playbook)))
+        names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
+        sys.stdout.write(visible(as_text(loaded.playbook, names)))
 
 
-@app.command()
+@_command()
 def schema() -> None:
     """Print the JSON Schema of the playbook format (for editors: yaml-language-server)."""
     from crisisplay.playbook.schema import schema_text
@@ -186,7 +329,9 @@ def _config():
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    from crisisplay.display import visible
+
+    print(visible(text), file=sys.stderr)
 
 
 def _report(outcome, console=None) -> None:
@@ -230,19 +375,38 @@ def _terminal_frontend(config):
     return console, lambda overrides: TerminalFrontend(console, contacts=config.contacts, overrides=overrides)
 
 
-def _ask_responder() -> str:
-    """Who is responding, asked once: messages sign with it, so never guess from the login name."""
-    from crisisplay.run.lifecycle import responder_name
+def _ask_responder(suggested: str) -> str:
+    """Who is responding, asked once: messages sign with it, so never guess from the login name.
+
+    The account's name is offered greyed in the empty box: Enter takes it, typing replaces it."""
     from crisisplay.run.terminal import Prompter
 
     try:
-        name = Prompter().text("Your name, as colleagues and customers should see it:",
-                               default=responder_name(None, _config()),
-                               instruction="(set `responder` in config.toml to skip this)",
-                               validate=lambda t: bool(t.strip()) or "Please give a name")
+        name = Prompter().text(
+            "Your name, as colleagues and customers should see it:",
+            suggested=suggested,
+            instruction="(set `responder` in config.toml to skip this)",
+            validate=lambda t: bool(t.strip()) or "Please give a name",
+        )
     except (KeyboardInterrupt, EOFError):
         raise _interrupted(None) from None
     return name.strip()
+
+
+def _recorded_as(who) -> None:
+    """Say first, on standard error, whom a scripted run records its decisions as, and why."""
+    from crisisplay.display import visible
+
+    why = {
+        "option": "--responder",
+        "config": "`responder` in the configuration",
+        "account": "your account's full name",
+        "login": "your login name",
+        "incident": "the incident's responder",
+    }[who.source]
+    _say(f"Decisions are recorded as {visible(who.name)} ({why}).")
+    if who.source == "login":
+        _say(f'hint: set responder = "Your Name" in {_home() / "config.toml"}, or pass --responder NAME')
 
 
 def _head_of(incident_id: str) -> str:
@@ -273,36 +437,53 @@ def _paused_by_error(incident_id: str | None, reason: str) -> None:
     _say(f"Incident {incident_id} paused ({reason}). Everything answered before it is saved.")
     _say(f"Head hash: {_head_of(incident_id)}")
     if reason == "playbook-error":
-        _say(f"Nothing was sent. The log keeps the playbook as it was; end it with: "
-             f"crisisplay close {incident_id} --reason \"playbook error\"")
+        _say(
+            f"Nothing was sent. The log keeps the playbook as it was; end it with: "
+            f'crisisplay close {incident_id} --reason "playbook error"'
+        )
     else:
         _say(f"Resume with: crisisplay resume {incident_id} (with an answer that fits)")
 
 
-@app.command()
+@_command()
 def start(
-    playbook: str = typer.Argument(..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file."),
-    answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
+    playbook: str = _playbook_argument(),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."
+    ),
     drill: bool = typer.Option(False, "--drill", help="A rehearsal: marked DRILL everywhere."),
-    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who is responding (default: config, then login name)."),
+    responder: str | None = typer.Option(
+        None,
+        "--responder",
+        metavar="NAME",
+        help="Who is responding (default: `responder` in the configuration, then your account's full name, then your login name).",
+    ),
     var: list[str] = typer.Option([], "--var", metavar="KEY=VALUE", help="Set an input (overrides the answers file)."),
-    detected_at: Optional[str] = typer.Option(None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."),
+    detected_at: str | None = typer.Option(
+        None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."
+    ),
 ) -> None:
     """Start an incident from a playbook; prints its id on standard output."""
-    from crisisplay.run.lifecycle import StartRequest, start_incident
+    from crisisplay.journal import require_posix
+    from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
+    require_posix()
     loaded = _load(playbook)
     config = _config()
     pb = loaded.playbook
+    who = find_responder(responder, config)
+    if answers is not None:
+        _recorded_as(who)  # before anything else on standard error
     _print_findings([f for f in loaded.findings if f.level != "error"])
     console = None
+    name = who.name
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
-        if not responder and not config.responder:
-            responder = _ask_responder()
+        if who.source in ("account", "login"):  # nobody said who: ask, offering the account's name
+            name = _ask_responder(who.name)
     else:
         make_frontend = _scripted_frontend(answers, pb)
-    request = StartRequest(pb, loaded.path, drill, responder, tuple(var), detected_at)
+    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at)
     started: list[str] = []
 
     def announce(incident_id: str) -> None:
@@ -322,29 +503,37 @@ def start(
     _report(outcome, console)
 
 
-@app.command()
+@_command()
 def resume(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
-    answers: Optional[Path] = typer.Option(None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."),
-    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."),
+    incident: str = _incident_argument(),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."
+    ),
+    responder: str | None = typer.Option(
+        None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."
+    ),
 ) -> None:
     """Continue a paused or interrupted incident at the step where it stopped."""
+    from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
     from crisisplay.run.lifecycle import resume_incident
-
-    from crisisplay.errors import IncidentClosed
 
     config = _config()
     journal = resolve(incident, _home())
     state = load_state(journal)
     if state.closed:
-        raise IncidentClosed(f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
-                             f"there is nothing to resume")
+        raise IncidentClosed(
+            f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
+            f"there is nothing to resume"
+        )
     console = None
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
         frontend = make_frontend({})
     else:
+        from crisisplay.run.lifecycle import resuming_responder
+
+        _recorded_as(resuming_responder(responder, config, state.responder))
         frontend = _scripted_frontend(answers, state.playbook)({})
     try:
         outcome = resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}"))
@@ -359,34 +548,63 @@ def resume(
     _report(outcome, console)
 
 
-@app.command()
+_DONE_FORMATS = "text (one line on standard error) or json (an object on standard output)."
+
+
+def _done(format: TextOrJson, line: str, data: dict) -> None:
+    """What a command that appends to a log did: one line for a person, or JSON for a script."""
+    if format is TextOrJson.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _say(line)
+
+
+@_command()
 def note(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
+    incident: str = _incident_argument(),
     text: str = typer.Argument(..., metavar="TEXT|-", help="The note, or - to read it from standard input."),
-    responder: Optional[str] = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
+    responder: str | None = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     """Add a note to an incident (running, paused or closed; a note never reopens it)."""
     from crisisplay.incidents import resolve
-    from crisisplay.run.lifecycle import add_note, responder_name
+    from crisisplay.run.lifecycle import add_note, read_note, responder_name
 
     journal = resolve(incident, _home())
-    body = sys.stdin.read() if text == "-" else text
-    head = add_note(journal, body, responder_name(responder, _config()))
-    _say(f"Note added to {journal.incident_id}. Head hash: {head}")
+    body = read_note(sys.stdin.buffer) if text == "-" else text
+    actor = responder_name(responder, _config())
+    head = add_note(journal, body, actor)
+    _done(
+        format,
+        f"Note added to {journal.incident_id}. Head hash: {head}",
+        {"incident": journal.incident_id, "event": "note.added", "actor": actor, "head": head},
+    )
 
 
-@app.command()
+@_command()
 def close(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
-    reason: str = typer.Option(..., "--reason", help="Why it ends here (false alarm, duplicate, ...)."),
+    incident: str = _incident_argument(),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it ends here (false alarm, duplicate, ...)."),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     """Close an incident that will not be run to the end, with a reason."""
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import close_incident, responder_name
 
     journal = resolve(incident, _home())
-    head = close_incident(journal, reason, responder_name(None, _config()))
-    _say(f"Incident {journal.incident_id} closed. Head hash: {head}")
+    actor = responder_name(None, _config())
+    head = close_incident(journal, reason, actor)
+    _done(
+        format,
+        f"Incident {journal.incident_id} closed. Head hash: {head}",
+        {
+            "incident": journal.incident_id,
+            "event": "incident.closed",
+            "actor": actor,
+            "reason": reason.strip(),
+            "head": head,
+        },
+    )
 
 
 class IncidentsFormat(str, Enum):
@@ -394,37 +612,44 @@ class IncidentsFormat(str, Enum):
     json = "json"
 
 
-@app.command()
+@_command()
 def incidents(
     open_only: bool = typer.Option(False, "--open", help="Only incidents that are not closed."),
-    drill: Optional[bool] = typer.Option(None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False),
-    format: IncidentsFormat = typer.Option(IncidentsFormat.table, "--format", help="table or json."),
+    drill: bool | None = typer.Option(
+        None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False
+    ),
+    format: IncidentsFormat = typer.Option(
+        IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."
+    ),
 ) -> None:
-    """List incidents with their status: running, paused, interrupted or closed."""
-    from crisisplay.errors import CrisisplayError
-    from crisisplay.incidents import CLOSED, all_logs, summary
-    from crisisplay.journal import Journal
+    """List incidents with their status: running, paused, interrupted or closed; exit 1 if a log is unreadable or misnamed."""
+    from crisisplay.display import visible
+    from crisisplay.incidents import CLOSED, UNREADABLE, listing
+    from crisisplay.journal import require_posix
 
-    rows, problems = [], []
-    for path in all_logs(_home()):
-        try:
-            row = summary(Journal(path))
-        except CrisisplayError as err:
-            problems.append(str(err))
-            continue
-        if open_only and row["status"] == CLOSED:
-            continue
-        if drill is not None and row["drill"] != drill:
-            continue
-        rows.append(row)
+    require_posix()
+    found = listing(_home())
+    # An unreadable log is always listed: its status and kind are unknown, and it must not hide.
+    rows = [
+        row
+        for row in found
+        if row["status"] == UNREADABLE
+        or (not (open_only and row["status"] == CLOSED) and (drill is None or row["drill"] == drill))
+    ]
+    problems = [problem for row in found for problem in row["problems"]]
     for problem in problems:
-        _say(f"warning: {problem}")
+        _say(f"warning: {visible(problem)}")
     if format is IncidentsFormat.json:
         print(json.dumps({"incidents": rows}, indent=2, ensure_ascii=False))
-        return
-    if not rows:
+    elif not rows:
         _say("No incidents.")
-        return
+    else:
+        _incidents_table(rows)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _incidents_table(rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -440,9 +665,15 @@ def incidents(
         table.add_column(column, no_wrap=True)
     table.add_column("by", overflow="fold", min_width=6)
     for row in rows:
-        status = row["status"] + ("\n(drill)" if row["drill"] else "")
-        cells = (row["id"], status, row["severity"], _duration(row), _milestones(row).split(" ")[0],
-                 ", ".join(row["responders"]))
+        status = row["status"] + ("\n(drill)" if row["drill"] else "") + ("\n(see warning)" if row["problems"] else "")
+        cells = (
+            row["id"],
+            status,
+            row["severity"] or "?",
+            _duration(row),
+            _milestones(row).split(" ")[0],
+            ", ".join(row["responders"]),
+        )
         table.add_row(*(Text(visible(cell)) for cell in cells))
     Console().print(table)
 
@@ -451,6 +682,8 @@ def _duration(row: dict) -> str:
     """An incident's duration from detection; `so far` while it is not closed."""
     from crisisplay.playbook.model import format_duration
 
+    if row["duration_ms"] is None:
+        return "?"
     words = format_duration(row["duration_ms"])
     return words if row["status"] == "closed" else f"{words} so far"
 
@@ -458,26 +691,56 @@ def _duration(row: dict) -> str:
 def _milestones(row: dict) -> str:
     """How many targets were met, like `2/3 met`, and how many missed."""
     figures = row["milestones"]
+    if figures is None:
+        return "?"
     if not figures["targets"]:
         return "—"
     missed = f", {figures['missed']} missed" if figures["missed"] else ""
     return f"{figures['met']}/{figures['targets']} met{missed}"
 
 
-@app.command()
+@_command()
 def verify(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
-    head: Optional[str] = typer.Option(None, "--head", metavar="HASH", help="Also check that the log still holds this event."),
+    incident: str = _incident_argument(),
+    head: str | None = typer.Option(
+        None, "--head", metavar="HASH", help="Also check that the log still holds this event."
+    ),
+    format: TextOrJson = typer.Option(
+        TextOrJson.text,
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        help="text or json (an object on standard output; the exit code is the same).",
+    ),
 ) -> None:
-    """Check an incident log's hash chain: exit 0 when it holds, 1 naming the first bad line."""
+    """Check an incident log's hash chain and name: exit 0 when it holds, 1 naming the first bad line."""
+    from crisisplay.display import visible
     from crisisplay.incidents import resolve
 
     journal = resolve(incident, _home())
     result = journal.verify(head=head)
+    if format is TextOrJson.json:
+        print(
+            json.dumps(
+                {
+                    "incident": journal.incident_id,
+                    "ok": result.ok,
+                    "events": result.count,
+                    "head": result.head,
+                    "line": result.line,
+                    "problem": result.kind,
+                    "message": result.message or None,
+                },
+                indent=2,
+            )
+        )
+        if not result.ok:
+            raise typer.Exit(1)
+        return
     if result.ok:
         print(f"ok: {result.count} events, chain intact. Head hash: {result.head}")
         return
-    print(f"broken: {result.message}")
+    print(f"broken: {visible(result.message)}")
     if result.head:
         print(f"Last good hash: {result.head} ({result.count} events verified)")
     raise typer.Exit(1)
@@ -490,24 +753,40 @@ class ExportFormat(str, Enum):
     html = "html"
 
 
-@app.command()
+@_command()
 def export(
-    incident: str = typer.Argument(..., metavar="INCIDENT", help="Incident id, a unique prefix of one, or `last`."),
-    format: ExportFormat = typer.Option(ExportFormat.md, "--format", help="md or html (the post-mortem report), json or csv (the data)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="PATH", help="Write to this file (atomically, owner-only) instead of standard output."),
+    incident: str = _incident_argument(),
+    format: ExportFormat = typer.Option(
+        ExportFormat.md,
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        help="md or html (the post-mortem report), json or csv (the data).",
+    ),
+    output: str | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="Write to this file (atomically, owner-only) instead of standard output; a FIFO or device is written as a stream.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help='Export a log that does not verify, marked "log not verified" (exit 0).'
+    ),
 ) -> None:
-    """Export an incident from its log alone: the post-mortem report (md, html) or its events (json, csv)."""
+    """Export an incident from its log alone, verified as it is read: the post-mortem report (md, html) or its events (json, csv)."""
+    from crisisplay.display import visible
     from crisisplay.export import export_incident
     from crisisplay.incidents import resolve
 
     journal = resolve(incident, _home())
-    to_file = output is not None and str(output) != "-"
+    to_file = output is not None and output != "-"
     sys.stdout.flush()
-    done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer)
-    if done.torn:
-        _say(f"warning: {done.torn}")
+    done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer, force=force)
+    if not done.verification.ok:
+        _say(f'warning: {visible(done.verification.message)}; exported anyway (--force), marked "log not verified"')
     if to_file:
-        _say(f"Exported {journal.incident_id} ({done.count} events) to {output}. Head hash: {done.head}")
+        _say(f"Exported {journal.incident_id} ({done.count} events) to {visible(output)}. Head hash: {done.head}")
 
 
 class LintFormat(str, Enum):
@@ -517,15 +796,25 @@ class LintFormat(str, Enum):
     sarif = "sarif"
 
 
-@app.command()
+@_command()
 def lint(
-    paths: Optional[list[str]] = typer.Argument(None, metavar="PATH|-", show_default=False,
-                                                help="Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks."),
-    format: Optional[LintFormat] = typer.Option(None, "--format", show_default=False,
-                                                help="text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true)."),
+    paths: list[str] | None = typer.Argument(
+        None,
+        metavar="PATH|-",
+        show_default=False,
+        help="Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks.",
+    ),
+    format: LintFormat | None = typer.Option(
+        None,
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        show_default=False,
+        help="text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true).",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too (exit 1)."),
     statistics: bool = typer.Option(False, "--statistics", help="Also count the findings per rule."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the report to FILE."),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the report to FILE."),
     list_rules: bool = typer.Option(False, "--list-rules", help="List every rule (code, name, level) and exit."),
 ) -> None:
     """Check playbooks: every problem at its line and column, with a rule code (docs/lint-rules.md)."""
@@ -540,11 +829,15 @@ def lint(
         raise typer.Exit(code)
 
 
-@app.command()
+@_command()
 def new(
     playbook_id: str = typer.Argument(..., metavar="ID", help="The new playbook's id, like data-leak."),
-    source: Optional[str] = typer.Option(None, "--from", metavar="PLAYBOOK", help="Copy this playbook (an id or a path) instead of the skeleton."),
-    folder: Path = typer.Option(Path("playbooks"), "-o", "--output", metavar="DIR", help="Folder to write <ID>.yaml in (default: ./playbooks)."),
+    source: str | None = typer.Option(
+        None, "--from", metavar="PLAYBOOK", help="Copy this playbook (an id or a path) instead of the skeleton."
+    ),
+    folder: Path = typer.Option(
+        Path("playbooks"), "-o", "--output", metavar="DIR", help="Folder to write <ID>.yaml in (default: ./playbooks)."
+    ),
 ) -> None:
     """Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."""
     from crisisplay.lint.scaffold import new_playbook
@@ -566,16 +859,104 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
             break
         if arg in GLOBAL_FLAGS:
             os.environ["NO_COLOR"] = "1"
-        elif arg in GLOBAL_OPTIONS or arg.startswith("--home="):
+        elif arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            name = arg.split("=", 1)[0]
             value = arg.split("=", 1)[1] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
             i += 0 if "=" in arg else 1
+            variable, needs = GLOBAL_OPTIONS[name]
             if not value.strip():
-                raise UsageError("--home needs a folder: --home DIR")
-            os.environ["CRISISPLAY_HOME"] = value
+                raise UsageError(f"{name} needs {needs}")
+            os.environ[variable] = value
         else:
             out.append(arg)
         i += 1
     return out
+
+
+# Common first guesses, answered with what exists (click suggests only near spellings).
+COMMAND_MISTAKES = {
+    "version": "crisisplay --version",
+    "help": "crisisplay --help",
+    "ls": "crisisplay list",
+    "run": "crisisplay start",
+    "status": "crisisplay incidents",
+    "check": "crisisplay lint",
+    "validate": "crisisplay lint",
+    "report": "crisisplay export",
+}
+OPTION_MISTAKES = {"--version": "crisisplay --version", "-v": "crisisplay -V"}
+FORMATS = {
+    "list": ListFormat,
+    "show": ShowFormat,
+    "incidents": IncidentsFormat,
+    "export": ExportFormat,
+    "lint": LintFormat,
+    "verify": TextOrJson,
+    "note": TextOrJson,
+    "close": TextOrJson,
+}
+
+
+def _click_errors() -> tuple[type, type]:
+    """Click's ClickException and UsageError, wherever this typer keeps Click (its own copy since 0.26)."""
+    classes = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+    return classes["ClickException"], classes["UsageError"]
+
+
+def _fail(message: str, hint: str | None = None, code: int = 2):
+    """The one way an error is printed: `crisisplay: error: …`, and maybe a hint line; then exit.
+
+    A pause (3) or an interruption (130) is news, not an error: `crisisplay: interrupted. …`."""
+    from crisisplay.display import visible
+    from crisisplay.findings import plain_message
+
+    kind = "" if code in (3, 130) else "error: "
+    print(f"{PROG}: {kind}{visible(plain_message(message))}", file=sys.stderr)
+    if hint:
+        print(visible(hint), file=sys.stderr)
+    sys.exit(code)
+
+
+def _usage_failure(err) -> None:
+    """A usage error from Click (unknown option, missing argument, bad choice) in crisisplay's style."""
+    ctx = getattr(err, "ctx", None)
+    path = ctx.command_path if ctx is not None else PROG
+    option = getattr(err, "option_name", None)  # set on an unknown option
+    message = err.format_message().strip()
+    # Click writes sentences ("No such option: --x. Did you mean --y?"); crisisplay's errors are clauses.
+    message = message.replace(". Did you mean", "; did you mean").rstrip(".")
+    if message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    if option:
+        command = ctx.command.name if ctx is not None else None
+        word = option.lstrip("-")
+        if command in FORMATS and word in FORMATS[command].__members__:
+            message = f"no such option: {option}; did you mean `-f {word}` (--format {word})?"
+        elif option in OPTION_MISTAKES:
+            message = f"no such option: {option}; did you mean `{OPTION_MISTAKES[option]}`?"
+    _fail(message, f"Try '{path} --help' for help.", err.exit_code)
+
+
+def _unknown_command(name: str, commands: list[str]) -> None:
+    """`crisisplay lsit` or `crisisplay version`: say what exists (Click 8.1 suggests nothing)."""
+    from crisisplay.findings import did_you_mean
+
+    if name in COMMAND_MISTAKES:
+        _fail(f"no such command '{name}'; did you mean `{COMMAND_MISTAKES[name]}`?")
+    _fail(f"no such command '{name}'{did_you_mean(name, commands)}", f"Try '{PROG} --help' for help.")
+
+
+def _choose_language() -> None:
+    """Where the interface's language comes from: --lang / CRISISPLAY_LANG, checked now; the config's `language` when needed."""
+    from crisisplay import i18n
+
+    explicit = os.environ.get("CRISISPLAY_LANG", "").strip() or None
+    if explicit is not None:
+        try:
+            explicit = i18n.checked(explicit, "--lang")
+        except i18n.UnknownLanguage as err:
+            raise UsageError(str(err)) from None
+    i18n.configure(explicit, config_language=lambda: _config().language)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -584,23 +965,35 @@ def main(argv: list[str] | None = None) -> None:
         # `crisisplay export … | head`: when the reader leaves, stop quietly, as Unix tools do,
         # instead of exit 1 (which means "problems found") or a traceback.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    click_error, usage_error = _click_errors()
     try:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-        app(args=args, prog_name="crisisplay")
+        _choose_language()
+        group = typer.main.get_command(app)
+        if not args:
+            args = ["--help"]  # `crisisplay` alone: the overview, like `crisisplay --help`
+        elif not args[0].startswith("-") and args[0] not in group.commands:
+            _unknown_command(args[0], list(group.commands))
+        # standalone_mode=False: Click's own errors come back here, to be printed like ours.
+        code = group.main(args=args, prog_name=PROG, standalone_mode=False)
         sys.stdout.flush()
     except PlaybookError as err:
-        from crisisplay.display import visible
-
         _print_findings(err.findings)
-        print(f"crisisplay: error: {visible(err)}", file=sys.stderr)
-        sys.exit(err.exit_code)
+        _fail(str(err), code=err.exit_code)
     except CrisisplayError as err:
-        from crisisplay.display import visible
-
-        kind = "" if err.exit_code in (3, 130) else "error: "
-        print(f"crisisplay: {kind}{visible(err)}", file=sys.stderr)
-        sys.exit(err.exit_code)
+        _fail(str(err), code=err.exit_code)
+    except usage_error as err:
+        _usage_failure(err)
+    except click_error as err:
+        _fail(err.format_message(), code=err.exit_code)
+    except typer.Abort:
+        _fail("interrupted", code=130)
     except BrokenPipeError:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except OSError as err:
+        # A path the system refuses that no command turned into its own message (a name too
+        # long for the file system, say): one line and exit 2, never a traceback.
+        _fail(f"{err.filename}: {err.strerror or err}" if err.filename else str(err.strerror or err))
+    sys.exit(code if isinstance(code, int) else 0)

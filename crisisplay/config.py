@@ -1,6 +1,6 @@
 """Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
 
-Keys: `responder`, `organisation`, `[contacts.<role>]` with `name`, `phone`, `email`, and
+Keys: `responder`, `organisation`, `language`, `[contacts.<role>]` with `name`, `phone`, `email`, and
 `[lint]` options (also read from `[tool.crisisplay.lint]` in `./pyproject.toml`).
 """
 
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
+from crisisplay.reading import InputTooLarge, read_input
 
-TOP_KEYS = ("responder", "organisation", "contacts", "lint")
+TOP_KEYS = ("responder", "organisation", "language", "contacts", "lint")
 CONTACT_KEYS = ("name", "phone", "email")
 LINT_KEYS = ("select", "ignore", "per-file-ignores")
 
@@ -32,6 +34,7 @@ class Contact:
 class Config:
     responder: str | None = None
     organisation: str | None = None
+    language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
     contacts: dict[str, Contact] = field(default_factory=dict)
     lint: dict = field(default_factory=dict)
     lint_source: Path | None = None
@@ -40,11 +43,13 @@ class Config:
 
 def _read_toml(path: Path) -> dict | None:
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+    except InputTooLarge as err:
+        raise ConfigError(str(err)) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -63,11 +68,11 @@ def _read_toml(path: Path) -> dict | None:
 def _line_of(path: Path, key: str) -> str:
     """`path:line:col` of the first line that mentions `key`, for a readable error."""
     try:
-        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        for number, line in enumerate(read_input(path).decode("utf-8").splitlines(), 1):
             if re.match(rf"\s*(\[.*\b{re.escape(key)}\b.*\]|{re.escape(key)}\s*=)", line):
                 column = line.find(key) + 1
                 return f"{path}:{number}:{column}"
-    except OSError:
+    except (OSError, InputTooLarge, UnicodeDecodeError):
         pass
     return str(path)
 
@@ -81,22 +86,36 @@ def _text(path: Path, key: str, value) -> str:
 def _apply(config: Config, path: Path, data: dict) -> None:
     for key, value in data.items():
         if key not in TOP_KEYS:
-            raise ConfigError(f"{_line_of(path, key)}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; "
-                              f"expected one of {', '.join(TOP_KEYS)}")
+            raise ConfigError(
+                f"{_line_of(path, key)}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; "
+                f"expected one of {', '.join(TOP_KEYS)}"
+            )
         if key in ("responder", "organisation"):
             setattr(config, key, _text(path, key, value))
+        elif key == "language":
+            from crisisplay import i18n
+
+            try:
+                config.language = i18n.checked(_text(path, key, value), _line_of(path, key))
+            except i18n.UnknownLanguage as err:
+                raise ConfigError(str(err)) from None
         elif key == "contacts":
             if not isinstance(value, dict):
                 raise ConfigError(f"{_line_of(path, key)}: 'contacts' should be tables like [contacts.manager]")
             for role, contact in value.items():
                 if not isinstance(contact, dict):
-                    raise ConfigError(f"{_line_of(path, role)}: [contacts.{role}] should be a table with name, phone, email")
+                    raise ConfigError(
+                        f"{_line_of(path, role)}: [contacts.{role}] should be a table with name, phone, email"
+                    )
                 for ckey, cvalue in contact.items():
                     if ckey not in CONTACT_KEYS:
-                        raise ConfigError(f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
-                                          f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email")
+                        raise ConfigError(
+                            f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
+                            f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email"
+                        )
                     _text(path, ckey, cvalue)
-                config.contacts[role] = Contact(**contact)
+                # Roles compare in NFC (playbook/names.py): `asesoría-jurídica` matches however it was typed.
+                config.contacts[unicodedata.normalize("NFC", role)] = Contact(**contact)
         else:
             config.lint = _lint_options(path, value)
             config.lint_source = path
@@ -108,8 +127,10 @@ def _lint_options(path: Path, value) -> dict:
         raise ConfigError(f"{_line_of(path, 'lint')}: [lint] should be a table")
     for key in value:
         if key not in LINT_KEYS:
-            raise ConfigError(f"{_line_of(path, key)}: unknown lint option '{key}'{did_you_mean(key, LINT_KEYS)}; "
-                              f"expected one of {', '.join(LINT_KEYS)}")
+            raise ConfigError(
+                f"{_line_of(path, key)}: unknown lint option '{key}'{did_you_mean(key, LINT_KEYS)}; "
+                f"expected one of {', '.join(LINT_KEYS)}"
+            )
     return dict(value)
 
 

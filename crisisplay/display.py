@@ -25,6 +25,16 @@ def visible(text) -> str:
     return text
 
 
+# JSON escapes C0 controls itself; DEL and the C1 controls (U+0080–U+009F, CSI among them) it
+# leaves raw, and a terminal would act on them.
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from `json.dumps`) with DEL and C1 controls written as `\\u` escapes: the same data."""
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def markup_safe(text) -> str:
     """`visible` text for a rich string: its square brackets are shown, not parsed as markup."""
     from rich.markup import escape

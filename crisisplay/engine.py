@@ -17,6 +17,7 @@ from crisisplay import events as ev
 from crisisplay.errors import AnswerError
 from crisisplay.findings import one_of
 from crisisplay.playbook.model import END, Input
+from crisisplay.playbook.names import nfc
 from crisisplay.templates import (
     SeverityLevel,
     evaluate_condition,
@@ -124,7 +125,8 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
 
 
 def _default_escalation(state: ev.State, step) -> str:
-    return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {state.severity}."
+    severity = state.playbook.severity.label(state.severity)
+    return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {severity}."
 
 
 # ----------------------------------------------------------------------------- advance
@@ -149,15 +151,28 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[dict], Act
         visit = visits.get(position, 0) + 1
         phase = pb.phase_of[position].id
         if step.when is not None and not evaluate_condition(step.when, condition_names):
-            out.append(ev.make_event(ev.STEP_SKIPPED, actor, position, {
-                "phase": phase, "visit": visit, "by": "condition", "reason": f"when: {step.when} is false",
-            }, now))
+            out.append(
+                ev.make_event(
+                    ev.STEP_SKIPPED,
+                    actor,
+                    position,
+                    {
+                        "phase": phase,
+                        "visit": visit,
+                        "by": "condition",
+                        "reason": f"when: {step.when} is false",
+                    },
+                    now,
+                )
+            )
             visits[position] = visit
             position = ev.following(pb, position)
             continue
         out.append(ev.make_event(ev.STEP_ENTERED, actor, position, {"phase": phase, "visit": visit}, now))
         return out, AskStep(position, visit)
-    out.append(ev.make_event(ev.CLOSED, actor, None, {"outcome": "completed", "reason": "the playbook reached its end"}, now))
+    out.append(
+        ev.make_event(ev.CLOSED, actor, None, {"outcome": "completed", "reason": "the playbook reached its end"}, now)
+    )
     return out, Finished("completed")
 
 
@@ -167,11 +182,14 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[dict], Act
 def input_value(spec: Input, name: str, raw) -> str | int:
     """The value of an input from what was typed; AnswerError when it does not fit."""
     if isinstance(raw, (list, dict)):  # an answers file's list or mapping is not one value
-        raise AnswerError(f"input '{name}': expected a single value, not {'a list' if isinstance(raw, list) else 'a mapping'}")
+        raise AnswerError(
+            f"input '{name}': expected a single value, not {'a list' if isinstance(raw, list) else 'a mapping'}"
+        )
     text = str(raw).strip()
     if spec.type == "choice":
+        typed = nfc(text)  # the playbook is in NFC: `crítica` matches however its accent was typed
         for option in spec.options:
-            if text in (option.value, option.label):
+            if typed in (option.value, option.label):
                 return option.value
         raise AnswerError(f"input '{name}': '{text}' is not one of {one_of(o.value for o in spec.options)}")
     if spec.type == "number":
@@ -209,8 +227,9 @@ def parse_number(text: str, what: str) -> int | Decimal:
 # ----------------------------------------------------------------------------- decisions
 
 
-def decide(state: ev.State, step_id: str, answer: Answer, now: datetime, actor: str,
-           contacts: dict | None = None) -> list[dict]:
+def decide(
+    state: ev.State, step_id: str, answer: Answer, now: datetime, actor: str, contacts: dict | None = None
+) -> list[dict]:
     """The events of one decision at `step_id`; AnswerError (nothing recorded) when it does not fit."""
     pb = state.playbook
     step = pb.step(step_id)
@@ -218,16 +237,32 @@ def decide(state: ev.State, step_id: str, answer: Answer, now: datetime, actor: 
     visit = state.visit_of(step_id) or 1
     if isinstance(answer, Skip):
         reason = answer.reason.strip() or "no reason given"
-        return [ev.make_event(ev.STEP_SKIPPED, actor, step_id, {"phase": phase, "visit": visit, "by": "responder", "reason": reason}, now)]
+        return [
+            ev.make_event(
+                ev.STEP_SKIPPED,
+                actor,
+                step_id,
+                {"phase": phase, "visit": visit, "by": "responder", "reason": reason},
+                now,
+            )
+        ]
     logged, effects = _answer(state, step, answer, now, actor, contacts or {})
     out = [ev.make_event(ev.STEP_ANSWERED, actor, step_id, {"phase": phase, "visit": visit, "answer": logged}, now)]
     out += effects
     if step.milestone and step.milestone not in state.milestones:
-        out.append(ev.make_event(ev.MILESTONE_REACHED, actor, step_id, {
-            "name": step.milestone,
-            "elapsed_ms": ev.elapsed_ms(state.detected_at, now),
-            "target_ms": pb.target_ms(step.milestone),
-        }, now))
+        out.append(
+            ev.make_event(
+                ev.MILESTONE_REACHED,
+                actor,
+                step_id,
+                {
+                    "name": step.milestone,
+                    "elapsed_ms": ev.elapsed_ms(state.detected_at, now),
+                    "target_ms": pb.target_ms(step.milestone),
+                },
+                now,
+            )
+        )
     return out
 
 
@@ -243,22 +278,34 @@ def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: 
             raise _fits(step, "yes or no", answer)
         return answer, []
     if kind == "choice":
-        option = next((o for o in step.options if answer in (o.value, o.label)), None) if isinstance(answer, str) else None
+        typed = nfc(answer) if isinstance(answer, str) else None
+        option = next((o for o in step.options if typed in (o.value, o.label)), None)
         if option is None:
             raise _fits(step, one_of(o.value for o in step.options), answer)
         effects = []
         if option.severity and option.severity != state.severity:
-            effects.append(ev.make_event(ev.SEVERITY_CHANGED, actor, step.id, {
-                "from": state.severity, "to": option.severity, "reason": f"{step.id}: {option.label}",
-            }, now))
+            effects.append(
+                ev.make_event(
+                    ev.SEVERITY_CHANGED,
+                    actor,
+                    step.id,
+                    {
+                        "from": state.severity,
+                        "to": option.severity,
+                        "reason": f"{step.id}: {option.label}",
+                    },
+                    now,
+                )
+            )
         return {"value": option.value, "label": option.label}, effects
     if kind == "checklist":
         if not isinstance(answer, Checklist):
             raise _fits(step, "the items done (all, none, or a list)", answer)
-        unknown = [item for item in answer.done if item not in step.items]
+        done = {nfc(item) for item in answer.done}
+        unknown = [item for item in answer.done if nfc(item) not in step.items]
         if unknown:
             raise _fits(step, "items from the list: " + one_of(step.items), unknown[0])
-        logged = {"done": [i for i in step.items if i in answer.done], "not_done": [i for i in step.items if i not in answer.done]}
+        logged = {"done": [i for i in step.items if i in done], "not_done": [i for i in step.items if i not in done]}
         if answer.reason:
             logged["reason"] = answer.reason
         return logged, []
@@ -270,7 +317,11 @@ def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: 
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
             raise _fits(step, "a number", answer)
         if (step.min is not None and answer < step.min) or (step.max is not None and answer > step.max):
-            raise _fits(step, f"a number from {step.min if step.min is not None else '…'} to {step.max if step.max is not None else '…'}", answer)
+            raise _fits(
+                step,
+                f"a number from {step.min if step.min is not None else '…'} to {step.max if step.max is not None else '…'}",
+                answer,
+            )
         return (answer if isinstance(answer, int) else str(answer)), []
     if kind == "message":
         return _message(state, step, answer, now, actor)
@@ -288,8 +339,10 @@ def _message(state: ev.State, step, answer, now: datetime, actor: str):
     rendered = render(state, step.id, now)
     if not answer.edited and rendered.placeholders:
         missing = ", ".join(placeholder(name) for name in rendered.placeholders)
-        raise AnswerError(f"step '{step.id}' (message): the text still shows {missing} (not set on "
-                          f"this path); edit it before sending: answer with {{text: the message to send}}")
+        raise AnswerError(
+            f"step '{step.id}' (message): the text still shows {missing} (not set on "
+            f"this path); edit it before sending: answer with {{text: the message to send}}"
+        )
     sent = ev.make_event(ev.MESSAGE_SENT, actor, step.id, {"channel": rendered.channel, "text": answer.text}, now)
     return {"sent": True, "edited": answer.edited}, [sent]
 
@@ -299,6 +352,7 @@ def _escalate(state: ev.State, step, answer, now: datetime, actor: str, contacts
         answer = {role: answer for role in step.to}
     if not isinstance(answer, dict):
         raise _fits(step, f"notified, unreachable, or one of them per role ({', '.join(step.to)})", answer)
+    answer = {nfc(role) if isinstance(role, str) else role: outcome for role, outcome in answer.items()}
     extra = [role for role in answer if role not in step.to]
     if extra:
         raise _fits(step, f"outcomes for {one_of(step.to)}", extra[0])
@@ -310,9 +364,19 @@ def _escalate(state: ev.State, step, answer, now: datetime, actor: str, contacts
             raise _fits(step, f"'{NOTIFIED}' or '{UNREACHABLE}' for {role}", outcome)
         logged[role] = outcome
         kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
-        effects.append(ev.make_event(kind, actor, step.id, {
-            "role": role, "contact": contact_of(state, role, contacts), "message": message,
-        }, now))
+        effects.append(
+            ev.make_event(
+                kind,
+                actor,
+                step.id,
+                {
+                    "role": role,
+                    "contact": contact_of(state, role, contacts),
+                    "message": message,
+                },
+                now,
+            )
+        )
     return logged, effects
 
 
@@ -320,7 +384,7 @@ def contact_of(state: ev.State, role: str, contacts: dict) -> dict:
     """Who answers for `role`: from the configuration's contacts, or the playbook's description."""
     person = contacts.get(role)
     found = {k: getattr(person, k) for k in ("name", "phone", "email") if person and getattr(person, k)}
-    found.setdefault("description", state.playbook.roles.get(role, role))
+    found.setdefault("description", state.playbook.role_description(role))
     return found
 
 
@@ -333,11 +397,16 @@ def note(text: str, now: datetime, actor: str, step: str | None = None) -> list[
 
 def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor: str) -> list[dict]:
     levels = state.playbook.severity.levels
+    to = nfc(to)
     if to not in levels:
         raise AnswerError(f"severity '{to}' is not a level of this playbook; expected {one_of(levels)}")
     if to == state.severity:
         return []
-    return [ev.make_event(ev.SEVERITY_CHANGED, actor, state.pending, {"from": state.severity, "to": to, "reason": reason}, now)]
+    return [
+        ev.make_event(
+            ev.SEVERITY_CHANGED, actor, state.pending, {"from": state.severity, "to": to, "reason": reason}, now
+        )
+    ]
 
 
 def pause(reason: str, now: datetime, actor: str) -> list[dict]:
@@ -352,18 +421,36 @@ def close(reason: str, now: datetime, actor: str) -> list[dict]:
     return [ev.make_event(ev.CLOSED, actor, None, {"outcome": "closed", "reason": reason}, now)]
 
 
-def start(incident_id: str, playbook, source: dict, *, drill: bool, responder: str, organisation: str | None,
-          detected_at: datetime, now: datetime, version: str) -> list[dict]:
+def start(
+    incident_id: str,
+    playbook,
+    source: dict,
+    *,
+    drill: bool,
+    responder: str,
+    organisation: str | None,
+    detected_at: datetime,
+    now: datetime,
+    version: str,
+) -> list[dict]:
     """The `incident.started` event: everything resume and export need, the playbook snapshot included."""
-    return [ev.make_event(ev.STARTED, responder, None, {
-        "incident_id": incident_id,
-        "playbook": source,
-        "snapshot": playbook.normalised(),
-        # The log sorts mapping keys; this keeps the order the author wrote (inputs are asked in it).
-        "snapshot_order": {key: list(getattr(playbook, key)) for key in ev.ORDERED_MAPPINGS},
-        "drill": drill,
-        "responder": responder,
-        "organisation": organisation,
-        "detected_at": ev.format_ts(detected_at),
-        "version": version,
-    }, now)]
+    return [
+        ev.make_event(
+            ev.STARTED,
+            responder,
+            None,
+            {
+                "incident_id": incident_id,
+                "playbook": source,
+                "snapshot": playbook.normalised(),
+                # The log sorts mapping keys; this keeps the order the author wrote (inputs are asked in it).
+                "snapshot_order": {key: list(getattr(playbook, key)) for key in ev.ORDERED_MAPPINGS},
+                "drill": drill,
+                "responder": responder,
+                "organisation": organisation,
+                "detected_at": ev.format_ts(detected_at),
+                "version": version,
+            },
+            now,
+        )
+    ]

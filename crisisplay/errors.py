@@ -61,6 +61,16 @@ class ExportFailed(CrisisplayError):
     """An export that could not be written: a missing folder, a full disk, no permission."""
 
 
+class LogNotVerified(CrisisplayError):
+    """`export` found what `verify` would report (exit 1): it exports such a log only with --force."""
+
+    exit_code = 1
+
+
+class PlatformUnsupported(CrisisplayError):
+    """A command that needs POSIX file locks (fcntl) on a platform without them."""
+
+
 class Paused(CrisisplayError):
     """The run stopped unfinished: answers ran out or the responder paused (exit 3)."""
 

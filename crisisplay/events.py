@@ -8,10 +8,10 @@ state can never disagree with the log.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable
 
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.times import elapsed_ms, format_ts, parse_ts  # noqa: F401 (re-exported)
@@ -78,7 +78,7 @@ class State:
     def closed(self) -> bool:
         return self.lifecycle == CLOSED
 
-    def copy(self) -> "State":
+    def copy(self) -> State:
         """A copy safe to fold more events into (the playbook itself is shared, it never changes)."""
         twin = copy.copy(self)
         twin.variables, twin.visits = dict(self.variables), dict(self.visits)

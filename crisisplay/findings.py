@@ -6,8 +6,9 @@ on them. A code is never reused for a different rule.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -32,13 +33,15 @@ def _rule(code: str, name: str, level: str, summary: str) -> None:
 _rule("CP001", "yaml-syntax", ERROR, "The file is not valid YAML.")
 _rule("CP002", "duplicate-key", ERROR, "A mapping has the same key twice; YAML would keep only the last.")
 _rule("CP003", "unsafe-tag", ERROR, "A YAML tag (`!!python/...`, `!custom`) is refused, never constructed.")
-_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far, or into themselves.")
+_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far or into themselves, or a file over 1 MiB.")
 _rule("CP005", "quote-it", ERROR, "YAML turns this unquoted text into a number, date or null.")
 _rule("CP006", "not-one-document", ERROR, "A playbook is exactly one YAML document holding a mapping.")
 _rule("CP007", "merge-key", ERROR, "YAML merge keys (`<<`) are not supported; write the keys out.")
 _rule("CP008", "yes-no-trap", ERROR, "YAML turns an unquoted yes/no/on/off/true/false into a boolean.")
 _rule("CP009", "non-text-key", ERROR, "A mapping key YAML reads as something other than text.")
-_rule("CP010", "hashtag-comment", WARNING, "` #tag` in an unquoted value starts a YAML comment: the text stops before it.")
+_rule(
+    "CP010", "hashtag-comment", WARNING, "` #tag` in an unquoted value starts a YAML comment: the text stops before it."
+)
 # Structure: the keys and types of the format.
 _rule("CP101", "unknown-key", ERROR, "A key the format does not define (often a typo).")
 _rule("CP102", "missing-key", ERROR, "A required key is missing.")
@@ -51,6 +54,7 @@ _rule("CP108", "bad-duration", ERROR, "Durations are a number and a unit: 90s, 3
 _rule("CP109", "bad-value", ERROR, "A value outside what the key allows.")
 _rule("CP110", "unknown-step-type", ERROR, "A step `type` that does not exist.")
 _rule("CP111", "id-file-mismatch", WARNING, "The playbook id differs from its file name, so lookup by id misses it.")
+_rule("CP112", "id-too-long", ERROR, "A playbook id too long for the incident ids and file names built from it.")
 # References and graph.
 _rule("CP201", "dangling-next", ERROR, "A `next` names a step that does not exist.")
 _rule("CP202", "duplicate-id", ERROR, "Two steps, phases or options share an id.")
@@ -68,7 +72,12 @@ _rule("CP301", "template-syntax", ERROR, "A template or condition that Jinja2 ca
 _rule("CP302", "unknown-name", ERROR, "A template or condition uses a name no input, `save_as` or built-in defines.")
 _rule("CP303", "unsafe-attribute", ERROR, "Attribute access the sandbox refuses (`__class__`, `mro`, ...).")
 _rule("CP304", "condition-braces", ERROR, "A `when` is a bare expression; `{{ }}` does not belong in it.")
-_rule("CP305", "maybe-unset", WARNING, "A name is used where some path to it never set it (it would show as a placeholder).")
+_rule(
+    "CP305",
+    "maybe-unset",
+    WARNING,
+    "A name is used where some path to it never set it (it would show as a placeholder).",
+)
 _rule("CP306", "unused-variable", WARNING, "An input or `save_as` name that no template or condition uses.")
 # Content: what a crisis playbook should hold (warnings).
 _rule("CP401", "no-escalation", WARNING, "No `escalate` step: nobody is told; do not handle a crisis alone.")
@@ -79,6 +88,14 @@ _rule("CP405", "too-long-for-x", WARNING, "A message for Twitter/X that can run 
 _rule("CP406", "unreached-target", WARNING, "A response-time target that no step's milestone reaches.")
 # Suppressions.
 _rule("CP501", "unused-noqa", WARNING, "A `# crisisplay: noqa` comment that suppresses nothing.")
+# Translations (crisisplay lint): a translation keeps its original's ids and behaviour.
+_rule(
+    "CP601",
+    "translation-drift",
+    WARNING,
+    "A translation differs from its original in an id, a type, a `next`, "
+    "a `when`, a target or a deadline; or its original cannot be found.",
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,14 @@ def one_of(choices: Iterable[str]) -> str:
     if len(quoted) <= 1:
         return "".join(quoted)
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+_PYDANTIC_WORDING = re.compile(r"\b(?:Value error|Assertion failed), ")
+
+
+def plain_message(text: str) -> str:
+    """A message without pydantic's wording (`Value error, …`), which tells a reader nothing."""
+    return _PYDANTIC_WORDING.sub("", text)
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

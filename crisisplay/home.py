@@ -122,7 +122,9 @@ def find_playbook(ref: str, home: Path, cwd: Path | None = None) -> PlaybookFile
     candidate = Path(ref).expanduser()
     if looks_like_path(ref) or candidate.is_file():
         if candidate.is_dir():
-            raise PlaybookNotFound(f"{ref}: is a folder; give a playbook file or id (`crisisplay lint {ref}` checks a folder)")
+            raise PlaybookNotFound(
+                f"{ref}: is a folder; give a playbook file or id (`crisisplay lint {ref}` checks a folder)"
+            )
         if not candidate.is_file():
             raise PlaybookNotFound(f"{ref}: no such playbook file")
         return PlaybookFile(candidate.stem, candidate, "path")

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crisisplay import events as ev
-from crisisplay.errors import IncidentNotFound, JournalError
+from crisisplay.errors import CrisisplayError, IncidentNotFound, JournalError
 from crisisplay.home import incidents_dir
-from crisisplay.journal import Journal
+from crisisplay.journal import Journal, require_posix
 from crisisplay.metrics import CLOSED, INTERRUPTED, PAUSED, RUNNING, headline, measure_log  # noqa: F401
 
 ID_RE = re.compile(r"(\d{8}-\d{6})-([a-z0-9][a-z0-9-]*)-([0-9a-f]{4})")
+UNREADABLE = "unreadable"  # the status `incidents` gives a log it cannot read
 
 
 def new_incident_id(playbook_id: str, started: datetime) -> str:
     """`YYYYMMDD-HHMMSS-<playbook-id>-<4 hex>`, from the UTC start time."""
-    stamp = started.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = started.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{playbook_id}-{secrets.token_hex(2)}"
 
 
@@ -31,6 +32,7 @@ def all_logs(home: Path) -> list[Path]:
 
 def resolve(ref: str, home: Path) -> Journal:
     """The incident named by an id, a unique prefix of one, or `last` (the most recently started)."""
+    require_posix()  # every command that opens an incident locks its log
     logs = all_logs(home)
     if ref == "last":
         if not logs:
@@ -56,12 +58,68 @@ def load_state(journal: Journal) -> ev.State:
         raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
 
 
+def listing(home: Path) -> list[dict]:
+    """Every incident once, by the id inside its log, with the problems found on the way.
+
+    A log that cannot be read is listed as `unreadable` (it never hides the others). A log
+    whose file name disagrees with the id inside (copied or renamed over another incident's
+    file) is flagged; when the same id is in several files, the one named after it is the
+    row, and the others are named in its `problems`.
+    """
+    rows: dict[str, dict] = {}
+    for path in all_logs(home):
+        journal = Journal(path)
+        try:
+            row = summary(journal)
+        except CrisisplayError as err:
+            rows[f"\0{path.name}"] = unreadable(journal, str(err))  # keyed apart from every real id
+            continue
+        if row["id"] != journal.incident_id:
+            row["problems"].append(
+                f"{path}: holds incident {row['id']!r}, but its file name says "
+                f"{journal.incident_id!r} (a log copied or renamed over another incident's file)"
+            )
+        known = rows.get(row["id"]) if isinstance(row["id"], str) else None
+        if known is None:
+            rows[row["id"] if isinstance(row["id"], str) else f"\0{path.name}"] = row
+            continue
+        if row["file"] == f"{row['id']}.jsonl" and known["file"] != f"{known['id']}.jsonl":
+            row["problems"] += known["problems"]  # the file named after the incident holds it
+            rows[row["id"]] = known = row
+        else:
+            known["problems"] += row["problems"]
+    return list(rows.values())
+
+
+def unreadable(journal: Journal, problem: str) -> dict:
+    """The `incidents` row of a log that cannot be read: its file name, and why."""
+    return {
+        "id": journal.incident_id,
+        "file": journal.path.name,
+        "playbook": None,
+        "title": None,
+        "status": UNREADABLE,
+        "drill": None,
+        "severity": None,
+        "started": None,
+        "detected": None,
+        "last_activity": None,
+        "responders": [],
+        "pause_reason": None,
+        "head": None,
+        "duration_ms": None,
+        "milestones": None,
+        "problems": [problem],
+    }
+
+
 def summary(journal: Journal) -> dict:
     """The headline of one incident, for `incidents`."""
     metrics = measure_log(journal, running=journal.is_running())  # one pass: state and headline figures
     state = metrics.state
     return {
         "id": state.incident_id,
+        "file": journal.path.name,
         "playbook": state.playbook.id,
         "title": state.playbook.title,
         "status": metrics.status,
@@ -74,4 +132,5 @@ def summary(journal: Journal) -> dict:
         "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
         "head": state.head,
         **headline(metrics),
+        "problems": [],
     }

@@ -8,28 +8,40 @@ complete with its first event and only ever grows by whole decisions: one `write
 `O_APPEND` descriptor and one fsync each, under a short exclusive `flock` on the log itself.
 A separate run lock, `<id>.lock`, keeps a second run of the same incident out.
 
+`ChainCheck` is the one verifier: `verify` runs it, and `export` reads the log through it,
+so a report is checked in the pass that reads it. Every line is parsed by `_loads`, which
+bounds how deep it may nest, and logs and locks must be regular files: a hostile log ends in
+a one-line error, never a traceback or a hang.
+
 Nothing here prints: problems come back as `VerifyResult` or as typed errors.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
+import signal
+import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import c_make_encoder, encode_basestring
 from pathlib import Path
 
-from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, UsageError
+from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, PlatformUnsupported, UsageError
 from crisisplay.home import private_dir
 from crisisplay.times import format_ts, now, parse_ts
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: `require_posix` refuses the commands that need it
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "CORRUPT",
@@ -37,10 +49,13 @@ __all__ = [
     "EDITED",
     "HEAD_MISSING",
     "INSERTED",
+    "MAX_DEPTH",
+    "MISNAMED",
     "REORDERED",
     "TORN",
     "VERSION_MISMATCH",
     "ZERO_HASH",
+    "ChainCheck",
     "EventNotLoggable",
     "Journal",
     "VerifyResult",
@@ -48,6 +63,7 @@ __all__ = [
     "format_ts",
     "now",
     "parse_ts",
+    "require_posix",
 ]
 
 VERSION = 1
@@ -62,10 +78,17 @@ INSERTED = "inserted"
 REORDERED = "reordered"
 VERSION_MISMATCH = "version"
 HEAD_MISSING = "head-missing"
+MISNAMED = "misnamed"  # the file name disagrees with the incident id inside
+
+# How deep arrays and objects may nest in a line. Real events nest under 10 deep (the
+# playbook snapshot is the deepest); the parser and the encoder recurse, so a line nested
+# hundreds deep would end in a RecursionError: it is a corrupt line instead.
+MAX_DEPTH = 100
 
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 _TAIL_CHUNK = 64 * 1024
+_STARTED = "incident.started"  # the first event, holding the incident id (events.STARTED)
 _EVENT_KEYS = frozenset(("v", "seq", "ts", "type", "actor", "step", "data", "prev"))
 _REQUIRED = _EVENT_KEYS | {"hash"}
 _CALLER_KEYS = frozenset(("type", "actor", "step", "data", "ts"))
@@ -82,15 +105,16 @@ def _make_dumps() -> Callable[[object], str]:
     so the circular-reference bookkeeping is off.
     """
     encoder = json.JSONEncoder(
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
         check_circular=False,
     )
     if c_make_encoder is None:
         return encoder.encode
-    fast = c_make_encoder(
-        None, encoder.default, encode_basestring, None, ":", ",", True, False, False
-    )
-    sample = {"b": [1, True, None, "é\u2028\"\n🙂"], "a": {"z": -0, "y": ""}}
+    fast = c_make_encoder(None, encoder.default, encode_basestring, None, ":", ",", True, False, False)
+    sample = {"b": [1, True, None, 'é\u2028"\n🙂'], "a": {"z": -0, "y": ""}}
     if "".join(fast(sample, 0)) != encoder.encode(sample):
         return encoder.encode
     return lambda event: "".join(fast(event, 0))
@@ -114,11 +138,65 @@ def _refuse_float(text: str):
 # One decoder too, refusing floats as it meets them: `json.loads(..., parse_float=...)`
 # would build a new decoder for every line.
 _DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_float)
+_scan = _DECODER.scan_once
+_BLANKS = " \t\n\r"  # JSON's whitespace
+
+
+class _TooDeep(ValueError):
+    """Raised while parsing a line nested deeper than MAX_DEPTH."""
+
+    def __init__(self):
+        super().__init__(f"nested more than {MAX_DEPTH} levels deep")
 
 
 def _loads(raw: bytes):
-    """Parse one line strictly: UTF-8 only, no floats, no NaN or Infinity."""
-    return _DECODER.decode(raw.decode("utf-8"))
+    """Parse one line strictly: UTF-8 only, no floats, no NaN or Infinity, at most MAX_DEPTH deep.
+
+    Every reader of log lines comes through here, so the depth bound holds everywhere. It
+    costs two byte counts per line: only a line with more brackets than MAX_DEPTH (the
+    playbook snapshot, or brackets inside text) is measured after parsing.
+    """
+    text = raw.decode("utf-8")
+    try:
+        try:
+            # The decoder's C scanner, called directly: `decode` adds a layer of Python per line.
+            value, end = _scan(text, 0)
+        except StopIteration:
+            value, end = _DECODER.decode(text), len(text)  # leading blanks, or no JSON: it says which
+        if end != len(text) and text[end:].strip(_BLANKS):
+            _DECODER.decode(text)  # raises "Extra data" at the right column
+    except RecursionError:
+        raise _TooDeep() from None
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise _TooDeep()
+    return value
+
+
+def _depth(value) -> int:
+    """How deep arrays and objects nest in a parsed value (a scalar is 0), without recursion."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if type(item) is dict:
+            item = item.values()
+        elif type(item) is not list:
+            continue
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                break
+        pending.extend((child, level + 1) for child in item if type(child) in (dict, list))
+    return deepest
+
+
+def require_posix() -> None:
+    """Refuse, in one line, to run a command that needs POSIX file locks and timers where there are none."""
+    if fcntl is None or not hasattr(signal, "setitimer"):
+        raise PlatformUnsupported(
+            "this command needs POSIX file locks (fcntl) and timers, which this platform does not "
+            "have: crisisplay runs on Linux, macOS and other Unix systems (on Windows, use WSL)"
+        )
 
 
 # --- time -------------------------------------------------------------------------------
@@ -164,12 +242,8 @@ def _check_loggable(value, where: str) -> None:
             _check_loggable(item, f"{where}[{index}]")
         return
     if isinstance(value, float):
-        raise EventNotLoggable(
-            f"{where} is a float ({value!r}); log whole numbers (e.g. milliseconds) or text"
-        )
-    raise EventNotLoggable(
-        f"{where} is a {type(value).__name__}, which the incident log cannot hold"
-    )
+        raise EventNotLoggable(f"{where} is a float ({value!r}); log whole numbers (e.g. milliseconds) or text")
+    raise EventNotLoggable(f"{where} is a {type(value).__name__}, which the incident log cannot hold")
 
 
 def canonical_line(event: dict) -> tuple[str, str]:
@@ -200,6 +274,19 @@ class VerifyResult:
     line: int | None = None  # 1-based line of the first problem
     kind: str | None = None  # one of the problem kinds above: TORN, EDITED, DELETED, …
     message: str = ""  # one line for the user: "path:line: what is wrong"
+    reason: str = ""  # what is wrong, without the path and line
+    left_out: tuple[int, ...] = ()  # lines a lenient `ChainCheck` read past: not events at all
+
+    @property
+    def verdict(self) -> str:
+        """What every export says about its log: `chain verified`, or `log not verified: line N: …`."""
+        if self.ok:
+            return "chain verified"
+        words = f"log not verified: line {self.line}: {self.reason}"
+        if self.left_out:
+            shown = ", ".join(map(str, self.left_out[:5])) + (", …" if len(self.left_out) > 5 else "")
+            words += f"; left out of this export: line{'s' if len(self.left_out) > 1 else ''} {shown}"
+        return words
 
 
 # --- the journal ---------------------------------------------------------------------------
@@ -236,9 +323,7 @@ class Journal:
     # -- writing --
 
     @classmethod
-    def create(
-        cls, path: Path, first_event: dict, clock: Callable[[], datetime] | None = None
-    ) -> Journal:
+    def create(cls, path: Path, first_event: dict, clock: Callable[[], datetime] | None = None) -> Journal:
         """Create the log atomically holding `first_event` as seq 0; refuse if it exists."""
         journal = cls(path, clock)
         folder = journal.path.parent
@@ -263,9 +348,7 @@ class Journal:
         except FileExistsError:
             raise JournalError(f"{journal.path}: an incident log already exists there") from None
         except OSError as err:
-            raise JournalError(
-                f"{journal.path}: cannot create the incident log: {_why(err)}"
-            ) from None
+            raise JournalError(f"{journal.path}: cannot create the incident log: {_why(err)}") from None
         finally:
             try:
                 os.unlink(tmp)
@@ -314,9 +397,7 @@ class Journal:
                     os.fsync(fd)
                 except OSError:
                     pass
-                raise JournalError(
-                    f"{self.path}: cannot write to the incident log: {_why(err)}"
-                ) from None
+                raise JournalError(f"{self.path}: cannot write to the incident log: {_why(err)}") from None
             self._known = (size + len(data), logged[-1]["seq"], prev)
             return logged
         finally:
@@ -326,11 +407,13 @@ class Journal:
         """The append-only descriptor, opened once and kept until `close()`."""
         if self._fd is None:
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK)
             except FileNotFoundError:
                 raise IncidentNotFound(f"{self.path}: no such incident log") from None
             except OSError as err:
                 raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
+            _refuse_unless_regular(fd, self.path, "an incident log")
+            self._fd = fd
         return self._fd
 
     def close(self) -> None:
@@ -346,9 +429,7 @@ class Journal:
             event = _loads(last)
             seq, digest = event["seq"], event["hash"]
         except (ValueError, TypeError, KeyError):
-            raise JournalError(
-                f"{self.path}: the last line is not an event to chain onto"
-            ) from None
+            raise JournalError(f"{self.path}: the last line is not an event to chain onto") from None
         if type(seq) is not int or seq < 0 or not _HEX64_RE.fullmatch(str(digest)):
             raise JournalError(f"{self.path}: the last line has a malformed seq or hash")
         return seq, digest
@@ -369,7 +450,7 @@ class Journal:
                     raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err)}") from None
                 if type(event) is not dict:
                     raise JournalError(f"{self.path}:{number}: not an event: not a JSON object")
-                if not _REQUIRED <= event.keys():
+                if not event.keys() >= _REQUIRED:
                     missing = ", ".join(sorted(_REQUIRED - event.keys()))
                     raise JournalError(f"{self.path}:{number}: not an event: no {missing}")
                 yield event
@@ -424,9 +505,7 @@ class Journal:
                 os.ftruncate(fd, cut)
                 os.fsync(fd)
             except OSError as err:
-                raise JournalError(
-                    f"{self.path}: cannot set the torn last line aside: {_why(err)}"
-                ) from None
+                raise JournalError(f"{self.path}: cannot set the torn last line aside: {_why(err)}") from None
             return (
                 f"{self.path}:{line_no}: set aside a torn last line ({len(torn)} bytes, "
                 f"a crash mid-write) into {self.torn_path}"
@@ -457,54 +536,7 @@ class Journal:
 
     def verify(self, head: str | None = None) -> VerifyResult:
         """Check every line and the chain; with `head`, also that the log holds that event."""
-        wanted = _normalise_head(head) if head is not None else None
-        found_head = False
-        expected_seq, prev = 0, ZERO_HASH
-        broken = self._broken
-        # The hot path: one decode, one loads, one canonical dumps, one sha256 per line,
-        # with the names it calls bound locally.
-        decode, dumps, sha256 = _DECODER.decode, _dumps, hashlib.sha256
-        with self._snapshot() as (_, lines):
-            for number, raw, is_last in lines:
-                if is_last and _is_torn(raw):
-                    reason = "torn last line (a crash mid-write cut it off)"
-                    return broken(number, TORN, reason, prev)
-                try:
-                    event = decode(raw.decode("utf-8"))
-                    digest = event.pop("hash")
-                    canonical = dumps(event).encode("utf-8")
-                except (ValueError, TypeError, KeyError, AttributeError) as err:
-                    return broken(number, CORRUPT, _corrupt_reason(err), prev)
-                if sha256(canonical).hexdigest() != digest:
-                    reason = "edited: its hash does not match its content"
-                    return broken(number, EDITED, reason, prev)
-                if raw != b'%s,"hash":"%s"}\n' % (canonical[:-1], digest.encode("ascii")):
-                    return broken(number, EDITED, "edited: the line is not in canonical form", prev)
-                if not _EVENT_KEYS <= event.keys() or type(event["data"]) is not dict:
-                    reason = "not an event: a field is missing or `data` is not an object"
-                    return broken(number, CORRUPT, reason, prev)
-                if event["v"] != VERSION or type(event["v"]) is not int:
-                    reason = f"event format version {event['v']!r}; this crisisplay reads {VERSION}"
-                    return broken(number, VERSION_MISMATCH, reason, prev)
-                seq = event["seq"]
-                if seq != expected_seq or type(seq) is not int or event["prev"] != prev:
-                    return self._diagnose(number, expected_seq, prev, event, digest)
-                if digest == wanted:
-                    found_head = True
-                expected_seq, prev = expected_seq + 1, digest
-        if expected_seq == 0:
-            return broken(1, DELETED, "the log is empty: its first event was deleted", None)
-        if wanted is not None and not found_head:
-            cut = expected_seq + 1
-            reason = (
-                f"the log does not hold the head {wanted}: events were cut off after "
-                f"line {expected_seq}, or the hash is another incident's"
-            )
-            return broken(cut, HEAD_MISSING, reason, prev)
-        return VerifyResult(
-            ok=True, path=self.path, head=prev, count=expected_seq,
-            message=f"{self.path}: {expected_seq} events, chain intact, head {prev}",
-        )
+        return ChainCheck(self, head).run()
 
     def _broken(self, line: int, kind: str, reason: str, head: str | None) -> VerifyResult:
         """A failed result: the lines before `line` verified, and `head` is the last one's hash."""
@@ -516,11 +548,10 @@ class Journal:
             line=line,
             kind=kind,
             message=f"{self.path}:{line}: {reason}",
+            reason=reason,
         )
 
-    def _diagnose(
-        self, number: int, expected_seq: int, prev: str, event: dict, digest: str
-    ) -> VerifyResult:
+    def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict, digest: str) -> VerifyResult:
         """Say how line `number` breaks the chain: a second pass, run only on failure.
 
         Each line is self-consistent here (its hash matches), so what is wrong is where it
@@ -564,16 +595,11 @@ class Journal:
         if linked is not None and linked < previous:
             first = linked + 1
             span = f"line {first} was" if first == previous else f"lines {first}-{previous} were"
-            reason = (
-                f"inserted: {span} put into the chain (line {number} chains onto line {linked})"
-            )
+            reason = f"inserted: {span} put into the chain (line {number} chains onto line {linked})"
             return broken(first, INSERTED, reason, head_before(first))
         if linked == previous:
             where = "the first event" if previous == 0 else f"line {previous}"
-            reason = (
-                f"edited: seq is {seq} where {expected_seq} follows {where}, "
-                "and its hash recomputed"
-            )
+            reason = f"edited: seq is {seq} where {expected_seq} follows {where}, and its hash recomputed"
             return broken(number, EDITED, reason, prev)
         belongs_later = expected_seq in later_seqs or successor_of.get(prev, 0) > number
         if seq >= expected_seq and belongs_later:
@@ -595,8 +621,7 @@ class Journal:
                 reason = "edited: the first event's prev is not 64 zeros"
                 return broken(number, EDITED, reason, None)
             reason = (
-                f"edited: line {previous} was changed and its hash recomputed "
-                f"(line {number} no longer chains onto it)"
+                f"edited: line {previous} was changed and its hash recomputed (line {number} no longer chains onto it)"
             )
             return broken(previous, EDITED, reason, head_before(previous))
         if linked is not None:
@@ -618,23 +643,22 @@ class Journal:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise IncidentBusy(self._busy_message(fd)) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+            # Overwritten in place, never truncated: a fixed-width record, blanked on the way out
+            # (a stale pid would mislead the next busy message).
+            os.pwrite(fd, _pid_record(os.getpid()), 0)
             try:
                 yield
             finally:
-                os.ftruncate(fd, 0)  # a stale pid would mislead the next busy message
+                os.pwrite(fd, _pid_record(None), 0)
         finally:
             os.close(fd)
 
     def is_running(self) -> bool:
         """True if some process holds the run lock now (the `running` status)."""
         try:
-            fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = _open_lock_file(self.lock_path, create=False)
         except FileNotFoundError:
             return False
-        except OSError as err:
-            raise JournalError(f"{self.lock_path}: cannot read the run lock: {_why(err)}") from None
         try:
             # A shared probe: two probes never make each other (or a reader) look busy.
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -645,23 +669,26 @@ class Journal:
         return False
 
     def _busy_message(self, fd: int) -> str:
-        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        pid = os.pread(fd, _PID_WIDTH, 0).decode("ascii", "replace").strip()
         who = f" (pid {pid})" if pid.isdigit() else ""
         return f"incident {self.incident_id} is being run in another terminal{who}"
 
     # -- helpers --
 
     def _open_read(self) -> int:
+        # O_NONBLOCK: a FIFO in the log's place must not hang the reader; it is refused below.
         try:
-            return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
             raise IncidentNotFound(f"{self.path}: no such incident log") from None
         except OSError as err:
             raise JournalError(f"{self.path}: cannot read the incident log: {_why(err)}") from None
+        _refuse_unless_regular(fd, self.path, "an incident log")
+        return fd
 
     @contextmanager
     def _snapshot(self):
-        """Yield (file, lines) over the log as it stood when no append was mid-write."""
+        """Yield (size, lines) over the log as it stood when no append was mid-write."""
         fd = self._open_read()
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
@@ -672,7 +699,165 @@ class Journal:
             os.close(fd)
             raise
         with handle:
-            yield handle, _lines_upto(handle, size)
+            yield size, _lines_upto(handle, size)
+
+
+class ChainCheck:
+    """One pass over a log that checks every line against the hash chain as it parses it.
+
+    This is `verify`: `Journal.verify` runs it to the end, and `export` folds the events it
+    yields into the report as they come, so a report is checked in the pass that reads it.
+    It stops at the first problem (`result` says which), unless `lenient`: then it reads on,
+    checking no more, and yields every later line that is an event, leaving out (and
+    listing) the lines that are not. With `fingerprint`, it also hashes the raw lines it
+    yields, so that a second pass (`lines_again`, `events_again`) can prove it read the same.
+    """
+
+    def __init__(self, journal: Journal, head: str | None = None, *, lenient: bool = False, fingerprint: bool = False):
+        self.journal = journal
+        self.wanted = _normalise_head(head) if head is not None else None
+        self.lenient = lenient
+        self.result: VerifyResult | None = None  # set when the pass ends
+        self.size = 0  # bytes of the log the pass covered
+        self._left_out: list[int] = []
+        self._fingerprint = hashlib.sha256() if fingerprint else None
+
+    def run(self) -> VerifyResult:
+        """Read to the end; the result."""
+        for _ in self.events():
+            pass
+        assert self.result is not None
+        return self.result
+
+    def events(self) -> Iterator[dict]:
+        """The events, each checked before it is yielded (with its `hash`)."""
+        journal, broken = self.journal, self.journal._broken
+        wanted, found_head = self.wanted, False
+        expected_seq, prev = 0, ZERO_HASH
+        problem: VerifyResult | None = None
+        number, raw, event = 0, b"", None
+        # The hot path: one decode, one loads, one canonical dumps, one sha256 per line,
+        # with the names it calls bound locally.
+        loads, dumps, sha256, fingerprint = _loads, _dumps, hashlib.sha256, self._fingerprint
+        with journal._snapshot() as (self.size, lines):
+            for number, raw, is_last in lines:
+                event = None
+                if is_last and _is_torn(raw):
+                    problem = broken(number, TORN, "torn last line (a crash mid-write cut it off)", prev)
+                    break
+                try:
+                    event = loads(raw)
+                    digest = event.pop("hash")
+                    canonical = dumps(event).encode("utf-8")
+                except (ValueError, TypeError, KeyError, AttributeError) as err:
+                    problem = broken(number, CORRUPT, _corrupt_reason(err), prev)
+                    event = None
+                    break
+                if sha256(canonical).hexdigest() != digest:
+                    problem = broken(number, EDITED, "edited: its hash does not match its content", prev)
+                elif raw != b'%s,"hash":"%s"}\n' % (canonical[:-1], digest.encode("ascii")):
+                    problem = broken(number, EDITED, "edited: the line is not in canonical form", prev)
+                elif not event.keys() >= _EVENT_KEYS or type(event["data"]) is not dict:
+                    reason = "not an event: a field is missing or `data` is not an object"
+                    problem = broken(number, CORRUPT, reason, prev)
+                elif event["v"] != VERSION or type(event["v"]) is not int:
+                    reason = f"event format version {event['v']!r}; this crisisplay reads {VERSION}"
+                    problem = broken(number, VERSION_MISMATCH, reason, prev)
+                elif (seq := event["seq"]) != expected_seq or type(seq) is not int or event["prev"] != prev:
+                    problem = journal._diagnose(number, expected_seq, prev, event, digest)
+                elif number == 1:
+                    problem = self._first_event_problem(event)
+                event["hash"] = digest
+                if problem is not None:
+                    break
+                if digest == wanted:
+                    found_head = True
+                expected_seq, prev = expected_seq + 1, digest
+                if fingerprint is not None:
+                    fingerprint.update(raw)
+                yield event
+            else:
+                number = 0  # read to the end: no line was stopped at
+                if expected_seq == 0:
+                    problem = broken(1, DELETED, "the log is empty: its first event was deleted", None)
+                elif wanted is not None and not found_head:
+                    reason = (
+                        f"the log does not hold the head {wanted}: events were cut off after "
+                        f"line {expected_seq}, or the hash is another incident's"
+                    )
+                    problem = broken(expected_seq + 1, HEAD_MISSING, reason, prev)
+            if problem is not None and self.lenient:
+                # Read on, no longer checking: the line the check stopped at, then the rest.
+                if number:
+                    if _is_event(event):
+                        yield self._taken(event, raw)
+                    else:
+                        self._left_out.append(number)
+                yield from self._read_on(lines)
+        if problem is None:
+            problem = VerifyResult(
+                ok=True,
+                path=journal.path,
+                head=prev,
+                count=expected_seq,
+                message=f"{journal.path}: {expected_seq} events, chain intact, head {prev}",
+            )
+        elif self._left_out:
+            problem = dataclasses.replace(problem, left_out=tuple(self._left_out))
+        self.result = problem
+
+    def _first_event_problem(self, event: dict) -> VerifyResult | None:
+        """The first event must start the incident that the file is named after."""
+        journal = self.journal
+        if event["type"] != _STARTED:
+            reason = f"not an incident log: its first event is {_quoted(event['type'])}, not {_STARTED}"
+            return journal._broken(1, CORRUPT, reason, None)
+        inside = event["data"].get("incident_id")
+        if inside != journal.incident_id:
+            reason = (
+                f"the log holds incident {_quoted(inside)} but its file is named {_quoted(journal.path.name)}: "
+                "a log copied or renamed over another incident's file"
+            )
+            return journal._broken(1, MISNAMED, reason, None)
+        return None
+
+    def _read_on(self, lines) -> Iterator[dict]:
+        """After a problem (lenient only): every remaining line that is an event, unchecked."""
+        for number, raw, is_last in lines:
+            event = None
+            if not (is_last and _is_torn(raw)):
+                with suppress(ValueError):
+                    event = _loads(raw)
+            if _is_event(event):
+                yield self._taken(event, raw)
+            else:
+                self._left_out.append(number)
+
+    def _taken(self, event: dict, raw: bytes) -> dict:
+        if self._fingerprint is not None:
+            self._fingerprint.update(raw)
+        return event
+
+    def lines_again(self) -> Iterator[bytes]:
+        """A second pass: the raw lines the first one yielded, proved to be the same bytes."""
+        if self._fingerprint is None or self.result is None:
+            raise RuntimeError("lines_again needs a finished ChainCheck made with fingerprint=True")
+        again = hashlib.sha256()
+        left_out = set(self._left_out)
+        # Only up to the size the first pass read: appends since then are not part of this export.
+        with os.fdopen(self.journal._open_read(), "rb", buffering=1024 * 1024) as handle:
+            for number, raw, _ in _lines_upto(handle, self.size):
+                if number in left_out:
+                    continue
+                again.update(raw)
+                yield raw
+        if again.digest() != self._fingerprint.digest():
+            raise JournalError(f"{self.journal.path}: the log changed while it was being exported; export it again")
+
+    def events_again(self) -> Iterator[dict]:
+        """A second pass: the events the first one yielded, parsed again from the same bytes."""
+        for raw in self.lines_again():
+            yield _loads(raw)
 
 
 # --- module helpers --------------------------------------------------------------------------
@@ -691,6 +876,17 @@ def _lines_upto(handle, size: int) -> Iterator[tuple[int, bytes, bool]]:
         offset += len(raw)
         number += 1
         yield number, raw, False
+
+
+def _quoted(value, limit: int = 80) -> str:
+    """A value from a log, quoted for a message: its repr, cut short (a forged log can hold anything)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_event(value) -> bool:
+    """An object with every field of an event and an object as its `data`: something a report can fold."""
+    return type(value) is dict and value.keys() >= _REQUIRED and type(value["data"]) is dict
 
 
 def _is_torn(raw: bytes) -> bool:
@@ -757,8 +953,7 @@ def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
     unknown = given.keys() - _CALLER_KEYS
     if unknown:
         raise EventNotLoggable(
-            f"the journal sets {', '.join(sorted(unknown))} itself; give only "
-            "type, actor, step, data and optionally ts"
+            f"the journal sets {', '.join(sorted(unknown))} itself; give only type, actor, step, data and optionally ts"
         )
     missing = {"type", "actor", "data"} - given.keys()
     if missing:
@@ -771,9 +966,7 @@ def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
     if isinstance(ts, datetime):
         ts = format_ts(ts)
     elif type(ts) is not str or not _TS_RE.fullmatch(ts):
-        raise EventNotLoggable(
-            f"event {given['type']!r}: ts {ts!r} is not RFC 3339 UTC with milliseconds and Z"
-        )
+        raise EventNotLoggable(f"event {given['type']!r}: ts {ts!r} is not RFC 3339 UTC with milliseconds and Z")
     return {
         "v": VERSION,
         "seq": seq,
@@ -834,20 +1027,59 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _open_lock_file(path: Path) -> int:
-    """Open (creating owner-only if need be) the run lock file for writing its pid."""
-    flags = os.O_RDWR | os.O_CLOEXEC
+_PID_WIDTH = 24  # the run lock holds its holder's pid, space-padded to this width, and a newline
+
+
+def _pid_record(pid: int | None) -> bytes:
+    """The run lock's content: the pid (or blanks, once released) in a fixed width, so it is never truncated."""
+    return f"{'' if pid is None else pid:<{_PID_WIDTH - 1}}\n".encode("ascii")
+
+
+def _open_lock_file(path: Path, create: bool = True) -> int:
+    """Open the run lock file (to take it: creating it owner-only if need be); refuse anything but a plain file.
+
+    O_NOFOLLOW: a symlink planted as `<id>.lock` would have the pid written into (and, before,
+    the lock truncated over) whatever it points to. A FIFO or a device is refused too, and a
+    file with other hard links, which could be someone else's file.
+    """
+    # Only a run writes its pid; the `running` probe reads (and works on a read-only copy of a home).
+    flags = (os.O_RDWR if create else os.O_RDONLY) | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
     try:
-        try:
-            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, _FILE_MODE)
-        except FileExistsError:
-            return os.open(path, flags)
-        os.fchmod(fd, _FILE_MODE)
-        return fd
+        if create:
+            try:
+                fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+                os.fchmod(fd, _FILE_MODE)
+                return fd
+            except FileExistsError:
+                pass
+        fd = os.open(path, flags)
     except FileNotFoundError:
+        if not create:
+            raise
         raise IncidentNotFound(f"{path.parent}: no such incidents folder") from None
     except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise JournalError(
+                f"{path}: the run lock is a symbolic link; a run lock must be a plain "
+                "file (remove the link; crisisplay makes a new lock)"
+            ) from None
         raise JournalError(f"{path}: cannot open the run lock: {_why(err)}") from None
+    _refuse_unless_regular(fd, path, "a run lock", single_link=create)
+    return fd
+
+
+def _refuse_unless_regular(fd: int, path: Path, what: str, single_link: bool = False) -> None:
+    """Close `fd` and refuse (JournalError) unless it is a regular file (with one name, if asked)."""
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and not (single_link and info.st_nlink > 1):
+        return
+    os.close(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise JournalError(f"{path}: not a regular file, so not {what} (a FIFO, a device or a folder stands there)")
+    raise JournalError(
+        f"{path}: has {info.st_nlink} hard links, so it may be another file; "
+        f"{what} must be a plain file of its own (remove it; crisisplay makes a new one)"
+    )
 
 
 def _write_all(fd: int, data: bytes) -> None:

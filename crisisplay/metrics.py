@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from crisisplay import events as ev
 from crisisplay.errors import JournalError
 from crisisplay.narrative import describe
+
+if TYPE_CHECKING:
+    from crisisplay.journal import ChainCheck, VerifyResult
 
 ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
@@ -45,6 +48,11 @@ class TargetResult:
     target_ms: int | None
     elapsed_ms: int | None  # from detection to the milestone, None when not reached
     reached: str | None  # the milestone's time as logged (UTC)
+    label: str = ""  # the words reports show for the milestone (its target's `label`); the name when empty
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
     @property
     def result(self) -> str:
@@ -81,6 +89,7 @@ class Metrics:
     timeline: list[Moment] | None = None
     phase_ids: dict[str, str] = field(default_factory=dict)  # step id -> its phase id, from the snapshot
     sections: dict[str, str] = field(default_factory=dict)  # step id -> its post-mortem `section:`
+    verification: VerifyResult | None = None  # what checking the chain found, when the log was checked
 
     def __post_init__(self):
         pb = self.state.playbook
@@ -126,10 +135,17 @@ class Metrics:
     def targets(self) -> list[TargetResult]:
         """Each target in the playbook's order, then milestones reached that have no target."""
         pb, milestones = self.playbook, self.state.milestones
-        out = [TargetResult(name, pb.target_ms(name), milestones.get(name), self.reached.get(name))
-               for name in pb.targets]
-        out += [TargetResult(name, None, elapsed, self.reached.get(name))
-                for name, elapsed in milestones.items() if name not in pb.targets]
+        out = [
+            TargetResult(
+                name, pb.target_ms(name), milestones.get(name), self.reached.get(name), pb.milestone_label(name)
+            )
+            for name in pb.targets
+        ]
+        out += [
+            TargetResult(name, None, elapsed, self.reached.get(name))
+            for name, elapsed in milestones.items()
+            if name not in pb.targets
+        ]
         return out
 
     @property
@@ -156,7 +172,7 @@ class Metrics:
         for note in self.notes:
             text = note["text"].strip()
             if text[: len(ACTION_PREFIX)].lower() == ACTION_PREFIX:
-                items.append({"text": text[len(ACTION_PREFIX):].strip(), "source": "note", "ts": note["ts"]})
+                items.append({"text": text[len(ACTION_PREFIX) :].strip(), "source": "note", "ts": note["ts"]})
         return items
 
 
@@ -174,12 +190,22 @@ def measure(events: Iterable[dict], *, running: bool = False, timeline: bool = F
     return metrics
 
 
-def measure_log(journal, *, running: bool = False, timeline: bool = False) -> Metrics:
-    """`measure` over a journal; a log that is not an incident's is a JournalError naming its file."""
+def measure_log(journal, *, running: bool = False, timeline: bool = False, check: ChainCheck | None = None) -> Metrics:
+    """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
+
+    With `check` (a `journal.ChainCheck`), the events come from it: each line is verified as
+    it is read, in this same pass, and what it found is the metrics' `verification`. The
+    caller decides what a problem means (`check.result`): the check stops at the first one
+    unless it is lenient, so the metrics then cover only what came before it.
+    """
+    events = journal.events(tolerate_torn=True) if check is None else check.events()
     try:
-        return measure(journal.events(tolerate_torn=True), running=running, timeline=timeline)
+        metrics = measure(events, running=running, timeline=timeline)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
+    if check is not None:
+        metrics.verification = check.result
+    return metrics
 
 
 def _take(metrics: Metrics, event: dict) -> None:
@@ -203,8 +229,9 @@ def _take(metrics: Metrics, event: dict) -> None:
     if metrics.timeline is not None:
         words = describe(event, state.playbook)
         if words is not None:
-            metrics.timeline.append(Moment(event.get("seq", state.count - 1), at, elapsed, phase, step,
-                                           event.get("actor", ""), kind, words))
+            metrics.timeline.append(
+                Moment(event.get("seq", state.count - 1), at, elapsed, phase, step, event.get("actor", ""), kind, words)
+            )
 
 
 def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
@@ -216,8 +243,15 @@ def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
         section = metrics.sections.get(step)
         if section and isinstance(data.get("answer"), str):
             definition = metrics.playbook.step(step)
-            metrics.answers.append({**when, "section": section, "step": step,
-                                    "title": definition.title or definition.prompt, "text": data["answer"]})
+            metrics.answers.append(
+                {
+                    **when,
+                    "section": section,
+                    "step": step,
+                    "title": definition.title or definition.prompt,
+                    "text": data["answer"],
+                }
+            )
     elif kind == ev.STEP_SKIPPED:
         metrics.skips.append({**when, "step": step, "by": data.get("by"), "reason": data.get("reason")})
     elif kind == ev.NOTE_ADDED:
@@ -226,15 +260,20 @@ def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
         metrics.messages.append({**when, "step": step, "channel": data.get("channel"), "text": data.get("text", "")})
     elif kind in (ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE):
         contact = data.get("contact") or {}
-        metrics.escalations.append({
-            **when, "step": step, "role": data.get("role"),
-            "name": contact.get("name") or contact.get("description") or data.get("role"),
-            "outcome": "notified" if kind == ev.ESCALATION_NOTIFIED else "unreachable",
-            "message": data.get("message", ""),
-        })
+        metrics.escalations.append(
+            {
+                **when,
+                "step": step,
+                "role": data.get("role"),
+                "name": contact.get("name") or contact.get("description") or data.get("role"),
+                "outcome": "notified" if kind == ev.ESCALATION_NOTIFIED else "unreachable",
+                "message": data.get("message", ""),
+            }
+        )
     elif kind == ev.SEVERITY_CHANGED:
-        metrics.severity_changes.append({**when, "step": step, "from": data.get("from"), "to": data.get("to"),
-                                         "reason": data.get("reason")})
+        metrics.severity_changes.append(
+            {**when, "step": step, "from": data.get("from"), "to": data.get("to"), "reason": data.get("reason")}
+        )
     elif kind == ev.MILESTONE_REACHED:
         metrics.reached.setdefault(data["name"], ts)
     elif kind == ev.CLOSED and metrics.ended is None:
@@ -246,6 +285,10 @@ def headline(metrics: Metrics) -> dict:
     results = [t.result for t in metrics.targets if t.target_ms is not None]
     return {
         "duration_ms": metrics.duration_ms,
-        "milestones": {"met": results.count(MET), "missed": results.count(MISSED),
-                       "not_reached": results.count(NOT_REACHED), "targets": len(results)},
+        "milestones": {
+            "met": results.count(MET),
+            "missed": results.count(MISSED),
+            "not_reached": results.count(NOT_REACHED),
+            "targets": len(results),
+        },
     }

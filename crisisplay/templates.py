@@ -7,7 +7,7 @@ environment is jinja2's immutable sandbox with no loader, so `include`/`import` 
 
 from __future__ import annotations
 
-import re
+import inspect
 import signal
 import threading
 from contextlib import contextmanager
@@ -15,11 +15,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
 
-from jinja2 import DictLoader, meta, nodes
+from jinja2 import DictLoader, meta, nodes, pass_environment
+from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
 from jinja2.runtime import Undefined
-from jinja2.utils import _PassArg
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
     UNSAFE_COROUTINE_ATTRIBUTES,
@@ -28,8 +28,24 @@ from jinja2.sandbox import (
     UNSAFE_METHOD_ATTRIBUTES,
     ImmutableSandboxedEnvironment,
 )
+from jinja2.utils import _PassArg
+from markupsafe import Markup
 
 from crisisplay.errors import PlaybookError
+from crisisplay.template_limits import (
+    FILTER_SIZES,
+    MAX_VALUE,
+    OBJECT,
+    SLOT,
+    OutputBuffer,
+    binop_size,
+    bounded_sum,
+    budget,
+    call_size,
+    charge,
+    concat_size,
+    text_size,
+)
 
 UNSAFE_ATTRIBUTES = frozenset(
     UNSAFE_FUNCTION_ATTRIBUTES
@@ -37,7 +53,7 @@ UNSAFE_ATTRIBUTES = frozenset(
     | UNSAFE_GENERATOR_ATTRIBUTES
     | UNSAFE_COROUTINE_ATTRIBUTES
     | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
-    | {"mro", "format", "format_map"}
+    | {"mro", "format", "format_map", "maketrans", "fromkeys"}
 )
 
 
@@ -89,6 +105,12 @@ class SeverityLevel(str):
         obj._levels = levels
         return obj
 
+    @property
+    def label(self) -> str:
+        """`{{ severity.label }}`: the words the playbook shows for this level (its `label:`), or its name."""
+        found = next((level for level in self._levels if level == self), None)
+        return getattr(found, "label", None) or str(self)
+
     def _rank(self, other) -> tuple[int, int] | None:
         if not isinstance(other, str) or other not in self._levels or str(self) not in self._levels:
             return None
@@ -114,61 +136,146 @@ class SeverityLevel(str):
 
 
 # Limits that keep a stranger's template from exhausting memory or time; a real message is
-# a few hundred characters and needs none of them.
+# a few hundred characters and needs none of them. The size of everything a template builds
+# is predicted before it is built: see template_limits.py.
 MAX_OUTPUT = 100_000  # characters a template may produce
 MAX_ARGUMENT = 10_000  # the largest number a filter may take as an argument (width, count)
 MAX_EXPONENT = 1_000
 TIME_LIMIT_S = 2.0
 
 
+class _CodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` into a call that predicts the joined length before joining, and
+    collects what a macro or a block writes in a buffer that refuses to grow past the limit."""
+
+    def buffer(self, frame) -> None:
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.output_buffer()")
+
+    def visit_Concat(self, node: nodes.Concat, frame) -> None:
+        self.write("environment.concat_operands((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
+    code_generator_class = _CodeGenerator
+    output_buffer = OutputBuffer
     # Intercepting these also stops jinja from folding `{{ 10**10**10 }}` while compiling.
-    intercepted_binops = frozenset(("**", "*", "%"))
+    intercepted_binops = frozenset(("+", "*", "%", "**"))
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         return attr not in UNSAFE_ATTRIBUTES and super().is_safe_attribute(obj, attr, value)
 
+    def wrap_str_format(self, value):
+        # `'{:>999999999}'[name](1)`, with `name` set to "format", reaches str.format by a name
+        # the checker cannot see; its format language can pad to any width, so it is refused
+        # however it is reached.
+        if super().wrap_str_format(value) is None:
+            return None
+
+        def refused(*args, **kwargs):
+            raise SecurityError("str.format is refused in templates; use the format filter or ~")
+
+        return refused
+
     def call_binop(self, context, operator, left, right):
         if operator == "**" and _is_number(right) and abs(right) > MAX_EXPONENT and left not in (0, 1, -1):
             raise SecurityError(f"a power with exponent {right} is too large")
-        if operator == "*" and _repeat_length(left, right) > MAX_OUTPUT:
-            raise SecurityError("a repetition that long is refused")
-        if operator == "%" and isinstance(left, str) and re.search(r"%[^a-zA-Z%]*\d{5,}", left):
-            raise SecurityError("a format width that large is refused")
+        predicted = binop_size(operator, left, right)
+        if predicted is not None:
+            size, what = predicted
+            charge(size * (5 if isinstance(left, Markup) or isinstance(right, Markup) else 1), what)
         return super().call_binop(context, operator, left, right)
+
+    def concat_operands(self, values: tuple) -> str:
+        """`a ~ b ~ …`, as jinja's str_join, once its length is known to be allowed."""
+        charge(concat_size(values), "a text joined with ~")
+        return "".join(map(str, values))
+
+    def concat(self, pieces) -> str:
+        """The text of a template, a macro or a block: refused as soon as its pieces add up past the limit."""
+        parts, total = [], OBJECT
+        for piece in pieces:
+            total += SLOT + len(piece)
+            if total > MAX_VALUE:
+                charge(total, "the template's text")
+            parts.append(piece)
+        charge(total, "the template's text")
+        return "".join(parts)
+
+    def getitem(self, obj, argument):
+        if isinstance(argument, slice) and isinstance(obj, (str, bytes, list, tuple)):
+            count = len(range(*argument.indices(len(obj))))
+            charge(OBJECT + count * (1 if isinstance(obj, (str, bytes)) else SLOT), "a slice")
+        return super().getitem(obj, argument)
 
     def call(self, __context, __obj, *args, **kwargs):
         # Every call a template makes (`lipsum(10**8)`, `'a'.center(10**10)`) comes through here.
         for value in [*args, *kwargs.values()]:
             if _is_number(value) and abs(value) > MAX_ARGUMENT:
                 raise SecurityError(f"a call was given {value}, over the limit of {MAX_ARGUMENT}")
+        if self.is_safe_callable(__obj):
+            size, args = call_size(__obj, args, kwargs)
+            charge(size, f"calling {getattr(__obj, '__name__', 'a function')}")
         return super().call(__context, __obj, *args, **kwargs)
+
+
+def _shown(value):
+    """What `{{ value }}` writes: a list or a mapping is weighed before it is turned into text."""
+    if not isinstance(value, str):
+        charge(text_size(value), "a value shown by the template")
+    return value
 
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _repeat_length(left, right) -> int:
-    for seq, count in ((left, right), (right, left)):
-        if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and not isinstance(count, bool):
-            return len(seq) * count
-    return 0
+# What each kind of piped-in context a filter asks for is, given the template's context.
+_FRONT = {
+    _PassArg.context: lambda context: context,
+    _PassArg.environment: lambda context: context.environment,
+    _PassArg.eval_context: lambda context: context.eval_ctx,
+}
 
 
-def _bounded(name: str, function):
-    """A filter that refuses huge numeric arguments (`center(10**9)`), whatever it is."""
+def _guarded(name: str, function):
+    """A filter that refuses huge numeric arguments and predicts the size of its result first.
 
-    # Skip the piped value, and the context or environment jinja passes before it to some.
-    skip = 2 if _PassArg.from_obj(function) is not None else 1
+    It takes the template's context, so jinja never runs it while compiling: a filter on
+    constants (`'%0999999999d'|format(1)`) used to run, unbounded, whenever a template was
+    merely checked.
+    """
+    size = FILTER_SIZES[name]
+    front = _FRONT.get(_PassArg.from_obj(function))
+    params = list(inspect.signature(function).parameters.values())
+    if params and params[0].name in ("context", "environment", "env", "eval_ctx"):
+        params = params[1:]
+    signature = inspect.Signature(params)
 
-    @wraps(function)  # keeps jinja's pass_context / pass_environment marker
-    def guarded(*args, **kwargs):
-        for value in [*args[skip:], *kwargs.values()]:
+    @wraps(function)
+    def guarded(context, *args, **kwargs):
+        for value in [*args[1:], *kwargs.values()]:
             if _is_number(value) and abs(value) > MAX_ARGUMENT:
                 raise SecurityError(f"the filter {name} was given {value}, over the limit of {MAX_ARGUMENT}")
-        return function(*args, **kwargs)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            bound = None  # the filter itself says what is wrong with its arguments
+        if bound is not None:
+            bound.apply_defaults()
+            first, *rest = bound.arguments
+            others = {key: bound.arguments[key] for key in rest}
+            predicted, bound.arguments[first] = size(context.environment, bound.arguments[first], others)
+            charge(predicted, f"the filter {name}")
+            bound.arguments.update(others)
+            args, kwargs = bound.args, bound.kwargs
+        return function(*(() if front is None else (front(context),)), *args, **kwargs)
 
+    guarded.jinja_pass_arg = _PassArg.context
     return guarded
 
 
@@ -176,9 +283,18 @@ def _bounded(name: str, function):
 def environment() -> _Sandbox:
     """The one sandboxed environment every template and condition runs in."""
     # An empty loader: `include`/`import` find nothing (TemplateNotFound), never a file.
-    env = _Sandbox(undefined=VisiblePlaceholder, autoescape=False, keep_trailing_newline=False,
-                   loader=DictLoader({}))
-    env.filters = {name: _bounded(name, f) for name, f in env.filters.items()}
+    # Not optimized: the optimizer would evaluate constant parts of a template while compiling.
+    env = _Sandbox(
+        undefined=VisiblePlaceholder,
+        autoescape=False,
+        keep_trailing_newline=False,
+        loader=DictLoader({}),
+        optimized=False,
+        finalize=_shown,
+    )
+    filters = {**env.filters, "sum": pass_environment(bounded_sum)}
+    # A filter whose result size is not predicted is left out rather than run unbounded.
+    env.filters = {name: _guarded(name, f) for name, f in filters.items() if name in FILTER_SIZES}
     return env
 
 
@@ -205,7 +321,7 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _refuse_unsafe(kind: str, analysis: "Analysis") -> None:
+def _refuse_unsafe(kind: str, analysis: Analysis) -> None:
     # The checker reports these (CP303); refusing them here too means a template that never
     # went through the checker (an edited snapshot, a direct call) cannot use them either.
     if analysis.unsafe:
@@ -241,13 +357,16 @@ def render_with_placeholders(source: str, variables: dict) -> tuple[str, set[str
 
 def _render(source: str, variables: dict) -> str:
     try:
-        with _time_limit(TIME_LIMIT_S):
+        with _time_limit(TIME_LIMIT_S), budget():
             text = _compiled_template(source).render(variables)
     except SecurityError as err:
         raise PlaybookError(f"the sandbox refused a template: {err}") from None
     except _TooSlow:
         raise PlaybookError(f"the sandbox stopped a template that ran over {TIME_LIMIT_S:g} s") from None
-    except (TemplateError, TypeError, ValueError, ArithmeticError, MemoryError, RecursionError) as err:
+    except MemoryError:
+        # Sizes are predicted before anything is built, so this means the machine itself is short.
+        raise PlaybookError("the machine ran out of memory rendering a template") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError) as err:
         # e.g. `{{ product + 1 }}` on text, or the sandbox's "range too big"
         raise PlaybookError(f"a template could not be rendered: {err}") from None
     if len(text) > MAX_OUTPUT:
@@ -262,13 +381,15 @@ def evaluate_condition(source: str, variables: dict) -> bool:
     variable not set on the path taken never crashes a run.
     """
     try:
-        with _time_limit(TIME_LIMIT_S):
+        with _time_limit(TIME_LIMIT_S), budget():
             return bool(_compiled_condition(source)(**variables))
     except SecurityError as err:
         raise PlaybookError(f"the sandbox refused a condition: {err}") from None
     except _TooSlow:
         raise PlaybookError(f"the sandbox stopped a condition that ran over {TIME_LIMIT_S:g} s") from None
-    except (TemplateError, TypeError, ValueError, ArithmeticError, MemoryError, RecursionError):
+    except MemoryError:
+        raise PlaybookError("the machine ran out of memory evaluating a condition") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError):
         return False
 
 
@@ -299,7 +420,9 @@ def _inspect(ast: nodes.Node, result: Analysis) -> Analysis:
     for node in ast.find_all(nodes.Compare):
         operands = [node.expr] + [op.expr for op in node.ops]
         if any(isinstance(o, nodes.Name) and o.name == "severity" for o in operands):
-            result.severity_literals += [o.value for o in operands if isinstance(o, nodes.Const) and isinstance(o.value, str)]
+            result.severity_literals += [
+                o.value for o in operands if isinstance(o, nodes.Const) and isinstance(o.value, str)
+            ]
     return result
 
 
@@ -322,12 +445,16 @@ def _parse(source: str, kind: str) -> nodes.Template:
     if _nesting(source) > MAX_NESTING:
         raise TemplateSyntaxError(f"brackets nest more than {MAX_NESTING} deep", 1)
     env = environment()
-    if kind == "template":
-        return env.parse(source)
-    parser = Parser(env, source, state="variable")
-    expr = parser.parse_expression()
-    if not parser.stream.eos:
-        parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
+    try:
+        if kind == "template":
+            return env.parse(source)
+        parser = Parser(env, source, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
+    except ValueError as err:
+        # jinja's lexer turns digits into a number; Python refuses more than 4,300 of them.
+        raise TemplateSyntaxError(f"a number in it cannot be read ({str(err).split(':')[0]})", 1) from None
     ast = nodes.Template([nodes.Output([expr])])
     ast.set_environment(env)
     return ast

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
     """The current time, timezone-aware UTC: the default clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def format_ts(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds and `Z`, e.g. `2026-11-25T22:51:56.123Z`."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"cannot log a naive datetime ({moment.isoformat()}): give it a timezone")
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return (
         f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
         f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
@@ -29,7 +29,7 @@ def parse_ts(text: str) -> datetime:
         raise ValueError(f"not an RFC 3339 time: {text!r}") from None
     if moment.tzinfo is None:
         raise ValueError(f"time has no timezone (expected `Z` or an offset): {text!r}")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def elapsed_ms(start: datetime, moment: datetime) -> int:

@@ -112,13 +112,17 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         tag = node.tag
-        kind = tag[len(_TAG):] if tag.startswith(_TAG) else None
+        kind = tag[len(_TAG) :] if tag.startswith(_TAG) else None
         if tag == "!" or kind == "str":
             if not node.style:
                 self.check_hashtag(node)
             return node.value
         if kind not in _SCALAR_TAGS:
-            self.report(node, "CP003", f"the tag '{_as_written(tag)}' is refused; remove it (playbooks hold plain text, lists and mappings)")
+            self.report(
+                node,
+                "CP003",
+                f"the tag '{_as_written(tag)}' is refused; remove it (playbooks hold plain text, lists and mappings)",
+            )
             return node.value
         # libyaml marks a plain scalar with style '' (the pure-Python composer with None).
         self.doc.scalars[path] = Scalar(kind, node.value, not node.style)
@@ -135,14 +139,20 @@ class _Builder:
             self.lines = self.doc.text.split("\n")
         if end.line >= len(self.lines):
             return
-        rest = self.lines[end.line][end.column:]
+        rest = self.lines[end.line][end.column :]
         found = _HASHTAG.match(rest)
         if found:
             column = end.column + found.start(1) + 1
-            self.doc.findings.append(Finding(
-                self.doc.path, end.line + 1, column, "CP010",
-                f"'{found.group(1)}' starts a YAML comment, so the text before it ends at '{node.value[-20:]}'; "
-                f"quote the whole value to keep the hashtag"))
+            self.doc.findings.append(
+                Finding(
+                    self.doc.path,
+                    end.line + 1,
+                    column,
+                    "CP010",
+                    f"'{found.group(1)}' starts a YAML comment, so the text before it ends at '{node.value[-20:]}'; "
+                    f"quote the whole value to keep the hashtag",
+                )
+            )
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
         result: dict[str, Any] = {}
@@ -173,7 +183,7 @@ class _Builder:
             return None
         if node.tag in (_TAG + "str", "!"):
             return node.value
-        kind = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+        kind = node.tag[len(_TAG) :] if node.tag.startswith(_TAG) else node.tag
         if kind == "bool" and node.value.lower() in BOOL_WORDS:
             self.report(node, "CP008", f"YAML reads the key {node.value} as a boolean; quote it: '{node.value}'")
         elif kind in _SCALAR_TAGS:
@@ -184,12 +194,18 @@ class _Builder:
         return node.value
 
 
-_KIND_WORDS = {"int": "a number", "float": "a number", "bool": "a boolean", "null": "null (no value)", "timestamp": "a date"}
+_KIND_WORDS = {
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "null": "null (no value)",
+    "timestamp": "a date",
+}
 
 
 def _as_written(tag: str) -> str:
     """A tag as the user typed it: `!!python/object` rather than its expanded form."""
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 class _TooBig(Exception):
@@ -286,7 +302,7 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
             context += f" that starts at line {start.line + 1} column {start.column + 1}"
         lines = text.split("\n")
-        if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+        if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
             context += "; YAML does not allow tabs for indentation: use spaces"
         doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {problem}{context}"))
         return doc
@@ -311,8 +327,15 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         m = bomb.start_mark
         kind = "list" if isinstance(bomb, yaml.SequenceNode) else "mapping"
         why = "through its aliases (an alias bomb?)" if "*" in text else "(the file is too large)"
-        doc.findings.append(Finding(path, m.line + 1, m.column + 1, "CP004",
-                                    f"this {kind} expands to more than {MAX_NODES:,} values {why}; a playbook is far smaller"))
+        doc.findings.append(
+            Finding(
+                path,
+                m.line + 1,
+                m.column + 1,
+                "CP004",
+                f"this {kind} expands to more than {MAX_NODES:,} values {why}; a playbook is far smaller",
+            )
+        )
         return doc
     builder = _Builder(doc)
     try:

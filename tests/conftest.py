@@ -69,6 +69,18 @@ phases:
 """
 
 
+# Answers that take MINIMAL_PLAYBOOK from start to end on its contained path.
+MINIMAL_ANSWERS = """\
+inputs:
+  product: Blue Kettle
+steps:
+  assess-reach: contained
+  fix-price: yes
+  holding-statement: send
+  what-happened: It was the import.
+"""
+
+
 @pytest.fixture
 def minimal_playbook() -> str:
     """The text of a small valid playbook; tests replace parts of it to break it."""
@@ -91,19 +103,47 @@ def cli_cwd(tmp_path: Path) -> Path:
     return cwd
 
 
+# The machine's language must not choose the interface's: tests ask for a language explicitly.
+LANGUAGE_VARIABLES = ("CRISISPLAY_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+def cli_environment(home: Path) -> dict:
+    """The environment the CLI runs with in tests: `home` as CRISISPLAY_HOME, colours on, wide, no language chosen."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR", *LANGUAGE_VARIABLES)}
+    environment.update({"CRISISPLAY_HOME": str(home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
+    return environment
+
+
+@pytest.fixture(autouse=True)
+def _interface_in_english(monkeypatch):
+    """Each test starts in English, whatever the machine's locale, and leaves no language behind."""
+    from crisisplay import i18n
+
+    for variable in LANGUAGE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    i18n.configure()
+    yield
+    i18n.configure()
+
+
 @pytest.fixture
 def run_cli(cli_home: Path, cli_cwd: Path):
     """Run `python -m crisisplay ARGS...` for real; returns (returncode, stdout, stderr)."""
 
-    def run(*args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None,
-            timeout: float = 60) -> tuple[int, str, str]:
-        environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR")}
-        environment.update({"CRISISPLAY_HOME": str(cli_home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
+    def run(
+        *args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None, timeout: float = 60
+    ) -> tuple[int, str, str]:
+        environment = cli_environment(cli_home)
         environment.update(env or {})
         done = subprocess.run(
             [sys.executable, "-m", "crisisplay", *map(str, args)],
-            input=input, capture_output=True, text=True, encoding="utf-8",
-            cwd=cwd or cli_cwd, env=environment, timeout=timeout,
+            input=input,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=cwd or cli_cwd,
+            env=environment,
+            timeout=timeout,
         )
         return done.returncode, done.stdout, done.stderr
 

@@ -78,6 +78,20 @@ phases:
 """
 
 
+# Answers for TWO_QUESTIONS: the whole run (it closes), or all but the last step (it pauses).
+FINISHING = "inputs:\n  product: Kettle\nsteps:\n  first: one\n  second: yes\n"
+PAUSING = "inputs:\n  product: Kettle\nsteps:\n  first: one\n"
+
+
+def start_two_questions(run_cli, cwd: Path, answers: str, exit_code: int) -> str:
+    """Start TWO_QUESTIONS with `answers` through the real CLI (`run_cli`, in `cwd`); the incident id."""
+    (cwd / "mini.yaml").write_text(TWO_QUESTIONS)
+    (cwd / "a.yaml").write_text(answers)
+    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert code == exit_code, err
+    return out.strip()
+
+
 def assert_log_contract(path: Path) -> list[dict]:
     """Every line is the canonical event with `hash` last, chained from 64 zeros."""
     events, prev = [], ZERO
@@ -110,8 +124,11 @@ def of_type(events: list[dict], kind: str) -> list[dict]:
 
 def answered_keys(events: list[dict]) -> list[tuple[str, int]]:
     """(step, visit) of each step.answered or step.skipped by the responder, in log order."""
-    return [(e["step"], e["data"]["visit"]) for e in events
-            if e["type"] == "step.answered" or (e["type"] == "step.skipped" and e["data"]["by"] == "responder")]
+    return [
+        (e["step"], e["data"]["visit"])
+        for e in events
+        if e["type"] == "step.answered" or (e["type"] == "step.skipped" and e["data"]["by"] == "responder")
+    ]
 
 
 def duplicates(keys) -> list:
@@ -127,8 +144,17 @@ def cli_env(home: Path, **extra: str) -> dict:
     return env
 
 
-def run_crisisplay(home: Path, *args: str, cwd: Path | None = None, timeout: float = 60,
-                   input: str | None = None) -> subprocess.CompletedProcess:
+def run_crisisplay(
+    home: Path, *args: str, cwd: Path | None = None, timeout: float = 60, input: str | None = None
+) -> subprocess.CompletedProcess:
     """`python -m crisisplay ARGS...` against `home`, captured."""
-    return subprocess.run([sys.executable, "-m", "crisisplay", *map(str, args)], capture_output=True, text=True,
-                          encoding="utf-8", env=cli_env(home), cwd=cwd or home, timeout=timeout, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "crisisplay", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=cli_env(home),
+        cwd=cwd or home,
+        timeout=timeout,
+        input=input,
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from incident_logs import TWO_QUESTIONS as MINI
 
 
-
 def test_every_unknown_step_and_input_is_named_at_once_and_nothing_is_written(run_cli, cli_cwd, cli_home):
     (cli_cwd / "mini.yaml").write_text(MINI)
     (cli_cwd / "a.yaml").write_text("inputs:\n  prodct: Kettle\nsteps:\n  frist: one\n  secnd: yes\n")

@@ -13,8 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 PLAYBOOKS = sorted((REPO / "playbooks").glob("*.yaml"))
 
 
-def test_the_two_bundled_playbooks_are_there():
-    assert [p.name for p in PLAYBOOKS] == ["offensive-post.yaml", "pricing-error.yaml"]
+def test_the_bundled_playbooks_are_there_in_english_and_spanish():
+    assert [p.name for p in PLAYBOOKS] == [
+        "error-precio.yaml",
+        "offensive-post.yaml",
+        "pricing-error.yaml",
+        "publicacion-ofensiva.yaml",
+    ]
 
 
 @pytest.fixture(params=PLAYBOOKS, ids=lambda p: p.stem)

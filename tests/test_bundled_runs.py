@@ -7,11 +7,12 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-
 from incident_logs import REPO, answered_keys, assert_log_contract, duplicates, of_type, run_crisisplay
 
 PLAYBOOKS = sorted(p.stem for p in (REPO / "playbooks").glob("*.yaml"))
-ANSWERS = sorted((REPO / "examples").glob("*.answers.yaml")) + sorted((REPO / "tests" / "data" / "answers").glob("*.yaml"))
+ANSWERS = sorted((REPO / "examples").glob("*.answers.yaml")) + sorted(
+    (REPO / "tests" / "data" / "answers").glob("*.yaml")
+)
 
 
 def playbook_of(answers: Path) -> str:
@@ -60,8 +61,12 @@ def test_bundled_playbook_runs_to_its_end_from_the_answers_file(runs, answers):
     assert duplicates(answered_keys(events)) == []
     # every step entered was answered or skipped, once per visit
     entered = [(e["step"], e["data"]["visit"]) for e in of_type(events, "step.entered")]
-    decided = [(e["step"], e["data"]["visit"]) for e in events if e["type"] in ("step.answered", "step.skipped")
-               and not (e["type"] == "step.skipped" and e["data"]["by"] == "condition")]
+    decided = [
+        (e["step"], e["data"]["visit"])
+        for e in events
+        if e["type"] in ("step.answered", "step.skipped")
+        and not (e["type"] == "step.skipped" and e["data"]["by"] == "condition")
+    ]
     assert entered == decided
     # every message was sent with no placeholder left in it
     for sent in of_type(events, "message.sent"):

@@ -88,7 +88,7 @@ def test_local_copy_that_differs_shadows_the_bundled_playbook(run_cli, cli_cwd):
     assert row["source"] == "local"
     assert Path(row["path"]) == local
     assert [s["source"] for s in row["shadows"]] == ["bundled"]
-    code, out, _ = run_cli("list")
+    _code, out, _ = run_cli("list")
     assert "shadows" in out
 
 
@@ -106,8 +106,12 @@ def test_identical_local_copy_still_comes_before_a_home_copy(run_cli, cli_cwd, c
     shutil.copyfile(BUNDLED["pricing-error"], cli_cwd / "playbooks" / "pricing-error.yaml")
     (cli_home / "playbooks").mkdir()
     home_copy = cli_home / "playbooks" / "pricing-error.yaml"
-    home_copy.write_text(BUNDLED["pricing-error"].read_text(encoding="utf-8").replace(
-        "title: Product published at the wrong price", "title: Our home version"), encoding="utf-8")
+    home_copy.write_text(
+        BUNDLED["pricing-error"]
+        .read_text(encoding="utf-8")
+        .replace("title: Product published at the wrong price", "title: Our home version"),
+        encoding="utf-8",
+    )
     row = listed(run_cli)["pricing-error"]
     assert row["title"] == "Product published at the wrong price"
     assert [(s["source"], Path(s["path"])) for s in row["shadows"]] == [("home", home_copy)]
@@ -127,7 +131,8 @@ def test_local_playbook_comes_before_home(run_cli, cli_cwd, cli_home, minimal_pl
     for folder, title in ((cli_cwd, "Local one"), (cli_home, "Home one")):
         (folder / "playbooks").mkdir()
         (folder / "playbooks" / "minimal.yaml").write_text(
-            minimal_playbook.replace("A minimal playbook", title), encoding="utf-8")
+            minimal_playbook.replace("A minimal playbook", title), encoding="utf-8"
+        )
     row = listed(run_cli)["minimal"]
     assert row["title"] == "Local one"
     assert [s["source"] for s in row["shadows"]] == ["home"]
@@ -203,8 +208,10 @@ def test_show_by_path_works(run_cli, tmp_path, minimal_playbook):
 
 def test_show_of_a_broken_playbook_prints_findings_and_exits_2(run_cli, cli_cwd, minimal_playbook):
     path = cli_cwd / "minimal.yaml"
-    path.write_text(minimal_playbook.replace("to: [manager]", "to: [legal]").replace("id: what-happened", "id: fix-price"),
-                    encoding="utf-8")
+    path.write_text(
+        minimal_playbook.replace("to: [manager]", "to: [legal]").replace("id: what-happened", "id: fix-price"),
+        encoding="utf-8",
+    )
     code, out, err = run_cli("show", "minimal.yaml")
     assert code == 2
     assert out == ""
@@ -217,7 +224,7 @@ def test_show_of_a_broken_playbook_prints_findings_and_exits_2(run_cli, cli_cwd,
 
 def test_show_of_a_yaml_syntax_error_exits_2_with_its_position(run_cli, cli_cwd):
     (cli_cwd / "bad.yaml").write_text("crisisplay: 1\nid: [oops\n", encoding="utf-8")
-    code, out, err = run_cli("show", "bad.yaml")
+    code, _out, err = run_cli("show", "bad.yaml")
     assert code == 2
     assert "bad.yaml:3:1: CP001" in err
     assert_clean_failure(err)
@@ -225,7 +232,7 @@ def test_show_of_a_yaml_syntax_error_exits_2_with_its_position(run_cli, cli_cwd)
 
 def test_show_of_a_file_that_is_not_utf8_exits_2(run_cli, cli_cwd):
     (cli_cwd / "bad.yaml").write_bytes(b"crisisplay: 1\nid: caf\xe9\n")
-    code, out, err = run_cli("show", "bad.yaml")
+    code, _out, err = run_cli("show", "bad.yaml")
     assert code == 2
     assert "bad.yaml:2:8: CP001" in err
     assert_clean_failure(err)
@@ -240,7 +247,7 @@ def test_show_of_an_unknown_playbook_is_one_line_and_exit_2(run_cli):
 
 
 def test_show_of_a_missing_file_is_one_line_and_exit_2(run_cli):
-    code, out, err = run_cli("show", "./nowhere.yaml")
+    code, _out, err = run_cli("show", "./nowhere.yaml")
     assert code == 2
     assert err.strip() == "crisisplay: error: ./nowhere.yaml: no such playbook file"
 
@@ -253,8 +260,11 @@ def test_home_option_is_accepted_before_and_after_the_command(run_cli, tmp_path,
     other = tmp_path / "other-home"
     (other / "playbooks").mkdir(parents=True)
     (other / "playbooks" / "minimal.yaml").write_text(minimal_playbook, encoding="utf-8")
-    args = ["--home", str(other), "list", "--format", "json"] if where == "before" else \
-        ["list", "--format", "json", "--home", str(other)]
+    args = (
+        ["--home", str(other), "list", "--format", "json"]
+        if where == "before"
+        else ["list", "--format", "json", "--home", str(other)]
+    )
     code, out, err = run_cli(*args)
     assert code == 0, err
     rows = {r["id"]: r for r in json.loads(out)["playbooks"]}
@@ -266,12 +276,19 @@ def test_home_option_with_equals_sign(run_cli, tmp_path, minimal_playbook):
     other = tmp_path / "other-home"
     (other / "playbooks").mkdir(parents=True)
     (other / "playbooks" / "minimal.yaml").write_text(minimal_playbook, encoding="utf-8")
-    code, out, err = run_cli("show", "minimal", f"--home={other}")
+    code, _out, err = run_cli("show", "minimal", f"--home={other}")
     assert code == 0, err
 
 
-@pytest.mark.parametrize("args", [["--no-color", "list"], ["list", "--no-color"],
-                                  ["--no-color", "show", "pricing-error"], ["show", "pricing-error", "--no-color"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--no-color", "list"],
+        ["list", "--no-color"],
+        ["--no-color", "show", "pricing-error"],
+        ["show", "pricing-error", "--no-color"],
+    ],
+)
 def test_no_color_is_accepted_before_and_after_the_command(run_cli, args):
     code, out, err = run_cli(*args)
     assert code == 0, err
@@ -279,19 +296,19 @@ def test_no_color_is_accepted_before_and_after_the_command(run_cli, args):
 
 
 def test_unknown_option_is_bad_usage(run_cli):
-    code, out, err = run_cli("list", "--bogus")
+    code, _out, err = run_cli("list", "--bogus")
     assert code == 2
     assert "--bogus" in err
     assert_clean_failure(err)
 
 
 def test_unknown_format_is_bad_usage(run_cli):
-    code, out, err = run_cli("show", "pricing-error", "--format", "pdf")
+    code, _out, err = run_cli("show", "pricing-error", "--format", "pdf")
     assert code == 2
     assert_clean_failure(err)
 
 
 def test_unknown_command_is_bad_usage(run_cli):
-    code, out, err = run_cli("lsit")
+    code, _out, err = run_cli("lsit")
     assert code == 2
     assert_clean_failure(err)

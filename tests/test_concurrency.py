@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from incident_logs import answered_keys, assert_log_contract, cli_env, duplicates, of_type, run_crisisplay
 from test_kill import ANSWERS, PLAYBOOK, line_count, start_slow
 
@@ -69,11 +68,19 @@ def test_notes_from_other_terminals_during_a_run_are_each_logged_once_and_the_ch
     process, home, path, _ = slow_run
     incident_id = path.stem
     texts = [f"Note {n} from terminal {n}: customer update #{n}" for n in range(8)]
-    notes = [subprocess.Popen([sys.executable, "-m", "crisisplay", "note", incident_id, text, "--responder", f"t{n}"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=home, env=cli_env(home))
-             for n, text in enumerate(texts)]
+    notes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "crisisplay", "note", incident_id, text, "--responder", f"t{n}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=home,
+            env=cli_env(home),
+        )
+        for n, text in enumerate(texts)
+    ]
     results = [(note.wait(timeout=60), note.communicate()[1]) for note in notes]
-    out, err = process.communicate(timeout=60)
+    _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert [code for code, _ in results] == [0] * len(texts), results
 
@@ -103,7 +110,7 @@ def test_a_second_resume_while_a_run_holds_the_incident_is_refused(slow_run):
     assert "another terminal" in second.stderr and "Traceback" not in second.stderr
     assert refused_while_running, "the first run ended before the second resume was tried"
 
-    out, err = process.communicate(timeout=60)
+    _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     events = assert_log_contract(path)
     assert of_type(events, "incident.resumed") == []  # the refused resume logged nothing

@@ -52,7 +52,9 @@ def test_local_config_overrides_home_config(home, cwd):
 
 
 def test_contacts_are_read_by_role(home, cwd):
-    write(home / "config.toml", """
+    write(
+        home / "config.toml",
+        """
 [contacts.manager]
 name = "Maria Lopez"
 phone = "+34 600 000 000"
@@ -60,7 +62,8 @@ email = "maria@example.com"
 
 [contacts.legal]
 name = "Lex Counsel"
-""")
+""",
+    )
     config = load_config(home, cwd)
     assert config.contacts == {
         "manager": Contact("Maria Lopez", "+34 600 000 000", "maria@example.com"),
@@ -121,14 +124,14 @@ def test_toml_syntax_error_names_path_line_and_column(home, cwd):
 
 
 def test_toml_error_at_end_of_file_still_has_line_and_column(home, cwd):
-    path = write(cwd / "crisisplay.toml", 'x = [1,\n')
+    path = write(cwd / "crisisplay.toml", "x = [1,\n")
     with pytest.raises(ConfigError) as raised:
         load_config(home, cwd)
     assert str(raised.value).startswith(f"{path}:2:1: ")
 
 
 def test_toml_syntax_error_in_pyproject_is_a_config_error(home, cwd):
-    path = write(cwd / "pyproject.toml", '[tool.crisisplay.lint\n')
+    path = write(cwd / "pyproject.toml", "[tool.crisisplay.lint\n")
     with pytest.raises(ConfigError) as raised:
         load_config(home, cwd)
     assert str(raised.value).startswith(f"{path}:1:")

@@ -62,8 +62,7 @@ def test_corpus_case_gives_a_playbook_or_positioned_findings(case: Path):
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.parametrize("case", [p for p in CASES if p.name.endswith(".error.yaml")],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("case", [p for p in CASES if p.name.endswith(".error.yaml")], ids=lambda p: p.name)
 def test_corpus_case_a_parser_must_reject_is_never_a_playbook(case: Path):
     checked = check_text(case.read_bytes(), str(case))
     assert checked.playbook is None

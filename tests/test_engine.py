@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,8 +18,8 @@ from crisisplay.narrative import describe
 from crisisplay.playbook.loader import check_text
 from crisisplay.templates import evaluate_condition, render_template
 
-DETECTED = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
-OPENED = datetime(2026, 3, 1, 8, 10, tzinfo=timezone.utc)
+DETECTED = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+OPENED = datetime(2026, 3, 1, 8, 10, tzinfo=UTC)
 INCIDENT_ID = "20260301-081000-demo-beef"
 ACTOR = "ana"
 
@@ -33,14 +33,29 @@ def playbook_from(text: str):
 class Run:
     """One incident driven by hand: every event the engine returns is folded and kept."""
 
-    def __init__(self, text: str, *, detected_at: datetime = DETECTED, contacts: dict | None = None,
-                 organisation: str | None = "Acme"):
+    def __init__(
+        self,
+        text: str,
+        *,
+        detected_at: datetime = DETECTED,
+        contacts: dict | None = None,
+        organisation: str | None = "Acme",
+    ):
         self.playbook = playbook_from(text)
         self.now = OPENED
         self.contacts = contacts or {}
         source = {"id": self.playbook.id, "title": self.playbook.title, "source": "demo.yaml", "sha256": "0" * 64}
-        self.events = engine.start(INCIDENT_ID, self.playbook, source, drill=True, responder=ACTOR,
-                                   organisation=organisation, detected_at=detected_at, now=self.now, version="test")
+        self.events = engine.start(
+            INCIDENT_ID,
+            self.playbook,
+            source,
+            drill=True,
+            responder=ACTOR,
+            organisation=organisation,
+            detected_at=detected_at,
+            now=self.now,
+            version="test",
+        )
         self.state = ev.replay(self.events)
         self.action = None
 
@@ -114,11 +129,13 @@ def one_step(step: str, **kwargs) -> Run:
 
 # ----------------------------------------------------------------------------- start and inputs
 
-INPUTS = steps_yaml("""\
+INPUTS = steps_yaml(
+    """\
       - id: first
         type: info
         prompt: Go.
-""", extra="""\
+""",
+    extra="""\
 inputs:
   product:
     prompt: Which product?
@@ -133,7 +150,8 @@ inputs:
   budget:
     prompt: How much can we spend?
     type: number
-""")
+""",
+)
 
 
 def test_started_event_holds_what_resume_and_export_need():
@@ -161,16 +179,22 @@ def test_inputs_are_asked_first_in_declared_order_before_any_step_is_entered():
     assert asked == ["product", "channel", "budget"]
     assert run.asked() == "first"
     assert [(e["data"]["name"], e["data"]["value"]) for e in run.of_type(ev.INPUT_SET)] == [
-        ("product", "Blue Kettle"), ("channel", "x"), ("budget", 250)]
+        ("product", "Blue Kettle"),
+        ("channel", "x"),
+        ("budget", 250),
+    ]
 
 
 def test_inputs_keep_the_authors_order_through_the_logs_sorted_keys():
-    text = INPUTS.replace("  product:\n    prompt: Which product?\n", "").replace("phases:", """\
+    text = INPUTS.replace("  product:\n    prompt: Which product?\n", "").replace(
+        "phases:",
+        """\
   zebra_first:
     prompt: Asked third, though it sorts last
   aardvark:
     prompt: Asked last, though it sorts first
-phases:""")
+phases:""",
+    )
     run = Run(text)
     logged = json.loads(json.dumps(run.events[0], sort_keys=True))  # as the journal writes it
     assert list(logged["data"]["snapshot"]["inputs"]) == ["aardvark", "budget", "channel", "zebra_first"]
@@ -242,6 +266,7 @@ def test_text_input_refuses_an_empty_value():
 
 # ----------------------------------------------------------------------------- step types
 
+
 def test_confirm_step_logs_a_boolean_and_saves_it():
     run = one_step("""\
       - id: fixed
@@ -308,14 +333,18 @@ def test_checklist_logs_done_and_not_done_in_item_order():
     run = one_step(CHECKLIST)
     (answered,) = run.answer(engine.Checklist(("Pause the ads", "Correct the price")))
     assert answered["data"]["answer"] == {
-        "done": ["Correct the price", "Pause the ads"], "not_done": ["Hold the orders"]}
+        "done": ["Correct the price", "Pause the ads"],
+        "not_done": ["Hold the orders"],
+    }
 
 
 def test_checklist_with_nothing_done_lists_every_item_as_not_done():
     run = one_step(CHECKLIST)
     (answered,) = run.answer(engine.Checklist(()))
     assert answered["data"]["answer"] == {
-        "done": [], "not_done": ["Correct the price", "Hold the orders", "Pause the ads"]}
+        "done": [],
+        "not_done": ["Correct the price", "Hold the orders", "Pause the ads"],
+    }
 
 
 def test_checklist_refuses_an_item_that_is_not_on_the_list():
@@ -396,14 +425,16 @@ def test_number_step_refuses_a_boolean():
         engine.decide(run.state, "orders", True, run.now, ACTOR)
 
 
-MESSAGE = steps_yaml("""\
+MESSAGE = steps_yaml(
+    """\
       - id: holding-statement
         type: message
         channel: "{{ channel }} (public reply)"
         template: |
           We're sorry about {{ product }}. We'll update you {{ next_update }}.
         milestone: acknowledged
-""", extra="""\
+""",
+    extra="""\
 inputs:
   product:
     prompt: Which product?
@@ -411,7 +442,8 @@ inputs:
     prompt: Where?
   next_update:
     prompt: When is the next update?
-""")
+""",
+)
 
 
 def message_run() -> Run:
@@ -465,9 +497,16 @@ def test_escalate_notified_logs_one_event_per_role_with_its_contact_and_the_mess
     notified = [e for e in decision if e["type"] == ev.ESCALATION_NOTIFIED]
     assert [e["data"]["role"] for e in notified] == ["manager", "legal"]
     message = f"Severity medium on incident {INCIDENT_ID}."
-    assert notified[0]["data"] == {"role": "manager", "message": message, "contact": {
-        "name": "Marta Ruiz", "phone": "+34 600 000 000", "email": "marta@example.com",
-        "description": "Your line manager"}}
+    assert notified[0]["data"] == {
+        "role": "manager",
+        "message": message,
+        "contact": {
+            "name": "Marta Ruiz",
+            "phone": "+34 600 000 000",
+            "email": "marta@example.com",
+            "description": "Your line manager",
+        },
+    }
     assert notified[1]["data"]["contact"] == {"description": "Legal counsel"}
 
 
@@ -478,12 +517,15 @@ def test_escalate_outcome_per_role_records_who_was_unreachable():
     assert kinds == [(ev.ESCALATION_UNREACHABLE, "manager"), (ev.ESCALATION_NOTIFIED, "legal")]
 
 
-@pytest.mark.parametrize("answer, named", [
-    ({"manager": "notified"}, "legal"),
-    ({"manager": "notified", "legal": "notified", "pr": "notified"}, "pr"),
-    ("maybe", "manager"),
-    ({"manager": "called", "legal": "notified"}, "called"),
-])
+@pytest.mark.parametrize(
+    "answer, named",
+    [
+        ({"manager": "notified"}, "legal"),
+        ({"manager": "notified", "legal": "notified", "pr": "notified"}, "pr"),
+        ("maybe", "manager"),
+        ({"manager": "called", "legal": "notified"}, "called"),
+    ],
+)
 def test_escalate_refuses_a_missing_unknown_or_wrong_outcome(answer, named):
     run = one_step(ESCALATE)
     with pytest.raises(AnswerError, match=named):
@@ -596,8 +638,14 @@ def test_a_loop_back_counts_each_visit_of_the_step():
     run.advance()
     for answer in ("growing", True, "growing", True, "calm"):
         run.answer(answer)
-    assert run.entered() == [("check-mentions", 1), ("wait", 1), ("check-mentions", 2), ("wait", 2),
-                             ("check-mentions", 3), ("close-out", 1)]
+    assert run.entered() == [
+        ("check-mentions", 1),
+        ("wait", 1),
+        ("check-mentions", 2),
+        ("wait", 2),
+        ("check-mentions", 3),
+        ("close-out", 1),
+    ]
     visits = [e["data"]["visit"] for e in run.of_type(ev.STEP_ANSWERED) if e["step"] == "check-mentions"]
     assert visits == [1, 2, 3]
 
@@ -813,10 +861,16 @@ def test_a_milestone_is_not_reached_when_its_step_is_skipped_by_the_responder_or
     run.answer("notified")
     decision = run.answer(engine.Skip("Customer asked us not to reply"))
     assert decision == [dict(decision[0], type=ev.STEP_SKIPPED)]
-    assert decision[0]["data"] == {"phase": "work", "visit": 1, "by": "responder",
-                                   "reason": "Customer asked us not to reply"}
+    assert decision[0]["data"] == {
+        "phase": "work",
+        "visit": 1,
+        "by": "responder",
+        "reason": "Customer asked us not to reply",
+    }
     assert [(e["step"], e["data"]["by"]) for e in run.of_type(ev.STEP_SKIPPED)] == [
-        ("reply", "responder"), ("legal", "condition")]
+        ("reply", "responder"),
+        ("legal", "condition"),
+    ]
     assert [e["data"]["name"] for e in run.of_type(ev.MILESTONE_REACHED)] == ["escalated"]
     run.answer("We fixed it.", minutes=60)
     assert [e["data"]["name"] for e in run.of_type(ev.MILESTONE_REACHED)] == ["escalated", "resolved"]
@@ -849,7 +903,8 @@ def test_a_milestone_missed_target_still_records_elapsed_and_target():
 
 
 def test_elapsed_minutes_counts_from_detection():
-    run = Run(steps_yaml("""\
+    run = Run(
+        steps_yaml("""\
       - id: late
         type: info
         prompt: Late.
@@ -857,10 +912,13 @@ def test_elapsed_minutes_counts_from_detection():
       - id: done
         type: info
         prompt: Done.
-"""), detected_at=OPENED - timedelta(minutes=45))
+"""),
+        detected_at=OPENED - timedelta(minutes=45),
+    )
     run.advance()
     assert run.asked() == "late"
-    early = Run(steps_yaml("""\
+    early = Run(
+        steps_yaml("""\
       - id: late
         type: info
         prompt: Late.
@@ -868,7 +926,8 @@ def test_elapsed_minutes_counts_from_detection():
       - id: done
         type: info
         prompt: Done.
-"""))
+""")
+    )
     early.advance()
     assert early.asked() == "done"
 
@@ -886,6 +945,7 @@ def test_builtins_are_visible_to_templates():
 
 
 # ----------------------------------------------------------------------------- responder actions
+
 
 def test_note_pause_resume_and_close_events():
     run = one_step(CHOICE)
@@ -912,8 +972,11 @@ def test_change_severity_refuses_an_unknown_level_and_ignores_the_current_one():
 
 # ----------------------------------------------------------------------------- replay
 
+
 def test_replay_of_every_event_equals_the_state_built_step_by_step():
-    run = Run(steps_yaml("""\
+    run = Run(
+        steps_yaml(
+            """\
       - id: reach
         type: choice
         prompt: How far?
@@ -949,14 +1012,17 @@ def test_replay_of_every_event_equals_the_state_built_step_by_step():
       - id: write-up
         type: text
         prompt: What happened?
-""", extra="""\
+""",
+            extra="""\
 inputs:
   product:
     prompt: Which product?
   budget:
     prompt: Budget?
     type: number
-"""))
+""",
+        )
+    )
     run.advance()
     run.set_input("Kettle")
     run.set_input("7.25")
@@ -980,8 +1046,12 @@ inputs:
     assert fields_of(replayed) == fields_of(run.state)
     assert replayed.playbook.normalised() == run.state.playbook.normalised()
     assert replayed.visits == {"reach": 1, "orders": 1, "check": 3, "legal": 1, "call": 1, "write-up": 1}
-    assert replayed.variables == {"product": "Kettle", "budget": Decimal("7.25"), "reach": "viral",
-                                  "orders": Decimal("3.50")}
+    assert replayed.variables == {
+        "product": "Kettle",
+        "budget": Decimal("7.25"),
+        "reach": "viral",
+        "orders": Decimal("3.50"),
+    }
 
 
 def test_replay_refuses_a_log_that_does_not_start_with_incident_started():
@@ -996,7 +1066,7 @@ def test_describe_says_each_decision_in_the_responders_words():
     run.advance()
     run.answer({"manager": "unreachable"}, minutes=50)
     lines = [describe(e, run.playbook) for e in run.events]
-    assert "manager (Your line manager): unreachable" in lines
+    assert "Your line manager: unreachable" in lines  # people, not role ids
     assert "milestone escalated after 1h, target 30m missed" in lines
     assert describe(run.of_type(ev.STEP_ENTERED)[0], run.playbook) is None
 
@@ -1038,16 +1108,19 @@ def test_the_sandbox_refuses_python_internals_in_conditions(source):
 
 @pytest.mark.parametrize("source", HOSTILE_TEMPLATES)
 def test_the_checker_reports_hostile_templates(source):
-    text = steps_yaml(f"""\
+    text = steps_yaml(
+        f"""\
       - id: reply
         type: message
         channel: X
         template: {json.dumps(source)}
-""", extra="""\
+""",
+        extra="""\
 inputs:
   product:
     prompt: Which product?
-""")
+""",
+    )
     checked = check_text(text, "hostile.yaml")
     assert not checked.ok
     codes = {f.code for f in checked.errors}
@@ -1056,16 +1129,19 @@ inputs:
 
 @pytest.mark.parametrize("condition", ["self", "product.__class__", "cycler.__init__.__globals__", "product.mro()"])
 def test_the_checker_reports_hostile_conditions(condition):
-    text = steps_yaml(f"""\
+    text = steps_yaml(
+        f"""\
       - id: reply
         type: info
         prompt: Hi
         when: {json.dumps(condition)}
-""", extra="""\
+""",
+        extra="""\
 inputs:
   product:
     prompt: Which product?
-""")
+""",
+    )
     checked = check_text(text, "hostile.yaml")
     assert {f.code for f in checked.errors} & {"CP303", "CP302"}, [str(f) for f in checked.findings]
 
@@ -1078,12 +1154,17 @@ def test_a_template_that_fails_on_a_set_value_is_a_playbook_error_not_a_crash():
 
 
 def test_an_ordinary_template_renders_in_the_sandbox():
-    assert render_template("{{ product | upper }} x{{ n * 2 }}{% if n > 1 %} many{% endif %}",
-                           {"product": "kettle", "n": 3}) == "KETTLE x6 many"
+    assert (
+        render_template(
+            "{{ product | upper }} x{{ n * 2 }}{% if n > 1 %} many{% endif %}", {"product": "kettle", "n": 3}
+        )
+        == "KETTLE x6 many"
+    )
 
 
 def test_a_placeholder_changed_by_a_filter_still_blocks_an_unedited_send():
-    run = Run(steps_yaml("""\
+    run = Run(
+        steps_yaml("""\
       - id: reply
         type: message
         channel: X
@@ -1092,7 +1173,8 @@ def test_a_placeholder_changed_by_a_filter_still_blocks_an_unedited_send():
         type: text
         prompt: Who?
         save_as: who
-"""))
+""")
+    )
     run.advance()
     rendered = engine.render(run.state, "reply", run.now)
     assert rendered.text == "Hello [[WHO]]" and rendered.placeholders == ("who",)
@@ -1101,7 +1183,8 @@ def test_a_placeholder_changed_by_a_filter_still_blocks_an_unedited_send():
 
 
 def test_a_default_filter_fills_an_unset_variable_so_the_message_can_be_sent():
-    run = Run(steps_yaml("""\
+    run = Run(
+        steps_yaml("""\
       - id: reply
         type: message
         channel: X
@@ -1110,7 +1193,8 @@ def test_a_default_filter_fills_an_unset_variable_so_the_message_can_be_sent():
         type: text
         prompt: Who?
         save_as: who
-"""))
+""")
+    )
     run.advance()
     rendered = engine.render(run.state, "reply", run.now)
     assert rendered.placeholders == ()

@@ -11,7 +11,7 @@ import io
 import os
 import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pexpect
@@ -33,24 +33,54 @@ def colours_allowed(monkeypatch):
     """Each test says whether it wants NO_COLOR; the environment the suite runs in does not."""
     monkeypatch.delenv("NO_COLOR", raising=False)
 
-T0 = datetime(2026, 3, 14, 21, 40, tzinfo=timezone.utc)  # detection time
+
+T0 = datetime(2026, 3, 14, 21, 40, tzinfo=UTC)  # detection time
 INCIDENT = "20260314-214000-five-phases-a1b2"
 
 
 def five_phase_playbook(title: str = "Product published at the wrong price") -> str:
     """Five phases; the second (Containment) has seven steps."""
-    phases = [{"id": "detection", "title": "Detection",
-               "steps": [{"id": "assess", "type": "confirm", "prompt": "Is it spreading?"}]}]
-    phases.append({"id": "containment", "title": "Containment", "steps": [
-        {"id": f"contain-{i}", "type": "confirm", "prompt": f"Containment step {i}?",
-         **({"milestone": "acknowledged"} if i == 3 else {})}
-        for i in range(1, 8)]})
+    phases = [
+        {
+            "id": "detection",
+            "title": "Detection",
+            "steps": [{"id": "assess", "type": "confirm", "prompt": "Is it spreading?"}],
+        }
+    ]
+    phases.append(
+        {
+            "id": "containment",
+            "title": "Containment",
+            "steps": [
+                {
+                    "id": f"contain-{i}",
+                    "type": "confirm",
+                    "prompt": f"Containment step {i}?",
+                    **({"milestone": "acknowledged"} if i == 3 else {}),
+                }
+                for i in range(1, 8)
+            ],
+        }
+    )
     for pid, ptitle in (("respond", "Respond"), ("monitor", "Monitor"), ("post-mortem", "Post-mortem")):
-        phases.append({"id": pid, "title": ptitle,
-                       "steps": [{"id": f"{pid}-step", "type": "text", "prompt": "What now?",
-                                  **({"milestone": "resolved"} if pid == "post-mortem" else {})}]})
+        phases.append(
+            {
+                "id": pid,
+                "title": ptitle,
+                "steps": [
+                    {
+                        "id": f"{pid}-step",
+                        "type": "text",
+                        "prompt": "What now?",
+                        **({"milestone": "resolved"} if pid == "post-mortem" else {}),
+                    }
+                ],
+            }
+        )
     doc = {
-        "crisisplay": 1, "id": "five-phases", "title": title,
+        "crisisplay": 1,
+        "id": "five-phases",
+        "title": title,
         "severity": {"levels": ["low", "medium", "high", "critical"], "initial": "medium"},
         "targets": {"acknowledged": "1h", "resolved": "2d"},
         "phases": phases,
@@ -61,15 +91,29 @@ def five_phase_playbook(title: str = "Product published at the wrong price") -> 
 def state_at(events_after_start=(), *, drill: bool = True, title: str | None = None):
     checked = check_text(five_phase_playbook(**({"title": title} if title else {})))
     assert checked.ok, [str(f) for f in checked.findings]
-    first = engine.start(INCIDENT, checked.playbook, {"id": "five-phases"}, drill=drill, responder="Alice",
-                         organisation=None, detected_at=T0, now=T0, version="test")
+    first = engine.start(
+        INCIDENT,
+        checked.playbook,
+        {"id": "five-phases"},
+        drill=drill,
+        responder="Alice",
+        organisation=None,
+        detected_at=T0,
+        now=T0,
+        version="test",
+    )
     return replay([*first, *events_after_start])
 
 
 def milestone(name: str, after: timedelta, target: timedelta) -> dict:
     ms = int(after.total_seconds() * 1000)
-    return make_event("milestone.reached", "Alice", "contain-3", {
-        "name": name, "elapsed_ms": ms, "target_ms": int(target.total_seconds() * 1000)}, T0 + after)
+    return make_event(
+        "milestone.reached",
+        "Alice",
+        "contain-3",
+        {"name": name, "elapsed_ms": ms, "target_ms": int(target.total_seconds() * 1000)},
+        T0 + after,
+    )
 
 
 def status(state, now, name="acknowledged"):
@@ -77,8 +121,14 @@ def status(state, now, name="acknowledged"):
 
 
 def render(renderable, *, width: int = 80, color: bool = True) -> tuple[str, Console]:
-    console = Console(width=width, record=True, force_terminal=True, color_system="standard" if color else None,
-                      file=open(os.devnull, "w"), legacy_windows=False)
+    console = Console(
+        width=width,
+        record=True,
+        force_terminal=True,
+        color_system="standard" if color else None,
+        file=open(os.devnull, "w"),
+        legacy_windows=False,
+    )
     console.print(renderable)
     return console.export_text(styles=False), console
 
@@ -174,8 +224,9 @@ def test_a_real_incident_says_real_not_drill():
 
 
 def test_header_shows_the_severity_after_a_change():
-    change = make_event("severity.changed", "Alice", "assess", {"from": "medium", "to": "critical",
-                                                                "reason": "press"}, T0)
+    change = make_event(
+        "severity.changed", "Alice", "assess", {"from": "medium", "to": "critical", "reason": "press"}, T0
+    )
     text, _ = render(header(state_at([change]), T0, "assess"))
     assert "Severity CRITICAL" in text and "MEDIUM" not in text
 
@@ -277,9 +328,14 @@ def test_a_colour_run_in_a_terminal_does_print_colour_codes(tmp_path):
     assert CRISISPLAY.exists(), "installing the project must put the `crisisplay` script beside its Python"
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "EDITOR", "VISUAL", "CRISISPLAY_HOME")}
     env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm-256color", CRISISPLAY_HOME=str(tmp_path / "home"))
-    child = pexpect.spawn(str(CRISISPLAY), ["start", str(SMALL_BOOK), "--var", "product=Kettle",
-                                            "--var", "channel=twitter", "--responder", "Al"],
-                          env=env, encoding="utf-8", timeout=10, dimensions=(40, 80))
+    child = pexpect.spawn(
+        str(CRISISPLAY),
+        ["start", str(SMALL_BOOK), "--var", "product=Kettle", "--var", "channel=twitter", "--responder", "Al"],
+        env=env,
+        encoding="utf-8",
+        timeout=10,
+        dimensions=(40, 80),
+    )
     child.logfile_read = io.StringIO()
     try:
         child.expect_exact("(arrow keys, Enter)")
@@ -298,13 +354,29 @@ def test_the_summary_says_met_missed_and_not_reached_once_the_run_is_over():
     events = [
         milestone("acknowledged", timedelta(minutes=70), timedelta(hours=1)),
         make_event("message.sent", "Alice", "contain-3", {"channel": "x", "text": "Sorry"}, T0 + timedelta(minutes=70)),
-        make_event("escalation.notified", "Alice", "contain-3", {"role": "m", "contact": {}, "message": "m"},
-                   T0 + timedelta(minutes=71)),
-        make_event("incident.closed", "Alice", None, {"outcome": "completed", "reason": "end"}, T0 + timedelta(minutes=75)),
+        make_event(
+            "escalation.notified",
+            "Alice",
+            "contain-3",
+            {"role": "m", "contact": {}, "message": "m"},
+            T0 + timedelta(minutes=71),
+        ),
+        make_event(
+            "incident.closed", "Alice", None, {"outcome": "completed", "reason": "end"}, T0 + timedelta(minutes=75)
+        ),
     ]
     state = state_at(events)
-    first = engine.start(INCIDENT, state.playbook, {}, drill=True, responder="Alice", organisation=None,
-                         detected_at=T0, now=T0, version="test")
+    first = engine.start(
+        INCIDENT,
+        state.playbook,
+        {},
+        drill=True,
+        responder="Alice",
+        organisation=None,
+        detected_at=T0,
+        now=T0,
+        version="test",
+    )
     text, _ = render(run_summary(state, [*first, *events], T0 + timedelta(days=9)))
     assert f"Incident {INCIDENT}: completed" in text
     assert "Duration 1h15m since detection · final severity medium" in text

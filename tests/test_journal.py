@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -11,7 +12,7 @@ import stat
 import subprocess
 import sys
 import tracemalloc
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from crisisplay.journal import (
 
 REPO = Path(__file__).resolve().parents[1]
 INCIDENT_ID = "20261125-225156-pricing-error-ab12"
-START = datetime(2026, 11, 25, 22, 51, 56, 123456, tzinfo=timezone.utc)
+START = datetime(2026, 11, 25, 22, 51, 56, 123456, tzinfo=UTC)
 
 
 class TickingClock:
@@ -69,9 +70,7 @@ def make_log(tmp_path: Path, events: int = 6) -> Journal:
 
 def independent_line(event: dict) -> tuple[str, str]:
     """The contract's line and hash, computed here without the module's code."""
-    canonical = json.dumps(
-        event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return canonical[:-1] + f',"hash":"{digest}"}}', digest
 
@@ -91,8 +90,14 @@ def parsed(line: bytes) -> dict:
 def forged_line(seq: int, prev: str, text: str = "forged") -> bytes:
     """A self-consistent event line (its hash matches) that the tool never wrote."""
     event = {
-        "v": 1, "seq": seq, "ts": "2026-11-25T23:00:00.000Z", "type": "note.added",
-        "actor": "Mallory", "step": None, "data": {"text": text}, "prev": prev,
+        "v": 1,
+        "seq": seq,
+        "ts": "2026-11-25T23:00:00.000Z",
+        "type": "note.added",
+        "actor": "Mallory",
+        "step": None,
+        "data": {"text": text},
+        "prev": prev,
     }
     return (independent_line(event)[0] + "\n").encode("utf-8")
 
@@ -106,8 +111,14 @@ def mode(path: Path) -> int:
 
 def test_canonical_line_is_sorted_compact_utf8_text_with_hash_added_last():
     event = {
-        "v": 1, "seq": 0, "ts": "2026-11-25T22:51:56.123Z", "type": "incident.started",
-        "actor": "Zoë", "step": None, "data": {"z": 1, "a": ["x", True, None]}, "prev": ZERO_HASH,
+        "v": 1,
+        "seq": 0,
+        "ts": "2026-11-25T22:51:56.123Z",
+        "type": "incident.started",
+        "actor": "Zoë",
+        "step": None,
+        "data": {"z": 1, "a": ["x", True, None]},
+        "prev": ZERO_HASH,
     }
 
     line, digest = canonical_line(event)
@@ -164,7 +175,7 @@ def test_append_chains_each_event_onto_the_previous_hash(tmp_path):
 
     assert [event["seq"] for event in events] == [0, 1, 2, 3]
     assert events[0]["prev"] == ZERO_HASH
-    for earlier, later in zip(events, events[1:]):
+    for earlier, later in itertools.pairwise(events):
         assert later["prev"] == earlier["hash"]
     for event in events:
         without_hash = {key: value for key, value in event.items() if key != "hash"}
@@ -175,11 +186,13 @@ def test_one_decision_of_three_events_is_logged_with_consecutive_seqs_and_one_ti
     journal = make_log(tmp_path, events=2)
 
     step = {"actor": "Ana", "step": "apologise"}
-    logged = journal.append([
-        {**step, "type": "step.entered", "data": {"phase": "acknowledge", "visit": 1}},
-        {**step, "type": "message.sent", "data": {"channel": "twitter", "text": "Sorry."}},
-        {**step, "type": "step.answered", "data": {"phase": "acknowledge", "answer": True}},
-    ])
+    logged = journal.append(
+        [
+            {**step, "type": "step.entered", "data": {"phase": "acknowledge", "visit": 1}},
+            {**step, "type": "message.sent", "data": {"channel": "twitter", "text": "Sorry."}},
+            {**step, "type": "step.answered", "data": {"phase": "acknowledge", "answer": True}},
+        ]
+    )
 
     assert [event["seq"] for event in logged] == [2, 3, 4]
     assert len({event["ts"] for event in logged}) == 1
@@ -191,8 +204,8 @@ def test_append_stamps_missing_times_from_the_clock_and_keeps_given_ones(tmp_pat
     journal = make_log(tmp_path, events=1)
 
     paris = timezone(timedelta(hours=1))
-    stamped, = journal.append([note("first")])
-    given, = journal.append([dict(note("second"), ts=datetime(2026, 11, 26, 1, 2, 3, 4000, paris))])
+    (stamped,) = journal.append([note("first")])
+    (given,) = journal.append([dict(note("second"), ts=datetime(2026, 11, 26, 1, 2, 3, 4000, paris))])
 
     assert stamped["ts"] == "2026-11-25T22:51:57.123Z"
     assert given["ts"] == "2026-11-26T00:02:03.004Z"
@@ -201,8 +214,7 @@ def test_append_stamps_missing_times_from_the_clock_and_keeps_given_ones(tmp_pat
 def test_floats_are_refused_and_nothing_is_written(tmp_path):
     journal = make_log(tmp_path, events=2)
     before = journal.path.read_bytes()
-    answer = {"type": "step.answered", "actor": "Ana", "step": "refund",
-              "data": {"answer": {"amount": 19.99}}}
+    answer = {"type": "step.answered", "actor": "Ana", "step": "refund", "data": {"answer": {"amount": 19.99}}}
 
     with pytest.raises(EventNotLoggable, match=r"data\.answer\.amount is a float \(19\.99\)"):
         journal.append([note("fine"), answer])
@@ -235,12 +247,12 @@ def test_a_missing_log_is_incident_not_found(tmp_path):
 
 def test_unicode_round_trips_and_is_written_as_utf8_not_escapes(tmp_path):
     journal = make_log(tmp_path, events=1)
-    text = "Désolé 🙏 — نعتذر عن الخطأ \u2028 שלום \"quoted\"\n"
+    text = 'Désolé 🙏 — نعتذر عن الخطأ \u2028 שלום "quoted"\n'
 
     journal.append([note(text, actor="Zoë 👩‍💼")])
 
     line = raw_lines(journal)[1]
-    assert "🙏".encode("utf-8") in line and "نعتذر".encode("utf-8") in line
+    assert "🙏".encode() in line and "نعتذر".encode() in line
     assert b"\\u" not in line.replace(b"\\u2028", b"")  # only JSON's own escapes remain
     event = list(journal.events())[1]
     assert event["data"]["text"] == text and event["actor"] == "Zoë 👩‍💼"
@@ -251,7 +263,7 @@ def test_format_ts_and_parse_ts_are_rfc3339_utc_with_milliseconds():
     moment = datetime(2026, 11, 25, 23, 51, 56, 123999, tzinfo=timezone(timedelta(hours=1)))
 
     assert format_ts(moment) == "2026-11-25T22:51:56.123Z"
-    utc = timezone.utc
+    utc = UTC
     assert parse_ts("2026-11-25T22:51:56.123Z") == datetime(2026, 11, 25, 22, 51, 56, 123000, utc)
     assert parse_ts("2026-11-25T23:51:56+01:00") == datetime(2026, 11, 25, 22, 51, 56, tzinfo=utc)
     with pytest.raises(ValueError, match="naive"):
@@ -517,11 +529,18 @@ def test_verify_streams_a_large_log_in_far_less_memory_than_its_size(tmp_path):
     prev = journal.head()["hash"]
     with journal.path.open("a", encoding="utf-8") as log:
         for seq in range(1, 20_000):
-            line, prev = independent_line({
-                "v": 1, "seq": seq, "ts": "2026-11-25T22:51:56.123Z", "type": "note.added",
-                "actor": "Ana", "step": None, "data": {"text": f"note {seq} 🙂 " * 5},
-                "prev": prev,
-            })
+            line, prev = independent_line(
+                {
+                    "v": 1,
+                    "seq": seq,
+                    "ts": "2026-11-25T22:51:56.123Z",
+                    "type": "note.added",
+                    "actor": "Ana",
+                    "step": None,
+                    "data": {"text": f"note {seq} 🙂 " * 5},
+                    "prev": prev,
+                }
+            )
             log.write(line + "\n")
     size = journal.path.stat().st_size
 
@@ -542,7 +561,7 @@ def test_verify_streams_a_large_log_in_far_less_memory_than_its_size(tmp_path):
 def test_set_aside_torn_keeps_every_earlier_event_and_moves_the_torn_bytes(tmp_path):
     journal = make_log(tmp_path, events=4)
     intact = journal.path.read_bytes()
-    torn = '{"v":1,"seq":4,"data":{"text":"Désolé'.encode("utf-8")
+    torn = '{"v":1,"seq":4,"data":{"text":"Désolé'.encode()
     with journal.path.open("ab") as log:
         log.write(torn)
 
@@ -600,7 +619,9 @@ def hold_run_lock(journal: Journal) -> subprocess.Popen:
     """Start a process that holds the run lock until its stdin closes."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_RUN_LOCK, str(journal.path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert holder.stdout.readline().strip() == "locked"
@@ -618,9 +639,8 @@ def test_run_lock_held_by_another_process_is_refused_with_its_pid(tmp_path):
     try:
         assert journal.is_running()
         busy = rf"incident {INCIDENT_ID} is being run in another terminal \(pid {holder.pid}\)"
-        with pytest.raises(IncidentBusy, match=busy):
-            with journal.run_lock():
-                pytest.fail("the run lock was taken twice")
+        with pytest.raises(IncidentBusy, match=busy), journal.run_lock():
+            pytest.fail("the run lock was taken twice")
         # A note from this second terminal still goes in while the run holds the incident.
         journal.append([note("from the second terminal")])
     finally:
@@ -643,19 +663,17 @@ def test_is_running_is_false_before_any_run(tmp_path):
 def test_run_lock_of_a_missing_incident_is_not_found_and_leaves_no_lock_file(tmp_path):
     journal = Journal(tmp_path / "20261125-225156-nothing-0000.jsonl")
 
-    with pytest.raises(IncidentNotFound):
-        with journal.run_lock():
-            pass
+    with pytest.raises(IncidentNotFound), journal.run_lock():
+        pass
     assert not journal.lock_path.exists()
 
 
 def test_run_lock_is_refused_to_a_second_taker_in_the_same_process(tmp_path):
     journal = make_log(tmp_path, events=1)
 
-    with journal.run_lock():
-        with pytest.raises(IncidentBusy, match=rf"\(pid {os.getpid()}\)"):
-            with Journal(journal.path).run_lock():
-                pass
+    with journal.run_lock(), pytest.raises(IncidentBusy, match=rf"\(pid {os.getpid()}\)"):
+        with Journal(journal.path).run_lock():
+            pass
 
 
 def append_decisions(path: str, worker: int, decisions: int, start) -> None:
@@ -672,8 +690,7 @@ def test_concurrent_appends_from_several_processes_keep_one_valid_chain(tmp_path
     context = multiprocessing.get_context("fork")
     start = context.Barrier(4)
     workers = [
-        context.Process(target=append_decisions, args=(str(journal.path), worker, 50, start))
-        for worker in range(4)
+        context.Process(target=append_decisions, args=(str(journal.path), worker, 50, start)) for worker in range(4)
     ]
     for process in workers:
         process.start()
@@ -689,5 +706,5 @@ def test_concurrent_appends_from_several_processes_keep_one_valid_chain(tmp_path
     expected = [f"{w}-{n} {half}" for w in range(4) for n in range(50) for half in "ab"]
     assert sorted(texts) == sorted(expected)
     # Each decision's two events stayed together: one write per decision.
-    for first, second in zip(texts[::2], texts[1::2]):
+    for first, second in zip(texts[::2], texts[1::2], strict=False):
         assert first.endswith(" a") and second == first[:-1] + "b"

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from incident_logs import answered_keys, assert_log_contract, cli_env, duplicates, of_type, run_crisisplay
 
 SLOW = Path(__file__).resolve().parent / "slow_crisisplay.py"
@@ -22,7 +21,8 @@ WANTED_KILL_POINTS = 20
 
 TEXT_STEPS = [f"note-{n:02d}" for n in range(1, 17)]
 
-PLAYBOOK = """\
+PLAYBOOK = (
+    """\
 crisisplay: 1
 id: killtest
 title: A long scripted run to kill
@@ -92,11 +92,16 @@ phases:
       - id: legal-review
         type: confirm
         prompt: Legal reviewed?
-""" + "".join(f"""\
+"""
+    + "".join(
+        f"""\
       - id: {step}
         type: text
         prompt: Note {step}
-""" for step in TEXT_STEPS) + """\
+"""
+        for step in TEXT_STEPS
+    )
+    + """\
       - id: orders
         type: number
         prompt: Orders?
@@ -105,8 +110,10 @@ phases:
         prompt: What happened?
         milestone: resolved
 """
+)
 
-ANSWERS = """\
+ANSWERS = (
+    """\
 inputs:
   product: Blue Kettle
   channel: x
@@ -120,15 +127,21 @@ steps:
     visits: [growing, growing, calm]
   statement: send
   legal-review: {skip: Counsel asleep}
-""" + "".join(f"  {step}: Answer for {step}\n" for step in TEXT_STEPS) + """\
+"""
+    + "".join(f"  {step}: Answer for {step}\n" for step in TEXT_STEPS)
+    + """\
   orders: 42
   what-happened: The import left the price empty.
 """
+)
 
 
 def decisions(events: list[dict]) -> list[tuple]:
-    return [(e["type"], e["step"], e["data"].get("visit"), json.dumps(e["data"].get("answer"), sort_keys=True))
-            for e in events if e["type"] in ("input.set", "step.answered", "step.skipped")]
+    return [
+        (e["type"], e["step"], e["data"].get("visit"), json.dumps(e["data"].get("answer"), sort_keys=True))
+        for e in events
+        if e["type"] in ("input.set", "step.answered", "step.skipped")
+    ]
 
 
 def line_count(home: Path) -> tuple[Path | None, int]:
@@ -145,7 +158,9 @@ def line_count(home: Path) -> tuple[Path | None, int]:
 def start_slow(home: Path, playbook: Path, answers: Path, delay: float = APPEND_DELAY) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(SLOW), "start", str(playbook), "--answers", str(answers)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=home,
         env=cli_env(home, CRISISPLAY_TEST_APPEND_DELAY=str(delay)),
     )
 
@@ -173,7 +188,7 @@ def test_resume_after_kill_loses_no_answer_and_records_none_twice(tmp_path):
     reference_home = tmp_path / "reference"
     reference_home.mkdir()
     done = start_slow(reference_home, playbook, answers)
-    out, err = done.communicate(timeout=60)
+    _out, err = done.communicate(timeout=60)
     assert done.returncode == 0, err
     reference_path, total_lines = line_count(reference_home)
     reference = assert_log_contract(reference_path)

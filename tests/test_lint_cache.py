@@ -10,7 +10,9 @@ def _cache_files(home: Path) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def test_an_unchanged_playbook_is_served_from_the_cache_with_the_same_output(run_cli, cli_cwd, cli_home, minimal_playbook):
+def test_an_unchanged_playbook_is_served_from_the_cache_with_the_same_output(
+    run_cli, cli_cwd, cli_home, minimal_playbook
+):
     (cli_cwd / "minimal.yaml").write_text(minimal_playbook)
     first = run_cli("show", "minimal.yaml", "--format", "json")
     files = _cache_files(cli_home)
@@ -31,7 +33,9 @@ def test_an_edited_playbook_is_checked_again(run_cli, cli_cwd, minimal_playbook)
 
 
 def test_a_changed_lint_policy_is_applied_not_the_cached_result(run_cli, cli_cwd, minimal_playbook):
-    unused = minimal_playbook.replace("prompt: Is the price fixed?", "prompt: Is the price fixed?\n        save_as: fixed")
+    unused = minimal_playbook.replace(
+        "prompt: Is the price fixed?", "prompt: Is the price fixed?\n        save_as: fixed"
+    )
     (cli_cwd / "minimal.yaml").write_text(unused)
     _, _, before = run_cli("show", "minimal.yaml")
     assert "CP306" in before  # save_as 'fixed' is never used: a warning

@@ -49,7 +49,11 @@ def test_error_exits_1_with_the_finding_on_stdout(run_cli, cli_cwd, minimal_play
 
 
 def test_warnings_exit_0_and_1_only_with_strict(run_cli, cli_cwd, minimal_playbook):
-    _write(cli_cwd / "pb", "minimal.yaml", minimal_playbook.replace("phases:\n", "  order:\n    prompt: Order?\nphases:\n", 1))
+    _write(
+        cli_cwd / "pb",
+        "minimal.yaml",
+        minimal_playbook.replace("phases:\n", "  order:\n    prompt: Order?\nphases:\n", 1),
+    )
     assert run_cli("lint", "pb")[0] == 0
     assert run_cli("lint", "pb", "--strict")[0] == 1
 
@@ -83,7 +87,7 @@ def test_missing_and_unreadable_paths_exit_2_after_linting_the_rest(run_cli, cli
     _write(cli_cwd, "minimal.yaml", minimal_playbook)
     (cli_cwd / "pb").mkdir()
     os.symlink(cli_cwd / "gone.yaml", cli_cwd / "pb" / "dangling.yaml")
-    code, out, err = run_cli("lint", "minimal.yaml", "nope.yaml", "pb")
+    code, _out, err = run_cli("lint", "minimal.yaml", "nope.yaml", "pb")
     assert code == 2
     assert "crisisplay: error: nope.yaml: no such file or folder" in err
     assert "dangling.yaml: cannot read" in err
@@ -134,8 +138,14 @@ def test_terminal_output_shows_the_source_line_and_a_caret(cli_home, cli_cwd):
     import pexpect
 
     _write(cli_cwd, "a.yaml", "title: x\nid: [\n")
-    child = pexpect.spawn(sys.executable, ["-m", "crisisplay", "lint", "a.yaml"], cwd=str(cli_cwd), encoding="utf-8",
-                          env={**os.environ, "CRISISPLAY_HOME": str(cli_home)}, timeout=30)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "crisisplay", "lint", "a.yaml"],
+        cwd=str(cli_cwd),
+        encoding="utf-8",
+        env={**os.environ, "CRISISPLAY_HOME": str(cli_home)},
+        timeout=30,
+    )
     child.expect(pexpect.EOF)
     lines = [line.rstrip("\r") for line in child.before.split("\n")]
     row = next(i for i, line in enumerate(lines) if line.startswith("a.yaml:3:1: CP001"))
@@ -143,7 +153,9 @@ def test_terminal_output_shows_the_source_line_and_a_caret(cli_home, cli_cwd):
 
 
 def test_show_and_start_refuse_a_playbook_with_a_lint_error(run_cli, cli_cwd, minimal_playbook):
-    text = minimal_playbook.replace("phases:\n", "  reach_level:\n    prompt: Reach?\n    type: choice\n    options: [one]\nphases:\n", 1)
+    text = minimal_playbook.replace(
+        "phases:\n", "  reach_level:\n    prompt: Reach?\n    type: choice\n    options: [one]\nphases:\n", 1
+    )
     path = _write(cli_cwd, "minimal.yaml", text)
     for argv in (("show", str(path)), ("start", str(path), "--answers", "none.yaml")):
         code, out, err = run_cli(*argv)
@@ -152,7 +164,9 @@ def test_show_and_start_refuse_a_playbook_with_a_lint_error(run_cli, cli_cwd, mi
 
 
 def test_show_prints_warnings_and_succeeds(run_cli, cli_cwd, minimal_playbook):
-    path = _write(cli_cwd, "minimal.yaml", minimal_playbook.replace("phases:\n", "  order:\n    prompt: Order?\nphases:\n", 1))
+    path = _write(
+        cli_cwd, "minimal.yaml", minimal_playbook.replace("phases:\n", "  order:\n    prompt: Order?\nphases:\n", 1)
+    )
     code, out, err = run_cli("show", str(path))
     assert code == 0 and "CP306 [warning]" in err and out
 
@@ -167,7 +181,7 @@ def test_new_writes_a_skeleton_that_lints_clean_under_strict(run_cli, cli_cwd):
     code, out, _ = run_cli("new", "data-leak")
     target = cli_cwd / "playbooks" / "data-leak.yaml"
     assert code == 0 and out.strip() == "playbooks/data-leak.yaml" and target.is_file()
-    assert run_cli("lint", "--strict", "playbooks") [0] == 0
+    assert run_cli("lint", "--strict", "playbooks")[0] == 0
     assert "# " in target.read_text() and "id: data-leak" in target.read_text()
 
 
@@ -178,7 +192,7 @@ def _modeline_target(playbook: Path) -> tuple[str, Path]:
 
 def test_new_modeline_points_at_an_existing_schema_from_its_folder(run_cli, cli_cwd):
     code, _, err = run_cli("new", "data-leak", "-o", "deep/er")
-    ref, target = _modeline_target(cli_cwd / "deep" / "er" / "data-leak.yaml")
+    _ref, target = _modeline_target(cli_cwd / "deep" / "er" / "data-leak.yaml")
     # The CLI may run from an installed copy of crisisplay, the tests from the source tree.
     assert code == 0 and target.name == SHIPPED.name and target.read_bytes() == SHIPPED.read_bytes()
     assert f"Wrote {Path('deep/er') / SHIPPED.name}" in err and "commit it" in err
@@ -196,8 +210,11 @@ def test_a_new_playbook_still_finds_its_schema_once_shared(run_cli, cli_cwd, tmp
         assert not Path(ref).is_absolute() and "site-packages" not in ref, ref
         assert target.is_file() and json.loads(target.read_text())["$id"].endswith("playbook-v1.json")
     # one schema copy serves every playbook in the folder
-    assert sorted(p.name for p in (clone / "playbooks").iterdir()) == ["data-leak.yaml", "my-pricing.yaml",
-                                                                        SHIPPED.name]
+    assert sorted(p.name for p in (clone / "playbooks").iterdir()) == [
+        "data-leak.yaml",
+        "my-pricing.yaml",
+        SHIPPED.name,
+    ]
 
 
 def test_new_in_a_git_repository_points_at_the_schema_already_committed_there(run_cli, cli_cwd):
@@ -223,6 +240,8 @@ def test_new_refuses_to_overwrite_and_checks_the_id(run_cli, cli_cwd):
     code, _, err = run_cli("new", "Data Leak")
     assert code == 2 and "not a playbook id" in err
     assert run_cli("new", "end")[0] == 2
+    code, _, err = run_cli("new", "a" * 215)
+    assert code == 2 and "at most 214" in err and "Traceback" not in err
 
 
 def test_new_from_copies_a_playbook_under_the_new_id(run_cli, cli_cwd):
@@ -250,5 +269,5 @@ def test_pre_commit_hook_runs_the_linter_on_playbook_files():
 
 def test_a_folder_with_no_playbooks_is_exit_2_not_a_silent_pass(run_cli, cli_cwd):
     (cli_cwd / "empty").mkdir()
-    code, out, err = run_cli("lint", "empty")
+    code, _out, err = run_cli("lint", "empty")
     assert code == 2 and "no .yaml or .yml files" in err

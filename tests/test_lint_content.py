@@ -13,8 +13,9 @@ def test_minimal_playbook_has_no_content_findings(minimal_playbook):
 
 
 def test_playbook_without_escalation_is_warned_at_phases(minimal_playbook):
-    text = minimal_playbook.replace("        type: escalate\n        to: [manager]\n",
-                                    "        type: info\n        prompt: Tell your manager.\n")
+    text = minimal_playbook.replace(
+        "        type: escalate\n        to: [manager]\n", "        type: info\n        prompt: Tell your manager.\n"
+    )
     text = text.replace('        template: "{{ product }} is {{ reach }}."\n', "")
     [finding] = only(lint(text), "CP401")
     assert finding.level == "warning"
@@ -22,8 +23,10 @@ def test_playbook_without_escalation_is_warned_at_phases(minimal_playbook):
 
 
 def test_playbook_without_message_is_warned(minimal_playbook):
-    text = minimal_playbook.replace("        type: message\n        channel: twitter\n        template: We are looking into {{ product }}.\n",
-                                    "        type: info\n        prompt: Post something.\n")
+    text = minimal_playbook.replace(
+        "        type: message\n        channel: twitter\n        template: We are looking into {{ product }}.\n",
+        "        type: info\n        prompt: Post something.\n",
+    )
     assert "CP402" in codes(lint(text))
 
 
@@ -63,24 +66,27 @@ def test_long_message_on_facebook_is_not_warned(minimal_playbook):
 
 
 def test_channel_from_a_choice_input_that_can_be_x_counts_as_twitter(minimal_playbook):
-    text = minimal_playbook.replace("    type: text\nphases:", "    type: text\n  where:\n    prompt: Where?\n"
-                                    "    type: choice\n    options: [X, Facebook]\nphases:")
-    text = text.replace("channel: twitter", "channel: \"{{ where }} (public)\"")
+    text = minimal_playbook.replace(
+        "    type: text\nphases:",
+        "    type: text\n  where:\n    prompt: Where?\n    type: choice\n    options: [X, Facebook]\nphases:",
+    )
+    text = text.replace("channel: twitter", 'channel: "{{ where }} (public)"')
     text = text.replace("template: We are looking into {{ product }}.", f"template: {LONG}")
     assert "CP405" in codes(lint(text))
 
 
 def test_placeholders_count_at_a_realistic_length(minimal_playbook):
     body = "x" * (280 - TEXT_LENGTH) + "{{ product }}"  # exactly 280: fine
-    text = minimal_playbook.replace("template: We are looking into {{ product }}.", f"template: \"{body}\"")
+    text = minimal_playbook.replace("template: We are looking into {{ product }}.", f'template: "{body}"')
     assert "CP405" not in codes(lint(text))
     text = text.replace(body, body + "!")
     assert "CP405" in codes(lint(text))
 
 
 def test_estimate_takes_the_longest_branch_and_never_runs_the_template():
-    ast = _parse("{% if a %}{{ 'abc' }}{% elif b %}abcdef{% else %}ab{% endif %}"
-                 "{% for i in range(10**9) %}xy{% endfor %}")
+    ast = _parse(
+        "{% if a %}{{ 'abc' }}{% elif b %}abcdef{% else %}ab{% endif %}{% for i in range(10**9) %}xy{% endfor %}"
+    )
     assert estimate(ast, {}) == 6 + 2
 
 

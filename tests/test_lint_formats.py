@@ -31,7 +31,8 @@ WARN = Finding("playbooks/b.yaml", 1, 1, "CP401", "no step escalates")
 def test_text_is_one_line_per_finding_in_the_contract_format():
     assert formats.text([ERR, WARN]) == (
         "playbooks/a.yaml:3:9: CP201 [error] next: 'x' names no step\n"
-        "playbooks/b.yaml:1:1: CP401 [warning] no step escalates\n")
+        "playbooks/b.yaml:1:1: CP401 [warning] no step escalates\n"
+    )
 
 
 def test_text_on_a_terminal_shows_the_line_and_a_caret_under_the_column():
@@ -45,24 +46,40 @@ def test_text_on_a_terminal_shows_the_line_and_a_caret_under_the_column():
 def test_json_is_the_documented_stable_shape():
     body = json.loads(formats.json_report([ERR, WARN], files=2, suppressed=1))
     assert set(body) == {"findings", "summary"}
-    assert body["findings"][0] == {"path": "playbooks/a.yaml", "line": 3, "column": 9, "code": "CP201",
-                                   "name": "dangling-next", "level": "error", "message": "next: 'x' names no step"}
-    assert body["summary"] == {"files": 2, "findings": 2, "errors": 1, "warnings": 1, "suppressed": 1,
-                               "by_code": {"CP201": 1, "CP401": 1}}
+    assert body["findings"][0] == {
+        "path": "playbooks/a.yaml",
+        "line": 3,
+        "column": 9,
+        "code": "CP201",
+        "name": "dangling-next",
+        "level": "error",
+        "message": "next: 'x' names no step",
+    }
+    assert body["summary"] == {
+        "files": 2,
+        "findings": 2,
+        "errors": 1,
+        "warnings": 1,
+        "suppressed": 1,
+        "by_code": {"CP201": 1, "CP401": 1},
+    }
 
 
 def test_github_annotations_escape_data_and_properties_as_the_toolkit_does():
     finding = Finding("dir,a:b/100%.yaml", 2, 5, "CP201", "50% done\r\nnext: x, y")
     assert formats.github([finding, WARN]) == (
         "::error file=dir%2Ca%3Ab/100%25.yaml,line=2,col=5,title=CP201::50%25 done%0D%0Anext: x, y\n"
-        "::warning file=playbooks/b.yaml,line=1,col=1,title=CP401::no step escalates\n")
+        "::warning file=playbooks/b.yaml,line=1,col=1,title=CP401::no step escalates\n"
+    )
 
 
 def test_github_escaping_is_reversible_and_leaves_no_raw_separator():
     value = "a%b:c,d\ne\r"
     escaped = formats.escape_property(value)
     assert not set(escaped) & set(":,\n\r")
-    restored = escaped.replace("%2C", ",").replace("%3A", ":").replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+    restored = (
+        escaped.replace("%2C", ",").replace("%3A", ":").replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+    )
     assert restored == value
 
 
@@ -109,8 +126,10 @@ def test_statistics_count_each_code_most_frequent_first():
 
 def test_every_help_anchor_exists_in_the_rules_document():
     doc = (REPO / "docs" / "lint-rules.md").read_text(encoding="utf-8")
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
-               for h in re.findall(r"^#{2,4} (.+)$", doc, flags=re.M)}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
+        for h in re.findall(r"^#{2,4} (.+)$", doc, flags=re.M)
+    }
     for rule in rule_table():
         assert rule["help_uri"].split("#")[1] in anchors, rule["id"]
 

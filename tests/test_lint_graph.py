@@ -11,7 +11,9 @@ def test_minimal_playbook_has_no_graph_findings(minimal_playbook):
 
 def test_choice_step_with_one_option_is_an_error_at_its_options(minimal_playbook):
     text = minimal_playbook.replace(
-        "          - label: Viral\n            value: viral\n            severity: high\n            next: notify-manager\n", "")
+        "          - label: Viral\n            value: viral\n            severity: high\n            next: notify-manager\n",
+        "",
+    )
     [finding] = only(lint(text), "CP208")
     assert finding.level == "error"
     assert finding.line == line_of(text, "- label: Contained")
@@ -39,8 +41,10 @@ def test_two_options_with_the_same_label_are_reported(minimal_playbook):
 
 
 def _with_respond_phase(text: str) -> str:
-    return text.replace("      - id: holding-statement",
-                        "  - id: respond\n    title: Respond\n    steps:\n      - id: holding-statement")
+    return text.replace(
+        "      - id: holding-statement",
+        "  - id: respond\n    title: Respond\n    steps:\n      - id: holding-statement",
+    )
 
 
 def test_phase_a_next_jumps_over_is_a_warning_naming_the_run(minimal_playbook):
@@ -54,7 +58,8 @@ def test_phase_a_next_jumps_over_is_a_warning_naming_the_run(minimal_playbook):
 
 def test_phase_whose_steps_all_have_conditions_is_not_reported(minimal_playbook):
     text = _with_respond_phase(minimal_playbook).replace(
-        "        channel: twitter\n", "        channel: twitter\n        when: severity >= 'high'\n")
+        "        channel: twitter\n", "        channel: twitter\n        when: severity >= 'high'\n"
+    )
     assert "CP210" not in codes(lint(text))
 
 

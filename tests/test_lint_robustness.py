@@ -50,13 +50,43 @@ def test_random_bytes_never_crash(raw):
     assert_clean(raw)
 
 
-_scalars = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.none(),
-                     st.sampled_from(["{{ x }}", "{% if %}", "severity >= 'hgh'", "end", "# crisisplay: noqa"]))
-_keys = st.sampled_from(["crisisplay", "id", "title", "phases", "steps", "type", "prompt", "options", "next",
-                         "when", "template", "channel", "save_as", "inputs", "targets", "milestone", "to", "roles",
-                         "severity", "levels", "label", "value", "items"]) | st.text(max_size=8)
-_yaml_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=5),
-                            max_leaves=30)
+_scalars = st.one_of(
+    st.text(max_size=30),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["{{ x }}", "{% if %}", "severity >= 'hgh'", "end", "# crisisplay: noqa"]),
+)
+_keys = st.sampled_from(
+    [
+        "crisisplay",
+        "id",
+        "title",
+        "phases",
+        "steps",
+        "type",
+        "prompt",
+        "options",
+        "next",
+        "when",
+        "template",
+        "channel",
+        "save_as",
+        "inputs",
+        "targets",
+        "milestone",
+        "to",
+        "roles",
+        "severity",
+        "levels",
+        "label",
+        "value",
+        "items",
+    ]
+) | st.text(max_size=8)
+_yaml_values = st.recursive(
+    _scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=5), max_leaves=30
+)
 
 
 @FUZZ
@@ -79,14 +109,28 @@ def _mutated(draw) -> str:
             j = draw(st.integers(0, len(lines) - 1))
             lines[i], lines[j] = lines[j], lines[i]
         elif action == "replace":
-            words = ["next: end", "next: nowhere", "when: severity >= 'hgh'", "save_as: reach", "type: choice",
-                     "- id: end", "template: '{{ __class__ }}'", "options: [a]", "milestone: nope", "{{", ": :"]
+            words = [
+                "next: end",
+                "next: nowhere",
+                "when: severity >= 'hgh'",
+                "save_as: reach",
+                "type: choice",
+                "- id: end",
+                "template: '{{ __class__ }}'",
+                "options: [a]",
+                "milestone: nope",
+                "{{",
+                ": :",
+            ]
             lines[i] = lines[i][: len(lines[i]) - len(lines[i].lstrip())] + draw(st.sampled_from(words))
         elif action == "indent":
             lines[i] = "  " + lines[i]
         else:
-            lines[i] += draw(st.sampled_from(["  # crisisplay: noqa", "  # crisisplay: noqa CP305, CP9",
-                                              "  # crisisplay: disable-file"]))
+            lines[i] += draw(
+                st.sampled_from(
+                    ["  # crisisplay: noqa", "  # crisisplay: noqa CP305, CP9", "  # crisisplay: disable-file"]
+                )
+            )
         if not lines:
             lines = [""]
     return "\n".join(lines)
@@ -96,3 +140,18 @@ def _mutated(draw) -> str:
 @given(_mutated())
 def test_mutations_of_the_bundled_playbooks_never_crash(text):
     assert_clean(text)
+
+
+@pytest.mark.parametrize(
+    "key,source", [("template", "'{{ " + "9" * 5000 + " }}'"), ("when", "'" + "9" * 5000 + " > 1'")]
+)
+def test_a_number_too_long_for_python_is_a_syntax_finding_not_a_crash(minimal_playbook, key, source):
+    line = (
+        "        template: We are looking into {{ product }}.\n"
+        if key == "template"
+        else "        when: severity >= 'medium'\n"
+    )
+    text = minimal_playbook.replace(line, f"        {key}: {source}\n")
+    findings = assert_clean(text)
+    assert [f.code for f in findings if f.level == "error"] == ["CP301"]
+    assert "cannot be read" in findings[0].message

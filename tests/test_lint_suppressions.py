@@ -103,15 +103,18 @@ def test_noqa_for_a_code_the_config_switched_off_is_not_reported_as_unused(warne
     assert codes(lint(text, policy=from_config({"ignore": ["CP306"]}, None))) == []
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"ignore": ["CP201"]}, "CP201 cannot be ignored"),
-    ({"ignore": ["dangling-next"]}, "CP201 cannot be ignored"),
-    ({"select": ["CP3066"]}, "did you mean"),
-    ({"select": "maybe-unsett"}, "did you mean 'maybe-unset'?"),
-    ({"ignore": [305]}, "as text in quotes"),
-    ({"select": {"a": 1}}, "expected a list of rule codes"),
-    ({"per-file-ignores": ["x"]}, "should be a table"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"ignore": ["CP201"]}, "CP201 cannot be ignored"),
+        ({"ignore": ["dangling-next"]}, "CP201 cannot be ignored"),
+        ({"select": ["CP3066"]}, "did you mean"),
+        ({"select": "maybe-unsett"}, "did you mean 'maybe-unset'?"),
+        ({"ignore": [305]}, "as text in quotes"),
+        ({"select": {"a": 1}}, "expected a list of rule codes"),
+        ({"per-file-ignores": ["x"]}, "should be a table"),
+    ],
+)
 def test_unusable_lint_options_are_configuration_errors(options, message):
     with pytest.raises(ConfigError, match=message):
         from_config(options, None)

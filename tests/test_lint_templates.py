@@ -14,8 +14,10 @@ def test_minimal_playbook_has_no_template_findings(minimal_playbook):
 
 
 def test_name_set_by_a_step_a_condition_can_skip_is_maybe_unset_at_its_use(minimal_playbook):
-    text = minimal_playbook.replace("        prompt: How far has it spread?\n",
-                                    "        prompt: How far has it spread?\n        when: severity == 'high'\n")
+    text = minimal_playbook.replace(
+        "        prompt: How far has it spread?\n",
+        "        prompt: How far has it spread?\n        when: severity == 'high'\n",
+    )
     [finding] = only(lint(text), "CP305")
     assert finding.level == "warning"
     row = line_of(text, "{{ reach }}")
@@ -25,17 +27,21 @@ def test_name_set_by_a_step_a_condition_can_skip_is_maybe_unset_at_its_use(minim
 
 
 def test_name_set_by_a_step_a_next_jumps_over_names_the_run(minimal_playbook):
-    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
-                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
-    text = text.replace("template: We are looking into {{ product }}.", "template: We are looking into {{ product }} ({{ fixed }}).")
+    text = minimal_playbook.replace(
+        "        prompt: Is the price fixed?\n", "        prompt: Is the price fixed?\n        save_as: fixed\n"
+    )
+    text = text.replace(
+        "template: We are looking into {{ product }}.", "template: We are looking into {{ product }} ({{ fixed }})."
+    )
     [finding] = only(lint(text), "CP305")
     assert finding.line == line_of(text, "({{ fixed }})")
     assert "assess-reach → notify-manager → holding-statement" in finding.message
 
 
 def test_name_used_in_a_condition_is_seen_as_none(minimal_playbook):
-    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
-                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
+    text = minimal_playbook.replace(
+        "        prompt: Is the price fixed?\n", "        prompt: Is the price fixed?\n        save_as: fixed\n"
+    )
     text = text.replace("when: severity >= 'medium'", "when: fixed")
     [finding] = only(lint(text), "CP305")
     assert "would see it as none" in finding.message
@@ -43,8 +49,9 @@ def test_name_used_in_a_condition_is_seen_as_none(minimal_playbook):
 
 
 def test_name_set_on_every_path_including_a_loop_is_not_reported(minimal_playbook):
-    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
-                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
+    text = minimal_playbook.replace(
+        "        prompt: Is the price fixed?\n", "        prompt: Is the price fixed?\n        save_as: fixed\n"
+    )
     text = text.replace("template: We are looking into {{ product }}.", "template: We are looking into {{ fixed }}.")
     text = text.replace("            next: notify-manager\n", "")
     # A loop back to the first step: every run still answers fix-price before the message.
@@ -60,8 +67,9 @@ def test_input_nobody_uses_is_an_unused_variable_at_its_key(minimal_playbook):
 
 
 def test_save_as_nobody_uses_is_an_unused_variable(minimal_playbook):
-    text = minimal_playbook.replace("        prompt: Is the price fixed?\n",
-                                    "        prompt: Is the price fixed?\n        save_as: fixed\n")
+    text = minimal_playbook.replace(
+        "        prompt: Is the price fixed?\n", "        prompt: Is the price fixed?\n        save_as: fixed\n"
+    )
     [finding] = only(lint(text), "CP306")
     assert finding.line == line_of(text, "save_as: fixed")
 

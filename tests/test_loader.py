@@ -45,7 +45,12 @@ def test_minimal_playbook_has_no_findings(minimal_playbook):
     assert checked.findings == []
     assert checked.ok
     assert [s.id for s in checked.playbook.steps] == [
-        "assess-reach", "fix-price", "notify-manager", "holding-statement", "what-happened"]
+        "assess-reach",
+        "fix-price",
+        "notify-manager",
+        "holding-statement",
+        "what-happened",
+    ]
 
 
 def test_minimal_playbook_fills_defaults(minimal_playbook):
@@ -58,10 +63,14 @@ def test_minimal_playbook_fills_defaults(minimal_playbook):
 
 
 def test_plain_string_option_is_its_own_value(minimal_playbook):
-    text = broken(minimal_playbook, "          - label: Contained\n            value: contained\n",
-                  "          - Contained\n")
+    text = broken(
+        minimal_playbook, "          - label: Contained\n            value: contained\n", "          - Contained\n"
+    )
     pb = check_text(text).playbook
-    assert (pb.step("assess-reach").options[0].label, pb.step("assess-reach").options[0].value) == ("Contained", "Contained")
+    assert (pb.step("assess-reach").options[0].label, pb.step("assess-reach").options[0].value) == (
+        "Contained",
+        "Contained",
+    )
 
 
 # ------------------------------------------------------------------ YAML level
@@ -88,7 +97,7 @@ def test_unsafe_tag_is_refused_at_the_tag(minimal_playbook):
 
 def test_alias_bomb_is_refused(minimal_playbook):
     bomb = "x: &x [a, a, a, a, a, a, a, a, a, a]\n"
-    for name, prev in zip("bcdef", "xbcde"):
+    for name, prev in zip("bcdef", "xbcde", strict=False):
         bomb += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]\n"
     finding = only_finding(bomb + minimal_playbook)
     # Reported at the innermost anchor that expands too far: &e, 100,001 values.
@@ -131,8 +140,11 @@ def test_no_as_plain_string_option_must_be_quoted(minimal_playbook):
 
 
 def test_unknown_key_suggests_the_nearest(minimal_playbook):
-    text = broken(minimal_playbook, "        prompt: Is the price fixed?\n",
-                  "        prompt: Is the price fixed?\n        promt: Really?\n")
+    text = broken(
+        minimal_playbook,
+        "        prompt: Is the price fixed?\n",
+        "        prompt: Is the price fixed?\n        promt: Really?\n",
+    )
     assert_finding(text, 34, 9, "CP101", "unknown key 'promt'", "confirm step", "did you mean 'prompt'?")
 
 
@@ -147,13 +159,18 @@ def test_unknown_top_level_key_suggests_the_nearest(minimal_playbook):
 
 
 def test_unknown_option_key_suggests_the_nearest(minimal_playbook):
-    text = broken(minimal_playbook, "            value: contained\n", "            value: contained\n            nxt: end\n")
+    text = broken(
+        minimal_playbook, "            value: contained\n", "            value: contained\n            nxt: end\n"
+    )
     assert_finding(text, 26, 13, "CP101", "unknown key 'nxt'", "option", "did you mean 'next'?")
 
 
 def test_flow_mapping_split_on_a_comma_reports_the_stray_key(minimal_playbook):
-    text = broken(minimal_playbook, "          - label: Contained\n            value: contained\n",
-                  "          - {label: Spam, or links}\n")
+    text = broken(
+        minimal_playbook,
+        "          - label: Contained\n            value: contained\n",
+        "          - {label: Spam, or links}\n",
+    )
     assert_finding(text, 24, 27, "CP101", "unknown key 'or links'")
 
 
@@ -270,20 +287,28 @@ def test_unknown_severity_in_a_condition(minimal_playbook):
 
 
 def test_unreachable_step(minimal_playbook):
-    text = broken(minimal_playbook, "        prompt: Is the price fixed?\n",
-                  "        prompt: Is the price fixed?\n        next: holding-statement\n")
+    text = broken(
+        minimal_playbook,
+        "        prompt: Is the price fixed?\n",
+        "        prompt: Is the price fixed?\n        next: holding-statement\n",
+    )
     text = broken(text, "next: notify-manager", "next: holding-statement")
     assert_finding(text, 35, 13, "CP206", "step 'notify-manager' cannot be reached")
 
 
 def test_loop_with_no_way_out_is_reported_at_the_loop(minimal_playbook):
-    text = broken(minimal_playbook, "        milestone: resolved\n", "        milestone: resolved\n        next: what-happened\n")
+    text = broken(
+        minimal_playbook, "        milestone: resolved\n", "        milestone: resolved\n        next: what-happened\n"
+    )
     assert_finding(text, 47, 13, "CP207", "from step 'what-happened' no path reaches the end", "loop with no way out")
 
 
 def test_loop_with_no_way_out_names_every_step_of_the_loop(minimal_playbook):
-    text = broken(minimal_playbook, "        prompt: Is the price fixed?\n",
-                  "        prompt: Is the price fixed?\n        next: assess-reach\n")
+    text = broken(
+        minimal_playbook,
+        "        prompt: Is the price fixed?\n",
+        "        prompt: Is the price fixed?\n        next: assess-reach\n",
+    )
     text = broken(text, "next: notify-manager", "next: fix-price")
     findings = check_text(text, "pb.yaml").findings
     assert [(f.line, f.column, f.code) for f in findings if f.code == "CP207"] == [(20, 13, "CP207")]
@@ -294,8 +319,11 @@ def test_loop_with_no_way_out_names_every_step_of_the_loop(minimal_playbook):
 
 
 def test_loop_with_a_way_out_is_accepted(minimal_playbook):
-    text = broken(minimal_playbook, "        prompt: Is the price fixed?\n",
-                  "        prompt: Is the price fixed?\n        next: assess-reach\n")
+    text = broken(
+        minimal_playbook,
+        "        prompt: Is the price fixed?\n",
+        "        prompt: Is the price fixed?\n        next: assess-reach\n",
+    )
     assert check_text(text).findings == []
 
 
@@ -322,13 +350,16 @@ def test_unknown_name_in_a_condition(minimal_playbook):
     assert_finding(text, 37, 15, "CP302", "the condition uses 'reech'", "did you mean 'reach'?")
 
 
-@pytest.mark.parametrize("template, refused", [
-    ('"{{ product.__class__ }}"', "__class__"),
-    ('"{{ product.mro }}"', "mro"),
-    ('"{{ product.__class__.__mro__[1].__subclasses__() }}"', "__subclasses__"),
-    ("\"{{ product['__class__'] }}\"", "__class__"),
-    ("\"{% include 'secrets.txt' %}\"", "include"),
-])
+@pytest.mark.parametrize(
+    "template, refused",
+    [
+        ('"{{ product.__class__ }}"', "__class__"),
+        ('"{{ product.mro }}"', "mro"),
+        ('"{{ product.__class__.__mro__[1].__subclasses__() }}"', "__subclasses__"),
+        ("\"{{ product['__class__'] }}\"", "__class__"),
+        ("\"{% include 'secrets.txt' %}\"", "include"),
+    ],
+)
 def test_sandbox_escapes_are_refused(minimal_playbook, template, refused):
     text = broken(minimal_playbook, "template: We are looking into {{ product }}.", f"template: {template}")
     findings = check_text(text, "pb.yaml").findings
@@ -398,8 +429,11 @@ def test_every_rule_code_is_unique_and_well_formed():
 
 
 def test_a_hashtag_in_an_unquoted_template_is_reported_where_it_starts(minimal_playbook):
-    text = broken(minimal_playbook, "template: We are looking into {{ product }}.",
-                  "template: We are sorry #brandfail please DM us")
+    text = broken(
+        minimal_playbook,
+        "template: We are looking into {{ product }}.",
+        "template: We are sorry #brandfail please DM us",
+    )
     assert_finding(text, 42, 32, "CP010", "'#brandfail' starts a YAML comment", "quote the whole value")
 
 

@@ -27,8 +27,13 @@ DIST_INFO = f"crisisplay-{__version__}.dist-info"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-t", "sdist", "-d", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-t", "sdist", "-d", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 
@@ -63,8 +68,12 @@ def test_the_wheel_classifiers_name_the_pythons_the_platform_and_the_licence(whe
     metadata = email.message_from_bytes(wheel.read(f"{DIST_INFO}/METADATA"))
     classifiers = set(metadata.get_all("Classifier"))
     assert {f"Programming Language :: Python :: 3.{minor}" for minor in (11, 12, 13)} <= classifiers
-    assert {"Operating System :: POSIX", "Environment :: Console", "Typing :: Typed",
-            "License :: OSI Approved :: MIT License"} <= classifiers
+    assert {
+        "Operating System :: POSIX",
+        "Environment :: Console",
+        "Typing :: Typed",
+        "License :: OSI Approved :: MIT License",
+    } <= classifiers
     assert any(c.startswith("Topic :: ") for c in classifiers)
     assert metadata["Requires-Python"] == ">=3.11"
 
@@ -88,9 +97,23 @@ def test_without_a_home_setting_the_data_folder_is_the_platforms_per_user_one(tm
     data = tmp_path / "xdg-data"
     env = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "XDG_DATA_HOME")}
     env.update(XDG_DATA_HOME=str(data), HOME=str(tmp_path / "home"), PYTHONIOENCODING="utf-8")
-    done = subprocess.run([sys.executable, "-m", "crisisplay", "start", "pricing-error", "--drill", "--answers",
-                           str(REPO / "examples" / "pricing-error.answers.yaml")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crisisplay",
+            "start",
+            "pricing-error",
+            "--drill",
+            "--answers",
+            str(REPO / "examples" / "pricing-error.answers.yaml"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     incident_id = done.stdout.splitlines()[0]
     home = tmp_path / "home" / "Library" / "Application Support" if sys.platform == "darwin" else data

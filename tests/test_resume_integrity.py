@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from incident_logs import TWO_QUESTIONS as MINI, rechain
-
+from incident_logs import TWO_QUESTIONS as MINI
+from incident_logs import rechain
 
 
 def test_resume_refuses_an_edited_log_and_names_the_line(run_cli, cli_cwd, cli_home):
@@ -73,7 +73,7 @@ def test_a_rechained_log_whose_snapshot_does_not_hold_together_is_refused_cleanl
 
     (cli_cwd / "b.yaml").write_text("steps:\n  first: one\n  second: yes\n")
     for command in (("resume", incident, "--answers", "b.yaml"), ("export", incident), ("incidents",)):
-        code, _, err = run_cli(*command)
+        _code, _, err = run_cli(*command)
         assert "Traceback" not in err, command
         assert "nowhere" in err, command
     assert run_cli("resume", incident, "--answers", "b.yaml")[0] == 2

@@ -32,14 +32,18 @@ def test_resource_exhaustion_in_a_template_is_refused_quickly(source):
 
 @pytest.mark.timeout(10)
 def test_a_condition_that_runs_too_long_is_a_playbook_error_not_a_hang():
-    source = " and ".join(["(range(100000) | map('string') | join | length > 0)"] * 200)
-    started = time.monotonic()
-    with pytest.raises(PlaybookError, match="ran over"):
+    # Whichever limit trips first — the clock, or the budget of everything a condition
+    # builds — the condition is refused instead of hanging. 150 terms, because Python's
+    # parser refuses the code Jinja generates for much longer chains. No wall-clock
+    # assertion (it flakes on a loaded machine): the test's timeout is the bound.
+    source = " and ".join(["(range(10000) | map('string') | map('length') | sum > 0)"] * 150)
+    with pytest.raises(PlaybookError, match="ran over|builds more than"):
         evaluate_condition(source, {})
-    assert time.monotonic() - started < 5
 
 
 def test_ordinary_templates_are_untouched_by_the_limits():
-    text = render_template("{{ 2 ** 10 }} {{ '%5d' % 3 }} {{ 'ab' | center(10) }} {{ n | round }} {{ s | truncate(9) }}",
-                           {"n": 2_000_000, "s": "abcdefghijklmnop"})
+    text = render_template(
+        "{{ 2 ** 10 }} {{ '%5d' % 3 }} {{ 'ab' | center(10) }} {{ n | round }} {{ s | truncate(9) }}",
+        {"n": 2_000_000, "s": "abcdefghijklmnop"},
+    )
     assert text == "1024     3     ab     2000000 abcdef..."

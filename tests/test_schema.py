@@ -38,8 +38,8 @@ def test_shipped_schema_is_a_valid_draft_07_schema():
     assert '"discriminator"' not in json.dumps(schema)
 
 
-def test_two_bundled_playbooks_are_checked():
-    assert [p.stem for p in BUNDLED] == ["offensive-post", "pricing-error"]
+def test_the_bundled_playbooks_are_checked():
+    assert [p.stem for p in BUNDLED] == ["error-precio", "offensive-post", "pricing-error", "publicacion-ofensiva"]
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
@@ -60,16 +60,20 @@ def test_misspelt_step_key_is_rejected(validator):
     assert not validator.is_valid(bad)
 
 
-@pytest.mark.parametrize("old, new", [
-    ("id: fix-price", "id: end"),
-    ("id: fix-price", "id: Fix_Price"),
-    ("save_as: reach", "save_as: severity"),
-    ("resolved: 2d", "resolved: two days"),
-    ("type: confirm", "type: confirmm"),
-    ("crisisplay: 1", "crisisplay: 2"),
-    ("title: A minimal playbook\n", "title: A minimal playbook\ntitel: x\n"),
-    ("label: Contained", "label: ''"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("id: fix-price", "id: end"),
+        ("id: fix-price", "id: Fix_Price"),
+        ("save_as: reach", "save_as: severity"),
+        ("resolved: 2d", "resolved: two days"),
+        ("type: confirm", "type: confirmm"),
+        ("crisisplay: 1", "crisisplay: 2"),
+        ("title: A minimal playbook\n", "title: A minimal playbook\ntitel: x\n"),
+        ("label: Contained", "label: ''"),
+        ("id: minimal", "id: " + "a" * 215),
+    ],
+)
 def test_schema_rejects_what_the_checker_rejects(minimal_playbook, validator, old, new):
     assert not validator.is_valid(yaml.safe_load(minimal_playbook.replace(old, new)))
 

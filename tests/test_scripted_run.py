@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
+import os.path
 import re
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from crisisplay import __version__
-from crisisplay.config import Config
-from crisisplay.journal import Journal
-from crisisplay.playbook.loader import load_playbook
 from incident_logs import (
     answered_keys,
     assert_log_contract,
@@ -25,6 +20,11 @@ from incident_logs import (
     of_type,
     read_events,
 )
+
+from crisisplay import __version__
+from crisisplay.config import Config
+from crisisplay.journal import Journal
+from crisisplay.playbook.loader import load_playbook
 
 ID_RE = r"^\d{8}-\d{6}-kettle-[0-9a-f]{4}$"
 
@@ -179,6 +179,7 @@ def status_of(run_cli, incident_id: str) -> dict:
 
 # ----------------------------------------------------------------------------- start
 
+
 def test_start_prints_only_the_incident_id_on_stdout_and_completes(run_cli, kettle, answers, cli_home):
     code, out, err = run_cli("start", kettle, "--answers", answers(FULL))
     assert code == 0, err
@@ -198,8 +199,18 @@ def test_every_logged_event_follows_the_log_contract(start, cli_home):
     events = assert_log_contract(log_path(cli_home, incident_id))
     assert len(events) > 20
     assert {e["type"] for e in events} >= {
-        "incident.started", "input.set", "step.entered", "step.answered", "step.skipped", "severity.changed",
-        "message.sent", "escalation.notified", "escalation.unreachable", "milestone.reached", "incident.closed"}
+        "incident.started",
+        "input.set",
+        "step.entered",
+        "step.answered",
+        "step.skipped",
+        "severity.changed",
+        "message.sent",
+        "escalation.notified",
+        "escalation.unreachable",
+        "milestone.reached",
+        "incident.closed",
+    }
 
 
 def test_incident_log_is_owner_only(start, cli_home):
@@ -216,9 +227,12 @@ def test_incident_started_records_the_playbook_snapshot_and_who_when(start, cli_
     assert started["type"] == "incident.started" and started["seq"] == 0
     data = started["data"]
     assert data["incident_id"] == incident_id
-    assert data["playbook"] == {"id": "kettle", "title": "Kettle sold at the wrong price",
-                                "source": str(kettle.resolve()),
-                                "sha256": __import__("hashlib").sha256(kettle.read_bytes()).hexdigest()}
+    assert data["playbook"] == {
+        "id": "kettle",
+        "title": "Kettle sold at the wrong price",
+        "source": str(kettle.resolve()),
+        "sha256": __import__("hashlib").sha256(kettle.read_bytes()).hexdigest(),
+    }
     assert data["snapshot"] == load_playbook(kettle)[0].normalised()
     assert data["drill"] is False and data["responder"] == "Ana Lopez" and data["version"] == __version__
     assert data["detected_at"] == started["ts"]
@@ -239,7 +253,9 @@ def test_a_run_records_each_decision_in_order(start, cli_home):
     assert answered[("what-happened", 1)] == "Price field left empty by the import."
     (severity,) = of_type(events, "severity.changed")
     assert (severity["data"]["from"], severity["data"]["to"]) == ("low", "high")
-    escalations = [(e["type"], e["data"]["role"], e["data"]["message"]) for e in events if e["type"].startswith("escalation.")]
+    escalations = [
+        (e["type"], e["data"]["role"], e["data"]["message"]) for e in events if e["type"].startswith("escalation.")
+    ]
     message = "Blue Kettle is viral on x, severity high."
     assert escalations == [("escalation.notified", "manager", message), ("escalation.unreachable", "legal", message)]
 
@@ -248,8 +264,11 @@ def test_a_step_visited_in_a_loop_is_answered_once_per_visit(start, cli_home):
     code, incident_id, err = start()
     assert code == 0, err
     events = events_of(cli_home, incident_id)
-    checks = [(e["data"]["visit"], e["data"]["answer"]["value"]) for e in of_type(events, "step.answered")
-              if e["step"] == "check-mentions"]
+    checks = [
+        (e["data"]["visit"], e["data"]["answer"]["value"])
+        for e in of_type(events, "step.answered")
+        if e["step"] == "check-mentions"
+    ]
     assert checks == [(1, "growing"), (2, "growing"), (3, "calm")]
     assert [e["data"]["visit"] for e in of_type(events, "step.entered") if e["step"] == "wait"] == [1, 2]
     assert duplicates(answered_keys(events)) == []
@@ -261,7 +280,12 @@ def test_a_skip_answer_records_the_reason_and_no_answer(start, cli_home):
     events = events_of(cli_home, incident_id)
     (skipped,) = of_type(events, "step.skipped")
     assert skipped["step"] == "legal-review"
-    assert skipped["data"] == {"phase": "respond", "visit": 1, "by": "responder", "reason": "Counsel not available tonight"}
+    assert skipped["data"] == {
+        "phase": "respond",
+        "visit": 1,
+        "by": "responder",
+        "reason": "Counsel not available tonight",
+    }
     assert "legal-review" not in [e["step"] for e in of_type(events, "step.answered")]
 
 
@@ -289,7 +313,9 @@ def test_var_overrides_the_answers_file_inputs(start, cli_home):
     assert code == 0, err
     events = events_of(cli_home, incident_id)
     assert [(e["data"]["name"], e["data"]["value"]) for e in of_type(events, "input.set")] == [
-        ("product", "Red Toaster"), ("channel", "facebook")]
+        ("product", "Red Toaster"),
+        ("channel", "facebook"),
+    ]
     assert of_type(events, "message.sent")[0]["data"]["text"] == "We're sorry about Red Toaster."
 
 
@@ -334,11 +360,15 @@ def test_drill_flag_is_recorded(start, cli_home, run_cli):
 
 # ----------------------------------------------------------------------------- answers-file errors
 
-@pytest.mark.parametrize("text, word, hint", [
-    (FULL.replace("  fixed: yes", "  fixd: yes"), "step 'fixd'", "did you mean 'fixed'"),
-    (FULL.replace("  product: Blue Kettle", "  prodct: Blue Kettle"), "input 'prodct'", "did you mean 'product'"),
-    (FULL.replace("steps:", "stpes:"), "unknown key 'stpes'", "did you mean 'steps'"),
-])
+
+@pytest.mark.parametrize(
+    "text, word, hint",
+    [
+        (FULL.replace("  fixed: yes", "  fixd: yes"), "step 'fixd'", "did you mean 'fixed'"),
+        (FULL.replace("  product: Blue Kettle", "  prodct: Blue Kettle"), "input 'prodct'", "did you mean 'product'"),
+        (FULL.replace("steps:", "stpes:"), "unknown key 'stpes'", "did you mean 'steps'"),
+    ],
+)
 def test_an_unknown_name_in_the_answers_file_is_exit_2_and_creates_no_incident(start, cli_home, text, word, hint):
     code, out, err = start(text)
     assert code == 2, err
@@ -375,7 +405,7 @@ def test_a_missing_answer_pauses_with_exit_3_and_resume_finishes_it(start, run_c
 def test_resume_with_the_full_answers_file_answers_only_what_is_left(start, run_cli, cli_home, answers):
     code, incident_id, err = start(FIRST_PART)
     assert code == 3, err
-    code, out, err = run_cli("resume", incident_id, "--answers", answers(FULL), "--responder", "Bo")
+    code, _out, err = run_cli("resume", incident_id, "--answers", answers(FULL), "--responder", "Bo")
     assert code == 0, err
     events = events_of(cli_home, incident_id)
     assert duplicates(answered_keys(events)) == []
@@ -386,14 +416,18 @@ def test_resume_with_the_full_answers_file_answers_only_what_is_left(start, run_
     assert status_of(run_cli, incident_id)["responders"][-1] == "Bo"
 
 
-@pytest.mark.parametrize("step, bad, allowed", [
-    ("reach", "everywhere", "'contained' or 'viral'"),
-    ("orders", "twelve", "not a number"),
-    ("orders", "-3", "from 0"),
-    ("fixed", "maybe", "yes or no"),
-])
+@pytest.mark.parametrize(
+    "step, bad, allowed",
+    [
+        ("reach", "everywhere", "'contained' or 'viral'"),
+        ("orders", "twelve", "not a number"),
+        ("orders", "-3", "from 0"),
+        ("fixed", "maybe", "yes or no"),
+    ],
+)
 def test_an_answer_that_does_not_fit_pauses_with_answer_error_and_records_nothing_for_the_step(
-        start, run_cli, cli_home, answers, step, bad, allowed):
+    start, run_cli, cli_home, answers, step, bad, allowed
+):
     text = re.sub(rf"(?m)^  {step}: .*$", f"  {step}: {bad}", FULL)
     code, incident_id, err = start(text)
     assert code == 2, err
@@ -405,24 +439,27 @@ def test_an_answer_that_does_not_fit_pauses_with_answer_error_and_records_nothin
     assert step not in [e["step"] for e in of_type(events, "step.answered")]
     assert status_of(run_cli, incident_id)["pause_reason"] == "answer-error"
 
-    code, out, err = run_cli("resume", incident_id, "--answers", answers(FULL))
+    code, _out, err = run_cli("resume", incident_id, "--answers", answers(FULL))
     assert code == 0, err
     assert events_of(cli_home, incident_id)[-1]["data"]["outcome"] == "completed"
 
 
-@pytest.mark.parametrize("step, bad", [
-    ("notify", "{manager: [notified], legal: notified}"),
-    ("notify", "{manager: notified}"),
-    ("notify", "[notified]"),
-    ("statement", "{text: [a, b]}"),
-    ("statement", "{text: ''}"),
-    ("statement", "[send]"),
-    ("legal-review", "{skip: [no, reason]}"),
-    ("fixed", "{visits: {a: b}}"),
-    ("reach", "[viral]"),
-    ("orders", "{count: 3}"),
-    ("what-happened", "[a, list]"),
-])
+@pytest.mark.parametrize(
+    "step, bad",
+    [
+        ("notify", "{manager: [notified], legal: notified}"),
+        ("notify", "{manager: notified}"),
+        ("notify", "[notified]"),
+        ("statement", "{text: [a, b]}"),
+        ("statement", "{text: ''}"),
+        ("statement", "[send]"),
+        ("legal-review", "{skip: [no, reason]}"),
+        ("fixed", "{visits: {a: b}}"),
+        ("reach", "[viral]"),
+        ("orders", "{count: 3}"),
+        ("what-happened", "[a, list]"),
+    ],
+)
 def test_an_answer_of_the_wrong_shape_is_an_answer_error_not_a_traceback(start, cli_home, step, bad):
     code, incident_id, err = start(re.sub(rf"(?m)^  {step}: .*$", f"  {step}: {bad}", FULL))
     assert code == 2, err
@@ -450,7 +487,8 @@ def test_an_input_that_does_not_fit_pauses_with_answer_error(start, cli_home):
 
 def test_sending_a_message_with_a_placeholder_unedited_is_an_answer_error(run_cli, tmp_path, answers, cli_home):
     playbook = tmp_path / "reply.yaml"
-    playbook.write_text("""\
+    playbook.write_text(
+        """\
 crisisplay: 1
 id: reply
 title: Reply
@@ -475,7 +513,9 @@ phases:
         type: message
         channel: X
         template: "Thank you {{ sharer }} for telling us."
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     code, out, err = run_cli("start", playbook, "--answers", answers("steps:\n  reach: contained\n  statement: send\n"))
     assert code == 2, err
     assert "[[sharer]]" in err and "statement" in err
@@ -483,8 +523,9 @@ phases:
     events = events_of(cli_home, incident_id)
     assert events[-1]["data"]["reason"] == "answer-error" and of_type(events, "message.sent") == []
 
-    code, out, err = run_cli("resume", incident_id, "--answers",
-                             answers("steps:\n  statement: {text: Thank you for telling us.}\n"))
+    code, out, err = run_cli(
+        "resume", incident_id, "--answers", answers("steps:\n  statement: {text: Thank you for telling us.}\n")
+    )
     assert code == 0, err
     (sent,) = of_type(events_of(cli_home, incident_id), "message.sent")
     assert sent["data"]["text"] == "Thank you for telling us."
@@ -492,7 +533,8 @@ phases:
 
 def test_a_number_input_with_decimals_is_logged_as_exact_text(run_cli, tmp_path, answers, cli_home):
     playbook = tmp_path / "budget.yaml"
-    playbook.write_text("""\
+    playbook.write_text(
+        """\
 crisisplay: 1
 id: budget
 title: Budget
@@ -508,8 +550,12 @@ phases:
         type: message
         channel: email
         template: "We refund {{ budget }} EUR."
-""", encoding="utf-8")
-    code, out, err = run_cli("start", playbook, "--answers", answers("inputs:\n  budget: 12.50\nsteps:\n  refund: send\n"))
+""",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(
+        "start", playbook, "--answers", answers("inputs:\n  budget: 12.50\nsteps:\n  refund: send\n")
+    )
     assert code == 0, err
     events = assert_log_contract(log_path(cli_home, out.strip()))
     assert of_type(events, "input.set")[0]["data"]["value"] == "12.50"
@@ -525,6 +571,7 @@ def test_an_absurdly_large_number_is_an_answer_error_not_a_crash(start, cli_home
 
 # ----------------------------------------------------------------------------- resume, note, close
 
+
 def hold_run_lock(path: str, ready, release) -> None:
     with Journal(Path(path)).run_lock():
         ready.set()
@@ -535,7 +582,7 @@ def test_resume_of_a_closed_incident_is_exit_2(start, run_cli, answers, cli_home
     code, incident_id, err = start()
     assert code == 0, err
     before = log_path(cli_home, incident_id).read_bytes()
-    code, out, err = run_cli("resume", incident_id, "--answers", answers(FULL))
+    code, _out, err = run_cli("resume", incident_id, "--answers", answers(FULL))
     assert code == 2
     assert "closed" in err and "Traceback" not in err
     assert log_path(cli_home, incident_id).read_bytes() == before
@@ -560,14 +607,14 @@ def test_resume_while_another_process_holds_the_run_lock_is_exit_2(start, run_cl
         release.set()
         holder.join(30)
     assert status_of(run_cli, incident_id)["status"] == "paused"
-    code, out, err = run_cli("resume", incident_id, "--answers", answers(REST))
+    code, _out, err = run_cli("resume", incident_id, "--answers", answers(REST))
     assert code == 0, err
 
 
 def test_note_on_a_paused_incident_is_logged_and_keeps_it_paused(start, run_cli, cli_home):
     code, incident_id, err = start(FIRST_PART)
     assert code == 3, err
-    code, out, err = run_cli("note", incident_id, "Customer called back, calmer now", "--responder", "Bo")
+    code, _out, err = run_cli("note", incident_id, "Customer called back, calmer now", "--responder", "Bo")
     assert code == 0, err
     events = assert_log_contract(log_path(cli_home, incident_id))
     assert events[-1]["type"] == "note.added" and events[-1]["actor"] == "Bo"
@@ -580,7 +627,7 @@ def test_note_on_a_paused_incident_is_logged_and_keeps_it_paused(start, run_cli,
 def test_note_on_a_closed_incident_is_logged_and_does_not_reopen_it(start, run_cli, cli_home):
     code, incident_id, err = start()
     assert code == 0, err
-    code, out, err = run_cli("note", incident_id, "-", input="Post-mortem booked for Monday.\n")
+    code, _out, err = run_cli("note", incident_id, "-", input="Post-mortem booked for Monday.\n")
     assert code == 0, err
     events = assert_log_contract(log_path(cli_home, incident_id))
     assert events[-1]["type"] == "note.added" and events[-1]["data"]["text"] == "Post-mortem booked for Monday."
@@ -591,7 +638,7 @@ def test_note_on_a_closed_incident_is_logged_and_does_not_reopen_it(start, run_c
 def test_an_empty_note_is_exit_2_and_logs_nothing(start, run_cli, cli_home):
     code, incident_id, err = start(FIRST_PART)
     before = log_path(cli_home, incident_id).read_bytes()
-    code, out, err = run_cli("note", incident_id, "   ")
+    code, _out, err = run_cli("note", incident_id, "   ")
     assert code == 2 and "empty" in err
     assert log_path(cli_home, incident_id).read_bytes() == before
 
@@ -608,13 +655,13 @@ def test_close_with_a_reason_shows_closed_in_incidents(start, run_cli, cli_home,
     assert status_of(run_cli, incident_id)["status"] == "closed"
     code, out, err = run_cli("close", incident_id, "--reason", "again")
     assert code == 2 and "already closed" in err
-    code, out, err = run_cli("resume", incident_id, "--answers", answers(REST))
+    code, _out, err = run_cli("resume", incident_id, "--answers", answers(REST))
     assert code == 2
 
 
 def test_close_with_an_empty_reason_is_exit_2(start, run_cli, cli_home):
     code, incident_id, err = start(FIRST_PART)
-    code, out, err = run_cli("close", incident_id, "--reason", " ")
+    code, _out, _err = run_cli("close", incident_id, "--reason", " ")
     assert code == 2
     assert events_of(cli_home, incident_id)[-1]["type"] == "incident.paused"
 
@@ -640,37 +687,38 @@ def test_incidents_open_lists_every_incident_that_is_not_closed(start, run_cli, 
 
 
 def test_incidents_with_none_yet_is_empty_not_an_error(run_cli):
-    code, out, err = run_cli("incidents", "--format", "json")
+    code, out, _err = run_cli("incidents", "--format", "json")
     assert code == 0 and json.loads(out) == {"incidents": []}
 
 
 def test_an_ambiguous_prefix_is_exit_2_listing_the_candidates(start, run_cli):
     code, first, _ = start(FIRST_PART)
     code, second, _ = start(FIRST_PART)
-    common = os.path.commonprefix([first, second])
+    common = os.path.commonprefix([first, second])  # noqa: RUF071 (ids share a text prefix, not a folder)
     code, out, err = run_cli("note", common, "hello")
     assert code == 2
     assert first in err and second in err and "Traceback" not in err
     unique = first[: len(common) + 1]  # one character past the shared part: theirs alone
-    code, out, err = run_cli("verify", unique)
+    code, _out, err = run_cli("verify", unique)
     assert code == 0, err  # a unique prefix is enough
 
 
 def test_last_names_the_most_recently_started_incident(start, run_cli, cli_home, answers):
     code, first, _ = start(FIRST_PART)
     code, second, _ = start(FIRST_PART)
-    code, out, err = run_cli("resume", "last", "--answers", answers(REST))
+    code, _out, err = run_cli("resume", "last", "--answers", answers(REST))
     assert code == 0, err
     assert events_of(cli_home, second)[-1]["type"] == "incident.closed"
     assert events_of(cli_home, first)[-1]["type"] == "incident.paused"
 
 
 def test_an_unknown_incident_is_exit_2(run_cli):
-    code, out, err = run_cli("verify", "20990101-000000-nothing-0000")
+    code, _out, err = run_cli("verify", "20990101-000000-nothing-0000")
     assert code == 2 and "no incident" in err
 
 
 # ----------------------------------------------------------------------------- verify
+
 
 @pytest.fixture
 def finished(start, cli_home):
@@ -698,7 +746,7 @@ def test_verify_names_the_line_of_an_edited_event(finished, run_cli):
     assert b'"actor":"' in lines[6]
     lines[6] = lines[6].replace(b'"actor":"', b'"actor":"X', 1)
     path.write_bytes(b"".join(lines))
-    code, out, err = run_cli("verify", incident_id)
+    code, out, _err = run_cli("verify", incident_id)
     assert code == 1
     assert ":7:" in out and "edited" in out
 
@@ -715,7 +763,7 @@ def test_verify_names_the_line_of_an_edited_event_with_its_hash_recomputed(finis
     lines = lines_of(path)
     lines[8] = (body[:-1] + f',"hash":"{canonical_hash(event)}"}}\n').encode("utf-8")
     path.write_bytes(b"".join(lines))
-    code, out, err = run_cli("verify", incident_id)
+    code, out, _err = run_cli("verify", incident_id)
     assert code == 1
     assert re.search(r":(9|10):", out) and "edited" in out
 
@@ -725,7 +773,7 @@ def test_verify_names_a_deleted_line(finished, run_cli):
     lines = lines_of(path)
     del lines[10]
     path.write_bytes(b"".join(lines))
-    code, out, err = run_cli("verify", incident_id)
+    code, out, _err = run_cli("verify", incident_id)
     assert code == 1
     assert ":11:" in out and "deleted" in out
 
@@ -735,7 +783,7 @@ def test_verify_names_an_inserted_line(finished, run_cli):
     lines = lines_of(path)
     lines.insert(12, lines[4])
     path.write_bytes(b"".join(lines))
-    code, out, err = run_cli("verify", incident_id)
+    code, out, _err = run_cli("verify", incident_id)
     assert code == 1
     assert ":13:" in out and "inserted" in out
 
@@ -745,7 +793,7 @@ def test_verify_names_swapped_lines(finished, run_cli):
     lines = lines_of(path)
     lines[14], lines[15] = lines[15], lines[14]
     path.write_bytes(b"".join(lines))
-    code, out, err = run_cli("verify", incident_id)
+    code, out, _err = run_cli("verify", incident_id)
     assert code == 1
     assert ":15:" in out and "reordered" in out
 
@@ -754,7 +802,7 @@ def test_verify_reports_a_torn_last_line(finished, run_cli):
     incident_id, path = finished
     with open(path, "ab") as handle:
         handle.write(b'{"v":1,"seq":99,"ts":"2026-')
-    code, out, err = run_cli("verify", incident_id)
+    code, out, _err = run_cli("verify", incident_id)
     assert code == 1
     assert f":{len(lines_of(path))}:" in out and "torn last line" in out
 
@@ -765,14 +813,14 @@ def test_verify_head_catches_lines_cut_off_the_end(finished, run_cli):
     path.write_bytes(b"".join(lines_of(path)[:-3]))
     code, out, err = run_cli("verify", incident_id)
     assert code == 0, out  # a shorter chain is still a chain...
-    code, out, err = run_cli("verify", incident_id, "--head", head)
+    code, out, _err = run_cli("verify", incident_id, "--head", head)
     assert code == 1  # ...but it no longer holds the head printed when the incident closed
     assert head in out
 
 
 def test_verify_head_that_is_not_a_hash_is_exit_2(finished, run_cli):
     incident_id, _ = finished
-    code, out, err = run_cli("verify", incident_id, "--head", "abc")
+    code, _out, err = run_cli("verify", incident_id, "--head", "abc")
     assert code == 2 and "Traceback" not in err
 
 
@@ -785,7 +833,7 @@ def test_resume_sets_a_torn_last_line_aside_and_continues(start, run_cli, cli_ho
     with open(path, "ab") as handle:
         handle.write(garbage)
     assert run_cli("verify", incident_id)[0] == 1
-    code, out, err = run_cli("resume", incident_id, "--answers", answers(REST))
+    code, _out, err = run_cli("resume", incident_id, "--answers", answers(REST))
     assert code == 0, err
     assert "warning" in err and "torn" in err and f"{incident_id}.torn" in err
     torn = path.with_name(f"{incident_id}.torn")
@@ -803,10 +851,12 @@ def test_verify_of_a_log_that_is_not_json_is_exit_1_not_a_crash(run_cli, cli_hom
     code, out, err = run_cli("verify", "20260101-000000-junk-0000")
     assert code == 1 and ":1:" in out and "Traceback" not in err
     code, out, err = run_cli("incidents", "--format", "json")
-    assert code == 0 and "warning" in err
+    assert code == 1 and "warning" in err  # listed, flagged: an unreadable log is a problem found
+    assert [row["status"] for row in json.loads(out)["incidents"]] == ["unreadable"]
 
 
 # ----------------------------------------------------------------------------- run.lifecycle in process
+
 
 class Clock:
     """A clock that moves one second per reading."""
@@ -827,7 +877,7 @@ def test_start_incident_and_resume_incident_with_a_fixed_clock(tmp_path, kettle,
 
     home = tmp_path / "home"
     playbook, _ = load_playbook(kettle)
-    clock = Clock(datetime(2026, 5, 4, 21, 40, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 5, 4, 21, 40, tzinfo=UTC))
     announced, progress = [], []
 
     class Lines:
@@ -836,8 +886,14 @@ def test_start_incident_and_resume_incident_with_a_fixed_clock(tmp_path, kettle,
 
     first = read_answers(answers(FIRST_PART), playbook)
     request = StartRequest(playbook, kettle, drill=True, responder="Ana", detected_at="2026-05-04T21:00:00Z")
-    outcome = start_incident(request, Config(), home, lambda overrides: ScriptedFrontend(first, overrides, Lines()),
-                             announced.append, clock=clock)
+    outcome = start_incident(
+        request,
+        Config(),
+        home,
+        lambda overrides: ScriptedFrontend(first, overrides, Lines()),
+        announced.append,
+        clock=clock,
+    )
     assert not outcome.finished and outcome.reason == "answers-ran-out"
     (incident_id,) = announced
     assert re.fullmatch(r"20260504-214001-kettle-[0-9a-f]{4}", incident_id)
@@ -849,14 +905,15 @@ def test_start_incident_and_resume_incident_with_a_fixed_clock(tmp_path, kettle,
     journal = resolve(incident_id[:20], home)
     rest = read_answers(answers(REST), playbook)
     warnings = []
-    outcome = resume_incident(journal, Config(responder="Bo"), None, ScriptedFrontend(rest, {}, Lines()),
-                              warnings.append, clock=clock)
+    outcome = resume_incident(
+        journal, Config(responder="Bo"), None, ScriptedFrontend(rest, {}, Lines()), warnings.append, clock=clock
+    )
     assert outcome.finished and outcome.reason == "completed" and warnings == []
     events = assert_log_contract(log_path(home, incident_id))
     assert [e["ts"] for e in events] == sorted(e["ts"] for e in events)
     assert events[-1]["type"] == "incident.closed"
     assert of_type(events, "incident.resumed")[0]["data"]["responder"] == "Bo"
-    resolved = [e for e in of_type(events, "milestone.reached") if e["data"]["name"] == "resolved"][0]
+    resolved = next(e for e in of_type(events, "milestone.reached") if e["data"]["name"] == "resolved")
     assert resolved["data"]["elapsed_ms"] == ev_ms(events[0]["data"]["detected_at"], resolved["ts"])
 
 

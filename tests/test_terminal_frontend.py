@@ -31,7 +31,9 @@ MENU_NOTE, MENU_SEVERITY, MENU_SKIP, MENU_PAUSE = 0, 1, 2, 3
 
 def playbook(*steps: dict, inputs: dict | None = None, roles: dict | None = None, extra: dict | None = None) -> str:
     doc = {
-        "crisisplay": 1, "id": "frontend", "title": "Front-end test",
+        "crisisplay": 1,
+        "id": "frontend",
+        "title": "Front-end test",
         "severity": {"levels": ["low", "medium", "high", "critical"], "initial": "low"},
         "targets": {"acknowledged": "1h"},
         **({"roles": roles} if roles else {}),
@@ -60,15 +62,21 @@ class Run:
         with create_pipe_input() as pipe:
             pipe.send_text(keys)
             try:
-                self.outcome = start_incident(StartRequest(self.playbook, self.book, responder="Alice"), self.config,
-                                              self.home, lambda overrides: self.frontend(pipe), self.ids.append)
+                self.outcome = start_incident(
+                    StartRequest(self.playbook, self.book, responder="Alice"),
+                    self.config,
+                    self.home,
+                    lambda overrides: self.frontend(pipe),
+                    self.ids.append,
+                )
             except KeyboardInterrupt:
                 self.interrupted = True
 
     def frontend(self, pipe) -> TerminalFrontend:
         console = Console(file=self.screen_file, width=80, color_system=None, highlight=False)
-        return TerminalFrontend(console, Prompter(pipe, DummyOutput()), contacts=self.config.contacts,
-                                clipboard=lambda text: False)
+        return TerminalFrontend(
+            console, Prompter(pipe, DummyOutput()), contacts=self.config.contacts, clipboard=lambda text: False
+        )
 
     @property
     def log(self) -> Path:
@@ -118,10 +126,16 @@ def test_confirm_also_answers_with_arrow_keys_and_enter(tmp_path):
 
 
 def test_choice_is_picked_with_the_arrow_keys_and_its_severity_applies(tmp_path):
-    step = {"id": "assess-reach", "type": "choice", "prompt": "How far?", "options": [
-        {"label": "Contained", "value": "contained"},
-        {"label": "Growing", "value": "growing", "severity": "medium"},
-        {"label": "Viral", "value": "viral", "severity": "high", "help": "Strangers are sharing it"}]}
+    step = {
+        "id": "assess-reach",
+        "type": "choice",
+        "prompt": "How far?",
+        "options": [
+            {"label": "Contained", "value": "contained"},
+            {"label": "Growing", "value": "growing", "severity": "medium"},
+            {"label": "Viral", "value": "viral", "severity": "high", "help": "Strangers are sharing it"},
+        ],
+    }
     run = Run(tmp_path, playbook(step), DOWN + DOWN + UP + DOWN + ENTER)
     assert run.answer("assess-reach") == {"value": "viral", "label": "Viral"}
     [change] = run.of("severity.changed")
@@ -129,10 +143,18 @@ def test_choice_is_picked_with_the_arrow_keys_and_its_severity_applies(tmp_path)
 
 
 def test_checklist_records_ticked_items_as_done_and_the_rest_as_not_done_with_the_reason(tmp_path):
-    step = {"id": "fix", "type": "checklist", "prompt": "Stop the damage", "items": ["Fix price", "Hold orders", "Pause ads"]}
+    step = {
+        "id": "fix",
+        "type": "checklist",
+        "prompt": "Stop the damage",
+        "items": ["Fix price", "Hold orders", "Pause ads"],
+    }
     run = Run(tmp_path, playbook(step), " " + DOWN + DOWN + " " + ENTER + "Ads team asleep" + ENTER)
-    assert run.answer("fix") == {"done": ["Fix price", "Pause ads"], "not_done": ["Hold orders"],
-                                 "reason": "Ads team asleep"}
+    assert run.answer("fix") == {
+        "done": ["Fix price", "Pause ads"],
+        "not_done": ["Hold orders"],
+        "reason": "Ads team asleep",
+    }
 
 
 def test_checklist_all_ticked_asks_for_no_reason(tmp_path):
@@ -190,8 +212,14 @@ def test_info_is_acknowledged_with_enter(tmp_path):
 
 # ----------------------------------------------------------------------------- messages
 
-MESSAGE = {"id": "holding", "type": "message", "prompt": "Reply under the post.", "channel": "twitter",
-           "template": "We are looking into {{ product }} now.", "milestone": "acknowledged"}
+MESSAGE = {
+    "id": "holding",
+    "type": "message",
+    "prompt": "Reply under the post.",
+    "channel": "twitter",
+    "template": "We are looking into {{ product }} now.",
+    "milestone": "acknowledged",
+}
 PRODUCT = {"product": {"prompt": "Which product?", "type": "text"}}
 
 
@@ -214,8 +242,13 @@ def test_message_edited_in_the_terminal_sends_exactly_the_edited_text(tmp_path):
 
 
 UNSET = [
-    {"id": "legal", "type": "text", "prompt": "What did counsel say?", "save_as": "counsel",
-     "when": "severity >= 'high'"},
+    {
+        "id": "legal",
+        "type": "text",
+        "prompt": "What did counsel say?",
+        "save_as": "counsel",
+        "when": "severity >= 'high'",
+    },
     {"id": "reply", "type": "message", "channel": "email", "template": "Counsel says: {{ counsel }}."},
 ]
 
@@ -283,34 +316,50 @@ def test_an_editor_that_exits_with_an_error_leaves_the_message_unchanged(tmp_pat
 
 # ----------------------------------------------------------------------------- escalations
 
-ESCALATE = {"id": "notify", "type": "escalate", "prompt": "Call them now.", "to": ["manager", "legal"],
-            "template": "The price of {{ product }} is wrong."}
+ESCALATE = {
+    "id": "notify",
+    "type": "escalate",
+    "prompt": "Call them now.",
+    "to": ["manager", "legal"],
+    "template": "The price of {{ product }} is wrong.",
+}
 ROLES = {"manager": "Your line manager", "legal": "Legal counsel"}
 ANN = Contact(name="Ann Example", phone="+44 20 7946 0000", email="ann@example.com")
 
 
 def test_escalate_records_each_role_reached_or_unreachable_with_the_configured_contact(tmp_path):
-    run = Run(tmp_path, playbook(ESCALATE, inputs=PRODUCT, roles=ROLES), "Kettle" + ENTER + ENTER + DOWN + ENTER,
-              contacts={"manager": ANN})
+    run = Run(
+        tmp_path,
+        playbook(ESCALATE, inputs=PRODUCT, roles=ROLES),
+        "Kettle" + ENTER + ENTER + DOWN + ENTER,
+        contacts={"manager": ANN},
+    )
     assert run.answer("notify") == {"manager": "notified", "legal": "unreachable"}
     [reached] = run.of("escalation.notified")
     [missed] = run.of("escalation.unreachable")
-    assert reached["data"] == {"role": "manager", "message": "The price of Kettle is wrong.", "contact": {
-        "name": "Ann Example", "phone": "+44 20 7946 0000", "email": "ann@example.com",
-        "description": "Your line manager"}}
+    assert reached["data"] == {
+        "role": "manager",
+        "message": "The price of Kettle is wrong.",
+        "contact": {
+            "name": "Ann Example",
+            "phone": "+44 20 7946 0000",
+            "email": "ann@example.com",
+            "description": "Your line manager",
+        },
+    }
     assert missed["data"]["role"] == "legal"
     assert missed["data"]["contact"] == {"description": "Legal counsel"}
-    # who to call was on screen, and what to do when nobody else is left
-    assert "Ann Example · +44 20 7946 0000 · ann@example.com — Your line manager" in run.screen
-    assert "Legal counsel (no contact configured" in run.screen
-    assert "legal unreachable — nobody else on this step" in run.screen
+    # who to call was on screen, by role and name, and what to do when nobody else is left
+    assert "Your line manager: Ann Example · +44 20 7946 0000 · ann@example.com" in run.screen
+    assert "Legal counsel: no contact configured (add [contacts.legal] to config.toml)" in run.screen
+    assert "Legal counsel unreachable — nobody else on this step" in run.screen
     assert "The price of Kettle is wrong." in run.screen
 
 
 def test_escalate_says_who_is_next_when_a_role_is_unreachable(tmp_path):
     run = Run(tmp_path, playbook(ESCALATE, inputs=PRODUCT, roles=ROLES), "Kettle" + ENTER + DOWN + ENTER + ENTER)
     assert run.answer("notify") == {"manager": "unreachable", "legal": "notified"}
-    assert "manager unreachable — next: try the legal" in run.screen
+    assert "Your line manager unreachable — next: try the legal counsel" in run.screen
 
 
 # ----------------------------------------------------------------------------- actions from the menu
@@ -382,7 +431,10 @@ def test_typed_skip_at_a_number_prompt(tmp_path):
     run = Run(tmp_path, playbook(step), ":skip" + ENTER + "No access to the shop" + ENTER)
     [skipped] = run.of("step.skipped")
     assert (skipped["step"], skipped["data"]["by"], skipped["data"]["reason"]) == (
-        "orders", "responder", "No access to the shop")
+        "orders",
+        "responder",
+        "No access to the shop",
+    )
 
 
 def test_typed_pause_at_a_text_prompt(tmp_path):
@@ -435,7 +487,9 @@ def test_resume_shows_the_last_decisions_and_continues_at_the_same_step(tmp_path
     assert resumed["data"] == {"responder": "Bob"}
     answered = [e for e in events if e["type"] == "step.answered"]
     assert [(e["step"], e["actor"], e["data"]["answer"]) for e in answered] == [
-        ("is-fixed", "Alice", True), ("what-happened", "Bob", "Handled by Bob")]
+        ("is-fixed", "Alice", True),
+        ("what-happened", "Bob", "Handled by Bob"),
+    ]
     # the step was not entered again: the run landed on it exactly
     assert [e["step"] for e in events if e["type"] == "step.entered"] == ["is-fixed", "what-happened"]
 

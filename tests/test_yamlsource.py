@@ -16,7 +16,7 @@ def codes(doc) -> list[tuple[int, int, str]]:
 
 
 def billion_laughs(levels: int = 9, width: int = 9) -> str:
-    text = 'a0: &a0 [' + ", ".join(['"lol"'] * width) + "]\n"
+    text = "a0: &a0 [" + ", ".join(['"lol"'] * width) + "]\n"
     for level in range(1, levels):
         refs = ", ".join([f"*a{level - 1}"] * width)
         text += f"a{level}: &a{level} [{refs}]\n"

@@ -1,8 +1,11 @@
 """Exports: views of an incident log, computed from the log alone (its playbook snapshot included).
 
 `md` and `html` are the post-mortem report; `json` and `csv` are the data. Each format reads
-the metrics from one streaming pass (`metrics.measure`); `json` and `csv` then stream the
-events a second time instead of holding them. A file is written atomically and owner-only.
+the metrics from one streaming pass that also verifies the chain, line by line, as `verify`
+does (`journal.ChainCheck`): a log `verify` would reject is refused, or with `force` exported
+under a "log not verified" banner. `json` and `csv` then stream the events a second time
+instead of holding them, proved to be the same bytes. A regular file is written atomically
+and owner-only; a FIFO, a device or standard output named by path is written as a stream.
 """
 
 from __future__ import annotations
@@ -10,52 +13,78 @@ from __future__ import annotations
 import io
 import os
 import secrets
-from collections.abc import Callable, Iterable
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from crisisplay.journal import fsync_dir
-from crisisplay.errors import CrisisplayError, ExportFailed, JournalError  # noqa: F401 (ExportFailed: part of this API)
+from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNotVerified  # noqa: F401 (ExportFailed: part of this API)
+from crisisplay.journal import TORN, ChainCheck, VerifyResult, fsync_dir
 from crisisplay.metrics import Metrics, measure_log
 
 FORMATS = ("md", "json", "csv", "html")
 _FILE_MODE = 0o600  # incident data is private: customers' names, private messages
+_SEPARATORS = tuple({"/", os.sep, os.altsep or "/"})
 
 
 @dataclass(frozen=True)
 class Exported:
-    """What was exported: how many events, up to which head hash, and a torn last line if one was left out."""
+    """What was exported: how many events, up to which head hash, and what verifying the log found."""
 
     count: int
     head: str | None
-    torn: str | None = None
+    verification: VerifyResult  # `ok` is False only for an export made with `force`
 
 
-def export_incident(journal, fmt: str, output: Path | None, stdout: BinaryIO) -> Exported:
-    """Export one incident in `fmt` to the file `output` (atomically), or to `stdout` when it is None."""
+def export_incident(
+    journal, fmt: str, output: str | os.PathLike | None, stdout: BinaryIO, *, force: bool = False
+) -> Exported:
+    """Export one incident in `fmt` to `output` (a path), or to `stdout` when it is None.
+
+    The log is verified in the pass that reads it; a problem `verify` would report is a
+    LogNotVerified (exit 1) naming the first bad line, unless `force`.
+    """
     if fmt not in FORMATS:
         raise ExportFailed(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
-    torn = journal.has_torn_tail()
-    metrics = measure_log(journal, running=journal.is_running(), timeline=fmt in ("md", "html"))
+    target = output_path(output) if output is not None else None  # a bad -o fails before any reading
+    check = ChainCheck(journal, lenient=force, fingerprint=fmt in ("json", "csv"))
+    try:
+        metrics = measure_log(journal, running=journal.is_running(), timeline=fmt in ("md", "html"), check=check)
+    except JournalError as err:
+        # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
+        _refuse_unless_verified(journal, check.result, force)
+        if check.result is not None and not check.result.ok:
+            raise JournalError(f"{err}; {check.result.verdict}") from None
+        raise
+    _refuse_unless_verified(journal, check.result, force)
 
     def write(out: TextIO) -> None:
-        render(fmt, metrics, journal, out)
+        render(fmt, metrics, check, out)
 
-    if output is None:
+    if target is None:
         write_stream(stdout, write)
     else:
-        write_atomically(Path(output), write)
-    note = None
-    if torn:
-        note = (f"{journal.path}: the last line is torn (a crash mid-write); exported the {metrics.count} complete "
-                "events before it (`crisisplay verify` reports it, `crisisplay resume` sets it aside)")
-    return Exported(metrics.count, metrics.head, note)
+        write_output(target, write)
+    return Exported(metrics.count, metrics.head, check.result)
 
 
-def render(fmt: str, metrics: Metrics, journal, out: TextIO) -> None:
-    """Write `metrics` (and, for the data formats, the events again) in one format."""
+def _refuse_unless_verified(journal, result: VerifyResult | None, force: bool) -> None:
+    if result is None or result.ok or force:
+        return
+    hint = (
+        f"`crisisplay resume {journal.incident_id}` sets a torn line aside; "
+        if result.kind == TORN
+        else f"`crisisplay verify {journal.incident_id}` says more; "
+    )
+    raise LogNotVerified(
+        f"{result.message}; not exported, since the log does not verify ({hint}"
+        '--force exports it anyway, marked "log not verified")'
+    )
+
+
+def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO) -> None:
+    """Write `metrics` (and, for the data formats, the events again, from `check`) in one format."""
     if fmt == "md":
         from crisisplay.export.markdown import render as render_md
 
@@ -65,23 +94,13 @@ def render(fmt: str, metrics: Metrics, journal, out: TextIO) -> None:
 
         render_html(metrics, out)
     elif fmt == "json":
-        from crisisplay.export.tabular import logged_lines, render_json
+        from crisisplay.export.tabular import render_json
 
-        render_json(metrics, logged_lines(journal.path, metrics.count, metrics.head), out)
+        render_json(metrics, check.lines_again(), out)
     else:
         from crisisplay.export.tabular import render_csv
 
-        events = islice(journal.events(tolerate_torn=True), metrics.count)
-        render_csv(metrics, same_events(events, metrics, journal.path), out)
-
-
-def same_events(events: Iterable[dict], metrics: Metrics, path: Path) -> Iterable[dict]:
-    """The events again, checked to end at the head `measure` saw (an edit in between is refused)."""
-    last = None
-    for last in events:
-        yield last
-    if last is None or last.get("hash") != metrics.head:
-        raise JournalError(f"{path}: the log changed while it was being exported; export it again")
+        render_csv(metrics, check.events_again(), out)
 
 
 def write_stream(stream: BinaryIO, write: Callable[[TextIO], None]) -> None:
@@ -92,6 +111,81 @@ def write_stream(stream: BinaryIO, write: Callable[[TextIO], None]) -> None:
         text.flush()
     finally:
         text.detach()  # the caller still owns the stream
+
+
+def output_path(output: str | os.PathLike) -> Path:
+    """The `-o` path, checked before anything is read: a file to write, in a folder that exists."""
+    given = os.fspath(output)
+    if not given:
+        raise ExportFailed("-o needs a file to write, like -o report.md (or - for standard output)")
+    path = Path(given)
+    if path.is_dir():
+        raise ExportFailed(f"{given}: is a folder; give the file to write, like -o report.md")
+    if given.endswith(_SEPARATORS):
+        # Path() drops a trailing slash: `-o out/missing/` would quietly become a file named `missing`.
+        raise ExportFailed(
+            f"{given}: names a folder (it ends with a slash) and there is no such folder; "
+            "give the file to write, like -o report.md"
+        )
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise ExportFailed(f"{given}: no such folder {folder}; create it first, or write elsewhere")
+    return path
+
+
+def write_output(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write to `path`: a regular file (or a new one) atomically, anything else as a stream.
+
+    A symlink is followed, never replaced: a link to a file has that file replaced atomically;
+    a FIFO, a character device, or a path in /proc such as /dev/stdout (which names an open
+    descriptor, not a file) is written to as it is, like a shell redirection would.
+    """
+    if _names_a_descriptor(path):
+        write_special(path, write)
+        return
+    try:
+        info = path.stat()  # follows symlinks: what the path leads to decides
+    except FileNotFoundError:
+        info = None  # a new file (or a dangling link: its target is created)
+    except OSError as err:
+        raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
+    if info is None or stat.S_ISREG(info.st_mode):
+        write_atomically(Path(os.path.realpath(path)) if path.is_symlink() else path, write)
+    elif stat.S_ISBLK(info.st_mode):
+        raise ExportFailed(f"{path}: is a block device (a disk); not writing a report over it")
+    else:
+        write_special(path, write)
+
+
+def _names_a_descriptor(path: Path) -> bool:
+    """True for a path that leads through /proc (/dev/stdout, /dev/fd/3, /proc/self/fd/1).
+
+    Those name an open descriptor rather than a file: even when it is a regular file (standard
+    output redirected to one), replacing the file behind it would take the output away from
+    whoever holds the descriptor, so it is written as a stream.
+    """
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if os.path.realpath(os.path.dirname(current)).startswith("/proc/"):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    return False
+
+
+def write_special(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write to something that is not a regular file (a FIFO, a device, a descriptor) as a stream.
+
+    Appending, never truncating or replacing: for a FIFO or a device that changes nothing, and
+    /dev/stdout redirected to a file (`>` or `>>`) keeps what the shell put there.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | os.O_NOCTTY)
+        with open(fd, "w", encoding="utf-8", newline="", buffering=1024 * 1024) as out:
+            write(out)
+    except OSError as err:
+        raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
 
 
 def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
@@ -118,5 +212,3 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
             os.unlink(tmp)
         except OSError:  # renamed already (the usual case), or never created
             pass
-
-

@@ -1,8 +1,14 @@
-"""The post-mortem report as one self-contained, printable HTML file with an SVG timeline.
+"""The post-mortem report as one self-contained HTML file that reads well on a screen, a phone and paper.
 
-Inline CSS and SVG only: no scripts, nothing loaded from elsewhere. Every value from the
-log goes through `esc` (html.escape with quote=True, after control characters are made
-visible) and user text sits in `dir="auto"` elements, so right-to-left text stays in its box.
+Inline CSS and SVG only: no scripts, nothing loaded from elsewhere (a Content-Security-Policy
+says so to the browser too). Every value from the log goes through `esc` (html.escape with
+quote=True, after control characters are made visible) and user text sits in `dir="auto"`
+elements, so right-to-left text stays in its box.
+
+The body tells the story — response times and a chart of them, what happened, the key
+events, messages, escalations, notes, action items — and an appendix holds every event.
+Below 640 px wide the tables reflow into one card per row; printed, the report fits A4 and
+Letter alike, rows unbroken, page numbers in the margin.
 """
 
 from __future__ import annotations
@@ -11,45 +17,112 @@ import html
 from typing import TextIO
 
 from crisisplay.export import words as w
+from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
+from crisisplay.export.timeaxis import scale_of
 from crisisplay.metrics import MET, MISSED, NOT_REACHED, Metrics
 from crisisplay.playbook.model import format_duration
 
 CSS = """
-:root { color-scheme: light; --ink: #1d2330; --muted: #5b6472; --line: #d5d9e0; --met: #1a7f37;
-  --missed: #c62828; --reached: #2f5fb3; --phase: #8fb3e8; }
+:root { color-scheme: light; --ink: #1d2330; --muted: #5b6472; --line: #d5d9e0; --soft: #f3f5f8; --met: #1a7f37;
+  --missed: #c62828; --reached: #2f5fb3; --phase: #8fb3e8; --severity: #8a5a00; }
 * { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
-  max-width: 1100px; margin: 2rem auto; padding: 0 1.5rem; }
-h1 { font-size: 1.7rem; margin-bottom: .5rem; } h2 { border-bottom: 1px solid var(--line); padding-bottom: .2rem;
-  margin-top: 2.2rem; } h3 { margin-bottom: .3rem; }
+  max-width: 1100px; margin: 2rem auto; padding: 0 1.5rem; overflow-wrap: break-word; }
+h1 { font-size: 1.7rem; line-height: 1.25; margin: 0 0 .6rem; }
+h2 { border-bottom: 1px solid var(--line); padding-bottom: .2rem; margin: 2.2rem 0 .6rem; }
+h3 { margin: 1.2rem 0 .3rem; } h3 small { font-weight: 400; font-size: .8em; margin-left: .4rem; }
+p.lead { color: var(--muted); margin: .2rem 0 .5rem; }
+dl.summary { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); margin: .6rem 0;
+  border-top: 1px solid var(--line); border-left: 1px solid var(--line); }
+dl.summary > div { display: grid; grid-template-columns: 11rem minmax(0, 1fr); border-right: 1px solid var(--line);
+  border-bottom: 1px solid var(--line); }
+dl.summary > div.wide { grid-column: 1 / -1; }
+dl.summary dt { background: var(--soft); font-weight: 700; padding: .3rem .5rem; }
+dl.summary dd { margin: 0; padding: .3rem .5rem; min-width: 0; }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0; }
-th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
-th { background: #f3f5f8; } td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
-table.summary th { width: 13rem; }
+th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+thead th { background: var(--soft); white-space: nowrap; }
+td.time, td.since, td.seq { white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.step { min-width: 10em; } td.who { min-width: 7em; }
+td.text, td.who, .hash dd, code.hash { overflow-wrap: anywhere; }
+.hash dd, code.hash { font: .92em ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+td.text div + div { margin-top: .15rem; } td.text strong.step { font-weight: 600; }
+tr.day th { background: none; border-left: 0; border-right: 0; padding-top: .7rem; font-weight: 700; }
+table.log { font-size: .87rem; } table.log td.step { min-width: 8em; }
 .banner { padding: .6rem 1rem; border-radius: 6px; font-weight: 700; margin: .5rem 0; }
 .banner.drill { background: #fff4ce; border: 2px dashed #b58900; }
 .banner.incomplete { background: #fde7e9; border: 2px solid var(--missed); }
-.met { color: var(--met); } .missed { color: var(--missed); font-weight: 700; } .muted { color: var(--muted); }
-.unreachable { color: var(--missed); font-weight: 700; }
+.banner.unverified { background: #fde7e9; border: 4px double var(--missed); }
+.met { color: var(--met); } .missed, .alert, .unreachable { color: var(--missed); font-weight: 700; }
+.muted { color: var(--muted); } .severity { color: var(--severity); } .notified { color: var(--met); }
 blockquote, pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: .4rem 0 1rem; }
 blockquote { border-left: 4px solid var(--line); padding: .2rem .9rem; color: #2c3340; }
+p.note { margin: .35rem 0; } p.note .said { white-space: pre-wrap; overflow-wrap: anywhere; }
 pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem;
   font: 13px/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
-svg { width: 100%; height: auto; font: 12px system-ui, sans-serif; }
-svg .phase { fill: var(--phase); stroke: #3d6fb6; } svg .axis { stroke: var(--muted); }
-svg .target { stroke: var(--muted); stroke-dasharray: 5 4; } svg .target.missed { stroke: var(--missed); }
-svg .target.met { stroke: var(--met); } svg polygon.met { fill: var(--met); }
-svg polygon.missed { fill: var(--missed); } svg polygon.reached { fill: var(--reached); }
-svg text.label { fill: var(--ink); } svg text.small { fill: var(--muted); font-size: 11px; }
-footer { margin-top: 2.5rem; color: var(--muted); font-size: .9rem; border-top: 1px solid var(--line); }
+pre.message { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 code { font-family: ui-monospace, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
-@page { margin: 14mm; }
-@media print { body { margin: 0; max-width: none; font-size: 10.5pt; } h2 { break-after: avoid; }
-  tr, pre, blockquote, svg { break-inside: avoid; } .banner { border-width: 2px; } }
+figure.chart { margin: 1rem 0 1.4rem; padding: 0 8px; }
+figure.chart figcaption { font-size: .9rem; margin-top: .5rem; }
+svg.chart { display: block; width: 100%; overflow: visible; font: 12.5px system-ui, -apple-system, "Segoe UI",
+  Roboto, sans-serif; }
+svg .label { fill: var(--ink); } svg .label tspan.muted { fill: var(--muted); }
+svg tspan.met { fill: var(--met); } svg tspan.missed { fill: var(--missed); font-weight: 700; }
+svg tspan.reached { fill: var(--reached); }
+svg .tick { fill: var(--muted); font-size: 11.5px; } svg .grid { stroke: #e6e9ee; } svg .axis { stroke: var(--muted); }
+svg .bar { fill: var(--phase); stroke: #3d6fb6; } svg .allowed { fill: #eef1f5; }
+svg .goal { stroke: var(--muted); stroke-dasharray: 4 3; stroke-width: 1.5; }
+svg .goal.met { stroke: var(--met); } svg .goal.missed { stroke: var(--missed); }
+svg use.met { fill: var(--met); } svg use.missed { fill: var(--missed); } svg use.reached { fill: var(--reached); }
+footer { margin-top: 2.5rem; color: var(--muted); font-size: .9rem; border-top: 1px solid var(--line); }
+@media (max-width: 640px) {
+  body { margin: 1rem auto; padding: 0 .8rem; }
+  h1 { font-size: 1.35rem; } h2 { font-size: 1.25rem; margin-top: 1.8rem; }
+  h3 small { display: block; margin: .1rem 0 0; }
+  dl.summary { grid-template-columns: minmax(0, 1fr); } dl.summary > div { grid-template-columns: 38% minmax(0, 1fr); }
+  table.rows, table.rows > tbody, table.rows > tbody > tr, table.rows > tbody > tr > td { display: block; width: auto; }
+  table.rows > thead { display: none; }
+  table.rows > tbody > tr { border: 1px solid var(--line); border-radius: 6px; margin: .45rem 0;
+    padding: .35rem .6rem; }
+  table.rows > tbody > tr > td { border: 0; padding: .05rem 0; min-width: 0; }
+  table.rows > tbody > tr > td.time, table.rows > tbody > tr > td.since, table.rows > tbody > tr > td.seq {
+    display: inline-block; margin-right: .7rem; color: var(--muted); }
+  table.rows > tbody > tr > td:empty { display: none; }
+  table.rows td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .88em; }
+  table.rows > tbody > tr.day { border: 0; margin: .9rem 0 0; padding: 0; }
+  table.rows > tbody > tr.day > th { display: block; border: 0; padding: 0; }
+  svg .tick.minor, svg tspan.span { display: none; }
+}
+@page { margin: 9mm 10mm 11mm;
+  @bottom-right { content: counter(page) " / " counter(pages); font: 8pt system-ui, sans-serif; color: #5b6472; } }
+@media print {
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  body { margin: 0; padding: 0; max-width: none; font-size: 8.5pt; line-height: 1.3; }
+  h1 { font-size: 15pt; } h2 { font-size: 12pt; margin: 1rem 0 .3rem; break-after: avoid; }
+  h3 { font-size: 10pt; margin: .6rem 0 .15rem; break-after: avoid; }
+  p { margin: .3rem 0; }
+  th, td, dl.summary dt, dl.summary dd { padding: .1rem .35rem; } table, dl.summary { margin: .3rem 0; }
+  dl.summary > div { grid-template-columns: 8.5rem minmax(0, 1fr); }
+  td.who { min-width: 5.5em; } table.rows { line-height: 1.22; } table.events { font-size: 8pt; }
+  table.log { font-size: 7pt; line-height: 1.18; } table.log td { padding-top: .05rem; padding-bottom: .05rem; }
+  tr.day th { padding-top: .3rem; }
+  table.log td.step, table.log td.who { white-space: nowrap; }  /* ids and names on one line: a row, a line */
+  thead { display: table-header-group; }
+  tr, figure, .banner, blockquote, dl.summary > div { break-inside: avoid; }
+  pre { font-size: 7.5pt; padding: .3rem .5rem; margin: .15rem 0 .4rem; }
+  pre.message { font-size: 8pt; line-height: 1.3; }
+  blockquote { margin: .15rem 0 .4rem; padding: 0 .6rem; }
+  figure.chart { margin: .4rem 0; } figure.chart figcaption { font-size: 8pt; margin-top: .2rem; }
+  svg.chart { zoom: .8; }  /* rows and labels in px shrink; across, the percentages still fill the page */
+  a { color: inherit; text-decoration: none; }
+  footer { margin-top: 1rem; font-size: 8pt; }
+}
 """
+# Nothing but the inline style may load or run, whatever a value could smuggle in.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-WIDTH, LEFT, RIGHT, ROW, TOP = 960, 180, 40, 30, 46
+ROW, GAP, AXIS = 31, 8, 24  # chart geometry in px: a row (label over its track), the gap between groups, the axis
 
 
 def esc(value) -> str:
@@ -59,191 +132,383 @@ def esc(value) -> str:
 
 def render(metrics: Metrics, out: TextIO) -> None:
     """Write the whole report: one file, nothing loaded from elsewhere."""
-    local = w.LocalTimes()
+    clock = w.ReportClock(metrics)
     state = metrics.state
     title = f"{'DRILL — ' if state.drill else ''}Post-mortem: {metrics.playbook.title} — {state.incident_id}"
-    out.write(f'<!DOCTYPE html>\n<html lang="{esc(metrics.playbook.locale)}">\n<head>\n<meta charset="utf-8">\n'
-              f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
-              f"<style>{CSS}</style>\n</head>\n<body>\n")
-    parts = (_header, _response_times, _what_happened, _timeline, _messages, _escalations, _notes, _action_items)
-    out.writelines(part(metrics, local) for part in parts)
-    out.write(f'<footer><p>Made by crisisplay from the incident log alone: {metrics.count} events, head hash '
-              f'<code>{esc(metrics.head)}</code>. Check that the log still holds it with <code>crisisplay verify '
-              f'{esc(state.incident_id)} --head {esc(metrics.head)}</code>.</p></footer>\n</body>\n</html>\n')
+    out.write(
+        f'<!DOCTYPE html>\n<html lang="{esc(metrics.playbook.locale)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<title>{esc(title)}</title>\n'
+        f"<style>{CSS}</style>\n</head>\n<body>\n"
+    )
+    parts = (
+        _header,
+        _response_times,
+        _what_happened,
+        _timeline,
+        _messages,
+        _escalations,
+        _notes,
+        _action_items,
+        _event_log,
+    )
+    for part in parts:
+        out.write(part(metrics, clock))
+    out.write(
+        f"<footer><p>Made by crisisplay from the incident log alone: {metrics.count} events, head hash "
+        f'<code class="hash">{esc(metrics.head)}</code>. Check that the log still holds it with <code>crisisplay '
+        f"verify {esc(state.incident_id)} --head {esc(metrics.head)}</code>.</p></footer>\n</body>\n</html>\n"
+    )
 
 
 def _section(key: str, heading: str, body: str) -> str:
     return f'<section id="{key}">\n<h2>{heading}</h2>\n{body}</section>\n'
 
 
-def _table(header: tuple[str, ...], rows, cls: str = "") -> str:
-    """A table; cells are (already escaped html, css class) pairs or plain escaped html."""
-    head = "".join(f"<th>{h}</th>" for h in header)
+_UNLABELLED = frozenset(("Time", "Since start"))  # a card shows these first, and plainly
+
+
+def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
+    """A table that reflows to one card per row on a phone; cells are (html, class) pairs or plain html.
+
+    On a card, each cell but the times is labelled with its column's name.
+    """
     body = []
     for row in rows:
-        cells = (c if isinstance(c, tuple) else (c, "") for c in row)
-        body.append("<tr>" + "".join(f'<td class="{k}">{v}</td>' if k else f'<td dir="auto">{v}</td>'
-                                     for v, k in cells) + "</tr>")
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>\n' + "\n".join(body) + "\n</tbody></table>\n"
+        cells = []
+        for name, cell in zip(header, row, strict=False):
+            value, kind = cell if isinstance(cell, tuple) else (cell, "")
+            attrs = f' class="{kind}"' if kind else ' dir="auto"'  # a class marks our own words; the rest may be theirs
+            attrs += "" if name in _UNLABELLED else f' data-label="{name}"'
+            cells.append(f"<td{attrs}>{value}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>\n")
+    return _table_of(header, "".join(body), cls)
 
 
-def _header(metrics: Metrics, local) -> str:
+def _table_of(header: tuple[str, ...], body: str, cls: str) -> str:
+    """A table around rows already written (`<tr>…</tr>` lines)."""
+    head = "".join(f'<th scope="col">{h}</th>' for h in header)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>\n'
+
+
+# Summary items that take a whole line; the others pair up, two to a line, in the contract's order.
+_WIDE = frozenset(("Incident", "Playbook", "Head hash"))
+
+
+def _header(metrics: Metrics, clock) -> str:
     out = [f'<header id="summary">\n<h1 dir="auto">Post-mortem: {esc(metrics.playbook.title)}</h1>\n']
+    if w.verification_notice(metrics):
+        out.append(f'<p class="banner unverified">{esc(w.verification_notice(metrics))}</p>\n')
     if w.drill_notice(metrics):
         out.append(f'<p class="banner drill">{esc(w.drill_notice(metrics))}</p>\n')
     if w.incomplete_notice(metrics):
         out.append(f'<p class="banner incomplete">{esc(w.incomplete_notice(metrics))}</p>\n')
-    rows = "\n".join(f'<tr><th>{esc(label)}</th><td dir="auto">{esc(value)}</td></tr>'
-                     for label, value in w.summary_rows(metrics, local))
-    out.append(f'<table class="summary"><tbody>\n{rows}\n</tbody></table>\n</header>\n')
+    items = []
+    for label, value in w.summary_rows(metrics, clock):
+        kind = " ".join(name for name, on in (("wide", label in _WIDE), ("hash", label == "Head hash")) if on)
+        attrs = f' class="{kind}"' if kind else ""
+        items.append(f'<div{attrs}><dt>{esc(label)}</dt><dd dir="auto">{esc(value)}</dd></div>')
+    out.append('<dl class="summary">\n' + "\n".join(items) + "\n</dl>\n</header>\n")
     return "".join(out)
 
 
-def _response_times(metrics: Metrics, local) -> str:
+def _response_times(metrics: Metrics, clock) -> str:
     targets = metrics.targets
     body = ""
     if targets:
-        rows = ((esc(t.name), (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
-                 (esc(local(t.reached)) if t.reached else "—", "time"), (w.since_start(t.elapsed_ms), "time"),
-                 (esc(w.result_words(t)), t.result if t.result in (MET, MISSED) else "muted")) for t in targets)
+        rows = (
+            (
+                esc(t.shown),
+                (format_duration(t.target_ms) if t.target_ms is not None else "—", "time"),
+                (esc(clock(t.reached)) if t.reached else "—", "time"),
+                (clock.since(t.elapsed_ms), "since"),
+                (esc(w.result_words(t)), t.result if t.result in (MET, MISSED) else "muted"),
+            )
+            for t in targets
+        )
         body += _table(("Target", "Goal", "Reached at", "After", "Result"), rows)
     else:
-        body += "<p class=\"muted\">This playbook sets no response-time targets.</p>\n"
-    body += '<figure id="visual-timeline">\n' + timeline_svg(metrics) + "\n<figcaption class=\"muted\">Phases " \
-            "(from first to last activity) and milestones against their targets (dashed lines).</figcaption>\n</figure>\n"
-    rows = [((esc(local(metrics.state.detected_at)), "time"), ("+0s", "time"), "", esc(metrics.playbook.severity.start),
-             "initial")]
-    rows += [((esc(local(c["ts"])), "time"), (w.since_start(c["elapsed_ms"]), "time"), esc(c["from"]), esc(c["to"]),
-              esc(c["reason"])) for c in metrics.severity_changes]
-    body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), rows)
+        body += '<p class="muted">This playbook sets no response-time targets.</p>\n'
+    body += _chart(metrics, clock)
+    level = metrics.playbook.severity.label
+    changes = [
+        (
+            (esc(clock(metrics.state.detected_at)), "time"),
+            (clock.since(0), "since"),
+            "",
+            esc(level(metrics.playbook.severity.start)),
+            "initial",
+        )
+    ]
+    changes += [
+        (
+            (esc(clock(c["ts"])), "time"),
+            (clock.since(c["elapsed_ms"]), "since"),
+            esc(level(c["from"])),
+            esc(level(c["to"])),
+            esc(c["reason"]),
+        )
+        for c in metrics.severity_changes
+    ]
+    body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), changes)
     return _section("response-times", "Response times", body)
 
 
-def _what_happened(metrics: Metrics, local) -> str:
-    answers = [a for a in metrics.answers if a["section"] != "action-items"]
-    if not answers:
+def _what_happened(metrics: Metrics, clock) -> str:
+    sections = w.post_mortem_sections(metrics)
+    if not sections:
         return _section("what-happened", "What happened", '<p class="muted">No post-mortem answers were logged.</p>\n')
-    sections: dict[str, list[dict]] = {}
-    for answer in answers:
-        sections.setdefault(answer["section"], []).append(answer)
     body = []
-    for section, items in sections.items():
-        body.append(f'<h3 dir="auto">{esc(w.section_title(section))}</h3>\n')
+    for heading, items in sections:
+        if items[0]["title"] is None:  # the one answer, titled like its section: the time goes in the heading
+            when = esc(clock(items[0]["ts"]))
+            body.append(
+                f'<h3 dir="auto">{esc(heading)} <small class="muted">{when}</small></h3>\n'
+                f'<blockquote dir="auto">{esc(items[0]["text"])}</blockquote>\n'
+            )
+            continue
+        body.append(f'<h3 dir="auto">{esc(heading)}</h3>\n')
         for item in items:
-            body.append(f'<p><em dir="auto">{esc(item["title"])}</em> <span class="muted">({esc(local(item["ts"]))})'
-                        f'</span></p>\n<blockquote dir="auto">{esc(item["text"])}</blockquote>\n')
+            body.append(
+                f'<p><em dir="auto">{esc(item["title"])}</em> <span class="muted">({esc(clock(item["ts"]))})'
+                f'</span></p>\n<blockquote dir="auto">{esc(item["text"])}</blockquote>\n'
+            )
     return _section("what-happened", "What happened", "".join(body))
 
 
-def _timeline(metrics: Metrics, local) -> str:
-    titles = {p.id: esc(p.title) for p in metrics.playbook.phases}
-    rows = (((esc(local(m.at)), "time"), (w.since_start(m.elapsed_ms), "time"), titles.get(m.phase) or esc(m.phase or ""),
-             esc(m.step or ""), esc(m.actor), esc(m.words)) for m in metrics.timeline or ())
-    return _section("timeline", "Timeline", _table(("Time", "Since start", "Phase", "Step", "By", "Decision"), rows))
+def _day_row(day: str | None, columns: int) -> str:
+    """A heading row for the first event of each local day (and offset): the rows show only the time of day."""
+    if day is None:
+        return ""
+    return f'<tr class="day"><th colspan="{columns}" scope="rowgroup">{esc(w.day_words(day))}</th></tr>\n'
 
 
-def _messages(metrics: Metrics, local) -> str:
+def _timeline(metrics: Metrics, clock) -> str:
+    rows = key_events(metrics)
+    lead = (
+        '<p class="lead">The key events: what changed the course of the incident (severity, messages, escalations, '
+        'milestones, decisions, notes). Every event is in the <a href="#event-log">event log</a> at the end.</p>\n'
+    )
+    tones = {ALERT: ' class="alert"', SEVERITY: ' class="severity"'}
+    out = []
+    for row, time_of_day, new_day in clock.by_day(rows):
+        heading = _day_row(new_day, 4)
+        step = f'<strong class="step">{esc(row.title)}</strong> — ' if row.title else ""
+        what = "".join(
+            f"<div{tones.get(tone, '')}>{step if n == 0 else ''}{esc(text)}</div>"
+            for n, (text, tone) in enumerate(row.lines)
+        )
+        out.append(
+            f'{heading}<tr><td class="time">{time_of_day}</td>'
+            f'<td class="since">{clock.since(row.elapsed_ms)}</td><td class="text" dir="auto">{what}</td>'
+            f'<td class="who" dir="auto" data-label="By">{esc(row.actor)}</td></tr>\n'
+        )
+    table = _table_of(("Time", "Since start", "What changed", "By"), "".join(out), "rows events")
+    return _section("timeline", "Timeline", lead + table)
+
+
+def _event_log(metrics: Metrics, clock) -> str:
+    moments = metrics.timeline or ()
+    lead = (
+        f'<p class="lead">Every event of the log in order ({len(moments)} of {metrics.count}: the '
+        f"{metrics.count - len(moments)} <code>step.entered</code> events are left out, as the answer or skip "
+        "that follows each says it). The number is the event's <code>seq</code>, its line in the log from 0. "
+        "Notes and post-mortem answers are shortened here: they are in full above.</p>\n"
+    )
+    once = w.remembered(esc)
+    out = []
+    since = clock.since
+    for m, time_of_day, new_day in clock.by_day(moments):
+        out.append(
+            f'{_day_row(new_day, 6)}<tr><td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
+            f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
+            f'<td class="who" dir="auto" data-label="By">{once(m.actor)}</td>'
+            f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n'
+        )
+    table = _table_of(("#", "Time", "Since start", "Step", "By", "Event"), "".join(out), "rows log")
+    return _section("event-log", "Appendix: event log", lead + table)
+
+
+def _messages(metrics: Metrics, clock) -> str:
     if not metrics.messages:
         return _section("messages", "Messages sent", '<p class="muted">No message was sent.</p>\n')
-    body = [f'<h3 dir="auto">{number}. On {esc(m["channel"] or "an unnamed channel")}</h3>\n<p class="muted">'
-            f'{esc(local(m["ts"]))} ({w.since_start(m["elapsed_ms"])}), step {esc(m["step"] or "—")}</p>\n'
-            f'<pre dir="auto">{esc(m["text"])}</pre>\n' for number, m in enumerate(metrics.messages, 1)]
+    body = [
+        f'<h3><span dir="auto">{number}. On {esc(m["channel"] or "an unnamed channel")}</span> <small class="muted">'
+        f"{esc(clock(m['ts']))} ({clock.since(m['elapsed_ms'])}), step {esc(m['step'] or '—')}</small></h3>\n"
+        f'<pre class="message" dir="auto">{esc(m["text"])}</pre>\n'
+        for number, m in enumerate(metrics.messages, 1)
+    ]
     return _section("messages", "Messages sent", "".join(body))
 
 
-def _escalations(metrics: Metrics, local) -> str:
+def _escalations(metrics: Metrics, clock) -> str:
     if not metrics.escalations:
         return _section("escalations", "Escalations", '<p class="muted">Nobody was escalated to.</p>\n')
     reached, missed = metrics.people
-    names = lambda people: ", ".join(f"{esc(p['name'])} ({esc(p['role'])})" for p in people) or "nobody"
+    role = metrics.playbook.role_label
+
+    def names(people):
+        return ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or "nobody"
+
     body = f"<p>Reached: {names(reached)}.<br>Not reached: {names(missed)}.</p>\n"
-    rows = (((esc(local(e["ts"])), "time"), (w.since_start(e["elapsed_ms"]), "time"), esc(e["role"]), esc(e["name"]),
-             (esc(e["outcome"]), e["outcome"]), esc(e["step"] or "—")) for e in metrics.escalations)
-    body += _table(("Time", "Since start", "Role", "Person", "Outcome", "Step"), rows)
-    shown = set()
-    for e in metrics.escalations:
-        if e["message"] and (e["step"], e["message"]) not in shown:
-            shown.add((e["step"], e["message"]))
-            body += f'<p>Message at step {esc(e["step"] or "—")}:</p>\n<pre dir="auto">{esc(e["message"])}</pre>\n'
+    for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
+        people = "; ".join(
+            f'<span dir="auto">{esc(p["name"])}</span> ({esc(role(p["role"]))}) '
+            f'<span class="{p["outcome"]}">{p["outcome"]}</span>'
+            for p in round_["people"]
+        )
+        body += (
+            f'<h3><span dir="auto">{number}. {esc(round_["title"])}</span> <small class="muted">'
+            f"{esc(clock(round_['ts']))} ({clock.since(round_['elapsed_ms'])}), step {esc(round_['step'] or '—')}"
+            f"</small></h3>\n<p>{people}.</p>\n"
+        )
+        if round_["message"]:
+            body += f'<pre class="message" dir="auto">{esc(round_["message"])}</pre>\n'
     return _section("escalations", "Escalations", body)
 
 
-def _notes(metrics: Metrics, local) -> str:
+def _notes(metrics: Metrics, clock) -> str:
     if not metrics.notes:
         return _section("notes", "Notes", '<p class="muted">No notes.</p>\n')
-    body = "".join(f'<p><strong>{esc(local(n["ts"]))}</strong> ({w.since_start(n["elapsed_ms"])}), '
-                   f'<span dir="auto">{esc(n["actor"])}</span>:</p>\n<blockquote dir="auto">{esc(n["text"])}</blockquote>\n'
-                   for n in metrics.notes)
+    body = "".join(
+        f'<p class="note"><strong>{esc(clock(n["ts"]))}</strong> ({clock.since(n["elapsed_ms"])}), '
+        f'<span dir="auto">{esc(n["actor"])}</span>: '
+        f'<span class="said" dir="auto">{esc(n["text"].strip())}</span></p>\n'
+        for n in metrics.notes
+    )
     return _section("notes", "Notes", body)
 
 
-def _action_items(metrics: Metrics, local) -> str:
+def _action_items(metrics: Metrics, clock) -> str:
     items = metrics.action_items
     if not items:
-        return _section("action-items", "Action items", '<p class="muted">None recorded: answer the action-items '
-                        "section, or add a note that starts with ACTION:.</p>\n")
-    lines = "".join(f'<li><span dir="auto">{esc(i["text"])}</span> <span class="muted">('
-                    f'{"note" if i["source"] == "note" else "step " + esc(i["source"])}, {esc(local(i["ts"]))})</span></li>\n'
-                    for i in items)
+        return _section(
+            "action-items",
+            "Action items",
+            '<p class="muted">None recorded: answer the action-items '
+            "section, or add a note that starts with ACTION:.</p>\n",
+        )
+    lines = "".join(
+        f'<li><span dir="auto">{esc(i["text"])}</span> <span class="muted">('
+        f"{'note' if i['source'] == 'note' else 'step ' + esc(i['source'])}, {esc(clock(i['ts']))})</span></li>\n"
+        for i in items
+    )
     return _section("action-items", "Action items", f"<ul>\n{lines}</ul>\n")
 
 
-def timeline_svg(metrics: Metrics) -> str:
-    """Phases as bars from first to last activity, milestones as diamonds, targets as dashed lines."""
-    detected = metrics.state.detected_at
-    spans = [(phase, (a - detected).total_seconds() * 1000, (b - detected).total_seconds() * 1000)
-             for phase, (a, b) in metrics.phases.items()]
-    targets = metrics.targets
-    axis_end = max([1000, metrics.duration_ms] + [t.elapsed_ms for t in targets if t.elapsed_ms is not None])
-    span_px = WIDTH - LEFT - RIGHT
-    x = lambda ms: LEFT + span_px * min(max(ms, 0), axis_end) / axis_end
-    rows = len(spans) + 1
-    height = TOP + rows * ROW + 44
+# --- the chart ---------------------------------------------------------------------------------------
+
+
+def _chart(metrics: Metrics, clock) -> str:
+    if not metrics.phases and not metrics.targets:
+        return ""  # closed before its first step, in a playbook without targets: nothing to draw
+    caption = (
+        "Phases from first to last activity; each milestone (◆ green met, red missed, blue without a target) "
+        "against its target (dashed line, the grey band is the time allowed). Time since detection, on a "
+        "logarithmic scale: the first minutes get room and the days after still fit."
+    )
+    return (
+        f'<figure id="visual-timeline" class="chart">\n{timeline_svg(metrics, clock)}\n'
+        f'<figcaption class="muted">{caption}</figcaption>\n</figure>\n'
+    )
+
+
+def timeline_svg(metrics: Metrics, clock) -> str:
+    """Phases as bars and milestones against their targets, one labelled row each, so no label can cover another.
+
+    Across, positions are percentages of the width (the labels keep their size on a phone and
+    on paper); down, rows are fixed pixels.
+    """
+    scale = scale_of(metrics)
+
+    def at(ms: float) -> str:
+        return f"{100 * scale(ms):.2f}%"
+
+    detected, fine = metrics.state.detected_at, clock.fine
     titles = {p.id: p.title for p in metrics.playbook.phases}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
-           f'aria-label="Timeline of phases and milestones against the targets">']
-    for row, (phase, start, end) in enumerate(spans):
-        y = TOP + row * ROW
+    rows, y = [], 0
+    for phase, (first, last) in metrics.phases.items():
+        start, end = (first - detected).total_seconds() * 1000, (last - detected).total_seconds() * 1000
         name = titles.get(phase, phase)
-        out.append(f'<g class="phase-row"><text class="label" x="{LEFT - 8}" y="{y + 19}" text-anchor="end">'
-                   f"{esc(_short(name))}</text>"
-                   f'<rect class="phase" x="{x(start):.1f}" y="{y + 6}" width="{max(3.0, x(end) - x(start)):.1f}" '
-                   f'height="{ROW - 12}" rx="3"><title>{esc(name)}: {w.since_start(int(start))} to '
-                   f"{w.since_start(int(end))}</title></rect></g>")
-    bottom = TOP + rows * ROW
-    milestone_y = bottom - ROW + 15
-    out.append(f'<text class="label" x="{LEFT - 8}" y="{milestone_y + 4}" text-anchor="end">Milestones</text>')
-    for number, t in enumerate(targets):
-        out.append(_target_marks(t, x, axis_end, bottom, milestone_y, number))
-    out.append(f'<line class="axis" x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}"/>')
-    for tick in range(5):
-        ms = axis_end * tick // 4
-        out.append(f'<line class="axis" x1="{x(ms):.1f}" y1="{bottom}" x2="{x(ms):.1f}" y2="{bottom + 5}"/>'
-                   f'<text class="small" x="{x(ms):.1f}" y="{bottom + 19}" text-anchor="middle">{w.since_start(ms)}</text>')
-    out.append(f'<text class="small" x="{LEFT}" y="{bottom + 37}">time since detection</text></svg>')
-    return "\n".join(out)
+        span = f"{w.since_roughly(int(start), fine)} → {w.since_roughly(int(end), fine)}"
+        left = min(scale(start), 0.995)
+        width = max(scale(end) - left, 0.005)
+        rows.append(
+            f'<g class="row phase-row"><title>{esc(name)}: {clock.since(int(start))} to {clock.since(int(end))}'
+            f'</title><text class="label" x="0" y="{y + 12}">{esc(_short(name, 34))}'
+            f'<tspan class="span muted"> · {span}</tspan></text><rect class="bar" x="{100 * left:.2f}%" '
+            f'y="{y + 16}" width="{100 * width:.2f}%" height="10" rx="2"/></g>'
+        )
+        y += ROW
+    if metrics.phases and metrics.targets:
+        y += GAP
+    for target in metrics.targets:
+        rows.append(_milestone_row(target, at, y, fine))
+        y += ROW
+    grid, labels = [], []
+    major = scale.ticks()
+    for ms in scale.ticks(TICK_MINOR, keep=tuple(major)):
+        where = scale(ms)
+        anchor = "start" if where < 0.06 else "end" if where > 0.94 else "middle"
+        grid.append(f'<line class="grid" x1="{at(ms)}" y1="0" x2="{at(ms)}" y2="{y + 4}"/>')
+        labels.append(
+            f'<text class="tick{"" if ms in major else " minor"}" x="{at(ms)}" y="{y + 19}" '
+            f'text-anchor="{anchor}">{w.since_start(ms, fine=True)}</text>'
+        )  # a round 0.1s is not +0s
+    height = y + AXIS
+    return "\n".join(
+        [
+            f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="100%" height="{height}" role="img" '
+            f'aria-label="Phases and milestones against their targets, over time since detection">',
+            '<defs><path id="milestone-mark" d="M0 -6.5 L6.5 0 L0 6.5 L-6.5 0 Z"/></defs>',
+            *grid,
+            *rows,
+            f'<line class="axis" x1="0" y1="{y + 4}" x2="100%" y2="{y + 4}"/>',
+            *labels,
+            "</svg>",
+        ]
+    )
 
 
-def _target_marks(t, x, axis_end: int, bottom: int, milestone_y: int, number: int) -> str:
-    """One target's dashed line and label, and its milestone's diamond when it was reached."""
-    parts = []
-    label_y = 12 + (number % 3) * 13  # stagger heights so neighbouring labels do not overlap
+TICK_MINOR = 0.08  # the gap of the finer ticks a wide screen or paper has room for
+
+
+def _milestone_row(t, at, y: int, fine: bool) -> str:
+    """A target's row: the time allowed, its goal as a dashed line, and the milestone's mark where it was reached."""
+    parts = [
+        f'<g class="row milestone-row"><title>{esc(t.shown)}: {esc(w.result_words(t))}'
+        f"{f', reached after {w.since_start(t.elapsed_ms, fine)}' if t.elapsed_ms is not None else ''}"
+        f"{f', target {format_duration(t.target_ms)}' if t.target_ms is not None else ''}</title>"
+    ]
+    goal = f" ≤ {format_duration(t.target_ms)}" if t.target_ms is not None else ""
+    parts.append(
+        f'<text class="label" x="0" y="{y + 12}">{esc(_short(t.shown))}{goal}<tspan class="{_tone(t)}"> · '
+        f"{esc(_short_result(t, fine))}</tspan></text>"
+    )
     if t.target_ms is not None:
-        off_scale = t.target_ms > axis_end
-        tx = x(t.target_ms)
-        cls = t.result if t.result in (MET, MISSED) else "muted"
-        goal = f"{t.name} ≤ {format_duration(t.target_ms)}{' →' if off_scale else ''}"
-        parts.append(f'<line class="target {cls}" x1="{tx:.1f}" y1="{label_y + 4}" x2="{tx:.1f}" y2="{bottom}">'
-                     f"<title>{esc(t.name)}: target {format_duration(t.target_ms)}</title></line>"
-                     f'<text class="small" x="{tx:.1f}" y="{label_y}" text-anchor="end">{esc(goal)}</text>')
+        parts.append(
+            f'<rect class="allowed" x="0" y="{y + 17}" width="{at(t.target_ms)}" height="8"/>'
+            f'<line class="goal {_tone(t)}" x1="{at(t.target_ms)}" y1="{y + 14}" x2="{at(t.target_ms)}" '
+            f'y2="{y + 29}"/>'
+        )
     if t.result != NOT_REACHED:
-        mx, cls = x(t.elapsed_ms), t.result
-        parts.append(f'<polygon class="milestone {cls}" points="{mx:.1f},{milestone_y - 8} {mx + 8:.1f},{milestone_y} '
-                     f'{mx:.1f},{milestone_y + 8} {mx - 8:.1f},{milestone_y}"><title>{esc(t.name)} reached after '
-                     f"{w.since_start(t.elapsed_ms)}: {esc(w.result_words(t))}</title></polygon>"
-                     f'<text class="small" x="{mx + 11:.1f}" y="{milestone_y + 4}">{esc(t.name)}</text>')
-    return "".join(parts)
+        parts.append(f'<use class="mark {t.result}" href="#milestone-mark" x="{at(t.elapsed_ms)}" y="{y + 21}"/>')
+    return "".join(parts) + "</g>"
 
 
-def _short(text: str, width: int = 26) -> str:
+def _tone(t) -> str:
+    return {MET: "met", MISSED: "missed", NOT_REACHED: "muted"}.get(t.result, "reached")
+
+
+def _short_result(t, fine: bool) -> str:
+    """`met, 15m to spare`, `missed by 1d2h`: `result_words` with rounded durations, to fit a phone."""
+    if t.result == MET and t.margin_ms:
+        return f"met, {w.since_roughly(t.margin_ms, fine)[1:]} to spare"
+    if t.result == MISSED:
+        return f"missed by {w.since_roughly(-t.margin_ms, fine)[1:]}"
+    return w.result_words(t)
+
+
+def _short(text: str, width: int = 24) -> str:
+    text = " ".join(w.visible(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"

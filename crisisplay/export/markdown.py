@@ -9,26 +9,41 @@ and messages go in fenced blocks whose fence is longer than any run of backticks
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TextIO
 
 from crisisplay.events import parse_ts
 from crisisplay.export import words as w
+from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
 from crisisplay.metrics import MISSED, Metrics
 from crisisplay.playbook.model import format_duration
 
 _MARKUP = re.compile(r"[\\`*_\[\]<>|~&#]")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
 # Strong right-to-left letters and the explicit direction controls.
-_RTL = ("\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200e\u200f\u202a-\u202e\u2066-\u2069"
-        "\U00010800-\U00010fff\U0001e800-\U0001efff")
+_RTL = (
+    "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff"
+)
 _BIDI = re.compile(f"[{_RTL}]")
 # One search decides whether a cell needs any work at all: most cells do not.
 _NEEDS_WORK = re.compile(f"[\\\\`*_\\[\\]<>|~&#\\n\\r\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_RTL}]")
 _BACKTICKS = re.compile(r"`+")
 _PLAIN = re.compile(r"[A-Za-z0-9 .-]+")
 _MERMAID_UNSAFE = re.compile(r"[^\w .,()'-]+")
-_MERMAID_KEYWORDS = ("section", "title", "dateformat", "axisformat", "excludes", "includes",
-                     "todaymarker", "tickinterval", "weekday", "click", "gantt")
+_MERMAID_KEYWORDS = (
+    "section",
+    "title",
+    "dateformat",
+    "axisformat",
+    "excludes",
+    "includes",
+    "todaymarker",
+    "tickinterval",
+    "weekday",
+    "click",
+    "gantt",
+)
 
 
 def isolate(text: str) -> str:
@@ -76,120 +91,211 @@ def table(header: tuple[str, ...], rows) -> list[str]:
 
 
 def render(metrics: Metrics, out: TextIO) -> None:
-    """Write the post-mortem report, section by section, in the contract's order."""
-    local = w.LocalTimes()
-    for part in (_header, _response_times, _what_happened, _timeline, _messages, _escalations,
-                 _notes, _action_items, _mermaid, _footer):
-        out.write("\n".join(part(metrics, local)))
+    """Write the post-mortem report, section by section, in the contract's order, the event log last."""
+    clock = w.ReportClock(metrics)
+    for part in (
+        _header,
+        _response_times,
+        _what_happened,
+        _timeline,
+        _messages,
+        _escalations,
+        _notes,
+        _action_items,
+        _mermaid,
+        _event_log,
+        _footer,
+    ):
+        out.write("\n".join(part(metrics, clock)))
         out.write("\n\n" if part is not _footer else "\n")
 
 
-def _header(metrics: Metrics, local) -> list[str]:
+def _header(metrics: Metrics, clock) -> list[str]:
     out = [f"# Post-mortem: {heading_text(metrics.playbook.title)}", ""]
-    for notice in (w.drill_notice(metrics), w.incomplete_notice(metrics)):
+    for notice in (w.verification_notice(metrics), w.drill_notice(metrics), w.incomplete_notice(metrics)):
         if notice:
             out += [f"> **{inline(notice)}**", ""]
-    out += table(("Summary", ""), ((label, inline(value)) for label, value in w.summary_rows(metrics, local)))
+    out += table(("Summary", ""), ((label, inline(value)) for label, value in w.summary_rows(metrics, clock)))
     return out
 
 
-def _response_times(metrics: Metrics, local) -> list[str]:
+def _response_times(metrics: Metrics, clock) -> list[str]:
     out = ["## Response times", ""]
     targets = metrics.targets
     if targets:
-        rows = ((inline(t.name), format_duration(t.target_ms) if t.target_ms is not None else "—",
-                 local(t.reached) if t.reached else "—", w.since_start(t.elapsed_ms),
-                 f"**{w.result_words(t)}**" if t.result == MISSED else w.result_words(t)) for t in targets)
+        rows = (
+            (
+                inline(t.shown),
+                format_duration(t.target_ms) if t.target_ms is not None else "—",
+                clock(t.reached) if t.reached else "—",
+                clock.since(t.elapsed_ms),
+                f"**{w.result_words(t)}**" if t.result == MISSED else w.result_words(t),
+            )
+            for t in targets
+        )
         out += table(("Target", "Goal", "Reached at", "After", "Result"), rows)
     else:
         out.append("_This playbook sets no response-time targets._")
     out += ["", "### Severity over time", ""]
-    rows = [(local(metrics.state.detected_at), "+0s", "", inline(metrics.playbook.severity.start), "initial")]
-    rows += [(local(c["ts"]), w.since_start(c["elapsed_ms"]), inline(c["from"]), inline(c["to"]), inline(c["reason"]))
-             for c in metrics.severity_changes]
-    return out + table(("Time", "Since start", "From", "To", "Why"), rows)
+    level = metrics.playbook.severity.label
+    changes = [
+        (
+            clock(metrics.state.detected_at),
+            clock.since(0),
+            "",
+            inline(level(metrics.playbook.severity.start)),
+            "initial",
+        )
+    ]
+    changes += [
+        (
+            clock(c["ts"]),
+            clock.since(c["elapsed_ms"]),
+            inline(level(c["from"])),
+            inline(level(c["to"])),
+            inline(c["reason"]),
+        )
+        for c in metrics.severity_changes
+    ]
+    return out + table(("Time", "Since start", "From", "To", "Why"), changes)
 
 
-def _what_happened(metrics: Metrics, local) -> list[str]:
+def _what_happened(metrics: Metrics, clock) -> list[str]:
     out = ["## What happened"]
-    answers = [a for a in metrics.answers if a["section"] != "action-items"]
-    if not answers:
+    sections = w.post_mortem_sections(metrics)
+    if not sections:
         return out + ["", "_No post-mortem answers were logged._"]
-    sections: dict[str, list[dict]] = {}
-    for answer in answers:
-        sections.setdefault(answer["section"], []).append(answer)
-    for section, items in sections.items():
-        out += ["", f"### {heading_text(w.section_title(section))}"]
+    for heading, items in sections:
+        out += ["", f"### {heading_text(heading)}"]
         for item in items:
-            out += ["", f"*{inline(item['title'])}* ({local(item['ts'])})", "", quote(item["text"])]
+            title = f"*{inline(item['title'])}* " if item["title"] else ""
+            out += ["", f"{title}({clock(item['ts'])})", "", quote(item["text"])]
     return out
 
 
-def _timeline(metrics: Metrics, local) -> list[str]:
-    titles = {p.id: inline(p.title) for p in metrics.playbook.phases}
-    escaped: dict = {}
-
-    def once(text) -> str:
-        found = escaped.get(text)
-        if found is None:
-            found = escaped[text] = inline(text)
-        return found
-
-    since = w.since_start
-    rows = [f"| {local(m.at)} | {since(m.elapsed_ms)} | {titles.get(m.phase) or once(m.phase or '')} | "
-            f"{once(m.step or '')} | {once(m.actor)} | {inline(m.words)} |" for m in metrics.timeline or ()]
-    return ["## Timeline", ""] + table(("Time", "Since start", "Phase", "Step", "By", "Decision"), ()) + rows
+def _day_heading(day: str, header: tuple[str, ...]) -> list[str]:
+    """Each day of a long timeline gets its own table, under the day's name in bold."""
+    return ["", f"**{w.day_words(day)}**", ""] + table(header, ())
 
 
-def _messages(metrics: Metrics, local) -> list[str]:
+def _timeline(metrics: Metrics, clock) -> list[str]:
+    out = [
+        "## Timeline",
+        "",
+        "The key events: what changed the course of the incident (severity, messages, "
+        "escalations, milestones, decisions, notes). Every event is in the event log at the end.",
+    ]
+    marks = {ALERT: "**", SEVERITY: "_"}
+    once, since = w.remembered(inline), clock.since
+    for row, time_of_day, new_day in clock.by_day(key_events(metrics)):
+        if new_day:
+            out += _day_heading(new_day, ("Time", "Since start", "What changed", "By"))
+        step = f"**{once(row.title)}** — " if row.title else ""
+        what = "<br>".join(
+            f"{step if n == 0 else ''}{marks.get(tone, '')}{inline(text)}{marks.get(tone, '')}"
+            for n, (text, tone) in enumerate(row.lines)
+        )
+        out.append(f"| {time_of_day} | {since(row.elapsed_ms)} | {what} | {once(row.actor)} |")
+    return out
+
+
+def _event_log(metrics: Metrics, clock) -> list[str]:
+    moments = metrics.timeline or ()
+    out = [
+        "## Appendix: event log",
+        "",
+        f"Every event of the log in order ({len(moments)} of {metrics.count}: the "
+        f"{metrics.count - len(moments)} `step.entered` events are left out, as the answer or skip that follows "
+        "each says it). The number is the event's `seq`, its line in the log from 0. Notes and post-mortem answers "
+        "are shortened here: they are in full above.",
+    ]
+    once, since, words = w.remembered(inline), clock.since, w.log_words
+    for m, time_of_day, new_day in clock.by_day(moments):
+        if new_day:
+            out += _day_heading(new_day, ("#", "Time", "Since start", "Step", "By", "Event"))
+        out.append(
+            f"| {m.seq} | {time_of_day} | {since(m.elapsed_ms)} | {once(m.step or '')} | {once(m.actor)} | "
+            f"{inline(words(metrics, m))} |"
+        )
+    return out
+
+
+def _messages(metrics: Metrics, clock) -> list[str]:
     out = ["## Messages sent"]
     if not metrics.messages:
         return out + ["", "_No message was sent._"]
     for number, message in enumerate(metrics.messages, 1):
-        out += ["", f"### {number}. On {heading_text(message['channel'] or 'an unnamed channel')}", "",
-                f"{local(message['ts'])} ({w.since_start(message['elapsed_ms'])}), step {inline(message['step'] or '—')}",
-                "", fenced(message["text"])]
+        out += [
+            "",
+            f"### {number}. On {heading_text(message['channel'] or 'an unnamed channel')}",
+            "",
+            f"{clock(message['ts'])} ({clock.since(message['elapsed_ms'])}), step {inline(message['step'] or '—')}",
+            "",
+            fenced(message["text"]),
+        ]
     return out
 
 
-def _escalations(metrics: Metrics, local) -> list[str]:
+def _escalations(metrics: Metrics, clock) -> list[str]:
     out = ["## Escalations", ""]
     if not metrics.escalations:
         return out + ["_Nobody was escalated to._"]
     reached, missed = metrics.people
-    out.append("Reached: " + (", ".join(f"{inline(p['name'])} ({inline(p['role'])})" for p in reached) or "nobody") + ".  ")
-    out.append("Not reached: " + (", ".join(f"{inline(p['name'])} ({inline(p['role'])})" for p in missed) or "nobody") + ".")
-    rows = ((local(e["ts"]), w.since_start(e["elapsed_ms"]), inline(e["role"]), inline(e["name"]),
-             "**unreachable**" if e["outcome"] == "unreachable" else "notified", inline(e["step"] or "—"))
-            for e in metrics.escalations)
-    out += [""] + table(("Time", "Since start", "Role", "Person", "Outcome", "Step"), rows)
-    shown = set()
-    for e in metrics.escalations:
-        if (e["step"], e["message"]) not in shown and e["message"]:
-            shown.add((e["step"], e["message"]))
-            out += ["", f"Message at step {inline(e['step'] or '—')}:", "", fenced(e["message"])]
+    role = metrics.playbook.role_label
+    out.append(
+        "Reached: "
+        + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in reached) or "nobody")
+        + ".  "
+    )
+    out.append(
+        "Not reached: "
+        + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or "nobody")
+        + "."
+    )
+    for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
+        people = "; ".join(
+            f"{inline(p['name'])} ({inline(role(p['role']))}) "
+            + ("**unreachable**" if p["outcome"] == "unreachable" else "notified")
+            for p in round_["people"]
+        )
+        out += [
+            "",
+            f"### {number}. {heading_text(round_['title'])}",
+            "",
+            f"{clock(round_['ts'])} ({clock.since(round_['elapsed_ms'])}), step {inline(round_['step'] or '—')}: "
+            f"{people}.",
+        ]
+        if round_["message"]:
+            out += ["", fenced(round_["message"])]
     return out
 
 
-def _notes(metrics: Metrics, local) -> list[str]:
+def _notes(metrics: Metrics, clock) -> list[str]:
     out = ["## Notes"]
     if not metrics.notes:
         return out + ["", "_No notes._"]
     for note in metrics.notes:
-        out += ["", f"**{local(note['ts'])}** ({w.since_start(note['elapsed_ms'])}), {inline(note['actor'])}:", "",
-                quote(note["text"])]
+        out += [
+            "",
+            f"**{clock(note['ts'])}** ({clock.since(note['elapsed_ms'])}), {inline(note['actor'])}:",
+            "",
+            quote(note["text"]),
+        ]
     return out
 
 
-def _action_items(metrics: Metrics, local) -> list[str]:
+def _action_items(metrics: Metrics, clock) -> list[str]:
     items = metrics.action_items
     if not items:
-        return ["## Action items", "", "_None recorded: answer the `action-items` section, or add a note "
-                "that starts with `ACTION:`._"]
+        return [
+            "## Action items",
+            "",
+            "_None recorded: answer the `action-items` section, or add a note that starts with `ACTION:`._",
+        ]
     lines = ["## Action items", ""]
     for item in items:
         origin = "note" if item["source"] == "note" else f"step {inline(item['source'])}"
-        lines.append(f"- [ ] {inline(item['text'])} ({origin}, {local(item['ts'])})")
+        lines.append(f"- [ ] {inline(item['text'])} ({origin}, {clock(item['ts'])})")
     return lines
 
 
@@ -199,34 +305,61 @@ def mermaid_name(text) -> str:
     return f"phase {name}" if name.split()[0].lower() in _MERMAID_KEYWORDS else name
 
 
-def _mermaid(metrics: Metrics, local) -> list[str]:
+def _mermaid(metrics: Metrics, clock) -> list[str]:
+    """A Gantt chart: phases as bars; the targets, and the milestones reached (missed ones `crit`), as markers."""
     spans = metrics.phases
     if not spans:
         return ["## Phases", "", "_No phase was entered._"]
-    first, last = metrics.state.detected_at, metrics.end_at
-    long = (last - first).total_seconds() > 86_400
+    detected = metrics.state.detected_at
+    goals = [
+        (t, t.target_ms, detected + timedelta(milliseconds=t.target_ms))
+        for t in metrics.targets
+        if t.target_ms is not None
+    ]
+    last = max([metrics.end_at] + [at for _, _, at in goals])
+    long = (last - detected).total_seconds() > 86_400
     stamp = "%Y-%m-%d %H:%M:%S"
-    out = ["## Phases", "", "```mermaid", "gantt",
-           f"  title {mermaid_name(metrics.state.incident_id)}", "  dateFormat YYYY-MM-DD HH:mm:ss",
-           f"  axisFormat {'%d %H:%M' if long else '%H:%M'}", "  section Phases"]
+    out = [
+        "## Phases",
+        "",
+        "```mermaid",
+        "gantt",
+        f"  title {mermaid_name(metrics.state.incident_id)}",
+        "  dateFormat YYYY-MM-DD HH:mm:ss",
+        f"  axisFormat {'%d %H:%M' if long else '%H:%M'}",
+        "  todayMarker off",
+        "  section Phases",
+    ]
     titles = {p.id: p.title for p in metrics.playbook.phases}
     for number, (phase, (start, end)) in enumerate(spans.items(), 1):
         begin, finish = start.astimezone(), max(end, start).astimezone()
         out.append(f"  {mermaid_name(titles.get(phase, phase))} :p{number}, {begin:{stamp}}, {finish:{stamp}}")
+    if goals:
+        out.append("  section Targets")
+    for number, (target, goal, at) in enumerate(goals, 1):
+        at = at.astimezone()
+        name = mermaid_name(f"{target.shown} within {format_duration(goal)}")
+        out.append(f"  {name} :milestone, t{number}, {at:{stamp}}, {at:{stamp}}")
     reached = [t for t in metrics.targets if t.reached]
     if reached:
         out.append("  section Milestones")
     for number, target in enumerate(reached, 1):
         at = parse_ts(target.reached).astimezone()
         tags = "crit, milestone" if target.result == MISSED else "milestone"
-        out.append(f"  {mermaid_name(target.name + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}")
+        out.append(
+            f"  {mermaid_name(target.shown + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}"
+        )
     return out + ["```"]
 
 
-def _footer(metrics: Metrics, local) -> list[str]:
+def _footer(metrics: Metrics, clock) -> list[str]:
     command = f"crisisplay verify {metrics.state.incident_id} --head {metrics.head}"
-    return ["---", "", f"Made by crisisplay from the incident log alone: {metrics.count} events, head hash "
-            f"{code(metrics.head)}. Check that the log still holds it with {code(command)}."]
+    return [
+        "---",
+        "",
+        f"Made by crisisplay from the incident log alone: {metrics.count} events, head hash "
+        f"{code(metrics.head)}. Check that the log still holds it with {code(command)}.",
+    ]
 
 
 def code(text) -> str:

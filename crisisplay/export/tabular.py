@@ -2,6 +2,8 @@
 
 Both use UTC times as the log writes them. The json events are the log's own lines, copied
 byte for byte, so a tool can re-check every hash; they are streamed, never held in memory.
+Both say whether the log verified: json in its `verification` member, csv in a last
+column on every row (a row of its own would not be one event, and sorting would lose it).
 """
 
 from __future__ import annotations
@@ -9,18 +11,20 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TextIO
 
-from crisisplay.errors import JournalError
+from crisisplay.display import visible
 from crisisplay.events import STEP_ENTERED, elapsed_ms, format_ts, parse_ts
-from crisisplay.narrative import describe
 from crisisplay.metrics import Metrics
+from crisisplay.narrative import describe
 
-EXPORT_VERSION = 1
-CSV_COLUMNS = ("seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash")
+EXPORT_VERSION = 2  # 2: the `verification` member (json) and column (csv)
+CSV_COLUMNS = ("seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash", "verification")
 # What a spreadsheet runs as a formula (or DDE) when a cell starts with it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# DEL and the C1 controls, which JSON leaves as they are, written as JSON escapes in the
+# `data` column: the same value for a JSON reader, and no control character in the file.
+_JSON_C1_ESCAPES = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
 
 
 def incident_json(metrics: Metrics) -> dict:
@@ -56,11 +60,25 @@ def metrics_json(metrics: Metrics) -> dict:
         "end": metrics.ended,
         "last_event": format_ts(state.last_ts) if state.last_ts else None,
         "duration_ms": metrics.duration_ms,
-        "targets": [{"name": t.name, "target_ms": t.target_ms, "reached": t.reached, "elapsed_ms": t.elapsed_ms,
-                     "result": t.result, "margin_ms": t.margin_ms} for t in metrics.targets],
-        "severity": {"initial": state.playbook.severity.start, "final": state.severity,
-                     "changes": metrics.severity_changes},
-        "phases": [{"id": phase, "first": format_ts(a), "last": format_ts(b)} for phase, (a, b) in metrics.phases.items()],
+        "targets": [
+            {
+                "name": t.name,
+                "target_ms": t.target_ms,
+                "reached": t.reached,
+                "elapsed_ms": t.elapsed_ms,
+                "result": t.result,
+                "margin_ms": t.margin_ms,
+            }
+            for t in metrics.targets
+        ],
+        "severity": {
+            "initial": state.playbook.severity.start,
+            "final": state.severity,
+            "changes": metrics.severity_changes,
+        },
+        "phases": [
+            {"id": phase, "first": format_ts(a), "last": format_ts(b)} for phase, (a, b) in metrics.phases.items()
+        ],
         "decisions": metrics.decisions,
         "skips": metrics.skips,
         "notes": metrics.notes,
@@ -72,9 +90,25 @@ def metrics_json(metrics: Metrics) -> dict:
     }
 
 
+def verification_json(metrics: Metrics) -> dict | None:
+    """What verifying the log found: the `verification` member of the json export."""
+    result = metrics.verification
+    if result is None:
+        return None
+    return {
+        "verified": result.ok,
+        "summary": result.verdict,
+        "events_verified": result.count,
+        "last_verified_hash": result.head,
+        "problem": None if result.ok else {"line": result.line, "kind": result.kind, "reason": result.reason},
+        "left_out": list(result.left_out),
+    }
+
+
 def render_json(metrics: Metrics, lines: Iterable[bytes], out: TextIO) -> None:
-    """`{"incident": …, "metrics": …, "events": [...]}`, one logged line per event."""
-    out.write('{"incident": ' + json.dumps(incident_json(metrics), ensure_ascii=False, indent=2))
+    """`{"verification": …, "incident": …, "metrics": …, "events": [...]}`, one logged line per event."""
+    out.write('{"verification": ' + json.dumps(verification_json(metrics), ensure_ascii=False, indent=2))
+    out.write(',\n"incident": ' + json.dumps(incident_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"metrics": ' + json.dumps(metrics_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"events": [\n')
     separator = ""
@@ -85,39 +119,63 @@ def render_json(metrics: Metrics, lines: Iterable[bytes], out: TextIO) -> None:
     out.write("\n]}\n")
 
 
-def logged_lines(path: Path, count: int, head: str | None) -> Iterable[bytes]:
-    """The first `count` lines of a log, checked to end at `head`: what `measure` read, not a later append."""
-    written = 0
-    last = b""
-    with open(path, "rb", buffering=1024 * 1024) as handle:
-        for raw in handle:
-            if written == count:
-                break
-            last = raw
-            written += 1
-            yield raw
-    if written != count or not last.rstrip(b"\n").endswith(f'"hash":"{head}"}}'.encode()):
-        raise JournalError(f"{path}: the log changed while it was being exported; export it again")
-
-
 def neutralise(cell: str) -> str:
     """Text a spreadsheet would run as a formula, made inert with a leading single quote."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
+def text_cells(values: list[str]) -> list[str]:
+    """Text cells: control characters made visible as in every report (CR as a newline), then neutralised.
+
+    One `visible` over the whole row says whether any cell needs it (most rows hold none):
+    newlines join the cells, and `visible` leaves newlines as they are.
+    """
+    joined = "\n".join(values)
+    if visible(joined) != joined:
+        values = [visible(value) for value in values]
+    return [neutralise(value) for value in values]
+
+
 def render_csv(metrics: Metrics, events: Iterable[dict], out: TextIO) -> None:
-    """One row per event; numbers stay numbers (a negative `elapsed` is not a formula), text is neutralised."""
+    """One row per event; numbers stay numbers (a negative `elapsed` is not a formula), text is neutralised.
+
+    No cell holds a control character but tab and newline: text goes through `visible`, and
+    the `data` JSON escapes the controls it would otherwise leave raw.
+    """
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     pb, detected = metrics.playbook, metrics.state.detected_at
     phase_of = {step: phase.id for step, phase in pb.phase_of.items()}
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+    verdict = metrics.verification.verdict if metrics.verification else ""
     for event in events:
         data, step = event["data"], event.get("step")
         phase = data.get("phase") if isinstance(data.get("phase"), str) else phase_of.get(step)
         summary = describe(event, pb)
         if summary is None:
             summary = f"{step}: entered" if event["type"] == STEP_ENTERED else event["type"]
-        row = (event["seq"], event["ts"], elapsed_ms(detected, parse_ts(event["ts"])), event["type"], phase or "",
-               step or "", event.get("actor") or "", summary, dumps(data), event.get("hash") or "")
-        writer.writerow([cell if type(cell) is int else neutralise(str(cell)) for cell in row])
+        seq, elapsed = event["seq"], elapsed_ms(detected, parse_ts(event["ts"]))
+        texts = text_cells(
+            list(
+                map(
+                    str,
+                    (
+                        seq,
+                        event["ts"],
+                        elapsed,
+                        event["type"],
+                        phase or "",
+                        step or "",
+                        event.get("actor") or "",
+                        summary,
+                        dumps(data).translate(_JSON_C1_ESCAPES),
+                        event.get("hash") or "",
+                        verdict,
+                    ),
+                )
+            )
+        )
+        if type(seq) is int:
+            texts[0] = seq  # numbers stay numbers: a negative one is not a formula
+        texts[2] = elapsed
+        writer.writerow(texts)

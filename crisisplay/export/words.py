@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 
 from crisisplay import events as ev
+from crisisplay.display import visible
 from crisisplay.metrics import (
     MET,
     MISSED,
@@ -13,8 +16,8 @@ from crisisplay.metrics import (
     Metrics,
     TargetResult,
 )
-from crisisplay.display import visible  # noqa: F401 (the reports' own name for it)
 from crisisplay.playbook.model import format_duration
+
 
 class LocalTimes:
     """Local time with its offset (`2026-03-01 09:00:00 +01:00`), fast for long logs.
@@ -32,12 +35,17 @@ class LocalTimes:
         if isinstance(moment, str):
             moment = ev.parse_ts(moment)
         stamp = int(moment.timestamp())
-        parts = self._minutes.get(stamp // 60, False)
-        if parts is False:
-            parts = self._minutes[stamp // 60] = _minute_parts(moment)
+        parts = self._minute(moment, stamp)
         if parts is None:  # an offset with seconds (old local mean times): no shortcut
             return _local_text(moment)
         return f"{parts[0]}{stamp % 60:02d}{parts[1]}"
+
+    def _minute(self, moment: datetime, stamp: int) -> tuple[str, str] | None:
+        """`_minute_parts` of the minute holding `moment` (whose timestamp is `stamp`), once a minute."""
+        minute = stamp // 60
+        if minute not in self._minutes:
+            self._minutes[minute] = _minute_parts(moment)
+        return self._minutes[minute]
 
 
 def _local_text(moment: datetime) -> str:
@@ -49,28 +57,133 @@ def _local_text(moment: datetime) -> str:
 def _minute_parts(moment: datetime) -> tuple[str, str] | None:
     """(`YYYY-MM-DD HH:MM:`, ` +HH:MM`) of the local minute holding `moment`; None if the offset has seconds."""
     local = moment.astimezone()
-    if local.utcoffset().seconds % 60:
+    offset = (local.utcoffset() or timedelta(0)).total_seconds()
+    if offset % 60:
         return None
-    text = _local_text(moment)
-    return text[:17], text[19:]
+    hours, minutes = divmod(int(abs(offset)) // 60, 60)
+    return f"{local:%Y-%m-%d %H:%M:}", f" {'-' if offset < 0 else '+'}{hours:02d}:{minutes:02d}"
 
 
-def since_start(elapsed_ms: int | None) -> str:
+def since_start(elapsed_ms: int | None, fine: bool = False) -> str:
     """Time since detection in the format's words, like `+1h5m`; `-` before it.
 
-    `format_duration`'s words, worked out inline: a long timeline calls this once a row.
+    `fine` (an incident shorter than a minute) writes seconds to the millisecond, `+0.25s`, so
+    a drill answered in one go does not read `+0s +0s +0s`. `format_duration`'s words, worked
+    out inline: a long timeline calls this once a row.
     """
     if elapsed_ms is None:
         return "—"
     sign = "-" if elapsed_ms < 0 else "+"
+    if fine and abs(elapsed_ms) < 60_000:
+        return f"{sign}{abs(elapsed_ms) / 1000:.3f}".rstrip("0").rstrip(".") + "s"
     seconds = abs(elapsed_ms) // 1000
     if not seconds:
         return sign + "0s"
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
-    return (f"{sign}{f'{days}d' if days else ''}{f'{hours}h' if hours else ''}"
-            f"{f'{minutes}m' if minutes else ''}{f'{seconds}s' if seconds else ''}")
+    return (
+        f"{sign}{f'{days}d' if days else ''}{f'{hours}h' if hours else ''}"
+        f"{f'{minutes}m' if minutes else ''}{f'{seconds}s' if seconds else ''}"
+    )
+
+
+def since_roughly(elapsed_ms: int, fine: bool = False) -> str:
+    """`since_start` cut to its two largest units (`+3d23h`, `+1h35m`): short enough for a chart label."""
+    text = since_start(elapsed_ms, fine)
+    if fine and abs(elapsed_ms) < 60_000:
+        return text
+    units = _UNITS.findall(text)
+    return text[0] + "".join(units[:2]) if units else text
+
+
+_UNITS = re.compile(r"\d+[dhms]")
+BRIEF_MS = 60_000  # an incident shorter than this shows its times to the millisecond
+
+
+class ReportClock(LocalTimes):
+    """How one report writes times: local time with its offset (call it), and time since detection.
+
+    `since` is to the millisecond when the whole incident took less than a minute (a drill
+    answered in one go); `day` splits a local time into the day it falls on and the time of day.
+    """
+
+    def __init__(self, metrics: Metrics):
+        super().__init__()
+        self.fine = abs(metrics.duration_ms) < BRIEF_MS
+        # Rows follow each other in time: the minute of the last row is kept, not a table of them.
+        self._since_minute: int | None = None
+        self._since_prefix = ""
+        self._day_minute: int | None = None
+        self._day = self._hour_minute = ""
+
+    def since(self, elapsed_ms: int | None) -> str:
+        """`since_start` for this report, worked out once a minute for a long one."""
+        if elapsed_ms is None or self.fine or elapsed_ms < 0:
+            return since_start(elapsed_ms, self.fine)
+        minute, second = divmod(elapsed_ms // 1000, 60)
+        if minute != self._since_minute:
+            self._since_minute, self._since_prefix = minute, since_start(minute * 60_000) if minute else "+"
+        if second:
+            return f"{self._since_prefix}{second}s"
+        return self._since_prefix if minute else "+0s"
+
+    def by_day(self, rows: Iterable) -> Iterator[tuple]:
+        """(row, its local time of day, the day when the row is the first of one, else None), for rows with `.at`."""
+        day = None
+        for row in rows:
+            this_day, time_of_day = self.day(row.at)
+            yield row, time_of_day, (this_day if this_day != day else None)
+            day = this_day
+
+    def day(self, moment: datetime) -> tuple[str, str]:
+        """(the day and offset, like `2026-03-29 +01:00`; the time of day, `00:15:00`)."""
+        stamp = int(moment.timestamp())
+        if stamp // 60 != self._day_minute:
+            parts = self._minute(moment, stamp)  # the offset may change on any minute: summer time
+            if parts is None:  # an offset with seconds (old local mean times): no shortcut
+                text = _local_text(moment)
+                return text[:10] + text[19:], text[11:19]
+            self._day_minute, self._day, self._hour_minute = stamp // 60, parts[0][:10] + parts[1], parts[0][11:]
+        return self._day, f"{self._hour_minute}{stamp % 60:02d}"
+
+
+def remembered(escape: Callable[[object], str]) -> Callable[[object], str]:
+    """`escape`, remembering its answers: steps and people repeat on every row of a long log."""
+    found: dict = {}
+
+    def once(text) -> str:
+        done = found.get(text)
+        if done is None:
+            done = found[text] = escape(text)
+        return done
+
+    return once
+
+
+def day_words(day: str) -> str:
+    """A `day` key as a heading: `Sunday 29 March 2026 (UTC+01:00)`."""
+    date = datetime.strptime(day[:10], "%Y-%m-%d")
+    return f"{date:%A} {date.day} {date:%B %Y} (UTC{day[11:]})"
+
+
+def clip(text, limit: int = 160) -> str:
+    """User text on one line, shortened to `limit` characters: for a line whose full text the report shows elsewhere."""
+    text = "" if text is None else str(text)
+    if len(text) <= limit and "\n" not in text and "\r" not in text:
+        return text  # most lines: nothing to do (the reports make control characters visible when they escape)
+    text = " ".join(visible(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+LOG_CLIP = 120
+
+
+def log_words(metrics: Metrics, moment) -> str:
+    """An event's words in the appendix: notes and post-mortem answers shortened, as the report shows them in full."""
+    if moment.type == ev.NOTE_ADDED or (moment.type == ev.STEP_ANSWERED and moment.step in metrics.sections):
+        return clip(moment.words, LOG_CLIP)
+    return moment.words
 
 
 def kind(metrics: Metrics) -> str:
@@ -92,8 +205,21 @@ def incomplete_notice(metrics: Metrics) -> str | None:
     """The warning an unfinished incident's report opens with, or None when it is closed."""
     if metrics.complete:
         return None
-    return (f"This incident is {metrics.status}, not closed: the report is incomplete and covers "
-            f"only what was logged up to {LocalTimes()(metrics.end_at)}.")
+    return (
+        f"This incident is {metrics.status}, not closed: the report is incomplete and covers "
+        f"only what was logged up to {LocalTimes()(metrics.end_at)}."
+    )
+
+
+def verification_notice(metrics: Metrics) -> str | None:
+    """The warning a report of a log that did not verify opens with (`export --force`), or None."""
+    result = metrics.verification
+    if result is None or result.ok:
+        return None
+    return (
+        f"Log not verified: {result.verdict.removeprefix('log not verified: ')}. Exported with --force: "
+        "this report may not be what was logged; `crisisplay verify` shows the break."
+    )
 
 
 def drill_notice(metrics: Metrics) -> str | None:
@@ -103,7 +229,8 @@ def drill_notice(metrics: Metrics) -> str | None:
 
 
 def duration_words(metrics: Metrics) -> str:
-    words = format_duration(max(0, metrics.duration_ms))
+    """`3h10m`; to the millisecond (`0.183s`) for an incident shorter than a minute; `so far` while unfinished."""
+    words = since_start(max(0, metrics.duration_ms), fine=True)[1:]
     return words if metrics.complete else f"{words} so far (incomplete)"
 
 
@@ -119,6 +246,56 @@ def result_words(target: TargetResult) -> str:
     return "reached (no target)"
 
 
+def step_title(metrics: Metrics, step_id: str | None) -> str | None:
+    """What the report calls a step: its title, else its id (None for an event at no step)."""
+    if step_id is None:
+        return None
+    step = metrics.playbook.step(step_id) if step_id in metrics.playbook.step_index else None
+    return (step.title if step is not None else None) or step_id
+
+
+def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[dict]]]:
+    """The post-mortem answers but the action items, by section in the order asked: `[(heading, answers)]`.
+
+    An answer's `title` is None when it would only repeat its heading (the `Summary` step of the
+    `summary` section): a one-answer section says it once.
+    """
+    sections: dict[str, list[dict]] = {}
+    for answer in metrics.answers:
+        if answer["section"] != "action-items":
+            sections.setdefault(answer["section"], []).append(answer)
+    out = []
+    for section, answers in sections.items():
+        heading = section_title(section)
+        if len(answers) == 1 and answers[0]["title"].strip().lower() == heading.lower():
+            answers = [{**answers[0], "title": None}]
+        out.append((heading, answers))
+    return out
+
+
+def escalation_rounds(metrics: Metrics) -> list[dict]:
+    """The escalations, one round per escalate answer: `{ts, elapsed_ms, step, title, people, message}`.
+
+    `people` is `[{name, role, outcome}]`: everyone that answer reached or could not reach, who
+    all got the same message at the same moment.
+    """
+    rounds: list[dict] = []
+    for e in metrics.escalations:
+        last = rounds[-1] if rounds else None
+        if last is None or (last["step"], last["ts"], last["message"]) != (e["step"], e["ts"], e["message"]):
+            last = {
+                "ts": e["ts"],
+                "elapsed_ms": e["elapsed_ms"],
+                "step": e["step"],
+                "message": e["message"],
+                "title": step_title(metrics, e["step"]) or "Escalation",
+                "people": [],
+            }
+            rounds.append(last)
+        last["people"].append({"name": e["name"], "role": e["role"], "outcome": e["outcome"]})
+    return rounds
+
+
 def section_title(section: str) -> str:
     """A `section:` name as a heading: `root-cause` → `Root cause`."""
     words = section.replace("-", " ").replace("_", " ").strip()
@@ -128,6 +305,7 @@ def section_title(section: str) -> str:
 def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
     """The summary header, in the contract's order, as (label, value) pairs of plain text."""
     state, source = metrics.state, metrics.state.source
+    level = state.playbook.severity.label
     playbook = f"{metrics.playbook.title} ({metrics.playbook.id})"
     if source.get("sha256"):
         playbook += f", sha256 {source['sha256'][:12]}…"
@@ -139,11 +317,15 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
         ("Opened in crisisplay", local(state.started_at)),
         ("End", local(metrics.ended) if metrics.ended else "not ended"),
         ("Duration", duration_words(metrics)),
-        ("Final severity", f"{state.severity} (started {state.playbook.severity.start}, "
-                           f"{len(metrics.severity_changes)} change(s))"),
+        (
+            "Final severity",
+            f"{level(state.severity)} (started {level(state.playbook.severity.start)}, "
+            f"{len(metrics.severity_changes)} change(s))",
+        ),
         ("Responders", ", ".join(state.responders)),
         ("Status", status_words(metrics)),
         ("Decisions", f"{metrics.decisions} answered, {len(metrics.skips)} skipped"),
         ("Events", str(metrics.count)),
         ("Head hash", metrics.head or ""),
+        *([("Verification", metrics.verification.verdict)] if metrics.verification else []),
     ]

@@ -20,7 +20,7 @@ from crisisplay.findings import Finding
 from crisisplay.lint.policy import Policy
 
 PACKAGE = Path(__file__).resolve().parent.parent
-CHECKER_SOURCES = ("findings.py", "yamlsource.py", "templates.py", "playbook", "lint")
+CHECKER_SOURCES = ("findings.py", "yamlsource.py", "templates.py", "template_limits.py", "playbook", "lint")
 
 
 @dataclass
@@ -61,8 +61,12 @@ def _code_fingerprint() -> list:
 
 
 def _policy_fingerprint(policy: Policy) -> list:
-    return [sorted(policy.enabled), sorted([glob, sorted(codes)] for glob, codes in policy.per_file),
-            str(policy.root) if policy.root else None, sorted(policy.locked)]
+    return [
+        sorted(policy.enabled),
+        sorted([glob, sorted(codes)] for glob, codes in policy.per_file),
+        str(policy.root) if policy.root else None,
+        sorted(policy.locked),
+    ]
 
 
 def cache_key(raw: bytes, path: str, policy: Policy) -> str:
@@ -75,7 +79,14 @@ def cache_key(raw: bytes, path: str, policy: Policy) -> str:
 
 def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
     """Lint `path` for use by `show` and `start`, through the cache in `folder` when given."""
-    raw = path.read_bytes()
+    from crisisplay.reading import InputTooLarge, read_input
+
+    try:
+        raw = read_input(path)
+    except InputTooLarge as err:
+        from crisisplay.lint.runner import oversized_result
+
+        return Usable(path, oversized_result(str(path), err.limit).findings, None)
     key = cache_key(raw, str(path), policy) if folder is not None else None
     if key is not None:
         hit = _read(folder / f"{key}.json", path)
@@ -94,7 +105,9 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
 def _read(file: Path, path: Path) -> Usable | None:
     try:
         data = json.loads(file.read_text("utf-8"))
-        findings = [Finding(f["path"], f["line"], f["column"], f["code"], f["message"], f["level"]) for f in data["findings"]]
+        findings = [
+            Finding(f["path"], f["line"], f["column"], f["code"], f["message"], f["level"]) for f in data["findings"]
+        ]
         return Usable(path, findings, data["normalised"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from crisisplay import __version__
+from crisisplay.display import visible
 from crisisplay.errors import UsageError
 from crisisplay.findings import RULES
 from crisisplay.lint import formats
@@ -25,8 +26,10 @@ def help_uri(code: str) -> str:
 
 def rule_table() -> list[dict]:
     """Every rule as plain data, in code order: what `--list-rules` and sarif show."""
-    return [{"id": r.code, "name": r.name, "level": r.level, "summary": r.summary, "help_uri": help_uri(r.code)}
-            for r in sorted(RULES.values(), key=lambda r: r.code)]
+    return [
+        {"id": r.code, "name": r.name, "level": r.level, "summary": r.summary, "help_uri": help_uri(r.code)}
+        for r in sorted(RULES.values(), key=lambda r: r.code)
+    ]
 
 
 def list_rules(fmt: str | None) -> str:
@@ -44,8 +47,16 @@ def chosen_format(fmt: str | None, env: dict) -> str:
     return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-def run(paths: list[str], fmt: str | None, strict: bool, statistics: bool, output: Path | None,
-        config, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def run(
+    paths: list[str],
+    fmt: str | None,
+    strict: bool,
+    statistics: bool,
+    output: Path | None,
+    config,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """Lint, write the report, and return the exit code (0 clean, 1 findings, 2 could not run)."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     policy = policy_for(config)
@@ -70,7 +81,7 @@ def run(paths: list[str], fmt: str | None, strict: bool, statistics: bool, outpu
             stderr.write(table)  # keep the machine-readable output parseable
     _write(body, output, stdout)
     for problem in report.unreadable:
-        stderr.write(f"crisisplay: error: {problem}\n")
+        stderr.write(f"crisisplay: error: {visible(problem)}\n")  # the path as the user typed it
     if fmt == "text" and (report.results or not report.unreadable):
         stderr.write(_closing_line(report, findings, suppressed))
     return report.exit_code(strict)

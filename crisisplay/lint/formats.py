@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from crisisplay.display import visible
+from crisisplay.display import json_safe, visible
 from crisisplay.findings import Finding
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -19,8 +19,14 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 def summary(findings: list[Finding], files: int, suppressed: int = 0) -> dict:
     """Counts for the json format and the closing line of the text one."""
     errors = sum(1 for f in findings if f.level == "error")
-    return {"files": files, "findings": len(findings), "errors": errors, "warnings": len(findings) - errors,
-            "suppressed": suppressed, "by_code": dict(sorted(Counter(f.code for f in findings).items()))}
+    return {
+        "files": files,
+        "findings": len(findings),
+        "errors": errors,
+        "warnings": len(findings) - errors,
+        "suppressed": suppressed,
+        "by_code": dict(sorted(Counter(f.code for f in findings).items())),
+    }
 
 
 def text(findings: list[Finding], sources: dict[str, str] | None = None) -> str:
@@ -44,7 +50,7 @@ def text(findings: list[Finding], sources: dict[str, str] | None = None) -> str:
 def json_report(findings: list[Finding], files: int, suppressed: int = 0) -> str:
     """The stable json format: `{"findings": [...], "summary": {...}}`."""
     body = {"findings": [f.as_dict() for f in findings], "summary": summary(findings, files, suppressed)}
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(body, indent=2, ensure_ascii=False)) + "\n"
 
 
 def escape_data(value: str) -> str:
@@ -62,8 +68,10 @@ def github(findings: list[Finding]) -> str:
     out = []
     for f in findings:
         command = "error" if f.level == "error" else "warning"
-        props = ",".join(f"{k}={escape_property(str(v))}" for k, v in
-                         (("file", f.path), ("line", f.line), ("col", f.column), ("title", f.code)))
+        props = ",".join(
+            f"{k}={escape_property(str(v))}"
+            for k, v in (("file", f.path), ("line", f.line), ("col", f.column), ("title", f.code))
+        )
         out.append(f"::{command} {props}::{escape_data(f.message)}\n")
     return visible("".join(out))  # newlines inside messages are %0A already
 
@@ -85,39 +93,50 @@ def sarif(findings: list[Finding], rules: list[dict], root: Path, version: str) 
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
     for f in findings:
-        results.append({
-            "ruleId": f.code,
-            "ruleIndex": index[f.code],
-            "level": "error" if f.level == "error" else "warning",
-            "message": {"text": f.message},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": artifact_location(f.path, root),
-                "region": {"startLine": f.line, "startColumn": f.column},
-            }}],
-        })
+        results.append(
+            {
+                "ruleId": f.code,
+                "ruleIndex": index[f.code],
+                "level": "error" if f.level == "error" else "warning",
+                "message": {"text": f.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": artifact_location(f.path, root),
+                            "region": {"startLine": f.line, "startColumn": f.column},
+                        }
+                    }
+                ],
+            }
+        )
     driver = {
         "name": "crisisplay",
         "version": version,
         "informationUri": rules[0]["help_uri"].split("#")[0] if rules else "https://crisisplay.dev/",
-        "rules": [{
-            "id": rule["id"],
-            "name": rule["name"],
-            "shortDescription": {"text": rule["summary"]},
-            "helpUri": rule["help_uri"],
-            "defaultConfiguration": {"level": rule["level"]},
-        } for rule in rules],
+        "rules": [
+            {
+                "id": rule["id"],
+                "name": rule["name"],
+                "shortDescription": {"text": rule["summary"]},
+                "helpUri": rule["help_uri"],
+                "defaultConfiguration": {"level": rule["level"]},
+            }
+            for rule in rules
+        ],
     }
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def statistics(findings: list[Finding]) -> str:

@@ -7,6 +7,7 @@ it from `lint` would only move the surprise to the middle of a crisis.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -38,17 +39,15 @@ class Policy:
 def _matches(glob: str, path: str, root: Path | None) -> bool:
     candidates = {PurePosixPath(Path(path).as_posix()).as_posix(), Path(path).name}
     if root is not None:
-        try:
+        with contextlib.suppress(ValueError, OSError):
             candidates.add(Path(path).resolve().relative_to(root.resolve()).as_posix())
-        except (ValueError, OSError):
-            pass
     return any(fnmatch.fnmatchcase(c, glob) for c in candidates)
 
 
 def expand(entry, where: str) -> frozenset[str]:
     """The codes an entry names; ConfigError when it names none."""
     if not isinstance(entry, str):
-        raise ConfigError(f"{where}: expected rule codes as text in quotes, like \"CP305\", not {entry!r}")
+        raise ConfigError(f'{where}: expected rule codes as text in quotes, like "CP305", not {entry!r}')
     text = entry.strip()
     if text in _NAMES:
         return frozenset({_NAMES[text]})
@@ -57,16 +56,18 @@ def expand(entry, where: str) -> frozenset[str]:
         matched = frozenset(c for c in RULES if c.startswith(code))
         if matched:
             return matched
-    raise ConfigError(f"{where}: '{entry}' names no rule{did_you_mean(entry, list(RULES) + list(_NAMES))}; "
-                      f"expected a code like CP305, a prefix like CP4, or a name like maybe-unset "
-                      f"(crisisplay lint --list-rules)")
+    raise ConfigError(
+        f"{where}: '{entry}' names no rule{did_you_mean(entry, list(RULES) + list(_NAMES))}; "
+        f"expected a code like CP305, a prefix like CP4, or a name like maybe-unset "
+        f"(crisisplay lint --list-rules)"
+    )
 
 
 def _codes(value, where: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise ConfigError(f"{where}: expected a list of rule codes, like [\"CP305\", \"CP4\"]")
+        raise ConfigError(f'{where}: expected a list of rule codes, like ["CP305", "CP4"]')
     return frozenset().union(*(expand(entry, where) for entry in value))
 
 
@@ -76,8 +77,10 @@ def _never_off(codes: frozenset[str], named, where: str) -> None:
     for entry in entries:
         exact = _NAMES.get(str(entry).strip()) or str(entry).strip().upper()
         if exact in LOCKED:
-            raise ConfigError(f"{where}: {exact} cannot be ignored: a playbook with this error cannot be started; "
-                              f"fix the playbook instead")
+            raise ConfigError(
+                f"{where}: {exact} cannot be ignored: a playbook with this error cannot be started; "
+                f"fix the playbook instead"
+            )
 
 
 def from_config(options: dict, source: Path | None) -> Policy:
@@ -93,7 +96,7 @@ def from_config(options: dict, source: Path | None) -> Policy:
     per_file = []
     table = options.get("per-file-ignores", {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: per-file-ignores should be a table of \"glob\" = [\"CODE\", ...]")
+        raise ConfigError(f'{where}: per-file-ignores should be a table of "glob" = ["CODE", ...]')
     for glob, value in table.items():
         codes = _codes(value, f"{where}: per-file-ignores '{glob}'")
         _never_off(codes, value, f"{where}: per-file-ignores '{glob}'")

@@ -26,22 +26,50 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     types = {step.type for step in pb.steps}
     top = ("phases",)
     if "escalate" not in types:
-        findings.append(doc.finding(top, "CP401", "no step escalates: add an `escalate` step so the responder does "
-                                    "not handle the crisis alone (a manager, PR or legal)", key=True))
+        findings.append(
+            doc.finding(
+                top,
+                "CP401",
+                "no step escalates: add an `escalate` step so the responder does "
+                "not handle the crisis alone (a manager, PR or legal)",
+                key=True,
+            )
+        )
     if "message" not in types:
-        findings.append(doc.finding(top, "CP402", "no step sends a message: add a `message` step with the holding "
-                                    "statement or the apology", key=True))
+        findings.append(
+            doc.finding(
+                top,
+                "CP402",
+                "no step sends a message: add a `message` step with the holding statement or the apology",
+                key=True,
+            )
+        )
     if not any(_POST_MORTEM.search(f"{ph.id} {ph.title}") for ph in pb.phases) and not any(
-            getattr(s, "section", None) for s in pb.steps):
-        findings.append(doc.finding(top, "CP403", "no post-mortem phase: add a last phase with id 'post-mortem' and "
-                                    "text steps with `section:` so the export holds what was learnt", key=True))
+        getattr(s, "section", None) for s in pb.steps
+    ):
+        findings.append(
+            doc.finding(
+                top,
+                "CP403",
+                "no post-mortem phase: add a last phase with id 'post-mortem' and "
+                "text steps with `section:` so the export holds what was learnt",
+                key=True,
+            )
+        )
     findings += _empty_prompts(pb, doc)
     findings += _too_long_for_x(pb, doc)
     milestones = {step.milestone for step in pb.steps if step.milestone}
     for name in pb.targets:
         if name not in milestones:
-            findings.append(doc.finding(("targets", name), "CP406", f"target '{name}' is never reached: no step has "
-                                        f"`milestone: {name}`; add it to the step that meets it, or remove the target", key=True))
+            findings.append(
+                doc.finding(
+                    ("targets", name),
+                    "CP406",
+                    f"target '{name}' is never reached: no step has "
+                    f"`milestone: {name}`; add it to the step that meets it, or remove the target",
+                    key=True,
+                )
+            )
     return findings
 
 
@@ -49,21 +77,38 @@ def _empty_prompts(pb: Playbook, doc: Document) -> list[Finding]:
     findings = []
     for path, step in step_paths(pb):
         if step.prompt is not None and not step.prompt.strip():
-            findings.append(doc.finding(path + ("prompt",), "CP404", f"step '{step.id}' has an empty prompt; write the "
-                                        f"question or instruction the responder should see"))
+            findings.append(
+                doc.finding(
+                    path + ("prompt",),
+                    "CP404",
+                    f"step '{step.id}' has an empty prompt; write the question or instruction the responder should see",
+                )
+            )
     for name, item in pb.inputs.items():
         if not item.prompt.strip():
-            findings.append(doc.finding(("inputs", name, "prompt"), "CP404", f"input '{name}' has an empty prompt; "
-                                        f"write the question the responder should answer"))
+            findings.append(
+                doc.finding(
+                    ("inputs", name, "prompt"),
+                    "CP404",
+                    f"input '{name}' has an empty prompt; write the question the responder should answer",
+                )
+            )
     return findings
 
 
 def placeholder_lengths(pb: Playbook) -> dict[str, int]:
     """How long each name's value realistically is, for estimating a message's length."""
-    lengths = {"severity": max(map(len, pb.severity.levels)), "playbook": len(pb.id), "drill": 5,
-               "elapsed_minutes": 3, "incident_id": 21 + len(pb.id)}
+    lengths = {
+        "severity": max(map(len, pb.severity.levels)),
+        "playbook": len(pb.id),
+        "drill": 5,
+        "elapsed_minutes": 3,
+        "incident_id": 21 + len(pb.id),
+    }
     for name, item in pb.inputs.items():
-        lengths[name] = max(len(o.value) for o in item.options) if item.options else (3 if item.type == "number" else TEXT_LENGTH)
+        lengths[name] = (
+            max(len(o.value) for o in item.options) if item.options else (3 if item.type == "number" else TEXT_LENGTH)
+        )
     for step in pb.steps:
         name = getattr(step, "save_as", None)
         if not name or name in lengths:
@@ -96,9 +141,15 @@ def _too_long_for_x(pb: Playbook, doc: Document) -> list[Finding]:
             continue
         size = estimate(body, lengths)
         if size > X_LIMIT:
-            findings.append(doc.finding(path + ("template",), "CP405", f"step '{step.id}' posts on Twitter/X but its "
-                                        f"message can run to about {size} characters; expected at most {X_LIMIT} "
-                                        f"(shorten it, or link to a longer statement)"))
+            findings.append(
+                doc.finding(
+                    path + ("template",),
+                    "CP405",
+                    f"step '{step.id}' posts on Twitter/X but its "
+                    f"message can run to about {size} characters; expected at most {X_LIMIT} "
+                    f"(shorten it, or link to a longer statement)",
+                )
+            )
     return findings
 
 

@@ -25,16 +25,28 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
 def _options(doc: Document, path: tuple, options: list, owner: str) -> list[Finding]:
     findings = []
     if len(options) < 2:
-        findings.append(doc.finding(path + ("options",), "CP208", f"{owner} offers {len(options)} option; a choice needs "
-                                    f"at least two (use a confirm or info step for a single answer)"))
+        findings.append(
+            doc.finding(
+                path + ("options",),
+                "CP208",
+                f"{owner} offers {len(options)} option; a choice needs "
+                f"at least two (use a confirm or info step for a single answer)",
+            )
+        )
     for field in ("value", "label"):
         first: dict[str, int] = {}
         for i, option in enumerate(options):
             text = getattr(option, field)
             if text in first:
                 line = doc.position(path + ("options", first[text]))[0]
-                findings.append(doc.finding(path + ("options", i), "CP209", f"{owner}: option {field} '{text}' is already "
-                                            f"used by the option at line {line}; each option needs its own {field}"))
+                findings.append(
+                    doc.finding(
+                        path + ("options", i),
+                        "CP209",
+                        f"{owner}: option {field} '{text}' is already "
+                        f"used by the option at line {line}; each option needs its own {field}",
+                    )
+                )
             else:
                 first[text] = i
     return findings
@@ -56,7 +68,13 @@ def _skippable_phases(pb: Playbook, doc: Document) -> list[Finding]:
         path = shortest_path(pb, END, lambda i: True, enterable=lambda i: i not in members)
         if path is None:
             continue
-        findings.append(doc.finding(("phases", p, "id"), "CP210", f"phase '{phase.id}' can be skipped entirely: the run "
-                                    f"{describe(pb, path, 'end')} never enters it; expected every run to go through "
-                                    f"it (give its steps a `when` if it only applies sometimes)"))
+        findings.append(
+            doc.finding(
+                ("phases", p, "id"),
+                "CP210",
+                f"phase '{phase.id}' can be skipped entirely: the run "
+                f"{describe(pb, path, 'end')} never enters it; expected every run to go through "
+                f"it (give its steps a `when` if it only applies sometimes)",
+            )
+        )
     return findings

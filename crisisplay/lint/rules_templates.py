@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from crisisplay.findings import Finding, did_you_mean, one_of
+from crisisplay.findings import Finding, one_of
 from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
-from crisisplay.playbook.where import locate
-from crisisplay.playbook.checks import expressions, step_paths
+from crisisplay.playbook.checks import expressions, level_hint, step_paths
 from crisisplay.playbook.model import END, Playbook
+from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document
 
 
@@ -79,10 +79,18 @@ def _maybe_unset(pb: Playbook, doc: Document, uses) -> list[Finding]:
             where = f"the run {describe(pb, run, pb.steps[i].id)}" if run is not None else "some run"
             by = one_of(pb.steps[k].id for k in setters[name])
             line, col = locate(doc, path, source, name, bare=kind == "condition")
-            findings.append(Finding(doc.path, line, col, "CP305", f"'{name}' may be unset here: {where} does not answer "
-                                    f"{by}, which sets it, so the {kind} would see it as "
-                                    f"{'none' if kind == 'condition' else 'a [[' + name + ']] placeholder'}; expected every "
-                                    f"run reaching step '{pb.steps[i].id}' to set it first"))
+            findings.append(
+                Finding(
+                    doc.path,
+                    line,
+                    col,
+                    "CP305",
+                    f"'{name}' may be unset here: {where} does not answer "
+                    f"{by}, which sets it, so the {kind} would see it as "
+                    f"{'none' if kind == 'condition' else 'a [[' + name + ']] placeholder'}; expected every "
+                    f"run reaching step '{pb.steps[i].id}' to set it first",
+                )
+            )
     return findings
 
 
@@ -91,13 +99,26 @@ def _unused(pb: Playbook, doc: Document, uses) -> list[Finding]:
     findings = []
     for name in pb.inputs:
         if name not in used:
-            findings.append(doc.finding(("inputs", name), "CP306", f"input '{name}' is asked for but no template or "
-                                        f"condition uses it; use it as {{{{ {name} }}}} or remove it", key=True))
+            findings.append(
+                doc.finding(
+                    ("inputs", name),
+                    "CP306",
+                    f"input '{name}' is asked for but no template or "
+                    f"condition uses it; use it as {{{{ {name} }}}} or remove it",
+                    key=True,
+                )
+            )
     for path, step in step_paths(pb):
         name = getattr(step, "save_as", None)
         if name and name not in used and name not in pb.inputs:
-            findings.append(doc.finding(path + ("save_as",), "CP306", f"save_as '{name}' is set but no template or "
-                                        f"condition uses it; use it as {{{{ {name} }}}} or remove `save_as`"))
+            findings.append(
+                doc.finding(
+                    path + ("save_as",),
+                    "CP306",
+                    f"save_as '{name}' is set but no template or "
+                    f"condition uses it; use it as {{{{ {name} }}}} or remove `save_as`",
+                )
+            )
     return findings
 
 
@@ -110,8 +131,14 @@ def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
             continue
         for literal in _listed_levels(kind, source):
             if literal not in levels:
-                findings.append(doc.finding(path, "CP205", f"the {kind} tests severity against '{literal}', which is not "
-                                            f"a declared level; expected {one_of(levels)}{did_you_mean(literal, levels)}"))
+                findings.append(
+                    doc.finding(
+                        path,
+                        "CP205",
+                        f"the {kind} tests severity against '{literal}', which is not "
+                        f"a declared level; expected {one_of(levels)}{level_hint(literal, levels)}",
+                    )
+                )
     return findings
 
 
@@ -130,5 +157,9 @@ def _listed_levels(kind: str, source: str) -> tuple[str, ...]:
             continue
         for op in node.ops:
             if op.op in ("in", "notin") and isinstance(op.expr, (nodes.List, nodes.Tuple)):
-                found += [item.value for item in op.expr.items if isinstance(item, nodes.Const) and isinstance(item.value, str)]
+                found += [
+                    item.value
+                    for item in op.expr.items
+                    if isinstance(item, nodes.Const) and isinstance(item.value, str)
+                ]
     return tuple(found)

@@ -13,9 +13,10 @@ from typing import BinaryIO
 from crisisplay.errors import UsageError
 from crisisplay.findings import Finding, sort_findings
 from crisisplay.home import SUFFIXES
-from crisisplay.lint import rules_content, rules_graph, rules_templates, suppress
+from crisisplay.lint import rules_content, rules_graph, rules_templates, rules_translation, suppress
 from crisisplay.lint.policy import Policy
-from crisisplay.playbook.loader import Checked, check_text
+from crisisplay.playbook.loader import Checked, check_text, oversized
+from crisisplay.reading import InputTooLarge, read_input
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -62,8 +63,19 @@ class Report:
         return 0
 
 
-def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = None, policy: Policy = Policy()) -> LintResult:
-    """Lint one source: the single function `lint`, `show` and `start` share."""
+def lint_text(
+    raw: bytes | str,
+    path: str = STDIN_NAME,
+    *,
+    stem: str | None = None,
+    policy: Policy = Policy(),
+    translation: bool = False,
+) -> LintResult:
+    """Lint one source: the single function `lint`, `show` and `start` share.
+
+    `translation` (what `crisisplay lint` asks for) also compares a `translation_of:` playbook
+    with its original (CP601); `show` and `start` run one file and leave that rule out.
+    """
     checked = check_text(raw, path, stem=stem)
     directives = suppress.read(checked.doc.text)
     if directives.disabled:
@@ -74,7 +86,11 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
     if checked.playbook is not None:
         for family in FAMILIES:
             findings += family(checked.playbook, checked.doc)
+        if translation:
+            findings += rules_translation.check(checked.playbook, checked.doc)
     enabled = policy.enabled_for(path)
+    if not translation:  # not checked here: a `noqa CP601` is not unused
+        enabled = enabled - {rules_translation.CODE}
     findings = [f for f in findings if f.code in enabled]
     kept, suppressed = suppress.apply(findings, directives, enabled, policy.locked, path)
     if kept and checked.doc.text:
@@ -85,7 +101,24 @@ def lint_text(raw: bytes | str, path: str = STDIN_NAME, *, stem: str | None = No
 
 def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
     """`lint_text` on a file; OSError is the caller's to report."""
-    return lint_text(path.read_bytes(), str(path), stem=path.stem, policy=policy)
+    return lint_source(path, str(path), stem=path.stem, policy=policy, translation=True)
+
+
+def lint_source(
+    source: Path | BinaryIO, path: str, *, stem: str | None = None, policy: Policy = Policy(), translation: bool = False
+) -> LintResult:
+    """`lint_text` on a file or a stream read up to the size limit; past it, the size finding (CP004)."""
+    try:
+        raw = read_input(source, path)
+    except InputTooLarge as err:
+        return oversized_result(path, err.limit)
+    return lint_text(raw, path, stem=stem, policy=policy, translation=translation)
+
+
+def oversized_result(path: str, limit: int) -> LintResult:
+    """What linting a source past the size limit finds: CP004, which cannot be suppressed."""
+    checked = oversized(path, limit)
+    return LintResult(path, checked, checked.findings)
 
 
 def _inside(finding: Finding, lines: list[str]) -> Finding:
@@ -109,8 +142,10 @@ def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
     """The files to lint, in order (folders expanded), and the paths that do not exist."""
     if not args:
         if not Path(DEFAULT_FOLDER).is_dir():
-            raise UsageError(f"no PATH given and ./{DEFAULT_FOLDER} is not a folder; name the playbooks to lint, "
-                             f"or - for standard input")
+            raise UsageError(
+                f"no PATH given and ./{DEFAULT_FOLDER} is not a folder; name the playbooks to lint, "
+                f"or - for standard input"
+            )
         args = [DEFAULT_FOLDER]
     files: list[str | Path] = []
     missing: list[str] = []
@@ -119,14 +154,19 @@ def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
             files.append(STDIN)
             continue
         path = Path(arg)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError as err:  # a name too long for the file system, say
+            missing.append(f"{arg}: cannot read: {err.strerror or err}")
+            continue
+        if is_dir:
             found, problems = _walk(path)
             if not found and not problems:
                 # A CI step pointed at the wrong folder must not pass by checking nothing.
                 problems = [f"{arg}: no .yaml or .yml files in this folder"]
             files += found
             missing += problems
-        elif path.exists():
+        elif exists:
             files.append(path)
         else:
             missing.append(f"{arg}: no such file or folder")
@@ -153,7 +193,7 @@ def lint_paths(args: list[str], policy: Policy = Policy(), stdin: BinaryIO | Non
     for item in files:
         if item == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
-            report.results.append(lint_text(stream.read(), STDIN_NAME, policy=policy))
+            report.results.append(lint_source(stream, STDIN_NAME, policy=policy, translation=True))
             continue
         try:
             report.results.append(lint_file(item, policy))

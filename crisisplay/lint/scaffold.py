@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisisplay.errors import PlaybookError, UsageError
-from crisisplay.playbook.model import END, ID_RE
+from crisisplay.playbook.model import END, ID_RE, playbook_id_too_long
 from crisisplay.playbook.schema import SHIPPED
+from crisisplay.reading import read_input
 
 MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=\S*")
 
@@ -94,8 +95,13 @@ phases:                            # run in order; step ids are unique across al
 def check_id(playbook_id: str) -> str:
     """The id, or UsageError saying what an id looks like."""
     if playbook_id == END or not ID_RE.fullmatch(playbook_id):
-        raise UsageError(f"'{playbook_id}' is not a playbook id; use lowercase letters, digits and dashes, like "
-                         f"'data-leak' ('end' is reserved)")
+        raise UsageError(
+            f"'{playbook_id}' is not a playbook id; use lowercase letters, digits and dashes, like "
+            f"'data-leak' ('end' is reserved)"
+        )
+    too_long = playbook_id_too_long(playbook_id)
+    if too_long:
+        raise UsageError(f"'{playbook_id[:40]}…' is not a playbook id: {too_long}")
     return playbook_id
 
 
@@ -138,8 +144,9 @@ def schema_ref(folder: Path) -> str:
 def skeleton(playbook_id: str, folder: Path) -> str:
     """The commented skeleton for `playbook_id`, written into `folder`."""
     title = playbook_id.replace("-", " ").capitalize()
-    return SKELETON.format(schema=schema_ref(folder), id=playbook_id, title=title,
-                           file=(folder / f"{playbook_id}.yaml").as_posix())
+    return SKELETON.format(
+        schema=schema_ref(folder), id=playbook_id, title=title, file=(folder / f"{playbook_id}.yaml").as_posix()
+    )
 
 
 def copy_of(text: str, source: str, playbook_id: str, folder: Path) -> str:
@@ -156,7 +163,7 @@ def copy_of(text: str, source: str, playbook_id: str, folder: Path) -> str:
     if match is None:  # an id written in an unusual style (a flow mapping, escapes)
         raise UsageError(f"{source}:{line}:{col}: cannot rewrite the id written here; copy the file by hand")
     row = lines[line - 1]
-    lines[line - 1] = row[:match.start()] + playbook_id + row[match.end():]
+    lines[line - 1] = row[: match.start()] + playbook_id + row[match.end() :]
     modeline = f"# yaml-language-server: $schema={schema_ref(folder)}"
     if lines and MODELINE.match(lines[0].strip()):
         lines[0] = modeline
@@ -194,7 +201,7 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
         text = skeleton(playbook_id, folder)
     else:
         try:
-            raw = source.read_text(encoding="utf-8-sig")
+            raw = read_input(source).decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
             raise UsageError(f"{source}: cannot read: {getattr(err, 'strerror', None) or err}") from None
         text = copy_of(raw, str(source), playbook_id, folder)

@@ -76,8 +76,9 @@ def read(text: str) -> Directives:
     return found
 
 
-def apply(findings: list[Finding], directives: Directives, enabled: frozenset[str], locked: frozenset[str],
-          path: str) -> tuple[list[Finding], int]:
+def apply(
+    findings: list[Finding], directives: Directives, enabled: frozenset[str], locked: frozenset[str], path: str
+) -> tuple[list[Finding], int]:
     """The findings left after noqa comments, plus CP501 for each noqa that suppressed nothing."""
     by_line: dict[int, list[Noqa]] = {}
     for noqa in directives.noqas:
@@ -102,8 +103,15 @@ def _unused(directives: Directives, enabled: frozenset[str], locked: frozenset[s
         where = f"line {noqa.covers}" if noqa.covers else "no line (nothing follows it)"
         if noqa.codes is None:
             if not noqa.used:
-                out.append(Finding(path, noqa.line, noqa.column, "CP501", f"this noqa suppresses nothing: no finding on "
-                                   f"{where}; remove it"))
+                out.append(
+                    Finding(
+                        path,
+                        noqa.line,
+                        noqa.column,
+                        "CP501",
+                        f"this noqa suppresses nothing: no finding on {where}; remove it",
+                    )
+                )
             continue
         for code in noqa.codes:
             if code not in RULES:
@@ -116,6 +124,13 @@ def _unused(directives: Directives, enabled: frozenset[str], locked: frozenset[s
                 reason = f"{code} is not reported on {where}"
             out.append(Finding(path, noqa.line, noqa.column, "CP501", f"unused noqa: {reason}; remove it"))
     for line, column in directives.misplaced:
-        out.append(Finding(path, line, column, "CP501", "disable-file only works in the comments at the top of the "
-                           "file, before the first key; move it there"))
+        out.append(
+            Finding(
+                path,
+                line,
+                column,
+                "CP501",
+                "disable-file only works in the comments at the top of the file, before the first key; move it there",
+            )
+        )
     return out

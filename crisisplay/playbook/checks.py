@@ -7,7 +7,7 @@ from its first step to its end without meeting a name it does not know.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterator
+from collections.abc import Iterator
 
 from crisisplay.findings import Finding, did_you_mean, one_of
 from crisisplay.playbook.model import BUILTINS, END, Playbook
@@ -45,20 +45,30 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
     for path, step in step_paths(pb):
         line = doc.position(path + ("id",))[0]
         if step.id in seen:
-            findings.append(doc.finding(path + ("id",), "CP202", f"step id '{step.id}' is already used at line {seen[step.id]}; step ids are unique across all phases"))
+            findings.append(
+                doc.finding(
+                    path + ("id",),
+                    "CP202",
+                    f"step id '{step.id}' is already used at line {seen[step.id]}; step ids are unique across all phases",
+                )
+            )
         else:
             seen[step.id] = line
     phases: dict[str, int] = {}
     for p, phase in enumerate(pb.phases):
         path = ("phases", p, "id")
         if phase.id in phases:
-            findings.append(doc.finding(path, "CP202", f"phase id '{phase.id}' is already used at line {phases[phase.id]}"))
+            findings.append(
+                doc.finding(path, "CP202", f"phase id '{phase.id}' is already used at line {phases[phase.id]}")
+            )
         else:
             phases[phase.id] = doc.position(path)[0]
     levels = pb.severity.levels
     for i, level in enumerate(levels):
         if level in levels[:i]:
-            findings.append(doc.finding(("severity", "levels", i), "CP202", f"severity level '{level}' is listed twice"))
+            findings.append(
+                doc.finding(("severity", "levels", i), "CP202", f"severity level '{level}' is listed twice")
+            )
     return findings
 
 
@@ -69,13 +79,24 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
 
     def next_ok(target: str | None, path: tuple) -> None:
         if target is not None and target != END and target not in pb.step_index:
-            findings.append(doc.finding(path, "CP201", f"next: '{target}' names no step; expected a step id or 'end'"
-                                        f"{did_you_mean(target, step_ids + [END])}"))
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP201",
+                    f"next: '{target}' names no step; expected a step id or 'end'"
+                    f"{did_you_mean(target, step_ids + [END])}",
+                )
+            )
 
     def level_ok(level: str | None, path: tuple) -> None:
         if level is not None and level not in levels:
-            findings.append(doc.finding(path, "CP205", f"severity '{level}' is not a declared level; expected "
-                                        f"{one_of(levels)}{did_you_mean(level, levels)}"))
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP205",
+                    f"severity '{level}' is not a declared level; expected {one_of(levels)}{level_hint(level, levels)}",
+                )
+            )
 
     level_ok(pb.severity.initial, ("severity", "initial"))
     for path, step in step_paths(pb):
@@ -86,12 +107,22 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
         for i, role in enumerate(getattr(step, "to", None) or []):
             if role not in pb.roles:
                 declared = f"; declared roles: {one_of(pb.roles)}" if pb.roles else "; `roles:` declares none"
-                findings.append(doc.finding(path + ("to", i), "CP203", f"role '{role}' is not declared in `roles:`"
-                                            f"{did_you_mean(role, pb.roles) or declared}"))
+                findings.append(
+                    doc.finding(
+                        path + ("to", i),
+                        "CP203",
+                        f"role '{role}' is not declared in `roles:`{did_you_mean(role, pb.roles) or declared}",
+                    )
+                )
         if step.milestone is not None and step.milestone not in pb.targets:
             known = f"{did_you_mean(step.milestone, pb.targets)}" or (
-                f"; declared targets: {one_of(pb.targets)}" if pb.targets else "; `targets:` declares none")
-            findings.append(doc.finding(path + ("milestone",), "CP204", f"milestone '{step.milestone}' has no target in `targets:`{known}"))
+                f"; declared targets: {one_of(pb.targets)}" if pb.targets else "; `targets:` declares none"
+            )
+            findings.append(
+                doc.finding(
+                    path + ("milestone",), "CP204", f"milestone '{step.milestone}' has no target in `targets:`{known}"
+                )
+            )
     return findings
 
 
@@ -121,7 +152,13 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
     levels = pb.severity.levels
     for path, kind, source in expressions(pb):
         if kind == "condition" and ("{{" in source or "{%" in source):
-            findings.append(doc.finding(path, "CP304", "a `when` is a bare expression: write `severity >= 'high'`, not `{{ severity >= 'high' }}`"))
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP304",
+                    "a `when` is a bare expression: write `severity >= 'high'`, not `{{ severity >= 'high' }}`",
+                )
+            )
             continue
         result = analyse_condition(source) if kind == "condition" else analyse_template(source)
         if result.syntax_error:
@@ -130,17 +167,47 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
             continue
         for name in sorted(result.names - known):
             line, col = locate(doc, path, source, name, bare=kind == "condition")  # at the name itself
-            findings.append(Finding(doc.path, line, col, "CP302", f"the {kind} uses '{name}', which no input, "
-                                    f"save_as or built-in defines{did_you_mean(name, known)}"))
+            findings.append(
+                Finding(
+                    doc.path,
+                    line,
+                    col,
+                    "CP302",
+                    f"the {kind} uses '{name}', which no input, save_as or built-in defines{did_you_mean(name, known)}",
+                )
+            )
         for attr in sorted(set(result.unsafe)):
             line, col = locate(doc, path, source, attr, bare=kind == "condition", attribute=True)
-            findings.append(Finding(doc.path, line, col, "CP303", f"the {kind} uses '{attr}', which the sandbox "
-                                    f"refuses; templates may only use the incident's values"))
+            findings.append(
+                Finding(
+                    doc.path,
+                    line,
+                    col,
+                    "CP303",
+                    f"the {kind} uses '{attr}', which the sandbox "
+                    f"refuses; templates may only use the incident's values",
+                )
+            )
         for literal in result.severity_literals:
             if literal not in levels:
-                findings.append(doc.finding(path, "CP205", f"the {kind} compares severity with '{literal}', which is not a "
-                                            f"declared level; expected {one_of(levels)}{did_you_mean(literal, levels)}"))
+                findings.append(
+                    doc.finding(
+                        path,
+                        "CP205",
+                        f"the {kind} compares severity with '{literal}', which is not a "
+                        f"declared level; expected {one_of(levels)}{level_hint(literal, levels)}",
+                    )
+                )
     return findings
+
+
+def level_hint(written: str, levels) -> str:
+    """`; did you mean …?` for a level name, or, when a level is labelled with what was written, its id."""
+    for level in levels:
+        label = getattr(level, "label", None)
+        if label and label.casefold() == written.casefold():
+            return f"; '{written}' is the label of level '{level}': conditions and options use the id"
+    return did_you_mean(written, levels)
 
 
 def successors(pb: Playbook, index: int) -> set[int | str]:
@@ -185,16 +252,27 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
     paths = dict((step.id, path) for path, step in step_paths(pb))
     for i, step in enumerate(pb.steps):
         if i not in reachable:
-            findings.append(doc.finding(paths[step.id] + ("id",), "CP206", f"step '{step.id}' cannot be reached from the first step; "
-                                        f"point a `next` at it or remove it"))
+            findings.append(
+                doc.finding(
+                    paths[step.id] + ("id",),
+                    "CP206",
+                    f"step '{step.id}' cannot be reached from the first step; point a `next` at it or remove it",
+                )
+            )
     trapped = reachable - finishing
     # Every path through trapped steps ends in a loop that nothing leaves; point at each such
     # loop (at its first step), not at where the run wanders into it.
     for loop in _closed_loops(trapped, edges):
         step = pb.steps[loop[0]]
         members = ", ".join(f"'{pb.steps[i].id}'" for i in loop)
-        findings.append(doc.finding(paths[step.id] + ("id",), "CP207", f"from step '{step.id}' no path reaches the end "
-                                    f"(a loop with no way out: {members}); add an option or `next` that leaves the loop"))
+        findings.append(
+            doc.finding(
+                paths[step.id] + ("id",),
+                "CP207",
+                f"from step '{step.id}' no path reaches the end "
+                f"(a loop with no way out: {members}); add an option or `next` that leaves the loop",
+            )
+        )
     return findings
 
 
@@ -235,6 +313,5 @@ def _closed_loops(trapped: set[int], edges: dict[int, set]) -> list[list[int]]:
     groups: dict[int, list[int]] = {}
     for i, c in component.items():
         groups.setdefault(c, []).append(i)
-    closed = [sorted(g) for c, g in groups.items()
-              if all(component.get(n) == c for i in g for n in edges[i])]
+    closed = [sorted(g) for c, g in groups.items() if all(component.get(n) == c for i in g for n in edges[i])]
     return sorted(closed)

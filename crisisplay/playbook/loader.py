@@ -8,9 +8,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from crisisplay.errors import PlaybookError
-from crisisplay.findings import Finding, did_you_mean, one_of, sort_findings
+from crisisplay.findings import Finding, did_you_mean, one_of, plain_message, sort_findings
 from crisisplay.playbook import model as m
-from crisisplay.yamlsource import BOOL_WORDS, Document, load as load_yaml
+from crisisplay.playbook.names import nfc_document
+from crisisplay.reading import InputTooLarge, read_input
+from crisisplay.yamlsource import BOOL_WORDS, Document
+from crisisplay.yamlsource import load as load_yaml
 
 _TYPE_WORDS = {
     "string_type": "text",
@@ -45,13 +48,15 @@ def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = N
     """Load, validate and cross-check a playbook's text; never raises for bad input."""
     from crisisplay.playbook.checks import check_references
 
-    doc = load_yaml(text, path)
+    doc = nfc_document(load_yaml(text, path))  # names compare in NFC: see playbook/names.py
     result = Checked(doc, findings=list(doc.findings))
     if doc.data is None and doc.findings:
         result.findings = sort_findings(result.findings)
         return result
     if not isinstance(doc.data, dict):
-        result.findings.append(doc.finding((), "CP006", "a playbook is a YAML mapping (keys like `crisisplay: 1`, `id:`, `phases:`)"))
+        result.findings.append(
+            doc.finding((), "CP006", "a playbook is a YAML mapping (keys like `crisisplay: 1`, `id:`, `phases:`)")
+        )
         result.findings = sort_findings(result.findings)
         return result
     try:
@@ -62,16 +67,39 @@ def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = N
         result.findings.extend(check_references(result.playbook, doc))
         if stem is not None and stem != result.playbook.id:
             result.findings.append(
-                doc.finding(("id",), "CP111", f"the id '{result.playbook.id}' differs from the file name '{stem}'; "
-                            f"lookup by id finds '<id>.yaml', so rename one of them")
+                doc.finding(
+                    ("id",),
+                    "CP111",
+                    f"the id '{result.playbook.id}' differs from the file name '{stem}'; "
+                    f"lookup by id finds '<id>.yaml', so rename one of them",
+                )
             )
     result.findings = sort_findings(_dedupe(result.findings))
     return result
 
 
 def check_file(path: Path) -> Checked:
-    """`check_text` on a file (OSError is the caller's to report)."""
-    return check_text(path.read_bytes(), str(path), stem=path.stem)
+    """`check_text` on a file, read up to the size limit (OSError is the caller's to report)."""
+    try:
+        raw = read_input(path)
+    except InputTooLarge as err:
+        return oversized(str(path), err.limit)
+    return check_text(raw, str(path), stem=path.stem)
+
+
+def oversized(path: str, limit: int) -> Checked:
+    """The outcome for a source past the size limit: one finding, and nothing more was read."""
+    doc = Document(path)
+    doc.findings.append(
+        Finding(
+            path,
+            1,
+            1,
+            "CP004",
+            f"the file is larger than {limit:,} bytes, the most crisisplay reads; a playbook is far smaller",
+        )
+    )
+    return Checked(doc, findings=list(doc.findings))
 
 
 def load_playbook(path: Path) -> tuple[m.Playbook, Checked]:
@@ -115,10 +143,9 @@ def _resolve(data, loc) -> tuple[tuple, bool]:
         if element == "[key]":
             key = True
             continue
-        if isinstance(cur, dict) and isinstance(element, str) and element in cur:
-            path.append(element)
-            cur = cur[element]
-        elif isinstance(cur, list) and isinstance(element, int) and 0 <= element < len(cur):
+        if (isinstance(cur, dict) and isinstance(element, str) and element in cur) or (
+            isinstance(cur, list) and isinstance(element, int) and 0 <= element < len(cur)
+        ):
             path.append(element)
             cur = cur[element]
     return tuple(path), key
@@ -131,7 +158,9 @@ def _model_for(loc: tuple) -> type | None:
         return m.Playbook
     head = parts[0]
     if head == "severity":
-        return m.Severity
+        return m.Level if "levels" in parts else m.Severity
+    if head in ("roles", "targets"):
+        return m.Role if head == "roles" else m.Target
     if head == "inputs":
         return m.InputOption if "options" in parts else m.Input
     if head == "phases":
@@ -150,8 +179,17 @@ def _where(loc: tuple) -> str:
         return ""
     if model in m.STEP_MODELS.values():
         return f" of a {loc[4]} step"
-    names = {m.Playbook: "at the top level", m.Severity: "in `severity`", m.Input: "of an input",
-             m.InputOption: "of an option", m.Option: "of an option", m.Phase: "of a phase"}
+    names = {
+        m.Playbook: "at the top level",
+        m.Severity: "in `severity`",
+        m.Input: "of an input",
+        m.InputOption: "of an option",
+        m.Option: "of an option",
+        m.Phase: "of a phase",
+        m.Level: "of a severity level",
+        m.Role: "of a role",
+        m.Target: "of a target",
+    }
     return " " + names[model]
 
 
@@ -173,22 +211,37 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
         elif kind == "literal_error" and last == "crisisplay":
             written = doc.scalars.get(path)
             value = written.text if written else repr(e["input"])
-            findings.append(doc.finding(path, "CP104", f"unsupported format version {value}; this crisisplay reads `crisisplay: 1`"))
+            findings.append(
+                doc.finding(path, "CP104", f"unsupported format version {value}; this crisisplay reads `crisisplay: 1`")
+            )
         elif kind == "missing":
             findings.append(doc.finding(path, "CP102", f"missing required key '{last}'{_where(loc)}"))
         elif kind == "union_tag_invalid":
             tag = e["ctx"]["tag"]
-            findings.append(doc.finding(path + ("type",), "CP110", f"unknown step type '{tag}'; expected "
-                                        f"{one_of(m.STEP_TYPES)}{did_you_mean(tag, m.STEP_TYPES)}"))
+            findings.append(
+                doc.finding(
+                    path + ("type",),
+                    "CP110",
+                    f"unknown step type '{tag}'; expected {one_of(m.STEP_TYPES)}{did_you_mean(tag, m.STEP_TYPES)}",
+                )
+            )
         elif kind == "union_tag_not_found":
-            findings.append(doc.finding(path, "CP102", f"missing required key 'type' of a step; expected {one_of(m.STEP_TYPES)}"))
+            findings.append(
+                doc.finding(path, "CP102", f"missing required key 'type' of a step; expected {one_of(m.STEP_TYPES)}")
+            )
         elif kind == "literal_error":
-            findings.append(doc.finding(path, "CP109", f"'{e['input']}' is not allowed here; expected {e['ctx']['expected']}"
-                                        f"{did_you_mean(e['input'], _literal_choices(e))}"))
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP109",
+                    f"'{e['input']}' is not allowed here; expected {e['ctx']['expected']}"
+                    f"{did_you_mean(e['input'], _literal_choices(e))}",
+                )
+            )
         elif kind in ("too_short", "string_too_short"):
             findings.append(doc.finding(path, "CP109", _too_short(last, e)))
-        else:
-            findings.append(_type_finding(doc, path, last, kind, e))
+        else:  # named by the document's key, not pydantic's union member ('str', 'int')
+            findings.append(_type_finding(doc, path, path[-1] if path else last, kind, e))
     return findings
 
 
@@ -203,16 +256,21 @@ def _too_short(last, e: dict) -> str:
 
 
 def _type_finding(doc: Document, path: tuple, last, kind: str, e: dict) -> Finding:
-    expected = _TYPE_WORDS.get(kind, e["msg"].lower())
+    expected = _TYPE_WORDS.get(kind, plain_message(e["msg"]).lower())
     written = doc.scalars.get(path)
     if written is not None and kind in ("string_type", "model_type", "model_attributes_type"):
         if written.kind == "bool" and written.text.lower() in BOOL_WORDS:
-            return doc.finding(path, "CP008", f"YAML reads {written.text} as {str(e['input']).lower()}; "
-                               f"quote it to keep the text: '{written.text}'")
+            return doc.finding(
+                path,
+                "CP008",
+                f"YAML reads {written.text} as {str(e['input']).lower()}; quote it to keep the text: '{written.text}'",
+            )
         if written.kind == "null":
             return doc.finding(path, "CP103", f"'{last}' has no value; expected {expected}")
         word = {"int": "a number", "float": "a number", "timestamp": "a date"}.get(written.kind, written.kind)
-        return doc.finding(path, "CP005", f"YAML reads {written.text} as {word}; quote it to keep the text: '{written.text}'")
+        return doc.finding(
+            path, "CP005", f"YAML reads {written.text} as {word}; quote it to keep the text: '{written.text}'"
+        )
     got = _kind_of(e["input"])
     name = f"'{last}'" if isinstance(last, str) else "this item"
     return doc.finding(path, "CP103", f"{name} should be {expected}, not {got}")

@@ -2,16 +2,23 @@
 
 The models are strict (YAML's numbers and booleans are never coerced into text) and forbid
 unknown keys; the same models give the JSON Schema that editors use.
+
+Severity levels, option values and role names may be written in any script (`crítica`);
+ids stay ASCII (see `names`). Levels, roles and targets (milestones) may carry a display
+`label`, shown instead of the id; written without one, each keeps its shorter form (a plain
+string), so existing playbooks and the logs' snapshots read and dump exactly as before.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
+
+from crisisplay.playbook.names import UNICODE_NAME_PATTERN, is_unicode_name, nfc, suggested_name
 
 FORMAT_VERSION = 1
 STEP_TYPES = ("confirm", "choice", "checklist", "text", "number", "message", "escalate", "info")
@@ -22,6 +29,15 @@ ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 VAR_RE = re.compile(r"[a-z_][a-z0-9_]*")
 DURATION_RE = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+# An incident id is `YYYYMMDD-HHMMSS-<playbook id>-<4 hex>`, and the longest file named after
+# it is the temporary file its log is first written to, `.<incident id>.jsonl.<8 hex>.tmp`
+# (journal.py; `<id>.lock` and `<id>.torn` are shorter): every one must fit the 255 bytes
+# most file systems allow in a name.
+MAX_FILE_NAME = 255
+_AROUND_INCIDENT_ID = len("YYYYMMDD-HHMMSS-") + len("-0000")
+_AROUND_LONGEST_NAME = len(".") + len(".jsonl") + len(".01234567.tmp")
+MAX_PLAYBOOK_ID = MAX_FILE_NAME - _AROUND_INCIDENT_ID - _AROUND_LONGEST_NAME  # in bytes: 214
 _UNIT_MS = (86_400_000, 3_600_000, 60_000, 1_000)
 
 
@@ -30,7 +46,7 @@ def parse_duration(text: str) -> int:
     match = DURATION_RE.fullmatch(text.strip()) if text else None
     if not match or not any(match.groups()):
         raise ValueError(text)
-    return sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_MS) if g)
+    return sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_MS, strict=False) if g)
 
 
 def format_duration(ms: int) -> str:
@@ -38,37 +54,96 @@ def format_duration(ms: int) -> str:
     if ms <= 0:
         return "0s"
     parts = []
-    for unit, size in zip("dhms", _UNIT_MS):
+    for unit, size in zip("dhms", _UNIT_MS, strict=False):
         count, ms = divmod(ms, size)
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
 
 
+# Said wherever an ASCII-only name holds other letters: what may be written in any script.
+_ANY_SCRIPT = "severity levels, option values and role names may use any lowercase letters"
+
+
 def _step_id(value: str) -> str:
     if value == END:
         raise PydanticCustomError("CP105", "'end' is reserved for `next: end`; choose another id")
     if not ID_RE.fullmatch(value):
+        if not value.isascii():
+            raise PydanticCustomError(
+                "CP106",
+                "id '{value}' is not valid: ids must be ASCII: [a-z0-9-], like 'assess-reach'; "
+                f"{_ANY_SCRIPT}, and titles, prompts and labels any text",
+                {"value": value},
+            )
         raise PydanticCustomError(
-            "CP106", "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
+            "CP106",
+            "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
             {"value": value},
         )
     return value
 
 
+def playbook_id_too_long(value: str) -> str | None:
+    """Why `value` is too long to be a playbook id, or None when it fits in file names."""
+    size = len(value.encode("utf-8"))
+    if size <= MAX_PLAYBOOK_ID:
+        return None
+    return (
+        f"the id is {size} bytes long; incident ids and their file names are built from it and must fit "
+        f"{MAX_FILE_NAME} bytes, so a playbook id may have at most {MAX_PLAYBOOK_ID}"
+    )
+
+
+def _playbook_id(value: str) -> str:
+    problem = playbook_id_too_long(value)
+    if problem:
+        raise PydanticCustomError("CP112", problem)
+    return value
+
+
 def _name(value: str) -> str:
     if not NAME_RE.fullmatch(value):
+        if not value.isascii():
+            raise PydanticCustomError(
+                "CP106",
+                "name '{value}' is not valid: milestone and section names must be ASCII: [a-z0-9_-], like "
+                f"'acknowledged' (a target may carry a `label:` in any language); {_ANY_SCRIPT}",
+                {"value": value},
+            )
         raise PydanticCustomError(
-            "CP106", "name '{value}' is not valid; use lowercase letters, digits, dashes and underscores",
+            "CP106",
+            "name '{value}' is not valid; use lowercase letters, digits, dashes and underscores",
             {"value": value},
+        )
+    return value
+
+
+def _unicode_name(value: str) -> str:
+    if not is_unicode_name(value):
+        guess = suggested_name(value)
+        hint = f"; did you mean '{guess}'?" if guess else ""
+        raise PydanticCustomError(
+            "CP106",
+            "name '{value}' is not valid; severity levels and role names are lowercase letters (in any "
+            "script), digits, dashes and underscores, like 'critical' or 'asesoría-jurídica'{hint}",
+            {"value": value, "hint": hint},
         )
     return value
 
 
 def _variable(value: str) -> str:
     if not VAR_RE.fullmatch(value):
+        if not value.isascii():
+            raise PydanticCustomError(
+                "CP107",
+                "variable name '{value}' is not valid: input and save_as names must be ASCII identifiers: "
+                f"[a-z_][a-z0-9_]*, like 'reach'; {_ANY_SCRIPT}",
+                {"value": value},
+            )
         raise PydanticCustomError(
-            "CP107", "variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'",
+            "CP107",
+            "variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'",
             {"value": value},
         )
     if value in BUILTINS:
@@ -83,25 +158,54 @@ def _duration(value: str) -> str:
         parse_duration(value)
     except ValueError:
         raise PydanticCustomError(
-            "CP108", "'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d",
+            "CP108",
+            "'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d",
             {"value": value},
         ) from None
     return value
 
 
 # The schema's patterns mirror the validators, which give the friendlier messages.
-Id = Annotated[str, AfterValidator(_step_id), Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$", "not": {"const": END}})]
+Id = Annotated[
+    str, AfterValidator(_step_id), Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$", "not": {"const": END}})
+]
+PlaybookId = Annotated[Id, AfterValidator(_playbook_id), Field(json_schema_extra={"maxLength": MAX_PLAYBOOK_ID})]
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
+UnicodeName = Annotated[str, AfterValidator(_unicode_name), Field(json_schema_extra={"pattern": UNICODE_NAME_PATTERN})]
 Variable = Annotated[
-    str, AfterValidator(_variable),
+    str,
+    AfterValidator(_variable),
     Field(json_schema_extra={"pattern": f"^{VAR_RE.pattern}$", "not": {"enum": list(BUILTINS)}}),
 ]
-Duration = Annotated[str, AfterValidator(_duration), Field(json_schema_extra={"pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"})]
+Duration = Annotated[
+    str, AfterValidator(_duration), Field(json_schema_extra={"pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"})
+]
 Text = Annotated[str, Field(min_length=1)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+_SHORT_FORMS = {"label": "its label", "id": "its name", "description": "its description", "within": "its duration"}
+
+
+def _shorthand(field: str):
+    """A before-validator reading a plain string as `{field: it}`: the form written before labels."""
+
+    def read(cls, data):
+        if isinstance(data, (str, bool)):  # a boolean goes on to be reported as YAML's yes/no trap (CP008)
+            return {field: data}
+        if data is None or isinstance(data, list):
+            kind = "a list" if isinstance(data, list) else "an empty value"
+            raise PydanticCustomError(
+                "CP103",
+                "expected text ({short}) or a mapping with `{field}:`, not {kind}",
+                {"short": _SHORT_FORMS[field], "field": field, "kind": kind},
+            )
+        return data  # a mapping, or a number the loader asks to quote (CP005)
+
+    return model_validator(mode="before")(classmethod(read))
 
 
 class InputOption(_Model):
@@ -111,10 +215,7 @@ class InputOption(_Model):
     value: Text | None = None
     help: str | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data):
-        return {"label": data} if isinstance(data, str) else data
+    _from_string = _shorthand("label")
 
     @model_validator(mode="after")
     def _value_defaults_to_label(self):
@@ -126,7 +227,7 @@ class InputOption(_Model):
 class Option(InputOption):
     """An option of a choice step: may change the severity and jump elsewhere."""
 
-    severity: Name | None = None
+    severity: UnicodeName | None = None
     next: str | None = None
 
 
@@ -148,15 +249,92 @@ class Input(_Model):
         return self
 
 
+class LevelName(str):
+    """A severity level as the rest of crisisplay sees it: its name, compared and logged as text,
+    carrying the `label` shown for it (None when the name is shown as it is)."""
+
+    label: str | None
+
+    def __new__(cls, name: str, label: str | None = None):
+        obj = super().__new__(cls, name)
+        obj.label = label
+        return obj
+
+    def __reduce__(self):
+        return LevelName, (str(self), self.label)
+
+
+class Level(_Model):
+    """A severity level: a name, or `{id: name, label: words shown}`."""
+
+    id: UnicodeName
+    label: Text | None = None
+
+    _from_string = _shorthand("id")
+
+
+def _level_name(level: Level) -> LevelName:
+    return LevelName(level.id, level.label)
+
+
+def _level_data(level: str):
+    label = getattr(level, "label", None)
+    return {"id": str(level), "label": label} if label else str(level)
+
+
+# Validated as a `Level`, kept as a `LevelName`: every comparison, index and log line keeps
+# treating levels as the strings they always were.
+LevelEntry = Annotated[Level, AfterValidator(_level_name), PlainSerializer(_level_data)]
+
+
 class Severity(_Model):
     """The severity levels, ordered lowest first, and where an incident starts."""
 
-    levels: Annotated[list[Name], Field(min_length=1)] = ["low", "medium", "high", "critical"]
-    initial: Name | None = None
+    levels: Annotated[list[LevelEntry], Field(min_length=1)] = [
+        LevelName("low"),
+        LevelName("medium"),
+        LevelName("high"),
+        LevelName("critical"),
+    ]
+    initial: UnicodeName | None = None
 
     @property
     def start(self) -> str:
         return self.initial or self.levels[0]
+
+    def label(self, level: str) -> str:
+        """The words shown for `level`: its label, or the name itself."""
+        level = nfc(level)
+        found = next((lv for lv in self.levels if lv == level), None)
+        return getattr(found, "label", None) or level
+
+
+class Role(_Model):
+    """Someone an escalation can reach: a description (the plain form), or `{label, description}`."""
+
+    label: Text | None = None
+    description: str | None = None
+
+    _from_string = _shorthand("description")
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler):
+        data = handler(self)
+        return self.description if self.label is None and self.description is not None else data
+
+
+class Target(_Model):
+    """A response-time goal: a duration (the plain form), or `{within: duration, label: words shown}`."""
+
+    within: Duration
+    label: Text | None = None
+
+    _from_string = _shorthand("within")
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler):
+        data = handler(self)
+        return self.within if self.label is None else data
 
 
 class _Step(_Model):
@@ -212,7 +390,7 @@ class MessageStep(_Step):
 
 class EscalateStep(_Step):
     type: Literal["escalate"]
-    to: Annotated[list[Name], Field(min_length=1)]
+    to: Annotated[list[UnicodeName], Field(min_length=1)]
     template: str | None = None
 
 
@@ -222,12 +400,18 @@ class InfoStep(_Step):
 
 
 Step = Annotated[
-    Union[ConfirmStep, ChoiceStep, ChecklistStep, TextStep, NumberStep, MessageStep, EscalateStep, InfoStep],
+    ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep,
     Field(discriminator="type"),
 ]
 STEP_MODELS: dict[str, type[_Step]] = {
-    "confirm": ConfirmStep, "choice": ChoiceStep, "checklist": ChecklistStep, "text": TextStep,
-    "number": NumberStep, "message": MessageStep, "escalate": EscalateStep, "info": InfoStep,
+    "confirm": ConfirmStep,
+    "choice": ChoiceStep,
+    "checklist": ChecklistStep,
+    "text": TextStep,
+    "number": NumberStep,
+    "message": MessageStep,
+    "escalate": EscalateStep,
+    "info": InfoStep,
 }
 
 
@@ -244,14 +428,15 @@ class Playbook(_Model):
     """A crisis playbook: metadata, severity, targets, roles, inputs and phases of steps."""
 
     crisisplay: Literal[1]
-    id: Id
+    id: PlaybookId
     title: Text
     summary: str | None = None
     locale: str = "en"
+    translation_of: Text | None = None
     tags: list[str] = []
     severity: Severity = Severity()
-    targets: dict[Name, Duration] = {}
-    roles: dict[Name, str] = {}
+    targets: dict[Name, Target] = {}
+    roles: dict[UnicodeName, Role] = {}
     inputs: dict[Variable, Input] = {}
     phases: Annotated[list[Phase], Field(min_length=1)]
 
@@ -278,8 +463,23 @@ class Playbook(_Model):
         return self.steps[self.step_index[step_id]]
 
     def target_ms(self, milestone: str) -> int | None:
-        duration = self.targets.get(milestone)
-        return parse_duration(duration) if duration else None
+        target = self.targets.get(milestone)
+        return parse_duration(target.within) if target else None
+
+    def milestone_label(self, milestone: str) -> str:
+        """The words shown for a milestone: its target's label, or its name."""
+        target = self.targets.get(milestone)
+        return (target.label if target else None) or milestone
+
+    def role_label(self, role: str) -> str:
+        """The words shown for a role: its label, or its name."""
+        found = self.roles.get(nfc(role))
+        return (found.label if found else None) or role
+
+    def role_description(self, role: str) -> str:
+        """Who the role is, in the playbook's words: its description, else its label, else its name."""
+        found = self.roles.get(nfc(role))
+        return (found.description or found.label or role) if found else role
 
     def normalised(self) -> dict:
         """The playbook as plain JSON data, defaults filled in: `show --format json` and the log's snapshot."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from crisisplay.playbook.model import END, Playbook
+from collections.abc import Mapping
 
-_DETAIL_TYPES = {"escalate": lambda s: f"escalate → {', '.join(s.to)}", "message": lambda s: f"message on {s.channel}"}
+from crisisplay.playbook.model import END, Playbook
+from crisisplay.playbook.roles import person
 
 
 def _one_line(text: str | None, width: int = 90) -> str:
@@ -12,17 +13,47 @@ def _one_line(text: str | None, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def as_text(pb: Playbook) -> str:
-    """A tree of phases and steps with their branches, conditions and milestones."""
+def _named(name: str, label_of=None) -> str:
+    """A name with its label first, when it has one: `Crítica (critical)`; the id is what conditions use."""
+    label = label_of(name) if label_of else getattr(name, "label", None)
+    return f"{label} ({name})" if label and label != name else str(name)
+
+
+def _role(pb: Playbook, name: str) -> str:
+    role = pb.roles[name]
+    if role.label is None:  # the form written before labels: `manager (Your line manager)`
+        return f"{name} ({role.description})" if role.description else name
+    return _named(name, pb.role_label) + (f": {role.description}" if role.description else "")
+
+
+def _kind(pb: Playbook, step, names: Mapping[str, str]) -> str:
+    if step.type == "escalate":  # people, not role ids: "escalate → Ann Example (your line manager)"
+        return "escalate → " + ", ".join(person(pb, role, names.get(role)) for role in step.to)
+    if step.type == "message":
+        return f"message on {step.channel}"
+    return step.type
+
+
+def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
+    """A tree of phases and steps with their branches, conditions and milestones.
+
+    `names` maps role ids to the people configured for them (`[contacts.<role>] name`).
+    """
+    names = names or {}
     out = [f"{pb.id} — {pb.title}"]
     if pb.summary:
         out.append(f"  {_one_line(pb.summary, 200)}")
     levels = pb.severity.levels
-    out.append(f"  severity: {' < '.join(levels)} (starts at {pb.severity.start})")
+    out.append(
+        f"  severity: {' < '.join(map(_named, levels))} (starts at {_named(pb.severity.start, pb.severity.label)})"
+    )
     if pb.targets:
-        out.append("  targets: " + " · ".join(f"{name} within {d}" for name, d in pb.targets.items()))
+        out.append(
+            "  targets: "
+            + " · ".join(f"{_named(name, pb.milestone_label)} within {t.within}" for name, t in pb.targets.items())
+        )
     if pb.roles:
-        out.append("  roles: " + " · ".join(f"{name} ({desc})" for name, desc in pb.roles.items()))
+        out.append("  roles: " + " · ".join(_role(pb, name) for name in pb.roles))
     if pb.inputs:
         out.append("  inputs:")
         for name, spec in pb.inputs.items():
@@ -36,7 +67,7 @@ def as_text(pb: Playbook) -> str:
         out.append(f"Phase {p}/{len(pb.phases)} · {phase.title} ({phase.id})")
         for step in phase.steps:
             number += 1
-            kind = _DETAIL_TYPES.get(step.type, lambda s: s.type)(step)
+            kind = _kind(pb, step, names)
             text = step.title or step.prompt or ""
             out.append(f"  {number:>2}. {step.id} [{kind}] {_one_line(text)}")
             notes = []
@@ -46,7 +77,10 @@ def as_text(pb: Playbook) -> str:
                 notes.append(f"saves {step.save_as}")
             if step.milestone:
                 target = pb.targets.get(step.milestone)
-                notes.append(f"milestone {step.milestone}" + (f" (within {target})" if target else ""))
+                notes.append(
+                    f"milestone {_named(step.milestone, pb.milestone_label)}"
+                    + (f" (within {target.within})" if target else "")
+                )
             if getattr(step, "section", None):
                 notes.append(f"post-mortem section {step.section}")
             if step.next:
@@ -60,7 +94,9 @@ def as_text(pb: Playbook) -> str:
                 if option.next:
                     extra.append(f"→ {option.next}")
                 value = f" ({option.value})" if option.value != option.label else ""
-                out.append(f"      - {_one_line(option.label, 70)}{value}" + (f" · {' · '.join(extra)}" if extra else ""))
+                out.append(
+                    f"      - {_one_line(option.label, 70)}{value}" + (f" · {' · '.join(extra)}" if extra else "")
+                )
             for item in getattr(step, "items", None) or []:
                 out.append(f"      [ ] {_one_line(item, 80)}")
     return "\n".join(out) + "\n"
@@ -68,8 +104,17 @@ def as_text(pb: Playbook) -> str:
 
 def _escape(text: str) -> str:
     text = _one_line(text, 60)
-    return (text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-            .replace("|", "#124;").replace("[", "#91;").replace("]", "#93;").replace("{", "#123;").replace("}", "#125;"))
+    return (
+        text.replace("#", "#35;")
+        .replace('"', "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;")
+        .replace("|", "#124;")
+        .replace("[", "#91;")
+        .replace("]", "#93;")
+        .replace("{", "#123;")
+        .replace("}", "#125;")
+    )
 
 
 def as_mermaid(pb: Playbook) -> str:

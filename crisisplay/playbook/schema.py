@@ -22,6 +22,15 @@ def playbook_schema() -> dict:
     for name in ("Option", "InputOption"):
         # A plain string is shorthand for {label: it}.
         definitions[name] = {"anyOf": [{"type": "string", "minLength": 1}, definitions[name]]}
+    # A level, role or target written without a label keeps its plain form: the level's name,
+    # the role's description, the target's duration.
+    shorthands = {
+        "Level": definitions["Level"]["properties"]["id"],
+        "Role": {"type": "string"},
+        "Target": definitions["Target"]["properties"]["within"],
+    }
+    for name, plain in shorthands.items():
+        definitions[name] = {"anyOf": [{k: v for k, v in plain.items() if k != "title"}, definitions[name]]}
     _strip(schema)
     _strip(definitions)
     return {

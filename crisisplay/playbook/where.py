@@ -27,8 +27,9 @@ def name_offset(source: str, name: str, bare: bool, attribute: bool = False) -> 
     return None
 
 
-def locate(doc: Document, path: tuple, source: str, name: str, bare: bool = False,
-           attribute: bool = False) -> tuple[int, int]:
+def locate(
+    doc: Document, path: tuple, source: str, name: str, bare: bool = False, attribute: bool = False
+) -> tuple[int, int]:
     """(line, column) of `name` inside the scalar at `path`, or the scalar's own position."""
     line, col = doc.position(path)
     index = name_offset(source, name, bare, attribute)

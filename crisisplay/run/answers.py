@@ -12,7 +12,9 @@ from pathlib import Path
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
 from crisisplay.playbook.model import Playbook
-from crisisplay.yamlsource import Document, load as load_yaml
+from crisisplay.reading import InputTooLarge, read_input
+from crisisplay.yamlsource import Document
+from crisisplay.yamlsource import load as load_yaml
 
 TOP_KEYS = ("inputs", "steps")
 
@@ -54,9 +56,13 @@ def as_written(doc: Document, value=None, path: tuple = ()):
 def read_answers(path: Path, playbook: Playbook) -> AnswersFile:
     """Load and check an answers file against `playbook`; AnswersError (exit 2) if it cannot be used."""
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
     except OSError as err:
-        raise AnswersError(f"{path}: cannot read the answers file: {err.strerror}") from None
+        raise AnswersError(f"{path}: cannot read the answers file: {err.strerror or err}") from None
+    except InputTooLarge as err:
+        raise AnswersError(
+            f"{path}: the answers file is larger than {err.limit:,} bytes, the most crisisplay reads"
+        ) from None
     return parse_answers(raw, str(path), playbook)
 
 
@@ -72,7 +78,9 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook) -> AnswersFil
     for key in data:
         if key not in TOP_KEYS:
             line, col = doc.position((key,), key=True)
-            raise AnswersError(f"{name}:{line}:{col}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; expected inputs or steps")
+            raise AnswersError(
+                f"{name}:{line}:{col}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; expected inputs or steps"
+            )
     answers = AnswersFile(name)
     unknown: list[str] = []
     for section, known, what in (("inputs", playbook.inputs, "input"), ("steps", playbook.step_index, "step")):
@@ -83,8 +91,9 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook) -> AnswersFil
         for key, value in entries.items():
             if key not in known:
                 line, col = doc.position((section, key), key=True)
-                unknown.append(f"{name}:{line}:{col}: unknown {what} '{key}' for playbook {playbook.id}"
-                               f"{did_you_mean(key, known)}")
+                unknown.append(
+                    f"{name}:{line}:{col}: unknown {what} '{key}' for playbook {playbook.id}{did_you_mean(key, known)}"
+                )
             getattr(answers, section)[key] = value
     if unknown:
         # Every unknown id at once: a file with three typos should take one fix, not three runs.

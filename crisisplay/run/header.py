@@ -47,19 +47,22 @@ def target_statuses(state: State, now: datetime) -> list[TargetStatus]:
     for name in state.playbook.targets:
         target = state.playbook.target_ms(name)
         reached = state.milestones.get(name)
+        label = state.playbook.milestone_label(name)
         if reached is not None:
             met = reached <= target
             verdict = "met" if met else f"missed by {_span(reached - target)}"
-            out.append(TargetStatus(name, f"{name} ✓ at {_span(reached)} ({verdict})", GREEN if met else RED))
+            out.append(TargetStatus(name, f"{label} ✓ at {_span(reached)} ({verdict})", GREEN if met else RED))
             continue
         left = target - elapsed
         if left < 0:
-            out.append(TargetStatus(name, f"{name}: missed {_span(-left)} ago (target {format_duration(target)})", RED))
+            out.append(
+                TargetStatus(name, f"{label}: missed {_span(-left)} ago (target {format_duration(target)})", RED)
+            )
         else:
             style = AMBER if left < target * AMBER_FRACTION else GREEN
             # A countdown rounds up to the minute: "30m left" at the start, never "29m".
             shown = left if left < 60_000 or left % 60_000 == 0 else left - left % 60_000 + 60_000
-            out.append(TargetStatus(name, f"{name}: {_span(shown)} left (target {format_duration(target)})", style))
+            out.append(TargetStatus(name, f"{label}: {_span(shown)} left (target {format_duration(target)})", style))
     return out
 
 
@@ -83,7 +86,9 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80):
     body = Text()
     body.append_text(kind)
     body.append(f" {visible(state.playbook.title)}\n", style="bold")
-    body.append(f"Severity {state.severity.upper()}", style=_severity_style(state))
+    body.append(
+        f"Severity {visible(state.playbook.severity.label(state.severity)).upper()}", style=_severity_style(state)
+    )
     body.append(f" · {_span(elapsed_ms(state.detected_at, now))} since detection\n")
     for target in target_statuses(state, now):
         body.append("● ", style=target.style)
@@ -123,13 +128,19 @@ def run_summary(state: State, events, now: datetime):
     end = state.last_ts or now
     text = Text()
     text.append(f"Incident {state.incident_id}: {state.outcome or state.lifecycle}\n", style="bold")
-    text.append(f"Duration {_span(elapsed_ms(state.detected_at, end))} since detection · final severity {state.severity}\n")
+    text.append(
+        f"Duration {_span(elapsed_ms(state.detected_at, end))} since detection · final severity "
+        f"{state.playbook.severity.label(state.severity)}\n"
+    )
     for target in target_statuses(state, end):
         if target.name not in state.milestones:
             # The run is over: a target still open was not reached, however much time was left.
-            target = TargetStatus(target.name, f"{target.name}: not reached (target "
-                                  f"{format_duration(state.playbook.target_ms(target.name))})",
-                                  RED if target.style == RED else AMBER)
+            target = TargetStatus(
+                target.name,
+                f"{state.playbook.milestone_label(target.name)}: not reached (target "
+                f"{format_duration(state.playbook.target_ms(target.name))})",
+                RED if target.style == RED else AMBER,
+            )
         text.append(f"● {target.text}\n", style=target.style)
     text.append(f"Messages sent: {sent} · people reached: {reached} · not reached: {unreachable}")
     return text

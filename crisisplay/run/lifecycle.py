@@ -5,10 +5,11 @@ from __future__ import annotations
 import getpass
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO
 
 from crisisplay import __version__, engine
 from crisisplay.config import Config
@@ -17,9 +18,10 @@ from crisisplay.findings import did_you_mean
 from crisisplay.home import incidents_dir, private_dir
 from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.journal import Journal
-from crisisplay.times import now
 from crisisplay.playbook.model import Playbook, parse_duration
+from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.session import Frontend, Outcome, Session
+from crisisplay.times import now
 
 
 @dataclass
@@ -32,16 +34,57 @@ class StartRequest:
     detected_at: str | None = None
 
 
-def responder_name(given: str | None, config: Config) -> str:
-    """--responder, else the configured responder, else the login name."""
-    if given and given.strip():
-        return given.strip()
-    if config.responder:
-        return config.responder
+@dataclass(frozen=True)
+class Responder:
+    """Who decisions are recorded as, and where that name came from (`option`, `config`,
+    `account`: the account's full name, or `login`: the login name, a last resort)."""
+
+    name: str
+    source: str
+
+
+def account_names() -> tuple[str, str | None]:
+    """The login name, and the account's full name (the GECOS field's first part) when it has one."""
     try:
-        return getpass.getuser()
+        login = getpass.getuser()
     except (KeyError, OSError):
-        return "responder"
+        return "responder", None
+    try:
+        import pwd
+
+        gecos = pwd.getpwnam(login).pw_gecos
+    except (ImportError, KeyError, OSError):  # no such account (LOGNAME set by hand), or no pwd (Windows)
+        return login, None
+    return login, full_name(gecos, login)
+
+
+def full_name(gecos: str, login: str) -> str | None:
+    """The full name in a GECOS field (`Ana Ruiz,Room 4,,`); None when it is empty or the login name."""
+    full = " ".join(gecos.split(",", 1)[0].split())
+    # Many systems fill the field with the login name itself (`root`): that is no full name.
+    return full if full and full.lower() != login.lower() else None
+
+
+def find_responder(given: str | None, config: Config, account=account_names) -> Responder:
+    """--responder, else the configured responder, else the account's full name, else the login name."""
+    if given and given.strip():
+        return Responder(given.strip(), "option")
+    if config.responder and config.responder.strip():
+        return Responder(config.responder.strip(), "config")
+    login, full = account()
+    return Responder(full, "account") if full else Responder(login, "login")
+
+
+def resuming_responder(given: str | None, config: Config, recorded: str) -> Responder:
+    """On resume, --responder or the configured responder takes over (a handover); else the incident's own."""
+    if (given and given.strip()) or (config.responder and config.responder.strip()):
+        return find_responder(given, config)
+    return Responder(recorded, "incident")
+
+
+def responder_name(given: str | None, config: Config) -> str:
+    """The name decisions are recorded under (see `find_responder`)."""
+    return find_responder(given, config).name
 
 
 def parse_detected_at(text: str | None, now: datetime) -> datetime:
@@ -71,8 +114,10 @@ def parse_detected_at(text: str | None, now: datetime) -> datetime:
                 raise UsageError(f"--detected-at {text} is in the future")
             if moment < now - timedelta(days=366):
                 raise UsageError(f"--detected-at {text} is more than a year ago; check the date")
-            return moment.astimezone(timezone.utc)
-    raise UsageError(f"--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m")
+            return moment.astimezone(UTC)
+    raise UsageError(
+        f"--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m"
+    )
 
 
 def parse_vars(pairs: tuple[str, ...], playbook: Playbook) -> dict[str, str]:
@@ -85,7 +130,9 @@ def parse_vars(pairs: tuple[str, ...], playbook: Playbook) -> dict[str, str]:
             raise UsageError(f"--var '{pair}': expected KEY=VALUE")
         if key not in playbook.inputs:
             known = ", ".join(playbook.inputs) or "none"
-            raise UsageError(f"--var {key}: the playbook has no input '{key}'{did_you_mean(key, playbook.inputs)} (inputs: {known})")
+            raise UsageError(
+                f"--var {key}: the playbook has no input '{key}'{did_you_mean(key, playbook.inputs)} (inputs: {known})"
+            )
         engine.input_value(playbook.inputs[key], key, value)  # fits, or exit 2 before anything is written
         out[key] = value
     return out
@@ -106,12 +153,26 @@ def start_incident(
     frontend = make_frontend(overrides)
     responder = responder_name(request.responder, config)
     pb = request.playbook
-    raw = request.path.read_bytes()
-    source = {"id": pb.id, "title": pb.title, "source": str(request.path.resolve()), "sha256": hashlib.sha256(raw).hexdigest()}
+    raw = read_input(request.path)  # what the log's sha256 records: the bytes lint just checked
+    source = {
+        "id": pb.id,
+        "title": pb.title,
+        "source": str(request.path.resolve()),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
     incident_id = new_incident_id(pb.id, now)
     folder = private_dir(incidents_dir(home))
-    first = engine.start(incident_id, pb, source, drill=request.drill, responder=responder,
-                         organisation=config.organisation, detected_at=detected, now=now, version=__version__)[0]
+    first = engine.start(
+        incident_id,
+        pb,
+        source,
+        drill=request.drill,
+        responder=responder,
+        organisation=config.organisation,
+        detected_at=detected,
+        now=now,
+        version=__version__,
+    )[0]
     journal = Journal.create(folder / f"{incident_id}.jsonl", first, clock=clock)
     announce(incident_id)
     with journal.run_lock():
@@ -139,13 +200,17 @@ def resume_incident(
         checked = journal.verify()
         if not checked.ok:
             # Replaying an edited log could resume from a state that never happened.
-            raise JournalError(f"{checked.message}; the log was changed outside crisisplay, so it is not resumed "
-                               f"(`crisisplay verify {journal.incident_id}` shows the break)")
+            raise JournalError(
+                f"{checked.message}; the log was changed outside crisisplay, so it is not resumed "
+                f"(`crisisplay verify {journal.incident_id}` shows the break)"
+            )
         state = load_state(journal)
         if state.closed:
-            raise IncidentClosed(f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
-                                 f"there is nothing to resume")
-        who = responder_name(responder, config) if responder or config.responder else state.responder
+            raise IncidentClosed(
+                f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
+                f"there is nothing to resume"
+            )
+        who = resuming_responder(responder, config, state.responder).name
         session = Session(journal, state, frontend, clock, who, config.contacts)
         session.log(engine.resume(who, clock()))
         frontend.resumed(session, list(journal.events()))
@@ -153,6 +218,18 @@ def resume_incident(
             return session.run()
         finally:
             journal.close()
+
+
+def read_note(stream: BinaryIO) -> str:
+    """A note given on standard input (`note ID -`): UTF-8 text, up to the input size limit."""
+    try:
+        return read_input(stream, "standard input").decode("utf-8")
+    except InputTooLarge as err:
+        raise UsageError(
+            f"the note on standard input is larger than {err.limit:,} bytes, the most crisisplay reads"
+        ) from None
+    except UnicodeDecodeError:
+        raise UsageError("the note on standard input is not UTF-8 text") from None
 
 
 def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], datetime] = now) -> str:

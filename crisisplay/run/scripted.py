@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from crisisplay import engine
+from crisisplay.display import visible
 from crisisplay.errors import AnswerError
 from crisisplay.narrative import describe
 from crisisplay.run.answers import AnswersFile
@@ -42,8 +43,10 @@ def interpret(step, raw, rendered_text: str | None = None) -> engine.Answer:
             return engine.Send(rendered_text or "", edited=False)
         if isinstance(raw, dict) and set(raw) == {"text"} and isinstance(raw["text"], str):
             return engine.Send(raw["text"], edited=True)
-        raise AnswerError(f"step '{step.id}' (message): {raw!r} does not fit; expected send, "
-                          f"{{text: the edited message}} or {{skip: reason}}")
+        raise AnswerError(
+            f"step '{step.id}' (message): {raw!r} does not fit; expected send, "
+            f"{{text: the edited message}} or {{skip: reason}}"
+        )
     if kind == "escalate" and isinstance(raw, (str, dict)):
         return raw.strip() if isinstance(raw, str) else raw
     raise AnswerError(f"step '{step.id}' ({kind}): {raw!r} does not fit; {_expected(step)}")
@@ -56,7 +59,9 @@ def _checklist(step, raw) -> engine.Checklist:
         return engine.Checklist(tuple(raw))
     if isinstance(raw, dict) and "done" in raw and set(raw) <= {"done", "reason"}:
         return engine.Checklist(tuple(_checklist(step, raw["done"]).done), raw.get("reason") or None)
-    raise AnswerError(f"step '{step.id}' (checklist): {raw!r} does not fit; expected all, none, or the list of items done")
+    raise AnswerError(
+        f"step '{step.id}' (checklist): {raw!r} does not fit; expected all, none, or the list of items done"
+    )
 
 
 def _expected(step) -> str:
@@ -108,10 +113,15 @@ class ScriptedFrontend:
 
     def resumed(self, session: Session, events: list[dict]) -> None:
         where = session.state.pending or session.state.position
-        print(f"resuming {session.state.incident_id} at {where}", file=self.out)
+        self._say(f"resuming {session.state.incident_id} at {where}")
 
     def logged(self, session: Session, events: list[dict]) -> None:
         for event in events:
             line = describe(event, session.state.playbook)
             if line:
-                print(one_line(line), file=self.out)
+                self._say(one_line(visible(line)))  # a CR in an answer must not start a second line
+
+    def _say(self, line: str) -> None:
+        # Answers, --var values and the responder's name are echoed here: an escape sequence in
+        # one must be shown, never obeyed by the terminal.
+        print(visible(line), file=self.out)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Protocol
+from typing import Protocol
 
 from crisisplay import engine
 from crisisplay.errors import AnswerError, PlaybookError
@@ -35,13 +36,13 @@ class PauseRequested(Exception):
 
 
 class Frontend(Protocol):
-    def ask_input(self, session: "Session", action: engine.AskInput) -> object: ...
+    def ask_input(self, session: Session, action: engine.AskInput) -> object: ...
 
-    def ask_step(self, session: "Session", action: engine.AskStep) -> engine.Answer: ...
+    def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer: ...
 
-    def logged(self, session: "Session", events: list[dict]) -> None: ...
+    def logged(self, session: Session, events: list[dict]) -> None: ...
 
-    def resumed(self, session: "Session", events: list[dict]) -> None: ...
+    def resumed(self, session: Session, events: list[dict]) -> None: ...
 
 
 @dataclass
@@ -61,8 +62,15 @@ class Outcome:
 
 
 class Session:
-    def __init__(self, journal: Journal, state: State, frontend: Frontend, clock: Callable[[], datetime],
-                 actor: str, contacts: dict | None = None):
+    def __init__(
+        self,
+        journal: Journal,
+        state: State,
+        frontend: Frontend,
+        clock: Callable[[], datetime],
+        actor: str,
+        contacts: dict | None = None,
+    ):
         self.journal = journal
         self.state = state
         self.frontend = frontend
@@ -157,4 +165,3 @@ def _block_sigint() -> bool:
 def _restore_sigint(blocked: bool) -> None:
     if blocked:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-

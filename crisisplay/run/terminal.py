@@ -8,6 +8,7 @@ prompt_toolkit pipe input and a dummy output.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
@@ -21,13 +22,18 @@ from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
 from crisisplay.events import PAUSED, RESUMED, STARTED
 from crisisplay.narrative import describe
+from crisisplay.playbook.roles import person, reach_question, role_label, someone
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
 
 NOTE, SEVERITY, SKIP, PAUSE = "::note", "::severity", "::skip", "::pause"
-ACTIONS = ((NOTE, "✎ Add a note"), (SEVERITY, "▲ Change the severity"), (SKIP, "↷ Skip this step"),
-           (PAUSE, "⏸ Pause (resume later)"))
+ACTIONS = (
+    (NOTE, "✎ Add a note"),
+    (SEVERITY, "▲ Change the severity"),
+    (SKIP, "↷ Skip this step"),
+    (PAUSE, "⏸ Pause (resume later)"),
+)
 TYPED = {":note": NOTE, ":severity": SEVERITY, ":skip": SKIP, ":pause": PAUSE}
 TYPED_HINT = "Enter · or :note :severity :skip :pause"
 
@@ -57,12 +63,12 @@ class Prompter:
         _reuse_default_key_bindings()
         self.kwargs = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
 
-    def select(self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None,
-               default=None):
+    def select(
+        self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None, default=None
+    ):
         import questionary
 
-        question = questionary.select(message, choices=choices, instruction=instruction, default=default,
-                                      **self.kwargs)
+        question = questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
         for key, value in (keys or {}).items():
             question.application.key_bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
         return question.unsafe_ask()
@@ -72,10 +78,32 @@ class Prompter:
 
         return questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs).unsafe_ask()
 
-    def text(self, message: str, default: str = "", multiline: bool = False, instruction: str | None = None,
-             validate=None) -> str:
+    def text(
+        self,
+        message: str,
+        prefilled: str = "",
+        multiline: bool = False,
+        instruction: str | None = None,
+        validate=None,
+        suggested: str | None = None,
+    ) -> str:
+        """Free text. `suggested` is shown greyed in the empty box and is the answer Enter alone gives:
+        typing replaces it, never appends to it. `prefilled` is text already in the box, to edit: only
+        for "Edit the message", where changing the text is the point."""
         import questionary
 
+        extra = {}
+        if suggested:
+            from prompt_toolkit.formatted_text import FormattedText
+
+            # A placeholder, not questionary's `default`: a default is text already in the box, and
+            # typing `Ana Ruiz` after a pre-filled `root` would record `rootAna Ruiz`.
+            extra["placeholder"] = FormattedText([("class:placeholder", suggested)])
+            extra["style"] = _placeholder_style()
+            hint = "Enter to accept"
+            instruction = f"{instruction[:-1]}; {hint})" if instruction and instruction.endswith(")") else f"({hint})"
+            check = validate
+            validate = (lambda text: check(text if text.strip() else suggested)) if check else None
         if multiline:
             # prompt_toolkit draws a multi-line prompt's question above the input without wrapping
             # it, and a question wider than the terminal in front of the input as a blank screen:
@@ -84,18 +112,47 @@ class Prompter:
             message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
             if instruction:
                 instruction = f"\n{instruction}\n>"
-        return questionary.text(message, default=default, multiline=multiline, instruction=instruction,
-                                validate=validate, **self.kwargs).unsafe_ask()
+        answer = questionary.text(
+            message,
+            default=prefilled,
+            multiline=multiline,
+            instruction=instruction,
+            validate=validate,
+            **extra,
+            **self.kwargs,
+        ).unsafe_ask()
+        return suggested if suggested and not answer.strip() else answer
+
+
+def _placeholder_style():
+    from questionary import Style
+
+    return Style([("placeholder", "fg:ansibrightblack italic")])
 
 
 def copy_to_clipboard(text: str) -> bool:
     """Best effort: put `text` on the clipboard with the platform's own tool, if there is one."""
-    for tool in (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"], ["xsel", "--clipboard", "--input"], ["clip.exe"]):
-        if shutil.which(tool[0]) and (tool[0] != "wl-copy" or os.environ.get("WAYLAND_DISPLAY")) and (
-                not tool[0].startswith("x") or os.environ.get("DISPLAY")):
+    for tool in (
+        ["pbcopy"],
+        ["wl-copy"],
+        ["xclip", "-selection", "clipboard"],
+        ["xsel", "--clipboard", "--input"],
+        ["clip.exe"],
+    ):
+        if (
+            shutil.which(tool[0])
+            and (tool[0] != "wl-copy" or os.environ.get("WAYLAND_DISPLAY"))
+            and (not tool[0].startswith("x") or os.environ.get("DISPLAY"))
+        ):
             try:
-                subprocess.run(tool, input=text.encode("utf-8"), timeout=2, check=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    tool,
+                    input=text.encode("utf-8"),
+                    timeout=2,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 return True
             except (OSError, subprocess.SubprocessError):
                 continue
@@ -107,8 +164,14 @@ class TerminalFrontend:
 
     asks_again = True  # an answer that does not fit is explained and asked again, not a pause
 
-    def __init__(self, console, prompter: Prompter | None = None, contacts: dict | None = None,
-                 overrides: dict | None = None, clipboard=copy_to_clipboard):
+    def __init__(
+        self,
+        console,
+        prompter: Prompter | None = None,
+        contacts: dict | None = None,
+        overrides: dict | None = None,
+        clipboard=copy_to_clipboard,
+    ):
         self.console = console
         self.prompter = prompter or Prompter()
         self.contacts = contacts or {}
@@ -128,7 +191,7 @@ class TerminalFrontend:
             self._header_shown = True
         if spec.help:
             self.console.print(_esc(spec.help), style="dim")
-        default = "" if spec.default is None else str(spec.default)
+        suggested = None if spec.default is None else str(spec.default)
         if spec.type == "choice":
             from questionary import Choice
 
@@ -136,8 +199,12 @@ class TerminalFrontend:
             first = next((c for c in choices if c.value == spec.default), None)
             return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)", default=first)
         if spec.type == "number":
-            return self.prompter.text(spec.prompt, default=default, validate=_number_validator(spec.prompt, typed=False))
-        return self.prompter.text(spec.prompt, default=default, validate=lambda t: bool(t.strip()) or "Please answer")
+            return self.prompter.text(
+                spec.prompt, suggested=suggested, validate=_number_validator(spec.prompt, typed=False)
+            )
+        return self.prompter.text(
+            spec.prompt, suggested=suggested, validate=lambda t: bool(t.strip()) or "Please answer"
+        )
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
@@ -199,16 +266,24 @@ class TerminalFrontend:
         if choice == SEVERITY:
             from questionary import Choice
 
-            levels = session.state.playbook.severity.levels
+            severity = session.state.playbook.severity
             current = session.state.severity
-            to = self.prompter.select("New severity:", [Choice(f"{lv}{' (now)' if lv == current else ''}", value=lv) for lv in levels])
+            to = self.prompter.select(
+                "New severity:",
+                [
+                    Choice(f"{visible(severity.label(lv))}{' (now)' if lv == current else ''}", value=str(lv))
+                    for lv in severity.levels
+                ],
+            )
             if to != current:
                 reason = self.prompter.text("Why?", validate=lambda t: bool(t.strip()) or "Give a reason")
                 session.change_severity(to, reason.strip())
             raise _Again()
         return None
 
-    def _menu(self, session: Session, message: str, own: list, keys: dict | None = None, instruction: str | None = None):
+    def _menu(
+        self, session: Session, message: str, own: list, keys: dict | None = None, instruction: str | None = None
+    ):
         """A select with the step's own answers first, then the responder's actions."""
         from questionary import Choice, Separator
 
@@ -238,9 +313,13 @@ class TerminalFrontend:
     def _ask_confirm(self, session: Session, step):
         from questionary import Choice
 
-        return self._menu(session, step.prompt, [Choice("Yes", value=True), Choice("No", value=False)],
-                          keys={"y": True, "Y": True, "n": False, "N": False},
-                          instruction="(y / n, or arrow keys and Enter)")
+        return self._menu(
+            session,
+            step.prompt,
+            [Choice("Yes", value=True), Choice("No", value=False)],
+            keys={"y": True, "Y": True, "n": False, "N": False},
+            instruction="(y / n, or arrow keys and Enter)",
+        )
 
     def _ask_choice(self, session: Session, step):
         from questionary import Choice
@@ -253,8 +332,11 @@ class TerminalFrontend:
 
         # Ticks survive an action (a note, a severity change) taken from the same list.
         kept = self._ticks.pop(step.id, set())
-        choices = [Choice(item, value=item, checked=item in kept) for item in step.items] + [Separator()] + [
-            Choice(label, value=value) for value, label in ACTIONS]
+        choices = (
+            [Choice(item, value=item, checked=item in kept) for item in step.items]
+            + [Separator()]
+            + [Choice(label, value=value) for value, label in ACTIONS]
+        )
         ticked = self.prompter.checkbox(step.prompt, choices, instruction="(space ticks, Enter when done)")
         actions = [t for t in ticked if t.startswith("::")]
         if actions:
@@ -286,10 +368,14 @@ class TerminalFrontend:
         while True:
             self._show_message(step.prompt, rendered.channel, text)
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
-            blocked = (f"edit first: {', '.join(unset)} not set" if unset
-                       else "edit first: the message is empty" if not text.strip() else None)
-            own = [Choice("Send as is", value="send", disabled=blocked),
-                   Choice("Edit the text", value="edit")]
+            blocked = (
+                f"edit first: {', '.join(unset)} not set"
+                if unset
+                else "edit first: the message is empty"
+                if not text.strip()
+                else None
+            )
+            own = [Choice("Send as is", value="send", disabled=blocked), Choice("Edit the text", value="edit")]
             picked = self._menu(session, "Send this message?", own)
             if isinstance(picked, engine.Skip):
                 return picked
@@ -303,20 +389,33 @@ class TerminalFrontend:
         rendered = engine.render(session.state, step.id, session.clock())
         self._show_message(step.prompt, "message to give them", rendered.text)
         outcomes = {}
+        pb = session.state.playbook
         for i, role in enumerate(step.to):
             contact = engine.contact_of(session.state, role, self.contacts)
-            self.console.print(f"[bold]{_esc(role)}[/bold]: {_esc(_contact_line(contact))}")
-            who = contact.get("name") or f"the {role}"
-            picked = self._menu(session, f"Did you reach {who}?", [
-                Choice("Reached: they know", value=engine.NOTIFIED),
-                Choice("Could not reach them", value=engine.UNREACHABLE)])
+            # People, not ids: the role in words, the person as configured, how to reach them.
+            label = role_label(pb, role)
+            self.console.print(f"[bold]{_esc(label)}[/bold]: {_esc(_contact_line(role, label, contact))}")
+            picked = self._menu(
+                session,
+                visible(reach_question(pb, role, contact.get("name"))),
+                [
+                    Choice("Reached: they know", value=engine.NOTIFIED),
+                    Choice("Could not reach them", value=engine.UNREACHABLE),
+                ],
+            )
             if isinstance(picked, engine.Skip):
                 return picked
             outcomes[role] = picked
             if picked == engine.UNREACHABLE:
-                rest = step.to[i + 1:]
-                who_next = f"next: try the {rest[0]}" if rest else "nobody else on this step: add a note, or raise the severity to escalate higher"
-                self.console.print(f"  ⚠ {_esc(role)} unreachable — {_esc(who_next)}", style="yellow")
+                rest = step.to[i + 1 :]
+                if rest:
+                    after = engine.contact_of(session.state, rest[0], self.contacts)
+                    who_next = f"next: try {someone(pb, rest[0], after.get('name'))}"
+                else:
+                    who_next = "nobody else on this step: add a note, or raise the severity to escalate higher"
+                self.console.print(
+                    f"  ⚠ {_esc(person(pb, role, contact.get('name')))} unreachable — {_esc(who_next)}", style="yellow"
+                )
         return outcomes
 
     # --- message helpers -------------------------------------------------------------------
@@ -326,8 +425,9 @@ class TerminalFrontend:
 
         if prompt:
             self.console.print(_esc(prompt))
-        self.console.print(Panel(_esc(text), title=_esc(channel or "message"), title_align="left",
-                                 width=min(80, self.console.width)))
+        self.console.print(
+            Panel(_esc(text), title=_esc(channel or "message"), title_align="left", width=min(80, self.console.width))
+        )
         self.console.print("Plain text, to copy:", style="dim")
         self.console.print(visible(text), markup=False, highlight=False, soft_wrap=True)
         if self.clipboard(text):
@@ -339,14 +439,17 @@ class TerminalFrontend:
             try:
                 edited = _edit_in_editor(editor, text)
             except (OSError, ValueError) as err:
-                self.console.print(f"  ⚠ cannot run the editor {_esc(editor)!r} ({_esc(str(err))}); edit here instead",
-                                   style="yellow", highlight=False)
+                self.console.print(
+                    f"  ⚠ cannot run the editor {_esc(editor)!r} ({_esc(str(err))}); edit here instead",
+                    style="yellow",
+                    highlight=False,
+                )
             else:
                 if edited is None:
                     self.console.print("  ⚠ the editor exited with an error: the message is unchanged", style="yellow")
                     return text
                 return edited
-        return self.prompter.text("Edit the message (Esc then Enter to finish):", default=text, multiline=True)
+        return self.prompter.text("Edit the message (Esc then Enter to finish):", prefilled=text, multiline=True)
 
 
 def _edit_in_editor(editor: str, text: str) -> str | None:
@@ -361,21 +464,28 @@ def _edit_in_editor(editor: str, text: str) -> str | None:
         with open(path, encoding="utf-8") as f:
             return f.read().rstrip("\n")
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass
 
 
-def _contact_line(contact: dict) -> str:
+def _contact_line(role: str, label: str, contact: dict) -> str:
+    """How to reach whoever answers for `role`, and who that is when the label does not say it
+    all; the configuration table to add when nobody is configured."""
     parts = [contact.get(k) for k in ("name", "phone", "email") if contact.get(k)]
+    description = contact.get("description") if contact.get("description") != label else None
     if not parts:
-        return f"{contact.get('description')} (no contact configured: add [contacts] to config.toml)"
-    return " · ".join(parts) + (f" — {contact['description']}" if contact.get("description") else "")
+        table = f"[contacts.{role}] to config.toml"
+        return (
+            f"{description} (no contact configured: add {table})"
+            if description
+            else f"no contact configured (add {table})"
+        )
+    return " · ".join(parts) + (f" — {description}" if description else "")
 
 
 def _number_validator(what: str, low=None, high=None, typed: bool = True):
     """Accepts a number within [low, high] (and, where `typed`, the typed actions like `:note`)."""
+
     def check(text: str):
         if typed and text.strip() in TYPED:
             return True

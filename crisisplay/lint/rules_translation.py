@@ -1,0 +1,300 @@
+"""Translation rule: a playbook with `translation_of:` behaves exactly like its original.
+
+A translation rewords prompts, help, titles, templates and labels. Everything a run, an
+answers file or a report relies on stays the original's: the ids (phases, steps, inputs,
+option values, severity levels, roles, milestones), step types, `next`, `when`, `save_as`,
+sections, escalation targets and the targets' durations. CP601 reports each difference, and
+an original that cannot be found, so a translation never drifts from what it translates.
+
+It runs in `crisisplay lint` only: it reads a second file, the original, which `show` and
+`start` (and their lint cache, keyed by one file's bytes) do not.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from crisisplay.findings import Finding, one_of
+from crisisplay.playbook.checks import step_paths
+from crisisplay.playbook.model import Playbook
+from crisisplay.yamlsource import Document
+
+CODE = "CP601"
+STDIN_NAME = "<stdin>"
+# The step keys that decide what a run does; everything else a step holds is words.
+STEP_KEYS = ("type", "next", "when", "milestone", "save_as", "section", "to", "min", "max")
+
+
+def check(pb: Playbook, doc: Document) -> list[Finding]:
+    """CP601 translation-drift: every difference in ids and behaviour from the original."""
+    if pb.translation_of is None:
+        return []
+    where = ("translation_of",)
+    path = find_original(pb.translation_of, doc.path)
+    if path is None:
+        return [
+            doc.finding(
+                where,
+                CODE,
+                f"the original '{pb.translation_of}' cannot be found; expected a playbook "
+                f"id (looked up beside this file, then in ./playbooks, <home>/playbooks and the bundled "
+                f"playbooks) or a path to a playbook file",
+            )
+        ]
+    if doc.path != STDIN_NAME and path.resolve() == Path(doc.path).resolve():
+        return [
+            doc.finding(where, CODE, "a playbook cannot be a translation of itself; name the original it translates")
+        ]
+    try:
+        stat = path.stat()
+        original = _checked(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError as err:
+        return [doc.finding(where, CODE, f"the original {path} cannot be read: {err.strerror or err}")]
+    if original.playbook is None:
+        return [
+            doc.finding(
+                where,
+                CODE,
+                f"the original {path} is not a usable playbook ({len(original.errors)} error(s)); lint it first",
+            )
+        ]
+    return _Compare(original.playbook, pb, doc).findings
+
+
+@lru_cache(maxsize=64)
+def _checked(path: str, mtime_ns: int, size: int):
+    """The checker's result for an original; several translations of one original read it once."""
+    from crisisplay.playbook.loader import check_file
+
+    return check_file(Path(path))
+
+
+def find_original(ref: str, translation: str) -> Path | None:
+    """The file `translation_of: ref` names: a path (relative to the translation's folder), or an
+    id looked up beside the translation, then like any playbook id. None when there is none."""
+    from crisisplay.errors import CrisisplayError
+    from crisisplay.home import SUFFIXES, find_playbook, home_dir, looks_like_path
+
+    here = Path.cwd() if translation == STDIN_NAME else Path(translation).parent
+    if looks_like_path(ref):
+        candidate = here / Path(ref).expanduser()
+        return candidate if candidate.is_file() else None
+    for suffix in SUFFIXES:  # a translation usually sits beside its original
+        sibling = here / f"{ref}{suffix}"
+        if sibling.is_file():
+            return sibling
+    try:
+        return find_playbook(ref, home_dir()).path
+    except CrisisplayError:
+        return None
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def _code(source: str | None) -> str:
+    return "not set" if source is None else f"`{' '.join(source.split())}`"
+
+
+def _same_condition(a: str | None, b: str | None) -> bool:
+    """Two `when` conditions are the same when they parse to the same expression (quotes and spaces aside)."""
+    if a is None or b is None:
+        return a == b
+    from crisisplay.templates import parsed
+
+    left, right = parsed(a, "condition"), parsed(b, "condition")
+    if left is None or right is None:
+        return " ".join(a.split()) == " ".join(b.split())
+    return left == right
+
+
+class _Compare:
+    """The findings of one translation against its original, each at the translation's node."""
+
+    def __init__(self, original: Playbook, translation: Playbook, doc: Document):
+        self.original, self.translation, self.doc = original, translation, doc
+        self.name = f"the original '{original.id}'"
+        self.findings: list[Finding] = []
+        self.severity()
+        self.named("target", "targets", original.targets, translation.targets)
+        self.durations()
+        self.named("role", "roles", original.roles, translation.roles)
+        self.inputs()
+        self.phases()
+        self.steps()
+
+    def drift(self, path: tuple, message: str, key: bool = False) -> None:
+        self.findings.append(self.doc.finding(path, CODE, message, key=key))
+
+    def severity(self) -> None:
+        before, after = list(self.original.severity.levels), list(self.translation.severity.levels)
+        if before != after:
+            self.drift(
+                ("severity", "levels"),
+                f"severity levels {_shown(after)} differ from {self.name}: expected "
+                f"{_shown(before)}, in that order (keep the ids, translate them with `label:`)",
+                key=True,
+            )
+        elif self.original.severity.start != self.translation.severity.start:
+            self.drift(
+                ("severity", "initial"),
+                f"severity starts at '{self.translation.severity.start}' here but at "
+                f"'{self.original.severity.start}' in {self.name}",
+            )
+
+    def named(self, what: str, key: str, before: dict, after: dict) -> None:
+        """Names declared in a mapping (targets, roles): none missing, none added."""
+        for name in before:
+            if name not in after:
+                self.drift(
+                    (key,), f"{what} '{name}' of {self.name} is missing; keep it (translate it with `label:`)", key=True
+                )
+        for name in after:
+            if name not in before:
+                self.drift(
+                    (key, name), f"{what} '{name}' is not in {self.name}; expected {one_of(before) or 'none'}", key=True
+                )
+
+    def durations(self) -> None:
+        for name, target in self.translation.targets.items():
+            before = self.original.targets.get(name)
+            if before is not None and self.original.target_ms(name) != self.translation.target_ms(name):
+                self.drift(
+                    ("targets", name, "within"),
+                    f"target '{name}' is {target.within} here but {before.within} in {self.name}",
+                )
+
+    def inputs(self) -> None:
+        before, after = self.original.inputs, self.translation.inputs
+        self.named("input", "inputs", before, after)
+        common = [name for name in after if name in before]
+        if common != [name for name in before if name in after]:
+            self.drift(
+                ("inputs",),
+                f"inputs are asked in another order than in {self.name}: expected "
+                f"{_shown([n for n in before if n in after])}",
+                key=True,
+            )
+        for name in common:
+            old, new = before[name], after[name]
+            path = ("inputs", name)
+            if old.type != new.type:
+                self.drift(
+                    path + ("type",),
+                    f"input '{name}' is {_a(new.type)} input here but {_a(old.type)} input in {self.name}",
+                )
+                continue
+            self.options(path, f"input '{name}'", old.options, new.options, steps=False)
+            if old.type != "text" and old.default != new.default:
+                self.drift(
+                    path + ("default",),
+                    f"input '{name}': `default` is {_shown(new.default)} here but {_shown(old.default)} in {self.name}",
+                )
+
+    def options(self, path: tuple, owner: str, before, after, steps: bool) -> None:
+        old = [o.value for o in before or ()]
+        new = [o.value for o in after or ()]
+        if old != new:
+            self.drift(
+                path + ("options",),
+                f"{owner}: option values {_shown(new)} differ from {self.name}: expected "
+                f"{_shown(old)}, in that order (keep each `value:`, translate its `label:`)",
+                key=True,
+            )
+            return
+        if not steps:
+            return
+        for i, (o, n) in enumerate(zip(before, after, strict=False)):
+            for key in ("severity", "next"):
+                if getattr(o, key) != getattr(n, key):
+                    self.drift(
+                        path + ("options", i, key),
+                        f"{owner}: option '{n.value}' has `{key}` "
+                        f"{_shown(getattr(n, key))} here but {_shown(getattr(o, key))} in {self.name}",
+                    )
+
+    def phases(self) -> None:
+        before = [p.id for p in self.original.phases]
+        after = [p.id for p in self.translation.phases]
+        for name in before:
+            if name not in after:
+                self.drift(("phases",), f"phase '{name}' of {self.name} is missing", key=True)
+        for i, name in enumerate(after):
+            if name not in before:
+                self.drift(("phases", i, "id"), f"phase '{name}' is not in {self.name}; expected {one_of(before)}")
+        if [n for n in after if n in before] != [n for n in before if n in after]:
+            self.drift(
+                ("phases",), f"phases come in another order than in {self.name}: expected {_shown(before)}", key=True
+            )
+
+    def steps(self) -> None:
+        original, translation = self.original, self.translation
+        paths = {step.id: path for path, step in step_paths(translation)}
+        for step in original.steps:
+            if step.id not in translation.step_index:
+                phase = original.phase_of[step.id].id
+                p = next((i for i, ph in enumerate(translation.phases) if ph.id == phase), None)
+                where = ("phases", p, "steps") if p is not None else ("phases",)
+                self.drift(where, f"step '{step.id}' of {self.name} (phase '{phase}') is missing", key=True)
+        order = [s.id for s in original.steps if s.id in translation.step_index]
+        previous: dict[str, str | None] = {sid: (order[i - 1] if i else None) for i, sid in enumerate(order)}
+        mine = [s.id for s in translation.steps if s.id in original.step_index]
+        before_me = {sid: (mine[i - 1] if i else None) for i, sid in enumerate(mine)}
+        for step in translation.steps:
+            path = paths[step.id]
+            if step.id not in original.step_index:
+                self.drift(path + ("id",), f"step '{step.id}' is not in {self.name}; a translation has the same steps")
+                continue
+            before = original.step(step.id)
+            old_phase, new_phase = original.phase_of[step.id].id, translation.phase_of[step.id].id
+            if old_phase != new_phase:
+                self.drift(
+                    path + ("id",),
+                    f"step '{step.id}' is in phase '{new_phase}' here but in '{old_phase}' in {self.name}",
+                )
+            elif before_me[step.id] != previous[step.id]:
+                after = previous[step.id]
+                self.drift(
+                    path + ("id",),
+                    f"step '{step.id}' is out of {self.name}'s order: there it comes "
+                    + (f"after '{after}'" if after else "first"),
+                )
+            self.step(path, before, step)
+
+    def step(self, path: tuple, before, after) -> None:
+        if before.type != after.type:
+            self.drift(
+                path + ("type",),
+                f"step '{after.id}' is {_a(after.type)} step here but {_a(before.type)} step in {self.name}",
+            )
+            return
+        for key in STEP_KEYS[1:]:
+            old, new = getattr(before, key, None), getattr(after, key, None)
+            if key == "when":
+                if not _same_condition(old, new):
+                    self.drift(
+                        path + (key,), f"step '{after.id}': `when` is {_code(new)} here but {_code(old)} in {self.name}"
+                    )
+            elif old != new:
+                self.drift(
+                    path + (key,), f"step '{after.id}': `{key}` is {_shown(new)} here but {_shown(old)} in {self.name}"
+                )
+        if before.type == "choice":
+            self.options(path, f"step '{after.id}'", before.options, after.options, steps=True)
+        if before.type == "checklist" and len(before.items) != len(after.items):
+            self.drift(
+                path + ("items",),
+                f"step '{after.id}' lists {len(after.items)} item(s) here but "
+                f"{len(before.items)} in {self.name}; translate each item, add or drop none",
+                key=True,
+            )

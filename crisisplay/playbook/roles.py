@@ -1,0 +1,68 @@
+"""Roles in people's words: what the responder reads wherever a role comes up.
+
+A playbook names roles by id (`pr`, `legal`) and describes each one (`pr: Social-media or PR
+expert who can review public wording`), or gives it a `label`; the configuration names the
+person. The log keeps the ids; prompts, progress lines and `show` say
+"Leo Kim (social-media or PR expert)".
+"""
+
+from __future__ import annotations
+
+import re
+
+from crisisplay.playbook.model import Playbook
+from crisisplay.playbook.names import nfc
+
+# Without a label, a description's first clause is the role's label: "Legal counsel who knows
+# consumer law where the customer lives" reads as "Legal counsel" in a question or a list.
+_CLAUSE_END = re.compile(r",|;|:|\(| [—–-] | who | that | e\.g\.")
+_DETERMINERS = ("your", "the", "a", "an", "our", "their")
+
+
+def _written_label(pb: Playbook, role: str) -> str | None:
+    found = pb.roles.get(nfc(role))
+    return found.label if found is not None else None
+
+
+def role_label(pb: Playbook, role: str) -> str:
+    """The short name of a role: its `label`, else its description's first clause, else its id in words."""
+    label = _written_label(pb, role)
+    if label:
+        return label
+    found = pb.roles.get(nfc(role))
+    description = " ".join(((found.description if found else None) or "").split())
+    label = _CLAUSE_END.split(description, maxsplit=1)[0].strip().rstrip(".")
+    return label or role.replace("-", " ").replace("_", " ")
+
+
+def role_words(pb: Playbook, role: str) -> str:
+    """The role as it reads after other words: `legal counsel`, `your line manager`; a `label`
+    and `PR expert` stay as written."""
+    label = role_label(pb, role)
+    if _written_label(pb, role):
+        return label  # the author's own words for it
+    first, space, rest = label.partition(" ")
+    if first.lower() in _DETERMINERS or (first[:1].isupper() and first[1:].islower()):
+        first = first.lower()
+    return first + space + rest
+
+
+def person(pb: Playbook, role: str, name: str | None = None) -> str:
+    """Who answers for a role: `Leo Kim (social-media or PR expert)`, or the role's label alone."""
+    name = " ".join((name or "").split())
+    return f"{name} ({role_words(pb, role)})" if name else role_label(pb, role)
+
+
+def someone(pb: Playbook, role: str, name: str | None = None) -> str:
+    """A person or a role as the object of a sentence: `Leo Kim (legal counsel)`, `the legal counsel`."""
+    if name and name.strip():
+        return person(pb, role, name)
+    words = role_words(pb, role)
+    if _written_label(pb, role) or words.split(" ", 1)[0].lower() in _DETERMINERS:
+        return words
+    return f"the {words}"
+
+
+def reach_question(pb: Playbook, role: str, name: str | None = None) -> str:
+    """The question asked for each role of an escalation: `Did you reach Leo Kim (PR expert)?`."""
+    return f"Did you reach {someone(pb, role, name)}?"
