@@ -51,17 +51,17 @@ def run() -> list[Result]:
     answers_file.write_text(answers_text(STEPS))
     pb, _ = load_playbook(book)
     answers = read_answers(answers_file, pb)
-    sink = open(os.devnull, "w")
-    ids = []
-    start = time.perf_counter()
-    outcome = start_incident(
-        StartRequest(pb, book, drill=True, responder="bench"),
-        Config(),
-        out / "home",
-        lambda overrides: ScriptedFrontend(answers, overrides, out=sink),
-        ids.append,
-    )
-    per_decision = (time.perf_counter() - start) / STEPS
+    ids: list[str] = []
+    with open(os.devnull, "w") as sink:
+        start = time.perf_counter()
+        outcome = start_incident(
+            StartRequest(pb, book, drill=True, responder="bench"),
+            Config(),
+            out / "home",
+            lambda overrides: ScriptedFrontend(answers, overrides, out=sink),
+            ids.append,
+        )
+        per_decision = (time.perf_counter() - start) / STEPS
     assert outcome.finished, outcome
     log = out / "home" / "incidents" / f"{ids[0]}.jsonl"
     lines = log.read_bytes().splitlines(keepends=True)

@@ -120,7 +120,8 @@ def run() -> list[Result]:
     setup = f"from crisisplay.journal import Journal; j = Journal({str(path)!r})"
     replay_mem = peak_rss_of(setup + "\nfrom crisisplay.incidents import load_state; load_state(j)")
     verify_mem = peak_rss_of(setup + "\nj.verify()")
-    count = sum(1 for _ in open(path, "rb"))
+    with open(path, "rb") as lines:
+        count = sum(1 for _ in lines)
     shutil.rmtree(out, ignore_errors=True)
     name = f"json.loads of {count:,} lines"
     size_name = f"log file size ({count:,} events)"

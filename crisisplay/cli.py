@@ -11,14 +11,35 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from crisisplay import __version__
+from crisisplay import __version__, i18n
 from crisisplay.errors import AnswerError, CrisisplayError, PlaybookError, UsageError
+from crisisplay.i18n import N_, _
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from typer._click import ClickException, Context, Parameter  # typer keeps its own Click since 0.26
+    from typer._click.exceptions import UsageError as ClickUsageError
+
+    from crisisplay.config import Config
+    from crisisplay.errors import Interrupted
+    from crisisplay.findings import Finding
+    from crisisplay.incidents import Row
+    from crisisplay.lint.cache import Usable
+    from crisisplay.playbook.model import Playbook
+    from crisisplay.run.lifecycle import Responder
+    from crisisplay.run.session import Frontend, Outcome
+
+    MakeFrontend = Callable[[dict[str, Any]], Frontend]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 PROG = "crisisplay"
 
@@ -41,43 +62,87 @@ EXAMPLES = {
 }
 
 
-def _examples(command: str) -> str:
-    return "\n\n".join(["Examples:", *(f"  {line}" for line in EXAMPLES[command])])
+EXAMPLES_HEADING = N_("Examples:")
 
 
-def _plain_labels(params: list) -> list:
+def _examples(command: str, translate: Callable[[str], str] = N_) -> str:
+    """The epilog of a command's --help; typer reads it at import, so `_translate_help` builds it again."""
+    return "\n\n".join([translate(EXAMPLES_HEADING), *(f"  {line}" for line in EXAMPLES[command])])
+
+
+def _plain_labels(params: list[Parameter]) -> list[Parameter]:
     """Parameters without the Python type labels recent typer prints in --help (`<bool>`, `<str>`,
     `<list[str]>`, and `{PLAYBOOK}` for a required argument): flags need no label, every other
     parameter has a metavar that says what to give (FILE, KEY=VALUE, FORMAT)."""
     for param in params:
+        if _help_translated and param.name == "help":  # Click makes the help option per command, here
+            param.help = _(TYPER_TEXTS["help"])  # type: ignore[attr-defined]  # an option carries help
         flag = getattr(param, "is_flag", False)
         if flag or param.param_type_name == "argument":
-            param.display_type_rich = lambda ctx: None
+            # Both are methods of typer's own parameter classes, which click's base does not declare.
+            param.display_type_rich = lambda ctx: None  # type: ignore[attr-defined]
         if param.param_type_name == "argument" and param.metavar:
-            param._usage_display_name = functools.partial(_usage_name, param)
+            param._usage_display_name = functools.partial(_usage_name, param, param.metavar)  # type: ignore[attr-defined]
     return params
 
 
-def _usage_name(param) -> str:
+def _usage_name(param: Parameter, metavar: str) -> str:
     """An argument in the usage line as Unix manuals write it: `PLAYBOOK`, `[PATH|-]...`."""
-    name = param.metavar if param.required else f"[{param.metavar}]"
+    name = metavar if param.required else f"[{metavar}]"
     return name + ("..." if param.nargs != 1 else "")
 
 
+# Texts that typer and Click write into --help, marked here so the catalogue has them.
+TYPER_TEXTS = {
+    "help": N_("Show this message and exit."),
+    "install": N_("Install completion for the current shell."),
+    "show": N_("Show completion for the current shell, to copy it or customize the installation."),
+}
+PANEL_TITLES = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+}
+_help_translated = False  # set by `_translate_help`: the help option (made per call) is translated too
+
+
+def _translate_help(group: TyperGroup) -> None:
+    """--help in the chosen language.
+
+    typer reads the help texts at import, before the language is chosen, so they are English
+    texts marked with N_(); here every one of them (the group, each command, each parameter,
+    the examples) is replaced by its translation, and typer's panel titles with it."""
+    global _help_translated
+    from typer import rich_utils
+
+    _help_translated = True
+    for constant, text in PANEL_TITLES.items():
+        if hasattr(rich_utils, constant):  # "where typer allows": these are its module constants
+            setattr(rich_utils, constant, _(text))
+    for key, command in [("", group), *group.commands.items()]:
+        command.help = _(command.help) if command.help else command.help
+        command.short_help = _(command.short_help) if command.short_help else command.short_help
+        command.epilog = _examples(key, _) if key in EXAMPLES else command.epilog
+        for param in command.params:
+            if getattr(param, "help", None):
+                param.help = _(param.help)  # type: ignore[attr-defined]  # options and arguments carry help
+
+
 class _Command(TyperCommand):
-    def get_params(self, ctx):
+    def get_params(self, ctx: Context) -> list[Parameter]:
         return _plain_labels(super().get_params(ctx))
 
 
 class _Group(TyperGroup):
-    def get_params(self, ctx):
+    def get_params(self, ctx: Context) -> list[Parameter]:
         return _plain_labels(super().get_params(ctx))
 
 
 app = typer.Typer(
     name=PROG,
     cls=_Group,
-    help="Walk a responder through a social-media crisis, step by step, with a tamper-evident log.",
+    help=N_("Walk a responder through a social-media crisis, step by step, with a tamper-evident log."),
     epilog=_examples(""),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -85,12 +150,14 @@ app = typer.Typer(
 )
 
 
-def _command(name: str | None = None):
-    """`@app.command` with crisisplay's help: examples at the end, no type labels."""
+def _command(name: str | None = None, *, help: str) -> Callable[[_F], _F]:
+    """`@app.command` with crisisplay's help: examples at the end, no type labels.
 
-    def register(function):
+    `help` is the command's --help text, marked with N_() (a docstring would not reach the catalogue)."""
+
+    def register(function: _F) -> _F:
         key = name or function.__name__
-        return app.command(key, cls=_Command, epilog=_examples(key))(function)
+        return app.command(key, cls=_Command, help=help, epilog=_examples(key))(function)
 
     return register
 
@@ -99,8 +166,8 @@ GLOBAL_FLAGS = ("--no-color",)
 # Options taken before or after the command: each is moved into the environment variable
 # that stands for it, with what its value names (for the error when it has none).
 GLOBAL_OPTIONS = {
-    "--home": ("CRISISPLAY_HOME", "a folder: --home DIR"),
-    "--lang": ("CRISISPLAY_LANG", "a language: --lang es"),
+    "--home": ("CRISISPLAY_HOME", N_("a folder: --home DIR")),
+    "--lang": ("CRISISPLAY_LANG", N_("a language: --lang es")),
 }
 
 
@@ -141,17 +208,17 @@ def _complete_incident(incomplete: str) -> list[str]:
     return [i for i in ids if i.startswith(incomplete)]
 
 
-def _playbook_argument():
+def _playbook_argument() -> Any:  # typer's parameter declarations are typed Any
     return typer.Argument(
-        ..., metavar="PLAYBOOK", help="A playbook id or a path to a .yaml file.", autocompletion=_complete_playbook
+        ..., metavar="PLAYBOOK", help=N_("A playbook id or a path to a .yaml file."), autocompletion=_complete_playbook
     )
 
 
-def _incident_argument():
+def _incident_argument() -> Any:
     return typer.Argument(
         ...,
         metavar="INCIDENT",
-        help="Incident id, a unique prefix of one, or `last`.",
+        help=N_("Incident id, a unique prefix of one, or `last`."),
         autocompletion=_complete_incident,
     )
 
@@ -165,19 +232,22 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "-V", "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        False, "-V", "--version", callback=_version, is_eager=True, help=N_("Print the version and exit.")
     ),
     home: str | None = typer.Option(
-        None, "--home", metavar="DIR", help="Data folder (also CRISISPLAY_HOME); accepted before or after the command."
+        None,
+        "--home",
+        metavar="DIR",
+        help=N_("Data folder (also CRISISPLAY_HOME); accepted before or after the command."),
     ),
     no_color: bool = typer.Option(
-        False, "--no-color", help="No colours (also NO_COLOR); accepted before or after the command."
+        False, "--no-color", help=N_("No colours (also NO_COLOR); accepted before or after the command.")
     ),
     lang: str | None = typer.Option(
         None,
         "--lang",
         metavar="LANG",
-        help="Language of what is shown: en or es (also CRISISPLAY_LANG); accepted before or after the command.",
+        help=N_("Language of what is shown: en or es (also CRISISPLAY_LANG); accepted before or after the command."),
     ),
 ) -> None:
     """Walk a responder through a social-media crisis, step by step, with a tamper-evident log."""
@@ -189,14 +259,14 @@ def _home() -> Path:
     return home_dir()
 
 
-def _print_findings(findings) -> None:
+def _print_findings(findings: Iterable[Finding]) -> None:
     from crisisplay.display import visible
 
     for finding in findings:
         print(visible(finding), file=sys.stderr)
 
 
-def _load(ref: str):
+def _load(ref: str) -> Usable:
     """Find and lint a playbook for use; PlaybookError (exit 2, findings printed) when it has errors.
 
     Warnings stay in the returned `findings` for the command to print; the config's `[lint]`
@@ -213,23 +283,24 @@ def _load(ref: str):
     try:
         loaded = usable(entry.path, policy, _home() / "cache" / "lint")
     except OSError as err:
-        raise PlaybookError(f"{entry.path}: cannot read: {err.strerror}") from None
+        raise PlaybookError(_("{path}: cannot read: {reason}").format(path=entry.path, reason=err.strerror)) from None
     if loaded.normalised is None or loaded.errors:
-        raise PlaybookError(f"{entry.path}: the playbook has {len(loaded.errors)} error(s)", loaded.findings)
+        # "error(s)", as the contract's examples write it, rather than a plural form per count.
+        message = _("{path}: the playbook has {count} error(s)").format(path=entry.path, count=len(loaded.errors))
+        raise PlaybookError(message, loaded.findings)
     return loaded
 
 
-@_command("list")
+@_command("list", help=N_("List the playbooks you can start: local, in <home>, and bundled; and what shadows what."))
 def list_playbooks(
-    format: ListFormat = typer.Option(ListFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."),
+    format: ListFormat = typer.Option(ListFormat.table, "-f", "--format", metavar="FORMAT", help=N_("table or json.")),
 ) -> None:
-    """List the playbooks you can start: local, in <home>, and bundled; and what shadows what."""
     from crisisplay.home import catalogue
     from crisisplay.lint.cache import usable
     from crisisplay.lint.policy import policy_for
 
     policy, cache = policy_for(_config()), _home() / "cache" / "lint"
-    rows = []
+    rows: list[dict[str, Any]] = []  # the JSON objects of `list -f json`
     for entry in catalogue(_home()):
         try:
             # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
@@ -270,15 +341,23 @@ def list_playbooks(
     from crisisplay.display import visible
 
     table = Table(box=None, pad_edge=False)
-    for column in ("id", "title", "source", "steps", "notes"):
-        table.add_column(column, overflow="fold")
+    for column in (N_("id"), N_("title"), N_("source"), N_("steps"), N_("notes")):
+        table.add_column(_(column), overflow="fold")
     for row in rows:
         notes = []
         if row["shadows"]:
-            notes.append("shadows " + ", ".join(f"{s['source']} {s['path']}" for s in row["shadows"]))
+            shadowed = ", ".join(f"{_shown(SOURCE_WORDS, s['source'])} {s['path']}" for s in row["shadows"])
+            notes.append(_("shadows {playbooks}").format(playbooks=shadowed))
         if row["errors"]:
-            notes.append(f"{row['errors']} error(s): crisisplay lint {row['path']}")
-        source = row["source"] if row["source"] == "bundled" else f"{row['source']} {row['path']}"
+            note = _("{count} error(s): {command}").format(
+                count=row["errors"], command=f"crisisplay lint {row['path']}"
+            )
+            notes.append(note)
+        source = (
+            _shown(SOURCE_WORDS, row["source"])
+            if row["source"] == "bundled"
+            else f"{_shown(SOURCE_WORDS, row['source'])} {row['path']}"
+        )
         table.add_row(
             *(
                 Text(visible(cell))
@@ -288,17 +367,26 @@ def list_playbooks(
     Console().print(table)
 
 
-@_command()
+# Where a playbook comes from, as the `list` table shows it (`-f json` keeps these words).
+SOURCE_WORDS = {"local": N_("local"), "home": N_("home"), "bundled": N_("bundled"), "path": N_("path")}
+
+
+def _shown(words: dict[str, str], value: str) -> str:
+    """A word of the data (a status, a source) as a table shows it: translated when it is one of `words`."""
+    return _(words[value]) if value in words else value
+
+
+@_command(help=N_("Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."))
 def show(
     playbook: str = _playbook_argument(),
     format: ShowFormat = typer.Option(
-        ShowFormat.text, "-f", "--format", metavar="FORMAT", help="text, mermaid or json."
+        ShowFormat.text, "-f", "--format", metavar="FORMAT", help=N_("text, mermaid or json.")
     ),
 ) -> None:
-    """Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."""
     from crisisplay.display import visible
 
     loaded = _load(playbook)
+    _use_locale_of(loaded)
     _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
         sys.stdout.write(json.dumps(loaded.normalised, indent=2, ensure_ascii=False) + "\n")
@@ -313,16 +401,24 @@ def show(
         sys.stdout.write(visible(as_text(loaded.playbook, names)))
 
 
-@_command()
+@_command(help=N_("Print the JSON Schema of the playbook format (for editors: yaml-language-server)."))
 def schema() -> None:
-    """Print the JSON Schema of the playbook format (for editors: yaml-language-server)."""
     from crisisplay.playbook.schema import schema_text
 
     sys.stdout.write(schema_text())
 
 
+def _use_locale_of(loaded: Usable) -> None:
+    """The playbook's `locale` takes part in choosing the language.
+
+    Read from the normalised form, not the model: `show -f json` never builds the model, and
+    building it only for this doubled that command's start-up."""
+    locale = (loaded.normalised or {}).get("locale")
+    i18n.use_playbook_locale(locale if isinstance(locale, str) else None)
+
+
 @functools.lru_cache(maxsize=1)
-def _config():
+def _config() -> Config:
     from crisisplay.config import load_config
 
     return load_config(_home())
@@ -334,7 +430,7 @@ def _say(text: str) -> None:
     print(visible(text), file=sys.stderr)
 
 
-def _report(outcome, console=None) -> None:
+def _report(outcome: Outcome, console: Console | None = None) -> None:
     """How a run ended, on standard error (or the terminal); exit 3 when it paused."""
     if console is not None and outcome.finished:
         from crisisplay.run.header import run_summary
@@ -343,17 +439,21 @@ def _report(outcome, console=None) -> None:
         console.print()
         console.print(run_summary(outcome.state, outcome.events(), now()))
     if outcome.finished:
-        _say(f"Incident {outcome.incident_id} closed: {outcome.reason}.")
-        _say(f"Head hash: {outcome.head}")
-        _say(f"Post-mortem: crisisplay export {outcome.incident_id} --format md")
+        _say(_("Incident {incident} closed: {reason}.").format(incident=outcome.incident_id, reason=outcome.reason))
+        _say(_("Head hash: {hash}").format(hash=outcome.head))
+        _say(_("Post-mortem: {command}").format(command=f"crisisplay export {outcome.incident_id} --format md"))
         return
-    _say(f"Incident {outcome.incident_id} paused ({outcome.reason}). Everything answered so far is saved.")
-    _say(f"Head hash: {outcome.head}")
-    _say(f"Resume with: crisisplay resume {outcome.incident_id}")
+    _say(
+        _("Incident {incident} paused ({reason}). Everything answered so far is saved.").format(
+            incident=outcome.incident_id, reason=outcome.reason
+        )
+    )
+    _say(_("Head hash: {hash}").format(hash=outcome.head))
+    _say(_("Resume with: {command}").format(command=f"crisisplay resume {outcome.incident_id}"))
     raise typer.Exit(3)
 
 
-def _scripted_frontend(answers_path: Path, playbook):
+def _scripted_frontend(answers_path: Path, playbook: Playbook) -> MakeFrontend:
     from crisisplay.run.answers import read_answers
     from crisisplay.run.scripted import ScriptedFrontend
 
@@ -361,12 +461,12 @@ def _scripted_frontend(answers_path: Path, playbook):
     return lambda overrides: ScriptedFrontend(answers, overrides)
 
 
-def _terminal_frontend(config):
+def _terminal_frontend(config: Config) -> tuple[Console, MakeFrontend]:
     """The interactive front end; exit 2 with one clear line when there is no terminal."""
     from crisisplay.errors import UsageError
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("no terminal to ask questions on: run unattended with --answers FILE")
+        raise UsageError(_("no terminal to ask questions on: run unattended with --answers FILE"))
     from rich.console import Console
 
     from crisisplay.run.terminal import TerminalFrontend
@@ -383,30 +483,34 @@ def _ask_responder(suggested: str) -> str:
 
     try:
         name = Prompter().text(
-            "Your name, as colleagues and customers should see it:",
+            _("Your name, as colleagues and customers should see it:"),
             suggested=suggested,
-            instruction="(set `responder` in config.toml to skip this)",
-            validate=lambda t: bool(t.strip()) or "Please give a name",
+            instruction=_("(set `responder` in config.toml to skip this)"),
+            validate=lambda t: bool(t.strip()) or _("Please give a name"),
         )
     except (KeyboardInterrupt, EOFError):
         raise _interrupted(None) from None
     return name.strip()
 
 
-def _recorded_as(who) -> None:
+def _recorded_as(who: Responder) -> None:
     """Say first, on standard error, whom a scripted run records its decisions as, and why."""
     from crisisplay.display import visible
 
     why = {
         "option": "--responder",
-        "config": "`responder` in the configuration",
-        "account": "your account's full name",
-        "login": "your login name",
-        "incident": "the incident's responder",
+        "config": N_("`responder` in the configuration"),
+        "account": N_("your account's full name"),
+        "login": N_("your login name"),
+        "incident": N_("the incident's responder"),
     }[who.source]
-    _say(f"Decisions are recorded as {visible(who.name)} ({why}).")
+    _say(_("Decisions are recorded as {name} ({why}).").format(name=visible(who.name), why=_(why)))
     if who.source == "login":
-        _say(f'hint: set responder = "Your Name" in {_home() / "config.toml"}, or pass --responder NAME')
+        _say(
+            _('hint: set responder = "Your Name" in {path}, or pass --responder NAME').format(
+                path=_home() / "config.toml"
+            )
+        )
 
 
 def _head_of(incident_id: str) -> str:
@@ -416,54 +520,66 @@ def _head_of(incident_id: str) -> str:
     try:
         head = resolve(incident_id, _home()).head()
     except CrisisplayError:
-        return "(unreadable)"
-    return head["hash"] if head else "(none)"
+        return _("(unreadable)")
+    return head["hash"] if head else _("(none)")
 
 
-def _interrupted(incident_id: str | None):
+def _interrupted(incident_id: str | None) -> Interrupted:
     from crisisplay.errors import Interrupted
 
     if incident_id is None:
-        return Interrupted("interrupted before the incident was created; nothing was saved")
-    _say(f"Incident {incident_id} paused (interrupted). Everything answered so far is saved.")
-    _say(f"Head hash: {_head_of(incident_id)}")
-    return Interrupted(f"interrupted. Resume with: crisisplay resume {incident_id}")
+        return Interrupted(_("interrupted before the incident was created; nothing was saved"))
+    _say(
+        _("Incident {incident} paused ({reason}). Everything answered so far is saved.").format(
+            incident=incident_id, reason=_("interrupted")
+        )
+    )
+    _say(_("Head hash: {hash}").format(hash=_head_of(incident_id)))
+    return Interrupted(_("interrupted. Resume with: {command}").format(command=f"crisisplay resume {incident_id}"))
 
 
 def _paused_by_error(incident_id: str | None, reason: str) -> None:
     """An answer or a template failed mid-run: the incident is paused; say so, with its head hash."""
     if not incident_id:
         return
-    _say(f"Incident {incident_id} paused ({reason}). Everything answered before it is saved.")
-    _say(f"Head hash: {_head_of(incident_id)}")
+    _say(
+        _("Incident {incident} paused ({reason}). Everything answered before it is saved.").format(
+            incident=incident_id, reason=reason
+        )
+    )
+    _say(_("Head hash: {hash}").format(hash=_head_of(incident_id)))
     if reason == "playbook-error":
         _say(
-            f"Nothing was sent. The log keeps the playbook as it was; end it with: "
-            f'crisisplay close {incident_id} --reason "playbook error"'
+            _("Nothing was sent. The log keeps the playbook as it was; end it with: {command}").format(
+                command=f'crisisplay close {incident_id} --reason "playbook error"'
+            )
         )
     else:
-        _say(f"Resume with: crisisplay resume {incident_id} (with an answer that fits)")
+        _say(_("Resume with: {command} (with an answer that fits)").format(command=f"crisisplay resume {incident_id}"))
 
 
-@_command()
+@_command(help=N_("Start an incident from a playbook; prints its id on standard output."))
 def start(
     playbook: str = _playbook_argument(),
     answers: Path | None = typer.Option(
-        None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."
+        None, "--answers", metavar="FILE", help=N_("Answer from this file instead of the terminal.")
     ),
-    drill: bool = typer.Option(False, "--drill", help="A rehearsal: marked DRILL everywhere."),
+    drill: bool = typer.Option(False, "--drill", help=N_("A rehearsal: marked DRILL everywhere.")),
     responder: str | None = typer.Option(
         None,
         "--responder",
         metavar="NAME",
-        help="Who is responding (default: `responder` in the configuration, then your account's full name, then your login name).",
+        help=N_(
+            "Who is responding (default: `responder` in the configuration, then your account's full name, then your login name)."
+        ),
     ),
-    var: list[str] = typer.Option([], "--var", metavar="KEY=VALUE", help="Set an input (overrides the answers file)."),
+    var: list[str] = typer.Option(
+        [], "--var", metavar="KEY=VALUE", help=N_("Set an input (overrides the answers file).")
+    ),
     detected_at: str | None = typer.Option(
-        None, "--detected-at", metavar="TIME", help="When the crisis was detected: ISO time or -45m."
+        None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
     ),
 ) -> None:
-    """Start an incident from a playbook; prints its id on standard output."""
     from crisisplay.journal import require_posix
     from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
@@ -471,6 +587,7 @@ def start(
     loaded = _load(playbook)
     config = _config()
     pb = loaded.playbook
+    _use_locale_of(loaded)
     who = find_responder(responder, config)
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error
@@ -503,17 +620,16 @@ def start(
     _report(outcome, console)
 
 
-@_command()
+@_command(help=N_("Continue a paused or interrupted incident at the step where it stopped."))
 def resume(
     incident: str = _incident_argument(),
     answers: Path | None = typer.Option(
-        None, "--answers", metavar="FILE", help="Answer from this file instead of the terminal."
+        None, "--answers", metavar="FILE", help=N_("Answer from this file instead of the terminal.")
     ),
     responder: str | None = typer.Option(
-        None, "--responder", metavar="NAME", help="Who takes over (recorded as a handover)."
+        None, "--responder", metavar="NAME", help=N_("Who takes over (recorded as a handover).")
     ),
 ) -> None:
-    """Continue a paused or interrupted incident at the step where it stopped."""
     from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
     from crisisplay.run.lifecycle import resume_incident
@@ -521,10 +637,12 @@ def resume(
     config = _config()
     journal = resolve(incident, _home())
     state = load_state(journal)
+    i18n.use_playbook_locale(state.playbook.locale)
     if state.closed:
         raise IncidentClosed(
-            f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
-            f"there is nothing to resume"
+            _("incident {incident} is closed ({reason}); there is nothing to resume").format(
+                incident=state.incident_id, reason=state.close_reason or state.outcome
+            )
         )
     console = None
     if answers is None:
@@ -536,7 +654,9 @@ def resume(
         _recorded_as(resuming_responder(responder, config, state.responder))
         frontend = _scripted_frontend(answers, state.playbook)({})
     try:
-        outcome = resume_incident(journal, config, responder, frontend, warn=lambda m: _say(f"warning: {m}"))
+        outcome = resume_incident(
+            journal, config, responder, frontend, warn=lambda m: _say(_("warning: {message}").format(message=m))
+        )
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None
     except PlaybookError:
@@ -548,10 +668,10 @@ def resume(
     _report(outcome, console)
 
 
-_DONE_FORMATS = "text (one line on standard error) or json (an object on standard output)."
+_DONE_FORMATS = N_("text (one line on standard error) or json (an object on standard output).")
 
 
-def _done(format: TextOrJson, line: str, data: dict) -> None:
+def _done(format: TextOrJson, line: str, data: dict[str, Any]) -> None:
     """What a command that appends to a log did: one line for a person, or JSON for a script."""
     if format is TextOrJson.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -559,14 +679,13 @@ def _done(format: TextOrJson, line: str, data: dict) -> None:
         _say(line)
 
 
-@_command()
+@_command(help=N_("Add a note to an incident (running, paused or closed; a note never reopens it)."))
 def note(
     incident: str = _incident_argument(),
-    text: str = typer.Argument(..., metavar="TEXT|-", help="The note, or - to read it from standard input."),
-    responder: str | None = typer.Option(None, "--responder", metavar="NAME", help="Who writes the note."),
+    text: str = typer.Argument(..., metavar="TEXT|-", help=N_("The note, or - to read it from standard input.")),
+    responder: str | None = typer.Option(None, "--responder", metavar="NAME", help=N_("Who writes the note.")),
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
-    """Add a note to an incident (running, paused or closed; a note never reopens it)."""
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import add_note, read_note, responder_name
 
@@ -576,18 +695,19 @@ def note(
     head = add_note(journal, body, actor)
     _done(
         format,
-        f"Note added to {journal.incident_id}. Head hash: {head}",
+        _("Note added to {incident}. Head hash: {hash}").format(incident=journal.incident_id, hash=head),
         {"incident": journal.incident_id, "event": "note.added", "actor": actor, "head": head},
     )
 
 
-@_command()
+@_command(help=N_("Close an incident that will not be run to the end, with a reason."))
 def close(
     incident: str = _incident_argument(),
-    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it ends here (false alarm, duplicate, ...)."),
+    reason: str = typer.Option(
+        ..., "--reason", metavar="TEXT", help=N_("Why it ends here (false alarm, duplicate, ...).")
+    ),
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
-    """Close an incident that will not be run to the end, with a reason."""
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import close_incident, responder_name
 
@@ -596,7 +716,7 @@ def close(
     head = close_incident(journal, reason, actor)
     _done(
         format,
-        f"Incident {journal.incident_id} closed. Head hash: {head}",
+        _("Incident {incident} closed. Head hash: {hash}").format(incident=journal.incident_id, hash=head),
         {
             "incident": journal.incident_id,
             "event": "incident.closed",
@@ -612,17 +732,20 @@ class IncidentsFormat(str, Enum):
     json = "json"
 
 
-@_command()
+@_command(
+    help=N_(
+        "List incidents with their status: running, paused, interrupted or closed; exit 1 if a log is unreadable or misnamed."
+    )
+)
 def incidents(
-    open_only: bool = typer.Option(False, "--open", help="Only incidents that are not closed."),
+    open_only: bool = typer.Option(False, "--open", help=N_("Only incidents that are not closed.")),
     drill: bool | None = typer.Option(
-        None, "--drill/--real", help="Only drills, or only real incidents.", show_default=False
+        None, "--drill/--real", help=N_("Only drills, or only real incidents."), show_default=False
     ),
     format: IncidentsFormat = typer.Option(
-        IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help="table or json."
+        IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help=N_("table or json.")
     ),
 ) -> None:
-    """List incidents with their status: running, paused, interrupted or closed; exit 1 if a log is unreadable or misnamed."""
     from crisisplay.display import visible
     from crisisplay.incidents import CLOSED, UNREADABLE, listing
     from crisisplay.journal import require_posix
@@ -638,18 +761,18 @@ def incidents(
     ]
     problems = [problem for row in found for problem in row["problems"]]
     for problem in problems:
-        _say(f"warning: {visible(problem)}")
+        _say(_("warning: {message}").format(message=visible(problem)))
     if format is IncidentsFormat.json:
         print(json.dumps({"incidents": rows}, indent=2, ensure_ascii=False))
     elif not rows:
-        _say("No incidents.")
+        _say(_("No incidents."))
     else:
         _incidents_table(rows)
     if problems:
         raise typer.Exit(1)
 
 
-def _incidents_table(rows: list[dict]) -> None:
+def _incidents_table(rows: list[Row]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -659,13 +782,17 @@ def _incidents_table(rows: list[dict]) -> None:
     # Fits 80 columns: the id already says when it started (UTC); drills are marked on a
     # second line of the status and long names fold, so nothing is cut off.
     table = Table(box=None, pad_edge=False, collapse_padding=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("status", overflow="fold")
-    for column in ("severity", "took", "met"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("by", overflow="fold", min_width=6)
+    table.add_column(_("id"), no_wrap=True)
+    table.add_column(_("status"), overflow="fold")
+    for column in (N_("severity"), N_("took"), N_("met")):
+        table.add_column(_(column), no_wrap=True)
+    table.add_column(_("by"), overflow="fold", min_width=6)
     for row in rows:
-        status = row["status"] + ("\n(drill)" if row["drill"] else "") + ("\n(see warning)" if row["problems"] else "")
+        status = (
+            _shown(STATUS_WORDS, row["status"])
+            + ("\n" + _("(drill)") if row["drill"] else "")
+            + ("\n" + _("(see warning)") if row["problems"] else "")
+        )
         cells = (
             row["id"],
             status,
@@ -678,46 +805,56 @@ def _incidents_table(rows: list[dict]) -> None:
     Console().print(table)
 
 
-def _duration(row: dict) -> str:
+# The statuses as the table shows them (`-f json` keeps the log's words).
+STATUS_WORDS = {
+    "running": N_("running"),
+    "paused": N_("paused"),
+    "interrupted": N_("interrupted"),
+    "closed": N_("closed"),
+    "unreadable": N_("unreadable"),
+}
+
+
+def _duration(row: Row) -> str:
     """An incident's duration from detection; `so far` while it is not closed."""
     from crisisplay.playbook.model import format_duration
 
     if row["duration_ms"] is None:
         return "?"
     words = format_duration(row["duration_ms"])
-    return words if row["status"] == "closed" else f"{words} so far"
+    return words if row["status"] == "closed" else _("{duration} so far").format(duration=words)
 
 
-def _milestones(row: dict) -> str:
+def _milestones(row: Row) -> str:
     """How many targets were met, like `2/3 met`, and how many missed."""
     figures = row["milestones"]
     if figures is None:
         return "?"
     if not figures["targets"]:
         return "—"
-    missed = f", {figures['missed']} missed" if figures["missed"] else ""
-    return f"{figures['met']}/{figures['targets']} met{missed}"
+    missed = _(", {count} missed").format(count=figures["missed"]) if figures["missed"] else ""
+    return _("{met}/{targets} met{missed}").format(met=figures["met"], targets=figures["targets"], missed=missed)
 
 
-@_command()
+@_command(help=N_("Check an incident log's hash chain and name: exit 0 when it holds, 1 naming the first bad line."))
 def verify(
     incident: str = _incident_argument(),
     head: str | None = typer.Option(
-        None, "--head", metavar="HASH", help="Also check that the log still holds this event."
+        None, "--head", metavar="HASH", help=N_("Also check that the log still holds this event.")
     ),
     format: TextOrJson = typer.Option(
         TextOrJson.text,
         "-f",
         "--format",
         metavar="FORMAT",
-        help="text or json (an object on standard output; the exit code is the same).",
+        help=N_("text or json (an object on standard output; the exit code is the same)."),
     ),
 ) -> None:
-    """Check an incident log's hash chain and name: exit 0 when it holds, 1 naming the first bad line."""
     from crisisplay.display import visible
-    from crisisplay.incidents import resolve
+    from crisisplay.incidents import playbook_locale, resolve
 
     journal = resolve(incident, _home())
+    i18n.use_playbook_locale(playbook_locale(journal))
     result = journal.verify(head=head)
     if format is TextOrJson.json:
         print(
@@ -738,11 +875,11 @@ def verify(
             raise typer.Exit(1)
         return
     if result.ok:
-        print(f"ok: {result.count} events, chain intact. Head hash: {result.head}")
+        print(_("ok: {count} events, chain intact. Head hash: {hash}").format(count=result.count, hash=result.head))
         return
-    print(f"broken: {visible(result.message)}")
+    print(_("broken: {problem}").format(problem=visible(result.message)))
     if result.head:
-        print(f"Last good hash: {result.head} ({result.count} events verified)")
+        print(_("Last good hash: {hash} ({count} events verified)").format(hash=result.head, count=result.count))
     raise typer.Exit(1)
 
 
@@ -753,7 +890,11 @@ class ExportFormat(str, Enum):
     html = "html"
 
 
-@_command()
+@_command(
+    help=N_(
+        "Export an incident from its log alone, verified as it is read: the post-mortem report (md, html) or its events (json, csv)."
+    )
+)
 def export(
     incident: str = _incident_argument(),
     format: ExportFormat = typer.Option(
@@ -761,32 +902,42 @@ def export(
         "-f",
         "--format",
         metavar="FORMAT",
-        help="md or html (the post-mortem report), json or csv (the data).",
+        help=N_("md or html (the post-mortem report), json or csv (the data)."),
     ),
     output: str | None = typer.Option(
         None,
         "-o",
         "--output",
         metavar="PATH",
-        help="Write to this file (atomically, owner-only) instead of standard output; a FIFO or device is written as a stream.",
+        help=N_(
+            "Write to this file (atomically, owner-only) instead of standard output; a FIFO or device is written as a stream."
+        ),
     ),
     force: bool = typer.Option(
-        False, "--force", help='Export a log that does not verify, marked "log not verified" (exit 0).'
+        False, "--force", help=N_('Export a log that does not verify, marked "log not verified" (exit 0).')
     ),
 ) -> None:
-    """Export an incident from its log alone, verified as it is read: the post-mortem report (md, html) or its events (json, csv)."""
     from crisisplay.display import visible
     from crisisplay.export import export_incident
-    from crisisplay.incidents import resolve
+    from crisisplay.incidents import playbook_locale, resolve
 
     journal = resolve(incident, _home())
+    i18n.use_playbook_locale(playbook_locale(journal))
     to_file = output is not None and output != "-"
     sys.stdout.flush()
     done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer, force=force)
     if not done.verification.ok:
-        _say(f'warning: {visible(done.verification.message)}; exported anyway (--force), marked "log not verified"')
+        _say(
+            _('warning: {problem}; exported anyway (--force), marked "log not verified"').format(
+                problem=visible(done.verification.message)
+            )
+        )
     if to_file:
-        _say(f"Exported {journal.incident_id} ({done.count} events) to {visible(output)}. Head hash: {done.head}")
+        _say(
+            _("Exported {incident} ({count} events) to {path}. Head hash: {hash}").format(
+                incident=journal.incident_id, count=done.count, path=visible(output), hash=done.head
+            )
+        )
 
 
 class LintFormat(str, Enum):
@@ -796,13 +947,13 @@ class LintFormat(str, Enum):
     sarif = "sarif"
 
 
-@_command()
+@_command(help=N_("Check playbooks: every problem at its line and column, with a rule code (docs/lint-rules.md)."))
 def lint(
     paths: list[str] | None = typer.Argument(
         None,
         metavar="PATH|-",
         show_default=False,
-        help="Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks.",
+        help=N_("Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks."),
     ),
     format: LintFormat | None = typer.Option(
         None,
@@ -810,14 +961,13 @@ def lint(
         "--format",
         metavar="FORMAT",
         show_default=False,
-        help="text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true).",
+        help=N_("text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true)."),
     ),
-    strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too (exit 1)."),
-    statistics: bool = typer.Option(False, "--statistics", help="Also count the findings per rule."),
-    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the report to FILE."),
-    list_rules: bool = typer.Option(False, "--list-rules", help="List every rule (code, name, level) and exit."),
+    strict: bool = typer.Option(False, "--strict", help=N_("Warnings fail the run too (exit 1).")),
+    statistics: bool = typer.Option(False, "--statistics", help=N_("Also count the findings per rule.")),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE", help=N_("Write the report to FILE.")),
+    list_rules: bool = typer.Option(False, "--list-rules", help=N_("List every rule (code, name, level) and exit.")),
 ) -> None:
-    """Check playbooks: every problem at its line and column, with a rule code (docs/lint-rules.md)."""
     from crisisplay.lint import command
 
     chosen = format.value if format else None
@@ -829,24 +979,35 @@ def lint(
         raise typer.Exit(code)
 
 
-@_command()
+@_command(help=N_("Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."))
 def new(
-    playbook_id: str = typer.Argument(..., metavar="ID", help="The new playbook's id, like data-leak."),
+    playbook_id: str = typer.Argument(..., metavar="ID", help=N_("The new playbook's id, like data-leak.")),
     source: str | None = typer.Option(
-        None, "--from", metavar="PLAYBOOK", help="Copy this playbook (an id or a path) instead of the skeleton."
+        None, "--from", metavar="PLAYBOOK", help=N_("Copy this playbook (an id or a path) instead of the skeleton.")
     ),
     folder: Path = typer.Option(
-        Path("playbooks"), "-o", "--output", metavar="DIR", help="Folder to write <ID>.yaml in (default: ./playbooks)."
+        Path("playbooks"),
+        "-o",
+        "--output",
+        metavar="DIR",
+        help=N_("Folder to write <ID>.yaml in (default: ./playbooks)."),
     ),
 ) -> None:
-    """Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."""
     from crisisplay.lint.scaffold import new_playbook
 
     created = new_playbook(playbook_id, folder, source, _home())
     print(created.path)
-    _say(f"Created {created.path}. Edit it, then check it: crisisplay lint {created.path}")
+    _say(
+        _("Created {path}. Edit it, then check it: {command}").format(
+            path=created.path, command=f"crisisplay lint {created.path}"
+        )
+    )
     if created.schema is not None:
-        _say(f"Wrote {created.schema}, the JSON Schema its first line points editors at; commit it with your playbooks")
+        _say(
+            _("Wrote {path}, the JSON Schema its first line points editors at; commit it with your playbooks").format(
+                path=created.schema
+            )
+        )
 
 
 def _hoist_global_options(argv: list[str]) -> list[str]:
@@ -865,7 +1026,7 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
             i += 0 if "=" in arg else 1
             variable, needs = GLOBAL_OPTIONS[name]
             if not value.strip():
-                raise UsageError(f"{name} needs {needs}")
+                raise UsageError(_("{option} needs {value}").format(option=name, value=_(needs)))
             os.environ[variable] = value
         else:
             out.append(arg)
@@ -897,13 +1058,14 @@ FORMATS = {
 }
 
 
-def _click_errors() -> tuple[type, type]:
+def _click_errors() -> tuple[type[ClickException], type[ClickUsageError]]:
     """Click's ClickException and UsageError, wherever this typer keeps Click (its own copy since 0.26)."""
     classes = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
-    return classes["ClickException"], classes["UsageError"]
+    # Found by name in BadParameter's ancestry, so the checker cannot know these are the two classes.
+    return cast("type[ClickException]", classes["ClickException"]), cast("type[ClickUsageError]", classes["UsageError"])
 
 
-def _fail(message: str, hint: str | None = None, code: int = 2):
+def _fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     """The one way an error is printed: `crisisplay: error: …`, and maybe a hint line; then exit.
 
     A pause (3) or an interruption (130) is news, not an error: `crisisplay: interrupted. …`."""
@@ -917,7 +1079,7 @@ def _fail(message: str, hint: str | None = None, code: int = 2):
     sys.exit(code)
 
 
-def _usage_failure(err) -> None:
+def _usage_failure(err: ClickUsageError) -> NoReturn:
     """A usage error from Click (unknown option, missing argument, bad choice) in crisisplay's style."""
     ctx = getattr(err, "ctx", None)
     path = ctx.command_path if ctx is not None else PROG
@@ -931,24 +1093,32 @@ def _usage_failure(err) -> None:
         command = ctx.command.name if ctx is not None else None
         word = option.lstrip("-")
         if command in FORMATS and word in FORMATS[command].__members__:
-            message = f"no such option: {option}; did you mean `-f {word}` (--format {word})?"
+            message = _("no such option: {option}; did you mean {suggestion}?").format(
+                option=option, suggestion=f"`-f {word}` (--format {word})"
+            )
         elif option in OPTION_MISTAKES:
-            message = f"no such option: {option}; did you mean `{OPTION_MISTAKES[option]}`?"
-    _fail(message, f"Try '{path} --help' for help.", err.exit_code)
+            message = _("no such option: {option}; did you mean {suggestion}?").format(
+                option=option, suggestion=f"`{OPTION_MISTAKES[option]}`"
+            )
+    _fail(message, _("Try '{command}' for help.").format(command=f"{path} --help"), err.exit_code)
 
 
-def _unknown_command(name: str, commands: list[str]) -> None:
+def _unknown_command(name: str, commands: list[str]) -> NoReturn:
     """`crisisplay lsit` or `crisisplay version`: say what exists (Click 8.1 suggests nothing)."""
     from crisisplay.findings import did_you_mean
 
     if name in COMMAND_MISTAKES:
-        _fail(f"no such command '{name}'; did you mean `{COMMAND_MISTAKES[name]}`?")
-    _fail(f"no such command '{name}'{did_you_mean(name, commands)}", f"Try '{PROG} --help' for help.")
+        _fail(
+            _("no such command '{name}'; did you mean `{command}`?").format(name=name, command=COMMAND_MISTAKES[name])
+        )
+    _fail(
+        _("no such command '{name}'").format(name=name) + did_you_mean(name, commands),
+        _("Try '{command}' for help.").format(command=f"{PROG} --help"),
+    )
 
 
 def _choose_language() -> None:
     """Where the interface's language comes from: --lang / CRISISPLAY_LANG, checked now; the config's `language` when needed."""
-    from crisisplay import i18n
 
     explicit = os.environ.get("CRISISPLAY_LANG", "").strip() or None
     if explicit is not None:
@@ -957,6 +1127,11 @@ def _choose_language() -> None:
         except i18n.UnknownLanguage as err:
             raise UsageError(str(err)) from None
     i18n.configure(explicit, config_language=lambda: _config().language)
+
+
+def _asks_for_help(args: list[str]) -> bool:
+    """Whether this run shows --help (the only output that needs the help texts translated)."""
+    return not args or any(arg in ("-h", "--help") for arg in args[: args.index("--") if "--" in args else None])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -970,6 +1145,9 @@ def main(argv: list[str] | None = None) -> None:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
         _choose_language()
         group = typer.main.get_command(app)
+        assert isinstance(group, TyperGroup)  # an app with commands is built as a group (cls=_Group)
+        if _asks_for_help(args) and i18n.language() != i18n.ENGLISH:
+            _translate_help(group)
         if not args:
             args = ["--help"]  # `crisisplay` alone: the overview, like `crisisplay --help`
         elif not args[0].startswith("-") and args[0] not in group.commands:
@@ -987,7 +1165,7 @@ def main(argv: list[str] | None = None) -> None:
     except click_error as err:
         _fail(err.format_message(), code=err.exit_code)
     except typer.Abort:
-        _fail("interrupted", code=130)
+        _fail(_("interrupted"), code=130)
     except BrokenPipeError:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

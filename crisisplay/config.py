@@ -11,9 +11,11 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
+from crisisplay.i18n import _
 from crisisplay.reading import InputTooLarge, read_input
 
 TOP_KEYS = ("responder", "organisation", "language", "contacts", "lint")
@@ -36,24 +38,24 @@ class Config:
     organisation: str | None = None
     language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
     contacts: dict[str, Contact] = field(default_factory=dict)
-    lint: dict = field(default_factory=dict)
+    lint: dict[str, Any] = field(default_factory=dict)  # [lint] options, checked by lint/policy.py
     lint_source: Path | None = None
     sources: list[Path] = field(default_factory=list)
 
 
-def _read_toml(path: Path) -> dict | None:
+def _read_toml(path: Path) -> dict[str, Any] | None:
     try:
         raw = read_input(path)
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+        raise ConfigError(_("{path}: cannot read: {reason}").format(path=path, reason=err.strerror or err)) from None
     except InputTooLarge as err:
         raise ConfigError(str(err)) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raise ConfigError(_("{path}: not UTF-8 text").format(path=path)) from None
     except tomllib.TOMLDecodeError as err:
         text = str(err)
         where = re.search(r"\(at line (\d+), column (\d+)\)", text)
@@ -77,18 +79,19 @@ def _line_of(path: Path, key: str) -> str:
     return str(path)
 
 
-def _text(path: Path, key: str, value) -> str:
+def _text(path: Path, key: str, value: object) -> str:
     if not isinstance(value, str):
-        raise ConfigError(f"{_line_of(path, key)}: '{key}' should be text in quotes")
+        raise ConfigError(_("{where}: '{key}' should be text in quotes").format(where=_line_of(path, key), key=key))
     return value
 
 
-def _apply(config: Config, path: Path, data: dict) -> None:
+def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
     for key, value in data.items():
         if key not in TOP_KEYS:
             raise ConfigError(
-                f"{_line_of(path, key)}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; "
-                f"expected one of {', '.join(TOP_KEYS)}"
+                _("{where}: unknown key '{key}'{suggestion}; expected one of {keys}").format(
+                    where=_line_of(path, key), key=key, suggestion=did_you_mean(key, TOP_KEYS), keys=", ".join(TOP_KEYS)
+                )
             )
         if key in ("responder", "organisation"):
             setattr(config, key, _text(path, key, value))
@@ -101,17 +104,27 @@ def _apply(config: Config, path: Path, data: dict) -> None:
                 raise ConfigError(str(err)) from None
         elif key == "contacts":
             if not isinstance(value, dict):
-                raise ConfigError(f"{_line_of(path, key)}: 'contacts' should be tables like [contacts.manager]")
+                raise ConfigError(
+                    _("{where}: 'contacts' should be tables like [contacts.manager]").format(where=_line_of(path, key))
+                )
             for role, contact in value.items():
                 if not isinstance(contact, dict):
                     raise ConfigError(
-                        f"{_line_of(path, role)}: [contacts.{role}] should be a table with name, phone, email"
+                        _("{where}: [contacts.{role}] should be a table with name, phone, email").format(
+                            where=_line_of(path, role), role=role
+                        )
                     )
                 for ckey, cvalue in contact.items():
                     if ckey not in CONTACT_KEYS:
                         raise ConfigError(
-                            f"{_line_of(path, ckey)}: unknown key '{ckey}' in [contacts.{role}]"
-                            f"{did_you_mean(ckey, CONTACT_KEYS)}; expected name, phone, email"
+                            _(
+                                "{where}: unknown key '{key}' in [contacts.{role}]{suggestion}; expected name, phone, email"
+                            ).format(
+                                where=_line_of(path, ckey),
+                                key=ckey,
+                                role=role,
+                                suggestion=did_you_mean(ckey, CONTACT_KEYS),
+                            )
                         )
                     _text(path, ckey, cvalue)
                 # Roles compare in NFC (playbook/names.py): `asesoría-jurídica` matches however it was typed.
@@ -122,14 +135,18 @@ def _apply(config: Config, path: Path, data: dict) -> None:
     config.sources.append(path)
 
 
-def _lint_options(path: Path, value) -> dict:
+def _lint_options(path: Path, value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{_line_of(path, 'lint')}: [lint] should be a table")
+        raise ConfigError(_("{where}: [lint] should be a table").format(where=_line_of(path, "lint")))
     for key in value:
         if key not in LINT_KEYS:
             raise ConfigError(
-                f"{_line_of(path, key)}: unknown lint option '{key}'{did_you_mean(key, LINT_KEYS)}; "
-                f"expected one of {', '.join(LINT_KEYS)}"
+                _("{where}: unknown lint option '{key}'{suggestion}; expected one of {keys}").format(
+                    where=_line_of(path, key),
+                    key=key,
+                    suggestion=did_you_mean(key, LINT_KEYS),
+                    keys=", ".join(LINT_KEYS),
+                )
             )
     return dict(value)
 

@@ -15,7 +15,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 _PICTURES = {**{c: chr(0x2400 + c) for c in range(0x20)}, 0x7F: "\u2421"}
 
 
-def visible(text) -> str:
+def visible(text: object) -> str:
     """User text safe to show: CRLF and CR as newlines, other control characters as pictures."""
     text = "" if text is None else str(text)
     if "\r" in text:
@@ -35,7 +35,7 @@ def json_safe(text: str) -> str:
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def markup_safe(text) -> str:
+def markup_safe(text: object) -> str:
     """`visible` text for a rich string: its square brackets are shown, not parsed as markup."""
     from rich.markup import escape
 

@@ -6,6 +6,12 @@ names the exit code the contract gives it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crisisplay.findings import Finding
+
 
 class CrisisplayError(Exception):
     """Base of every error meant for the user. `str(err)` is the one-line message."""
@@ -28,7 +34,7 @@ class PlaybookNotFound(CrisisplayError):
 class PlaybookError(CrisisplayError):
     """A playbook that cannot be used: carries every finding the checker made."""
 
-    def __init__(self, message: str, findings: list | None = None):
+    def __init__(self, message: str, findings: Sequence[Finding] | None = None):
         super().__init__(message)
         self.findings = list(findings or [])
 

@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crisisplay.i18n import _
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -120,7 +122,7 @@ class Finding:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.code} [{self.level}] {self.message}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int]:
         return {
             "path": self.path,
             "line": self.line,
@@ -137,7 +139,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return _("; did you mean '{choice}'?").format(choice=close[0]) if close else ""
 
 
 def one_of(choices: Iterable[str]) -> str:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from crisisplay.errors import ConfigError, PlaybookNotFound
 from crisisplay.findings import did_you_mean
+from crisisplay.i18n import _
 
 SUFFIXES = (".yaml", ".yml")
 
 
-def home_dir(explicit: str | os.PathLike | None = None) -> Path:
+def home_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """`--home`, else `CRISISPLAY_HOME`, else the platform's per-user data folder."""
     chosen = explicit or os.environ.get("CRISISPLAY_HOME")
     if chosen:
@@ -43,10 +44,14 @@ def private_dir(path: Path) -> Path:
         except FileExistsError:
             continue
         except OSError as err:
-            raise ConfigError(f"{folder}: cannot create the folder: {err.strerror or err}") from None
+            raise ConfigError(
+                _("{path}: cannot create the folder: {reason}").format(path=folder, reason=err.strerror or err)
+            ) from None
         os.chmod(folder, 0o700)
     if not path.is_dir():
-        raise ConfigError(f"{path}: exists and is not a folder; crisisplay keeps its data there (see --home)")
+        raise ConfigError(
+            _("{path}: exists and is not a folder; crisisplay keeps its data there (see --home)").format(path=path)
+        )
     return path
 
 
@@ -123,17 +128,21 @@ def find_playbook(ref: str, home: Path, cwd: Path | None = None) -> PlaybookFile
     if looks_like_path(ref) or candidate.is_file():
         if candidate.is_dir():
             raise PlaybookNotFound(
-                f"{ref}: is a folder; give a playbook file or id (`crisisplay lint {ref}` checks a folder)"
+                _("{ref}: is a folder; give a playbook file or id (`{command}` checks a folder)").format(
+                    ref=ref, command=f"crisisplay lint {ref}"
+                )
             )
         if not candidate.is_file():
-            raise PlaybookNotFound(f"{ref}: no such playbook file")
+            raise PlaybookNotFound(_("{ref}: no such playbook file").format(ref=ref))
         return PlaybookFile(candidate.stem, candidate, "path")
     known = catalogue(home, cwd)
     for entry in known:
         if entry.id == ref:
             return entry
     hint = did_you_mean(ref, [e.id for e in known])
-    folders = ", ".join(str(f) for _, f in search_path(home, cwd)[:2])
+    folders = ", ".join(str(f) for _origin, f in search_path(home, cwd)[:2])
     raise PlaybookNotFound(
-        f"no playbook '{ref}'{hint} (looked in {folders} and the bundled playbooks; `crisisplay list` shows them)"
+        _(
+            "no playbook '{ref}'{suggestion} (looked in {folders} and the bundled playbooks; `crisisplay list` shows them)"
+        ).format(ref=ref, suggestion=hint, folders=folders)
     )

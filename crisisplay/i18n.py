@@ -23,6 +23,11 @@ import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # gettext is imported only when a catalogue is read
+    from datetime import datetime
+    from gettext import NullTranslations
 
 DOMAIN = "crisisplay"
 ENGLISH = "en"
@@ -32,7 +37,7 @@ _explicit: str | None = None  # --lang or CRISISPLAY_LANG, checked
 _config_language: Callable[[], str | None] | None = None  # read only when needed
 _playbook_locale: str | None = None
 _chosen: str | None = None
-_translation = None  # gettext.GNUTranslations of the chosen language, or None for English
+_translation: NullTranslations | None = None  # gettext.GNUTranslations of the chosen language, or None for English
 
 
 class UnknownLanguage(ValueError):
@@ -125,7 +130,7 @@ def _choose() -> str:
     return ENGLISH
 
 
-def _catalogue():
+def _catalogue() -> NullTranslations | None:
     """The chosen language's translations (None for English); a broken catalogue warns once and is English."""
     global _translation, _chosen
     code = language()
@@ -270,7 +275,7 @@ def _unreadable(text: str, decimal: str, group: str) -> str:
     return _("'{text}' is not a number; {hint}").format(text=text, hint=hint)
 
 
-def format_number(value, lang: str | None = None) -> str:
+def format_number(value: object, lang: str | None = None) -> str:
     """`value` written the language's way (`1234.5` -> `1234,5` in Spanish), exact: never rounded."""
     from babel.numbers import format_decimal
 
@@ -312,7 +317,7 @@ def duration_ms(text: str, lang: str | None = None) -> int | None:
 # ----------------------------------------------------------------------------- dates
 
 
-def format_datetime(moment, lang: str | None = None) -> str:
+def format_datetime(moment: datetime, lang: str | None = None) -> str:
     """A local time in the language's medium format, with the UTC offset (Babel's locale data)."""
     from babel.dates import format_datetime as babel_format
 

@@ -6,15 +6,28 @@ import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crisisplay import events as ev
 from crisisplay.errors import CrisisplayError, IncidentNotFound, JournalError
 from crisisplay.home import incidents_dir
+from crisisplay.i18n import _
 from crisisplay.journal import Journal, require_posix
-from crisisplay.metrics import CLOSED, INTERRUPTED, PAUSED, RUNNING, headline, measure_log  # noqa: F401
+
+# The statuses are re-exported: `incidents` and its callers name them from here.
+from crisisplay.metrics import CLOSED as CLOSED
+from crisisplay.metrics import INTERRUPTED as INTERRUPTED
+from crisisplay.metrics import PAUSED as PAUSED
+from crisisplay.metrics import RUNNING as RUNNING
+from crisisplay.metrics import headline, measure_log
+from crisisplay.times import format_ts
 
 ID_RE = re.compile(r"(\d{8}-\d{6})-([a-z0-9][a-z0-9-]*)-([0-9a-f]{4})")
 UNREADABLE = "unreadable"  # the status `incidents` gives a log it cannot read
+
+# One incident as `incidents -f json` shows it: an open JSON object (docs list its keys), so
+# its values are whatever JSON holds.
+Row = dict[str, Any]
 
 
 def new_incident_id(playbook_id: str, started: datetime) -> str:
@@ -36,7 +49,7 @@ def resolve(ref: str, home: Path) -> Journal:
     logs = all_logs(home)
     if ref == "last":
         if not logs:
-            raise IncidentNotFound(f"no incidents yet in {incidents_dir(home)}")
+            raise IncidentNotFound(_("no incidents yet in {folder}").format(folder=incidents_dir(home)))
         return Journal(max(logs, key=lambda p: (p.stem[:15], p.stat().st_mtime)))
     exact = [p for p in logs if p.stem == ref]
     if exact:
@@ -46,8 +59,34 @@ def resolve(ref: str, home: Path) -> Journal:
         return Journal(matches[0])
     if matches:
         listed = ", ".join(p.stem for p in matches[:10]) + (" …" if len(matches) > 10 else "")
-        raise IncidentNotFound(f"'{ref}' matches {len(matches)} incidents: {listed}; give more of the id")
-    raise IncidentNotFound(f"no incident '{ref}' in {incidents_dir(home)} (`crisisplay incidents` lists them)")
+        raise IncidentNotFound(
+            _("'{ref}' matches {count} incidents: {listed}; give more of the id").format(
+                ref=ref, count=len(matches), listed=listed
+            )
+        )
+    raise IncidentNotFound(
+        _("no incident '{ref}' in {folder} (`crisisplay incidents` lists them)").format(
+            ref=ref, folder=incidents_dir(home)
+        )
+    )
+
+
+def playbook_locale(journal: Journal) -> str | None:
+    """The `locale` of the playbook snapshot in an incident's log, from its first line alone.
+
+    For the interface's language (`resume`, `export`, `verify`); None when the log has no
+    readable `incident.started` first, which the command reading the log then reports itself.
+    """
+    try:
+        # One line read: the generator, dropped at once, closes the log without reading on.
+        first = next(journal.events(tolerate_torn=True), None)
+    except CrisisplayError:
+        return None
+    if first is None or first.get("type") != ev.STARTED or not isinstance(first.get("data"), dict):
+        return None
+    snapshot = first["data"].get("snapshot")
+    locale = snapshot.get("locale") if isinstance(snapshot, dict) else None
+    return locale if isinstance(locale, str) else None
 
 
 def load_state(journal: Journal) -> ev.State:
@@ -55,10 +94,12 @@ def load_state(journal: Journal) -> ev.State:
     try:
         return ev.replay(journal.events(tolerate_torn=True))
     except (KeyError, TypeError, ValueError) as err:
-        raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
+        raise JournalError(
+            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.path, reason=err)
+        ) from None
 
 
-def listing(home: Path) -> list[dict]:
+def listing(home: Path) -> list[Row]:
     """Every incident once, by the id inside its log, with the problems found on the way.
 
     A log that cannot be read is listed as `unreadable` (it never hides the others). A log
@@ -66,7 +107,7 @@ def listing(home: Path) -> list[dict]:
     file) is flagged; when the same id is in several files, the one named after it is the
     row, and the others are named in its `problems`.
     """
-    rows: dict[str, dict] = {}
+    rows: dict[str, Row] = {}
     for path in all_logs(home):
         journal = Journal(path)
         try:
@@ -91,7 +132,7 @@ def listing(home: Path) -> list[dict]:
     return list(rows.values())
 
 
-def unreadable(journal: Journal, problem: str) -> dict:
+def unreadable(journal: Journal, problem: str) -> Row:
     """The `incidents` row of a log that cannot be read: its file name, and why."""
     return {
         "id": journal.incident_id,
@@ -113,7 +154,7 @@ def unreadable(journal: Journal, problem: str) -> dict:
     }
 
 
-def summary(journal: Journal) -> dict:
+def summary(journal: Journal) -> Row:
     """The headline of one incident, for `incidents`."""
     metrics = measure_log(journal, running=journal.is_running())  # one pass: state and headline figures
     state = metrics.state
@@ -125,9 +166,9 @@ def summary(journal: Journal) -> dict:
         "status": metrics.status,
         "drill": state.drill,
         "severity": state.severity,
-        "started": ev.format_ts(state.started_at),
-        "detected": ev.format_ts(state.detected_at),
-        "last_activity": ev.format_ts(state.last_ts) if state.last_ts else None,
+        "started": format_ts(state.started_at),
+        "detected": format_ts(state.detected_at),
+        "last_activity": format_ts(state.last_ts) if state.last_ts else None,
         "responders": list(state.responders),
         "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
         "head": state.head,

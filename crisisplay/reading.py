@@ -16,6 +16,7 @@ import stat
 from typing import BinaryIO
 
 from crisisplay.errors import CrisisplayError
+from crisisplay.i18n import _
 
 MAX_INPUT_BYTES = 1024 * 1024  # 1 MiB: forty times the largest bundled playbook
 _CHUNK = 64 * 1024
@@ -26,14 +27,17 @@ class InputTooLarge(CrisisplayError):
 
     def __init__(self, name: str, limit: int = MAX_INPUT_BYTES):
         super().__init__(
-            f"{name}: larger than {limit:,} bytes ({limit // 1024 // 1024} MiB), "
-            f"the most crisisplay reads from one file"
+            _("{name}: larger than {limit} bytes ({mib} MiB), the most crisisplay reads from one file").format(
+                name=name, limit=f"{limit:,}", mib=limit // 1024 // 1024
+            )
         )
         self.name = name
         self.limit = limit
 
 
-def read_input(source: str | os.PathLike | BinaryIO, name: str | None = None, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_input(
+    source: str | os.PathLike[str] | BinaryIO, name: str | None = None, limit: int = MAX_INPUT_BYTES
+) -> bytes:
     """The bytes of a file, a pipe or a binary stream, at most `limit` of them.
 
     InputTooLarge when there are more (the rest is never read); OSError when the path cannot
@@ -51,7 +55,7 @@ def read_input(source: str | os.PathLike | BinaryIO, name: str | None = None, li
         return _read_at_most(stream, name, limit)
 
 
-def _refuse_special(info: os.stat_result, path) -> None:
+def _refuse_special(info: os.stat_result, path: str | os.PathLike[str]) -> None:
     mode = info.st_mode
     if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) and not _is_null_device(info):
         raise OSError(errno.ENODEV, "a device, not a file", str(path))
