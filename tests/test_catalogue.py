@@ -29,10 +29,20 @@ def _messages_in_code() -> dict[str, str]:
         method_map=method_map,
         keywords=KEYWORDS,
     ):
-        for text in message if isinstance(message, tuple) else (message,):
-            if text:
-                found.setdefault(text, f"crisisplay/{filename}:{lineno}")
+        # A plural message is catalogued under its singular form.
+        text = message[0] if isinstance(message, tuple) else message
+        if text:
+            found.setdefault(text, f"crisisplay/{filename}:{lineno}")
     return found
+
+
+def _forms(value) -> tuple[str, ...]:
+    """A message's id or translation as a tuple of forms (one, or one per plural form)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _translated(entry) -> bool:
+    return all(_forms(entry.string))
 
 
 def _placeholders(text: str) -> set[str]:
@@ -56,7 +66,7 @@ def test_every_message_in_the_code_has_a_translation(lang):
     missing = []
     for msgid, where in sorted(_messages_in_code().items()):
         entry = catalogue.get(msgid)
-        if entry is None or entry.fuzzy or not (entry.string if isinstance(entry.string, str) else all(entry.string)):
+        if entry is None or entry.fuzzy or not _translated(entry):
             missing.append(f"{where}: {msgid!r}")
     assert not missing, (
         f"{len(missing)} message(s) without a {lang} translation (run tools/catalogue.sh):\n" + "\n".join(missing[:40])
@@ -69,8 +79,7 @@ def test_translations_keep_the_placeholders_of_the_original(lang):
     for entry in _catalogue(lang):
         if not entry.id:
             continue
-        originals = entry.id if isinstance(entry.id, tuple) else (entry.id,)
-        translations = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        originals, translations = _forms(entry.id), _forms(entry.string)
         expected = set().union(*(_placeholders(o) for o in originals))
         for text in translations:
             # A plural form may leave out the count ("un mensaje"), never add a name the code does not pass.
@@ -83,7 +92,7 @@ def test_translations_keep_the_placeholders_of_the_original(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_shipped_compiled_catalogue_says_what_the_po_says(lang):
-    po = {entry.id: entry.string for entry in _catalogue(lang) if entry.id and entry.string}
+    po = {_forms(e.id): _forms(e.string) for e in _catalogue(lang) if e.id and _translated(e)}
     with open(PACKAGE / "locale" / lang / "LC_MESSAGES" / "crisisplay.mo", "rb") as handle:
-        mo = {entry.id: entry.string for entry in read_mo(handle) if entry.id}
+        mo = {_forms(e.id): _forms(e.string) for e in read_mo(handle) if e.id}
     assert mo == po, "the .mo is stale: run tools/catalogue.sh"
