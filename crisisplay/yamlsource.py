@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -21,7 +21,7 @@ if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - checked b
 
 Loader = yaml.CSafeLoader
 
-Path_ = tuple  # a path into the document: keys (str) and indices (int)
+Path_ = tuple[str | int, ...]  # a path into the document: keys (str) and indices (int)
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
@@ -102,7 +102,8 @@ class _Builder:
                 self.check_collection_tag(node, "seq")
                 return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
             self.check_collection_tag(node, "map")
-            return self.mapping(node, path, depth)
+            # YAML composes three kinds of node: what is neither scalar nor sequence is a mapping.
+            return self.mapping(cast(yaml.MappingNode, node), path, depth)
         finally:
             self.stack.discard(id(node))
 
@@ -154,7 +155,7 @@ class _Builder:
                 )
             )
 
-    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
+    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -181,8 +182,9 @@ class _Builder:
         if node.tag == _TAG + "merge":
             self.report(node, "CP007", "merge keys (<<) are not supported; write the keys out")
             return None
+        text: str = node.value  # a scalar node's value is its text
         if node.tag in (_TAG + "str", "!"):
-            return node.value
+            return text
         kind = node.tag[len(_TAG) :] if node.tag.startswith(_TAG) else node.tag
         if kind == "bool" and node.value.lower() in BOOL_WORDS:
             self.report(node, "CP008", f"YAML reads the key {node.value} as a boolean; quote it: '{node.value}'")
@@ -191,7 +193,7 @@ class _Builder:
             self.report(node, "CP009", f"YAML reads the key {node.value} as {word}; quote it: '{node.value}'")
         else:
             self.report(node, "CP003", f"the tag '{_as_written(node.tag)}' is refused; remove it")
-        return node.value
+        return text
 
 
 _KIND_WORDS = {
@@ -216,7 +218,8 @@ class _TooBig(Exception):
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
-        return node.value
+        items: list[yaml.Node] = node.value
+        return items
     if isinstance(node, yaml.MappingNode):
         return [value for _, value in node.value]
     return []
@@ -280,8 +283,9 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
     doc = Document(path)
     if isinstance(text, bytes):
         decoded, problem = decode(text, path)
-        if problem:
-            doc.findings.append(problem)
+        if decoded is None:  # then `problem` says why
+            if problem:
+                doc.findings.append(problem)
             return doc
         text = decoded
     doc.text = text
@@ -296,7 +300,7 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = err.problem or "invalid YAML"
+        what = err.problem or "invalid YAML"
         context = f" {err.context}" if err.context else ""
         start = err.context_mark
         if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
@@ -304,7 +308,7 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         lines = text.split("\n")
         if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
             context += "; YAML does not allow tabs for indentation: use spaces"
-        doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {problem}{context}"))
+        doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {what}{context}"))
         return doc
     except yaml.YAMLError as err:  # a ReaderError: a character YAML does not allow
         # libyaml reads the UTF-8 encoding: its position counts bytes, our columns count characters.

@@ -7,12 +7,12 @@ from its first step to its end without meeting a name it does not know.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from crisisplay.findings import Finding, did_you_mean, one_of
-from crisisplay.playbook.model import BUILTINS, END, Playbook
+from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, Playbook, saved_as
 from crisisplay.playbook.where import locate
-from crisisplay.yamlsource import Document
+from crisisplay.yamlsource import Document, Path_
 
 
 def check_references(pb: Playbook, doc: Document) -> list[Finding]:
@@ -32,7 +32,7 @@ def check_snapshot(pb: Playbook) -> list[str]:
     return [f.message for f in found if f.level == "error"]
 
 
-def step_paths(pb: Playbook) -> Iterator[tuple[tuple, object]]:
+def step_paths(pb: Playbook) -> Iterator[tuple[Path_, AnyStep]]:
     """Each step with its path in the document: ('phases', p, 'steps', s)."""
     for p, phase in enumerate(pb.phases):
         for s, step in enumerate(phase.steps):
@@ -40,7 +40,7 @@ def step_paths(pb: Playbook) -> Iterator[tuple[tuple, object]]:
 
 
 def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     seen: dict[str, int] = {}
     for path, step in step_paths(pb):
         line = doc.position(path + ("id",))[0]
@@ -73,11 +73,11 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
 
 
 def _references(pb: Playbook, doc: Document) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     step_ids = list(pb.step_index)
     levels = pb.severity.levels
 
-    def next_ok(target: str | None, path: tuple) -> None:
+    def next_ok(target: str | None, path: Path_) -> None:
         if target is not None and target != END and target not in pb.step_index:
             findings.append(
                 doc.finding(
@@ -88,7 +88,7 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
                 )
             )
 
-    def level_ok(level: str | None, path: tuple) -> None:
+    def level_ok(level: str | None, path: Path_) -> None:
         if level is not None and level not in levels:
             findings.append(
                 doc.finding(
@@ -129,11 +129,11 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
 def defined_names(pb: Playbook) -> set[str]:
     """Every name a template or condition may use: inputs, `save_as` names and built-ins."""
     names = set(BUILTINS) | set(pb.inputs)
-    names |= {step.save_as for step in pb.steps if getattr(step, "save_as", None)}
+    names |= {name for step in pb.steps if (name := saved_as(step))}
     return names
 
 
-def expressions(pb: Playbook) -> Iterator[tuple[tuple, str, str]]:
+def expressions(pb: Playbook) -> Iterator[tuple[Path_, str, str]]:
     """Every (path, kind, source) of a condition ('condition') or template ('template')."""
     for path, step in step_paths(pb):
         if step.when is not None:
@@ -147,7 +147,7 @@ def expressions(pb: Playbook) -> Iterator[tuple[tuple, str, str]]:
 def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
     from crisisplay.templates import analyse_condition, analyse_template, environment
 
-    findings = []
+    findings: list[Finding] = []
     known = defined_names(pb) | set(environment().globals)
     levels = pb.severity.levels
     for path, kind, source in expressions(pb):
@@ -201,7 +201,7 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
     return findings
 
 
-def level_hint(written: str, levels) -> str:
+def level_hint(written: str, levels: Iterable[str]) -> str:
     """`; did you mean …?` for a level name, or, when a level is labelled with what was written, its id."""
     for level in levels:
         label = getattr(level, "label", None)
@@ -221,7 +221,7 @@ def successors(pb: Playbook, index: int) -> set[int | str]:
             return following
         return END if name == END else pb.step_index.get(name, END)
 
-    options = getattr(step, "options", None) if step.type == "choice" else None
+    options = step.options if isinstance(step, ChoiceStep) else None
     out = {target(o.next or step.next) for o in options} if options else {target(step.next)}
     if step.when is not None:
         out.add(following)
@@ -229,13 +229,13 @@ def successors(pb: Playbook, index: int) -> set[int | str]:
 
 
 def _graph(pb: Playbook, doc: Document) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     count = len(pb.steps)
     edges = {i: successors(pb, i) for i in range(count)}
     reachable, queue = {0}, deque([0])
     while queue:
         for nxt in edges[queue.popleft()]:
-            if nxt != END and nxt not in reachable:
+            if isinstance(nxt, int) and nxt not in reachable:  # not END
                 reachable.add(nxt)
                 queue.append(nxt)
     # Steps from which the end can be reached: walk the edges backwards from END.
@@ -243,12 +243,13 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
     for i, outs in edges.items():
         for o in outs:
             reverse.setdefault(o, set()).add(i)
-    finishing, queue = set(), deque([END])
-    while queue:
-        for prev in reverse.get(queue.popleft(), ()):
+    finishing: set[int] = set()
+    back: deque[int | str] = deque([END])
+    while back:
+        for prev in reverse.get(back.popleft(), ()):
             if prev not in finishing:
                 finishing.add(prev)
-                queue.append(prev)
+                back.append(prev)
     paths = dict((step.id, path) for path, step in step_paths(pb))
     for i, step in enumerate(pb.steps):
         if i not in reachable:
@@ -276,42 +277,50 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
     return findings
 
 
-def _closed_loops(trapped: set[int], edges: dict[int, set]) -> list[list[int]]:
+def _closed_loops(trapped: set[int], edges: dict[int, set[int | str]]) -> list[list[int]]:
     """The strongly connected parts of `trapped` that no edge leaves, each as sorted step indices."""
-    order, seen = [], set()
+
+    def inside(i: int) -> Iterator[int]:
+        return iter(sorted(n for n in edges[i] if isinstance(n, int) and n in trapped))  # END is never trapped
+
+    order: list[int] = []
+    seen: set[int] = set()
     for root in sorted(trapped):  # first pass: finishing order (iterative DFS)
         if root in seen:
             continue
         seen.add(root)
-        stack = [(root, iter(sorted(n for n in edges[root] if n in trapped)))]
+        stack = [(root, inside(root))]
         while stack:
             node, children = stack[-1]
             for child in children:
                 if child not in seen:
                     seen.add(child)
-                    stack.append((child, iter(sorted(n for n in edges[child] if n in trapped))))
+                    stack.append((child, inside(child)))
                     break
             else:
                 order.append(node)
                 stack.pop()
     reverse: dict[int, set[int]] = {i: set() for i in trapped}
     for i in trapped:
-        for n in edges[i]:
-            if n in trapped:
-                reverse[n].add(i)
+        for n in inside(i):
+            reverse[n].add(i)
     component: dict[int, int] = {}
     for root in reversed(order):  # second pass, on the reversed edges
         if root in component:
             continue
         component[root] = root
-        stack = [root]
-        while stack:
-            for prev in reverse[stack.pop()]:
+        pending = [root]
+        while pending:
+            for prev in reverse[pending.pop()]:
                 if prev not in component:
                     component[prev] = root
-                    stack.append(prev)
+                    pending.append(prev)
     groups: dict[int, list[int]] = {}
     for i, c in component.items():
         groups.setdefault(c, []).append(i)
-    closed = [sorted(g) for c, g in groups.items() if all(component.get(n) == c for i in g for n in edges[i])]
+    closed = [
+        sorted(g)
+        for c, g in groups.items()
+        if all(isinstance(n, int) and component.get(n) == c for i in g for n in edges[i])
+    ]
     return sorted(closed)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from crisisplay.errors import PlaybookError
 from crisisplay.findings import Finding, did_you_mean, one_of, plain_message, sort_findings
 from crisisplay.playbook import model as m
 from crisisplay.playbook.names import nfc_document
 from crisisplay.reading import InputTooLarge, read_input
-from crisisplay.yamlsource import BOOL_WORDS, Document
+from crisisplay.yamlsource import BOOL_WORDS, Document, Path_
 from crisisplay.yamlsource import load as load_yaml
 
 _TYPE_WORDS = {
@@ -108,10 +110,11 @@ def load_playbook(path: Path) -> tuple[m.Playbook, Checked]:
     if not checked.ok:
         errors = checked.errors
         raise PlaybookError(f"{path}: the playbook has {len(errors)} error(s)", checked.findings)
+    assert checked.playbook is not None  # no errors: it validated
     return checked.playbook, checked
 
 
-def from_snapshot(snapshot: dict) -> m.Playbook:
+def from_snapshot(snapshot: dict[str, Any]) -> m.Playbook:
     """The playbook recorded in an incident log; ValueError if its steps do not hold together.
 
     It was checked when the incident started, but a log can be edited and re-chained by hand:
@@ -126,8 +129,12 @@ def from_snapshot(snapshot: dict) -> m.Playbook:
     return pb
 
 
+Loc = tuple[str | int, ...]  # where pydantic found a problem: keys, indices and union tags
+
+
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen, out = set(), []
+    seen: set[tuple[int, int, str, str]] = set()
+    out: list[Finding] = []
     for f in findings:
         key = (f.line, f.column, f.code, f.message)
         if key not in seen:
@@ -136,22 +143,25 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _resolve(data, loc) -> tuple[tuple, bool]:
+def _resolve(data: Any, loc: Loc) -> tuple[Path_, bool]:
     """Map a pydantic error location onto a path in the document (skipping union tags)."""
-    path, key, cur = [], False, data
+    path: list[str | int] = []
+    key, cur = False, data
     for element in loc:
         if element == "[key]":
             key = True
             continue
-        if (isinstance(cur, dict) and isinstance(element, str) and element in cur) or (
-            isinstance(cur, list) and isinstance(element, int) and 0 <= element < len(cur)
-        ):
+        # Two branches, not one `or`: mypy then knows which kind of index goes with which container.
+        if isinstance(cur, dict) and isinstance(element, str) and element in cur:  # noqa: SIM114
+            path.append(element)
+            cur = cur[element]
+        elif isinstance(cur, list) and isinstance(element, int) and 0 <= element < len(cur):
             path.append(element)
             cur = cur[element]
     return tuple(path), key
 
 
-def _model_for(loc: tuple) -> type | None:
+def _model_for(loc: Loc) -> type[BaseModel] | None:
     """The model whose keys apply at the mapping that holds `loc`'s last element."""
     parts = [p for p in loc[:-1] if p != "[key]"]
     if not parts:
@@ -169,17 +179,17 @@ def _model_for(loc: tuple) -> type | None:
         if "options" in parts:
             return m.Option
         tag = parts[4] if len(parts) > 4 else None
-        return m.STEP_MODELS.get(tag)
+        return m.STEP_MODELS.get(tag) if isinstance(tag, str) else None
     return None
 
 
-def _where(loc: tuple) -> str:
+def _where(loc: Loc) -> str:
     model = _model_for(loc)
     if model is None:
         return ""
     if model in m.STEP_MODELS.values():
         return f" of a {loc[4]} step"
-    names = {
+    names: dict[type[BaseModel], str] = {
         m.Playbook: "at the top level",
         m.Severity: "in `severity`",
         m.Input: "of an input",
@@ -194,7 +204,7 @@ def _where(loc: tuple) -> str:
 
 
 def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     for e in err.errors():
         loc, kind = e["loc"], e["type"]
         path, on_key = _resolve(doc.data, loc)
@@ -204,7 +214,7 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
         elif kind == "extra_forbidden":
             model = _model_for(loc)
             allowed = sorted(model.model_fields) if model else []
-            hint = did_you_mean(last, allowed) or (f"; expected {one_of(allowed)}" if allowed else "")
+            hint = did_you_mean(str(last), allowed) or (f"; expected {one_of(allowed)}" if allowed else "")
             findings.append(doc.finding(path, "CP101", f"unknown key '{last}'{_where(loc)}{hint}", key=True))
         elif kind == "missing" and last == "crisisplay":
             findings.append(doc.finding(path, "CP104", "missing `crisisplay: 1` (the format version) at the top"))
@@ -245,17 +255,17 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
     return findings
 
 
-def _literal_choices(e: dict) -> list[str]:
+def _literal_choices(e: ErrorDetails) -> list[str]:
     return [c.strip(" '") for c in str(e["ctx"]["expected"]).replace(" or ", ",").split(",")]
 
 
-def _too_short(last, e: dict) -> str:
+def _too_short(last: str | int | None, e: ErrorDetails) -> str:
     if e["type"] == "string_too_short":
         return f"'{last}' is empty; write the text"
     return f"'{last}' is empty; it needs at least {e['ctx']['min_length']} item(s)"
 
 
-def _type_finding(doc: Document, path: tuple, last, kind: str, e: dict) -> Finding:
+def _type_finding(doc: Document, path: Path_, last: str | int | None, kind: str, e: ErrorDetails) -> Finding:
     expected = _TYPE_WORDS.get(kind, plain_message(e["msg"]).lower())
     written = doc.scalars.get(path)
     if written is not None and kind in ("string_type", "model_type", "model_attributes_type"):
@@ -276,7 +286,7 @@ def _type_finding(doc: Document, path: tuple, last, kind: str, e: dict) -> Findi
     return doc.finding(path, "CP103", f"{name} should be {expected}, not {got}")
 
 
-def _kind_of(value) -> str:
+def _kind_of(value: object) -> str:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):

@@ -13,9 +13,18 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_serializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from crisisplay.playbook.names import UNICODE_NAME_PATTERN, is_unicode_name, nfc, suggested_name
@@ -190,10 +199,10 @@ class _Model(BaseModel):
 _SHORT_FORMS = {"label": "its label", "id": "its name", "description": "its description", "within": "its duration"}
 
 
-def _shorthand(field: str):
+def _shorthand(field: str) -> Any:  # pydantic's validator descriptor, collected by the model
     """A before-validator reading a plain string as `{field: it}`: the form written before labels."""
 
-    def read(cls, data):
+    def read(cls: type[BaseModel], data: Any) -> Any:
         if isinstance(data, (str, bool)):  # a boolean goes on to be reported as YAML's yes/no trap (CP008)
             return {field: data}
         if data is None or isinstance(data, list):
@@ -205,7 +214,8 @@ def _shorthand(field: str):
             )
         return data  # a mapping, or a number the loader asks to quote (CP005)
 
-    return model_validator(mode="before")(classmethod(read))
+    # pydantic makes `read` a classmethod itself: its first parameter is named `cls`.
+    return model_validator(mode="before")(read)
 
 
 class InputOption(_Model):
@@ -218,7 +228,7 @@ class InputOption(_Model):
     _from_string = _shorthand("label")
 
     @model_validator(mode="after")
-    def _value_defaults_to_label(self):
+    def _value_defaults_to_label(self) -> InputOption:
         if self.value is None:
             object.__setattr__(self, "value", self.label)
         return self
@@ -241,7 +251,7 @@ class Input(_Model):
     default: str | int | None = None
 
     @model_validator(mode="after")
-    def _options_match_type(self):
+    def _options_match_type(self) -> Input:
         if self.type == "choice" and not self.options:
             raise PydanticCustomError("CP102", "a choice input needs `options:`")
         if self.type != "choice" and self.options:
@@ -255,12 +265,12 @@ class LevelName(str):
 
     label: str | None
 
-    def __new__(cls, name: str, label: str | None = None):
+    def __new__(cls, name: str, label: str | None = None) -> LevelName:
         obj = super().__new__(cls, name)
         obj.label = label
         return obj
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[LevelName], tuple[str, str | None]]:
         return LevelName, (str(self), self.label)
 
 
@@ -277,14 +287,17 @@ def _level_name(level: Level) -> LevelName:
     return LevelName(level.id, level.label)
 
 
-def _level_data(level: str):
+def _level_data(level: str) -> str | dict[str, str]:
     label = getattr(level, "label", None)
     return {"id": str(level), "label": label} if label else str(level)
 
 
 # Validated as a `Level`, kept as a `LevelName`: every comparison, index and log line keeps
 # treating levels as the strings they always were.
-LevelEntry = Annotated[Level, AfterValidator(_level_name), PlainSerializer(_level_data)]
+if TYPE_CHECKING:
+    LevelEntry = LevelName  # what the model holds, once validated
+else:
+    LevelEntry = Annotated[Level, AfterValidator(_level_name), PlainSerializer(_level_data)]
 
 
 class Severity(_Model):
@@ -318,7 +331,7 @@ class Role(_Model):
     _from_string = _shorthand("description")
 
     @model_serializer(mode="wrap")
-    def _as_written(self, handler):
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
         return self.description if self.label is None and self.description is not None else data
 
@@ -332,7 +345,7 @@ class Target(_Model):
     _from_string = _shorthand("within")
 
     @model_serializer(mode="wrap")
-    def _as_written(self, handler):
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
         return self.within if self.label is None else data
 
@@ -399,10 +412,16 @@ class InfoStep(_Step):
     prompt: Text
 
 
-Step = Annotated[
-    ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep,
-    Field(discriminator="type"),
-]
+AnyStep = ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep
+Step = Annotated[AnyStep, Field(discriminator="type")]
+SavingStep = ConfirmStep | ChoiceStep | TextStep | NumberStep  # the kinds with `save_as:`
+
+
+def saved_as(step: AnyStep) -> str | None:
+    """The variable a step's answer is saved as, if it has one."""
+    return step.save_as if isinstance(step, SavingStep) else None
+
+
 STEP_MODELS: dict[str, type[_Step]] = {
     "confirm": ConfirmStep,
     "choice": ChoiceStep,
@@ -441,7 +460,7 @@ class Playbook(_Model):
     phases: Annotated[list[Phase], Field(min_length=1)]
 
     @cached_property
-    def steps(self) -> list[_Step]:
+    def steps(self) -> list[AnyStep]:
         """Every step, in run order."""
         return [step for phase in self.phases for step in phase.steps]
 
@@ -456,10 +475,10 @@ class Playbook(_Model):
     @cached_property
     def variable_names(self) -> tuple[str, ...]:
         """The inputs and every `save_as` name: what conditions may see, set or not."""
-        saved = [s.save_as for s in self.steps if getattr(s, "save_as", None)]
+        saved = [name for s in self.steps if (name := saved_as(s))]
         return tuple(dict.fromkeys([*self.inputs, *saved]))
 
-    def step(self, step_id: str) -> _Step:
+    def step(self, step_id: str) -> AnyStep:
         return self.steps[self.step_index[step_id]]
 
     def target_ms(self, milestone: str) -> int | None:
@@ -481,6 +500,6 @@ class Playbook(_Model):
         found = self.roles.get(nfc(role))
         return (found.description or found.label or role) if found else role
 
-    def normalised(self) -> dict:
+    def normalised(self) -> dict[str, Any]:
         """The playbook as plain JSON data, defaults filled in: `show --format json` and the log's snapshot."""
         return self.model_dump(mode="json", exclude_none=True)
