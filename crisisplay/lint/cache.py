@@ -14,10 +14,14 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from crisisplay import __version__
 from crisisplay.findings import Finding
 from crisisplay.lint.policy import Policy
+
+if TYPE_CHECKING:
+    from crisisplay.playbook.model import Playbook
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CHECKER_SOURCES = ("findings.py", "yamlsource.py", "templates.py", "template_limits.py", "playbook", "lint")
@@ -29,15 +33,15 @@ class Usable:
 
     path: Path
     findings: list[Finding]
-    normalised: dict | None
-    _playbook: object = field(default=None, repr=False)
+    normalised: dict[str, Any] | None
+    _playbook: Playbook | None = field(default=None, repr=False)
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "error"]
 
     @cached_property
-    def playbook(self):
+    def playbook(self) -> Playbook | None:
         """The model, built from the normalised form when it came from the cache."""
         if self._playbook is None and self.normalised is not None:
             from crisisplay.playbook.loader import from_snapshot
@@ -46,8 +50,8 @@ class Usable:
         return self._playbook
 
 
-def _code_fingerprint() -> list:
-    stamps = []
+def _code_fingerprint() -> list[list[object]]:
+    stamps: list[list[object]] = []
     for name in CHECKER_SOURCES:
         target = PACKAGE / name
         files = sorted(target.glob("*.py")) if target.is_dir() else [target]
@@ -60,7 +64,7 @@ def _code_fingerprint() -> list:
     return stamps
 
 
-def _policy_fingerprint(policy: Policy) -> list:
+def _policy_fingerprint(policy: Policy) -> list[object]:
     return [
         sorted(policy.enabled),
         sorted([glob, sorted(codes)] for glob, codes in policy.per_file),
@@ -88,7 +92,7 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
 
         return Usable(path, oversized_result(str(path), err.limit).findings, None)
     key = cache_key(raw, str(path), policy) if folder is not None else None
-    if key is not None:
+    if folder is not None and key is not None:
         hit = _read(folder / f"{key}.json", path)
         if hit is not None:
             return hit
@@ -97,7 +101,7 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
     result = lint_text(raw, str(path), stem=path.stem, policy=policy)
     pb = result.checked.playbook
     loaded = Usable(path, result.findings, pb.normalised() if pb is not None else None, pb)
-    if key is not None:
+    if folder is not None and key is not None:
         _write(folder, f"{key}.json", loaded)
     return loaded
 

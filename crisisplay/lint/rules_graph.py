@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from crisisplay.findings import Finding
-from crisisplay.lint.flow import END, describe, reachable, shortest_path
+from crisisplay.lint.flow import describe, reachable, shortest_path
 from crisisplay.playbook.checks import step_paths
-from crisisplay.playbook.model import Playbook
-from crisisplay.yamlsource import Document
+from crisisplay.playbook.model import END, InputOption, Playbook
+from crisisplay.yamlsource import Document, Path_
 
 
 def check(pb: Playbook, doc: Document) -> list[Finding]:
@@ -22,8 +24,8 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     return findings
 
 
-def _options(doc: Document, path: tuple, options: list, owner: str) -> list[Finding]:
-    findings = []
+def _options(doc: Document, path: Path_, options: Sequence[InputOption], owner: str) -> list[Finding]:
+    findings: list[Finding] = []
     if len(options) < 2:
         findings.append(
             doc.finding(
@@ -52,20 +54,25 @@ def _options(doc: Document, path: tuple, options: list, owner: str) -> list[Find
     return findings
 
 
+def _outside(members: set[int]) -> Callable[[int], bool]:
+    """Whether step `i` lies outside `members`."""
+    return lambda i: i not in members
+
+
 def _skippable_phases(pb: Playbook, doc: Document) -> list[Finding]:
     """A phase is skipped on a run that enters none of its steps: a `next` jumps over it.
 
     Steps the run enters and skips by their own `when` do not count: a condition on every
     step is the author saying, step by step, when the phase applies.
     """
-    findings = []
+    findings: list[Finding] = []
     live = reachable(pb)
     for p, phase in enumerate(pb.phases):
         members = {pb.step_index[s.id] for s in phase.steps if s.id in pb.step_index}
         # Duplicate ids (CP202) make the index ambiguous; the checker reports those.
         if not members & live or len(members) != len(phase.steps):
             continue
-        path = shortest_path(pb, END, lambda i: True, enterable=lambda i: i not in members)
+        path = shortest_path(pb, END, lambda i: True, enterable=_outside(members))
         if path is None:
             continue
         findings.append(

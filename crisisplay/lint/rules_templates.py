@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding, one_of
 from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
 from crisisplay.playbook.checks import expressions, level_hint, step_paths
-from crisisplay.playbook.model import END, Playbook
+from crisisplay.playbook.model import Playbook, saved_as
 from crisisplay.playbook.where import locate
-from crisisplay.yamlsource import Document
+from crisisplay.yamlsource import Document, Path_
+
+if TYPE_CHECKING:
+    from crisisplay.templates import Analysis
+
+Use = tuple[int, Path_, str, str, set[str]]  # step index, path, kind, source, names
 
 
 @lru_cache(maxsize=4096)
-def analysis(kind: str, source: str):
+def analysis(kind: str, source: str) -> Analysis:
     """The checker's analysis of one template or condition; identical sources across files parse once."""
     from crisisplay.templates import analyse_condition, analyse_template
 
@@ -29,10 +36,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     return findings
 
 
-def _uses(pb: Playbook) -> list[tuple[int, tuple, str, str, set[str]]]:
+def _uses(pb: Playbook) -> list[Use]:
     """(step index, path, kind, source, names) of every expression that parses."""
     index_of = {path: i for i, (path, _) in enumerate(step_paths(pb))}
-    out = []
+    out: list[Use] = []
     for path, kind, source in expressions(pb):
         result = analysis(kind, source)
         if result.syntax_error is None and not (kind == "condition" and "{{" in source):
@@ -42,9 +49,9 @@ def _uses(pb: Playbook) -> list[tuple[int, tuple, str, str, set[str]]]:
 
 def must_be_set(pb: Playbook, live: set[int]) -> dict[int, frozenset[str]]:
     """For each reachable step, the `save_as` names every run arriving there has set."""
-    saved = {i: s.save_as for i, s in enumerate(pb.steps) if getattr(s, "save_as", None)}
+    saved = {i: name for i, s in enumerate(pb.steps) if (name := saved_as(s))}
     universe = frozenset(saved.values())
-    known = {i: (frozenset() if i == 0 else universe) for i in live}
+    known: dict[int, frozenset[str]] = {i: (frozenset() if i == 0 else universe) for i in live}
     work = sorted(live)
     while work:
         i = work.pop()
@@ -54,7 +61,7 @@ def must_be_set(pb: Playbook, live: set[int]) -> dict[int, frozenset[str]]:
         if skip is not None:
             edges.append((skip, known[i]))
         for j, carried in edges:
-            if j == END or j not in known:
+            if not isinstance(j, int) or j not in known:  # END, or a step no run reaches
                 continue
             narrowed = known[j] & carried
             if narrowed != known[j]:
@@ -63,19 +70,20 @@ def must_be_set(pb: Playbook, live: set[int]) -> dict[int, frozenset[str]]:
     return known
 
 
-def _maybe_unset(pb: Playbook, doc: Document, uses) -> list[Finding]:
+def _maybe_unset(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
     live = reachable(pb)
     setters: dict[str, list[int]] = {}
     for i, step in enumerate(pb.steps):
-        if getattr(step, "save_as", None) and step.save_as not in pb.inputs:
-            setters.setdefault(step.save_as, []).append(i)
+        name = saved_as(step)
+        if name and name not in pb.inputs:
+            setters.setdefault(name, []).append(i)
     known = must_be_set(pb, live)
-    findings = []
+    findings: list[Finding] = []
     for i, path, kind, source, names in uses:
         if i not in live:
             continue  # CP206 unreachable-step already says so
         for name in sorted(n for n in names if n in setters and n not in known[i]):
-            run = shortest_path(pb, i, lambda k, name=name: getattr(pb.steps[k], "save_as", None) != name)
+            run = shortest_path(pb, i, _not_setting(pb, name))
             where = f"the run {describe(pb, run, pb.steps[i].id)}" if run is not None else "some run"
             by = one_of(pb.steps[k].id for k in setters[name])
             line, col = locate(doc, path, source, name, bare=kind == "condition")
@@ -94,9 +102,14 @@ def _maybe_unset(pb: Playbook, doc: Document, uses) -> list[Finding]:
     return findings
 
 
-def _unused(pb: Playbook, doc: Document, uses) -> list[Finding]:
-    used = set().union(*(names for *_, names in uses)) if uses else set()
-    findings = []
+def _not_setting(pb: Playbook, name: str) -> Callable[[int], bool]:
+    """Whether step `k` leaves `name` unset when answered."""
+    return lambda k: saved_as(pb.steps[k]) != name
+
+
+def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
+    used: set[str] = set().union(*(names for *_, names in uses)) if uses else set()
+    findings: list[Finding] = []
     for name in pb.inputs:
         if name not in used:
             findings.append(
@@ -109,14 +122,14 @@ def _unused(pb: Playbook, doc: Document, uses) -> list[Finding]:
                 )
             )
     for path, step in step_paths(pb):
-        name = getattr(step, "save_as", None)
-        if name and name not in used and name not in pb.inputs:
+        saved = saved_as(step)
+        if saved and saved not in used and saved not in pb.inputs:
             findings.append(
                 doc.finding(
                     path + ("save_as",),
                     "CP306",
-                    f"save_as '{name}' is set but no template or "
-                    f"condition uses it; use it as {{{{ {name} }}}} or remove `save_as`",
+                    f"save_as '{saved}' is set but no template or "
+                    f"condition uses it; use it as {{{{ {saved} }}}} or remove `save_as`",
                 )
             )
     return findings
@@ -125,7 +138,7 @@ def _unused(pb: Playbook, doc: Document, uses) -> list[Finding]:
 def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
     """`severity in ['hgh', 'high']`: the checker reads plain comparisons; lists are read here."""
     levels = pb.severity.levels
-    findings = []
+    findings: list[Finding] = []
     for path, kind, source in expressions(pb):
         if "severity" not in source or not any(c in source for c in "[("):
             continue
@@ -151,7 +164,7 @@ def _listed_levels(kind: str, source: str) -> tuple[str, ...]:
     ast = parsed(source, kind)
     if ast is None:
         return ()
-    found = []
+    found: list[str] = []
     for node in ast.find_all(nodes.Compare):
         if not (isinstance(node.expr, nodes.Name) and node.expr.name == "severity"):
             continue
