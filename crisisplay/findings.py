@@ -136,8 +136,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the nearest choice, or an empty string."""
     import difflib
 
+    from crisisplay.i18n import _
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return _("; did you mean '{name}'?").format(name=close[0]) if close else ""
 
 
 def one_of(choices: Iterable[str]) -> str:
@@ -145,7 +147,9 @@ def one_of(choices: Iterable[str]) -> str:
     quoted = [f"'{c}'" for c in choices]
     if len(quoted) <= 1:
         return "".join(quoted)
-    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    from crisisplay.i18n import _
+
+    return _("{items} or {last}").format(items=", ".join(quoted[:-1]), last=quoted[-1])
 
 
 _PYDANTIC_WORDING = re.compile(r"\b(?:Value error|Assertion failed), ")

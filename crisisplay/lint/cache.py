@@ -1,8 +1,10 @@
 """Lint results cached by content, so `show` and `start` skip re-checking an unchanged playbook.
 
 The key covers everything a result depends on: the file's bytes and path, the lint policy,
-and crisisplay's own checker code (its version and the size and time of its source files),
-so an edited playbook, a changed `[lint]` table or an upgrade all miss the cache. A cache
+crisisplay's own checker code (its version and the size and time of its source files), and
+the language the findings are written in (with its catalogue), so an edited playbook, a
+changed `[lint]` table, an upgrade or another `--lang` all miss the cache: a finding cached
+in English is never shown to a Spanish reader. A cache
 that cannot be read or written is simply not used.
 """
 
@@ -73,10 +75,23 @@ def _policy_fingerprint(policy: Policy) -> list[object]:
     ]
 
 
+def _language_fingerprint() -> list[object]:
+    """The language the findings are written in, and its catalogue's size and time."""
+    from crisisplay import i18n
+
+    code = i18n.language()
+    catalogue = i18n.LOCALE_DIR / code / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo"
+    try:
+        st = catalogue.stat()
+    except OSError:
+        return [code]  # English: the messages are in the code
+    return [code, st.st_size, st.st_mtime_ns]
+
+
 def cache_key(raw: bytes, path: str, policy: Policy) -> str:
     """The content address of one lint result."""
     digest = hashlib.sha256(raw)
-    context = [__version__, path, _policy_fingerprint(policy), _code_fingerprint()]
+    context = [__version__, path, _policy_fingerprint(policy), _code_fingerprint(), _language_fingerprint()]
     digest.update(json.dumps(context, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 

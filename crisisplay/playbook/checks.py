@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from crisisplay.findings import Finding, did_you_mean, one_of
+from crisisplay.i18n import _
 from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, Playbook, saved_as
 from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document, Path_
@@ -49,7 +50,9 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path + ("id",),
                     "CP202",
-                    f"step id '{step.id}' is already used at line {seen[step.id]}; step ids are unique across all phases",
+                    _("step id '{id}' is already used at line {line}; step ids are unique across all phases").format(
+                        id=step.id, line=seen[step.id]
+                    ),
                 )
             )
         else:
@@ -59,7 +62,11 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
         path = ("phases", p, "id")
         if phase.id in phases:
             findings.append(
-                doc.finding(path, "CP202", f"phase id '{phase.id}' is already used at line {phases[phase.id]}")
+                doc.finding(
+                    path,
+                    "CP202",
+                    _("phase id '{id}' is already used at line {line}").format(id=phase.id, line=phases[phase.id]),
+                )
             )
         else:
             phases[phase.id] = doc.position(path)[0]
@@ -67,7 +74,11 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
     for i, level in enumerate(levels):
         if level in levels[:i]:
             findings.append(
-                doc.finding(("severity", "levels", i), "CP202", f"severity level '{level}' is listed twice")
+                doc.finding(
+                    ("severity", "levels", i),
+                    "CP202",
+                    _("severity level '{level}' is listed twice").format(level=level),
+                )
             )
     return findings
 
@@ -83,8 +94,8 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path,
                     "CP201",
-                    f"next: '{target}' names no step; expected a step id or 'end'"
-                    f"{did_you_mean(target, step_ids + [END])}",
+                    _("next: '{target}' names no step; expected a step id or 'end'").format(target=target)
+                    + did_you_mean(target, step_ids + [END]),
                 )
             )
 
@@ -94,7 +105,10 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path,
                     "CP205",
-                    f"severity '{level}' is not a declared level; expected {one_of(levels)}{level_hint(level, levels)}",
+                    _("severity '{level}' is not a declared level; expected {levels}").format(
+                        level=level, levels=one_of(levels)
+                    )
+                    + level_hint(level, levels),
                 )
             )
 
@@ -106,21 +120,30 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
             level_ok(option.severity, path + ("options", i, "severity"))
         for i, role in enumerate(getattr(step, "to", None) or []):
             if role not in pb.roles:
-                declared = f"; declared roles: {one_of(pb.roles)}" if pb.roles else "; `roles:` declares none"
+                declared = (
+                    _("; declared roles: {roles}").format(roles=one_of(pb.roles))
+                    if pb.roles
+                    else _("; `roles:` declares none")
+                )
                 findings.append(
                     doc.finding(
                         path + ("to", i),
                         "CP203",
-                        f"role '{role}' is not declared in `roles:`{did_you_mean(role, pb.roles) or declared}",
+                        _("role '{role}' is not declared in `roles:`").format(role=role)
+                        + (did_you_mean(role, pb.roles) or declared),
                     )
                 )
         if step.milestone is not None and step.milestone not in pb.targets:
-            known = f"{did_you_mean(step.milestone, pb.targets)}" or (
-                f"; declared targets: {one_of(pb.targets)}" if pb.targets else "; `targets:` declares none"
+            known = did_you_mean(step.milestone, pb.targets) or (
+                _("; declared targets: {targets}").format(targets=one_of(pb.targets))
+                if pb.targets
+                else _("; `targets:` declares none")
             )
             findings.append(
                 doc.finding(
-                    path + ("milestone",), "CP204", f"milestone '{step.milestone}' has no target in `targets:`{known}"
+                    path + ("milestone",),
+                    "CP204",
+                    _("milestone '{milestone}' has no target in `targets:`").format(milestone=step.milestone) + known,
                 )
             )
     return findings
@@ -156,14 +179,25 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path,
                     "CP304",
-                    "a `when` is a bare expression: write `severity >= 'high'`, not `{{ severity >= 'high' }}`",
+                    _("a `when` is a bare expression: write `severity >= 'high'`, not `{{ severity >= 'high' }}`"),
                 )
             )
             continue
         result = analyse_condition(source) if kind == "condition" else analyse_template(source)
         if result.syntax_error:
-            where = f" (line {result.syntax_line} of the template)" if result.syntax_line > 1 else ""
-            findings.append(doc.finding(path, "CP301", f"the {kind} does not parse: {result.syntax_error}{where}"))
+            where = (
+                " " + _("(line {line} of the template)").format(line=result.syntax_line)
+                if result.syntax_line > 1
+                else ""
+            )
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP301",
+                    _("{what} does not parse: {error}").format(what=the_expression(kind), error=result.syntax_error)
+                    + where,
+                )
+            )
             continue
         for name in sorted(result.names - known):
             line, col = locate(doc, path, source, name, bare=kind == "condition")  # at the name itself
@@ -173,7 +207,10 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                     line,
                     col,
                     "CP302",
-                    f"the {kind} uses '{name}', which no input, save_as or built-in defines{did_you_mean(name, known)}",
+                    _("{what} uses '{name}', which no input, save_as or built-in defines").format(
+                        what=the_expression(kind), name=name
+                    )
+                    + did_you_mean(name, known),
                 )
             )
         for attr in sorted(set(result.unsafe)):
@@ -184,8 +221,9 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                     line,
                     col,
                     "CP303",
-                    f"the {kind} uses '{attr}', which the sandbox "
-                    f"refuses; templates may only use the incident's values",
+                    _(
+                        "{what} uses '{name}', which the sandbox refuses; templates may only use the incident's values"
+                    ).format(what=the_expression(kind), name=attr),
                 )
             )
         for literal in result.severity_literals:
@@ -194,11 +232,18 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                     doc.finding(
                         path,
                         "CP205",
-                        f"the {kind} compares severity with '{literal}', which is not a "
-                        f"declared level; expected {one_of(levels)}{level_hint(literal, levels)}",
+                        _(
+                            "{what} compares severity with '{literal}', which is not a declared level; expected {levels}"
+                        ).format(what=the_expression(kind), literal=literal, levels=one_of(levels))
+                        + level_hint(literal, levels),
                     )
                 )
     return findings
+
+
+def the_expression(kind: str) -> str:
+    """`the condition` or `the template`, as a message names what it is about."""
+    return _("the condition") if kind == "condition" else _("the template")
 
 
 def level_hint(written: str, levels: Iterable[str]) -> str:
@@ -206,7 +251,9 @@ def level_hint(written: str, levels: Iterable[str]) -> str:
     for level in levels:
         label = getattr(level, "label", None)
         if label and label.casefold() == written.casefold():
-            return f"; '{written}' is the label of level '{level}': conditions and options use the id"
+            return _("; '{written}' is the label of level '{level}': conditions and options use the id").format(
+                written=written, level=level
+            )
     return did_you_mean(written, levels)
 
 
@@ -257,7 +304,9 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     paths[step.id] + ("id",),
                     "CP206",
-                    f"step '{step.id}' cannot be reached from the first step; point a `next` at it or remove it",
+                    _("step '{id}' cannot be reached from the first step; point a `next` at it or remove it").format(
+                        id=step.id
+                    ),
                 )
             )
     trapped = reachable - finishing
@@ -270,8 +319,10 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 paths[step.id] + ("id",),
                 "CP207",
-                f"from step '{step.id}' no path reaches the end "
-                f"(a loop with no way out: {members}); add an option or `next` that leaves the loop",
+                _(
+                    "from step '{id}' no path reaches the end (a loop with no way out: {members}); "
+                    "add an option or `next` that leaves the loop"
+                ).format(id=step.id, members=members),
             )
         )
     return findings

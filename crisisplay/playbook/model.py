@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from crisisplay.i18n import N_, _
 from crisisplay.playbook.names import UNICODE_NAME_PATTERN, is_unicode_name, nfc, suggested_name
 
 FORMAT_VERSION = 1
@@ -71,23 +72,25 @@ def format_duration(ms: int) -> str:
 
 
 # Said wherever an ASCII-only name holds other letters: what may be written in any script.
-_ANY_SCRIPT = "severity levels, option values and role names may use any lowercase letters"
+_ANY_SCRIPT = N_("severity levels, option values and role names may use any lowercase letters")
 
 
 def _step_id(value: str) -> str:
     if value == END:
-        raise PydanticCustomError("CP105", "'end' is reserved for `next: end`; choose another id")
+        raise PydanticCustomError("CP105", _("'end' is reserved for `next: end`; choose another id"))
     if not ID_RE.fullmatch(value):
         if not value.isascii():
             raise PydanticCustomError(
                 "CP106",
-                "id '{value}' is not valid: ids must be ASCII: [a-z0-9-], like 'assess-reach'; "
-                f"{_ANY_SCRIPT}, and titles, prompts and labels any text",
-                {"value": value},
+                _(
+                    "id '{value}' is not valid: ids must be ASCII: [a-z0-9-], like 'assess-reach'; "
+                    "{any}, and titles, prompts and labels any text"
+                ),
+                {"value": value, "any": _(_ANY_SCRIPT)},
             )
         raise PydanticCustomError(
             "CP106",
-            "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
+            _("id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'"),
             {"value": value},
         )
     return value
@@ -98,10 +101,10 @@ def playbook_id_too_long(value: str) -> str | None:
     size = len(value.encode("utf-8"))
     if size <= MAX_PLAYBOOK_ID:
         return None
-    return (
-        f"the id is {size} bytes long; incident ids and their file names are built from it and must fit "
-        f"{MAX_FILE_NAME} bytes, so a playbook id may have at most {MAX_PLAYBOOK_ID}"
-    )
+    return _(
+        "the id is {size} bytes long; incident ids and their file names are built from it and must fit "
+        "{limit} bytes, so a playbook id may have at most {most}"
+    ).format(size=size, limit=MAX_FILE_NAME, most=MAX_PLAYBOOK_ID)
 
 
 def _playbook_id(value: str) -> str:
@@ -116,13 +119,15 @@ def _name(value: str) -> str:
         if not value.isascii():
             raise PydanticCustomError(
                 "CP106",
-                "name '{value}' is not valid: milestone and section names must be ASCII: [a-z0-9_-], like "
-                f"'acknowledged' (a target may carry a `label:` in any language); {_ANY_SCRIPT}",
-                {"value": value},
+                _(
+                    "name '{value}' is not valid: milestone and section names must be ASCII: [a-z0-9_-], like "
+                    "'acknowledged' (a target may carry a `label:` in any language); {any}"
+                ),
+                {"value": value, "any": _(_ANY_SCRIPT)},
             )
         raise PydanticCustomError(
             "CP106",
-            "name '{value}' is not valid; use lowercase letters, digits, dashes and underscores",
+            _("name '{value}' is not valid; use lowercase letters, digits, dashes and underscores"),
             {"value": value},
         )
     return value
@@ -131,11 +136,13 @@ def _name(value: str) -> str:
 def _unicode_name(value: str) -> str:
     if not is_unicode_name(value):
         guess = suggested_name(value)
-        hint = f"; did you mean '{guess}'?" if guess else ""
+        hint = _("; did you mean '{name}'?").format(name=guess) if guess else ""
         raise PydanticCustomError(
             "CP106",
-            "name '{value}' is not valid; severity levels and role names are lowercase letters (in any "
-            "script), digits, dashes and underscores, like 'critical' or 'asesoría-jurídica'{hint}",
+            _(
+                "name '{value}' is not valid; severity levels and role names are lowercase letters (in any "
+                "script), digits, dashes and underscores, like 'critical' or 'asesoría-jurídica'{hint}"
+            ),
             {"value": value, "hint": hint},
         )
     return value
@@ -146,18 +153,20 @@ def _variable(value: str) -> str:
         if not value.isascii():
             raise PydanticCustomError(
                 "CP107",
-                "variable name '{value}' is not valid: input and save_as names must be ASCII identifiers: "
-                f"[a-z_][a-z0-9_]*, like 'reach'; {_ANY_SCRIPT}",
-                {"value": value},
+                _(
+                    "variable name '{value}' is not valid: input and save_as names must be ASCII identifiers: "
+                    "[a-z_][a-z0-9_]*, like 'reach'; {any}"
+                ),
+                {"value": value, "any": _(_ANY_SCRIPT)},
             )
         raise PydanticCustomError(
             "CP107",
-            "variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'",
+            _("variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'"),
             {"value": value},
         )
     if value in BUILTINS:
         raise PydanticCustomError(
-            "CP107", "variable name '{value}' is a built-in name; choose another", {"value": value}
+            "CP107", _("variable name '{value}' is a built-in name; choose another"), {"value": value}
         )
     return value
 
@@ -168,7 +177,7 @@ def _duration(value: str) -> str:
     except ValueError:
         raise PydanticCustomError(
             "CP108",
-            "'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d",
+            _("'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d"),
             {"value": value},
         ) from None
     return value
@@ -196,7 +205,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-_SHORT_FORMS = {"label": "its label", "id": "its name", "description": "its description", "within": "its duration"}
+_SHORT_FORMS = {
+    "label": N_("its label"),
+    "id": N_("its name"),
+    "description": N_("its description"),
+    "within": N_("its duration"),
+}
 
 
 def _shorthand(field: str) -> Any:  # pydantic's validator descriptor, collected by the model
@@ -206,11 +220,11 @@ def _shorthand(field: str) -> Any:  # pydantic's validator descriptor, collected
         if isinstance(data, (str, bool)):  # a boolean goes on to be reported as YAML's yes/no trap (CP008)
             return {field: data}
         if data is None or isinstance(data, list):
-            kind = "a list" if isinstance(data, list) else "an empty value"
+            kind = _("a list") if isinstance(data, list) else _("an empty value")
             raise PydanticCustomError(
                 "CP103",
-                "expected text ({short}) or a mapping with `{field}:`, not {kind}",
-                {"short": _SHORT_FORMS[field], "field": field, "kind": kind},
+                _("expected text ({short}) or a mapping with `{field}:`, not {kind}"),
+                {"short": _(_SHORT_FORMS[field]), "field": field, "kind": kind},
             )
         return data  # a mapping, or a number the loader asks to quote (CP005)
 
@@ -253,9 +267,11 @@ class Input(_Model):
     @model_validator(mode="after")
     def _options_match_type(self) -> Input:
         if self.type == "choice" and not self.options:
-            raise PydanticCustomError("CP102", "a choice input needs `options:`")
+            raise PydanticCustomError("CP102", _("a choice input needs `options:`"))
         if self.type != "choice" and self.options:
-            raise PydanticCustomError("CP109", "`options:` belongs to choice inputs; set `type: choice` or remove it")
+            raise PydanticCustomError(
+                "CP109", _("`options:` belongs to choice inputs; set `type: choice` or remove it")
+            )
         return self
 
 
