@@ -102,10 +102,17 @@ def _write(body: str, output: Path | None, stdout: TextIO) -> None:
 
 
 def _closing_line(report: Report, findings: list[Finding], suppressed: int) -> str:
+    from crisisplay.i18n import _, ngettext
+
     files = len(report.results)
-    noun = "file" if files == 1 else "files"
-    hidden = f", {suppressed} suppressed" if suppressed else ""
+    hidden = _(", {count} suppressed").format(count=suppressed) if suppressed else ""
     if not findings:
-        return f"ok: {files} {noun} linted, no problems{hidden}\n"
+        ok = ngettext("ok: {files} file linted, no problems", "ok: {files} files linted, no problems", files)
+        return ok.format(files=files) + hidden + "\n"
     s = formats.summary(findings, files)
-    return f"{s['findings']} problem(s) in {files} {noun}: {s['errors']} error(s), {s['warnings']} warning(s){hidden}\n"
+    line = ngettext(
+        "{findings} problem(s) in {files} file: {errors} error(s), {warnings} warning(s)",
+        "{findings} problem(s) in {files} files: {errors} error(s), {warnings} warning(s)",
+        files,
+    )
+    return line.format(findings=s["findings"], files=files, errors=s["errors"], warnings=s["warnings"]) + hidden + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from crisisplay.findings import Finding
+from crisisplay.i18n import _
 from crisisplay.lint.flow import describe, reachable, shortest_path
 from crisisplay.playbook.checks import step_paths
 from crisisplay.playbook.model import END, InputOption, Playbook
@@ -16,10 +17,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     findings: list[Finding] = []
     for path, step in step_paths(pb):
         if step.type == "choice":
-            findings += _options(doc, path, step.options, f"step '{step.id}'")
+            findings += _options(doc, path, step.options, _("step '{id}'").format(id=step.id))
     for name, item in pb.inputs.items():
         if item.type == "choice" and item.options:
-            findings += _options(doc, ("inputs", name), item.options, f"input '{name}'")
+            findings += _options(doc, ("inputs", name), item.options, _("input '{name}'").format(name=name))
     findings += _skippable_phases(pb, doc)
     return findings
 
@@ -31,8 +32,10 @@ def _options(doc: Document, path: Path_, options: Sequence[InputOption], owner: 
             doc.finding(
                 path + ("options",),
                 "CP208",
-                f"{owner} offers {len(options)} option; a choice needs "
-                f"at least two (use a confirm or info step for a single answer)",
+                _(
+                    "{owner} offers {count} option; a choice needs "
+                    "at least two (use a confirm or info step for a single answer)"
+                ).format(owner=owner, count=len(options)),
             )
         )
     for field in ("value", "label"):
@@ -45,8 +48,10 @@ def _options(doc: Document, path: Path_, options: Sequence[InputOption], owner: 
                     doc.finding(
                         path + ("options", i),
                         "CP209",
-                        f"{owner}: option {field} '{text}' is already "
-                        f"used by the option at line {line}; each option needs its own {field}",
+                        _(
+                            "{owner}: option {field} '{text}' is already "
+                            "used by the option at line {line}; each option needs its own {field}"
+                        ).format(owner=owner, field=field, text=text, line=line),
                     )
                 )
             else:
@@ -79,9 +84,10 @@ def _skippable_phases(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 ("phases", p, "id"),
                 "CP210",
-                f"phase '{phase.id}' can be skipped entirely: the run "
-                f"{describe(pb, path, 'end')} never enters it; expected every run to go through "
-                f"it (give its steps a `when` if it only applies sometimes)",
+                _(
+                    "phase '{id}' can be skipped entirely: the run {run} never enters it; expected every run "
+                    "to go through it (give its steps a `when` if it only applies sometimes)"
+                ).format(id=phase.id, run=describe(pb, path, "end")),
             )
         )
     return findings

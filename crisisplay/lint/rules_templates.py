@@ -7,8 +7,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding, one_of
+from crisisplay.i18n import _
 from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
-from crisisplay.playbook.checks import expressions, level_hint, step_paths
+from crisisplay.playbook.checks import expressions, level_hint, step_paths, the_expression
 from crisisplay.playbook.model import Playbook, saved_as
 from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document, Path_
@@ -84,7 +85,12 @@ def _maybe_unset(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
             continue  # CP206 unreachable-step already says so
         for name in sorted(n for n in names if n in setters and n not in known[i]):
             run = shortest_path(pb, i, _not_setting(pb, name))
-            where = f"the run {describe(pb, run, pb.steps[i].id)}" if run is not None else "some run"
+            where = (
+                _("the run {run}").format(run=describe(pb, run, pb.steps[i].id)) if run is not None else _("some run")
+            )
+            seen_as = (
+                _("none") if kind == "condition" else _("a {placeholder} placeholder").format(placeholder=f"[[{name}]]")
+            )
             by = one_of(pb.steps[k].id for k in setters[name])
             line, col = locate(doc, path, source, name, bare=kind == "condition")
             findings.append(
@@ -93,10 +99,12 @@ def _maybe_unset(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
                     line,
                     col,
                     "CP305",
-                    f"'{name}' may be unset here: {where} does not answer "
-                    f"{by}, which sets it, so the {kind} would see it as "
-                    f"{'none' if kind == 'condition' else 'a [[' + name + ']] placeholder'}; expected every "
-                    f"run reaching step '{pb.steps[i].id}' to set it first",
+                    _(
+                        "'{name}' may be unset here: {where} does not answer {by}, which sets it, so {what} would "
+                        "see it as {seen_as}; expected every run reaching step '{step}' to set it first"
+                    ).format(
+                        name=name, where=where, by=by, what=the_expression(kind), seen_as=seen_as, step=pb.steps[i].id
+                    ),
                 )
             )
     return findings
@@ -116,8 +124,9 @@ def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
                 doc.finding(
                     ("inputs", name),
                     "CP306",
-                    f"input '{name}' is asked for but no template or "
-                    f"condition uses it; use it as {{{{ {name} }}}} or remove it",
+                    _(
+                        "input '{name}' is asked for but no template or condition uses it; use it as {use} or remove it"
+                    ).format(name=name, use=f"{{{{ {name} }}}}"),
                     key=True,
                 )
             )
@@ -128,8 +137,10 @@ def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
                 doc.finding(
                     path + ("save_as",),
                     "CP306",
-                    f"save_as '{saved}' is set but no template or "
-                    f"condition uses it; use it as {{{{ {saved} }}}} or remove `save_as`",
+                    _(
+                        "save_as '{name}' is set but no template or condition uses it; "
+                        "use it as {use} or remove `save_as`"
+                    ).format(name=saved, use=f"{{{{ {saved} }}}}"),
                 )
             )
     return findings
@@ -148,8 +159,11 @@ def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
                     doc.finding(
                         path,
                         "CP205",
-                        f"the {kind} tests severity against '{literal}', which is not "
-                        f"a declared level; expected {one_of(levels)}{level_hint(literal, levels)}",
+                        _(
+                            "{what} tests severity against '{literal}', which is not a declared level; "
+                            "expected {levels}"
+                        ).format(what=the_expression(kind), literal=literal, levels=one_of(levels))
+                        + level_hint(literal, levels),
                     )
                 )
     return findings
