@@ -102,17 +102,17 @@ def _write(body: str, output: Path | None, stdout: TextIO) -> None:
 
 
 def _closing_line(report: Report, findings: list[Finding], suppressed: int) -> str:
-    from crisisplay.i18n import _, ngettext
+    from crisisplay.i18n import _
 
     files = len(report.results)
+    noun = _("file") if files == 1 else _("files")
     hidden = _(", {count} suppressed").format(count=suppressed) if suppressed else ""
     if not findings:
-        ok = ngettext("ok: {files} file linted, no problems", "ok: {files} files linted, no problems", files)
-        return ok.format(files=files) + hidden + "\n"
+        return _("ok: {files} {noun} linted, no problems").format(files=files, noun=noun) + hidden + "\n"
     s = formats.summary(findings, files)
-    line = ngettext(
-        "{findings} problem(s) in {files} file: {errors} error(s), {warnings} warning(s)",
-        "{findings} problem(s) in {files} files: {errors} error(s), {warnings} warning(s)",
-        files,
+    line = _("{findings} problem(s) in {files} {noun}: {errors} error(s), {warnings} warning(s)")
+    return (
+        line.format(findings=s["findings"], files=files, noun=noun, errors=s["errors"], warnings=s["warnings"])
+        + hidden
+        + "\n"
     )
-    return line.format(findings=s["findings"], files=files, errors=s["errors"], warnings=s["warnings"]) + hidden + "\n"
