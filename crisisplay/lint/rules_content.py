@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding
+from crisisplay.i18n import _
 from crisisplay.playbook.checks import step_paths
 from crisisplay.playbook.model import ChoiceStep, Playbook, saved_as
 from crisisplay.yamlsource import Document
@@ -34,8 +35,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 top,
                 "CP401",
-                "no step escalates: add an `escalate` step so the responder does "
-                "not handle the crisis alone (a manager, PR or legal)",
+                _(
+                    "no step escalates: add an `escalate` step so the responder does "
+                    "not handle the crisis alone (a manager, PR or legal)"
+                ),
                 key=True,
             )
         )
@@ -44,7 +47,7 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 top,
                 "CP402",
-                "no step sends a message: add a `message` step with the holding statement or the apology",
+                _("no step sends a message: add a `message` step with the holding statement or the apology"),
                 key=True,
             )
         )
@@ -55,8 +58,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 top,
                 "CP403",
-                "no post-mortem phase: add a last phase with id 'post-mortem' and "
-                "text steps with `section:` so the export holds what was learnt",
+                _(
+                    "no post-mortem phase: add a last phase with id 'post-mortem' and "
+                    "text steps with `section:` so the export holds what was learnt"
+                ),
                 key=True,
             )
         )
@@ -69,8 +74,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     ("targets", name),
                     "CP406",
-                    f"target '{name}' is never reached: no step has "
-                    f"`milestone: {name}`; add it to the step that meets it, or remove the target",
+                    _(
+                        "target '{name}' is never reached: no step has "
+                        "`milestone: {name}`; add it to the step that meets it, or remove the target"
+                    ).format(name=name),
                     key=True,
                 )
             )
@@ -85,7 +92,9 @@ def _empty_prompts(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path + ("prompt",),
                     "CP404",
-                    f"step '{step.id}' has an empty prompt; write the question or instruction the responder should see",
+                    _(
+                        "step '{id}' has an empty prompt; write the question or instruction the responder should see"
+                    ).format(id=step.id),
                 )
             )
     for name, item in pb.inputs.items():
@@ -94,7 +103,9 @@ def _empty_prompts(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     ("inputs", name, "prompt"),
                     "CP404",
-                    f"input '{name}' has an empty prompt; write the question the responder should answer",
+                    _("input '{name}' has an empty prompt; write the question the responder should answer").format(
+                        name=name
+                    ),
                 )
             )
     return findings
@@ -151,9 +162,10 @@ def _too_long_for_x(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path + ("template",),
                     "CP405",
-                    f"step '{step.id}' posts on Twitter/X but its "
-                    f"message can run to about {size} characters; expected at most {X_LIMIT} "
-                    f"(shorten it, or link to a longer statement)",
+                    _(
+                        "step '{id}' posts on Twitter/X but its message can run to about {size} characters; "
+                        "expected at most {limit} (shorten it, or link to a longer statement)"
+                    ).format(id=step.id, size=size, limit=X_LIMIT),
                 )
             )
     return findings
