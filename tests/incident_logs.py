@@ -98,7 +98,7 @@ def assert_log_contract(path: Path) -> list[dict]:
     lines = path.read_bytes().split(b"\n")
     assert lines[-1] == b"", "the log ends with a newline"
     for number, raw in enumerate(lines[:-1], start=1):
-        event = json.loads(raw, parse_float=lambda t: _fail(f"line {number} holds a float {t}"))
+        event = json.loads(raw, parse_float=lambda t, number=number: _fail(f"line {number} holds a float {t}"))
         assert sorted(event) == sorted(EVENT_KEYS), f"line {number}: keys {list(event)}"
         assert list(event)[-1] == "hash", f"line {number}: hash is not the last member"
         assert raw.decode("utf-8").endswith(f',"hash":"{event["hash"]}"}}'), f"line {number}: hash is not last"

@@ -216,7 +216,7 @@ phases:""",
 def test_an_input_given_as_a_list_or_mapping_is_refused_not_stringified(raw):
     run = Run(INPUTS)
     run.advance()
-    with pytest.raises(AnswerError, match="input 'product'.*single value"):
+    with pytest.raises(AnswerError, match=r"input 'product'.*single value"):
         engine.set_input(run.state, "product", raw, run.now, ACTOR)
 
 
@@ -253,7 +253,7 @@ def test_number_input_refuses_a_word():
     run.advance()
     run.set_input("Blue Kettle")
     run.set_input("x")
-    with pytest.raises(AnswerError, match="input 'budget'.*not a number"):
+    with pytest.raises(AnswerError, match=r"input 'budget'.*not a number"):
         engine.set_input(run.state, "budget", "lots", run.now, ACTOR)
 
 
@@ -287,7 +287,7 @@ def test_confirm_step_refuses_anything_but_a_boolean(answer):
         type: confirm
         prompt: Is it fixed?
 """)
-    with pytest.raises(AnswerError, match="step 'fixed'.*yes or no"):
+    with pytest.raises(AnswerError, match=r"step 'fixed'.*yes or no"):
         engine.decide(run.state, "fixed", answer, run.now, ACTOR)
 
 
@@ -314,7 +314,7 @@ def test_choice_step_accepts_the_value_or_the_label_and_logs_both(given):
 
 def test_choice_step_refuses_an_unknown_option_naming_the_values():
     run = one_step(CHOICE)
-    with pytest.raises(AnswerError, match="step 'reach'.*'contained' or 'viral'"):
+    with pytest.raises(AnswerError, match=r"step 'reach'.*'contained' or 'viral'"):
         engine.decide(run.state, "reach", "everywhere", run.now, ACTOR)
 
 
@@ -1055,9 +1055,9 @@ inputs:
 
 
 def test_replay_refuses_a_log_that_does_not_start_with_incident_started():
-    with pytest.raises(ValueError, match="incident.started"):
+    with pytest.raises(ValueError, match=r"incident\.started"):
         ev.replay([])
-    with pytest.raises(ValueError, match="incident.started"):
+    with pytest.raises(ValueError, match=r"incident\.started"):
         ev.replay(engine.note("x", OPENED, ACTOR))
 
 

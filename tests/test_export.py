@@ -607,7 +607,7 @@ def test_unknown_incident_is_exit_2_and_bad_format_is_a_usage_error(run_cli):
 
 def test_incidents_shows_duration_and_milestones_met(run_cli, cli_cwd):
     start_from_file(run_cli, cli_cwd, ANSWERS + POST_MORTEM)
-    code, out, _ = run_cli("incidents", "--format", "json")
+    _code, out, _ = run_cli("incidents", "--format", "json")
     (row,) = json.loads(out)["incidents"]
     assert row["milestones"] == {"met": 4, "missed": 0, "not_reached": 0, "targets": 4}
     assert isinstance(row["duration_ms"], int) and row["duration_ms"] >= 0

@@ -121,24 +121,26 @@ def status(state, now, name="acknowledged"):
 
 
 def render(renderable, *, width: int = 80, color: bool = True) -> tuple[str, Console]:
-    console = Console(
-        width=width,
-        record=True,
-        force_terminal=True,
-        color_system="standard" if color else None,
-        file=open(os.devnull, "w"),
-        legacy_windows=False,
-    )
-    console.print(renderable)
+    with open(os.devnull, "w") as sink:  # what is printed is read back from the recording
+        console = Console(
+            width=width,
+            record=True,
+            force_terminal=True,
+            color_system="standard" if color else None,
+            file=sink,
+            legacy_windows=False,
+        )
+        console.print(renderable)
     return console.export_text(styles=False), console
 
 
 def colour_of(renderable, fragment: str) -> str | None:
     """The foreground colour rich gives the segment holding `fragment`."""
-    console = Console(width=80, force_terminal=True, color_system="standard", file=open(os.devnull, "w"))
-    for segment in console.render(renderable):
-        if fragment in segment.text and segment.style is not None and segment.style.color is not None:
-            return segment.style.color.name
+    with open(os.devnull, "w") as sink:
+        console = Console(width=80, force_terminal=True, color_system="standard", file=sink)
+        for segment in console.render(renderable):
+            if fragment in segment.text and segment.style is not None and segment.style.color is not None:
+                return segment.style.color.name
     return None
 
 

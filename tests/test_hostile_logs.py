@@ -161,7 +161,7 @@ def test_without_posix_locks_the_commands_that_need_them_refuse_in_one_line(run_
         ("close", incident, "--reason", "x"),
         ("incidents",),
     ):
-        code, out, err = run_cli(*command, env=env)
+        code, _out, err = run_cli(*command, env=env)
         assert code == 2 and "Traceback" not in err, (command, err)
         assert err.count("\n") == 1 and "POSIX file locks (fcntl)" in err, (command, err)
     code, _out, err = run_cli("lint", "mini.yaml", env=env)  # what needs no lock still works

@@ -195,7 +195,7 @@ def test_spanish_duration_words_are_not_english():
 
 
 def test_an_unknown_lang_is_exit_2_naming_the_languages(run_cli):
-    code, out, err = run_cli("--lang", "fr", "list")
+    code, _out, err = run_cli("--lang", "fr", "list")
     assert code == 2
     assert err.strip() == "crisisplay: error: --lang: no language 'fr'; available: en (English), es (español)"
     code, _out, err = run_cli("list", "--lang=xx")

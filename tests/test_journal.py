@@ -671,9 +671,12 @@ def test_run_lock_of_a_missing_incident_is_not_found_and_leaves_no_lock_file(tmp
 def test_run_lock_is_refused_to_a_second_taker_in_the_same_process(tmp_path):
     journal = make_log(tmp_path, events=1)
 
-    with journal.run_lock(), pytest.raises(IncidentBusy, match=rf"\(pid {os.getpid()}\)"):
-        with Journal(journal.path).run_lock():
-            pass
+    with (
+        journal.run_lock(),
+        pytest.raises(IncidentBusy, match=rf"\(pid {os.getpid()}\)"),
+        Journal(journal.path).run_lock(),
+    ):
+        pass
 
 
 def append_decisions(path: str, worker: int, decisions: int, start) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+
+import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,11 +29,91 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert test_part in (REPO / ".ci" / "run").read_text("utf-8")
 
 
-def test_every_doc_the_readme_links_exists():
-    text = (REPO / "README.md").read_text("utf-8")
+@pytest.mark.parametrize("readme", ["README.md", "README.es.md"])
+def test_every_doc_the_readme_links_exists(readme):
+    text = (REPO / readme).read_text("utf-8")
     links = re.findall(r"\]\((docs/[^)#]+)", text)
     assert links
     assert [link for link in links if not (REPO / link).is_file()] == []
+
+
+# ----------------------------------------------------------------------------- in Spanish
+
+
+def _commands(block: str) -> list[str]:
+    """The command lines of a shell block: its comments are prose, in the reader's language."""
+    return [line.strip() for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_the_spanish_readme_runs_the_spanish_playbook_with_the_same_install_and_test_commands():
+    english = _shell_blocks((REPO / "README.md").read_text("utf-8"))
+    spanish = _shell_blocks((REPO / "README.es.md").read_text("utf-8"))
+    # the same commands, the Spanish playbook and its answers file in place of the English ones
+    assert _commands(spanish[0]) == [line.replace("pricing-error", "error-precio") for line in _commands(english[0])]
+    assert "crisisplay start error-precio --drill --answers examples/error-precio.answers.yaml" in spanish[0]
+    assert (REPO / "playbooks" / "error-precio.yaml").is_file()
+    assert (REPO / "examples" / "error-precio.answers.yaml").is_file()
+    assert _commands(spanish[1]) == _commands(english[1])
+
+
+@pytest.mark.parametrize(
+    ("english", "spanish"),
+    [("README.md", "README.es.md"), ("docs/answers-file.md", "docs/es/answers-file.md")],
+)
+def test_each_english_doc_links_its_spanish_version_near_the_top_and_back(english, spanish):
+    english_path, spanish_path = REPO / english, REPO / spanish
+    top = english_path.read_text("utf-8").splitlines()[:5]
+    link = Path(os.path.relpath(spanish_path, english_path.parent)).as_posix()
+    assert f"En español: [{link}]({link})" in top
+    back = Path(os.path.relpath(english_path, spanish_path.parent)).as_posix()
+    assert f"]({back})" in "\n".join(spanish_path.read_text("utf-8").splitlines()[:5])
+
+
+FLOW_KEY = re.compile(r"[{,]\s*([^\W\d][\w-]*):\s")  # `{skip: …}`, `{done: [...], reason: …}`
+CODE_KEY = re.compile(r"`([^\W\d][\w-]*):`")  # `visits:`, `default:`
+
+
+def _answers_vocabulary(doc: str) -> tuple[set[str], set[str]]:
+    """The answers-file keys and fixed answer words a doc documents, without its example's own ids.
+
+    Keys: the example's top-level keys and the keys inside its answers, every `{key: …}` and
+    every `key:` quoted as code. Words: the single-word alternatives its comments give
+    (`# confirm: yes/no, …`, `# escalate: notified | unreachable | …`).
+    """
+    text = (REPO / doc).read_text("utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, flags=re.S).group(1)
+    data = yaml.safe_load(example)
+    roles = set()
+    for playbook in (REPO / "playbooks").glob("*.yaml"):
+        roles |= set(yaml.safe_load(playbook.read_text("utf-8")).get("roles", {}))
+    ids = set(data["inputs"]) | set(data["steps"]) | roles
+    keys = set(data) | {key for answer in data["steps"].values() if isinstance(answer, dict) for key in answer}
+    keys |= set(FLOW_KEY.findall(text)) | set(CODE_KEY.findall(text))
+    words = set()
+    for comment in re.findall(r"#[^:\n]*:([^\n]*)", example):
+        words |= {part.strip() for part in re.split(r"[|,/]", comment) if re.fullmatch(r"\s*[^\W\d_]+\s*", part)}
+    return keys - ids, words
+
+
+def test_the_spanish_answers_file_doc_documents_every_key_and_answer_word_the_english_one_does():
+    english_keys, english_words = _answers_vocabulary("docs/answers-file.md")
+    spanish_keys, spanish_words = _answers_vocabulary("docs/es/answers-file.md")
+    assert {"inputs", "steps", "visits", "skip", "text", "done", "reason"} <= english_keys
+    assert {"send", "notified", "unreachable", "all", "none", "yes", "no"} <= english_words
+    assert english_keys - spanish_keys == set()
+    assert english_words - spanish_words == set()
+
+
+def test_the_spanish_docs_give_the_spanish_yes_and_no_words_of_the_catalogue():
+    from babel.messages.pofile import read_po
+
+    with (REPO / "crisisplay" / "locale" / "es" / "LC_MESSAGES" / "crisisplay.po").open("rb") as po:
+        catalogue = read_po(po)
+    words = {word for message in ("yes|y|true", "no|n|false") for word in catalogue[message].string.split("|")}
+    assert "sí" in words
+    for doc in ("README.es.md", "docs/es/answers-file.md"):
+        text = (REPO / doc).read_text("utf-8")
+        assert [word for word in words if f"`{word}`" not in text] == [], doc
 
 
 def test_ci_runs_the_tests_again_with_the_lowest_direct_versions():

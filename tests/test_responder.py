@@ -126,7 +126,7 @@ def test_a_scripted_resume_says_whom_it_records_as(run_cli, cli_cwd, cli_home, m
     (cli_cwd / "minimal.yaml").write_text(minimal_playbook, encoding="utf-8")
     (cli_cwd / "first.yaml").write_text("inputs:\n  product: Kettle\nsteps: {}\n", encoding="utf-8")
     (cli_cwd / "rest.yaml").write_text(ANSWERS, encoding="utf-8")
-    code, out, err = run_cli("start", "minimal.yaml", "--answers", "first.yaml", "--responder", "Alice")
+    code, _out, err = run_cli("start", "minimal.yaml", "--answers", "first.yaml", "--responder", "Alice")
     assert code == 3, err
     code, _out, err = run_cli("resume", "last", "--answers", "rest.yaml")
     assert code == 0, err

@@ -63,7 +63,7 @@ def test_a_template_the_sandbox_refuses_mid_run_pauses_the_incident_and_sends_no
 def test_a_rechained_log_whose_snapshot_does_not_hold_together_is_refused_cleanly(run_cli, cli_cwd, cli_home):
     (cli_cwd / "mini.yaml").write_text(MINI)
     (cli_cwd / "a.yaml").write_text("inputs:\n  product: Kettle\nsteps:\n  first: one\n")
-    code, out, _ = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    _code, out, _ = run_cli("start", "mini.yaml", "--answers", "a.yaml")
     incident = out.strip()
     log = cli_home / "incidents" / f"{incident}.jsonl"
     events = [json.loads(line) for line in log.read_text("utf-8").splitlines()]

@@ -37,7 +37,7 @@ def test_a_condition_that_runs_too_long_is_a_playbook_error_not_a_hang():
     # parser refuses the code Jinja generates for much longer chains. No wall-clock
     # assertion (it flakes on a loaded machine): the test's timeout is the bound.
     source = " and ".join(["(range(10000) | map('string') | map('length') | sum > 0)"] * 150)
-    with pytest.raises(PlaybookError, match="ran over|builds more than"):
+    with pytest.raises(PlaybookError, match=r"ran over|builds more than"):
         evaluate_condition(source, {})
 
 

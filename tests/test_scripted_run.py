@@ -599,7 +599,7 @@ def test_resume_while_another_process_holds_the_run_lock_is_exit_2(start, run_cl
     try:
         assert ready.wait(30)
         assert status_of(run_cli, incident_id)["status"] == "running"
-        code, out, err = run_cli("resume", incident_id, "--answers", answers(REST))
+        code, _out, err = run_cli("resume", incident_id, "--answers", answers(REST))
         assert code == 2
         assert "another terminal" in err and "Traceback" not in err
         assert log_path(cli_home, incident_id).read_bytes() == before
@@ -646,21 +646,21 @@ def test_an_empty_note_is_exit_2_and_logs_nothing(start, run_cli, cli_home):
 def test_close_with_a_reason_shows_closed_in_incidents(start, run_cli, cli_home, answers):
     code, incident_id, err = start(FIRST_PART)
     assert code == 3, err
-    code, out, err = run_cli("close", incident_id, "--reason", "False alarm: the price was right")
+    code, _out, err = run_cli("close", incident_id, "--reason", "False alarm: the price was right")
     assert code == 0, err
     events = assert_log_contract(log_path(cli_home, incident_id))
     assert events[-1]["type"] == "incident.closed"
     assert events[-1]["data"] == {"outcome": "closed", "reason": "False alarm: the price was right"}
     assert events[-1]["hash"] in err
     assert status_of(run_cli, incident_id)["status"] == "closed"
-    code, out, err = run_cli("close", incident_id, "--reason", "again")
+    code, _out, err = run_cli("close", incident_id, "--reason", "again")
     assert code == 2 and "already closed" in err
     code, _out, err = run_cli("resume", incident_id, "--answers", answers(REST))
     assert code == 2
 
 
 def test_close_with_an_empty_reason_is_exit_2(start, run_cli, cli_home):
-    code, incident_id, err = start(FIRST_PART)
+    code, incident_id, _err = start(FIRST_PART)
     code, _out, _err = run_cli("close", incident_id, "--reason", " ")
     assert code == 2
     assert events_of(cli_home, incident_id)[-1]["type"] == "incident.paused"
@@ -695,7 +695,7 @@ def test_an_ambiguous_prefix_is_exit_2_listing_the_candidates(start, run_cli):
     code, first, _ = start(FIRST_PART)
     code, second, _ = start(FIRST_PART)
     common = os.path.commonprefix([first, second])  # noqa: RUF071 (ids share a text prefix, not a folder)
-    code, out, err = run_cli("note", common, "hello")
+    code, _out, err = run_cli("note", common, "hello")
     assert code == 2
     assert first in err and second in err and "Traceback" not in err
     unique = first[: len(common) + 1]  # one character past the shared part: theirs alone
@@ -811,7 +811,7 @@ def test_verify_head_catches_lines_cut_off_the_end(finished, run_cli):
     incident_id, path = finished
     head = read_events(path)[-1]["hash"]
     path.write_bytes(b"".join(lines_of(path)[:-3]))
-    code, out, err = run_cli("verify", incident_id)
+    code, out, _err = run_cli("verify", incident_id)
     assert code == 0, out  # a shorter chain is still a chain...
     code, out, _err = run_cli("verify", incident_id, "--head", head)
     assert code == 1  # ...but it no longer holds the head printed when the incident closed
