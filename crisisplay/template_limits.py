@@ -16,10 +16,12 @@ a few bytes per unit, the memory it holds; predictions only ever err on the larg
 from __future__ import annotations
 
 import math
-from collections.abc import ItemsView, KeysView, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
+from jinja2.environment import Environment
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Undefined
 from jinja2.utils import Namespace
@@ -39,11 +41,11 @@ class TooLarge(SecurityError):
     """A template asked for a value larger than the sandbox allows."""
 
 
-_SPENT: ContextVar[list | None] = ContextVar("crisisplay_template_work", default=None)
+_SPENT: ContextVar[list[int] | None] = ContextVar("crisisplay_template_work", default=None)
 
 
 @contextmanager
-def budget():
+def budget() -> Iterator[None]:
     """Count what one render or condition builds against MAX_WORK."""
     token = _SPENT.set([0])
     try:
@@ -76,20 +78,20 @@ _END = object()
 _SEQUENCES = (list, tuple, set, frozenset, KeysView, ValuesView, ItemsView)
 
 
-def _pairs(mapping):
+def _pairs(mapping: Mapping[Any, Any]) -> Iterator[Any]:
     for key, value in mapping.items():
         yield key
         yield value
 
 
-def weight(value, cap: int = MAX_VALUE) -> int:
+def weight(value: Any, cap: int = MAX_VALUE) -> int:
     """About how large `value` is, counting shared items once per use; stops counting past `cap`.
 
     Iterative, so a long list costs no recursion, and it gives up as soon as the count passes
     `cap`, so weighing never takes longer than building something of that size would.
     """
     total = 0
-    stack = [iter((value,))]
+    stack: list[Iterator[Any]] = [iter((value,))]
     while stack:
         item = next(stack[-1], _END)
         if item is _END:
@@ -124,7 +126,7 @@ def weight(value, cap: int = MAX_VALUE) -> int:
     return total
 
 
-def text_size(value) -> int:
+def text_size(value: Any) -> int:
     """About how many characters `str(value)` has."""
     if isinstance(value, (str, bytes, bytearray)):
         return len(value)
@@ -133,14 +135,15 @@ def text_size(value) -> int:
     return REPR * weight(value)
 
 
-def materialize(value, what: str) -> list:
+def materialize(value: Any, what: str) -> list[Any]:
     """The items of an iterable as a list, refused as soon as they add up past MAX_VALUE."""
     if isinstance(value, list):
         return value
     if isinstance(value, (str, bytes, bytearray)):
         charge(OBJECT + len(value) * (SLOT + OBJECT + 1), what)  # one new object per character
         return list(value)
-    items, total = [], OBJECT
+    items: list[Any] = []
+    total = OBJECT
     for item in value:
         total += SLOT + weight(item, MAX_VALUE - total)
         if total > MAX_VALUE:
@@ -150,7 +153,7 @@ def materialize(value, what: str) -> list:
     return items
 
 
-class OutputBuffer(list):
+class OutputBuffer(list[Any]):
     """What a macro, a block or `{% set %}…{% endset %}` writes, refused once it passes MAX_VALUE.
 
     A loop writing one character a turn would otherwise grow the list of pieces without
@@ -159,17 +162,17 @@ class OutputBuffer(list):
 
     __slots__ = ("size",)
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.size = OBJECT
 
-    def append(self, piece) -> None:
+    def append(self, piece: Any) -> None:
         self.size += SLOT + (len(piece) if isinstance(piece, str) else text_size(piece))
         if self.size > MAX_VALUE:
             charge(self.size, "the template's text")
         super().append(piece)
 
-    def extend(self, pieces) -> None:
+    def extend(self, pieces: Iterable[Any]) -> None:
         for piece in pieces:
             self.append(piece)
 
@@ -177,14 +180,14 @@ class OutputBuffer(list):
 # ------------------------------------------------------------------- printf-style formatting
 
 
-def _digits(value) -> int:
+def _digits(value: Any) -> int:
     """Characters a number shows as in any %-conversion, before width and precision."""
     if isinstance(value, int):
         return value.bit_length() // 3 + 3
     return 330  # a float: `%f` of 1e308 has 309 digits before the point
 
 
-def _count(fmt: str, i: int, next_arg) -> tuple[int, int]:
+def _count(fmt: str, i: int, next_arg: Callable[[], Any]) -> tuple[int, int]:
     """A width or a precision written at `i` (digits, or `*` for the next argument), and where it ends."""
     if i < len(fmt) and fmt[i] == "*":
         star = next_arg()
@@ -195,7 +198,7 @@ def _count(fmt: str, i: int, next_arg) -> tuple[int, int]:
     return (int(fmt[start:i]) if i > start else 0), i
 
 
-def printf_size(fmt, rhs) -> int:
+def printf_size(fmt: str | bytes | bytearray, rhs: Any) -> int:
     """The length of `fmt % rhs` at most, following CPython's parser of %-specifications.
 
     Widths and precisions can be as large as the text allows (`%0999999999d`), and `*` takes
@@ -208,7 +211,7 @@ def printf_size(fmt, rhs) -> int:
     positional = list(rhs) if isinstance(rhs, tuple) else [rhs]
     total, i, n = len(fmt), 0, len(fmt)
 
-    def next_arg():
+    def next_arg() -> Any:
         return positional.pop(0) if positional else None
 
     while True:
@@ -216,7 +219,8 @@ def printf_size(fmt, rhs) -> int:
         if i < 0 or i + 1 >= n:
             return total
         i += 1
-        value, has_key = None, False
+        value: Any = None
+        has_key = False
         if fmt[i] == "(":
             depth, start = 1, i + 1
             while depth and i + 1 < n:
@@ -265,7 +269,7 @@ def printf_size(fmt, rhs) -> int:
 # ------------------------------------------------------------------- operators
 
 
-def binop_size(operator: str, left, right) -> tuple[int, str] | None:
+def binop_size(operator: str, left: Any, right: Any) -> tuple[int, str] | None:
     """The predicted size of `left <operator> right` and what to call it, when it can be large."""
     if operator == "*":
         for seq, count in ((left, right), (right, left)):
@@ -289,12 +293,16 @@ def binop_size(operator: str, left, right) -> tuple[int, str] | None:
     return None
 
 
-def concat_size(values) -> int:
+def concat_size(values: Iterable[Any]) -> int:
     """The length of `a ~ b ~ …`: each operand shown as text."""
     return OBJECT + sum(text_size(v) for v in values)
 
 
 # ------------------------------------------------------------------- filters
+
+# A filter's size: from the environment, the value and its other arguments by name, the
+# size to charge and the value to pass on.
+FilterSize = Callable[[Environment, Any, dict[str, Any]], tuple[int, Any]]
 #
 # Each filter's result, predicted from its arguments: `size(env, value, args)` gives the
 # size to charge and the value to pass on (a lazy iterable is made a list first, counted as
@@ -302,21 +310,21 @@ def concat_size(values) -> int:
 # the other arguments by name, with their defaults.
 
 
-def _small(env, value, args):
+def _small(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     return 64, value  # a number, a yes/no, an item of the value, or a lazy view of it
 
 
-def _text_times(factor: int):
-    def size(env, value, args):
+def _text_times(factor: int) -> FilterSize:
+    def size(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
         return 64 + factor * text_size(value) + sum(text_size(a) for a in args.values() if isinstance(a, str)), value
 
     return size
 
 
-def _whole(factor: int):
+def _whole(factor: int) -> FilterSize:
     """A new collection built from the value's items (sorted, grouped, reversed)."""
 
-    def size(env, value, args):
+    def size(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
         if not isinstance(value, (str, bytes, list, tuple, dict, range)):
             value = materialize(value, "a filter's input")
         return 64 + factor * weight(value), value
@@ -324,13 +332,13 @@ def _whole(factor: int):
     return size
 
 
-def _list(env, value, args):
+def _list(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     if isinstance(value, (str, bytes)):
         return 64, materialize(value, "a list of characters")
     return 64 + weight(value), value if isinstance(value, (list, tuple, dict, range)) else materialize(value, "a list")
 
 
-def _join(env, value, args):
+def _join(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     attribute = args.get("attribute")
     if attribute is not None:
         from jinja2.filters import make_attrgetter
@@ -342,7 +350,7 @@ def _join(env, value, args):
     return OBJECT + texts + text_size(args.get("d", "")) * max(len(items) - 1, 0), items
 
 
-def _format(env, value, args):
+def _format(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     if not isinstance(value, str):
         charge(text_size(value), "the filter format")
         value = str(value)  # as the filter would: its text is the format
@@ -350,12 +358,12 @@ def _format(env, value, args):
     return printf_size(value, rhs) * (5 if isinstance(value, Markup) else 1), value
 
 
-def _center(env, value, args):
+def _center(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     width = args.get("width", 80)
     return 64 + text_size(value) + (width if isinstance(width, int) else 0), value
 
 
-def _indent(env, value, args):
+def _indent(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     width = args.get("width", 4)
     prefix = text_size(width) if isinstance(width, str) else max(width, 0) if isinstance(width, int) else 0
     text = text_size(value)
@@ -363,7 +371,7 @@ def _indent(env, value, args):
     return 64 + text + prefix * lines, value
 
 
-def _wordwrap(env, value, args):
+def _wordwrap(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     text = text_size(value)
     wrap = args.get("wrapstring")
     between = text_size(wrap) if wrap is not None else len(env.newline_sequence)
@@ -371,7 +379,7 @@ def _wordwrap(env, value, args):
     return 64 + text + (text + 1) * between + SPLIT * text, value
 
 
-def _replace(env, value, args):
+def _replace(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     old, new, count = args.get("old", ""), args.get("new", ""), args.get("count")
     text = text_size(value)
     found = value.count(old) if isinstance(value, str) and isinstance(old, str) and old else text + 1
@@ -380,29 +388,29 @@ def _replace(env, value, args):
     return 64 + text + found * text_size(new), value
 
 
-def _truncate(env, value, args):
+def _truncate(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     return 64 + text_size(value) + text_size(args.get("end", "")), value
 
 
-def _tojson(env, value, args):
+def _tojson(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     indent = args.get("indent") or 0
     nodes = weight(value) // OBJECT + 1
     # \uXXXX for each character at worst, and each line indented by every level it is in
     return 64 + 12 * weight(value) + nodes * max(indent, 0) * MAX_DEPTH, value
 
 
-def _pprint(env, value, args):
+def _pprint(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     return 64 + REPR * weight(value) + (weight(value) // OBJECT + 1) * MAX_DEPTH, value
 
 
-def _urlize(env, value, args):
+def _urlize(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     text = text_size(value)
     extra = sum(text_size(args.get(k) or "") for k in ("target", "rel"))
     # every word may become a link: written twice, with its attributes, and escaped
     return 64 + 12 * text + (text // 2 + 1) * (64 + 5 * extra) + SPLIT * text, value
 
 
-def _batch(env, value, args):
+def _batch(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     fill = args.get("fill_with")
     count = args.get("linecount") or args.get("slices") or 0
     count = count if isinstance(count, int) else 0
@@ -411,11 +419,13 @@ def _batch(env, value, args):
     return 64 + 2 * weight(value) + max(count, 0) * (SLOT + weight(fill)), value
 
 
-def _sum(env, value, args):
+def _sum(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     return 64, value  # bounded_sum counts as it adds
 
 
-def bounded_sum(environment, iterable, attribute=None, start=0):
+def bounded_sum(
+    environment: Environment, iterable: Iterable[Any], attribute: str | int | None = None, start: Any = 0
+) -> Any:
     """jinja's `sum`, refusing a total of lists or texts that grows past the limits as it adds."""
     if isinstance(start, (str, bytes)):
         raise TypeError("sum() can't sum strings [use ''.join(seq) instead]")
@@ -432,7 +442,7 @@ def bounded_sum(environment, iterable, attribute=None, start=0):
     return total
 
 
-FILTER_SIZES = {
+FILTER_SIZES: dict[str, FilterSize] = {
     **dict.fromkeys(
         (
             "abs",
@@ -487,8 +497,12 @@ FILTER_SIZES = {
 # ------------------------------------------------------------------- calls
 
 
-def _str_method_size(name: str, owner, args: tuple, kwargs: dict) -> tuple[int, tuple]:
+def _str_method_size(
+    name: str, owner: str | bytes | bytearray, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[int, tuple[Any, ...]]:
     """The size of `owner.name(*args)` for a text or bytes `owner`, and the arguments to pass."""
+    # Its methods take arguments of owner's own type, which mypy cannot tie to a union.
+    same: Any = owner
     length = len(owner)
     first = args[0] if args else None
     if name in ("center", "ljust", "rjust", "zfill"):
@@ -496,12 +510,12 @@ def _str_method_size(name: str, owner, args: tuple, kwargs: dict) -> tuple[int, 
     if name == "expandtabs":
         tabsize = kwargs.get("tabsize", first if isinstance(first, int) else 8)
         tab = "\t" if isinstance(owner, str) else b"\t"
-        return 64 + length + owner.count(tab) * max(tabsize if isinstance(tabsize, int) else 8, 0), args
+        return 64 + length + same.count(tab) * max(tabsize if isinstance(tabsize, int) else 8, 0), args
     if name == "replace":
         old = args[0] if args else kwargs.get("old")
         new = args[1] if len(args) > 1 else kwargs.get("new", "")
         count = args[2] if len(args) > 2 else kwargs.get("count", -1)
-        found = owner.count(old) if isinstance(old, type(owner)) and old else length + 1
+        found = same.count(old) if isinstance(old, type(owner)) and old else length + 1
         if isinstance(count, int) and count >= 0:
             found = min(found, count)
         return 64 + length + found * text_size(new), args
@@ -531,7 +545,7 @@ def _str_method_size(name: str, owner, args: tuple, kwargs: dict) -> tuple[int, 
     return 64 + 3 * length + sum(weight(a) for a in args), args  # upper, title, casefold: ß → SS
 
 
-def call_size(function, args: tuple, kwargs: dict) -> tuple[int, tuple]:
+def call_size(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, tuple[Any, ...]]:
     """The size of what calling `function` from a template builds, and the arguments to pass on."""
     from jinja2.utils import Cycler, Joiner, generate_lorem_ipsum
 

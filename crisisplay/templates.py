@@ -10,16 +10,20 @@ from __future__ import annotations
 import inspect
 import signal
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
+from types import FrameType
+from typing import Any
 
-from jinja2 import DictLoader, meta, nodes, pass_environment
-from jinja2.compiler import CodeGenerator
+from jinja2 import DictLoader, Template, meta, nodes, pass_environment
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
-from jinja2.runtime import Undefined
+from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
     UNSAFE_COROUTINE_ATTRIBUTES,
@@ -58,7 +62,7 @@ UNSAFE_ATTRIBUTES = frozenset(
 
 
 # The names whose placeholder the template being rendered has actually written out.
-_SHOWN: ContextVar[set | None] = ContextVar("crisisplay_placeholders_shown", default=None)
+_SHOWN: ContextVar[set[str] | None] = ContextVar("crisisplay_placeholders_shown", default=None)
 
 
 def placeholder(name: str) -> str:
@@ -78,7 +82,7 @@ class VisiblePlaceholder(Undefined):
             shown.add(name)
         return placeholder(name)
 
-    def _stay(self, *args, **kwargs):
+    def _stay(self, *args: object, **kwargs: object) -> VisiblePlaceholder:
         # An unset value used in an expression (`{{ total + 1 }}`, `{{ person.name }}`) stays
         # the placeholder of the name the template used instead of failing the run; what the
         # sandbox refused (its SecurityError) still fails.
@@ -86,21 +90,24 @@ class VisiblePlaceholder(Undefined):
             self._fail_with_undefined_error()
         return self
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> VisiblePlaceholder:
         if name[:2] == "__":
             raise AttributeError(name)
         return self._stay()
 
-    __getitem__ = __call__ = _stay
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __div__ = __rdiv__ = _stay
-    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _stay
-    __pos__ = __neg__ = __pow__ = __rpow__ = __lt__ = __le__ = __gt__ = __ge__ = _stay
+    # jinja's Undefined declares these as always failing (-> NoReturn); staying is the point.
+    __getitem__ = __call__ = _stay  # type: ignore[assignment]
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __div__ = __rdiv__ = _stay  # type: ignore[assignment]
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _stay  # type: ignore[assignment]
+    __pos__ = __neg__ = __pow__ = __rpow__ = __lt__ = __le__ = __gt__ = __ge__ = _stay  # type: ignore[assignment]
 
 
 class SeverityLevel(str):
     """A severity level that compares with others (and with level names) by their order."""
 
-    def __new__(cls, value: str, levels: tuple[str, ...]):
+    _levels: tuple[str, ...]
+
+    def __new__(cls, value: str, levels: tuple[str, ...]) -> SeverityLevel:
         obj = super().__new__(cls, value)
         obj._levels = levels
         return obj
@@ -111,24 +118,24 @@ class SeverityLevel(str):
         found = next((level for level in self._levels if level == self), None)
         return getattr(found, "label", None) or str(self)
 
-    def _rank(self, other) -> tuple[int, int] | None:
+    def _rank(self, other: object) -> tuple[int, int] | None:
         if not isinstance(other, str) or other not in self._levels or str(self) not in self._levels:
             return None
         return self._levels.index(str(self)), self._levels.index(str(other))
 
-    def __lt__(self, other):
+    def __lt__(self, other: object) -> bool:
         r = self._rank(other)
         return r is not None and r[0] < r[1]
 
-    def __le__(self, other):
+    def __le__(self, other: object) -> bool:
         r = self._rank(other)
         return r is not None and r[0] <= r[1]
 
-    def __gt__(self, other):
+    def __gt__(self, other: object) -> bool:
         r = self._rank(other)
         return r is not None and r[0] > r[1]
 
-    def __ge__(self, other):
+    def __ge__(self, other: object) -> bool:
         r = self._rank(other)
         return r is not None and r[0] >= r[1]
 
@@ -148,11 +155,11 @@ class _CodeGenerator(CodeGenerator):
     """Compiles `a ~ b` into a call that predicts the joined length before joining, and
     collects what a macro or a block writes in a buffer that refuses to grow past the limit."""
 
-    def buffer(self, frame) -> None:
+    def buffer(self, frame: Frame) -> None:
         frame.buffer = self.temporary_identifier()
         self.writeline(f"{frame.buffer} = environment.output_buffer()")
 
-    def visit_Concat(self, node: nodes.Concat, frame) -> None:
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.concat_operands((")
         for arg in node.nodes:
             self.visit(arg, frame)
@@ -166,22 +173,22 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     # Intercepting these also stops jinja from folding `{{ 10**10**10 }}` while compiling.
     intercepted_binops = frozenset(("+", "*", "%", "**"))
 
-    def is_safe_attribute(self, obj, attr, value) -> bool:
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return attr not in UNSAFE_ATTRIBUTES and super().is_safe_attribute(obj, attr, value)
 
-    def wrap_str_format(self, value):
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         # `'{:>999999999}'[name](1)`, with `name` set to "format", reaches str.format by a name
         # the checker cannot see; its format language can pad to any width, so it is refused
         # however it is reached.
         if super().wrap_str_format(value) is None:
             return None
 
-        def refused(*args, **kwargs):
+        def refused(*args: object, **kwargs: object) -> str:
             raise SecurityError("str.format is refused in templates; use the format filter or ~")
 
         return refused
 
-    def call_binop(self, context, operator, left, right):
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and _is_number(right) and abs(right) > MAX_EXPONENT and left not in (0, 1, -1):
             raise SecurityError(f"a power with exponent {right} is too large")
         predicted = binop_size(operator, left, right)
@@ -190,14 +197,15 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             charge(size * (5 if isinstance(left, Markup) or isinstance(right, Markup) else 1), what)
         return super().call_binop(context, operator, left, right)
 
-    def concat_operands(self, values: tuple) -> str:
+    def concat_operands(self, values: tuple[Any, ...]) -> str:
         """`a ~ b ~ …`, as jinja's str_join, once its length is known to be allowed."""
         charge(concat_size(values), "a text joined with ~")
         return "".join(map(str, values))
 
-    def concat(self, pieces) -> str:
+    def concat(self, pieces: Iterable[str]) -> str:
         """The text of a template, a macro or a block: refused as soon as its pieces add up past the limit."""
-        parts, total = [], OBJECT
+        parts: list[str] = []
+        total = OBJECT
         for piece in pieces:
             total += SLOT + len(piece)
             if total > MAX_VALUE:
@@ -206,13 +214,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         charge(total, "the template's text")
         return "".join(parts)
 
-    def getitem(self, obj, argument):
+    def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(argument, slice) and isinstance(obj, (str, bytes, list, tuple)):
             count = len(range(*argument.indices(len(obj))))
             charge(OBJECT + count * (1 if isinstance(obj, (str, bytes)) else SLOT), "a slice")
         return super().getitem(obj, argument)
 
-    def call(self, __context, __obj, *args, **kwargs):
+    def call(self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # Every call a template makes (`lipsum(10**8)`, `'a'.center(10**10)`) comes through here.
         for value in [*args, *kwargs.values()]:
             if _is_number(value) and abs(value) > MAX_ARGUMENT:
@@ -223,26 +231,26 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
-def _shown(value):
+def _shown(value: Any) -> Any:
     """What `{{ value }}` writes: a list or a mapping is weighed before it is turned into text."""
     if not isinstance(value, str):
         charge(text_size(value), "a value shown by the template")
     return value
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 # What each kind of piped-in context a filter asks for is, given the template's context.
-_FRONT = {
+_FRONT: dict[_PassArg, Callable[[Context], Any]] = {
     _PassArg.context: lambda context: context,
     _PassArg.environment: lambda context: context.environment,
     _PassArg.eval_context: lambda context: context.eval_ctx,
 }
 
 
-def _guarded(name: str, function):
+def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """A filter that refuses huge numeric arguments and predicts the size of its result first.
 
     It takes the template's context, so jinja never runs it while compiling: a filter on
@@ -250,14 +258,15 @@ def _guarded(name: str, function):
     merely checked.
     """
     size = FILTER_SIZES[name]
-    front = _FRONT.get(_PassArg.from_obj(function))
+    passed = _PassArg.from_obj(function)
+    front = None if passed is None else _FRONT.get(passed)
     params = list(inspect.signature(function).parameters.values())
     if params and params[0].name in ("context", "environment", "env", "eval_ctx"):
         params = params[1:]
     signature = inspect.Signature(params)
 
     @wraps(function)
-    def guarded(context, *args, **kwargs):
+    def guarded(context: Context, *args: Any, **kwargs: Any) -> Any:
         for value in [*args[1:], *kwargs.values()]:
             if _is_number(value) and abs(value) > MAX_ARGUMENT:
                 raise SecurityError(f"the filter {name} was given {value}, over the limit of {MAX_ARGUMENT}")
@@ -275,7 +284,7 @@ def _guarded(name: str, function):
             args, kwargs = bound.args, bound.kwargs
         return function(*(() if front is None else (front(context),)), *args, **kwargs)
 
-    guarded.jinja_pass_arg = _PassArg.context
+    guarded.jinja_pass_arg = _PassArg.context  # type: ignore[attr-defined]  # how jinja marks a filter that takes the context
     return guarded
 
 
@@ -303,13 +312,13 @@ class _TooSlow(Exception):
 
 
 @contextmanager
-def _time_limit(seconds: float):
+def _time_limit(seconds: float) -> Iterator[None]:
     """Stop a template that runs too long (nested loops); only the main thread can use SIGALRM."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def expire(signum, frame):
+    def expire(signum: int, frame: FrameType | None) -> None:
         raise _TooSlow()
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -329,23 +338,23 @@ def _refuse_unsafe(kind: str, analysis: Analysis) -> None:
 
 
 @lru_cache(maxsize=512)
-def _compiled_template(source: str):
+def _compiled_template(source: str) -> Template:
     _refuse_unsafe("template", analyse_template(source))
     return environment().from_string(source)
 
 
 @lru_cache(maxsize=512)
-def _compiled_condition(source: str):
+def _compiled_condition(source: str) -> TemplateExpression:
     _refuse_unsafe("condition", analyse_condition(source))
     return environment().compile_expression(source, undefined_to_none=True)
 
 
-def render_template(source: str, variables: dict) -> str:
+def render_template(source: str, variables: dict[str, Any]) -> str:
     """Render a template in the sandbox; unset names show as placeholders."""
     return render_with_placeholders(source, variables)[0]
 
 
-def render_with_placeholders(source: str, variables: dict) -> tuple[str, set[str]]:
+def render_with_placeholders(source: str, variables: dict[str, Any]) -> tuple[str, set[str]]:
     """The rendered text, and the unset names whose placeholders it shows (however filtered)."""
     shown: set[str] = set()
     token = _SHOWN.set(shown)
@@ -355,7 +364,7 @@ def render_with_placeholders(source: str, variables: dict) -> tuple[str, set[str
         _SHOWN.reset(token)
 
 
-def _render(source: str, variables: dict) -> str:
+def _render(source: str, variables: dict[str, Any]) -> str:
     try:
         with _time_limit(TIME_LIMIT_S), budget():
             text = _compiled_template(source).render(variables)
@@ -374,7 +383,7 @@ def _render(source: str, variables: dict) -> str:
     return text
 
 
-def evaluate_condition(source: str, variables: dict) -> bool:
+def evaluate_condition(source: str, variables: dict[str, Any]) -> bool:
     """Evaluate a bare `when` expression in the sandbox; unset names are None.
 
     A condition that fails on a missing value (None compared with a number) is false: a
@@ -407,18 +416,22 @@ class Analysis:
     severity_literals: list[str] = field(default_factory=list)
 
 
-def _inspect(ast: nodes.Node, result: Analysis) -> Analysis:
+def _inspect(ast: nodes.Template, result: Analysis) -> Analysis:
     result.names = set(meta.find_undeclared_variables(ast))
-    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-        attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+    for access in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        attr: object = None
+        if isinstance(access, nodes.Getattr):
+            attr = access.attr
+        elif isinstance(access, nodes.Getitem):
+            attr = getattr(access.arg, "value", None)
         if isinstance(attr, str) and (attr.startswith("_") or attr in UNSAFE_ATTRIBUTES):
             result.unsafe.append(attr)
-    for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-        result.unsafe.append(type(node).__name__.lower())
+    for statement in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        result.unsafe.append(type(statement).__name__.lower())
     # `self` is jinja's reference to the template itself, never one of the incident's values.
-    result.unsafe += ["self" for node in ast.find_all(nodes.Name) if node.name == "self"]
-    for node in ast.find_all(nodes.Compare):
-        operands = [node.expr] + [op.expr for op in node.ops]
+    result.unsafe += ["self" for name in ast.find_all(nodes.Name) if name.name == "self"]
+    for compare in ast.find_all(nodes.Compare):
+        operands = [compare.expr] + [op.expr for op in compare.ops]
         if any(isinstance(o, nodes.Name) and o.name == "severity" for o in operands):
             result.severity_literals += [
                 o.value for o in operands if isinstance(o, nodes.Const) and isinstance(o.value, str)

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from crisisplay.findings import Finding
+from crisisplay.i18n import N_, _, format_number
 
 if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - checked by a test
     raise ImportError("crisisplay needs PyYAML built with libyaml (yaml.CSafeLoader)")
 
 Loader = yaml.CSafeLoader
 
-Path_ = tuple  # a path into the document: keys (str) and indices (int)
+Path_ = tuple[str | int, ...]  # a path into the document: keys (str) and indices (int)
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
@@ -88,27 +89,33 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _TooBig(node, f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)")
+            raise _TooBig(
+                node,
+                _("the document expands to more than {limit} values (an alias bomb?)").format(
+                    limit=format_number(MAX_NODES)
+                ),
+            )
         if depth > MAX_DEPTH:
-            raise _TooBig(node, f"the document nests more than {MAX_DEPTH} levels deep")
+            raise _TooBig(node, _("the document nests more than {limit} levels deep").format(limit=MAX_DEPTH))
         self.doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if id(node) in self.stack:
-            raise _TooBig(node, "an alias refers to the collection that contains it (an endless structure)")
+            raise _TooBig(node, _("an alias refers to the collection that contains it (an endless structure)"))
         self.stack.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
                 self.check_collection_tag(node, "seq")
                 return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
             self.check_collection_tag(node, "map")
-            return self.mapping(node, path, depth)
+            # YAML composes three kinds of node: what is neither scalar nor sequence is a mapping.
+            return self.mapping(cast(yaml.MappingNode, node), path, depth)
         finally:
             self.stack.discard(id(node))
 
     def check_collection_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != _TAG + expected:
-            self.report(node, "CP003", f"the tag '{_as_written(node.tag)}' is refused; remove it")
+            self.report(node, "CP003", _("the tag '{tag}' is refused; remove it").format(tag=_as_written(node.tag)))
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         tag = node.tag
@@ -121,7 +128,9 @@ class _Builder:
             self.report(
                 node,
                 "CP003",
-                f"the tag '{_as_written(tag)}' is refused; remove it (playbooks hold plain text, lists and mappings)",
+                _("the tag '{tag}' is refused; remove it (playbooks hold plain text, lists and mappings)").format(
+                    tag=_as_written(tag)
+                ),
             )
             return node.value
         # libyaml marks a plain scalar with style '' (the pure-Python composer with None).
@@ -149,12 +158,14 @@ class _Builder:
                     end.line + 1,
                     column,
                     "CP010",
-                    f"'{found.group(1)}' starts a YAML comment, so the text before it ends at '{node.value[-20:]}'; "
-                    f"quote the whole value to keep the hashtag",
+                    _(
+                        "'{hashtag}' starts a YAML comment, so the text before it ends at '{end}'; "
+                        "quote the whole value to keep the hashtag"
+                    ).format(hashtag=found.group(1), end=node.value[-20:]),
                 )
             )
 
-    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
+    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -165,7 +176,9 @@ class _Builder:
                 self.report(
                     key_node,
                     "CP002",
-                    f"duplicate key '{key}' (first at line {first_seen[key]}); YAML would silently keep only one",
+                    _("duplicate key '{key}' (first at line {line}); YAML would silently keep only one").format(
+                        key=key, line=first_seen[key]
+                    ),
                 )
                 continue
             first_seen[key] = key_node.start_mark.line + 1
@@ -176,30 +189,37 @@ class _Builder:
 
     def key(self, node: yaml.Node) -> str | None:
         if not isinstance(node, yaml.ScalarNode):
-            self.report(node, "CP009", "a mapping key must be plain text, not a list or mapping")
+            self.report(node, "CP009", _("a mapping key must be plain text, not a list or mapping"))
             return None
         if node.tag == _TAG + "merge":
-            self.report(node, "CP007", "merge keys (<<) are not supported; write the keys out")
+            self.report(node, "CP007", _("merge keys (<<) are not supported; write the keys out"))
             return None
+        text: str = node.value  # a scalar node's value is its text
         if node.tag in (_TAG + "str", "!"):
-            return node.value
+            return text
         kind = node.tag[len(_TAG) :] if node.tag.startswith(_TAG) else node.tag
         if kind == "bool" and node.value.lower() in BOOL_WORDS:
-            self.report(node, "CP008", f"YAML reads the key {node.value} as a boolean; quote it: '{node.value}'")
+            self.report(
+                node, "CP008", _("YAML reads the key {key} as a boolean; quote it: '{key}'").format(key=node.value)
+            )
         elif kind in _SCALAR_TAGS:
-            word = _KIND_WORDS.get(kind, kind)
-            self.report(node, "CP009", f"YAML reads the key {node.value} as {word}; quote it: '{node.value}'")
+            word = _(_KIND_WORDS[kind]) if kind in _KIND_WORDS else kind
+            self.report(
+                node,
+                "CP009",
+                _("YAML reads the key {key} as {kind}; quote it: '{key}'").format(key=node.value, kind=word),
+            )
         else:
-            self.report(node, "CP003", f"the tag '{_as_written(node.tag)}' is refused; remove it")
-        return node.value
+            self.report(node, "CP003", _("the tag '{tag}' is refused; remove it").format(tag=_as_written(node.tag)))
+        return text
 
 
 _KIND_WORDS = {
-    "int": "a number",
-    "float": "a number",
-    "bool": "a boolean",
-    "null": "null (no value)",
-    "timestamp": "a date",
+    "int": N_("a number"),
+    "float": N_("a number"),
+    "bool": N_("a boolean"),
+    "null": N_("null (no value)"),
+    "timestamp": N_("a date"),
 }
 
 
@@ -216,7 +236,8 @@ class _TooBig(Exception):
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
-        return node.value
+        items: list[yaml.Node] = node.value
+        return items
     if isinstance(node, yaml.MappingNode):
         return [value for _, value in node.value]
     return []
@@ -272,7 +293,8 @@ def decode(raw: bytes, path: str) -> tuple[str | None, Finding | None]:
     except UnicodeDecodeError as err:
         before = raw[: err.start].decode("utf-8", "replace")
         line, col = _line_col(before, len(before))  # columns count characters, not bytes
-        return None, Finding(path, line, col, "CP001", f"the file is not UTF-8 text (byte 0x{raw[err.start]:02x})")
+        why = _("the file is not UTF-8 text (byte 0x{byte})").format(byte=f"{raw[err.start]:02x}")
+        return None, Finding(path, line, col, "CP001", why)
 
 
 def load(text: str | bytes, path: str = "<stdin>") -> Document:
@@ -280,8 +302,9 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
     doc = Document(path)
     if isinstance(text, bytes):
         decoded, problem = decode(text, path)
-        if problem:
-            doc.findings.append(problem)
+        if decoded is None:  # then `problem` says why
+            if problem:
+                doc.findings.append(problem)
             return doc
         text = decoded
     doc.text = text
@@ -289,51 +312,61 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         text.encode("utf-8")
     except UnicodeEncodeError as err:  # a lone surrogate, e.g. from text read with surrogateescape
         line, col = _line_col(text, err.start)
-        doc.findings.append(Finding(path, line, col, "CP001", "the text holds a character that is not valid Unicode"))
+        doc.findings.append(
+            Finding(path, line, col, "CP001", _("the text holds a character that is not valid Unicode"))
+        )
         return doc
     try:
         nodes = list(yaml.compose_all(text, Loader=Loader))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = err.problem or "invalid YAML"
+        what = err.problem or _("invalid YAML")  # the parser's own words are English
         context = f" {err.context}" if err.context else ""
         start = err.context_mark
         if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
-            context += f" that starts at line {start.line + 1} column {start.column + 1}"
+            context += " " + _("that starts at line {line} column {column}").format(
+                line=start.line + 1, column=start.column + 1
+            )
         lines = text.split("\n")
         if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
-            context += "; YAML does not allow tabs for indentation: use spaces"
-        doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {problem}{context}"))
+            context += "; " + _("YAML does not allow tabs for indentation: use spaces")
+        doc.findings.append(
+            Finding(path, line, col, "CP001", _("YAML syntax: {problem}").format(problem=what + context))
+        )
         return doc
     except yaml.YAMLError as err:  # a ReaderError: a character YAML does not allow
         # libyaml reads the UTF-8 encoding: its position counts bytes, our columns count characters.
         offset = getattr(err, "position", 0) or 0
         index = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
         line, col = _line_col(text, index)
-        reason = getattr(err, "reason", "unreadable text")
-        doc.findings.append(Finding(path, line, col, "CP001", f"YAML syntax: {reason}"))
+        reason = getattr(err, "reason", None) or _("unreadable text")
+        doc.findings.append(Finding(path, line, col, "CP001", _("YAML syntax: {problem}").format(problem=reason)))
         return doc
     if not nodes:
-        doc.findings.append(Finding(path, 1, 1, "CP006", "the file holds no YAML document; expected a mapping"))
+        doc.findings.append(Finding(path, 1, 1, "CP006", _("the file holds no YAML document; expected a mapping")))
         return doc
     if len(nodes) > 1:
         m = nodes[1].start_mark
         doc.findings.append(
-            Finding(path, m.line + 1, m.column + 1, "CP006", "the file holds more than one YAML document; expected one")
+            Finding(
+                path, m.line + 1, m.column + 1, "CP006", _("the file holds more than one YAML document; expected one")
+            )
         )
     bomb = _alias_bomb(nodes[0])
     if bomb is not None:
         m = bomb.start_mark
-        kind = "list" if isinstance(bomb, yaml.SequenceNode) else "mapping"
-        why = "through its aliases (an alias bomb?)" if "*" in text else "(the file is too large)"
+        kind = _("this list") if isinstance(bomb, yaml.SequenceNode) else _("this mapping")
+        why = _("through its aliases (an alias bomb?)") if "*" in text else _("(the file is too large)")
         doc.findings.append(
             Finding(
                 path,
                 m.line + 1,
                 m.column + 1,
                 "CP004",
-                f"this {kind} expands to more than {MAX_NODES:,} values {why}; a playbook is far smaller",
+                _("{what} expands to more than {limit} values {why}; a playbook is far smaller").format(
+                    what=kind, limit=format_number(MAX_NODES), why=why
+                ),
             )
         )
         return doc

@@ -1,8 +1,10 @@
 """Lint results cached by content, so `show` and `start` skip re-checking an unchanged playbook.
 
 The key covers everything a result depends on: the file's bytes and path, the lint policy,
-and crisisplay's own checker code (its version and the size and time of its source files),
-so an edited playbook, a changed `[lint]` table or an upgrade all miss the cache. A cache
+crisisplay's own checker code (its version and the size and time of its source files), and
+the language the findings are written in (with its catalogue), so an edited playbook, a
+changed `[lint]` table, an upgrade or another `--lang` all miss the cache: a finding cached
+in English is never shown to a Spanish reader. A cache
 that cannot be read or written is simply not used.
 """
 
@@ -14,10 +16,14 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from crisisplay import __version__
 from crisisplay.findings import Finding
 from crisisplay.lint.policy import Policy
+
+if TYPE_CHECKING:
+    from crisisplay.playbook.model import Playbook
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CHECKER_SOURCES = ("findings.py", "yamlsource.py", "templates.py", "template_limits.py", "playbook", "lint")
@@ -29,15 +35,15 @@ class Usable:
 
     path: Path
     findings: list[Finding]
-    normalised: dict | None
-    _playbook: object = field(default=None, repr=False)
+    normalised: dict[str, Any] | None
+    _playbook: Playbook | None = field(default=None, repr=False)
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "error"]
 
     @cached_property
-    def playbook(self):
+    def playbook(self) -> Playbook | None:
         """The model, built from the normalised form when it came from the cache."""
         if self._playbook is None and self.normalised is not None:
             from crisisplay.playbook.loader import from_snapshot
@@ -46,8 +52,8 @@ class Usable:
         return self._playbook
 
 
-def _code_fingerprint() -> list:
-    stamps = []
+def _code_fingerprint() -> list[list[object]]:
+    stamps: list[list[object]] = []
     for name in CHECKER_SOURCES:
         target = PACKAGE / name
         files = sorted(target.glob("*.py")) if target.is_dir() else [target]
@@ -60,7 +66,7 @@ def _code_fingerprint() -> list:
     return stamps
 
 
-def _policy_fingerprint(policy: Policy) -> list:
+def _policy_fingerprint(policy: Policy) -> list[object]:
     return [
         sorted(policy.enabled),
         sorted([glob, sorted(codes)] for glob, codes in policy.per_file),
@@ -69,10 +75,23 @@ def _policy_fingerprint(policy: Policy) -> list:
     ]
 
 
+def _language_fingerprint() -> list[object]:
+    """The language the findings are written in, and its catalogue's size and time."""
+    from crisisplay import i18n
+
+    code = i18n.language()
+    catalogue = i18n.LOCALE_DIR / code / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo"
+    try:
+        st = catalogue.stat()
+    except OSError:
+        return [code]  # English: the messages are in the code
+    return [code, st.st_size, st.st_mtime_ns]
+
+
 def cache_key(raw: bytes, path: str, policy: Policy) -> str:
     """The content address of one lint result."""
     digest = hashlib.sha256(raw)
-    context = [__version__, path, _policy_fingerprint(policy), _code_fingerprint()]
+    context = [__version__, path, _policy_fingerprint(policy), _code_fingerprint(), _language_fingerprint()]
     digest.update(json.dumps(context, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 
@@ -88,7 +107,7 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
 
         return Usable(path, oversized_result(str(path), err.limit).findings, None)
     key = cache_key(raw, str(path), policy) if folder is not None else None
-    if key is not None:
+    if folder is not None and key is not None:
         hit = _read(folder / f"{key}.json", path)
         if hit is not None:
             return hit
@@ -97,7 +116,7 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
     result = lint_text(raw, str(path), stem=path.stem, policy=policy)
     pb = result.checked.playbook
     loaded = Usable(path, result.findings, pb.normalised() if pb is not None else None, pb)
-    if key is not None:
+    if folder is not None and key is not None:
         _write(folder, f"{key}.json", loaded)
     return loaded
 

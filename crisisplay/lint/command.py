@@ -6,15 +6,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from crisisplay import __version__
 from crisisplay.display import visible
 from crisisplay.errors import UsageError
-from crisisplay.findings import RULES
+from crisisplay.findings import RULES, Finding
 from crisisplay.lint import formats
 from crisisplay.lint.policy import policy_for
-from crisisplay.lint.runner import lint_paths
+from crisisplay.lint.runner import Report, lint_paths
+
+if TYPE_CHECKING:
+    from crisisplay.config import Config
 
 DOCS = "https://crisisplay.dev/docs/lint-rules.md"
 
@@ -24,7 +27,7 @@ def help_uri(code: str) -> str:
     return f"{DOCS}#{code.lower()}-{RULES[code].name}"
 
 
-def rule_table() -> list[dict]:
+def rule_table() -> list[formats.RuleRow]:
     """Every rule as plain data, in code order: what `--list-rules` and sarif show."""
     return [
         {"id": r.code, "name": r.name, "level": r.level, "summary": r.summary, "help_uri": help_uri(r.code)}
@@ -40,7 +43,7 @@ def list_rules(fmt: str | None) -> str:
     return "".join(f"{r['id']}  {r['name']:<{width}}  {r['level']:<7}  {r['summary']}\n" for r in rules)
 
 
-def chosen_format(fmt: str | None, env: dict) -> str:
+def chosen_format(fmt: str | None, env: dict[str, str]) -> str:
     """--format, else github inside GitHub Actions, else text."""
     if fmt:
         return fmt
@@ -53,7 +56,7 @@ def run(
     strict: bool,
     statistics: bool,
     output: Path | None,
-    config,
+    config: Config,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
@@ -98,11 +101,18 @@ def _write(body: str, output: Path | None, stdout: TextIO) -> None:
         raise UsageError(f"{output}: cannot write the report: {err.strerror}") from None
 
 
-def _closing_line(report, findings, suppressed: int) -> str:
+def _closing_line(report: Report, findings: list[Finding], suppressed: int) -> str:
+    from crisisplay.i18n import _
+
     files = len(report.results)
-    noun = "file" if files == 1 else "files"
-    hidden = f", {suppressed} suppressed" if suppressed else ""
+    noun = _("file") if files == 1 else _("files")
+    hidden = _(", {count} suppressed").format(count=suppressed) if suppressed else ""
     if not findings:
-        return f"ok: {files} {noun} linted, no problems{hidden}\n"
+        return _("ok: {files} {noun} linted, no problems").format(files=files, noun=noun) + hidden + "\n"
     s = formats.summary(findings, files)
-    return f"{s['findings']} problem(s) in {files} {noun}: {s['errors']} error(s), {s['warnings']} warning(s){hidden}\n"
+    line = _("{findings} problem(s) in {files} {noun}: {errors} error(s), {warnings} warning(s)")
+    return (
+        line.format(findings=s["findings"], files=files, noun=noun, errors=s["errors"], warnings=s["warnings"])
+        + hidden
+        + "\n"
+    )

@@ -7,8 +7,9 @@ a step's `save_as` is set and its milestone reached only when it is answered.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
-from crisisplay.playbook.model import END, Playbook
+from crisisplay.playbook.model import END, ChoiceStep, Playbook
 
 Node = int | str  # a step index, or END
 
@@ -26,7 +27,7 @@ def answered_successors(pb: Playbook, index: int) -> set[Node]:
         # reports a consequence of it as a second problem.
         return END if name == END else pb.step_index.get(name)
 
-    options = getattr(step, "options", None) if step.type == "choice" else None
+    options = step.options if isinstance(step, ChoiceStep) else None
     names = [o.next or step.next for o in options] if options else [step.next]
     return {t for t in map(target, names) if t is not None}
 
@@ -42,7 +43,8 @@ def reachable(pb: Playbook) -> set[int]:
     """Step indices a run can visit, from the first step."""
     if not pb.steps:
         return set()
-    seen, queue = {0}, deque([0])
+    seen: set[int] = {0}
+    queue = deque([0])
     while queue:
         i = queue.popleft()
         outs = answered_successors(pb, i)
@@ -50,13 +52,18 @@ def reachable(pb: Playbook) -> set[int]:
         if skip is not None:
             outs = outs | {skip}
         for nxt in outs:
-            if nxt != END and nxt not in seen:
+            if isinstance(nxt, int) and nxt not in seen:  # not END
                 seen.add(nxt)
                 queue.append(nxt)
     return seen
 
 
-def shortest_path(pb: Playbook, goal: Node, answerable, enterable=lambda i: True) -> list[int] | None:
+def shortest_path(
+    pb: Playbook,
+    goal: Node,
+    answerable: Callable[[int], bool],
+    enterable: Callable[[int], bool] = lambda i: True,
+) -> list[int] | None:
     """The shortest run from the first step to `goal`, answering only steps where `answerable(i)`
     and visiting only steps where `enterable(i)`.
 
@@ -70,19 +77,20 @@ def shortest_path(pb: Playbook, goal: Node, answerable, enterable=lambda i: True
     while queue:
         i = queue.popleft()
         if i == goal:
-            path, node = [], parent[i]
+            path: list[int] = []
+            node = parent[i]
             while node is not None:
                 path.append(node)
                 node = parent[node]
             return path[::-1]
-        if i == END:
+        if not isinstance(i, int):  # END
             continue
         outs = set(answered_successors(pb, i)) if answerable(i) else set()
         skip = skip_successor(pb, i)
         if skip is not None:
             outs.add(skip)
         for nxt in sorted(outs, key=str):
-            if nxt not in parent and (nxt == END or enterable(nxt)):
+            if nxt not in parent and (not isinstance(nxt, int) or enterable(nxt)):  # END, or a step
                 parent[nxt] = i
                 queue.append(nxt)
     return None

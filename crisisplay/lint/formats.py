@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 from crisisplay.display import json_safe, visible
@@ -16,7 +17,26 @@ FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def summary(findings: list[Finding], files: int, suppressed: int = 0) -> dict:
+class Summary(TypedDict):
+    files: int
+    findings: int
+    errors: int
+    warnings: int
+    suppressed: int
+    by_code: dict[str, int]
+
+
+class RuleRow(TypedDict):
+    """One rule as `--list-rules --format json` and sarif show it."""
+
+    id: str
+    name: str
+    level: str
+    summary: str
+    help_uri: str
+
+
+def summary(findings: list[Finding], files: int, suppressed: int = 0) -> Summary:
     """Counts for the json format and the closing line of the text one."""
     errors = sum(1 for f in findings if f.level == "error")
     return {
@@ -76,7 +96,7 @@ def github(findings: list[Finding]) -> str:
     return visible("".join(out))  # newlines inside messages are %0A already
 
 
-def artifact_location(path: str, root: Path) -> dict:
+def artifact_location(path: str, root: Path) -> dict[str, Any]:
     """A SARIF artifactLocation: relative to %SRCROOT% when under `root`, else an absolute file URI."""
     if path.startswith("<"):  # standard input has no URI
         return {"description": {"text": path}}
@@ -88,7 +108,7 @@ def artifact_location(path: str, root: Path) -> dict:
     return {"uri": quote(relative.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
-def sarif(findings: list[Finding], rules: list[dict], root: Path, version: str) -> str:
+def sarif(findings: list[Finding], rules: list[RuleRow], root: Path, version: str) -> str:
     """SARIF 2.1.0 with every rule in `tool.driver.rules` (dicts: id, name, summary, level, help_uri)."""
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []

@@ -12,9 +12,13 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import ERROR, RULES, did_you_mean
+
+if TYPE_CHECKING:
+    from crisisplay.config import Config
 
 _CHECKER = re.compile(r"CP(0\d\d|1\d\d|20[1-7]|30[1-4])")
 LOCKED = frozenset(code for code, rule in RULES.items() if rule.level == ERROR and _CHECKER.fullmatch(code))
@@ -44,7 +48,7 @@ def _matches(glob: str, path: str, root: Path | None) -> bool:
     return any(fnmatch.fnmatchcase(c, glob) for c in candidates)
 
 
-def expand(entry, where: str) -> frozenset[str]:
+def expand(entry: object, where: str) -> frozenset[str]:
     """The codes an entry names; ConfigError when it names none."""
     if not isinstance(entry, str):
         raise ConfigError(f'{where}: expected rule codes as text in quotes, like "CP305", not {entry!r}')
@@ -63,7 +67,7 @@ def expand(entry, where: str) -> frozenset[str]:
     )
 
 
-def _codes(value, where: str) -> frozenset[str]:
+def _codes(value: object, where: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
@@ -71,7 +75,7 @@ def _codes(value, where: str) -> frozenset[str]:
     return frozenset().union(*(expand(entry, where) for entry in value))
 
 
-def _never_off(codes: frozenset[str], named, where: str) -> None:
+def _never_off(codes: frozenset[str], named: str | list[object], where: str) -> None:
     """An exact code or name of a checker error cannot be switched off; a prefix skips them."""
     entries = [named] if isinstance(named, str) else named
     for entry in entries:
@@ -83,7 +87,7 @@ def _never_off(codes: frozenset[str], named, where: str) -> None:
             )
 
 
-def from_config(options: dict, source: Path | None) -> Policy:
+def from_config(options: dict[str, Any], source: Path | None) -> Policy:
     """The policy for `[lint]` options already read from `source`; ConfigError (exit 2) when unusable."""
     where = str(source) if source else "[lint]"
     enabled = frozenset(RULES)
@@ -104,6 +108,6 @@ def from_config(options: dict, source: Path | None) -> Policy:
     return Policy(enabled | LOCKED, tuple(per_file), source.parent if source else None)
 
 
-def policy_for(config) -> Policy:
+def policy_for(config: Config) -> Policy:
     """The lint policy from the loaded configuration's `[lint]` options."""
     return from_config(config.lint, config.lint_source) if config.lint else Policy()

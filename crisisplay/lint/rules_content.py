@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding
+from crisisplay.i18n import _
 from crisisplay.playbook.checks import step_paths
-from crisisplay.playbook.model import Playbook
+from crisisplay.playbook.model import ChoiceStep, Playbook, saved_as
 from crisisplay.yamlsource import Document
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
 
 X_LIMIT = 280
 TEXT_LENGTH = 15  # a realistic free-text answer: a handle, a product name, "within 24 hours"
@@ -30,8 +35,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 top,
                 "CP401",
-                "no step escalates: add an `escalate` step so the responder does "
-                "not handle the crisis alone (a manager, PR or legal)",
+                _(
+                    "no step escalates: add an `escalate` step so the responder does "
+                    "not handle the crisis alone (a manager, PR or legal)"
+                ),
                 key=True,
             )
         )
@@ -40,7 +47,7 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 top,
                 "CP402",
-                "no step sends a message: add a `message` step with the holding statement or the apology",
+                _("no step sends a message: add a `message` step with the holding statement or the apology"),
                 key=True,
             )
         )
@@ -51,8 +58,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 top,
                 "CP403",
-                "no post-mortem phase: add a last phase with id 'post-mortem' and "
-                "text steps with `section:` so the export holds what was learnt",
+                _(
+                    "no post-mortem phase: add a last phase with id 'post-mortem' and "
+                    "text steps with `section:` so the export holds what was learnt"
+                ),
                 key=True,
             )
         )
@@ -65,8 +74,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     ("targets", name),
                     "CP406",
-                    f"target '{name}' is never reached: no step has "
-                    f"`milestone: {name}`; add it to the step that meets it, or remove the target",
+                    _(
+                        "target '{name}' is never reached: no step has "
+                        "`milestone: {name}`; add it to the step that meets it, or remove the target"
+                    ).format(name=name),
                     key=True,
                 )
             )
@@ -81,7 +92,9 @@ def _empty_prompts(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path + ("prompt",),
                     "CP404",
-                    f"step '{step.id}' has an empty prompt; write the question or instruction the responder should see",
+                    _(
+                        "step '{id}' has an empty prompt; write the question or instruction the responder should see"
+                    ).format(id=step.id),
                 )
             )
     for name, item in pb.inputs.items():
@@ -90,7 +103,9 @@ def _empty_prompts(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     ("inputs", name, "prompt"),
                     "CP404",
-                    f"input '{name}' has an empty prompt; write the question the responder should answer",
+                    _("input '{name}' has an empty prompt; write the question the responder should answer").format(
+                        name=name
+                    ),
                 )
             )
     return findings
@@ -107,25 +122,27 @@ def placeholder_lengths(pb: Playbook) -> dict[str, int]:
     }
     for name, item in pb.inputs.items():
         lengths[name] = (
-            max(len(o.value) for o in item.options) if item.options else (3 if item.type == "number" else TEXT_LENGTH)
+            max(len(o.value or o.label) for o in item.options)
+            if item.options
+            else (3 if item.type == "number" else TEXT_LENGTH)
         )
     for step in pb.steps:
-        name = getattr(step, "save_as", None)
-        if not name or name in lengths:
+        saved = saved_as(step)
+        if not saved or saved in lengths:
             continue
-        if step.type == "choice":
-            lengths[name] = max(len(o.value) for o in step.options)
+        if isinstance(step, ChoiceStep):  # an option's value is its label unless written
+            lengths[saved] = max(len(o.value or o.label) for o in step.options)
         else:
-            lengths[name] = {"confirm": 5, "number": 3}.get(step.type, TEXT_LENGTH)  # "False", "120"
+            lengths[saved] = {"confirm": 5, "number": 3}.get(step.type, TEXT_LENGTH)  # "False", "120"
     return lengths
 
 
 def choice_values(pb: Playbook) -> dict[str, list[str]]:
     """The values a choice input or a choice step's `save_as` can take."""
-    values = {name: [o.value for o in item.options] for name, item in pb.inputs.items() if item.options}
+    values = {name: [o.value or o.label for o in item.options] for name, item in pb.inputs.items() if item.options}
     for step in pb.steps:
-        if step.type == "choice" and step.save_as and step.save_as not in values:
-            values[step.save_as] = [o.value for o in step.options]
+        if isinstance(step, ChoiceStep) and step.save_as and step.save_as not in values:
+            values[step.save_as] = [o.value or o.label for o in step.options]
     return values
 
 
@@ -145,22 +162,23 @@ def _too_long_for_x(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path + ("template",),
                     "CP405",
-                    f"step '{step.id}' posts on Twitter/X but its "
-                    f"message can run to about {size} characters; expected at most {X_LIMIT} "
-                    f"(shorten it, or link to a longer statement)",
+                    _(
+                        "step '{id}' posts on Twitter/X but its message can run to about {size} characters; "
+                        "expected at most {limit} (shorten it, or link to a longer statement)"
+                    ).format(id=step.id, size=size, limit=X_LIMIT),
                 )
             )
     return findings
 
 
 @lru_cache(maxsize=1024)
-def _parse(source: str):
+def _parse(source: str) -> nodes.Template | None:
     from crisisplay.templates import parsed
 
     return parsed(source, "template")  # None when it does not parse: CP301, from the checker
 
 
-def _mentions_x(ast, values: dict[str, list[str]]) -> bool:
+def _mentions_x(ast: nodes.Template, values: dict[str, list[str]]) -> bool:
     from jinja2 import nodes
 
     pieces = [n.data for n in ast.find_all(nodes.TemplateData)]
@@ -170,7 +188,7 @@ def _mentions_x(ast, values: dict[str, list[str]]) -> bool:
     return any(_ON_X.search(piece) for piece in pieces)
 
 
-def estimate(node, lengths: dict[str, int]) -> int:
+def estimate(node: nodes.Node, lengths: dict[str, int]) -> int:
     """The longest a template can render to, without running it.
 
     Static text counts as written; each `{{ name }}` as that name's realistic length; an
@@ -192,7 +210,7 @@ def estimate(node, lengths: dict[str, int]) -> int:
     return 0
 
 
-def _expr(node, lengths: dict[str, int]) -> int:
+def _expr(node: nodes.Node, lengths: dict[str, int]) -> int:
     from jinja2 import nodes
 
     if isinstance(node, nodes.Name):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from crisisplay.findings import Finding
-from crisisplay.lint.flow import END, describe, reachable, shortest_path
+from crisisplay.i18n import _
+from crisisplay.lint.flow import describe, reachable, shortest_path
 from crisisplay.playbook.checks import step_paths
-from crisisplay.playbook.model import Playbook
-from crisisplay.yamlsource import Document
+from crisisplay.playbook.model import END, InputOption, Playbook
+from crisisplay.yamlsource import Document, Path_
 
 
 def check(pb: Playbook, doc: Document) -> list[Finding]:
@@ -14,23 +17,25 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     findings: list[Finding] = []
     for path, step in step_paths(pb):
         if step.type == "choice":
-            findings += _options(doc, path, step.options, f"step '{step.id}'")
+            findings += _options(doc, path, step.options, _("step '{id}'").format(id=step.id))
     for name, item in pb.inputs.items():
         if item.type == "choice" and item.options:
-            findings += _options(doc, ("inputs", name), item.options, f"input '{name}'")
+            findings += _options(doc, ("inputs", name), item.options, _("input '{name}'").format(name=name))
     findings += _skippable_phases(pb, doc)
     return findings
 
 
-def _options(doc: Document, path: tuple, options: list, owner: str) -> list[Finding]:
-    findings = []
+def _options(doc: Document, path: Path_, options: Sequence[InputOption], owner: str) -> list[Finding]:
+    findings: list[Finding] = []
     if len(options) < 2:
         findings.append(
             doc.finding(
                 path + ("options",),
                 "CP208",
-                f"{owner} offers {len(options)} option; a choice needs "
-                f"at least two (use a confirm or info step for a single answer)",
+                _(
+                    "{owner} offers {count} option; a choice needs "
+                    "at least two (use a confirm or info step for a single answer)"
+                ).format(owner=owner, count=len(options)),
             )
         )
     for field in ("value", "label"):
@@ -43,13 +48,20 @@ def _options(doc: Document, path: tuple, options: list, owner: str) -> list[Find
                     doc.finding(
                         path + ("options", i),
                         "CP209",
-                        f"{owner}: option {field} '{text}' is already "
-                        f"used by the option at line {line}; each option needs its own {field}",
+                        _(
+                            "{owner}: option {field} '{text}' is already "
+                            "used by the option at line {line}; each option needs its own {field}"
+                        ).format(owner=owner, field=field, text=text, line=line),
                     )
                 )
             else:
                 first[text] = i
     return findings
+
+
+def _outside(members: set[int]) -> Callable[[int], bool]:
+    """Whether step `i` lies outside `members`."""
+    return lambda i: i not in members
 
 
 def _skippable_phases(pb: Playbook, doc: Document) -> list[Finding]:
@@ -58,23 +70,24 @@ def _skippable_phases(pb: Playbook, doc: Document) -> list[Finding]:
     Steps the run enters and skips by their own `when` do not count: a condition on every
     step is the author saying, step by step, when the phase applies.
     """
-    findings = []
+    findings: list[Finding] = []
     live = reachable(pb)
     for p, phase in enumerate(pb.phases):
         members = {pb.step_index[s.id] for s in phase.steps if s.id in pb.step_index}
         # Duplicate ids (CP202) make the index ambiguous; the checker reports those.
         if not members & live or len(members) != len(phase.steps):
             continue
-        path = shortest_path(pb, END, lambda i: True, enterable=lambda i: i not in members)
+        path = shortest_path(pb, END, lambda i: True, enterable=_outside(members))
         if path is None:
             continue
         findings.append(
             doc.finding(
                 ("phases", p, "id"),
                 "CP210",
-                f"phase '{phase.id}' can be skipped entirely: the run "
-                f"{describe(pb, path, 'end')} never enters it; expected every run to go through "
-                f"it (give its steps a `when` if it only applies sometimes)",
+                _(
+                    "phase '{id}' can be skipped entirely: the run {run} never enters it; expected every run "
+                    "to go through it (give its steps a `when` if it only applies sometimes)"
+                ).format(id=phase.id, run=describe(pb, path, "end")),
             )
         )
     return findings

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding, one_of
+from crisisplay.i18n import _
 from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
-from crisisplay.playbook.checks import expressions, level_hint, step_paths
-from crisisplay.playbook.model import END, Playbook
+from crisisplay.playbook.checks import expressions, level_hint, step_paths, the_expression
+from crisisplay.playbook.model import Playbook, saved_as
 from crisisplay.playbook.where import locate
-from crisisplay.yamlsource import Document
+from crisisplay.yamlsource import Document, Path_
+
+if TYPE_CHECKING:
+    from crisisplay.templates import Analysis
+
+Use = tuple[int, Path_, str, str, set[str]]  # step index, path, kind, source, names
 
 
 @lru_cache(maxsize=4096)
-def analysis(kind: str, source: str):
+def analysis(kind: str, source: str) -> Analysis:
     """The checker's analysis of one template or condition; identical sources across files parse once."""
     from crisisplay.templates import analyse_condition, analyse_template
 
@@ -29,10 +37,10 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     return findings
 
 
-def _uses(pb: Playbook) -> list[tuple[int, tuple, str, str, set[str]]]:
+def _uses(pb: Playbook) -> list[Use]:
     """(step index, path, kind, source, names) of every expression that parses."""
     index_of = {path: i for i, (path, _) in enumerate(step_paths(pb))}
-    out = []
+    out: list[Use] = []
     for path, kind, source in expressions(pb):
         result = analysis(kind, source)
         if result.syntax_error is None and not (kind == "condition" and "{{" in source):
@@ -42,9 +50,9 @@ def _uses(pb: Playbook) -> list[tuple[int, tuple, str, str, set[str]]]:
 
 def must_be_set(pb: Playbook, live: set[int]) -> dict[int, frozenset[str]]:
     """For each reachable step, the `save_as` names every run arriving there has set."""
-    saved = {i: s.save_as for i, s in enumerate(pb.steps) if getattr(s, "save_as", None)}
+    saved = {i: name for i, s in enumerate(pb.steps) if (name := saved_as(s))}
     universe = frozenset(saved.values())
-    known = {i: (frozenset() if i == 0 else universe) for i in live}
+    known: dict[int, frozenset[str]] = {i: (frozenset() if i == 0 else universe) for i in live}
     work = sorted(live)
     while work:
         i = work.pop()
@@ -54,7 +62,7 @@ def must_be_set(pb: Playbook, live: set[int]) -> dict[int, frozenset[str]]:
         if skip is not None:
             edges.append((skip, known[i]))
         for j, carried in edges:
-            if j == END or j not in known:
+            if not isinstance(j, int) or j not in known:  # END, or a step no run reaches
                 continue
             narrowed = known[j] & carried
             if narrowed != known[j]:
@@ -63,20 +71,26 @@ def must_be_set(pb: Playbook, live: set[int]) -> dict[int, frozenset[str]]:
     return known
 
 
-def _maybe_unset(pb: Playbook, doc: Document, uses) -> list[Finding]:
+def _maybe_unset(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
     live = reachable(pb)
     setters: dict[str, list[int]] = {}
     for i, step in enumerate(pb.steps):
-        if getattr(step, "save_as", None) and step.save_as not in pb.inputs:
-            setters.setdefault(step.save_as, []).append(i)
+        name = saved_as(step)
+        if name and name not in pb.inputs:
+            setters.setdefault(name, []).append(i)
     known = must_be_set(pb, live)
-    findings = []
+    findings: list[Finding] = []
     for i, path, kind, source, names in uses:
         if i not in live:
             continue  # CP206 unreachable-step already says so
         for name in sorted(n for n in names if n in setters and n not in known[i]):
-            run = shortest_path(pb, i, lambda k, name=name: getattr(pb.steps[k], "save_as", None) != name)
-            where = f"the run {describe(pb, run, pb.steps[i].id)}" if run is not None else "some run"
+            run = shortest_path(pb, i, _not_setting(pb, name))
+            where = (
+                _("the run {run}").format(run=describe(pb, run, pb.steps[i].id)) if run is not None else _("some run")
+            )
+            seen_as = (
+                _("none") if kind == "condition" else _("a {placeholder} placeholder").format(placeholder=f"[[{name}]]")
+            )
             by = one_of(pb.steps[k].id for k in setters[name])
             line, col = locate(doc, path, source, name, bare=kind == "condition")
             findings.append(
@@ -85,38 +99,48 @@ def _maybe_unset(pb: Playbook, doc: Document, uses) -> list[Finding]:
                     line,
                     col,
                     "CP305",
-                    f"'{name}' may be unset here: {where} does not answer "
-                    f"{by}, which sets it, so the {kind} would see it as "
-                    f"{'none' if kind == 'condition' else 'a [[' + name + ']] placeholder'}; expected every "
-                    f"run reaching step '{pb.steps[i].id}' to set it first",
+                    _(
+                        "'{name}' may be unset here: {where} does not answer {by}, which sets it, so {what} would "
+                        "see it as {seen_as}; expected every run reaching step '{step}' to set it first"
+                    ).format(
+                        name=name, where=where, by=by, what=the_expression(kind), seen_as=seen_as, step=pb.steps[i].id
+                    ),
                 )
             )
     return findings
 
 
-def _unused(pb: Playbook, doc: Document, uses) -> list[Finding]:
-    used = set().union(*(names for *_, names in uses)) if uses else set()
-    findings = []
+def _not_setting(pb: Playbook, name: str) -> Callable[[int], bool]:
+    """Whether step `k` leaves `name` unset when answered."""
+    return lambda k: saved_as(pb.steps[k]) != name
+
+
+def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
+    used: set[str] = set().union(*(names for *_, names in uses)) if uses else set()
+    findings: list[Finding] = []
     for name in pb.inputs:
         if name not in used:
             findings.append(
                 doc.finding(
                     ("inputs", name),
                     "CP306",
-                    f"input '{name}' is asked for but no template or "
-                    f"condition uses it; use it as {{{{ {name} }}}} or remove it",
+                    _(
+                        "input '{name}' is asked for but no template or condition uses it; use it as {use} or remove it"
+                    ).format(name=name, use=f"{{{{ {name} }}}}"),
                     key=True,
                 )
             )
     for path, step in step_paths(pb):
-        name = getattr(step, "save_as", None)
-        if name and name not in used and name not in pb.inputs:
+        saved = saved_as(step)
+        if saved and saved not in used and saved not in pb.inputs:
             findings.append(
                 doc.finding(
                     path + ("save_as",),
                     "CP306",
-                    f"save_as '{name}' is set but no template or "
-                    f"condition uses it; use it as {{{{ {name} }}}} or remove `save_as`",
+                    _(
+                        "save_as '{name}' is set but no template or condition uses it; "
+                        "use it as {use} or remove `save_as`"
+                    ).format(name=saved, use=f"{{{{ {saved} }}}}"),
                 )
             )
     return findings
@@ -125,7 +149,7 @@ def _unused(pb: Playbook, doc: Document, uses) -> list[Finding]:
 def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
     """`severity in ['hgh', 'high']`: the checker reads plain comparisons; lists are read here."""
     levels = pb.severity.levels
-    findings = []
+    findings: list[Finding] = []
     for path, kind, source in expressions(pb):
         if "severity" not in source or not any(c in source for c in "[("):
             continue
@@ -135,8 +159,11 @@ def _severity_lists(pb: Playbook, doc: Document) -> list[Finding]:
                     doc.finding(
                         path,
                         "CP205",
-                        f"the {kind} tests severity against '{literal}', which is not "
-                        f"a declared level; expected {one_of(levels)}{level_hint(literal, levels)}",
+                        _(
+                            "{what} tests severity against '{literal}', which is not a declared level; "
+                            "expected {levels}"
+                        ).format(what=the_expression(kind), literal=literal, levels=one_of(levels))
+                        + level_hint(literal, levels),
                     )
                 )
     return findings
@@ -151,7 +178,7 @@ def _listed_levels(kind: str, source: str) -> tuple[str, ...]:
     ast = parsed(source, kind)
     if ast is None:
         return ()
-    found = []
+    found: list[str] = []
     for node in ast.find_all(nodes.Compare):
         if not (isinstance(node.expr, nodes.Name) and node.expr.name == "severity"):
             continue

@@ -12,13 +12,18 @@ It runs in `crisisplay lint` only: it reads a second file, the original, which `
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding, one_of
 from crisisplay.playbook.checks import step_paths
-from crisisplay.playbook.model import Playbook
-from crisisplay.yamlsource import Document
+from crisisplay.playbook.model import AnyStep, ChecklistStep, ChoiceStep, InputOption, Playbook
+from crisisplay.yamlsource import Document, Path_
+
+if TYPE_CHECKING:
+    from crisisplay.playbook.loader import Checked
 
 CODE = "CP601"
 STDIN_NAME = "<stdin>"
@@ -63,7 +68,7 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
 
 
 @lru_cache(maxsize=64)
-def _checked(path: str, mtime_ns: int, size: int):
+def _checked(path: str, mtime_ns: int, size: int) -> Checked:
     """The checker's result for an original; several translations of one original read it once."""
     from crisisplay.playbook.loader import check_file
 
@@ -90,7 +95,7 @@ def find_original(ref: str, translation: str) -> Path | None:
         return None
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if value is None:
         return "not set"
     if isinstance(value, (list, tuple)):
@@ -133,7 +138,7 @@ class _Compare:
         self.phases()
         self.steps()
 
-    def drift(self, path: tuple, message: str, key: bool = False) -> None:
+    def drift(self, path: Path_, message: str, key: bool = False) -> None:
         self.findings.append(self.doc.finding(path, CODE, message, key=key))
 
     def severity(self) -> None:
@@ -152,7 +157,7 @@ class _Compare:
                 f"'{self.original.severity.start}' in {self.name}",
             )
 
-    def named(self, what: str, key: str, before: dict, after: dict) -> None:
+    def named(self, what: str, key: str, before: Mapping[str, object], after: Mapping[str, object]) -> None:
         """Names declared in a mapping (targets, roles): none missing, none added."""
         for name in before:
             if name not in after:
@@ -201,7 +206,14 @@ class _Compare:
                     f"input '{name}': `default` is {_shown(new.default)} here but {_shown(old.default)} in {self.name}",
                 )
 
-    def options(self, path: tuple, owner: str, before, after, steps: bool) -> None:
+    def options(
+        self,
+        path: Path_,
+        owner: str,
+        before: Sequence[InputOption] | None,
+        after: Sequence[InputOption] | None,
+        steps: bool,
+    ) -> None:
         old = [o.value for o in before or ()]
         new = [o.value for o in after or ()]
         if old != new:
@@ -214,7 +226,7 @@ class _Compare:
             return
         if not steps:
             return
-        for i, (o, n) in enumerate(zip(before, after, strict=False)):
+        for i, (o, n) in enumerate(zip(before or (), after or (), strict=False)):
             for key in ("severity", "next"):
                 if getattr(o, key) != getattr(n, key):
                     self.drift(
@@ -271,7 +283,7 @@ class _Compare:
                 )
             self.step(path, before, step)
 
-    def step(self, path: tuple, before, after) -> None:
+    def step(self, path: Path_, before: AnyStep, after: AnyStep) -> None:
         if before.type != after.type:
             self.drift(
                 path + ("type",),
@@ -289,9 +301,14 @@ class _Compare:
                 self.drift(
                     path + (key,), f"step '{after.id}': `{key}` is {_shown(new)} here but {_shown(old)} in {self.name}"
                 )
-        if before.type == "choice":
+        # Both are of one type by now: the checks narrow each for mypy.
+        if isinstance(before, ChoiceStep) and isinstance(after, ChoiceStep):
             self.options(path, f"step '{after.id}'", before.options, after.options, steps=True)
-        if before.type == "checklist" and len(before.items) != len(after.items):
+        if (
+            isinstance(before, ChecklistStep)
+            and isinstance(after, ChecklistStep)
+            and len(before.items) != len(after.items)
+        ):
             self.drift(
                 path + ("items",),
                 f"step '{after.id}' lists {len(after.items)} item(s) here but "

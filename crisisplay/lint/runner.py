@@ -191,7 +191,7 @@ def lint_paths(args: list[str], policy: Policy = Policy(), stdin: BinaryIO | Non
     files, missing = collect(args)
     report = Report(unreadable=missing)
     for item in files:
-        if item == STDIN:
+        if isinstance(item, str):  # only STDIN is kept as text
             stream = stdin if stdin is not None else sys.stdin.buffer
             report.results.append(lint_source(stream, STDIN_NAME, policy=policy, translation=True))
             continue

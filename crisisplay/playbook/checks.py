@@ -7,12 +7,13 @@ from its first step to its end without meeting a name it does not know.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from crisisplay.findings import Finding, did_you_mean, one_of
-from crisisplay.playbook.model import BUILTINS, END, Playbook
+from crisisplay.i18n import _
+from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, Playbook, saved_as
 from crisisplay.playbook.where import locate
-from crisisplay.yamlsource import Document
+from crisisplay.yamlsource import Document, Path_
 
 
 def check_references(pb: Playbook, doc: Document) -> list[Finding]:
@@ -32,7 +33,7 @@ def check_snapshot(pb: Playbook) -> list[str]:
     return [f.message for f in found if f.level == "error"]
 
 
-def step_paths(pb: Playbook) -> Iterator[tuple[tuple, object]]:
+def step_paths(pb: Playbook) -> Iterator[tuple[Path_, AnyStep]]:
     """Each step with its path in the document: ('phases', p, 'steps', s)."""
     for p, phase in enumerate(pb.phases):
         for s, step in enumerate(phase.steps):
@@ -40,7 +41,7 @@ def step_paths(pb: Playbook) -> Iterator[tuple[tuple, object]]:
 
 
 def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     seen: dict[str, int] = {}
     for path, step in step_paths(pb):
         line = doc.position(path + ("id",))[0]
@@ -49,7 +50,9 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path + ("id",),
                     "CP202",
-                    f"step id '{step.id}' is already used at line {seen[step.id]}; step ids are unique across all phases",
+                    _("step id '{id}' is already used at line {line}; step ids are unique across all phases").format(
+                        id=step.id, line=seen[step.id]
+                    ),
                 )
             )
         else:
@@ -59,7 +62,11 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
         path = ("phases", p, "id")
         if phase.id in phases:
             findings.append(
-                doc.finding(path, "CP202", f"phase id '{phase.id}' is already used at line {phases[phase.id]}")
+                doc.finding(
+                    path,
+                    "CP202",
+                    _("phase id '{id}' is already used at line {line}").format(id=phase.id, line=phases[phase.id]),
+                )
             )
         else:
             phases[phase.id] = doc.position(path)[0]
@@ -67,34 +74,41 @@ def _duplicate_ids(pb: Playbook, doc: Document) -> list[Finding]:
     for i, level in enumerate(levels):
         if level in levels[:i]:
             findings.append(
-                doc.finding(("severity", "levels", i), "CP202", f"severity level '{level}' is listed twice")
+                doc.finding(
+                    ("severity", "levels", i),
+                    "CP202",
+                    _("severity level '{level}' is listed twice").format(level=level),
+                )
             )
     return findings
 
 
 def _references(pb: Playbook, doc: Document) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     step_ids = list(pb.step_index)
     levels = pb.severity.levels
 
-    def next_ok(target: str | None, path: tuple) -> None:
+    def next_ok(target: str | None, path: Path_) -> None:
         if target is not None and target != END and target not in pb.step_index:
             findings.append(
                 doc.finding(
                     path,
                     "CP201",
-                    f"next: '{target}' names no step; expected a step id or 'end'"
-                    f"{did_you_mean(target, step_ids + [END])}",
+                    _("next: '{target}' names no step; expected a step id or 'end'").format(target=target)
+                    + did_you_mean(target, step_ids + [END]),
                 )
             )
 
-    def level_ok(level: str | None, path: tuple) -> None:
+    def level_ok(level: str | None, path: Path_) -> None:
         if level is not None and level not in levels:
             findings.append(
                 doc.finding(
                     path,
                     "CP205",
-                    f"severity '{level}' is not a declared level; expected {one_of(levels)}{level_hint(level, levels)}",
+                    _("severity '{level}' is not a declared level; expected {levels}").format(
+                        level=level, levels=one_of(levels)
+                    )
+                    + level_hint(level, levels),
                 )
             )
 
@@ -106,21 +120,30 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
             level_ok(option.severity, path + ("options", i, "severity"))
         for i, role in enumerate(getattr(step, "to", None) or []):
             if role not in pb.roles:
-                declared = f"; declared roles: {one_of(pb.roles)}" if pb.roles else "; `roles:` declares none"
+                declared = (
+                    _("; declared roles: {roles}").format(roles=one_of(pb.roles))
+                    if pb.roles
+                    else _("; `roles:` declares none")
+                )
                 findings.append(
                     doc.finding(
                         path + ("to", i),
                         "CP203",
-                        f"role '{role}' is not declared in `roles:`{did_you_mean(role, pb.roles) or declared}",
+                        _("role '{role}' is not declared in `roles:`").format(role=role)
+                        + (did_you_mean(role, pb.roles) or declared),
                     )
                 )
         if step.milestone is not None and step.milestone not in pb.targets:
-            known = f"{did_you_mean(step.milestone, pb.targets)}" or (
-                f"; declared targets: {one_of(pb.targets)}" if pb.targets else "; `targets:` declares none"
+            known = did_you_mean(step.milestone, pb.targets) or (
+                _("; declared targets: {targets}").format(targets=one_of(pb.targets))
+                if pb.targets
+                else _("; `targets:` declares none")
             )
             findings.append(
                 doc.finding(
-                    path + ("milestone",), "CP204", f"milestone '{step.milestone}' has no target in `targets:`{known}"
+                    path + ("milestone",),
+                    "CP204",
+                    _("milestone '{milestone}' has no target in `targets:`").format(milestone=step.milestone) + known,
                 )
             )
     return findings
@@ -129,11 +152,11 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
 def defined_names(pb: Playbook) -> set[str]:
     """Every name a template or condition may use: inputs, `save_as` names and built-ins."""
     names = set(BUILTINS) | set(pb.inputs)
-    names |= {step.save_as for step in pb.steps if getattr(step, "save_as", None)}
+    names |= {name for step in pb.steps if (name := saved_as(step))}
     return names
 
 
-def expressions(pb: Playbook) -> Iterator[tuple[tuple, str, str]]:
+def expressions(pb: Playbook) -> Iterator[tuple[Path_, str, str]]:
     """Every (path, kind, source) of a condition ('condition') or template ('template')."""
     for path, step in step_paths(pb):
         if step.when is not None:
@@ -147,7 +170,7 @@ def expressions(pb: Playbook) -> Iterator[tuple[tuple, str, str]]:
 def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
     from crisisplay.templates import analyse_condition, analyse_template, environment
 
-    findings = []
+    findings: list[Finding] = []
     known = defined_names(pb) | set(environment().globals)
     levels = pb.severity.levels
     for path, kind, source in expressions(pb):
@@ -156,14 +179,25 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     path,
                     "CP304",
-                    "a `when` is a bare expression: write `severity >= 'high'`, not `{{ severity >= 'high' }}`",
+                    _("a `when` is a bare expression: write `severity >= 'high'`, not `{{ severity >= 'high' }}`"),
                 )
             )
             continue
         result = analyse_condition(source) if kind == "condition" else analyse_template(source)
         if result.syntax_error:
-            where = f" (line {result.syntax_line} of the template)" if result.syntax_line > 1 else ""
-            findings.append(doc.finding(path, "CP301", f"the {kind} does not parse: {result.syntax_error}{where}"))
+            where = (
+                " " + _("(line {line} of the template)").format(line=result.syntax_line)
+                if result.syntax_line > 1
+                else ""
+            )
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP301",
+                    _("{what} does not parse: {error}").format(what=the_expression(kind), error=result.syntax_error)
+                    + where,
+                )
+            )
             continue
         for name in sorted(result.names - known):
             line, col = locate(doc, path, source, name, bare=kind == "condition")  # at the name itself
@@ -173,7 +207,10 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                     line,
                     col,
                     "CP302",
-                    f"the {kind} uses '{name}', which no input, save_as or built-in defines{did_you_mean(name, known)}",
+                    _("{what} uses '{name}', which no input, save_as or built-in defines").format(
+                        what=the_expression(kind), name=name
+                    )
+                    + did_you_mean(name, known),
                 )
             )
         for attr in sorted(set(result.unsafe)):
@@ -184,8 +221,9 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                     line,
                     col,
                     "CP303",
-                    f"the {kind} uses '{attr}', which the sandbox "
-                    f"refuses; templates may only use the incident's values",
+                    _(
+                        "{what} uses '{name}', which the sandbox refuses; templates may only use the incident's values"
+                    ).format(what=the_expression(kind), name=attr),
                 )
             )
         for literal in result.severity_literals:
@@ -194,19 +232,28 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
                     doc.finding(
                         path,
                         "CP205",
-                        f"the {kind} compares severity with '{literal}', which is not a "
-                        f"declared level; expected {one_of(levels)}{level_hint(literal, levels)}",
+                        _(
+                            "{what} compares severity with '{literal}', which is not a declared level; expected {levels}"
+                        ).format(what=the_expression(kind), literal=literal, levels=one_of(levels))
+                        + level_hint(literal, levels),
                     )
                 )
     return findings
 
 
-def level_hint(written: str, levels) -> str:
+def the_expression(kind: str) -> str:
+    """`the condition` or `the template`, as a message names what it is about."""
+    return _("the condition") if kind == "condition" else _("the template")
+
+
+def level_hint(written: str, levels: Iterable[str]) -> str:
     """`; did you mean …?` for a level name, or, when a level is labelled with what was written, its id."""
     for level in levels:
         label = getattr(level, "label", None)
         if label and label.casefold() == written.casefold():
-            return f"; '{written}' is the label of level '{level}': conditions and options use the id"
+            return _("; '{written}' is the label of level '{level}': conditions and options use the id").format(
+                written=written, level=level
+            )
     return did_you_mean(written, levels)
 
 
@@ -221,7 +268,7 @@ def successors(pb: Playbook, index: int) -> set[int | str]:
             return following
         return END if name == END else pb.step_index.get(name, END)
 
-    options = getattr(step, "options", None) if step.type == "choice" else None
+    options = step.options if isinstance(step, ChoiceStep) else None
     out = {target(o.next or step.next) for o in options} if options else {target(step.next)}
     if step.when is not None:
         out.add(following)
@@ -229,13 +276,13 @@ def successors(pb: Playbook, index: int) -> set[int | str]:
 
 
 def _graph(pb: Playbook, doc: Document) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     count = len(pb.steps)
     edges = {i: successors(pb, i) for i in range(count)}
     reachable, queue = {0}, deque([0])
     while queue:
         for nxt in edges[queue.popleft()]:
-            if nxt != END and nxt not in reachable:
+            if isinstance(nxt, int) and nxt not in reachable:  # not END
                 reachable.add(nxt)
                 queue.append(nxt)
     # Steps from which the end can be reached: walk the edges backwards from END.
@@ -243,12 +290,13 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
     for i, outs in edges.items():
         for o in outs:
             reverse.setdefault(o, set()).add(i)
-    finishing, queue = set(), deque([END])
-    while queue:
-        for prev in reverse.get(queue.popleft(), ()):
+    finishing: set[int] = set()
+    back: deque[int | str] = deque([END])
+    while back:
+        for prev in reverse.get(back.popleft(), ()):
             if prev not in finishing:
                 finishing.add(prev)
-                queue.append(prev)
+                back.append(prev)
     paths = dict((step.id, path) for path, step in step_paths(pb))
     for i, step in enumerate(pb.steps):
         if i not in reachable:
@@ -256,7 +304,9 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
                 doc.finding(
                     paths[step.id] + ("id",),
                     "CP206",
-                    f"step '{step.id}' cannot be reached from the first step; point a `next` at it or remove it",
+                    _("step '{id}' cannot be reached from the first step; point a `next` at it or remove it").format(
+                        id=step.id
+                    ),
                 )
             )
     trapped = reachable - finishing
@@ -269,49 +319,59 @@ def _graph(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 paths[step.id] + ("id",),
                 "CP207",
-                f"from step '{step.id}' no path reaches the end "
-                f"(a loop with no way out: {members}); add an option or `next` that leaves the loop",
+                _(
+                    "from step '{id}' no path reaches the end (a loop with no way out: {members}); "
+                    "add an option or `next` that leaves the loop"
+                ).format(id=step.id, members=members),
             )
         )
     return findings
 
 
-def _closed_loops(trapped: set[int], edges: dict[int, set]) -> list[list[int]]:
+def _closed_loops(trapped: set[int], edges: dict[int, set[int | str]]) -> list[list[int]]:
     """The strongly connected parts of `trapped` that no edge leaves, each as sorted step indices."""
-    order, seen = [], set()
+
+    def inside(i: int) -> Iterator[int]:
+        return iter(sorted(n for n in edges[i] if isinstance(n, int) and n in trapped))  # END is never trapped
+
+    order: list[int] = []
+    seen: set[int] = set()
     for root in sorted(trapped):  # first pass: finishing order (iterative DFS)
         if root in seen:
             continue
         seen.add(root)
-        stack = [(root, iter(sorted(n for n in edges[root] if n in trapped)))]
+        stack = [(root, inside(root))]
         while stack:
             node, children = stack[-1]
             for child in children:
                 if child not in seen:
                     seen.add(child)
-                    stack.append((child, iter(sorted(n for n in edges[child] if n in trapped))))
+                    stack.append((child, inside(child)))
                     break
             else:
                 order.append(node)
                 stack.pop()
     reverse: dict[int, set[int]] = {i: set() for i in trapped}
     for i in trapped:
-        for n in edges[i]:
-            if n in trapped:
-                reverse[n].add(i)
+        for n in inside(i):
+            reverse[n].add(i)
     component: dict[int, int] = {}
     for root in reversed(order):  # second pass, on the reversed edges
         if root in component:
             continue
         component[root] = root
-        stack = [root]
-        while stack:
-            for prev in reverse[stack.pop()]:
+        pending = [root]
+        while pending:
+            for prev in reverse[pending.pop()]:
                 if prev not in component:
                     component[prev] = root
-                    stack.append(prev)
+                    pending.append(prev)
     groups: dict[int, list[int]] = {}
     for i, c in component.items():
         groups.setdefault(c, []).append(i)
-    closed = [sorted(g) for c, g in groups.items() if all(component.get(n) == c for i in g for n in edges[i])]
+    closed = [
+        sorted(g)
+        for c, g in groups.items()
+        if all(isinstance(n, int) and component.get(n) == c for i in g for n in edges[i])
+    ]
     return sorted(closed)

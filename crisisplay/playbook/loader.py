@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from crisisplay.errors import PlaybookError
 from crisisplay.findings import Finding, did_you_mean, one_of, plain_message, sort_findings
+from crisisplay.i18n import N_, _, format_number
 from crisisplay.playbook import model as m
 from crisisplay.playbook.names import nfc_document
 from crisisplay.reading import InputTooLarge, read_input
-from crisisplay.yamlsource import BOOL_WORDS, Document
+from crisisplay.yamlsource import BOOL_WORDS, Document, Path_
 from crisisplay.yamlsource import load as load_yaml
 
 _TYPE_WORDS = {
-    "string_type": "text",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "int_type": "a whole number",
-    "bool_type": "true or false",
-    "literal_error": "one of the allowed values",
+    "string_type": N_("text"),
+    "list_type": N_("a list"),
+    "dict_type": N_("a mapping"),
+    "model_type": N_("a mapping"),
+    "model_attributes_type": N_("a mapping"),
+    "int_type": N_("a whole number"),
+    "bool_type": N_("true or false"),
+    "literal_error": N_("one of the allowed values"),
 }
 
 
@@ -55,7 +58,7 @@ def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = N
         return result
     if not isinstance(doc.data, dict):
         result.findings.append(
-            doc.finding((), "CP006", "a playbook is a YAML mapping (keys like `crisisplay: 1`, `id:`, `phases:`)")
+            doc.finding((), "CP006", _("a playbook is a YAML mapping (keys like `crisisplay: 1`, `id:`, `phases:`)"))
         )
         result.findings = sort_findings(result.findings)
         return result
@@ -70,8 +73,10 @@ def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = N
                 doc.finding(
                     ("id",),
                     "CP111",
-                    f"the id '{result.playbook.id}' differs from the file name '{stem}'; "
-                    f"lookup by id finds '<id>.yaml', so rename one of them",
+                    _(
+                        "the id '{id}' differs from the file name '{stem}'; "
+                        "lookup by id finds '<id>.yaml', so rename one of them"
+                    ).format(id=result.playbook.id, stem=stem),
                 )
             )
     result.findings = sort_findings(_dedupe(result.findings))
@@ -96,7 +101,9 @@ def oversized(path: str, limit: int) -> Checked:
             1,
             1,
             "CP004",
-            f"the file is larger than {limit:,} bytes, the most crisisplay reads; a playbook is far smaller",
+            _("the file is larger than {limit} bytes, the most crisisplay reads; a playbook is far smaller").format(
+                limit=format_number(limit)
+            ),
         )
     )
     return Checked(doc, findings=list(doc.findings))
@@ -107,11 +114,14 @@ def load_playbook(path: Path) -> tuple[m.Playbook, Checked]:
     checked = check_file(path)
     if not checked.ok:
         errors = checked.errors
-        raise PlaybookError(f"{path}: the playbook has {len(errors)} error(s)", checked.findings)
+        raise PlaybookError(
+            f"{path}: " + _("the playbook has {count} error(s)").format(count=len(errors)), checked.findings
+        )
+    assert checked.playbook is not None  # no errors: it validated
     return checked.playbook, checked
 
 
-def from_snapshot(snapshot: dict) -> m.Playbook:
+def from_snapshot(snapshot: dict[str, Any]) -> m.Playbook:
     """The playbook recorded in an incident log; ValueError if its steps do not hold together.
 
     It was checked when the incident started, but a log can be edited and re-chained by hand:
@@ -122,12 +132,16 @@ def from_snapshot(snapshot: dict) -> m.Playbook:
     pb = m.Playbook.model_validate(snapshot)
     problems = check_snapshot(pb)
     if problems:
-        raise ValueError(f"its playbook snapshot does not hold together: {problems[0]}")
+        raise ValueError(_("its playbook snapshot does not hold together: {problem}").format(problem=problems[0]))
     return pb
 
 
+Loc = tuple[str | int, ...]  # where pydantic found a problem: keys, indices and union tags
+
+
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen, out = set(), []
+    seen: set[tuple[int, int, str, str]] = set()
+    out: list[Finding] = []
     for f in findings:
         key = (f.line, f.column, f.code, f.message)
         if key not in seen:
@@ -136,22 +150,25 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _resolve(data, loc) -> tuple[tuple, bool]:
+def _resolve(data: Any, loc: Loc) -> tuple[Path_, bool]:
     """Map a pydantic error location onto a path in the document (skipping union tags)."""
-    path, key, cur = [], False, data
+    path: list[str | int] = []
+    key, cur = False, data
     for element in loc:
         if element == "[key]":
             key = True
             continue
-        if (isinstance(cur, dict) and isinstance(element, str) and element in cur) or (
-            isinstance(cur, list) and isinstance(element, int) and 0 <= element < len(cur)
-        ):
+        # Two branches, not one `or`: mypy then knows which kind of index goes with which container.
+        if isinstance(cur, dict) and isinstance(element, str) and element in cur:  # noqa: SIM114
+            path.append(element)
+            cur = cur[element]
+        elif isinstance(cur, list) and isinstance(element, int) and 0 <= element < len(cur):
             path.append(element)
             cur = cur[element]
     return tuple(path), key
 
 
-def _model_for(loc: tuple) -> type | None:
+def _model_for(loc: Loc) -> type[BaseModel] | None:
     """The model whose keys apply at the mapping that holds `loc`'s last element."""
     parts = [p for p in loc[:-1] if p != "[key]"]
     if not parts:
@@ -169,32 +186,32 @@ def _model_for(loc: tuple) -> type | None:
         if "options" in parts:
             return m.Option
         tag = parts[4] if len(parts) > 4 else None
-        return m.STEP_MODELS.get(tag)
+        return m.STEP_MODELS.get(tag) if isinstance(tag, str) else None
     return None
 
 
-def _where(loc: tuple) -> str:
+def _where(loc: Loc) -> str:
     model = _model_for(loc)
     if model is None:
         return ""
     if model in m.STEP_MODELS.values():
-        return f" of a {loc[4]} step"
-    names = {
-        m.Playbook: "at the top level",
-        m.Severity: "in `severity`",
-        m.Input: "of an input",
-        m.InputOption: "of an option",
-        m.Option: "of an option",
-        m.Phase: "of a phase",
-        m.Level: "of a severity level",
-        m.Role: "of a role",
-        m.Target: "of a target",
+        return " " + _("of a {type} step").format(type=loc[4])
+    names: dict[type[BaseModel], str] = {
+        m.Playbook: N_("at the top level"),
+        m.Severity: N_("in `severity`"),
+        m.Input: N_("of an input"),
+        m.InputOption: N_("of an option"),
+        m.Option: N_("of an option"),
+        m.Phase: N_("of a phase"),
+        m.Level: N_("of a severity level"),
+        m.Role: N_("of a role"),
+        m.Target: N_("of a target"),
     }
-    return " " + names[model]
+    return " " + _(names[model])
 
 
 def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     for e in err.errors():
         loc, kind = e["loc"], e["type"]
         path, on_key = _resolve(doc.data, loc)
@@ -204,38 +221,54 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
         elif kind == "extra_forbidden":
             model = _model_for(loc)
             allowed = sorted(model.model_fields) if model else []
-            hint = did_you_mean(last, allowed) or (f"; expected {one_of(allowed)}" if allowed else "")
-            findings.append(doc.finding(path, "CP101", f"unknown key '{last}'{_where(loc)}{hint}", key=True))
+            hint = did_you_mean(str(last), allowed) or (
+                _("; expected {choices}").format(choices=one_of(allowed)) if allowed else ""
+            )
+            message = _("unknown key '{key}'").format(key=last) + _where(loc) + hint
+            findings.append(doc.finding(path, "CP101", message, key=True))
         elif kind == "missing" and last == "crisisplay":
-            findings.append(doc.finding(path, "CP104", "missing `crisisplay: 1` (the format version) at the top"))
+            findings.append(doc.finding(path, "CP104", _("missing `crisisplay: 1` (the format version) at the top")))
         elif kind == "literal_error" and last == "crisisplay":
             written = doc.scalars.get(path)
             value = written.text if written else repr(e["input"])
             findings.append(
-                doc.finding(path, "CP104", f"unsupported format version {value}; this crisisplay reads `crisisplay: 1`")
+                doc.finding(
+                    path,
+                    "CP104",
+                    _("unsupported format version {value}; this crisisplay reads `crisisplay: 1`").format(value=value),
+                )
             )
         elif kind == "missing":
-            findings.append(doc.finding(path, "CP102", f"missing required key '{last}'{_where(loc)}"))
+            findings.append(
+                doc.finding(path, "CP102", _("missing required key '{key}'").format(key=last) + _where(loc))
+            )
         elif kind == "union_tag_invalid":
             tag = e["ctx"]["tag"]
             findings.append(
                 doc.finding(
                     path + ("type",),
                     "CP110",
-                    f"unknown step type '{tag}'; expected {one_of(m.STEP_TYPES)}{did_you_mean(tag, m.STEP_TYPES)}",
+                    _("unknown step type '{type}'; expected {types}").format(type=tag, types=one_of(m.STEP_TYPES))
+                    + did_you_mean(tag, m.STEP_TYPES),
                 )
             )
         elif kind == "union_tag_not_found":
             findings.append(
-                doc.finding(path, "CP102", f"missing required key 'type' of a step; expected {one_of(m.STEP_TYPES)}")
+                doc.finding(
+                    path,
+                    "CP102",
+                    _("missing required key 'type' of a step; expected {types}").format(types=one_of(m.STEP_TYPES)),
+                )
             )
         elif kind == "literal_error":
             findings.append(
                 doc.finding(
                     path,
                     "CP109",
-                    f"'{e['input']}' is not allowed here; expected {e['ctx']['expected']}"
-                    f"{did_you_mean(e['input'], _literal_choices(e))}",
+                    _("'{value}' is not allowed here; expected {choices}").format(
+                        value=e["input"], choices=e["ctx"]["expected"]
+                    )
+                    + did_you_mean(e["input"], _literal_choices(e)),
                 )
             )
         elif kind in ("too_short", "string_too_short"):
@@ -245,48 +278,57 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
     return findings
 
 
-def _literal_choices(e: dict) -> list[str]:
+def _literal_choices(e: ErrorDetails) -> list[str]:
     return [c.strip(" '") for c in str(e["ctx"]["expected"]).replace(" or ", ",").split(",")]
 
 
-def _too_short(last, e: dict) -> str:
+def _too_short(last: str | int | None, e: ErrorDetails) -> str:
     if e["type"] == "string_too_short":
-        return f"'{last}' is empty; write the text"
-    return f"'{last}' is empty; it needs at least {e['ctx']['min_length']} item(s)"
+        return _("'{key}' is empty; write the text").format(key=last)
+    least = e["ctx"]["min_length"]
+    return _("'{key}' is empty; it needs at least {count} item(s)").format(key=last, count=least)
 
 
-def _type_finding(doc: Document, path: tuple, last, kind: str, e: dict) -> Finding:
-    expected = _TYPE_WORDS.get(kind, plain_message(e["msg"]).lower())
+def _type_finding(doc: Document, path: Path_, last: str | int | None, kind: str, e: ErrorDetails) -> Finding:
+    expected = _(_TYPE_WORDS[kind]) if kind in _TYPE_WORDS else plain_message(e["msg"]).lower()
     written = doc.scalars.get(path)
     if written is not None and kind in ("string_type", "model_type", "model_attributes_type"):
         if written.kind == "bool" and written.text.lower() in BOOL_WORDS:
             return doc.finding(
                 path,
                 "CP008",
-                f"YAML reads {written.text} as {str(e['input']).lower()}; quote it to keep the text: '{written.text}'",
+                _("YAML reads {text} as {value}; quote it to keep the text: '{text}'").format(
+                    text=written.text, value=str(e["input"]).lower()
+                ),
             )
         if written.kind == "null":
-            return doc.finding(path, "CP103", f"'{last}' has no value; expected {expected}")
-        word = {"int": "a number", "float": "a number", "timestamp": "a date"}.get(written.kind, written.kind)
+            return doc.finding(
+                path, "CP103", _("'{key}' has no value; expected {kind}").format(key=last, kind=expected)
+            )
+        word = {"int": _("a number"), "float": _("a number"), "timestamp": _("a date")}.get(written.kind, written.kind)
         return doc.finding(
-            path, "CP005", f"YAML reads {written.text} as {word}; quote it to keep the text: '{written.text}'"
+            path,
+            "CP005",
+            _("YAML reads {text} as {value}; quote it to keep the text: '{text}'").format(
+                text=written.text, value=word
+            ),
         )
     got = _kind_of(e["input"])
-    name = f"'{last}'" if isinstance(last, str) else "this item"
-    return doc.finding(path, "CP103", f"{name} should be {expected}, not {got}")
+    name = f"'{last}'" if isinstance(last, str) else _("this item")
+    return doc.finding(path, "CP103", _("{name} should be {kind}, not {got}").format(name=name, kind=expected, got=got))
 
 
-def _kind_of(value) -> str:
+def _kind_of(value: object) -> str:
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, (int, float)):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     if value is None:
-        return "an empty value"
+        return _("an empty value")
     return type(value).__name__

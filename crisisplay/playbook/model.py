@@ -13,11 +13,21 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_serializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from crisisplay.i18n import N_, _
 from crisisplay.playbook.names import UNICODE_NAME_PATTERN, is_unicode_name, nfc, suggested_name
 
 FORMAT_VERSION = 1
@@ -62,23 +72,25 @@ def format_duration(ms: int) -> str:
 
 
 # Said wherever an ASCII-only name holds other letters: what may be written in any script.
-_ANY_SCRIPT = "severity levels, option values and role names may use any lowercase letters"
+_ANY_SCRIPT = N_("severity levels, option values and role names may use any lowercase letters")
 
 
 def _step_id(value: str) -> str:
     if value == END:
-        raise PydanticCustomError("CP105", "'end' is reserved for `next: end`; choose another id")
+        raise PydanticCustomError("CP105", _("'end' is reserved for `next: end`; choose another id"))
     if not ID_RE.fullmatch(value):
         if not value.isascii():
             raise PydanticCustomError(
                 "CP106",
-                "id '{value}' is not valid: ids must be ASCII: [a-z0-9-], like 'assess-reach'; "
-                f"{_ANY_SCRIPT}, and titles, prompts and labels any text",
-                {"value": value},
+                _(
+                    "id '{value}' is not valid: ids must be ASCII: [a-z0-9-], like 'assess-reach'; "
+                    "{any}, and titles, prompts and labels any text"
+                ),
+                {"value": value, "any": _(_ANY_SCRIPT)},
             )
         raise PydanticCustomError(
             "CP106",
-            "id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'",
+            _("id '{value}' is not valid; use lowercase letters, digits and dashes, like 'assess-reach'"),
             {"value": value},
         )
     return value
@@ -89,10 +101,10 @@ def playbook_id_too_long(value: str) -> str | None:
     size = len(value.encode("utf-8"))
     if size <= MAX_PLAYBOOK_ID:
         return None
-    return (
-        f"the id is {size} bytes long; incident ids and their file names are built from it and must fit "
-        f"{MAX_FILE_NAME} bytes, so a playbook id may have at most {MAX_PLAYBOOK_ID}"
-    )
+    return _(
+        "the id is {size} bytes long; incident ids and their file names are built from it and must fit "
+        "{limit} bytes, so a playbook id may have at most {most}"
+    ).format(size=size, limit=MAX_FILE_NAME, most=MAX_PLAYBOOK_ID)
 
 
 def _playbook_id(value: str) -> str:
@@ -107,13 +119,15 @@ def _name(value: str) -> str:
         if not value.isascii():
             raise PydanticCustomError(
                 "CP106",
-                "name '{value}' is not valid: milestone and section names must be ASCII: [a-z0-9_-], like "
-                f"'acknowledged' (a target may carry a `label:` in any language); {_ANY_SCRIPT}",
-                {"value": value},
+                _(
+                    "name '{value}' is not valid: milestone and section names must be ASCII: [a-z0-9_-], like "
+                    "'acknowledged' (a target may carry a `label:` in any language); {any}"
+                ),
+                {"value": value, "any": _(_ANY_SCRIPT)},
             )
         raise PydanticCustomError(
             "CP106",
-            "name '{value}' is not valid; use lowercase letters, digits, dashes and underscores",
+            _("name '{value}' is not valid; use lowercase letters, digits, dashes and underscores"),
             {"value": value},
         )
     return value
@@ -122,11 +136,13 @@ def _name(value: str) -> str:
 def _unicode_name(value: str) -> str:
     if not is_unicode_name(value):
         guess = suggested_name(value)
-        hint = f"; did you mean '{guess}'?" if guess else ""
+        hint = _("; did you mean '{name}'?").format(name=guess) if guess else ""
         raise PydanticCustomError(
             "CP106",
-            "name '{value}' is not valid; severity levels and role names are lowercase letters (in any "
-            "script), digits, dashes and underscores, like 'critical' or 'asesoría-jurídica'{hint}",
+            _(
+                "name '{value}' is not valid; severity levels and role names are lowercase letters (in any "
+                "script), digits, dashes and underscores, like 'critical' or 'asesoría-jurídica'{hint}"
+            ),
             {"value": value, "hint": hint},
         )
     return value
@@ -137,18 +153,20 @@ def _variable(value: str) -> str:
         if not value.isascii():
             raise PydanticCustomError(
                 "CP107",
-                "variable name '{value}' is not valid: input and save_as names must be ASCII identifiers: "
-                f"[a-z_][a-z0-9_]*, like 'reach'; {_ANY_SCRIPT}",
-                {"value": value},
+                _(
+                    "variable name '{value}' is not valid: input and save_as names must be ASCII identifiers: "
+                    "[a-z_][a-z0-9_]*, like 'reach'; {any}"
+                ),
+                {"value": value, "any": _(_ANY_SCRIPT)},
             )
         raise PydanticCustomError(
             "CP107",
-            "variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'",
+            _("variable name '{value}' is not an identifier; use [a-z_][a-z0-9_]*, like 'reach'"),
             {"value": value},
         )
     if value in BUILTINS:
         raise PydanticCustomError(
-            "CP107", "variable name '{value}' is a built-in name; choose another", {"value": value}
+            "CP107", _("variable name '{value}' is a built-in name; choose another"), {"value": value}
         )
     return value
 
@@ -159,7 +177,7 @@ def _duration(value: str) -> str:
     except ValueError:
         raise PydanticCustomError(
             "CP108",
-            "'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d",
+            _("'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d"),
             {"value": value},
         ) from None
     return value
@@ -187,25 +205,31 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-_SHORT_FORMS = {"label": "its label", "id": "its name", "description": "its description", "within": "its duration"}
+_SHORT_FORMS = {
+    "label": N_("its label"),
+    "id": N_("its name"),
+    "description": N_("its description"),
+    "within": N_("its duration"),
+}
 
 
-def _shorthand(field: str):
+def _shorthand(field: str) -> Any:  # pydantic's validator descriptor, collected by the model
     """A before-validator reading a plain string as `{field: it}`: the form written before labels."""
 
-    def read(cls, data):
+    def read(cls: type[BaseModel], data: Any) -> Any:
         if isinstance(data, (str, bool)):  # a boolean goes on to be reported as YAML's yes/no trap (CP008)
             return {field: data}
         if data is None or isinstance(data, list):
-            kind = "a list" if isinstance(data, list) else "an empty value"
+            kind = _("a list") if isinstance(data, list) else _("an empty value")
             raise PydanticCustomError(
                 "CP103",
-                "expected text ({short}) or a mapping with `{field}:`, not {kind}",
-                {"short": _SHORT_FORMS[field], "field": field, "kind": kind},
+                _("expected text ({short}) or a mapping with `{field}:`, not {kind}"),
+                {"short": _(_SHORT_FORMS[field]), "field": field, "kind": kind},
             )
         return data  # a mapping, or a number the loader asks to quote (CP005)
 
-    return model_validator(mode="before")(classmethod(read))
+    # pydantic makes `read` a classmethod itself: its first parameter is named `cls`.
+    return model_validator(mode="before")(read)
 
 
 class InputOption(_Model):
@@ -218,7 +242,7 @@ class InputOption(_Model):
     _from_string = _shorthand("label")
 
     @model_validator(mode="after")
-    def _value_defaults_to_label(self):
+    def _value_defaults_to_label(self) -> InputOption:
         if self.value is None:
             object.__setattr__(self, "value", self.label)
         return self
@@ -241,11 +265,13 @@ class Input(_Model):
     default: str | int | None = None
 
     @model_validator(mode="after")
-    def _options_match_type(self):
+    def _options_match_type(self) -> Input:
         if self.type == "choice" and not self.options:
-            raise PydanticCustomError("CP102", "a choice input needs `options:`")
+            raise PydanticCustomError("CP102", _("a choice input needs `options:`"))
         if self.type != "choice" and self.options:
-            raise PydanticCustomError("CP109", "`options:` belongs to choice inputs; set `type: choice` or remove it")
+            raise PydanticCustomError(
+                "CP109", _("`options:` belongs to choice inputs; set `type: choice` or remove it")
+            )
         return self
 
 
@@ -255,12 +281,12 @@ class LevelName(str):
 
     label: str | None
 
-    def __new__(cls, name: str, label: str | None = None):
+    def __new__(cls, name: str, label: str | None = None) -> LevelName:
         obj = super().__new__(cls, name)
         obj.label = label
         return obj
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[LevelName], tuple[str, str | None]]:
         return LevelName, (str(self), self.label)
 
 
@@ -277,14 +303,17 @@ def _level_name(level: Level) -> LevelName:
     return LevelName(level.id, level.label)
 
 
-def _level_data(level: str):
+def _level_data(level: str) -> str | dict[str, str]:
     label = getattr(level, "label", None)
     return {"id": str(level), "label": label} if label else str(level)
 
 
 # Validated as a `Level`, kept as a `LevelName`: every comparison, index and log line keeps
 # treating levels as the strings they always were.
-LevelEntry = Annotated[Level, AfterValidator(_level_name), PlainSerializer(_level_data)]
+if TYPE_CHECKING:
+    LevelEntry = LevelName  # what the model holds, once validated
+else:
+    LevelEntry = Annotated[Level, AfterValidator(_level_name), PlainSerializer(_level_data)]
 
 
 class Severity(_Model):
@@ -318,7 +347,7 @@ class Role(_Model):
     _from_string = _shorthand("description")
 
     @model_serializer(mode="wrap")
-    def _as_written(self, handler):
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
         return self.description if self.label is None and self.description is not None else data
 
@@ -332,7 +361,7 @@ class Target(_Model):
     _from_string = _shorthand("within")
 
     @model_serializer(mode="wrap")
-    def _as_written(self, handler):
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
         return self.within if self.label is None else data
 
@@ -399,10 +428,16 @@ class InfoStep(_Step):
     prompt: Text
 
 
-Step = Annotated[
-    ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep,
-    Field(discriminator="type"),
-]
+AnyStep = ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep
+Step = Annotated[AnyStep, Field(discriminator="type")]
+SavingStep = ConfirmStep | ChoiceStep | TextStep | NumberStep  # the kinds with `save_as:`
+
+
+def saved_as(step: AnyStep) -> str | None:
+    """The variable a step's answer is saved as, if it has one."""
+    return step.save_as if isinstance(step, SavingStep) else None
+
+
 STEP_MODELS: dict[str, type[_Step]] = {
     "confirm": ConfirmStep,
     "choice": ChoiceStep,
@@ -441,7 +476,7 @@ class Playbook(_Model):
     phases: Annotated[list[Phase], Field(min_length=1)]
 
     @cached_property
-    def steps(self) -> list[_Step]:
+    def steps(self) -> list[AnyStep]:
         """Every step, in run order."""
         return [step for phase in self.phases for step in phase.steps]
 
@@ -456,10 +491,10 @@ class Playbook(_Model):
     @cached_property
     def variable_names(self) -> tuple[str, ...]:
         """The inputs and every `save_as` name: what conditions may see, set or not."""
-        saved = [s.save_as for s in self.steps if getattr(s, "save_as", None)]
+        saved = [name for s in self.steps if (name := saved_as(s))]
         return tuple(dict.fromkeys([*self.inputs, *saved]))
 
-    def step(self, step_id: str) -> _Step:
+    def step(self, step_id: str) -> AnyStep:
         return self.steps[self.step_index[step_id]]
 
     def target_ms(self, milestone: str) -> int | None:
@@ -481,6 +516,6 @@ class Playbook(_Model):
         found = self.roles.get(nfc(role))
         return (found.description or found.label or role) if found else role
 
-    def normalised(self) -> dict:
+    def normalised(self) -> dict[str, Any]:
         """The playbook as plain JSON data, defaults filled in: `show --format json` and the log's snapshot."""
         return self.model_dump(mode="json", exclude_none=True)

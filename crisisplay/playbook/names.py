@@ -13,8 +13,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crisisplay.findings import Finding
+
+if TYPE_CHECKING:
+    from crisisplay.yamlsource import Document, Path_
+
+_Where = TypeVar("_Where")
 
 # A Unicode name starts with a letter without uppercase (lowercase, or a script with no
 # case, like CJK) or a digit; after that, combining marks (Devanagari vowel signs), `-`
@@ -50,7 +56,7 @@ def suggested_name(value: str) -> str | None:
     return guess if guess != value and is_unicode_name(guess) else None
 
 
-def nfc_document(doc):
+def nfc_document(doc: Document) -> Document:
     """The document with every text value and key in NFC, positions and findings kept.
 
     Returned unchanged (the same object) when it is already in NFC, as nearly every file is.
@@ -58,9 +64,9 @@ def nfc_document(doc):
     (CP002), like two keys written the same way.
     """
     changed = False
-    duplicates = []
+    duplicates: list[tuple[Path_, str]] = []
 
-    def walk(value, path):
+    def walk(value: Any, path: Path_) -> Any:
         nonlocal changed
         if isinstance(value, str):
             normal = nfc(value)
@@ -69,7 +75,7 @@ def nfc_document(doc):
         if isinstance(value, list):
             return [walk(item, path + (i,)) for i, item in enumerate(value)]
         if isinstance(value, dict):
-            out = {}
+            out: dict[Any, Any] = {}
             for key, item in value.items():
                 normal = nfc(key) if isinstance(key, str) else key
                 if normal != key:
@@ -85,7 +91,7 @@ def nfc_document(doc):
     if not changed:
         return doc
 
-    def rekey(mapping: dict) -> dict:
+    def rekey(mapping: dict[Path_, _Where]) -> dict[Path_, _Where]:
         return {tuple(nfc(p) if isinstance(p, str) else p for p in path): where for path, where in mapping.items()}
 
     findings = list(doc.findings)

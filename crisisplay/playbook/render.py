@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from crisisplay.playbook.model import END, Playbook
+from crisisplay.playbook.model import END, AnyStep, Playbook, TextStep, saved_as
 from crisisplay.playbook.roles import person
 
 
@@ -13,7 +13,7 @@ def _one_line(text: str | None, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _named(name: str, label_of=None) -> str:
+def _named(name: str, label_of: Callable[[str], str] | None = None) -> str:
     """A name with its label first, when it has one: `Crítica (critical)`; the id is what conditions use."""
     label = label_of(name) if label_of else getattr(name, "label", None)
     return f"{label} ({name})" if label and label != name else str(name)
@@ -26,7 +26,7 @@ def _role(pb: Playbook, name: str) -> str:
     return _named(name, pb.role_label) + (f": {role.description}" if role.description else "")
 
 
-def _kind(pb: Playbook, step, names: Mapping[str, str]) -> str:
+def _kind(pb: Playbook, step: AnyStep, names: Mapping[str, str]) -> str:
     if step.type == "escalate":  # people, not role ids: "escalate → Ann Example (your line manager)"
         return "escalate → " + ", ".join(person(pb, role, names.get(role)) for role in step.to)
     if step.type == "message":
@@ -57,9 +57,9 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
     if pb.inputs:
         out.append("  inputs:")
         for name, spec in pb.inputs.items():
-            kind = spec.type
-            if spec.options:
-                kind += ": " + ", ".join(o.value for o in spec.options)
+            kind: str = spec.type
+            if spec.options:  # an option's value is its label unless written
+                kind += ": " + ", ".join(o.value or o.label for o in spec.options)
             out.append(f"    {name} ({kind}) {_one_line(spec.prompt)}")
     number = 0
     for p, phase in enumerate(pb.phases, 1):
@@ -73,15 +73,15 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
             notes = []
             if step.when:
                 notes.append(f"only when {step.when}")
-            if getattr(step, "save_as", None):
-                notes.append(f"saves {step.save_as}")
+            if saved := saved_as(step):
+                notes.append(f"saves {saved}")
             if step.milestone:
                 target = pb.targets.get(step.milestone)
                 notes.append(
                     f"milestone {_named(step.milestone, pb.milestone_label)}"
                     + (f" (within {target.within})" if target else "")
                 )
-            if getattr(step, "section", None):
+            if isinstance(step, TextStep) and step.section:
                 notes.append(f"post-mortem section {step.section}")
             if step.next:
                 notes.append(f"then → {step.next}")
@@ -129,19 +129,21 @@ def as_mermaid(pb: Playbook) -> str:
     if pb.steps:
         out.append(f"  start --> {node[pb.steps[0].id]}")
 
-    def ref(target) -> str:
-        return "finish" if target == END else node[pb.steps[target].id]
+    def ref(target: int | str) -> str:
+        return node[pb.steps[target].id] if isinstance(target, int) else "finish"  # else END
 
     for i, step in enumerate(pb.steps):
         following = i + 1 if i + 1 < len(pb.steps) else END
         edges: dict[str, list[str]] = {}
 
-        def answered(name: str | None):
+        def answered(name: str | None, following: int | str = following) -> int | str:
             return END if name == END else (pb.step_index.get(name, following) if name else following)
 
         if step.type == "choice":
             for option in step.options:
-                edges.setdefault(ref(answered(option.next or step.next)), []).append(_escape(option.value))
+                edges.setdefault(ref(answered(option.next or step.next)), []).append(
+                    _escape(option.value or option.label)
+                )
         else:
             edges[ref(answered(step.next))] = []
         for target, labels in edges.items():

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 SCHEMA_ID = "https://crisisplay.dev/schema/playbook-v1.json"
 SHIPPED = Path(__file__).resolve().parent.parent / "schema" / "playbook-v1.json"
 
 
-def playbook_schema() -> dict:
+def playbook_schema() -> dict[str, Any]:
     """The schema as a dict: strict about unknown keys, draft-07 keywords only."""
     from crisisplay.playbook.model import Playbook
 
@@ -41,7 +42,7 @@ def playbook_schema() -> dict:
     }
 
 
-def _strip(node) -> None:
+def _strip(node: Any) -> None:
     """Drop keywords draft-07 does not know (pydantic's `discriminator`)."""
     if isinstance(node, dict):
         node.pop("discriminator", None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from crisisplay.yamlsource import Document
+from crisisplay.yamlsource import Document, Path_
 
 _CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 
@@ -28,7 +28,7 @@ def name_offset(source: str, name: str, bare: bool, attribute: bool = False) -> 
 
 
 def locate(
-    doc: Document, path: tuple, source: str, name: str, bare: bool = False, attribute: bool = False
+    doc: Document, path: Path_, source: str, name: str, bare: bool = False, attribute: bool = False
 ) -> tuple[int, int]:
     """(line, column) of `name` inside the scalar at `path`, or the scalar's own position."""
     line, col = doc.position(path)
