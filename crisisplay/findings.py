@@ -138,8 +138,6 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the nearest choice, or an empty string."""
     import difflib
 
-    from crisisplay.i18n import _
-
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return _("; did you mean '{choice}'?").format(choice=close[0]) if close else ""
 
@@ -149,8 +147,6 @@ def one_of(choices: Iterable[str]) -> str:
     quoted = [f"'{c}'" for c in choices]
     if len(quoted) <= 1:
         return "".join(quoted)
-    from crisisplay.i18n import _
-
     return _("{items} or {last}").format(items=", ".join(quoted[:-1]), last=quoted[-1])
 
 
