@@ -10,6 +10,7 @@ and owner-only; a FIFO, a device or standard output named by path is written as 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNotVerified  # noqa: F401 (ExportFailed: part of this API)
-from crisisplay.journal import TORN, ChainCheck, VerifyResult, fsync_dir
+from crisisplay.journal import TORN, ChainCheck, Journal, VerifyResult, fsync_dir
 from crisisplay.metrics import Metrics, measure_log
 
 FORMATS = ("md", "json", "csv", "html")
@@ -38,7 +39,7 @@ class Exported:
 
 
 def export_incident(
-    journal, fmt: str, output: str | os.PathLike | None, stdout: BinaryIO, *, force: bool = False
+    journal: Journal, fmt: str, output: str | os.PathLike[str] | None, stdout: BinaryIO, *, force: bool = False
 ) -> Exported:
     """Export one incident in `fmt` to `output` (a path), or to `stdout` when it is None.
 
@@ -58,6 +59,7 @@ def export_incident(
             raise JournalError(f"{err}; {check.result.verdict}") from None
         raise
     _refuse_unless_verified(journal, check.result, force)
+    assert check.result is not None  # the pass read to its end
 
     def write(out: TextIO) -> None:
         render(fmt, metrics, check, out)
@@ -69,7 +71,7 @@ def export_incident(
     return Exported(metrics.count, metrics.head, check.result)
 
 
-def _refuse_unless_verified(journal, result: VerifyResult | None, force: bool) -> None:
+def _refuse_unless_verified(journal: Journal, result: VerifyResult | None, force: bool) -> None:
     if result is None or result.ok or force:
         return
     hint = (
@@ -113,7 +115,7 @@ def write_stream(stream: BinaryIO, write: Callable[[TextIO], None]) -> None:
         text.detach()  # the caller still owns the stream
 
 
-def output_path(output: str | os.PathLike) -> Path:
+def output_path(output: str | os.PathLike[str]) -> Path:
     """The `-o` path, checked before anything is read: a file to write, in a folder that exists."""
     given = os.fspath(output)
     if not given:
@@ -208,7 +210,5 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     except OSError as err:
         raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
     finally:
-        try:
+        with contextlib.suppress(OSError):  # renamed already (the usual case), or never created
             os.unlink(tmp)
-        except OSError:  # renamed already (the usual case), or never created
-            pass

@@ -14,12 +14,14 @@ Letter alike, rows unbroken, page numbers in the margin.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
+from crisisplay.display import visible
 from crisisplay.export import words as w
 from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
 from crisisplay.export.timeaxis import scale_of
-from crisisplay.metrics import MET, MISSED, NOT_REACHED, Metrics
+from crisisplay.metrics import MET, MISSED, NOT_REACHED, Metrics, Record, TargetResult
 from crisisplay.playbook.model import format_duration
 
 CSS = """
@@ -125,9 +127,9 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 ROW, GAP, AXIS = 31, 8, 24  # chart geometry in px: a row (label over its track), the gap between groups, the axis
 
 
-def esc(value) -> str:
+def esc(value: object) -> str:
     """Any value from the log, safe in HTML text and attributes."""
-    return html.escape(w.visible(value), quote=True)
+    return html.escape(visible(value), quote=True)
 
 
 def render(metrics: Metrics, out: TextIO) -> None:
@@ -168,7 +170,7 @@ def _section(key: str, heading: str, body: str) -> str:
 _UNLABELLED = frozenset(("Time", "Since start"))  # a card shows these first, and plainly
 
 
-def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
+def _table(header: tuple[str, ...], rows: Iterable[Iterable[Cell]], cls: str = "rows") -> str:
     """A table that reflows to one card per row on a phone; cells are (html, class) pairs or plain html.
 
     On a card, each cell but the times is labelled with its column's name.
@@ -185,6 +187,9 @@ def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
     return _table_of(header, "".join(body), cls)
 
 
+Cell = str | tuple[str, str]  # html, or (html, the cell's class)
+
+
 def _table_of(header: tuple[str, ...], body: str, cls: str) -> str:
     """A table around rows already written (`<tr>…</tr>` lines)."""
     head = "".join(f'<th scope="col">{h}</th>' for h in header)
@@ -195,7 +200,7 @@ def _table_of(header: tuple[str, ...], body: str, cls: str) -> str:
 _WIDE = frozenset(("Incident", "Playbook", "Head hash"))
 
 
-def _header(metrics: Metrics, clock) -> str:
+def _header(metrics: Metrics, clock: w.ReportClock) -> str:
     out = [f'<header id="summary">\n<h1 dir="auto">Post-mortem: {esc(metrics.playbook.title)}</h1>\n']
     if w.verification_notice(metrics):
         out.append(f'<p class="banner unverified">{esc(w.verification_notice(metrics))}</p>\n')
@@ -212,7 +217,7 @@ def _header(metrics: Metrics, clock) -> str:
     return "".join(out)
 
 
-def _response_times(metrics: Metrics, clock) -> str:
+def _response_times(metrics: Metrics, clock: w.ReportClock) -> str:
     targets = metrics.targets
     body = ""
     if targets:
@@ -254,7 +259,7 @@ def _response_times(metrics: Metrics, clock) -> str:
     return _section("response-times", "Response times", body)
 
 
-def _what_happened(metrics: Metrics, clock) -> str:
+def _what_happened(metrics: Metrics, clock: w.ReportClock) -> str:
     sections = w.post_mortem_sections(metrics)
     if not sections:
         return _section("what-happened", "What happened", '<p class="muted">No post-mortem answers were logged.</p>\n')
@@ -283,7 +288,7 @@ def _day_row(day: str | None, columns: int) -> str:
     return f'<tr class="day"><th colspan="{columns}" scope="rowgroup">{esc(w.day_words(day))}</th></tr>\n'
 
 
-def _timeline(metrics: Metrics, clock) -> str:
+def _timeline(metrics: Metrics, clock: w.ReportClock) -> str:
     rows = key_events(metrics)
     lead = (
         '<p class="lead">The key events: what changed the course of the incident (severity, messages, escalations, '
@@ -307,7 +312,7 @@ def _timeline(metrics: Metrics, clock) -> str:
     return _section("timeline", "Timeline", lead + table)
 
 
-def _event_log(metrics: Metrics, clock) -> str:
+def _event_log(metrics: Metrics, clock: w.ReportClock) -> str:
     moments = metrics.timeline or ()
     lead = (
         f'<p class="lead">Every event of the log in order ({len(moments)} of {metrics.count}: the '
@@ -329,7 +334,7 @@ def _event_log(metrics: Metrics, clock) -> str:
     return _section("event-log", "Appendix: event log", lead + table)
 
 
-def _messages(metrics: Metrics, clock) -> str:
+def _messages(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.messages:
         return _section("messages", "Messages sent", '<p class="muted">No message was sent.</p>\n')
     body = [
@@ -341,13 +346,13 @@ def _messages(metrics: Metrics, clock) -> str:
     return _section("messages", "Messages sent", "".join(body))
 
 
-def _escalations(metrics: Metrics, clock) -> str:
+def _escalations(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.escalations:
         return _section("escalations", "Escalations", '<p class="muted">Nobody was escalated to.</p>\n')
     reached, missed = metrics.people
     role = metrics.playbook.role_label
 
-    def names(people):
+    def names(people: list[Record]) -> str:
         return ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or "nobody"
 
     body = f"<p>Reached: {names(reached)}.<br>Not reached: {names(missed)}.</p>\n"
@@ -367,7 +372,7 @@ def _escalations(metrics: Metrics, clock) -> str:
     return _section("escalations", "Escalations", body)
 
 
-def _notes(metrics: Metrics, clock) -> str:
+def _notes(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.notes:
         return _section("notes", "Notes", '<p class="muted">No notes.</p>\n')
     body = "".join(
@@ -379,7 +384,7 @@ def _notes(metrics: Metrics, clock) -> str:
     return _section("notes", "Notes", body)
 
 
-def _action_items(metrics: Metrics, clock) -> str:
+def _action_items(metrics: Metrics, clock: w.ReportClock) -> str:
     items = metrics.action_items
     if not items:
         return _section(
@@ -399,7 +404,7 @@ def _action_items(metrics: Metrics, clock) -> str:
 # --- the chart ---------------------------------------------------------------------------------------
 
 
-def _chart(metrics: Metrics, clock) -> str:
+def _chart(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.phases and not metrics.targets:
         return ""  # closed before its first step, in a playbook without targets: nothing to draw
     caption = (
@@ -413,7 +418,7 @@ def _chart(metrics: Metrics, clock) -> str:
     )
 
 
-def timeline_svg(metrics: Metrics, clock) -> str:
+def timeline_svg(metrics: Metrics, clock: w.ReportClock) -> str:
     """Phases as bars and milestones against their targets, one labelled row each, so no label can cover another.
 
     Across, positions are percentages of the width (the labels keep their size on a phone and
@@ -473,7 +478,7 @@ def timeline_svg(metrics: Metrics, clock) -> str:
 TICK_MINOR = 0.08  # the gap of the finer ticks a wide screen or paper has room for
 
 
-def _milestone_row(t, at, y: int, fine: bool) -> str:
+def _milestone_row(t: TargetResult, at: Callable[[float], str], y: int, fine: bool) -> str:
     """A target's row: the time allowed, its goal as a dashed line, and the milestone's mark where it was reached."""
     parts = [
         f'<g class="row milestone-row"><title>{esc(t.shown)}: {esc(w.result_words(t))}'
@@ -491,24 +496,24 @@ def _milestone_row(t, at, y: int, fine: bool) -> str:
             f'<line class="goal {_tone(t)}" x1="{at(t.target_ms)}" y1="{y + 14}" x2="{at(t.target_ms)}" '
             f'y2="{y + 29}"/>'
         )
-    if t.result != NOT_REACHED:
+    if t.elapsed_ms is not None:  # reached
         parts.append(f'<use class="mark {t.result}" href="#milestone-mark" x="{at(t.elapsed_ms)}" y="{y + 21}"/>')
     return "".join(parts) + "</g>"
 
 
-def _tone(t) -> str:
+def _tone(t: TargetResult) -> str:
     return {MET: "met", MISSED: "missed", NOT_REACHED: "muted"}.get(t.result, "reached")
 
 
-def _short_result(t, fine: bool) -> str:
+def _short_result(t: TargetResult, fine: bool) -> str:
     """`met, 15m to spare`, `missed by 1d2h`: `result_words` with rounded durations, to fit a phone."""
     if t.result == MET and t.margin_ms:
         return f"met, {w.since_roughly(t.margin_ms, fine)[1:]} to spare"
-    if t.result == MISSED:
+    if t.result == MISSED and t.margin_ms is not None:  # missed: the margin is always there
         return f"missed by {w.since_roughly(-t.margin_ms, fine)[1:]}"
     return w.result_words(t)
 
 
 def _short(text: str, width: int = 24) -> str:
-    text = " ".join(w.visible(text).split())
+    text = " ".join(visible(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -9,14 +9,16 @@ and messages go in fenced blocks whose fence is longer than any run of backticks
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TextIO
 
-from crisisplay.events import parse_ts
+from crisisplay.display import visible
 from crisisplay.export import words as w
 from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
 from crisisplay.metrics import MISSED, Metrics
 from crisisplay.playbook.model import format_duration
+from crisisplay.times import parse_ts
 
 _MARKUP = re.compile(r"[\\`*_\[\]<>|~&#]")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
@@ -51,39 +53,39 @@ def isolate(text: str) -> str:
     return f"\u2068{text}\u2069" if _BIDI.search(text) else text
 
 
-def inline(text) -> str:
+def inline(text: object) -> str:
     """User text for running text or a table cell: markup escaped, newlines as `<br>`."""
     text = "" if text is None else str(text).strip()
     if not _NEEDS_WORK.search(text):
         return text
-    text = _MARKUP.sub(lambda m: "\\" + m.group(), w.visible(text)).replace("\n", "<br>")
+    text = _MARKUP.sub(lambda m: "\\" + m.group(), visible(text)).replace("\n", "<br>")
     return isolate(text)
 
 
-def heading_text(text) -> str:
+def heading_text(text: object) -> str:
     """User text for a heading: one line, markup escaped."""
-    return inline(w.visible(text).replace("\n", " "))
+    return inline(visible(text).replace("\n", " "))
 
 
-def quote(text) -> str:
+def quote(text: object) -> str:
     """Multi-line user text as a block quote; no line can start a list, heading or code block."""
     lines = []
-    for line in w.visible(text).strip().split("\n"):
+    for line in visible(text).strip().split("\n"):
         line = _MARKUP.sub(lambda m: "\\" + m.group(), line.strip())
         line = _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], line)
         lines.append(f"> {isolate(line)}" if line else ">")
     return "\n".join(lines)
 
 
-def fenced(text, info: str = "text") -> str:
+def fenced(text: object, info: str = "text") -> str:
     """Text exactly as sent, in a fenced block no line of it can close."""
-    body = w.visible(text)
+    body = visible(text)
     longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{body}\n{fence}"
 
 
-def table(header: tuple[str, ...], rows) -> list[str]:
+def table(header: tuple[str, ...], rows: Iterable[Iterable[str]]) -> list[str]:
     """A GitHub table; the cells must already be escaped."""
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
@@ -110,7 +112,7 @@ def render(metrics: Metrics, out: TextIO) -> None:
         out.write("\n\n" if part is not _footer else "\n")
 
 
-def _header(metrics: Metrics, clock) -> list[str]:
+def _header(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = [f"# Post-mortem: {heading_text(metrics.playbook.title)}", ""]
     for notice in (w.verification_notice(metrics), w.drill_notice(metrics), w.incomplete_notice(metrics)):
         if notice:
@@ -119,7 +121,7 @@ def _header(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _response_times(metrics: Metrics, clock) -> list[str]:
+def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = ["## Response times", ""]
     targets = metrics.targets
     if targets:
@@ -160,7 +162,7 @@ def _response_times(metrics: Metrics, clock) -> list[str]:
     return out + table(("Time", "Since start", "From", "To", "Why"), changes)
 
 
-def _what_happened(metrics: Metrics, clock) -> list[str]:
+def _what_happened(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = ["## What happened"]
     sections = w.post_mortem_sections(metrics)
     if not sections:
@@ -178,7 +180,7 @@ def _day_heading(day: str, header: tuple[str, ...]) -> list[str]:
     return ["", f"**{w.day_words(day)}**", ""] + table(header, ())
 
 
-def _timeline(metrics: Metrics, clock) -> list[str]:
+def _timeline(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = [
         "## Timeline",
         "",
@@ -199,7 +201,7 @@ def _timeline(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _event_log(metrics: Metrics, clock) -> list[str]:
+def _event_log(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     moments = metrics.timeline or ()
     out = [
         "## Appendix: event log",
@@ -220,7 +222,7 @@ def _event_log(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _messages(metrics: Metrics, clock) -> list[str]:
+def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = ["## Messages sent"]
     if not metrics.messages:
         return out + ["", "_No message was sent._"]
@@ -236,7 +238,7 @@ def _messages(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _escalations(metrics: Metrics, clock) -> list[str]:
+def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = ["## Escalations", ""]
     if not metrics.escalations:
         return out + ["_Nobody was escalated to._"]
@@ -270,7 +272,7 @@ def _escalations(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _notes(metrics: Metrics, clock) -> list[str]:
+def _notes(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = ["## Notes"]
     if not metrics.notes:
         return out + ["", "_No notes._"]
@@ -284,7 +286,7 @@ def _notes(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _action_items(metrics: Metrics, clock) -> list[str]:
+def _action_items(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     items = metrics.action_items
     if not items:
         return [
@@ -299,13 +301,13 @@ def _action_items(metrics: Metrics, clock) -> list[str]:
     return lines
 
 
-def mermaid_name(text) -> str:
+def mermaid_name(text: object) -> str:
     """A name Mermaid cannot read as syntax: only letters, digits, spaces and plain punctuation."""
-    name = " ".join(_MERMAID_UNSAFE.sub(" ", w.visible(text)).split())[:80] or "unnamed"
+    name = " ".join(_MERMAID_UNSAFE.sub(" ", visible(text)).split())[:80] or "unnamed"
     return f"phase {name}" if name.split()[0].lower() in _MERMAID_KEYWORDS else name
 
 
-def _mermaid(metrics: Metrics, clock) -> list[str]:
+def _mermaid(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     """A Gantt chart: phases as bars; the targets, and the milestones reached (missed ones `crit`), as markers."""
     spans = metrics.phases
     if not spans:
@@ -344,6 +346,7 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
     if reached:
         out.append("  section Milestones")
     for number, target in enumerate(reached, 1):
+        assert target.reached is not None  # kept above: reached ones only
         at = parse_ts(target.reached).astimezone()
         tags = "crit, milestone" if target.result == MISSED else "milestone"
         out.append(
@@ -352,7 +355,7 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
     return out + ["```"]
 
 
-def _footer(metrics: Metrics, clock) -> list[str]:
+def _footer(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     command = f"crisisplay verify {metrics.state.incident_id} --head {metrics.head}"
     return [
         "---",
@@ -362,7 +365,7 @@ def _footer(metrics: Metrics, clock) -> list[str]:
     ]
 
 
-def code(text) -> str:
+def code(text: object) -> str:
     """A code span for plain ids and hashes; a log written by hand could hold anything, escaped then."""
     text = "" if text is None else str(text)
     return f"`{text}`" if _PLAIN.fullmatch(text) else inline(text)

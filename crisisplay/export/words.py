@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from crisisplay import events as ev
 from crisisplay.display import visible
@@ -14,9 +15,20 @@ from crisisplay.metrics import (
     NOT_REACHED,
     PAUSED,
     Metrics,
+    Moment,
+    Record,
     TargetResult,
 )
 from crisisplay.playbook.model import format_duration
+from crisisplay.times import parse_ts
+
+
+class _Timed(Protocol):
+    @property
+    def at(self) -> datetime: ...
+
+
+_Row = TypeVar("_Row", bound=_Timed)  # a timeline row: anything with its time `at`
 
 
 class LocalTimes:
@@ -26,14 +38,14 @@ class LocalTimes:
     worked out once per minute and the seconds added: a 100k-event report stays linear and cheap.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._minutes: dict[int, tuple[str, str] | None] = {}
 
     def __call__(self, moment: datetime | str | None) -> str:
         if moment is None:
             return "—"
         if isinstance(moment, str):
-            moment = ev.parse_ts(moment)
+            moment = parse_ts(moment)
         stamp = int(moment.timestamp())
         parts = self._minute(moment, stamp)
         if parts is None:  # an offset with seconds (old local mean times): no shortcut
@@ -108,7 +120,7 @@ class ReportClock(LocalTimes):
     answered in one go); `day` splits a local time into the day it falls on and the time of day.
     """
 
-    def __init__(self, metrics: Metrics):
+    def __init__(self, metrics: Metrics) -> None:
         super().__init__()
         self.fine = abs(metrics.duration_ms) < BRIEF_MS
         # Rows follow each other in time: the minute of the last row is kept, not a table of them.
@@ -128,7 +140,7 @@ class ReportClock(LocalTimes):
             return f"{self._since_prefix}{second}s"
         return self._since_prefix if minute else "+0s"
 
-    def by_day(self, rows: Iterable) -> Iterator[tuple]:
+    def by_day(self, rows: Iterable[_Row]) -> Iterator[tuple[_Row, str, str | None]]:
         """(row, its local time of day, the day when the row is the first of one, else None), for rows with `.at`."""
         day = None
         for row in rows:
@@ -148,11 +160,11 @@ class ReportClock(LocalTimes):
         return self._day, f"{self._hour_minute}{stamp % 60:02d}"
 
 
-def remembered(escape: Callable[[object], str]) -> Callable[[object], str]:
+def remembered(escape: Callable[[Any], str]) -> Callable[[Any], str]:
     """`escape`, remembering its answers: steps and people repeat on every row of a long log."""
-    found: dict = {}
+    found: dict[object, str] = {}
 
-    def once(text) -> str:
+    def once(text: object) -> str:
         done = found.get(text)
         if done is None:
             done = found[text] = escape(text)
@@ -167,7 +179,7 @@ def day_words(day: str) -> str:
     return f"{date:%A} {date.day} {date:%B %Y} (UTC{day[11:]})"
 
 
-def clip(text, limit: int = 160) -> str:
+def clip(text: object, limit: int = 160) -> str:
     """User text on one line, shortened to `limit` characters: for a line whose full text the report shows elsewhere."""
     text = "" if text is None else str(text)
     if len(text) <= limit and "\n" not in text and "\r" not in text:
@@ -179,7 +191,7 @@ def clip(text, limit: int = 160) -> str:
 LOG_CLIP = 120
 
 
-def log_words(metrics: Metrics, moment) -> str:
+def log_words(metrics: Metrics, moment: Moment) -> str:
     """An event's words in the appendix: notes and post-mortem answers shortened, as the report shows them in full."""
     if moment.type == ev.NOTE_ADDED or (moment.type == ev.STEP_ANSWERED and moment.step in metrics.sections):
         return clip(moment.words, LOG_CLIP)
@@ -240,6 +252,7 @@ def result_words(target: TargetResult) -> str:
     if result == MET:
         return f"met, {format_duration(margin)} to spare" if margin else "met, just in time"
     if result == MISSED:
+        assert margin is not None  # missed: the target and the time are both there
         return f"missed by {format_duration(-margin)}"
     if result == NOT_REACHED:
         return "not reached"
@@ -254,13 +267,13 @@ def step_title(metrics: Metrics, step_id: str | None) -> str | None:
     return (step.title if step is not None else None) or step_id
 
 
-def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[dict]]]:
+def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[Record]]]:
     """The post-mortem answers but the action items, by section in the order asked: `[(heading, answers)]`.
 
     An answer's `title` is None when it would only repeat its heading (the `Summary` step of the
     `summary` section): a one-answer section says it once.
     """
-    sections: dict[str, list[dict]] = {}
+    sections: dict[str, list[Record]] = {}
     for answer in metrics.answers:
         if answer["section"] != "action-items":
             sections.setdefault(answer["section"], []).append(answer)
@@ -273,13 +286,13 @@ def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[dict]]]:
     return out
 
 
-def escalation_rounds(metrics: Metrics) -> list[dict]:
+def escalation_rounds(metrics: Metrics) -> list[Record]:
     """The escalations, one round per escalate answer: `{ts, elapsed_ms, step, title, people, message}`.
 
     `people` is `[{name, role, outcome}]`: everyone that answer reached or could not reach, who
     all got the same message at the same moment.
     """
-    rounds: list[dict] = []
+    rounds: list[Record] = []
     for e in metrics.escalations:
         last = rounds[-1] if rounds else None
         if last is None or (last["step"], last["ts"], last["message"]) != (e["step"], e["ts"], e["message"]):
