@@ -8,7 +8,7 @@ asked, one timeline line per event. It never holds the events themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -180,13 +180,25 @@ class Metrics:
         return items
 
 
-def measure(events: Iterable[Record], *, running: bool = False, timeline: bool = False) -> Metrics:
-    """The metrics of an incident from its events, first to last, in one pass."""
+def measure(
+    events: Iterable[Record],
+    *,
+    running: bool = False,
+    timeline: bool = False,
+    on_start: Callable[[ev.State], None] | None = None,
+) -> Metrics:
+    """The metrics of an incident from its events, first to last, in one pass.
+
+    `on_start` is called with the state `incident.started` begins, before any other event is
+    put into words: an export chooses its language there, from the playbook snapshot's locale.
+    """
     iterator = iter(events)
     first = next(iterator, None)
     if first is None or first.get("type") != ev.STARTED:
         raise ValueError("an incident log starts with incident.started")
     state = ev.start_state(first)
+    if on_start is not None:
+        on_start(state)
     metrics = Metrics(state, running=running, timeline=[] if timeline else None)
     _take(metrics, first)
     for event in iterator:
@@ -195,7 +207,12 @@ def measure(events: Iterable[Record], *, running: bool = False, timeline: bool =
 
 
 def measure_log(
-    journal: Journal, *, running: bool = False, timeline: bool = False, check: ChainCheck | None = None
+    journal: Journal,
+    *,
+    running: bool = False,
+    timeline: bool = False,
+    check: ChainCheck | None = None,
+    on_start: Callable[[ev.State], None] | None = None,
 ) -> Metrics:
     """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
 
@@ -206,7 +223,7 @@ def measure_log(
     """
     events = journal.events(tolerate_torn=True) if check is None else check.events()
     try:
-        metrics = measure(events, running=running, timeline=timeline)
+        metrics = measure(events, running=running, timeline=timeline, on_start=on_start)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
     if check is not None:

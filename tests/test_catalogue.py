@@ -29,10 +29,16 @@ def _messages_in_code() -> dict[str, str]:
         method_map=method_map,
         keywords=KEYWORDS,
     ):
-        for text in message if isinstance(message, tuple) else (message,):
-            if text:
-                found.setdefault(text, f"crisisplay/{filename}:{lineno}")
+        # A plural (ngettext) is one catalogue entry, found by its singular.
+        text = message[0] if isinstance(message, tuple) else message
+        if text:
+            found.setdefault(text, f"crisisplay/{filename}:{lineno}")
     return found
+
+
+def _plain(value: str | tuple[str, ...] | list[str]) -> str | tuple[str, ...]:
+    """A message's id or text, a plural's forms as a tuple (read_mo gives them as lists)."""
+    return value if isinstance(value, str) else tuple(value)
 
 
 def _placeholders(text: str) -> set[str]:
@@ -83,7 +89,7 @@ def test_translations_keep_the_placeholders_of_the_original(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_shipped_compiled_catalogue_says_what_the_po_says(lang):
-    po = {entry.id: entry.string for entry in _catalogue(lang) if entry.id and entry.string}
+    po = {_plain(entry.id): _plain(entry.string) for entry in _catalogue(lang) if entry.id and entry.string}
     with open(PACKAGE / "locale" / lang / "LC_MESSAGES" / "crisisplay.mo", "rb") as handle:
-        mo = {entry.id: entry.string for entry in read_mo(handle) if entry.id}
+        mo = {_plain(entry.id): _plain(entry.string) for entry in read_mo(handle) if entry.id}
     assert mo == po, "the .mo is stale: run tools/catalogue.sh"

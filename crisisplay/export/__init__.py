@@ -18,11 +18,14 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNotVerified  # noqa: F401 (ExportFailed: part of this API)
 from crisisplay.journal import TORN, ChainCheck, Journal, VerifyResult, fsync_dir
 from crisisplay.metrics import Metrics, measure_log
+
+if TYPE_CHECKING:
+    from crisisplay.events import State
 
 FORMATS = ("md", "json", "csv", "html")
 _FILE_MODE = 0o600  # incident data is private: customers' names, private messages
@@ -51,7 +54,13 @@ def export_incident(
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(journal, lenient=force, fingerprint=fmt in ("json", "csv"))
     try:
-        metrics = measure_log(journal, running=journal.is_running(), timeline=fmt in ("md", "html"), check=check)
+        metrics = measure_log(
+            journal,
+            running=journal.is_running(),
+            timeline=fmt in ("md", "html"),
+            check=check,
+            on_start=_playbook_language,
+        )
     except JournalError as err:
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
         _refuse_unless_verified(journal, check.result, force)
@@ -69,6 +78,19 @@ def export_incident(
     else:
         write_output(target, write)
     return Exported(metrics.count, metrics.head, check.result)
+
+
+def _playbook_language(state: State) -> None:
+    """The report's language may come from the playbook the incident ran (its snapshot's `locale`).
+
+    `--lang`, the config's `language` and then this decide (i18n); the snapshot holds the
+    playbook with its defaults filled in, so the default `en` cannot be told from a written one
+    and does not choose: a playbook without `locale:` leaves the choice to the environment.
+    """
+    from crisisplay import i18n
+
+    locale = state.playbook.locale
+    i18n.use_playbook_locale(None if locale == i18n.ENGLISH else locale)
 
 
 def _refuse_unless_verified(journal: Journal, result: VerifyResult | None, force: bool) -> None:

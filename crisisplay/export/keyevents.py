@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from crisisplay import events as ev
 from crisisplay.export.words import clip, result_words, step_title
+from crisisplay.i18n import _
 from crisisplay.metrics import MISSED, Metrics, Moment
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def _line(
         return None
     if kind == ev.MESSAGE_SENT:
         edited = any(m.type == ev.STEP_ANSWERED and m.words.endswith("sent (edited)") for m in group)
-        return (words + (" (edited before sending)" if edited else ""), PLAIN)
+        return (words + (" " + _("(edited before sending)") if edited else ""), PLAIN)
     if kind == ev.MILESTONE_REACHED:
         return _milestone(moment, metrics)
     if kind == ev.ESCALATION_UNREACHABLE:
@@ -135,5 +136,7 @@ def _milestone(moment: Moment, metrics: Metrics) -> tuple[str, str]:
     target = next((t for t in metrics.targets if t.name == name), None)
     if target is None or target.reached is None or parse_ts(target.reached) != moment.at:
         return (moment.words, PLAIN)
-    goal = f" (target {format_duration(target.target_ms)})" if target.target_ms is not None else ""
-    return (f"milestone {target.shown}: {result_words(target)}{goal}", ALERT if target.result == MISSED else PLAIN)
+    words = _("milestone {name}: {result}").format(name=target.shown, result=result_words(target))
+    if target.target_ms is not None:
+        words += " " + _("(target {goal})").format(goal=format_duration(target.target_ms))
+    return (words, ALERT if target.result == MISSED else PLAIN)

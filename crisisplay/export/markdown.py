@@ -16,6 +16,7 @@ from typing import TextIO
 from crisisplay.display import visible
 from crisisplay.export import words as w
 from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
+from crisisplay.i18n import _
 from crisisplay.metrics import MISSED, Metrics
 from crisisplay.playbook.model import format_duration
 from crisisplay.times import parse_ts
@@ -86,8 +87,8 @@ def fenced(text: object, info: str = "text") -> str:
 
 
 def table(header: tuple[str, ...], rows: Iterable[Iterable[str]]) -> list[str]:
-    """A GitHub table; the cells must already be escaped."""
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    """A GitHub table; the cells must already be escaped, the header's words are translated here."""
+    out = ["| " + " | ".join(w.header_words(header)) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     return out
 
@@ -113,16 +114,16 @@ def render(metrics: Metrics, out: TextIO) -> None:
 
 
 def _header(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = [f"# Post-mortem: {heading_text(metrics.playbook.title)}", ""]
+    out = ["# " + _("Post-mortem: {title}").format(title=heading_text(metrics.playbook.title)), ""]
     for notice in (w.verification_notice(metrics), w.drill_notice(metrics), w.incomplete_notice(metrics)):
         if notice:
             out += [f"> **{inline(notice)}**", ""]
-    out += table(("Summary", ""), ((label, inline(value)) for label, value in w.summary_rows(metrics, clock)))
+    out += table((w.SUMMARY, ""), ((label, inline(value)) for label, value in w.summary_rows(metrics, clock)))
     return out
 
 
 def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = ["## Response times", ""]
+    out = ["## " + _("Response times"), ""]
     targets = metrics.targets
     if targets:
         rows = (
@@ -135,10 +136,10 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
             )
             for t in targets
         )
-        out += table(("Target", "Goal", "Reached at", "After", "Result"), rows)
+        out += table(w.TARGET_COLUMNS, rows)
     else:
-        out.append("_This playbook sets no response-time targets._")
-    out += ["", "### Severity over time", ""]
+        out.append("_" + _("This playbook sets no response-time targets.") + "_")
+    out += ["", "### " + _("Severity over time"), ""]
     level = metrics.playbook.severity.label
     changes = [
         (
@@ -146,7 +147,7 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
             clock.since(0),
             "",
             inline(level(metrics.playbook.severity.start)),
-            "initial",
+            _("initial"),
         )
     ]
     changes += [
@@ -159,14 +160,14 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
         )
         for c in metrics.severity_changes
     ]
-    return out + table(("Time", "Since start", "From", "To", "Why"), changes)
+    return out + table(w.SEVERITY_COLUMNS, changes)
 
 
 def _what_happened(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = ["## What happened"]
+    out = ["## " + _("What happened")]
     sections = w.post_mortem_sections(metrics)
     if not sections:
-        return out + ["", "_No post-mortem answers were logged._"]
+        return out + ["", "_" + _("No post-mortem answers were logged.") + "_"]
     for heading, items in sections:
         out += ["", f"### {heading_text(heading)}"]
         for item in items:
@@ -181,17 +182,12 @@ def _day_heading(day: str, header: tuple[str, ...]) -> list[str]:
 
 
 def _timeline(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = [
-        "## Timeline",
-        "",
-        "The key events: what changed the course of the incident (severity, messages, "
-        "escalations, milestones, decisions, notes). Every event is in the event log at the end.",
-    ]
+    out = ["## " + _("Timeline"), "", w.timeline_lead()]
     marks = {ALERT: "**", SEVERITY: "_"}
     once, since = w.remembered(inline), clock.since
     for row, time_of_day, new_day in clock.by_day(key_events(metrics)):
         if new_day:
-            out += _day_heading(new_day, ("Time", "Since start", "What changed", "By"))
+            out += _day_heading(new_day, w.TIMELINE_COLUMNS)
         step = f"**{once(row.title)}** — " if row.title else ""
         what = "<br>".join(
             f"{step if n == 0 else ''}{marks.get(tone, '')}{inline(text)}{marks.get(tone, '')}"
@@ -204,17 +200,14 @@ def _timeline(metrics: Metrics, clock: w.ReportClock) -> list[str]:
 def _event_log(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     moments = metrics.timeline or ()
     out = [
-        "## Appendix: event log",
+        "## " + _("Appendix: event log"),
         "",
-        f"Every event of the log in order ({len(moments)} of {metrics.count}: the "
-        f"{metrics.count - len(moments)} `step.entered` events are left out, as the answer or skip that follows "
-        "each says it). The number is the event's `seq`, its line in the log from 0. Notes and post-mortem answers "
-        "are shortened here: they are in full above.",
+        w.event_log_lead(len(moments), metrics.count, lambda name: f"`{name}`"),
     ]
     once, since, words = w.remembered(inline), clock.since, w.log_words
     for m, time_of_day, new_day in clock.by_day(moments):
         if new_day:
-            out += _day_heading(new_day, ("#", "Time", "Since start", "Step", "By", "Event"))
+            out += _day_heading(new_day, w.LOG_COLUMNS)
         out.append(
             f"| {m.seq} | {time_of_day} | {since(m.elapsed_ms)} | {once(m.step or '')} | {once(m.actor)} | "
             f"{inline(words(metrics, m))} |"
@@ -223,15 +216,16 @@ def _event_log(metrics: Metrics, clock: w.ReportClock) -> list[str]:
 
 
 def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = ["## Messages sent"]
+    out = ["## " + _("Messages sent")]
     if not metrics.messages:
-        return out + ["", "_No message was sent._"]
+        return out + ["", "_" + _("No message was sent.") + "_"]
     for number, message in enumerate(metrics.messages, 1):
         out += [
             "",
-            f"### {number}. On {heading_text(message['channel'] or 'an unnamed channel')}",
+            f"### {number}. "
+            + _("On {channel}").format(channel=heading_text(message["channel"] or _("an unnamed channel"))),
             "",
-            f"{clock(message['ts'])} ({clock.since(message['elapsed_ms'])}), step {inline(message['step'] or '—')}",
+            w.when_at_step(clock(message["ts"]), clock.since(message["elapsed_ms"]), inline(message["step"] or "—")),
             "",
             fenced(message["text"]),
         ]
@@ -239,33 +233,38 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
 
 
 def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = ["## Escalations", ""]
+    out = ["## " + _("Escalations"), ""]
     if not metrics.escalations:
-        return out + ["_Nobody was escalated to._"]
+        return out + ["_" + _("Nobody was escalated to.") + "_"]
     reached, missed = metrics.people
     role = metrics.playbook.role_label
     out.append(
-        "Reached: "
-        + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in reached) or "nobody")
-        + ".  "
+        _("Reached: {people}.").format(
+            people=", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in reached) or _("nobody")
+        )
+        + "  "
     )
     out.append(
-        "Not reached: "
-        + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or "nobody")
-        + "."
+        _("Not reached: {people}.").format(
+            people=", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or _("nobody")
+        )
     )
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
         people = "; ".join(
             f"{inline(p['name'])} ({inline(role(p['role']))}) "
-            + ("**unreachable**" if p["outcome"] == "unreachable" else "notified")
+            + ("**" + _("unreachable") + "**" if p["outcome"] == "unreachable" else _("notified"))
             for p in round_["people"]
         )
         out += [
             "",
             f"### {number}. {heading_text(round_['title'])}",
             "",
-            f"{clock(round_['ts'])} ({clock.since(round_['elapsed_ms'])}), step {inline(round_['step'] or '—')}: "
-            f"{people}.",
+            _("{when}: {people}.").format(
+                when=w.when_at_step(
+                    clock(round_["ts"]), clock.since(round_["elapsed_ms"]), inline(round_["step"] or "—")
+                ),
+                people=people,
+            ),
         ]
         if round_["message"]:
             out += ["", fenced(round_["message"])]
@@ -273,9 +272,9 @@ def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:
 
 
 def _notes(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = ["## Notes"]
+    out = ["## " + _("Notes")]
     if not metrics.notes:
-        return out + ["", "_No notes._"]
+        return out + ["", "_" + _("No notes.") + "_"]
     for note in metrics.notes:
         out += [
             "",
@@ -289,14 +288,10 @@ def _notes(metrics: Metrics, clock: w.ReportClock) -> list[str]:
 def _action_items(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     items = metrics.action_items
     if not items:
-        return [
-            "## Action items",
-            "",
-            "_None recorded: answer the `action-items` section, or add a note that starts with `ACTION:`._",
-        ]
-    lines = ["## Action items", ""]
+        return ["## " + _("Action items"), "", "_" + w.no_action_items(lambda name: f"`{name}`") + "_"]
+    lines = ["## " + _("Action items"), ""]
     for item in items:
-        origin = "note" if item["source"] == "note" else f"step {inline(item['source'])}"
+        origin = _("note") if item["source"] == "note" else _("step {step}").format(step=inline(item["source"]))
         lines.append(f"- [ ] {inline(item['text'])} ({origin}, {clock(item['ts'])})")
     return lines
 
@@ -311,7 +306,7 @@ def _mermaid(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     """A Gantt chart: phases as bars; the targets, and the milestones reached (missed ones `crit`), as markers."""
     spans = metrics.phases
     if not spans:
-        return ["## Phases", "", "_No phase was entered._"]
+        return ["## " + _("Phases"), "", "_" + _("No phase was entered.") + "_"]
     detected = metrics.state.detected_at
     goals = [
         (t, t.target_ms, detected + timedelta(milliseconds=t.target_ms))
@@ -322,7 +317,7 @@ def _mermaid(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     long = (last - detected).total_seconds() > 86_400
     stamp = "%Y-%m-%d %H:%M:%S"
     out = [
-        "## Phases",
+        "## " + _("Phases"),
         "",
         "```mermaid",
         "gantt",
@@ -330,27 +325,27 @@ def _mermaid(metrics: Metrics, clock: w.ReportClock) -> list[str]:
         "  dateFormat YYYY-MM-DD HH:mm:ss",
         f"  axisFormat {'%d %H:%M' if long else '%H:%M'}",
         "  todayMarker off",
-        "  section Phases",
+        "  section " + mermaid_name(_("Phases")),
     ]
     titles = {p.id: p.title for p in metrics.playbook.phases}
     for number, (phase, (start, end)) in enumerate(spans.items(), 1):
         begin, finish = start.astimezone(), max(end, start).astimezone()
         out.append(f"  {mermaid_name(titles.get(phase, phase))} :p{number}, {begin:{stamp}}, {finish:{stamp}}")
     if goals:
-        out.append("  section Targets")
+        out.append("  section " + mermaid_name(_("Targets")))
     for number, (target, goal, at) in enumerate(goals, 1):
         at = at.astimezone()
-        name = mermaid_name(f"{target.shown} within {format_duration(goal)}")
+        name = mermaid_name(_("{target} within {goal}").format(target=target.shown, goal=format_duration(goal)))
         out.append(f"  {name} :milestone, t{number}, {at:{stamp}}, {at:{stamp}}")
     reached = [t for t in metrics.targets if t.reached]
     if reached:
-        out.append("  section Milestones")
+        out.append("  section " + mermaid_name(_("Milestones")))
     for number, target in enumerate(reached, 1):
         assert target.reached is not None  # kept above: reached ones only
         at = parse_ts(target.reached).astimezone()
         tags = "crit, milestone" if target.result == MISSED else "milestone"
         out.append(
-            f"  {mermaid_name(target.shown + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}"
+            f"  {mermaid_name(target.shown + ' ' + w.value_words(target.result))} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}"
         )
     return out + ["```"]
 
@@ -360,8 +355,7 @@ def _footer(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     return [
         "---",
         "",
-        f"Made by crisisplay from the incident log alone: {metrics.count} events, head hash "
-        f"{code(metrics.head)}. Check that the log still holds it with {code(command)}.",
+        w.footer_words(metrics.count, code(metrics.head), code(command)),
     ]
 
 
