@@ -191,7 +191,8 @@ class ReportClock(LocalTimes):
         """(the day and offset, like `2026-03-29 +01:00`, for `day_words`; the time of day, `00:15:00`)."""
         stamp = int(moment.timestamp())
         if stamp // 60 != self._day_minute:
-            parts = _minute_parts(moment)  # the offset may change on any minute: summer time
+            # The offset may change on any minute (summer time). English shares the minutes already worked out.
+            parts = self._minute(moment, stamp) if self._lang is None else _minute_parts(moment)
             clock = parts and (parts[0][11:], "") if self._lang is None else _around_seconds(moment, self._time)
             if parts is None or clock is None:  # an offset with seconds (old local mean times): no shortcut
                 text = _local_text(moment)
