@@ -31,8 +31,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
-from json.encoder import c_make_encoder, encode_basestring
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]  # CPython's C encoder, not in the stubs
 from pathlib import Path
+from typing import IO, Any, NoReturn, TypeGuard
 
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, PlatformUnsupported, UsageError
 from crisisplay.home import private_dir
@@ -131,25 +132,25 @@ class _FloatInLine(ValueError):
     """Raised while parsing a line that holds a float (or NaN/Infinity)."""
 
 
-def _refuse_float(text: str):
+def _refuse_float(text: str) -> NoReturn:
     raise _FloatInLine(f"holds a float ({text}); events hold no floats")
 
 
 # One decoder too, refusing floats as it meets them: `json.loads(..., parse_float=...)`
 # would build a new decoder for every line.
 _DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_float)
-_scan = _DECODER.scan_once
+_scan = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in the stubs
 _BLANKS = " \t\n\r"  # JSON's whitespace
 
 
 class _TooDeep(ValueError):
     """Raised while parsing a line nested deeper than MAX_DEPTH."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(f"nested more than {MAX_DEPTH} levels deep")
 
 
-def _loads(raw: bytes):
+def _loads(raw: bytes) -> Any:
     """Parse one line strictly: UTF-8 only, no floats, no NaN or Infinity, at most MAX_DEPTH deep.
 
     Every reader of log lines comes through here, so the depth bound holds everywhere. It
@@ -172,7 +173,7 @@ def _loads(raw: bytes):
     return value
 
 
-def _depth(value) -> int:
+def _depth(value: object) -> int:
     """How deep arrays and objects nest in a parsed value (a scalar is 0), without recursion."""
     deepest = 0
     pending = [(value, 1)]
@@ -205,7 +206,7 @@ def require_posix() -> None:
 # --- canonical form -----------------------------------------------------------------------
 
 
-def _loggable(value) -> bool:
+def _loggable(value: Any) -> bool:
     """The fast check: True when every value is text, a whole number, a boolean or null."""
     pending = [value]
     while pending:
@@ -226,7 +227,7 @@ def _loggable(value) -> bool:
     return True
 
 
-def _check_loggable(value, where: str) -> None:
+def _check_loggable(value: object, where: str) -> None:
     """Refuse anything whose JSON text would not read back to the same canonical text."""
     # str and int subclasses (StrEnum, IntEnum, bool) encode as their plain values.
     if value is None or isinstance(value, (str, int)):
@@ -246,7 +247,7 @@ def _check_loggable(value, where: str) -> None:
     raise EventNotLoggable(f"{where} is a {type(value).__name__}, which the incident log cannot hold")
 
 
-def canonical_line(event: dict) -> tuple[str, str]:
+def canonical_line(event: dict[str, Any]) -> tuple[str, str]:
     """Return (line without its newline, hash) for an event given without `hash`."""
     if "hash" in event:
         raise EventNotLoggable("the event already has a `hash`; give it without one")
@@ -256,7 +257,7 @@ def canonical_line(event: dict) -> tuple[str, str]:
     try:
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     except UnicodeEncodeError as err:
-        raise EventNotLoggable(f"the event holds text that is not valid Unicode ({err.reason})")
+        raise EventNotLoggable(f"the event holds text that is not valid Unicode ({err.reason})") from None
     return f'{canonical[:-1]},"hash":"{digest}"}}', digest
 
 
@@ -323,7 +324,7 @@ class Journal:
     # -- writing --
 
     @classmethod
-    def create(cls, path: Path, first_event: dict, clock: Callable[[], datetime] | None = None) -> Journal:
+    def create(cls, path: Path, first_event: dict[str, Any], clock: Callable[[], datetime] | None = None) -> Journal:
         """Create the log atomically holding `first_event` as seq 0; refuse if it exists."""
         journal = cls(path, clock)
         folder = journal.path.parent
@@ -350,13 +351,11 @@ class Journal:
         except OSError as err:
             raise JournalError(f"{journal.path}: cannot create the incident log: {_why(err)}") from None
         finally:
-            try:
+            with suppress(OSError):  # published already (the usual case), or never created
                 os.unlink(tmp)
-            except OSError:  # published already (the usual case), or never created
-                pass
         return journal
 
-    def append(self, events: list[dict]) -> list[dict]:
+    def append(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Log one decision's events in one write and one fsync; return them as logged."""
         if not events:
             raise EventNotLoggable("a decision must log at least one event")
@@ -436,7 +435,7 @@ class Journal:
 
     # -- reading --
 
-    def events(self, tolerate_torn: bool = False) -> Iterator[dict]:
+    def events(self, tolerate_torn: bool = False) -> Iterator[dict[str, Any]]:
         """Stream the logged events; a bad line raises JournalError "path:line: reason"."""
         with self._snapshot() as (_, lines):
             for number, raw, is_last in lines:
@@ -455,7 +454,7 @@ class Journal:
                     raise JournalError(f"{self.path}:{number}: not an event: no {missing}")
                 yield event
 
-    def head(self) -> dict | None:
+    def head(self) -> dict[str, Any] | None:
         """The last complete event, read from the end of the file; None if there is none."""
         fd = self._open_read()
         try:
@@ -551,7 +550,7 @@ class Journal:
             reason=reason,
         )
 
-    def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict, digest: str) -> VerifyResult:
+    def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict[str, Any], digest: str) -> VerifyResult:
         """Say how line `number` breaks the chain: a second pass, run only on failure.
 
         Each line is self-consistent here (its hash matches), so what is wrong is where it
@@ -687,7 +686,7 @@ class Journal:
         return fd
 
     @contextmanager
-    def _snapshot(self):
+    def _snapshot(self) -> Iterator[tuple[int, Iterator[tuple[int, bytes, bool]]]]:
         """Yield (size, lines) over the log as it stood when no append was mid-write."""
         fd = self._open_read()
         try:
@@ -729,7 +728,7 @@ class ChainCheck:
         assert self.result is not None
         return self.result
 
-    def events(self) -> Iterator[dict]:
+    def events(self) -> Iterator[dict[str, Any]]:
         """The events, each checked before it is yielded (with its `hash`)."""
         journal, broken = self.journal, self.journal._broken
         wanted, found_head = self.wanted, False
@@ -806,7 +805,7 @@ class ChainCheck:
             problem = dataclasses.replace(problem, left_out=tuple(self._left_out))
         self.result = problem
 
-    def _first_event_problem(self, event: dict) -> VerifyResult | None:
+    def _first_event_problem(self, event: dict[str, Any]) -> VerifyResult | None:
         """The first event must start the incident that the file is named after."""
         journal = self.journal
         if event["type"] != _STARTED:
@@ -821,7 +820,7 @@ class ChainCheck:
             return journal._broken(1, MISNAMED, reason, None)
         return None
 
-    def _read_on(self, lines) -> Iterator[dict]:
+    def _read_on(self, lines: Iterator[tuple[int, bytes, bool]]) -> Iterator[dict[str, Any]]:
         """After a problem (lenient only): every remaining line that is an event, unchecked."""
         for number, raw, is_last in lines:
             event = None
@@ -833,7 +832,7 @@ class ChainCheck:
             else:
                 self._left_out.append(number)
 
-    def _taken(self, event: dict, raw: bytes) -> dict:
+    def _taken(self, event: dict[str, Any], raw: bytes) -> dict[str, Any]:
         if self._fingerprint is not None:
             self._fingerprint.update(raw)
         return event
@@ -854,7 +853,7 @@ class ChainCheck:
         if again.digest() != self._fingerprint.digest():
             raise JournalError(f"{self.journal.path}: the log changed while it was being exported; export it again")
 
-    def events_again(self) -> Iterator[dict]:
+    def events_again(self) -> Iterator[dict[str, Any]]:
         """A second pass: the events the first one yielded, parsed again from the same bytes."""
         for raw in self.lines_again():
             yield _loads(raw)
@@ -863,28 +862,26 @@ class ChainCheck:
 # --- module helpers --------------------------------------------------------------------------
 
 
-def _lines_upto(handle, size: int) -> Iterator[tuple[int, bytes, bool]]:
+def _lines_upto(handle: IO[bytes], size: int) -> Iterator[tuple[int, bytes, bool]]:
     """(1-based number, raw line with its newline, is it the last) up to `size` bytes."""
     offset = 0
-    number = 0
     if size == 0:
         return
-    for raw in handle:
+    for number, raw in enumerate(handle, 1):
         if offset + len(raw) >= size:
-            yield number + 1, raw[: size - offset], True
+            yield number, raw[: size - offset], True
             return
         offset += len(raw)
-        number += 1
         yield number, raw, False
 
 
-def _quoted(value, limit: int = 80) -> str:
+def _quoted(value: object, limit: int = 80) -> str:
     """A value from a log, quoted for a message: its repr, cut short (a forged log can hold anything)."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _is_event(value) -> bool:
+def _is_event(value: object) -> TypeGuard[dict[str, Any]]:
     """An object with every field of an event and an object as its `data`: something a report can fold."""
     return type(value) is dict and value.keys() >= _REQUIRED and type(value["data"]) is dict
 
@@ -919,6 +916,7 @@ def _read_tail(fd: int, size: int) -> tuple[bytes | None, int, bytes | None]:
         last = _last_line(buffer[:cut])
         return last, position + cut, torn
     last = _last_line(buffer)
+    assert last is not None  # a buffer ending in a newline holds a line
     if _is_torn(last):
         cut = len(buffer) - len(last)
         return _last_line(buffer[:cut]), position + cut, last
@@ -946,7 +944,7 @@ def _count_newlines(fd: int, end: int) -> int:
     return count
 
 
-def _complete(given: dict, *, seq: int, prev: str, stamp: str) -> dict:
+def _complete(given: dict[str, Any], *, seq: int, prev: str, stamp: str) -> dict[str, Any]:
     """Build the full event (without `hash`) from what the caller gave."""
     if not isinstance(given, dict):
         raise EventNotLoggable(f"an event must be a dict, not {type(given).__name__}")

@@ -8,17 +8,21 @@ asked, one timeline line per event. It never holds the events themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crisisplay import events as ev
 from crisisplay.errors import JournalError
 from crisisplay.narrative import describe
+from crisisplay.times import elapsed_ms, parse_ts
 
 if TYPE_CHECKING:
-    from crisisplay.journal import ChainCheck, VerifyResult
+    from crisisplay.journal import ChainCheck, Journal, VerifyResult
+    from crisisplay.playbook.model import Playbook
+
+Record = dict[str, Any]  # one fact a report lists: a note, a message, an escalation, an answer
 
 ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
@@ -77,27 +81,27 @@ class Metrics:
     state: ev.State
     running: bool = False
     ended: str | None = None  # the incident.closed time as logged
-    severity_changes: list[dict] = field(default_factory=list)
+    severity_changes: list[Record] = field(default_factory=list)
     decisions: int = 0
-    skips: list[dict] = field(default_factory=list)
-    notes: list[dict] = field(default_factory=list)
-    messages: list[dict] = field(default_factory=list)
-    escalations: list[dict] = field(default_factory=list)
-    answers: list[dict] = field(default_factory=list)  # text answers of steps with a `section:`
+    skips: list[Record] = field(default_factory=list)
+    notes: list[Record] = field(default_factory=list)
+    messages: list[Record] = field(default_factory=list)
+    escalations: list[Record] = field(default_factory=list)
+    answers: list[Record] = field(default_factory=list)  # text answers of steps with a `section:`
     reached: dict[str, str] = field(default_factory=dict)  # milestone name -> its time as logged
-    phases: dict[str, list] = field(default_factory=dict)  # phase id -> [first, last] datetime
+    phases: dict[str, list[datetime]] = field(default_factory=dict)  # phase id -> [first, last] datetime
     timeline: list[Moment] | None = None
     phase_ids: dict[str, str] = field(default_factory=dict)  # step id -> its phase id, from the snapshot
     sections: dict[str, str] = field(default_factory=dict)  # step id -> its post-mortem `section:`
     verification: VerifyResult | None = None  # what checking the chain found, when the log was checked
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         pb = self.state.playbook
         self.phase_ids = {step: phase.id for step, phase in pb.phase_of.items()}
-        self.sections = {s.id: s.section for s in pb.steps if getattr(s, "section", None)}
+        self.sections = {s.id: section for s in pb.steps if (section := getattr(s, "section", None))}
 
     @property
-    def playbook(self):
+    def playbook(self) -> Playbook:
         return self.state.playbook
 
     @property
@@ -124,12 +128,12 @@ class Metrics:
     @property
     def end_at(self) -> datetime:
         """When the incident ended, or its last event when it has not (yet)."""
-        return ev.parse_ts(self.ended) if self.ended else (self.state.last_ts or self.state.started_at)
+        return parse_ts(self.ended) if self.ended else (self.state.last_ts or self.state.started_at)
 
     @property
     def duration_ms(self) -> int:
         """From detection to the end (or, unfinished, to the last event so far)."""
-        return ev.elapsed_ms(self.state.detected_at, self.end_at)
+        return elapsed_ms(self.state.detected_at, self.end_at)
 
     @property
     def targets(self) -> list[TargetResult]:
@@ -149,9 +153,9 @@ class Metrics:
         return out
 
     @property
-    def people(self) -> tuple[list[dict], list[dict]]:
+    def people(self) -> tuple[list[Record], list[Record]]:
         """(reached, not reached): a person unreachable at first and notified later was reached."""
-        outcome: dict[tuple, bool] = {}
+        outcome: dict[tuple[str, str], bool] = {}
         for item in self.escalations:
             key = (item["role"], item["name"])
             outcome[key] = outcome.get(key, False) or item["outcome"] == "notified"
@@ -160,7 +164,7 @@ class Metrics:
         return reached, missed
 
     @property
-    def action_items(self) -> list[dict]:
+    def action_items(self) -> list[Record]:
         """Lines of the `action-items` answers, then notes that start with `ACTION:`."""
         items = []
         for answer in self.answers:
@@ -176,13 +180,25 @@ class Metrics:
         return items
 
 
-def measure(events: Iterable[dict], *, running: bool = False, timeline: bool = False) -> Metrics:
-    """The metrics of an incident from its events, first to last, in one pass."""
+def measure(
+    events: Iterable[Record],
+    *,
+    running: bool = False,
+    timeline: bool = False,
+    on_start: Callable[[ev.State], None] | None = None,
+) -> Metrics:
+    """The metrics of an incident from its events, first to last, in one pass.
+
+    `on_start` is called with the state `incident.started` begins, before any other event is
+    put into words: an export chooses its language there, from the playbook snapshot's locale.
+    """
     iterator = iter(events)
     first = next(iterator, None)
     if first is None or first.get("type") != ev.STARTED:
         raise ValueError("an incident log starts with incident.started")
     state = ev.start_state(first)
+    if on_start is not None:
+        on_start(state)
     metrics = Metrics(state, running=running, timeline=[] if timeline else None)
     _take(metrics, first)
     for event in iterator:
@@ -190,7 +206,14 @@ def measure(events: Iterable[dict], *, running: bool = False, timeline: bool = F
     return metrics
 
 
-def measure_log(journal, *, running: bool = False, timeline: bool = False, check: ChainCheck | None = None) -> Metrics:
+def measure_log(
+    journal: Journal,
+    *,
+    running: bool = False,
+    timeline: bool = False,
+    check: ChainCheck | None = None,
+    on_start: Callable[[ev.State], None] | None = None,
+) -> Metrics:
     """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
 
     With `check` (a `journal.ChainCheck`), the events come from it: each line is verified as
@@ -200,7 +223,7 @@ def measure_log(journal, *, running: bool = False, timeline: bool = False, check
     """
     events = journal.events(tolerate_torn=True) if check is None else check.events()
     try:
-        metrics = measure(events, running=running, timeline=timeline)
+        metrics = measure(events, running=running, timeline=timeline, on_start=on_start)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
     if check is not None:
@@ -208,11 +231,12 @@ def measure_log(journal, *, running: bool = False, timeline: bool = False, check
     return metrics
 
 
-def _take(metrics: Metrics, event: dict) -> None:
+def _take(metrics: Metrics, event: Record) -> None:
     """Fold one event into the state and keep what the report needs of it."""
     state = ev.apply(metrics.state, event)
     kind, data, step = event["type"], event["data"], event.get("step")
     at = state.last_ts
+    assert at is not None  # `apply` has just set it from this event's time
     phase = data.get("phase") if kind in _PHASED else None
     if phase is None and step is not None:
         phase = metrics.phase_ids.get(step)
@@ -224,7 +248,7 @@ def _take(metrics: Metrics, event: dict) -> None:
             span[1] = at
     if kind == ev.STEP_ENTERED:  # bookkeeping: the answer or the skip that follows says it all
         return
-    elapsed = ev.elapsed_ms(state.detected_at, at)
+    elapsed = elapsed_ms(state.detected_at, at)
     _record(metrics, kind, event, elapsed)
     if metrics.timeline is not None:
         words = describe(event, state.playbook)
@@ -234,14 +258,14 @@ def _take(metrics: Metrics, event: dict) -> None:
             )
 
 
-def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
+def _record(metrics: Metrics, kind: str, event: Record, elapsed: int) -> None:
     """Keep the facts of one event that the report lists."""
     data, step, ts = event["data"], event.get("step"), event["ts"]
     when = {"ts": ts, "elapsed_ms": elapsed}
     if kind == ev.STEP_ANSWERED:
         metrics.decisions += 1
-        section = metrics.sections.get(step)
-        if section and isinstance(data.get("answer"), str):
+        section = metrics.sections.get(step) if step is not None else None
+        if step is not None and section and isinstance(data.get("answer"), str):
             definition = metrics.playbook.step(step)
             metrics.answers.append(
                 {
@@ -280,7 +304,7 @@ def _record(metrics: Metrics, kind: str, event: dict, elapsed: int) -> None:
         metrics.ended = ts
 
 
-def headline(metrics: Metrics) -> dict:
+def headline(metrics: Metrics) -> dict[str, Any]:
     """The figures `incidents` shows: duration, and how the milestones went against their targets."""
     results = [t.result for t in metrics.targets if t.target_ms is not None]
     return {

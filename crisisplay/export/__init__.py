@@ -10,6 +10,7 @@ and owner-only; a FIFO, a device or standard output named by path is written as 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -17,11 +18,14 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNotVerified  # noqa: F401 (ExportFailed: part of this API)
-from crisisplay.journal import TORN, ChainCheck, VerifyResult, fsync_dir
+from crisisplay.journal import TORN, ChainCheck, Journal, VerifyResult, fsync_dir
 from crisisplay.metrics import Metrics, measure_log
+
+if TYPE_CHECKING:
+    from crisisplay.events import State
 
 FORMATS = ("md", "json", "csv", "html")
 _FILE_MODE = 0o600  # incident data is private: customers' names, private messages
@@ -38,7 +42,7 @@ class Exported:
 
 
 def export_incident(
-    journal, fmt: str, output: str | os.PathLike | None, stdout: BinaryIO, *, force: bool = False
+    journal: Journal, fmt: str, output: str | os.PathLike[str] | None, stdout: BinaryIO, *, force: bool = False
 ) -> Exported:
     """Export one incident in `fmt` to `output` (a path), or to `stdout` when it is None.
 
@@ -50,7 +54,13 @@ def export_incident(
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(journal, lenient=force, fingerprint=fmt in ("json", "csv"))
     try:
-        metrics = measure_log(journal, running=journal.is_running(), timeline=fmt in ("md", "html"), check=check)
+        metrics = measure_log(
+            journal,
+            running=journal.is_running(),
+            timeline=fmt in ("md", "html"),
+            check=check,
+            on_start=_playbook_language,
+        )
     except JournalError as err:
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
         _refuse_unless_verified(journal, check.result, force)
@@ -58,6 +68,7 @@ def export_incident(
             raise JournalError(f"{err}; {check.result.verdict}") from None
         raise
     _refuse_unless_verified(journal, check.result, force)
+    assert check.result is not None  # the pass read to its end
 
     def write(out: TextIO) -> None:
         render(fmt, metrics, check, out)
@@ -69,7 +80,20 @@ def export_incident(
     return Exported(metrics.count, metrics.head, check.result)
 
 
-def _refuse_unless_verified(journal, result: VerifyResult | None, force: bool) -> None:
+def _playbook_language(state: State) -> None:
+    """The report's language may come from the playbook the incident ran (its snapshot's `locale`).
+
+    `--lang`, the config's `language` and then this decide (i18n); the snapshot holds the
+    playbook with its defaults filled in, so the default `en` cannot be told from a written one
+    and does not choose: a playbook without `locale:` leaves the choice to the environment.
+    """
+    from crisisplay import i18n
+
+    locale = state.playbook.locale
+    i18n.use_playbook_locale(None if locale == i18n.ENGLISH else locale)
+
+
+def _refuse_unless_verified(journal: Journal, result: VerifyResult | None, force: bool) -> None:
     if result is None or result.ok or force:
         return
     hint = (
@@ -113,7 +137,7 @@ def write_stream(stream: BinaryIO, write: Callable[[TextIO], None]) -> None:
         text.detach()  # the caller still owns the stream
 
 
-def output_path(output: str | os.PathLike) -> Path:
+def output_path(output: str | os.PathLike[str]) -> Path:
     """The `-o` path, checked before anything is read: a file to write, in a folder that exists."""
     given = os.fspath(output)
     if not given:
@@ -208,7 +232,5 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     except OSError as err:
         raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
     finally:
-        try:
+        with contextlib.suppress(OSError):  # renamed already (the usual case), or never created
             os.unlink(tmp)
-        except OSError:  # renamed already (the usual case), or never created
-            pass

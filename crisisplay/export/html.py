@@ -14,12 +14,16 @@ Letter alike, rows unbroken, page numbers in the margin.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
+from crisisplay import i18n
+from crisisplay.display import visible
 from crisisplay.export import words as w
 from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
 from crisisplay.export.timeaxis import scale_of
-from crisisplay.metrics import MET, MISSED, NOT_REACHED, Metrics
+from crisisplay.i18n import N_, _
+from crisisplay.metrics import MET, MISSED, NOT_REACHED, Metrics, Record, TargetResult
 from crisisplay.playbook.model import format_duration
 
 CSS = """
@@ -125,18 +129,20 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 ROW, GAP, AXIS = 31, 8, 24  # chart geometry in px: a row (label over its track), the gap between groups, the axis
 
 
-def esc(value) -> str:
+def esc(value: object) -> str:
     """Any value from the log, safe in HTML text and attributes."""
-    return html.escape(w.visible(value), quote=True)
+    return html.escape(visible(value), quote=True)
 
 
 def render(metrics: Metrics, out: TextIO) -> None:
     """Write the whole report: one file, nothing loaded from elsewhere."""
     clock = w.ReportClock(metrics)
     state = metrics.state
-    title = f"{'DRILL — ' if state.drill else ''}Post-mortem: {metrics.playbook.title} — {state.incident_id}"
+    title = _("Post-mortem: {title}").format(title=metrics.playbook.title) + f" — {state.incident_id}"
+    if state.drill:
+        title = _("DRILL") + " — " + title
     out.write(
-        f'<!DOCTYPE html>\n<html lang="{esc(metrics.playbook.locale)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{esc(i18n.language())}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<title>{esc(title)}</title>\n'
         f"<style>{CSS}</style>\n</head>\n<body>\n"
@@ -154,21 +160,28 @@ def render(metrics: Metrics, out: TextIO) -> None:
     )
     for part in parts:
         out.write(part(metrics, clock))
-    out.write(
-        f"<footer><p>Made by crisisplay from the incident log alone: {metrics.count} events, head hash "
-        f'<code class="hash">{esc(metrics.head)}</code>. Check that the log still holds it with <code>crisisplay '
-        f"verify {esc(state.incident_id)} --head {esc(metrics.head)}</code>.</p></footer>\n</body>\n</html>\n"
-    )
+    head = f'<code class="hash">{esc(metrics.head)}</code>'
+    command = f"<code>crisisplay verify {esc(state.incident_id)} --head {esc(metrics.head)}</code>"
+    out.write(f"<footer><p>{w.footer_words(metrics.count, head, command)}</p></footer>\n</body>\n</html>\n")
+
+
+OUTCOMES = {"notified": N_("notified"), "unreachable": N_("unreachable")}  # an escalation's outcome, shown
 
 
 def _section(key: str, heading: str, body: str) -> str:
-    return f'<section id="{key}">\n<h2>{heading}</h2>\n{body}</section>\n'
+    """A section of the report; `heading` (marked with `N_`) is translated here."""
+    return f'<section id="{key}">\n<h2>{_(heading)}</h2>\n{body}</section>\n'
+
+
+def _muted(text: str) -> str:
+    """Our own words in grey: what a section says when it has nothing to show."""
+    return f'<p class="muted">{text}</p>\n'
 
 
 _UNLABELLED = frozenset(("Time", "Since start"))  # a card shows these first, and plainly
 
 
-def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
+def _table(header: tuple[str, ...], rows: Iterable[Iterable[Cell]], cls: str = "rows") -> str:
     """A table that reflows to one card per row on a phone; cells are (html, class) pairs or plain html.
 
     On a card, each cell but the times is labelled with its column's name.
@@ -179,24 +192,28 @@ def _table(header: tuple[str, ...], rows, cls: str = "rows") -> str:
         for name, cell in zip(header, row, strict=False):
             value, kind = cell if isinstance(cell, tuple) else (cell, "")
             attrs = f' class="{kind}"' if kind else ' dir="auto"'  # a class marks our own words; the rest may be theirs
-            attrs += "" if name in _UNLABELLED else f' data-label="{name}"'
+            attrs += "" if name in _UNLABELLED else f' data-label="{_(name)}"'
             cells.append(f"<td{attrs}>{value}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>\n")
     return _table_of(header, "".join(body), cls)
 
 
+Cell = str | tuple[str, str]  # html, or (html, the cell's class)
+
+
 def _table_of(header: tuple[str, ...], body: str, cls: str) -> str:
     """A table around rows already written (`<tr>…</tr>` lines)."""
-    head = "".join(f'<th scope="col">{h}</th>' for h in header)
+    head = "".join(f'<th scope="col">{h}</th>' for h in w.header_words(header))
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>\n'
 
 
 # Summary items that take a whole line; the others pair up, two to a line, in the contract's order.
-_WIDE = frozenset(("Incident", "Playbook", "Head hash"))
+_WIDE = frozenset((w.INCIDENT, w.PLAYBOOK, w.HEAD_HASH))
 
 
-def _header(metrics: Metrics, clock) -> str:
-    out = [f'<header id="summary">\n<h1 dir="auto">Post-mortem: {esc(metrics.playbook.title)}</h1>\n']
+def _header(metrics: Metrics, clock: w.ReportClock) -> str:
+    title = _("Post-mortem: {title}").format(title=esc(metrics.playbook.title))
+    out = [f'<header id="summary">\n<h1 dir="auto">{title}</h1>\n']
     if w.verification_notice(metrics):
         out.append(f'<p class="banner unverified">{esc(w.verification_notice(metrics))}</p>\n')
     if w.drill_notice(metrics):
@@ -204,15 +221,16 @@ def _header(metrics: Metrics, clock) -> str:
     if w.incomplete_notice(metrics):
         out.append(f'<p class="banner incomplete">{esc(w.incomplete_notice(metrics))}</p>\n')
     items = []
+    wide, hash_label = {_(label) for label in _WIDE}, _(w.HEAD_HASH)
     for label, value in w.summary_rows(metrics, clock):
-        kind = " ".join(name for name, on in (("wide", label in _WIDE), ("hash", label == "Head hash")) if on)
+        kind = " ".join(name for name, on in (("wide", label in wide), ("hash", label == hash_label)) if on)
         attrs = f' class="{kind}"' if kind else ""
         items.append(f'<div{attrs}><dt>{esc(label)}</dt><dd dir="auto">{esc(value)}</dd></div>')
     out.append('<dl class="summary">\n' + "\n".join(items) + "\n</dl>\n</header>\n")
     return "".join(out)
 
 
-def _response_times(metrics: Metrics, clock) -> str:
+def _response_times(metrics: Metrics, clock: w.ReportClock) -> str:
     targets = metrics.targets
     body = ""
     if targets:
@@ -226,9 +244,9 @@ def _response_times(metrics: Metrics, clock) -> str:
             )
             for t in targets
         )
-        body += _table(("Target", "Goal", "Reached at", "After", "Result"), rows)
+        body += _table(w.TARGET_COLUMNS, rows)
     else:
-        body += '<p class="muted">This playbook sets no response-time targets.</p>\n'
+        body += _muted(_("This playbook sets no response-time targets."))
     body += _chart(metrics, clock)
     level = metrics.playbook.severity.label
     changes = [
@@ -237,7 +255,7 @@ def _response_times(metrics: Metrics, clock) -> str:
             (clock.since(0), "since"),
             "",
             esc(level(metrics.playbook.severity.start)),
-            "initial",
+            _("initial"),
         )
     ]
     changes += [
@@ -250,14 +268,14 @@ def _response_times(metrics: Metrics, clock) -> str:
         )
         for c in metrics.severity_changes
     ]
-    body += "<h3>Severity over time</h3>\n" + _table(("Time", "Since start", "From", "To", "Why"), changes)
-    return _section("response-times", "Response times", body)
+    body += "<h3>" + _("Severity over time") + "</h3>\n" + _table(w.SEVERITY_COLUMNS, changes)
+    return _section("response-times", N_("Response times"), body)
 
 
-def _what_happened(metrics: Metrics, clock) -> str:
+def _what_happened(metrics: Metrics, clock: w.ReportClock) -> str:
     sections = w.post_mortem_sections(metrics)
     if not sections:
-        return _section("what-happened", "What happened", '<p class="muted">No post-mortem answers were logged.</p>\n')
+        return _section("what-happened", N_("What happened"), _muted(_("No post-mortem answers were logged.")))
     body = []
     for heading, items in sections:
         if items[0]["title"] is None:  # the one answer, titled like its section: the time goes in the heading
@@ -273,7 +291,7 @@ def _what_happened(metrics: Metrics, clock) -> str:
                 f'<p><em dir="auto">{esc(item["title"])}</em> <span class="muted">({esc(clock(item["ts"]))})'
                 f'</span></p>\n<blockquote dir="auto">{esc(item["text"])}</blockquote>\n'
             )
-    return _section("what-happened", "What happened", "".join(body))
+    return _section("what-happened", N_("What happened"), "".join(body))
 
 
 def _day_row(day: str | None, columns: int) -> str:
@@ -283,13 +301,12 @@ def _day_row(day: str | None, columns: int) -> str:
     return f'<tr class="day"><th colspan="{columns}" scope="rowgroup">{esc(w.day_words(day))}</th></tr>\n'
 
 
-def _timeline(metrics: Metrics, clock) -> str:
+def _timeline(metrics: Metrics, clock: w.ReportClock) -> str:
     rows = key_events(metrics)
-    lead = (
-        '<p class="lead">The key events: what changed the course of the incident (severity, messages, escalations, '
-        'milestones, decisions, notes). Every event is in the <a href="#event-log">event log</a> at the end.</p>\n'
-    )
+    link = '<a href="#event-log">' + _("event log") + "</a>"
+    lead = f'<p class="lead">{w.timeline_lead(link)}</p>\n'
     tones = {ALERT: ' class="alert"', SEVERITY: ' class="severity"'}
+    by = _("By")
     out = []
     for row, time_of_day, new_day in clock.by_day(rows):
         heading = _day_row(new_day, 4)
@@ -301,108 +318,109 @@ def _timeline(metrics: Metrics, clock) -> str:
         out.append(
             f'{heading}<tr><td class="time">{time_of_day}</td>'
             f'<td class="since">{clock.since(row.elapsed_ms)}</td><td class="text" dir="auto">{what}</td>'
-            f'<td class="who" dir="auto" data-label="By">{esc(row.actor)}</td></tr>\n'
+            f'<td class="who" dir="auto" data-label="{by}">{esc(row.actor)}</td></tr>\n'
         )
-    table = _table_of(("Time", "Since start", "What changed", "By"), "".join(out), "rows events")
-    return _section("timeline", "Timeline", lead + table)
+    table = _table_of(w.TIMELINE_COLUMNS, "".join(out), "rows events")
+    return _section("timeline", N_("Timeline"), lead + table)
 
 
-def _event_log(metrics: Metrics, clock) -> str:
+def _event_log(metrics: Metrics, clock: w.ReportClock) -> str:
     moments = metrics.timeline or ()
-    lead = (
-        f'<p class="lead">Every event of the log in order ({len(moments)} of {metrics.count}: the '
-        f"{metrics.count - len(moments)} <code>step.entered</code> events are left out, as the answer or skip "
-        "that follows each says it). The number is the event's <code>seq</code>, its line in the log from 0. "
-        "Notes and post-mortem answers are shortened here: they are in full above.</p>\n"
-    )
+    words = w.event_log_lead(len(moments), metrics.count, lambda name: f"<code>{name}</code>")
+    lead = f'<p class="lead">{words}</p>\n'
     once = w.remembered(esc)
+    by = _("By")
     out = []
     since = clock.since
     for m, time_of_day, new_day in clock.by_day(moments):
         out.append(
             f'{_day_row(new_day, 6)}<tr><td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
             f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
-            f'<td class="who" dir="auto" data-label="By">{once(m.actor)}</td>'
+            f'<td class="who" dir="auto" data-label="{by}">{once(m.actor)}</td>'
             f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n'
         )
-    table = _table_of(("#", "Time", "Since start", "Step", "By", "Event"), "".join(out), "rows log")
-    return _section("event-log", "Appendix: event log", lead + table)
+    table = _table_of(w.LOG_COLUMNS, "".join(out), "rows log")
+    return _section("event-log", N_("Appendix: event log"), lead + table)
 
 
-def _messages(metrics: Metrics, clock) -> str:
+def _messages(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.messages:
-        return _section("messages", "Messages sent", '<p class="muted">No message was sent.</p>\n')
+        return _section("messages", N_("Messages sent"), _muted(_("No message was sent.")))
+    unnamed = _("an unnamed channel")
     body = [
-        f'<h3><span dir="auto">{number}. On {esc(m["channel"] or "an unnamed channel")}</span> <small class="muted">'
-        f"{esc(clock(m['ts']))} ({clock.since(m['elapsed_ms'])}), step {esc(m['step'] or '—')}</small></h3>\n"
+        f'<h3><span dir="auto">{number}. {_on(esc(m["channel"] or unnamed))}</span> <small class="muted">'
+        f"{w.when_at_step(esc(clock(m['ts'])), clock.since(m['elapsed_ms']), esc(m['step'] or '—'))}</small></h3>\n"
         f'<pre class="message" dir="auto">{esc(m["text"])}</pre>\n'
         for number, m in enumerate(metrics.messages, 1)
     ]
-    return _section("messages", "Messages sent", "".join(body))
+    return _section("messages", N_("Messages sent"), "".join(body))
 
 
-def _escalations(metrics: Metrics, clock) -> str:
+def _on(channel: str) -> str:
+    return _("On {channel}").format(channel=channel)
+
+
+def _escalations(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.escalations:
-        return _section("escalations", "Escalations", '<p class="muted">Nobody was escalated to.</p>\n')
+        return _section("escalations", N_("Escalations"), _muted(_("Nobody was escalated to.")))
     reached, missed = metrics.people
     role = metrics.playbook.role_label
 
-    def names(people):
-        return ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or "nobody"
+    def names(people: list[Record]) -> str:
+        return ", ".join(f"{esc(p['name'])} ({esc(role(p['role']))})" for p in people) or _("nobody")
 
-    body = f"<p>Reached: {names(reached)}.<br>Not reached: {names(missed)}.</p>\n"
+    reached_words = _("Reached: {people}.").format(people=names(reached))
+    missed_words = _("Not reached: {people}.").format(people=names(missed))
+    body = f"<p>{reached_words}<br>{missed_words}</p>\n"
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
         people = "; ".join(
             f'<span dir="auto">{esc(p["name"])}</span> ({esc(role(p["role"]))}) '
-            f'<span class="{p["outcome"]}">{p["outcome"]}</span>'
+            f'<span class="{p["outcome"]}">{_(OUTCOMES.get(p["outcome"], p["outcome"]))}</span>'
             for p in round_["people"]
         )
         body += (
             f'<h3><span dir="auto">{number}. {esc(round_["title"])}</span> <small class="muted">'
-            f"{esc(clock(round_['ts']))} ({clock.since(round_['elapsed_ms'])}), step {esc(round_['step'] or '—')}"
+            f"{w.when_at_step(esc(clock(round_['ts'])), clock.since(round_['elapsed_ms']), esc(round_['step'] or '—'))}"
             f"</small></h3>\n<p>{people}.</p>\n"
         )
         if round_["message"]:
             body += f'<pre class="message" dir="auto">{esc(round_["message"])}</pre>\n'
-    return _section("escalations", "Escalations", body)
+    return _section("escalations", N_("Escalations"), body)
 
 
-def _notes(metrics: Metrics, clock) -> str:
+def _notes(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.notes:
-        return _section("notes", "Notes", '<p class="muted">No notes.</p>\n')
+        return _section("notes", N_("Notes"), _muted(_("No notes.")))
     body = "".join(
         f'<p class="note"><strong>{esc(clock(n["ts"]))}</strong> ({clock.since(n["elapsed_ms"])}), '
         f'<span dir="auto">{esc(n["actor"])}</span>: '
         f'<span class="said" dir="auto">{esc(n["text"].strip())}</span></p>\n'
         for n in metrics.notes
     )
-    return _section("notes", "Notes", body)
+    return _section("notes", N_("Notes"), body)
 
 
-def _action_items(metrics: Metrics, clock) -> str:
+def _action_items(metrics: Metrics, clock: w.ReportClock) -> str:
     items = metrics.action_items
     if not items:
-        return _section(
-            "action-items",
-            "Action items",
-            '<p class="muted">None recorded: answer the action-items '
-            "section, or add a note that starts with ACTION:.</p>\n",
-        )
+        return _section("action-items", N_("Action items"), _muted(w.no_action_items()))
+    note = _("note")
     lines = "".join(
         f'<li><span dir="auto">{esc(i["text"])}</span> <span class="muted">('
-        f"{'note' if i['source'] == 'note' else 'step ' + esc(i['source'])}, {esc(clock(i['ts']))})</span></li>\n"
+        f"{note if i['source'] == 'note' else _('step {step}').format(step=esc(i['source']))}, "
+        f"{esc(clock(i['ts']))})</span></li>\n"
         for i in items
     )
-    return _section("action-items", "Action items", f"<ul>\n{lines}</ul>\n")
+    return _section("action-items", N_("Action items"), f"<ul>\n{lines}</ul>\n")
 
 
 # --- the chart ---------------------------------------------------------------------------------------
 
 
-def _chart(metrics: Metrics, clock) -> str:
+def _chart(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.phases and not metrics.targets:
         return ""  # closed before its first step, in a playbook without targets: nothing to draw
-    caption = (
+    caption = _(
         "Phases from first to last activity; each milestone (◆ green met, red missed, blue without a target) "
         "against its target (dashed line, the grey band is the time allowed). Time since detection, on a "
         "logarithmic scale: the first minutes get room and the days after still fit."
@@ -413,7 +431,7 @@ def _chart(metrics: Metrics, clock) -> str:
     )
 
 
-def timeline_svg(metrics: Metrics, clock) -> str:
+def timeline_svg(metrics: Metrics, clock: w.ReportClock) -> str:
     """Phases as bars and milestones against their targets, one labelled row each, so no label can cover another.
 
     Across, positions are percentages of the width (the labels keep their size on a phone and
@@ -433,8 +451,9 @@ def timeline_svg(metrics: Metrics, clock) -> str:
         span = f"{w.since_roughly(int(start), fine)} → {w.since_roughly(int(end), fine)}"
         left = min(scale(start), 0.995)
         width = max(scale(end) - left, 0.005)
+        between = _("{start} to {end}").format(start=clock.since(int(start)), end=clock.since(int(end)))
         rows.append(
-            f'<g class="row phase-row"><title>{esc(name)}: {clock.since(int(start))} to {clock.since(int(end))}'
+            f'<g class="row phase-row"><title>{esc(name)}: {between}'
             f'</title><text class="label" x="0" y="{y + 12}">{esc(_short(name, 34))}'
             f'<tspan class="span muted"> · {span}</tspan></text><rect class="bar" x="{100 * left:.2f}%" '
             f'y="{y + 16}" width="{100 * width:.2f}%" height="10" rx="2"/></g>'
@@ -456,10 +475,11 @@ def timeline_svg(metrics: Metrics, clock) -> str:
             f'text-anchor="{anchor}">{w.since_start(ms, fine=True)}</text>'
         )  # a round 0.1s is not +0s
     height = y + AXIS
+    described = esc(_("Phases and milestones against their targets, over time since detection"))
     return "\n".join(
         [
             f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="100%" height="{height}" role="img" '
-            f'aria-label="Phases and milestones against their targets, over time since detection">',
+            f'aria-label="{described}">',
             '<defs><path id="milestone-mark" d="M0 -6.5 L6.5 0 L0 6.5 L-6.5 0 Z"/></defs>',
             *grid,
             *rows,
@@ -473,13 +493,11 @@ def timeline_svg(metrics: Metrics, clock) -> str:
 TICK_MINOR = 0.08  # the gap of the finer ticks a wide screen or paper has room for
 
 
-def _milestone_row(t, at, y: int, fine: bool) -> str:
+def _milestone_row(t: TargetResult, at: Callable[[float], str], y: int, fine: bool) -> str:
     """A target's row: the time allowed, its goal as a dashed line, and the milestone's mark where it was reached."""
-    parts = [
-        f'<g class="row milestone-row"><title>{esc(t.shown)}: {esc(w.result_words(t))}'
-        f"{f', reached after {w.since_start(t.elapsed_ms, fine)}' if t.elapsed_ms is not None else ''}"
-        f"{f', target {format_duration(t.target_ms)}' if t.target_ms is not None else ''}</title>"
-    ]
+    after = "" if t.elapsed_ms is None else _(", reached after {time}").format(time=w.since_start(t.elapsed_ms, fine))
+    within = "" if t.target_ms is None else _(", target {goal}").format(goal=format_duration(t.target_ms))
+    parts = [f'<g class="row milestone-row"><title>{esc(t.shown)}: {esc(w.result_words(t))}{after}{within}</title>']
     goal = f" ≤ {format_duration(t.target_ms)}" if t.target_ms is not None else ""
     parts.append(
         f'<text class="label" x="0" y="{y + 12}">{esc(_short(t.shown))}{goal}<tspan class="{_tone(t)}"> · '
@@ -491,24 +509,24 @@ def _milestone_row(t, at, y: int, fine: bool) -> str:
             f'<line class="goal {_tone(t)}" x1="{at(t.target_ms)}" y1="{y + 14}" x2="{at(t.target_ms)}" '
             f'y2="{y + 29}"/>'
         )
-    if t.result != NOT_REACHED:
+    if t.elapsed_ms is not None:  # reached
         parts.append(f'<use class="mark {t.result}" href="#milestone-mark" x="{at(t.elapsed_ms)}" y="{y + 21}"/>')
     return "".join(parts) + "</g>"
 
 
-def _tone(t) -> str:
+def _tone(t: TargetResult) -> str:
     return {MET: "met", MISSED: "missed", NOT_REACHED: "muted"}.get(t.result, "reached")
 
 
-def _short_result(t, fine: bool) -> str:
+def _short_result(t: TargetResult, fine: bool) -> str:
     """`met, 15m to spare`, `missed by 1d2h`: `result_words` with rounded durations, to fit a phone."""
     if t.result == MET and t.margin_ms:
-        return f"met, {w.since_roughly(t.margin_ms, fine)[1:]} to spare"
-    if t.result == MISSED:
-        return f"missed by {w.since_roughly(-t.margin_ms, fine)[1:]}"
+        return _("met, {margin} to spare").format(margin=w.since_roughly(t.margin_ms, fine)[1:])
+    if t.result == MISSED and t.margin_ms is not None:  # missed: the margin is always there
+        return _("missed by {margin}").format(margin=w.since_roughly(-t.margin_ms, fine)[1:])
     return w.result_words(t)
 
 
 def _short(text: str, width: int = 24) -> str:
-    text = " ".join(w.visible(text).split())
+    text = " ".join(visible(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"

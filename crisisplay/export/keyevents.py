@@ -11,15 +11,20 @@ stays in the appendix.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from crisisplay import events as ev
 from crisisplay.export.words import clip, result_words, step_title
+from crisisplay.i18n import _
 from crisisplay.metrics import MISSED, Metrics, Moment
-from crisisplay.playbook.model import format_duration
+
+if TYPE_CHECKING:
+    from crisisplay.playbook.model import _Step
+from crisisplay.playbook.model import ChecklistStep, ChoiceStep, ConfirmStep, format_duration
+from crisisplay.times import parse_ts
 
 # Answers that are decisions by themselves: approvals, assessments, what was done.
-DECISION_TYPES = frozenset(("choice", "confirm", "checklist"))
+DECISION_STEPS = (ChoiceStep, ConfirmStep, ChecklistStep)
 # Events that always changed something.
 CHANGES = frozenset(
     (ev.SEVERITY_CHANGED, ev.MESSAGE_SENT, ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE, ev.MILESTONE_REACHED)
@@ -43,7 +48,7 @@ class KeyEvent(NamedTuple):
 
 def key_events(metrics: Metrics) -> list[KeyEvent]:
     """The key events of the report's timeline, in log order (empty without a timeline)."""
-    decisions = frozenset(s.id for s in metrics.playbook.steps if s.type in DECISION_TYPES)
+    decisions = frozenset(s.id for s in metrics.playbook.steps if isinstance(s, DECISION_STEPS))
     by_condition = frozenset((s["step"], s["elapsed_ms"]) for s in metrics.skips if s["by"] == "condition")
     titles: dict[str | None, str | None] = {}
     rows: list[KeyEvent] = []
@@ -78,7 +83,11 @@ def key_events(metrics: Metrics) -> list[KeyEvent]:
 
 
 def _line(
-    moment: Moment, group: list[Moment], metrics: Metrics, decisions: frozenset, by_condition: frozenset
+    moment: Moment,
+    group: list[Moment],
+    metrics: Metrics,
+    decisions: frozenset[str],
+    by_condition: frozenset[tuple[str | None, int]],
 ) -> tuple[str, str] | None:
     """What one event of a group changed, in words and tone; None when it changed nothing."""
     kind, words = moment.type, moment.words
@@ -90,7 +99,7 @@ def _line(
         return None
     if kind == ev.MESSAGE_SENT:
         edited = any(m.type == ev.STEP_ANSWERED and m.words.endswith("sent (edited)") for m in group)
-        return (words + (" (edited before sending)" if edited else ""), PLAIN)
+        return (words + (" " + _("(edited before sending)") if edited else ""), PLAIN)
     if kind == ev.MILESTONE_REACHED:
         return _milestone(moment, metrics)
     if kind == ev.ESCALATION_UNREACHABLE:
@@ -109,7 +118,7 @@ def _line(
     return None
 
 
-def _step(metrics: Metrics, step_id: str | None):
+def _step(metrics: Metrics, step_id: str | None) -> _Step | None:
     """The step's definition in the snapshot, or None (a log written by hand may name any step)."""
     return metrics.playbook.step(step_id) if step_id is not None and step_id in metrics.playbook.step_index else None
 
@@ -125,7 +134,9 @@ def _milestone(moment: Moment, metrics: Metrics) -> tuple[str, str]:
     step = _step(metrics, moment.step)
     name = getattr(step, "milestone", None)
     target = next((t for t in metrics.targets if t.name == name), None)
-    if target is None or target.reached is None or ev.parse_ts(target.reached) != moment.at:
+    if target is None or target.reached is None or parse_ts(target.reached) != moment.at:
         return (moment.words, PLAIN)
-    goal = f" (target {format_duration(target.target_ms)})" if target.target_ms is not None else ""
-    return (f"milestone {target.shown}: {result_words(target)}{goal}", ALERT if target.result == MISSED else PLAIN)
+    words = _("milestone {name}: {result}").format(name=target.shown, result=result_words(target))
+    if target.target_ms is not None:
+        words += " " + _("(target {goal})").format(goal=format_duration(target.target_ms))
+    return (words, ALERT if target.result == MISSED else PLAIN)

@@ -9,14 +9,17 @@ and messages go in fenced blocks whose fence is longer than any run of backticks
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TextIO
 
-from crisisplay.events import parse_ts
+from crisisplay.display import visible
 from crisisplay.export import words as w
 from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
+from crisisplay.i18n import _
 from crisisplay.metrics import MISSED, Metrics
 from crisisplay.playbook.model import format_duration
+from crisisplay.times import parse_ts
 
 _MARKUP = re.compile(r"[\\`*_\[\]<>|~&#]")
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
@@ -51,41 +54,41 @@ def isolate(text: str) -> str:
     return f"\u2068{text}\u2069" if _BIDI.search(text) else text
 
 
-def inline(text) -> str:
+def inline(text: object) -> str:
     """User text for running text or a table cell: markup escaped, newlines as `<br>`."""
     text = "" if text is None else str(text).strip()
     if not _NEEDS_WORK.search(text):
         return text
-    text = _MARKUP.sub(lambda m: "\\" + m.group(), w.visible(text)).replace("\n", "<br>")
+    text = _MARKUP.sub(lambda m: "\\" + m.group(), visible(text)).replace("\n", "<br>")
     return isolate(text)
 
 
-def heading_text(text) -> str:
+def heading_text(text: object) -> str:
     """User text for a heading: one line, markup escaped."""
-    return inline(w.visible(text).replace("\n", " "))
+    return inline(visible(text).replace("\n", " "))
 
 
-def quote(text) -> str:
+def quote(text: object) -> str:
     """Multi-line user text as a block quote; no line can start a list, heading or code block."""
     lines = []
-    for line in w.visible(text).strip().split("\n"):
+    for line in visible(text).strip().split("\n"):
         line = _MARKUP.sub(lambda m: "\\" + m.group(), line.strip())
         line = _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], line)
         lines.append(f"> {isolate(line)}" if line else ">")
     return "\n".join(lines)
 
 
-def fenced(text, info: str = "text") -> str:
+def fenced(text: object, info: str = "text") -> str:
     """Text exactly as sent, in a fenced block no line of it can close."""
-    body = w.visible(text)
+    body = visible(text)
     longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{body}\n{fence}"
 
 
-def table(header: tuple[str, ...], rows) -> list[str]:
-    """A GitHub table; the cells must already be escaped."""
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+def table(header: tuple[str, ...], rows: Iterable[Iterable[str]]) -> list[str]:
+    """A GitHub table; the cells must already be escaped, the header's words are translated here."""
+    out = ["| " + " | ".join(w.header_words(header)) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     return out
 
@@ -110,17 +113,17 @@ def render(metrics: Metrics, out: TextIO) -> None:
         out.write("\n\n" if part is not _footer else "\n")
 
 
-def _header(metrics: Metrics, clock) -> list[str]:
-    out = [f"# Post-mortem: {heading_text(metrics.playbook.title)}", ""]
+def _header(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    out = ["# " + _("Post-mortem: {title}").format(title=heading_text(metrics.playbook.title)), ""]
     for notice in (w.verification_notice(metrics), w.drill_notice(metrics), w.incomplete_notice(metrics)):
         if notice:
             out += [f"> **{inline(notice)}**", ""]
-    out += table(("Summary", ""), ((label, inline(value)) for label, value in w.summary_rows(metrics, clock)))
+    out += table((w.SUMMARY, ""), ((label, inline(value)) for label, value in w.summary_rows(metrics, clock)))
     return out
 
 
-def _response_times(metrics: Metrics, clock) -> list[str]:
-    out = ["## Response times", ""]
+def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    out = ["## " + _("Response times"), ""]
     targets = metrics.targets
     if targets:
         rows = (
@@ -133,10 +136,10 @@ def _response_times(metrics: Metrics, clock) -> list[str]:
             )
             for t in targets
         )
-        out += table(("Target", "Goal", "Reached at", "After", "Result"), rows)
+        out += table(w.TARGET_COLUMNS, rows)
     else:
-        out.append("_This playbook sets no response-time targets._")
-    out += ["", "### Severity over time", ""]
+        out.append("_" + _("This playbook sets no response-time targets.") + "_")
+    out += ["", "### " + _("Severity over time"), ""]
     level = metrics.playbook.severity.label
     changes = [
         (
@@ -144,7 +147,7 @@ def _response_times(metrics: Metrics, clock) -> list[str]:
             clock.since(0),
             "",
             inline(level(metrics.playbook.severity.start)),
-            "initial",
+            _("initial"),
         )
     ]
     changes += [
@@ -157,14 +160,14 @@ def _response_times(metrics: Metrics, clock) -> list[str]:
         )
         for c in metrics.severity_changes
     ]
-    return out + table(("Time", "Since start", "From", "To", "Why"), changes)
+    return out + table(w.SEVERITY_COLUMNS, changes)
 
 
-def _what_happened(metrics: Metrics, clock) -> list[str]:
-    out = ["## What happened"]
+def _what_happened(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    out = ["## " + _("What happened")]
     sections = w.post_mortem_sections(metrics)
     if not sections:
-        return out + ["", "_No post-mortem answers were logged._"]
+        return out + ["", "_" + _("No post-mortem answers were logged.") + "_"]
     for heading, items in sections:
         out += ["", f"### {heading_text(heading)}"]
         for item in items:
@@ -178,18 +181,13 @@ def _day_heading(day: str, header: tuple[str, ...]) -> list[str]:
     return ["", f"**{w.day_words(day)}**", ""] + table(header, ())
 
 
-def _timeline(metrics: Metrics, clock) -> list[str]:
-    out = [
-        "## Timeline",
-        "",
-        "The key events: what changed the course of the incident (severity, messages, "
-        "escalations, milestones, decisions, notes). Every event is in the event log at the end.",
-    ]
+def _timeline(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    out = ["## " + _("Timeline"), "", w.timeline_lead()]
     marks = {ALERT: "**", SEVERITY: "_"}
     once, since = w.remembered(inline), clock.since
     for row, time_of_day, new_day in clock.by_day(key_events(metrics)):
         if new_day:
-            out += _day_heading(new_day, ("Time", "Since start", "What changed", "By"))
+            out += _day_heading(new_day, w.TIMELINE_COLUMNS)
         step = f"**{once(row.title)}** — " if row.title else ""
         what = "<br>".join(
             f"{step if n == 0 else ''}{marks.get(tone, '')}{inline(text)}{marks.get(tone, '')}"
@@ -199,20 +197,17 @@ def _timeline(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _event_log(metrics: Metrics, clock) -> list[str]:
+def _event_log(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     moments = metrics.timeline or ()
     out = [
-        "## Appendix: event log",
+        "## " + _("Appendix: event log"),
         "",
-        f"Every event of the log in order ({len(moments)} of {metrics.count}: the "
-        f"{metrics.count - len(moments)} `step.entered` events are left out, as the answer or skip that follows "
-        "each says it). The number is the event's `seq`, its line in the log from 0. Notes and post-mortem answers "
-        "are shortened here: they are in full above.",
+        w.event_log_lead(len(moments), metrics.count, lambda name: f"`{name}`"),
     ]
     once, since, words = w.remembered(inline), clock.since, w.log_words
     for m, time_of_day, new_day in clock.by_day(moments):
         if new_day:
-            out += _day_heading(new_day, ("#", "Time", "Since start", "Step", "By", "Event"))
+            out += _day_heading(new_day, w.LOG_COLUMNS)
         out.append(
             f"| {m.seq} | {time_of_day} | {since(m.elapsed_ms)} | {once(m.step or '')} | {once(m.actor)} | "
             f"{inline(words(metrics, m))} |"
@@ -220,60 +215,66 @@ def _event_log(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _messages(metrics: Metrics, clock) -> list[str]:
-    out = ["## Messages sent"]
+def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    out = ["## " + _("Messages sent")]
     if not metrics.messages:
-        return out + ["", "_No message was sent._"]
+        return out + ["", "_" + _("No message was sent.") + "_"]
     for number, message in enumerate(metrics.messages, 1):
         out += [
             "",
-            f"### {number}. On {heading_text(message['channel'] or 'an unnamed channel')}",
+            f"### {number}. "
+            + _("On {channel}").format(channel=heading_text(message["channel"] or _("an unnamed channel"))),
             "",
-            f"{clock(message['ts'])} ({clock.since(message['elapsed_ms'])}), step {inline(message['step'] or '—')}",
+            w.when_at_step(clock(message["ts"]), clock.since(message["elapsed_ms"]), inline(message["step"] or "—")),
             "",
             fenced(message["text"]),
         ]
     return out
 
 
-def _escalations(metrics: Metrics, clock) -> list[str]:
-    out = ["## Escalations", ""]
+def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    out = ["## " + _("Escalations"), ""]
     if not metrics.escalations:
-        return out + ["_Nobody was escalated to._"]
+        return out + ["_" + _("Nobody was escalated to.") + "_"]
     reached, missed = metrics.people
     role = metrics.playbook.role_label
     out.append(
-        "Reached: "
-        + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in reached) or "nobody")
-        + ".  "
+        _("Reached: {people}.").format(
+            people=", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in reached) or _("nobody")
+        )
+        + "  "
     )
     out.append(
-        "Not reached: "
-        + (", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or "nobody")
-        + "."
+        _("Not reached: {people}.").format(
+            people=", ".join(f"{inline(p['name'])} ({inline(role(p['role']))})" for p in missed) or _("nobody")
+        )
     )
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
         people = "; ".join(
             f"{inline(p['name'])} ({inline(role(p['role']))}) "
-            + ("**unreachable**" if p["outcome"] == "unreachable" else "notified")
+            + ("**" + _("unreachable") + "**" if p["outcome"] == "unreachable" else _("notified"))
             for p in round_["people"]
         )
         out += [
             "",
             f"### {number}. {heading_text(round_['title'])}",
             "",
-            f"{clock(round_['ts'])} ({clock.since(round_['elapsed_ms'])}), step {inline(round_['step'] or '—')}: "
-            f"{people}.",
+            _("{when}: {people}.").format(
+                when=w.when_at_step(
+                    clock(round_["ts"]), clock.since(round_["elapsed_ms"]), inline(round_["step"] or "—")
+                ),
+                people=people,
+            ),
         ]
         if round_["message"]:
             out += ["", fenced(round_["message"])]
     return out
 
 
-def _notes(metrics: Metrics, clock) -> list[str]:
-    out = ["## Notes"]
+def _notes(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    out = ["## " + _("Notes")]
     if not metrics.notes:
-        return out + ["", "_No notes._"]
+        return out + ["", "_" + _("No notes.") + "_"]
     for note in metrics.notes:
         out += [
             "",
@@ -284,32 +285,28 @@ def _notes(metrics: Metrics, clock) -> list[str]:
     return out
 
 
-def _action_items(metrics: Metrics, clock) -> list[str]:
+def _action_items(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     items = metrics.action_items
     if not items:
-        return [
-            "## Action items",
-            "",
-            "_None recorded: answer the `action-items` section, or add a note that starts with `ACTION:`._",
-        ]
-    lines = ["## Action items", ""]
+        return ["## " + _("Action items"), "", "_" + w.no_action_items(lambda name: f"`{name}`") + "_"]
+    lines = ["## " + _("Action items"), ""]
     for item in items:
-        origin = "note" if item["source"] == "note" else f"step {inline(item['source'])}"
+        origin = _("note") if item["source"] == "note" else _("step {step}").format(step=inline(item["source"]))
         lines.append(f"- [ ] {inline(item['text'])} ({origin}, {clock(item['ts'])})")
     return lines
 
 
-def mermaid_name(text) -> str:
+def mermaid_name(text: object) -> str:
     """A name Mermaid cannot read as syntax: only letters, digits, spaces and plain punctuation."""
-    name = " ".join(_MERMAID_UNSAFE.sub(" ", w.visible(text)).split())[:80] or "unnamed"
+    name = " ".join(_MERMAID_UNSAFE.sub(" ", visible(text)).split())[:80] or "unnamed"
     return f"phase {name}" if name.split()[0].lower() in _MERMAID_KEYWORDS else name
 
 
-def _mermaid(metrics: Metrics, clock) -> list[str]:
+def _mermaid(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     """A Gantt chart: phases as bars; the targets, and the milestones reached (missed ones `crit`), as markers."""
     spans = metrics.phases
     if not spans:
-        return ["## Phases", "", "_No phase was entered._"]
+        return ["## " + _("Phases"), "", "_" + _("No phase was entered.") + "_"]
     detected = metrics.state.detected_at
     goals = [
         (t, t.target_ms, detected + timedelta(milliseconds=t.target_ms))
@@ -320,7 +317,7 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
     long = (last - detected).total_seconds() > 86_400
     stamp = "%Y-%m-%d %H:%M:%S"
     out = [
-        "## Phases",
+        "## " + _("Phases"),
         "",
         "```mermaid",
         "gantt",
@@ -328,41 +325,41 @@ def _mermaid(metrics: Metrics, clock) -> list[str]:
         "  dateFormat YYYY-MM-DD HH:mm:ss",
         f"  axisFormat {'%d %H:%M' if long else '%H:%M'}",
         "  todayMarker off",
-        "  section Phases",
+        "  section " + mermaid_name(_("Phases")),
     ]
     titles = {p.id: p.title for p in metrics.playbook.phases}
     for number, (phase, (start, end)) in enumerate(spans.items(), 1):
         begin, finish = start.astimezone(), max(end, start).astimezone()
         out.append(f"  {mermaid_name(titles.get(phase, phase))} :p{number}, {begin:{stamp}}, {finish:{stamp}}")
     if goals:
-        out.append("  section Targets")
+        out.append("  section " + mermaid_name(_("Targets")))
     for number, (target, goal, at) in enumerate(goals, 1):
         at = at.astimezone()
-        name = mermaid_name(f"{target.shown} within {format_duration(goal)}")
+        name = mermaid_name(_("{target} within {goal}").format(target=target.shown, goal=format_duration(goal)))
         out.append(f"  {name} :milestone, t{number}, {at:{stamp}}, {at:{stamp}}")
     reached = [t for t in metrics.targets if t.reached]
     if reached:
-        out.append("  section Milestones")
+        out.append("  section " + mermaid_name(_("Milestones")))
     for number, target in enumerate(reached, 1):
+        assert target.reached is not None  # kept above: reached ones only
         at = parse_ts(target.reached).astimezone()
         tags = "crit, milestone" if target.result == MISSED else "milestone"
         out.append(
-            f"  {mermaid_name(target.shown + ' ' + target.result)} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}"
+            f"  {mermaid_name(target.shown + ' ' + w.value_words(target.result))} :{tags}, m{number}, {at:{stamp}}, {at:{stamp}}"
         )
     return out + ["```"]
 
 
-def _footer(metrics: Metrics, clock) -> list[str]:
+def _footer(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     command = f"crisisplay verify {metrics.state.incident_id} --head {metrics.head}"
     return [
         "---",
         "",
-        f"Made by crisisplay from the incident log alone: {metrics.count} events, head hash "
-        f"{code(metrics.head)}. Check that the log still holds it with {code(command)}.",
+        w.footer_words(metrics.count, code(metrics.head), code(command)),
     ]
 
 
-def code(text) -> str:
+def code(text: object) -> str:
     """A code span for plain ids and hashes; a log written by hand could hold anything, escaped then."""
     text = "" if text is None else str(text)
     return f"`{text}`" if _PLAIN.fullmatch(text) else inline(text)

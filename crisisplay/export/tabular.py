@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
 
 from crisisplay.display import visible
-from crisisplay.events import STEP_ENTERED, elapsed_ms, format_ts, parse_ts
-from crisisplay.metrics import Metrics
+from crisisplay.events import STEP_ENTERED
+from crisisplay.metrics import Metrics, Record
 from crisisplay.narrative import describe
+from crisisplay.times import elapsed_ms, format_ts, parse_ts
 
 EXPORT_VERSION = 2  # 2: the `verification` member (json) and column (csv)
 CSV_COLUMNS = ("seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash", "verification")
@@ -27,7 +28,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _JSON_C1_ESCAPES = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
 
 
-def incident_json(metrics: Metrics) -> dict:
+def incident_json(metrics: Metrics) -> dict[str, Any]:
     """Who, what and where the incident stands: the `incident` member of the json export."""
     state = metrics.state
     return {
@@ -50,7 +51,7 @@ def incident_json(metrics: Metrics) -> dict:
     }
 
 
-def metrics_json(metrics: Metrics) -> dict:
+def metrics_json(metrics: Metrics) -> dict[str, Any]:
     """The figures: the `metrics` member of the json export (times UTC, durations in milliseconds)."""
     state = metrics.state
     reached, missed = metrics.people
@@ -90,7 +91,7 @@ def metrics_json(metrics: Metrics) -> dict:
     }
 
 
-def verification_json(metrics: Metrics) -> dict | None:
+def verification_json(metrics: Metrics) -> dict[str, Any] | None:
     """What verifying the log found: the `verification` member of the json export."""
     result = metrics.verification
     if result is None:
@@ -124,7 +125,7 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def text_cells(values: list[str]) -> list[str]:
+def text_cells(values: list[str]) -> list[str | int]:
     """Text cells: control characters made visible as in every report (CR as a newline), then neutralised.
 
     One `visible` over the whole row says whether any cell needs it (most rows hold none):
@@ -133,10 +134,10 @@ def text_cells(values: list[str]) -> list[str]:
     joined = "\n".join(values)
     if visible(joined) != joined:
         values = [visible(value) for value in values]
-    return [neutralise(value) for value in values]
+    return [neutralise(value) for value in values]  # room for the numbers the caller puts back
 
 
-def render_csv(metrics: Metrics, events: Iterable[dict], out: TextIO) -> None:
+def render_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
     """One row per event; numbers stay numbers (a negative `elapsed` is not a formula), text is neutralised.
 
     No cell holds a control character but tab and newline: text goes through `visible`, and
@@ -145,7 +146,8 @@ def render_csv(metrics: Metrics, events: Iterable[dict], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     pb, detected = metrics.playbook, metrics.state.detected_at
-    phase_of = {step: phase.id for step, phase in pb.phase_of.items()}
+    # Looked up with each event's step, which may be None (an event at no step).
+    phase_of: dict[str | None, str] = {step: phase.id for step, phase in pb.phase_of.items()}
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
     verdict = metrics.verification.verdict if metrics.verification else ""
     for event in events:

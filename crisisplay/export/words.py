@@ -1,22 +1,45 @@
-"""The words and times the two reports (md and html) share, so they always say the same thing."""
+"""The words and times the two reports (md and html) share, so they always say the same thing.
+
+Every word here is in the report's language (`i18n`), looked up when the report is written.
+Times in English keep the report's long-standing form, `2026-03-29 00:15:00 +01:00`; in any
+other language they are Babel's locale formats (`i18n.format_datetime`), worked out once a
+minute as the English ones are, so a long log stays linear.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from crisisplay import events as ev
+from crisisplay import i18n
 from crisisplay.display import visible
+from crisisplay.i18n import N_, _, ngettext
 from crisisplay.metrics import (
     MET,
     MISSED,
     NOT_REACHED,
     PAUSED,
     Metrics,
+    Moment,
+    Record,
     TargetResult,
 )
 from crisisplay.playbook.model import format_duration
+
+if TYPE_CHECKING:
+    from crisisplay.journal import VerifyResult
+from crisisplay.times import parse_ts
+
+
+class _Timed(Protocol):
+    @property
+    def at(self) -> datetime: ...
+
+
+_Row = TypeVar("_Row", bound=_Timed)  # a timeline row: anything with its time `at`
 
 
 class LocalTimes:
@@ -26,25 +49,31 @@ class LocalTimes:
     worked out once per minute and the seconds added: a 100k-event report stays linear and cheap.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._minutes: dict[int, tuple[str, str] | None] = {}
+        # English keeps the ISO-like form its reports always had; another language, Babel's.
+        self._lang: str | None = None if i18n.language() == i18n.ENGLISH else i18n.language()
 
     def __call__(self, moment: datetime | str | None) -> str:
         if moment is None:
             return "—"
         if isinstance(moment, str):
-            moment = ev.parse_ts(moment)
+            moment = parse_ts(moment)
         stamp = int(moment.timestamp())
         parts = self._minute(moment, stamp)
         if parts is None:  # an offset with seconds (old local mean times): no shortcut
-            return _local_text(moment)
+            return _local_text(moment) if self._lang is None else i18n.format_datetime(moment, self._lang)
         return f"{parts[0]}{stamp % 60:02d}{parts[1]}"
 
     def _minute(self, moment: datetime, stamp: int) -> tuple[str, str] | None:
         """`_minute_parts` of the minute holding `moment` (whose timestamp is `stamp`), once a minute."""
         minute = stamp // 60
         if minute not in self._minutes:
-            self._minutes[minute] = _minute_parts(moment)
+            if self._lang is None:
+                self._minutes[minute] = _minute_parts(moment)
+            else:
+                lang = self._lang
+                self._minutes[minute] = _around_seconds(moment, lambda at: i18n.format_datetime(at, lang))
         return self._minutes[minute]
 
 
@@ -62,6 +91,27 @@ def _minute_parts(moment: datetime) -> tuple[str, str] | None:
         return None
     hours, minutes = divmod(int(abs(offset)) // 60, 60)
     return f"{local:%Y-%m-%d %H:%M:}", f" {'-' if offset < 0 else '+'}{hours:02d}:{minutes:02d}"
+
+
+def _around_seconds(moment: datetime, write: Callable[[datetime], str]) -> tuple[str, str] | None:
+    """(the text before the seconds, the text after them) of `write` for the minute holding `moment`.
+
+    `write` is run for the minute's second 0 and second 59: the two texts differ only in the
+    seconds, so the rest is the same for the whole minute. None when that does not hold (a
+    format without seconds, an offset with seconds): the caller then writes each time in full.
+    """
+    local = moment.astimezone()
+    if (local.utcoffset() or timedelta(0)).total_seconds() % 60:
+        return None
+    start = moment - timedelta(seconds=local.second, microseconds=local.microsecond)
+    first, last = write(start), write(start + timedelta(seconds=59))
+    before = 0
+    while before < min(len(first), len(last)) and first[before] == last[before]:
+        before += 1
+    after = len(first) - before - 2
+    if after < 0 or first[before : before + 2] != "00" or last[before:] != "59" + first[before + 2 :]:
+        return None
+    return first[:before], first[before + 2 :]
 
 
 def since_start(elapsed_ms: int | None, fine: bool = False) -> str:
@@ -108,14 +158,15 @@ class ReportClock(LocalTimes):
     answered in one go); `day` splits a local time into the day it falls on and the time of day.
     """
 
-    def __init__(self, metrics: Metrics):
+    def __init__(self, metrics: Metrics) -> None:
         super().__init__()
         self.fine = abs(metrics.duration_ms) < BRIEF_MS
         # Rows follow each other in time: the minute of the last row is kept, not a table of them.
         self._since_minute: int | None = None
         self._since_prefix = ""
         self._day_minute: int | None = None
-        self._day = self._hour_minute = ""
+        self._day = ""
+        self._hour_minute = ("", "")  # the time of day around its seconds
 
     def since(self, elapsed_ms: int | None) -> str:
         """`since_start` for this report, worked out once a minute for a long one."""
@@ -128,7 +179,7 @@ class ReportClock(LocalTimes):
             return f"{self._since_prefix}{second}s"
         return self._since_prefix if minute else "+0s"
 
-    def by_day(self, rows: Iterable) -> Iterator[tuple]:
+    def by_day(self, rows: Iterable[_Row]) -> Iterator[tuple[_Row, str, str | None]]:
         """(row, its local time of day, the day when the row is the first of one, else None), for rows with `.at`."""
         day = None
         for row in rows:
@@ -137,22 +188,30 @@ class ReportClock(LocalTimes):
             day = this_day
 
     def day(self, moment: datetime) -> tuple[str, str]:
-        """(the day and offset, like `2026-03-29 +01:00`; the time of day, `00:15:00`)."""
+        """(the day and offset, like `2026-03-29 +01:00`, for `day_words`; the time of day, `00:15:00`)."""
         stamp = int(moment.timestamp())
         if stamp // 60 != self._day_minute:
-            parts = self._minute(moment, stamp)  # the offset may change on any minute: summer time
-            if parts is None:  # an offset with seconds (old local mean times): no shortcut
+            # The offset may change on any minute (summer time). English shares the minutes already worked out.
+            parts = self._minute(moment, stamp) if self._lang is None else _minute_parts(moment)
+            clock = parts and (parts[0][11:], "") if self._lang is None else _around_seconds(moment, self._time)
+            if parts is None or clock is None:  # an offset with seconds (old local mean times): no shortcut
                 text = _local_text(moment)
-                return text[:10] + text[19:], text[11:19]
-            self._day_minute, self._day, self._hour_minute = stamp // 60, parts[0][:10] + parts[1], parts[0][11:]
-        return self._day, f"{self._hour_minute}{stamp % 60:02d}"
+                return text[:10] + text[19:], text[11:19] if self._lang is None else self._time(moment)
+            self._day_minute, self._day, self._hour_minute = stamp // 60, parts[0][:10] + parts[1], clock
+        return self._day, f"{self._hour_minute[0]}{stamp % 60:02d}{self._hour_minute[1]}"
+
+    def _time(self, moment: datetime) -> str:
+        """A local time of day in the language's medium format (Babel's locale data)."""
+        from babel.dates import format_time
+
+        return format_time(moment.astimezone(), "medium", locale=self._lang or i18n.ENGLISH)
 
 
-def remembered(escape: Callable[[object], str]) -> Callable[[object], str]:
+def remembered(escape: Callable[[Any], str]) -> Callable[[Any], str]:
     """`escape`, remembering its answers: steps and people repeat on every row of a long log."""
-    found: dict = {}
+    found: dict[object, str] = {}
 
-    def once(text) -> str:
+    def once(text: object) -> str:
         done = found.get(text)
         if done is None:
             done = found[text] = escape(text)
@@ -164,10 +223,14 @@ def remembered(escape: Callable[[object], str]) -> Callable[[object], str]:
 def day_words(day: str) -> str:
     """A `day` key as a heading: `Sunday 29 March 2026 (UTC+01:00)`."""
     date = datetime.strptime(day[:10], "%Y-%m-%d")
-    return f"{date:%A} {date.day} {date:%B %Y} (UTC{day[11:]})"
+    if i18n.language() == i18n.ENGLISH:
+        return f"{date:%A} {date.day} {date:%B %Y} (UTC{day[11:]})"
+    from babel.dates import format_date
+
+    return f"{format_date(date, 'full', locale=i18n.language())} (UTC{day[11:]})"
 
 
-def clip(text, limit: int = 160) -> str:
+def clip(text: object, limit: int = 160) -> str:
     """User text on one line, shortened to `limit` characters: for a line whose full text the report shows elsewhere."""
     text = "" if text is None else str(text)
     if len(text) <= limit and "\n" not in text and "\r" not in text:
@@ -179,7 +242,7 @@ def clip(text, limit: int = 160) -> str:
 LOG_CLIP = 120
 
 
-def log_words(metrics: Metrics, moment) -> str:
+def log_words(metrics: Metrics, moment: Moment) -> str:
     """An event's words in the appendix: notes and post-mortem answers shortened, as the report shows them in full."""
     if moment.type == ev.NOTE_ADDED or (moment.type == ev.STEP_ANSWERED and moment.step in metrics.sections):
         return clip(moment.words, LOG_CLIP)
@@ -187,28 +250,51 @@ def log_words(metrics: Metrics, moment) -> str:
 
 
 def kind(metrics: Metrics) -> str:
-    return "DRILL" if metrics.state.drill else "real"
+    return _("DRILL") if metrics.state.drill else _("real")
+
+
+# The words of the log's own values (statuses, outcomes, results), in the report's language.
+STATUS_WORDS = {
+    "closed": N_("closed"),
+    "paused": N_("paused"),
+    "running": N_("running"),
+    "interrupted": N_("interrupted"),
+    "completed": N_("completed"),
+    MET: N_("met"),
+    MISSED: N_("missed"),
+    NOT_REACHED: N_("not reached"),
+    "reached": N_("reached"),
+}
+
+
+def value_words(value: str | None) -> str:
+    """A status, outcome or result as the log writes it, in the report's words (as written if unknown)."""
+    if value is None:
+        return ""
+    known = STATUS_WORDS.get(value)
+    return _(known) if known is not None else value
 
 
 def status_words(metrics: Metrics) -> str:
     """The status with its reason: `closed (completed)`, `paused — incomplete (answers ran out)`."""
     state = metrics.state
     if state.closed:
-        reason = f": {state.close_reason}" if state.outcome != "completed" and state.close_reason else ""
-        return f"closed ({state.outcome or 'closed'}{reason})"
+        outcome = value_words(state.outcome or "closed")
+        if state.outcome != "completed" and state.close_reason:
+            outcome = _("{outcome}: {reason}").format(outcome=outcome, reason=state.close_reason)
+        return _("closed ({outcome})").format(outcome=outcome)
     if metrics.status == PAUSED:
-        return f"paused — incomplete ({state.pause_reason or 'no reason given'})"
-    return f"{metrics.status} — incomplete"
+        return _("paused — incomplete ({reason})").format(reason=state.pause_reason or _("no reason given"))
+    return _("{status} — incomplete").format(status=value_words(metrics.status))
 
 
 def incomplete_notice(metrics: Metrics) -> str | None:
     """The warning an unfinished incident's report opens with, or None when it is closed."""
     if metrics.complete:
         return None
-    return (
-        f"This incident is {metrics.status}, not closed: the report is incomplete and covers "
-        f"only what was logged up to {LocalTimes()(metrics.end_at)}."
-    )
+    return _(
+        "This incident is {status}, not closed: the report is incomplete and covers only what was logged up to {time}."
+    ).format(status=value_words(metrics.status), time=LocalTimes()(metrics.end_at))
 
 
 def verification_notice(metrics: Metrics) -> str | None:
@@ -216,34 +302,53 @@ def verification_notice(metrics: Metrics) -> str | None:
     result = metrics.verification
     if result is None or result.ok:
         return None
-    return (
-        f"Log not verified: {result.verdict.removeprefix('log not verified: ')}. Exported with --force: "
-        "this report may not be what was logged; `crisisplay verify` shows the break."
-    )
+    return _(
+        "Log not verified: {problem}. Exported with --force: this report may not be what was logged; "
+        "`crisisplay verify` shows the break."
+    ).format(problem=_problem_words(result))
+
+
+def verdict_words(result: VerifyResult) -> str:
+    """`VerifyResult.verdict` in the report's language: `chain verified`, or `log not verified: line N: …`."""
+    if result.ok:
+        return _("chain verified")
+    return _("log not verified: {problem}").format(problem=_problem_words(result))
+
+
+def _problem_words(result: VerifyResult) -> str:
+    """`line N: reason`, and the lines left out of a forced export (the reason is the check's own words)."""
+    words = _("line {line}: {reason}").format(line=result.line, reason=result.reason)
+    if result.left_out:
+        shown = ", ".join(map(str, result.left_out[:5])) + (", …" if len(result.left_out) > 5 else "")
+        words += ngettext(
+            "; left out of this export: line {lines}", "; left out of this export: lines {lines}", len(result.left_out)
+        ).format(lines=shown)
+    return words
 
 
 def drill_notice(metrics: Metrics) -> str | None:
     if not metrics.state.drill:
         return None
-    return "DRILL — a rehearsal, not a real incident."
+    return _("DRILL — a rehearsal, not a real incident.")
 
 
 def duration_words(metrics: Metrics) -> str:
     """`3h10m`; to the millisecond (`0.183s`) for an incident shorter than a minute; `so far` while unfinished."""
     words = since_start(max(0, metrics.duration_ms), fine=True)[1:]
-    return words if metrics.complete else f"{words} so far (incomplete)"
+    return words if metrics.complete else _("{duration} so far (incomplete)").format(duration=words)
 
 
 def result_words(target: TargetResult) -> str:
     """`met, 25m to spare`, `missed by 10m`, `not reached`, `reached (no target)`."""
     result, margin = target.result, target.margin_ms
     if result == MET:
-        return f"met, {format_duration(margin)} to spare" if margin else "met, just in time"
+        return _("met, {margin} to spare").format(margin=format_duration(margin)) if margin else _("met, just in time")
     if result == MISSED:
-        return f"missed by {format_duration(-margin)}"
+        assert margin is not None  # missed: the target and the time are both there
+        return _("missed by {margin}").format(margin=format_duration(-margin))
     if result == NOT_REACHED:
-        return "not reached"
-    return "reached (no target)"
+        return _("not reached")
+    return _("reached (no target)")
 
 
 def step_title(metrics: Metrics, step_id: str | None) -> str | None:
@@ -254,13 +359,13 @@ def step_title(metrics: Metrics, step_id: str | None) -> str | None:
     return (step.title if step is not None else None) or step_id
 
 
-def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[dict]]]:
+def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[Record]]]:
     """The post-mortem answers but the action items, by section in the order asked: `[(heading, answers)]`.
 
     An answer's `title` is None when it would only repeat its heading (the `Summary` step of the
     `summary` section): a one-answer section says it once.
     """
-    sections: dict[str, list[dict]] = {}
+    sections: dict[str, list[Record]] = {}
     for answer in metrics.answers:
         if answer["section"] != "action-items":
             sections.setdefault(answer["section"], []).append(answer)
@@ -273,13 +378,13 @@ def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[dict]]]:
     return out
 
 
-def escalation_rounds(metrics: Metrics) -> list[dict]:
+def escalation_rounds(metrics: Metrics) -> list[Record]:
     """The escalations, one round per escalate answer: `{ts, elapsed_ms, step, title, people, message}`.
 
     `people` is `[{name, role, outcome}]`: everyone that answer reached or could not reach, who
     all got the same message at the same moment.
     """
-    rounds: list[dict] = []
+    rounds: list[Record] = []
     for e in metrics.escalations:
         last = rounds[-1] if rounds else None
         if last is None or (last["step"], last["ts"], last["message"]) != (e["step"], e["ts"], e["message"]):
@@ -288,7 +393,7 @@ def escalation_rounds(metrics: Metrics) -> list[dict]:
                 "elapsed_ms": e["elapsed_ms"],
                 "step": e["step"],
                 "message": e["message"],
-                "title": step_title(metrics, e["step"]) or "Escalation",
+                "title": step_title(metrics, e["step"]) or _("Escalation"),
                 "people": [],
             }
             rounds.append(last)
@@ -296,8 +401,22 @@ def escalation_rounds(metrics: Metrics) -> list[dict]:
     return rounds
 
 
+# The post-mortem sections the bundled playbooks use, as headings in the report's language.
+SECTION_TITLES = {
+    "summary": N_("Summary"),
+    "impact": N_("Impact"),
+    "root-cause": N_("Root cause"),
+    "what-went-well": N_("What went well"),
+    "what-went-wrong": N_("What went wrong"),
+    "action-items": N_("Action items"),
+}
+
+
 def section_title(section: str) -> str:
-    """A `section:` name as a heading: `root-cause` → `Root cause`."""
+    """A `section:` name as a heading: `root-cause` → `Root cause` (in the report's language when it is a known one)."""
+    known = SECTION_TITLES.get(section)
+    if known is not None:
+        return _(known)
     words = section.replace("-", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
@@ -309,23 +428,90 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
     playbook = f"{metrics.playbook.title} ({metrics.playbook.id})"
     if source.get("sha256"):
         playbook += f", sha256 {source['sha256'][:12]}…"
+    changes = len(metrics.severity_changes)
     return [
-        ("Incident", state.incident_id),
-        ("Playbook", playbook),
-        ("Drill or real", kind(metrics)),
-        ("Start (detected)", local(state.detected_at)),
-        ("Opened in crisisplay", local(state.started_at)),
-        ("End", local(metrics.ended) if metrics.ended else "not ended"),
-        ("Duration", duration_words(metrics)),
+        (_(INCIDENT), state.incident_id),
+        (_(PLAYBOOK), playbook),
+        (_("Drill or real"), kind(metrics)),
+        (_("Start (detected)"), local(state.detected_at)),
+        (_("Opened in crisisplay"), local(state.started_at)),
+        (_("End"), local(metrics.ended) if metrics.ended else _("not ended")),
+        (_("Duration"), duration_words(metrics)),
         (
-            "Final severity",
-            f"{level(state.severity)} (started {level(state.playbook.severity.start)}, "
-            f"{len(metrics.severity_changes)} change(s))",
+            _("Final severity"),
+            ngettext(
+                "{level} (started {start}, {count} change(s))", "{level} (started {start}, {count} change(s))", changes
+            ).format(level=level(state.severity), start=level(state.playbook.severity.start), count=changes),
         ),
-        ("Responders", ", ".join(state.responders)),
-        ("Status", status_words(metrics)),
-        ("Decisions", f"{metrics.decisions} answered, {len(metrics.skips)} skipped"),
-        ("Events", str(metrics.count)),
-        ("Head hash", metrics.head or ""),
-        *([("Verification", metrics.verification.verdict)] if metrics.verification else []),
+        (_("Responders"), ", ".join(state.responders)),
+        (_("Status"), status_words(metrics)),
+        (
+            _("Decisions"),
+            _("{answered} answered, {skipped} skipped").format(answered=metrics.decisions, skipped=len(metrics.skips)),
+        ),
+        (_("Events"), str(metrics.count)),
+        (_(HEAD_HASH), metrics.head or ""),
+        *([(_("Verification"), verdict_words(metrics.verification))] if metrics.verification else []),
     ]
+
+
+# Summary labels the html report lays out on a whole line.
+INCIDENT, PLAYBOOK, HEAD_HASH = N_("Incident"), N_("Playbook"), N_("Head hash")
+
+
+# --- the words both reports write the same way -----------------------------------------------
+
+SUMMARY = N_("Summary")
+TARGET_COLUMNS = (N_("Target"), N_("Goal"), N_("Reached at"), N_("After"), N_("Result"))
+SEVERITY_COLUMNS = (N_("Time"), N_("Since start"), N_("From"), N_("To"), N_("Why"))
+TIMELINE_COLUMNS = (N_("Time"), N_("Since start"), N_("What changed"), N_("By"))
+LOG_COLUMNS = ("#", N_("Time"), N_("Since start"), N_("Step"), N_("By"), N_("Event"))
+
+
+def header_words(header: Iterable[str]) -> list[str]:
+    """A table's column names (marked with `N_`) in the report's language; an empty name or `#` stays as it is."""
+    return [_(name) if name.strip() and name != "#" else name for name in header]
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def timeline_lead(event_log: str | None = None) -> str:
+    """The words above the key events; `event_log` is how the report writes "event log" (html: a link)."""
+    return _(
+        "The key events: what changed the course of the incident (severity, messages, escalations, milestones, "
+        "decisions, notes). Every event is in the {event_log} at the end."
+    ).format(event_log=event_log if event_log is not None else _("event log"))
+
+
+def event_log_lead(shown: int, count: int, code: Callable[[str], str]) -> str:
+    """The words above the appendix; `code` writes a name from the log (md: a code span, html: `<code>`)."""
+    return _(
+        "Every event of the log in order ({shown} of {count}: the {left} {entered} events are left out, as the "
+        "answer or skip that follows each says it). The number is the event's {seq}, its line in the log from 0. "
+        "Notes and post-mortem answers are shortened here: they are in full above."
+    ).format(shown=shown, count=count, left=count - shown, entered=code("step.entered"), seq=code("seq"))
+
+
+def no_action_items(code: Callable[[str], str] = _plain) -> str:
+    """What the action items say when there are none; `code` writes the section's name and the note prefix."""
+    return _("None recorded: answer the {section} section, or add a note that starts with {prefix}.").format(
+        section=code("action-items"), prefix=code("ACTION:")
+    )
+
+
+def when_at_step(time: str, since: str, step: str) -> str:
+    """`2026-03-29 00:15:00 +01:00 (+15m), step notify-legal`: the pieces already escaped for the report."""
+    return _("{time} ({since}), step {step}").format(time=time, since=since, step=step)
+
+
+def footer_words(count: int, head: str, command: str) -> str:
+    """The report's last words: how many events, the head hash, and the command that checks it (both written as code)."""
+    return ngettext(
+        "Made by crisisplay from the incident log alone: {count} event, head hash {head}. "
+        "Check that the log still holds it with {command}.",
+        "Made by crisisplay from the incident log alone: {count} events, head hash {head}. "
+        "Check that the log still holds it with {command}.",
+        count,
+    ).format(count=count, head=head, command=command)
