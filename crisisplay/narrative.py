@@ -3,6 +3,8 @@ the timeline of the post-mortem report all say a decision the same way."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from crisisplay.events import (
     CLOSED,
     ESCALATION_NOTIFIED,
@@ -17,12 +19,13 @@ from crisisplay.events import (
     STARTED,
     STEP_ANSWERED,
     STEP_SKIPPED,
+    Event,
 )
 from crisisplay.playbook.model import Playbook, format_duration
 from crisisplay.playbook.roles import person, role_words
 
 
-def _answer_words(step_type: str, answer, pb: Playbook) -> str:
+def _answer_words(step_type: str, answer: Any, pb: Playbook) -> str:
     if step_type == "confirm":
         return "yes" if answer else "no"
     if step_type == "choice":
@@ -45,7 +48,7 @@ def _answer_words(step_type: str, answer, pb: Playbook) -> str:
     return str(answer)
 
 
-def describe(event: dict, pb: Playbook) -> str | None:
+def describe(event: Event, pb: Playbook) -> str | None:
     """One event as a line in the responder's words (None for bookkeeping events)."""
     kind, data, step = event["type"], event.get("data", {}), event.get("step")
     if kind == STARTED:

@@ -399,10 +399,9 @@ class InfoStep(_Step):
     prompt: Text
 
 
-Step = Annotated[
-    ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep,
-    Field(discriminator="type"),
-]
+# Any one step; `step.type` tells which (type checkers narrow on it).
+AnyStep = ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep
+Step = Annotated[AnyStep, Field(discriminator="type")]
 STEP_MODELS: dict[str, type[_Step]] = {
     "confirm": ConfirmStep,
     "choice": ChoiceStep,
@@ -441,7 +440,7 @@ class Playbook(_Model):
     phases: Annotated[list[Phase], Field(min_length=1)]
 
     @cached_property
-    def steps(self) -> list[_Step]:
+    def steps(self) -> list[AnyStep]:
         """Every step, in run order."""
         return [step for phase in self.phases for step in phase.steps]
 
@@ -456,10 +455,10 @@ class Playbook(_Model):
     @cached_property
     def variable_names(self) -> tuple[str, ...]:
         """The inputs and every `save_as` name: what conditions may see, set or not."""
-        saved = [s.save_as for s in self.steps if getattr(s, "save_as", None)]
+        saved: list[str] = [name for s in self.steps if (name := getattr(s, "save_as", None))]
         return tuple(dict.fromkeys([*self.inputs, *saved]))
 
-    def step(self, step_id: str) -> _Step:
+    def step(self, step_id: str) -> AnyStep:
         return self.steps[self.step_index[step_id]]
 
     def target_ms(self, milestone: str) -> int | None:

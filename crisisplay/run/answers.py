@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
@@ -27,7 +28,7 @@ class AnswersFile:
     inputs: dict[str, object] = field(default_factory=dict)
     steps: dict[str, object] = field(default_factory=dict)
 
-    def for_visit(self, step_id: str, visit: int):
+    def for_visit(self, step_id: str, visit: int) -> object:
         """The answer for the `visit`-th visit of a step (1-based), or None when there is none."""
         if step_id not in self.steps:
             return None
@@ -40,7 +41,7 @@ class AnswersFile:
         return answer
 
 
-def as_written(doc: Document, value=None, path: tuple = ()):
+def as_written(doc: Document, value: object = None, path: tuple[str | int, ...] = ()) -> Any:
     """The document's values with every scalar as the text typed (`yes` stays "yes")."""
     value = doc.data if path == () and value is None else value
     if isinstance(value, dict):

@@ -6,13 +6,20 @@ each threshold are tested with a fixed clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from crisisplay.display import visible
-from crisisplay.events import State
+from crisisplay.engine import levels_of
+from crisisplay.events import Event, State
 from crisisplay.playbook.model import format_duration
 from crisisplay.times import elapsed_ms
+
+if TYPE_CHECKING:
+    from rich.panel import Panel
+    from rich.text import Text
 
 GREEN, AMBER, RED = "green", "yellow", "red"
 AMBER_FRACTION = 0.25  # amber when less than a quarter of the target is left
@@ -42,10 +49,12 @@ def _span(ms: int) -> str:
 
 def target_statuses(state: State, now: datetime) -> list[TargetStatus]:
     """Each response-time target: time left, how long ago it was missed, or when it was met."""
-    out = []
+    out: list[TargetStatus] = []
     elapsed = elapsed_ms(state.detected_at, now)
     for name in state.playbook.targets:
         target = state.playbook.target_ms(name)
+        if target is None:  # every name in `targets` has a duration
+            continue
         reached = state.milestones.get(name)
         label = state.playbook.milestone_label(name)
         if reached is not None:
@@ -77,7 +86,7 @@ def position_text(state: State, step_id: str | None) -> str:
     return f"Phase {p}/{len(pb.phases)} · {phase.title} · step {s} of {len(phase.steps)}"
 
 
-def header(state: State, now: datetime, step_id: str | None, width: int = 80):
+def header(state: State, now: datetime, step_id: str | None, width: int = 80) -> Panel:
     """The header as a rich renderable, `width` columns wide (80 at most)."""
     from rich.panel import Panel
     from rich.text import Text
@@ -101,7 +110,7 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80):
 
 
 def _severity_style(state: State) -> str:
-    levels = state.playbook.severity.levels
+    levels = levels_of(state.playbook)
     rank = levels.index(state.severity) if state.severity in levels else 0
     top = len(levels) - 1
     if top and rank == top:
@@ -111,7 +120,7 @@ def _severity_style(state: State) -> str:
     return "bold"
 
 
-def run_summary(state: State, events, now: datetime):
+def run_summary(state: State, events: Iterable[Event], now: datetime) -> Text:
     """The end of a run: duration, final severity, each target, messages sent, people reached."""
     from rich.text import Text
 
@@ -138,7 +147,7 @@ def run_summary(state: State, events, now: datetime):
             target = TargetStatus(
                 target.name,
                 f"{state.playbook.milestone_label(target.name)}: not reached (target "
-                f"{format_duration(state.playbook.target_ms(target.name))})",
+                f"{format_duration(state.playbook.target_ms(target.name) or 0)})",
                 RED if target.style == RED else AMBER,
             )
         text.append(f"● {target.text}\n", style=target.style)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from crisisplay import __version__, engine
 from crisisplay.config import Config
@@ -65,7 +65,9 @@ def full_name(gecos: str, login: str) -> str | None:
     return full if full and full.lower() != login.lower() else None
 
 
-def find_responder(given: str | None, config: Config, account=account_names) -> Responder:
+def find_responder(
+    given: str | None, config: Config, account: Callable[[], tuple[str, str | None]] = account_names
+) -> Responder:
     """--responder, else the configured responder, else the account's full name, else the login name."""
     if given and given.strip():
         return Responder(given.strip(), "option")
@@ -142,7 +144,7 @@ def start_incident(
     request: StartRequest,
     config: Config,
     home: Path,
-    make_frontend: Callable[[dict], Frontend],
+    make_frontend: Callable[[dict[str, Any]], Frontend],
     announce: Callable[[str], None],
     clock: Callable[[], datetime] = now,
 ) -> Outcome:
@@ -236,7 +238,8 @@ def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], dateti
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
         raise UsageError("the note is empty")
-    return journal.append(engine.note(text.strip("\n"), clock(), actor))[-1]["hash"]
+    head: str = journal.append(engine.note(text.strip("\n"), clock(), actor))[-1]["hash"]
+    return head
 
 
 def close_incident(journal: Journal, reason: str, actor: str, clock: Callable[[], datetime] = now) -> str:
@@ -247,4 +250,5 @@ def close_incident(journal: Journal, reason: str, actor: str, clock: Callable[[]
         state = load_state(journal)
         if state.closed:
             raise IncidentClosed(f"incident {state.incident_id} is already closed")
-        return journal.append(engine.close(reason.strip(), clock(), actor))[-1]["hash"]
+        head: str = journal.append(engine.close(reason.strip(), clock(), actor))[-1]["hash"]
+        return head

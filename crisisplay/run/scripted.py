@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from crisisplay import engine
 from crisisplay.display import visible
 from crisisplay.errors import AnswerError
+from crisisplay.events import Event
 from crisisplay.narrative import describe
+from crisisplay.playbook.model import AnyStep, ChecklistStep
 from crisisplay.run.answers import AnswersFile
 from crisisplay.run.session import MissingAnswer, Session
 
@@ -16,29 +18,28 @@ YES = {"yes", "y", "true"}
 NO = {"no", "n", "false"}
 
 
-def interpret(step, raw, rendered_text: str | None = None) -> engine.Answer:
+def interpret(step: AnyStep, raw: object, rendered_text: str | None = None) -> engine.Answer:
     """A typed answer from what the file says; AnswerError naming the step and the allowed answers."""
     if isinstance(raw, dict) and set(raw) == {"skip"}:
         if isinstance(raw["skip"], (list, dict)):
             raise AnswerError(f"step '{step.id}': {{skip: …}} takes the reason as text, not {raw['skip']!r}")
         return engine.Skip(str(raw["skip"] or ""))
-    kind = step.type
-    if kind == "info":
+    if step.type == "info":
         return True
-    if kind == "confirm" and isinstance(raw, str):
+    if step.type == "confirm" and isinstance(raw, str):
         word = raw.strip().lower()
         if word in YES | NO:
             return word in YES
         raise AnswerError(f"step '{step.id}' (confirm): '{raw}' does not fit; expected yes or no")
-    if kind == "choice" and isinstance(raw, str):
+    if step.type == "choice" and isinstance(raw, str):
         return raw.strip()
-    if kind == "checklist":
+    if step.type == "checklist":
         return _checklist(step, raw)
-    if kind == "text" and isinstance(raw, str):
+    if step.type == "text" and isinstance(raw, str):
         return raw
-    if kind == "number" and isinstance(raw, str):
+    if step.type == "number" and isinstance(raw, str):
         return engine.parse_number(raw, f"step '{step.id}' (number)")
-    if kind == "message":
+    if step.type == "message":
         if isinstance(raw, str) and raw.strip() == "send":
             return engine.Send(rendered_text or "", edited=False)
         if isinstance(raw, dict) and set(raw) == {"text"} and isinstance(raw["text"], str):
@@ -47,12 +48,14 @@ def interpret(step, raw, rendered_text: str | None = None) -> engine.Answer:
             f"step '{step.id}' (message): {raw!r} does not fit; expected send, "
             f"{{text: the edited message}} or {{skip: reason}}"
         )
-    if kind == "escalate" and isinstance(raw, (str, dict)):
-        return raw.strip() if isinstance(raw, str) else raw
-    raise AnswerError(f"step '{step.id}' ({kind}): {raw!r} does not fit; {_expected(step)}")
+    if step.type == "escalate" and isinstance(raw, str):
+        return raw.strip()
+    if step.type == "escalate" and isinstance(raw, dict):
+        return raw  # each outcome is checked by the engine
+    raise AnswerError(f"step '{step.id}' ({step.type}): {raw!r} does not fit; {_expected(step)}")
 
 
-def _checklist(step, raw) -> engine.Checklist:
+def _checklist(step: ChecklistStep, raw: object) -> engine.Checklist:
     if isinstance(raw, str) and raw.strip() in ("all", "none"):
         return engine.Checklist(tuple(step.items) if raw.strip() == "all" else ())
     if isinstance(raw, list) and all(isinstance(i, str) for i in raw):
@@ -64,7 +67,7 @@ def _checklist(step, raw) -> engine.Checklist:
     )
 
 
-def _expected(step) -> str:
+def _expected(step: AnyStep) -> str:
     return {
         "confirm": "expected yes or no",
         "choice": "expected one of the option values or labels",
@@ -85,12 +88,12 @@ def one_line(text: str, width: int = 100) -> str:
 class ScriptedFrontend:
     """Answers from a file; a short line per decision on standard error."""
 
-    def __init__(self, answers: AnswersFile, overrides: dict | None = None, out: TextIO | None = None):
+    def __init__(self, answers: AnswersFile, overrides: dict[str, Any] | None = None, out: TextIO | None = None):
         self.answers = answers
         self.overrides = overrides or {}
         self.out = out or sys.stderr
 
-    def ask_input(self, session: Session, action: engine.AskInput):
+    def ask_input(self, session: Session, action: engine.AskInput) -> object:
         if action.name in self.overrides:
             return self.overrides[action.name]
         if action.name in self.answers.inputs:
@@ -111,11 +114,11 @@ class ScriptedFrontend:
             rendered = engine.render(session.state, step.id, session.clock()).text
         return interpret(step, raw, rendered)
 
-    def resumed(self, session: Session, events: list[dict]) -> None:
+    def resumed(self, session: Session, events: list[Event]) -> None:
         where = session.state.pending or session.state.position
         self._say(f"resuming {session.state.incident_id} at {where}")
 
-    def logged(self, session: Session, events: list[dict]) -> None:
+    def logged(self, session: Session, events: list[Event]) -> None:
         for event in events:
             line = describe(event, session.state.playbook)
             if line:

@@ -16,16 +16,39 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from crisisplay import engine
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
-from crisisplay.events import PAUSED, RESUMED, STARTED
+from crisisplay.events import PAUSED, RESUMED, STARTED, Event
 from crisisplay.narrative import describe
+from crisisplay.playbook.model import (
+    AnyStep,
+    ChecklistStep,
+    ChoiceStep,
+    ConfirmStep,
+    EscalateStep,
+    InfoStep,
+    MessageStep,
+    NumberStep,
+    TextStep,
+)
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
+
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.output import Output
+    from prompt_toolkit.styles import Style
+    from rich.console import Console
+
+# What a prompt's validator says of the text typed: True, or the hint shown under it.
+Validator = Callable[[str], bool | str]
 
 NOTE, SEVERITY, SKIP, PAUSE = "::note", "::severity", "::skip", "::pause"
 ACTIONS = (
@@ -52,31 +75,43 @@ def _reuse_default_key_bindings() -> None:
     """
     import prompt_toolkit.application.application as application
 
-    if not hasattr(application.load_key_bindings, "cache_info"):
-        application.load_key_bindings = functools.lru_cache(maxsize=None)(application.load_key_bindings)
+    # Patched where Application looks it up; that module imports it without re-exporting it.
+    loader = application.load_key_bindings  # type: ignore[attr-defined]
+    if not hasattr(loader, "cache_info"):
+        application.load_key_bindings = functools.lru_cache(maxsize=None)(loader)  # type: ignore[attr-defined]
 
 
 class Prompter:
     """Makes questionary prompts; `input`/`output` are prompt_toolkit's, for tests."""
 
-    def __init__(self, input=None, output=None):
+    def __init__(self, input: Input | None = None, output: Output | None = None) -> None:
         _reuse_default_key_bindings()
-        self.kwargs = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+        # Passed through to every questionary prompt (which forwards them to prompt_toolkit).
+        self.kwargs: dict[str, Any] = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
 
     def select(
-        self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None, default=None
-    ):
+        self,
+        message: str,
+        choices: list[Any],
+        instruction: str | None = None,
+        keys: dict[str, object] | None = None,
+        default: Any = None,
+    ) -> Any:
         import questionary
 
         question = questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
+        bindings = cast("KeyBindings", question.application.key_bindings)  # questionary always makes its own
         for key, value in (keys or {}).items():
-            question.application.key_bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
+            bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
         return question.unsafe_ask()
 
-    def checkbox(self, message: str, choices: list, instruction: str | None = None) -> list:
+    def checkbox(self, message: str, choices: list[Any], instruction: str | None = None) -> list[Any]:
         import questionary
 
-        return questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs).unsafe_ask()
+        ticked: list[Any] = questionary.checkbox(
+            message, choices=choices, instruction=instruction, **self.kwargs
+        ).unsafe_ask()
+        return ticked
 
     def text(
         self,
@@ -84,7 +119,7 @@ class Prompter:
         prefilled: str = "",
         multiline: bool = False,
         instruction: str | None = None,
-        validate=None,
+        validate: Validator | None = None,
         suggested: str | None = None,
     ) -> str:
         """Free text. `suggested` is shown greyed in the empty box and is the answer Enter alone gives:
@@ -92,7 +127,7 @@ class Prompter:
         for "Edit the message", where changing the text is the point."""
         import questionary
 
-        extra = {}
+        extra: dict[str, Any] = {}
         if suggested:
             from prompt_toolkit.formatted_text import FormattedText
 
@@ -112,7 +147,7 @@ class Prompter:
             message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
             if instruction:
                 instruction = f"\n{instruction}\n>"
-        answer = questionary.text(
+        answer: str = questionary.text(
             message,
             default=prefilled,
             multiline=multiline,
@@ -124,7 +159,7 @@ class Prompter:
         return suggested if suggested and not answer.strip() else answer
 
 
-def _placeholder_style():
+def _placeholder_style() -> Style:
     from questionary import Style
 
     return Style([("placeholder", "fg:ansibrightblack italic")])
@@ -166,12 +201,12 @@ class TerminalFrontend:
 
     def __init__(
         self,
-        console,
+        console: Console,
         prompter: Prompter | None = None,
-        contacts: dict | None = None,
-        overrides: dict | None = None,
-        clipboard=copy_to_clipboard,
-    ):
+        contacts: dict[str, Any] | None = None,
+        overrides: dict[str, Any] | None = None,
+        clipboard: Callable[[str], bool] = copy_to_clipboard,
+    ) -> None:
         self.console = console
         self.prompter = prompter or Prompter()
         self.contacts = contacts or {}
@@ -182,7 +217,7 @@ class TerminalFrontend:
 
     # --- the session's questions -----------------------------------------------------------
 
-    def ask_input(self, session: Session, action: engine.AskInput):
+    def ask_input(self, session: Session, action: engine.AskInput) -> object:
         spec = action.spec
         if action.name in self.overrides:
             return self.overrides[action.name]
@@ -195,7 +230,7 @@ class TerminalFrontend:
         if spec.type == "choice":
             from questionary import Choice
 
-            choices = [Choice(o.label, value=o.value) for o in spec.options]
+            choices = [Choice(o.label, value=o.value) for o in spec.options or []]
             first = next((c for c in choices if c.value == spec.default), None)
             return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)", default=first)
         if spec.type == "number":
@@ -212,14 +247,15 @@ class TerminalFrontend:
             self._header(session, step.id)
             self._describe_step(step, action.visit)
             try:
-                return getattr(self, f"_ask_{step.type}")(session, step)
+                answer: engine.Answer = getattr(self, f"_ask_{step.type}")(session, step)
+                return answer
             except _Again:
                 continue
 
     def rejected(self, session: Session, error: AnswerError) -> None:
         self.console.print(f"  ✗ {_esc(str(error))}", style="red", highlight=False)
 
-    def logged(self, session: Session, events: list[dict]) -> None:
+    def logged(self, session: Session, events: list[Event]) -> None:
         """Confirm durable decisions briefly; the header shows the rest."""
         for event in events:
             if event["type"] in ("severity.changed", "milestone.reached", "note.added"):
@@ -227,10 +263,10 @@ class TerminalFrontend:
                 if line:
                     self.console.print(f"  ✓ {_esc(line)}", style="green", highlight=False)
 
-    def resumed(self, session: Session, events: list[dict], count: int = 5) -> None:
+    def resumed(self, session: Session, events: list[Event], count: int = 5) -> None:
         """On resume: the last few decisions, so the responder knows where they are."""
-        lines = [describe(e, session.state.playbook) for e in events if e["type"] not in (STARTED, PAUSED, RESUMED)]
-        lines = [line for line in lines if line][-count:]
+        said = [describe(e, session.state.playbook) for e in events if e["type"] not in (STARTED, PAUSED, RESUMED)]
+        lines = [line for line in said if line][-count:]
         if lines:
             self.console.print("Last decisions:", style="bold")
             for line in lines:
@@ -242,7 +278,7 @@ class TerminalFrontend:
         self.console.print()
         self.console.print(header(session.state, session.clock(), step_id, width=min(80, self.console.width)))
 
-    def _describe_step(self, step, visit: int) -> None:
+    def _describe_step(self, step: AnyStep, visit: int) -> None:
         title = step.title or step.id
         again = f" (visit {visit})" if visit > 1 else ""
         self.console.print(f"[bold]{_esc(title)}[/bold]{again}")
@@ -251,8 +287,8 @@ class TerminalFrontend:
 
     # --- actions available at every prompt -------------------------------------------------
 
-    def _act(self, session: Session, choice):
-        """Do a responder action picked at a prompt; returns the Skip for a skip."""
+    def _act(self, session: Session, choice: str) -> engine.Skip:
+        """Do a responder action picked at a prompt; returns the Skip for a skip (the others ask again or pause)."""
         if choice == PAUSE:
             raise PauseRequested()
         if choice == SKIP:
@@ -272,18 +308,23 @@ class TerminalFrontend:
                 "New severity:",
                 [
                     Choice(f"{visible(severity.label(lv))}{' (now)' if lv == current else ''}", value=str(lv))
-                    for lv in severity.levels
+                    for lv in engine.levels_of(session.state.playbook)
                 ],
             )
             if to != current:
                 reason = self.prompter.text("Why?", validate=lambda t: bool(t.strip()) or "Give a reason")
                 session.change_severity(to, reason.strip())
             raise _Again()
-        return None
+        raise ValueError(f"unknown action {choice!r}")
 
     def _menu(
-        self, session: Session, message: str, own: list, keys: dict | None = None, instruction: str | None = None
-    ):
+        self,
+        session: Session,
+        message: str,
+        own: list[Any],
+        keys: dict[str, object] | None = None,
+        instruction: str | None = None,
+    ) -> Any:
         """A select with the step's own answers first, then the responder's actions."""
         from questionary import Choice, Separator
 
@@ -293,10 +334,12 @@ class TerminalFrontend:
             return self._act(session, picked)
         return picked
 
-    def _typed(self, session: Session, message: str, multiline: bool = False, validate=None) -> str | engine.Skip:
+    def _typed(
+        self, session: Session, message: str, multiline: bool = False, validate: Validator | None = None
+    ) -> str | engine.Skip:
         hint = "Esc then Enter finishes · or :note :severity :skip :pause" if multiline else TYPED_HINT
 
-        def check(text: str):
+        def check(text: str) -> bool | str:
             if text.strip() in TYPED:
                 return True
             if not text.strip():
@@ -310,24 +353,26 @@ class TerminalFrontend:
 
     # --- one method per step type ----------------------------------------------------------
 
-    def _ask_confirm(self, session: Session, step):
+    def _ask_confirm(self, session: Session, step: ConfirmStep) -> engine.Answer:
         from questionary import Choice
 
-        return self._menu(
+        picked: bool | engine.Skip = self._menu(
             session,
             step.prompt,
             [Choice("Yes", value=True), Choice("No", value=False)],
             keys={"y": True, "Y": True, "n": False, "N": False},
             instruction="(y / n, or arrow keys and Enter)",
         )
+        return picked
 
-    def _ask_choice(self, session: Session, step):
+    def _ask_choice(self, session: Session, step: ChoiceStep) -> engine.Answer:
         from questionary import Choice
 
         own = [Choice(o.label, value=o.value, description=o.help) for o in step.options]
-        return self._menu(session, step.prompt, own)
+        picked: str | engine.Skip = self._menu(session, step.prompt, own)
+        return picked
 
-    def _ask_checklist(self, session: Session, step):
+    def _ask_checklist(self, session: Session, step: ChecklistStep) -> engine.Answer:
         from questionary import Choice, Separator
 
         # Ticks survive an action (a note, a severity change) taken from the same list.
@@ -347,20 +392,21 @@ class TerminalFrontend:
             reason = self.prompter.text("Why are some items not done? (optional, Enter to skip)").strip() or None
         return engine.Checklist(tuple(ticked), reason)
 
-    def _ask_text(self, session: Session, step):
+    def _ask_text(self, session: Session, step: TextStep) -> engine.Answer:
         return self._typed(session, step.prompt, multiline=step.multiline)
 
-    def _ask_number(self, session: Session, step):
+    def _ask_number(self, session: Session, step: NumberStep) -> engine.Answer:
         answer = self._typed(session, step.prompt, validate=_number_validator(step.id, step.min, step.max))
         return answer if isinstance(answer, engine.Skip) else engine.parse_number(answer, f"step '{step.id}'")
 
-    def _ask_info(self, session: Session, step):
+    def _ask_info(self, session: Session, step: InfoStep) -> engine.Answer:
         from questionary import Choice
 
         self.console.print(_esc(step.prompt))
-        return self._menu(session, "Done?", [Choice("Done", value=True)], instruction="(Enter)")
+        done: bool | engine.Skip = self._menu(session, "Done?", [Choice("Done", value=True)], instruction="(Enter)")
+        return done
 
-    def _ask_message(self, session: Session, step):
+    def _ask_message(self, session: Session, step: MessageStep) -> engine.Answer:
         from questionary import Choice
 
         rendered = engine.render(session.state, step.id, session.clock())
@@ -383,12 +429,12 @@ class TerminalFrontend:
                 return engine.Send(text, edited=text != rendered.text)
             text = self._edit(text)
 
-    def _ask_escalate(self, session: Session, step):
+    def _ask_escalate(self, session: Session, step: EscalateStep) -> engine.Answer:
         from questionary import Choice
 
         rendered = engine.render(session.state, step.id, session.clock())
         self._show_message(step.prompt, "message to give them", rendered.text)
-        outcomes = {}
+        outcomes: dict[str, str] = {}
         pb = session.state.playbook
         for i, role in enumerate(step.to):
             contact = engine.contact_of(session.state, role, self.contacts)
@@ -468,10 +514,10 @@ def _edit_in_editor(editor: str, text: str) -> str | None:
             os.unlink(path)
 
 
-def _contact_line(role: str, label: str, contact: dict) -> str:
+def _contact_line(role: str, label: str, contact: dict[str, str]) -> str:
     """How to reach whoever answers for `role`, and who that is when the label does not say it
     all; the configuration table to add when nobody is configured."""
-    parts = [contact.get(k) for k in ("name", "phone", "email") if contact.get(k)]
+    parts = [contact[k] for k in ("name", "phone", "email") if contact.get(k)]
     description = contact.get("description") if contact.get("description") != label else None
     if not parts:
         table = f"[contacts.{role}] to config.toml"
@@ -483,10 +529,10 @@ def _contact_line(role: str, label: str, contact: dict) -> str:
     return " · ".join(parts) + (f" — {description}" if description else "")
 
 
-def _number_validator(what: str, low=None, high=None, typed: bool = True):
+def _number_validator(what: str, low: int | None = None, high: int | None = None, typed: bool = True) -> Validator:
     """Accepts a number within [low, high] (and, where `typed`, the typed actions like `:note`)."""
 
-    def check(text: str):
+    def check(text: str) -> bool | str:
         if typed and text.strip() in TYPED:
             return True
         try:
