@@ -17,6 +17,7 @@ from crisisplay import events as ev
 from crisisplay.errors import AnswerError
 from crisisplay.events import Event
 from crisisplay.findings import one_of
+from crisisplay.i18n import NotANumber, _, normalise_number
 from crisisplay.playbook.model import END, AnyStep, EscalateStep, Input, MessageStep, Playbook
 from crisisplay.playbook.names import nfc
 from crisisplay.templates import (
@@ -191,9 +192,12 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
 def input_value(spec: Input, name: str, raw: object) -> str | int | Decimal:
     """The value of an input from what was typed; AnswerError when it does not fit."""
     if isinstance(raw, (list, dict)):  # an answers file's list or mapping is not one value
-        raise AnswerError(
-            f"input '{name}': expected a single value, not {'a list' if isinstance(raw, list) else 'a mapping'}"
+        message = (
+            _("input '{name}': expected a single value, not a list")
+            if isinstance(raw, list)
+            else _("input '{name}': expected a single value, not a mapping")
         )
+        raise AnswerError(message.format(name=name))
     text = str(raw).strip()
     if spec.type == "choice":
         typed = nfc(text)  # the playbook is in NFC: `crítica` matches however its accent was typed
@@ -201,11 +205,14 @@ def input_value(spec: Input, name: str, raw: object) -> str | int | Decimal:
         for option in options:
             if typed in (option.value, option.label):
                 return option.value or option.label
-        raise AnswerError(f"input '{name}': '{text}' is not one of {one_of(o.value or o.label for o in options)}")
+        expected = one_of(o.value or o.label for o in options)
+        raise AnswerError(
+            _("input '{name}': '{text}' is not one of {expected}").format(name=name, text=text, expected=expected)
+        )
     if spec.type == "number":
-        return parse_number(text, f"input '{name}'")
+        return parse_number(text, _("input '{name}'").format(name=name))
     if not text:
-        raise AnswerError(f"input '{name}' needs a value")
+        raise AnswerError(_("input '{name}' needs a value").format(name=name))
     return text
 
 
@@ -227,11 +234,28 @@ def parse_number(text: str, what: str) -> int | Decimal:
     plain = text.strip()
     value = Decimal(plain) if NUMBER_RE.fullmatch(plain) else None
     if value is None or not value.is_finite():
-        raise AnswerError(f"{what}: '{text}' is not a number; answer with digits and a point, like 12 or 3.5")
+        raise AnswerError(
+            _("{what}: '{text}' is not a number; answer with digits and a point, like 12 or 3.5").format(
+                what=what, text=text
+            )
+        )
     if value.adjusted() >= MAX_NUMBER_DIGITS:
         # `1e5000` would become an integer too long to log (or to build at all)
-        raise AnswerError(f"{what}: '{text}' is too large; answer with at most {MAX_NUMBER_DIGITS} digits")
+        raise AnswerError(
+            _("{what}: '{text}' is too large; answer with at most {digits} digits").format(
+                what=what, text=text, digits=MAX_NUMBER_DIGITS
+            )
+        )
     return int(value) if value == value.to_integral_value() else value
+
+
+def local_number(text: str, what: str, lang: str) -> str:
+    """A number as the responder wrote it in `lang` (`1.234` is 1234 in Spanish), as plain digits and a
+    point for `parse_number`; AnswerError showing both readings when it fits neither."""
+    try:
+        return normalise_number(text, lang)
+    except NotANumber as err:
+        raise AnswerError(_("{what}: {reason}").format(what=what, reason=err)) from None
 
 
 # ----------------------------------------------------------------------------- decisions
@@ -277,7 +301,11 @@ def decide(
 
 
 def _fits(step: AnyStep, expected: str, answer: object) -> AnswerError:
-    return AnswerError(f"step '{step.id}' ({step.type}): {answer!r} does not fit; expected {expected}")
+    return AnswerError(
+        _("step '{step}' ({type}): {answer} does not fit; expected {expected}").format(
+            step=step.id, type=step.type, answer=repr(answer), expected=expected
+        )
+    )
 
 
 def _answer(
@@ -286,7 +314,7 @@ def _answer(
     """(the answer as logged, the events it causes)."""
     if step.type == "confirm":
         if not isinstance(answer, bool):
-            raise _fits(step, "yes or no", answer)
+            raise _fits(step, _("yes or no"), answer)
         return answer, []
     if step.type == "choice":
         typed = nfc(answer) if isinstance(answer, str) else None
@@ -311,11 +339,11 @@ def _answer(
         return {"value": option.value, "label": option.label}, effects
     if step.type == "checklist":
         if not isinstance(answer, Checklist):
-            raise _fits(step, "the items done (all, none, or a list)", answer)
+            raise _fits(step, _("the items done (all, none, or a list)"), answer)
         done = {nfc(item) for item in answer.done}
         unknown = [item for item in answer.done if nfc(item) not in step.items]
         if unknown:
-            raise _fits(step, "items from the list: " + one_of(step.items), unknown[0])
+            raise _fits(step, _("items from the list: {items}").format(items=one_of(step.items)), unknown[0])
         logged: dict[str, object] = {
             "done": [i for i in step.items if i in done],
             "not_done": [i for i in step.items if i not in done],
@@ -325,15 +353,17 @@ def _answer(
         return logged, []
     if step.type == "text":
         if not isinstance(answer, str) or not answer.strip():
-            raise _fits(step, "some text", answer)
+            raise _fits(step, _("some text"), answer)
         return answer, []
     if step.type == "number":
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
-            raise _fits(step, "a number", answer)
+            raise _fits(step, _("a number"), answer)
         if (step.min is not None and answer < step.min) or (step.max is not None and answer > step.max):
             raise _fits(
                 step,
-                f"a number from {step.min if step.min is not None else '…'} to {step.max if step.max is not None else '…'}",
+                _("a number from {low} to {high}").format(
+                    low=step.min if step.min is not None else "…", high=step.max if step.max is not None else "…"
+                ),
                 answer,
             )
         return (answer if isinstance(answer, int) else str(answer)), []
@@ -343,7 +373,7 @@ def _answer(
         return _escalate(state, step, answer, now, actor, contacts)
     # info
     if answer is not True:
-        raise _fits(step, "an acknowledgement", answer)
+        raise _fits(step, _("an acknowledgement"), answer)
     return {"acknowledged": True}, []
 
 
@@ -351,13 +381,15 @@ def _message(
     state: ev.State, step: MessageStep, answer: Answer, now: datetime, actor: str
 ) -> tuple[object, list[Event]]:
     if not isinstance(answer, Send) or not answer.text.strip():
-        raise _fits(step, "send, or {text: the edited message}", answer.text if isinstance(answer, Send) else answer)
+        raise _fits(step, _("send, or {text: the edited message}"), answer.text if isinstance(answer, Send) else answer)
     rendered = render(state, step.id, now)
     if not answer.edited and rendered.placeholders:
         missing = ", ".join(placeholder(name) for name in rendered.placeholders)
         raise AnswerError(
-            f"step '{step.id}' (message): the text still shows {missing} (not set on "
-            f"this path); edit it before sending: answer with {{text: the message to send}}"
+            _(
+                "step '{step}' (message): the text still shows {missing} (not set on this path); "
+                "edit it before sending: answer with {{text: the message to send}}"
+            ).format(step=step.id, missing=missing)
         )
     sent = ev.make_event(ev.MESSAGE_SENT, actor, step.id, {"channel": rendered.channel, "text": answer.text}, now)
     return {"sent": True, "edited": answer.edited}, [sent]
@@ -369,18 +401,22 @@ def _escalate(
     if isinstance(answer, str):
         answer = {role: answer for role in step.to}
     if not isinstance(answer, dict):
-        raise _fits(step, f"notified, unreachable, or one of them per role ({', '.join(step.to)})", answer)
+        expected = _("notified, unreachable, or one of them per role ({roles})").format(roles=", ".join(step.to))
+        raise _fits(step, expected, answer)
     outcomes = {nfc(role) if isinstance(role, str) else role: outcome for role, outcome in answer.items()}
     extra = [role for role in outcomes if role not in step.to]
     if extra:
-        raise _fits(step, f"outcomes for {one_of(step.to)}", extra[0])
+        raise _fits(step, _("outcomes for {roles}").format(roles=one_of(step.to)), extra[0])
     message = render(state, step.id, now).text
     logged: dict[str, str] = {}
     effects: list[Event] = []
     for role in step.to:
         outcome = outcomes.get(role)
         if outcome not in (NOTIFIED, UNREACHABLE):
-            raise _fits(step, f"'{NOTIFIED}' or '{UNREACHABLE}' for {role}", outcome)
+            expected = _("'{notified}' or '{unreachable}' for {role}").format(
+                notified=NOTIFIED, unreachable=UNREACHABLE, role=role
+            )
+            raise _fits(step, expected, outcome)
         logged[role] = outcome
         kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
         effects.append(
@@ -418,7 +454,11 @@ def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor:
     levels = levels_of(state.playbook)
     to = nfc(to)
     if to not in levels:
-        raise AnswerError(f"severity '{to}' is not a level of this playbook; expected {one_of(levels)}")
+        raise AnswerError(
+            _("severity '{level}' is not a level of this playbook; expected {expected}").format(
+                level=to, expected=one_of(levels)
+            )
+        )
     if to == state.severity:
         return []
     return [

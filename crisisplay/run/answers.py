@@ -20,6 +20,11 @@ from crisisplay.yamlsource import load as load_yaml
 TOP_KEYS = ("inputs", "steps")
 
 
+class YamlNumber(str):
+    """A number written as a YAML number (`12`, `3.5`, unquoted): read as YAML reads it, with a
+    decimal point, whatever the playbook's language; a quoted `"1.234"` is read in that language."""
+
+
 @dataclass
 class AnswersFile:
     """Answers by input name and step id, each as written (text, lists and mappings of text)."""
@@ -50,7 +55,7 @@ def as_written(doc: Document, value: object = None, path: tuple[str | int, ...] 
         return [as_written(doc, v, path + (i,)) for i, v in enumerate(value)]
     written = doc.scalars.get(path)
     if written is not None:
-        return written.text
+        return YamlNumber(written.text) if written.kind in ("int", "float") and written.plain else written.text
     return value
 
 

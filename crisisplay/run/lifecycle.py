@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from crisisplay import __version__, engine
+from crisisplay import __version__, engine, i18n
 from crisisplay.config import Config
 from crisisplay.errors import IncidentClosed, JournalError, UsageError
 from crisisplay.findings import did_you_mean
 from crisisplay.home import incidents_dir, private_dir
+from crisisplay.i18n import _
 from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.journal import Journal
-from crisisplay.playbook.model import Playbook, parse_duration
+from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.session import Frontend, Outcome, Session
 from crisisplay.times import now
@@ -90,35 +90,39 @@ def responder_name(given: str | None, config: Config) -> str:
 
 
 def parse_detected_at(text: str | None, now: datetime) -> datetime:
-    """`--detected-at`: an ISO time (local time if it has no offset) or a span ago like `-45m`."""
+    """`--detected-at`: an ISO time (local time if it has no offset) or a span ago like `-45m`,
+    `-2 h` or, in Spanish, `-1 día` (the run's language; English words and `90s 30m 1h 2d` always)."""
     if not text:
         return now
     text = text.strip()
-    if re.fullmatch(r"-\d[\dsmhd]*", text):
+    span = i18n.duration_ms(text[1:]) if text.startswith("-") else None
+    if span is not None:
         try:
-            moment = now - timedelta(milliseconds=parse_duration(text[1:]))
-            if moment < now - timedelta(days=366):
-                raise UsageError(f"--detected-at {text} is more than a year ago; check it")
-            return moment
-        except ValueError:
-            pass
+            moment = now - timedelta(milliseconds=span)
         except OverflowError:
-            raise UsageError(f"--detected-at {text} is too far back") from None
-    else:
+            raise UsageError(_("--detected-at {text} is too far back").format(text=text)) from None
+        if moment < now - timedelta(days=366):
+            raise UsageError(_("--detected-at {text} is more than a year ago; check it").format(text=text))
+        return moment
+    if not text.startswith("-"):
+        written: datetime | None
         try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            written = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            moment = None
-        if moment is not None:
+            written = None
+        if written is not None:
+            moment = written
             if moment.tzinfo is None:
                 moment = moment.astimezone()  # a time without offset is local time
             if moment > now + timedelta(minutes=1):
-                raise UsageError(f"--detected-at {text} is in the future")
+                raise UsageError(_("--detected-at {text} is in the future").format(text=text))
             if moment < now - timedelta(days=366):
-                raise UsageError(f"--detected-at {text} is more than a year ago; check the date")
+                raise UsageError(_("--detected-at {text} is more than a year ago; check the date").format(text=text))
             return moment.astimezone(UTC)
     raise UsageError(
-        f"--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m"
+        _(
+            "--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m"
+        ).format(text=text)
     )
 
 
