@@ -194,3 +194,33 @@ def test_error_precio_in_a_terminal_speaks_spanish_and_takes_si_and_1234(home):
     answered = answers_in(log_of(home, ID.search(screen).group(0)))
     assert answered["count-orders"] == 1234
     assert answered["save-evidence"] is True
+
+
+# ----------------------------------------------------------------------------- --detected-at
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "minutes"),
+    [("-2 h", "en", 120), ("-30 min", "en", 30), ("-1 día", "es", 1440), ("-1h30m", "es", 90)],
+)
+def test_detected_at_takes_a_span_in_the_runs_language(typed, lang, minutes):
+    from datetime import UTC, datetime, timedelta
+
+    from crisisplay.run.lifecycle import parse_detected_at
+
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    i18n.configure(lang if lang != "en" else None)
+    try:
+        assert parse_detected_at(typed, now) == now - timedelta(minutes=minutes)
+    finally:
+        i18n.configure(None)
+
+
+def test_detected_at_refuses_a_span_in_a_language_not_chosen():
+    from datetime import UTC, datetime
+
+    from crisisplay.errors import UsageError
+    from crisisplay.run.lifecycle import parse_detected_at
+
+    with pytest.raises(UsageError, match="is not a time"):
+        parse_detected_at("-1 día", datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
