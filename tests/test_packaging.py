@@ -55,6 +55,13 @@ def test_the_wheel_ships_the_typing_marker_the_bundled_playbooks_and_the_schema(
         assert wheel.read(f"crisisplay/playbooks/{playbook.name}") == playbook.read_bytes()
 
 
+def test_the_wheel_ships_the_compiled_message_catalogues(wheel):
+    catalogues = sorted((REPO / "crisisplay" / "locale").glob("*/LC_MESSAGES/crisisplay.mo"))
+    assert catalogues
+    for catalogue in catalogues:
+        assert wheel.read(catalogue.relative_to(REPO).as_posix()) == catalogue.read_bytes()
+
+
 def test_the_wheel_declares_the_mit_licence_and_carries_its_text(wheel):
     metadata = email.message_from_bytes(wheel.read(f"{DIST_INFO}/METADATA"))
     assert metadata["License-Expression"] == "MIT"
