@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Union
+from typing import Any, cast
 
 from crisisplay import events as ev
 from crisisplay.errors import AnswerError
+from crisisplay.events import Event
 from crisisplay.findings import one_of
-from crisisplay.playbook.model import END, Input
+from crisisplay.i18n import NotANumber, _, normalise_number
+from crisisplay.playbook.model import END, AnyStep, EscalateStep, Input, MessageStep, Playbook
 from crisisplay.playbook.names import nfc
 from crisisplay.templates import (
     SeverityLevel,
@@ -25,6 +27,7 @@ from crisisplay.templates import (
     render_template,
     render_with_placeholders,
 )
+from crisisplay.times import elapsed_ms, format_ts
 
 NOTIFIED, UNREACHABLE = "notified", "unreachable"
 MAX_NUMBER_DIGITS = 100
@@ -56,7 +59,8 @@ class Send:
     edited: bool = False
 
 
-Answer = Union[bool, str, int, Decimal, Checklist, Send, dict, Skip]
+# A mapping is an escalation: an outcome per role.
+Answer = bool | str | int | Decimal | Checklist | Send | dict[str, str] | Skip
 
 
 # ----------------------------------------------------------------------------- actions
@@ -79,7 +83,7 @@ class Finished:
     outcome: str
 
 
-Action = Union[AskInput, AskStep, Finished]
+Action = AskInput | AskStep | Finished
 
 
 @dataclass(frozen=True)
@@ -94,22 +98,28 @@ class Rendered:
 # ----------------------------------------------------------------------------- namespace
 
 
-def namespace(state: ev.State, now: datetime) -> dict:
+def levels_of(pb: Playbook) -> list[str]:
+    """The severity levels' names, lowest first."""
+    # The model declares `Level` entries; its validator turns each into a `LevelName`, a str.
+    return cast("list[str]", pb.severity.levels)
+
+
+def namespace(state: ev.State, now: datetime) -> dict[str, Any]:
     """The names templates and conditions see: inputs, saved answers and the built-ins."""
     pb = state.playbook
     builtins = {
-        "severity": SeverityLevel(state.severity, tuple(pb.severity.levels)),
+        "severity": SeverityLevel(state.severity, tuple(levels_of(pb))),
         "incident_id": state.incident_id,
         "playbook": pb.id,
         "responder": state.responder,
         "organisation": state.organisation,
         "drill": state.drill,
-        "elapsed_minutes": max(0, ev.elapsed_ms(state.detected_at, now) // 60_000),
+        "elapsed_minutes": max(0, elapsed_ms(state.detected_at, now) // 60_000),
     }
     return {**state.variables, **builtins}
 
 
-def _condition_names(state: ev.State, now: datetime) -> dict:
+def _condition_names(state: ev.State, now: datetime) -> dict[str, Any]:
     """Conditions see every declared name; one not set on the path taken is None."""
     return {**dict.fromkeys(state.playbook.variable_names), **namespace(state, now)}
 
@@ -120,11 +130,11 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
     names = namespace(state, now)
     source = getattr(step, "template", None) or _default_escalation(state, step)
     text, unset = render_with_placeholders(source, names)
-    channel = render_template(step.channel, names).strip() if getattr(step, "channel", None) else None
+    channel = render_template(step.channel, names).strip() if isinstance(step, MessageStep) else None
     return Rendered(text.strip(), channel, tuple(sorted(unset)))
 
 
-def _default_escalation(state: ev.State, step) -> str:
+def _default_escalation(state: ev.State, step: AnyStep) -> str:
     severity = state.playbook.severity.label(state.severity)
     return f"{state.playbook.title}: {step.prompt or step.title or step.id}. Incident {state.incident_id}, severity {severity}."
 
@@ -132,7 +142,7 @@ def _default_escalation(state: ev.State, step) -> str:
 # ----------------------------------------------------------------------------- advance
 
 
-def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[dict], Action]:
+def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Action]:
     """The events to log before the next prompt (skips by condition, `step.entered`, the close)
     and what to ask next. Pure: the state is not changed."""
     if state.closed:
@@ -143,10 +153,10 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[dict], Act
             return [], AskInput(name, spec)
     if state.pending is not None:
         return [], AskStep(state.pending, state.visit_of(state.pending))
-    out: list[dict] = []
+    out: list[Event] = []
     position, visits = state.position, dict(state.visits)
     condition_names = _condition_names(state, now)
-    while position != END:
+    while position is not None and position != END:
         step = pb.step(position)
         visit = visits.get(position, 0) + 1
         phase = pb.phase_of[position].id
@@ -179,31 +189,38 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[dict], Act
 # ----------------------------------------------------------------------------- inputs
 
 
-def input_value(spec: Input, name: str, raw) -> str | int:
+def input_value(spec: Input, name: str, raw: object) -> str | int | Decimal:
     """The value of an input from what was typed; AnswerError when it does not fit."""
     if isinstance(raw, (list, dict)):  # an answers file's list or mapping is not one value
-        raise AnswerError(
-            f"input '{name}': expected a single value, not {'a list' if isinstance(raw, list) else 'a mapping'}"
+        message = (
+            _("input '{name}': expected a single value, not a list")
+            if isinstance(raw, list)
+            else _("input '{name}': expected a single value, not a mapping")
         )
+        raise AnswerError(message.format(name=name))
     text = str(raw).strip()
     if spec.type == "choice":
         typed = nfc(text)  # the playbook is in NFC: `crítica` matches however its accent was typed
-        for option in spec.options:
+        options = spec.options or []  # a choice input has options: the model checks it
+        for option in options:
             if typed in (option.value, option.label):
-                return option.value
-        raise AnswerError(f"input '{name}': '{text}' is not one of {one_of(o.value for o in spec.options)}")
+                return option.value or option.label
+        expected = one_of(o.value or o.label for o in options)
+        raise AnswerError(
+            _("input '{name}': '{text}' is not one of {expected}").format(name=name, text=text, expected=expected)
+        )
     if spec.type == "number":
-        return parse_number(text, f"input '{name}'")
+        return parse_number(text, _("input '{name}'").format(name=name))
     if not text:
-        raise AnswerError(f"input '{name}' needs a value")
+        raise AnswerError(_("input '{name}' needs a value").format(name=name))
     return text
 
 
-def set_input(state: ev.State, name: str, raw, now: datetime, actor: str) -> list[dict]:
+def set_input(state: ev.State, name: str, raw: object, now: datetime, actor: str) -> list[Event]:
     spec = state.playbook.inputs[name]
-    value = input_value(spec, name, raw)
-    if isinstance(value, Decimal):
-        value = str(value)  # the log holds no floats: a decimal is kept as its exact text
+    typed = input_value(spec, name, raw)
+    # the log holds no floats: a decimal is kept as its exact text
+    value = str(typed) if isinstance(typed, Decimal) else typed
     return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": value}, now)]
 
 
@@ -217,19 +234,36 @@ def parse_number(text: str, what: str) -> int | Decimal:
     plain = text.strip()
     value = Decimal(plain) if NUMBER_RE.fullmatch(plain) else None
     if value is None or not value.is_finite():
-        raise AnswerError(f"{what}: '{text}' is not a number; answer with digits and a point, like 12 or 3.5")
+        raise AnswerError(
+            _("{what}: '{text}' is not a number; answer with digits and a point, like 12 or 3.5").format(
+                what=what, text=text
+            )
+        )
     if value.adjusted() >= MAX_NUMBER_DIGITS:
         # `1e5000` would become an integer too long to log (or to build at all)
-        raise AnswerError(f"{what}: '{text}' is too large; answer with at most {MAX_NUMBER_DIGITS} digits")
+        raise AnswerError(
+            _("{what}: '{text}' is too large; answer with at most {digits} digits").format(
+                what=what, text=text, digits=MAX_NUMBER_DIGITS
+            )
+        )
     return int(value) if value == value.to_integral_value() else value
+
+
+def local_number(text: str, what: str, lang: str) -> str:
+    """A number as the responder wrote it in `lang` (`1.234` is 1234 in Spanish), as plain digits and a
+    point for `parse_number`; AnswerError showing both readings when it fits neither."""
+    try:
+        return normalise_number(text, lang)
+    except NotANumber as err:
+        raise AnswerError(_("{what}: {reason}").format(what=what, reason=err)) from None
 
 
 # ----------------------------------------------------------------------------- decisions
 
 
 def decide(
-    state: ev.State, step_id: str, answer: Answer, now: datetime, actor: str, contacts: dict | None = None
-) -> list[dict]:
+    state: ev.State, step_id: str, answer: Answer, now: datetime, actor: str, contacts: dict[str, Any] | None = None
+) -> list[Event]:
     """The events of one decision at `step_id`; AnswerError (nothing recorded) when it does not fit."""
     pb = state.playbook
     step = pb.step(step_id)
@@ -257,7 +291,7 @@ def decide(
                 step_id,
                 {
                     "name": step.milestone,
-                    "elapsed_ms": ev.elapsed_ms(state.detected_at, now),
+                    "elapsed_ms": elapsed_ms(state.detected_at, now),
                     "target_ms": pb.target_ms(step.milestone),
                 },
                 now,
@@ -266,23 +300,28 @@ def decide(
     return out
 
 
-def _fits(step, expected: str, answer) -> AnswerError:
-    return AnswerError(f"step '{step.id}' ({step.type}): {answer!r} does not fit; expected {expected}")
+def _fits(step: AnyStep, expected: str, answer: object) -> AnswerError:
+    return AnswerError(
+        _("step '{step}' ({type}): {answer} does not fit; expected {expected}").format(
+            step=step.id, type=step.type, answer=repr(answer), expected=expected
+        )
+    )
 
 
-def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: dict):
+def _answer(
+    state: ev.State, step: AnyStep, answer: Answer, now: datetime, actor: str, contacts: dict[str, Any]
+) -> tuple[object, list[Event]]:
     """(the answer as logged, the events it causes)."""
-    kind = step.type
-    if kind == "confirm":
+    if step.type == "confirm":
         if not isinstance(answer, bool):
-            raise _fits(step, "yes or no", answer)
+            raise _fits(step, _("yes or no"), answer)
         return answer, []
-    if kind == "choice":
+    if step.type == "choice":
         typed = nfc(answer) if isinstance(answer, str) else None
         option = next((o for o in step.options if typed in (o.value, o.label)), None)
         if option is None:
-            raise _fits(step, one_of(o.value for o in step.options), answer)
-        effects = []
+            raise _fits(step, one_of(o.value or o.label for o in step.options), answer)
+        effects: list[Event] = []
         if option.severity and option.severity != state.severity:
             effects.append(
                 ev.make_event(
@@ -298,70 +337,86 @@ def _answer(state: ev.State, step, answer, now: datetime, actor: str, contacts: 
                 )
             )
         return {"value": option.value, "label": option.label}, effects
-    if kind == "checklist":
+    if step.type == "checklist":
         if not isinstance(answer, Checklist):
-            raise _fits(step, "the items done (all, none, or a list)", answer)
+            raise _fits(step, _("the items done (all, none, or a list)"), answer)
         done = {nfc(item) for item in answer.done}
         unknown = [item for item in answer.done if nfc(item) not in step.items]
         if unknown:
-            raise _fits(step, "items from the list: " + one_of(step.items), unknown[0])
-        logged = {"done": [i for i in step.items if i in done], "not_done": [i for i in step.items if i not in done]}
+            raise _fits(step, _("items from the list: {items}").format(items=one_of(step.items)), unknown[0])
+        logged: dict[str, object] = {
+            "done": [i for i in step.items if i in done],
+            "not_done": [i for i in step.items if i not in done],
+        }
         if answer.reason:
             logged["reason"] = answer.reason
         return logged, []
-    if kind == "text":
+    if step.type == "text":
         if not isinstance(answer, str) or not answer.strip():
-            raise _fits(step, "some text", answer)
+            raise _fits(step, _("some text"), answer)
         return answer, []
-    if kind == "number":
+    if step.type == "number":
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
-            raise _fits(step, "a number", answer)
+            raise _fits(step, _("a number"), answer)
         if (step.min is not None and answer < step.min) or (step.max is not None and answer > step.max):
             raise _fits(
                 step,
-                f"a number from {step.min if step.min is not None else '…'} to {step.max if step.max is not None else '…'}",
+                _("a number from {low} to {high}").format(
+                    low=step.min if step.min is not None else "…", high=step.max if step.max is not None else "…"
+                ),
                 answer,
             )
         return (answer if isinstance(answer, int) else str(answer)), []
-    if kind == "message":
+    if step.type == "message":
         return _message(state, step, answer, now, actor)
-    if kind == "escalate":
+    if step.type == "escalate":
         return _escalate(state, step, answer, now, actor, contacts)
     # info
     if answer is not True:
-        raise _fits(step, "an acknowledgement", answer)
+        raise _fits(step, _("an acknowledgement"), answer)
     return {"acknowledged": True}, []
 
 
-def _message(state: ev.State, step, answer, now: datetime, actor: str):
+def _message(
+    state: ev.State, step: MessageStep, answer: Answer, now: datetime, actor: str
+) -> tuple[object, list[Event]]:
     if not isinstance(answer, Send) or not answer.text.strip():
-        raise _fits(step, "send, or {text: the edited message}", answer.text if isinstance(answer, Send) else answer)
+        raise _fits(step, _("send, or {text: the edited message}"), answer.text if isinstance(answer, Send) else answer)
     rendered = render(state, step.id, now)
     if not answer.edited and rendered.placeholders:
         missing = ", ".join(placeholder(name) for name in rendered.placeholders)
         raise AnswerError(
-            f"step '{step.id}' (message): the text still shows {missing} (not set on "
-            f"this path); edit it before sending: answer with {{text: the message to send}}"
+            _(
+                "step '{step}' (message): the text still shows {missing} (not set on this path); "
+                "edit it before sending: answer with {{text: the message to send}}"
+            ).format(step=step.id, missing=missing)
         )
     sent = ev.make_event(ev.MESSAGE_SENT, actor, step.id, {"channel": rendered.channel, "text": answer.text}, now)
     return {"sent": True, "edited": answer.edited}, [sent]
 
 
-def _escalate(state: ev.State, step, answer, now: datetime, actor: str, contacts: dict):
+def _escalate(
+    state: ev.State, step: EscalateStep, answer: Answer, now: datetime, actor: str, contacts: dict[str, Any]
+) -> tuple[object, list[Event]]:
     if isinstance(answer, str):
         answer = {role: answer for role in step.to}
     if not isinstance(answer, dict):
-        raise _fits(step, f"notified, unreachable, or one of them per role ({', '.join(step.to)})", answer)
-    answer = {nfc(role) if isinstance(role, str) else role: outcome for role, outcome in answer.items()}
-    extra = [role for role in answer if role not in step.to]
+        expected = _("notified, unreachable, or one of them per role ({roles})").format(roles=", ".join(step.to))
+        raise _fits(step, expected, answer)
+    outcomes = {nfc(role) if isinstance(role, str) else role: outcome for role, outcome in answer.items()}
+    extra = [role for role in outcomes if role not in step.to]
     if extra:
-        raise _fits(step, f"outcomes for {one_of(step.to)}", extra[0])
+        raise _fits(step, _("outcomes for {roles}").format(roles=one_of(step.to)), extra[0])
     message = render(state, step.id, now).text
-    logged, effects = {}, []
+    logged: dict[str, str] = {}
+    effects: list[Event] = []
     for role in step.to:
-        outcome = answer.get(role)
+        outcome = outcomes.get(role)
         if outcome not in (NOTIFIED, UNREACHABLE):
-            raise _fits(step, f"'{NOTIFIED}' or '{UNREACHABLE}' for {role}", outcome)
+            expected = _("'{notified}' or '{unreachable}' for {role}").format(
+                notified=NOTIFIED, unreachable=UNREACHABLE, role=role
+            )
+            raise _fits(step, expected, outcome)
         logged[role] = outcome
         kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
         effects.append(
@@ -380,7 +435,7 @@ def _escalate(state: ev.State, step, answer, now: datetime, actor: str, contacts
     return logged, effects
 
 
-def contact_of(state: ev.State, role: str, contacts: dict) -> dict:
+def contact_of(state: ev.State, role: str, contacts: dict[str, Any]) -> dict[str, str]:
     """Who answers for `role`: from the configuration's contacts, or the playbook's description."""
     person = contacts.get(role)
     found = {k: getattr(person, k) for k in ("name", "phone", "email") if person and getattr(person, k)}
@@ -391,15 +446,19 @@ def contact_of(state: ev.State, role: str, contacts: dict) -> dict:
 # ----------------------------------------------------------------------------- responder actions
 
 
-def note(text: str, now: datetime, actor: str, step: str | None = None) -> list[dict]:
+def note(text: str, now: datetime, actor: str, step: str | None = None) -> list[Event]:
     return [ev.make_event(ev.NOTE_ADDED, actor, step, {"text": text}, now)]
 
 
-def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor: str) -> list[dict]:
-    levels = state.playbook.severity.levels
+def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor: str) -> list[Event]:
+    levels = levels_of(state.playbook)
     to = nfc(to)
     if to not in levels:
-        raise AnswerError(f"severity '{to}' is not a level of this playbook; expected {one_of(levels)}")
+        raise AnswerError(
+            _("severity '{level}' is not a level of this playbook; expected {expected}").format(
+                level=to, expected=one_of(levels)
+            )
+        )
     if to == state.severity:
         return []
     return [
@@ -409,22 +468,22 @@ def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor:
     ]
 
 
-def pause(reason: str, now: datetime, actor: str) -> list[dict]:
+def pause(reason: str, now: datetime, actor: str) -> list[Event]:
     return [ev.make_event(ev.PAUSED, actor, None, {"reason": reason}, now)]
 
 
-def resume(responder: str, now: datetime) -> list[dict]:
+def resume(responder: str, now: datetime) -> list[Event]:
     return [ev.make_event(ev.RESUMED, responder, None, {"responder": responder}, now)]
 
 
-def close(reason: str, now: datetime, actor: str) -> list[dict]:
+def close(reason: str, now: datetime, actor: str) -> list[Event]:
     return [ev.make_event(ev.CLOSED, actor, None, {"outcome": "closed", "reason": reason}, now)]
 
 
 def start(
     incident_id: str,
-    playbook,
-    source: dict,
+    playbook: Playbook,
+    source: dict[str, Any],
     *,
     drill: bool,
     responder: str,
@@ -432,7 +491,7 @@ def start(
     detected_at: datetime,
     now: datetime,
     version: str,
-) -> list[dict]:
+) -> list[Event]:
     """The `incident.started` event: everything resume and export need, the playbook snapshot included."""
     return [
         ev.make_event(
@@ -448,7 +507,7 @@ def start(
                 "drill": drill,
                 "responder": responder,
                 "organisation": organisation,
-                "detected_at": ev.format_ts(detected_at),
+                "detected_at": format_ts(detected_at),
                 "version": version,
             },
             now,

@@ -12,9 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from crisisplay.playbook.model import END, Playbook
-from crisisplay.times import elapsed_ms, format_ts, parse_ts  # noqa: F401 (re-exported)
+from crisisplay.times import elapsed_ms as elapsed_ms  # re-exported
+from crisisplay.times import format_ts as format_ts  # re-exported
+from crisisplay.times import parse_ts as parse_ts  # re-exported
 
 STARTED = "incident.started"
 INPUT_SET = "input.set"
@@ -31,13 +34,17 @@ PAUSED = "incident.paused"
 RESUMED = "incident.resumed"
 CLOSED = "incident.closed"
 
+# An event as JSON data: `type`, `actor`, `step`, `data` and `ts`, and once logged `v`, `seq`,
+# `prev` and `hash`. A log read back is checked by the journal, not by this type.
+Event = dict[str, Any]
 
-def make_event(type_: str, actor: str, step: str | None, data: dict, ts: datetime) -> dict:
+
+def make_event(type_: str, actor: str, step: str | None, data: dict[str, Any], ts: datetime) -> Event:
     """An event as the engine makes it; the journal adds `v`, `seq`, `prev` and `hash`."""
     return {"type": type_, "actor": actor, "step": step, "data": data, "ts": format_ts(ts)}
 
 
-def answer_value(step_type: str, answer):
+def answer_value(step_type: str, answer: Any) -> Any:
     """The variable a `save_as` gets from a logged answer."""
     if step_type == "choice":
         return answer["value"]
@@ -58,8 +65,8 @@ class State:
     started_at: datetime
     detected_at: datetime
     version: str = ""
-    source: dict = field(default_factory=dict)
-    variables: dict = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
     severity: str = ""
     position: str | None = None  # the next step to enter, END when the run is over
     pending: str | None = None  # a step entered and not yet answered or skipped
@@ -95,7 +102,7 @@ def following(pb: Playbook, step_id: str) -> str:
     return pb.steps[index].id if index < len(pb.steps) else END
 
 
-def after_answer(pb: Playbook, step_id: str, answer) -> str:
+def after_answer(pb: Playbook, step_id: str, answer: Any) -> str:
     """Where the run goes once `step_id` is answered: an option's `next`, the step's, or on."""
     step = pb.step(step_id)
     target = step.next
@@ -109,7 +116,7 @@ def after_answer(pb: Playbook, step_id: str, answer) -> str:
 ORDERED_MAPPINGS = ("inputs", "roles", "targets")
 
 
-def _in_written_order(snapshot: dict, order: dict) -> dict:
+def _in_written_order(snapshot: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
     """The snapshot with its mappings back in the playbook's order (the log stores keys sorted)."""
     snapshot = dict(snapshot)
     for key in ORDERED_MAPPINGS:
@@ -119,7 +126,7 @@ def _in_written_order(snapshot: dict, order: dict) -> dict:
     return snapshot
 
 
-def start_state(event: dict) -> State:
+def start_state(event: Event) -> State:
     from crisisplay.playbook.loader import from_snapshot
 
     data = event["data"]
@@ -142,9 +149,11 @@ def start_state(event: dict) -> State:
     return state
 
 
-def apply(state: State, event: dict) -> State:
+def apply(state: State, event: Event) -> State:
     """Fold one event into the state (in place) and return it."""
-    kind, data, step = event["type"], event["data"], event.get("step")
+    kind, data = event["type"], event["data"]
+    # The step events (entered, answered, skipped) name their step; the journal checks logs read back.
+    step = cast(str, event.get("step"))
     pb = state.playbook
     if kind == INPUT_SET:
         value = data["value"]
@@ -190,7 +199,7 @@ def apply(state: State, event: dict) -> State:
     return state
 
 
-def replay(events: Iterable[dict]) -> State:
+def replay(events: Iterable[Event]) -> State:
     """The state of an incident from its events, first to last."""
     iterator = iter(events)
     first = next(iterator, None)

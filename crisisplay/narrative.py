@@ -3,6 +3,8 @@ the timeline of the post-mortem report all say a decision the same way."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from crisisplay.events import (
     CLOSED,
     ESCALATION_NOTIFIED,
@@ -17,40 +19,52 @@ from crisisplay.events import (
     STARTED,
     STEP_ANSWERED,
     STEP_SKIPPED,
+    Event,
 )
+from crisisplay.i18n import _
 from crisisplay.playbook.model import Playbook, format_duration
 from crisisplay.playbook.roles import person, role_words
 
 
-def _answer_words(step_type: str, answer, pb: Playbook) -> str:
+def _answer_words(step_type: str, answer: Any, pb: Playbook) -> str:
     if step_type == "confirm":
-        return "yes" if answer else "no"
+        return _("yes") if answer else _("no")
     if step_type == "choice":
         return str(answer.get("label") or answer.get("value"))
     if step_type == "checklist":
         done, not_done = answer.get("done", []), answer.get("not_done", [])
-        words = f"{len(done)} of {len(done) + len(not_done)} done"
+        words = _("{done} of {total} done").format(done=len(done), total=len(done) + len(not_done))
         if not_done:
-            words += " (not done: " + "; ".join(not_done) + ")"
+            words += " " + _("(not done: {items})").format(items="; ".join(not_done))
         if answer.get("reason"):
-            words += f"; reason: {answer['reason']}"
+            words += "; " + _("reason: {reason}").format(reason=answer["reason"])
         return words
     if step_type == "message":
-        return "sent (edited)" if answer.get("edited") else "sent"
+        return _("sent (edited)") if answer.get("edited") else _("sent")
     if step_type == "escalate":
         # People, not ids: the log keeps `legal`, the responder reads "legal counsel".
-        return ", ".join(f"{role_words(pb, role)} {outcome}" for role, outcome in answer.items())
+        return ", ".join(f"{role_words(pb, role)} {_outcome(outcome)}" for role, outcome in answer.items())
     if step_type == "info":
-        return "acknowledged"
+        return _("acknowledged")
     return str(answer)
 
 
-def describe(event: dict, pb: Playbook) -> str | None:
+def _outcome(outcome: object) -> str:
+    """An escalation's outcome in words (the log keeps `notified` / `unreachable`)."""
+    if outcome == "notified":
+        return _("notified")
+    if outcome == "unreachable":
+        return _("unreachable")
+    return str(outcome)
+
+
+def describe(event: Event, pb: Playbook) -> str | None:
     """One event as a line in the responder's words (None for bookkeeping events)."""
     kind, data, step = event["type"], event.get("data", {}), event.get("step")
     if kind == STARTED:
-        return (
-            f"started {data.get('incident_id')} ({'drill' if data.get('drill') else 'real'}) by {data.get('responder')}"
+        kind = _("drill") if data.get("drill") else _("real")
+        return _("started {incident} ({kind}) by {responder}").format(
+            incident=data.get("incident_id"), kind=kind, responder=data.get("responder")
         )
     if kind == INPUT_SET:
         return f"{data['name']}: {data['value']}"
@@ -58,29 +72,39 @@ def describe(event: dict, pb: Playbook) -> str | None:
         step_type = pb.step(step).type if step in pb.step_index else "text"
         return f"{step}: {_answer_words(step_type, data.get('answer'), pb)}"
     if kind == STEP_SKIPPED:
-        return f"{step}: skipped ({data.get('reason')})"
+        return _("{step}: skipped ({reason})").format(step=step, reason=data.get("reason"))
     if kind == SEVERITY_CHANGED:
         level = pb.severity.label  # the words shown for a level (its label), the name without one
-        return f"severity {level(str(data.get('from')))} → {level(str(data.get('to')))} ({data.get('reason')})"
+        return _("severity {old} → {new} ({reason})").format(
+            old=level(str(data.get("from"))), new=level(str(data.get("to"))), reason=data.get("reason")
+        )
     if kind == MESSAGE_SENT:
-        return f"message sent on {data.get('channel')}"
+        return _("message sent on {channel}").format(channel=data.get("channel"))
     if kind in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE):
         contact = data.get("contact") or {}
-        outcome = "notified" if kind == ESCALATION_NOTIFIED else "unreachable"
+        outcome = _outcome("notified" if kind == ESCALATION_NOTIFIED else "unreachable")
         return f"{person(pb, str(data.get('role') or '?'), contact.get('name'))}: {outcome}"
     if kind == MILESTONE_REACHED:
         target = data.get("target_ms")
         verdict = ""
         if target is not None:
             met = data["elapsed_ms"] <= target
-            verdict = f", target {format_duration(target)} {'met' if met else 'missed'}"
-        return f"milestone {pb.milestone_label(str(data.get('name')))} after {format_duration(data['elapsed_ms'])}{verdict}"
+            verdict = (_(", target {target} met") if met else _(", target {target} missed")).format(
+                target=format_duration(target)
+            )
+        return (
+            _("milestone {name} after {span}").format(
+                name=pb.milestone_label(str(data.get("name"))), span=format_duration(data["elapsed_ms"])
+            )
+            + verdict
+        )
     if kind == NOTE_ADDED:
-        return f"note: {data.get('text')}"
+        return _("note: {text}").format(text=data.get("text"))
     if kind == PAUSED:
-        return f"paused ({data.get('reason')})"
+        return _("paused ({reason})").format(reason=data.get("reason"))
     if kind == RESUMED:
-        return f"resumed by {data.get('responder')}"
+        return _("resumed by {responder}").format(responder=data.get("responder"))
     if kind == CLOSED:
-        return f"closed: {data.get('outcome')}" + (f" ({data['reason']})" if data.get("reason") else "")
+        closed = _("closed: {outcome}").format(outcome=data.get("outcome"))
+        return closed + (f" ({data['reason']})" if data.get("reason") else "")
     return None

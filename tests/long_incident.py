@@ -61,6 +61,7 @@ _PM = {
 TIMELINE: list[tuple[float, str, object]] = [
     (14, "Ana Ruiz", ("count-orders", 3)),
     (16, "Ana Ruiz", ("assess-reach", "viral")),
+    (17, "Ana Ruiz", ("save-evidence", True)),
     (19, "Ana Ruiz", ("escalate-manager", "notified")),
     (24, "Ana Ruiz", ("escalate-team", {"pr": "notified", "legal": "unreachable"})),
     (25, "Marta Ruiz", ("note", "Marta: I'm on it with Ana. Legal on-call number goes to voicemail.")),

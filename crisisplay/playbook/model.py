@@ -428,6 +428,7 @@ class InfoStep(_Step):
     prompt: Text
 
 
+# Any one step; `step.type` tells which (type checkers narrow on it).
 AnyStep = ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep
 Step = Annotated[AnyStep, Field(discriminator="type")]
 SavingStep = ConfirmStep | ChoiceStep | TextStep | NumberStep  # the kinds with `save_as:`

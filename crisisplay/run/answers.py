@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
@@ -19,6 +20,11 @@ from crisisplay.yamlsource import load as load_yaml
 TOP_KEYS = ("inputs", "steps")
 
 
+class YamlNumber(str):
+    """A number written as a YAML number (`12`, `3.5`, unquoted): read as YAML reads it, with a
+    decimal point, whatever the playbook's language; a quoted `"1.234"` is read in that language."""
+
+
 @dataclass
 class AnswersFile:
     """Answers by input name and step id, each as written (text, lists and mappings of text)."""
@@ -27,7 +33,7 @@ class AnswersFile:
     inputs: dict[str, object] = field(default_factory=dict)
     steps: dict[str, object] = field(default_factory=dict)
 
-    def for_visit(self, step_id: str, visit: int):
+    def for_visit(self, step_id: str, visit: int) -> object:
         """The answer for the `visit`-th visit of a step (1-based), or None when there is none."""
         if step_id not in self.steps:
             return None
@@ -40,7 +46,7 @@ class AnswersFile:
         return answer
 
 
-def as_written(doc: Document, value=None, path: tuple = ()):
+def as_written(doc: Document, value: object = None, path: tuple[str | int, ...] = ()) -> Any:
     """The document's values with every scalar as the text typed (`yes` stays "yes")."""
     value = doc.data if path == () and value is None else value
     if isinstance(value, dict):
@@ -49,7 +55,7 @@ def as_written(doc: Document, value=None, path: tuple = ()):
         return [as_written(doc, v, path + (i,)) for i, v in enumerate(value)]
     written = doc.scalars.get(path)
     if written is not None:
-        return written.text
+        return YamlNumber(written.text) if written.kind in ("int", "float") and written.plain else written.text
     return value
 
 

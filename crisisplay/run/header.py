@@ -6,13 +6,21 @@ each threshold are tested with a fixed clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from crisisplay.display import visible
-from crisisplay.events import State
+from crisisplay.engine import levels_of
+from crisisplay.events import Event, State
+from crisisplay.i18n import _
 from crisisplay.playbook.model import format_duration
 from crisisplay.times import elapsed_ms
+
+if TYPE_CHECKING:
+    from rich.panel import Panel
+    from rich.text import Text
 
 GREEN, AMBER, RED = "green", "yellow", "red"
 AMBER_FRACTION = 0.25  # amber when less than a quarter of the target is left
@@ -42,27 +50,34 @@ def _span(ms: int) -> str:
 
 def target_statuses(state: State, now: datetime) -> list[TargetStatus]:
     """Each response-time target: time left, how long ago it was missed, or when it was met."""
-    out = []
+    out: list[TargetStatus] = []
     elapsed = elapsed_ms(state.detected_at, now)
     for name in state.playbook.targets:
         target = state.playbook.target_ms(name)
+        if target is None:  # every name in `targets` has a duration
+            continue
         reached = state.milestones.get(name)
         label = state.playbook.milestone_label(name)
         if reached is not None:
             met = reached <= target
-            verdict = "met" if met else f"missed by {_span(reached - target)}"
-            out.append(TargetStatus(name, f"{label} ✓ at {_span(reached)} ({verdict})", GREEN if met else RED))
+            verdict = _("met") if met else _("missed by {span}").format(span=_span(reached - target))
+            text = _("{label} ✓ at {span} ({verdict})").format(label=label, span=_span(reached), verdict=verdict)
+            out.append(TargetStatus(name, text, GREEN if met else RED))
             continue
         left = target - elapsed
         if left < 0:
-            out.append(
-                TargetStatus(name, f"{label}: missed {_span(-left)} ago (target {format_duration(target)})", RED)
+            text = _("{label}: missed {span} ago (target {target})").format(
+                label=label, span=_span(-left), target=format_duration(target)
             )
+            out.append(TargetStatus(name, text, RED))
         else:
             style = AMBER if left < target * AMBER_FRACTION else GREEN
             # A countdown rounds up to the minute: "30m left" at the start, never "29m".
             shown = left if left < 60_000 or left % 60_000 == 0 else left - left % 60_000 + 60_000
-            out.append(TargetStatus(name, f"{label}: {_span(shown)} left (target {format_duration(target)})", style))
+            text = _("{label}: {span} left (target {target})").format(
+                label=label, span=_span(shown), target=format_duration(target)
+            )
+            out.append(TargetStatus(name, text, style))
     return out
 
 
@@ -70,26 +85,30 @@ def position_text(state: State, step_id: str | None) -> str:
     """Where the responder is: `Phase 2/5 · Containment · step 3 of 7`."""
     pb = state.playbook
     if step_id is None:
-        return "Before the first step: the facts of the incident"
+        return _("Before the first step: the facts of the incident")
     phase = pb.phase_of[step_id]
     p = next(i for i, ph in enumerate(pb.phases, 1) if ph.id == phase.id)
     s = next(i for i, st in enumerate(phase.steps, 1) if st.id == step_id)
-    return f"Phase {p}/{len(pb.phases)} · {phase.title} · step {s} of {len(phase.steps)}"
+    return _("Phase {phase}/{phases} · {title} · step {step} of {steps}").format(
+        phase=p, phases=len(pb.phases), title=phase.title, step=s, steps=len(phase.steps)
+    )
 
 
-def header(state: State, now: datetime, step_id: str | None, width: int = 80):
+def header(state: State, now: datetime, step_id: str | None, width: int = 80) -> Panel:
     """The header as a rich renderable, `width` columns wide (80 at most)."""
     from rich.panel import Panel
     from rich.text import Text
 
-    kind = Text(" DRILL ", style="bold black on cyan") if state.drill else Text(" REAL ", style="bold white on red")
+    kind = (
+        Text(_(" DRILL "), style="bold black on cyan") if state.drill else Text(_(" REAL "), style="bold white on red")
+    )
     body = Text()
     body.append_text(kind)
     body.append(f" {visible(state.playbook.title)}\n", style="bold")
-    body.append(
-        f"Severity {visible(state.playbook.severity.label(state.severity)).upper()}", style=_severity_style(state)
-    )
-    body.append(f" · {_span(elapsed_ms(state.detected_at, now))} since detection\n")
+    level = visible(state.playbook.severity.label(state.severity)).upper()
+    body.append(_("Severity {level}").format(level=level), style=_severity_style(state))
+    since = _span(elapsed_ms(state.detected_at, now))
+    body.append(" · " + _("{span} since detection").format(span=since) + "\n")
     for target in target_statuses(state, now):
         body.append("● ", style=target.style)
         body.append(target.text + "\n", style=target.style)
@@ -101,7 +120,7 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80):
 
 
 def _severity_style(state: State) -> str:
-    levels = state.playbook.severity.levels
+    levels = levels_of(state.playbook)
     rank = levels.index(state.severity) if state.severity in levels else 0
     top = len(levels) - 1
     if top and rank == top:
@@ -111,7 +130,7 @@ def _severity_style(state: State) -> str:
     return "bold"
 
 
-def run_summary(state: State, events, now: datetime):
+def run_summary(state: State, events: Iterable[Event], now: datetime) -> Text:
     """The end of a run: duration, final severity, each target, messages sent, people reached."""
     from rich.text import Text
 
@@ -127,20 +146,32 @@ def run_summary(state: State, events, now: datetime):
         reached, unreachable = len(people), len(missed)
     end = state.last_ts or now
     text = Text()
-    text.append(f"Incident {state.incident_id}: {state.outcome or state.lifecycle}\n", style="bold")
     text.append(
-        f"Duration {_span(elapsed_ms(state.detected_at, end))} since detection · final severity "
-        f"{state.playbook.severity.label(state.severity)}\n"
+        _("Incident {incident}: {outcome}").format(incident=state.incident_id, outcome=state.outcome or state.lifecycle)
+        + "\n",
+        style="bold",
+    )
+    text.append(
+        _("Duration {span} since detection · final severity {level}").format(
+            span=_span(elapsed_ms(state.detected_at, end)), level=state.playbook.severity.label(state.severity)
+        )
+        + "\n"
     )
     for target in target_statuses(state, end):
         if target.name not in state.milestones:
             # The run is over: a target still open was not reached, however much time was left.
             target = TargetStatus(
                 target.name,
-                f"{state.playbook.milestone_label(target.name)}: not reached (target "
-                f"{format_duration(state.playbook.target_ms(target.name))})",
+                _("{label}: not reached (target {target})").format(
+                    label=state.playbook.milestone_label(target.name),
+                    target=format_duration(state.playbook.target_ms(target.name) or 0),
+                ),
                 RED if target.style == RED else AMBER,
             )
         text.append(f"● {target.text}\n", style=target.style)
-    text.append(f"Messages sent: {sent} · people reached: {reached} · not reached: {unreachable}")
+    text.append(
+        _("Messages sent: {sent} · people reached: {reached} · not reached: {unreachable}").format(
+            sent=sent, reached=reached, unreachable=unreachable
+        )
+    )
     return text

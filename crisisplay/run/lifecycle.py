@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from crisisplay import __version__, engine
+from crisisplay import __version__, engine, i18n
 from crisisplay.config import Config
 from crisisplay.errors import IncidentClosed, JournalError, UsageError
 from crisisplay.findings import did_you_mean
 from crisisplay.home import incidents_dir, private_dir
+from crisisplay.i18n import _
 from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.journal import Journal
-from crisisplay.playbook.model import Playbook, parse_duration
+from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.session import Frontend, Outcome, Session
 from crisisplay.times import now
@@ -65,7 +65,9 @@ def full_name(gecos: str, login: str) -> str | None:
     return full if full and full.lower() != login.lower() else None
 
 
-def find_responder(given: str | None, config: Config, account=account_names) -> Responder:
+def find_responder(
+    given: str | None, config: Config, account: Callable[[], tuple[str, str | None]] = account_names
+) -> Responder:
     """--responder, else the configured responder, else the account's full name, else the login name."""
     if given and given.strip():
         return Responder(given.strip(), "option")
@@ -88,35 +90,39 @@ def responder_name(given: str | None, config: Config) -> str:
 
 
 def parse_detected_at(text: str | None, now: datetime) -> datetime:
-    """`--detected-at`: an ISO time (local time if it has no offset) or a span ago like `-45m`."""
+    """`--detected-at`: an ISO time (local time if it has no offset) or a span ago like `-45m`,
+    `-2 h` or, in Spanish, `-1 día` (the run's language; English words and `90s 30m 1h 2d` always)."""
     if not text:
         return now
     text = text.strip()
-    if re.fullmatch(r"-\d[\dsmhd]*", text):
+    span = i18n.duration_ms(text[1:]) if text.startswith("-") else None
+    if span is not None:
         try:
-            moment = now - timedelta(milliseconds=parse_duration(text[1:]))
-            if moment < now - timedelta(days=366):
-                raise UsageError(f"--detected-at {text} is more than a year ago; check it")
-            return moment
-        except ValueError:
-            pass
+            moment = now - timedelta(milliseconds=span)
         except OverflowError:
-            raise UsageError(f"--detected-at {text} is too far back") from None
-    else:
+            raise UsageError(_("--detected-at {text} is too far back").format(text=text)) from None
+        if moment < now - timedelta(days=366):
+            raise UsageError(_("--detected-at {text} is more than a year ago; check it").format(text=text))
+        return moment
+    if not text.startswith("-"):
+        written: datetime | None
         try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            written = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            moment = None
-        if moment is not None:
+            written = None
+        if written is not None:
+            moment = written
             if moment.tzinfo is None:
                 moment = moment.astimezone()  # a time without offset is local time
             if moment > now + timedelta(minutes=1):
-                raise UsageError(f"--detected-at {text} is in the future")
+                raise UsageError(_("--detected-at {text} is in the future").format(text=text))
             if moment < now - timedelta(days=366):
-                raise UsageError(f"--detected-at {text} is more than a year ago; check the date")
+                raise UsageError(_("--detected-at {text} is more than a year ago; check the date").format(text=text))
             return moment.astimezone(UTC)
     raise UsageError(
-        f"--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m"
+        _(
+            "--detected-at: '{text}' is not a time; give an ISO time like 2026-11-25T21:40 or a span ago like -45m"
+        ).format(text=text)
     )
 
 
@@ -142,7 +148,7 @@ def start_incident(
     request: StartRequest,
     config: Config,
     home: Path,
-    make_frontend: Callable[[dict], Frontend],
+    make_frontend: Callable[[dict[str, Any]], Frontend],
     announce: Callable[[str], None],
     clock: Callable[[], datetime] = now,
 ) -> Outcome:
@@ -236,7 +242,8 @@ def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], dateti
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
         raise UsageError("the note is empty")
-    return journal.append(engine.note(text.strip("\n"), clock(), actor))[-1]["hash"]
+    head: str = journal.append(engine.note(text.strip("\n"), clock(), actor))[-1]["hash"]
+    return head
 
 
 def close_incident(journal: Journal, reason: str, actor: str, clock: Callable[[], datetime] = now) -> str:
@@ -247,4 +254,5 @@ def close_incident(journal: Journal, reason: str, actor: str, clock: Callable[[]
         state = load_state(journal)
         if state.closed:
             raise IncidentClosed(f"incident {state.incident_id} is already closed")
-        return journal.append(engine.close(reason.strip(), clock(), actor))[-1]["hash"]
+        head: str = journal.append(engine.close(reason.strip(), clock(), actor))[-1]["hash"]
+        return head

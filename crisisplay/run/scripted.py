@@ -3,56 +3,80 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from crisisplay import engine
 from crisisplay.display import visible
 from crisisplay.errors import AnswerError
+from crisisplay.events import Event
+from crisisplay.i18n import N_, _, yes_no
 from crisisplay.narrative import describe
-from crisisplay.run.answers import AnswersFile
+from crisisplay.playbook.model import AnyStep, ChecklistStep
+from crisisplay.run.answers import AnswersFile, YamlNumber
 from crisisplay.run.session import MissingAnswer, Session
 
-YES = {"yes", "y", "true"}
-NO = {"no", "n", "false"}
 
+def interpret(step: AnyStep, raw: object, rendered_text: str | None = None, lang: str = "en") -> engine.Answer:
+    """A typed answer from what the file says; AnswerError naming the step and the allowed answers.
 
-def interpret(step, raw, rendered_text: str | None = None) -> engine.Answer:
-    """A typed answer from what the file says; AnswerError naming the step and the allowed answers."""
+    `lang` is the playbook's `locale`, never the machine's: a file means the same everywhere.
+    Yes/no words and numbers written as text are read in it (`sí`; `1.234` is 1234 in Spanish).
+    """
     if isinstance(raw, dict) and set(raw) == {"skip"}:
         if isinstance(raw["skip"], (list, dict)):
-            raise AnswerError(f"step '{step.id}': {{skip: …}} takes the reason as text, not {raw['skip']!r}")
+            raise AnswerError(
+                _("step '{step}': {{skip: …}} takes the reason as text, not {value}").format(
+                    step=step.id, value=repr(raw["skip"])
+                )
+            )
         return engine.Skip(str(raw["skip"] or ""))
-    kind = step.type
-    if kind == "info":
+    if step.type == "info":
         return True
-    if kind == "confirm" and isinstance(raw, str):
-        word = raw.strip().lower()
-        if word in YES | NO:
-            return word in YES
-        raise AnswerError(f"step '{step.id}' (confirm): '{raw}' does not fit; expected yes or no")
-    if kind == "choice" and isinstance(raw, str):
+    if step.type == "confirm" and isinstance(raw, str):
+        said = yes_no(raw, lang)
+        if said is not None:
+            return said
+        raise AnswerError(
+            _("step '{step}' (confirm): '{answer}' does not fit; expected yes or no").format(step=step.id, answer=raw)
+        )
+    if step.type == "choice" and isinstance(raw, str):
         return raw.strip()
-    if kind == "checklist":
+    if step.type == "checklist":
         return _checklist(step, raw)
-    if kind == "text" and isinstance(raw, str):
+    if step.type == "text" and isinstance(raw, str):
         return raw
-    if kind == "number" and isinstance(raw, str):
-        return engine.parse_number(raw, f"step '{step.id}' (number)")
-    if kind == "message":
+    if step.type == "number" and isinstance(raw, str):
+        what = _("step '{step}' (number)").format(step=step.id)
+        return engine.parse_number(number_text(raw, what, lang), what)
+    if step.type == "message":
         if isinstance(raw, str) and raw.strip() == "send":
             return engine.Send(rendered_text or "", edited=False)
         if isinstance(raw, dict) and set(raw) == {"text"} and isinstance(raw["text"], str):
             return engine.Send(raw["text"], edited=True)
         raise AnswerError(
-            f"step '{step.id}' (message): {raw!r} does not fit; expected send, "
-            f"{{text: the edited message}} or {{skip: reason}}"
+            _(
+                "step '{step}' (message): {answer} does not fit; expected send, "
+                "{{text: the edited message}} or {{skip: reason}}"
+            ).format(step=step.id, answer=repr(raw))
         )
-    if kind == "escalate" and isinstance(raw, (str, dict)):
-        return raw.strip() if isinstance(raw, str) else raw
-    raise AnswerError(f"step '{step.id}' ({kind}): {raw!r} does not fit; {_expected(step)}")
+    if step.type == "escalate" and isinstance(raw, str):
+        return raw.strip()
+    if step.type == "escalate" and isinstance(raw, dict):
+        return raw  # each outcome is checked by the engine
+    raise AnswerError(
+        _("step '{step}' ({type}): {answer} does not fit; {expected}").format(
+            step=step.id, type=step.type, answer=repr(raw), expected=_expected(step)
+        )
+    )
 
 
-def _checklist(step, raw) -> engine.Checklist:
+def number_text(raw: str, what: str, lang: str) -> str:
+    """A number from an answers file as plain digits and a point: a YAML number as YAML reads it,
+    text in the playbook's language."""
+    return raw if isinstance(raw, YamlNumber) else engine.local_number(raw, what, lang)
+
+
+def _checklist(step: ChecklistStep, raw: object) -> engine.Checklist:
     if isinstance(raw, str) and raw.strip() in ("all", "none"):
         return engine.Checklist(tuple(step.items) if raw.strip() == "all" else ())
     if isinstance(raw, list) and all(isinstance(i, str) for i in raw):
@@ -60,18 +84,24 @@ def _checklist(step, raw) -> engine.Checklist:
     if isinstance(raw, dict) and "done" in raw and set(raw) <= {"done", "reason"}:
         return engine.Checklist(tuple(_checklist(step, raw["done"]).done), raw.get("reason") or None)
     raise AnswerError(
-        f"step '{step.id}' (checklist): {raw!r} does not fit; expected all, none, or the list of items done"
+        _("step '{step}' (checklist): {answer} does not fit; expected all, none, or the list of items done").format(
+            step=step.id, answer=repr(raw)
+        )
     )
 
 
-def _expected(step) -> str:
-    return {
-        "confirm": "expected yes or no",
-        "choice": "expected one of the option values or labels",
-        "text": "expected text",
-        "number": "expected a number",
-        "escalate": "expected notified, unreachable, or {role: notified|unreachable}",
-    }.get(step.type, "see the answers file format")
+def _expected(step: AnyStep) -> str:
+    return _(_EXPECTED.get(step.type, _SEE_FORMAT))
+
+
+_EXPECTED = {
+    "confirm": N_("expected yes or no"),
+    "choice": N_("expected one of the option values or labels"),
+    "text": N_("expected text"),
+    "number": N_("expected a number"),
+    "escalate": N_("expected notified, unreachable, or {role: notified|unreachable}"),
+}
+_SEE_FORMAT = N_("see the answers file format")
 
 
 def one_line(text: str, width: int = 100) -> str:
@@ -85,16 +115,20 @@ def one_line(text: str, width: int = 100) -> str:
 class ScriptedFrontend:
     """Answers from a file; a short line per decision on standard error."""
 
-    def __init__(self, answers: AnswersFile, overrides: dict | None = None, out: TextIO | None = None):
+    def __init__(self, answers: AnswersFile, overrides: dict[str, Any] | None = None, out: TextIO | None = None):
         self.answers = answers
         self.overrides = overrides or {}
         self.out = out or sys.stderr
 
-    def ask_input(self, session: Session, action: engine.AskInput):
+    def ask_input(self, session: Session, action: engine.AskInput) -> object:
         if action.name in self.overrides:
             return self.overrides[action.name]
         if action.name in self.answers.inputs:
-            return self.answers.inputs[action.name]
+            raw = self.answers.inputs[action.name]
+            if action.spec.type == "number" and isinstance(raw, str):
+                what = _("input '{name}'").format(name=action.name)
+                return number_text(raw, what, session.state.playbook.locale or "en")
+            return raw
         if action.spec.default is not None:
             return action.spec.default
         raise MissingAnswer(f"input '{action.name}'")
@@ -109,13 +143,13 @@ class ScriptedFrontend:
         rendered = None
         if step.type == "message" and raw == "send":
             rendered = engine.render(session.state, step.id, session.clock()).text
-        return interpret(step, raw, rendered)
+        return interpret(step, raw, rendered, session.state.playbook.locale or "en")
 
-    def resumed(self, session: Session, events: list[dict]) -> None:
+    def resumed(self, session: Session, events: list[Event]) -> None:
         where = session.state.pending or session.state.position
-        self._say(f"resuming {session.state.incident_id} at {where}")
+        self._say(_("resuming {incident} at {step}").format(incident=session.state.incident_id, step=where))
 
-    def logged(self, session: Session, events: list[dict]) -> None:
+    def logged(self, session: Session, events: list[Event]) -> None:
         for event in events:
             line = describe(event, session.state.playbook)
             if line:

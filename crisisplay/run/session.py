@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from crisisplay import engine
 from crisisplay.errors import AnswerError, PlaybookError
-from crisisplay.events import State, apply
+from crisisplay.events import Event, State, apply
 from crisisplay.journal import Journal
 
 PAUSE_NO_ANSWER = "answers-ran-out"
@@ -40,9 +40,18 @@ class Frontend(Protocol):
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer: ...
 
-    def logged(self, session: Session, events: list[dict]) -> None: ...
+    def logged(self, session: Session, events: list[Event]) -> None: ...
 
-    def resumed(self, session: Session, events: list[dict]) -> None: ...
+    def resumed(self, session: Session, events: list[Event]) -> None: ...
+
+
+@runtime_checkable
+class AskingFrontend(Frontend, Protocol):
+    """A front end that can explain a misfit and ask again (the terminal); others pause."""
+
+    asks_again: bool
+
+    def rejected(self, session: Session, error: AnswerError) -> None: ...
 
 
 @dataclass
@@ -56,7 +65,7 @@ class Outcome:
     state: State
     journal: Journal
 
-    def events(self):
+    def events(self) -> Iterator[Event]:
         """The incident's events as logged, streamed from the log."""
         return self.journal.events(tolerate_torn=True)
 
@@ -69,7 +78,7 @@ class Session:
         frontend: Frontend,
         clock: Callable[[], datetime],
         actor: str,
-        contacts: dict | None = None,
+        contacts: dict[str, Any] | None = None,
     ):
         self.journal = journal
         self.state = state
@@ -78,7 +87,7 @@ class Session:
         self.actor = actor
         self.contacts = contacts or {}
 
-    def log(self, events: list[dict]) -> list[dict]:
+    def log(self, events: list[Event]) -> list[Event]:
         """Append one decision's events durably, then fold them into the state."""
         if not events:
             return []
@@ -133,7 +142,7 @@ class Session:
             self._pause(PAUSE_INTERRUPTED)
             raise KeyboardInterrupt from None
 
-    def _decision(self, action) -> list[dict]:
+    def _decision(self, action: engine.AskInput | engine.AskStep) -> list[Event]:
         """The events of the answer to `action`; a front end that can ask again does, on a misfit."""
         while True:
             try:
@@ -143,9 +152,10 @@ class Session:
                 answer = self.frontend.ask_step(self, action)
                 return engine.decide(self.state, action.step_id, answer, self.clock(), self.actor, self.contacts)
             except AnswerError as err:
-                if not getattr(self.frontend, "asks_again", False):
+                frontend = self.frontend
+                if not (isinstance(frontend, AskingFrontend) and frontend.asks_again):
                     raise
-                self.frontend.rejected(self, err)
+                frontend.rejected(self, err)
 
     def _pause(self, reason: str) -> Outcome:
         self.log(engine.pause(reason, self.clock(), self.actor))

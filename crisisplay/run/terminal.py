@@ -11,31 +11,58 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import tempfile
 import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from crisisplay import engine
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
-from crisisplay.events import PAUSED, RESUMED, STARTED
+from crisisplay.events import PAUSED, RESUMED, STARTED, Event
+from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, language, normalise_number
 from crisisplay.narrative import describe
+from crisisplay.playbook.model import (
+    AnyStep,
+    ChecklistStep,
+    ChoiceStep,
+    ConfirmStep,
+    EscalateStep,
+    InfoStep,
+    MessageStep,
+    NumberStep,
+    TextStep,
+)
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
 
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.output import Output
+    from prompt_toolkit.styles import Style
+    from rich.console import Console
+
+# What a prompt's validator says of the text typed: True, or the hint shown under it.
+Validator = Callable[[str], bool | str]
+
 NOTE, SEVERITY, SKIP, PAUSE = "::note", "::severity", "::skip", "::pause"
 ACTIONS = (
-    (NOTE, "✎ Add a note"),
-    (SEVERITY, "▲ Change the severity"),
-    (SKIP, "↷ Skip this step"),
-    (PAUSE, "⏸ Pause (resume later)"),
+    (NOTE, N_("✎ Add a note")),
+    (SEVERITY, N_("▲ Change the severity")),
+    (SKIP, N_("↷ Skip this step")),
+    (PAUSE, N_("⏸ Pause (resume later)")),
 )
+# The typed actions stay the same words in every language: they are commands, like the ids.
 TYPED = {":note": NOTE, ":severity": SEVERITY, ":skip": SKIP, ":pause": PAUSE}
-TYPED_HINT = "Enter · or :note :severity :skip :pause"
+TYPED_HINT = N_("Enter · or :note :severity :skip :pause")
+ARROWS = N_("(arrow keys, Enter)")
 
 
 class _Again(Exception):
@@ -52,31 +79,43 @@ def _reuse_default_key_bindings() -> None:
     """
     import prompt_toolkit.application.application as application
 
-    if not hasattr(application.load_key_bindings, "cache_info"):
-        application.load_key_bindings = functools.lru_cache(maxsize=None)(application.load_key_bindings)
+    # Patched where Application looks it up; that module imports it without re-exporting it.
+    loader = application.load_key_bindings  # type: ignore[attr-defined]
+    if not hasattr(loader, "cache_info"):
+        application.load_key_bindings = functools.lru_cache(maxsize=None)(loader)  # type: ignore[attr-defined]
 
 
 class Prompter:
     """Makes questionary prompts; `input`/`output` are prompt_toolkit's, for tests."""
 
-    def __init__(self, input=None, output=None):
+    def __init__(self, input: Input | None = None, output: Output | None = None) -> None:
         _reuse_default_key_bindings()
-        self.kwargs = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+        # Passed through to every questionary prompt (which forwards them to prompt_toolkit).
+        self.kwargs: dict[str, Any] = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
 
     def select(
-        self, message: str, choices: list, instruction: str | None = None, keys: dict | None = None, default=None
-    ):
+        self,
+        message: str,
+        choices: list[Any],
+        instruction: str | None = None,
+        keys: dict[str, object] | None = None,
+        default: Any = None,
+    ) -> Any:
         import questionary
 
         question = questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
+        bindings = cast("KeyBindings", question.application.key_bindings)  # questionary always makes its own
         for key, value in (keys or {}).items():
-            question.application.key_bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
+            bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
         return question.unsafe_ask()
 
-    def checkbox(self, message: str, choices: list, instruction: str | None = None) -> list:
+    def checkbox(self, message: str, choices: list[Any], instruction: str | None = None) -> list[Any]:
         import questionary
 
-        return questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs).unsafe_ask()
+        ticked: list[Any] = questionary.checkbox(
+            message, choices=choices, instruction=instruction, **self.kwargs
+        ).unsafe_ask()
+        return ticked
 
     def text(
         self,
@@ -84,7 +123,7 @@ class Prompter:
         prefilled: str = "",
         multiline: bool = False,
         instruction: str | None = None,
-        validate=None,
+        validate: Validator | None = None,
         suggested: str | None = None,
     ) -> str:
         """Free text. `suggested` is shown greyed in the empty box and is the answer Enter alone gives:
@@ -92,7 +131,7 @@ class Prompter:
         for "Edit the message", where changing the text is the point."""
         import questionary
 
-        extra = {}
+        extra: dict[str, Any] = {}
         if suggested:
             from prompt_toolkit.formatted_text import FormattedText
 
@@ -100,7 +139,7 @@ class Prompter:
             # typing `Ana Ruiz` after a pre-filled `root` would record `rootAna Ruiz`.
             extra["placeholder"] = FormattedText([("class:placeholder", suggested)])
             extra["style"] = _placeholder_style()
-            hint = "Enter to accept"
+            hint = _("Enter to accept")
             instruction = f"{instruction[:-1]}; {hint})" if instruction and instruction.endswith(")") else f"({hint})"
             check = validate
             validate = (lambda text: check(text if text.strip() else suggested)) if check else None
@@ -112,7 +151,7 @@ class Prompter:
             message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
             if instruction:
                 instruction = f"\n{instruction}\n>"
-        answer = questionary.text(
+        answer: str = questionary.text(
             message,
             default=prefilled,
             multiline=multiline,
@@ -124,7 +163,7 @@ class Prompter:
         return suggested if suggested and not answer.strip() else answer
 
 
-def _placeholder_style():
+def _placeholder_style() -> Style:
     from questionary import Style
 
     return Style([("placeholder", "fg:ansibrightblack italic")])
@@ -166,12 +205,12 @@ class TerminalFrontend:
 
     def __init__(
         self,
-        console,
+        console: Console,
         prompter: Prompter | None = None,
-        contacts: dict | None = None,
-        overrides: dict | None = None,
-        clipboard=copy_to_clipboard,
-    ):
+        contacts: dict[str, Any] | None = None,
+        overrides: dict[str, Any] | None = None,
+        clipboard: Callable[[str], bool] = copy_to_clipboard,
+    ) -> None:
         self.console = console
         self.prompter = prompter or Prompter()
         self.contacts = contacts or {}
@@ -182,7 +221,7 @@ class TerminalFrontend:
 
     # --- the session's questions -----------------------------------------------------------
 
-    def ask_input(self, session: Session, action: engine.AskInput):
+    def ask_input(self, session: Session, action: engine.AskInput) -> object:
         spec = action.spec
         if action.name in self.overrides:
             return self.overrides[action.name]
@@ -195,15 +234,16 @@ class TerminalFrontend:
         if spec.type == "choice":
             from questionary import Choice
 
-            choices = [Choice(o.label, value=o.value) for o in spec.options]
+            choices = [Choice(o.label, value=o.value) for o in spec.options or []]
             first = next((c for c in choices if c.value == spec.default), None)
-            return self.prompter.select(spec.prompt, choices, instruction="(arrow keys, Enter)", default=first)
+            return self.prompter.select(spec.prompt, choices, instruction=_(ARROWS), default=first)
         if spec.type == "number":
-            return self.prompter.text(
+            typed = self.prompter.text(
                 spec.prompt, suggested=suggested, validate=_number_validator(spec.prompt, typed=False)
             )
+            return engine.local_number(typed, _("input '{name}'").format(name=action.name), language())
         return self.prompter.text(
-            spec.prompt, suggested=suggested, validate=lambda t: bool(t.strip()) or "Please answer"
+            spec.prompt, suggested=suggested, validate=lambda t: bool(t.strip()) or _("Please answer")
         )
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
@@ -212,14 +252,15 @@ class TerminalFrontend:
             self._header(session, step.id)
             self._describe_step(step, action.visit)
             try:
-                return getattr(self, f"_ask_{step.type}")(session, step)
+                answer: engine.Answer = getattr(self, f"_ask_{step.type}")(session, step)
+                return answer
             except _Again:
                 continue
 
     def rejected(self, session: Session, error: AnswerError) -> None:
         self.console.print(f"  ✗ {_esc(str(error))}", style="red", highlight=False)
 
-    def logged(self, session: Session, events: list[dict]) -> None:
+    def logged(self, session: Session, events: list[Event]) -> None:
         """Confirm durable decisions briefly; the header shows the rest."""
         for event in events:
             if event["type"] in ("severity.changed", "milestone.reached", "note.added"):
@@ -227,12 +268,12 @@ class TerminalFrontend:
                 if line:
                     self.console.print(f"  ✓ {_esc(line)}", style="green", highlight=False)
 
-    def resumed(self, session: Session, events: list[dict], count: int = 5) -> None:
+    def resumed(self, session: Session, events: list[Event], count: int = 5) -> None:
         """On resume: the last few decisions, so the responder knows where they are."""
-        lines = [describe(e, session.state.playbook) for e in events if e["type"] not in (STARTED, PAUSED, RESUMED)]
-        lines = [line for line in lines if line][-count:]
+        said = [describe(e, session.state.playbook) for e in events if e["type"] not in (STARTED, PAUSED, RESUMED)]
+        lines = [line for line in said if line][-count:]
         if lines:
-            self.console.print("Last decisions:", style="bold")
+            self.console.print(_("Last decisions:"), style="bold")
             for line in lines:
                 self.console.print(f"  · {_esc(line)}", highlight=False)
 
@@ -242,24 +283,26 @@ class TerminalFrontend:
         self.console.print()
         self.console.print(header(session.state, session.clock(), step_id, width=min(80, self.console.width)))
 
-    def _describe_step(self, step, visit: int) -> None:
+    def _describe_step(self, step: AnyStep, visit: int) -> None:
         title = step.title or step.id
-        again = f" (visit {visit})" if visit > 1 else ""
+        again = _(" (visit {visit})").format(visit=visit) if visit > 1 else ""
         self.console.print(f"[bold]{_esc(title)}[/bold]{again}")
         if step.help:
             self.console.print(_esc(step.help.strip()), style="dim")
 
     # --- actions available at every prompt -------------------------------------------------
 
-    def _act(self, session: Session, choice):
-        """Do a responder action picked at a prompt; returns the Skip for a skip."""
+    def _act(self, session: Session, choice: str) -> engine.Skip:
+        """Do a responder action picked at a prompt; returns the Skip for a skip (the others ask again or pause)."""
         if choice == PAUSE:
             raise PauseRequested()
         if choice == SKIP:
-            reason = self.prompter.text("Why skip this step?", validate=lambda t: bool(t.strip()) or "Give a reason")
+            reason = self.prompter.text(
+                _("Why skip this step?"), validate=lambda t: bool(t.strip()) or _("Give a reason")
+            )
             return engine.Skip(reason.strip())
         if choice == NOTE:
-            text = self.prompter.text("Note:", multiline=True)
+            text = self.prompter.text(_("Note:"), multiline=True)
             if text.strip():
                 session.note(text.strip())
             raise _Again()
@@ -268,39 +311,47 @@ class TerminalFrontend:
 
             severity = session.state.playbook.severity
             current = session.state.severity
+            now = _(" (now)")
             to = self.prompter.select(
-                "New severity:",
+                _("New severity:"),
                 [
-                    Choice(f"{visible(severity.label(lv))}{' (now)' if lv == current else ''}", value=str(lv))
-                    for lv in severity.levels
+                    Choice(f"{visible(severity.label(lv))}{now if lv == current else ''}", value=str(lv))
+                    for lv in engine.levels_of(session.state.playbook)
                 ],
             )
             if to != current:
-                reason = self.prompter.text("Why?", validate=lambda t: bool(t.strip()) or "Give a reason")
+                reason = self.prompter.text(_("Why?"), validate=lambda t: bool(t.strip()) or _("Give a reason"))
                 session.change_severity(to, reason.strip())
             raise _Again()
-        return None
+        raise ValueError(f"unknown action {choice!r}")
 
     def _menu(
-        self, session: Session, message: str, own: list, keys: dict | None = None, instruction: str | None = None
-    ):
+        self,
+        session: Session,
+        message: str,
+        own: list[Any],
+        keys: dict[str, object] | None = None,
+        instruction: str | None = None,
+    ) -> Any:
         """A select with the step's own answers first, then the responder's actions."""
         from questionary import Choice, Separator
 
-        choices = list(own) + [Separator()] + [Choice(label, value=value) for value, label in ACTIONS]
-        picked = self.prompter.select(message, choices, instruction=instruction or "(arrow keys, Enter)", keys=keys)
+        choices = list(own) + [Separator()] + [Choice(_(label), value=value) for value, label in ACTIONS]
+        picked = self.prompter.select(message, choices, instruction=instruction or _(ARROWS), keys=keys)
         if isinstance(picked, str) and picked.startswith("::"):
             return self._act(session, picked)
         return picked
 
-    def _typed(self, session: Session, message: str, multiline: bool = False, validate=None) -> str | engine.Skip:
-        hint = "Esc then Enter finishes · or :note :severity :skip :pause" if multiline else TYPED_HINT
+    def _typed(
+        self, session: Session, message: str, multiline: bool = False, validate: Validator | None = None
+    ) -> str | engine.Skip:
+        hint = _("Esc then Enter finishes · or :note :severity :skip :pause") if multiline else _(TYPED_HINT)
 
-        def check(text: str):
+        def check(text: str) -> bool | str:
             if text.strip() in TYPED:
                 return True
             if not text.strip():
-                return "Please answer (or type :skip)"
+                return _("Please answer (or type :skip)")
             return validate(text) if validate else True
 
         answer = self.prompter.text(message, multiline=multiline, instruction=f"({hint})", validate=check)
@@ -310,24 +361,34 @@ class TerminalFrontend:
 
     # --- one method per step type ----------------------------------------------------------
 
-    def _ask_confirm(self, session: Session, step):
+    def _ask_confirm(self, session: Session, step: ConfirmStep) -> engine.Answer:
         from questionary import Choice
 
-        return self._menu(
+        # One-letter answers of the language as keys (`s` for sí), and y / n in every language.
+        keys: dict[str, object] = {}
+        for words, value in ((_(YES_WORDS), True), (_(NO_WORDS), False), ("y", True), ("n", False)):
+            for word in words.split("|"):
+                if len(word) == 1:
+                    keys.setdefault(word.lower(), value)
+                    keys.setdefault(word.upper(), value)
+        yes, no = _(YES_WORDS).split("|")[1], _(NO_WORDS).split("|")[1]
+        picked: bool | engine.Skip = self._menu(
             session,
             step.prompt,
-            [Choice("Yes", value=True), Choice("No", value=False)],
-            keys={"y": True, "Y": True, "n": False, "N": False},
-            instruction="(y / n, or arrow keys and Enter)",
+            [Choice(_("Yes"), value=True), Choice(_("No"), value=False)],
+            keys=keys,
+            instruction=_("({yes} / {no}, or arrow keys and Enter)").format(yes=yes, no=no),
         )
+        return picked
 
-    def _ask_choice(self, session: Session, step):
+    def _ask_choice(self, session: Session, step: ChoiceStep) -> engine.Answer:
         from questionary import Choice
 
         own = [Choice(o.label, value=o.value, description=o.help) for o in step.options]
-        return self._menu(session, step.prompt, own)
+        picked: str | engine.Skip = self._menu(session, step.prompt, own)
+        return picked
 
-    def _ask_checklist(self, session: Session, step):
+    def _ask_checklist(self, session: Session, step: ChecklistStep) -> engine.Answer:
         from questionary import Choice, Separator
 
         # Ticks survive an action (a note, a severity change) taken from the same list.
@@ -335,32 +396,38 @@ class TerminalFrontend:
         choices = (
             [Choice(item, value=item, checked=item in kept) for item in step.items]
             + [Separator()]
-            + [Choice(label, value=value) for value, label in ACTIONS]
+            + [Choice(_(label), value=value) for value, label in ACTIONS]
         )
-        ticked = self.prompter.checkbox(step.prompt, choices, instruction="(space ticks, Enter when done)")
+        ticked = self.prompter.checkbox(step.prompt, choices, instruction=_("(space ticks, Enter when done)"))
         actions = [t for t in ticked if t.startswith("::")]
         if actions:
             self._ticks[step.id] = {t for t in ticked if not t.startswith("::")}
             return self._act(session, actions[0])
         reason = None
         if len(ticked) < len(step.items):
-            reason = self.prompter.text("Why are some items not done? (optional, Enter to skip)").strip() or None
+            reason = self.prompter.text(_("Why are some items not done? (optional, Enter to skip)")).strip() or None
         return engine.Checklist(tuple(ticked), reason)
 
-    def _ask_text(self, session: Session, step):
+    def _ask_text(self, session: Session, step: TextStep) -> engine.Answer:
         return self._typed(session, step.prompt, multiline=step.multiline)
 
-    def _ask_number(self, session: Session, step):
+    def _ask_number(self, session: Session, step: NumberStep) -> engine.Answer:
         answer = self._typed(session, step.prompt, validate=_number_validator(step.id, step.min, step.max))
-        return answer if isinstance(answer, engine.Skip) else engine.parse_number(answer, f"step '{step.id}'")
+        if isinstance(answer, engine.Skip):
+            return answer
+        what = _("step '{step}'").format(step=step.id)
+        return engine.parse_number(engine.local_number(answer, what, language()), what)
 
-    def _ask_info(self, session: Session, step):
+    def _ask_info(self, session: Session, step: InfoStep) -> engine.Answer:
         from questionary import Choice
 
         self.console.print(_esc(step.prompt))
-        return self._menu(session, "Done?", [Choice("Done", value=True)], instruction="(Enter)")
+        done: bool | engine.Skip = self._menu(
+            session, _("Done?"), [Choice(_("Done"), value=True)], instruction=_("(Enter)")
+        )
+        return done
 
-    def _ask_message(self, session: Session, step):
+    def _ask_message(self, session: Session, step: MessageStep) -> engine.Answer:
         from questionary import Choice
 
         rendered = engine.render(session.state, step.id, session.clock())
@@ -369,26 +436,26 @@ class TerminalFrontend:
             self._show_message(step.prompt, rendered.channel, text)
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
             blocked = (
-                f"edit first: {', '.join(unset)} not set"
+                _("edit first: {names} not set").format(names=", ".join(unset))
                 if unset
-                else "edit first: the message is empty"
+                else _("edit first: the message is empty")
                 if not text.strip()
                 else None
             )
-            own = [Choice("Send as is", value="send", disabled=blocked), Choice("Edit the text", value="edit")]
-            picked = self._menu(session, "Send this message?", own)
+            own = [Choice(_("Send as is"), value="send", disabled=blocked), Choice(_("Edit the text"), value="edit")]
+            picked = self._menu(session, _("Send this message?"), own)
             if isinstance(picked, engine.Skip):
                 return picked
             if picked == "send":
                 return engine.Send(text, edited=text != rendered.text)
             text = self._edit(text)
 
-    def _ask_escalate(self, session: Session, step):
+    def _ask_escalate(self, session: Session, step: EscalateStep) -> engine.Answer:
         from questionary import Choice
 
         rendered = engine.render(session.state, step.id, session.clock())
-        self._show_message(step.prompt, "message to give them", rendered.text)
-        outcomes = {}
+        self._show_message(step.prompt, _("message to give them"), rendered.text)
+        outcomes: dict[str, str] = {}
         pb = session.state.playbook
         for i, role in enumerate(step.to):
             contact = engine.contact_of(session.state, role, self.contacts)
@@ -399,8 +466,8 @@ class TerminalFrontend:
                 session,
                 visible(reach_question(pb, role, contact.get("name"))),
                 [
-                    Choice("Reached: they know", value=engine.NOTIFIED),
-                    Choice("Could not reach them", value=engine.UNREACHABLE),
+                    Choice(_("Reached: they know"), value=engine.NOTIFIED),
+                    Choice(_("Could not reach them"), value=engine.UNREACHABLE),
                 ],
             )
             if isinstance(picked, engine.Skip):
@@ -410,12 +477,13 @@ class TerminalFrontend:
                 rest = step.to[i + 1 :]
                 if rest:
                     after = engine.contact_of(session.state, rest[0], self.contacts)
-                    who_next = f"next: try {someone(pb, rest[0], after.get('name'))}"
+                    who_next = _("next: try {person}").format(person=someone(pb, rest[0], after.get("name")))
                 else:
-                    who_next = "nobody else on this step: add a note, or raise the severity to escalate higher"
-                self.console.print(
-                    f"  ⚠ {_esc(person(pb, role, contact.get('name')))} unreachable — {_esc(who_next)}", style="yellow"
+                    who_next = _("nobody else on this step: add a note, or raise the severity to escalate higher")
+                warning = _("{person} unreachable — {next}").format(
+                    person=person(pb, role, contact.get("name")), next=who_next
                 )
+                self.console.print(f"  ⚠ {_esc(warning)}", style="yellow")
         return outcomes
 
     # --- message helpers -------------------------------------------------------------------
@@ -426,12 +494,14 @@ class TerminalFrontend:
         if prompt:
             self.console.print(_esc(prompt))
         self.console.print(
-            Panel(_esc(text), title=_esc(channel or "message"), title_align="left", width=min(80, self.console.width))
+            Panel(
+                _esc(text), title=_esc(channel or _("message")), title_align="left", width=min(80, self.console.width)
+            )
         )
-        self.console.print("Plain text, to copy:", style="dim")
+        self.console.print(_("Plain text, to copy:"), style="dim")
         self.console.print(visible(text), markup=False, highlight=False, soft_wrap=True)
         if self.clipboard(text):
-            self.console.print("(copied to the clipboard)", style="dim")
+            self.console.print(_("(copied to the clipboard)"), style="dim")
 
     def _edit(self, text: str) -> str:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
@@ -440,16 +510,21 @@ class TerminalFrontend:
                 edited = _edit_in_editor(editor, text)
             except (OSError, ValueError) as err:
                 self.console.print(
-                    f"  ⚠ cannot run the editor {_esc(editor)!r} ({_esc(str(err))}); edit here instead",
+                    "  ⚠ "
+                    + _esc(_("cannot run the editor {editor} ({error}); edit here instead")).format(
+                        editor=repr(editor), error=err
+                    ),
                     style="yellow",
                     highlight=False,
                 )
             else:
                 if edited is None:
-                    self.console.print("  ⚠ the editor exited with an error: the message is unchanged", style="yellow")
+                    self.console.print(
+                        "  ⚠ " + _("the editor exited with an error: the message is unchanged"), style="yellow"
+                    )
                     return text
                 return edited
-        return self.prompter.text("Edit the message (Esc then Enter to finish):", prefilled=text, multiline=True)
+        return self.prompter.text(_("Edit the message (Esc then Enter to finish):"), prefilled=text, multiline=True)
 
 
 def _edit_in_editor(editor: str, text: str) -> str | None:
@@ -468,33 +543,44 @@ def _edit_in_editor(editor: str, text: str) -> str | None:
             os.unlink(path)
 
 
-def _contact_line(role: str, label: str, contact: dict) -> str:
+def _contact_line(role: str, label: str, contact: dict[str, str]) -> str:
     """How to reach whoever answers for `role`, and who that is when the label does not say it
     all; the configuration table to add when nobody is configured."""
-    parts = [contact.get(k) for k in ("name", "phone", "email") if contact.get(k)]
+    parts = [contact[k] for k in ("name", "phone", "email") if contact.get(k)]
     description = contact.get("description") if contact.get("description") != label else None
     if not parts:
-        table = f"[contacts.{role}] to config.toml"
+        table = f"[contacts.{role}]"
         return (
-            f"{description} (no contact configured: add {table})"
+            _("{description} (no contact configured: add {table} to config.toml)").format(
+                description=description, table=table
+            )
             if description
-            else f"no contact configured (add {table})"
+            else _("no contact configured (add {table} to config.toml)").format(table=table)
         )
     return " · ".join(parts) + (f" — {description}" if description else "")
 
 
-def _number_validator(what: str, low=None, high=None, typed: bool = True):
+_DIGITS_AND_MARKS = re.compile(r"[-+]?[0-9][0-9.,]*")
+
+
+def _number_validator(what: str, low: int | None = None, high: int | None = None, typed: bool = True) -> Validator:
     """Accepts a number within [low, high] (and, where `typed`, the typed actions like `:note`)."""
 
-    def check(text: str):
+    def check(text: str) -> bool | str:
         if typed and text.strip() in TYPED:
             return True
         try:
-            value = engine.parse_number(text, what)
+            # In the responder's language: `1.234` is 1234 in Spanish.
+            value = engine.parse_number(normalise_number(text, language()), what)
+        except NotANumber as err:
+            # Digits and marks that fit neither reading (`3.5` in Spanish): say both readings.
+            return str(err) if _DIGITS_AND_MARKS.fullmatch(text.strip()) else _("A number, like 12 or 3.5")
         except AnswerError:
-            return "A number, like 12 or 3.5"
+            return _("A number, like 12 or 3.5")
         if (low is not None and value < low) or (high is not None and value > high):
-            return f"A number from {low if low is not None else '…'} to {high if high is not None else '…'}"
+            return _("A number from {low} to {high}").format(
+                low=low if low is not None else "…", high=high if high is not None else "…"
+            )
         return True
 
     return check
