@@ -266,6 +266,14 @@ def _print_findings(findings: Iterable[Finding]) -> None:
         print(visible(finding), file=sys.stderr)
 
 
+def _playbook(loaded: Usable) -> Playbook:
+    """The model of a playbook `_load` accepted (it refuses one that could not be built)."""
+    model = loaded.playbook
+    if model is None:
+        raise PlaybookError(_("{path}: the playbook could not be built").format(path=loaded.path), loaded.findings)
+    return model
+
+
 def _load(ref: str) -> Usable:
     """Find and lint a playbook for use; PlaybookError (exit 2, findings printed) when it has errors.
 
@@ -393,12 +401,12 @@ def show(
     elif format is ShowFormat.mermaid:
         from crisisplay.playbook.render import as_mermaid
 
-        sys.stdout.write(visible(as_mermaid(loaded.playbook)))
+        sys.stdout.write(visible(as_mermaid(_playbook(loaded))))
     else:
         from crisisplay.playbook.render import as_text
 
         names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
-        sys.stdout.write(visible(as_text(loaded.playbook, names)))
+        sys.stdout.write(visible(as_text(_playbook(loaded), names)))
 
 
 @_command(help=N_("Print the JSON Schema of the playbook format (for editors: yaml-language-server)."))
@@ -586,7 +594,7 @@ def start(
     require_posix()
     loaded = _load(playbook)
     config = _config()
-    pb = loaded.playbook
+    pb = _playbook(loaded)
     _use_locale_of(loaded)
     who = find_responder(responder, config)
     if answers is not None:
