@@ -20,7 +20,8 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,13 +193,20 @@ def _words(message: str, lang: str | None) -> set[str]:
 
 def _in(lang: str | None, message: str) -> str:
     """`message` in `lang` (the chosen language when None), whatever language is chosen."""
-    global _chosen, _translation
     if lang is None or lang == language():
         return _(message)
-    saved = _chosen, _translation
-    _chosen, _translation = lang if lang in available() else ENGLISH, None
-    try:
+    with speaking(lang):
         return _(message)
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Messages in `lang` inside the block, whatever language is chosen (data for other tools is English)."""
+    global _chosen, _translation
+    saved = _chosen, _translation
+    _chosen, _translation = (lang if lang in available() else ENGLISH), None
+    try:
+        yield
     finally:
         _chosen, _translation = saved
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from crisisplay.display import visible
 from crisisplay.events import STEP_ENTERED
+from crisisplay.i18n import ENGLISH, speaking
 from crisisplay.metrics import Metrics, Record
 from crisisplay.narrative import describe
 from crisisplay.times import elapsed_ms, format_ts, parse_ts
@@ -143,6 +144,11 @@ def render_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
     No cell holds a control character but tab and newline: text goes through `visible`, and
     the `data` JSON escapes the controls it would otherwise leave raw.
     """
+    with speaking(ENGLISH):  # a CSV is data for other tools: its summaries are English in every language
+        _write_csv(metrics, events, out)
+
+
+def _write_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     pb, detected = metrics.playbook, metrics.state.detected_at
