@@ -167,3 +167,19 @@ def test_spanish_times_are_worked_out_once_a_minute_yet_exact_to_the_second(monk
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_an_edited_message_is_marked_edited_in_the_spanish_report(run_cli, tmp_path):
+    answers = tmp_path / "edited.answers.yaml"
+    original = (Path(__file__).resolve().parents[1] / "examples" / "pricing-error.answers.yaml").read_text("utf-8")
+    assert "  holding-statement: send\n" in original
+    answers.write_text(
+        original.replace("  holding-statement: send\n", '  holding-statement: {text: "Estamos en ello."}\n'),
+        encoding="utf-8",
+    )
+    code, incident_id, err = run_cli("start", "pricing-error", "--answers", answers)
+    assert code == 0, err
+    for lang, marker in (("es", "(editado antes de enviar)"), ("en", "(edited before sending)")):
+        code, report, err = run_cli("--lang", lang, "export", incident_id.strip(), "--format", "md")
+        assert code == 0, err
+        assert marker in report

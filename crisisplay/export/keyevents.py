@@ -98,7 +98,7 @@ def _line(
             return (clip(_without_step(words, moment.step)), PLAIN)
         return None
     if kind == ev.MESSAGE_SENT:
-        edited = any(m.type == ev.STEP_ANSWERED and m.words.endswith("sent (edited)") for m in group)
+        edited = any(m.type == ev.STEP_ANSWERED and m.words.endswith(_("sent (edited)")) for m in group)
         return (words + (" " + _("(edited before sending)") if edited else ""), PLAIN)
     if kind == ev.MILESTONE_REACHED:
         return _milestone(moment, metrics)
