@@ -76,7 +76,9 @@ def _plain_labels(params: list[Parameter]) -> list[Parameter]:
     parameter has a metavar that says what to give (FILE, KEY=VALUE, FORMAT)."""
     for param in params:
         if _help_translated and param.name == "help":  # Click makes the help option per command, here
-            param.help = _(TYPER_TEXTS["help"])  # type: ignore[attr-defined]  # an option carries help
+            # Looked up first: Babel 2.12's extractor would take the key inside `_(…["help"])` for a message.
+            text = TYPER_TEXTS["help"]
+            param.help = _(text)  # type: ignore[attr-defined]  # an option carries help
         flag = getattr(param, "is_flag", False)
         if flag or param.param_type_name == "argument":
             # Both are methods of typer's own parameter classes, which click's base does not declare.
