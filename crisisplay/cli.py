@@ -469,11 +469,11 @@ def _report(outcome: Outcome, console: Console | None = None) -> None:
     raise typer.Exit(3)
 
 
-def _scripted_frontend(answers_path: Path, playbook: Playbook) -> MakeFrontend:
+def _scripted_frontend(answers_path: Path, playbook: Playbook, delivering: bool = False) -> MakeFrontend:
     from crisisplay.run.answers import read_answers
     from crisisplay.run.scripted import ScriptedFrontend
 
-    answers = read_answers(answers_path, playbook)
+    answers = read_answers(answers_path, playbook, delivering)
     return lambda overrides: ScriptedFrontend(answers, overrides)
 
 
@@ -595,8 +595,14 @@ def start(
     detected_at: str | None = typer.Option(
         None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
     ),
+    notify: bool = typer.Option(
+        False,
+        "--notify",
+        help=N_("Deliver for real in a drill (to the [drill] targets only) or from an answers file."),
+    ),
 ) -> None:
     from crisisplay.journal import require_posix
+    from crisisplay.run.delivery import reach_for_run
     from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
     require_posix()
@@ -614,8 +620,9 @@ def start(
         if who.source in ("account", "login"):  # nobody said who: ask, offering the account's name
             name = _ask_responder(who.name)
     else:
-        make_frontend = _scripted_frontend(answers, pb)
-    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at)
+        make_frontend = _scripted_frontend(answers, pb, delivering=notify)
+    reach = reach_for_run(config, drill=drill, scripted=answers is not None, notify=notify)
+    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at, reach)
     started: list[str] = []
 
     def announce(incident_id: str) -> None:
@@ -644,9 +651,15 @@ def resume(
     responder: str | None = typer.Option(
         None, "--responder", metavar="NAME", help=N_("Who takes over (recorded as a handover).")
     ),
+    notify: bool = typer.Option(
+        False,
+        "--notify",
+        help=N_("Deliver for real in a drill (to the [drill] targets only) or from an answers file."),
+    ),
 ) -> None:
     from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
+    from crisisplay.run.delivery import reach_for_run
     from crisisplay.run.lifecycle import resume_incident
 
     config = _config()
@@ -667,10 +680,16 @@ def resume(
         from crisisplay.run.lifecycle import resuming_responder
 
         _recorded_as(resuming_responder(responder, config, state.responder))
-        frontend = _scripted_frontend(answers, state.playbook)({})
+        frontend = _scripted_frontend(answers, state.playbook, delivering=notify)({})
+    reach = reach_for_run(config, drill=state.drill, scripted=answers is not None, notify=notify)
     try:
         outcome = resume_incident(
-            journal, config, responder, frontend, warn=lambda m: _say(_("warning: {message}").format(message=m))
+            journal,
+            config,
+            responder,
+            frontend,
+            warn=lambda m: _say(_("warning: {message}").format(message=m)),
+            reach=reach,
         )
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None
@@ -807,6 +826,7 @@ def _incidents_table(rows: list[Row]) -> None:
             _shown(STATUS_WORDS, row["status"])
             + ("\n" + _("(drill)") if row["drill"] else "")
             + ("\n" + _("(see warning)") if row["problems"] else "")
+            + ("\n" + _("(delivery outcome unknown)") if row.get("deliveries_unknown") else "")
         )
         cells = (
             row["id"],

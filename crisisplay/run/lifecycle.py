@@ -20,6 +20,7 @@ from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.journal import Journal
 from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
+from crisisplay.run.delivery import Reach
 from crisisplay.run.session import Frontend, Outcome, Session
 from crisisplay.times import now
 
@@ -32,6 +33,7 @@ class StartRequest:
     responder: str | None = None
     variables: tuple[str, ...] = ()
     detected_at: str | None = None
+    reach: Reach | None = None  # who the run may send to (run/delivery.py); None: nobody
 
 
 @dataclass(frozen=True)
@@ -193,10 +195,12 @@ def start_incident(
     with journal.run_lock():
         state = load_state(journal)
         session = Session(journal, state, frontend, clock, responder, config.contacts)
+        deliveries = session.deliver_with(request.reach or Reach(live=False))
         frontend.logged(session, list(journal.events()))
         try:
             return session.run()
         finally:
+            deliveries.close()
             journal.close()
 
 
@@ -207,6 +211,7 @@ def resume_incident(
     frontend: Frontend,
     warn: Callable[[str], None],
     clock: Callable[[], datetime] = now,
+    reach: Reach | None = None,
 ) -> Outcome:
     """Continue an incident at the exact step where it stopped, from its log alone."""
     with journal.run_lock():
@@ -227,11 +232,13 @@ def resume_incident(
             )
         who = resuming_responder(responder, config, state.responder).name
         session = Session(journal, state, frontend, clock, who, config.contacts)
+        deliveries = session.deliver_with(reach or Reach(live=False))
         session.log(engine.resume(who, clock()))
         frontend.resumed(session, list(journal.events()))
         try:
             return session.run()
         finally:
+            deliveries.close()
             journal.close()
 
 
