@@ -41,7 +41,7 @@ class Received:
     sender: str
     recipients: list[str]
     subject: str
-    body: str  # the text part, decoded, exactly as sent
+    body: str  # the text part, decoded: SMTP's CRLF line ends back to \n, without the final one MIME adds
     raw: bytes
 
 
@@ -60,7 +60,8 @@ class SmtpServer:
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
         part = message.get_body(preferencelist=("plain", "html"))
-        body = part.get_content() if part is not None else ""
+        body = part.get_content().replace("\r\n", "\n") if part is not None else ""
+        body = body.removesuffix("\n")
         with self._arrived:
             self.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), str(message["subject"] or ""), body, raw)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from crisisplay.config import Config
 from crisisplay.errors import ConfigError
@@ -48,7 +48,7 @@ def check_targets(config: Config) -> None:
                 _("{where}: unknown notification service '{service}'{suggestion}").format(
                     where=target.where,
                     service=f"{target.service}://",
-                    suggestion=did_you_mean(f"{target.service}://", [f"{s}://" for s in known]),
+                    suggestion=_suggestion(target.service, known),
                 )
             )
         if not getattr(known[target.service], "enabled", True):
@@ -65,6 +65,14 @@ def check_targets(config: Config) -> None:
                     where=target.where, service=target.service, reason=_why(records, target)
                 )
             )
+
+
+def _suggestion(service: str, known: Iterable[str]) -> str:
+    """"; did you mean 'slack://'?" — the schemes compared bare, or `://` alone would make them look alike."""
+    import difflib
+
+    close = difflib.get_close_matches(service, list(known), n=1, cutoff=0.6)
+    return did_you_mean(f"{service}://", [f"{c}://" for c in close])
 
 
 def _why(records: list[logging.LogRecord], target: Target) -> str:

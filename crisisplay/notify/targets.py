@@ -90,8 +90,9 @@ def _kept_query(query: str) -> str:
     for pair in re.split(r"[&;]", query):
         if not pair:
             continue
-        name = pair.split("=", 1)[0]
-        parts.append(f"{name}={SECRET}" if _PARAM_NAME.match(name) else SECRET)
+        name, equals, _value = pair.partition("=")
+        # A bare word (`?token`) is a value without a name: it goes too.
+        parts.append(f"{name}={SECRET}" if equals and _PARAM_NAME.match(name) else SECRET)
     return "&".join(parts)
 
 
