@@ -1,7 +1,6 @@
 """Real notification servers on 127.0.0.1 for tests: an SMTP server (aiosmtpd) and a JSON webhook.
 
-Use the fixtures in a test module with `from notify_servers import smtp_server, webhook  # noqa: F401`
-(or list them in `pytest_plugins`):
+tests/conftest.py imports the two fixtures, so every test can ask for them by name:
 
 - `smtp_server` → `SmtpServer`: `.url(to="maria@example.com")` is a `mailto://` URL for it;
   `.messages` holds what arrived (`Received`: `sender`, `recipients`, `subject`, `body`, `raw`);

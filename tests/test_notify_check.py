@@ -105,3 +105,8 @@ def test_apprise_logs_nothing_to_the_terminal(folders, capfd):
     checked(folders, f'[contacts.pr]\nnotify = ["slack://{TOKEN}"]\n')
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
+
+
+def test_msteams_which_apprise_2_dropped_points_at_workflows(folders):
+    path, error = checked(folders, f'[channels.teams]\nnotify = ["msteams://team/{TOKEN}/B/C"]\n')
+    assert error == f"{path}:2:11: unknown notification service 'msteams://'; did you mean 'workflows://'?"

@@ -7,7 +7,7 @@ import signal
 import threading
 
 import pytest
-from notify_servers import Webhook, refused_port, smtp_server, webhook  # noqa: F401  (fixtures)
+from notify_servers import Webhook, refused_port  # the smtp_server and webhook fixtures come from conftest.py
 
 from crisisplay.notify.courier import Attempt, Courier, Notice
 from crisisplay.notify.targets import Target, make_target

@@ -199,7 +199,10 @@ def test_channel_names_compare_in_nfc(home, cwd):
         ("[contacts.manager]\nbackup = 3\n", ":2:1: 'backup' should be text"),
         ("[channels.slack]\nnotfy = []\n", ":2:1: unknown key 'notfy' in [channels.slack]; did you mean 'notify'?"),
         ("[drill]\nnotifi = []\n", ":2:1: unknown key 'notifi' in [drill]; did you mean 'notify'?"),
-        ('[contacts.manager]\nnotif = ["x"]\n', ":2:1: unknown key 'notif' in [contacts.manager]; did you mean 'notify'?"),
+        (
+            '[contacts.manager]\nnotif = ["x"]\n',
+            ":2:1: unknown key 'notif' in [contacts.manager]; did you mean 'notify'?",
+        ),
         ('channels = "slack"\n', ":1:1: 'channels' should be tables"),
         ("[channels]\nslack = 1\n", ":2:1: [channels.slack] should be a table"),
     ],
@@ -249,7 +252,14 @@ def test_commands_that_never_deliver_never_import_apprise(args, tmp_path):
     (tmp_path / "crisisplay.toml").write_text('[contacts.manager]\nnotify = ["json://a.example.com/x"]\n', "utf-8")
     environment = cli_environment(tmp_path / "home")
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "crisisplay", *[a.replace("playbooks/", f"{REPO}/playbooks/") for a in args]],
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "crisisplay",
+            *[a.replace("playbooks/", f"{REPO}/playbooks/") for a in args],
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -67,10 +67,16 @@ def check_targets(config: Config) -> None:
             )
 
 
+# Schemes Apprise 1.x had and 2.x dropped, with what replaced them.
+RETIRED = {"msteams": "workflows"}
+
+
 def _suggestion(service: str, known: Iterable[str]) -> str:
-    """"; did you mean 'slack://'?" — the schemes compared bare, or `://` alone would make them look alike."""
+    """ "; did you mean 'slack://'?" — the schemes compared bare, or `://` alone would make them look alike."""
     import difflib
 
+    if service in RETIRED:
+        return _("; did you mean '{choice}'?").format(choice=f"{RETIRED[service]}://")
     close = difflib.get_close_matches(service, list(known), n=1, cutoff=0.6)
     return did_you_mean(f"{service}://", [f"{c}://" for c in close])
 
