@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 SECRET = "***"
 
@@ -27,16 +26,15 @@ class Target:
         return f"Target({self.masked!r}, where={self.where!r})"
 
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_HOST_NAME = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$"
-)
-_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
-_IPV6 = re.compile(r"^\[[0-9A-Fa-f:.]+\]$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-_PARAM_NAME = re.compile(r"^[+:-]?[A-Za-z][A-Za-z0-9_.-]{0,63}$")
-_CHANNEL = re.compile(r"^[#@][A-Za-z0-9_.-]{1,80}$")  # `#crisis`, `@maria`: where it goes, not how to get in
+# Patterns as text: `re` compiles (and caches) each on first use, so reading a config without targets pays nothing.
+_VARIABLE = r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}"
+_SCHEME = r"^([A-Za-z][A-Za-z0-9+.-]*)://"
+_HOST_NAME = r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$"
+_IPV4 = r"^\d{1,3}(?:\.\d{1,3}){3}$"
+_IPV6 = r"^\[[0-9A-Fa-f:.]+\]$"
+_EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"
+_PARAM_NAME = r"^[+:-]?[A-Za-z][A-Za-z0-9_.-]{0,63}$"
+_CHANNEL = r"^[#@][A-Za-z0-9_.-]{1,80}$"  # `#crisis`, `@maria`: where it goes, not how to get in
 
 
 def expand(url: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
@@ -55,12 +53,12 @@ def expand(url: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         used.append(os.environ[name])
         return os.environ[name]
 
-    return _VARIABLE.sub(value, url), tuple(missing), tuple(used)
+    return re.sub(_VARIABLE, value, url), tuple(missing), tuple(used)
 
 
 def service_of(url: str) -> str:
     """The scheme of an Apprise URL (`slack`, `mailtos`), lower case; empty text when there is none."""
-    match = _SCHEME.match(url.strip())
+    match = re.match(_SCHEME, url.strip())
     return match[1].lower() if match else ""
 
 
@@ -73,14 +71,14 @@ def _kept_host(hostport: str) -> str:
         host, port = hostport.rsplit(":", 1)
     if port and not port.isdigit():
         return SECRET
-    named = host.lower() == "localhost" or _HOST_NAME.match(host) or _IPV4.match(host) or _IPV6.match(host)
+    named = host.lower() == "localhost" or re.match(_HOST_NAME, host) or re.match(_IPV4, host) or re.match(_IPV6, host)
     if not named:
         return SECRET
     return f"{host}:{port}" if port else host
 
 
 def _kept_segment(segment: str) -> str:
-    if not segment or _CHANNEL.match(segment) or _EMAIL.match(segment):
+    if not segment or re.match(_CHANNEL, segment) or re.match(_EMAIL, segment):
         return segment
     return SECRET
 
@@ -92,7 +90,7 @@ def _kept_query(query: str) -> str:
             continue
         name, equals, _value = pair.partition("=")
         # A bare word (`?token`) is a value without a name: it goes too.
-        parts.append(f"{name}={SECRET}" if equals and _PARAM_NAME.match(name) else SECRET)
+        parts.append(f"{name}={SECRET}" if equals and re.match(_PARAM_NAME, name) else SECRET)
     return "&".join(parts)
 
 
@@ -106,7 +104,7 @@ def mask(url: str) -> str:
     tokens where a host would be). Apprise's own "privacy" URLs keep parts of tokens, so
     they are never used."""
     text = url.strip()
-    scheme = _SCHEME.match(text)
+    scheme = re.match(_SCHEME, text)
     if not scheme:
         return SECRET
     rest = text[scheme.end() :]
@@ -131,10 +129,12 @@ def mask(url: str) -> str:
 
 def scrub(text: str, target: Target, secrets: tuple[str, ...] = ()) -> str:
     """`text` (a reason Apprise gave) without any part of the target's URL that could be a secret."""
+    from urllib.parse import unquote
+
     url = target.url.strip()
     separators = r"[/?&=@:;,#]+"
     kept = set(re.split(separators, target.masked))
-    scheme = _SCHEME.match(url)
+    scheme = re.match(_SCHEME, url)
     rest = url[scheme.end() :] if scheme else url
     pieces = {url, rest, *secrets}
     for piece in re.split(separators, rest):
