@@ -277,12 +277,14 @@ def _playbook(loaded: Usable) -> Playbook:
     return model
 
 
-def _load(ref: str) -> Usable:
+def _load(ref: str, its_language: bool = False) -> Usable:
     """Find and lint a playbook for use; PlaybookError (exit 2, findings printed) when it has errors.
 
     Warnings stay in the returned `findings` for the command to print; the config's `[lint]`
     options and the file's noqa comments apply, as they do for `crisisplay lint`. Results are
-    cached by content in `<home>/cache/lint`, so an unchanged playbook opens fast.
+    cached by content in `<home>/cache/lint`, so an unchanged playbook opens fast. With
+    `its_language`, the playbook's `locale` takes part in choosing the language, and its
+    findings are worded in the language chosen (linted again when its locale changed it).
     """
     from crisisplay.home import find_playbook
     from crisisplay.lint.cache import usable
@@ -293,6 +295,11 @@ def _load(ref: str) -> Usable:
     policy = policy_for(config)
     try:
         loaded = usable(entry.path, policy, _home() / "cache" / "lint")
+        if its_language:
+            before = i18n.language()
+            _use_locale_of(loaded)
+            if i18n.language() != before:
+                loaded = usable(entry.path, policy, _home() / "cache" / "lint")
     except OSError as err:
         raise PlaybookError(_("{path}: cannot read: {reason}").format(path=entry.path, reason=err.strerror)) from None
     if loaded.normalised is None or loaded.errors:
@@ -396,8 +403,7 @@ def show(
 ) -> None:
     from crisisplay.display import visible
 
-    loaded = _load(playbook)
-    _use_locale_of(loaded)
+    loaded = _load(playbook, its_language=True)
     _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
         sys.stdout.write(json.dumps(loaded.normalised, indent=2, ensure_ascii=False) + "\n")
@@ -595,10 +601,9 @@ def start(
     from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
     require_posix()
-    loaded = _load(playbook)
+    loaded = _load(playbook, its_language=True)
     config = _config()
     pb = _playbook(loaded)
-    _use_locale_of(loaded)
     who = find_responder(responder, config)
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error

@@ -125,7 +125,10 @@ def since_start(elapsed_ms: int | None, fine: bool = False) -> str:
         return "—"
     sign = "-" if elapsed_ms < 0 else "+"
     if fine and abs(elapsed_ms) < 60_000:
-        return f"{sign}{abs(elapsed_ms) / 1000:.3f}".rstrip("0").rstrip(".") + "s"
+        seconds_text = f"{abs(elapsed_ms) / 1000:.3f}".rstrip("0").rstrip(".")
+        if i18n.language() != i18n.ENGLISH:  # `+0,25s` in Spanish: the language's decimal mark
+            seconds_text = seconds_text.replace(".", i18n.number_marks()[0])
+        return f"{sign}{seconds_text}s"
     seconds = abs(elapsed_ms) // 1000
     if not seconds:
         return sign + "0s"

@@ -467,7 +467,7 @@ class Playbook(_Model):
     id: PlaybookId
     title: Text
     summary: str | None = None
-    locale: str = "en"
+    locale: str | None = None  # None: the playbook does not choose the language (English for answers files)
     translation_of: Text | None = None
     tags: list[str] = []
     severity: Severity = Severity()

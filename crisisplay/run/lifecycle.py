@@ -127,19 +127,28 @@ def parse_detected_at(text: str | None, now: datetime) -> datetime:
 
 
 def parse_vars(pairs: tuple[str, ...], playbook: Playbook) -> dict[str, str]:
-    """`--var KEY=VALUE` pairs, each naming an input of the playbook."""
+    """`--var KEY=VALUE` pairs, each naming an input of the playbook.
+
+    A number is typed by the responder, so it is read in the run's language (`1.234` is 1234 in
+    Spanish) and kept as plain digits and a point, as the terminal keeps a typed number.
+    """
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"--var '{pair}': expected KEY=VALUE")
+            raise UsageError(_("--var '{pair}': expected KEY=VALUE").format(pair=pair))
         if key not in playbook.inputs:
-            known = ", ".join(playbook.inputs) or "none"
+            known = ", ".join(playbook.inputs) or "—"
             raise UsageError(
-                f"--var {key}: the playbook has no input '{key}'{did_you_mean(key, playbook.inputs)} (inputs: {known})"
+                _("--var {key}: the playbook has no input '{key}'{suggestion} (inputs: {known})").format(
+                    key=key, suggestion=did_you_mean(key, playbook.inputs), known=known
+                )
             )
-        engine.input_value(playbook.inputs[key], key, value)  # fits, or exit 2 before anything is written
+        spec = playbook.inputs[key]
+        if spec.type == "number":
+            value = engine.local_number(value, f"--var {key}", i18n.language())
+        engine.input_value(spec, key, value)  # fits, or exit 2 before anything is written
         out[key] = value
     return out
 
