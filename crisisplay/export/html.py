@@ -395,7 +395,8 @@ def _deliveries(metrics: Metrics, clock: w.ReportClock) -> str:
     rows = w.delivery_rows(metrics, clock)
     if not rows:
         return ""
-    return f"<h3>{esc(_('Deliveries'))}</h3>\n" + _table(w.DELIVERY_COLUMNS, ([esc(c) for c in row] for row in rows))
+    heading = esc(_("Deliveries"))
+    return f"<h3>{heading}</h3>\n" + _table(w.DELIVERY_COLUMNS, ([esc(c) for c in row] for row in rows))
 
 
 def _notes(metrics: Metrics, clock: w.ReportClock) -> str:

@@ -28,6 +28,7 @@ from crisisplay.metrics import (
     TargetResult,
 )
 from crisisplay.playbook.model import format_duration
+from crisisplay.playbook.roles import role_label
 
 if TYPE_CHECKING:
     from crisisplay.journal import VerifyResult
@@ -468,16 +469,24 @@ SUMMARY = N_("Summary")
 TARGET_COLUMNS = (N_("Target"), N_("Goal"), N_("Reached at"), N_("After"), N_("Result"))
 SEVERITY_COLUMNS = (N_("Time"), N_("Since start"), N_("From"), N_("To"), N_("Why"))
 TIMELINE_COLUMNS = (N_("Time"), N_("Since start"), N_("What changed"), N_("By"))
-DELIVERY_COLUMNS = (N_("Queued"), N_("Step"), N_("To"), N_("Service"), N_("Target"), N_("Outcome"), N_("Finished"))
+DELIVERY_COLUMNS = (
+    N_("Queued"),
+    N_("Step"),
+    N_("Recipient"),
+    N_("Service"),
+    N_("Address (secrets masked)"),
+    N_("Outcome"),
+    N_("Finished"),
+)
 
 
 def delivery_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]:
     """The deliveries as plain-text cells of DELIVERY_COLUMNS (each format escapes them): when each
     was queued, at which step, to whom, how, and how it ended, with its own time."""
     pb = metrics.playbook
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for d in metrics.deliveries:
-        who = pb.role_label(d["role"]) if d.get("role") else f"#{d.get('channel') or ''}"
+        who = role_label(pb, d["role"]) if d.get("role") else f"#{d.get('channel') or ''}"
         status = d["status"]
         if status == "sent":
             outcome = _("delivered")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import re
 import signal
 import threading
@@ -84,31 +85,36 @@ def _wait_for_warming(timeout: float | None = None) -> None:
 
 
 class Courier:
-    """Delivers notices on worker threads (one per notice), each attempt bounded by `timeout` seconds."""
+    """Delivers notices on worker threads (one per notice), each attempt bounded by `timeout` seconds.
+
+    `send` only hands the notice to a dispatcher thread, which starts the notice's worker: the
+    main thread pays a queue's `put`, not a thread's start-up, so the next prompt never waits.
+    """
 
     def __init__(self, report: Callable[[Attempt], None], *, timeout: float = 10.0, retries: int = 1):
         self._report = report
         self._timeout = timeout
         self._retries = max(0, retries)
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified whenever a notice finishes
         self._states: dict[str, str] = {}
-        self._threads: dict[str, threading.Thread] = {}
+        self._in_flight: set[str] = set()
+        self._threads: list[threading.Thread] = []
         self._closed = False
+        self._queue: queue.SimpleQueue[Notice | None] = queue.SimpleQueue()
+        self._dispatcher = threading.Thread(target=self._dispatch, name="crisisplay-notify", daemon=True)
+        self._dispatcher.start()
 
     def send(self, notice: Notice) -> None:
         """Start delivering `notice`; returns at once."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the courier is closed")
-            running = self._threads.get(notice.key)
-            if running is not None and running.is_alive():
+            if notice.key in self._in_flight:
                 raise ValueError(f"notice {notice.key!r} is already being sent")
             self._states[notice.key] = SENDING
-            thread = threading.Thread(
-                target=self._deliver, args=(notice,), name=f"crisisplay-notify-{notice.key}", daemon=True
-            )
-            self._threads[notice.key] = thread
-        thread.start()
+            self._in_flight.add(notice.key)
+        self._queue.put(notice)
 
     def state(self, key: str) -> str | None:
         """`sending`, `delivered` or `failed: <reason>`; None for a key never sent."""
@@ -122,18 +128,29 @@ class Courier:
 
     def wait(self, timeout: float | None = None) -> None:
         """Until every notice in flight has finished (each is bounded by its attempts), or `timeout` passes."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            threads = list(self._threads.values())
-        for thread in threads:
-            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        with self._idle:
+            self._idle.wait_for(lambda: not self._in_flight, timeout)
 
     def close(self) -> None:
         """Wait for every delivery, then stop: no thread of the courier outlives this."""
         with self._lock:
             self._closed = True
         self.wait()
+        self._queue.put(None)
+        self._dispatcher.join()
+        for thread in self._threads:
+            thread.join()
         _wait_for_warming()
+
+    def _dispatch(self) -> None:
+        block_sigint()
+        while (notice := self._queue.get()) is not None:
+            thread = threading.Thread(
+                target=self._deliver, args=(notice,), name=f"crisisplay-notify-{notice.key}", daemon=True
+            )
+            with self._lock:
+                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
 
     # -- on the worker thread
 
@@ -158,8 +175,11 @@ class Courier:
         self._set(notice.key, f"{FAILED}: {reason}")
 
     def _set(self, key: str, state: str) -> None:
-        with self._lock:
+        """The notice's final state; it is no longer in flight."""
+        with self._idle:
             self._states[key] = state
+            self._in_flight.discard(key)
+            self._idle.notify_all()
 
     def _tell(self, attempt: Attempt) -> None:
         try:

@@ -9,7 +9,9 @@ makes it the log's one writer even when an outcome arrives on the courier's thre
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +30,16 @@ if TYPE_CHECKING:
 DRILL_PREFIX = "[DRILL] "
 SENT, FAILED, SKIPPED = "sent", "failed", "skipped"  # the outcomes an answers file may simulate
 TIMEOUT_S, RETRIES = 10.0, 1  # each attempt's limit, and how often a target is tried again
+TIMEOUT_VARIABLE = "CRISISPLAY_NOTIFY_TIMEOUT"  # seconds per attempt, for a slow network (and tests)
+
+
+def attempt_timeout() -> float:
+    """Seconds an attempt may take: CRISISPLAY_NOTIFY_TIMEOUT when it is a positive number, else 10."""
+    try:
+        seconds = float(os.environ.get(TIMEOUT_VARIABLE, ""))
+    except ValueError:
+        return TIMEOUT_S
+    return seconds if 0 < seconds <= 600 else TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,20 @@ class Reach:
         return self.roles.get(role, ())
 
     def for_channel(self, channel: str | None) -> tuple[Target, ...]:
-        return self.channels.get(channel, ()) if channel else ()
+        """The targets of a message step's channel: `[channels.<name>]` whose name is the channel as
+        rendered, compared without case and extra spaces."""
+        if not channel:
+            return ()
+        wanted = _folded(channel)
+        return next((targets for name, targets in self.channels.items() if _folded(name) == wanted), ())
+
+    def targets_for(self, to: dict[str, str]) -> tuple[Target, ...]:
+        """The targets of a recipient: `{"role": id}` or `{"channel": name}`."""
+        return self.for_role(to["role"]) if "role" in to else self.for_channel(to.get("channel"))
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
 
 
 def configured_reach(config: Config, drill: bool, live: bool = True) -> Reach:
@@ -92,6 +117,15 @@ def notice_title(session: Any, step: Any) -> str:
     return _("{playbook}: {step} ({incident})").format(
         playbook=pb.title, step=step.title or step.id, incident=session.state.incident_id
     )
+
+
+def courier_words(state: str | None) -> str:
+    """The courier's state of a delivery (`sending`, `delivered`, `failed: …`) in the interface's words."""
+    if state == "delivered":
+        return _("delivered")
+    if state and state.startswith("failed: "):
+        return _("failed: {reason}").format(reason=state.removeprefix("failed: "))
+    return _("sending")
 
 
 def recipient(pb: Any, delivery: dict[str, Any]) -> str:
@@ -153,7 +187,7 @@ class Deliveries:
             else:
                 from crisisplay.notify.courier import Courier
 
-                self._courier = Courier(self._reported, timeout=TIMEOUT_S, retries=RETRIES)
+                self._courier = Courier(self._reported, timeout=attempt_timeout(), retries=RETRIES)
         return self._courier
 
     def warm(self) -> None:
@@ -162,12 +196,13 @@ class Deliveries:
             from crisisplay.notify.courier import warm
 
             warm()
+            self._courier_now()  # its dispatcher thread starts now, not on the first send
 
     def send(self, key: str, step: str | None, to: dict[str, str], title: str, text: str) -> Sending:
         """Log `notification.queued` and hand the notice to the courier; returns at once."""
         from crisisplay.notify.courier import Notice
 
-        targets = self.reach.for_role(to["role"]) if "role" in to else self.reach.for_channel(to.get("channel"))
+        targets = self.reach.targets_for(to)
         if self.reach.drill:
             title, text = DRILL_PREFIX + title, DRILL_PREFIX + text
         sending = Sending(key, step, to, title, text, targets)
@@ -181,7 +216,7 @@ class Deliveries:
         """What an answers file says delivery did, logged with `simulated: true`; nothing is sent."""
         if outcome == SKIPPED:
             return
-        targets = self.reach.for_role(to["role"]) if "role" in to else self.reach.for_channel(to.get("channel"))
+        targets = self.reach.targets_for(to)
         sending = Sending(key, step, to, "", text, targets)
         target = targets[0] if targets else None
         queued = self._event(ev.NOTIFICATION_QUEUED, sending, target, None, simulated=True)

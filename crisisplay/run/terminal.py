@@ -38,7 +38,7 @@ from crisisplay.playbook.model import (
     TextStep,
 )
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
-from crisisplay.run.delivery import notice_title, recipient, services, unknown_outcome
+from crisisplay.run.delivery import courier_words, notice_title, recipient, services, unknown_outcome
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
@@ -290,7 +290,7 @@ class TerminalFrontend:
         if deliveries is None or not deliveries.reach.live or not step_id or step_id not in pb.step_index:
             return
         to = {"role": delivery["role"]} if delivery.get("role") else {"channel": delivery.get("channel") or ""}
-        targets = deliveries.reach.for_role(to["role"]) if "role" in to else deliveries.reach.for_channel(to["channel"])
+        targets = deliveries.reach.targets_for(to)
         if not targets:
             return
         picked = self.prompter.select(
@@ -485,7 +485,8 @@ class TerminalFrontend:
                 key = session.next_delivery_key()
                 deliveries.send(key, step.id, {"channel": rendered.channel or ""}, notice_title(session, step), text)
                 via = services(targets)
-                self.console.print(f"  ✉ {_esc(_('sending via {service}…').format(service=via))}")
+                sending = _("sending via {service}…").format(service=via)
+                self.console.print(f"  ✉ {_esc(sending)}")
                 return engine.Send(text, edited=text != rendered.text)
             if picked == "send":
                 return engine.Send(text, edited=text != rendered.text)
@@ -512,7 +513,7 @@ class TerminalFrontend:
             question = visible(reach_question(pb, role, contact.get("name")))
             if key is not None:
                 sending = session.deliveries.state(key) if session.deliveries else None
-                question = f"{question} ({_('delivery')}: {sending or _('sending')})"
+                question = _("{question} (delivery: {state})").format(question=question, state=courier_words(sending))
             picked = self._menu(
                 session,
                 question,
@@ -570,7 +571,8 @@ class TerminalFrontend:
             return picked if isinstance(picked, engine.Skip) else None
         key = session.next_delivery_key()
         deliveries.send(key, step.id, {"role": role}, notice_title(session, step), text)
-        self.console.print(f"  ✉ {_esc(_('sending to {name} via {service}…').format(name=name, service=via))}")
+        sending = _("sending to {name} via {service}…").format(name=name, service=via)
+        self.console.print(f"  ✉ {_esc(sending)}")
         return key
 
     def _try_backup(self, session: Session, pb: Any, role: str, contact: dict[str, str], backup: str) -> bool:
