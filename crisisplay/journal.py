@@ -37,6 +37,7 @@ from typing import IO, Any, NoReturn, TypeGuard
 
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, PlatformUnsupported, UsageError
 from crisisplay.home import private_dir
+from crisisplay.i18n import N_, _
 from crisisplay.times import format_ts, now, parse_ts
 
 try:
@@ -265,6 +266,28 @@ def canonical_line(event: dict[str, Any]) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """What is wrong with a log, as a message of the catalogue (marked with N_) and its values.
+
+    `str()` is the English words that `verify -f json` and the json/csv exports keep (data for
+    other tools, the same in every language); `shown()` is the same in the reader's language.
+    """
+
+    text: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        return self.text.format(**dict(self.values))
+
+    def shown(self) -> str:
+        return _(self.text).format(**dict(self.values))
+
+
+def _reason(text: str, **values: object) -> Reason:
+    return Reason(text, tuple(values.items()))
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     """What `Journal.verify` found: the chain's state, and the first problem if any."""
 
@@ -277,6 +300,21 @@ class VerifyResult:
     message: str = ""  # one line for the user: "path:line: what is wrong"
     reason: str = ""  # what is wrong, without the path and line
     left_out: tuple[int, ...] = ()  # lines a lenient `ChainCheck` read past: not events at all
+    why: Reason | None = None  # `reason` as a message of the catalogue, to show it translated
+
+    @property
+    def shown_reason(self) -> str:
+        """`reason` in the reader's language (`reason` itself stays English: it is data in json)."""
+        return self.why.shown() if self.why is not None else self.reason
+
+    @property
+    def shown_message(self) -> str:
+        """`message` in the reader's language: `path:line: what is wrong`, or the intact chain."""
+        if self.ok:
+            return _("{path}: {count} events, chain intact, head {head}").format(
+                path=self.path, count=self.count, head=self.head
+            )
+        return f"{self.path}:{self.line}: {self.shown_reason}"
 
     @property
     def verdict(self) -> str:
@@ -437,7 +475,7 @@ class Journal:
 
     def events(self, tolerate_torn: bool = False) -> Iterator[dict[str, Any]]:
         """Stream the logged events; a bad line raises JournalError "path:line: reason"."""
-        with self._snapshot() as (_, lines):
+        with self._snapshot() as (_size, lines):
             for number, raw, is_last in lines:
                 if is_last and _is_torn(raw):
                     if tolerate_torn:
@@ -446,7 +484,7 @@ class Journal:
                 try:
                     event = _loads(raw)
                 except ValueError as err:
-                    raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err)}") from None
+                    raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err).shown()}") from None
                 if type(event) is not dict:
                     raise JournalError(f"{self.path}:{number}: not an event: not a JSON object")
                 if not event.keys() >= _REQUIRED:
@@ -537,8 +575,9 @@ class Journal:
         """Check every line and the chain; with `head`, also that the log holds that event."""
         return ChainCheck(self, head).run()
 
-    def _broken(self, line: int, kind: str, reason: str, head: str | None) -> VerifyResult:
+    def _broken(self, line: int, kind: str, why: Reason, head: str | None) -> VerifyResult:
         """A failed result: the lines before `line` verified, and `head` is the last one's hash."""
+        reason = str(why)
         return VerifyResult(
             ok=False,
             path=self.path,
@@ -548,6 +587,7 @@ class Journal:
             kind=kind,
             message=f"{self.path}:{line}: {reason}",
             reason=reason,
+            why=why,
         )
 
     def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict[str, Any], digest: str) -> VerifyResult:
@@ -561,13 +601,15 @@ class Journal:
         broken = self._broken
         seq, link = event["seq"], event["prev"]
         if type(seq) is not int:
-            return broken(number, CORRUPT, f"not an event: seq {seq!r} is not a whole number", prev)
+            return broken(
+                number, CORRUPT, _reason(N_("not an event: seq {seq} is not a whole number"), seq=repr(seq)), prev
+            )
         hashes: list[str | None] = []  # each line's hash, in order
         line_of: dict[str, int] = {}  # hash -> first line holding it
         successor_of: dict[str, int] = {}  # prev -> first line chaining onto it
         later_seqs: set[int] = set()
-        with self._snapshot() as (_, lines):
-            for other, raw, _ in lines:
+        with self._snapshot() as (_size, lines):
+            for other, raw, _last in lines:
                 try:
                     candidate = _loads(raw)
                     other_hash, other_prev = candidate["hash"], candidate["prev"]
@@ -589,45 +631,56 @@ class Journal:
 
         previous = number - 1
         if line_of.get(digest, number) < number:
-            return broken(number, INSERTED, f"inserted: a copy of line {line_of[digest]}", prev)
+            return broken(number, INSERTED, _reason(N_("inserted: a copy of line {line}"), line=line_of[digest]), prev)
         linked = 0 if link == ZERO_HASH else line_of.get(link)
         if linked is not None and linked < previous:
             first = linked + 1
-            span = f"line {first} was" if first == previous else f"lines {first}-{previous} were"
-            reason = f"inserted: {span} put into the chain (line {number} chains onto line {linked})"
-            return broken(first, INSERTED, reason, head_before(first))
+            text = (
+                N_("inserted: line {first} was put into the chain (line {line} chains onto line {linked})")
+                if first == previous
+                else N_(
+                    "inserted: lines {first}-{last} were put into the chain (line {line} chains onto line {linked})"
+                )
+            )
+            why = _reason(text, first=first, last=previous, line=number, linked=linked)
+            return broken(first, INSERTED, why, head_before(first))
         if linked == previous:
-            where = "the first event" if previous == 0 else f"line {previous}"
-            reason = f"edited: seq is {seq} where {expected_seq} follows {where}, and its hash recomputed"
-            return broken(number, EDITED, reason, prev)
+            text = (
+                N_("edited: seq is {seq} where {expected} follows the first event, and its hash recomputed")
+                if previous == 0
+                else N_("edited: seq is {seq} where {expected} follows line {previous}, and its hash recomputed")
+            )
+            return broken(number, EDITED, _reason(text, seq=seq, expected=expected_seq, previous=previous), prev)
         belongs_later = expected_seq in later_seqs or successor_of.get(prev, 0) > number
         if seq >= expected_seq and belongs_later:
             # The event that belongs here comes further down: this line is out of place.
             if linked is None:
-                reason = f"inserted: seq {seq} chains onto no event in this log"
-                return broken(number, INSERTED, reason, prev)
+                why = _reason(N_("inserted: seq {seq} chains onto no event in this log"), seq=seq)
+                return broken(number, INSERTED, why, prev)
             missing = expected_seq if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
-            reason = f"reordered: seq {seq} comes before seq {missing}"
-            return broken(number, REORDERED, reason, prev)
+            why = _reason(N_("reordered: seq {seq} comes before seq {missing}"), seq=seq, missing=missing)
+            return broken(number, REORDERED, why, prev)
         if seq > expected_seq:
             count = seq - expected_seq
             missing = expected_seq if count == 1 else f"{expected_seq}-{seq - 1}"
-            events = "1 event" if count == 1 else f"{count} events"
-            reason = f"deleted: {events} (seq {missing}) missing before this line"
-            return broken(number, DELETED, reason, prev)
+            text = (
+                N_("deleted: 1 event (seq {missing}) missing before this line")
+                if count == 1
+                else N_("deleted: {count} events (seq {missing}) missing before this line")
+            )
+            return broken(number, DELETED, _reason(text, count=count, missing=missing), prev)
         if seq == expected_seq:
             if previous == 0:
-                reason = "edited: the first event's prev is not 64 zeros"
-                return broken(number, EDITED, reason, None)
-            reason = (
-                f"edited: line {previous} was changed and its hash recomputed (line {number} no longer chains onto it)"
+                return broken(number, EDITED, _reason(N_("edited: the first event's prev is not 64 zeros")), None)
+            text = N_(
+                "edited: line {previous} was changed and its hash recomputed (line {line} no longer chains onto it)"
             )
-            return broken(previous, EDITED, reason, head_before(previous))
+            return broken(previous, EDITED, _reason(text, previous=previous, line=number), head_before(previous))
         if linked is not None:
-            reason = f"reordered: seq {seq} comes after seq {expected_seq - 1}"
-            return broken(number, REORDERED, reason, prev)
-        reason = f"inserted: seq {seq} where {expected_seq} was expected, chaining onto no event"
-        return broken(number, INSERTED, reason, prev)
+            why = _reason(N_("reordered: seq {seq} comes after seq {before}"), seq=seq, before=expected_seq - 1)
+            return broken(number, REORDERED, why, prev)
+        text = N_("inserted: seq {seq} where {expected} was expected, chaining onto no event")
+        return broken(number, INSERTED, _reason(text, seq=seq, expected=expected_seq), prev)
 
     # -- the run lock --
 
@@ -723,7 +776,7 @@ class ChainCheck:
 
     def run(self) -> VerifyResult:
         """Read to the end; the result."""
-        for _ in self.events():
+        for _event in self.events():
             pass
         assert self.result is not None
         return self.result
@@ -742,7 +795,7 @@ class ChainCheck:
             for number, raw, is_last in lines:
                 event = None
                 if is_last and _is_torn(raw):
-                    problem = broken(number, TORN, "torn last line (a crash mid-write cut it off)", prev)
+                    problem = broken(number, TORN, _reason(N_("torn last line (a crash mid-write cut it off)")), prev)
                     break
                 try:
                     event = loads(raw)
@@ -753,15 +806,16 @@ class ChainCheck:
                     event = None
                     break
                 if sha256(canonical).hexdigest() != digest:
-                    problem = broken(number, EDITED, "edited: its hash does not match its content", prev)
+                    problem = broken(number, EDITED, _reason(N_("edited: its hash does not match its content")), prev)
                 elif raw != b'%s,"hash":"%s"}\n' % (canonical[:-1], digest.encode("ascii")):
-                    problem = broken(number, EDITED, "edited: the line is not in canonical form", prev)
+                    problem = broken(number, EDITED, _reason(N_("edited: the line is not in canonical form")), prev)
                 elif not event.keys() >= _EVENT_KEYS or type(event["data"]) is not dict:
-                    reason = "not an event: a field is missing or `data` is not an object"
-                    problem = broken(number, CORRUPT, reason, prev)
+                    why = _reason(N_("not an event: a field is missing or `data` is not an object"))
+                    problem = broken(number, CORRUPT, why, prev)
                 elif event["v"] != VERSION or type(event["v"]) is not int:
-                    reason = f"event format version {event['v']!r}; this crisisplay reads {VERSION}"
-                    problem = broken(number, VERSION_MISMATCH, reason, prev)
+                    text = N_("event format version {version}; this crisisplay reads {supported}")
+                    why = _reason(text, version=repr(event["v"]), supported=VERSION)
+                    problem = broken(number, VERSION_MISMATCH, why, prev)
                 elif (seq := event["seq"]) != expected_seq or type(seq) is not int or event["prev"] != prev:
                     problem = journal._diagnose(number, expected_seq, prev, event, digest)
                 elif number == 1:
@@ -778,13 +832,15 @@ class ChainCheck:
             else:
                 number = 0  # read to the end: no line was stopped at
                 if expected_seq == 0:
-                    problem = broken(1, DELETED, "the log is empty: its first event was deleted", None)
+                    problem = broken(1, DELETED, _reason(N_("the log is empty: its first event was deleted")), None)
                 elif wanted is not None and not found_head:
-                    reason = (
-                        f"the log does not hold the head {wanted}: events were cut off after "
-                        f"line {expected_seq}, or the hash is another incident's"
+                    text = N_(
+                        "the log does not hold the head {head}: events were cut off after "
+                        "line {line}, or the hash is another incident's"
                     )
-                    problem = broken(expected_seq + 1, HEAD_MISSING, reason, prev)
+                    problem = broken(
+                        expected_seq + 1, HEAD_MISSING, _reason(text, head=wanted, line=expected_seq), prev
+                    )
             if problem is not None and self.lenient:
                 # Read on, no longer checking: the line the check stopped at, then the rest.
                 if number:
@@ -809,15 +865,16 @@ class ChainCheck:
         """The first event must start the incident that the file is named after."""
         journal = self.journal
         if event["type"] != _STARTED:
-            reason = f"not an incident log: its first event is {_quoted(event['type'])}, not {_STARTED}"
-            return journal._broken(1, CORRUPT, reason, None)
+            text = N_("not an incident log: its first event is {type}, not {started}")
+            return journal._broken(1, CORRUPT, _reason(text, type=_quoted(event["type"]), started=_STARTED), None)
         inside = event["data"].get("incident_id")
         if inside != journal.incident_id:
-            reason = (
-                f"the log holds incident {_quoted(inside)} but its file is named {_quoted(journal.path.name)}: "
+            text = N_(
+                "the log holds incident {inside} but its file is named {name}: "
                 "a log copied or renamed over another incident's file"
             )
-            return journal._broken(1, MISNAMED, reason, None)
+            why = _reason(text, inside=_quoted(inside), name=_quoted(journal.path.name))
+            return journal._broken(1, MISNAMED, why, None)
         return None
 
     def _read_on(self, lines: Iterator[tuple[int, bytes, bool]]) -> Iterator[dict[str, Any]]:
@@ -845,7 +902,7 @@ class ChainCheck:
         left_out = set(self._left_out)
         # Only up to the size the first pass read: appends since then are not part of this export.
         with os.fdopen(self.journal._open_read(), "rb", buffering=1024 * 1024) as handle:
-            for number, raw, _ in _lines_upto(handle, self.size):
+            for number, raw, _last in _lines_upto(handle, self.size):
                 if number in left_out:
                     continue
                 again.update(raw)
@@ -977,19 +1034,19 @@ def _complete(given: dict[str, Any], *, seq: int, prev: str, stamp: str) -> dict
     }
 
 
-def _corrupt_reason(err: Exception) -> str:
+def _corrupt_reason(err: Exception) -> Reason:
     """Why a line is not an event at all, in words for the user."""
     if isinstance(err, UnicodeDecodeError):
-        return "not valid UTF-8"
+        return _reason(N_("not valid UTF-8"))
     if isinstance(err, UnicodeEncodeError):
-        return "holds text that is not valid Unicode"
-    if isinstance(err, json.JSONDecodeError):
-        return f"not valid JSON ({err.msg}, column {err.colno})"
+        return _reason(N_("holds text that is not valid Unicode"))
+    if isinstance(err, json.JSONDecodeError):  # Python's own words for what is wrong, in English
+        return _reason(N_("not valid JSON ({error}, column {column})"), error=err.msg, column=err.colno)
     if isinstance(err, KeyError):
-        return "not an event: it has no hash"
+        return _reason(N_("not an event: it has no hash"))
     if isinstance(err, ValueError):
-        return f"not a valid event: {err}"
-    return "not an event: not a JSON object"
+        return _reason(N_("not a valid event: {error}"), error=str(err))
+    return _reason(N_("not an event: not a JSON object"))
 
 
 def _normalise_head(head: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from crisisplay.i18n import _
 from crisisplay.playbook.model import Playbook
 from crisisplay.playbook.names import nfc
 
@@ -60,9 +61,9 @@ def someone(pb: Playbook, role: str, name: str | None = None) -> str:
     words = role_words(pb, role)
     if _written_label(pb, role) or words.split(" ", 1)[0].lower() in _DETERMINERS:
         return words
-    return f"the {words}"
+    return _("the {role}").format(role=words)
 
 
 def reach_question(pb: Playbook, role: str, name: str | None = None) -> str:
     """The question asked for each role of an escalation: `Did you reach Leo Kim (PR expert)?`."""
-    return f"Did you reach {someone(pb, role, name)}?"
+    return _("Did you reach {person}?").format(person=someone(pb, role, name))
