@@ -368,10 +368,10 @@ class Journal:
         folder = journal.path.parent
         private_dir(folder)
         if journal.path.exists():
-            raise JournalError(f"{journal.path}: an incident log already exists there")
+            raise JournalError(_("{path}: an incident log already exists there").format(path=journal.path))
         stamp = format_ts(journal.clock())
         event = _complete(first_event, seq=0, prev=ZERO_HASH, stamp=stamp)
-        line, _ = canonical_line(event)
+        line, _digest = canonical_line(event)
         data = (line + "\n").encode("utf-8")
         tmp = folder / f".{journal.path.name}.{secrets.token_hex(4)}.tmp"
         try:
@@ -385,9 +385,11 @@ class Journal:
             _publish(tmp, journal.path)
             fsync_dir(folder)
         except FileExistsError:
-            raise JournalError(f"{journal.path}: an incident log already exists there") from None
+            raise JournalError(_("{path}: an incident log already exists there").format(path=journal.path)) from None
         except OSError as err:
-            raise JournalError(f"{journal.path}: cannot create the incident log: {_why(err)}") from None
+            raise JournalError(
+                _("{path}: cannot create the incident log: {reason}").format(path=journal.path, reason=_why(err))
+            ) from None
         finally:
             with suppress(OSError):  # published already (the usual case), or never created
                 os.unlink(tmp)
@@ -403,16 +405,16 @@ class Journal:
             size = os.fstat(fd).st_size
             if self._known is not None and self._known[0] == size:
                 # Nobody appended since our last write (the file only grows): no need to re-read.
-                _, seq, prev = self._known
+                _known_size, seq, prev = self._known
             else:
-                last, _, torn = _read_tail(fd, size)
+                last, _cut, torn = _read_tail(fd, size)
                 if torn is not None:
                     raise JournalError(
                         f"{self.path}: the last line is torn (a crash mid-write); `crisisplay resume "
                         f"{self.incident_id}` sets it aside before anything more is logged"
                     )
                 if last is None:
-                    raise JournalError(f"{self.path}: the log holds no event to chain onto")
+                    raise JournalError(_("{path}: the log holds no event to chain onto").format(path=self.path))
                 seq, prev = self._chain_point(last)
             stamp = format_ts(self.clock())
             logged, lines = [], []
@@ -434,7 +436,9 @@ class Journal:
                     os.fsync(fd)
                 except OSError:
                     pass
-                raise JournalError(f"{self.path}: cannot write to the incident log: {_why(err)}") from None
+                raise JournalError(
+                    _("{path}: cannot write to the incident log: {reason}").format(path=self.path, reason=_why(err))
+                ) from None
             self._known = (size + len(data), logged[-1]["seq"], prev)
             return logged
         finally:
@@ -446,10 +450,12 @@ class Journal:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK)
             except FileNotFoundError:
-                raise IncidentNotFound(f"{self.path}: no such incident log") from None
+                raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path)) from None
             except OSError as err:
-                raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
-            _refuse_unless_regular(fd, self.path, "an incident log")
+                raise JournalError(
+                    _("{path}: cannot open the incident log: {reason}").format(path=self.path, reason=_why(err))
+                ) from None
+            _refuse_unless_regular(fd, self.path, INCIDENT_LOG)
             self._fd = fd
         return self._fd
 
@@ -466,9 +472,11 @@ class Journal:
             event = _loads(last)
             seq, digest = event["seq"], event["hash"]
         except (ValueError, TypeError, KeyError):
-            raise JournalError(f"{self.path}: the last line is not an event to chain onto") from None
+            raise JournalError(
+                _("{path}: the last line is not an event to chain onto").format(path=self.path)
+            ) from None
         if type(seq) is not int or seq < 0 or not _HEX64_RE.fullmatch(str(digest)):
-            raise JournalError(f"{self.path}: the last line has a malformed seq or hash")
+            raise JournalError(_("{path}: the last line has a malformed seq or hash").format(path=self.path))
         return seq, digest
 
     # -- reading --
@@ -480,16 +488,24 @@ class Journal:
                 if is_last and _is_torn(raw):
                     if tolerate_torn:
                         return
-                    raise JournalError(f"{self.path}:{number}: torn last line (a crash mid-write)")
+                    raise JournalError(
+                        _("{path}:{line}: torn last line (a crash mid-write)").format(path=self.path, line=number)
+                    )
                 try:
                     event = _loads(raw)
                 except ValueError as err:
                     raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err).shown()}") from None
                 if type(event) is not dict:
-                    raise JournalError(f"{self.path}:{number}: not an event: not a JSON object")
+                    raise JournalError(
+                        _("{path}:{line}: not an event: not a JSON object").format(path=self.path, line=number)
+                    )
                 if not event.keys() >= _REQUIRED:
                     missing = ", ".join(sorted(_REQUIRED - event.keys()))
-                    raise JournalError(f"{self.path}:{number}: not an event: no {missing}")
+                    raise JournalError(
+                        _("{path}:{line}: not an event: no {missing}").format(
+                            path=self.path, line=number, missing=missing
+                        )
+                    )
                 yield event
 
     def head(self) -> dict[str, Any] | None:
@@ -498,7 +514,7 @@ class Journal:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
             size = os.fstat(fd).st_size
-            last, _, _ = _read_tail(fd, size)
+            last, _cut, _torn = _read_tail(fd, size)
         finally:
             os.close(fd)
         if last is None:
@@ -506,9 +522,11 @@ class Journal:
         try:
             event = _loads(last)
         except ValueError as err:
-            raise JournalError(f"{self.path}: last line is not a valid event: {err}") from None
+            raise JournalError(
+                _("{path}: last line is not a valid event: {reason}").format(path=self.path, reason=err)
+            ) from None
         if type(event) is not dict:
-            raise JournalError(f"{self.path}: last line is not an event")
+            raise JournalError(_("{path}: last line is not an event").format(path=self.path))
         return event
 
     def has_torn_tail(self) -> bool:
@@ -516,7 +534,7 @@ class Journal:
         fd = self._open_read()
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
-            _, _, torn = _read_tail(fd, os.fstat(fd).st_size)
+            _size, _cut, torn = _read_tail(fd, os.fstat(fd).st_size)
         finally:
             os.close(fd)
         return torn is not None
@@ -527,13 +545,15 @@ class Journal:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise IncidentNotFound(f"{self.path}: no such incident log") from None
+            raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path)) from None
         except OSError as err:
-            raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
+            raise JournalError(
+                _("{path}: cannot open the incident log: {reason}").format(path=self.path, reason=_why(err))
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
-            _, cut, torn = _read_tail(fd, size)
+            _size, cut, torn = _read_tail(fd, size)
             if torn is None:
                 return None
             line_no = _count_newlines(fd, cut) + 1
@@ -542,10 +562,11 @@ class Journal:
                 os.ftruncate(fd, cut)
                 os.fsync(fd)
             except OSError as err:
-                raise JournalError(f"{self.path}: cannot set the torn last line aside: {_why(err)}") from None
-            return (
-                f"{self.path}:{line_no}: set aside a torn last line ({len(torn)} bytes, "
-                f"a crash mid-write) into {self.torn_path}"
+                raise JournalError(
+                    _("{path}: cannot set the torn last line aside: {reason}").format(path=self.path, reason=_why(err))
+                ) from None
+            return _("{path}:{line}: set aside a torn last line ({size} bytes, a crash mid-write) into {torn}").format(
+                path=self.path, line=line_no, size=len(torn), torn=self.torn_path
             )
         finally:
             os.close(fd)
@@ -688,7 +709,7 @@ class Journal:
     def run_lock(self) -> Iterator[None]:
         """Hold the run lock `<id>.lock` without waiting; IncidentBusy if another run has it."""
         if not self.path.exists():
-            raise IncidentNotFound(f"{self.path}: no such incident log")
+            raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path))
         fd = _open_lock_file(self.lock_path)
         try:
             try:
@@ -722,8 +743,11 @@ class Journal:
 
     def _busy_message(self, fd: int) -> str:
         pid = os.pread(fd, _PID_WIDTH, 0).decode("ascii", "replace").strip()
-        who = f" (pid {pid})" if pid.isdigit() else ""
-        return f"incident {self.incident_id} is being run in another terminal{who}"
+        if pid.isdigit():
+            return _("incident {incident} is being run in another terminal (pid {pid})").format(
+                incident=self.incident_id, pid=pid
+            )
+        return _("incident {incident} is being run in another terminal").format(incident=self.incident_id)
 
     # -- helpers --
 
@@ -732,10 +756,12 @@ class Journal:
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
-            raise IncidentNotFound(f"{self.path}: no such incident log") from None
+            raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path)) from None
         except OSError as err:
-            raise JournalError(f"{self.path}: cannot read the incident log: {_why(err)}") from None
-        _refuse_unless_regular(fd, self.path, "an incident log")
+            raise JournalError(
+                _("{path}: cannot read the incident log: {reason}").format(path=self.path, reason=_why(err))
+            ) from None
+        _refuse_unless_regular(fd, self.path, INCIDENT_LOG)
         return fd
 
     @contextmanager
@@ -908,7 +934,9 @@ class ChainCheck:
                 again.update(raw)
                 yield raw
         if again.digest() != self._fingerprint.digest():
-            raise JournalError(f"{self.journal.path}: the log changed while it was being exported; export it again")
+            raise JournalError(
+                _("{path}: the log changed while it was being exported; export it again").format(path=self.journal.path)
+            )
 
     def events_again(self) -> Iterator[dict[str, Any]]:
         """A second pass: the events the first one yielded, parsed again from the same bytes."""
@@ -961,7 +989,7 @@ def _read_tail(fd: int, size: int) -> tuple[bytes | None, int, bytes | None]:
         position = max(0, size - span)
         buffer = os.pread(fd, size - position, position)
         if len(buffer) != size - position:
-            raise JournalError("the incident log shrank while it was being read")
+            raise JournalError(_("the incident log shrank while it was being read"))
         body = buffer[:-1] if buffer.endswith(b"\n") else buffer
         cut = body.rfind(b"\n")
         if position == 0 or (cut >= 0 and body.rfind(b"\n", 0, cut) >= 0):
@@ -1053,7 +1081,7 @@ def _normalise_head(head: str) -> str:
     """A head hash as the user pasted it, checked to be a full SHA-256 (no short prefixes)."""
     wanted = head.strip().lower()
     if not _HEX64_RE.fullmatch(wanted):
-        raise UsageError(f"a head hash is 64 hex characters, got {head!r}")
+        raise UsageError(_("a head hash is 64 hex characters, got {head}").format(head=repr(head)))
     return wanted
 
 
@@ -1111,16 +1139,23 @@ def _open_lock_file(path: Path, create: bool = True) -> int:
     except FileNotFoundError:
         if not create:
             raise
-        raise IncidentNotFound(f"{path.parent}: no such incidents folder") from None
+        raise IncidentNotFound(_("{path}: no such incidents folder").format(path=path.parent)) from None
     except OSError as err:
         if err.errno == errno.ELOOP:
             raise JournalError(
-                f"{path}: the run lock is a symbolic link; a run lock must be a plain "
-                "file (remove the link; crisisplay makes a new lock)"
+                _(
+                    "{path}: the run lock is a symbolic link; a run lock must be a plain "
+                    "file (remove the link; crisisplay makes a new lock)"
+                ).format(path=path)
             ) from None
-        raise JournalError(f"{path}: cannot open the run lock: {_why(err)}") from None
-    _refuse_unless_regular(fd, path, "a run lock", single_link=create)
+        raise JournalError(
+            _("{path}: cannot open the run lock: {reason}").format(path=path, reason=_why(err))
+        ) from None
+    _refuse_unless_regular(fd, path, RUN_LOCK, single_link=create)
     return fd
+
+
+INCIDENT_LOG, RUN_LOCK = "an incident log", "a run lock"  # what a file must be, for `_refuse_unless_regular`
 
 
 def _refuse_unless_regular(fd: int, path: Path, what: str, single_link: bool = False) -> None:
@@ -1130,10 +1165,25 @@ def _refuse_unless_regular(fd: int, path: Path, what: str, single_link: bool = F
         return
     os.close(fd)
     if not stat.S_ISREG(info.st_mode):
-        raise JournalError(f"{path}: not a regular file, so not {what} (a FIFO, a device or a folder stands there)")
+        raise JournalError(
+            (
+                _("{path}: not a regular file, so not an incident log (a FIFO, a device or a folder stands there)")
+                if what == INCIDENT_LOG
+                else _("{path}: not a regular file, so not a run lock (a FIFO, a device or a folder stands there)")
+            ).format(path=path)
+        )
     raise JournalError(
-        f"{path}: has {info.st_nlink} hard links, so it may be another file; "
-        f"{what} must be a plain file of its own (remove it; crisisplay makes a new one)"
+        (
+            _(
+                "{path}: has {links} hard links, so it may be another file; an incident log must be "
+                "a plain file of its own (remove it; crisisplay makes a new one)"
+            )
+            if what == INCIDENT_LOG
+            else _(
+                "{path}: has {links} hard links, so it may be another file; a run lock must be "
+                "a plain file of its own (remove it; crisisplay makes a new one)"
+            )
+        ).format(path=path, links=info.st_nlink)
     )
 
 

@@ -473,7 +473,8 @@ def _nesting(source: str) -> int:
 def _parse(source: str, kind: str) -> nodes.Template:
     """The syntax tree of a template or a bare condition; TemplateSyntaxError when it has none."""
     if _nesting(source) > MAX_NESTING:
-        raise TemplateSyntaxError(_("brackets nest more than {limit} deep").format(limit=MAX_NESTING), 1)
+        # In English, as Jinja's own syntax errors beside it: the analysis that keeps it is cached per source.
+        raise TemplateSyntaxError(f"brackets nest more than {MAX_NESTING} deep", 1)
     env = environment()
     try:
         if kind == "template":
@@ -484,8 +485,7 @@ def _parse(source: str, kind: str) -> nodes.Template:
             parser.fail(f"unexpected '{parser.stream.current.value}' after the expression")
     except ValueError as err:
         # jinja's lexer turns digits into a number; Python refuses more than 4,300 of them.
-        reason = str(err).split(":")[0]
-        raise TemplateSyntaxError(_("a number in it cannot be read ({reason})").format(reason=reason), 1) from None
+        raise TemplateSyntaxError(f"a number in it cannot be read ({str(err).split(':')[0]})", 1) from None
     ast = nodes.Template([nodes.Output([expr])])
     ast.set_environment(env)
     return ast
