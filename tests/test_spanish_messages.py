@@ -329,3 +329,11 @@ def test_the_escalation_question_is_spanish(spanish):
     assert pb is not None
     assert reach_question(pb, "legal") == "¿Has podido contactar con Asesoría jurídica?"
     assert reach_question(pb, "legal", "Bufete Díaz") == "¿Has podido contactar con Bufete Díaz (Asesoría jurídica)?"
+
+
+def test_the_mermaid_flowchart_says_its_own_words_in_spanish(run_cli):
+    code, out, _err = run_cli("--lang", "es", "show", "error-precio", "-f", "mermaid")
+    assert code == 0
+    assert "  start((inicio))\n  finish((fin))\n" in out and "-.->|se salta salvo si severity #gt;= 'high'|" in out
+    code, out, _err = run_cli("--lang", "en", "show", "pricing-error", "-f", "mermaid")
+    assert "  start((start))\n  finish((end))\n" in out and "-.->|skipped unless severity #gt;= 'high'|" in out

@@ -134,7 +134,9 @@ def _escape(text: str) -> str:
 def as_mermaid(pb: Playbook) -> str:
     """A Mermaid flowchart of the step graph, one subgraph per phase."""
     node = {step.id: f"s{i}" for i, step in enumerate(pb.steps)}
-    out = ["flowchart TD", "  start((start))", "  finish((end))"]
+    # The diagram's words (its start and end, a skipped step) are for people: in their language.
+    start, finish = _escape(_("start")), _escape(_("end"))
+    out = ["flowchart TD", f"  start(({start}))", f"  finish(({finish}))"]
     for p, phase in enumerate(pb.phases):
         out.append(f'  subgraph p{p}["{_escape(phase.title)}"]')
         for step in phase.steps:
@@ -164,5 +166,6 @@ def as_mermaid(pb: Playbook) -> str:
             arrow = f"-->|{' / '.join(labels)}|" if labels else "-->"
             out.append(f"  {node[step.id]} {arrow} {target}")
         if step.when:
-            out.append(f"  {node[step.id]} -.->|skipped unless {_escape(step.when)}| {ref(following)}")
+            skipped = _("skipped unless {condition}").format(condition=_escape(step.when))
+            out.append(f"  {node[step.id]} -.->|{skipped}| {ref(following)}")
     return "\n".join(out) + "\n"
