@@ -60,6 +60,7 @@ EXAMPLES = {
     "export": ["crisisplay export last -o post-mortem.md", "crisisplay export last -f html -o post-mortem.html"],
     "lint": ["crisisplay lint playbooks/", "crisisplay lint data-leak.yaml -f github --strict"],
     "new": ["crisisplay new data-leak", "crisisplay new data-leak --from pricing-error"],
+    "contacts": ["crisisplay contacts", "crisisplay contacts test manager -f json"],
 }
 
 
@@ -298,12 +299,14 @@ def _playbook(loaded: Usable) -> Playbook:
     return model
 
 
-def _load(ref: str) -> Usable:
+def _load(ref: str, its_language: bool = False) -> Usable:
     """Find and lint a playbook for use; PlaybookError (exit 2, findings printed) when it has errors.
 
     Warnings stay in the returned `findings` for the command to print; the config's `[lint]`
     options and the file's noqa comments apply, as they do for `crisisplay lint`. Results are
-    cached by content in `<home>/cache/lint`, so an unchanged playbook opens fast.
+    cached by content in `<home>/cache/lint`, so an unchanged playbook opens fast. With
+    `its_language`, the playbook's `locale` takes part in choosing the language, and its
+    findings are worded in the language chosen (linted again when its locale changed it).
     """
     from crisisplay.home import find_playbook
     from crisisplay.lint.cache import usable
@@ -314,6 +317,11 @@ def _load(ref: str) -> Usable:
     policy = policy_for(config)
     try:
         loaded = usable(entry.path, policy, _home() / "cache" / "lint")
+        if its_language:
+            before = i18n.language()
+            _use_locale_of(loaded)
+            if i18n.language() != before:
+                loaded = usable(entry.path, policy, _home() / "cache" / "lint")
     except OSError as err:
         raise PlaybookError(_("{path}: cannot read: {reason}").format(path=entry.path, reason=err.strerror)) from None
     if loaded.normalised is None or loaded.errors:
@@ -417,8 +425,7 @@ def show(
 ) -> None:
     from crisisplay.display import visible
 
-    loaded = _load(playbook)
-    _use_locale_of(loaded)
+    loaded = _load(playbook, its_language=True)
     _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
         sys.stdout.write(json.dumps(loaded.normalised, indent=2, ensure_ascii=False) + "\n")
@@ -491,11 +498,11 @@ def _report(outcome: Outcome, console: Console | None = None) -> None:
     raise typer.Exit(3)
 
 
-def _scripted_frontend(answers_path: Path, playbook: Playbook) -> MakeFrontend:
+def _scripted_frontend(answers_path: Path, playbook: Playbook, delivering: bool = False) -> MakeFrontend:
     from crisisplay.run.answers import read_answers
     from crisisplay.run.scripted import ScriptedFrontend
 
-    answers = read_answers(answers_path, playbook)
+    answers = read_answers(answers_path, playbook, delivering)
     return lambda overrides: ScriptedFrontend(answers, overrides)
 
 
@@ -617,15 +624,20 @@ def start(
     detected_at: str | None = typer.Option(
         None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
     ),
+    notify: bool = typer.Option(
+        False,
+        "--notify",
+        help=N_("Deliver for real in a drill (to the [drill] targets only) or from an answers file."),
+    ),
 ) -> None:
     from crisisplay.journal import require_posix
+    from crisisplay.run.delivery import reach_for_run
     from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
     require_posix()
-    loaded = _load(playbook)
+    loaded = _load(playbook, its_language=True)
     config = _config()
     pb = _playbook(loaded)
-    _use_locale_of(loaded)
     who = find_responder(responder, config)
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error
@@ -637,8 +649,9 @@ def start(
         if who.source in ("account", "login"):  # nobody said who: ask, offering the account's name
             name = _ask_responder(who.name)
     else:
-        make_frontend = _scripted_frontend(answers, pb)
-    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at)
+        make_frontend = _scripted_frontend(answers, pb, delivering=notify)
+    reach = reach_for_run(config, drill=drill, scripted=answers is not None, notify=notify)
+    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at, reach)
     started: list[str] = []
 
     def announce(incident_id: str) -> None:
@@ -667,10 +680,16 @@ def resume(
     responder: str | None = typer.Option(
         None, "--responder", metavar="NAME", help=N_("Who takes over (recorded as a handover).")
     ),
+    notify: bool = typer.Option(
+        False,
+        "--notify",
+        help=N_("Deliver for real in a drill (to the [drill] targets only) or from an answers file."),
+    ),
 ) -> None:
     from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
     from crisisplay.narrative import log_words
+    from crisisplay.run.delivery import reach_for_run
     from crisisplay.run.lifecycle import resume_incident
 
     config = _config()
@@ -691,10 +710,16 @@ def resume(
         from crisisplay.run.lifecycle import resuming_responder
 
         _recorded_as(resuming_responder(responder, config, state.responder))
-        frontend = _scripted_frontend(answers, state.playbook)({})
+        frontend = _scripted_frontend(answers, state.playbook, delivering=notify)({})
+    reach = reach_for_run(config, drill=state.drill, scripted=answers is not None, notify=notify)
     try:
         outcome = resume_incident(
-            journal, config, responder, frontend, warn=lambda m: _say(_("warning: {message}").format(message=m))
+            journal,
+            config,
+            responder,
+            frontend,
+            warn=lambda m: _say(_("warning: {message}").format(message=m)),
+            reach=reach,
         )
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None
@@ -832,6 +857,7 @@ def _incidents_table(rows: list[Row]) -> None:
             log_words(row["status"])
             + ("\n" + _("(drill)") if row["drill"] else "")
             + ("\n" + _("(see warning)") if row["problems"] else "")
+            + ("\n" + _("(delivery outcome unknown)") if row.get("deliveries_unknown") else "")
         )
         cells = (
             row["id"],
@@ -1038,6 +1064,87 @@ def new(
                 path=created.schema
             )
         )
+
+
+@_command(
+    help=N_(
+        "List the contacts by role: person, notification targets (secrets masked), backup. "
+        "`contacts test [ROLE]...` sends a test notice to every target: exit 0 when all were delivered, 1 when one failed."
+    )
+)
+def contacts(
+    words: list[str] | None = typer.Argument(
+        None, metavar="test [ROLE]", help=N_("`test`, then the roles to test (all roles when none is named).")
+    ),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=N_("text or json.")),
+) -> None:
+    from crisisplay.notify.contacts import chosen_roles, contact_rows
+
+    words = list(words or [])
+    config = _config()
+    if not words:
+        rows = contact_rows(config)
+        if format is TextOrJson.json:
+            print(json.dumps({"contacts": rows}, indent=2, ensure_ascii=False))
+        else:
+            _contacts_table(rows)
+        return
+    if words[0] != "test":
+        from crisisplay.findings import did_you_mean
+
+        raise UsageError(
+            _("unknown word '{word}'{suggestion}; expected {usage}").format(
+                word=words[0],
+                suggestion=did_you_mean(words[0], ["test"]),
+                usage="`contacts` or `contacts test [ROLE]...`",
+            )
+        )
+    from crisisplay.notify.check import check_targets
+    from crisisplay.notify.contacts import send_test_notices
+
+    roles = chosen_roles(config, words[1:])
+    check_targets(config)
+    results = send_test_notices(config, roles)
+    failed = sum(1 for r in results if r["delivered"] is False)
+    if format is TextOrJson.json:
+        delivered = sum(1 for r in results if r["delivered"])
+        print(json.dumps({"results": results, "delivered": delivered, "failed": failed}, indent=2, ensure_ascii=False))
+    else:
+        from crisisplay.display import visible
+
+        for result in results:
+            who = result["role"] + (f" ({result['name']})" if result["name"] else "")
+            if result["target"] is None:
+                line = _("{who}: no targets").format(who=who)
+            elif result["delivered"]:
+                line = _("{who} via {target}: delivered").format(who=who, target=result["target"])
+            else:
+                line = _("{who} via {target}: failed: {reason}").format(
+                    who=who, target=result["target"], reason=result["error"]
+                )
+            print(visible(line))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _contacts_table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from crisisplay.display import visible
+
+    if not rows:
+        _say(_("No contacts configured: add [contacts.<role>] tables to {path}").format(path=_home() / "config.toml"))
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in (N_("role"), N_("name"), N_("notify"), N_("backup")):
+        table.add_column(_(column), overflow="fold")
+    for row in rows:
+        targets = "\n".join(target["target"] for target in row["targets"]) or _("no targets")
+        cells = (row["role"], row["name"] or "", targets, row["backup"] or "")
+        table.add_row(*(Text(visible(cell)) for cell in cells))
+    Console().print(table)
 
 
 def _hoist_global_options(argv: list[str]) -> list[str]:

@@ -1,11 +1,15 @@
 """Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
 
-Keys: `responder`, `organisation`, `language`, `[contacts.<role>]` with `name`, `phone`, `email`, and
-`[lint]` options (also read from `[tool.crisisplay.lint]` in `./pyproject.toml`).
+Keys: `responder`, `organisation`, `language`, `[contacts.<role>]` with `name`, `phone`, `email`,
+`notify` and `backup`, `[channels.<name>]` and `[drill]` with `notify`, and `[lint]` options (also
+read from `[tool.crisisplay.lint]` in `./pyproject.toml`). Notification URLs are read as text here
+(`${NAME}`s expanded, every one remembered with where it was written); Apprise checks them only
+in the commands that may deliver (crisisplay/notify/check.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 import unicodedata
@@ -16,10 +20,13 @@ from typing import Any
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
 from crisisplay.i18n import _
+from crisisplay.notify.targets import Target, make_target
 from crisisplay.reading import InputTooLarge, read_input
 
-TOP_KEYS = ("responder", "organisation", "language", "contacts", "lint")
-CONTACT_KEYS = ("name", "phone", "email")
+TOP_KEYS = ("responder", "organisation", "language", "contacts", "channels", "drill", "lint")
+CONTACT_KEYS = ("name", "phone", "email", "notify", "backup")
+CHANNEL_KEYS = ("notify",)
+DRILL_KEYS = ("notify",)
 LINT_KEYS = ("select", "ignore", "per-file-ignores")
 
 
@@ -30,6 +37,8 @@ class Contact:
     name: str | None = None
     phone: str | None = None
     email: str | None = None
+    notify: tuple[Target, ...] = ()  # Apprise URLs, tried in order until one delivers
+    backup: str | None = None  # the role to offer when this one cannot be reached
 
 
 @dataclass
@@ -38,6 +47,8 @@ class Config:
     organisation: str | None = None
     language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
     contacts: dict[str, Contact] = field(default_factory=dict)
+    channels: dict[str, tuple[Target, ...]] = field(default_factory=dict)  # [channels.<name>] notify, by NFC name
+    drill_notify: tuple[Target, ...] = ()  # [drill] notify: where a drill's deliveries go instead
     lint: dict[str, Any] = field(default_factory=dict)  # [lint] options, checked by lint/policy.py
     lint_source: Path | None = None
     sources: list[Path] = field(default_factory=list)
@@ -107,6 +118,7 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
                 raise ConfigError(
                     _("{where}: 'contacts' should be tables like [contacts.manager]").format(where=_line_of(path, key))
                 )
+            places = _Places(path)
             for role, contact in value.items():
                 if not isinstance(contact, dict):
                     raise ConfigError(
@@ -114,11 +126,12 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
                             where=_line_of(path, role), role=role
                         )
                     )
+                fields: dict[str, Any] = {}
                 for ckey, cvalue in contact.items():
                     if ckey not in CONTACT_KEYS:
                         raise ConfigError(
                             _(
-                                "{where}: unknown key '{key}' in [contacts.{role}]{suggestion}; expected name, phone, email"
+                                "{where}: unknown key '{key}' in [contacts.{role}]{suggestion}; expected name, phone, email, notify, backup"
                             ).format(
                                 where=_line_of(path, ckey),
                                 key=ckey,
@@ -126,13 +139,166 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
                                 suggestion=did_you_mean(ckey, CONTACT_KEYS),
                             )
                         )
-                    _text(path, ckey, cvalue)
+                    if ckey == "notify":
+                        fields[ckey] = _targets(path, places, ("contacts", role), cvalue)
+                    elif ckey == "backup":
+                        fields[ckey] = unicodedata.normalize("NFC", _text(path, ckey, cvalue))
+                    else:
+                        fields[ckey] = _text(path, ckey, cvalue)
                 # Roles compare in NFC (playbook/names.py): `asesoría-jurídica` matches however it was typed.
-                config.contacts[unicodedata.normalize("NFC", role)] = Contact(**contact)
+                config.contacts[unicodedata.normalize("NFC", role)] = Contact(**fields)
+        elif key == "channels":
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    _("{where}: 'channels' should be tables like [channels.slack]").format(where=_line_of(path, key))
+                )
+            places = _Places(path)
+            for name, table in value.items():
+                if not isinstance(table, dict):
+                    raise ConfigError(
+                        _("{where}: [channels.{name}] should be a table with notify").format(
+                            where=_line_of(path, name), name=name
+                        )
+                    )
+                _known_keys(path, table, CHANNEL_KEYS, f"channels.{name}")
+                # Channel names compare like roles: `{{ channel }}` may be typed with either accent form.
+                config.channels[unicodedata.normalize("NFC", name)] = _targets(
+                    path, places, ("channels", name), table.get("notify", [])
+                )
+        elif key == "drill":
+            if not isinstance(value, dict):
+                raise ConfigError(_("{where}: [drill] should be a table with notify").format(where=_line_of(path, key)))
+            _known_keys(path, value, DRILL_KEYS, "drill")
+            config.drill_notify = _targets(path, _Places(path), ("drill",), value.get("notify", []))
         else:
             config.lint = _lint_options(path, value)
             config.lint_source = path
     config.sources.append(path)
+
+
+def _known_keys(path: Path, table: dict[str, Any], keys: tuple[str, ...], name: str) -> None:
+    for key in table:
+        if key not in keys:
+            raise ConfigError(
+                _("{where}: unknown key '{key}' in [{table}]{suggestion}; expected {keys}").format(
+                    where=_line_of(path, key),
+                    key=key,
+                    table=name,
+                    suggestion=did_you_mean(key, keys),
+                    keys=", ".join(keys),
+                )
+            )
+
+
+def _targets(path: Path, places: _Places, table: tuple[str, ...], value: object) -> tuple[Target, ...]:
+    """The Targets of a `notify = [...]` list, each pointing at its own string in the file."""
+    if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
+        raise ConfigError(
+            _("{where}: 'notify' should be a list of Apprise URLs in quotes, like {example}").format(
+                where=_line_of(path, "notify"), example='notify = ["mailto://…"]'
+            )
+        )
+    wheres = places.urls(table, value)
+    return tuple(make_target(url, where) for url, where in zip(value, wheres, strict=True))
+
+
+class _Places:
+    """Where each string of a TOML file starts, to point an error at the URL itself.
+
+    tomllib gives values without positions, so the file is read again and its string
+    literals found: within the table's own section when it has a `[header]`, else the
+    first unused literal with the same text."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.text = read_input(path).decode("utf-8")
+        except (OSError, InputTooLarge, UnicodeDecodeError):
+            self.text = ""
+        self.literals = _string_literals(self.text)
+        self.used: set[int] = set()
+
+    def _where(self, offset: int) -> str:
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return f"{self.path}:{line}:{column}"
+
+    def urls(self, table: tuple[str, ...], values: list[str]) -> list[str]:
+        offsets = self._in_section(table, values)
+        if offsets is not None:
+            self.used.update(offsets)
+            return [self._where(offset) for offset in offsets]
+        found = []
+        for value in values:
+            offset = next((o for o, v in self.literals if v == value and o not in self.used), None)
+            if offset is None:
+                found.append(_line_of(self.path, "notify"))
+                continue
+            self.used.add(offset)
+            found.append(self._where(offset))
+        return found
+
+    def _in_section(self, table: tuple[str, ...], values: list[str]) -> list[int] | None:
+        headers = _headers(self.text)
+        for number, (_start, end, keys) in enumerate(headers):
+            if keys != table:
+                continue
+            stop = headers[number + 1][0] if number + 1 < len(headers) else len(self.text)
+            key = re.compile(r"(?m)^[ \t]*(notify|\"notify\"|'notify')[ \t]*=").search(self.text, end, stop)
+            if key is None:
+                return None
+            offsets = [o for o, _v in self.literals if key.end() <= o < stop][: len(values)]
+            if [v for o, v in self.literals if o in offsets] != values:
+                return None
+            return offsets
+        return None
+
+
+def _string_literals(text: str) -> list[tuple[int, str]]:
+    """(offset, value) of every TOML string in `text`, comments skipped."""
+    found: list[tuple[int, str]] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "#":
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+            continue
+        if char not in "\"'":
+            i += 1
+            continue
+        quote = text[i : i + 3] if text.startswith(char * 3, i) else char
+        j = i + len(quote)
+        while j < len(text) and not text.startswith(quote, j):
+            if char == '"' and text[j] == "\\":
+                j += 1
+            elif len(quote) == 1 and text[j] == "\n":
+                break
+            j += 1
+        end = min(j + len(quote), len(text))
+        while len(quote) == 3 and end < len(text) and text[end] == char:  # `""""a""""`: quotes inside the end
+            end += 1
+        with contextlib.suppress(tomllib.TOMLDecodeError):
+            found.append((i, tomllib.loads("v = " + text[i:end])["v"]))
+        i = end
+    return found
+
+
+def _headers(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(start, end, key path) of every `[table]` header line."""
+    found = []
+    for match in re.finditer(r"(?m)^[ \t]*\[(?!\[)(.+)\][ \t]*(?:#.*)?$", text):
+        try:
+            data: Any = tomllib.loads(f"[{match[1]}]")
+        except tomllib.TOMLDecodeError:
+            continue
+        keys = []
+        while isinstance(data, dict) and len(data) == 1:
+            key = next(iter(data))
+            keys.append(key)
+            data = data[key]
+        found.append((match.start(), match.end(), tuple(keys)))
+    return found
 
 
 def _lint_options(path: Path, value: object) -> dict[str, Any]:

@@ -402,13 +402,14 @@ def _escalate(
         expected = _("notified, unreachable, or one of them per role ({roles})").format(roles=", ".join(step.to))
         raise _fits(step, expected, answer)
     outcomes = {nfc(role) if isinstance(role, str) else role: outcome for role, outcome in answer.items()}
-    extra = [role for role in outcomes if role not in step.to]
+    backups = backups_of(step.to, contacts)
+    extra = [role for role in outcomes if role not in step.to and role not in backups]
     if extra:
-        raise _fits(step, _("outcomes for {roles}").format(roles=one_of(step.to)), extra[0])
+        raise _fits(step, _("outcomes for {roles}").format(roles=one_of([*step.to, *backups])), extra[0])
     message = render(state, step.id, now).text
     logged: dict[str, str] = {}
     effects: list[Event] = []
-    for role in step.to:
+    for role in [*step.to, *(b for b in backups if b in outcomes)]:
         outcome = outcomes.get(role)
         if outcome not in (NOTIFIED, UNREACHABLE):
             expected = _("'{notified}' or '{unreachable}' for {role}").format(
@@ -417,20 +418,25 @@ def _escalate(
             raise _fits(step, expected, outcome)
         logged[role] = outcome
         kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
-        effects.append(
-            ev.make_event(
-                kind,
-                actor,
-                step.id,
-                {
-                    "role": role,
-                    "contact": contact_of(state, role, contacts),
-                    "message": message,
-                },
-                now,
-            )
-        )
+        data = {"role": role, "contact": contact_of(state, role, contacts), "message": message}
+        if role in backups:
+            data["backup_for"] = backups[role]
+        effects.append(ev.make_event(kind, actor, step.id, data, now))
     return logged, effects
+
+
+def backups_of(roles: list[str], contacts: dict[str, Any]) -> dict[str, str]:
+    """The backups the configuration names for `roles` (and their backups, in turn): each backup
+    role with the role it stands in for. Tried when a role cannot be reached."""
+    found: dict[str, str] = {}
+    queue = list(roles)
+    while queue:
+        role = queue.pop(0)
+        backup = getattr(contacts.get(role), "backup", None)
+        if isinstance(backup, str) and (backup := nfc(backup)) not in roles and backup not in found:
+            found[backup] = role
+            queue.append(backup)
+    return found
 
 
 def contact_of(state: ev.State, role: str, contacts: dict[str, Any]) -> dict[str, str]:

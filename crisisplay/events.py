@@ -33,6 +33,12 @@ NOTE_ADDED = "note.added"
 PAUSED = "incident.paused"
 RESUMED = "incident.resumed"
 CLOSED = "incident.closed"
+# A delivery through a notification service (crisisplay/notify): queued when the responder
+# sends, then one `sent` or `failed` per attempt; a `queued` with neither is a delivery whose
+# outcome nobody saw (the run stopped while it was in flight).
+NOTIFICATION_QUEUED = "notification.queued"
+NOTIFICATION_SENT = "notification.sent"
+NOTIFICATION_FAILED = "notification.failed"
 
 # Outcomes and reasons the engine itself writes into the log. The log keeps them in English
 # (it is language-neutral data); `narrative.log_words` shows them in the reader's language.
@@ -87,6 +93,10 @@ class State:
     last_ts: datetime | None = None
     count: int = 0
     head: str | None = None
+    # Each delivery by its `delivery` key, in the order queued: the `queued` event's data with
+    # `status` (queued, sent, failed; `unknown` once a later run resumed without its outcome) and,
+    # once it has one, `error` and `attempts`.
+    deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def closed(self) -> bool:
@@ -97,7 +107,12 @@ class State:
         twin = copy.copy(self)
         twin.variables, twin.visits = dict(self.variables), dict(self.visits)
         twin.milestones, twin.responders = dict(self.milestones), list(self.responders)
+        twin.deliveries = {key: dict(value) for key, value in self.deliveries.items()}
         return twin
+
+    def in_flight(self) -> list[dict[str, Any]]:
+        """Deliveries queued whose outcome was never logged: the run stopped while they were sent."""
+        return [d for d in self.deliveries.values() if d["status"] in ("queued", "unknown")]
 
     def visit_of(self, step_id: str) -> int:
         return self.visits.get(step_id, 0)
@@ -190,11 +205,25 @@ def apply(state: State, event: Event) -> State:
         state.lifecycle, state.pause_reason = PAUSED, data.get("reason")
     elif kind == RESUMED:
         state.lifecycle, state.pause_reason = RESUMED, None
+        for delivery in state.in_flight():  # queued by a run that stopped: nobody saw the outcome
+            delivery["status"] = "unknown"
         who = data.get("responder")
         if who:
             state.responder = who
             if who not in state.responders:
                 state.responders.append(who)
+    elif kind == NOTIFICATION_QUEUED:
+        state.deliveries[data["delivery"]] = {**data, "status": "queued", "queued_at": event.get("ts")}
+    elif kind in (NOTIFICATION_SENT, NOTIFICATION_FAILED):
+        delivery = state.deliveries.setdefault(data["delivery"], {**data, "queued_at": None})
+        delivery["attempts"] = data.get("attempt")
+        delivery["service"], delivery["target"] = data.get("service"), data.get("target")
+        if kind == NOTIFICATION_SENT:
+            delivery.update(status="sent", error=None, finished_at=event.get("ts"))
+        elif delivery.get("status") != "sent":  # a late failure never hides a success
+            delivery["error"] = data.get("error")
+            if data.get("final", True):  # otherwise another attempt follows: still sending
+                delivery.update(status="failed", finished_at=event.get("ts"))
     elif kind == CLOSED:
         state.lifecycle = CLOSED
         state.outcome, state.close_reason = data.get("outcome"), data.get("reason")

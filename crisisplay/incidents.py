@@ -152,6 +152,7 @@ def unreadable(journal: Journal, problem: str) -> Row:
         "head": None,
         "duration_ms": None,
         "milestones": None,
+        "deliveries_unknown": None,
         "problems": [problem],
     }
 
@@ -175,5 +176,7 @@ def summary(journal: Journal) -> Row:
         "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
         "head": state.head,
         **headline(metrics),
+        # Deliveries queued whose outcome was never logged (the run stopped while they were sent).
+        "deliveries_unknown": len(state.in_flight()),
         "problems": [],
     }

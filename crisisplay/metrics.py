@@ -164,6 +164,31 @@ class Metrics:
         return reached, missed
 
     @property
+    def deliveries(self) -> list[Record]:
+        """Each delivery in the order queued: to whom, how, its outcome, and when it was queued and
+        when it finished (`unknown`: queued, and no outcome was ever logged)."""
+        out = []
+        for delivery in self.state.deliveries.values():
+            status = delivery.get("status")
+            out.append(
+                {
+                    "delivery": delivery.get("delivery"),
+                    "step": delivery.get("step"),
+                    "role": delivery.get("role"),
+                    "channel": delivery.get("channel"),
+                    "service": delivery.get("service"),
+                    "target": delivery.get("target"),
+                    "status": "unknown" if status in ("queued", "unknown") else status,
+                    "error": delivery.get("error"),
+                    "attempts": delivery.get("attempts"),
+                    "queued_at": delivery.get("queued_at"),
+                    "finished_at": delivery.get("finished_at"),
+                    "simulated": bool(delivery.get("simulated")),
+                }
+            )
+        return out
+
+    @property
     def action_items(self) -> list[Record]:
         """Lines of the `action-items` answers, then notes that start with `ACTION:`."""
         items = []

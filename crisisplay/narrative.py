@@ -14,6 +14,9 @@ from crisisplay.events import (
     MESSAGE_SENT,
     MILESTONE_REACHED,
     NOTE_ADDED,
+    NOTIFICATION_FAILED,
+    NOTIFICATION_QUEUED,
+    NOTIFICATION_SENT,
     PAUSED,
     REASON_COMPLETED,
     REASON_NONE,
@@ -103,6 +106,21 @@ def _outcome(outcome: object) -> str:
     return log_words(outcome)
 
 
+def _delivery_words(kind: str, data: dict[str, Any], pb: Playbook) -> str:
+    """A delivery in words: who it was for, how, and how it went (the log keeps ids and schemes)."""
+    who = role_words(pb, str(data["role"])) if data.get("role") else f"#{data.get('channel') or ''}"
+    where = {"who": who, "service": data.get("service") or "—", "attempt": data.get("attempt")}
+    if kind == NOTIFICATION_QUEUED:
+        line = _("delivery to {who} via {service}: queued").format(**where)
+    elif kind == NOTIFICATION_SENT:
+        line = _("delivery to {who} via {service}: delivered (attempt {attempt})").format(**where)
+    else:
+        line = _("delivery to {who} via {service}: attempt {attempt} failed ({error})").format(
+            **where, error=data.get("error")
+        )
+    return line + (_(" (simulated)") if data.get("simulated") else "")
+
+
 def describe(event: Event, pb: Playbook) -> str | None:
     """One event as a line in the responder's words (None for bookkeeping events)."""
     kind, data, step = event["type"], event.get("data", {}), event.get("step")
@@ -125,6 +143,8 @@ def describe(event: Event, pb: Playbook) -> str | None:
         )
     if kind == MESSAGE_SENT:
         return _("message sent on {channel}").format(channel=data.get("channel"))
+    if kind in (NOTIFICATION_QUEUED, NOTIFICATION_SENT, NOTIFICATION_FAILED):
+        return _delivery_words(kind, data, pb)
     if kind in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE):
         contact = data.get("contact") or {}
         outcome = _outcome("notified" if kind == ESCALATION_NOTIFIED else "unreachable")

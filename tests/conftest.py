@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# The loopback SMTP server and JSON webhook every notification test may ask for (tests/notify_servers.py).
+from notify_servers import smtp_server, webhook  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "playbooks"
 

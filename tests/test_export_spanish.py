@@ -183,3 +183,12 @@ def test_an_edited_message_is_marked_edited_in_the_spanish_report(run_cli, tmp_p
         code, report, err = run_cli("--lang", lang, "export", incident_id.strip(), "--format", "md")
         assert code == 0, err
         assert marker in report
+
+
+def test_seconds_of_a_brief_incident_use_the_languages_decimal_mark():
+    from crisisplay import i18n
+    from crisisplay.export import words
+
+    with i18n.speaking("es"):
+        assert [words.since_start(ms, fine=True) for ms in (250, 1500, -33)] == ["+0,25s", "+1,5s", "-0,033s"]
+    assert words.since_start(250, fine=True) == "+0.25s"

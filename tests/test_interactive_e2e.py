@@ -358,31 +358,39 @@ PROMPT_KINDS = {
 PROMPTS = re.compile("|".join(f"(?P<{kind}>{loose(text)})" for kind, text in PROMPT_KINDS.items()))
 
 
-def test_the_bundled_pricing_error_playbook_runs_to_the_end_interactively(home):
-    args = ["start", "pricing-error", "--drill"]
-    for name, value in PRICING_VARS.items():
-        args += ["--var", f"{name}={value}"]
-    term = Terminal(home, *args)
-    child = term.child
-    titles = []
-    began = time.monotonic()
-    header = r"Phase (\d)/8 · [^·\r\n]+ · step \d+ of \d+"
-    another_role = r"Did you reach [^?]+?\?(?:\x1b\[[0-9;]*m|\s)*" + loose(
-        "(arrow keys"
-    )  # a person, or a role in words
+def steps_to_the_end(child, *, header: str, another_role: str, end: str, prompts: re.Pattern, answer) -> list[str]:
+    """Answer every step a run shows until `end` appears; the steps' titles, in order.
+
+    `header` matches the start of a step's header, `another_role` the question for the next role
+    of the same escalation (answered with Enter: reached), `prompts` a step's prompt with one
+    named group per kind; `answer(title, kind)` sends the keys for that step.
+    """
+    titles: list[str] = []
     while True:
-        at = child.expect([header, another_role, "Post-mortem: crisisplay export"])
+        at = child.expect([header, another_role, end])
         if at == 2:
-            break
-        if at == 1:  # the next role of the same escalate step
+            return titles
+        if at == 1:
             child.send(ENTER)
             continue
         child.expect_exact("╯")  # the header's last line; the step's title is printed under it
         child.expect(r"\n(?:\x1b\[[0-9;]*m)*([^\x1b\r\n]+)")
         title = child.match.group(1).strip()
         titles.append(title)
-        child.expect(PROMPTS)
-        kind = child.match.lastgroup
+        child.expect(prompts)
+        answer(title, child.match.lastgroup)
+        assert len(titles) < 60, titles
+
+
+def test_the_bundled_pricing_error_playbook_runs_to_the_end_interactively(home):
+    args = ["start", "pricing-error", "--drill"]
+    for name, value in PRICING_VARS.items():
+        args += ["--var", f"{name}={value}"]
+    term = Terminal(home, *args)
+    child = term.child
+    began = time.monotonic()
+
+    def answer(title: str, kind: str) -> None:
         if title in PRICING_CHOICES:
             child.send(PRICING_CHOICES[title])
         elif kind in ("confirm", "select", "info"):
@@ -395,7 +403,15 @@ def test_the_bundled_pricing_error_playbook_runs_to_the_end_interactively(home):
             child.send("Written in the drill" + ESC_ENTER)
         else:
             child.send("1" + ENTER)
-        assert len(titles) < 60, titles
+
+    titles = steps_to_the_end(
+        child,
+        header=r"Phase (\d)/8 · [^·\r\n]+ · step \d+ of \d+",
+        another_role=r"Did you reach [^?]+?\?(?:\x1b\[[0-9;]*m|\s)*" + loose("(arrow keys"),  # a person, or a role
+        end="Post-mortem: crisisplay export",
+        prompts=PROMPTS,
+        answer=answer,
+    )
     assert term.finish() == 0
     assert time.monotonic() - began < 30
     incident_id = ID.search(term.screen).group(0)

@@ -55,7 +55,7 @@ def test_minimal_playbook_has_no_findings(minimal_playbook):
 
 def test_minimal_playbook_fills_defaults(minimal_playbook):
     pb = check_text(minimal_playbook).playbook
-    assert pb.locale == "en"
+    assert pb.locale is None  # no locale written: the playbook does not choose the language
     assert pb.severity.start == "low"
     assert pb.target_ms("acknowledged") == 3_600_000
     options = pb.step("assess-reach").options

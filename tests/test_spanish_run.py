@@ -224,3 +224,173 @@ def test_detected_at_refuses_a_span_in_a_language_not_chosen():
 
     with pytest.raises(UsageError, match="is not a time"):
         parse_detected_at("-1 día", datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
+
+
+# ----------------------------------------------------------------------------- --var numbers
+
+ORDERS_BOOK = """\
+crisisplay: 1
+id: pedidos
+title: Pedidos
+{locale}inputs:
+  orders:
+    prompt: ¿Cuántos pedidos?
+    type: number
+phases:
+  - id: p
+    title: P
+    steps:
+      - id: done
+        type: message
+        prompt: Avisa al equipo
+        channel: interno
+        template: "{{{{ orders }}}} pedidos"
+"""
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "logged"),
+    [("locale: es\n", "1.234", 1234), ("locale: es\n", "1.234,5", "1234.5"), ("", "1,234", 1234), ("", "1.5", "1.5")],
+)
+def test_a_var_number_is_read_in_the_runs_language(tmp_path, locale, typed, logged):
+    book = tmp_path / "pedidos.yaml"
+    book.write_text(ORDERS_BOOK.format(locale=locale), encoding="utf-8")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("steps:\n  done: send\n", encoding="utf-8")
+    done, events = started(tmp_path, str(book), "--answers", str(answers), "--var", f"orders={typed}")
+    assert done.returncode == 0, done.stderr
+    value = next(e["data"]["value"] for e in events if e["type"] == "input.set")
+    assert value == logged
+
+
+def test_a_var_number_that_fits_neither_reading_is_refused_before_anything_is_logged(tmp_path):
+    book = tmp_path / "pedidos.yaml"
+    book.write_text(ORDERS_BOOK.format(locale="locale: es\n"), encoding="utf-8")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("steps:\n  done: send\n", encoding="utf-8")
+    done = run_crisisplay(
+        tmp_path, "start", str(book), "--answers", str(answers), "--var", "orders=3.5", "--responder", "Lucía"
+    )
+    assert done.returncode == 2, done.stderr
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("crisisplay: error: --var orders"), done.stderr
+    assert "3,5" in error and "35" in error
+    assert not list(tmp_path.glob("incidents/*.jsonl"))
+
+
+def test_start_words_a_spanish_playbooks_warnings_in_spanish(tmp_path):
+    book = tmp_path / "pedidos.yaml"
+    book.write_text(ORDERS_BOOK.format(locale="locale: es\n"), encoding="utf-8")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("inputs:\n  orders: 3\nsteps:\n  done: send\n", encoding="utf-8")
+    done = run_crisisplay(tmp_path, "start", str(book), "--answers", str(answers), "--responder", "Lucía")
+    assert done.returncode == 0, done.stderr
+    warning = next(line for line in done.stderr.splitlines() if "CP401" in line)
+    assert "[aviso]" in warning or "ningún paso" in warning, warning
+    assert "no step escalates" not in done.stderr
+
+
+# ----------------------------------------------------------------------------- the whole run, in Spanish
+
+
+def english_interface_words() -> list[str]:
+    """The English messages of the interface that read differently in Spanish, from the catalogue
+    itself: whole phrases (two words or more, no placeholder), so a Spanish screen can be checked
+    for any of them, not only for a list written by hand."""
+    from babel.messages.pofile import read_po
+
+    po = REPO / "crisisplay" / "locale" / "es" / "LC_MESSAGES" / "crisisplay.po"
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    words = []
+    for message in catalogue:
+        english, spanish = message.id, message.string
+        if not isinstance(english, str) or not english or english == spanish or "{" in english:
+            continue
+        if len(english.split()) >= 2 and len(english) >= 8:
+            words.append(english.strip())
+    return words
+
+
+def spanish(text: str) -> str:
+    with i18n.speaking("es"):
+        return i18n._(text)
+
+
+@pytest.mark.timeout(240)
+def test_error_precio_runs_to_the_end_in_a_spanish_terminal_with_no_english_on_screen(home):
+    from test_interactive_e2e import DOWN, ESC_ENTER, loose, steps_to_the_end
+
+    from crisisplay.playbook.loader import load_playbook
+
+    pb, _checked = load_playbook(REPO / "playbooks" / "error-precio.yaml")
+    check_mentions = next(step for step in pb.steps if step.id == "check-mentions")
+    choices = {check_mentions.title: DOWN * 3 + ENTER}  # "se está calmando": on to close-out
+    with i18n.speaking("es"):
+        yes, no = i18n._("yes|y|true").split("|")[1], i18n._("no|n|false").split("|")[1]
+        kinds = {
+            "confirm": i18n._("({yes} / {no}, or arrow keys and Enter)").format(yes=yes, no=no),
+            "select": i18n._("(arrow keys, Enter)"),
+            "info": i18n._("(Enter)"),
+            "checklist": i18n._("(space ticks, Enter when done)"),
+            "multiline": i18n._("Esc then Enter finishes · or :note :severity :skip :pause"),
+            "text": i18n._("Enter · or :note :severity :skip :pause"),
+        }
+        why_not_done = i18n._("Why are some items not done? (optional, Enter to skip)")
+        # The header's phase line, up to the phase's title: a long title wraps the rest of it.
+        header = re.escape(i18n._("Phase {phase}/{phases} · {title} · step {step} of {steps}").split("{title}")[0])
+        header = header.replace(re.escape("{phase}"), r"(\d)").replace(re.escape("{phases}"), "8")
+        reach = re.escape(i18n._("Did you reach {person}?")).replace(re.escape("{person}"), r"[^?]+?")
+        closing = i18n._("Post-mortem: {command}").split("{")[0]
+    prompts = re.compile("|".join(f"(?P<{kind}>{loose(text)})" for kind, text in kinds.items()))
+    another_role = reach + r"(?:\x1b\[[0-9;]*m|\s)*" + loose(kinds["select"][:8])
+
+    args = ["start", "error-precio", "--drill"]
+    # The inputs, typed in Spanish; `count-orders` is typed at its prompt as Spain writes it.
+    for name, value in {
+        "brand": "Muebles Norte",
+        "product": "Escritorio Nordic",
+        "price_shown": "0 €",
+        "correct_price": "449 €",
+        "order_ref": "MN-1",
+        "customer_name": "Laura",
+        "customer_handle": "@laura",
+        "channel": "X",
+    }.items():
+        args += ["--var", f"{name}={value}"]
+    term = Terminal(home, *args, CRISISPLAY_LANG="es")
+    child = term.child
+
+    def answer(title: str, kind: str) -> None:
+        if title in choices:
+            child.send(choices[title])
+        elif kind == "confirm":
+            child.send("s")  # sí, the Spanish key
+        elif kind in ("select", "info"):
+            child.send(ENTER)
+        elif kind == "checklist":
+            child.send(ENTER)
+            child.expect(loose(why_not_done))
+            child.send(ENTER)
+        elif kind == "multiline":
+            child.send("Escrito en el simulacro" + ESC_ENTER)
+        elif title.startswith("Pedidos"):
+            child.send("1.234" + ENTER)  # a thousand two hundred and thirty-four, in Spain
+        else:
+            child.send("mañana a las 12:00" + ENTER)
+
+    titles = steps_to_the_end(
+        child, header=header, another_role=another_role, end=loose(closing), prompts=prompts, answer=answer
+    )
+    assert term.finish() == 0
+    screen = term.screen
+    events = log_of(home, ID.search(screen).group(0))
+    assert events[-1]["type"] == "incident.closed" and events[-1]["data"]["outcome"] == "completed"
+    answered = answers_in(events)
+    assert answered["count-orders"] == 1234
+    assert answered["save-evidence"] is True
+    assert "Revisa la conversación" in titles and len(titles) == 23, titles  # every step on the calm path
+    for shown in ("Gravedad", "desde la detección", "Fase 1/", spanish("Send as is")):
+        assert shown in screen, shown
+    english = [words for words in english_interface_words() if words in screen]
+    assert english == [], english

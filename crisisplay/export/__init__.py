@@ -90,14 +90,12 @@ def export_incident(
 def _playbook_language(state: State) -> None:
     """The report's language may come from the playbook the incident ran (its snapshot's `locale`).
 
-    `--lang`, the config's `language` and then this decide (i18n); the snapshot holds the
-    playbook with its defaults filled in, so the default `en` cannot be told from a written one
-    and does not choose: a playbook without `locale:` leaves the choice to the environment.
+    `--lang`, the config's `language` and then this decide (i18n); a playbook written without
+    `locale:` has none in its snapshot and leaves the choice to the environment.
     """
     from crisisplay import i18n
 
-    locale = state.playbook.locale
-    i18n.use_playbook_locale(None if locale == i18n.ENGLISH else locale)
+    i18n.use_playbook_locale(state.playbook.locale)
 
 
 def _refuse_unless_verified(journal: Journal, result: VerifyResult | None, force: bool) -> None:

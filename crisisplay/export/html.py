@@ -359,7 +359,9 @@ def _on(channel: str) -> str:
 
 def _escalations(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.escalations:
-        return _section("escalations", N_("Escalations"), _muted(_("Nobody was escalated to.")))
+        return _section(
+            "escalations", N_("Escalations"), _muted(_("Nobody was escalated to.")) + _deliveries(metrics, clock)
+        )
     reached, missed = metrics.people
     role = metrics.playbook.role_label
 
@@ -382,7 +384,15 @@ def _escalations(metrics: Metrics, clock: w.ReportClock) -> str:
         )
         if round_["message"]:
             body += f'<pre class="message" dir="auto">{esc(round_["message"])}</pre>\n'
-    return _section("escalations", N_("Escalations"), body)
+    return _section("escalations", N_("Escalations"), body + _deliveries(metrics, clock))
+
+
+def _deliveries(metrics: Metrics, clock: w.ReportClock) -> str:
+    """What crisisplay sent (notification services), under the escalations; nothing when it sent nothing."""
+    rows = w.delivery_rows(metrics, clock)
+    if not rows:
+        return ""
+    return f"<h3>{esc(_('Deliveries'))}</h3>\n" + _table(w.DELIVERY_COLUMNS, ([esc(c) for c in row] for row in rows))
 
 
 def _notes(metrics: Metrics, clock: w.ReportClock) -> str:

@@ -235,7 +235,7 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
 def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = ["## " + _("Escalations"), ""]
     if not metrics.escalations:
-        return out + ["_" + _("Nobody was escalated to.") + "_"]
+        return out + ["_" + _("Nobody was escalated to.") + "_", *_deliveries(metrics, clock)]
     reached, missed = metrics.people
     role = metrics.playbook.role_label
     out.append(
@@ -268,7 +268,15 @@ def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:
         ]
         if round_["message"]:
             out += ["", fenced(round_["message"])]
-    return out
+    return out + _deliveries(metrics, clock)
+
+
+def _deliveries(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    """What crisisplay sent (notification services), under the escalations; nothing when it sent nothing."""
+    rows = w.delivery_rows(metrics, clock)
+    if not rows:
+        return []
+    return ["", "### " + _("Deliveries"), "", *table(w.DELIVERY_COLUMNS, ([inline(c) for c in row] for row in rows))]
 
 
 def _notes(metrics: Metrics, clock: w.ReportClock) -> list[str]:

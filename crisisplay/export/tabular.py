@@ -86,6 +86,7 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
         "notes": metrics.notes,
         "messages": metrics.messages,
         "escalations": metrics.escalations,
+        "deliveries": metrics.deliveries,
         "people": {"reached": reached, "not_reached": missed},
         "post_mortem": metrics.answers,
         "action_items": metrics.action_items,

@@ -125,7 +125,10 @@ def since_start(elapsed_ms: int | None, fine: bool = False) -> str:
         return "—"
     sign = "-" if elapsed_ms < 0 else "+"
     if fine and abs(elapsed_ms) < 60_000:
-        return f"{sign}{abs(elapsed_ms) / 1000:.3f}".rstrip("0").rstrip(".") + "s"
+        seconds_text = f"{abs(elapsed_ms) / 1000:.3f}".rstrip("0").rstrip(".")
+        if i18n.language() != i18n.ENGLISH:  # `+0,25s` in Spanish: the language's decimal mark
+            seconds_text = seconds_text.replace(".", i18n.number_marks()[0])
+        return f"{sign}{seconds_text}s"
     seconds = abs(elapsed_ms) // 1000
     if not seconds:
         return sign + "0s"
@@ -450,6 +453,41 @@ SUMMARY = N_("Summary")
 TARGET_COLUMNS = (N_("Target"), N_("Goal"), N_("Reached at"), N_("After"), N_("Result"))
 SEVERITY_COLUMNS = (N_("Time"), N_("Since start"), N_("From"), N_("To"), N_("Why"))
 TIMELINE_COLUMNS = (N_("Time"), N_("Since start"), N_("What changed"), N_("By"))
+DELIVERY_COLUMNS = (N_("Queued"), N_("Step"), N_("To"), N_("Service"), N_("Target"), N_("Outcome"), N_("Finished"))
+
+
+def delivery_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]:
+    """The deliveries as plain-text cells of DELIVERY_COLUMNS (each format escapes them): when each
+    was queued, at which step, to whom, how, and how it ended, with its own time."""
+    pb = metrics.playbook
+    rows = []
+    for d in metrics.deliveries:
+        who = pb.role_label(d["role"]) if d.get("role") else f"#{d.get('channel') or ''}"
+        status = d["status"]
+        if status == "sent":
+            outcome = _("delivered")
+        elif status == "failed":
+            outcome = _("failed: {reason}").format(reason=d.get("error") or "?")
+        else:
+            outcome = _("outcome unknown")
+        if d.get("attempts"):
+            outcome += " " + _("(attempt {attempt})").format(attempt=d["attempts"])
+        if d.get("simulated"):
+            outcome += " " + _("(simulated)")
+        rows.append(
+            (
+                clock(d["queued_at"]) if d.get("queued_at") else "—",
+                d.get("step") or "—",
+                who,
+                d.get("service") or "—",
+                d.get("target") or "—",
+                outcome,
+                clock(d["finished_at"]) if d.get("finished_at") else "—",
+            )
+        )
+    return rows
+
+
 LOG_COLUMNS = ("#", N_("Time"), N_("Since start"), N_("Step"), N_("By"), N_("Event"))
 
 

@@ -190,6 +190,22 @@ Id = Annotated[
 PlaybookId = Annotated[Id, AfterValidator(_playbook_id), Field(json_schema_extra={"maxLength": MAX_PLAYBOOK_ID})]
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
 UnicodeName = Annotated[str, AfterValidator(_unicode_name), Field(json_schema_extra={"pattern": UNICODE_NAME_PATTERN})]
+# An answers file wraps any answer as `{answer: …, notify: …}` (and drills add `at` / `after`):
+# an escalation's answer is a mapping by role, so no role may take those names.
+RESERVED_ROLES = ("answer", "notify", "at", "after")
+
+
+def _role_name(value: str) -> str:
+    if value in RESERVED_ROLES:
+        raise PydanticCustomError(
+            "CP105",
+            _("'{value}' is reserved for the answers file ({reserved}); choose another role name"),
+            {"value": value, "reserved": ", ".join(RESERVED_ROLES)},
+        )
+    return value
+
+
+RoleName = Annotated[UnicodeName, AfterValidator(_role_name)]
 Variable = Annotated[
     str,
     AfterValidator(_variable),
@@ -467,12 +483,12 @@ class Playbook(_Model):
     id: PlaybookId
     title: Text
     summary: str | None = None
-    locale: str = "en"
+    locale: str | None = None  # None: the playbook does not choose the language (English for answers files)
     translation_of: Text | None = None
     tags: list[str] = []
     severity: Severity = Severity()
     targets: dict[Name, Target] = {}
-    roles: dict[UnicodeName, Role] = {}
+    roles: dict[RoleName, Role] = {}
     inputs: dict[Variable, Input] = {}
     phases: Annotated[list[Phase], Field(min_length=1)]
 

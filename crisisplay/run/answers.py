@@ -19,6 +19,17 @@ from crisisplay.yamlsource import Document
 from crisisplay.yamlsource import load as load_yaml
 
 TOP_KEYS = ("inputs", "steps")
+# Any answer may be wrapped, `{answer: …, notify: sent}`: what delivery did, simulated (issue 9).
+WRAPPER_KEYS = ("answer", "notify")
+NOTIFY_OUTCOMES = ("sent", "failed", "skipped")
+
+
+def unwrap(raw: object) -> tuple[object, str | None]:
+    """An answer and the delivery outcome its wrapper simulates (None: no wrapper, or no `notify`)."""
+    if isinstance(raw, dict) and "answer" in raw and set(raw) <= set(WRAPPER_KEYS):
+        notify = raw.get("notify")
+        return raw["answer"], notify if isinstance(notify, str) else None
+    return raw, None
 
 
 class YamlNumber(str):
@@ -60,7 +71,7 @@ def as_written(doc: Document, value: object = None, path: tuple[str | int, ...] 
     return value
 
 
-def read_answers(path: Path, playbook: Playbook) -> AnswersFile:
+def read_answers(path: Path, playbook: Playbook, delivering: bool = False) -> AnswersFile:
     """Load and check an answers file against `playbook`; AnswersError (exit 2) if it cannot be used."""
     try:
         raw = read_input(path)
@@ -74,10 +85,10 @@ def read_answers(path: Path, playbook: Playbook) -> AnswersFile:
                 path=path, limit=f"{err.limit:,}"
             )
         ) from None
-    return parse_answers(raw, str(path), playbook)
+    return parse_answers(raw, str(path), playbook, delivering)
 
 
-def parse_answers(raw: bytes | str, name: str, playbook: Playbook) -> AnswersFile:
+def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: bool = False) -> AnswersFile:
     doc = load_yaml(raw, name)
     if doc.findings and not (doc.data is None and [f.code for f in doc.findings] == ["CP006"]):
         raise AnswersError(str(doc.findings[0]))  # an empty file is no answers: the run pauses at once
@@ -125,7 +136,49 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook) -> AnswersFil
                     )
                 )
             getattr(answers, section)[key] = value
+            if section == "steps":
+                unknown.extend(_wrapper_problems(doc, name, (section, key), value, delivering))
     if unknown:
         # Every unknown id at once: a file with three typos should take one fix, not three runs.
         raise AnswersError("\n".join(unknown))
     return answers
+
+
+def _wrapper_problems(
+    doc: Document, name: str, path: tuple[str | int, ...], value: object, delivering: bool
+) -> list[str]:
+    """What is wrong with the `{answer:, notify:}` wrappers of one step's answer (and its visits)."""
+    if isinstance(value, dict) and set(value) == {"visits"} and isinstance(value["visits"], list):
+        return [
+            problem
+            for i, visit in enumerate(value["visits"])
+            for problem in _wrapper_problems(doc, name, (*path, "visits", i), visit, delivering)
+        ]
+    if not (isinstance(value, dict) and ("answer" in value or "notify" in value)):
+        return []
+    problems = []
+    for key in value:
+        if key not in WRAPPER_KEYS:
+            line, col = doc.position((*path, key), key=True)
+            problems.append(
+                f"{name}:{line}:{col}: "
+                + _("unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer and notify").format(
+                    key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS)
+                )
+            )
+    if "answer" not in value:
+        line, col = doc.position(path)
+        problems.append(f"{name}:{line}:{col}: " + _("notify: needs the answer beside it, as answer:"))
+    if "notify" in value:
+        line, col = doc.position((*path, "notify"))
+        if delivering:
+            problems.append(
+                f"{name}:{line}:{col}: "
+                + _("notify: simulates delivery, and --notify delivers for real: remove one of them")
+            )
+        elif value["notify"] not in NOTIFY_OUTCOMES:
+            problems.append(
+                f"{name}:{line}:{col}: "
+                + _("notify: '{value}' is not one of sent, failed, skipped").format(value=value["notify"])
+            )
+    return problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crisisplay.display import visible
 from crisisplay.engine import levels_of
@@ -17,6 +17,7 @@ from crisisplay.events import Event, State
 from crisisplay.i18n import _
 from crisisplay.narrative import log_words
 from crisisplay.playbook.model import format_duration
+from crisisplay.run.delivery import recipient
 from crisisplay.times import elapsed_ms
 
 if TYPE_CHECKING:
@@ -95,6 +96,31 @@ def position_text(state: State, step_id: str | None) -> str:
     )
 
 
+def delivery_state(delivery: dict[str, Any]) -> str:
+    """`sending`, `delivered`, `failed: <reason>`, or `outcome unknown` after a stopped run."""
+    status = delivery.get("status")
+    if status == "sent":
+        return _("delivered")
+    if status == "failed":
+        return _("failed: {reason}").format(reason=delivery.get("error") or "?")
+    if status == "unknown":
+        return _("outcome unknown (the run stopped while it was being sent)")
+    return _("sending")
+
+
+def delivery_lines(state: State, count: int = 3) -> list[tuple[str, str]]:
+    """The last few deliveries for the header: who, how, and where each one stands."""
+    pb = state.playbook
+    lines = []
+    for delivery in list(state.deliveries.values())[-count:]:
+        who = recipient(pb, delivery)
+        via = delivery.get("service") or "?"
+        where = delivery_state(delivery)
+        style = {"sent": "green", "failed": "red"}.get(delivery.get("status", ""), "yellow")
+        lines.append((_("{who} via {service}: {state}").format(who=who, service=via, state=where), style))
+    return lines
+
+
 def header(state: State, now: datetime, step_id: str | None, width: int = 80) -> Panel:
     """The header as a rich renderable, `width` columns wide (80 at most)."""
     from rich.panel import Panel
@@ -113,6 +139,9 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80) ->
     for target in target_statuses(state, now):
         body.append("● ", style=target.style)
         body.append(target.text + "\n", style=target.style)
+    for line, style in delivery_lines(state):
+        body.append("✉ ", style=style)
+        body.append(visible(line) + "\n", style=style)
     body.append(visible(position_text(state, step_id)), style="bold")
     phase = state.playbook.phase_of.get(step_id) if step_id else None
     if phase is not None and phase.summary and phase.steps[0].id == step_id:

@@ -21,6 +21,7 @@ from crisisplay.journal import Journal
 from crisisplay.narrative import log_words
 from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
+from crisisplay.run.delivery import Reach
 from crisisplay.run.session import Frontend, Outcome, Session
 from crisisplay.times import now
 
@@ -33,6 +34,7 @@ class StartRequest:
     responder: str | None = None
     variables: tuple[str, ...] = ()
     detected_at: str | None = None
+    reach: Reach | None = None  # who the run may send to (run/delivery.py); None: nobody
 
 
 @dataclass(frozen=True)
@@ -128,19 +130,28 @@ def parse_detected_at(text: str | None, now: datetime) -> datetime:
 
 
 def parse_vars(pairs: tuple[str, ...], playbook: Playbook) -> dict[str, str]:
-    """`--var KEY=VALUE` pairs, each naming an input of the playbook."""
+    """`--var KEY=VALUE` pairs, each naming an input of the playbook.
+
+    A number is typed by the responder, so it is read in the run's language (`1.234` is 1234 in
+    Spanish) and kept as plain digits and a point, as the terminal keeps a typed number.
+    """
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"--var '{pair}': expected KEY=VALUE")
+            raise UsageError(_("--var '{pair}': expected KEY=VALUE").format(pair=pair))
         if key not in playbook.inputs:
-            known = ", ".join(playbook.inputs) or "none"
+            known = ", ".join(playbook.inputs) or "—"
             raise UsageError(
-                f"--var {key}: the playbook has no input '{key}'{did_you_mean(key, playbook.inputs)} (inputs: {known})"
+                _("--var {key}: the playbook has no input '{key}'{suggestion} (inputs: {known})").format(
+                    key=key, suggestion=did_you_mean(key, playbook.inputs), known=known
+                )
             )
-        engine.input_value(playbook.inputs[key], key, value)  # fits, or exit 2 before anything is written
+        spec = playbook.inputs[key]
+        if spec.type == "number":
+            value = engine.local_number(value, f"--var {key}", i18n.language())
+        engine.input_value(spec, key, value)  # fits, or exit 2 before anything is written
         out[key] = value
     return out
 
@@ -185,10 +196,12 @@ def start_incident(
     with journal.run_lock():
         state = load_state(journal)
         session = Session(journal, state, frontend, clock, responder, config.contacts)
+        deliveries = session.deliver_with(request.reach or Reach(live=False))
         frontend.logged(session, list(journal.events()))
         try:
             return session.run()
         finally:
+            deliveries.close()
             journal.close()
 
 
@@ -199,6 +212,7 @@ def resume_incident(
     frontend: Frontend,
     warn: Callable[[str], None],
     clock: Callable[[], datetime] = now,
+    reach: Reach | None = None,
 ) -> Outcome:
     """Continue an incident at the exact step where it stopped, from its log alone."""
     with journal.run_lock():
@@ -225,11 +239,13 @@ def resume_incident(
             )
         who = resuming_responder(responder, config, state.responder).name
         session = Session(journal, state, frontend, clock, who, config.contacts)
+        deliveries = session.deliver_with(reach or Reach(live=False))
         session.log(engine.resume(who, clock()))
         frontend.resumed(session, list(journal.events()))
         try:
             return session.run()
         finally:
+            deliveries.close()
             journal.close()
 
 

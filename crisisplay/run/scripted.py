@@ -12,7 +12,8 @@ from crisisplay.events import Event
 from crisisplay.i18n import N_, _, yes_no
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import AnyStep, ChecklistStep
-from crisisplay.run.answers import AnswersFile, YamlNumber
+from crisisplay.run.answers import AnswersFile, YamlNumber, unwrap
+from crisisplay.run.delivery import notice_title, unknown_outcome
 from crisisplay.run.session import MissingAnswer, Session
 
 
@@ -135,19 +136,51 @@ class ScriptedFrontend:
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
-        raw = self.answers.for_visit(step.id, action.visit)
+        raw, simulated = unwrap(self.answers.for_visit(step.id, action.visit))
         if raw is None:
             if step.type == "info":
                 return True
             raise MissingAnswer(f"step '{step.id}'")
         rendered = None
-        if step.type == "message" and raw == "send":
-            rendered = engine.render(session.state, step.id, session.clock()).text
-        return interpret(step, raw, rendered, session.state.playbook.locale or "en")
+        if step.type in ("message", "escalate"):
+            rendered = engine.render(session.state, step.id, session.clock())
+        sent_text = rendered.text if rendered is not None and step.type == "message" else None
+        answer = interpret(step, raw, sent_text, session.state.playbook.locale or "en")
+        if rendered is not None and not isinstance(answer, engine.Skip):
+            self._deliver(session, step, rendered, answer, simulated)
+        return answer
+
+    def _deliver(
+        self, session: Session, step: AnyStep, rendered: engine.Rendered, answer: object, simulated: str | None
+    ) -> None:
+        """What the file's run sends: for real with --notify, or the outcome a wrapper simulates.
+        A failed delivery offers no backup here: the file's answer stands."""
+        deliveries = session.deliveries
+        if deliveries is None:
+            return
+        if step.type == "message":
+            if not isinstance(answer, engine.Send):
+                return
+            text = answer.text
+            recipients = [{"channel": rendered.channel or ""}]
+            live = deliveries.reach.for_channel(rendered.channel)
+            recipients = recipients if (live or simulated) else []
+        else:
+            text = rendered.text
+            roles = list(answer) if isinstance(answer, dict) else list(step.to)  # type: ignore[union-attr]
+            recipients = [{"role": role} for role in roles if simulated or deliveries.reach.for_role(role)]
+        for to in recipients:
+            key = session.next_delivery_key()
+            if simulated is not None:
+                deliveries.simulate(key, step.id, to, text, simulated)
+            elif deliveries.reach.live:
+                deliveries.send(key, step.id, to, notice_title(session, step), text)
 
     def resumed(self, session: Session, events: list[Event]) -> None:
         where = session.state.pending or session.state.position
         self._say(_("resuming {incident} at {step}").format(incident=session.state.incident_id, step=where))
+        for delivery in session.state.in_flight():
+            self._say(unknown_outcome(session.state.playbook, delivery))
 
     def logged(self, session: Session, events: list[Event]) -> None:
         for event in events:

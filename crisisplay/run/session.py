@@ -19,6 +19,7 @@ from crisisplay import engine
 from crisisplay.errors import AnswerError, PlaybookError
 from crisisplay.events import Event, State, apply
 from crisisplay.journal import Journal
+from crisisplay.run.delivery import Deliveries, Reach
 
 PAUSE_NO_ANSWER = "answers-ran-out"
 PAUSE_ANSWER_ERROR = "answer-error"
@@ -86,21 +87,45 @@ class Session:
         self.clock = clock
         self.actor = actor
         self.contacts = contacts or {}
+        # The log's one writer: a delivery's outcome may arrive on the courier's thread.
+        self._writing = threading.Lock()
+        self.deliveries: Deliveries | None = None
 
     def log(self, events: list[Event]) -> list[Event]:
         """Append one decision's events durably, then fold them into the state."""
+        logged = self._append(events)
+        if logged and threading.current_thread() is threading.main_thread():
+            self.frontend.logged(self, logged)  # a helper thread never prints: the header shows it
+        return logged
+
+    def _append(self, events: list[Event]) -> list[Event]:
         if not events:
             return []
         # Ctrl-C waits until the decision is on disk: an acknowledged answer is never half-written.
         blocked = _block_sigint()
         try:
-            logged = self.journal.append(events)
+            with self._writing:
+                logged = self.journal.append(events)
+                for event in logged:
+                    apply(self.state, event)
         finally:
             _restore_sigint(blocked)
-        for event in logged:
-            apply(self.state, event)
-        self.frontend.logged(self, logged)
         return logged
+
+    def deliver_with(self, reach: Reach, courier_factory: Callable[..., Any] | None = None) -> Deliveries:
+        """From now on the run may send to what `reach` names; outcomes are logged through `log`."""
+        self.deliveries = Deliveries(reach, self.log, self.clock, self.actor, courier_factory)
+        self.deliveries.warm()
+        return self.deliveries
+
+    def next_delivery_key(self) -> str:
+        """A delivery key no earlier delivery of the incident used (`d1`, `d2`, …)."""
+        return f"d{len(self.state.deliveries) + 1}"
+
+    def settle(self) -> None:
+        """Wait for deliveries in flight, so their outcomes are logged before a pause or the close."""
+        if self.deliveries is not None:
+            self.deliveries.settle()
 
     # Responder actions available at any prompt (the terminal offers them).
     def note(self, text: str) -> None:
@@ -124,6 +149,8 @@ class Session:
                 for event in decision:
                     apply(scratch, event)
                 following, action = engine.advance(scratch, self.clock(), self.actor)
+                if isinstance(action, engine.Finished):
+                    self.settle()  # every outcome before the close
                 self.log(decision + following)
             return self._outcome(True, action.outcome)
         except MissingAnswer:
@@ -158,6 +185,7 @@ class Session:
                 frontend.rejected(self, err)
 
     def _pause(self, reason: str) -> Outcome:
+        self.settle()  # every outcome before the pause
         self.log(engine.pause(reason, self.clock(), self.actor))
         return self._outcome(False, reason)
 

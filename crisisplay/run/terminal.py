@@ -38,6 +38,7 @@ from crisisplay.playbook.model import (
     TextStep,
 )
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
+from crisisplay.run.delivery import notice_title, recipient, services, unknown_outcome
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
@@ -276,6 +277,30 @@ class TerminalFrontend:
             self.console.print(_("Last decisions:"), style="bold")
             for line in lines:
                 self.console.print(f"  · {_esc(line)}", highlight=False)
+        for delivery in session.state.in_flight():
+            self._send_again(session, delivery)
+
+    def _send_again(self, session: Session, delivery: dict[str, Any]) -> None:
+        """A delivery whose outcome nobody saw: say so, and offer to send it again."""
+        from questionary import Choice
+
+        pb = session.state.playbook
+        self.console.print(f"  ⚠ {_esc(unknown_outcome(pb, delivery))}", style="yellow", highlight=False)
+        deliveries, step_id = session.deliveries, delivery.get("step")
+        if deliveries is None or not deliveries.reach.live or not step_id or step_id not in pb.step_index:
+            return
+        to = {"role": delivery["role"]} if delivery.get("role") else {"channel": delivery.get("channel") or ""}
+        targets = deliveries.reach.for_role(to["role"]) if "role" in to else deliveries.reach.for_channel(to["channel"])
+        if not targets:
+            return
+        picked = self.prompter.select(
+            _("Send it again to {who} via {service}?").format(who=recipient(pb, delivery), service=services(targets)),
+            [Choice(_("Send again"), value=True), Choice(_("Leave it"), value=False)],
+            instruction=_(ARROWS),
+        )
+        if picked is True:
+            text = engine.render(session.state, step_id, session.clock()).text
+            deliveries.send(session.next_delivery_key(), step_id, to, notice_title(session, pb.step(step_id)), text)
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -432,6 +457,8 @@ class TerminalFrontend:
 
         rendered = engine.render(session.state, step.id, session.clock())
         text = rendered.text
+        deliveries = session.deliveries
+        targets = deliveries.reach.for_channel(rendered.channel) if deliveries and deliveries.reach.live else ()
         while True:
             self._show_message(step.prompt, rendered.channel, text)
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
@@ -443,9 +470,23 @@ class TerminalFrontend:
                 else None
             )
             own = [Choice(_("Send as is"), value="send", disabled=blocked), Choice(_("Edit the text"), value="edit")]
+            if targets:  # the team's own channel: crisisplay can send it, or it is copied as today
+                own = [
+                    Choice(
+                        _("Send via {service}").format(service=services(targets)), value="deliver", disabled=blocked
+                    ),
+                    Choice(_("Copy (I post it myself)"), value="send", disabled=blocked),
+                    own[1],
+                ]
             picked = self._menu(session, _("Send this message?"), own)
             if isinstance(picked, engine.Skip):
                 return picked
+            if picked == "deliver" and deliveries is not None:
+                key = session.next_delivery_key()
+                deliveries.send(key, step.id, {"channel": rendered.channel or ""}, notice_title(session, step), text)
+                via = services(targets)
+                self.console.print(f"  ✉ {_esc(_('sending via {service}…').format(service=via))}")
+                return engine.Send(text, edited=text != rendered.text)
             if picked == "send":
                 return engine.Send(text, edited=text != rendered.text)
             text = self._edit(text)
@@ -457,14 +498,24 @@ class TerminalFrontend:
         self._show_message(step.prompt, _("message to give them"), rendered.text)
         outcomes: dict[str, str] = {}
         pb = session.state.playbook
-        for i, role in enumerate(step.to):
+        roles = list(step.to)
+        backups = engine.backups_of(step.to, self.contacts)
+        while roles:
+            role = roles.pop(0)
             contact = engine.contact_of(session.state, role, self.contacts)
             # People, not ids: the role in words, the person as configured, how to reach them.
             label = role_label(pb, role)
             self.console.print(f"[bold]{_esc(label)}[/bold]: {_esc(_contact_line(role, label, contact))}")
+            key = self._offer_delivery(session, step, role, contact, rendered.text)
+            if isinstance(key, engine.Skip):
+                return key
+            question = visible(reach_question(pb, role, contact.get("name")))
+            if key is not None:
+                sending = session.deliveries.state(key) if session.deliveries else None
+                question = f"{question} ({_('delivery')}: {sending or _('sending')})"
             picked = self._menu(
                 session,
-                visible(reach_question(pb, role, contact.get("name"))),
+                question,
                 [
                     Choice(_("Reached: they know"), value=engine.NOTIFIED),
                     Choice(_("Could not reach them"), value=engine.UNREACHABLE),
@@ -473,8 +524,15 @@ class TerminalFrontend:
             if isinstance(picked, engine.Skip):
                 return picked
             outcomes[role] = picked
+            delivery = session.deliveries.state(key) if key is not None and session.deliveries else None
+            failed = (delivery or "").startswith("failed")
+            if picked == engine.UNREACHABLE or failed:
+                backup = next((b for b, of in backups.items() if of == role and b not in outcomes), None)
+                if backup is not None and self._try_backup(session, pb, role, contact, backup):
+                    roles.insert(0, backup)
+                    continue
             if picked == engine.UNREACHABLE:
-                rest = step.to[i + 1 :]
+                rest = [r for r in roles if r in step.to]
                 if rest:
                     after = engine.contact_of(session.state, rest[0], self.contacts)
                     who_next = _("next: try {person}").format(person=someone(pb, rest[0], after.get("name")))
@@ -485,6 +543,49 @@ class TerminalFrontend:
                 )
                 self.console.print(f"  ⚠ {_esc(warning)}", style="yellow")
         return outcomes
+
+    def _offer_delivery(
+        self, session: Session, step: EscalateStep, role: str, contact: dict[str, str], text: str
+    ) -> str | engine.Skip | None:
+        """Where the role has targets: send, call instead, or skip sending; the delivery's key if sent."""
+        from questionary import Choice
+
+        deliveries = session.deliveries
+        targets = deliveries.reach.for_role(role) if deliveries and deliveries.reach.live else ()
+        if not deliveries or not targets:
+            return None
+        pb = session.state.playbook
+        name = contact.get("name") or role_label(pb, role)
+        via = services(targets)
+        picked = self._menu(
+            session,
+            _("Send the message to {name}?").format(name=visible(name)),
+            [
+                Choice(_("Send to {name} via {service}").format(name=name, service=via), value="send"),
+                Choice(_("Call instead"), value="call"),
+                Choice(_("Skip sending"), value="skip"),
+            ],
+        )
+        if picked != "send":
+            return picked if isinstance(picked, engine.Skip) else None
+        key = session.next_delivery_key()
+        deliveries.send(key, step.id, {"role": role}, notice_title(session, step), text)
+        self.console.print(f"  ✉ {_esc(_('sending to {name} via {service}…').format(name=name, service=via))}")
+        return key
+
+    def _try_backup(self, session: Session, pb: Any, role: str, contact: dict[str, str], backup: str) -> bool:
+        from questionary import Choice
+
+        stand_in = engine.contact_of(session.state, backup, self.contacts)
+        picked = self._menu(
+            session,
+            _("{person} did not answer. Try their backup, {backup}?").format(
+                person=visible(person(pb, role, contact.get("name"))),
+                backup=visible(person(pb, backup, stand_in.get("name"))),
+            ),
+            [Choice(_("Yes, try the backup"), value=True), Choice(_("No"), value=False)],
+        )
+        return picked is True
 
     # --- message helpers -------------------------------------------------------------------
 
