@@ -460,7 +460,7 @@ def delivery_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]
     """The deliveries as plain-text cells of DELIVERY_COLUMNS (each format escapes them): when each
     was queued, at which step, to whom, how, and how it ended, with its own time."""
     pb = metrics.playbook
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for d in metrics.deliveries:
         who = pb.role_label(d["role"]) if d.get("role") else f"#{d.get('channel') or ''}"
         status = d["status"]
