@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from typer._click import ClickException, Context, Parameter  # typer keeps its own Click since 0.26
     from typer._click.exceptions import UsageError as ClickUsageError
+    from typer._click.formatting import HelpFormatter
 
     from crisisplay.config import Config
     from crisisplay.errors import Interrupted
@@ -106,7 +107,13 @@ PANEL_TITLES = {
     "OPTIONS_PANEL_TITLE": N_("Options"),
     "COMMANDS_PANEL_TITLE": N_("Commands"),
     "REQUIRED_LONG_STRING": N_("[required]"),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "ENVVAR_STRING": N_("[env var: {}]"),
+    "DEPRECATED_STRING": N_("(deprecated) "),
 }
+USAGE_PREFIX = N_("Usage: ")  # the first line of --help; Click's formatter takes it as an argument
+# What the usage line shows for a command's options and a group's commands (Click's defaults).
+USAGE_METAVARS = {"options_metavar": N_("[OPTIONS]"), "subcommand_metavar": N_("COMMAND [ARGS]...")}
 _help_translated = False  # set by `_translate_help`: the help option (made per call) is translated too
 
 
@@ -124,6 +131,9 @@ def _translate_help(group: TyperGroup) -> None:
         if hasattr(rich_utils, constant):  # "where typer allows": these are its module constants
             setattr(rich_utils, constant, _(text))
     for key, command in [("", group), *group.commands.items()]:
+        for attribute, text in USAGE_METAVARS.items():
+            if getattr(command, attribute, None) == text:  # Click's default, not one a command chose
+                setattr(command, attribute, _(text))
         command.help = _(command.help) if command.help else command.help
         command.short_help = _(command.short_help) if command.short_help else command.short_help
         command.epilog = _examples(key, _) if key in EXAMPLES else command.epilog
@@ -132,14 +142,26 @@ def _translate_help(group: TyperGroup) -> None:
                 param.help = _(param.help)  # type: ignore[attr-defined]  # options and arguments carry help
 
 
+def _write_usage(command: TyperCommand | TyperGroup, ctx: Context, formatter: HelpFormatter) -> None:
+    """The usage line, as Click writes it, with its `Usage: ` in the chosen language."""
+    prefix = _(USAGE_PREFIX) if _help_translated else None  # None: Click's own, as it always was
+    formatter.write_usage(ctx.command_path, " ".join(command.collect_usage_pieces(ctx)), prefix=prefix)
+
+
 class _Command(TyperCommand):
     def get_params(self, ctx: Context) -> list[Parameter]:
         return _plain_labels(super().get_params(ctx))
+
+    def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
+        _write_usage(self, ctx, formatter)
 
 
 class _Group(TyperGroup):
     def get_params(self, ctx: Context) -> list[Parameter]:
         return _plain_labels(super().get_params(ctx))
+
+    def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
+        _write_usage(self, ctx, formatter)
 
 
 app = typer.Typer(
@@ -455,14 +477,20 @@ def _report(outcome: Outcome, console: Console | None = None) -> None:
 
         console.print()
         console.print(run_summary(outcome.state, outcome.events(), now()))
+    from crisisplay.narrative import log_words  # the log's outcome and pause reasons, in words
+
     if outcome.finished:
-        _say(_("Incident {incident} closed: {reason}.").format(incident=outcome.incident_id, reason=outcome.reason))
+        _say(
+            _("Incident {incident} closed: {reason}.").format(
+                incident=outcome.incident_id, reason=log_words(outcome.reason)
+            )
+        )
         _say(_("Head hash: {hash}").format(hash=outcome.head))
         _say(_("Post-mortem: {command}").format(command=f"crisisplay export {outcome.incident_id} --format md"))
         return
     _say(
         _("Incident {incident} paused ({reason}). Everything answered so far is saved.").format(
-            incident=outcome.incident_id, reason=outcome.reason
+            incident=outcome.incident_id, reason=log_words(outcome.reason)
         )
     )
     _say(_("Head hash: {hash}").format(hash=outcome.head))
@@ -660,6 +688,7 @@ def resume(
 ) -> None:
     from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
+    from crisisplay.narrative import log_words
     from crisisplay.run.delivery import reach_for_run
     from crisisplay.run.lifecycle import resume_incident
 
@@ -670,7 +699,7 @@ def resume(
     if state.closed:
         raise IncidentClosed(
             _("incident {incident} is closed ({reason}); there is nothing to resume").format(
-                incident=state.incident_id, reason=state.close_reason or state.outcome
+                incident=state.incident_id, reason=log_words(state.close_reason or state.outcome)
             )
         )
     console = None
@@ -813,6 +842,7 @@ def _incidents_table(rows: list[Row]) -> None:
     from rich.text import Text
 
     from crisisplay.display import visible
+    from crisisplay.narrative import log_words  # a status in words (`-f json` keeps the log's words)
 
     # Fits 80 columns: the id already says when it started (UTC); drills are marked on a
     # second line of the status and long names fold, so nothing is cut off.
@@ -824,7 +854,7 @@ def _incidents_table(rows: list[Row]) -> None:
     table.add_column(_("by"), overflow="fold", min_width=6)
     for row in rows:
         status = (
-            _shown(STATUS_WORDS, row["status"])
+            log_words(row["status"])
             + ("\n" + _("(drill)") if row["drill"] else "")
             + ("\n" + _("(see warning)") if row["problems"] else "")
             + ("\n" + _("(delivery outcome unknown)") if row.get("deliveries_unknown") else "")
@@ -839,16 +869,6 @@ def _incidents_table(rows: list[Row]) -> None:
         )
         table.add_row(*(Text(visible(cell)) for cell in cells))
     Console().print(table)
-
-
-# The statuses as the table shows them (`-f json` keeps the log's words).
-STATUS_WORDS = {
-    "running": N_("running"),
-    "paused": N_("paused"),
-    "interrupted": N_("interrupted"),
-    "closed": N_("closed"),
-    "unreadable": N_("unreadable"),
-}
 
 
 def _duration(row: Row) -> str:
@@ -902,7 +922,7 @@ def verify(
                     "head": result.head,
                     "line": result.line,
                     "problem": result.kind,
-                    "message": result.message or None,
+                    "message": result.message or None,  # English in every language: data, like the log
                 },
                 indent=2,
             )
@@ -913,7 +933,7 @@ def verify(
     if result.ok:
         print(_("ok: {count} events, chain intact. Head hash: {hash}").format(count=result.count, hash=result.head))
         return
-    print(_("broken: {problem}").format(problem=visible(result.message)))
+    print(_("broken: {problem}").format(problem=visible(result.shown_message)))
     if result.head:
         print(_("Last good hash: {hash} ({count} events verified)").format(hash=result.head, count=result.count))
     raise typer.Exit(1)
@@ -965,7 +985,7 @@ def export(
     if not done.verification.ok:
         _say(
             _('warning: {problem}; exported anyway (--force), marked "log not verified"').format(
-                problem=visible(done.verification.message)
+                problem=visible(done.verification.shown_message)
             )
         )
     if to_file:
@@ -1202,6 +1222,10 @@ def _usage_failure(err: ClickUsageError) -> NoReturn:
     path = ctx.command_path if ctx is not None else PROG
     option = getattr(err, "option_name", None)  # set on an unknown option
     message = err.format_message().strip()
+    if i18n.language() != i18n.ENGLISH:
+        from crisisplay.click_words import click_message  # Click writes English only
+
+        message = click_message(message)
     # Click writes sentences ("No such option: --x. Did you mean --y?"); crisisplay's errors are clauses.
     message = message.replace(". Did you mean", "; did you mean").rstrip(".")
     if message[1:2].islower():
@@ -1280,7 +1304,12 @@ def main(argv: list[str] | None = None) -> None:
     except usage_error as err:
         _usage_failure(err)
     except click_error as err:
-        _fail(err.format_message(), code=err.exit_code)
+        message = err.format_message()
+        if i18n.language() != i18n.ENGLISH:
+            from crisisplay.click_words import click_message
+
+            message = click_message(message)
+        _fail(message, code=err.exit_code)
     except typer.Abort:
         _fail(_("interrupted"), code=130)
     except BrokenPipeError:

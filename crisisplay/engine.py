@@ -170,7 +170,7 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
                         "phase": phase,
                         "visit": visit,
                         "by": "condition",
-                        "reason": f"when: {step.when} is false",
+                        "reason": ev.REASON_WHEN_FALSE.format(condition=step.when),
                     },
                     now,
                 )
@@ -180,9 +180,7 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
             continue
         out.append(ev.make_event(ev.STEP_ENTERED, actor, position, {"phase": phase, "visit": visit}, now))
         return out, AskStep(position, visit)
-    out.append(
-        ev.make_event(ev.CLOSED, actor, None, {"outcome": "completed", "reason": "the playbook reached its end"}, now)
-    )
+    out.append(ev.make_event(ev.CLOSED, actor, None, {"outcome": ev.COMPLETED, "reason": ev.REASON_COMPLETED}, now))
     return out, Finished("completed")
 
 
@@ -270,7 +268,7 @@ def decide(
     phase = pb.phase_of[step_id].id
     visit = state.visit_of(step_id) or 1
     if isinstance(answer, Skip):
-        reason = answer.reason.strip() or "no reason given"
+        reason = answer.reason.strip() or ev.REASON_NONE
         return [
             ev.make_event(
                 ev.STEP_SKIPPED,

@@ -40,6 +40,13 @@ NOTIFICATION_QUEUED = "notification.queued"
 NOTIFICATION_SENT = "notification.sent"
 NOTIFICATION_FAILED = "notification.failed"
 
+# Outcomes and reasons the engine itself writes into the log. The log keeps them in English
+# (it is language-neutral data); `narrative.log_words` shows them in the reader's language.
+COMPLETED = "completed"
+REASON_COMPLETED = "the playbook reached its end"
+REASON_NONE = "no reason given"
+REASON_WHEN_FALSE = "when: {condition} is false"
+
 # An event as JSON data: `type`, `actor`, `step`, `data` and `ts`, and once logged `v`, `seq`,
 # `prev` and `hash`. A log read back is checked by the journal, not by this type.
 Event = dict[str, Any]

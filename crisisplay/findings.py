@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _
 
 ERROR = "error"
 WARNING = "warning"
@@ -21,7 +21,7 @@ class Rule:
     code: str
     name: str
     level: str
-    summary: str
+    summary: str  # in English, marked for the catalogue: `_(rule.summary)` where it is shown
 
 
 RULES: dict[str, Rule] = {}
@@ -32,71 +32,85 @@ def _rule(code: str, name: str, level: str, summary: str) -> None:
 
 
 # YAML: the file as a YAML document.
-_rule("CP001", "yaml-syntax", ERROR, "The file is not valid YAML.")
-_rule("CP002", "duplicate-key", ERROR, "A mapping has the same key twice; YAML would keep only the last.")
-_rule("CP003", "unsafe-tag", ERROR, "A YAML tag (`!!python/...`, `!custom`) is refused, never constructed.")
-_rule("CP004", "alias-bomb", ERROR, "Anchors and aliases that expand too far or into themselves, or a file over 1 MiB.")
-_rule("CP005", "quote-it", ERROR, "YAML turns this unquoted text into a number, date or null.")
-_rule("CP006", "not-one-document", ERROR, "A playbook is exactly one YAML document holding a mapping.")
-_rule("CP007", "merge-key", ERROR, "YAML merge keys (`<<`) are not supported; write the keys out.")
-_rule("CP008", "yes-no-trap", ERROR, "YAML turns an unquoted yes/no/on/off/true/false into a boolean.")
-_rule("CP009", "non-text-key", ERROR, "A mapping key YAML reads as something other than text.")
+_rule("CP001", "yaml-syntax", ERROR, N_("The file is not valid YAML."))
+_rule("CP002", "duplicate-key", ERROR, N_("A mapping has the same key twice; YAML would keep only the last."))
+_rule("CP003", "unsafe-tag", ERROR, N_("A YAML tag (`!!python/...`, `!custom`) is refused, never constructed."))
 _rule(
-    "CP010", "hashtag-comment", WARNING, "` #tag` in an unquoted value starts a YAML comment: the text stops before it."
+    "CP004",
+    "alias-bomb",
+    ERROR,
+    N_("Anchors and aliases that expand too far or into themselves, or a file over 1 MiB."),
+)
+_rule("CP005", "quote-it", ERROR, N_("YAML turns this unquoted text into a number, date or null."))
+_rule("CP006", "not-one-document", ERROR, N_("A playbook is exactly one YAML document holding a mapping."))
+_rule("CP007", "merge-key", ERROR, N_("YAML merge keys (`<<`) are not supported; write the keys out."))
+_rule("CP008", "yes-no-trap", ERROR, N_("YAML turns an unquoted yes/no/on/off/true/false into a boolean."))
+_rule("CP009", "non-text-key", ERROR, N_("A mapping key YAML reads as something other than text."))
+_rule(
+    "CP010",
+    "hashtag-comment",
+    WARNING,
+    N_("` #tag` in an unquoted value starts a YAML comment: the text stops before it."),
 )
 # Structure: the keys and types of the format.
-_rule("CP101", "unknown-key", ERROR, "A key the format does not define (often a typo).")
-_rule("CP102", "missing-key", ERROR, "A required key is missing.")
-_rule("CP103", "wrong-type", ERROR, "A value of the wrong type (text, list, mapping, number).")
-_rule("CP104", "unsupported-version", ERROR, "`crisisplay:` is missing or not a version this tool reads.")
-_rule("CP105", "reserved-id", ERROR, "`end` is reserved for `next: end`.")
-_rule("CP106", "bad-id", ERROR, "Ids are lowercase letters, digits and dashes, starting with a letter or digit.")
-_rule("CP107", "bad-variable-name", ERROR, "Variable names are identifiers: [a-z_][a-z0-9_]*.")
-_rule("CP108", "bad-duration", ERROR, "Durations are a number and a unit: 90s, 30m, 1h, 2d.")
-_rule("CP109", "bad-value", ERROR, "A value outside what the key allows.")
-_rule("CP110", "unknown-step-type", ERROR, "A step `type` that does not exist.")
-_rule("CP111", "id-file-mismatch", WARNING, "The playbook id differs from its file name, so lookup by id misses it.")
-_rule("CP112", "id-too-long", ERROR, "A playbook id too long for the incident ids and file names built from it.")
+_rule("CP101", "unknown-key", ERROR, N_("A key the format does not define (often a typo)."))
+_rule("CP102", "missing-key", ERROR, N_("A required key is missing."))
+_rule("CP103", "wrong-type", ERROR, N_("A value of the wrong type (text, list, mapping, number)."))
+_rule("CP104", "unsupported-version", ERROR, N_("`crisisplay:` is missing or not a version this tool reads."))
+_rule("CP105", "reserved-id", ERROR, N_("`end` is reserved for `next: end`."))
+_rule("CP106", "bad-id", ERROR, N_("Ids are lowercase letters, digits and dashes, starting with a letter or digit."))
+_rule("CP107", "bad-variable-name", ERROR, N_("Variable names are identifiers: [a-z_][a-z0-9_]*."))
+_rule("CP108", "bad-duration", ERROR, N_("Durations are a number and a unit: 90s, 30m, 1h, 2d."))
+_rule("CP109", "bad-value", ERROR, N_("A value outside what the key allows."))
+_rule("CP110", "unknown-step-type", ERROR, N_("A step `type` that does not exist."))
+_rule(
+    "CP111", "id-file-mismatch", WARNING, N_("The playbook id differs from its file name, so lookup by id misses it.")
+)
+_rule("CP112", "id-too-long", ERROR, N_("A playbook id too long for the incident ids and file names built from it."))
 # References and graph.
-_rule("CP201", "dangling-next", ERROR, "A `next` names a step that does not exist.")
-_rule("CP202", "duplicate-id", ERROR, "Two steps, phases or options share an id.")
-_rule("CP203", "unknown-role", ERROR, "An escalation names a role that `roles:` does not declare.")
-_rule("CP204", "unknown-milestone", ERROR, "A milestone with no response-time target in `targets:`.")
-_rule("CP205", "unknown-severity", ERROR, "A severity level that `severity.levels` does not declare.")
-_rule("CP206", "unreachable-step", ERROR, "No path from the first step reaches this step.")
-_rule("CP207", "no-way-out", ERROR, "From here no path reaches the end of the playbook (a loop with no exit).")
+_rule("CP201", "dangling-next", ERROR, N_("A `next` names a step that does not exist."))
+_rule("CP202", "duplicate-id", ERROR, N_("Two steps, phases or options share an id."))
+_rule("CP203", "unknown-role", ERROR, N_("An escalation names a role that `roles:` does not declare."))
+_rule("CP204", "unknown-milestone", ERROR, N_("A milestone with no response-time target in `targets:`."))
+_rule("CP205", "unknown-severity", ERROR, N_("A severity level that `severity.levels` does not declare."))
+_rule("CP206", "unreachable-step", ERROR, N_("No path from the first step reaches this step."))
+_rule("CP207", "no-way-out", ERROR, N_("From here no path reaches the end of the playbook (a loop with no exit)."))
 # Graph, beyond the checker (crisisplay lint).
-_rule("CP208", "too-few-options", ERROR, "A choice with fewer than two options is not a choice.")
-_rule("CP209", "duplicate-option", ERROR, "Two options of one choice share a value or a label.")
-_rule("CP210", "skippable-phase", WARNING, "Some run jumps over this phase without entering any of its steps.")
+_rule("CP208", "too-few-options", ERROR, N_("A choice with fewer than two options is not a choice."))
+_rule("CP209", "duplicate-option", ERROR, N_("Two options of one choice share a value or a label."))
+_rule("CP210", "skippable-phase", WARNING, N_("Some run jumps over this phase without entering any of its steps."))
 # Templates and conditions.
-_rule("CP301", "template-syntax", ERROR, "A template or condition that Jinja2 cannot parse.")
-_rule("CP302", "unknown-name", ERROR, "A template or condition uses a name no input, `save_as` or built-in defines.")
-_rule("CP303", "unsafe-attribute", ERROR, "Attribute access the sandbox refuses (`__class__`, `mro`, ...).")
-_rule("CP304", "condition-braces", ERROR, "A `when` is a bare expression; `{{ }}` does not belong in it.")
+_rule("CP301", "template-syntax", ERROR, N_("A template or condition that Jinja2 cannot parse."))
+_rule(
+    "CP302", "unknown-name", ERROR, N_("A template or condition uses a name no input, `save_as` or built-in defines.")
+)
+_rule("CP303", "unsafe-attribute", ERROR, N_("Attribute access the sandbox refuses (`__class__`, `mro`, ...)."))
+_rule("CP304", "condition-braces", ERROR, N_("A `when` is a bare expression; `{{ }}` does not belong in it."))
 _rule(
     "CP305",
     "maybe-unset",
     WARNING,
-    "A name is used where some path to it never set it (it would show as a placeholder).",
+    N_("A name is used where some path to it never set it (it would show as a placeholder)."),
 )
-_rule("CP306", "unused-variable", WARNING, "An input or `save_as` name that no template or condition uses.")
+_rule("CP306", "unused-variable", WARNING, N_("An input or `save_as` name that no template or condition uses."))
 # Content: what a crisis playbook should hold (warnings).
-_rule("CP401", "no-escalation", WARNING, "No `escalate` step: nobody is told; do not handle a crisis alone.")
-_rule("CP402", "no-message", WARNING, "No `message` step: the playbook never says anything to anyone.")
-_rule("CP403", "no-post-mortem", WARNING, "No post-mortem phase: nothing is learnt from the incident.")
-_rule("CP404", "empty-prompt", WARNING, "A prompt with no words in it: the responder sees a blank question.")
-_rule("CP405", "too-long-for-x", WARNING, "A message for Twitter/X that can run over 280 characters.")
-_rule("CP406", "unreached-target", WARNING, "A response-time target that no step's milestone reaches.")
+_rule("CP401", "no-escalation", WARNING, N_("No `escalate` step: nobody is told; do not handle a crisis alone."))
+_rule("CP402", "no-message", WARNING, N_("No `message` step: the playbook never says anything to anyone."))
+_rule("CP403", "no-post-mortem", WARNING, N_("No post-mortem phase: nothing is learnt from the incident."))
+_rule("CP404", "empty-prompt", WARNING, N_("A prompt with no words in it: the responder sees a blank question."))
+_rule("CP405", "too-long-for-x", WARNING, N_("A message for Twitter/X that can run over 280 characters."))
+_rule("CP406", "unreached-target", WARNING, N_("A response-time target that no step's milestone reaches."))
 # Suppressions.
-_rule("CP501", "unused-noqa", WARNING, "A `# crisisplay: noqa` comment that suppresses nothing.")
+_rule("CP501", "unused-noqa", WARNING, N_("A `# crisisplay: noqa` comment that suppresses nothing."))
 # Translations (crisisplay lint): a translation keeps its original's ids and behaviour.
 _rule(
     "CP601",
     "translation-drift",
     WARNING,
-    "A translation differs from its original in an id, a type, a `next`, "
-    "a `when`, a target or a deadline; or its original cannot be found.",
+    N_(
+        "A translation differs from its original in an id, a type, a `next`, "
+        "a `when`, a target or a deadline; or its original cannot be found."
+    ),
 )
 
 

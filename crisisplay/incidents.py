@@ -117,8 +117,10 @@ def listing(home: Path) -> list[Row]:
             continue
         if row["id"] != journal.incident_id:
             row["problems"].append(
-                f"{path}: holds incident {row['id']!r}, but its file name says "
-                f"{journal.incident_id!r} (a log copied or renamed over another incident's file)"
+                _(
+                    "{path}: holds incident {inside}, but its file name says {name} "
+                    "(a log copied or renamed over another incident's file)"
+                ).format(path=path, inside=repr(row["id"]), name=repr(journal.incident_id))
             )
         known = rows.get(row["id"]) if isinstance(row["id"], str) else None
         if known is None:

@@ -37,6 +37,7 @@ from typing import IO, Any, NoReturn, TypeGuard
 
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, PlatformUnsupported, UsageError
 from crisisplay.home import private_dir
+from crisisplay.i18n import N_, _
 from crisisplay.times import format_ts, now, parse_ts
 
 try:
@@ -265,6 +266,28 @@ def canonical_line(event: dict[str, Any]) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """What is wrong with a log, as a message of the catalogue (marked with N_) and its values.
+
+    `str()` is the English words that `verify -f json` and the json/csv exports keep (data for
+    other tools, the same in every language); `shown()` is the same in the reader's language.
+    """
+
+    text: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        return self.text.format(**dict(self.values))
+
+    def shown(self) -> str:
+        return _(self.text).format(**dict(self.values))
+
+
+def _reason(text: str, **values: object) -> Reason:
+    return Reason(text, tuple(values.items()))
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     """What `Journal.verify` found: the chain's state, and the first problem if any."""
 
@@ -277,6 +300,21 @@ class VerifyResult:
     message: str = ""  # one line for the user: "path:line: what is wrong"
     reason: str = ""  # what is wrong, without the path and line
     left_out: tuple[int, ...] = ()  # lines a lenient `ChainCheck` read past: not events at all
+    why: Reason | None = None  # `reason` as a message of the catalogue, to show it translated
+
+    @property
+    def shown_reason(self) -> str:
+        """`reason` in the reader's language (`reason` itself stays English: it is data in json)."""
+        return self.why.shown() if self.why is not None else self.reason
+
+    @property
+    def shown_message(self) -> str:
+        """`message` in the reader's language: `path:line: what is wrong`, or the intact chain."""
+        if self.ok:
+            return _("{path}: {count} events, chain intact, head {head}").format(
+                path=self.path, count=self.count, head=self.head
+            )
+        return f"{self.path}:{self.line}: {self.shown_reason}"
 
     @property
     def verdict(self) -> str:
@@ -330,10 +368,10 @@ class Journal:
         folder = journal.path.parent
         private_dir(folder)
         if journal.path.exists():
-            raise JournalError(f"{journal.path}: an incident log already exists there")
+            raise JournalError(_("{path}: an incident log already exists there").format(path=journal.path))
         stamp = format_ts(journal.clock())
         event = _complete(first_event, seq=0, prev=ZERO_HASH, stamp=stamp)
-        line, _ = canonical_line(event)
+        line, _digest = canonical_line(event)
         data = (line + "\n").encode("utf-8")
         tmp = folder / f".{journal.path.name}.{secrets.token_hex(4)}.tmp"
         try:
@@ -347,9 +385,11 @@ class Journal:
             _publish(tmp, journal.path)
             fsync_dir(folder)
         except FileExistsError:
-            raise JournalError(f"{journal.path}: an incident log already exists there") from None
+            raise JournalError(_("{path}: an incident log already exists there").format(path=journal.path)) from None
         except OSError as err:
-            raise JournalError(f"{journal.path}: cannot create the incident log: {_why(err)}") from None
+            raise JournalError(
+                _("{path}: cannot create the incident log: {reason}").format(path=journal.path, reason=_why(err))
+            ) from None
         finally:
             with suppress(OSError):  # published already (the usual case), or never created
                 os.unlink(tmp)
@@ -365,16 +405,16 @@ class Journal:
             size = os.fstat(fd).st_size
             if self._known is not None and self._known[0] == size:
                 # Nobody appended since our last write (the file only grows): no need to re-read.
-                _, seq, prev = self._known
+                _known_size, seq, prev = self._known
             else:
-                last, _, torn = _read_tail(fd, size)
+                last, _cut, torn = _read_tail(fd, size)
                 if torn is not None:
                     raise JournalError(
                         f"{self.path}: the last line is torn (a crash mid-write); `crisisplay resume "
                         f"{self.incident_id}` sets it aside before anything more is logged"
                     )
                 if last is None:
-                    raise JournalError(f"{self.path}: the log holds no event to chain onto")
+                    raise JournalError(_("{path}: the log holds no event to chain onto").format(path=self.path))
                 seq, prev = self._chain_point(last)
             stamp = format_ts(self.clock())
             logged, lines = [], []
@@ -396,7 +436,9 @@ class Journal:
                     os.fsync(fd)
                 except OSError:
                     pass
-                raise JournalError(f"{self.path}: cannot write to the incident log: {_why(err)}") from None
+                raise JournalError(
+                    _("{path}: cannot write to the incident log: {reason}").format(path=self.path, reason=_why(err))
+                ) from None
             self._known = (size + len(data), logged[-1]["seq"], prev)
             return logged
         finally:
@@ -408,10 +450,12 @@ class Journal:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK)
             except FileNotFoundError:
-                raise IncidentNotFound(f"{self.path}: no such incident log") from None
+                raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path)) from None
             except OSError as err:
-                raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
-            _refuse_unless_regular(fd, self.path, "an incident log")
+                raise JournalError(
+                    _("{path}: cannot open the incident log: {reason}").format(path=self.path, reason=_why(err))
+                ) from None
+            _refuse_unless_regular(fd, self.path, INCIDENT_LOG)
             self._fd = fd
         return self._fd
 
@@ -428,30 +472,40 @@ class Journal:
             event = _loads(last)
             seq, digest = event["seq"], event["hash"]
         except (ValueError, TypeError, KeyError):
-            raise JournalError(f"{self.path}: the last line is not an event to chain onto") from None
+            raise JournalError(
+                _("{path}: the last line is not an event to chain onto").format(path=self.path)
+            ) from None
         if type(seq) is not int or seq < 0 or not _HEX64_RE.fullmatch(str(digest)):
-            raise JournalError(f"{self.path}: the last line has a malformed seq or hash")
+            raise JournalError(_("{path}: the last line has a malformed seq or hash").format(path=self.path))
         return seq, digest
 
     # -- reading --
 
     def events(self, tolerate_torn: bool = False) -> Iterator[dict[str, Any]]:
         """Stream the logged events; a bad line raises JournalError "path:line: reason"."""
-        with self._snapshot() as (_, lines):
+        with self._snapshot() as (_size, lines):
             for number, raw, is_last in lines:
                 if is_last and _is_torn(raw):
                     if tolerate_torn:
                         return
-                    raise JournalError(f"{self.path}:{number}: torn last line (a crash mid-write)")
+                    raise JournalError(
+                        _("{path}:{line}: torn last line (a crash mid-write)").format(path=self.path, line=number)
+                    )
                 try:
                     event = _loads(raw)
                 except ValueError as err:
-                    raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err)}") from None
+                    raise JournalError(f"{self.path}:{number}: {_corrupt_reason(err).shown()}") from None
                 if type(event) is not dict:
-                    raise JournalError(f"{self.path}:{number}: not an event: not a JSON object")
+                    raise JournalError(
+                        _("{path}:{line}: not an event: not a JSON object").format(path=self.path, line=number)
+                    )
                 if not event.keys() >= _REQUIRED:
                     missing = ", ".join(sorted(_REQUIRED - event.keys()))
-                    raise JournalError(f"{self.path}:{number}: not an event: no {missing}")
+                    raise JournalError(
+                        _("{path}:{line}: not an event: no {missing}").format(
+                            path=self.path, line=number, missing=missing
+                        )
+                    )
                 yield event
 
     def head(self) -> dict[str, Any] | None:
@@ -460,7 +514,7 @@ class Journal:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
             size = os.fstat(fd).st_size
-            last, _, _ = _read_tail(fd, size)
+            last, _cut, _torn = _read_tail(fd, size)
         finally:
             os.close(fd)
         if last is None:
@@ -468,9 +522,11 @@ class Journal:
         try:
             event = _loads(last)
         except ValueError as err:
-            raise JournalError(f"{self.path}: last line is not a valid event: {err}") from None
+            raise JournalError(
+                _("{path}: last line is not a valid event: {reason}").format(path=self.path, reason=err)
+            ) from None
         if type(event) is not dict:
-            raise JournalError(f"{self.path}: last line is not an event")
+            raise JournalError(_("{path}: last line is not an event").format(path=self.path))
         return event
 
     def has_torn_tail(self) -> bool:
@@ -478,7 +534,7 @@ class Journal:
         fd = self._open_read()
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
-            _, _, torn = _read_tail(fd, os.fstat(fd).st_size)
+            _size, _cut, torn = _read_tail(fd, os.fstat(fd).st_size)
         finally:
             os.close(fd)
         return torn is not None
@@ -489,13 +545,15 @@ class Journal:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise IncidentNotFound(f"{self.path}: no such incident log") from None
+            raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path)) from None
         except OSError as err:
-            raise JournalError(f"{self.path}: cannot open the incident log: {_why(err)}") from None
+            raise JournalError(
+                _("{path}: cannot open the incident log: {reason}").format(path=self.path, reason=_why(err))
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
-            _, cut, torn = _read_tail(fd, size)
+            _size, cut, torn = _read_tail(fd, size)
             if torn is None:
                 return None
             line_no = _count_newlines(fd, cut) + 1
@@ -504,10 +562,11 @@ class Journal:
                 os.ftruncate(fd, cut)
                 os.fsync(fd)
             except OSError as err:
-                raise JournalError(f"{self.path}: cannot set the torn last line aside: {_why(err)}") from None
-            return (
-                f"{self.path}:{line_no}: set aside a torn last line ({len(torn)} bytes, "
-                f"a crash mid-write) into {self.torn_path}"
+                raise JournalError(
+                    _("{path}: cannot set the torn last line aside: {reason}").format(path=self.path, reason=_why(err))
+                ) from None
+            return _("{path}:{line}: set aside a torn last line ({size} bytes, a crash mid-write) into {torn}").format(
+                path=self.path, line=line_no, size=len(torn), torn=self.torn_path
             )
         finally:
             os.close(fd)
@@ -537,8 +596,9 @@ class Journal:
         """Check every line and the chain; with `head`, also that the log holds that event."""
         return ChainCheck(self, head).run()
 
-    def _broken(self, line: int, kind: str, reason: str, head: str | None) -> VerifyResult:
+    def _broken(self, line: int, kind: str, why: Reason, head: str | None) -> VerifyResult:
         """A failed result: the lines before `line` verified, and `head` is the last one's hash."""
+        reason = str(why)
         return VerifyResult(
             ok=False,
             path=self.path,
@@ -548,6 +608,7 @@ class Journal:
             kind=kind,
             message=f"{self.path}:{line}: {reason}",
             reason=reason,
+            why=why,
         )
 
     def _diagnose(self, number: int, expected_seq: int, prev: str, event: dict[str, Any], digest: str) -> VerifyResult:
@@ -561,13 +622,15 @@ class Journal:
         broken = self._broken
         seq, link = event["seq"], event["prev"]
         if type(seq) is not int:
-            return broken(number, CORRUPT, f"not an event: seq {seq!r} is not a whole number", prev)
+            return broken(
+                number, CORRUPT, _reason(N_("not an event: seq {seq} is not a whole number"), seq=repr(seq)), prev
+            )
         hashes: list[str | None] = []  # each line's hash, in order
         line_of: dict[str, int] = {}  # hash -> first line holding it
         successor_of: dict[str, int] = {}  # prev -> first line chaining onto it
         later_seqs: set[int] = set()
-        with self._snapshot() as (_, lines):
-            for other, raw, _ in lines:
+        with self._snapshot() as (_size, lines):
+            for other, raw, _last in lines:
                 try:
                     candidate = _loads(raw)
                     other_hash, other_prev = candidate["hash"], candidate["prev"]
@@ -589,45 +652,56 @@ class Journal:
 
         previous = number - 1
         if line_of.get(digest, number) < number:
-            return broken(number, INSERTED, f"inserted: a copy of line {line_of[digest]}", prev)
+            return broken(number, INSERTED, _reason(N_("inserted: a copy of line {line}"), line=line_of[digest]), prev)
         linked = 0 if link == ZERO_HASH else line_of.get(link)
         if linked is not None and linked < previous:
             first = linked + 1
-            span = f"line {first} was" if first == previous else f"lines {first}-{previous} were"
-            reason = f"inserted: {span} put into the chain (line {number} chains onto line {linked})"
-            return broken(first, INSERTED, reason, head_before(first))
+            text = (
+                N_("inserted: line {first} was put into the chain (line {line} chains onto line {linked})")
+                if first == previous
+                else N_(
+                    "inserted: lines {first}-{last} were put into the chain (line {line} chains onto line {linked})"
+                )
+            )
+            why = _reason(text, first=first, last=previous, line=number, linked=linked)
+            return broken(first, INSERTED, why, head_before(first))
         if linked == previous:
-            where = "the first event" if previous == 0 else f"line {previous}"
-            reason = f"edited: seq is {seq} where {expected_seq} follows {where}, and its hash recomputed"
-            return broken(number, EDITED, reason, prev)
+            text = (
+                N_("edited: seq is {seq} where {expected} follows the first event, and its hash recomputed")
+                if previous == 0
+                else N_("edited: seq is {seq} where {expected} follows line {previous}, and its hash recomputed")
+            )
+            return broken(number, EDITED, _reason(text, seq=seq, expected=expected_seq, previous=previous), prev)
         belongs_later = expected_seq in later_seqs or successor_of.get(prev, 0) > number
         if seq >= expected_seq and belongs_later:
             # The event that belongs here comes further down: this line is out of place.
             if linked is None:
-                reason = f"inserted: seq {seq} chains onto no event in this log"
-                return broken(number, INSERTED, reason, prev)
+                why = _reason(N_("inserted: seq {seq} chains onto no event in this log"), seq=seq)
+                return broken(number, INSERTED, why, prev)
             missing = expected_seq if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
-            reason = f"reordered: seq {seq} comes before seq {missing}"
-            return broken(number, REORDERED, reason, prev)
+            why = _reason(N_("reordered: seq {seq} comes before seq {missing}"), seq=seq, missing=missing)
+            return broken(number, REORDERED, why, prev)
         if seq > expected_seq:
             count = seq - expected_seq
             missing = expected_seq if count == 1 else f"{expected_seq}-{seq - 1}"
-            events = "1 event" if count == 1 else f"{count} events"
-            reason = f"deleted: {events} (seq {missing}) missing before this line"
-            return broken(number, DELETED, reason, prev)
+            text = (
+                N_("deleted: 1 event (seq {missing}) missing before this line")
+                if count == 1
+                else N_("deleted: {count} events (seq {missing}) missing before this line")
+            )
+            return broken(number, DELETED, _reason(text, count=count, missing=missing), prev)
         if seq == expected_seq:
             if previous == 0:
-                reason = "edited: the first event's prev is not 64 zeros"
-                return broken(number, EDITED, reason, None)
-            reason = (
-                f"edited: line {previous} was changed and its hash recomputed (line {number} no longer chains onto it)"
+                return broken(number, EDITED, _reason(N_("edited: the first event's prev is not 64 zeros")), None)
+            text = N_(
+                "edited: line {previous} was changed and its hash recomputed (line {line} no longer chains onto it)"
             )
-            return broken(previous, EDITED, reason, head_before(previous))
+            return broken(previous, EDITED, _reason(text, previous=previous, line=number), head_before(previous))
         if linked is not None:
-            reason = f"reordered: seq {seq} comes after seq {expected_seq - 1}"
-            return broken(number, REORDERED, reason, prev)
-        reason = f"inserted: seq {seq} where {expected_seq} was expected, chaining onto no event"
-        return broken(number, INSERTED, reason, prev)
+            why = _reason(N_("reordered: seq {seq} comes after seq {before}"), seq=seq, before=expected_seq - 1)
+            return broken(number, REORDERED, why, prev)
+        text = N_("inserted: seq {seq} where {expected} was expected, chaining onto no event")
+        return broken(number, INSERTED, _reason(text, seq=seq, expected=expected_seq), prev)
 
     # -- the run lock --
 
@@ -635,7 +709,7 @@ class Journal:
     def run_lock(self) -> Iterator[None]:
         """Hold the run lock `<id>.lock` without waiting; IncidentBusy if another run has it."""
         if not self.path.exists():
-            raise IncidentNotFound(f"{self.path}: no such incident log")
+            raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path))
         fd = _open_lock_file(self.lock_path)
         try:
             try:
@@ -669,8 +743,11 @@ class Journal:
 
     def _busy_message(self, fd: int) -> str:
         pid = os.pread(fd, _PID_WIDTH, 0).decode("ascii", "replace").strip()
-        who = f" (pid {pid})" if pid.isdigit() else ""
-        return f"incident {self.incident_id} is being run in another terminal{who}"
+        if pid.isdigit():
+            return _("incident {incident} is being run in another terminal (pid {pid})").format(
+                incident=self.incident_id, pid=pid
+            )
+        return _("incident {incident} is being run in another terminal").format(incident=self.incident_id)
 
     # -- helpers --
 
@@ -679,10 +756,12 @@ class Journal:
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
-            raise IncidentNotFound(f"{self.path}: no such incident log") from None
+            raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path)) from None
         except OSError as err:
-            raise JournalError(f"{self.path}: cannot read the incident log: {_why(err)}") from None
-        _refuse_unless_regular(fd, self.path, "an incident log")
+            raise JournalError(
+                _("{path}: cannot read the incident log: {reason}").format(path=self.path, reason=_why(err))
+            ) from None
+        _refuse_unless_regular(fd, self.path, INCIDENT_LOG)
         return fd
 
     @contextmanager
@@ -723,7 +802,7 @@ class ChainCheck:
 
     def run(self) -> VerifyResult:
         """Read to the end; the result."""
-        for _ in self.events():
+        for _event in self.events():
             pass
         assert self.result is not None
         return self.result
@@ -742,7 +821,7 @@ class ChainCheck:
             for number, raw, is_last in lines:
                 event = None
                 if is_last and _is_torn(raw):
-                    problem = broken(number, TORN, "torn last line (a crash mid-write cut it off)", prev)
+                    problem = broken(number, TORN, _reason(N_("torn last line (a crash mid-write cut it off)")), prev)
                     break
                 try:
                     event = loads(raw)
@@ -753,15 +832,16 @@ class ChainCheck:
                     event = None
                     break
                 if sha256(canonical).hexdigest() != digest:
-                    problem = broken(number, EDITED, "edited: its hash does not match its content", prev)
+                    problem = broken(number, EDITED, _reason(N_("edited: its hash does not match its content")), prev)
                 elif raw != b'%s,"hash":"%s"}\n' % (canonical[:-1], digest.encode("ascii")):
-                    problem = broken(number, EDITED, "edited: the line is not in canonical form", prev)
+                    problem = broken(number, EDITED, _reason(N_("edited: the line is not in canonical form")), prev)
                 elif not event.keys() >= _EVENT_KEYS or type(event["data"]) is not dict:
-                    reason = "not an event: a field is missing or `data` is not an object"
-                    problem = broken(number, CORRUPT, reason, prev)
+                    why = _reason(N_("not an event: a field is missing or `data` is not an object"))
+                    problem = broken(number, CORRUPT, why, prev)
                 elif event["v"] != VERSION or type(event["v"]) is not int:
-                    reason = f"event format version {event['v']!r}; this crisisplay reads {VERSION}"
-                    problem = broken(number, VERSION_MISMATCH, reason, prev)
+                    text = N_("event format version {version}; this crisisplay reads {supported}")
+                    why = _reason(text, version=repr(event["v"]), supported=VERSION)
+                    problem = broken(number, VERSION_MISMATCH, why, prev)
                 elif (seq := event["seq"]) != expected_seq or type(seq) is not int or event["prev"] != prev:
                     problem = journal._diagnose(number, expected_seq, prev, event, digest)
                 elif number == 1:
@@ -778,13 +858,15 @@ class ChainCheck:
             else:
                 number = 0  # read to the end: no line was stopped at
                 if expected_seq == 0:
-                    problem = broken(1, DELETED, "the log is empty: its first event was deleted", None)
+                    problem = broken(1, DELETED, _reason(N_("the log is empty: its first event was deleted")), None)
                 elif wanted is not None and not found_head:
-                    reason = (
-                        f"the log does not hold the head {wanted}: events were cut off after "
-                        f"line {expected_seq}, or the hash is another incident's"
+                    text = N_(
+                        "the log does not hold the head {head}: events were cut off after "
+                        "line {line}, or the hash is another incident's"
                     )
-                    problem = broken(expected_seq + 1, HEAD_MISSING, reason, prev)
+                    problem = broken(
+                        expected_seq + 1, HEAD_MISSING, _reason(text, head=wanted, line=expected_seq), prev
+                    )
             if problem is not None and self.lenient:
                 # Read on, no longer checking: the line the check stopped at, then the rest.
                 if number:
@@ -809,15 +891,16 @@ class ChainCheck:
         """The first event must start the incident that the file is named after."""
         journal = self.journal
         if event["type"] != _STARTED:
-            reason = f"not an incident log: its first event is {_quoted(event['type'])}, not {_STARTED}"
-            return journal._broken(1, CORRUPT, reason, None)
+            text = N_("not an incident log: its first event is {type}, not {started}")
+            return journal._broken(1, CORRUPT, _reason(text, type=_quoted(event["type"]), started=_STARTED), None)
         inside = event["data"].get("incident_id")
         if inside != journal.incident_id:
-            reason = (
-                f"the log holds incident {_quoted(inside)} but its file is named {_quoted(journal.path.name)}: "
+            text = N_(
+                "the log holds incident {inside} but its file is named {name}: "
                 "a log copied or renamed over another incident's file"
             )
-            return journal._broken(1, MISNAMED, reason, None)
+            why = _reason(text, inside=_quoted(inside), name=_quoted(journal.path.name))
+            return journal._broken(1, MISNAMED, why, None)
         return None
 
     def _read_on(self, lines: Iterator[tuple[int, bytes, bool]]) -> Iterator[dict[str, Any]]:
@@ -845,13 +928,15 @@ class ChainCheck:
         left_out = set(self._left_out)
         # Only up to the size the first pass read: appends since then are not part of this export.
         with os.fdopen(self.journal._open_read(), "rb", buffering=1024 * 1024) as handle:
-            for number, raw, _ in _lines_upto(handle, self.size):
+            for number, raw, _last in _lines_upto(handle, self.size):
                 if number in left_out:
                     continue
                 again.update(raw)
                 yield raw
         if again.digest() != self._fingerprint.digest():
-            raise JournalError(f"{self.journal.path}: the log changed while it was being exported; export it again")
+            raise JournalError(
+                _("{path}: the log changed while it was being exported; export it again").format(path=self.journal.path)
+            )
 
     def events_again(self) -> Iterator[dict[str, Any]]:
         """A second pass: the events the first one yielded, parsed again from the same bytes."""
@@ -904,7 +989,7 @@ def _read_tail(fd: int, size: int) -> tuple[bytes | None, int, bytes | None]:
         position = max(0, size - span)
         buffer = os.pread(fd, size - position, position)
         if len(buffer) != size - position:
-            raise JournalError("the incident log shrank while it was being read")
+            raise JournalError(_("the incident log shrank while it was being read"))
         body = buffer[:-1] if buffer.endswith(b"\n") else buffer
         cut = body.rfind(b"\n")
         if position == 0 or (cut >= 0 and body.rfind(b"\n", 0, cut) >= 0):
@@ -977,26 +1062,26 @@ def _complete(given: dict[str, Any], *, seq: int, prev: str, stamp: str) -> dict
     }
 
 
-def _corrupt_reason(err: Exception) -> str:
+def _corrupt_reason(err: Exception) -> Reason:
     """Why a line is not an event at all, in words for the user."""
     if isinstance(err, UnicodeDecodeError):
-        return "not valid UTF-8"
+        return _reason(N_("not valid UTF-8"))
     if isinstance(err, UnicodeEncodeError):
-        return "holds text that is not valid Unicode"
-    if isinstance(err, json.JSONDecodeError):
-        return f"not valid JSON ({err.msg}, column {err.colno})"
+        return _reason(N_("holds text that is not valid Unicode"))
+    if isinstance(err, json.JSONDecodeError):  # Python's own words for what is wrong, in English
+        return _reason(N_("not valid JSON ({error}, column {column})"), error=err.msg, column=err.colno)
     if isinstance(err, KeyError):
-        return "not an event: it has no hash"
+        return _reason(N_("not an event: it has no hash"))
     if isinstance(err, ValueError):
-        return f"not a valid event: {err}"
-    return "not an event: not a JSON object"
+        return _reason(N_("not a valid event: {error}"), error=str(err))
+    return _reason(N_("not an event: not a JSON object"))
 
 
 def _normalise_head(head: str) -> str:
     """A head hash as the user pasted it, checked to be a full SHA-256 (no short prefixes)."""
     wanted = head.strip().lower()
     if not _HEX64_RE.fullmatch(wanted):
-        raise UsageError(f"a head hash is 64 hex characters, got {head!r}")
+        raise UsageError(_("a head hash is 64 hex characters, got {head}").format(head=repr(head)))
     return wanted
 
 
@@ -1054,16 +1139,23 @@ def _open_lock_file(path: Path, create: bool = True) -> int:
     except FileNotFoundError:
         if not create:
             raise
-        raise IncidentNotFound(f"{path.parent}: no such incidents folder") from None
+        raise IncidentNotFound(_("{path}: no such incidents folder").format(path=path.parent)) from None
     except OSError as err:
         if err.errno == errno.ELOOP:
             raise JournalError(
-                f"{path}: the run lock is a symbolic link; a run lock must be a plain "
-                "file (remove the link; crisisplay makes a new lock)"
+                _(
+                    "{path}: the run lock is a symbolic link; a run lock must be a plain "
+                    "file (remove the link; crisisplay makes a new lock)"
+                ).format(path=path)
             ) from None
-        raise JournalError(f"{path}: cannot open the run lock: {_why(err)}") from None
-    _refuse_unless_regular(fd, path, "a run lock", single_link=create)
+        raise JournalError(
+            _("{path}: cannot open the run lock: {reason}").format(path=path, reason=_why(err))
+        ) from None
+    _refuse_unless_regular(fd, path, RUN_LOCK, single_link=create)
     return fd
+
+
+INCIDENT_LOG, RUN_LOCK = "an incident log", "a run lock"  # what a file must be, for `_refuse_unless_regular`
 
 
 def _refuse_unless_regular(fd: int, path: Path, what: str, single_link: bool = False) -> None:
@@ -1073,10 +1165,25 @@ def _refuse_unless_regular(fd: int, path: Path, what: str, single_link: bool = F
         return
     os.close(fd)
     if not stat.S_ISREG(info.st_mode):
-        raise JournalError(f"{path}: not a regular file, so not {what} (a FIFO, a device or a folder stands there)")
+        raise JournalError(
+            (
+                _("{path}: not a regular file, so not an incident log (a FIFO, a device or a folder stands there)")
+                if what == INCIDENT_LOG
+                else _("{path}: not a regular file, so not a run lock (a FIFO, a device or a folder stands there)")
+            ).format(path=path)
+        )
     raise JournalError(
-        f"{path}: has {info.st_nlink} hard links, so it may be another file; "
-        f"{what} must be a plain file of its own (remove it; crisisplay makes a new one)"
+        (
+            _(
+                "{path}: has {links} hard links, so it may be another file; an incident log must be "
+                "a plain file of its own (remove it; crisisplay makes a new one)"
+            )
+            if what == INCIDENT_LOG
+            else _(
+                "{path}: has {links} hard links, so it may be another file; a run lock must be "
+                "a plain file of its own (remove it; crisisplay makes a new one)"
+            )
+        ).format(path=path, links=info.st_nlink)
     )
 
 

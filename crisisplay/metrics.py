@@ -250,7 +250,11 @@ def measure_log(
     try:
         metrics = measure(events, running=running, timeline=timeline, on_start=on_start)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise JournalError(f"{journal.path}: not a crisisplay incident log ({err})") from None
+        from crisisplay.i18n import _
+
+        raise JournalError(
+            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.path, reason=err)
+        ) from None
     if check is not None:
         metrics.verification = check.result
     return metrics

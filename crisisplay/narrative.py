@@ -3,6 +3,7 @@ the timeline of the post-mortem report all say a decision the same way."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from crisisplay.events import (
@@ -17,6 +18,9 @@ from crisisplay.events import (
     NOTIFICATION_QUEUED,
     NOTIFICATION_SENT,
     PAUSED,
+    REASON_COMPLETED,
+    REASON_NONE,
+    REASON_WHEN_FALSE,
     RESUMED,
     SEVERITY_CHANGED,
     STARTED,
@@ -24,7 +28,7 @@ from crisisplay.events import (
     STEP_SKIPPED,
     Event,
 )
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _
 from crisisplay.playbook.model import Playbook, format_duration
 from crisisplay.playbook.roles import person, role_words
 
@@ -52,13 +56,54 @@ def _answer_words(step_type: str, answer: Any, pb: Playbook) -> str:
     return str(answer)
 
 
+# The words the log writes as values — statuses, outcomes, target results, pause reasons and
+# the engine's own reasons — as a reader sees them. The log keeps the English words (data);
+# this is the one place they are put into words. A reason a responder typed is shown as typed.
+LOG_WORDS = {
+    # statuses (`incidents`, the report), and what `incidents` says of a log it cannot read
+    "running": N_("running"),
+    "paused": N_("paused"),
+    "interrupted": N_("interrupted"),
+    "closed": N_("closed"),
+    "unreadable": N_("unreadable"),
+    # outcomes: of an incident, of an escalation
+    "completed": N_("completed"),
+    "notified": N_("notified"),
+    "unreachable": N_("unreachable"),
+    # a target's result (metrics.MET, MISSED, NOT_REACHED, REACHED)
+    "met": N_("met"),
+    "missed": N_("missed"),
+    "not-reached": N_("not reached"),
+    "reached": N_("reached"),
+    # why an incident paused (run/session.py)
+    "answers-ran-out": N_("answers-ran-out"),
+    "answer-error": N_("answer-error"),
+    "responder": N_("responder"),
+    "playbook-error": N_("playbook-error"),
+    # the engine's reasons
+    REASON_COMPLETED: N_("the playbook reached its end"),
+    REASON_NONE: N_("no reason given"),
+}
+_WHEN_FALSE = re.compile(re.escape(REASON_WHEN_FALSE).replace(re.escape("{condition}"), "(?P<condition>.*)"), re.S)
+
+
+def log_words(value: object) -> str:
+    """A value of the log (status, outcome, reason) in the reader's words; anything else as written."""
+    if value is None:
+        return ""
+    text = str(value)
+    known = LOG_WORDS.get(text)
+    if known is not None:
+        return _(known)
+    when = _WHEN_FALSE.fullmatch(text)
+    if when:
+        return _("when: {condition} is false").format(condition=when["condition"])
+    return text
+
+
 def _outcome(outcome: object) -> str:
     """An escalation's outcome in words (the log keeps `notified` / `unreachable`)."""
-    if outcome == "notified":
-        return _("notified")
-    if outcome == "unreachable":
-        return _("unreachable")
-    return str(outcome)
+    return log_words(outcome)
 
 
 def _delivery_words(kind: str, data: dict[str, Any], pb: Playbook) -> str:
@@ -90,7 +135,7 @@ def describe(event: Event, pb: Playbook) -> str | None:
         step_type = pb.step(step).type if step in pb.step_index else "text"
         return f"{step}: {_answer_words(step_type, data.get('answer'), pb)}"
     if kind == STEP_SKIPPED:
-        return _("{step}: skipped ({reason})").format(step=step, reason=data.get("reason"))
+        return _("{step}: skipped ({reason})").format(step=step, reason=log_words(data.get("reason")))
     if kind == SEVERITY_CHANGED:
         level = pb.severity.label  # the words shown for a level (its label), the name without one
         return _("severity {old} → {new} ({reason})").format(
@@ -121,10 +166,10 @@ def describe(event: Event, pb: Playbook) -> str | None:
     if kind == NOTE_ADDED:
         return _("note: {text}").format(text=data.get("text"))
     if kind == PAUSED:
-        return _("paused ({reason})").format(reason=data.get("reason"))
+        return _("paused ({reason})").format(reason=log_words(data.get("reason")))
     if kind == RESUMED:
         return _("resumed by {responder}").format(responder=data.get("responder"))
     if kind == CLOSED:
-        closed = _("closed: {outcome}").format(outcome=data.get("outcome"))
-        return closed + (f" ({data['reason']})" if data.get("reason") else "")
+        closed = _("closed: {outcome}").format(outcome=log_words(data.get("outcome")))
+        return closed + (f" ({log_words(data['reason'])})" if data.get("reason") else "")
     return None

@@ -58,7 +58,7 @@ def read_input(
 def _refuse_special(info: os.stat_result, path: str | os.PathLike[str]) -> None:
     mode = info.st_mode
     if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) and not _is_null_device(info):
-        raise OSError(errno.ENODEV, "a device, not a file", str(path))
+        raise OSError(errno.ENODEV, _("a device, not a file"), str(path))
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
 

@@ -27,6 +27,8 @@ from jinja2.runtime import Undefined
 from jinja2.utils import Namespace
 from markupsafe import Markup
 
+from crisisplay.i18n import N_, _
+
 MAX_VALUE = 4_000_000  # the weight of any one value a template builds (about that many characters)
 MAX_WORK = 12_000_000  # the weight of everything one render or condition builds, added up
 MAX_INT_BITS = 100_000  # a whole number a template computes (about 30,000 digits)
@@ -54,23 +56,31 @@ def budget() -> Iterator[None]:
         _SPENT.reset(token)
 
 
-def charge(size: int, what: str) -> None:
-    """Refuse `what` before it is built when its predicted size, or the render's total, is too large."""
+def charge(size: int, what: str, name: str = "") -> None:
+    """Refuse `what` before it is built when its predicted size, or the render's total, is too large.
+
+    `what` is a message marked with N_() (`{name}` in it is filled with `name`), translated
+    only when the refusal is raised: this runs on every operation a template makes."""
     if size > MAX_VALUE:
-        raise TooLarge(f"{what} would be about {size:,} characters, over the limit of {MAX_VALUE:,}")
+        raise TooLarge(
+            _("{what} would be about {size} characters, over the limit of {limit}").format(
+                what=_(what).format(name=name), size=f"{size:,}", limit=f"{MAX_VALUE:,}"
+            )
+        )
     spent = _SPENT.get()
     if spent is not None:
         spent[0] += size
         if spent[0] > MAX_WORK:
-            raise TooLarge(f"the template builds more than {MAX_WORK:,} characters in all")
+            raise TooLarge(_("the template builds more than {limit} characters in all").format(limit=f"{MAX_WORK:,}"))
 
 
 def check_bits(bits: int, what: str) -> None:
     """Refuse a whole number that would have more than MAX_INT_BITS bits."""
     if bits > MAX_INT_BITS:
         raise TooLarge(
-            f"{what} would have about {int(bits * math.log10(2)):,} digits, over the limit of "
-            f"{int(MAX_INT_BITS * math.log10(2)):,}"
+            _("{what} would have about {digits} digits, over the limit of {limit}").format(
+                what=_(what), digits=f"{int(bits * math.log10(2)):,}", limit=f"{int(MAX_INT_BITS * math.log10(2)):,}"
+            )
         )
 
 
@@ -114,7 +124,7 @@ def weight(value: Any, cap: int = MAX_VALUE) -> int:
             if isinstance(item, Namespace):
                 item = object.__getattribute__(item, "_Namespace__attrs")
             if len(stack) > MAX_DEPTH:
-                raise TooLarge(f"a value nests more than {MAX_DEPTH} levels deep")
+                raise TooLarge(_("a value nests more than {limit} levels deep").format(limit=MAX_DEPTH))
             total += SLOT * len(item)
             stack.append(_pairs(item) if isinstance(item, dict) else iter(item))
         elif isinstance(item, Undefined):
@@ -169,7 +179,7 @@ class OutputBuffer(list[Any]):
     def append(self, piece: Any) -> None:
         self.size += SLOT + (len(piece) if isinstance(piece, str) else text_size(piece))
         if self.size > MAX_VALUE:
-            charge(self.size, "the template's text")
+            charge(self.size, N_("the template's text"))
         super().append(piece)
 
     def extend(self, pieces: Iterable[Any]) -> None:
@@ -274,22 +284,22 @@ def binop_size(operator: str, left: Any, right: Any) -> tuple[int, str] | None:
     if operator == "*":
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, (str, bytes)) and isinstance(count, int):
-                return OBJECT + max(count, 0) * len(seq), "a repetition"
+                return OBJECT + max(count, 0) * len(seq), N_("a repetition")
             if isinstance(seq, (list, tuple)) and isinstance(count, int):
-                return OBJECT + max(count, 0) * (weight(seq) - OBJECT), "a repetition"
+                return OBJECT + max(count, 0) * (weight(seq) - OBJECT), N_("a repetition")
         if isinstance(left, int) and isinstance(right, int):
-            check_bits(left.bit_length() + right.bit_length(), "a product")
+            check_bits(left.bit_length() + right.bit_length(), N_("a product"))
         return None
     if operator == "**":
         if isinstance(left, int) and isinstance(right, int) and right > 0 and left not in (0, 1, -1):
-            check_bits(max(left.bit_length() - 1, 1) * right, "a power")
+            check_bits(max(left.bit_length() - 1, 1) * right, N_("a power"))
         return None
     if operator == "+":
         if isinstance(left, (str, bytes, list, tuple)) and isinstance(right, (str, bytes, list, tuple)):
-            return weight(left) + weight(right), "a concatenation"
+            return weight(left) + weight(right), N_("a concatenation")
         return None
     if operator == "%" and isinstance(left, (str, bytes)):
-        return printf_size(left, right), "a %-format"
+        return printf_size(left, right), N_("a printf-style format")
     return None
 
 
@@ -326,7 +336,7 @@ def _whole(factor: int) -> FilterSize:
 
     def size(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
         if not isinstance(value, (str, bytes, list, tuple, dict, range)):
-            value = materialize(value, "a filter's input")
+            value = materialize(value, N_("a filter's input"))
         return 64 + factor * weight(value), value
 
     return size
@@ -334,8 +344,10 @@ def _whole(factor: int) -> FilterSize:
 
 def _list(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     if isinstance(value, (str, bytes)):
-        return 64, materialize(value, "a list of characters")
-    return 64 + weight(value), value if isinstance(value, (list, tuple, dict, range)) else materialize(value, "a list")
+        return 64, materialize(value, N_("a list of characters"))
+    return 64 + weight(value), value if isinstance(value, (list, tuple, dict, range)) else materialize(
+        value, N_("a list")
+    )
 
 
 def _join(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
@@ -345,14 +357,14 @@ def _join(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]
 
         value = map(make_attrgetter(env, attribute), value)
         args["attribute"] = None
-    items = value if isinstance(value, (list, tuple)) else materialize(value, "the items to join")
+    items = value if isinstance(value, (list, tuple)) else materialize(value, N_("the items to join"))
     texts = sum(text_size(item) for item in items)
     return OBJECT + texts + text_size(args.get("d", "")) * max(len(items) - 1, 0), items
 
 
 def _format(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any]:
     if not isinstance(value, str):
-        charge(text_size(value), "the filter format")
+        charge(text_size(value), N_("the filter format"))
         value = str(value)  # as the filter would: its text is the format
     rhs = args.get("kwargs") or tuple(args.get("args", ()))
     return printf_size(value, rhs) * (5 if isinstance(value, Markup) else 1), value
@@ -415,7 +427,7 @@ def _batch(env: Environment, value: Any, args: dict[str, Any]) -> tuple[int, Any
     count = args.get("linecount") or args.get("slices") or 0
     count = count if isinstance(count, int) else 0
     if not isinstance(value, (list, tuple, str, dict, range)):
-        value = materialize(value, "the items to group")
+        value = materialize(value, N_("the items to group"))
     return 64 + 2 * weight(value) + max(count, 0) * (SLOT + weight(fill)), value
 
 
@@ -437,7 +449,7 @@ def bounded_sum(
     for item in iterable:
         if not (isinstance(item, (int, float)) and isinstance(total, (int, float))):
             size += weight(item, MAX_VALUE - size)
-            charge(size, "a sum")
+            charge(size, N_("a sum"))
         total = total + item
     return total
 
@@ -520,7 +532,7 @@ def _str_method_size(
             found = min(found, count)
         return 64 + length + found * text_size(new), args
     if name == "join":
-        items = materialize(first, "the items to join") if args else []
+        items = materialize(first, N_("the items to join")) if args else []
         return OBJECT + sum(text_size(i) for i in items) + length * max(len(items) - 1, 0), (items, *args[1:])
     if name == "translate":
         table = first

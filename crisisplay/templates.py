@@ -36,6 +36,7 @@ from jinja2.utils import _PassArg
 from markupsafe import Markup
 
 from crisisplay.errors import PlaybookError
+from crisisplay.i18n import N_, _
 from crisisplay.template_limits import (
     FILTER_SIZES,
     MAX_VALUE,
@@ -184,13 +185,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             return None
 
         def refused(*args: object, **kwargs: object) -> str:
-            raise SecurityError("str.format is refused in templates; use the format filter or ~")
+            raise SecurityError(_("str.format is refused in templates; use the format filter or ~"))
 
         return refused
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and _is_number(right) and abs(right) > MAX_EXPONENT and left not in (0, 1, -1):
-            raise SecurityError(f"a power with exponent {right} is too large")
+            raise SecurityError(_("a power with exponent {exponent} is too large").format(exponent=right))
         predicted = binop_size(operator, left, right)
         if predicted is not None:
             size, what = predicted
@@ -199,7 +200,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def concat_operands(self, values: tuple[Any, ...]) -> str:
         """`a ~ b ~ …`, as jinja's str_join, once its length is known to be allowed."""
-        charge(concat_size(values), "a text joined with ~")
+        charge(concat_size(values), N_("a text joined with ~"))
         return "".join(map(str, values))
 
     def concat(self, pieces: Iterable[str]) -> str:
@@ -209,32 +210,34 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         for piece in pieces:
             total += SLOT + len(piece)
             if total > MAX_VALUE:
-                charge(total, "the template's text")
+                charge(total, N_("the template's text"))
             parts.append(piece)
-        charge(total, "the template's text")
+        charge(total, N_("the template's text"))
         return "".join(parts)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(argument, slice) and isinstance(obj, (str, bytes, list, tuple)):
             count = len(range(*argument.indices(len(obj))))
-            charge(OBJECT + count * (1 if isinstance(obj, (str, bytes)) else SLOT), "a slice")
+            charge(OBJECT + count * (1 if isinstance(obj, (str, bytes)) else SLOT), N_("a slice"))
         return super().getitem(obj, argument)
 
     def call(self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # Every call a template makes (`lipsum(10**8)`, `'a'.center(10**10)`) comes through here.
         for value in [*args, *kwargs.values()]:
             if _is_number(value) and abs(value) > MAX_ARGUMENT:
-                raise SecurityError(f"a call was given {value}, over the limit of {MAX_ARGUMENT}")
+                raise SecurityError(
+                    _("a call was given {value}, over the limit of {limit}").format(value=value, limit=MAX_ARGUMENT)
+                )
         if self.is_safe_callable(__obj):
             size, args = call_size(__obj, args, kwargs)
-            charge(size, f"calling {getattr(__obj, '__name__', 'a function')}")
+            charge(size, N_("calling {name}"), getattr(__obj, "__name__", "?"))
         return super().call(__context, __obj, *args, **kwargs)
 
 
 def _shown(value: Any) -> Any:
     """What `{{ value }}` writes: a list or a mapping is weighed before it is turned into text."""
     if not isinstance(value, str):
-        charge(text_size(value), "a value shown by the template")
+        charge(text_size(value), N_("a value shown by the template"))
     return value
 
 
@@ -269,7 +272,11 @@ def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(context: Context, *args: Any, **kwargs: Any) -> Any:
         for value in [*args[1:], *kwargs.values()]:
             if _is_number(value) and abs(value) > MAX_ARGUMENT:
-                raise SecurityError(f"the filter {name} was given {value}, over the limit of {MAX_ARGUMENT}")
+                raise SecurityError(
+                    _("the filter {name} was given {value}, over the limit of {limit}").format(
+                        name=name, value=value, limit=MAX_ARGUMENT
+                    )
+                )
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError:
@@ -279,7 +286,7 @@ def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
             first, *rest = bound.arguments
             others = {key: bound.arguments[key] for key in rest}
             predicted, bound.arguments[first] = size(context.environment, bound.arguments[first], others)
-            charge(predicted, f"the filter {name}")
+            charge(predicted, N_("the filter {name}"), name)
             bound.arguments.update(others)
             args, kwargs = bound.args, bound.kwargs
         return function(*(() if front is None else (front(context),)), *args, **kwargs)
@@ -334,7 +341,9 @@ def _refuse_unsafe(kind: str, analysis: Analysis) -> None:
     # The checker reports these (CP303); refusing them here too means a template that never
     # went through the checker (an edited snapshot, a direct call) cannot use them either.
     if analysis.unsafe:
-        raise SecurityError(f"the {kind} uses {', '.join(sorted(set(analysis.unsafe)))}")
+        names = ", ".join(sorted(set(analysis.unsafe)))
+        message = _("the template uses {names}") if kind == "template" else _("the condition uses {names}")
+        raise SecurityError(message.format(names=names))
 
 
 @lru_cache(maxsize=512)
@@ -369,17 +378,23 @@ def _render(source: str, variables: dict[str, Any]) -> str:
         with _time_limit(TIME_LIMIT_S), budget():
             text = _compiled_template(source).render(variables)
     except SecurityError as err:
-        raise PlaybookError(f"the sandbox refused a template: {err}") from None
+        raise PlaybookError(_("the sandbox refused a template: {reason}").format(reason=err)) from None
     except _TooSlow:
-        raise PlaybookError(f"the sandbox stopped a template that ran over {TIME_LIMIT_S:g} s") from None
+        raise PlaybookError(
+            _("the sandbox stopped a template that ran over {seconds} s").format(seconds=f"{TIME_LIMIT_S:g}")
+        ) from None
     except MemoryError:
         # Sizes are predicted before anything is built, so this means the machine itself is short.
-        raise PlaybookError("the machine ran out of memory rendering a template") from None
+        raise PlaybookError(_("the machine ran out of memory rendering a template")) from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError) as err:
         # e.g. `{{ product + 1 }}` on text, or the sandbox's "range too big"
-        raise PlaybookError(f"a template could not be rendered: {err}") from None
+        raise PlaybookError(_("a template could not be rendered: {reason}").format(reason=err)) from None
     if len(text) > MAX_OUTPUT:
-        raise PlaybookError(f"a template produced {len(text):,} characters, over the limit of {MAX_OUTPUT:,}")
+        raise PlaybookError(
+            _("a template produced {count} characters, over the limit of {limit}").format(
+                count=f"{len(text):,}", limit=f"{MAX_OUTPUT:,}"
+            )
+        )
     return text
 
 
@@ -393,11 +408,13 @@ def evaluate_condition(source: str, variables: dict[str, Any]) -> bool:
         with _time_limit(TIME_LIMIT_S), budget():
             return bool(_compiled_condition(source)(**variables))
     except SecurityError as err:
-        raise PlaybookError(f"the sandbox refused a condition: {err}") from None
+        raise PlaybookError(_("the sandbox refused a condition: {reason}").format(reason=err)) from None
     except _TooSlow:
-        raise PlaybookError(f"the sandbox stopped a condition that ran over {TIME_LIMIT_S:g} s") from None
+        raise PlaybookError(
+            _("the sandbox stopped a condition that ran over {seconds} s").format(seconds=f"{TIME_LIMIT_S:g}")
+        ) from None
     except MemoryError:
-        raise PlaybookError("the machine ran out of memory evaluating a condition") from None
+        raise PlaybookError(_("the machine ran out of memory evaluating a condition")) from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError):
         return False
 
@@ -456,6 +473,7 @@ def _nesting(source: str) -> int:
 def _parse(source: str, kind: str) -> nodes.Template:
     """The syntax tree of a template or a bare condition; TemplateSyntaxError when it has none."""
     if _nesting(source) > MAX_NESTING:
+        # In English, as Jinja's own syntax errors beside it: the analysis that keeps it is cached per source.
         raise TemplateSyntaxError(f"brackets nest more than {MAX_NESTING} deep", 1)
     env = environment()
     try:

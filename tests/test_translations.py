@@ -299,6 +299,8 @@ def test_show_and_start_run_a_translation_on_its_own(run_cli, cli_cwd):
     (cli_cwd / "error-precio.yaml").write_text(text, encoding="utf-8")
     code, out, err = run_cli("show", "error-precio.yaml")
     assert code == 0 and err == "", err
-    assert "severity: baja (low) < media (medium) < alta (high) < crítica (critical)" in out
+    assert (
+        "gravedad: baja (low) < media (medium) < alta (high) < crítica (critical)" in out
+    )  # the playbook's locale: Spanish
     code, out, err = run_cli("lint", "--strict", "error-precio.yaml")
     assert code == 0, out + err

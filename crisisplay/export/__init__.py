@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNotVerified  # noqa: F401 (ExportFailed: part of this API)
+from crisisplay.i18n import _
 from crisisplay.journal import TORN, ChainCheck, Journal, VerifyResult, fsync_dir
 from crisisplay.metrics import Metrics, measure_log
 
@@ -50,7 +51,11 @@ def export_incident(
     LogNotVerified (exit 1) naming the first bad line, unless `force`.
     """
     if fmt not in FORMATS:
-        raise ExportFailed(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
+        raise ExportFailed(
+            _("unknown export format {format}; choose from {formats}").format(
+                format=repr(fmt), formats=", ".join(FORMATS)
+            )
+        )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(journal, lenient=force, fingerprint=fmt in ("json", "csv"))
     try:
@@ -65,7 +70,9 @@ def export_incident(
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
         _refuse_unless_verified(journal, check.result, force)
         if check.result is not None and not check.result.ok:
-            raise JournalError(f"{err}; {check.result.verdict}") from None
+            from crisisplay.export.words import verdict_words
+
+            raise JournalError(f"{err}; {verdict_words(check.result)}") from None
         raise
     _refuse_unless_verified(journal, check.result, force)
     assert check.result is not None  # the pass read to its end
@@ -95,13 +102,14 @@ def _refuse_unless_verified(journal: Journal, result: VerifyResult | None, force
     if result is None or result.ok or force:
         return
     hint = (
-        f"`crisisplay resume {journal.incident_id}` sets a torn line aside; "
+        _("`crisisplay resume {incident}` sets a torn line aside")
         if result.kind == TORN
-        else f"`crisisplay verify {journal.incident_id}` says more; "
-    )
+        else _("`crisisplay verify {incident}` says more")
+    ).format(incident=journal.incident_id)
     raise LogNotVerified(
-        f"{result.message}; not exported, since the log does not verify ({hint}"
-        '--force exports it anyway, marked "log not verified")'
+        _(
+            '{problem}; not exported, since the log does not verify ({hint}; --force exports it anyway, marked "log not verified")'
+        ).format(problem=result.shown_message, hint=hint)
     )
 
 
@@ -139,19 +147,23 @@ def output_path(output: str | os.PathLike[str]) -> Path:
     """The `-o` path, checked before anything is read: a file to write, in a folder that exists."""
     given = os.fspath(output)
     if not given:
-        raise ExportFailed("-o needs a file to write, like -o report.md (or - for standard output)")
+        raise ExportFailed(_("-o needs a file to write, like -o report.md (or - for standard output)"))
     path = Path(given)
     if path.is_dir():
-        raise ExportFailed(f"{given}: is a folder; give the file to write, like -o report.md")
+        raise ExportFailed(_("{path}: is a folder; give the file to write, like -o report.md").format(path=given))
     if given.endswith(_SEPARATORS):
         # Path() drops a trailing slash: `-o out/missing/` would quietly become a file named `missing`.
         raise ExportFailed(
-            f"{given}: names a folder (it ends with a slash) and there is no such folder; "
-            "give the file to write, like -o report.md"
+            _(
+                "{path}: names a folder (it ends with a slash) and there is no such folder; "
+                "give the file to write, like -o report.md"
+            ).format(path=given)
         )
     folder = path.absolute().parent
     if not folder.is_dir():
-        raise ExportFailed(f"{given}: no such folder {folder}; create it first, or write elsewhere")
+        raise ExportFailed(
+            _("{path}: no such folder {folder}; create it first, or write elsewhere").format(path=given, folder=folder)
+        )
     return path
 
 
@@ -170,11 +182,13 @@ def write_output(path: Path, write: Callable[[TextIO], None]) -> None:
     except FileNotFoundError:
         info = None  # a new file (or a dangling link: its target is created)
     except OSError as err:
-        raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
+        raise ExportFailed(
+            _("{path}: cannot write the export: {reason}").format(path=path, reason=err.strerror or err)
+        ) from None
     if info is None or stat.S_ISREG(info.st_mode):
         write_atomically(Path(os.path.realpath(path)) if path.is_symlink() else path, write)
     elif stat.S_ISBLK(info.st_mode):
-        raise ExportFailed(f"{path}: is a block device (a disk); not writing a report over it")
+        raise ExportFailed(_("{path}: is a block device (a disk); not writing a report over it").format(path=path))
     else:
         write_special(path, write)
 
@@ -187,7 +201,7 @@ def _names_a_descriptor(path: Path) -> bool:
     whoever holds the descriptor, so it is written as a stream.
     """
     current = os.path.abspath(path)
-    for _ in range(40):  # the kernel's own limit on a chain of links
+    for _hop in range(40):  # the kernel's own limit on a chain of links
         if os.path.realpath(os.path.dirname(current)).startswith("/proc/"):
             return True
         if not os.path.islink(current):
@@ -207,16 +221,18 @@ def write_special(path: Path, write: Callable[[TextIO], None]) -> None:
         with open(fd, "w", encoding="utf-8", newline="", buffering=1024 * 1024) as out:
             write(out)
     except OSError as err:
-        raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
+        raise ExportFailed(
+            _("{path}: cannot write the export: {reason}").format(path=path, reason=err.strerror or err)
+        ) from None
 
 
 def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     """Write through a 0600 temp file in the same folder, fsync it, then rename it over `path`."""
     if path.is_dir():
-        raise ExportFailed(f"{path}: is a folder; give the file to write, like -o report.md")
+        raise ExportFailed(_("{path}: is a folder; give the file to write, like -o report.md").format(path=path))
     folder = path.absolute().parent
     if not folder.is_dir():
-        raise ExportFailed(f"{folder}: no such folder")
+        raise ExportFailed(_("{path}: no such folder").format(path=folder))
     tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, _FILE_MODE)
@@ -228,7 +244,9 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
         os.replace(tmp, path)
         fsync_dir(folder)
     except OSError as err:
-        raise ExportFailed(f"{path}: cannot write the export: {err.strerror or err}") from None
+        raise ExportFailed(
+            _("{path}: cannot write the export: {reason}").format(path=path, reason=err.strerror or err)
+        ) from None
     finally:
         with contextlib.suppress(OSError):  # renamed already (the usual case), or never created
             os.unlink(tmp)

@@ -165,9 +165,6 @@ def render(metrics: Metrics, out: TextIO) -> None:
     out.write(f"<footer><p>{w.footer_words(metrics.count, head, command)}</p></footer>\n</body>\n</html>\n")
 
 
-OUTCOMES = {"notified": N_("notified"), "unreachable": N_("unreachable")}  # an escalation's outcome, shown
-
-
 def _section(key: str, heading: str, body: str) -> str:
     """A section of the report; `heading` (marked with `N_`) is translated here."""
     return f'<section id="{key}">\n<h2>{_(heading)}</h2>\n{body}</section>\n'
@@ -377,7 +374,7 @@ def _escalations(metrics: Metrics, clock: w.ReportClock) -> str:
     for number, round_ in enumerate(w.escalation_rounds(metrics), 1):
         people = "; ".join(
             f'<span dir="auto">{esc(p["name"])}</span> ({esc(role(p["role"]))}) '
-            f'<span class="{p["outcome"]}">{_(OUTCOMES.get(p["outcome"], p["outcome"]))}</span>'
+            f'<span class="{p["outcome"]}">{esc(w.value_words(p["outcome"]))}</span>'
             for p in round_["people"]
         )
         body += (

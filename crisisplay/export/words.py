@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from crisisplay import events as ev
-from crisisplay import i18n
+from crisisplay import i18n, narrative
 from crisisplay.display import visible
 from crisisplay.i18n import N_, _, ngettext
 from crisisplay.metrics import (
@@ -257,26 +257,9 @@ def kind(metrics: Metrics) -> str:
     return _("DRILL") if metrics.state.drill else _("real")
 
 
-# The words of the log's own values (statuses, outcomes, results), in the report's language.
-STATUS_WORDS = {
-    "closed": N_("closed"),
-    "paused": N_("paused"),
-    "running": N_("running"),
-    "interrupted": N_("interrupted"),
-    "completed": N_("completed"),
-    MET: N_("met"),
-    MISSED: N_("missed"),
-    NOT_REACHED: N_("not reached"),
-    "reached": N_("reached"),
-}
-
-
 def value_words(value: str | None) -> str:
     """A status, outcome or result as the log writes it, in the report's words (as written if unknown)."""
-    if value is None:
-        return ""
-    known = STATUS_WORDS.get(value)
-    return _(known) if known is not None else value
+    return narrative.log_words(value)
 
 
 def status_words(metrics: Metrics) -> str:
@@ -285,10 +268,12 @@ def status_words(metrics: Metrics) -> str:
     if state.closed:
         outcome = value_words(state.outcome or "closed")
         if state.outcome != "completed" and state.close_reason:
-            outcome = _("{outcome}: {reason}").format(outcome=outcome, reason=state.close_reason)
+            outcome = _("{outcome}: {reason}").format(outcome=outcome, reason=narrative.log_words(state.close_reason))
         return _("closed ({outcome})").format(outcome=outcome)
     if metrics.status == PAUSED:
-        return _("paused — incomplete ({reason})").format(reason=state.pause_reason or _("no reason given"))
+        return _("paused — incomplete ({reason})").format(
+            reason=narrative.log_words(state.pause_reason or ev.REASON_NONE)
+        )
     return _("{status} — incomplete").format(status=value_words(metrics.status))
 
 
@@ -321,7 +306,7 @@ def verdict_words(result: VerifyResult) -> str:
 
 def _problem_words(result: VerifyResult) -> str:
     """`line N: reason`, and the lines left out of a forced export (the reason is the check's own words)."""
-    words = _("line {line}: {reason}").format(line=result.line, reason=result.reason)
+    words = _("line {line}: {reason}").format(line=result.line, reason=result.shown_reason)
     if result.left_out:
         shown = ", ".join(map(str, result.left_out[:5])) + (", …" if len(result.left_out) > 5 else "")
         words += ngettext(

@@ -12,6 +12,7 @@ from crisisplay import __version__
 from crisisplay.display import visible
 from crisisplay.errors import UsageError
 from crisisplay.findings import RULES, Finding
+from crisisplay.i18n import _
 from crisisplay.lint import formats
 from crisisplay.lint.policy import policy_for
 from crisisplay.lint.runner import Report, lint_paths
@@ -28,9 +29,11 @@ def help_uri(code: str) -> str:
 
 
 def rule_table() -> list[formats.RuleRow]:
-    """Every rule as plain data, in code order: what `--list-rules` and sarif show."""
+    """Every rule as plain data, in code order: what `--list-rules` and sarif show.
+
+    Codes, names and levels are the format's words; the summary is for people, in their language."""
     return [
-        {"id": r.code, "name": r.name, "level": r.level, "summary": r.summary, "help_uri": help_uri(r.code)}
+        {"id": r.code, "name": r.name, "level": r.level, "summary": _(r.summary), "help_uri": help_uri(r.code)}
         for r in sorted(RULES.values(), key=lambda r: r.code)
     ]
 
@@ -98,7 +101,9 @@ def _write(body: str, output: Path | None, stdout: TextIO) -> None:
     try:
         output.write_text(body, encoding="utf-8")
     except OSError as err:
-        raise UsageError(f"{output}: cannot write the report: {err.strerror}") from None
+        raise UsageError(
+            _("{path}: cannot write the report: {reason}").format(path=output, reason=err.strerror)
+        ) from None
 
 
 def _closing_line(report: Report, findings: list[Finding], suppressed: int) -> str:

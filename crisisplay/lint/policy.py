@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import ERROR, RULES, did_you_mean
+from crisisplay.i18n import _
 
 if TYPE_CHECKING:
     from crisisplay.config import Config
@@ -51,7 +52,11 @@ def _matches(glob: str, path: str, root: Path | None) -> bool:
 def expand(entry: object, where: str) -> frozenset[str]:
     """The codes an entry names; ConfigError when it names none."""
     if not isinstance(entry, str):
-        raise ConfigError(f'{where}: expected rule codes as text in quotes, like "CP305", not {entry!r}')
+        raise ConfigError(
+            _('{where}: expected rule codes as text in quotes, like "CP305", not {entry}').format(
+                where=where, entry=repr(entry)
+            )
+        )
     text = entry.strip()
     if text in _NAMES:
         return frozenset({_NAMES[text]})
@@ -61,9 +66,10 @@ def expand(entry: object, where: str) -> frozenset[str]:
         if matched:
             return matched
     raise ConfigError(
-        f"{where}: '{entry}' names no rule{did_you_mean(entry, list(RULES) + list(_NAMES))}; "
-        f"expected a code like CP305, a prefix like CP4, or a name like maybe-unset "
-        f"(crisisplay lint --list-rules)"
+        _(
+            "{where}: '{entry}' names no rule{suggestion}; expected a code like CP305, a prefix like CP4, "
+            "or a name like maybe-unset (crisisplay lint --list-rules)"
+        ).format(where=where, entry=entry, suggestion=did_you_mean(entry, list(RULES) + list(_NAMES)))
     )
 
 
@@ -71,7 +77,7 @@ def _codes(value: object, where: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise ConfigError(f'{where}: expected a list of rule codes, like ["CP305", "CP4"]')
+        raise ConfigError(_('{where}: expected a list of rule codes, like ["CP305", "CP4"]').format(where=where))
     return frozenset().union(*(expand(entry, where) for entry in value))
 
 
@@ -82,8 +88,10 @@ def _never_off(codes: frozenset[str], named: str | list[object], where: str) -> 
         exact = _NAMES.get(str(entry).strip()) or str(entry).strip().upper()
         if exact in LOCKED:
             raise ConfigError(
-                f"{where}: {exact} cannot be ignored: a playbook with this error cannot be started; "
-                f"fix the playbook instead"
+                _(
+                    "{where}: {code} cannot be ignored: a playbook with this error cannot be started; "
+                    "fix the playbook instead"
+                ).format(where=where, code=exact)
             )
 
 
@@ -100,7 +108,9 @@ def from_config(options: dict[str, Any], source: Path | None) -> Policy:
     per_file = []
     table = options.get("per-file-ignores", {})
     if not isinstance(table, dict):
-        raise ConfigError(f'{where}: per-file-ignores should be a table of "glob" = ["CODE", ...]')
+        raise ConfigError(
+            _('{where}: per-file-ignores should be a table of "glob" = ["CODE", ...]').format(where=where)
+        )
     for glob, value in table.items():
         codes = _codes(value, f"{where}: per-file-ignores '{glob}'")
         _never_off(codes, value, f"{where}: per-file-ignores '{glob}'")

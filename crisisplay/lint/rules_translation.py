@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding, one_of
+from crisisplay.i18n import N_, _
 from crisisplay.playbook.checks import step_paths
 from crisisplay.playbook.model import AnyStep, ChecklistStep, ChoiceStep, InputOption, Playbook
 from crisisplay.yamlsource import Document, Path_
@@ -29,6 +30,17 @@ CODE = "CP601"
 STDIN_NAME = "<stdin>"
 # The step keys that decide what a run does; everything else a step holds is words.
 STEP_KEYS = ("type", "next", "when", "milestone", "save_as", "section", "to", "min", "max")
+# A name the original declares that the translation lacks, or the reverse, by kind of name.
+MISSING = {
+    "target": N_("target '{name}' of the original '{original}' is missing; keep it (translate it with `label:`)"),
+    "role": N_("role '{name}' of the original '{original}' is missing; keep it (translate it with `label:`)"),
+    "input": N_("input '{name}' of the original '{original}' is missing; keep it (translate it with `label:`)"),
+}
+ADDED = {
+    "target": N_("target '{name}' is not in the original '{original}'; expected {expected}"),
+    "role": N_("role '{name}' is not in the original '{original}'; expected {expected}"),
+    "input": N_("input '{name}' is not in the original '{original}'; expected {expected}"),
+}
 
 
 def check(pb: Playbook, doc: Document) -> list[Finding]:
@@ -42,26 +54,33 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(
                 where,
                 CODE,
-                f"the original '{pb.translation_of}' cannot be found; expected a playbook "
-                f"id (looked up beside this file, then in ./playbooks, <home>/playbooks and the bundled "
-                f"playbooks) or a path to a playbook file",
+                _(
+                    "the original '{original}' cannot be found; expected a playbook id (looked up beside "
+                    "this file, then in ./playbooks, <home>/playbooks and the bundled playbooks) or a path "
+                    "to a playbook file"
+                ).format(original=pb.translation_of),
             )
         ]
     if doc.path != STDIN_NAME and path.resolve() == Path(doc.path).resolve():
         return [
-            doc.finding(where, CODE, "a playbook cannot be a translation of itself; name the original it translates")
+            doc.finding(where, CODE, _("a playbook cannot be a translation of itself; name the original it translates"))
         ]
     try:
         stat = path.stat()
         original = _checked(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     except OSError as err:
-        return [doc.finding(where, CODE, f"the original {path} cannot be read: {err.strerror or err}")]
+        reason = err.strerror or str(err)
+        return [
+            doc.finding(where, CODE, _("the original {path} cannot be read: {reason}").format(path=path, reason=reason))
+        ]
     if original.playbook is None:
         return [
             doc.finding(
                 where,
                 CODE,
-                f"the original {path} is not a usable playbook ({len(original.errors)} error(s)); lint it first",
+                _("the original {path} is not a usable playbook ({count} error(s)); lint it first").format(
+                    path=path, count=len(original.errors)
+                ),
             )
         ]
     return _Compare(original.playbook, pb, doc).findings
@@ -97,18 +116,19 @@ def find_original(ref: str, translation: str) -> Path | None:
 
 def _shown(value: object) -> str:
     if value is None:
-        return "not set"
+        return _("not set")
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(map(str, value)) + "]"
     return f"'{value}'" if isinstance(value, str) else str(value)
 
 
 def _a(kind: str) -> str:
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+    """`an info`, `a text`: a type keyword with its article (in Spanish: `de tipo info`)."""
+    return (_("an {type}") if kind[0] in "aeiou" else _("a {type}")).format(type=kind)
 
 
 def _code(source: str | None) -> str:
-    return "not set" if source is None else f"`{' '.join(source.split())}`"
+    return _("not set") if source is None else f"`{' '.join(source.split())}`"
 
 
 def _same_condition(a: str | None, b: str | None) -> bool:
@@ -128,7 +148,7 @@ class _Compare:
 
     def __init__(self, original: Playbook, translation: Playbook, doc: Document):
         self.original, self.translation, self.doc = original, translation, doc
-        self.name = f"the original '{original.id}'"
+        self.name = original.id  # each message says "the original '<id>'" in its own words
         self.findings: list[Finding] = []
         self.severity()
         self.named("target", "targets", original.targets, translation.targets)
@@ -146,29 +166,32 @@ class _Compare:
         if before != after:
             self.drift(
                 ("severity", "levels"),
-                f"severity levels {_shown(after)} differ from {self.name}: expected "
-                f"{_shown(before)}, in that order (keep the ids, translate them with `label:`)",
+                _(
+                    "severity levels {levels} differ from the original '{original}': expected {expected}, "
+                    "in that order (keep the ids, translate them with `label:`)"
+                ).format(levels=_shown(after), original=self.name, expected=_shown(before)),
                 key=True,
             )
         elif self.original.severity.start != self.translation.severity.start:
             self.drift(
                 ("severity", "initial"),
-                f"severity starts at '{self.translation.severity.start}' here but at "
-                f"'{self.original.severity.start}' in {self.name}",
+                _("severity starts at '{level}' here but at '{expected}' in the original '{original}'").format(
+                    level=self.translation.severity.start, expected=self.original.severity.start, original=self.name
+                ),
             )
 
     def named(self, what: str, key: str, before: Mapping[str, object], after: Mapping[str, object]) -> None:
-        """Names declared in a mapping (targets, roles): none missing, none added."""
+        """Names declared in a mapping (targets, roles, inputs): none missing, none added.
+
+        `what` is `target`, `role` or `input`: the messages below are written out for each."""
+        missing, added = MISSING[what], ADDED[what]
         for name in before:
             if name not in after:
-                self.drift(
-                    (key,), f"{what} '{name}' of {self.name} is missing; keep it (translate it with `label:`)", key=True
-                )
+                self.drift((key,), _(missing).format(name=name, original=self.name), key=True)
         for name in after:
             if name not in before:
-                self.drift(
-                    (key, name), f"{what} '{name}' is not in {self.name}; expected {one_of(before) or 'none'}", key=True
-                )
+                expected = one_of(before) or _("none")
+                self.drift((key, name), _(added).format(name=name, original=self.name, expected=expected), key=True)
 
     def durations(self) -> None:
         for name, target in self.translation.targets.items():
@@ -176,7 +199,9 @@ class _Compare:
             if before is not None and self.original.target_ms(name) != self.translation.target_ms(name):
                 self.drift(
                     ("targets", name, "within"),
-                    f"target '{name}' is {target.within} here but {before.within} in {self.name}",
+                    _("target '{name}' is {within} here but {expected} in the original '{original}'").format(
+                        name=name, within=target.within, expected=before.within, original=self.name
+                    ),
                 )
 
     def inputs(self) -> None:
@@ -186,8 +211,9 @@ class _Compare:
         if common != [name for name in before if name in after]:
             self.drift(
                 ("inputs",),
-                f"inputs are asked in another order than in {self.name}: expected "
-                f"{_shown([n for n in before if n in after])}",
+                _("inputs are asked in another order than in the original '{original}': expected {expected}").format(
+                    original=self.name, expected=_shown([n for n in before if n in after])
+                ),
                 key=True,
             )
         for name in common:
@@ -196,14 +222,18 @@ class _Compare:
             if old.type != new.type:
                 self.drift(
                     path + ("type",),
-                    f"input '{name}' is {_a(new.type)} input here but {_a(old.type)} input in {self.name}",
+                    _("input '{name}' is {kind} input here but {expected} input in the original '{original}'").format(
+                        name=name, kind=_a(new.type), expected=_a(old.type), original=self.name
+                    ),
                 )
                 continue
-            self.options(path, f"input '{name}'", old.options, new.options, steps=False)
+            self.options(path, _("input '{name}'").format(name=name), old.options, new.options, steps=False)
             if old.type != "text" and old.default != new.default:
                 self.drift(
                     path + ("default",),
-                    f"input '{name}': `default` is {_shown(new.default)} here but {_shown(old.default)} in {self.name}",
+                    _("input '{name}': `default` is {value} here but {expected} in the original '{original}'").format(
+                        name=name, value=_shown(new.default), expected=_shown(old.default), original=self.name
+                    ),
                 )
 
     def options(
@@ -219,8 +249,10 @@ class _Compare:
         if old != new:
             self.drift(
                 path + ("options",),
-                f"{owner}: option values {_shown(new)} differ from {self.name}: expected "
-                f"{_shown(old)}, in that order (keep each `value:`, translate its `label:`)",
+                _(
+                    "{owner}: option values {values} differ from the original '{original}': expected {expected}, "
+                    "in that order (keep each `value:`, translate its `label:`)"
+                ).format(owner=owner, values=_shown(new), original=self.name, expected=_shown(old)),
                 key=True,
             )
             return
@@ -231,8 +263,17 @@ class _Compare:
                 if getattr(o, key) != getattr(n, key):
                     self.drift(
                         path + ("options", i, key),
-                        f"{owner}: option '{n.value}' has `{key}` "
-                        f"{_shown(getattr(n, key))} here but {_shown(getattr(o, key))} in {self.name}",
+                        _(
+                            "{owner}: option '{option}' has `{key}` {value} here but {expected} "
+                            "in the original '{original}'"
+                        ).format(
+                            owner=owner,
+                            option=n.value,
+                            key=key,
+                            value=_shown(getattr(n, key)),
+                            expected=_shown(getattr(o, key)),
+                            original=self.name,
+                        ),
                     )
 
     def phases(self) -> None:
@@ -240,13 +281,19 @@ class _Compare:
         after = [p.id for p in self.translation.phases]
         for name in before:
             if name not in after:
-                self.drift(("phases",), f"phase '{name}' of {self.name} is missing", key=True)
+                message = _("phase '{phase}' of the original '{original}' is missing")
+                self.drift(("phases",), message.format(phase=name, original=self.name), key=True)
         for i, name in enumerate(after):
             if name not in before:
-                self.drift(("phases", i, "id"), f"phase '{name}' is not in {self.name}; expected {one_of(before)}")
+                message = _("phase '{phase}' is not in the original '{original}'; expected {expected}")
+                self.drift(("phases", i, "id"), message.format(phase=name, original=self.name, expected=one_of(before)))
         if [n for n in after if n in before] != [n for n in before if n in after]:
             self.drift(
-                ("phases",), f"phases come in another order than in {self.name}: expected {_shown(before)}", key=True
+                ("phases",),
+                _("phases come in another order than in the original '{original}': expected {expected}").format(
+                    original=self.name, expected=_shown(before)
+                ),
+                key=True,
             )
 
     def steps(self) -> None:
@@ -257,7 +304,8 @@ class _Compare:
                 phase = original.phase_of[step.id].id
                 p = next((i for i, ph in enumerate(translation.phases) if ph.id == phase), None)
                 where = ("phases", p, "steps") if p is not None else ("phases",)
-                self.drift(where, f"step '{step.id}' of {self.name} (phase '{phase}') is missing", key=True)
+                message = _("step '{step}' of the original '{original}' (phase '{phase}') is missing")
+                self.drift(where, message.format(step=step.id, original=self.name, phase=phase), key=True)
         order = [s.id for s in original.steps if s.id in translation.step_index]
         previous: dict[str, str | None] = {sid: (order[i - 1] if i else None) for i, sid in enumerate(order)}
         mine = [s.id for s in translation.steps if s.id in original.step_index]
@@ -265,21 +313,27 @@ class _Compare:
         for step in translation.steps:
             path = paths[step.id]
             if step.id not in original.step_index:
-                self.drift(path + ("id",), f"step '{step.id}' is not in {self.name}; a translation has the same steps")
+                message = _("step '{step}' is not in the original '{original}'; a translation has the same steps")
+                self.drift(path + ("id",), message.format(step=step.id, original=self.name))
                 continue
             before = original.step(step.id)
             old_phase, new_phase = original.phase_of[step.id].id, translation.phase_of[step.id].id
             if old_phase != new_phase:
                 self.drift(
                     path + ("id",),
-                    f"step '{step.id}' is in phase '{new_phase}' here but in '{old_phase}' in {self.name}",
+                    _(
+                        "step '{step}' is in phase '{phase}' here but in '{expected}' in the original '{original}'"
+                    ).format(step=step.id, phase=new_phase, expected=old_phase, original=self.name),
                 )
             elif before_me[step.id] != previous[step.id]:
                 after = previous[step.id]
                 self.drift(
                     path + ("id",),
-                    f"step '{step.id}' is out of {self.name}'s order: there it comes "
-                    + (f"after '{after}'" if after else "first"),
+                    (
+                        _("step '{step}' is out of the original '{original}''s order: there it comes after '{after}'")
+                        if after
+                        else _("step '{step}' is out of the original '{original}''s order: there it comes first")
+                    ).format(step=step.id, original=self.name, after=after),
                 )
             self.step(path, before, step)
 
@@ -287,23 +341,29 @@ class _Compare:
         if before.type != after.type:
             self.drift(
                 path + ("type",),
-                f"step '{after.id}' is {_a(after.type)} step here but {_a(before.type)} step in {self.name}",
+                _("step '{step}' is {kind} step here but {expected} step in the original '{original}'").format(
+                    step=after.id, kind=_a(after.type), expected=_a(before.type), original=self.name
+                ),
             )
             return
         for key in STEP_KEYS[1:]:
             old, new = getattr(before, key, None), getattr(after, key, None)
             if key == "when":
                 if not _same_condition(old, new):
+                    message = _("step '{step}': `when` is {value} here but {expected} in the original '{original}'")
                     self.drift(
-                        path + (key,), f"step '{after.id}': `when` is {_code(new)} here but {_code(old)} in {self.name}"
+                        path + (key,),
+                        message.format(step=after.id, value=_code(new), expected=_code(old), original=self.name),
                     )
             elif old != new:
+                message = _("step '{step}': `{key}` is {value} here but {expected} in the original '{original}'")
                 self.drift(
-                    path + (key,), f"step '{after.id}': `{key}` is {_shown(new)} here but {_shown(old)} in {self.name}"
+                    path + (key,),
+                    message.format(step=after.id, key=key, value=_shown(new), expected=_shown(old), original=self.name),
                 )
         # Both are of one type by now: the checks narrow each for mypy.
         if isinstance(before, ChoiceStep) and isinstance(after, ChoiceStep):
-            self.options(path, f"step '{after.id}'", before.options, after.options, steps=True)
+            self.options(path, _("step '{step}'").format(step=after.id), before.options, after.options, steps=True)
         if (
             isinstance(before, ChecklistStep)
             and isinstance(after, ChecklistStep)
@@ -311,7 +371,9 @@ class _Compare:
         ):
             self.drift(
                 path + ("items",),
-                f"step '{after.id}' lists {len(after.items)} item(s) here but "
-                f"{len(before.items)} in {self.name}; translate each item, add or drop none",
+                _(
+                    "step '{step}' lists {count} item(s) here but {expected} in the original '{original}'; "
+                    "translate each item, add or drop none"
+                ).format(step=after.id, count=len(after.items), expected=len(before.items), original=self.name),
                 key=True,
             )

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from crisisplay.errors import UsageError
 from crisisplay.findings import Finding, sort_findings
 from crisisplay.home import SUFFIXES
+from crisisplay.i18n import _
 from crisisplay.lint import rules_content, rules_graph, rules_templates, rules_translation, suppress
 from crisisplay.lint.policy import Policy
 from crisisplay.playbook.loader import Checked, check_text, oversized
@@ -143,8 +144,9 @@ def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
     if not args:
         if not Path(DEFAULT_FOLDER).is_dir():
             raise UsageError(
-                f"no PATH given and ./{DEFAULT_FOLDER} is not a folder; name the playbooks to lint, "
-                f"or - for standard input"
+                _(
+                    "no PATH given and ./{folder} is not a folder; name the playbooks to lint, or - for standard input"
+                ).format(folder=DEFAULT_FOLDER)
             )
         args = [DEFAULT_FOLDER]
     files: list[str | Path] = []
@@ -157,19 +159,19 @@ def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
         try:
             is_dir, exists = path.is_dir(), path.exists()
         except OSError as err:  # a name too long for the file system, say
-            missing.append(f"{arg}: cannot read: {err.strerror or err}")
+            missing.append(_("{path}: cannot read: {reason}").format(path=arg, reason=err.strerror or err))
             continue
         if is_dir:
             found, problems = _walk(path)
             if not found and not problems:
                 # A CI step pointed at the wrong folder must not pass by checking nothing.
-                problems = [f"{arg}: no .yaml or .yml files in this folder"]
+                problems = [_("{path}: no .yaml or .yml files in this folder").format(path=arg)]
             files += found
             missing += problems
         elif exists:
             files.append(path)
         else:
-            missing.append(f"{arg}: no such file or folder")
+            missing.append(_("{path}: no such file or folder").format(path=arg))
     return list(dict.fromkeys(files)), missing
 
 
@@ -178,7 +180,7 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
     found, problems = [], []
 
     def complain(err: OSError) -> None:
-        problems.append(f"{err.filename}: cannot read: {err.strerror}")
+        problems.append(_("{path}: cannot read: {reason}").format(path=err.filename, reason=err.strerror))
 
     for root, dirs, names in os.walk(folder, onerror=complain):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -198,5 +200,5 @@ def lint_paths(args: list[str], policy: Policy = Policy(), stdin: BinaryIO | Non
         try:
             report.results.append(lint_file(item, policy))
         except OSError as err:
-            report.unreadable.append(f"{item}: cannot read: {err.strerror or err}")
+            report.unreadable.append(_("{path}: cannot read: {reason}").format(path=item, reason=err.strerror or err))
     return report

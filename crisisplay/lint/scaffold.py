@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisisplay.errors import PlaybookError, UsageError
+from crisisplay.i18n import _
 from crisisplay.playbook.model import END, ID_RE, playbook_id_too_long
 from crisisplay.playbook.schema import SHIPPED
 from crisisplay.reading import read_input
@@ -96,12 +97,14 @@ def check_id(playbook_id: str) -> str:
     """The id, or UsageError saying what an id looks like."""
     if playbook_id == END or not ID_RE.fullmatch(playbook_id):
         raise UsageError(
-            f"'{playbook_id}' is not a playbook id; use lowercase letters, digits and dashes, like "
-            f"'data-leak' ('end' is reserved)"
+            _(
+                "'{id}' is not a playbook id; use lowercase letters, digits and dashes, like 'data-leak' "
+                "('end' is reserved)"
+            ).format(id=playbook_id)
         )
     too_long = playbook_id_too_long(playbook_id)
     if too_long:
-        raise UsageError(f"'{playbook_id[:40]}…' is not a playbook id: {too_long}")
+        raise UsageError(_("'{id}…' is not a playbook id: {reason}").format(id=playbook_id[:40], reason=too_long))
     return playbook_id
 
 
@@ -155,13 +158,19 @@ def copy_of(text: str, source: str, playbook_id: str, folder: Path) -> str:
 
     result = lint_text(text, source)
     if result.checked.playbook is None or result.errors:
-        raise PlaybookError(f"{source}: cannot copy a playbook with errors; fix them first", result.findings)
+        raise PlaybookError(
+            _("{path}: cannot copy a playbook with errors; fix them first").format(path=source), result.findings
+        )
     line, col = result.checked.doc.position(("id",))
     lines = text.split("\n")
     old = re.escape(result.checked.playbook.id)
     match = re.compile(rf"(['\"]?){old}\1").match(lines[line - 1], col - 1)
     if match is None:  # an id written in an unusual style (a flow mapping, escapes)
-        raise UsageError(f"{source}:{line}:{col}: cannot rewrite the id written here; copy the file by hand")
+        raise UsageError(
+            _("{path}:{line}:{column}: cannot rewrite the id written here; copy the file by hand").format(
+                path=source, line=line, column=col
+            )
+        )
     row = lines[line - 1]
     lines[line - 1] = row[: match.start()] + playbook_id + row[match.end() :]
     modeline = f"# yaml-language-server: $schema={schema_ref(folder)}"
@@ -196,14 +205,18 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
         source = find_playbook(source_ref, home or home_dir()).path
     for suffix in (".yaml", ".yml"):
         if (folder / f"{playbook_id}{suffix}").exists():
-            raise UsageError(f"{folder / (playbook_id + suffix)} already exists; choose another id or remove it")
+            raise UsageError(
+                _("{path} already exists; choose another id or remove it").format(path=folder / (playbook_id + suffix))
+            )
     if source is None:
         text = skeleton(playbook_id, folder)
     else:
         try:
             raw = read_input(source).decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"{source}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+            raise UsageError(
+                _("{path}: cannot read: {reason}").format(path=source, reason=getattr(err, "strerror", None) or err)
+            ) from None
         text = copy_of(raw, str(source), playbook_id, folder)
     target = folder / f"{playbook_id}.yaml"
     schema = folder / SHIPPED.name if find_schema(folder) is None else None
@@ -218,7 +231,9 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
         with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
             handle.write(text)
     except FileExistsError:
-        raise UsageError(f"{target} already exists; choose another id or remove it") from None
+        raise UsageError(_("{path} already exists; choose another id or remove it").format(path=target)) from None
     except OSError as err:
-        raise UsageError(f"{err.filename or target}: cannot write: {err.strerror}") from None
+        raise UsageError(
+            _("{path}: cannot write: {reason}").format(path=err.filename or target, reason=err.strerror)
+        ) from None
     return Created(target, schema)

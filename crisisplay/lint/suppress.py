@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from crisisplay.findings import RULES, Finding, did_you_mean
+from crisisplay.i18n import _
 
 _DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*crisisplay\s*:\s*(noqa|disable-file)\b:?(.*)$", re.I)
 _CODE = re.compile(r"CP\d+", re.I)
@@ -100,7 +101,7 @@ def apply(
 def _unused(directives: Directives, enabled: frozenset[str], locked: frozenset[str], path: str) -> list[Finding]:
     out = []
     for noqa in directives.noqas:
-        where = f"line {noqa.covers}" if noqa.covers else "no line (nothing follows it)"
+        where = _("line {line}").format(line=noqa.covers) if noqa.covers else _("no line (nothing follows it)")
         if noqa.codes is None:
             if not noqa.used:
                 out.append(
@@ -109,20 +110,23 @@ def _unused(directives: Directives, enabled: frozenset[str], locked: frozenset[s
                         noqa.line,
                         noqa.column,
                         "CP501",
-                        f"this noqa suppresses nothing: no finding on {where}; remove it",
+                        _("this noqa suppresses nothing: no finding on {where}; remove it").format(where=where),
                     )
                 )
             continue
         for code in noqa.codes:
             if code not in RULES:
-                reason = f"'{code}' names no rule{did_you_mean(code, RULES)}"
+                reason = _("'{code}' names no rule{suggestion}").format(code=code, suggestion=did_you_mean(code, RULES))
             elif code in locked:
-                reason = f"{code} cannot be suppressed: a playbook with this error cannot be started"
+                reason = _("{code} cannot be suppressed: a playbook with this error cannot be started").format(
+                    code=code
+                )
             elif code not in enabled or code in noqa.used:
                 continue  # switched off by the configuration, or doing its job
             else:
-                reason = f"{code} is not reported on {where}"
-            out.append(Finding(path, noqa.line, noqa.column, "CP501", f"unused noqa: {reason}; remove it"))
+                reason = _("{code} is not reported on {where}").format(code=code, where=where)
+            message = _("unused noqa: {reason}; remove it").format(reason=reason)
+            out.append(Finding(path, noqa.line, noqa.column, "CP501", message))
     for line, column in directives.misplaced:
         out.append(
             Finding(
@@ -130,7 +134,9 @@ def _unused(directives: Directives, enabled: frozenset[str], locked: frozenset[s
                 line,
                 column,
                 "CP501",
-                "disable-file only works in the comments at the top of the file, before the first key; move it there",
+                _(
+                    "disable-file only works in the comments at the top of the file, before the first key; move it there"
+                ),
             )
         )
     return out

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crisisplay.findings import Finding
+from crisisplay.i18n import _
 
 if TYPE_CHECKING:
     from crisisplay.yamlsource import Document, Path_
@@ -103,8 +104,10 @@ def nfc_document(doc: Document) -> Document:
                 line,
                 col,
                 "CP002",
-                f"duplicate key '{name}': the same name as an earlier "
-                f"key, written with other code points (a combining accent); only the first is kept",
+                _(
+                    "duplicate key '{name}': the same name as an earlier key, written with other code points "
+                    "(a combining accent); only the first is kept"
+                ).format(name=name),
             )
         )
     return replace(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from crisisplay.i18n import _
 from crisisplay.playbook.model import END, AnyStep, Playbook, TextStep, saved_as
 from crisisplay.playbook.roles import person
 
@@ -27,10 +28,12 @@ def _role(pb: Playbook, name: str) -> str:
 
 
 def _kind(pb: Playbook, step: AnyStep, names: Mapping[str, str]) -> str:
+    """A step's type keyword (the format's word, in every language) with who or where it goes."""
     if step.type == "escalate":  # people, not role ids: "escalate → Ann Example (your line manager)"
-        return "escalate → " + ", ".join(person(pb, role, names.get(role)) for role in step.to)
+        people = ", ".join(person(pb, role, names.get(role)) for role in step.to)
+        return _("{type} → {people}").format(type=step.type, people=people)
     if step.type == "message":
-        return f"message on {step.channel}"
+        return _("{type} on {channel}").format(type=step.type, channel=step.channel)
     return step.type
 
 
@@ -45,26 +48,34 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
         out.append(f"  {_one_line(pb.summary, 200)}")
     levels = pb.severity.levels
     out.append(
-        f"  severity: {' < '.join(map(_named, levels))} (starts at {_named(pb.severity.start, pb.severity.label)})"
+        "  "
+        + _("severity: {levels} (starts at {start})").format(
+            levels=" < ".join(map(_named, levels)), start=_named(pb.severity.start, pb.severity.label)
+        )
     )
     if pb.targets:
-        out.append(
-            "  targets: "
-            + " · ".join(f"{_named(name, pb.milestone_label)} within {t.within}" for name, t in pb.targets.items())
-        )
+        within = [
+            _("{milestone} within {duration}").format(milestone=_named(name, pb.milestone_label), duration=t.within)
+            for name, t in pb.targets.items()
+        ]
+        out.append("  " + _("targets: {targets}").format(targets=" · ".join(within)))
     if pb.roles:
-        out.append("  roles: " + " · ".join(_role(pb, name) for name in pb.roles))
+        out.append("  " + _("roles: {roles}").format(roles=" · ".join(_role(pb, name) for name in pb.roles)))
     if pb.inputs:
-        out.append("  inputs:")
+        out.append("  " + _("inputs:"))
         for name, spec in pb.inputs.items():
             kind: str = spec.type
-            if spec.options:  # an option's value is its label unless written
+            if spec.options:  # the values an answer gives (ids of the playbook, the same in a translation)
                 kind += ": " + ", ".join(o.value or o.label for o in spec.options)
             out.append(f"    {name} ({kind}) {_one_line(spec.prompt)}")
     number = 0
     for p, phase in enumerate(pb.phases, 1):
         out.append("")
-        out.append(f"Phase {p}/{len(pb.phases)} · {phase.title} ({phase.id})")
+        out.append(
+            _("Phase {phase}/{phases} · {title} ({id})").format(
+                phase=p, phases=len(pb.phases), title=phase.title, id=phase.id
+            )
+        )
         for step in phase.steps:
             number += 1
             kind = _kind(pb, step, names)
@@ -72,25 +83,28 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
             out.append(f"  {number:>2}. {step.id} [{kind}] {_one_line(text)}")
             notes = []
             if step.when:
-                notes.append(f"only when {step.when}")
+                notes.append(_("only when {condition}").format(condition=step.when))
             if saved := saved_as(step):
-                notes.append(f"saves {saved}")
+                notes.append(_("saves {name}").format(name=saved))
             if step.milestone:
                 target = pb.targets.get(step.milestone)
+                milestone = _named(step.milestone, pb.milestone_label)
                 notes.append(
-                    f"milestone {_named(step.milestone, pb.milestone_label)}"
-                    + (f" (within {target.within})" if target else "")
+                    _("milestone {milestone} (within {duration})").format(milestone=milestone, duration=target.within)
+                    if target
+                    else _("milestone {milestone}").format(milestone=milestone)
                 )
             if isinstance(step, TextStep) and step.section:
-                notes.append(f"post-mortem section {step.section}")
+                notes.append(_("post-mortem section {section}").format(section=step.section))
             if step.next:
-                notes.append(f"then → {step.next}")
+                notes.append(_("then → {step}").format(step=step.next))
             if notes:
                 out.append("      " + " · ".join(notes))
             for option in getattr(step, "options", None) or []:
                 extra = []
                 if option.severity:
-                    extra.append(f"severity → {option.severity}")
+                    level = _named(option.severity, pb.severity.label)
+                    extra.append(_("severity → {level}").format(level=level))
                 if option.next:
                     extra.append(f"→ {option.next}")
                 value = f" ({option.value})" if option.value != option.label else ""
@@ -120,7 +134,9 @@ def _escape(text: str) -> str:
 def as_mermaid(pb: Playbook) -> str:
     """A Mermaid flowchart of the step graph, one subgraph per phase."""
     node = {step.id: f"s{i}" for i, step in enumerate(pb.steps)}
-    out = ["flowchart TD", "  start((start))", "  finish((end))"]
+    # The diagram's words (its start and end, a skipped step) are for people: in their language.
+    start, finish = _escape(_("start")), _escape(_("end"))
+    out = ["flowchart TD", f"  start(({start}))", f"  finish(({finish}))"]
     for p, phase in enumerate(pb.phases):
         out.append(f'  subgraph p{p}["{_escape(phase.title)}"]')
         for step in phase.steps:
@@ -150,5 +166,6 @@ def as_mermaid(pb: Playbook) -> str:
             arrow = f"-->|{' / '.join(labels)}|" if labels else "-->"
             out.append(f"  {node[step.id]} {arrow} {target}")
         if step.when:
-            out.append(f"  {node[step.id]} -.->|skipped unless {_escape(step.when)}| {ref(following)}")
+            skipped = _("skipped unless {condition}").format(condition=_escape(step.when))
+            out.append(f"  {node[step.id]} -.->|{skipped}| {ref(following)}")
     return "\n".join(out) + "\n"

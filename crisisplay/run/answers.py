@@ -76,10 +76,14 @@ def read_answers(path: Path, playbook: Playbook, delivering: bool = False) -> An
     try:
         raw = read_input(path)
     except OSError as err:
-        raise AnswersError(f"{path}: cannot read the answers file: {err.strerror or err}") from None
+        raise AnswersError(
+            _("{path}: cannot read the answers file: {reason}").format(path=path, reason=err.strerror or err)
+        ) from None
     except InputTooLarge as err:
         raise AnswersError(
-            f"{path}: the answers file is larger than {err.limit:,} bytes, the most crisisplay reads"
+            _("{path}: the answers file is larger than {limit} bytes, the most crisisplay reads").format(
+                path=path, limit=f"{err.limit:,}"
+            )
         ) from None
     return parse_answers(raw, str(path), playbook, delivering)
 
@@ -92,12 +96,14 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
     if data == "":
         data = {}
     if not isinstance(data, dict):
-        raise AnswersError(f"{name}:1:1: an answers file is a mapping with `inputs:` and `steps:`")
+        raise AnswersError(_("{path}:1:1: an answers file is a mapping with `inputs:` and `steps:`").format(path=name))
     for key in data:
         if key not in TOP_KEYS:
             line, col = doc.position((key,), key=True)
             raise AnswersError(
-                f"{name}:{line}:{col}: unknown key '{key}'{did_you_mean(key, TOP_KEYS)}; expected inputs or steps"
+                _("{path}:{line}:{column}: unknown key '{key}'{suggestion}; expected inputs or steps").format(
+                    path=name, line=line, column=col, key=key, suggestion=did_you_mean(key, TOP_KEYS)
+                )
             )
     answers = AnswersFile(name)
     unknown: list[str] = []
@@ -105,12 +111,29 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
         entries = data.get(section) or {}
         if not isinstance(entries, dict):
             line, col = doc.position((section,))
-            raise AnswersError(f"{name}:{line}:{col}: `{section}:` should be a mapping of {what} ids to answers")
+            message = (
+                _("{path}:{line}:{column}: `inputs:` should be a mapping of input ids to answers")
+                if section == "inputs"
+                else _("{path}:{line}:{column}: `steps:` should be a mapping of step ids to answers")
+            )
+            raise AnswersError(message.format(path=name, line=line, column=col))
         for key, value in entries.items():
             if key not in known:
                 line, col = doc.position((section, key), key=True)
+                message = (
+                    _("{path}:{line}:{column}: unknown input '{key}' for playbook {playbook}{suggestion}")
+                    if what == "input"
+                    else _("{path}:{line}:{column}: unknown step '{key}' for playbook {playbook}{suggestion}")
+                )
                 unknown.append(
-                    f"{name}:{line}:{col}: unknown {what} '{key}' for playbook {playbook.id}{did_you_mean(key, known)}"
+                    message.format(
+                        path=name,
+                        line=line,
+                        column=col,
+                        key=key,
+                        playbook=playbook.id,
+                        suggestion=did_you_mean(key, known),
+                    )
                 )
             getattr(answers, section)[key] = value
             if section == "steps":

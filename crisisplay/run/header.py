@@ -15,6 +15,7 @@ from crisisplay.display import visible
 from crisisplay.engine import levels_of
 from crisisplay.events import Event, State
 from crisisplay.i18n import _
+from crisisplay.narrative import log_words
 from crisisplay.playbook.model import format_duration
 from crisisplay.run.delivery import recipient
 from crisisplay.times import elapsed_ms
@@ -176,7 +177,9 @@ def run_summary(state: State, events: Iterable[Event], now: datetime) -> Text:
     end = state.last_ts or now
     text = Text()
     text.append(
-        _("Incident {incident}: {outcome}").format(incident=state.incident_id, outcome=state.outcome or state.lifecycle)
+        _("Incident {incident}: {outcome}").format(
+            incident=state.incident_id, outcome=log_words(state.outcome) or state.lifecycle
+        )
         + "\n",
         style="bold",
     )

@@ -18,6 +18,7 @@ from crisisplay.home import incidents_dir, private_dir
 from crisisplay.i18n import _
 from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.journal import Journal
+from crisisplay.narrative import log_words
 from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.delivery import Reach
@@ -216,19 +217,25 @@ def resume_incident(
     """Continue an incident at the exact step where it stopped, from its log alone."""
     with journal.run_lock():
         if journal.has_torn_tail():
-            warn(journal.set_aside_torn() or f"a torn last line was set aside into {journal.torn_path}")
+            warn(
+                journal.set_aside_torn()
+                or _("a torn last line was set aside into {path}").format(path=journal.torn_path)
+            )
         checked = journal.verify()
         if not checked.ok:
             # Replaying an edited log could resume from a state that never happened.
             raise JournalError(
-                f"{checked.message}; the log was changed outside crisisplay, so it is not resumed "
-                f"(`crisisplay verify {journal.incident_id}` shows the break)"
+                _(
+                    "{problem}; the log was changed outside crisisplay, so it is not resumed "
+                    "(`crisisplay verify {incident}` shows the break)"
+                ).format(problem=checked.shown_message, incident=journal.incident_id)
             )
         state = load_state(journal)
         if state.closed:
             raise IncidentClosed(
-                f"incident {state.incident_id} is closed ({state.close_reason or state.outcome}); "
-                f"there is nothing to resume"
+                _("incident {incident} is closed ({reason}); there is nothing to resume").format(
+                    incident=state.incident_id, reason=log_words(state.close_reason or state.outcome)
+                )
             )
         who = resuming_responder(responder, config, state.responder).name
         session = Session(journal, state, frontend, clock, who, config.contacts)
@@ -248,16 +255,18 @@ def read_note(stream: BinaryIO) -> str:
         return read_input(stream, "standard input").decode("utf-8")
     except InputTooLarge as err:
         raise UsageError(
-            f"the note on standard input is larger than {err.limit:,} bytes, the most crisisplay reads"
+            _("the note on standard input is larger than {limit} bytes, the most crisisplay reads").format(
+                limit=f"{err.limit:,}"
+            )
         ) from None
     except UnicodeDecodeError:
-        raise UsageError("the note on standard input is not UTF-8 text") from None
+        raise UsageError(_("the note on standard input is not UTF-8 text")) from None
 
 
 def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], datetime] = now) -> str:
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
-        raise UsageError("the note is empty")
+        raise UsageError(_("the note is empty"))
     head: str = journal.append(engine.note(text.strip("\n"), clock(), actor))[-1]["hash"]
     return head
 
@@ -265,10 +274,10 @@ def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], dateti
 def close_incident(journal: Journal, reason: str, actor: str, clock: Callable[[], datetime] = now) -> str:
     """End an incident that will not be run to the end; refused while another terminal runs it."""
     if not reason.strip():
-        raise UsageError("--reason is empty; say why the incident is closed")
+        raise UsageError(_("--reason is empty; say why the incident is closed"))
     with journal.run_lock():
         state = load_state(journal)
         if state.closed:
-            raise IncidentClosed(f"incident {state.incident_id} is already closed")
+            raise IncidentClosed(_("incident {incident} is already closed").format(incident=state.incident_id))
         head: str = journal.append(engine.close(reason.strip(), clock(), actor))[-1]["hash"]
         return head

@@ -1,0 +1,339 @@
+"""The last English words in a Spanish interface: `show`'s tree, the lint rules' summaries and
+their messages, the sandbox's refusals, `verify`'s reasons, how a run ends, and Click's own
+messages. Each is Spanish under --lang es, the same in English as before, and what is data
+(the log, `-f json`) stays English in every language."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from crisisplay import i18n
+from crisisplay.errors import PlaybookError
+from crisisplay.templates import evaluate_condition, render_template
+from tests.conftest import MINIMAL_ANSWERS, MINIMAL_PLAYBOOK
+
+# ----------------------------------------------------------------------------- show
+
+
+# The words `show` writes around the playbook's own text, in English.
+SHOW_WORDS = (
+    "severity:",
+    "starts at",
+    "targets:",
+    " within ",
+    "inputs:",
+    "Phase ",
+    "saves ",
+)  # "roles:" is Spanish too
+SHOW_NOTES = ("milestone ", "only when ", "severity →", "then →", " on ")
+
+
+def test_show_speaks_spanish_around_the_playbooks_words(run_cli):
+    code, out, err = run_cli("--lang", "es", "show", "error-precio")
+    assert code == 0, err
+    assert "  gravedad: baja (low) < media (medium) < alta (high) < crítica (critical) (empieza en baja (low))" in out
+    assert "  objetivos: aviso a tu responsable (escalated) en 30m como máximo · " in out
+    assert "  roles: Responsable (manager): " in out and "  datos:\n" in out
+    assert "Fase 1/8 · Evalúa la situación (detection)" in out
+    assert "      guarda wrong_price_orders" in out
+    assert "· gravedad → crítica (critical)" in out  # the level's label, as on the severity line
+    assert "hito aviso a tu responsable (escalated) (en 30m como máximo)" in out
+    assert "solo si severity >= 'high'" in out and "después → price-status" in out
+    # Type keywords are the format's words (what `type:` takes), the same in every language.
+    assert "[escalate → Responsable]" in out and "[number]" in out and "[message en " in out
+    # A choice input lists its values: the playbook's ids, which an answers file gives.
+    assert "channel (choice: X and Facebook, X, Facebook, Instagram, another site)" in out
+    for word in SHOW_WORDS + SHOW_NOTES:
+        assert word not in out, word
+
+
+def test_show_in_english_keeps_its_words(run_cli):
+    code, out, _err = run_cli("--lang", "en", "show", "pricing-error")
+    assert code == 0
+    assert re.search(r"^  severity: low < medium < high < critical \(starts at low\)$", out, re.M)
+    assert "  targets: escalated within 30m · " in out and "  inputs:\n" in out
+    assert "Phase 1/8 · " in out and "saves reach" in out and "· severity → critical" in out
+    assert "milestone escalated (within 30m)" in out and "only when severity >= 'high'" in out
+
+
+@pytest.mark.parametrize("playbook", ["error-precio", "pricing-error"])
+def test_show_json_is_the_same_in_every_language(run_cli, playbook):
+    english = run_cli("--lang", "en", "show", playbook, "-f", "json")
+    spanish = run_cli("--lang", "es", "show", playbook, "-f", "json")
+    assert english[0] == spanish[0] == 0
+    assert english[1] == spanish[1]
+    json.loads(english[1])
+
+
+# ----------------------------------------------------------------------------- lint
+
+
+def test_the_rules_are_listed_with_spanish_summaries_and_their_own_codes_and_names(run_cli):
+    code_en, out_en, _ = run_cli("--lang", "en", "lint", "--list-rules")
+    code_es, out_es, _ = run_cli("--lang", "es", "lint", "--list-rules")
+    assert code_en == code_es == 0
+    assert "CP001  yaml-syntax          error    El archivo no es YAML válido.\n" in out_es
+    assert "CP001  yaml-syntax          error    The file is not valid YAML.\n" in out_en
+    assert [line.split()[:3] for line in out_es.splitlines()] == [line.split()[:3] for line in out_en.splitlines()]
+    assert "The file is not valid YAML" not in out_es and "does not exist" not in out_es
+
+    rules = json.loads(run_cli("--lang", "es", "lint", "--list-rules", "-f", "json")[1])["rules"]
+    cp201 = next(r for r in rules if r["id"] == "CP201")
+    assert cp201["name"] == "dangling-next" and cp201["level"] == "error"
+    assert cp201["summary"] == "Un `next` nombra un paso que no existe."
+
+
+def test_sarif_describes_the_rules_in_spanish(run_cli, cli_cwd):
+    (cli_cwd / "ok.yaml").write_text(MINIMAL_PLAYBOOK.replace("id: minimal", "id: ok"), encoding="utf-8")
+    code, out, _err = run_cli("--lang", "es", "lint", "ok.yaml", "-f", "sarif")
+    assert code == 0
+    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    cp201 = next(r for r in rules if r["id"] == "CP201")
+    assert cp201["name"] == "dangling-next"
+    assert cp201["shortDescription"]["text"] == "Un `next` nombra un paso que no existe."
+
+
+def _translation(cli_cwd: Path, old: str, new: str) -> None:
+    text = (Path(__file__).resolve().parents[1] / "playbooks" / "error-precio.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (cli_cwd / "error-precio.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_translation_drift_is_reported_in_spanish(run_cli, cli_cwd):
+    _translation(cli_cwd, "  initial: low", "  initial: medium")
+    code, out, _err = run_cli("--lang", "es", "lint", "error-precio.yaml")
+    assert code == 0  # a warning
+    assert ("CP601 [warning] la gravedad empieza en 'medium' aquí pero en 'low' en el original 'pricing-error'") in out
+    code, out, _err = run_cli("--lang", "en", "lint", "error-precio.yaml")
+    assert "CP601 [warning] severity starts at 'medium' here but at 'low' in the original 'pricing-error'" in out
+
+
+def test_a_changed_step_type_is_reported_in_spanish(run_cli, cli_cwd):
+    _translation(
+        cli_cwd, "    prompt: Número del pedido anulado\n    type: text", "    prompt: Número\n    type: number"
+    )
+    code, out, _err = run_cli("--lang", "es", "lint", "error-precio.yaml")
+    assert code == 0  # a warning
+    assert "el dato 'order_ref' es de tipo number aquí pero de tipo text en el original 'pricing-error'" in out
+    assert " input " not in out and "the original" not in out
+
+
+def test_an_unused_noqa_is_reported_in_spanish(run_cli, cli_cwd):
+    text = MINIMAL_PLAYBOOK.replace("id: minimal", "id: noqa").replace(
+        "title: Detection\n", "title: Detection  # crisisplay: noqa CP405\n"
+    )
+    (cli_cwd / "noqa.yaml").write_text(text, encoding="utf-8")
+    code, out, _err = run_cli("--lang", "es", "lint", "noqa.yaml")
+    assert code == 0  # a warning
+    assert "CP501 [warning] noqa sin uso: CP405 no se notifica en la línea 18; quítalo" in out
+    assert "unused noqa" not in out and "remove it" not in out
+
+
+def test_a_lint_configuration_error_is_spanish(run_cli, cli_cwd):
+    (cli_cwd / "crisisplay.toml").write_text('[lint]\nignore = ["CP999"]\n', encoding="utf-8")
+    (cli_cwd / "ok.yaml").write_text(MINIMAL_PLAYBOOK.replace("id: minimal", "id: ok"), encoding="utf-8")
+    code, _out, err = run_cli("--lang", "es", "lint", "ok.yaml")
+    assert code == 2
+    assert "'CP999' no nombra ninguna regla" in err and "se esperaba un código como CP305" in err
+    assert "names no rule" not in err
+
+
+def test_a_missing_path_is_reported_in_spanish(run_cli):
+    code, out, err = run_cli("--lang", "es", "lint", "nowhere.yaml")
+    assert code == 2
+    assert "nowhere.yaml: no existe ese archivo ni esa carpeta" in out + err
+
+
+# ----------------------------------------------------------------------------- the sandbox
+
+
+@pytest.fixture
+def spanish():
+    i18n.configure("es")
+    yield
+    i18n.configure()
+
+
+def test_the_sandbox_refuses_in_spanish(spanish):
+    with pytest.raises(PlaybookError) as refused:
+        render_template("{{ ''.__class__ }}", {})
+    assert str(refused.value) == "el entorno aislado rechazó una plantilla: la plantilla usa __class__"
+    with pytest.raises(PlaybookError) as refused:
+        render_template("{{ 'x' * 100000000 }}", {})
+    assert str(refused.value).startswith("el entorno aislado rechazó una plantilla: una repetición ocuparía unos ")
+    assert "por encima del límite de" in str(refused.value)
+    with pytest.raises(PlaybookError) as refused:
+        evaluate_condition("2 ** 100000 > 1", {})
+    assert str(refused.value) == (
+        "el entorno aislado rechazó una condición: una potencia con exponente 100000 es demasiado grande"
+    )
+
+
+def test_the_sandbox_refuses_in_english_as_before():
+    with pytest.raises(PlaybookError) as refused:
+        render_template("{{ ''.__class__ }}", {})
+    assert str(refused.value) == "the sandbox refused a template: the template uses __class__"
+    with pytest.raises(PlaybookError) as refused:
+        render_template("{{ 'x' * 100000000 }}", {})
+    assert str(refused.value).startswith("the sandbox refused a template: a repetition would be about ")
+
+
+# ----------------------------------------------------------------------------- a run, verify
+
+
+@pytest.fixture
+def finished(run_cli, cli_cwd, cli_home):
+    """An incident of the minimal playbook run to its end in Spanish: (id, its log, stdout, stderr)."""
+    (cli_cwd / "minimal.yaml").write_text(MINIMAL_PLAYBOOK, encoding="utf-8")
+    (cli_cwd / "answers.yaml").write_text(MINIMAL_ANSWERS, encoding="utf-8")
+    code, out, err = run_cli("--lang", "es", "start", "minimal.yaml", "--answers", "answers.yaml", "--drill")
+    assert code == 0, err
+    incident = out.strip().splitlines()[0]
+    return incident, cli_home / "incidents" / f"{incident}.jsonl", out, err
+
+
+def test_a_spanish_run_ends_in_spanish_and_its_log_stays_english(finished):
+    incident, log, out, err = finished
+    shown = out + err
+    assert "cerrado: completado (el playbook llegó a su final)" in shown
+    assert f"Incidente {incident} cerrado: completado." in shown
+    assert "when: severity >= 'medium' es falso" in shown  # the engine's reason for a skipped step
+    for english in ("completed", "the playbook reached its end", "is false"):
+        assert english not in shown, english
+    events = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert events[-1]["data"] == {"outcome": "completed", "reason": "the playbook reached its end"}
+    assert any(e["data"].get("reason") == "when: severity >= 'medium' is false" for e in events)
+
+
+def test_the_report_and_the_incidents_table_say_the_outcome_in_spanish(run_cli, finished):
+    incident = finished[0]
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "md")
+    assert code == 0
+    assert "cerrado (completado)" in out and "cerrado: completado (el playbook llegó a su final)" in out
+    assert "completed" not in out and "reached its end" not in out
+    code, out, _err = run_cli("--lang", "en", "export", incident, "-f", "md")
+    assert "closed: completed (the playbook reached its end)" in out
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "json")
+    assert '"the playbook reached its end"' in out and '"completed"' in out  # data for other tools
+
+
+def test_a_typed_close_reason_is_shown_as_typed(run_cli, cli_cwd):
+    (cli_cwd / "minimal.yaml").write_text(MINIMAL_PLAYBOOK, encoding="utf-8")
+    code, out, _err = run_cli("--lang", "es", "start", "minimal.yaml", "--answers", "/dev/null", "--drill")
+    assert code == 3  # no answers: paused at once
+    incident = out.strip().splitlines()[0]
+    assert run_cli("close", incident, "--reason", "falsa alarma")[0] == 0
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "md")
+    assert "cerrado (cerrado: falsa alarma)" in out
+    code, _out, err = run_cli("--lang", "es", "resume", incident)
+    assert code == 2 and f"el incidente {incident} está cerrado (falsa alarma)" in err
+
+
+def test_a_pause_reason_is_said_in_spanish(run_cli, cli_cwd):
+    (cli_cwd / "minimal.yaml").write_text(MINIMAL_PLAYBOOK, encoding="utf-8")
+    code, _out, err = run_cli("--lang", "es", "start", "minimal.yaml", "--answers", "/dev/null", "--drill")
+    assert code == 3
+    assert "en pausa (se acabaron las respuestas). Todo lo respondido" in err and "answers-ran-out" not in err
+
+
+def _delete_line(log: Path, number: int) -> None:
+    lines = log.read_bytes().splitlines(keepends=True)
+    del lines[number - 1]
+    log.write_bytes(b"".join(lines))
+
+
+def test_verify_says_what_broke_in_spanish_and_its_json_stays_english(run_cli, finished):
+    incident, log, _out, _err = finished
+    _delete_line(log, 5)
+    code, out, _err = run_cli("--lang", "es", "verify", incident)
+    assert code == 1
+    assert out.startswith("roto: ") and ":5: borrado: falta 1 evento (seq 4) antes de esta línea\n" in out
+    assert "deleted" not in out and "missing before" not in out
+
+    code, out, _err = run_cli("--lang", "es", "verify", incident, "-f", "json")
+    assert code == 1
+    body = json.loads(out)
+    assert body["problem"] == "deleted"
+    assert body["message"].endswith(":5: deleted: 1 event (seq 4) missing before this line")
+
+    code, _out, err = run_cli("--lang", "es", "export", incident, "-f", "md")
+    assert code != 0
+    assert "borrado: falta 1 evento (seq 4) antes de esta línea; no se exporta" in err
+
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "json", "--force")
+    assert code == 0
+    verification = json.loads(out)["verification"]
+    assert verification["problem"]["reason"] == "deleted: 1 event (seq 4) missing before this line"
+
+
+def test_a_misnamed_log_is_explained_in_spanish(run_cli, finished):
+    incident, log, _out, _err = finished
+    other = log.with_name("20200101-000000-minimal-abcd.jsonl")
+    other.write_bytes(log.read_bytes())
+    code, out, _err = run_cli("--lang", "es", "verify", "20200101-000000-minimal-abcd")
+    assert code == 1
+    assert f"el registro contiene el incidente '{incident}' pero su archivo se llama" in out
+
+
+# ----------------------------------------------------------------------------- Click's own messages
+
+
+@pytest.mark.parametrize(
+    "args, spanish, english",
+    [
+        (["show"], "falta el argumento 'PLAYBOOK'", "missing argument 'PLAYBOOK'"),
+        (["show", "a", "b"], "sobra(n) argumento(s) (b)", "got unexpected extra argument(s) (b)"),
+        (["show", "--zzz", "x"], "no existe la opción --zzz", "no such option: --zzz"),
+        (
+            ["show", "-f", "foo", "x"],
+            "valor no válido para '-f' / '--format': 'foo' no es ninguno de 'text', 'mermaid', 'json'",
+            "invalid value for '-f' / '--format': 'foo' is not one of 'text', 'mermaid', 'json'",
+        ),
+        (["show", "-f"], "la opción '-f' necesita un argumento", "option '-f' requires an argument"),
+        (["incidents", "--open=3"], "la opción '--open' no lleva valor", "option '--open' does not take a value"),
+    ],
+)
+def test_clicks_messages_are_spanish(run_cli, args, spanish, english):
+    code, _out, err = run_cli("--lang", "es", *args)
+    assert code == 2
+    first, hint = err.splitlines()[:2]
+    assert first == f"crisisplay: error: {spanish}"
+    assert hint.startswith("Prueba '") and hint.endswith("' para ver la ayuda.")
+    code, _out, err = run_cli("--lang", "en", *args)
+    assert err.splitlines()[0] == f"crisisplay: error: {english}"
+
+
+def test_the_usage_line_and_the_defaults_in_help_are_spanish(run_cli):
+    code, out, _err = run_cli("--lang", "es", "show", "--help")
+    assert code == 0
+    assert "Uso: crisisplay show [OPCIONES] PLAYBOOK" in out and "[por defecto: text]" in out
+    assert "Usage:" not in out and "[OPTIONS]" not in out and "default:" not in out
+    code, out, _err = run_cli("--lang", "es", "--help")
+    assert "Uso: crisisplay [OPCIONES] COMANDO [ARGS]..." in out
+    code, out, _err = run_cli("--lang", "en", "show", "--help")
+    assert "Usage: crisisplay show [OPTIONS] PLAYBOOK" in out and "[default: text]" in out
+
+
+# ----------------------------------------------------------------------------- an escalation's question
+
+
+def test_the_escalation_question_is_spanish(spanish):
+    from crisisplay.playbook.loader import check_file
+    from crisisplay.playbook.roles import reach_question
+
+    pb = check_file(Path(__file__).resolve().parents[1] / "playbooks" / "error-precio.yaml").playbook
+    assert pb is not None
+    assert reach_question(pb, "legal") == "¿Has podido contactar con Asesoría jurídica?"
+    assert reach_question(pb, "legal", "Bufete Díaz") == "¿Has podido contactar con Bufete Díaz (Asesoría jurídica)?"
+
+
+def test_the_mermaid_flowchart_says_its_own_words_in_spanish(run_cli):
+    code, out, _err = run_cli("--lang", "es", "show", "error-precio", "-f", "mermaid")
+    assert code == 0
+    assert "  start((inicio))\n  finish((fin))\n" in out and "-.->|se salta salvo si severity #gt;= 'high'|" in out
+    code, out, _err = run_cli("--lang", "en", "show", "pricing-error", "-f", "mermaid")
+    assert "  start((start))\n  finish((end))\n" in out and "-.->|skipped unless severity #gt;= 'high'|" in out
