@@ -72,7 +72,8 @@ def paused(run_cli, cli_cwd) -> str:
 
 
 def test_shell_completion_is_offered_and_completes_commands_playbooks_and_incidents(run_cli, incident):
-    code, out, err = run_cli("--help")
+    code, out, _err = run_cli("--help")
+    assert code == 0
     assert "--install-completion" in out and "--show-completion" in out
     # typer finds the shell among the command's parents: run it from bash, as a user would (a test
     # runner started by a process that has since gone has no shell above it).
