@@ -585,11 +585,13 @@ def _interrupted(incident_id: str | None) -> Interrupted:
 
 def _paused_by_error(incident_id: str | None, reason: str) -> None:
     """An answer or a template failed mid-run: the incident is paused; say so, with its head hash."""
+    from crisisplay.narrative import log_words
+
     if not incident_id:
         return
     _say(
         _("Incident {incident} paused ({reason}). Everything answered before it is saved.").format(
-            incident=incident_id, reason=reason
+            incident=incident_id, reason=log_words(reason)
         )
     )
     _say(_("Head hash: {hash}").format(hash=_head_of(incident_id)))
@@ -627,7 +629,7 @@ def start(
     notify: bool = typer.Option(
         False,
         "--notify",
-        help=N_("Deliver for real in a drill (to the [drill] targets only) or from an answers file."),
+        help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
     ),
 ) -> None:
     from crisisplay.journal import require_posix
@@ -683,7 +685,7 @@ def resume(
     notify: bool = typer.Option(
         False,
         "--notify",
-        help=N_("Deliver for real in a drill (to the [drill] targets only) or from an answers file."),
+        help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
     ),
 ) -> None:
     from crisisplay.errors import IncidentClosed
@@ -1096,7 +1098,7 @@ def contacts(
             _("unknown word '{word}'{suggestion}; expected {usage}").format(
                 word=words[0],
                 suggestion=did_you_mean(words[0], ["test"]),
-                usage="`contacts` or `contacts test [ROLE]...`",
+                usage=_("`contacts` or `contacts test [ROLE]...`"),
             )
         )
     from crisisplay.notify.check import check_targets
@@ -1104,7 +1106,9 @@ def contacts(
 
     roles = chosen_roles(config, words[1:])
     check_targets(config)
-    results = send_test_notices(config, roles)
+    from crisisplay.notify.courier import attempt_timeout
+
+    results = send_test_notices(config, roles, timeout=attempt_timeout())
     failed = sum(1 for r in results if r["delivered"] is False)
     if format is TextOrJson.json:
         delivered = sum(1 for r in results if r["delivered"])
@@ -1147,6 +1151,9 @@ def _contacts_table(rows: list[dict[str, Any]]) -> None:
     Console().print(table)
 
 
+_from_options: set[str] = set()  # the variables set by a global option on this command line
+
+
 def _hoist_global_options(argv: list[str]) -> list[str]:
     """Accept --home and --no-color anywhere before `--`, by moving them into the environment."""
     out, i = [], 0
@@ -1165,6 +1172,7 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
             if not value.strip():
                 raise UsageError(_("{option} needs {value}").format(option=name, value=_(needs)))
             os.environ[variable] = value
+            _from_options.add(variable)
         else:
             out.append(arg)
         i += 1
@@ -1264,7 +1272,7 @@ def _choose_language() -> None:
     explicit = os.environ.get("CRISISPLAY_LANG", "").strip() or None
     if explicit is not None:
         try:
-            explicit = i18n.checked(explicit, "--lang")
+            explicit = i18n.checked(explicit, "--lang" if "CRISISPLAY_LANG" in _from_options else "CRISISPLAY_LANG")
         except i18n.UnknownLanguage as err:
             raise UsageError(str(err)) from None
     i18n.configure(explicit, config_language=lambda: _config().language)

@@ -96,6 +96,25 @@ def _text(path: Path, key: str, value: object) -> str:
     return value
 
 
+def _role_name(path: Path, name: str, key: str) -> str:
+    """`name` if it can be a playbook role (lowercase letters in any script, digits, `-`, `_`); else
+    ConfigError: a contact under `[contacts.Manager]` would never be found."""
+    from crisisplay.playbook.names import is_unicode_name, suggested_name
+
+    if is_unicode_name(name):
+        return name
+    guess = suggested_name(name)
+    raise ConfigError(
+        _(
+            "{where}: '{name}' is not a role name (lowercase letters, digits, - and _, like the playbook's roles){suggestion}"
+        ).format(
+            where=_line_of(path, key) if key else str(path),
+            name=name,
+            suggestion=_("; did you mean '{name}'?").format(name=guess) if guess else "",
+        )
+    )
+
+
 def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
     for key, value in data.items():
         if key not in TOP_KEYS:
@@ -146,7 +165,16 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
                     else:
                         fields[ckey] = _text(path, ckey, cvalue)
                 # Roles compare in NFC (playbook/names.py): `asesoría-jurídica` matches however it was typed.
-                config.contacts[unicodedata.normalize("NFC", role)] = Contact(**fields)
+                name = _role_name(path, unicodedata.normalize("NFC", role), role)
+                if fields.get("backup") is not None:
+                    backup = _role_name(path, fields["backup"], "backup")
+                    if backup == name:
+                        raise ConfigError(
+                            _("{where}: [contacts.{role}] names itself as its backup; name another role").format(
+                                where=_line_of(path, "backup"), role=role
+                            )
+                        )
+                config.contacts[name] = Contact(**fields)
         elif key == "channels":
             if not isinstance(value, dict):
                 raise ConfigError(

@@ -411,6 +411,12 @@ def _escalate(
     effects: list[Event] = []
     for role in [*step.to, *(b for b in backups if b in outcomes)]:
         outcome = outcomes.get(role)
+        if outcome is None:
+            raise AnswerError(
+                _("step '{step}' (escalate): no outcome for {role}; expected '{notified}' or '{unreachable}'").format(
+                    step=step.id, role=role, notified=NOTIFIED, unreachable=UNREACHABLE
+                )
+            )
         if outcome not in (NOTIFIED, UNREACHABLE):
             expected = _("'{notified}' or '{unreachable}' for {role}").format(
                 notified=NOTIFIED, unreachable=UNREACHABLE, role=role

@@ -111,8 +111,9 @@ class State:
         return twin
 
     def in_flight(self) -> list[dict[str, Any]]:
-        """Deliveries queued whose outcome was never logged: the run stopped while they were sent."""
-        return [d for d in self.deliveries.values() if d["status"] in ("queued", "unknown")]
+        """Deliveries queued whose outcome was never logged (the run stopped while they were sent), and
+        that nobody has since sent again or chosen to leave as they are."""
+        return [d for d in self.deliveries.values() if d["status"] in ("queued", "unknown") and not d.get("settled")]
 
     def visit_of(self, step_id: str) -> int:
         return self.visits.get(step_id, 0)
@@ -214,12 +215,17 @@ def apply(state: State, event: Event) -> State:
                 state.responders.append(who)
     elif kind == NOTIFICATION_QUEUED:
         state.deliveries[data["delivery"]] = {**data, "status": "queued", "queued_at": event.get("ts")}
+        replaced = state.deliveries.get(data.get("replaces") or "")
+        if replaced is not None and replaced["status"] in ("queued", "unknown"):
+            replaced.update(status="unknown", settled=True, replaced_by=data["delivery"])
     elif kind in (NOTIFICATION_SENT, NOTIFICATION_FAILED):
         delivery = state.deliveries.setdefault(data["delivery"], {**data, "queued_at": None})
         delivery["attempts"] = data.get("attempt")
         delivery["service"], delivery["target"] = data.get("service"), data.get("target")
         if kind == NOTIFICATION_SENT:
             delivery.update(status="sent", error=None, finished_at=event.get("ts"))
+        elif data.get("unknown"):  # left as it was: its outcome stays unknown, and nobody asks again
+            delivery.update(status="unknown", settled=True)
         elif delivery.get("status") != "sent":  # a late failure never hides a success
             delivery["error"] = data.get("error")
             if data.get("final", True):  # otherwise another attempt follows: still sending

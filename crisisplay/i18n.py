@@ -46,11 +46,14 @@ class UnknownLanguage(ValueError):
 
 
 def available() -> tuple[str, ...]:
-    """The languages there are: English and every catalogue compiled under `locale/`."""
+    """The languages there are: English and every catalogue folder under `locale/` (`locale/es/LC_MESSAGES`).
+
+    A folder whose compiled catalogue is missing or corrupt still names a language: choosing it
+    falls back to English with one warning (`_catalogue`), rather than calling the language unknown."""
     found = {ENGLISH}
     try:
         for folder in LOCALE_DIR.iterdir():
-            if (folder / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+            if (folder / "LC_MESSAGES").is_dir():
                 found.add(folder.name)
     except OSError:
         pass

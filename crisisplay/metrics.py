@@ -184,6 +184,7 @@ class Metrics:
                     "queued_at": delivery.get("queued_at"),
                     "finished_at": delivery.get("finished_at"),
                     "simulated": bool(delivery.get("simulated")),
+                    "replaced_by": delivery.get("replaced_by"),
                 }
             )
         return out

@@ -28,7 +28,7 @@ from crisisplay.events import (
     STEP_SKIPPED,
     Event,
 )
-from crisisplay.i18n import N_, _
+from crisisplay.i18n import ENGLISH, N_, _, format_number, language
 from crisisplay.playbook.model import Playbook, format_duration
 from crisisplay.playbook.roles import person, role_words
 
@@ -53,7 +53,24 @@ def _answer_words(step_type: str, answer: Any, pb: Playbook) -> str:
         return ", ".join(f"{role_words(pb, role)} {_outcome(outcome)}" for role, outcome in answer.items())
     if step_type == "info":
         return _("acknowledged")
+    if step_type == "number":
+        return _number_words(answer)
     return str(answer)
+
+
+def _input_words(pb: Playbook, name: str, value: object) -> str:
+    """An input's value as the responder chose it: a choice's label, a number the language's way."""
+    spec = pb.inputs.get(name)
+    if spec is not None and spec.type == "choice":
+        return next((o.label for o in spec.options or [] if (o.value or o.label) == value), str(value))
+    if spec is not None and spec.type == "number":
+        return _number_words(value)
+    return str(value)
+
+
+def _number_words(value: object) -> str:
+    """A logged number (`1234.5`) the reader's way: as logged in English, `1234,5` in Spanish."""
+    return str(value) if language() == ENGLISH else format_number(value)
 
 
 # The words the log writes as values — statuses, outcomes, target results, pause reasons and
@@ -110,15 +127,22 @@ def _delivery_words(kind: str, data: dict[str, Any], pb: Playbook) -> str:
     """A delivery in words: who it was for, how, and how it went (the log keeps ids and schemes)."""
     who = role_words(pb, str(data["role"])) if data.get("role") else f"#{data.get('channel') or ''}"
     where = {"who": who, "service": data.get("service") or "—", "attempt": data.get("attempt")}
+    if data.get("simulated"):  # what an answers file said delivery did: no attempt, no reason of its own
+        simulated = {
+            NOTIFICATION_QUEUED: N_("delivery to {who} via {service}: queued (simulated)"),
+            NOTIFICATION_SENT: N_("delivery to {who} via {service}: delivered (simulated)"),
+            NOTIFICATION_FAILED: N_("delivery to {who} via {service}: failed (simulated)"),
+        }
+        return _(simulated[kind]).format(**where)
     if kind == NOTIFICATION_QUEUED:
-        line = _("delivery to {who} via {service}: queued").format(**where)
-    elif kind == NOTIFICATION_SENT:
-        line = _("delivery to {who} via {service}: delivered (attempt {attempt})").format(**where)
-    else:
-        line = _("delivery to {who} via {service}: attempt {attempt} failed ({error})").format(
-            **where, error=data.get("error")
-        )
-    return line + (_(" (simulated)") if data.get("simulated") else "")
+        return _("delivery to {who} via {service}: queued").format(**where)
+    if kind == NOTIFICATION_SENT:
+        return _("delivery to {who} via {service}: delivered (attempt {attempt})").format(**where)
+    if data.get("unknown"):
+        return _("delivery to {who} via {service}: outcome unknown, not sent again").format(**where)
+    return _("delivery to {who} via {service}: attempt {attempt} failed ({error})").format(
+        **where, error=data.get("error")
+    )
 
 
 def describe(event: Event, pb: Playbook) -> str | None:
@@ -130,7 +154,7 @@ def describe(event: Event, pb: Playbook) -> str | None:
             incident=data.get("incident_id"), kind=kind, responder=data.get("responder")
         )
     if kind == INPUT_SET:
-        return f"{data['name']}: {data['value']}"
+        return f"{data['name']}: {_input_words(pb, data['name'], data['value'])}"
     if kind == STEP_ANSWERED:
         step_type = pb.step(step).type if step in pb.step_index else "text"
         return f"{step}: {_answer_words(step_type, data.get('answer'), pb)}"

@@ -89,7 +89,7 @@ def test_an_incident_speaks_the_language_of_its_playbook(run_cli):
     code, out, err = run_cli("start", "error-precio", "--drill", "--answers", SPANISH_ANSWERS, "--responder", "Ana")
     assert code == 0, err
     assert "Las decisiones se registran a nombre de Ana (--responder)." in err
-    assert "Post mortem: crisisplay export" in err
+    assert "Post-mortem: crisisplay export" in err
     incident = out.strip().splitlines()[0]
 
     code, out, _err = run_cli("verify", incident)  # no --lang: the snapshot's locale in the log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,28 @@ def test_contact_that_is_not_a_table_is_refused(home, cwd):
     write(home / "config.toml", 'contacts = { manager = "Maria" }\n')
     with pytest.raises(ConfigError, match=r"\[contacts.manager\] should be a table"):
         load_config(home, cwd)
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ('[contacts.Manager]\nname = "Marta"\n', "did you mean 'manager'?"),
+        ('[contacts."big boss"]\nname = "Marta"\n', "did you mean 'big-boss'?"),
+        ('[contacts.manager]\nbackup = "manager"\n', "names itself as its backup"),
+        ('[contacts.manager]\nbackup = "Big Boss"\n', "'Big Boss' is not a role name"),
+    ],
+)
+def test_a_contact_that_no_playbook_role_could_match_is_a_config_error(tmp_path, table, said):
+    from crisisplay.config import load_config
+    from crisisplay.errors import ConfigError
+
+    (tmp_path / "config.toml").write_text(table, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        load_config(tmp_path, cwd=tmp_path)
+
+
+def test_a_role_in_any_script_is_a_contact(tmp_path):
+    from crisisplay.config import load_config
+
+    (tmp_path / "config.toml").write_text('[contacts."asesoría-jurídica"]\nbackup = "dirección"\n', encoding="utf-8")
+    assert load_config(tmp_path, cwd=tmp_path).contacts["asesoría-jurídica"].backup == "dirección"

@@ -85,9 +85,21 @@ def test_a_corrupt_catalogue_falls_back_to_english_with_one_warning(tmp_path, mo
     assert len(warning) == 1 and warning[0].startswith("crisisplay: warning: the es catalogue cannot be read")
 
 
-def test_a_missing_catalogue_is_not_a_language():
+def test_a_language_with_no_catalogue_folder_is_not_a_language():
     assert "es" in i18n.available()
     assert "fr" not in i18n.available()
+
+
+def test_a_missing_compiled_catalogue_falls_back_to_english_with_one_warning(tmp_path, monkeypatch, capsys):
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    (locale / "es" / "LC_MESSAGES" / "crisisplay.mo").unlink()
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    assert "es" in i18n.available()  # the language is there; its catalogue is not
+    i18n.configure(i18n.checked("es", "--lang"))
+    assert i18n._("Send as is") == "Send as is"
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and warning[0].startswith("crisisplay: warning: the es catalogue cannot be read")
 
 
 # ----------------------------------------------------------------------------- yes and no

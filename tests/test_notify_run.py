@@ -361,7 +361,7 @@ def test_sending_from_the_terminal_never_holds_up_the_next_prompt(tmp_path, webh
 def test_a_run_killed_while_a_delivery_is_in_flight_resumes_saying_so_and_offers_to_send_again(tmp_path, webhook):
     import signal
 
-    from test_interactive_e2e import DOWN, ENTER, ID, Terminal, loose
+    from test_interactive_e2e import ENTER, ID, Terminal, loose, plain
 
     webhook.hang = True
     home, term = terminal_run(tmp_path, webhook, "start")
@@ -381,9 +381,9 @@ def test_a_run_killed_while_a_delivery_is_in_flight_resumes_saying_so_and_offers
     again.child.expect(loose("was in flight when the run stopped: outcome unknown"))
     again.child.expect(loose("Send it again to"))
     again.send(ENTER)  # send again
-    again.child.expect(loose("Send to Marta Ruiz via json"))
-    again.send(DOWN + DOWN + ENTER)  # skip sending at the step itself: it went out on resume
+    # The step does not offer to send it a second time: it asks at once whether she was reached.
     again.child.expect(loose("Did you reach"))
+    assert "Send to Marta Ruiz" not in plain(again.child.before)
     again.send(ENTER)
     again.child.expect(loose("What happens next?"))
     again.send("We wait" + ENTER)
@@ -393,6 +393,123 @@ def test_a_run_killed_while_a_delivery_is_in_flight_resumes_saying_so_and_offers
     assert len(sent) == 1 and sent[0]["data"]["delivery"] == "d2"
     assert run_crisisplay(home, "verify", incident_id).returncode == 0
     listed = json.loads(run_crisisplay(home, "incidents", "-f", "json").stdout)
-    assert listed["incidents"][0]["deliveries_unknown"] == 1  # d1: its outcome is still unknown, and says so
+    assert listed["incidents"][0]["deliveries_unknown"] == 0  # d1 was sent again as d2: nothing left to ask
     report = run_crisisplay(home, "export", incident_id, "-f", "md").stdout
-    assert "outcome unknown" in report and "delivered (attempt 1)" in report
+    assert "outcome unknown; sent again as d2" in report and "delivered (attempt 1)" in report
+    replaced = next(e for e in events if e["type"] == "notification.queued" and e["data"]["delivery"] == "d2")
+    assert replaced["data"]["replaces"] == "d1"
+
+
+# ----------------------------------------------------------------------------- the answer fits first
+
+
+def test_an_escalate_answer_that_does_not_fit_pages_nobody(tmp_path, webhook):
+    home = home_with(tmp_path, manager_to(webhook.url()))
+    answers = answers_with(tmp_path, "bogus")
+    done = run_crisisplay(home, "start", "pricing-error", "--answers", str(answers), "--notify", timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert webhook.requests == []
+    assert notifications(events_of(home, done.stdout.strip())) == []
+
+
+def test_a_simulated_outcome_is_not_logged_for_an_answer_that_does_not_fit(tmp_path, webhook):
+    home = home_with(tmp_path, manager_to(webhook.url()))
+    answers = answers_with(tmp_path, "{answer: bogus, notify: failed}")
+    done = run_crisisplay(home, "start", "pricing-error", "--answers", str(answers), timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert notifications(events_of(home, done.stdout.strip())) == []
+
+
+UNICODE_ROLE_BOOK = """\
+crisisplay: 1
+id: avisar
+title: Avisar
+locale: es
+roles:
+  asesoría-jurídica: Asesoría jurídica
+phases:
+  - id: p
+    title: P
+    steps:
+      - id: avisar
+        type: escalate
+        prompt: Avisa a la asesoría jurídica.
+        to: [asesoría-jurídica]
+        template: Un cliente se queja en público.
+"""
+
+
+def test_a_role_written_with_a_combining_accent_in_the_answers_file_is_still_delivered_to(tmp_path, webhook):
+    home = home_with(tmp_path, f'\n[contacts."asesoría-jurídica"]\nnotify = ["{webhook.url()}"]\n')
+    book = tmp_path / "avisar.yaml"
+    book.write_text(UNICODE_ROLE_BOOK, encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    decomposed = "asesori\u0301a-juri\u0301dica"  # í as i + a combining acute accent (NFD)
+    answers.write_text(f'steps:\n  avisar: {{"{decomposed}": notified}}\n', encoding="utf-8")
+    done = run_crisisplay(home, "start", str(book), "--answers", str(answers), "--notify", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(webhook.wait_for(1)) == 1
+    sent = [e for e in notifications(events_of(home, done.stdout.strip())) if e["type"] == "notification.sent"]
+    assert [e["data"]["role"] for e in sent] == ["asesoría-jurídica"]
+
+
+@pytest.mark.timeout(120)
+def test_leaving_a_lost_delivery_as_it_is_is_logged_and_not_asked_again(tmp_path, webhook):
+    import signal
+
+    from test_interactive_e2e import CTRL_C, DOWN, ENTER, ID, Terminal, loose
+
+    webhook.hang = True
+    home, term = terminal_run(tmp_path, webhook, "start")
+    term.child.expect(loose("Send to Marta Ruiz via json"))
+    term.send(ENTER)
+    term.child.expect(loose("(delivery: sending)"))
+    webhook.wait_for(1)
+    incident_id = ID.search(term.screen).group(0)
+    term.child.kill(signal.SIGKILL)
+    term.child.close()
+    webhook.hang = False
+
+    again = Terminal(home, "resume", incident_id)
+    again.child.expect(loose("Send it again to"))
+    again.send(DOWN + ENTER)  # leave it
+    again.child.expect(loose("Send to Marta Ruiz via json"))
+    again.send(CTRL_C)
+    again.finish()
+    left = [e for e in events_of(home, incident_id) if e["type"] == "notification.failed"]
+    assert len(left) == 1 and left[0]["data"]["unknown"] is True and left[0]["data"]["delivery"] == "d1"
+
+    third = Terminal(home, "resume", incident_id)
+    third.child.expect(loose("Send to Marta Ruiz via json"))  # straight to the step: nothing asked about d1
+    assert "Send it again" not in third.screen
+    third.send(CTRL_C)
+    third.finish()
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "9999"])
+def test_a_timeout_that_is_not_a_number_of_seconds_is_refused_before_anything_runs(tmp_path, webhook, value):
+    import subprocess
+    import sys
+
+    from incident_logs import cli_env
+
+    home = home_with(tmp_path, manager_to(webhook.url()))
+    done = subprocess.run(
+        [sys.executable, "-m", "crisisplay", "start", "pricing-error", "--answers", str(ANSWERS), "--notify"],
+        capture_output=True,
+        text=True,
+        env=cli_env(home, CRISISPLAY_NOTIFY_TIMEOUT=value),
+        cwd=home,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("crisisplay: error: CRISISPLAY_NOTIFY_TIMEOUT=")
+    assert not list(home.glob("incidents/*.jsonl")) and webhook.requests == []
+
+
+def test_contacts_test_honours_the_attempt_timeout(tmp_path, webhook):
+    webhook.hang = True
+    home = home_with(tmp_path, manager_to(webhook.url()))
+    done = run_crisisplay(home, "contacts", "test", "manager")  # the fixture sets 2 s
+    assert done.returncode == 1
+    assert "timed out after 2 s" in done.stdout + done.stderr

@@ -183,7 +183,7 @@ def test_error_precio_in_a_terminal_speaks_spanish_and_takes_si_and_1234(home):
     term.expect("(s / n, o flechas e Intro)")
     term.send("s")
     term.expect("Avisado: ya lo sabe")
-    term.expect("No he podido localizarle")
+    term.expect("No he podido contactar")
     term.send(CTRL_C)
     assert term.finish() == 130
     screen = term.screen

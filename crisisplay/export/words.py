@@ -477,6 +477,8 @@ def delivery_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]
             outcome = _("delivered")
         elif status == "failed":
             outcome = _("failed: {reason}").format(reason=d.get("error") or "?")
+        elif d.get("replaced_by"):
+            outcome = _("outcome unknown; sent again as {delivery}").format(delivery=d["replaced_by"])
         else:
             outcome = _("outcome unknown")
         if d.get("attempts"):

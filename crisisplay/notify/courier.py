@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
 import re
 import signal
@@ -20,6 +21,31 @@ from dataclasses import dataclass
 
 from crisisplay.i18n import _
 from crisisplay.notify.targets import Target, scrub
+
+TIMEOUT_VARIABLE = "CRISISPLAY_NOTIFY_TIMEOUT"  # seconds per attempt, for a slow network (and tests)
+TIMEOUT_S, MAX_TIMEOUT_S = 10.0, 600.0
+
+
+def attempt_timeout() -> float:
+    """Seconds an attempt may take: CRISISPLAY_NOTIFY_TIMEOUT, else 10; UsageError (exit 2) for a value
+    that is not a number of seconds above 0 and at most 600."""
+    from crisisplay.errors import UsageError
+
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= MAX_TIMEOUT_S:
+        raise UsageError(
+            _("{variable}={value}: give the seconds an attempt may take, more than 0 and at most 600").format(
+                variable=TIMEOUT_VARIABLE, value=text
+            )
+        )
+    return seconds
+
 
 SENDING = "sending"
 DELIVERED = "delivered"

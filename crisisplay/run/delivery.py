@@ -9,7 +9,6 @@ makes it the log's one writer even when an outcome arrives on the courier's thre
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -29,17 +28,7 @@ if TYPE_CHECKING:
 
 DRILL_PREFIX = "[DRILL] "
 SENT, FAILED, SKIPPED = "sent", "failed", "skipped"  # the outcomes an answers file may simulate
-TIMEOUT_S, RETRIES = 10.0, 1  # each attempt's limit, and how often a target is tried again
-TIMEOUT_VARIABLE = "CRISISPLAY_NOTIFY_TIMEOUT"  # seconds per attempt, for a slow network (and tests)
-
-
-def attempt_timeout() -> float:
-    """Seconds an attempt may take: CRISISPLAY_NOTIFY_TIMEOUT when it is a positive number, else 10."""
-    try:
-        seconds = float(os.environ.get(TIMEOUT_VARIABLE, ""))
-    except ValueError:
-        return TIMEOUT_S
-    return seconds if 0 < seconds <= 600 else TIMEOUT_S
+RETRIES = 1  # how often a target is tried again (each attempt bounded by notify.courier.attempt_timeout())
 
 
 @dataclass(frozen=True)
@@ -100,8 +89,10 @@ def reach_for_run(config: Config, *, drill: bool, scripted: bool, notify: bool) 
     reach = configured_reach(config, drill, live=notify or not (drill or scripted))
     if reach.live and reach.anyone:
         from crisisplay.notify.check import check_targets
+        from crisisplay.notify.courier import attempt_timeout
 
         check_targets(config)
+        attempt_timeout()  # a bad CRISISPLAY_NOTIFY_TIMEOUT is exit 2 now, not a surprise at the first send
     return reach
 
 
@@ -137,9 +128,12 @@ def recipient(pb: Any, delivery: dict[str, Any]) -> str:
 
 def unknown_outcome(pb: Any, delivery: dict[str, Any]) -> str:
     """The line that says a delivery's outcome was never seen (the run stopped while it was sent)."""
+    from crisisplay.playbook.roles import role_words
+
+    who = role_words(pb, delivery["role"]) if delivery.get("role") else recipient(pb, delivery)  # mid-sentence
     return _(
         "the delivery to {who} via {service} at step {step} was in flight when the run stopped: outcome unknown"
-    ).format(who=recipient(pb, delivery), service=delivery.get("service") or "?", step=delivery.get("step") or "—")
+    ).format(who=who, service=delivery.get("service") or "?", step=delivery.get("step") or "—")
 
 
 @dataclass
@@ -185,7 +179,7 @@ class Deliveries:
             if self._courier_factory is not None:
                 self._courier = self._courier_factory(self._reported)
             else:
-                from crisisplay.notify.courier import Courier
+                from crisisplay.notify.courier import Courier, attempt_timeout
 
                 self._courier = Courier(self._reported, timeout=attempt_timeout(), retries=RETRIES)
         return self._courier
@@ -198,8 +192,11 @@ class Deliveries:
             warm()
             self._courier_now()  # its dispatcher thread starts now, not on the first send
 
-    def send(self, key: str, step: str | None, to: dict[str, str], title: str, text: str) -> Sending:
-        """Log `notification.queued` and hand the notice to the courier; returns at once."""
+    def send(
+        self, key: str, step: str | None, to: dict[str, str], title: str, text: str, replaces: str | None = None
+    ) -> Sending:
+        """Log `notification.queued` and hand the notice to the courier; returns at once. `replaces`:
+        the key of a delivery whose outcome nobody saw, sent again as this one."""
         from crisisplay.notify.courier import Notice
 
         targets = self.reach.targets_for(to)
@@ -208,9 +205,27 @@ class Deliveries:
         sending = Sending(key, step, to, title, text, targets)
         with self._lock:
             self._sendings[key] = sending
-        self._log([self._event(ev.NOTIFICATION_QUEUED, sending, targets[0], None)])
+        queued = self._event(ev.NOTIFICATION_QUEUED, sending, targets[0], None)
+        if replaces:
+            queued["data"]["replaces"] = replaces
+        self._log([queued])
         self._courier_now().send(Notice(key, title, text, targets))
         return sending
+
+    def leave_unknown(self, delivery: dict[str, Any]) -> None:
+        """Log that a delivery whose outcome nobody saw is left as it is (not sent again)."""
+        to = {"role": delivery["role"]} if delivery.get("role") else {"channel": delivery.get("channel") or ""}
+        sending = Sending(str(delivery["delivery"]), delivery.get("step"), to, "", "", ())
+        event = self._event(ev.NOTIFICATION_FAILED, sending, None, None)
+        event["data"].update(
+            service=delivery.get("service"),
+            target=delivery.get("target"),
+            message_hash=delivery.get("message_hash"),
+            error=_("outcome unknown: the run stopped while it was being sent, and it was not sent again"),
+            final=True,
+            unknown=True,
+        )
+        self._log([event])
 
     def simulate(self, key: str, step: str | None, to: dict[str, str], text: str, outcome: str) -> None:
         """What an answers file says delivery did, logged with `simulated: true`; nothing is sent."""

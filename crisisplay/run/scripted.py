@@ -8,12 +8,12 @@ from typing import Any, TextIO
 from crisisplay import engine
 from crisisplay.display import visible
 from crisisplay.errors import AnswerError
-from crisisplay.events import Event
+from crisisplay.events import ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MESSAGE_SENT, Event
 from crisisplay.i18n import N_, _, yes_no
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import AnyStep, ChecklistStep
 from crisisplay.run.answers import AnswersFile, YamlNumber, unwrap
-from crisisplay.run.delivery import notice_title, unknown_outcome
+from crisisplay.run.delivery import unknown_outcome
 from crisisplay.run.session import MissingAnswer, Session
 
 
@@ -147,34 +147,36 @@ class ScriptedFrontend:
         sent_text = rendered.text if rendered is not None and step.type == "message" else None
         answer = interpret(step, raw, sent_text, session.state.playbook.locale or "en")
         if rendered is not None and not isinstance(answer, engine.Skip):
-            self._deliver(session, step, rendered, answer, simulated)
+            # The answer must fit before anyone is paged: the engine's own check, on the state as it is.
+            decided = engine.decide(session.state, step.id, answer, session.clock(), session.actor, session.contacts)
+            self._deliver(session, step, rendered, decided, simulated)
         return answer
 
     def _deliver(
-        self, session: Session, step: AnyStep, rendered: engine.Rendered, answer: object, simulated: str | None
+        self, session: Session, step: AnyStep, rendered: engine.Rendered, decided: list[Event], simulated: str | None
     ) -> None:
-        """What the file's run sends: for real with --notify, or the outcome a wrapper simulates.
-        A failed delivery offers no backup here: the file's answer stands."""
+        """What the file's run sends, for the decision the engine accepted: for real with --notify,
+        or the outcome a wrapper simulates. A failed delivery offers no backup here: the file's answer stands."""
         deliveries = session.deliveries
         if deliveries is None:
             return
+        sent = [e["data"]["text"] for e in decided if e["type"] == MESSAGE_SENT]
         if step.type == "message":
-            if not isinstance(answer, engine.Send):
+            if not sent:
                 return
-            text = answer.text
-            recipients = [{"channel": rendered.channel or ""}]
-            live = deliveries.reach.for_channel(rendered.channel)
-            recipients = recipients if (live or simulated) else []
+            text = sent[0]
+            wanted = [{"channel": rendered.channel or ""}]
         else:
             text = rendered.text
-            roles = list(answer) if isinstance(answer, dict) else list(step.to)  # type: ignore[union-attr]
-            recipients = [{"role": role} for role in roles if simulated or deliveries.reach.for_role(role)]
+            # The roles as the engine logged them (NFC, backups included), never as the file spelt them.
+            roles = [e["data"]["role"] for e in decided if e["type"] in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE)]
+            wanted = [{"role": role} for role in roles]
+        recipients = [to for to in wanted if simulated is not None or deliveries.reach.targets_for(to)]
         for to in recipients:
-            key = session.next_delivery_key()
             if simulated is not None:
-                deliveries.simulate(key, step.id, to, text, simulated)
+                deliveries.simulate(session.next_delivery_key(), step.id, to, text, simulated)
             elif deliveries.reach.live:
-                deliveries.send(key, step.id, to, notice_title(session, step), text)
+                session.deliver(step.id, to, text)
 
     def resumed(self, session: Session, events: list[Event]) -> None:
         where = session.state.pending or session.state.position

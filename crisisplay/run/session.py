@@ -19,7 +19,7 @@ from crisisplay import engine
 from crisisplay.errors import AnswerError, PlaybookError
 from crisisplay.events import Event, State, apply
 from crisisplay.journal import Journal
-from crisisplay.run.delivery import Deliveries, Reach
+from crisisplay.run.delivery import Deliveries, Reach, notice_title
 
 PAUSE_NO_ANSWER = "answers-ran-out"
 PAUSE_ANSWER_ERROR = "answer-error"
@@ -90,6 +90,7 @@ class Session:
         # The log's one writer: a delivery's outcome may arrive on the courier's thread.
         self._writing = threading.Lock()
         self.deliveries: Deliveries | None = None
+        self.sent: dict[tuple[str, ...], str] = {}  # (step, role or channel) -> the key sent in this run
 
     def log(self, events: list[Event]) -> list[Event]:
         """Append one decision's events durably, then fold them into the state."""
@@ -121,6 +122,21 @@ class Session:
     def next_delivery_key(self) -> str:
         """A delivery key no earlier delivery of the incident used (`d1`, `d2`, …)."""
         return f"d{len(self.state.deliveries) + 1}"
+
+    def deliver(self, step_id: str, to: dict[str, str], text: str, replaces: str | None = None) -> str:
+        """Send `text` to a role or channel for the step now; its delivery key. Remembered for this
+        run, so the step does not offer to send the same thing to the same recipient twice."""
+        assert self.deliveries is not None
+        key = self.next_delivery_key()
+        step = self.state.playbook.step(step_id)
+        self.deliveries.send(key, step_id, to, notice_title(self, step), text, replaces=replaces)
+        self.sent[(step_id, *to.values())] = key
+        return key
+
+    def leave_unknown(self, delivery: dict[str, Any]) -> None:
+        """The responder chose not to send again a delivery whose outcome nobody saw: say so in the log."""
+        assert self.deliveries is not None
+        self.deliveries.leave_unknown(delivery)
 
     def settle(self) -> None:
         """Wait for deliveries in flight, so their outcomes are logged before a pause or the close."""

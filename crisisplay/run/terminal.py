@@ -38,7 +38,7 @@ from crisisplay.playbook.model import (
     TextStep,
 )
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
-from crisisplay.run.delivery import courier_words, notice_title, recipient, services, unknown_outcome
+from crisisplay.run.delivery import courier_words, recipient, services, unknown_outcome
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.templates import placeholder
@@ -300,7 +300,9 @@ class TerminalFrontend:
         )
         if picked is True:
             text = engine.render(session.state, step_id, session.clock()).text
-            deliveries.send(session.next_delivery_key(), step_id, to, notice_title(session, pb.step(step_id)), text)
+            session.deliver(step_id, to, text, replaces=str(delivery["delivery"]))
+        else:
+            session.leave_unknown(delivery)  # logged, so the next resume does not ask again
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -459,6 +461,8 @@ class TerminalFrontend:
         text = rendered.text
         deliveries = session.deliveries
         targets = deliveries.reach.for_channel(rendered.channel) if deliveries and deliveries.reach.live else ()
+        if (step.id, rendered.channel or "") in session.sent:
+            targets = ()  # sent again when the run resumed: not a second time
         while True:
             self._show_message(step.prompt, rendered.channel, text)
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
@@ -473,7 +477,13 @@ class TerminalFrontend:
             if targets:  # the team's own channel: crisisplay can send it, or it is copied as today
                 own = [
                     Choice(
-                        _("Send via {service}").format(service=services(targets)), value="deliver", disabled=blocked
+                        (
+                            _("Send to the drill channel via {service}")
+                            if deliveries and deliveries.reach.drill
+                            else _("Send via {service}")
+                        ).format(service=services(targets)),
+                        value="deliver",
+                        disabled=blocked,
                     ),
                     Choice(_("Copy (I post it myself)"), value="send", disabled=blocked),
                     own[1],
@@ -482,8 +492,7 @@ class TerminalFrontend:
             if isinstance(picked, engine.Skip):
                 return picked
             if picked == "deliver" and deliveries is not None:
-                key = session.next_delivery_key()
-                deliveries.send(key, step.id, {"channel": rendered.channel or ""}, notice_title(session, step), text)
+                session.deliver(step.id, {"channel": rendered.channel or ""}, text)
                 via = services(targets)
                 sending = _("sending via {service}…").format(service=via)
                 self.console.print(f"  ✉ {_esc(sending)}")
@@ -555,9 +564,14 @@ class TerminalFrontend:
         targets = deliveries.reach.for_role(role) if deliveries and deliveries.reach.live else ()
         if not deliveries or not targets:
             return None
+        already = session.sent.get((step.id, role))
+        if already is not None:  # sent again when the run resumed: not a second time
+            return already
         pb = session.state.playbook
         name = contact.get("name") or role_label(pb, role)
         via = services(targets)
+        if deliveries.reach.drill:  # never let a drill look as if it paged the real person
+            name = _("the drill channel (instead of {name})").format(name=name)
         picked = self._menu(
             session,
             _("Send the message to {name}?").format(name=visible(name)),
@@ -569,8 +583,7 @@ class TerminalFrontend:
         )
         if picked != "send":
             return picked if isinstance(picked, engine.Skip) else None
-        key = session.next_delivery_key()
-        deliveries.send(key, step.id, {"role": role}, notice_title(session, step), text)
+        key = session.deliver(step.id, {"role": role}, text)
         sending = _("sending to {name} via {service}…").format(name=name, service=via)
         self.console.print(f"  ✉ {_esc(sending)}")
         return key
