@@ -357,11 +357,11 @@ def test_sending_from_the_terminal_never_holds_up_the_next_prompt(tmp_path, webh
     assert events[-1]["type"] == "incident.closed"
 
 
-@pytest.mark.timeout(120)
-def test_a_run_killed_while_a_delivery_is_in_flight_resumes_saying_so_and_offers_to_send_again(tmp_path, webhook):
+def killed_while_sending(tmp_path: Path, webhook: Webhook) -> tuple[Path, str]:
+    """A terminal run killed (SIGKILL) while its escalation is at a server that does not answer."""
     import signal
 
-    from test_interactive_e2e import ENTER, ID, Terminal, loose, plain
+    from test_interactive_e2e import ENTER, ID, loose
 
     webhook.hang = True
     home, term = terminal_run(tmp_path, webhook, "start")
@@ -372,6 +372,15 @@ def test_a_run_killed_while_a_delivery_is_in_flight_resumes_saying_so_and_offers
     incident_id = ID.search(term.screen).group(0)
     term.child.kill(signal.SIGKILL)
     term.child.close()
+    return home, incident_id
+
+
+@pytest.mark.timeout(120)
+def test_a_run_killed_while_a_delivery_is_in_flight_resumes_saying_so_and_offers_to_send_again(tmp_path, webhook):
+
+    from test_interactive_e2e import ENTER, Terminal, loose, plain
+
+    home, incident_id = killed_while_sending(tmp_path, webhook)
     logged = [e["type"] for e in events_of(home, incident_id)]
     assert logged[-1] == "notification.queued"  # queued, and nobody saw how it went
     assert run_crisisplay(home, "verify", incident_id).returncode == 0
@@ -455,19 +464,10 @@ def test_a_role_written_with_a_combining_accent_in_the_answers_file_is_still_del
 
 @pytest.mark.timeout(120)
 def test_leaving_a_lost_delivery_as_it_is_is_logged_and_not_asked_again(tmp_path, webhook):
-    import signal
 
-    from test_interactive_e2e import CTRL_C, DOWN, ENTER, ID, Terminal, loose
+    from test_interactive_e2e import CTRL_C, DOWN, ENTER, Terminal, loose
 
-    webhook.hang = True
-    home, term = terminal_run(tmp_path, webhook, "start")
-    term.child.expect(loose("Send to Marta Ruiz via json"))
-    term.send(ENTER)
-    term.child.expect(loose("(delivery: sending)"))
-    webhook.wait_for(1)
-    incident_id = ID.search(term.screen).group(0)
-    term.child.kill(signal.SIGKILL)
-    term.child.close()
+    home, incident_id = killed_while_sending(tmp_path, webhook)
     webhook.hang = False
 
     again = Terminal(home, "resume", incident_id)
