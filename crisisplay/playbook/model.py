@@ -427,10 +427,23 @@ class NumberStep(_Step):
     save_as: Variable | None = None
 
 
+# Roles every incident has, whatever the playbook declares: who drives (the person who starts
+# it, until `crisisplay assign`), who speaks for the organisation, who keeps the record.
+BUILTIN_ROLES = ("lead", "comms", "scribe")
+
+
+class Approval(_Model):
+    """Who must approve a message before it is sent: the roles, and whether all of them or any one."""
+
+    by: Annotated[list[UnicodeName], Field(min_length=1)]
+    need: Literal["all", "any"] = "all"
+
+
 class MessageStep(_Step):
     type: Literal["message"]
     channel: Text
     template: Text
+    approval: Approval | None = None
 
 
 class EscalateStep(_Step):
@@ -522,6 +535,11 @@ class Playbook(_Model):
         """The words shown for a milestone: its target's label, or its name."""
         target = self.targets.get(milestone)
         return (target.label if target else None) or milestone
+
+    @cached_property
+    def assignable_roles(self) -> tuple[str, ...]:
+        """The roles a person can hold in an incident: the built-ins, then those `roles:` declares."""
+        return tuple(dict.fromkeys([*BUILTIN_ROLES, *self.roles]))
 
     def role_label(self, role: str) -> str:
         """The words shown for a role: its label, or its name."""
