@@ -855,7 +855,9 @@ def _as_option() -> Any:
         None,
         "--as",
         metavar="NAME",
-        help=N_("Who approves: a person who holds a role the approval needs (default: `responder` in the configuration)."),
+        help=N_(
+            "Who approves: a person who holds a role the approval needs (default: `responder` in the configuration)."
+        ),
     )
 
 
@@ -881,7 +883,8 @@ def approve(
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     from crisisplay.incidents import resolve
-    from crisisplay.run.team import approve as give, read_edit
+    from crisisplay.run.team import approve as give
+    from crisisplay.run.team import read_edit
 
     log = resolve(incident, _home())
     person = _team_actor(as_)

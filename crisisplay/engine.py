@@ -514,7 +514,11 @@ def request_approval(state: ev.State, step_id: str, text: str, now: datetime, ac
         return []
     digest = ev.text_hash(text)
     current = state.approvals.get(step_id)
-    if current is not None and not current["rejected"] and digest in (current["message_hash"], current["requested_hash"]):
+    if (
+        current is not None
+        and not current["rejected"]
+        and digest in (current["message_hash"], current["requested_hash"])
+    ):
         return []
     data = {"step": step_id, "by": list(approval.by), "need": approval.need, "text": text, "message_hash": digest}
     return [ev.make_event(ev.APPROVAL_REQUESTED, actor, step_id, data, now)]

@@ -173,16 +173,16 @@ def _wrapper_problems(
                 f"{name}:{line}:{col}: "
                 + _(
                     "unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer, notify and approved_by"
-                ).format(
-                    key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS)
-                )
+                ).format(key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS))
             )
     if "answer" not in value:
         line, col = doc.position(path)
         problems.append(f"{name}:{line}:{col}: " + _("notify: needs the answer beside it, as answer:"))
     if "approved_by" in value:
         roles = value["approved_by"]
-        if not (isinstance(roles, str) or (isinstance(roles, list) and roles and all(isinstance(r, str) for r in roles))):
+        if not (
+            isinstance(roles, str) or (isinstance(roles, list) and roles and all(isinstance(r, str) for r in roles))
+        ):
             line, col = doc.position((*path, "approved_by"))
             problems.append(
                 f"{name}:{line}:{col}: " + _("approved_by: expected a role or a list of roles, like [manager]")

@@ -31,3 +31,22 @@ def append_expecting(log: Any, events: list[Event], head: str | None) -> list[Ev
         raise HeadMoved("the log moved", newer)
     logged: list[Event] = log.append(events)
     return logged
+
+
+def wait_for(log: Any, after_seq: int, timeout: float) -> bool:
+    """Block until the log holds an event after `after_seq` (True) or `timeout` seconds pass (False).
+
+    The store's `wait` where it has one; else a 100 ms poll of the head."""
+    import time
+
+    waiting = getattr(log, "wait", None)
+    if callable(waiting):
+        return bool(waiting(after_seq, timeout))
+    deadline = time.monotonic() + timeout
+    while True:
+        head = log.head()
+        if head is not None and head.get("seq", -1) > after_seq:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))

@@ -182,7 +182,9 @@ class ScriptedFrontend:
         missing = [role for role in step.approval.by if role not in roles]
         if unknown or not roles or (step.approval.need == "all" and missing):
             raise AnswerError(
-                _("step '{step}' (message): approved_by {roles} does not fit; the approval needs {need} of {by}").format(
+                _(
+                    "step '{step}' (message): approved_by {roles} does not fit; the approval needs {need} of {by}"
+                ).format(
                     step=step.id,
                     roles=", ".join(roles) or "—",
                     need=_("all") if step.approval.need == "all" else _("one"),
@@ -207,7 +209,9 @@ class ScriptedFrontend:
             if line:
                 self._say(
                     one_line(
-                        visible(_("{person} (from another terminal): {event}").format(person=event.get("actor"), event=line))
+                        visible(
+                            _("{person} (from another terminal): {event}").format(person=event.get("actor"), event=line)
+                        )
                     )
                 )
 

@@ -109,6 +109,7 @@ class Session:
         self.deliveries: Deliveries | None = None
         self.lease: Any = None  # the store's LeaseHandle while this run holds the incident
         self._unseen: list[Event] = []  # events other terminals logged, not yet shown
+        self._folded: list[Event] = []  # the latest events other terminals logged (to say who won a step)
 
     def log(self, events: list[Event]) -> list[Event]:
         """Append events that are not a decision (a note, a delivery's outcome) durably, then fold them
@@ -152,6 +153,7 @@ class Session:
             if event.get("seq", -1) >= self.state.count:
                 apply(self.state, event)
                 self._unseen.append(event)
+                self._folded = [*self._folded[-50:], event]
 
     def refresh(self) -> list[Event]:
         """Read what other terminals logged since this run last looked, fold it in, and show it."""
@@ -270,6 +272,10 @@ class Session:
         """Log a decision onto the head it was computed on; what comes next."""
         while True:
             self._check_lease()
+            if not self._still(action):  # decided from another terminal while this one was asking
+                self.told_who_won(action, self._folded)
+                self._check_driving(self._folded)
+                return self._next()
             decision = compute()
             scratch = self.state.copy()
             for event in decision:
@@ -282,8 +288,8 @@ class Session:
             except HeadMoved as moved:
                 if self._still(action) and not self._taking_over(moved.newer):
                     continue  # only notes, a severity, deliveries, roles: compute again and log
-                self.told_who_won(action, moved.newer)
-                self._check_driving(moved.newer)
+                self.told_who_won(action, self._folded)
+                self._check_driving(self._folded)
                 return self._next()
             self.frontend.logged(self, logged)
             return after
@@ -297,7 +303,12 @@ class Session:
             (
                 e
                 for e in newer
-                if (step is not None and e.get("step") == step and e["type"] in (ev.STEP_ANSWERED, ev.STEP_SKIPPED))
+                if (
+                    isinstance(action, engine.AskStep)
+                    and e.get("step") == step
+                    and e["type"] in (ev.STEP_ANSWERED, ev.STEP_SKIPPED)
+                    and e["data"].get("visit") == action.visit
+                )
                 or (
                     isinstance(action, engine.AskInput)
                     and e["type"] == ev.INPUT_SET
@@ -352,13 +363,13 @@ class Session:
                 if isinstance(action, engine.AskInput):
                     raw = self.frontend.ask_input(self, action)
 
-                    def compute() -> list[Event]:
+                    def compute(raw: object = raw) -> list[Event]:
                         return engine.set_input(self.state, action.name, raw, self.clock(), self.actor)
 
                 else:
                     answer = self.frontend.ask_step(self, action)
 
-                    def compute() -> list[Event]:
+                    def compute(answer: engine.Answer = answer) -> list[Event]:
                         return engine.decide(
                             self.state, action.step_id, answer, self.clock(), self.actor, self.contacts
                         )

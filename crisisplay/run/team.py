@@ -69,9 +69,7 @@ def assign_role(log: Any, role: str, person: str, actor: str, clock: Callable[[]
     return append_on(log, compute)
 
 
-def change_severity(
-    log: Any, level: str, reason: str, actor: str, clock: Callable[[], datetime] = now
-) -> Appended:
+def change_severity(log: Any, level: str, reason: str, actor: str, clock: Callable[[], datetime] = now) -> Appended:
     """`crisisplay severity`: from any terminal, like a note, on any incident not closed."""
     if not reason.strip():
         raise UsageError(_("--reason is empty; say why the severity changes"))
