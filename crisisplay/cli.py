@@ -942,6 +942,30 @@ def reject(
     )
 
 
+@_command(
+    help=N_(
+        "Follow an incident live from a second terminal: the header with its timers, the current step, the last "
+        "decisions, approvals waited for and roles, redrawn as events arrive, until Ctrl-C. "
+        "Without a terminal, prints each new event as a line."
+    )
+)
+def watch(incident: str = _incident_argument()) -> None:
+    from crisisplay.incidents import playbook_locale, resolve
+    from crisisplay.run.watch import watch_lines, watch_live
+
+    log = resolve(incident, _home())
+    i18n.use_playbook_locale(playbook_locale(log))
+    try:
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            watch_live(log, Console(highlight=False))
+        else:
+            watch_lines(log, sys.stdout)
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a watch ends: exit 0
+
+
 @_command(help=N_("Close an incident that will not be run to the end, with a reason."))
 def close(
     incident: str = _incident_argument(),
