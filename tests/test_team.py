@@ -60,7 +60,7 @@ def test_whoever_starts_an_incident_is_its_lead_until_assign_names_another():
 
 
 def test_assign_refuses_a_role_the_incident_has_not_with_did_you_mean():
-    with pytest.raises(UsageError, match="no role 'manger'.*did you mean 'manager'"):
+    with pytest.raises(UsageError, match=r"no role 'manger'.*did you mean 'manager'"):
         engine.assign(started(), "manger", "Marta", T0, "Ana")
 
 

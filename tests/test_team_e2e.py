@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_interactive_e2e import COMMAND, ENTER, ESC_ENTER, ID, Terminal, environment
+from test_interactive_e2e import COMMAND, CTRL_C, ENTER, ESC_ENTER, ID, Terminal, environment
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -102,3 +102,19 @@ def test_the_driver_records_an_approval_given_by_phone(tmp_path):
     assert given["actor"] == "Ana"
     report = crisisplay(home, "export", incident, "-f", "md").stdout
     assert "Marta Gil" in report and "by phone" in report
+
+
+def test_watch_redraws_the_incident_on_a_terminal_until_ctrl_c(tmp_path):
+    home = tmp_path / "home"
+    driver, incident = driver_at_the_apology(home)
+    watcher = Terminal(home, "watch", incident)
+    watcher.expect("Apology after a wrong price")
+    watcher.expect("Watching; Ctrl-C to stop.")
+    assert "waiting for all of Marta Gil" in watcher.screen
+    assert crisisplay(home, "approve", incident, "--as", "Marta Gil").returncode == 0
+    watcher.expect("approved by Marta Gil")
+    driver.expect("What happened?")
+    watcher.send(CTRL_C)
+    assert watcher.finish() == 0
+    driver.send("Import." + ENTER)
+    assert driver.finish() == 0
