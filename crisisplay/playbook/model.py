@@ -190,9 +190,9 @@ Id = Annotated[
 PlaybookId = Annotated[Id, AfterValidator(_playbook_id), Field(json_schema_extra={"maxLength": MAX_PLAYBOOK_ID})]
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
 UnicodeName = Annotated[str, AfterValidator(_unicode_name), Field(json_schema_extra={"pattern": UNICODE_NAME_PATTERN})]
-# An answers file wraps any answer as `{answer: …, notify: …}` (and drills add `at` / `after`):
+# An answers file wraps any answer as `{answer: …, notify: …, approved_by: …}` (and drills add `at` / `after`):
 # an escalation's answer is a mapping by role, so no role may take those names.
-RESERVED_ROLES = ("answer", "notify", "at", "after")
+RESERVED_ROLES = ("answer", "notify", "approved_by", "at", "after")
 
 
 def _role_name(value: str) -> str:
