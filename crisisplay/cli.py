@@ -52,7 +52,11 @@ EXAMPLES = {
     "show": ["crisisplay show pricing-error", "crisisplay show ./playbooks/data-leak.yaml -f mermaid"],
     "schema": ["crisisplay schema > playbook-v1.json"],
     "start": ["crisisplay start pricing-error --drill", "id=$(crisisplay start pricing-error --answers answers.yaml)"],
-    "resume": ["crisisplay resume last", "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'"],
+    "resume": [
+        "crisisplay resume last",
+        "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'",
+        "crisisplay resume last --take-over --reason 'laptop died' --responder 'Leo Kim'",
+    ],
     "note": ["crisisplay note last 'Customer called back; calm now.'", "crisisplay note last - < call-notes.txt"],
     "close": ["crisisplay close last --reason 'false alarm'", "crisisplay close last --reason duplicate -f json"],
     "incidents": ["crisisplay incidents --open", "crisisplay incidents --drill -f json"],
@@ -690,6 +694,14 @@ def resume(
         "--notify",
         help=N_("Deliver for real in a drill (to the [drill] targets only) or from an answers file."),
     ),
+    take_over: bool = typer.Option(
+        False,
+        "--take-over",
+        help=N_("Take the incident over from a run whose lease expired or was abandoned (logged as a handover)."),
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", metavar="TEXT", help=N_("With --take-over: why you take it over.")
+    ),
 ) -> None:
     from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
@@ -725,6 +737,8 @@ def resume(
             frontend,
             warn=lambda m: _say(_("warning: {message}").format(message=m)),
             reach=reach,
+            take_over=take_over,
+            reason=reason,
         )
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,18 @@ from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.delivery import Reach
 from crisisplay.run.session import Frontend, Outcome, Session
 from crisisplay.times import now
+
+LEASE_TTL_VARIABLE = "CRISISPLAY_LEASE_TTL"  # seconds a run's lease lasts unrenewed (tests use a few)
+LEASE_TTL_S = 60.0
+
+
+def lease_ttl() -> float:
+    """How long a run's lease lasts without a heartbeat: CRISISPLAY_LEASE_TTL seconds (at least 1), else 60."""
+    try:
+        seconds = float(os.environ.get(LEASE_TTL_VARIABLE, ""))
+    except ValueError:
+        return LEASE_TTL_S
+    return seconds if 1 <= seconds <= 86_400 else LEASE_TTL_S
 
 
 @dataclass
@@ -193,9 +206,10 @@ def start_incident(
     )[0]
     journal = Journal.create(folder / f"{incident_id}.jsonl", first, clock=clock)
     announce(incident_id)
-    with journal.run_lock():
+    with journal.lease(responder, lease_ttl()) as held:
         state = load_state(journal)
         session = Session(journal, state, frontend, clock, responder, config.contacts)
+        session.lease = held
         deliveries = session.deliver_with(request.reach or Reach(live=False))
         frontend.logged(session, list(journal.events()))
         try:
@@ -213,9 +227,21 @@ def resume_incident(
     warn: Callable[[str], None],
     clock: Callable[[], datetime] = now,
     reach: Reach | None = None,
+    take_over: bool = False,
+    reason: str | None = None,
 ) -> Outcome:
-    """Continue an incident at the exact step where it stopped, from its log alone."""
-    with journal.run_lock():
+    """Continue an incident at the exact step where it stopped, from its log alone.
+
+    With `take_over`, an expired or abandoned lease is taken (`incident.handover` is logged when
+    someone else held it); otherwise a held lease refuses the resume (IncidentBusy, exit 2)."""
+    if reason is not None and not take_over:
+        raise UsageError(_("--reason goes with --take-over: it says why you take the incident over"))
+    who = resuming_responder(responder, config, load_state(journal).responder).name
+    if take_over:
+        holding, previous = journal.take_over(who, lease_ttl())
+    else:
+        holding, previous = journal.lease(who, lease_ttl()), None
+    with holding as held:
         if journal.has_torn_tail():
             warn(
                 journal.set_aside_torn()
@@ -237,10 +263,13 @@ def resume_incident(
                     incident=state.incident_id, reason=log_words(state.close_reason or state.outcome)
                 )
             )
-        who = resuming_responder(responder, config, state.responder).name
         session = Session(journal, state, frontend, clock, who, config.contacts)
+        session.lease = held
         deliveries = session.deliver_with(reach or Reach(live=False))
-        session.log(engine.resume(who, clock()))
+        if previous is not None and previous.holder != who:
+            session.log(engine.handover(previous.holder, who, (reason or "").strip(), clock()))
+        else:
+            session.log(engine.resume(who, clock()))
         frontend.resumed(session, list(journal.events()))
         try:
             return session.run()

@@ -22,8 +22,8 @@ from crisisplay.events import Event, State, apply
 from crisisplay.i18n import _
 from crisisplay.journal import Journal
 from crisisplay.narrative import describe
-from crisisplay.run.appending import HeadMoved, append_expecting
 from crisisplay.run.delivery import Deliveries, Reach
+from crisisplay.store.base import HeadMoved
 
 PAUSE_NO_ANSWER = "answers-ran-out"
 PAUSE_ANSWER_ERROR = "answer-error"
@@ -137,7 +137,7 @@ class Session:
         try:
             with self._writing:
                 try:
-                    logged = append_expecting(self.journal, events, self.state.head)
+                    logged = self.journal.append(events, expect_head=self.state.head)
                 except HeadMoved as moved:
                     self._fold(moved.newer)
                     raise
@@ -271,7 +271,11 @@ class Session:
     def _commit(self, action: engine.AskInput | engine.AskStep, compute: Callable[[], list[Event]]) -> engine.Action:
         """Log a decision onto the head it was computed on; what comes next."""
         while True:
-            self._check_lease()
+            if self._lease_lost():  # taken over meanwhile: say what the new driver did, then stop
+                self.refresh()
+                self.told_who_won(action, self._folded)
+                self._check_driving(self._folded)
+                self._check_lease()
             if not self._still(action):  # decided from another terminal while this one was asking
                 self.told_who_won(action, self._folded)
                 self._check_driving(self._folded)
@@ -347,8 +351,11 @@ class Session:
             )
         self._check_lease()
 
+    def _lease_lost(self) -> bool:
+        return self.lease is not None and bool(getattr(self.lease, "lost", False))
+
     def _check_lease(self) -> None:
-        if self.lease is not None and getattr(self.lease, "lost", False):
+        if self._lease_lost():
             raise TakenOver(
                 _("this terminal lost its hold on incident {incident} (another responder took it over)").format(
                     incident=self.state.incident_id

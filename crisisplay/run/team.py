@@ -21,7 +21,7 @@ from crisisplay.events import Event, State
 from crisisplay.i18n import _
 from crisisplay.incidents import load_state
 from crisisplay.reading import InputTooLarge, read_input
-from crisisplay.run.appending import HeadMoved, append_expecting
+from crisisplay.store.base import HeadMoved
 from crisisplay.times import now
 
 ATTEMPTS = 50  # a note storm from eight terminals still lets a command through
@@ -48,7 +48,7 @@ def append_on(log: Any, compute: Callable[[State], list[Event]]) -> Appended:
         if not events:
             return Appended(state, [])
         try:
-            return Appended(state, append_expecting(log, events, state.head))
+            return Appended(state, log.append(events, expect_head=state.head))
         except HeadMoved:
             continue
     raise UsageError(_("the incident's log kept moving; try again"))

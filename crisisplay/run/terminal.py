@@ -774,10 +774,8 @@ class TerminalFrontend:
 
 def _log_moved(session: Session, after: int, stop: threading.Event) -> bool:
     """Whether the log got an event after `after` before `stop` was set (on a helper thread: reads only)."""
-    from crisisplay.run.appending import wait_for
-
     while not stop.is_set():
-        if wait_for(session.journal, after, 0.5):
+        if session.journal.wait(after, 0.5):
             return True
     return False
 

@@ -15,7 +15,6 @@ from crisisplay.display import visible
 from crisisplay.events import STARTED, Event, State, apply, replay
 from crisisplay.i18n import _
 from crisisplay.narrative import describe
-from crisisplay.run.appending import wait_for
 from crisisplay.times import now, parse_ts
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ class Watched:
 
     def new_events(self, timeout: float) -> list[Event]:
         """The events logged since the last look, waiting up to `timeout` seconds for one."""
-        if not wait_for(self.log, self.state.count - 1, timeout):
+        if not self.log.wait(self.state.count - 1, timeout):
             return []
         newer = [e for e in self.log.events(tolerate_torn=True) if e.get("seq", -1) >= self.state.count]
         for event in newer:
