@@ -18,8 +18,8 @@ from typing import Any, Protocol, runtime_checkable
 from crisisplay import engine
 from crisisplay.errors import AnswerError, PlaybookError
 from crisisplay.events import Event, State, apply
-from crisisplay.journal import Journal
 from crisisplay.run.delivery import Deliveries, Reach
+from crisisplay.store.base import IncidentLog
 
 PAUSE_NO_ANSWER = "answers-ran-out"
 PAUSE_ANSWER_ERROR = "answer-error"
@@ -64,7 +64,7 @@ class Outcome:
     reason: str
     head: str | None
     state: State
-    journal: Journal
+    journal: IncidentLog
 
     def events(self) -> Iterator[Event]:
         """The incident's events as logged, streamed from the log."""
@@ -74,7 +74,7 @@ class Outcome:
 class Session:
     def __init__(
         self,
-        journal: Journal,
+        journal: IncidentLog,
         state: State,
         frontend: Frontend,
         clock: Callable[[], datetime],

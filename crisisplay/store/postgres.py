@@ -294,6 +294,12 @@ class PostgresStore:
             return conn.execute(statement, params).fetchall()
         except psycopg.OperationalError as err:
             raise self.lost(err) from None
+        except psycopg.Error as err:  # a schema changed under us (a table dropped, say)
+            raise StoreUnreachable(
+                _("the PostgreSQL store {store} cannot be read: {reason}").format(
+                    store=self.describe(), reason=_reason(err, self.dsn)
+                )
+            ) from None
 
     def close(self) -> None:
         self.drop_connection()
