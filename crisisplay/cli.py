@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from crisisplay.playbook.model import Playbook
     from crisisplay.run.lifecycle import Responder
     from crisisplay.run.session import Frontend, Outcome
+    from crisisplay.store.base import Store
 
     MakeFrontend = Callable[[dict[str, Any]], Frontend]
 
@@ -70,6 +71,10 @@ EXAMPLES = {
     "approve": ["crisisplay approve last --as 'Marta Gil'", "crisisplay approve last apology --edit apology.txt"],
     "reject": ["crisisplay reject last --reason 'no promise of a refund yet' --as 'Marta Gil'"],
     "watch": ["crisisplay watch last"],
+    "store": [
+        "CRISISPLAY_STORE=postgresql://crisis@db.example.org/crisisplay crisisplay store init",
+        "crisisplay store copy --to postgresql://crisis@db.example.org/crisisplay",
+    ],
 }
 
 
@@ -233,10 +238,8 @@ def _complete_playbook(incomplete: str) -> list[str]:
 
 def _complete_incident(incomplete: str) -> list[str]:
     """Shell completion of INCIDENT: `last`, then the incidents, newest first."""
-    from crisisplay.incidents import all_logs
-
     try:
-        ids = ["last", *sorted((path.stem for path in all_logs(_home())), reverse=True)]
+        ids = ["last", *sorted(_store().ids(), reverse=True)]
     except Exception:  # completing runs inside the shell's prompt: never a traceback there
         return []
     return [i for i in ids if i.startswith(incomplete)]
@@ -466,6 +469,14 @@ def _use_locale_of(loaded: Usable) -> None:
 
 
 @functools.lru_cache(maxsize=1)
+def _store() -> Store:
+    """Where incidents live: CRISISPLAY_STORE, else `store` in the configuration, else <home>/incidents."""
+    from crisisplay.store.base import open_store
+
+    return open_store(_config(), _home())
+
+
+@functools.lru_cache(maxsize=1)
 def _config() -> Config:
     from crisisplay.config import load_config
 
@@ -572,7 +583,7 @@ def _head_of(incident_id: str) -> str:
     from crisisplay.incidents import resolve
 
     try:
-        head = resolve(incident_id, _home()).head()
+        head = resolve(incident_id, _home(), _store()).head()
     except CrisisplayError:
         return _("(unreadable)")
     return head["hash"] if head else _("(none)")
@@ -668,7 +679,7 @@ def start(
         print(incident_id, flush=True)
 
     try:
-        outcome = start_incident(request, config, _home(), make_frontend, announce)
+        outcome = start_incident(request, config, _home(), make_frontend, announce, store=_store())
     except KeyboardInterrupt:
         raise _interrupted(started[0] if started else None) from None
     except PlaybookError:
@@ -710,7 +721,7 @@ def resume(
     from crisisplay.run.lifecycle import resume_incident
 
     config = _config()
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     state = load_state(journal)
     i18n.use_playbook_locale(state.playbook.locale)
     if state.closed:
@@ -772,7 +783,7 @@ def note(
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import add_note, read_note, responder_name
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     body = read_note(sys.stdin.buffer) if text == "-" else text
     actor = responder_name(responder, _config())
     head = add_note(journal, body, actor)
@@ -991,7 +1002,7 @@ def close(
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import close_incident, responder_name
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     actor = responder_name(None, _config())
     head = close_incident(journal, reason, actor)
     _done(
@@ -1031,7 +1042,7 @@ def incidents(
     from crisisplay.journal import require_posix
 
     require_posix()
-    found = listing(_home())
+    found = listing(_home(), _store())
     # An unreadable log is always listed: its status and kind are unknown, and it must not hide.
     rows = [
         row
@@ -1125,7 +1136,7 @@ def verify(
     from crisisplay.display import visible
     from crisisplay.incidents import playbook_locale, resolve
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     i18n.use_playbook_locale(playbook_locale(journal))
     result = journal.verify(head=head)
     if format is TextOrJson.json:
@@ -1193,7 +1204,7 @@ def export(
     from crisisplay.export import export_incident
     from crisisplay.incidents import playbook_locale, resolve
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     i18n.use_playbook_locale(playbook_locale(journal))
     to_file = output is not None and output != "-"
     sys.stdout.flush()
@@ -1340,6 +1351,86 @@ def contacts(
                 )
             print(visible(line))
     if failed:
+        raise typer.Exit(1)
+
+
+STORE_ACTIONS = ("init", "copy")
+
+
+@_command(
+    help=N_(
+        "The store incidents live in (a folder, or PostgreSQL: `store` in config.toml or CRISISPLAY_STORE). "
+        "`store init` creates its schema; `store copy --to TARGET` copies every incident into another store."
+    )
+)
+def store(
+    action: str = typer.Argument(..., metavar="init|copy", help=N_("`init`, or `copy` with --to.")),
+    to: str | None = typer.Option(
+        None, "--to", metavar="TARGET", help=N_("copy: the store to copy into, a postgresql://… address or a folder.")
+    ),
+) -> None:
+    from crisisplay.display import visible
+
+    if action not in STORE_ACTIONS:
+        from crisisplay.findings import did_you_mean
+
+        raise UsageError(
+            _("unknown word '{word}'{suggestion}; expected {usage}").format(
+                word=action,
+                suggestion=did_you_mean(action, STORE_ACTIONS),
+                usage="`store init` or `store copy --to TARGET`",
+            )
+        )
+    source = _store()
+    if action == "init":
+        from crisisplay.store.files import FileStore
+
+        if isinstance(source, FileStore):
+            from crisisplay.home import private_dir
+
+            private_dir(source.folder)
+            _say(_("The store is the folder {folder}; it needs no schema.").format(folder=source.folder))
+            return
+        from crisisplay.store.postgres import PostgresStore
+
+        assert isinstance(source, PostgresStore)
+        _say(source.init())
+        return
+    if not to or not to.strip():
+        raise UsageError(_("store copy needs --to TARGET: a postgresql://… address or a folder"))
+    from crisisplay.store.base import open_location
+    from crisisplay.store.copy import COPIED, DIFFERENT, SAME, copy_incidents
+
+    target = open_location(to.strip(), _home())
+    if target.describe() == source.describe():
+        raise UsageError(_("store copy: {store} is the store being copied from").format(store=source.describe()))
+    results = copy_incidents(source, target)
+    for result in results:
+        if result.outcome == COPIED:
+            line = _("{incident}: copied ({count} events, head {hash})").format(
+                incident=result.incident_id, count=result.events, hash=result.head
+            )
+        elif result.outcome == SAME:
+            line = _("{incident}: already there, same head").format(incident=result.incident_id)
+        elif result.outcome == DIFFERENT:
+            line = _("{incident}: already there with another head ({there}, here {here}); not overwritten").format(
+                incident=result.incident_id, there=result.other_head, here=result.head
+            )
+        else:
+            line = _("{incident}: does not verify, not copied: {problem}").format(
+                incident=result.incident_id, problem=result.problem
+            )
+        _say(visible(line))
+    copied = sum(1 for r in results if r.outcome == COPIED)
+    _say(
+        _("{copied} incident(s) copied to {target}, {same} already there, {left} not copied.").format(
+            copied=copied,
+            target=target.describe(),
+            same=sum(1 for r in results if r.outcome == SAME),
+            left=sum(1 for r in results if not r.ok),
+        )
+    )
+    if any(not r.ok for r in results):
         raise typer.Exit(1)
 
 

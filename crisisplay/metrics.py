@@ -19,8 +19,9 @@ from crisisplay.narrative import describe
 from crisisplay.times import elapsed_ms, parse_ts
 
 if TYPE_CHECKING:
-    from crisisplay.journal import ChainCheck, Journal, VerifyResult
     from crisisplay.playbook.model import Playbook
+    from crisisplay.store.base import IncidentLog
+    from crisisplay.store.chain import ChainCheck, VerifyResult
 
 Record = dict[str, Any]  # one fact a report lists: a note, a message, an escalation, an answer
 
@@ -236,7 +237,7 @@ def measure(
 
 
 def measure_log(
-    journal: Journal,
+    journal: IncidentLog,
     *,
     running: bool = False,
     timeline: bool = False,
@@ -257,7 +258,7 @@ def measure_log(
         from crisisplay.i18n import _
 
         raise JournalError(
-            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.path, reason=err)
+            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)
         ) from None
     if check is not None:
         metrics.verification = check.result

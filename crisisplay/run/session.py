@@ -20,10 +20,9 @@ from crisisplay import events as ev
 from crisisplay.errors import AnswerError, PlaybookError, TakenOver
 from crisisplay.events import Event, State, apply
 from crisisplay.i18n import _
-from crisisplay.journal import Journal
 from crisisplay.narrative import describe
 from crisisplay.run.delivery import Deliveries, Reach
-from crisisplay.store.base import HeadMoved
+from crisisplay.store.base import HeadMoved, IncidentLog
 
 PAUSE_NO_ANSWER = "answers-ran-out"
 PAUSE_ANSWER_ERROR = "answer-error"
@@ -81,7 +80,7 @@ class Outcome:
     reason: str
     head: str | None
     state: State
-    journal: Journal
+    journal: IncidentLog
 
     def events(self) -> Iterator[Event]:
         """The incident's events as logged, streamed from the log."""
@@ -91,7 +90,7 @@ class Outcome:
 class Session:
     def __init__(
         self,
-        journal: Journal,
+        journal: IncidentLog,
         state: State,
         frontend: Frontend,
         clock: Callable[[], datetime],

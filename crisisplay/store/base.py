@@ -50,6 +50,11 @@ class LeaseLost(JournalError):
     exit_code = 3
 
 
+class StoreUnreachable(JournalError):
+    """A store that cannot be used at all: a wrong address, a refused connection, wrong
+    credentials, no schema (`crisisplay store init`) or a newer one. Exit 2."""
+
+
 class StoreUnavailable(JournalError):
     """The store went away in the middle of a run (a server restart, a network drop): exit 3.
 
