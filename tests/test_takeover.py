@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import secrets
 import signal
 import subprocess
 import time
@@ -15,11 +17,12 @@ from test_interactive_e2e import COMMAND, ENTER, ID, Terminal, environment
 
 from crisisplay import engine
 from crisisplay.incidents import load_state
-from crisisplay.journal import Journal
 from crisisplay.playbook.loader import load_playbook
 from crisisplay.run.answers import AnswersFile
 from crisisplay.run.scripted import ScriptedFrontend
 from crisisplay.run.session import Session
+from crisisplay.store.base import IncidentLog
+from crisisplay.store.files import FileStore
 from crisisplay.times import now
 
 pytestmark = pytest.mark.timeout(90)
@@ -27,7 +30,35 @@ pytestmark = pytest.mark.timeout(90)
 BOOK = Path(__file__).parent / "data" / "team" / "apology.yaml"
 
 
-def new_incident(tmp_path: Path) -> Journal:
+PG = os.environ.get("CRISISPLAY_TEST_PG", "postgresql://127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["files", "postgresql"])
+def store(request, tmp_path):
+    """An empty store of each kind: a folder, and a fresh schema in the test PostgreSQL database."""
+    if request.param == "files":
+        yield FileStore(tmp_path / "incidents")
+        return
+    psycopg = pytest.importorskip("psycopg")
+    schema = f"crisisplay_test_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(PG, autocommit=True, connect_timeout=3)
+    except psycopg.Error:
+        pytest.skip(f"no PostgreSQL server at {PG}")
+    admin.execute(f"CREATE SCHEMA {schema}")
+    from crisisplay.store.postgres import PostgresStore
+
+    found = PostgresStore(PG + ("&" if "?" in PG else "?") + f"options=-csearch_path%3D{schema}")
+    found.init()
+    try:
+        yield found
+    finally:
+        found.close()
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+def new_incident(store) -> IncidentLog:
     pb, _checked = load_playbook(BOOK)
     first = engine.start(
         "20261125-214000-apology-0a1b",
@@ -40,7 +71,7 @@ def new_incident(tmp_path: Path) -> Journal:
         now=now(),
         version="test",
     )[0]
-    return Journal.create(tmp_path / "20261125-214000-apology-0a1b.jsonl", first)
+    return store.create("20261125-214000-apology-0a1b", first)
 
 
 class Racing(ScriptedFrontend):
@@ -59,11 +90,11 @@ class Racing(ScriptedFrontend):
         return answer
 
 
-def test_two_drivers_answering_one_step_log_one_answer_and_the_second_is_told_who_won(tmp_path):
-    log = new_incident(tmp_path)
+def test_two_drivers_answering_one_step_log_one_answer_and_the_second_is_told_who_won(store):
+    log = new_incident(store)
     rival_out = io.StringIO()
     rival = Session(
-        Journal(log.path),
+        store.open(log.incident_id),
         load_state(log),
         ScriptedFrontend(AnswersFile("leo.yaml", steps={"check-facts": "no"}), out=rival_out),
         now,
@@ -79,14 +110,14 @@ def test_two_drivers_answering_one_step_log_one_answer_and_the_second_is_told_wh
     assert log.verify().ok
 
 
-def test_a_note_from_another_terminal_is_folded_in_and_the_decision_logged_after_it(tmp_path):
-    log = new_incident(tmp_path)
+def test_a_note_from_another_terminal_is_folded_in_and_the_decision_logged_after_it(store):
+    log = new_incident(store)
 
     class NoteFirst(ScriptedFrontend):
         def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
             answer = super().ask_step(session, action)
             if action.step_id == "check-facts":
-                Journal(log.path).append(engine.note("Customer called", now(), "Leo"))
+                store.open(log.incident_id).append(engine.note("Customer called", now(), "Leo"))
             return answer
 
     out = io.StringIO()
@@ -103,8 +134,10 @@ def crisisplay(home: Path, *args: str, **env: str) -> subprocess.CompletedProces
     )
 
 
-def test_a_driver_who_lost_the_lease_to_take_over_is_told_who_answered_and_stops(tmp_path):
+def test_a_driver_who_lost_the_lease_to_take_over_is_told_who_answered_and_stops(tmp_path, store):
     home, ttl = tmp_path / "home", {"CRISISPLAY_LEASE_TTL": "1"}
+    if not isinstance(store, FileStore):
+        ttl["CRISISPLAY_STORE"] = store.dsn
     answers = tmp_path / "leo.yaml"
     answers.write_text("steps:\n  check-facts: 'yes'\n", encoding="utf-8")
     driver = Terminal(home, "start", str(BOOK), "--responder", "Ana", **ttl)
@@ -115,7 +148,7 @@ def test_a_driver_who_lost_the_lease_to_take_over_is_told_who_answered_and_stops
     driver.child.kill(signal.SIGSTOP)  # a laptop asleep: its lease is not renewed
     try:
         for _attempt in range(300):  # until the lease has expired
-            listed = json.loads(crisisplay(home, "incidents", "-f", "json").stdout)["incidents"]
+            listed = json.loads(crisisplay(home, "incidents", "-f", "json", **ttl).stdout)["incidents"]
             if listed[0]["status"] != "running":
                 break
             time.sleep(0.1)
@@ -130,14 +163,14 @@ def test_a_driver_who_lost_the_lease_to_take_over_is_told_who_answered_and_stops
     assert driver.finish() == 3
     assert "Leo answered this step at" in driver.screen
     assert "Leo took over incident" in driver.screen
-    done = crisisplay(home, "export", incident, "-f", "json")
+    done = crisisplay(home, "export", incident, "-f", "json", **ttl)
     events = json.loads(done.stdout)["events"]
     answered = [e for e in events if e["type"] == "step.answered" and e["step"] == "check-facts"]
     assert [e["actor"] for e in answered] == ["Leo"]
     [handover] = [e for e in events if e["type"] == "incident.handover"]
     assert handover["data"] == {"from": "Ana", "to": "Leo", "reason": "laptop asleep"}
     assert "incident.resumed" not in [e["type"] for e in events]
-    assert crisisplay(home, "verify", incident).returncode == 0
+    assert crisisplay(home, "verify", incident, **ttl).returncode == 0
 
 
 def test_reason_without_take_over_is_a_usage_error(tmp_path):
