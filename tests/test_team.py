@@ -233,3 +233,28 @@ def test_watch_prints_each_new_event_until_ctrl_c(run_cli, paused, cli_home):
     finally:
         watcher.kill()
         watcher.wait()
+
+
+def test_the_header_shows_roles_and_the_approvals_waited_for():
+    from rich.console import Console
+
+    from crisisplay.run.header import header
+
+    state = started(by="[manager, legal]")
+    console = Console(width=80, record=True, color_system=None)
+    console.print(header(state, T0, "check-facts"))
+    assert "manager" not in console.export_text()  # only the lead, who started it: nothing to show
+    fold(state, engine.assign(state, "manager", "Marta Gil", T0, "Ana"))
+    approval = approval_asked(state)
+    fold(state, engine.give_approval(state, approval, "Marta Gil", T0, "Marta Gil"))
+    console.print(header(state, T0, "apology"))
+    shown = " ".join(console.export_text().split())
+    assert "lead Ana · manager Marta Gil" in shown
+    assert "apology: waiting for all of Legal counsel; approved so far by Marta Gil" in shown
+
+
+def test_team_commands_speak_spanish(run_cli, paused):
+    code, _, err = run_cli("assign", paused, "jefe", "Leo", "--lang", "es")
+    assert code == 2 and "no hay ningún rol 'jefe' en este incidente" in err
+    code, _, err = run_cli("assign", paused, "manager", "Marta Gil", "--lang", "es")
+    assert code == 0 and "Marta Gil es manager de" in err

@@ -522,7 +522,7 @@ APPROVAL_COLUMNS = (N_("Time"), N_("Step"), N_("Role"), N_("Who"), N_("Decision"
 def approval_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]:
     """Who approved or rejected what, when (a phone approval marked as such), as plain-text cells."""
     pb = metrics.playbook
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for item in metrics.approvals:
         if item["event"] == "requested":
             roles = ", ".join(role_label(pb, r) for r in item.get("by") or [])

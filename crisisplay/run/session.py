@@ -8,6 +8,7 @@ comes next.
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -369,16 +370,12 @@ class Session:
                 if isinstance(action, engine.AskInput):
                     raw = self.frontend.ask_input(self, action)
 
-                    def compute(raw: object = raw) -> list[Event]:
-                        return engine.set_input(self.state, action.name, raw, self.clock(), self.actor)
+                    compute = functools.partial(self._set_input, action.name, raw)
 
                 else:
                     answer = self.frontend.ask_step(self, action)
 
-                    def compute(answer: engine.Answer = answer) -> list[Event]:
-                        return engine.decide(
-                            self.state, action.step_id, answer, self.clock(), self.actor, self.contacts
-                        )
+                    compute = functools.partial(self._decide, action.step_id, answer)
 
                 compute()  # an answer that does not fit is refused now, before anything is logged
                 return compute
@@ -387,6 +384,12 @@ class Session:
                 if not (isinstance(frontend, AskingFrontend) and frontend.asks_again):
                     raise
                 frontend.rejected(self, err)
+
+    def _set_input(self, name: str, raw: object) -> list[Event]:
+        return engine.set_input(self.state, name, raw, self.clock(), self.actor)
+
+    def _decide(self, step_id: str, answer: engine.Answer) -> list[Event]:
+        return engine.decide(self.state, step_id, answer, self.clock(), self.actor, self.contacts)
 
     def _pause(self, reason: str) -> Outcome:
         self.settle()  # every outcome before the pause

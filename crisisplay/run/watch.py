@@ -118,6 +118,6 @@ def watch_lines(log: Any, out: TextIO, recent: int = RECENT) -> None:
     out.flush()
     while True:
         for event in watched.new_events(TICK_S):
-            line = event_line(event, watched.state)
-            if line is not None:
-                print(visible(line), file=out, flush=True)
+            shown = event_line(event, watched.state)
+            if shown is not None:
+                print(visible(shown), file=out, flush=True)
