@@ -9,6 +9,7 @@ server or needs password authentication.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -70,11 +71,8 @@ def fresh_schema(dsn: str | None = None, init: bool = True) -> tuple[str, str]:
 def drop_schema(schema: str, dsn: str | None = None) -> None:
     import psycopg
 
-    try:
-        with psycopg.connect(dsn or base_dsn(), autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    except psycopg.Error:
-        pass
+    with contextlib.suppress(psycopg.Error), psycopg.connect(dsn or base_dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def free_port() -> int:
@@ -132,10 +130,8 @@ class Cluster:
         return f"postgresql://postgres{secret}@127.0.0.1:{self.port}/postgres"
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.SubprocessError):
             self.stop()
-        except subprocess.SubprocessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     def wait_ready(self, timeout: float = 30) -> None:

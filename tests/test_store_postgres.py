@@ -151,7 +151,7 @@ def test_a_store_without_the_schema_says_to_run_store_init(tmp_path):
         assert code == 0 and "Created the crisisplay schema (version 1)" in err
         code, _, err = crisisplay(tmp_path, dsn, "store", "init")
         assert code == 0 and "nothing to do" in err
-        code, out, err = crisisplay(tmp_path, dsn, "incidents")
+        code, _out, err = crisisplay(tmp_path, dsn, "incidents")
         assert code == 0 and "No incidents." in err
     finally:
         drop_schema(schema)
