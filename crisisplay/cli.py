@@ -476,6 +476,16 @@ def _store() -> Store:
     return open_store(_config(), _home())
 
 
+def _store_ready() -> None:
+    """Connect to a PostgreSQL store now (a folder needs nothing): a bad address, refused
+    connection or missing schema is then the command's one line, before anything else."""
+    from crisisplay.store.files import FileStore
+
+    store = _store()
+    if not isinstance(store, FileStore):
+        store.ids()
+
+
 @functools.lru_cache(maxsize=1)
 def _config() -> Config:
     from crisisplay.config import load_config
@@ -659,6 +669,7 @@ def start(
     config = _config()
     pb = _playbook(loaded)
     who = find_responder(responder, config)
+    _store_ready()  # a store that cannot be used says so first, in one line
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error
     _print_findings([f for f in loaded.findings if f.level != "error"])
