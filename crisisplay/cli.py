@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from crisisplay.playbook.model import Playbook
     from crisisplay.run.lifecycle import Responder
     from crisisplay.run.session import Frontend, Outcome
+    from crisisplay.store.base import Store
 
     MakeFrontend = Callable[[dict[str, Any]], Frontend]
 
@@ -52,7 +53,11 @@ EXAMPLES = {
     "show": ["crisisplay show pricing-error", "crisisplay show ./playbooks/data-leak.yaml -f mermaid"],
     "schema": ["crisisplay schema > playbook-v1.json"],
     "start": ["crisisplay start pricing-error --drill", "id=$(crisisplay start pricing-error --answers answers.yaml)"],
-    "resume": ["crisisplay resume last", "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'"],
+    "resume": [
+        "crisisplay resume last",
+        "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'",
+        "crisisplay resume last --take-over --reason 'laptop died' --responder 'Leo Kim'",
+    ],
     "note": ["crisisplay note last 'Customer called back; calm now.'", "crisisplay note last - < call-notes.txt"],
     "close": ["crisisplay close last --reason 'false alarm'", "crisisplay close last --reason duplicate -f json"],
     "incidents": ["crisisplay incidents --open", "crisisplay incidents --drill -f json"],
@@ -61,6 +66,15 @@ EXAMPLES = {
     "lint": ["crisisplay lint playbooks/", "crisisplay lint data-leak.yaml -f github --strict"],
     "new": ["crisisplay new data-leak", "crisisplay new data-leak --from pricing-error"],
     "contacts": ["crisisplay contacts", "crisisplay contacts test manager -f json"],
+    "assign": ["crisisplay assign last manager 'Marta Gil'", "crisisplay assign last comms 'Leo Kim'"],
+    "severity": ["crisisplay severity last high --reason 'a journalist is asking'"],
+    "approve": ["crisisplay approve last --as 'Marta Gil'", "crisisplay approve last apology --edit apology.txt"],
+    "reject": ["crisisplay reject last --reason 'no promise of a refund yet' --as 'Marta Gil'"],
+    "watch": ["crisisplay watch last"],
+    "store": [
+        "CRISISPLAY_STORE=postgresql://crisis@db.example.org/crisisplay crisisplay store init",
+        "crisisplay store copy --to postgresql://crisis@db.example.org/crisisplay",
+    ],
 }
 
 
@@ -224,10 +238,8 @@ def _complete_playbook(incomplete: str) -> list[str]:
 
 def _complete_incident(incomplete: str) -> list[str]:
     """Shell completion of INCIDENT: `last`, then the incidents, newest first."""
-    from crisisplay.incidents import all_logs
-
     try:
-        ids = ["last", *sorted((path.stem for path in all_logs(_home())), reverse=True)]
+        ids = ["last", *sorted(_store().ids(), reverse=True)]
     except Exception:  # completing runs inside the shell's prompt: never a traceback there
         return []
     return [i for i in ids if i.startswith(incomplete)]
@@ -457,6 +469,24 @@ def _use_locale_of(loaded: Usable) -> None:
 
 
 @functools.lru_cache(maxsize=1)
+def _store() -> Store:
+    """Where incidents live: CRISISPLAY_STORE, else `store` in the configuration, else <home>/incidents."""
+    from crisisplay.store.base import open_store
+
+    return open_store(_config(), _home())
+
+
+def _store_ready() -> None:
+    """Connect to a PostgreSQL store now (a folder needs nothing): a bad address, refused
+    connection or missing schema is then the command's one line, before anything else."""
+    from crisisplay.store.files import FileStore
+
+    store = _store()
+    if not isinstance(store, FileStore):
+        store.ids()
+
+
+@functools.lru_cache(maxsize=1)
 def _config() -> Config:
     from crisisplay.config import load_config
 
@@ -563,7 +593,7 @@ def _head_of(incident_id: str) -> str:
     from crisisplay.incidents import resolve
 
     try:
-        head = resolve(incident_id, _home()).head()
+        head = resolve(incident_id, _home(), _store()).head()
     except CrisisplayError:
         return _("(unreadable)")
     return head["hash"] if head else _("(none)")
@@ -641,6 +671,7 @@ def start(
     config = _config()
     pb = _playbook(loaded)
     who = find_responder(responder, config)
+    _store_ready()  # a store that cannot be used says so first, in one line
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error
     _print_findings([f for f in loaded.findings if f.level != "error"])
@@ -661,7 +692,7 @@ def start(
         print(incident_id, flush=True)
 
     try:
-        outcome = start_incident(request, config, _home(), make_frontend, announce)
+        outcome = start_incident(request, config, _home(), make_frontend, announce, store=_store())
     except KeyboardInterrupt:
         raise _interrupted(started[0] if started else None) from None
     except PlaybookError:
@@ -687,6 +718,14 @@ def resume(
         "--notify",
         help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
     ),
+    take_over: bool = typer.Option(
+        False,
+        "--take-over",
+        help=N_("Take the incident over from a run whose lease expired or was abandoned (logged as a handover)."),
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", metavar="TEXT", help=N_("With --take-over: why you take it over.")
+    ),
 ) -> None:
     from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
@@ -695,7 +734,7 @@ def resume(
     from crisisplay.run.lifecycle import resume_incident
 
     config = _config()
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     state = load_state(journal)
     i18n.use_playbook_locale(state.playbook.locale)
     if state.closed:
@@ -722,6 +761,8 @@ def resume(
             frontend,
             warn=lambda m: _say(_("warning: {message}").format(message=m)),
             reach=reach,
+            take_over=take_over,
+            reason=reason,
         )
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None
@@ -755,7 +796,7 @@ def note(
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import add_note, read_note, responder_name
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     body = read_note(sys.stdin.buffer) if text == "-" else text
     actor = responder_name(responder, _config())
     head = add_note(journal, body, actor)
@@ -764,6 +805,203 @@ def note(
         _("Note added to {incident}. Head hash: {hash}").format(incident=journal.incident_id, hash=head),
         {"incident": journal.incident_id, "event": "note.added", "actor": actor, "head": head},
     )
+
+
+def _team_actor(given: str | None) -> str:
+    from crisisplay.run.lifecycle import responder_name
+
+    return responder_name(given, _config())
+
+
+@_command(
+    help=N_(
+        "Give an incident role to a person: lead, comms, scribe or a role the playbook declares "
+        "(whoever starts an incident is its lead)."
+    )
+)
+def assign(
+    incident: str = _incident_argument(),
+    role: str = typer.Argument(..., metavar="ROLE", help=N_("lead, comms, scribe, or a role of the playbook.")),
+    person: str = typer.Argument(..., metavar="PERSON", help=N_("Who holds the role, by name.")),
+    responder: str | None = typer.Option(None, "--responder", metavar="NAME", help=N_("Who assigns it.")),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
+) -> None:
+    from crisisplay.incidents import resolve
+    from crisisplay.run.team import assign_role
+
+    log = resolve(incident, _home())
+    actor = _team_actor(responder)
+    done = assign_role(log, role, person, actor)
+    shown = " ".join(person.split())
+    line = (
+        _("{person} is {role} of {incident}. Head hash: {hash}")
+        if done.events
+        else _("{person} already is {role} of {incident}. Head hash: {hash}")
+    )
+    role_id = done.events[0]["data"]["role"] if done.events else role.strip()
+    _done(
+        format,
+        line.format(person=shown, role=role_id, incident=log.incident_id, hash=done.head),
+        {
+            "incident": log.incident_id,
+            "event": "role.assigned" if done.events else None,
+            "actor": actor,
+            "role": role_id,
+            "person": shown,
+            "head": done.head,
+        },
+    )
+
+
+@_command(help=N_("Change an incident's severity from any terminal, with a reason (any incident not closed)."))
+def severity(
+    incident: str = _incident_argument(),
+    level: str = typer.Argument(..., metavar="LEVEL", help=N_("A severity level of the incident's playbook.")),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help=N_("Why the severity changes.")),
+    responder: str | None = typer.Option(None, "--responder", metavar="NAME", help=N_("Who changes it.")),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
+) -> None:
+    from crisisplay.incidents import resolve
+    from crisisplay.run.team import change_severity
+
+    log = resolve(incident, _home())
+    actor = _team_actor(responder)
+    done = change_severity(log, level, reason, actor)
+    after = done.events[0]["data"]["to"] if done.events else done.state.severity
+    line = (
+        _("Severity of {incident} is now {level}. Head hash: {hash}")
+        if done.events
+        else _("Severity of {incident} already is {level}. Head hash: {hash}")
+    )
+    _done(
+        format,
+        line.format(incident=log.incident_id, level=after, hash=done.head),
+        {
+            "incident": log.incident_id,
+            "event": "severity.changed" if done.events else None,
+            "actor": actor,
+            "from": done.state.severity,
+            "to": after,
+            "reason": reason.strip(),
+            "head": done.head,
+        },
+    )
+
+
+def _as_option() -> Any:
+    return typer.Option(
+        None,
+        "--as",
+        metavar="NAME",
+        help=N_(
+            "Who approves: a person who holds a role the approval needs (default: `responder` in the configuration)."
+        ),
+    )
+
+
+def _step_argument() -> Any:
+    return typer.Argument(
+        None, metavar="STEP", show_default=False, help=N_("The step waiting for approval (needed when several wait).")
+    )
+
+
+@_command(
+    help=N_(
+        "Approve a message waiting for approval, as a person who holds one of the roles it needs "
+        "(given with `assign`); --edit approves your own wording instead."
+    )
+)
+def approve(
+    incident: str = _incident_argument(),
+    step: str | None = _step_argument(),
+    edit: Path | None = typer.Option(
+        None, "--edit", metavar="FILE", help=N_("Approve the text in FILE (- for standard input) instead.")
+    ),
+    as_: str | None = _as_option(),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
+) -> None:
+    from crisisplay.incidents import resolve
+    from crisisplay.run.team import approve as give
+    from crisisplay.run.team import read_edit
+
+    log = resolve(incident, _home())
+    person = _team_actor(as_)
+    edited = read_edit(edit) if edit is not None else None
+    done = give(log, step, person, person, edited)
+    first = done.events[0]
+    roles = ", ".join(e["data"]["by"] for e in done.events)
+    _done(
+        format,
+        _("{person} approved {step} of {incident} as {roles}. Head hash: {hash}").format(
+            person=person, step=first["step"], incident=log.incident_id, roles=roles, hash=done.head
+        ),
+        {
+            "incident": log.incident_id,
+            "event": "approval.given",
+            "actor": person,
+            "step": first["step"],
+            "roles": [e["data"]["by"] for e in done.events],
+            "message_hash": first["data"]["message_hash"],
+            "edited": "edited" in first["data"],
+            "head": done.head,
+        },
+    )
+
+
+@_command(help=N_("Reject a message waiting for approval, with a reason: it goes back to the driver to edit."))
+def reject(
+    incident: str = _incident_argument(),
+    step: str | None = _step_argument(),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help=N_("What to change.")),
+    as_: str | None = _as_option(),
+    format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
+) -> None:
+    from crisisplay.incidents import resolve
+    from crisisplay.run.team import reject as refuse
+
+    log = resolve(incident, _home())
+    person = _team_actor(as_)
+    done = refuse(log, step, person, reason, person)
+    event = done.events[0]
+    _done(
+        format,
+        _("{person} rejected {step} of {incident}. Head hash: {hash}").format(
+            person=person, step=event["step"], incident=log.incident_id, hash=done.head
+        ),
+        {
+            "incident": log.incident_id,
+            "event": "approval.rejected",
+            "actor": person,
+            "step": event["step"],
+            "role": event["data"]["by"],
+            "reason": event["data"]["reason"],
+            "head": done.head,
+        },
+    )
+
+
+@_command(
+    help=N_(
+        "Follow an incident live from a second terminal: the header with its timers, the current step, the last "
+        "decisions, approvals waited for and roles, redrawn as events arrive, until Ctrl-C. "
+        "Without a terminal, prints each new event as a line."
+    )
+)
+def watch(incident: str = _incident_argument()) -> None:
+    from crisisplay.incidents import playbook_locale, resolve
+    from crisisplay.run.watch import watch_lines, watch_live
+
+    log = resolve(incident, _home())
+    i18n.use_playbook_locale(playbook_locale(log))
+    try:
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            watch_live(log, Console(highlight=False))
+        else:
+            watch_lines(log, sys.stdout)
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a watch ends: exit 0
 
 
 @_command(help=N_("Close an incident that will not be run to the end, with a reason."))
@@ -777,7 +1015,7 @@ def close(
     from crisisplay.incidents import resolve
     from crisisplay.run.lifecycle import close_incident, responder_name
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     actor = responder_name(None, _config())
     head = close_incident(journal, reason, actor)
     _done(
@@ -817,7 +1055,7 @@ def incidents(
     from crisisplay.journal import require_posix
 
     require_posix()
-    found = listing(_home())
+    found = listing(_home(), _store())
     # An unreadable log is always listed: its status and kind are unknown, and it must not hide.
     rows = [
         row
@@ -911,7 +1149,7 @@ def verify(
     from crisisplay.display import visible
     from crisisplay.incidents import playbook_locale, resolve
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     i18n.use_playbook_locale(playbook_locale(journal))
     result = journal.verify(head=head)
     if format is TextOrJson.json:
@@ -979,7 +1217,7 @@ def export(
     from crisisplay.export import export_incident
     from crisisplay.incidents import playbook_locale, resolve
 
-    journal = resolve(incident, _home())
+    journal = resolve(incident, _home(), _store())
     i18n.use_playbook_locale(playbook_locale(journal))
     to_file = output is not None and output != "-"
     sys.stdout.flush()
@@ -1131,6 +1369,86 @@ def contacts(
         raise typer.Exit(1)
 
 
+STORE_ACTIONS = ("init", "copy")
+
+
+@_command(
+    help=N_(
+        "The store incidents live in (a folder, or PostgreSQL: `store` in config.toml or CRISISPLAY_STORE). "
+        "`store init` creates its schema; `store copy --to TARGET` copies every incident into another store."
+    )
+)
+def store(
+    action: str = typer.Argument(..., metavar="init|copy", help=N_("`init`, or `copy` with --to.")),
+    to: str | None = typer.Option(
+        None, "--to", metavar="TARGET", help=N_("copy: the store to copy into, a postgresql://… address or a folder.")
+    ),
+) -> None:
+    from crisisplay.display import visible
+
+    if action not in STORE_ACTIONS:
+        from crisisplay.findings import did_you_mean
+
+        raise UsageError(
+            _("unknown word '{word}'{suggestion}; expected {usage}").format(
+                word=action,
+                suggestion=did_you_mean(action, STORE_ACTIONS),
+                usage="`store init` or `store copy --to TARGET`",
+            )
+        )
+    source = _store()
+    if action == "init":
+        from crisisplay.store.files import FileStore
+
+        if isinstance(source, FileStore):
+            from crisisplay.home import private_dir
+
+            private_dir(source.folder)
+            _say(_("The store is the folder {folder}; it needs no schema.").format(folder=source.folder))
+            return
+        from crisisplay.store.postgres import PostgresStore
+
+        assert isinstance(source, PostgresStore)
+        _say(source.init())
+        return
+    if not to or not to.strip():
+        raise UsageError(_("store copy needs --to TARGET: a postgresql://… address or a folder"))
+    from crisisplay.store.base import open_location
+    from crisisplay.store.copy import COPIED, DIFFERENT, SAME, copy_incidents
+
+    target = open_location(to.strip(), _home())
+    if target.describe() == source.describe():
+        raise UsageError(_("store copy: {store} is the store being copied from").format(store=source.describe()))
+    results = copy_incidents(source, target)
+    for result in results:
+        if result.outcome == COPIED:
+            line = _("{incident}: copied ({count} events, head {hash})").format(
+                incident=result.incident_id, count=result.events, hash=result.head
+            )
+        elif result.outcome == SAME:
+            line = _("{incident}: already there, same head").format(incident=result.incident_id)
+        elif result.outcome == DIFFERENT:
+            line = _("{incident}: already there with another head ({there}, here {here}); not overwritten").format(
+                incident=result.incident_id, there=result.other_head, here=result.head
+            )
+        else:
+            line = _("{incident}: does not verify, not copied: {problem}").format(
+                incident=result.incident_id, problem=result.problem
+            )
+        _say(visible(line))
+    copied = sum(1 for r in results if r.outcome == COPIED)
+    _say(
+        _("{copied} incident(s) copied to {target}, {same} already there, {left} not copied.").format(
+            copied=copied,
+            target=target.describe(),
+            same=sum(1 for r in results if r.outcome == SAME),
+            left=sum(1 for r in results if not r.ok),
+        )
+    )
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)
+
+
 def _contacts_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -1200,6 +1518,10 @@ FORMATS = {
     "verify": TextOrJson,
     "note": TextOrJson,
     "close": TextOrJson,
+    "assign": TextOrJson,
+    "severity": TextOrJson,
+    "approve": TextOrJson,
+    "reject": TextOrJson,
 }
 
 

@@ -1,6 +1,6 @@
 """Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
 
-Keys: `responder`, `organisation`, `language`, `[contacts.<role>]` with `name`, `phone`, `email`,
+Keys: `responder`, `organisation`, `language`, `store`, `[contacts.<role>]` with `name`, `phone`, `email`,
 `notify` and `backup`, `[channels.<name>]` and `[drill]` with `notify`, and `[lint]` options (also
 read from `[tool.crisisplay.lint]` in `./pyproject.toml`). Notification URLs are read as text here
 (`${NAME}`s expanded, every one remembered with where it was written); Apprise checks them only
@@ -23,7 +23,7 @@ from crisisplay.i18n import _
 from crisisplay.notify.targets import Target, make_target
 from crisisplay.reading import InputTooLarge, read_input
 
-TOP_KEYS = ("responder", "organisation", "language", "contacts", "channels", "drill", "lint")
+TOP_KEYS = ("responder", "organisation", "language", "store", "contacts", "channels", "drill", "lint")
 CONTACT_KEYS = ("name", "phone", "email", "notify", "backup")
 CHANNEL_KEYS = ("notify",)
 DRILL_KEYS = ("notify",)
@@ -46,6 +46,7 @@ class Config:
     responder: str | None = None
     organisation: str | None = None
     language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
+    store: str | None = None  # where incidents live: a postgresql:// address or a folder (store/base.py)
     contacts: dict[str, Contact] = field(default_factory=dict)
     channels: dict[str, tuple[Target, ...]] = field(default_factory=dict)  # [channels.<name>] notify, by NFC name
     drill_notify: tuple[Target, ...] = ()  # [drill] notify: where a drill's deliveries go instead
@@ -125,6 +126,17 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
             )
         if key in ("responder", "organisation"):
             setattr(config, key, _text(path, key, value))
+        elif key == "store":
+            location = _text(path, key, value).strip()
+            if not location:
+                raise ConfigError(
+                    _("{where}: 'store' is empty; give a postgresql://… address or a folder").format(
+                        where=_line_of(path, key)
+                    )
+                )
+            if "://" not in location and not Path(location).expanduser().is_absolute():
+                location = str(path.parent / Path(location).expanduser())  # a folder, relative to this file
+            config.store = location
         elif key == "language":
             from crisisplay import i18n
 

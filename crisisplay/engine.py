@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any, cast
 
 from crisisplay import events as ev
-from crisisplay.errors import AnswerError
+from crisisplay.errors import AnswerError, UsageError
 from crisisplay.events import Event
-from crisisplay.findings import one_of
+from crisisplay.findings import did_you_mean, one_of
 from crisisplay.i18n import NotANumber, _, normalise_number
 from crisisplay.playbook.model import END, AnyStep, EscalateStep, Input, MessageStep, Playbook
 from crisisplay.playbook.names import nfc
@@ -389,7 +389,18 @@ def _message(
                 "edit it before sending: answer with {{text: the message to send}}"
             ).format(step=step.id, missing=missing)
         )
-    sent = ev.make_event(ev.MESSAGE_SENT, actor, step.id, {"channel": rendered.channel, "text": answer.text}, now)
+    data: dict[str, Any] = {"channel": rendered.channel, "text": answer.text}
+    if step.approval is not None:
+        approval = state.approvals.get(step.id)
+        digest = ev.text_hash(answer.text)
+        if approval is None or ev.approval_status(approval) != ev.APPROVED or approval["message_hash"] != digest:
+            raise AnswerError(
+                _("step '{step}' (message): the text is not approved yet; it needs the approval of {roles}").format(
+                    step=step.id, roles=", ".join(step.approval.by)
+                )
+            )
+        data["message_hash"] = digest  # the exact text the approvers approved
+    sent = ev.make_event(ev.MESSAGE_SENT, actor, step.id, data, now)
     return {"sent": True, "edited": answer.edited}, [sent]
 
 
@@ -474,6 +485,139 @@ def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor:
     return [
         ev.make_event(
             ev.SEVERITY_CHANGED, actor, state.pending, {"from": state.severity, "to": to, "reason": reason}, now
+        )
+    ]
+
+
+def assign(state: ev.State, role: str, person: str, now: datetime, actor: str) -> list[Event]:
+    """`role.assigned`: `person` holds `role` from now on; UsageError for a role the incident has not."""
+    role, person = nfc(role.strip()), " ".join(person.split())
+    roles = state.playbook.assignable_roles
+    if role not in roles:
+        raise UsageError(
+            _("no role '{role}' in this incident{suggestion}; roles: {roles}").format(
+                role=role, suggestion=did_you_mean(role, roles), roles=", ".join(roles)
+            )
+        )
+    if not person:
+        raise UsageError(_("the person's name is empty"))
+    if state.roles.get(role) == person:
+        return []
+    return [ev.make_event(ev.ROLE_ASSIGNED, actor, None, {"role": role, "person": person, "by": actor}, now)]
+
+
+def roles_of(state: ev.State, person: str) -> list[str]:
+    """The roles `person` holds in the incident (names compared without case or extra spaces)."""
+    wanted = " ".join(person.split()).casefold()
+    return [role for role, holder in state.roles.items() if holder.casefold() == wanted]
+
+
+def request_approval(state: ev.State, step_id: str, text: str, now: datetime, actor: str) -> list[Event]:
+    """`approval.requested` for a message step's text; nothing when that text already waits for approval."""
+    step = state.playbook.step(step_id)
+    approval = getattr(step, "approval", None)
+    if approval is None:
+        return []
+    digest = ev.text_hash(text)
+    current = state.approvals.get(step_id)
+    if (
+        current is not None
+        and not current["rejected"]
+        and digest in (current["message_hash"], current["requested_hash"])
+    ):
+        return []
+    data = {"step": step_id, "by": list(approval.by), "need": approval.need, "text": text, "message_hash": digest}
+    return [ev.make_event(ev.APPROVAL_REQUESTED, actor, step_id, data, now)]
+
+
+def approval_for(state: ev.State, step_ref: str | None) -> dict[str, Any]:
+    """The approval a command acts on: the step named (or, with none, the only one waiting);
+    UsageError when there is none, or several and no step was named."""
+    waiting = state.pending_approvals()
+    if step_ref is None:
+        if len(waiting) == 1:
+            return waiting[0]
+        if not waiting:
+            raise UsageError(_("incident {incident} has no approval waiting").format(incident=state.incident_id))
+        raise UsageError(
+            _("several approvals are waiting ({steps}); name the step").format(
+                steps=", ".join(a["step"] for a in waiting)
+            )
+        )
+    approval = state.approvals.get(step_ref)
+    if approval is None or ev.approval_status(approval) != ev.PENDING:
+        steps = [a["step"] for a in waiting]
+        raise UsageError(
+            _("step '{step}' has no approval waiting{suggestion}").format(
+                step=step_ref, suggestion=did_you_mean(step_ref, steps)
+            )
+            + (_("; waiting: {steps}").format(steps=", ".join(steps)) if steps else "")
+        )
+    return approval
+
+
+def _approver_roles(state: ev.State, approval: dict[str, Any], person: str) -> list[str]:
+    """The roles of `approval.by` that `person` holds and has not yet approved the current text with."""
+    done = {g["by"] for g in approval["given"] if g["message_hash"] == approval["message_hash"]}
+    held = [role for role in approval["by"] if role in roles_of(state, person)]
+    if not held:
+        holders = [f"{role}: {state.roles[role]}" if role in state.roles else role for role in approval["by"]]
+        raise UsageError(
+            _(
+                "{person} holds none of the roles this approval needs ({roles}); "
+                "`crisisplay assign` gives a role to a person"
+            ).format(person=person, roles=", ".join(holders))
+        )
+    return [role for role in held if role not in done] or held
+
+
+def give_approval(
+    state: ev.State,
+    approval: dict[str, Any],
+    person: str,
+    now: datetime,
+    actor: str,
+    edited: str | None = None,
+    role: str | None = None,
+) -> list[Event]:
+    """`approval.given` once for each role of the approval `person` holds; with `role`, a phone
+    approval the driver records for that role (nobody's assignment is checked: they said so)."""
+    person = " ".join(person.split())
+    if not person:
+        raise UsageError(_("the approver's name is empty"))
+    if edited is not None and not edited.strip():
+        raise UsageError(_("the edited message is empty"))
+    roles = [role] if role is not None else _approver_roles(state, approval, person)
+    text = edited.strip("\n") if edited is not None else approval["text"]
+    out = []
+    for i, held in enumerate(roles):
+        who = person if role is not None else state.roles.get(held, person)  # as the assignment spells it
+        data: dict[str, Any] = {"step": approval["step"], "by": held, "person": who, "message_hash": ev.text_hash(text)}
+        if edited is not None and i == 0 and text != approval["text"]:
+            data["edited"] = text
+        if role is not None:
+            data["by_phone"] = True
+        out.append(ev.make_event(ev.APPROVAL_GIVEN, actor, approval["step"], data, now))
+    return out
+
+
+def reject_approval(
+    state: ev.State, approval: dict[str, Any], person: str, reason: str, now: datetime, actor: str
+) -> list[Event]:
+    """`approval.rejected`: the message goes back to the driver with the reason."""
+    if not reason.strip():
+        raise UsageError(_("--reason is empty; say what to change"))
+    roles = _approver_roles(state, approval, person)
+    who = state.roles.get(roles[0]) or " ".join(person.split())
+    data = {"step": approval["step"], "by": roles[0], "person": who, "reason": reason.strip()}
+    return [ev.make_event(ev.APPROVAL_REJECTED, actor, approval["step"], data, now)]
+
+
+def handover(previous: str, responder: str, reason: str, now: datetime) -> list[Event]:
+    """`incident.handover`: `responder` took the lease `previous` held."""
+    return [
+        ev.make_event(
+            ev.HANDOVER, responder, None, {"from": previous, "to": responder, "reason": reason or ev.REASON_NONE}, now
         )
     ]
 

@@ -87,3 +87,9 @@ class Interrupted(CrisisplayError):
     """Ctrl-C: everything answered so far is saved (exit 130)."""
 
     exit_code = 130
+
+
+class TakenOver(CrisisplayError):
+    """Another responder took over the incident this run was driving (exit 3: it goes on there)."""
+
+    exit_code = 3

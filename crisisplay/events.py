@@ -8,6 +8,7 @@ state can never disagree with the log.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,15 @@ CLOSED = "incident.closed"
 NOTIFICATION_QUEUED = "notification.queued"
 NOTIFICATION_SENT = "notification.sent"
 NOTIFICATION_FAILED = "notification.failed"
+# Team incidents (issue 10): who holds which role, approvals before a message goes out, and a
+# driver taking over an incident whose lease someone else held.
+ROLE_ASSIGNED = "role.assigned"
+APPROVAL_REQUESTED = "approval.requested"
+APPROVAL_GIVEN = "approval.given"
+APPROVAL_REJECTED = "approval.rejected"
+HANDOVER = "incident.handover"
+LEAD = "lead"  # the built-in role of whoever starts the incident (until `assign` names another)
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 # Outcomes and reasons the engine itself writes into the log. The log keeps them in English
 # (it is language-neutral data); `narrative.log_words` shows them in the reader's language.
@@ -55,6 +65,23 @@ Event = dict[str, Any]
 def make_event(type_: str, actor: str, step: str | None, data: dict[str, Any], ts: datetime) -> Event:
     """An event as the engine makes it; the journal adds `v`, `seq`, `prev` and `hash`."""
     return {"type": type_, "actor": actor, "step": step, "data": data, "ts": format_ts(ts)}
+
+
+def text_hash(text: str) -> str:
+    """The SHA-256 of a message's exact text, as approvals and deliveries log it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def approval_status(approval: dict[str, Any]) -> str:
+    """`pending`, `approved` or `rejected`: approvals count only for the text as it stands now
+    (an approver's edit asks the others again)."""
+    if approval.get("rejected"):
+        return REJECTED
+    current = approval["message_hash"]
+    given = {g["by"] for g in approval["given"] if g["message_hash"] == current}
+    needed = set(approval["by"])
+    done = bool(given & needed) if approval["need"] == "any" else needed <= given
+    return APPROVED if done else PENDING
 
 
 def answer_value(step_type: str, answer: Any) -> Any:
@@ -97,6 +124,13 @@ class State:
     # `status` (queued, sent, failed; `unknown` once a later run resumed without its outcome) and,
     # once it has one, `error` and `attempts`.
     deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Who holds each incident role (`lead` is whoever started it, until assigned to someone else).
+    roles: dict[str, str] = field(default_factory=dict)
+    # The approval of each message step that asked for one, by step id, until the step is answered
+    # or skipped: `by`, `need`, `text` (to be sent, an approver's edit included), `message_hash`,
+    # `requested_hash` (of the text the driver asked approval for), `requested_by`, `requested_at`,
+    # `given` (each approval.given's data with `ts` and `actor`) and `rejected` (the last rejection).
+    approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def closed(self) -> bool:
@@ -108,7 +142,13 @@ class State:
         twin.variables, twin.visits = dict(self.variables), dict(self.visits)
         twin.milestones, twin.responders = dict(self.milestones), list(self.responders)
         twin.deliveries = {key: dict(value) for key, value in self.deliveries.items()}
+        twin.roles = dict(self.roles)
+        twin.approvals = {key: {**value, "given": list(value["given"])} for key, value in self.approvals.items()}
         return twin
+
+    def pending_approvals(self) -> list[dict[str, Any]]:
+        """The approvals asked for and neither given in full nor rejected yet."""
+        return [a for a in self.approvals.values() if approval_status(a) == PENDING]
 
     def in_flight(self) -> list[dict[str, Any]]:
         """Deliveries queued whose outcome was never logged (the run stopped while they were sent), and
@@ -168,6 +208,7 @@ def start_state(event: Event) -> State:
         severity=pb.severity.start,
         position=pb.steps[0].id,
         responders=[data["responder"]],
+        roles={LEAD: data["responder"]},
     )
     return state
 
@@ -194,21 +235,48 @@ def apply(state: State, event: Event) -> State:
             state.variables[save_as] = answer_value(definition.type, data["answer"])
         state.pending = None
         state.position = after_answer(pb, step, data["answer"])
+        state.approvals.pop(step, None)
     elif kind == STEP_SKIPPED:
         state.visits[step] = data["visit"]
         state.pending = None
         state.position = following(pb, step)
+        state.approvals.pop(step, None)
     elif kind == SEVERITY_CHANGED:
         state.severity = data["to"]
     elif kind == MILESTONE_REACHED:
         state.milestones.setdefault(data["name"], data["elapsed_ms"])
     elif kind == PAUSED:
         state.lifecycle, state.pause_reason = PAUSED, data.get("reason")
-    elif kind == RESUMED:
+    elif kind == ROLE_ASSIGNED:
+        state.roles[data["role"]] = data["person"]
+    elif kind == APPROVAL_REQUESTED:
+        state.approvals[step] = {
+            "step": step,
+            "by": list(data["by"]),
+            "need": data["need"],
+            "text": data["text"],
+            "message_hash": data["message_hash"],
+            "requested_hash": data["message_hash"],
+            "requested_by": event.get("actor"),
+            "requested_at": event.get("ts"),
+            "given": [],
+            "rejected": None,
+        }
+    elif kind == APPROVAL_GIVEN:
+        approval = state.approvals.get(step)
+        if approval is not None:
+            if data.get("edited") is not None:  # the approver's edit is the text to send now
+                approval["text"], approval["message_hash"] = data["edited"], data["message_hash"]
+            approval["given"].append({**data, "ts": event.get("ts"), "actor": event.get("actor")})
+    elif kind == APPROVAL_REJECTED:
+        approval = state.approvals.get(step)
+        if approval is not None:
+            approval["rejected"] = {**data, "ts": event.get("ts"), "actor": event.get("actor")}
+    elif kind in (RESUMED, HANDOVER):
         state.lifecycle, state.pause_reason = RESUMED, None
         for delivery in state.in_flight():  # queued by a run that stopped: nobody saw the outcome
             delivery["status"] = "unknown"
-        who = data.get("responder")
+        who = data.get("responder") or data.get("to")
         if who:
             state.responder = who
             if who not in state.responders:

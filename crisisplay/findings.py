@@ -79,6 +79,12 @@ _rule("CP207", "no-way-out", ERROR, N_("From here no path reaches the end of the
 _rule("CP208", "too-few-options", ERROR, N_("A choice with fewer than two options is not a choice."))
 _rule("CP209", "duplicate-option", ERROR, N_("Two options of one choice share a value or a label."))
 _rule("CP210", "skippable-phase", WARNING, N_("Some run jumps over this phase without entering any of its steps."))
+_rule(
+    "CP211",
+    "unknown-approver",
+    ERROR,
+    N_("An `approval.by` names a role that is neither built in (lead, comms, scribe) nor declared in `roles:`."),
+)
 # Templates and conditions.
 _rule("CP301", "template-syntax", ERROR, N_("A template or condition that Jinja2 cannot parse."))
 _rule(

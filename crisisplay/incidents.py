@@ -1,8 +1,7 @@
-"""Incidents on disk: ids, finding one by id, prefix or `last`, and their status, all from their logs."""
+"""Incidents in the store: ids, finding one by id, prefix or `last`, and their status, all from their logs."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +19,11 @@ from crisisplay.metrics import INTERRUPTED as INTERRUPTED
 from crisisplay.metrics import PAUSED as PAUSED
 from crisisplay.metrics import RUNNING as RUNNING
 from crisisplay.metrics import headline, measure_log
+from crisisplay.store.base import IncidentLog, Store, open_store
+from crisisplay.store.files import ID_RE as ID_RE  # re-exported: an incident id's pattern
+from crisisplay.store.files import FileStore
 from crisisplay.times import format_ts
 
-ID_RE = re.compile(r"(\d{8}-\d{6})-([a-z0-9][a-z0-9-]*)-([0-9a-f]{4})")
 UNREADABLE = "unreadable"  # the status `incidents` gives a log it cannot read
 
 # One incident as `incidents -f json` shows it: an open JSON object (docs list its keys), so
@@ -37,41 +38,57 @@ def new_incident_id(playbook_id: str, started: datetime) -> str:
 
 
 def all_logs(home: Path) -> list[Path]:
-    folder = incidents_dir(home)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.jsonl") if ID_RE.fullmatch(p.stem))
+    """The log files in `<home>/incidents` (the file store's folder)."""
+    return FileStore(incidents_dir(home)).logs()
 
 
-def resolve(ref: str, home: Path) -> Journal:
+def store_of(home: Path, store: Store | None = None) -> Store:
+    """The store given, else the one the environment and configuration choose."""
+    if store is not None:
+        return store
+    from crisisplay.config import load_config
+
+    return open_store(load_config(home), home)
+
+
+def _place(store: Store) -> str:
+    """Where a store's incidents are, for a message: the folder, or the PostgreSQL address."""
+    return str(store.folder) if isinstance(store, FileStore) else store.describe()
+
+
+def resolve(ref: str, home: Path, store: Store | None = None) -> IncidentLog:
     """The incident named by an id, a unique prefix of one, or `last` (the most recently started)."""
-    require_posix()  # every command that opens an incident locks its log
-    logs = all_logs(home)
+    store = store_of(home, store)
+    if isinstance(store, FileStore):
+        require_posix()  # every command that opens an incident locks its log
+    ids = store.ids()
     if ref == "last":
-        if not logs:
-            raise IncidentNotFound(_("no incidents yet in {folder}").format(folder=incidents_dir(home)))
-        return Journal(max(logs, key=lambda p: (p.stem[:15], p.stat().st_mtime)))
-    exact = [p for p in logs if p.stem == ref]
-    if exact:
-        return Journal(exact[0])
-    matches = [p for p in logs if p.stem.startswith(ref)] if ref else []
+        if not ids:
+            raise IncidentNotFound(_("no incidents yet in {folder}").format(folder=_place(store)))
+        if isinstance(store, FileStore):
+            latest = max(store.logs(), key=lambda p: (p.stem[:15], p.stat().st_mtime)).stem
+        else:
+            order = {incident: index for index, incident in enumerate(ids)}  # in the order they were created
+            latest = max(ids, key=lambda i: (i[:15], order[i]))
+        return store.open(latest)
+    if ref in ids:
+        return store.open(ref)
+    matches = [i for i in ids if i.startswith(ref)] if ref else []
     if len(matches) == 1:
-        return Journal(matches[0])
+        return store.open(matches[0])
     if matches:
-        listed = ", ".join(p.stem for p in matches[:10]) + (" …" if len(matches) > 10 else "")
+        listed = ", ".join(sorted(matches)[:10]) + (" …" if len(matches) > 10 else "")
         raise IncidentNotFound(
             _("'{ref}' matches {count} incidents: {listed}; give more of the id").format(
                 ref=ref, count=len(matches), listed=listed
             )
         )
     raise IncidentNotFound(
-        _("no incident '{ref}' in {folder} (`crisisplay incidents` lists them)").format(
-            ref=ref, folder=incidents_dir(home)
-        )
+        _("no incident '{ref}' in {folder} (`crisisplay incidents` lists them)").format(ref=ref, folder=_place(store))
     )
 
 
-def playbook_locale(journal: Journal) -> str | None:
+def playbook_locale(journal: IncidentLog) -> str | None:
     """The `locale` of the playbook snapshot in an incident's log, from its first line alone.
 
     For the interface's language (`resume`, `export`, `verify`); None when the log has no
@@ -89,17 +106,17 @@ def playbook_locale(journal: Journal) -> str | None:
     return locale if isinstance(locale, str) else None
 
 
-def load_state(journal: Journal) -> ev.State:
+def load_state(journal: IncidentLog) -> ev.State:
     """Replay a log (a torn last line is ignored here; `resume` sets it aside)."""
     try:
         return ev.replay(journal.events(tolerate_torn=True))
     except (KeyError, TypeError, ValueError) as err:
         raise JournalError(
-            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.path, reason=err)
+            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)
         ) from None
 
 
-def listing(home: Path) -> list[Row]:
+def listing(home: Path, store: Store | None = None) -> list[Row]:
     """Every incident once, by the id inside its log, with the problems found on the way.
 
     A log that cannot be read is listed as `unreadable` (it never hides the others). A log
@@ -107,8 +124,11 @@ def listing(home: Path) -> list[Row]:
     file) is flagged; when the same id is in several files, the one named after it is the
     row, and the others are named in its `problems`.
     """
+    store = store_of(home, store)
+    if not isinstance(store, FileStore):
+        return _store_listing(store)
     rows: dict[str, Row] = {}
-    for path in all_logs(home):
+    for path in store.logs():
         journal = Journal(path)
         try:
             row = summary(journal)
@@ -134,11 +154,23 @@ def listing(home: Path) -> list[Row]:
     return list(rows.values())
 
 
-def unreadable(journal: Journal, problem: str) -> Row:
+def _store_listing(store: Store) -> list[Row]:
+    """Every incident of a store that keeps one log per id (PostgreSQL): no file names to disagree."""
+    rows = []
+    for incident_id in store.ids():
+        log = store.open(incident_id)
+        try:
+            rows.append(summary(log))
+        except CrisisplayError as err:
+            rows.append(unreadable(log, str(err)))
+    return rows
+
+
+def unreadable(journal: IncidentLog, problem: str) -> Row:
     """The `incidents` row of a log that cannot be read: its file name, and why."""
     return {
         "id": journal.incident_id,
-        "file": journal.path.name,
+        "file": _file_name(journal),
         "playbook": None,
         "title": None,
         "status": UNREADABLE,
@@ -157,13 +189,18 @@ def unreadable(journal: Journal, problem: str) -> Row:
     }
 
 
-def summary(journal: Journal) -> Row:
+def _file_name(journal: IncidentLog) -> str | None:
+    """The log's file name in the file store; None in a store without files."""
+    return journal.path.name if isinstance(journal, Journal) else None
+
+
+def summary(journal: IncidentLog) -> Row:
     """The headline of one incident, for `incidents`."""
     metrics = measure_log(journal, running=journal.is_running())  # one pass: state and headline figures
     state = metrics.state
     return {
         "id": state.incident_id,
-        "file": journal.path.name,
+        "file": _file_name(journal),
         "playbook": state.playbook.id,
         "title": state.playbook.title,
         "status": metrics.status,

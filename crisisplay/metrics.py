@@ -19,8 +19,9 @@ from crisisplay.narrative import describe
 from crisisplay.times import elapsed_ms, parse_ts
 
 if TYPE_CHECKING:
-    from crisisplay.journal import ChainCheck, Journal, VerifyResult
     from crisisplay.playbook.model import Playbook
+    from crisisplay.store.base import IncidentLog
+    from crisisplay.store.chain import ChainCheck, VerifyResult
 
 Record = dict[str, Any]  # one fact a report lists: a note, a message, an escalation, an answer
 
@@ -94,6 +95,10 @@ class Metrics:
     phase_ids: dict[str, str] = field(default_factory=dict)  # step id -> its phase id, from the snapshot
     sections: dict[str, str] = field(default_factory=dict)  # step id -> its post-mortem `section:`
     verification: VerifyResult | None = None  # what checking the chain found, when the log was checked
+    # Team incidents: every role assignment, every approval asked, given or refused, every handover.
+    assignments: list[Record] = field(default_factory=list)
+    approvals: list[Record] = field(default_factory=list)
+    handovers: list[Record] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         pb = self.state.playbook
@@ -233,7 +238,7 @@ def measure(
 
 
 def measure_log(
-    journal: Journal,
+    journal: IncidentLog,
     *,
     running: bool = False,
     timeline: bool = False,
@@ -254,7 +259,7 @@ def measure_log(
         from crisisplay.i18n import _
 
         raise JournalError(
-            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.path, reason=err)
+            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)
         ) from None
     if check is not None:
         metrics.verification = check.result
@@ -330,6 +335,17 @@ def _record(metrics: Metrics, kind: str, event: Record, elapsed: int) -> None:
         )
     elif kind == ev.MILESTONE_REACHED:
         metrics.reached.setdefault(data["name"], ts)
+    elif kind == ev.ROLE_ASSIGNED:
+        metrics.assignments.append(
+            {**when, "role": data.get("role"), "person": data.get("person"), "by": data.get("by")}
+        )
+    elif kind in (ev.APPROVAL_REQUESTED, ev.APPROVAL_GIVEN, ev.APPROVAL_REJECTED):
+        record = {**when, "event": kind.removeprefix("approval."), "step": step, "actor": event.get("actor")}
+        keys = ("by", "need", "person", "by_phone", "edited", "reason", "message_hash", "simulated")
+        record.update({key: data[key] for key in keys if key in data})
+        metrics.approvals.append(record)
+    elif kind == ev.HANDOVER:
+        metrics.handovers.append({**when, "from": data.get("from"), "to": data.get("to"), "reason": data.get("reason")})
     elif kind == ev.CLOSED and metrics.ended is None:
         metrics.ended = ts
 

@@ -7,9 +7,13 @@ import re
 from typing import Any
 
 from crisisplay.events import (
+    APPROVAL_GIVEN,
+    APPROVAL_REJECTED,
+    APPROVAL_REQUESTED,
     CLOSED,
     ESCALATION_NOTIFIED,
     ESCALATION_UNREACHABLE,
+    HANDOVER,
     INPUT_SET,
     MESSAGE_SENT,
     MILESTONE_REACHED,
@@ -22,6 +26,7 @@ from crisisplay.events import (
     REASON_NONE,
     REASON_WHEN_FALSE,
     RESUMED,
+    ROLE_ASSIGNED,
     SEVERITY_CHANGED,
     STARTED,
     STEP_ANSWERED,
@@ -97,6 +102,7 @@ LOG_WORDS = {
     "answer-error": N_("answer-error"),
     "responder": N_("responder"),
     "playbook-error": N_("playbook-error"),
+    "awaiting-approval": N_("awaiting-approval"),
     # the engine's reasons
     REASON_COMPLETED: N_("the playbook reached its end"),
     REASON_NONE: N_("no reason given"),
@@ -193,6 +199,29 @@ def describe(event: Event, pb: Playbook) -> str | None:
         return _("paused ({reason})").format(reason=log_words(data.get("reason")))
     if kind == RESUMED:
         return _("resumed by {responder}").format(responder=data.get("responder"))
+    if kind == HANDOVER:
+        return _("{to} took over from {previous} ({reason})").format(
+            to=data.get("to"), previous=data.get("from"), reason=log_words(data.get("reason"))
+        )
+    if kind == ROLE_ASSIGNED:
+        return _("{person} is {role}").format(person=data.get("person"), role=role_words(pb, str(data.get("role"))))
+    if kind == APPROVAL_REQUESTED:
+        roles = ", ".join(role_words(pb, str(role)) for role in data.get("by") or [])
+        need = _("all of") if data.get("need") == "all" else _("any of")
+        return _("{step}: approval asked of {need} {roles}").format(step=step, need=need, roles=roles)
+    if kind == APPROVAL_GIVEN:
+        line = _("{step}: approved by {person} ({role})").format(
+            step=step, person=data.get("person"), role=role_words(pb, str(data.get("by")))
+        )
+        if data.get("by_phone"):
+            line += " " + _("(by phone)")
+        if data.get("edited") is not None:
+            line += " " + _("(edited the text)")
+        return line + (_(" (simulated)") if data.get("simulated") else "")
+    if kind == APPROVAL_REJECTED:
+        return _("{step}: rejected by {person} ({role}): {reason}").format(
+            step=step, person=data.get("person"), role=role_words(pb, str(data.get("by"))), reason=data.get("reason")
+        )
     if kind == CLOSED:
         closed = _("closed: {outcome}").format(outcome=log_words(data.get("outcome")))
         return closed + (f" ({log_words(data['reason'])})" if data.get("reason") else "")

@@ -112,7 +112,11 @@ LANGUAGE_VARIABLES = ("CRISISPLAY_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGU
 
 def cli_environment(home: Path) -> dict:
     """The environment the CLI runs with in tests: `home` as CRISISPLAY_HOME, colours on, wide, no language chosen."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("CRISISPLAY_HOME", "NO_COLOR", *LANGUAGE_VARIABLES)}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CRISISPLAY_HOME", "CRISISPLAY_STORE", "NO_COLOR", *LANGUAGE_VARIABLES)
+    }
     environment.update({"CRISISPLAY_HOME": str(home), "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
     return environment
 

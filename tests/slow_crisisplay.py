@@ -1,5 +1,5 @@
 """Test-only entry point: `python tests/slow_crisisplay.py ARGS...` runs crisisplay with every
-journal append delayed by CRISISPLAY_TEST_APPEND_DELAY seconds (default 0.01).
+journal append (file or PostgreSQL) delayed by CRISISPLAY_TEST_APPEND_DELAY seconds (default 0.01).
 
 Nothing about what is written changes: it only stretches a run so that a test can kill it,
 or write notes into it, while it is in the middle of its work.
@@ -15,12 +15,19 @@ DELAY = float(os.environ.get("CRISISPLAY_TEST_APPEND_DELAY", "0.01"))
 _append = journal.Journal.append
 
 
-def _slow_append(self, events):
-    time.sleep(DELAY)
-    return _append(self, events)
+def _slowed(append):
+    def slow_append(self, events, expect_head=None):
+        time.sleep(DELAY)
+        return append(self, events, expect_head)
+
+    return slow_append
 
 
-journal.Journal.append = _slow_append
+journal.Journal.append = _slowed(_append)
+if os.environ.get("CRISISPLAY_STORE", "").startswith("postgresql://"):
+    from crisisplay.store import postgres
+
+    postgres.PostgresLog.append = _slowed(postgres.PostgresLog.append)
 
 if __name__ == "__main__":
     from crisisplay.cli import main

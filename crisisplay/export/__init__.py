@@ -2,7 +2,7 @@
 
 `md` and `html` are the post-mortem report; `json` and `csv` are the data. Each format reads
 the metrics from one streaming pass that also verifies the chain, line by line, as `verify`
-does (`journal.ChainCheck`): a log `verify` would reject is refused, or with `force` exported
+does (`store.chain.ChainCheck`, on either store): a log `verify` would reject is refused, or with `force` exported
 under a "log not verified" banner. `json` and `csv` then stream the events a second time
 instead of holding them, proved to be the same bytes. A regular file is written atomically
 and owner-only; a FIFO, a device or standard output named by path is written as a stream.
@@ -18,12 +18,14 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO, cast
 
 from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNotVerified  # noqa: F401 (ExportFailed: part of this API)
 from crisisplay.i18n import _
-from crisisplay.journal import TORN, ChainCheck, Journal, VerifyResult, fsync_dir
+from crisisplay.journal import fsync_dir
 from crisisplay.metrics import Metrics, measure_log
+from crisisplay.store.base import IncidentLog
+from crisisplay.store.chain import TORN, ChainCheck, LineSource, VerifyResult
 
 if TYPE_CHECKING:
     from crisisplay.events import State
@@ -43,7 +45,7 @@ class Exported:
 
 
 def export_incident(
-    journal: Journal, fmt: str, output: str | os.PathLike[str] | None, stdout: BinaryIO, *, force: bool = False
+    journal: IncidentLog, fmt: str, output: str | os.PathLike[str] | None, stdout: BinaryIO, *, force: bool = False
 ) -> Exported:
     """Export one incident in `fmt` to `output` (a path), or to `stdout` when it is None.
 
@@ -57,7 +59,7 @@ def export_incident(
             )
         )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
-    check = ChainCheck(journal, lenient=force, fingerprint=fmt in ("json", "csv"))
+    check = ChainCheck(_lines_of(journal), lenient=force, fingerprint=fmt in ("json", "csv"))
     try:
         metrics = measure_log(
             journal,
@@ -87,6 +89,11 @@ def export_incident(
     return Exported(metrics.count, metrics.head, check.result)
 
 
+def _lines_of(journal: IncidentLog) -> LineSource:
+    """Both stores' logs are also line sources for `ChainCheck` (the store interface leaves that to the chain)."""
+    return cast("LineSource", journal)
+
+
 def _playbook_language(state: State) -> None:
     """The report's language may come from the playbook the incident ran (its snapshot's `locale`).
 
@@ -98,7 +105,7 @@ def _playbook_language(state: State) -> None:
     i18n.use_playbook_locale(state.playbook.locale)
 
 
-def _refuse_unless_verified(journal: Journal, result: VerifyResult | None, force: bool) -> None:
+def _refuse_unless_verified(journal: IncidentLog, result: VerifyResult | None, force: bool) -> None:
     if result is None or result.ok or force:
         return
     hint = (

@@ -342,7 +342,7 @@ def _event_log(metrics: Metrics, clock: w.ReportClock) -> str:
 
 def _messages(metrics: Metrics, clock: w.ReportClock) -> str:
     if not metrics.messages:
-        return _section("messages", N_("Messages sent"), _muted(_("No message was sent.")))
+        return _section("messages", N_("Messages sent"), _muted(_("No message was sent.")) + _approvals(metrics, clock))
     unnamed = _("an unnamed channel")
     body = [
         f'<h3><span dir="auto">{number}. {_on(esc(m["channel"] or unnamed))}</span> <small class="muted">'
@@ -350,7 +350,16 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> str:
         f'<pre class="message" dir="auto">{esc(m["text"])}</pre>\n'
         for number, m in enumerate(metrics.messages, 1)
     ]
-    return _section("messages", N_("Messages sent"), "".join(body))
+    return _section("messages", N_("Messages sent"), "".join(body) + _approvals(metrics, clock))
+
+
+def _approvals(metrics: Metrics, clock: w.ReportClock) -> str:
+    """Who approved or rejected which message, under the messages; nothing when none needed approval."""
+    rows = w.approval_rows(metrics, clock)
+    if not rows:
+        return ""
+    heading = esc(_("Approvals"))
+    return f"<h3>{heading}</h3>\n" + _table(w.APPROVAL_COLUMNS, ([esc(c) for c in row] for row in rows))
 
 
 def _on(channel: str) -> str:

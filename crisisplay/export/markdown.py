@@ -218,7 +218,7 @@ def _event_log(metrics: Metrics, clock: w.ReportClock) -> list[str]:
 def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out = ["## " + _("Messages sent")]
     if not metrics.messages:
-        return out + ["", "_" + _("No message was sent.") + "_"]
+        return out + ["", "_" + _("No message was sent.") + "_"] + _approvals(metrics, clock)
     for number, message in enumerate(metrics.messages, 1):
         out += [
             "",
@@ -229,7 +229,15 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
             "",
             fenced(message["text"]),
         ]
-    return out
+    return out + _approvals(metrics, clock)
+
+
+def _approvals(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    """Who approved or rejected which message, under the messages; nothing when none needed approval."""
+    rows = w.approval_rows(metrics, clock)
+    if not rows:
+        return []
+    return ["", "### " + _("Approvals"), "", *table(w.APPROVAL_COLUMNS, ([inline(c) for c in row] for row in rows))]
 
 
 def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:

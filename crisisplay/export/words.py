@@ -433,6 +433,7 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
             ).format(level=level(state.severity), start=level(state.playbook.severity.start), count=changes),
         ),
         (_("Responders"), ", ".join(state.responders)),
+        *([(_("Roles"), roles_words(metrics))] if metrics.assignments or metrics.handovers else []),
         (_("Status"), status_words(metrics)),
         (
             _("Decisions"),
@@ -496,6 +497,53 @@ def delivery_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]
                 clock(d["finished_at"]) if d.get("finished_at") else "—",
             )
         )
+    return rows
+
+
+def roles_words(metrics: Metrics) -> str:
+    """Who held each role at the end, and who held it before: `lead Ana; manager Marta Gil (before: Leo)`."""
+    pb = metrics.playbook
+    earlier: dict[str, list[str]] = {}
+    holder = {ev.LEAD: metrics.state.responders[0]} if metrics.state.responders else {}
+    for item in metrics.assignments:
+        role = item["role"]
+        if role in holder and holder[role] != item["person"]:
+            earlier.setdefault(role, []).append(holder[role])
+        holder[role] = item["person"]
+    parts = []
+    for role, person in metrics.state.roles.items():
+        before = earlier.get(role)
+        shown = f"{role_label(pb, role)}: {person}"
+        parts.append(shown + (" " + _("(before: {people})").format(people=", ".join(before)) if before else ""))
+    return "; ".join(parts)
+
+
+APPROVAL_COLUMNS = (N_("Time"), N_("Step"), N_("Role"), N_("Who"), N_("Decision"))
+
+
+def approval_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]:
+    """Who approved or rejected what, when (a phone approval marked as such), as plain-text cells."""
+    pb = metrics.playbook
+    rows: list[tuple[str, ...]] = []
+    for item in metrics.approvals:
+        if item["event"] == "requested":
+            roles = ", ".join(role_label(pb, r) for r in item.get("by") or [])
+            need = _("all of") if item.get("need") == "all" else _("any of")
+            decision = _("asked by {person} ({need} {roles})").format(person=item["actor"], need=need, roles=roles)
+            rows.append((clock(item["ts"]), item["step"] or "—", "—", item["actor"], decision))
+            continue
+        if item["event"] == "given":
+            decision = _("approved")
+            if item.get("by_phone"):
+                decision += " " + _("(by phone, recorded by {person})").format(person=item["actor"])
+            if item.get("edited") is not None:
+                decision += " " + _("(edited the text)")
+            if item.get("simulated"):
+                decision += " " + _("(simulated)")
+        else:
+            decision = _("rejected: {reason}").format(reason=item.get("reason") or "")
+        role = role_label(pb, str(item.get("by"))) if item.get("by") else "—"
+        rows.append((clock(item["ts"]), item["step"] or "—", role, item.get("person") or "—", decision))
     return rows
 
 

@@ -133,6 +133,19 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
                         + (did_you_mean(role, pb.roles) or declared),
                     )
                 )
+        approval = getattr(step, "approval", None)
+        for i, role in enumerate(approval.by if approval is not None else []):
+            if role not in pb.assignable_roles:
+                findings.append(
+                    doc.finding(
+                        path + ("approval", "by", i),
+                        "CP211",
+                        _("approval by '{role}': no such role; expected {roles}").format(
+                            role=role, roles=one_of(pb.assignable_roles)
+                        )
+                        + did_you_mean(role, pb.assignable_roles),
+                    )
+                )
         if step.milestone is not None and step.milestone not in pb.targets:
             known = did_you_mean(step.milestone, pb.targets) or (
                 _("; declared targets: {targets}").format(targets=one_of(pb.targets))

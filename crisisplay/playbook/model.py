@@ -190,9 +190,9 @@ Id = Annotated[
 PlaybookId = Annotated[Id, AfterValidator(_playbook_id), Field(json_schema_extra={"maxLength": MAX_PLAYBOOK_ID})]
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
 UnicodeName = Annotated[str, AfterValidator(_unicode_name), Field(json_schema_extra={"pattern": UNICODE_NAME_PATTERN})]
-# An answers file wraps any answer as `{answer: …, notify: …}` (and drills add `at` / `after`):
+# An answers file wraps any answer as `{answer: …, notify: …, approved_by: …}` (and drills add `at` / `after`):
 # an escalation's answer is a mapping by role, so no role may take those names.
-RESERVED_ROLES = ("answer", "notify", "at", "after")
+RESERVED_ROLES = ("answer", "notify", "approved_by", "at", "after")
 
 
 def _role_name(value: str) -> str:
@@ -427,10 +427,23 @@ class NumberStep(_Step):
     save_as: Variable | None = None
 
 
+# Roles every incident has, whatever the playbook declares: who drives (the person who starts
+# it, until `crisisplay assign`), who speaks for the organisation, who keeps the record.
+BUILTIN_ROLES = ("lead", "comms", "scribe")
+
+
+class Approval(_Model):
+    """Who must approve a message before it is sent: the roles, and whether all of them or any one."""
+
+    by: Annotated[list[UnicodeName], Field(min_length=1)]
+    need: Literal["all", "any"] = "all"
+
+
 class MessageStep(_Step):
     type: Literal["message"]
     channel: Text
     template: Text
+    approval: Approval | None = None
 
 
 class EscalateStep(_Step):
@@ -522,6 +535,11 @@ class Playbook(_Model):
         """The words shown for a milestone: its target's label, or its name."""
         target = self.targets.get(milestone)
         return (target.label if target else None) or milestone
+
+    @cached_property
+    def assignable_roles(self) -> tuple[str, ...]:
+        """The roles a person can hold in an incident: the built-ins, then those `roles:` declares."""
+        return tuple(dict.fromkeys([*BUILTIN_ROLES, *self.roles]))
 
     def role_label(self, role: str) -> str:
         """The words shown for a role: its label, or its name."""

@@ -19,8 +19,9 @@ from crisisplay.yamlsource import Document
 from crisisplay.yamlsource import load as load_yaml
 
 TOP_KEYS = ("inputs", "steps")
-# Any answer may be wrapped, `{answer: …, notify: sent}`: what delivery did, simulated (issue 9).
-WRAPPER_KEYS = ("answer", "notify")
+# Any answer may be wrapped, `{answer: …, notify: sent}`: what delivery did, simulated (issue 9);
+# a message step's, `{answer: send, approved_by: [manager]}`: who approved it, in a drill (issue 10).
+WRAPPER_KEYS = ("answer", "notify", "approved_by")
 NOTIFY_OUTCOMES = ("sent", "failed", "skipped")
 
 
@@ -30,6 +31,14 @@ def unwrap(raw: object) -> tuple[object, str | None]:
         notify = raw.get("notify")
         return raw["answer"], notify if isinstance(notify, str) else None
     return raw, None
+
+
+def approved_by(raw: object) -> list[str] | None:
+    """The roles a wrapper says approved the message (`approved_by: manager` or a list); None: none said."""
+    if isinstance(raw, dict) and "answer" in raw and set(raw) <= set(WRAPPER_KEYS) and "approved_by" in raw:
+        roles = raw["approved_by"]
+        return [str(r) for r in roles] if isinstance(roles, list) else [str(roles)]
+    return None
 
 
 class YamlNumber(str):
@@ -154,7 +163,7 @@ def _wrapper_problems(
             for i, visit in enumerate(value["visits"])
             for problem in _wrapper_problems(doc, name, (*path, "visits", i), visit, delivering)
         ]
-    if not (isinstance(value, dict) and ("answer" in value or "notify" in value)):
+    if not (isinstance(value, dict) and ("answer" in value or "notify" in value or "approved_by" in value)):
         return []
     problems = []
     for key in value:
@@ -162,13 +171,22 @@ def _wrapper_problems(
             line, col = doc.position((*path, key), key=True)
             problems.append(
                 f"{name}:{line}:{col}: "
-                + _("unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer and notify").format(
-                    key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS)
-                )
+                + _(
+                    "unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer, notify and approved_by"
+                ).format(key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS))
             )
     if "answer" not in value:
         line, col = doc.position(path)
         problems.append(f"{name}:{line}:{col}: " + _("notify: needs the answer beside it, as answer:"))
+    if "approved_by" in value:
+        roles = value["approved_by"]
+        if not (
+            isinstance(roles, str) or (isinstance(roles, list) and roles and all(isinstance(r, str) for r in roles))
+        ):
+            line, col = doc.position((*path, "approved_by"))
+            problems.append(
+                f"{name}:{line}:{col}: " + _("approved_by: expected a role or a list of roles, like [manager]")
+            )
     if "notify" in value:
         line, col = doc.position((*path, "notify"))
         if delivering:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisplay.display import visible
 from crisisplay.engine import levels_of
-from crisisplay.events import Event, State
+from crisisplay.events import LEAD, Event, State
 from crisisplay.i18n import _
 from crisisplay.narrative import log_words
 from crisisplay.playbook.model import format_duration
@@ -121,6 +121,24 @@ def delivery_lines(state: State, count: int = 3) -> list[tuple[str, str]]:
     return lines
 
 
+def roles_line(state: State) -> str | None:
+    """Who holds which role, compactly (`lead Ana · manager Marta`); None while only the one who
+    started it leads it."""
+    if list(state.roles.items()) == [(LEAD, state.responder)] or not state.roles:
+        return None
+    return " · ".join(f"{role} {person}" for role, person in state.roles.items())
+
+
+def approval_lines(state: State) -> list[str]:
+    """Each approval still waited for: the step, and whom it waits for."""
+    from crisisplay.run.team import approval_words
+
+    return [
+        _("{step}: {status}").format(step=approval["step"], status=approval_words(state, approval))
+        for approval in state.pending_approvals()
+    ]
+
+
 def header(state: State, now: datetime, step_id: str | None, width: int = 80) -> Panel:
     """The header as a rich renderable, `width` columns wide (80 at most)."""
     from rich.panel import Panel
@@ -142,6 +160,12 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80) ->
     for line, style in delivery_lines(state):
         body.append("✉ ", style=style)
         body.append(visible(line) + "\n", style=style)
+    roles = roles_line(state)
+    if roles:
+        body.append(visible(roles) + "\n", style="dim")
+    for line in approval_lines(state):
+        body.append("⏳ ", style=AMBER)
+        body.append(visible(line) + "\n", style=AMBER)
     body.append(visible(position_text(state, step_id)), style="bold")
     phase = state.playbook.phase_of.get(step_id) if step_id else None
     if phase is not None and phase.summary and phase.steps[0].id == step_id:

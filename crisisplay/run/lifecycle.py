@@ -1,9 +1,10 @@
-"""Starting and resuming incidents: the log created, the run lock taken, the session run."""
+"""Starting and resuming incidents: the log created in the store, the lease taken, the session run."""
 
 from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,16 +15,27 @@ from crisisplay import __version__, engine, i18n
 from crisisplay.config import Config
 from crisisplay.errors import IncidentClosed, JournalError, UsageError
 from crisisplay.findings import did_you_mean
-from crisisplay.home import incidents_dir, private_dir
 from crisisplay.i18n import _
 from crisisplay.incidents import load_state, new_incident_id
-from crisisplay.journal import Journal
 from crisisplay.narrative import log_words
 from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.delivery import Reach
 from crisisplay.run.session import Frontend, Outcome, Session
+from crisisplay.store.base import IncidentLog, Store, open_store
 from crisisplay.times import now
+
+LEASE_TTL_VARIABLE = "CRISISPLAY_LEASE_TTL"  # seconds a run's lease lasts unrenewed (tests use a few)
+LEASE_TTL_S = 60.0
+
+
+def lease_ttl() -> float:
+    """How long a run's lease lasts without a heartbeat: CRISISPLAY_LEASE_TTL seconds (at least 1), else 60."""
+    try:
+        seconds = float(os.environ.get(LEASE_TTL_VARIABLE, ""))
+    except ValueError:
+        return LEASE_TTL_S
+    return seconds if 1 <= seconds <= 86_400 else LEASE_TTL_S
 
 
 @dataclass
@@ -163,6 +175,7 @@ def start_incident(
     make_frontend: Callable[[dict[str, Any]], Frontend],
     announce: Callable[[str], None],
     clock: Callable[[], datetime] = now,
+    store: Store | None = None,
 ) -> Outcome:
     """Create the incident's log with its first event, announce its id, and run it."""
     now = clock()
@@ -179,7 +192,7 @@ def start_incident(
         "sha256": hashlib.sha256(raw).hexdigest(),
     }
     incident_id = new_incident_id(pb.id, now)
-    folder = private_dir(incidents_dir(home))
+    store = store if store is not None else open_store(config, home)
     first = engine.start(
         incident_id,
         pb,
@@ -191,11 +204,12 @@ def start_incident(
         now=now,
         version=__version__,
     )[0]
-    journal = Journal.create(folder / f"{incident_id}.jsonl", first, clock=clock)
+    journal = store.create(incident_id, first)
     announce(incident_id)
-    with journal.run_lock():
+    with journal.lease(responder, lease_ttl()) as held:
         state = load_state(journal)
         session = Session(journal, state, frontend, clock, responder, config.contacts)
+        session.lease = held
         deliveries = session.deliver_with(request.reach or Reach(live=False))
         frontend.logged(session, list(journal.events()))
         try:
@@ -206,20 +220,32 @@ def start_incident(
 
 
 def resume_incident(
-    journal: Journal,
+    journal: IncidentLog,
     config: Config,
     responder: str | None,
     frontend: Frontend,
     warn: Callable[[str], None],
     clock: Callable[[], datetime] = now,
     reach: Reach | None = None,
+    take_over: bool = False,
+    reason: str | None = None,
 ) -> Outcome:
-    """Continue an incident at the exact step where it stopped, from its log alone."""
-    with journal.run_lock():
+    """Continue an incident at the exact step where it stopped, from its log alone.
+
+    With `take_over`, an expired or abandoned lease is taken (`incident.handover` is logged when
+    someone else held it); otherwise a held lease refuses the resume (IncidentBusy, exit 2)."""
+    if reason is not None and not take_over:
+        raise UsageError(_("--reason goes with --take-over: it says why you take the incident over"))
+    who = resuming_responder(responder, config, load_state(journal).responder).name
+    if take_over:
+        holding, previous = journal.take_over(who, lease_ttl())
+    else:
+        holding, previous = journal.lease(who, lease_ttl()), None
+    with holding as held:
         if journal.has_torn_tail():
             warn(
                 journal.set_aside_torn()
-                or _("a torn last line was set aside into {path}").format(path=journal.torn_path)
+                or _("a torn last line was set aside into {path}").format(path=journal.where() + ".torn")
             )
         checked = journal.verify()
         if not checked.ok:
@@ -237,10 +263,13 @@ def resume_incident(
                     incident=state.incident_id, reason=log_words(state.close_reason or state.outcome)
                 )
             )
-        who = resuming_responder(responder, config, state.responder).name
         session = Session(journal, state, frontend, clock, who, config.contacts)
+        session.lease = held
         deliveries = session.deliver_with(reach or Reach(live=False))
-        session.log(engine.resume(who, clock()))
+        if previous is not None and previous.holder != who:
+            session.log(engine.handover(previous.holder, who, (reason or "").strip(), clock()))
+        else:
+            session.log(engine.resume(who, clock()))
         frontend.resumed(session, list(journal.events()))
         try:
             return session.run()
@@ -263,7 +292,7 @@ def read_note(stream: BinaryIO) -> str:
         raise UsageError(_("the note on standard input is not UTF-8 text")) from None
 
 
-def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], datetime] = now) -> str:
+def add_note(journal: IncidentLog, text: str, actor: str, clock: Callable[[], datetime] = now) -> str:
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
         raise UsageError(_("the note is empty"))
@@ -271,11 +300,11 @@ def add_note(journal: Journal, text: str, actor: str, clock: Callable[[], dateti
     return head
 
 
-def close_incident(journal: Journal, reason: str, actor: str, clock: Callable[[], datetime] = now) -> str:
+def close_incident(journal: IncidentLog, reason: str, actor: str, clock: Callable[[], datetime] = now) -> str:
     """End an incident that will not be run to the end; refused while another terminal runs it."""
     if not reason.strip():
         raise UsageError(_("--reason is empty; say why the incident is closed"))
-    with journal.run_lock():
+    with journal.lease(actor):
         state = load_state(journal)
         if state.closed:
             raise IncidentClosed(_("incident {incident} is already closed").format(incident=state.incident_id))

@@ -6,15 +6,16 @@ import sys
 from typing import Any, TextIO
 
 from crisisplay import engine
+from crisisplay import events as ev
 from crisisplay.display import visible
 from crisisplay.errors import AnswerError
 from crisisplay.events import ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MESSAGE_SENT, Event
 from crisisplay.i18n import N_, _, yes_no
 from crisisplay.narrative import describe
-from crisisplay.playbook.model import AnyStep, ChecklistStep
-from crisisplay.run.answers import AnswersFile, YamlNumber, unwrap
+from crisisplay.playbook.model import AnyStep, ChecklistStep, MessageStep
+from crisisplay.run.answers import AnswersFile, YamlNumber, approved_by, unwrap
 from crisisplay.run.delivery import unknown_outcome
-from crisisplay.run.session import MissingAnswer, Session
+from crisisplay.run.session import AwaitingApproval, MissingAnswer, Session
 
 
 def interpret(step: AnyStep, raw: object, rendered_text: str | None = None, lang: str = "en") -> engine.Answer:
@@ -136,7 +137,8 @@ class ScriptedFrontend:
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
-        raw, simulated = unwrap(self.answers.for_visit(step.id, action.visit))
+        written = self.answers.for_visit(step.id, action.visit)
+        raw, simulated = unwrap(written)
         if raw is None:
             if step.type == "info":
                 return True
@@ -146,11 +148,77 @@ class ScriptedFrontend:
             rendered = engine.render(session.state, step.id, session.clock())
         sent_text = rendered.text if rendered is not None and step.type == "message" else None
         answer = interpret(step, raw, sent_text, session.state.playbook.locale or "en")
+        if isinstance(step, MessageStep) and step.approval is not None and isinstance(answer, engine.Send):
+            answer = self._approved(session, step, answer, approved_by(written))
         if rendered is not None and not isinstance(answer, engine.Skip):
             # The answer must fit before anyone is paged: the engine's own check, on the state as it is.
             decided = engine.decide(session.state, step.id, answer, session.clock(), session.actor, session.contacts)
             self._deliver(session, step, rendered, decided, simulated)
         return answer
+
+    def _approved(
+        self, session: Session, step: MessageStep, answer: engine.Send, roles: list[str] | None
+    ) -> engine.Send:
+        """The text to send once approved: approved already (the run resumed after `approve`), or
+        approved as the file's `approved_by:` says (a drill); else the request is logged and the run
+        pauses (`awaiting-approval`) until someone approves."""
+        assert step.approval is not None
+        approval = session.state.approvals.get(step.id)
+        digest = ev.text_hash(answer.text)
+        if approval is not None and digest in (approval["requested_hash"], approval["message_hash"]):
+            status = ev.approval_status(approval)
+            if status == ev.APPROVED:
+                return engine.Send(approval["text"], edited=answer.edited or approval["text"] != answer.text)
+            if status == ev.REJECTED:
+                rejected = approval["rejected"]
+                raise AnswerError(
+                    _(
+                        "step '{step}' (message): {person} rejected this text ({reason}); "
+                        "answer with {{text: the edited message}} to ask again"
+                    ).format(step=step.id, person=rejected["person"], reason=rejected["reason"])
+                )
+        session.request_approval(step.id, answer.text)
+        if roles is None:
+            raise AwaitingApproval(step.id)
+        unknown = [role for role in roles if role not in step.approval.by]
+        missing = [role for role in step.approval.by if role not in roles]
+        if unknown or not roles or (step.approval.need == "all" and missing):
+            raise AnswerError(
+                _(
+                    "step '{step}' (message): approved_by {roles} does not fit; the approval needs {need} of {by}"
+                ).format(
+                    step=step.id,
+                    roles=", ".join(roles) or "—",
+                    need=_("all") if step.approval.need == "all" else _("one"),
+                    by=", ".join(step.approval.by),
+                )
+            )
+        state, now = session.state, session.clock()
+        approval = state.approvals[step.id]
+        given = []
+        for role in roles:
+            who = state.roles.get(role) or engine.contact_of(state, role, session.contacts).get("name") or role
+            event = engine.give_approval(state, approval, who, now, session.actor, role=role)[0]
+            del event["data"]["by_phone"]
+            event["data"]["simulated"] = True
+            given.append(event)
+        session.log(given)
+        return answer
+
+    def others(self, session: Session, events: list[Event]) -> None:
+        for event in events:
+            line = describe(event, session.state.playbook)
+            if line:
+                self._say(
+                    one_line(
+                        visible(
+                            _("{person} (from another terminal): {event}").format(person=event.get("actor"), event=line)
+                        )
+                    )
+                )
+
+    def told(self, session: Session, line: str) -> None:
+        self._say(one_line(line))
 
     def _deliver(
         self, session: Session, step: AnyStep, rendered: engine.Rendered, decided: list[Event], simulated: str | None

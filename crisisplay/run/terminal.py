@@ -17,10 +17,13 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from crisisplay import engine
+from crisisplay import events as ev
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
 from crisisplay.events import PAUSED, RESUMED, STARTED, Event
@@ -41,6 +44,7 @@ from crisisplay.playbook.roles import person, reach_question, role_label, someon
 from crisisplay.run.delivery import courier_words, recipient, services, unknown_outcome
 from crisisplay.run.header import header
 from crisisplay.run.session import PauseRequested, Session
+from crisisplay.run.team import approval_words
 from crisisplay.templates import placeholder
 
 if TYPE_CHECKING:
@@ -63,6 +67,8 @@ ACTIONS = (
 # The typed actions stay the same words in every language: they are commands, like the ids.
 TYPED = {":note": NOTE, ":severity": SEVERITY, ":skip": SKIP, ":pause": PAUSE}
 TYPED_HINT = N_("Enter · or :note :severity :skip :pause")
+CHANGED = "::changed"  # what a waiting prompt returns when the log moved (an approval came in)
+PHONE = "::phone"
 ARROWS = N_("(arrow keys, Enter)")
 
 
@@ -109,6 +115,46 @@ class Prompter:
         for key, value in (keys or {}).items():
             bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
         return question.unsafe_ask()
+
+    def select_until(
+        self,
+        message: str,
+        choices: list[Any],
+        changed: Callable[[threading.Event], bool],
+        instruction: str | None = None,
+    ) -> Any:
+        """A select that also ends, returning CHANGED, as soon as `changed` (run on a helper thread
+        until it returns True or is told to stop) sees something happen."""
+        import questionary
+
+        question = questionary.select(message, choices=choices, instruction=instruction, **self.kwargs)
+        app = question.application
+        stop = threading.Event()
+
+        def end_prompt() -> None:
+            with contextlib.suppress(Exception):  # the responder answered at that moment: their answer stands
+                app.exit(result=CHANGED)
+
+        def watch() -> None:
+            import signal
+
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # Ctrl-C is the main thread's
+            if not changed(stop):
+                return
+            while not stop.is_set():
+                loop = app.loop
+                if app.is_running and loop is not None:
+                    loop.call_soon_threadsafe(end_prompt)
+                    return
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=watch, name="crisisplay-approval-wait", daemon=True)
+        watcher.start()
+        try:
+            return question.unsafe_ask()
+        finally:
+            stop.set()
+            watcher.join(timeout=2)
 
     def checkbox(self, message: str, choices: list[Any], instruction: str | None = None) -> list[Any]:
         import questionary
@@ -250,6 +296,7 @@ class TerminalFrontend:
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
         while True:
+            session.refresh()  # what other terminals logged, shown before the step
             self._header(session, step.id)
             self._describe_step(step, action.visit)
             try:
@@ -268,6 +315,17 @@ class TerminalFrontend:
                 line = describe(event, session.state.playbook)
                 if line:
                     self.console.print(f"  ✓ {_esc(line)}", style="green", highlight=False)
+
+    def others(self, session: Session, events: list[Event]) -> None:
+        """What other terminals logged since the last prompt: a note, a severity change, an approval."""
+        for event in events:
+            line = describe(event, session.state.playbook)
+            if line:
+                said = _("{person} (from another terminal): {event}").format(person=event.get("actor"), event=line)
+                self.console.print(f"  ↳ {_esc(said)}", style="cyan", highlight=False)
+
+    def told(self, session: Session, line: str) -> None:
+        self.console.print(f"  ⚠ {_esc(line)}", style="yellow", highlight=False)
 
     def resumed(self, session: Session, events: list[Event], count: int = 5) -> None:
         """On resume: the last few decisions, so the responder knows where they are."""
@@ -461,10 +519,19 @@ class TerminalFrontend:
         text = rendered.text
         deliveries = session.deliveries
         targets = deliveries.reach.for_channel(rendered.channel) if deliveries and deliveries.reach.live else ()
+        asked = session.state.approvals.get(step.id)
+        waiting = False
+        if asked is not None and ev.approval_status(asked) != ev.REJECTED:
+            text, waiting = asked["text"], True  # resumed while it waited for approval, or once approved
         if (step.id, rendered.channel or "") in session.sent:
             targets = ()  # sent again when the run resumed: not a second time
         while True:
             self._show_message(step.prompt, rendered.channel, text)
+            if step.approval is not None and not waiting:
+                who = ", ".join(
+                    someone(session.state.playbook, r, session.state.roles.get(r)) for r in step.approval.by
+                )
+                self.console.print(_("Needs approval from {who} before it is sent.").format(who=_esc(who)), style="dim")
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
             blocked = (
                 _("edit first: {names} not set").format(names=", ".join(unset))
@@ -488,9 +555,20 @@ class TerminalFrontend:
                     Choice(_("Copy (I post it myself)"), value="send", disabled=blocked),
                     own[1],
                 ]
-            picked = self._menu(session, _("Send this message?"), own)
+            picked = (
+                ("deliver" if targets else "send") if waiting else self._menu(session, _("Send this message?"), own)
+            )
+            waiting = False
             if isinstance(picked, engine.Skip):
                 return picked
+            if picked in ("send", "deliver") and step.approval is not None:
+                approved = self._approval(session, step, text)
+                if approved is None:  # rejected: back to the text, to edit it
+                    text = self._edit(text)
+                    continue
+                if isinstance(approved, engine.Skip):
+                    return approved
+                text = approved
             if picked == "deliver" and deliveries is not None:
                 session.deliver(step.id, {"channel": rendered.channel or ""}, text)
                 via = services(targets)
@@ -500,6 +578,70 @@ class TerminalFrontend:
             if picked == "send":
                 return engine.Send(text, edited=text != rendered.text)
             text = self._edit(text)
+
+    def _approval(self, session: Session, step: MessageStep, text: str) -> str | engine.Skip | None:
+        """Ask for approval of `text` and wait for it: the approved text (an approver may have edited
+        it), None when it was rejected (the reason shown), or a Skip the responder chose meanwhile."""
+        from questionary import Choice
+
+        session.request_approval(step.id, text)
+        while True:
+            approval = session.state.approvals.get(step.id)
+            if approval is None:  # another terminal answered or skipped the step meanwhile
+                return engine.Skip(_("answered from another terminal"))
+            status = ev.approval_status(approval)
+            words = approval_words(session.state, approval)
+            if status == ev.APPROVED:
+                self.console.print(f"  ✓ {_esc(words)}", style="green", highlight=False)
+                return str(approval["text"])
+            if status == ev.REJECTED:
+                self.console.print(f"  ✗ {_esc(words)}", style="red", highlight=False)
+                return None
+            self.console.print(f"  ⏳ {_esc(words)}", style="yellow", highlight=False)
+            command = f"crisisplay approve {session.state.incident_id} {step.id} --as NAME"
+            self.console.print(_("They approve with: {command}").format(command=command), style="dim", highlight=False)
+            after = session.state.count - 1
+            picked = self.prompter.select_until(
+                _("Waiting for approval…"),
+                [
+                    Choice(_("Record an approval given by phone"), value=PHONE),
+                    Choice(_("⏸ Pause (resume later)"), value=PAUSE),
+                ],
+                changed=functools.partial(_log_moved, session, after),
+                instruction=_("(this continues by itself once they approve)"),
+            )
+            if picked == PAUSE:
+                raise PauseRequested()
+            if picked == PHONE:
+                self._phone_approval(session, step)
+            session.refresh()
+
+    def _phone_approval(self, session: Session, step: MessageStep) -> None:
+        from questionary import Choice
+
+        approval = session.state.approvals.get(step.id)
+        if approval is None:
+            return
+        roles = [r for r in approval["by"] if r not in {g["by"] for g in approval["given"]}] or approval["by"]
+        pb = session.state.playbook
+        role = roles[0]
+        if len(roles) > 1:
+            role = self.prompter.select(
+                _("Which role approved by phone?"), [Choice(role_label(pb, r), value=r) for r in roles]
+            )
+        name = self.prompter.text(
+            _("Approved by phone: name?"),
+            suggested=session.state.roles.get(role),
+            validate=lambda t: bool(t.strip()) or _("Please give a name"),
+        ).strip()
+
+        def compute() -> list[Event]:
+            current = session.state.approvals.get(step.id)
+            if current is None:
+                return []
+            return engine.give_approval(session.state, current, name, session.clock(), session.actor, role=role)
+
+        session.log_computed(compute)
 
     def _ask_escalate(self, session: Session, step: EscalateStep) -> engine.Answer:
         from questionary import Choice
@@ -641,6 +783,14 @@ class TerminalFrontend:
                     return text
                 return edited
         return self.prompter.text(_("Edit the message (Esc then Enter to finish):"), prefilled=text, multiline=True)
+
+
+def _log_moved(session: Session, after: int, stop: threading.Event) -> bool:
+    """Whether the log got an event after `after` before `stop` was set (on a helper thread: reads only)."""
+    while not stop.is_set():
+        if session.journal.wait(after, 0.5):
+            return True
+    return False
 
 
 def _edit_in_editor(editor: str, text: str) -> str | None:

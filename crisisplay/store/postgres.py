@@ -1,0 +1,652 @@
+"""The PostgreSQL store: incident logs in a database a team already runs (psycopg 3).
+
+The same canonical lines as the file store, as text (never re-serialised through jsonb), in
+`events` (incident_id, seq, line, hash, prev; unique per incident and seq), with each
+incident's head in `incidents` and its lease in `leases`; `crisisplay_meta` holds the schema
+version. One transaction per decision: the incident row is locked (`SELECT … FOR UPDATE`),
+the head checked against the one the decision was computed on (`expect_head`: HeadMoved
+otherwise), the lines inserted, the head moved and a NOTIFY sent, so two machines answering
+at once cannot both win. `wait` LISTENs on a connection of its own, in autocommit.
+
+Only this module imports psycopg, and only when the store is PostgreSQL. A password never
+appears in a message: every one goes through `masked`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError
+from crisisplay.events import Event
+from crisisplay.i18n import _
+from crisisplay.store.base import (
+    HeadMoved,
+    Heartbeat,
+    Lease,
+    LeaseLost,
+    StoreUnavailable,
+    StoreUnreachable,
+    busy_elsewhere,
+    lease_is_live,
+)
+from crisisplay.store.chain import ZERO_HASH, ChainCheck, Lines, VerifyResult, _complete, _loads, canonical_line
+from crisisplay.times import format_ts, now
+
+SCHEMA_VERSION = 1
+CHANNEL = "crisisplay_events"
+_CONNECT_TIMEOUT = 10  # seconds: a wrong host says so in one line, not after minutes
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS crisisplay_meta (key text PRIMARY KEY, value text NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS incidents (
+        id text PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        head_seq integer NOT NULL,
+        head_hash text NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS events (
+        incident_id text NOT NULL REFERENCES incidents (id),
+        seq integer NOT NULL CHECK (seq >= 0),
+        line text NOT NULL,
+        hash text NOT NULL,
+        prev text NOT NULL,
+        UNIQUE (incident_id, seq)
+    )""",
+    """CREATE TABLE IF NOT EXISTS leases (
+        incident_id text PRIMARY KEY REFERENCES incidents (id),
+        holder text NOT NULL,
+        pid integer,
+        host text NOT NULL,
+        token text NOT NULL,
+        expires_at timestamptz NOT NULL
+    )""",
+)
+
+
+# --- addresses, masked -----------------------------------------------------------------------
+
+
+def _secrets_of(dsn: str) -> list[str]:
+    """The password(s) written in a DSN, as written and decoded: what a message must never show."""
+    found: list[str] = []
+    parts = urllib.parse.urlsplit(dsn)
+    if parts.password:
+        found += [parts.password, urllib.parse.unquote(parts.password)]
+    for key, value in urllib.parse.parse_qsl(parts.query):
+        if key == "password" and value:
+            found.append(value)
+    return [secret for secret in found if secret]
+
+
+def masked(text: str, dsn: str) -> str:
+    """`text` with every password of `dsn` replaced by `***`."""
+    for secret in sorted(_secrets_of(dsn), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def describe_dsn(dsn: str) -> str:
+    """`postgresql://user@host:port/db`: where the store is, without password or options."""
+    parts = urllib.parse.urlsplit(dsn)
+    host = parts.hostname or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    user = f"{urllib.parse.unquote(parts.username)}@" if parts.username else ""
+    database = parts.path.lstrip("/")
+    return masked(f"postgresql://{user}{host}{port}/{database}", dsn)
+
+
+def _reason(err: BaseException, dsn: str) -> str:
+    """psycopg's words for an error, on one line, without a password."""
+    text = " ".join(line.strip() for line in str(err).splitlines() if line.strip()) or type(err).__name__
+    return masked(text, dsn)
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+class PostgresStore:
+    """Incidents in a PostgreSQL database (the schema `crisisplay store init` creates)."""
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+        self._conn: psycopg.Connection[Any] | None = None
+        self._checked = False
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.describe()!r})"
+
+    def describe(self) -> str:
+        return describe_dsn(self.dsn)
+
+    # -- connections --
+
+    def connect(self, autocommit: bool = True) -> psycopg.Connection[Any]:
+        """A new connection; StoreUnreachable (exit 2, one line, no password) when there is none."""
+        try:
+            return psycopg.connect(self.dsn, autocommit=autocommit, connect_timeout=_CONNECT_TIMEOUT)
+        except psycopg.Error as err:
+            raise StoreUnreachable(
+                _("cannot connect to the PostgreSQL store {store}: {reason}").format(
+                    store=self.describe(), reason=_reason(err, self.dsn)
+                )
+            ) from None
+        except (ValueError, UnicodeError) as err:  # a DSN psycopg cannot even parse
+            raise StoreUnreachable(
+                _("the PostgreSQL store address {store} cannot be read: {reason}").format(
+                    store=self.describe(), reason=_reason(err, self.dsn)
+                )
+            ) from None
+
+    def connection(self) -> psycopg.Connection[Any]:
+        """The store's connection (autocommit; decisions open their own transaction), schema checked."""
+        if self._conn is None or self._conn.closed:
+            self._conn = self.connect()
+            self._checked = False
+        if not self._checked:
+            self._check_schema(self._conn)
+            self._checked = True
+        return self._conn
+
+    def drop_connection(self) -> None:
+        if self._conn is not None:
+            with suppress(Exception):
+                self._conn.close()
+        self._conn = None
+
+    def lost(self, err: BaseException, incident_id: str | None = None) -> StoreUnavailable:
+        """The error for a connection that went away mid-command (exit 3)."""
+        self.drop_connection()
+        if incident_id is None:
+            return StoreUnavailable(
+                _("lost the connection to the PostgreSQL store {store}: {reason}").format(
+                    store=self.describe(), reason=_reason(err, self.dsn)
+                )
+            )
+        return StoreUnavailable(
+            _(
+                "lost the connection to the PostgreSQL store {store} ({reason}); everything acknowledged "
+                "is kept: `crisisplay resume {incident}` when the server is back"
+            ).format(store=self.describe(), reason=_reason(err, self.dsn), incident=incident_id)
+        )
+
+    def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
+        version = self._schema_version(conn)
+        if version is None:
+            raise StoreUnreachable(
+                _("the PostgreSQL store {store} has no crisisplay schema yet: run `crisisplay store init`").format(
+                    store=self.describe()
+                )
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreUnreachable(
+                _(
+                    "the PostgreSQL store {store} has schema version {found}, newer than this crisisplay "
+                    "knows ({supported}): upgrade crisisplay"
+                ).format(store=self.describe(), found=version, supported=SCHEMA_VERSION)
+            )
+
+    def _schema_version(self, conn: psycopg.Connection[Any]) -> int | None:
+        try:
+            exists = conn.execute("SELECT to_regclass('crisisplay_meta') IS NOT NULL").fetchone()
+            if not exists or not exists[0]:
+                return None
+            row = conn.execute("SELECT value FROM crisisplay_meta WHERE key = 'schema_version'").fetchone()
+        except psycopg.OperationalError as err:
+            raise self.lost(err) from None
+        if row is None:
+            return None
+        try:
+            return int(row[0])
+        except ValueError:
+            return SCHEMA_VERSION + 1  # not a version this crisisplay wrote
+
+    def init(self) -> str:
+        """Create the schema (idempotent); say what was done."""
+        conn = self.connect()
+        try:
+            with conn.transaction():
+                # One `store init` at a time: two at once would race on CREATE TABLE IF NOT EXISTS.
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('crisisplay store init'))")
+                version = self._schema_version(conn)
+                if version is not None and version > SCHEMA_VERSION:
+                    self._check_schema(conn)
+                for statement in SCHEMA:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO crisisplay_meta (key, value) VALUES ('schema_version', %s) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (str(SCHEMA_VERSION),),
+                )
+        except psycopg.OperationalError as err:
+            raise self.lost(err) from None
+        except psycopg.Error as err:
+            raise StoreUnreachable(
+                _("cannot create the crisisplay schema in {store}: {reason}").format(
+                    store=self.describe(), reason=_reason(err, self.dsn)
+                )
+            ) from None
+        finally:
+            conn.close()
+        if version is None:
+            return _("Created the crisisplay schema (version {version}) in {store}.").format(
+                version=SCHEMA_VERSION, store=self.describe()
+            )
+        return _("{store} already holds the crisisplay schema (version {version}); nothing to do.").format(
+            store=self.describe(), version=version
+        )
+
+    # -- the Store interface --
+
+    def create(self, incident_id: str, first_event: Event) -> PostgresLog:
+        """The incident with its first event, in one transaction; refused if the id is taken."""
+        event = _complete(first_event, seq=0, prev=ZERO_HASH, stamp=format_ts(now()))
+        line, digest = canonical_line(event)
+        conn = self.connection()
+        try:
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO incidents (id, head_seq, head_hash) VALUES (%s, 0, %s)", (incident_id, digest)
+                )
+                conn.execute(
+                    "INSERT INTO events (incident_id, seq, line, hash, prev) VALUES (%s, 0, %s, %s, %s)",
+                    (incident_id, line, digest, ZERO_HASH),
+                )
+                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{incident_id} 0"))
+        except psycopg.errors.UniqueViolation:
+            raise JournalError(
+                _("{store}: incident {incident} already exists there").format(
+                    store=self.describe(), incident=incident_id
+                )
+            ) from None
+        except psycopg.OperationalError as err:
+            raise self.lost(err) from None
+        return PostgresLog(self, incident_id)
+
+    def open(self, incident_id: str) -> PostgresLog:
+        row = self._query("SELECT 1 FROM incidents WHERE id = %s", (incident_id,))
+        if not row:
+            raise IncidentNotFound(
+                _("no incident {incident} in {store}").format(incident=incident_id, store=self.describe())
+            )
+        return PostgresLog(self, incident_id)
+
+    def ids(self) -> list[str]:
+        """Every incident id, in the order they were created."""
+        return [row[0] for row in self._query("SELECT id FROM incidents ORDER BY created_at, id")]
+
+    def _query(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        conn = self.connection()
+        try:
+            return conn.execute(statement, params).fetchall()
+        except psycopg.OperationalError as err:
+            raise self.lost(err) from None
+        except psycopg.Error as err:  # a schema changed under us (a table dropped, say)
+            raise StoreUnreachable(
+                _("the PostgreSQL store {store} cannot be read: {reason}").format(
+                    store=self.describe(), reason=_reason(err, self.dsn)
+                )
+            ) from None
+
+    def close(self) -> None:
+        self.drop_connection()
+
+
+class PostgresLog:
+    """One incident's log in the PostgreSQL store."""
+
+    def __init__(self, store: PostgresStore, incident_id: str):
+        self.store = store
+        self._incident_id = incident_id
+        self._listener: psycopg.Connection[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"PostgresLog({self.where()!r})"
+
+    @property
+    def incident_id(self) -> str:
+        return self._incident_id
+
+    def where(self) -> str:
+        return _("{store} (incident {incident})").format(store=self.store.describe(), incident=self.incident_id)
+
+    # `ChainCheck`'s line source
+    @property
+    def label(self) -> str:
+        return self.where()
+
+    @property
+    def stored_name(self) -> str:
+        return self.incident_id
+
+    # -- writing --
+
+    def append(self, events: list[Event], expect_head: str | None = None) -> list[Event]:
+        """One decision's events in one transaction, chained onto the head locked with FOR UPDATE."""
+        from crisisplay.store.chain import EventNotLoggable
+
+        if not events:
+            raise EventNotLoggable("a decision must log at least one event")
+        store = self.store
+        conn = store.connection()
+        try:
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT head_seq, head_hash FROM incidents WHERE id = %s FOR UPDATE", (self.incident_id,)
+                ).fetchone()
+                if row is None:
+                    raise IncidentNotFound(
+                        _("no incident {incident} in {store}").format(incident=self.incident_id, store=store.describe())
+                    )
+                seq, prev = row
+                if expect_head is not None and prev != expect_head:
+                    newer = self._after(conn, expect_head)
+                    raise HeadMoved(
+                        _("{where}: {count} event(s) were logged by someone else since this decision was made").format(
+                            where=self.where(), count=len(newer)
+                        ),
+                        newer,
+                    )
+                stamp = format_ts(now())
+                logged, rows = [], []
+                for offset, given in enumerate(events):
+                    event = _complete(given, seq=seq + 1 + offset, prev=prev, stamp=stamp)
+                    line, digest = canonical_line(event)
+                    rows.append((self.incident_id, event["seq"], line, digest, prev))
+                    event["hash"] = prev = digest
+                    logged.append(event)
+                last = logged[-1]["seq"]
+                values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+                conn.execute(
+                    "WITH added AS (INSERT INTO events (incident_id, seq, line, hash, prev) VALUES "
+                    + values
+                    + "), moved AS (UPDATE incidents SET head_seq = %s, head_hash = %s WHERE id = %s) "
+                    "SELECT pg_notify(%s, %s)",
+                    [value for r in rows for value in r]
+                    + [last, prev, self.incident_id, CHANNEL, f"{self.incident_id} {last}"],
+                )
+        except psycopg.OperationalError as err:
+            raise store.lost(err, self.incident_id) from None
+        except psycopg.errors.UniqueViolation:
+            # Cannot happen behind FOR UPDATE; if it does, the chain was not forked: say so.
+            raise JournalError(
+                _("{where}: another writer logged the same seq; nothing was written").format(where=self.where())
+            ) from None
+        return logged
+
+    def _after(self, conn: psycopg.Connection[Any], head: str) -> list[Event]:
+        rows = conn.execute(
+            "SELECT line FROM events WHERE incident_id = %s AND seq > "
+            "(SELECT coalesce(min(seq), -1) FROM events WHERE incident_id = %s AND hash = %s) ORDER BY seq",
+            (self.incident_id, self.incident_id, head),
+        ).fetchall()
+        return [_loads(line.encode("utf-8")) for (line,) in rows]
+
+    # -- reading --
+
+    def _lines(self, limit: int | None = None) -> list[str]:
+        statement = "SELECT line FROM events WHERE incident_id = %s ORDER BY seq"
+        params: tuple[Any, ...] = (self.incident_id,)
+        if limit is not None:
+            statement += " LIMIT %s"
+            params += (limit,)
+        return [line for (line,) in self.store._query(statement, params)]
+
+    def events(self, tolerate_torn: bool = False) -> Iterator[Event]:
+        """The logged events, in order (a stored line that is not an event raises JournalError)."""
+        for number, line in enumerate(self._lines(), 1):
+            try:
+                event = _loads(line.encode("utf-8"))
+            except ValueError as err:
+                raise JournalError(f"{self.where()}:{number}: {err}") from None
+            if type(event) is not dict:
+                raise JournalError(
+                    _("{path}:{line}: not an event: not a JSON object").format(path=self.where(), line=number)
+                )
+            yield event
+
+    def head(self) -> Event | None:
+        rows = self.store._query(
+            "SELECT line FROM events WHERE incident_id = %s ORDER BY seq DESC LIMIT 1", (self.incident_id,)
+        )
+        if not rows:
+            return None
+        event = _loads(rows[0][0].encode("utf-8"))
+        return event if type(event) is dict else None
+
+    def verify(self, head: str | None = None) -> VerifyResult:
+        return ChainCheck(self, head).run()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[tuple[int, Lines]]:
+        lines = self._lines()
+        yield len(lines), _numbered(lines)
+
+    @contextmanager
+    def reread(self, size: int) -> Iterator[Lines]:
+        yield _numbered(self._lines(limit=size))
+
+    def has_torn_tail(self) -> bool:
+        return False  # a transaction is all or nothing
+
+    def set_aside_torn(self) -> str | None:
+        return None
+
+    # -- waiting --
+
+    def wait(self, after_seq: int, timeout: float) -> bool:
+        """LISTEN for the store's NOTIFY, on a connection of its own in autocommit."""
+        deadline = time.monotonic() + timeout
+        listener = self._listening()
+        try:
+            while True:
+                head = self.head()
+                if head is not None and type(head.get("seq")) is int and head["seq"] > after_seq:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                for notice in listener.notifies(timeout=left, stop_after=1):
+                    incident, _sep, seq = notice.payload.rpartition(" ")
+                    if incident == self.incident_id and seq.isdigit() and int(seq) > after_seq:
+                        return True
+        except psycopg.OperationalError as err:
+            self._close_listener()
+            raise self.store.lost(err, self.incident_id) from None
+
+    def _listening(self) -> psycopg.Connection[Any]:
+        if self._listener is None or self._listener.closed:
+            self._listener = self.store.connect(autocommit=True)
+            self._listener.execute(f"LISTEN {CHANNEL}")
+        return self._listener
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            with suppress(Exception):
+                self._listener.close()
+        self._listener = None
+
+    # -- the lease --
+
+    def lease(self, holder: str, ttl: float = 60.0) -> AbstractContextManager[PostgresLeaseHandle]:
+        return self._leased(holder, ttl, force=False)[0]
+
+    def take_over(
+        self, holder: str, ttl: float = 60.0
+    ) -> tuple[AbstractContextManager[PostgresLeaseHandle], Lease | None]:
+        return self._leased(holder, ttl, force=True)
+
+    def _leased(
+        self, holder: str, ttl: float, force: bool
+    ) -> tuple[AbstractContextManager[PostgresLeaseHandle], Lease | None]:
+        handle, previous = self._take(holder, ttl, force)
+
+        @contextmanager
+        def held() -> Iterator[PostgresLeaseHandle]:
+            try:
+                yield handle
+            finally:
+                handle.release()
+
+        return held(), previous
+
+    def _take(self, holder: str, ttl: float, force: bool) -> tuple[PostgresLeaseHandle, Lease | None]:
+        conn = self.store.connect(autocommit=True)  # the lease's own: the heartbeat renews on it
+        try:
+            with conn.transaction():
+                locked = conn.execute(
+                    "SELECT now() FROM incidents WHERE id = %s FOR UPDATE", (self.incident_id,)
+                ).fetchone()
+                if locked is None:
+                    raise IncidentNotFound(
+                        _("no incident {incident} in {store}").format(
+                            incident=self.incident_id, store=self.store.describe()
+                        )
+                    )
+                moment: datetime = locked[0]
+                previous = _lease_row(
+                    conn.execute(
+                        "SELECT holder, pid, host, expires_at FROM leases WHERE incident_id = %s", (self.incident_id,)
+                    ).fetchone()
+                )
+                if previous is not None and lease_is_live(previous, moment):
+                    here = previous.host == socket.gethostname()
+                    if not force or here:
+                        raise IncidentBusy(self._busy(previous))
+                token = os.urandom(8).hex()
+                lease = Lease(holder, os.getpid(), socket.gethostname(), moment + timedelta(seconds=ttl))
+                conn.execute(
+                    "INSERT INTO leases (incident_id, holder, pid, host, token, expires_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (incident_id) DO UPDATE SET "
+                    "holder = EXCLUDED.holder, pid = EXCLUDED.pid, host = EXCLUDED.host, "
+                    "token = EXCLUDED.token, expires_at = EXCLUDED.expires_at",
+                    (self.incident_id, lease.holder, lease.pid, lease.host, token, lease.expires_at),
+                )
+        except psycopg.OperationalError as err:
+            conn.close()
+            raise self.store.lost(err, self.incident_id) from None
+        except BaseException:
+            conn.close()
+            raise
+        return PostgresLeaseHandle(self, conn, token, lease, ttl), previous
+
+    def _busy(self, lease: Lease) -> str:
+        if lease.host == socket.gethostname() and lease.pid is not None:
+            return _("incident {incident} is being run in another terminal (pid {pid})").format(
+                incident=self.incident_id, pid=lease.pid
+            )
+        return busy_elsewhere(self.incident_id, lease)
+
+    def current_lease(self) -> Lease | None:
+        rows = self.store._query(
+            "SELECT holder, pid, host, expires_at FROM leases WHERE incident_id = %s", (self.incident_id,)
+        )
+        return _lease_row(rows[0]) if rows else None
+
+    def is_running(self) -> bool:
+        rows = self.store._query(
+            "SELECT holder, pid, host, expires_at, now() FROM leases WHERE incident_id = %s", (self.incident_id,)
+        )
+        if not rows:
+            return False
+        lease = _lease_row(rows[0][:4])
+        return lease is not None and lease_is_live(lease, rows[0][4])
+
+    def close(self) -> None:
+        self._close_listener()
+
+
+class PostgresLeaseHandle:
+    """A lease held in the `leases` table, on a connection of its own; renewed by a heartbeat."""
+
+    def __init__(self, log: PostgresLog, conn: psycopg.Connection[Any], token: str, lease: Lease, ttl: float):
+        self.log = log
+        self.lease = lease
+        self._conn = conn
+        self._token = token
+        self._ttl = ttl
+        self._lost = False
+        self._released = False
+        self._heartbeat = Heartbeat(self.renew, ttl / 3)
+        self._heartbeat.start()
+
+    @property
+    def lost(self) -> bool:
+        return self._lost
+
+    def renew(self) -> None:
+        if self._lost:
+            raise LeaseLost(self._lost_message())
+        try:
+            if self._conn.closed:
+                self._conn = self.log.store.connect(autocommit=True)
+            row = self._conn.execute(
+                "UPDATE leases SET expires_at = now() + make_interval(secs => %s) "
+                "WHERE incident_id = %s AND token = %s RETURNING expires_at",
+                (self._ttl, self.log.incident_id, self._token),
+            ).fetchone()
+        except psycopg.OperationalError as err:
+            with suppress(Exception):
+                self._conn.close()
+            raise JournalError(_reason(err, self.log.store.dsn)) from None
+        if row is None:
+            self._lost = True
+            raise LeaseLost(self._lost_message())
+        self.lease = Lease(self.lease.holder, self.lease.pid, self.lease.host, row[0])
+
+    def _lost_message(self) -> str:
+        try:
+            taker = self.log.current_lease()
+        except JournalError:
+            taker = None
+        if taker is None:
+            return _("incident {incident}: the lease was taken away").format(incident=self.log.incident_id)
+        return _("incident {incident} was taken over by {holder} on {host}").format(
+            incident=self.log.incident_id, holder=taker.holder, host=taker.host
+        )
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._heartbeat.stop()
+        try:
+            self._conn.execute(
+                "DELETE FROM leases WHERE incident_id = %s AND token = %s", (self.log.incident_id, self._token)
+            )
+        except psycopg.Error:
+            pass  # the server is away: the lease expires, or is seen as abandoned from this machine
+        finally:
+            with suppress(Exception):
+                self._conn.close()
+
+
+def _lease_row(row: tuple[Any, ...] | None) -> Lease | None:
+    if row is None:
+        return None
+    holder, pid, host, expires_at = row
+    return Lease(holder=holder, pid=pid, host=host, expires_at=expires_at)
+
+
+def _numbered(lines: list[str]) -> Lines:
+    count = len(lines)
+    for number, line in enumerate(lines, 1):
+        yield number, (line + "\n").encode("utf-8"), number == count
+
+
+def init_store(dsn: str) -> str:
+    """`crisisplay store init`: the schema, created if need be."""
+    return PostgresStore(dsn).init()

@@ -1,0 +1,260 @@
+"""The real CLI on both stores: the same answers give the same export, many writers fork no
+chain, a server restart mid-run loses and doubles nothing, and a store that cannot be used
+is one line, exit 2, never a password. PostgreSQL is a real server (tests/pg_helpers.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import cli_environment
+from pg_helpers import Cluster, drop_schema, fresh_schema, with_schema
+
+REPO = Path(__file__).resolve().parents[1]
+ANSWERS = REPO / "examples" / "pricing-error.answers.yaml"
+ID_RE = re.compile(r"\d{8}-\d{6}-pricing-error-[0-9a-f]{4}")
+TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z")
+
+
+@pytest.fixture
+def pg():
+    dsn, schema = fresh_schema()
+    yield dsn
+    drop_schema(schema)
+
+
+def crisisplay(home: Path, store: str, *args: str, timeout: float = 120, script: str | None = None):
+    environment = cli_environment(home)
+    environment["CRISISPLAY_STORE"] = store
+    command = [sys.executable, script, *args] if script else [sys.executable, "-m", "crisisplay", *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=timeout, cwd=home)
+    return done.returncode, done.stdout, done.stderr
+
+
+def normalised(export: str) -> str:
+    """An export with what differs between two runs of the same answers (ids, times, hashes) blanked."""
+    data = json.loads(export)
+    for event in data["events"]:
+        for key in ("ts", "hash", "prev"):
+            event[key] = key
+    text = json.dumps(data, sort_keys=True)
+    text = ID_RE.sub("ID", text)
+    text = TS_RE.sub("TS", text)
+    text = re.sub(r'"(elapsed_ms|duration_ms|[a-z_]*_ms)": \d+', r'"\1": 0', text)
+    text = re.sub(r"[0-9a-f]{64}", "HASH", text)
+    return text
+
+
+def test_the_same_answers_give_the_same_json_export_on_both_stores(tmp_path, pg):
+    exports = []
+    for store in (str(tmp_path / "folder"), pg):
+        home = tmp_path / ("home-" + str(len(exports)))
+        home.mkdir()
+        code, out, err = crisisplay(home, store, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+        assert code == 0, err
+        incident = out.strip()
+        code, verified, err = crisisplay(home, store, "verify", incident, "-f", "json")
+        assert code == 0 and json.loads(verified)["ok"], err
+        code, out, err = crisisplay(home, store, "export", incident, "--format", "json")
+        assert code == 0, err
+        exports.append(normalised(out))
+        code, listed, err = crisisplay(home, store, "incidents", "-f", "json")
+        assert code == 0 and json.loads(listed)["incidents"][0]["status"] == "closed"
+    assert exports[0] == exports[1]
+
+
+NOTES = """
+import sys
+from crisisplay import cli
+for number in range(int(sys.argv[2])):
+    cli._store.cache_clear()  # each note opens the store afresh, as `crisisplay note` does
+    try:
+        cli.main(["note", sys.argv[1], f"{sys.argv[3]}-{number}"])
+    except SystemExit as done:
+        assert done.code == 0, done.code
+"""
+
+
+@pytest.mark.parametrize("kind", ["files", "postgresql"])
+def test_eight_processes_writing_notes_at_once_log_every_note_once_on_one_chain(tmp_path, kind, request):
+    store = str(tmp_path / "folder") if kind == "files" else request.getfixturevalue("pg")
+    home = tmp_path / "home"
+    home.mkdir()
+    code, out, err = crisisplay(home, store, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    assert code == 0, err
+    incident = out.strip()
+    writers, each = 8, 200
+    environment = cli_environment(home)
+    environment["CRISISPLAY_STORE"] = store
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", NOTES, incident, str(each), f"w{writer}"],
+            env=environment,
+            cwd=home,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        for writer in range(writers)
+    ]
+    for process in processes:
+        assert process.wait(timeout=600) == 0, process.stderr.read()[-2000:]
+
+    code, out, err = crisisplay(home, store, "export", incident, "--format", "json")
+    assert code == 0, err
+    notes = [event["data"]["text"] for event in json.loads(out)["events"] if event["type"] == "note.added"]
+    expected = {f"w{writer}-{number}" for writer in range(writers) for number in range(each)}
+    assert sorted(notes) == sorted(expected)  # every note exactly once
+    code, out, err = crisisplay(home, store, "verify", incident)
+    assert code == 0 and "chain intact" in out
+
+
+# --- a store that cannot be used -------------------------------------------------------------
+
+
+SECRET = "pw-Zq7-unique-4711"
+
+
+def one_line_exit_2(result, *, secret: str = SECRET) -> str:
+    code, out, err = result
+    assert code == 2, (code, out, err)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("crisisplay: error: "), err
+    assert "Traceback" not in err and secret not in err + out
+    return lines[0]
+
+
+def test_a_refused_connection_is_one_line_exit_2_without_the_password(tmp_path):
+    from pg_helpers import free_port
+
+    store = f"postgresql://someone:{SECRET}@127.0.0.1:{free_port()}/crisis"
+    line = one_line_exit_2(crisisplay(tmp_path, store, "incidents"))
+    assert "cannot connect to the PostgreSQL store postgresql://someone@127.0.0.1:" in line
+
+
+def test_a_dsn_that_cannot_be_read_is_one_line_exit_2_without_the_password(tmp_path):
+    store = f"postgresql://someone:{SECRET}@127.0.0.1:5432/test?sslmode=sometimes"
+    one_line_exit_2(crisisplay(tmp_path, store, "incidents"))
+
+
+def test_a_store_without_the_schema_says_to_run_store_init(tmp_path):
+    dsn, schema = fresh_schema(init=False)
+    try:
+        line = one_line_exit_2(crisisplay(tmp_path, dsn, "start", "pricing-error", "--answers", str(ANSWERS)))
+        assert "run `crisisplay store init`" in line
+        code, _, err = crisisplay(tmp_path, dsn, "store", "init")
+        assert code == 0 and "Created the crisisplay schema (version 1)" in err
+        code, _, err = crisisplay(tmp_path, dsn, "store", "init")
+        assert code == 0 and "nothing to do" in err
+        code, _out, err = crisisplay(tmp_path, dsn, "incidents")
+        assert code == 0 and "No incidents." in err
+    finally:
+        drop_schema(schema)
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path, pg):
+    import psycopg
+
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute("UPDATE crisisplay_meta SET value = '7' WHERE key = 'schema_version'")
+    line = one_line_exit_2(crisisplay(tmp_path, pg, "incidents"))
+    assert "schema version 7, newer than this crisisplay knows (1): upgrade crisisplay" in line
+
+
+@pytest.fixture(scope="module")
+def password_cluster():
+    cluster = Cluster(password=SECRET)
+    yield cluster
+    cluster.destroy()
+
+
+def test_wrong_credentials_are_one_line_exit_2_and_never_show_a_password(tmp_path, password_cluster):
+    wrong = password_cluster.dsn("not-" + SECRET)
+    line = one_line_exit_2(crisisplay(tmp_path, wrong, "store", "init"), secret="not-" + SECRET)
+    assert "password authentication failed" in line
+    # The right password works, and is never shown either.
+    right = password_cluster.dsn(SECRET)
+    code, out, err = crisisplay(tmp_path, right, "store", "init")
+    assert code == 0 and SECRET not in out + err
+    code, out, err = crisisplay(tmp_path, right, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    assert code == 0 and SECRET not in out + err
+    code, out, err = crisisplay(tmp_path, right, "export", out.strip(), "-f", "json")
+    assert code == 0 and SECRET not in out + err
+
+
+# --- a server restart in the middle of a run ---------------------------------------------------
+
+
+def test_a_server_restart_mid_run_pauses_and_resume_loses_and_doubles_nothing(tmp_path):
+    cluster = Cluster()
+    try:
+        store = with_schema(cluster.dsn(), "public")
+        home = tmp_path / "home"
+        home.mkdir()
+        assert crisisplay(home, store, "store", "init")[0] == 0
+        environment = cli_environment(home)
+        environment.update({"CRISISPLAY_STORE": store, "CRISISPLAY_TEST_APPEND_DELAY": "0.15"})
+        run = subprocess.Popen(
+            [sys.executable, str(REPO / "tests" / "slow_crisisplay.py"), "start", "pricing-error", "--drill"]
+            + ["--answers", str(ANSWERS)],
+            env=environment,
+            cwd=home,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        incident = run.stdout.readline().strip()
+        assert ID_RE.fullmatch(incident)
+        time.sleep(1.0)  # a few decisions in
+        cluster.stop()
+        code = run.wait(timeout=120)
+        err = run.stderr.read()
+        assert code == 3, err
+        lines = [line for line in err.splitlines() if line.startswith("crisisplay:")]
+        assert len(lines) == 1 and "lost the connection to the PostgreSQL store" in lines[0], err
+        assert f"crisisplay resume {incident}" in lines[0] and "Traceback" not in err
+
+        cluster.start()
+        cluster.wait_ready()
+        code, out, err = crisisplay(home, store, "incidents", "-f", "json")
+        assert code == 0 and json.loads(out)["incidents"][0]["status"] == "interrupted", out + err
+        code, out, err = crisisplay(home, store, "resume", incident, "--answers", str(ANSWERS))
+        assert code == 0, err
+        code, out, err = crisisplay(home, store, "export", incident, "-f", "json")
+        events = json.loads(out)["events"]
+        answered = [(e["step"], e["data"]["visit"]) for e in events if e["type"] == "step.answered"]
+        assert len(answered) == len(set(answered))  # no decision written twice
+        assert [e["seq"] for e in events] == list(range(len(events)))
+        assert events[-1]["type"] == "incident.closed"
+        code, out, err = crisisplay(home, store, "verify", incident)
+        assert code == 0 and "chain intact" in out
+    finally:
+        cluster.destroy()
+
+
+def test_store_copy_copies_once_and_reports_a_different_head(tmp_path, pg):
+    home = tmp_path / "home"
+    home.mkdir()
+    folder = str(tmp_path / "folder")
+    code, out, err = crisisplay(home, folder, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    incident = out.strip()
+
+    code, _, err = crisisplay(home, folder, "store", "copy", "--to", pg)
+    assert code == 0 and f"{incident}: copied (" in err and "1 incident(s) copied" in err
+    code, _, err = crisisplay(home, folder, "store", "copy", "--to", pg)
+    assert code == 0 and f"{incident}: already there, same head" in err and "0 incident(s) copied" in err
+    source = json.loads(crisisplay(home, folder, "export", incident, "-f", "json")[1])
+    copied = json.loads(crisisplay(home, pg, "export", incident, "-f", "json")[1])
+    assert source["events"] == copied["events"]
+
+    assert crisisplay(home, folder, "note", incident, "only in the folder")[0] == 0
+    code, _, err = crisisplay(home, folder, "store", "copy", "--to", pg)
+    assert code == 1 and "already there with another head" in err and "not overwritten" in err
+    back = str(tmp_path / "back")
+    code, _, err = crisisplay(home, pg, "store", "copy", "--to", back)
+    assert code == 0 and f"{incident}: copied (" in err

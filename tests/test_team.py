@@ -1,0 +1,260 @@
+"""Team incidents without a terminal: roles, severity from anyone, approvals (engine, answers
+file, commands), what the post-mortem says of them, and two sessions answering one step."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import cli_environment
+
+from crisisplay import engine
+from crisisplay import events as ev
+from crisisplay.errors import UsageError
+from crisisplay.playbook.loader import check_text
+
+BOOK = Path(__file__).parent / "data" / "team" / "apology.yaml"
+T0 = datetime(2026, 11, 25, 21, 40, tzinfo=UTC)
+ANSWERS = "steps:\n  check-facts: yes\n  apology: send\n  what-happened: The import.\n"
+
+
+def started(by: str = "[manager]") -> ev.State:
+    checked = check_text(BOOK.read_text(encoding="utf-8").replace("by: [manager]", f"by: {by}"), str(BOOK))
+    pb = checked.playbook
+    assert pb is not None
+    first = engine.start(
+        "20261125-214000-apology-0a1b",
+        pb,
+        {"id": pb.id},
+        drill=True,
+        responder="Ana",
+        organisation=None,
+        detected_at=T0,
+        now=T0,
+        version="test",
+    )[0]
+    return ev.replay([first])
+
+
+def fold(state: ev.State, events: list[dict]) -> ev.State:
+    for event in events:
+        ev.apply(state, event)
+    return state
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+
+def test_whoever_starts_an_incident_is_its_lead_until_assign_names_another():
+    state = started()
+    assert state.roles == {"lead": "Ana"}
+    fold(state, engine.assign(state, "lead", "Leo", T0, "Ana"))
+    fold(state, engine.assign(state, "manager", " Marta   Gil ", T0, "Ana"))
+    assert state.roles == {"lead": "Leo", "manager": "Marta Gil"}
+    assert engine.assign(state, "manager", "Marta Gil", T0, "Ana") == []
+
+
+def test_assign_refuses_a_role_the_incident_has_not_with_did_you_mean():
+    with pytest.raises(UsageError, match=r"no role 'manger'.*did you mean 'manager'"):
+        engine.assign(started(), "manger", "Marta", T0, "Ana")
+
+
+def approval_asked(state: ev.State, text: str = "Sorry.") -> dict:
+    fold(state, engine.request_approval(state, "apology", text, T0, "Ana"))
+    return state.approvals["apology"]
+
+
+def test_an_approval_counts_only_from_a_person_who_holds_the_role():
+    state = started()
+    approval = approval_asked(state)
+    with pytest.raises(UsageError, match="Marta holds none of the roles this approval needs"):
+        engine.give_approval(state, approval, "Marta", T0, "Marta")
+    fold(state, engine.assign(state, "manager", "Marta", T0, "Ana"))
+    fold(state, engine.give_approval(state, approval, "marta", T0, "Marta"))
+    assert ev.approval_status(state.approvals["apology"]) == ev.APPROVED
+    assert state.approvals["apology"]["given"][0]["person"] == "Marta"  # as the assignment spells it
+
+
+def test_an_approvers_edit_is_the_text_sent_and_asks_the_others_again():
+    state = started(by="[manager, legal]")
+    fold(state, engine.assign(state, "manager", "Marta", T0, "Ana"))
+    fold(state, engine.assign(state, "legal", "Leo", T0, "Ana"))
+    approval = approval_asked(state)
+    fold(state, engine.give_approval(state, approval, "Leo", T0, "Leo"))
+    fold(state, engine.give_approval(state, approval, "Marta", T0, "Marta", edited="We are sorry."))
+    assert ev.approval_status(approval) == ev.PENDING  # Leo approved the earlier wording
+    assert approval["text"] == "We are sorry."
+    fold(state, engine.give_approval(state, approval, "Leo", T0, "Leo"))
+    assert ev.approval_status(approval) == ev.APPROVED
+    with pytest.raises(engine.AnswerError, match="not approved"):
+        engine.decide(state, "apology", engine.Send("Sorry."), T0, "Ana")
+    sent = engine.decide(state, "apology", engine.Send("We are sorry.", edited=True), T0, "Ana")[1]
+    assert sent["data"]["text"] == "We are sorry." and sent["data"]["message_hash"] == ev.text_hash("We are sorry.")
+
+
+def test_a_rejection_needs_a_reason_and_a_new_request_clears_it():
+    state = started()
+    fold(state, engine.assign(state, "manager", "Marta", T0, "Ana"))
+    approval = approval_asked(state)
+    with pytest.raises(UsageError, match="--reason is empty"):
+        engine.reject_approval(state, approval, "Marta", " ", T0, "Marta")
+    fold(state, engine.reject_approval(state, approval, "Marta", "say what we do", T0, "Marta"))
+    assert ev.approval_status(state.approvals["apology"]) == ev.REJECTED
+    assert engine.request_approval(state, "apology", "Sorry.", T0, "Ana")  # the same text may be asked again
+    approval_asked(state, "Sorry. We refund.")
+    assert ev.approval_status(state.approvals["apology"]) == ev.PENDING
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paused(run_cli, cli_cwd):
+    """An incident paused at the apology, awaiting approval; its id."""
+    (cli_cwd / "answers.yaml").write_text(ANSWERS, encoding="utf-8")
+    code, out, err = run_cli("start", BOOK, "--answers", "answers.yaml", "--responder", "Ana")
+    assert code == 3, err
+    assert "paused (awaiting-approval)" in err
+    return out.strip()
+
+
+def test_a_scripted_run_pauses_awaiting_approval_and_resume_continues_once_approved(run_cli, paused):
+    assert run_cli("assign", paused, "manager", "Marta Gil")[0] == 0
+    code, out, err = run_cli("approve", paused, "--as", "Marta Gil", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["roles"] == ["manager"]
+    code, _, err = run_cli("resume", paused, "--answers", "answers.yaml")
+    assert code == 0, err
+    events = json.loads(run_cli("export", paused, "-f", "json")[1])["events"]
+    assert [e["type"] for e in events].count("message.sent") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("approve", "--as", "Leo"), "Leo holds none of the roles this approval needs (manager)"),
+        (("reject", "--reason", "no", "--as", "Leo"), "Leo holds none of the roles"),
+        (("approve", "nope", "--as", "Leo"), "step 'nope' has no approval waiting; waiting: apology"),
+        (("assign", "chief", "Leo"), "no role 'chief' in this incident"),
+        (("severity", "huge", "--reason", "x"), "severity 'huge' is not a level of this playbook"),
+    ],
+)
+def test_team_commands_refuse_in_one_line_with_exit_2(run_cli, paused, args, message):
+    code, _, err = run_cli(args[0], paused, *args[1:])
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("crisisplay: error: ") and message in err
+
+
+def test_severity_from_another_terminal_is_logged_like_a_note_but_not_on_a_closed_incident(run_cli, paused):
+    code, out, err = run_cli("severity", paused, "high", "--reason", "a journalist called", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out) | {"head": None} == {
+        "incident": paused,
+        "event": "severity.changed",
+        "actor": json.loads(out)["actor"],
+        "from": "low",
+        "to": "high",
+        "reason": "a journalist called",
+        "head": None,
+    }
+    assert run_cli("close", paused, "--reason", "duplicate")[0] == 0
+    code, _, err = run_cli("severity", paused, "low", "--reason", "calm")
+    assert code == 2 and "is closed" in err
+
+
+def test_an_answers_file_scripts_approvals_in_a_drill_and_the_report_says_who(run_cli, cli_cwd):
+    (cli_cwd / "drill.yaml").write_text(
+        ANSWERS.replace("apology: send", "apology: {answer: send, approved_by: [manager]}"), encoding="utf-8"
+    )
+    code, out, err = run_cli("start", BOOK, "--drill", "--answers", "drill.yaml", "--responder", "Ana")
+    assert code == 0, err
+    report = run_cli("export", out.strip(), "-f", "md")[1]
+    assert "### Approvals" in report and "approved (simulated)" in report
+
+
+def test_approved_by_names_only_roles_of_the_approval(run_cli, cli_cwd):
+    (cli_cwd / "drill.yaml").write_text(
+        ANSWERS.replace("apology: send", "apology: {answer: send, approved_by: [legal]}"), encoding="utf-8"
+    )
+    code, _, err = run_cli("start", BOOK, "--drill", "--answers", "drill.yaml")
+    assert code == 2 and "approved_by legal does not fit; the approval needs all of manager" in err
+
+
+def test_the_post_mortem_lists_roles_and_who_approved_what_phone_approvals_marked(run_cli, paused):
+    run_cli("assign", paused, "manager", "Marta Gil")
+    run_cli("approve", paused, "--as", "Marta Gil")
+    run_cli("resume", paused, "--answers", "answers.yaml")
+    report = run_cli("export", paused, "-f", "md")[1]
+    assert "| Roles | lead: Ana; Your line manager: Marta Gil |" in report
+    assert "| Your line manager | Marta Gil | approved |" in report
+    data = json.loads(run_cli("export", paused, "-f", "json")[1])["metrics"]
+    assert data["roles"] == {"lead": "Ana", "manager": "Marta Gil"}
+    assert [a["event"] for a in data["approvals"]] == ["requested", "given"]
+    html = run_cli("export", paused, "-f", "html")[1]
+    assert "Approvals" in html and "Marta Gil" in html
+
+
+def test_the_checker_refuses_an_approval_by_an_undeclared_role(run_cli, cli_cwd):
+    (cli_cwd / "bad.yaml").write_text(
+        BOOK.read_text(encoding="utf-8").replace("by: [manager]", "by: [manger]"), encoding="utf-8"
+    )
+    code, out, _ = run_cli("lint", "bad.yaml")
+    assert code == 1
+    assert "CP211 [error] approval by 'manger': no such role" in out and "did you mean 'manager'" in out
+
+
+# --- watch without a terminal -------------------------------------------------------------------
+
+
+def test_watch_prints_each_new_event_until_ctrl_c(run_cli, paused, cli_home):
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "crisisplay", "watch", paused],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=cli_environment(cli_home),
+    )
+    try:
+        assert watcher.stdout.readline().startswith(f"Watching {paused}")
+        assert run_cli("note", paused, "Customer called back", "--responder", "Leo")[0] == 0
+        for line in watcher.stdout:
+            if "note: Customer called back" in line:
+                assert "Leo: note: Customer called back" in line
+                break
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(timeout=30) == 0
+        assert "Traceback" not in watcher.stderr.read()
+    finally:
+        watcher.kill()
+        watcher.wait()
+
+
+def test_the_header_shows_roles_and_the_approvals_waited_for():
+    from rich.console import Console
+
+    from crisisplay.run.header import header
+
+    state = started(by="[manager, legal]")
+    console = Console(width=80, record=True, color_system=None)
+    console.print(header(state, T0, "check-facts"))
+    assert "manager" not in console.export_text()  # only the lead, who started it: nothing to show
+    fold(state, engine.assign(state, "manager", "Marta Gil", T0, "Ana"))
+    approval = approval_asked(state)
+    fold(state, engine.give_approval(state, approval, "Marta Gil", T0, "Marta Gil"))
+    console.print(header(state, T0, "apology"))
+    shown = " ".join(console.export_text().split())
+    assert "lead Ana · manager Marta Gil" in shown
+    assert "apology: waiting for all of Legal counsel; approved so far by Marta Gil" in shown
+
+
+def test_team_commands_speak_spanish(run_cli, paused):
+    code, _, err = run_cli("assign", paused, "jefe", "Leo", "--lang", "es")
+    assert code == 2 and "no hay ningún rol 'jefe' en este incidente" in err
+    code, _, err = run_cli("assign", paused, "manager", "Marta Gil", "--lang", "es")
+    assert code == 0 and "Marta Gil es manager de" in err
