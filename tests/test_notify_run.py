@@ -344,6 +344,7 @@ def test_sending_from_the_terminal_never_holds_up_the_next_prompt(tmp_path, webh
     term.child.expect(loose("(delivery: sending)"))
     assert len(webhook.wait_for(1)) == 1
     term.send(ENTER)  # reached
+    term.child.expect(loose("via json: sending"))  # the next step's header shows the delivery, still in flight
     term.child.expect(loose("What happens next?"))
     webhook.hang = False
     webhook.stop()  # the held request ends without an answer: the attempt fails, then a retry is refused
