@@ -132,6 +132,8 @@ def test_the_readme_gives_every_declared_floor_and_why():
     for name, floor in re.findall(r"^\| ([\w.-]+) \| ([^|]+?) \|", text.split("\n## Dependencies\n", 1)[1], flags=re.M):
         rows[name.lower()] = floor
     for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
-        name, floor = re.match(r"([\w.-]+)(?:\[[\w,]+\])?>=([\w.]+)", requirement).groups()  # extras, like psycopg[binary]
+        name, floor = re.match(
+            r"([\w.-]+)(?:\[[\w,]+\])?>=([\w.]+)", requirement
+        ).groups()  # extras, like psycopg[binary]
         assert name.lower() in rows, f"README's Dependencies table has no row for {name}"
         assert floor in rows[name.lower()], (name, floor, rows[name.lower()])
