@@ -227,3 +227,19 @@ def test_take_over_of_a_free_incident_has_no_previous_lease(store):
     held, previous = log.take_over("Bo")
     with held:
         assert previous is None and log.current_lease().holder == "Bo"
+
+
+def test_the_file_store_never_imports_psycopg(tmp_path):
+    code = (
+        "import sys\n"
+        "from crisisplay import cli\n"
+        "try:\n"
+        "    cli.main(['incidents', '-f', 'json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('psycopg' in sys.modules, file=sys.stderr)\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "CRISISPLAY_STORE"}
+    environment.update({"CRISISPLAY_HOME": str(tmp_path), "PYTHONPATH": str(REPO)})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60)
+    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr

@@ -72,6 +72,28 @@ SCHEMA = (
 )
 
 
+# One decision, one statement (so one transaction and one round trip): the incident's row is
+# locked FOR UPDATE and its head compared with the one the lines were chained onto; only if
+# it is that head are the lines inserted, the head moved and a NOTIFY sent. It returns the
+# head as it was found, and whether the lines went in. UNIQUE (incident_id, seq) stands
+# behind it: two writers can never both log the same seq.
+_ROW = "(%s, %s::integer, %s, %s, %s)"
+_APPEND = """
+WITH locked AS (SELECT head_seq, head_hash FROM incidents WHERE id = %s FOR UPDATE),
+ok AS (SELECT 1 FROM locked WHERE head_seq = %s AND head_hash = %s),
+added AS (
+    INSERT INTO events (incident_id, seq, line, hash, prev)
+    SELECT v.incident_id, v.seq, v.line, v.hash, v.prev
+    FROM (VALUES {values}) AS v (incident_id, seq, line, hash, prev), ok
+    RETURNING 1
+),
+moved AS (UPDATE incidents SET head_seq = %s, head_hash = %s FROM ok WHERE id = %s RETURNING 1)
+SELECT head_seq, head_hash, EXISTS (SELECT 1 FROM ok),
+       CASE WHEN EXISTS (SELECT 1 FROM ok) THEN pg_notify(%s, %s) END
+FROM locked
+"""
+
+
 # --- addresses, masked -----------------------------------------------------------------------
 
 
@@ -312,6 +334,7 @@ class PostgresLog:
         self.store = store
         self._incident_id = incident_id
         self._listener: psycopg.Connection[Any] | None = None
+        self._known: tuple[int, str] | None = None  # (seq, hash) of the head after our last append
 
     def __repr__(self) -> str:
         return f"PostgresLog({self.where()!r})"
@@ -335,7 +358,13 @@ class PostgresLog:
     # -- writing --
 
     def append(self, events: list[Event], expect_head: str | None = None) -> list[Event]:
-        """One decision's events in one transaction, chained onto the head locked with FOR UPDATE."""
+        """One decision's events in one transaction, chained onto the head it locks with FOR UPDATE.
+
+        The transaction is one statement (one round trip): it locks the incident's row, checks
+        the head is the one the lines were chained onto, and only then inserts them, moves the
+        head and notifies. A head that moved meanwhile writes nothing: with `expect_head` that
+        is HeadMoved; without, the lines are chained onto the new head and sent again.
+        """
         from crisisplay.store.chain import EventNotLoggable
 
         if not events:
@@ -343,49 +372,74 @@ class PostgresLog:
         store = self.store
         conn = store.connection()
         try:
-            with conn.transaction():
-                row = conn.execute(
-                    "SELECT head_seq, head_hash FROM incidents WHERE id = %s FOR UPDATE", (self.incident_id,)
-                ).fetchone()
+            known = self._known if self._known is not None else self._read_head(conn)
+            while True:
+                seq, prev = known
+                if expect_head is not None and prev != expect_head:
+                    known = self._read_head(conn)  # the head only moves on: it never comes back
+                    if known[1] != expect_head:
+                        self._known = known
+                        newer = self._after(conn, expect_head)
+                        raise HeadMoved(
+                            _(
+                                "{where}: {count} event(s) were logged by someone else since this decision was made"
+                            ).format(where=self.where(), count=len(newer)),
+                            newer,
+                        )
+                    continue
+                logged, rows = self._chained(events, seq, prev)
+                last = logged[-1]
+                try:
+                    row = conn.execute(
+                        _APPEND.replace("{values}", ", ".join([_ROW] * len(rows))),
+                        (
+                            self.incident_id,
+                            seq,
+                            prev,
+                            *[value for r in rows for value in r],
+                            last["seq"],
+                            last["hash"],
+                            self.incident_id,
+                            CHANNEL,
+                            f"{self.incident_id} {last['seq']}",
+                        ),
+                    ).fetchone()
+                except psycopg.errors.UniqueViolation:
+                    row = None  # a writer that chained onto the same head won: read it and go on
+                    known = self._read_head(conn)
+                    continue
                 if row is None:
                     raise IncidentNotFound(
                         _("no incident {incident} in {store}").format(incident=self.incident_id, store=store.describe())
                     )
-                seq, prev = row
-                if expect_head is not None and prev != expect_head:
-                    newer = self._after(conn, expect_head)
-                    raise HeadMoved(
-                        _("{where}: {count} event(s) were logged by someone else since this decision was made").format(
-                            where=self.where(), count=len(newer)
-                        ),
-                        newer,
-                    )
-                stamp = format_ts(now())
-                logged, rows = [], []
-                for offset, given in enumerate(events):
-                    event = _complete(given, seq=seq + 1 + offset, prev=prev, stamp=stamp)
-                    line, digest = canonical_line(event)
-                    rows.append((self.incident_id, event["seq"], line, digest, prev))
-                    event["hash"] = prev = digest
-                    logged.append(event)
-                last = logged[-1]["seq"]
-                values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-                conn.execute(
-                    "WITH added AS (INSERT INTO events (incident_id, seq, line, hash, prev) VALUES "
-                    + values
-                    + "), moved AS (UPDATE incidents SET head_seq = %s, head_hash = %s WHERE id = %s) "
-                    "SELECT pg_notify(%s, %s)",
-                    [value for r in rows for value in r]
-                    + [last, prev, self.incident_id, CHANNEL, f"{self.incident_id} {last}"],
-                )
+                head_seq, head_hash, written = row[:3]
+                if written:
+                    self._known = (last["seq"], last["hash"])
+                    return logged
+                known = (head_seq, head_hash)  # someone else appended first
         except psycopg.OperationalError as err:
+            self._known = None
             raise store.lost(err, self.incident_id) from None
-        except psycopg.errors.UniqueViolation:
-            # Cannot happen behind FOR UPDATE; if it does, the chain was not forked: say so.
-            raise JournalError(
-                _("{where}: another writer logged the same seq; nothing was written").format(where=self.where())
-            ) from None
-        return logged
+
+    def _chained(self, events: list[Event], seq: int, prev: str) -> tuple[list[Event], list[tuple[Any, ...]]]:
+        """The events as logged after (seq, prev), and their rows for `events`."""
+        stamp = format_ts(now())
+        logged, rows = [], []
+        for offset, given in enumerate(events):
+            event = _complete(given, seq=seq + 1 + offset, prev=prev, stamp=stamp)
+            line, digest = canonical_line(event)
+            rows.append((self.incident_id, event["seq"], line, digest, prev))
+            event["hash"] = prev = digest
+            logged.append(event)
+        return logged, rows
+
+    def _read_head(self, conn: psycopg.Connection[Any]) -> tuple[int, str]:
+        row = conn.execute("SELECT head_seq, head_hash FROM incidents WHERE id = %s", (self.incident_id,)).fetchone()
+        if row is None:
+            raise IncidentNotFound(
+                _("no incident {incident} in {store}").format(incident=self.incident_id, store=self.store.describe())
+            )
+        return int(row[0]), str(row[1])
 
     def _after(self, conn: psycopg.Connection[Any], head: str) -> list[Event]:
         rows = conn.execute(
