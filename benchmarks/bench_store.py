@@ -47,7 +47,7 @@ def visible_after_append(log, writer) -> float:
     for _ in range(VISIBLE):
         head = log.head()["seq"]
         seen: list[float] = []
-        watcher = threading.Thread(target=lambda h=head: seen.append(log.wait(h, 10) and time.perf_counter()))
+        watcher = threading.Thread(target=lambda h=head, out=seen: out.append(log.wait(h, 10) and time.perf_counter()))
         watcher.start()
         time.sleep(0.05)  # the watcher is waiting
         began = time.perf_counter()
