@@ -513,3 +513,43 @@ def test_contacts_test_honours_the_attempt_timeout(tmp_path, webhook):
     done = run_crisisplay(home, "contacts", "test", "manager")  # the fixture sets 2 s
     assert done.returncode == 1
     assert "timed out after 2 s" in done.stdout + done.stderr
+
+
+APPROVAL_BOOK = """\
+crisisplay: 1
+id: apology-approved
+title: Apology, approved first
+roles:
+  manager: Your line manager
+phases:
+  - id: respond
+    title: Respond
+    steps:
+      - id: apology
+        type: message
+        prompt: Post the apology.
+        channel: Website
+        template: "We are sorry: the price was our mistake."
+        approval:
+          by: [manager]
+          need: all
+"""
+
+
+def test_a_message_awaiting_approval_sends_the_approvers_a_notice_with_the_text_and_the_commands(tmp_path, webhook):
+    home = home_with(tmp_path, manager_to(webhook.url()))
+    book = tmp_path / "apology-approved.yaml"
+    book.write_text(APPROVAL_BOOK, encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("steps:\n  apology: send\n", encoding="utf-8")
+    done = run_crisisplay(home, "start", str(book), "--answers", str(answers), "--notify", timeout=120)
+    assert done.returncode == 3, done.stderr  # paused: awaiting approval
+    incident_id = done.stdout.strip()
+    [request] = webhook.wait_for(1)
+    body = request.json()["message"]
+    assert "We are sorry: the price was our mistake." in body
+    assert f"crisisplay approve {incident_id} apology" in body
+    events = events_of(home, incident_id)
+    kinds = [e["type"] for e in events]
+    assert "approval.requested" in kinds and "notification.sent" in kinds
+    assert events[-1]["type"] == "incident.paused" and events[-1]["data"]["reason"] == "awaiting-approval"
