@@ -1,6 +1,6 @@
 """Typed errors a user can cause, each carrying a message written for that user.
 
-`cli.py` is the one place that turns them into output and an exit code: every class
+`cli/` (its `main`) is the one place that turns them into output and an exit code: every class
 names the exit code the contract gives it.
 """
 

@@ -1,0 +1,200 @@
+"""Commands about playbooks: list, show, schema, lint, new."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from crisisplay.cli.app import _command
+from crisisplay.cli.common import (
+    LintFormat,
+    ListFormat,
+    ShowFormat,
+    _config,
+    _home,
+    _load,
+    _playbook,
+    _playbook_argument,
+    _print_findings,
+    _say,
+    _shown,
+)
+from crisisplay.i18n import N_, _
+
+
+@_command("list", help=N_("List the playbooks you can start: local, in <home>, and bundled; and what shadows what."))
+def list_playbooks(
+    format: ListFormat = typer.Option(ListFormat.table, "-f", "--format", metavar="FORMAT", help=N_("table or json.")),
+) -> None:
+    from crisisplay.home import catalogue
+    from crisisplay.lint.cache import usable
+    from crisisplay.lint.policy import policy_for
+
+    policy, cache = policy_for(_config()), _home() / "cache" / "lint"
+    rows: list[dict[str, Any]] = []  # the JSON objects of `list -f json`
+    for entry in catalogue(_home()):
+        try:
+            # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
+            loaded = usable(entry.path, policy, cache)
+        except OSError as err:
+            rows.append(
+                {
+                    "id": entry.id,
+                    "title": None,
+                    "source": entry.origin,
+                    "path": str(entry.path),
+                    "steps": None,
+                    "shadows": [],
+                    "errors": 1,
+                    "problem": err.strerror,
+                }
+            )
+            continue
+        book = loaded.normalised or {}
+        rows.append(
+            {
+                "id": entry.id,
+                "title": book.get("title"),
+                "source": entry.origin,
+                "path": str(entry.path),
+                "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
+                "shadows": [{"source": o, "path": str(p)} for o, p in entry.shadows],
+                "errors": len(loaded.errors),
+            }
+        )
+    if format is ListFormat.json:
+        print(json.dumps({"playbooks": rows}, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from crisisplay.display import visible
+
+    table = Table(box=None, pad_edge=False)
+    for column in (N_("id"), N_("title"), N_("source"), N_("steps"), N_("notes")):
+        table.add_column(_(column), overflow="fold")
+    for row in rows:
+        notes = []
+        if row["shadows"]:
+            shadowed = ", ".join(f"{_shown(SOURCE_WORDS, s['source'])} {s['path']}" for s in row["shadows"])
+            notes.append(_("shadows {playbooks}").format(playbooks=shadowed))
+        if row["errors"]:
+            note = _("{count} error(s): {command}").format(
+                count=row["errors"], command=f"crisisplay lint {row['path']}"
+            )
+            notes.append(note)
+        source = (
+            _shown(SOURCE_WORDS, row["source"])
+            if row["source"] == "bundled"
+            else f"{_shown(SOURCE_WORDS, row['source'])} {row['path']}"
+        )
+        table.add_row(
+            *(
+                Text(visible(cell))
+                for cell in (row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes))
+            )
+        )
+    Console().print(table)
+
+
+# Where a playbook comes from, as the `list` table shows it (`-f json` keeps these words).
+SOURCE_WORDS = {"local": N_("local"), "home": N_("home"), "bundled": N_("bundled"), "path": N_("path")}
+
+
+@_command(help=N_("Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."))
+def show(
+    playbook: str = _playbook_argument(),
+    format: ShowFormat = typer.Option(
+        ShowFormat.text, "-f", "--format", metavar="FORMAT", help=N_("text, mermaid or json.")
+    ),
+) -> None:
+    from crisisplay.display import visible
+
+    loaded = _load(playbook, its_language=True)
+    _print_findings([f for f in loaded.findings if f.level != "error"])
+    if format is ShowFormat.json:
+        sys.stdout.write(json.dumps(loaded.normalised, indent=2, ensure_ascii=False) + "\n")
+    elif format is ShowFormat.mermaid:
+        from crisisplay.playbook.render import as_mermaid
+
+        sys.stdout.write(visible(as_mermaid(_playbook(loaded))))
+    else:
+        from crisisplay.playbook.render import as_text
+
+        names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
+        sys.stdout.write(visible(as_text(_playbook(loaded), names)))
+
+
+@_command(help=N_("Print the JSON Schema of the playbook format (for editors: yaml-language-server)."))
+def schema() -> None:
+    from crisisplay.playbook.schema import schema_text
+
+    sys.stdout.write(schema_text())
+
+
+@_command(help=N_("Check playbooks: every problem at its line and column, with a rule code (docs/lint-rules.md)."))
+def lint(
+    paths: list[str] | None = typer.Argument(
+        None,
+        metavar="PATH|-",
+        show_default=False,
+        help=N_("Files and folders (recursive *.yaml, *.yml); - reads standard input. Default: ./playbooks."),
+    ),
+    format: LintFormat | None = typer.Option(
+        None,
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        show_default=False,
+        help=N_("text, json, github or sarif (default: text; github when GITHUB_ACTIONS=true)."),
+    ),
+    strict: bool = typer.Option(False, "--strict", help=N_("Warnings fail the run too (exit 1).")),
+    statistics: bool = typer.Option(False, "--statistics", help=N_("Also count the findings per rule.")),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="FILE", help=N_("Write the report to FILE.")),
+    list_rules: bool = typer.Option(False, "--list-rules", help=N_("List every rule (code, name, level) and exit.")),
+) -> None:
+    from crisisplay.lint import command
+
+    chosen = format.value if format else None
+    if list_rules:
+        sys.stdout.write(command.list_rules(chosen))
+        return
+    code = command.run(paths or [], chosen, strict, statistics, output, _config())
+    if code:
+        raise typer.Exit(code)
+
+
+@_command(help=N_("Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."))
+def new(
+    playbook_id: str = typer.Argument(..., metavar="ID", help=N_("The new playbook's id, like data-leak.")),
+    source: str | None = typer.Option(
+        None, "--from", metavar="PLAYBOOK", help=N_("Copy this playbook (an id or a path) instead of the skeleton.")
+    ),
+    folder: Path = typer.Option(
+        Path("playbooks"),
+        "-o",
+        "--output",
+        metavar="DIR",
+        help=N_("Folder to write <ID>.yaml in (default: ./playbooks)."),
+    ),
+) -> None:
+    from crisisplay.lint.scaffold import new_playbook
+
+    created = new_playbook(playbook_id, folder, source, _home())
+    print(created.path)
+    _say(
+        _("Created {path}. Edit it, then check it: {command}").format(
+            path=created.path, command=f"crisisplay lint {created.path}"
+        )
+    )
+    if created.schema is not None:
+        _say(
+            _("Wrote {path}, the JSON Schema its first line points editors at; commit it with your playbooks").format(
+                path=created.schema
+            )
+        )

@@ -1,0 +1,303 @@
+"""Commands that run an incident: start and resume."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from crisisplay import i18n
+from crisisplay.cli.app import _command
+from crisisplay.cli.common import (
+    _config,
+    _head_of,
+    _home,
+    _incident_argument,
+    _load,
+    _playbook,
+    _playbook_argument,
+    _print_findings,
+    _say,
+    _store,
+    _store_ready,
+)
+from crisisplay.errors import AnswerError, PlaybookError, UsageError
+from crisisplay.i18n import N_, _
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from crisisplay.config import Config
+    from crisisplay.errors import Interrupted
+    from crisisplay.playbook.model import Playbook
+    from crisisplay.run.lifecycle import Responder
+    from crisisplay.run.session import Frontend, Outcome
+
+    MakeFrontend = Callable[[dict[str, Any]], Frontend]
+
+
+def _report(outcome: Outcome, console: Console | None = None) -> None:
+    """How a run ended, on standard error (or the terminal); exit 3 when it paused."""
+    if console is not None and outcome.finished:
+        from crisisplay.run.header import run_summary
+        from crisisplay.times import now
+
+        console.print()
+        console.print(run_summary(outcome.state, outcome.events(), now()))
+    from crisisplay.narrative import log_words  # the log's outcome and pause reasons, in words
+
+    if outcome.finished:
+        _say(
+            _("Incident {incident} closed: {reason}.").format(
+                incident=outcome.incident_id, reason=log_words(outcome.reason)
+            )
+        )
+        _say(_("Head hash: {hash}").format(hash=outcome.head))
+        _say(_("Post-mortem: {command}").format(command=f"crisisplay export {outcome.incident_id} --format md"))
+        return
+    _say(
+        _("Incident {incident} paused ({reason}). Everything answered so far is saved.").format(
+            incident=outcome.incident_id, reason=log_words(outcome.reason)
+        )
+    )
+    _say(_("Head hash: {hash}").format(hash=outcome.head))
+    _say(_("Resume with: {command}").format(command=f"crisisplay resume {outcome.incident_id}"))
+    raise typer.Exit(3)
+
+
+def _scripted_frontend(answers_path: Path, playbook: Playbook, delivering: bool = False) -> MakeFrontend:
+    from crisisplay.run.answers import read_answers
+    from crisisplay.run.scripted import ScriptedFrontend
+
+    answers = read_answers(answers_path, playbook, delivering)
+    return lambda overrides: ScriptedFrontend(answers, overrides)
+
+
+def _terminal_frontend(config: Config) -> tuple[Console, MakeFrontend]:
+    """The interactive front end; exit 2 with one clear line when there is no terminal."""
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(_("no terminal to ask questions on: run unattended with --answers FILE"))
+    from rich.console import Console
+
+    from crisisplay.run.terminal import TerminalFrontend
+
+    console = Console(highlight=False)
+    return console, lambda overrides: TerminalFrontend(console, contacts=config.contacts, overrides=overrides)
+
+
+def _ask_responder(suggested: str) -> str:
+    """Who is responding, asked once: messages sign with it, so never guess from the login name.
+
+    The account's name is offered greyed in the empty box: Enter takes it, typing replaces it."""
+    from crisisplay.run.terminal import Prompter
+
+    try:
+        name = Prompter().text(
+            _("Your name, as colleagues and customers should see it:"),
+            suggested=suggested,
+            instruction=_("(set `responder` in config.toml to skip this)"),
+            validate=lambda t: bool(t.strip()) or _("Please give a name"),
+        )
+    except (KeyboardInterrupt, EOFError):
+        raise _interrupted(None) from None
+    return name.strip()
+
+
+def _recorded_as(who: Responder) -> None:
+    """Say first, on standard error, whom a scripted run records its decisions as, and why."""
+    from crisisplay.display import visible
+
+    why = {
+        "option": "--responder",
+        "config": N_("`responder` in the configuration"),
+        "account": N_("your account's full name"),
+        "login": N_("your login name"),
+        "incident": N_("the incident's responder"),
+    }[who.source]
+    _say(_("Decisions are recorded as {name} ({why}).").format(name=visible(who.name), why=_(why)))
+    if who.source == "login":
+        _say(
+            _('hint: set responder = "Your Name" in {path}, or pass --responder NAME').format(
+                path=_home() / "config.toml"
+            )
+        )
+
+
+def _interrupted(incident_id: str | None) -> Interrupted:
+    from crisisplay.errors import Interrupted
+
+    if incident_id is None:
+        return Interrupted(_("interrupted before the incident was created; nothing was saved"))
+    _say(
+        _("Incident {incident} paused ({reason}). Everything answered so far is saved.").format(
+            incident=incident_id, reason=_("interrupted")
+        )
+    )
+    _say(_("Head hash: {hash}").format(hash=_head_of(incident_id)))
+    return Interrupted(_("interrupted. Resume with: {command}").format(command=f"crisisplay resume {incident_id}"))
+
+
+def _paused_by_error(incident_id: str | None, reason: str) -> None:
+    """An answer or a template failed mid-run: the incident is paused; say so, with its head hash."""
+    from crisisplay.narrative import log_words
+
+    if not incident_id:
+        return
+    _say(
+        _("Incident {incident} paused ({reason}). Everything answered before it is saved.").format(
+            incident=incident_id, reason=log_words(reason)
+        )
+    )
+    _say(_("Head hash: {hash}").format(hash=_head_of(incident_id)))
+    if reason == "playbook-error":
+        _say(
+            _("Nothing was sent. The log keeps the playbook as it was; end it with: {command}").format(
+                command=f'crisisplay close {incident_id} --reason "playbook error"'
+            )
+        )
+    else:
+        _say(_("Resume with: {command} (with an answer that fits)").format(command=f"crisisplay resume {incident_id}"))
+
+
+@_command(help=N_("Start an incident from a playbook; prints its id on standard output."))
+def start(
+    playbook: str = _playbook_argument(),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE", help=N_("Answer from this file instead of the terminal.")
+    ),
+    drill: bool = typer.Option(False, "--drill", help=N_("A rehearsal: marked DRILL everywhere.")),
+    responder: str | None = typer.Option(
+        None,
+        "--responder",
+        metavar="NAME",
+        help=N_(
+            "Who is responding (default: `responder` in the configuration, then your account's full name, then your login name)."
+        ),
+    ),
+    var: list[str] = typer.Option(
+        [], "--var", metavar="KEY=VALUE", help=N_("Set an input (overrides the answers file).")
+    ),
+    detected_at: str | None = typer.Option(
+        None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
+    ),
+    notify: bool = typer.Option(
+        False,
+        "--notify",
+        help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
+    ),
+) -> None:
+    from crisisplay.journal import require_posix
+    from crisisplay.run.delivery import reach_for_run
+    from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
+
+    require_posix()
+    loaded = _load(playbook, its_language=True)
+    config = _config()
+    pb = _playbook(loaded)
+    who = find_responder(responder, config)
+    _store_ready()  # a store that cannot be used says so first, in one line
+    if answers is not None:
+        _recorded_as(who)  # before anything else on standard error
+    _print_findings([f for f in loaded.findings if f.level != "error"])
+    console = None
+    name = who.name
+    if answers is None:
+        console, make_frontend = _terminal_frontend(config)
+        if who.source in ("account", "login"):  # nobody said who: ask, offering the account's name
+            name = _ask_responder(who.name)
+    else:
+        make_frontend = _scripted_frontend(answers, pb, delivering=notify)
+    reach = reach_for_run(config, drill=drill, scripted=answers is not None, notify=notify)
+    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at, reach)
+    started: list[str] = []
+
+    def announce(incident_id: str) -> None:
+        started.append(incident_id)
+        print(incident_id, flush=True)
+
+    try:
+        outcome = start_incident(request, config, _home(), make_frontend, announce, store=_store())
+    except KeyboardInterrupt:
+        raise _interrupted(started[0] if started else None) from None
+    except PlaybookError:
+        _paused_by_error(started[0] if started else None, "playbook-error")
+        raise
+    except AnswerError:
+        _paused_by_error(started[0] if started else None, "answer-error")
+        raise
+    _report(outcome, console)
+
+
+@_command(help=N_("Continue a paused or interrupted incident at the step where it stopped."))
+def resume(
+    incident: str = _incident_argument(),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE", help=N_("Answer from this file instead of the terminal.")
+    ),
+    responder: str | None = typer.Option(
+        None, "--responder", metavar="NAME", help=N_("Who takes over (recorded as a handover).")
+    ),
+    notify: bool = typer.Option(
+        False,
+        "--notify",
+        help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
+    ),
+    take_over: bool = typer.Option(
+        False,
+        "--take-over",
+        help=N_("Take the incident over from a run whose lease expired or was abandoned (logged as a handover)."),
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", metavar="TEXT", help=N_("With --take-over: why you take it over.")
+    ),
+) -> None:
+    from crisisplay.errors import IncidentClosed
+    from crisisplay.incidents import load_state, resolve
+    from crisisplay.narrative import log_words
+    from crisisplay.run.delivery import reach_for_run
+    from crisisplay.run.lifecycle import resume_incident
+
+    config = _config()
+    journal = resolve(incident, _home(), _store())
+    state = load_state(journal)
+    i18n.use_playbook_locale(state.playbook.locale)
+    if state.closed:
+        raise IncidentClosed(
+            _("incident {incident} is closed ({reason}); there is nothing to resume").format(
+                incident=state.incident_id, reason=log_words(state.close_reason or state.outcome)
+            )
+        )
+    console = None
+    if answers is None:
+        console, make_frontend = _terminal_frontend(config)
+        frontend = make_frontend({})
+    else:
+        from crisisplay.run.lifecycle import resuming_responder
+
+        _recorded_as(resuming_responder(responder, config, state.responder))
+        frontend = _scripted_frontend(answers, state.playbook, delivering=notify)({})
+    reach = reach_for_run(config, drill=state.drill, scripted=answers is not None, notify=notify)
+    try:
+        outcome = resume_incident(
+            journal,
+            config,
+            responder,
+            frontend,
+            warn=lambda m: _say(_("warning: {message}").format(message=m)),
+            reach=reach,
+            take_over=take_over,
+            reason=reason,
+        )
+    except KeyboardInterrupt:
+        raise _interrupted(journal.incident_id) from None
+    except PlaybookError:
+        _paused_by_error(journal.incident_id, "playbook-error")
+        raise
+    except AnswerError:
+        _paused_by_error(journal.incident_id, "answer-error")
+        raise
+    _report(outcome, console)
