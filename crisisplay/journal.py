@@ -32,7 +32,7 @@ from typing import Any
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, PlatformUnsupported
 from crisisplay.home import private_dir
 from crisisplay.i18n import _
-from crisisplay.store.base import HeadMoved, Heartbeat, Lease, LeaseLost, busy_elsewhere, lease_is_live
+from crisisplay.store.base import HeadMoved, HeldLease, Lease, LeaseLost, Leasing, busy_elsewhere, lease_is_live
 from crisisplay.store.chain import (
     _HEX64_RE,
     _REQUIRED,
@@ -106,7 +106,7 @@ def require_posix() -> None:
 # --- the journal ---------------------------------------------------------------------------
 
 
-class Journal:
+class Journal(Leasing["FileLeaseHandle"]):
     """One incident's log file, `<id>.jsonl`, with its lease `<id>.lease` and run lock `<id>.lock` beside it."""
 
     def __init__(self, path: Path, clock: Callable[[], datetime] | None = None):
@@ -426,32 +426,6 @@ class Journal:
 
     # -- the lease --
 
-    def lease(self, holder: str, ttl: float = 60.0) -> AbstractContextManager[FileLeaseHandle]:
-        """Hold the incident (drive its run) without waiting; IncidentBusy naming whoever holds it.
-
-        Free: no lease, an expired one, or one whose process on this machine is gone (a run
-        that was killed). The lease is renewed every ttl/3 by a heartbeat thread, and released
-        on exit."""
-        return self._leased(holder, ttl, force=False)[0]
-
-    def take_over(self, holder: str, ttl: float = 60.0) -> tuple[AbstractContextManager[FileLeaseHandle], Lease | None]:
-        """Take the lease whoever holds it, unless a live process on this machine holds it unexpired."""
-        return self._leased(holder, ttl, force=True)
-
-    def _leased(
-        self, holder: str, ttl: float, force: bool
-    ) -> tuple[AbstractContextManager[FileLeaseHandle], Lease | None]:
-        handle, previous = self._take(holder, ttl, force)
-
-        @contextmanager
-        def held() -> Iterator[FileLeaseHandle]:
-            try:
-                yield handle
-            finally:
-                handle.release()
-
-        return held(), previous
-
     def _take(self, holder: str, ttl: float, force: bool) -> tuple[FileLeaseHandle, Lease | None]:
         if not self.path.exists():
             raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path))
@@ -609,23 +583,13 @@ class Journal:
             yield size, _lines_upto(handle, size)
 
 
-class FileLeaseHandle:
+class FileLeaseHandle(HeldLease):
     """A lease held on the file store: renewed by a heartbeat, released (the file removed) on exit."""
 
     def __init__(self, journal: Journal, lock_fd: int | None, token: str, lease: Lease, ttl: float):
         self.journal = journal
-        self.lease = lease
         self._lock_fd = lock_fd  # the run lock's flock, held while the lease is (None: taken over without it)
-        self._token = token
-        self._ttl = ttl
-        self._lost = False
-        self._released = False
-        self._heartbeat = Heartbeat(self.renew, ttl / 3)
-        self._heartbeat.start()
-
-    @property
-    def lost(self) -> bool:
-        return self._lost
+        super().__init__(journal.incident_id, journal.current_lease, token, lease, ttl)
 
     def renew(self) -> None:
         """Push the expiry on by the ttl; LeaseLost if the lease file names someone else now."""
@@ -639,14 +603,6 @@ class FileLeaseHandle:
                 raise LeaseLost(self._lost_message())
             self.lease = Lease(self.lease.holder, self.lease.pid, self.lease.host, now() + timedelta(seconds=self._ttl))
             journal._write_lease(self.lease, self._token)
-
-    def _lost_message(self) -> str:
-        taker = self.journal.current_lease()
-        if taker is None:
-            return _("incident {incident}: the lease was taken away").format(incident=self.journal.incident_id)
-        return _("incident {incident} was taken over by {holder} on {host}").format(
-            incident=self.journal.incident_id, holder=taker.holder, host=taker.host
-        )
 
     def release(self) -> None:
         """Give the incident up: the lease file removed if it is still ours, the run lock let go."""

@@ -155,3 +155,25 @@ def run_cli(cli_home: Path, cli_cwd: Path):
         return done.returncode, done.stdout, done.stderr
 
     return run
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An empty home folder (modules that need one with a config.toml define their own `home`)."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def cwd(tmp_path: Path) -> Path:
+    """An empty working folder, apart from the home."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return folder
+
+
+def write(path: Path, text: str) -> Path:
+    """Write `text` (UTF-8) to `path`; the path."""
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,25 +13,7 @@ from crisisplay.notify.targets import mask
 
 TOKEN = "Zq7uniqueTOKEN"  # appears nowhere but where a test puts it
 
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def cwd(tmp_path: Path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    return folder
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from conftest import write  # noqa: E402  (the `home` and `cwd` fixtures are conftest's too)
 
 # ----------------------------------------------------------------------------- mask()
 

@@ -163,6 +163,14 @@ def _paused_by_error(incident_id: str | None, reason: str) -> None:
         _say(_("Resume with: {command} (with an answer that fits)").format(command=f"crisisplay resume {incident_id}"))
 
 
+def _notify_option() -> Any:  # typer's parameter declarations are typed Any
+    return typer.Option(
+        False,
+        "--notify",
+        help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
+    )
+
+
 @_command(help=N_("Start an incident from a playbook; prints its id on standard output."))
 def start(
     playbook: str = _playbook_argument(),
@@ -184,11 +192,7 @@ def start(
     detected_at: str | None = typer.Option(
         None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
     ),
-    notify: bool = typer.Option(
-        False,
-        "--notify",
-        help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
-    ),
+    notify: bool = _notify_option(),
 ) -> None:
     from crisisplay.journal import require_posix
     from crisisplay.run.delivery import reach_for_run
@@ -241,11 +245,7 @@ def resume(
     responder: str | None = typer.Option(
         None, "--responder", metavar="NAME", help=N_("Who takes over (recorded as a handover).")
     ),
-    notify: bool = typer.Option(
-        False,
-        "--notify",
-        help=N_("Deliver for real in a drill (only to the drill targets in config.toml) or from an answers file."),
-    ),
+    notify: bool = _notify_option(),
     take_over: bool = typer.Option(
         False,
         "--take-over",

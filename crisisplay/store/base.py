@@ -16,11 +16,11 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from crisisplay.errors import JournalError, UsageError
 from crisisplay.i18n import _
@@ -148,6 +148,78 @@ class LeaseHandle(Protocol):
 
     @property
     def lost(self) -> bool: ...
+
+
+class HeldLease:
+    """What a lease held on any store has: the lease, its token, the heartbeat that renews it
+    every ttl/3, and whether someone took it away. Each store says how to `renew` and `release`."""
+
+    def __init__(self, incident_id: str, current: Callable[[], Lease | None], token: str, lease: Lease, ttl: float):
+        self.lease = lease
+        self._incident_id = incident_id
+        self._current = current  # who holds the incident's lease now, read from the store
+        self._token = token
+        self._ttl = ttl
+        self._lost = False
+        self._released = False
+        self._heartbeat = Heartbeat(self.renew, ttl / 3)
+        self._heartbeat.start()
+
+    @property
+    def lost(self) -> bool:
+        return self._lost
+
+    def renew(self) -> None:
+        raise NotImplementedError
+
+    def _lost_message(self) -> str:
+        try:
+            taker = self._current()
+        except JournalError:
+            taker = None
+        if taker is None:
+            return _("incident {incident}: the lease was taken away").format(incident=self._incident_id)
+        return _("incident {incident} was taken over by {holder} on {host}").format(
+            incident=self._incident_id, holder=taker.holder, host=taker.host
+        )
+
+
+class _Releasable(Protocol):
+    def release(self) -> None: ...
+
+
+_Handle = TypeVar("_Handle", bound=_Releasable)
+
+
+class Leasing(Generic[_Handle]):
+    """`lease` and `take_over` for a log that can `_take` its lease: they differ only in `force`."""
+
+    def _take(self, holder: str, ttl: float, force: bool) -> tuple[_Handle, Lease | None]:
+        raise NotImplementedError
+
+    def lease(self, holder: str, ttl: float = 60.0) -> AbstractContextManager[_Handle]:
+        """Hold the incident (drive its run) without waiting; IncidentBusy naming whoever holds it.
+
+        Free: no lease, an expired one, or one whose process on this machine is gone (a run
+        that was killed). The lease is renewed every ttl/3 by a heartbeat thread, and released
+        on exit."""
+        return self._leased(holder, ttl, force=False)[0]
+
+    def take_over(self, holder: str, ttl: float = 60.0) -> tuple[AbstractContextManager[_Handle], Lease | None]:
+        """Take the lease whoever holds it, unless a live process on this machine holds it unexpired."""
+        return self._leased(holder, ttl, force=True)
+
+    def _leased(self, holder: str, ttl: float, force: bool) -> tuple[AbstractContextManager[_Handle], Lease | None]:
+        handle, previous = self._take(holder, ttl, force)
+
+        @contextmanager
+        def held() -> Iterator[_Handle]:
+            try:
+                yield handle
+            finally:
+                handle.release()
+
+        return held(), previous
 
 
 class IncidentLog(Protocol):

@@ -19,7 +19,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,9 +30,10 @@ from crisisplay.events import Event
 from crisisplay.i18n import _
 from crisisplay.store.base import (
     HeadMoved,
-    Heartbeat,
+    HeldLease,
     Lease,
     LeaseLost,
+    Leasing,
     StoreUnavailable,
     StoreUnreachable,
     busy_elsewhere,
@@ -327,7 +328,7 @@ class PostgresStore:
         self.drop_connection()
 
 
-class PostgresLog:
+class PostgresLog(Leasing["PostgresLeaseHandle"]):
     """One incident's log in the PostgreSQL store."""
 
     def __init__(self, store: PostgresStore, incident_id: str):
@@ -535,28 +536,6 @@ class PostgresLog:
 
     # -- the lease --
 
-    def lease(self, holder: str, ttl: float = 60.0) -> AbstractContextManager[PostgresLeaseHandle]:
-        return self._leased(holder, ttl, force=False)[0]
-
-    def take_over(
-        self, holder: str, ttl: float = 60.0
-    ) -> tuple[AbstractContextManager[PostgresLeaseHandle], Lease | None]:
-        return self._leased(holder, ttl, force=True)
-
-    def _leased(
-        self, holder: str, ttl: float, force: bool
-    ) -> tuple[AbstractContextManager[PostgresLeaseHandle], Lease | None]:
-        handle, previous = self._take(holder, ttl, force)
-
-        @contextmanager
-        def held() -> Iterator[PostgresLeaseHandle]:
-            try:
-                yield handle
-            finally:
-                handle.release()
-
-        return held(), previous
-
     def _take(self, holder: str, ttl: float, force: bool) -> tuple[PostgresLeaseHandle, Lease | None]:
         conn = self.store.connect(autocommit=True)  # the lease's own: the heartbeat renews on it
         try:
@@ -623,23 +602,13 @@ class PostgresLog:
         self._close_listener()
 
 
-class PostgresLeaseHandle:
+class PostgresLeaseHandle(HeldLease):
     """A lease held in the `leases` table, on a connection of its own; renewed by a heartbeat."""
 
     def __init__(self, log: PostgresLog, conn: psycopg.Connection[Any], token: str, lease: Lease, ttl: float):
         self.log = log
-        self.lease = lease
         self._conn = conn
-        self._token = token
-        self._ttl = ttl
-        self._lost = False
-        self._released = False
-        self._heartbeat = Heartbeat(self.renew, ttl / 3)
-        self._heartbeat.start()
-
-    @property
-    def lost(self) -> bool:
-        return self._lost
+        super().__init__(log.incident_id, log.current_lease, token, lease, ttl)
 
     def renew(self) -> None:
         if self._lost:
@@ -660,17 +629,6 @@ class PostgresLeaseHandle:
             self._lost = True
             raise LeaseLost(self._lost_message())
         self.lease = Lease(self.lease.holder, self.lease.pid, self.lease.host, row[0])
-
-    def _lost_message(self) -> str:
-        try:
-            taker = self.log.current_lease()
-        except JournalError:
-            taker = None
-        if taker is None:
-            return _("incident {incident}: the lease was taken away").format(incident=self.log.incident_id)
-        return _("incident {incident} was taken over by {holder} on {host}").format(
-            incident=self.log.incident_id, holder=taker.holder, host=taker.host
-        )
 
     def release(self) -> None:
         if self._released:
