@@ -74,5 +74,7 @@ def click_message(text: str) -> str:
             return _(message).format(**parts)
     match = _NOT_VALID.fullmatch(text.strip())
     if match and match["kind"] in _KINDS:
-        return _(_KINDS[match["kind"]]).format(value=match["value"])
+        # Looked up first: Babel 2.12's extractor (the floor) would take a key inside `_(…)` for a message.
+        message = _KINDS[match["kind"]]
+        return _(message).format(value=match["value"])
     return text

@@ -304,7 +304,8 @@ def test_clicks_messages_are_spanish(run_cli, args, spanish, english):
     assert first == f"crisisplay: error: {spanish}"
     assert hint.startswith("Prueba '") and hint.endswith("' para ver la ayuda.")
     code, _out, err = run_cli("--lang", "en", *args)
-    assert err.splitlines()[0] == f"crisisplay: error: {english}"
+    # English is Click's own wording, which changed with its versions ("argument" became "argument(s)").
+    assert err.splitlines()[0].replace("(s)", "") == f"crisisplay: error: {english}".replace("(s)", "")
 
 
 def test_the_usage_line_and_the_defaults_in_help_are_spanish(run_cli):
