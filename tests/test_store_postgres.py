@@ -137,8 +137,15 @@ def test_a_refused_connection_is_one_line_exit_2_without_the_password(tmp_path):
     assert "cannot connect to the PostgreSQL store postgresql://someone@127.0.0.1:" in line
 
 
-def test_a_dsn_that_cannot_be_read_is_one_line_exit_2_without_the_password(tmp_path):
-    store = f"postgresql://someone:{SECRET}@127.0.0.1:5432/test?sslmode=sometimes"
+@pytest.mark.parametrize(
+    "store",
+    [
+        f"postgresql://someone:{SECRET}@127.0.0.1:5432/test?sslmode=sometimes",
+        f"postgresql://someone:{SECRET}@[::1",  # a bracket left open: urlsplit refuses it
+        f"postgresql://someone@127.0.0.1/test?password={SECRET}&sslmode=sometimes",
+    ],
+)
+def test_a_dsn_that_cannot_be_read_is_one_line_exit_2_without_the_password(tmp_path, store):
     one_line_exit_2(crisisplay(tmp_path, store, "incidents"))
 
 

@@ -181,8 +181,56 @@ def test_approved_by_names_only_roles_of_the_approval(run_cli, cli_cwd):
     (cli_cwd / "drill.yaml").write_text(
         ANSWERS.replace("apology: send", "apology: {answer: send, approved_by: [legal]}"), encoding="utf-8"
     )
+    code, out, err = run_cli("start", BOOK, "--drill", "--answers", "drill.yaml")
+    # Refused before anything is written, at the key's own line and column.
+    assert code == 2 and out == ""
+    assert "drill.yaml:3:" in err and "approved_by: legal cannot approve this step; its approval is by manager" in err
+
+
+def test_approved_by_is_for_drills_only(run_cli, cli_cwd):
+    (cli_cwd / "real.yaml").write_text(
+        ANSWERS.replace("apology: send", "apology: {answer: send, approved_by: [manager]}"), encoding="utf-8"
+    )
+    code, out, err = run_cli("start", BOOK, "--answers", "real.yaml", "--responder", "Ana")
+    assert code == 2, err
+    assert "approved_by: is for drills" in err
+    events = json.loads(run_cli("export", out.strip(), "-f", "json")[1])["events"]
+    assert not [e for e in events if e["type"] in ("approval.given", "message.sent")]
+
+
+def test_a_role_named_twice_in_approved_by_approves_once(run_cli, cli_cwd):
+    (cli_cwd / "drill.yaml").write_text(
+        ANSWERS.replace("apology: send", "apology: {answer: send, approved_by: [manager, manager]}"), encoding="utf-8"
+    )
+    code, out, err = run_cli("start", BOOK, "--drill", "--answers", "drill.yaml", "--responder", "Ana")
+    assert code == 0, err
+    events = json.loads(run_cli("export", out.strip(), "-f", "json")[1])["events"]
+    assert [e["type"] for e in events].count("approval.given") == 1
+
+
+def test_a_wrapper_without_its_answer_names_the_key_it_has(run_cli, cli_cwd):
+    (cli_cwd / "drill.yaml").write_text(
+        ANSWERS.replace("apology: send", "apology: {approved_by: manager}"), encoding="utf-8"
+    )
     code, _, err = run_cli("start", BOOK, "--drill", "--answers", "drill.yaml")
-    assert code == 2 and "approved_by legal does not fit; the approval needs all of manager" in err
+    assert code == 2 and "approved_by: needs the answer beside it" in err
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "-1", "99999999"])
+def test_a_lease_ttl_that_is_not_seconds_is_refused_before_the_incident_exists(run_cli, cli_cwd, value):
+    (cli_cwd / "answers.yaml").write_text(ANSWERS, encoding="utf-8")
+    code, out, err = run_cli("start", BOOK, "--answers", "answers.yaml", env={"CRISISPLAY_LEASE_TTL": value})
+    assert code == 2 and out == ""
+    assert err.strip().splitlines()[-1].startswith("crisisplay: error: CRISISPLAY_LEASE_TTL=")
+
+
+def test_an_empty_as_name_is_refused_and_a_name_is_tidied(run_cli, paused):
+    run_cli("assign", paused, "manager", "Marta Gil")
+    code, _, err = run_cli("approve", paused, "--as", "   ")
+    assert code == 2 and "an empty name" in err
+    code, out, err = run_cli("approve", paused, "--as", "  marta   GIL ", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["actor"] == "marta GIL"
 
 
 def test_the_post_mortem_lists_roles_and_who_approved_what_phone_approvals_marked(run_cli, paused):

@@ -146,7 +146,8 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
                 )
             getattr(answers, section)[key] = value
             if section == "steps":
-                unknown.extend(_wrapper_problems(doc, name, (section, key), value, delivering))
+                approvers = getattr(getattr(playbook.step(key), "approval", None), "by", None)
+                unknown.extend(_wrapper_problems(doc, name, (section, key), value, delivering, approvers))
     if unknown:
         # Every unknown id at once: a file with three typos should take one fix, not three runs.
         raise AnswersError("\n".join(unknown))
@@ -154,14 +155,19 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
 
 
 def _wrapper_problems(
-    doc: Document, name: str, path: tuple[str | int, ...], value: object, delivering: bool
+    doc: Document,
+    name: str,
+    path: tuple[str | int, ...],
+    value: object,
+    delivering: bool,
+    approvers: list[str] | None = None,
 ) -> list[str]:
     """What is wrong with the `{answer:, notify:}` wrappers of one step's answer (and its visits)."""
     if isinstance(value, dict) and set(value) == {"visits"} and isinstance(value["visits"], list):
         return [
             problem
             for i, visit in enumerate(value["visits"])
-            for problem in _wrapper_problems(doc, name, (*path, "visits", i), visit, delivering)
+            for problem in _wrapper_problems(doc, name, (*path, "visits", i), visit, delivering, approvers)
         ]
     if not (isinstance(value, dict) and ("answer" in value or "notify" in value or "approved_by" in value)):
         return []
@@ -177,7 +183,8 @@ def _wrapper_problems(
             )
     if "answer" not in value:
         line, col = doc.position(path)
-        problems.append(f"{name}:{line}:{col}: " + _("notify: needs the answer beside it, as answer:"))
+        given = next(key for key in value if key in WRAPPER_KEYS)
+        problems.append(f"{name}:{line}:{col}: " + _("{key}: needs the answer beside it, as answer:").format(key=given))
     if "approved_by" in value:
         roles = value["approved_by"]
         if not (
@@ -187,6 +194,17 @@ def _wrapper_problems(
             problems.append(
                 f"{name}:{line}:{col}: " + _("approved_by: expected a role or a list of roles, like [manager]")
             )
+        else:
+            named = [roles] if isinstance(roles, str) else roles
+            strangers = [role for role in named if approvers is None or role not in approvers]
+            if strangers:
+                line, col = doc.position((*path, "approved_by"))
+                problems.append(
+                    f"{name}:{line}:{col}: "
+                    + _("approved_by: {roles} cannot approve this step; its approval is by {by}").format(
+                        roles=", ".join(strangers), by=", ".join(approvers or []) or "—"
+                    )
+                )
     if "notify" in value:
         line, col = doc.position((*path, "notify"))
         if delivering:

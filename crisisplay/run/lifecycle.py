@@ -30,12 +30,22 @@ LEASE_TTL_S = 60.0
 
 
 def lease_ttl() -> float:
-    """How long a run's lease lasts without a heartbeat: CRISISPLAY_LEASE_TTL seconds (at least 1), else 60."""
-    try:
-        seconds = float(os.environ.get(LEASE_TTL_VARIABLE, ""))
-    except ValueError:
+    """How long a run's lease lasts without a heartbeat: CRISISPLAY_LEASE_TTL seconds (1 to 86,400), else
+    60; UsageError (exit 2) for any other value, before the run takes the incident."""
+    text = os.environ.get(LEASE_TTL_VARIABLE, "").strip()
+    if not text:
         return LEASE_TTL_S
-    return seconds if 1 <= seconds <= 86_400 else LEASE_TTL_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= 86_400:
+        raise UsageError(
+            _("{variable}={value}: give the seconds a run's lease lasts, from 1 to 86400").format(
+                variable=LEASE_TTL_VARIABLE, value=text
+            )
+        )
+    return seconds
 
 
 @dataclass
@@ -191,6 +201,7 @@ def start_incident(
         "source": str(request.path.resolve()),
         "sha256": hashlib.sha256(raw).hexdigest(),
     }
+    ttl = lease_ttl()  # a bad CRISISPLAY_LEASE_TTL is exit 2 before the incident exists
     incident_id = new_incident_id(pb.id, now)
     store = store if store is not None else open_store(config, home)
     first = engine.start(
@@ -206,7 +217,7 @@ def start_incident(
     )[0]
     journal = store.create(incident_id, first)
     announce(incident_id)
-    with journal.lease(responder, lease_ttl()) as held:
+    with journal.lease(responder, ttl) as held:
         state = load_state(journal)
         session = Session(journal, state, frontend, clock, responder, config.contacts)
         session.lease = held

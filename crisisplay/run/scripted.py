@@ -177,9 +177,18 @@ class ScriptedFrontend:
                         "answer with {{text: the edited message}} to ask again"
                     ).format(step=step.id, person=rejected["person"], reason=rejected["reason"])
                 )
+        if roles is not None and not session.state.drill:
+            # In a real incident only a person who holds the role approves (`crisisplay approve`).
+            raise AnswerError(
+                _(
+                    "step '{step}' (message): approved_by: is for drills (--drill); in a real incident "
+                    "the approvers run `crisisplay approve`"
+                ).format(step=step.id)
+            )
         session.request_approval(step.id, answer.text)
         if roles is None:
             raise AwaitingApproval(step.id)
+        roles = list(dict.fromkeys(roles))  # a role named twice approves once
         unknown = [role for role in roles if role not in step.approval.by]
         missing = [role for role in step.approval.by if role not in roles]
         if unknown or not roles or (step.approval.need == "all" and missing):

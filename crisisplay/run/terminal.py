@@ -629,11 +629,18 @@ class TerminalFrontend:
             role = self.prompter.select(
                 _("Which role approved by phone?"), [Choice(role_label(pb, r), value=r) for r in roles]
             )
-        name = self.prompter.text(
-            _("Approved by phone: name?"),
-            suggested=session.state.roles.get(role),
-            validate=lambda t: bool(t.strip()) or _("Please give a name"),
-        ).strip()
+        holder = session.state.roles.get(role)
+
+        def check(text: str) -> bool | str:
+            typed = " ".join(text.split())
+            if not typed:
+                return _("Please give a name")
+            # A role someone holds is approved by that person only, as `crisisplay approve` demands.
+            if holder and typed.casefold() != " ".join(holder.split()).casefold():
+                return _("{holder} holds this role: only they can approve it").format(holder=holder)
+            return True
+
+        name = " ".join(self.prompter.text(_("Approved by phone: name?"), suggested=holder, validate=check).split())
 
         def compute() -> list[Event]:
             current = session.state.approvals.get(step.id)

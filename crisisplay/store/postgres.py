@@ -15,6 +15,7 @@ appears in a message: every one goes through `masked`.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 import urllib.parse
@@ -101,12 +102,14 @@ FROM locked
 def _secrets_of(dsn: str) -> list[str]:
     """The password(s) written in a DSN, as written and decoded: what a message must never show."""
     found: list[str] = []
-    parts = urllib.parse.urlsplit(dsn)
-    if parts.password:
-        found += [parts.password, urllib.parse.unquote(parts.password)]
-    for key, value in urllib.parse.parse_qsl(parts.query):
-        if key == "password" and value:
-            found.append(value)
+    # Read by hand as well as by urlsplit, which refuses some malformed addresses (`[::1` without
+    # its bracket) that may still hold a password.
+    userinfo = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)@", dsn)
+    if userinfo and ":" in userinfo[1]:
+        written = userinfo[1].split(":", 1)[1]
+        found += [written, urllib.parse.unquote(written)]
+    for match in re.finditer(r"(?:^|[?&\s])password=([^&\s]+)", dsn):
+        found += [match[1], urllib.parse.unquote(match[1])]
     return [secret for secret in found if secret]
 
 
@@ -119,7 +122,11 @@ def masked(text: str, dsn: str) -> str:
 
 def describe_dsn(dsn: str) -> str:
     """`postgresql://user@host:port/db`: where the store is, without password or options."""
-    parts = urllib.parse.urlsplit(dsn)
+    try:
+        parts = urllib.parse.urlsplit(dsn)
+    except ValueError:  # not an address urlsplit can read: say it without what follows the user
+        written = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^:/?#@]*)", dsn)
+        return masked(f"postgresql://{written[1] if written else ''}@… (malformed)", dsn)
     host = parts.hostname or "localhost"
     if ":" in host:
         host = f"[{host}]"
@@ -230,12 +237,22 @@ class PostgresStore:
             row = conn.execute("SELECT value FROM crisisplay_meta WHERE key = 'schema_version'").fetchone()
         except psycopg.OperationalError as err:
             raise self.lost(err) from None
+        except psycopg.Error as err:  # e.g. a user without the right to read crisisplay's tables
+            raise StoreUnreachable(
+                _("cannot read the crisisplay schema in the PostgreSQL store {store}: {reason}").format(
+                    store=self.describe(), reason=_reason(err, self.dsn)
+                )
+            ) from None
         if row is None:
             return None
         try:
             return int(row[0])
-        except ValueError:
-            return SCHEMA_VERSION + 1  # not a version this crisisplay wrote
+        except ValueError:  # not a version any crisisplay wrote
+            raise StoreUnreachable(
+                _("the PostgreSQL store {store} has a schema version crisisplay cannot read: {found!r}").format(
+                    store=self.describe(), found=row[0]
+                )
+            ) from None
 
     def init(self) -> str:
         """Create the schema (idempotent); say what was done."""
@@ -308,8 +325,9 @@ class PostgresStore:
         return PostgresLog(self, incident_id)
 
     def ids(self) -> list[str]:
-        """Every incident id, in the order they were created."""
-        return [row[0] for row in self._query("SELECT id FROM incidents ORDER BY created_at, id")]
+        """Every incident id, sorted as the file store sorts its logs (an id starts with its start time),
+        so `incidents` lists the same order on both stores, copied incidents included."""
+        return [row[0] for row in self._query("SELECT id FROM incidents ORDER BY id")]
 
     def _query(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         conn = self.connection()
