@@ -306,3 +306,26 @@ def test_team_commands_speak_spanish(run_cli, paused):
     assert code == 2 and "no hay ningún rol 'jefe' en este incidente" in err
     code, _, err = run_cli("assign", paused, "manager", "Marta Gil", "--lang", "es")
     assert code == 0 and "Marta Gil es manager de" in err
+
+
+def _watch_screen(cli_home: Path, incident_id: str) -> str:
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from crisisplay.journal import Journal
+    from crisisplay.run.watch import Watched, view
+
+    console = Console(width=80, record=True, color_system=None)
+    log = Journal(cli_home / "incidents" / f"{incident_id}.jsonl")
+    console.print(view(Watched(log), datetime.now(UTC), 80))
+    return console.export_text()
+
+
+def test_watch_says_a_paused_incident_is_paused_and_a_closed_one_closed(run_cli, paused, cli_home):
+    screen = _watch_screen(cli_home, paused)
+    assert "Paused at" in screen and "nobody is driving it" in screen and "is on it" not in screen
+    assert run_cli("close", paused, "--reason", "duplicate")[0] == 0
+    screen = _watch_screen(cli_home, paused)
+    assert "The incident is closed" in screen and "Closed: duplicate" in screen
+    assert "Before the first step" not in screen and "waiting for" not in screen

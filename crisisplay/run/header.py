@@ -87,7 +87,7 @@ def position_text(state: State, step_id: str | None) -> str:
     """Where the responder is: `Phase 2/5 · Containment · step 3 of 7`."""
     pb = state.playbook
     if step_id is None:
-        return _("Before the first step: the facts of the incident")
+        return _("The incident is closed") if state.closed else _("Before the first step: the facts of the incident")
     phase = pb.phase_of[step_id]
     p = next(i for i, ph in enumerate(pb.phases, 1) if ph.id == phase.id)
     s = next(i for i, st in enumerate(phase.steps, 1) if st.id == step_id)
@@ -130,9 +130,11 @@ def roles_line(state: State) -> str | None:
 
 
 def approval_lines(state: State) -> list[str]:
-    """Each approval still waited for: the step, and whom it waits for."""
+    """Each approval still waited for: the step, and whom it waits for (none once the incident is closed)."""
     from crisisplay.run.team import approval_words
 
+    if state.closed:
+        return []
     return [
         _("{step}: {status}").format(step=approval["step"], status=approval_words(state, approval))
         for approval in state.pending_approvals()

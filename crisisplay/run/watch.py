@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from crisisplay.display import visible
-from crisisplay.events import STARTED, Event, State, apply, replay
+from crisisplay.events import PAUSED, STARTED, Event, State, apply, replay
 from crisisplay.i18n import _
 from crisisplay.narrative import describe
 from crisisplay.times import now, parse_ts
@@ -70,9 +70,14 @@ def view(watched: Watched, moment: datetime, width: int) -> RenderableType:
     from crisisplay.run.header import header
 
     state = watched.state
-    parts: list[RenderableType] = [header(state, moment, state.pending, width=width)]
+    parts: list[RenderableType] = [header(state, moment, None if state.closed else state.pending, width=width)]
     if state.closed:
         where = _("Closed: {outcome}").format(outcome=log_words(state.close_reason or state.outcome))
+    elif state.pending is not None and state.lifecycle == PAUSED:
+        step = state.playbook.step(state.pending)
+        where = _("Paused at {step} ({reason}); nobody is driving it").format(
+            step=step.title or step.prompt or step.id, reason=log_words(state.pause_reason)
+        )
     elif state.pending is not None:
         step = state.playbook.step(state.pending)
         where = _("Now: {step} — {responder} is on it").format(
