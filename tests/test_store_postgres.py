@@ -265,3 +265,10 @@ def test_store_copy_copies_once_and_reports_a_different_head(tmp_path, pg):
     back = str(tmp_path / "back")
     code, _, err = crisisplay(home, pg, "store", "copy", "--to", back)
     assert code == 0 and f"{incident}: copied (" in err
+
+
+def test_a_file_given_as_the_store_is_refused_in_one_line(tmp_path):
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("hello", encoding="utf-8")
+    line = one_line_exit_2(crisisplay(tmp_path, str(not_a_folder), "incidents"))
+    assert f"{not_a_folder} is not a folder" in line

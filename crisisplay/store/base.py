@@ -314,7 +314,14 @@ def open_location(location: str, home: Path) -> Store:
     from crisisplay.store.files import FileStore
 
     folder = Path(location).expanduser()
-    return FileStore(folder if folder.is_absolute() else Path.cwd() / folder)
+    folder = folder if folder.is_absolute() else Path.cwd() / folder
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(
+            _(
+                "store: {folder} is not a folder; give a folder for the incident logs, or a postgresql://… address"
+            ).format(folder=folder)
+        )
+    return FileStore(folder)
 
 
 def open_store(config: Config | None, home: Path) -> Store:
