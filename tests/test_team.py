@@ -329,3 +329,22 @@ def test_watch_says_a_paused_incident_is_paused_and_a_closed_one_closed(run_cli,
     screen = _watch_screen(cli_home, paused)
     assert "The incident is closed" in screen and "Closed: duplicate" in screen
     assert "Before the first step" not in screen and "waiting for" not in screen
+
+
+@pytest.mark.parametrize(
+    ("approval", "said"),
+    [
+        ("approval:\n          need: any\n", "missing required key 'by' of a message's approval"),
+        ("approval:\n          by: [manager]\n          extra: 1\n", "unknown key 'extra' of a message's approval"),
+        ("approval:\n          by: [manager, manager]\n", "'manager' is listed twice"),
+    ],
+)
+def test_lint_names_the_approval_when_its_keys_are_wrong(run_cli, cli_cwd, approval, said):
+    book = cli_cwd / "a.yaml"
+    book.write_text(
+        "crisisplay: 1\nid: a\ntitle: A\nroles:\n  manager: M\nphases:\n  - id: p\n    title: P\n    steps:\n"
+        "      - id: s\n        type: message\n        channel: x\n        template: hi\n        " + approval,
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("lint", str(book))
+    assert code == 1 and said in out + err

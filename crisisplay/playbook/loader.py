@@ -185,6 +185,8 @@ def _model_for(loc: Loc) -> type[BaseModel] | None:
             return m.Phase
         if "options" in parts:
             return m.Option
+        if "approval" in parts:
+            return m.Approval
         tag = parts[4] if len(parts) > 4 else None
         return m.STEP_MODELS.get(tag) if isinstance(tag, str) else None
     return None
@@ -206,6 +208,7 @@ def _where(loc: Loc) -> str:
         m.Level: N_("of a severity level"),
         m.Role: N_("of a role"),
         m.Target: N_("of a target"),
+        m.Approval: N_("of a message's approval"),
     }
     return " " + _(names[model])
 

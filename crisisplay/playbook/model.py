@@ -432,10 +432,17 @@ class NumberStep(_Step):
 BUILTIN_ROLES = ("lead", "comms", "scribe")
 
 
+def _each_once(roles: list[str]) -> list[str]:
+    twice = next((role for i, role in enumerate(roles) if role in roles[:i]), None)
+    if twice is not None:
+        raise PydanticCustomError("CP109", _("'{role}' is listed twice; name each role once"), {"role": twice})
+    return roles
+
+
 class Approval(_Model):
     """Who must approve a message before it is sent: the roles, and whether all of them or any one."""
 
-    by: Annotated[list[UnicodeName], Field(min_length=1)]
+    by: Annotated[list[UnicodeName], Field(min_length=1), AfterValidator(_each_once)]
     need: Literal["all", "any"] = "all"
 
 
