@@ -146,7 +146,8 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
                 )
             getattr(answers, section)[key] = value
             if section == "steps":
-                approvers = getattr(getattr(playbook.step(key), "approval", None), "by", None)
+                approval = getattr(playbook.step(key), "approval", None) if key in known else None
+                approvers = getattr(approval, "by", None)
                 unknown.extend(_wrapper_problems(doc, name, (section, key), value, delivering, approvers))
     if unknown:
         # Every unknown id at once: a file with three typos should take one fix, not three runs.
