@@ -348,3 +348,24 @@ def test_lint_names_the_approval_when_its_keys_are_wrong(run_cli, cli_cwd, appro
     )
     code, out, err = run_cli("lint", str(book))
     assert code == 1 and said in out + err
+
+
+def test_watch_ends_on_ctrl_c_even_when_its_parent_blocked_sigint(run_cli, paused, cli_home):
+    # Signal masks survive fork and exec: a watch started by a process that blocks SIGINT must
+    # still end on Ctrl-C.
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "crisisplay", "watch", paused],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=cli_environment(cli_home),
+        preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}),
+    )
+    try:
+        assert watcher.stdout.readline().startswith(f"Watching {paused}")
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(timeout=30) == 0
+    finally:
+        watcher.kill()
+        watcher.wait()

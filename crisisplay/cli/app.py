@@ -385,6 +385,10 @@ def _asks_for_help(args: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `crisisplay` script and `python -m crisisplay`."""
+    if hasattr(signal, "pthread_sigmask"):
+        # A parent may hand us a blocked SIGINT (signal masks survive fork and exec): Ctrl-C must
+        # still reach the main thread, to pause a run or end a watch.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if hasattr(signal, "SIGPIPE"):
         # `crisisplay export … | head`: when the reader leaves, stop quietly, as Unix tools do,
         # instead of exit 1 (which means "problems found") or a traceback.
