@@ -389,6 +389,9 @@ def main(argv: list[str] | None = None) -> None:
         # A parent may hand us a blocked SIGINT (signal masks survive fork and exec): Ctrl-C must
         # still reach the main thread, to pause a run or end a watch.
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # A shell starts background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN:
+    # take Ctrl-C back, as KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if hasattr(signal, "SIGPIPE"):
         # `crisisplay export … | head`: when the reader leaves, stop quietly, as Unix tools do,
         # instead of exit 1 (which means "problems found") or a traceback.
