@@ -190,9 +190,11 @@ Id = Annotated[
 PlaybookId = Annotated[Id, AfterValidator(_playbook_id), Field(json_schema_extra={"maxLength": MAX_PLAYBOOK_ID})]
 Name = Annotated[str, AfterValidator(_name), Field(json_schema_extra={"pattern": f"^{NAME_RE.pattern}$"})]
 UnicodeName = Annotated[str, AfterValidator(_unicode_name), Field(json_schema_extra={"pattern": UNICODE_NAME_PATTERN})]
-# An answers file wraps any answer as `{answer: …, notify: …, approved_by: …}` (and drills add `at` / `after`):
+# An answers file wraps any answer as `{answer: …, notify: …, approved_by: …, reason: …}` (and drills add
+# `at` / `after`):
 # an escalation's answer is a mapping by role, so no role may take those names.
-RESERVED_ROLES = ("answer", "notify", "approved_by", "at", "after")
+# `reason` carries why a `monitor-only` outcome was chosen.
+RESERVED_ROLES = ("answer", "notify", "approved_by", "at", "after", "reason")
 
 
 def _role_name(value: str) -> str:
@@ -226,6 +228,7 @@ _SHORT_FORMS = {
     "id": N_("its name"),
     "description": N_("its description"),
     "within": N_("its duration"),
+    "title": N_("its title"),
 }
 
 
@@ -264,11 +267,25 @@ class InputOption(_Model):
         return self
 
 
+# What an option may decide beyond its answer: `monitor-only` ends the public part of the response
+# (every later public message is skipped), recorded with the responder's reason.
+OUTCOMES = ("monitor-only",)
+
+
 class Option(InputOption):
-    """An option of a choice step: may change the severity and jump elsewhere."""
+    """An option of a choice step: may change the severity, jump elsewhere, leave a decision open
+    (`interim`), start a promised deadline (`within`) or decide an outcome."""
 
     severity: UnicodeName | None = None
     next: str | None = None
+    interim: bool | None = None  # true: the answer leaves the decision open
+    within: Duration | None = None
+    outcome: Literal["monitor-only"] | None = None
+
+
+# What kind of personal data an input holds (issue: privacy): `handle` is a public handle the
+# person posted under, which a public reply may address; the others never appear in public.
+PERSONAL_KINDS = ("customer", "person", "handle", "order", "email", "phone")
 
 
 class Input(_Model):
@@ -279,6 +296,8 @@ class Input(_Model):
     help: str | None = None
     options: list[InputOption] | None = None
     default: str | int | None = None
+    max_length: Annotated[int, Field(ge=1)] | None = None
+    personal: bool | Literal["customer", "person", "handle", "order", "email", "phone"] | None = None
 
     @model_validator(mode="after")
     def _options_match_type(self) -> Input:
@@ -446,11 +465,86 @@ class Approval(_Model):
     need: Literal["all", "any"] = "all"
 
 
+# The platforms a message can go out on, each with its audience; lint knows their limits and norms
+# (lint/channels.py). A message names one with `platform:`, or holds `variants:` keyed by the value
+# of the variable `variant_by:` names, each variant on the platform its key names (or its own `platform:`).
+PLATFORMS = (
+    "x",
+    "instagram",
+    "instagram-dm",
+    "tiktok",
+    "facebook",
+    "facebook-private-reply",
+    "google-reviews",
+    "linkedin",
+    "threads",
+    "website",
+    "email",
+    "dm",
+    "sms",
+)
+Platform = Literal[
+    "x",
+    "instagram",
+    "instagram-dm",
+    "tiktok",
+    "facebook",
+    "facebook-private-reply",
+    "google-reviews",
+    "linkedin",
+    "threads",
+    "website",
+    "email",
+    "dm",
+    "sms",
+]
+
+
+PUBLIC_PLATFORMS = ("x", "instagram", "tiktok", "facebook", "google-reviews", "linkedin", "threads", "website")
+
+
+def platform_of(key: str, variant: Variant) -> str | None:
+    """The platform a variant goes out on: its own `platform:`, else its key when that names one."""
+    return variant.platform or (key if key in PLATFORMS else None)
+
+
+def audience_of(step: MessageStep) -> str | None:
+    """`public` or `private` for a message step: as it says, else as its platform(s) say, else None."""
+    if step.audience:
+        return step.audience
+    platforms = [step.platform] if step.platform else []
+    platforms += [platform_of(key, v) for key, v in (step.variants or {}).items()]
+    if not platforms or None in platforms:
+        return None
+    public = {p in PUBLIC_PLATFORMS for p in platforms}
+    return ("public" if public == {True} else "private") if len(public) == 1 else None
+
+
+class Variant(_Model):
+    """One channel's version of a message: its own text, and where it goes if not its key's platform."""
+
+    template: Text
+    channel: Text | None = None
+    platform: Platform | None = None
+
+
 class MessageStep(_Step):
     type: Literal["message"]
     channel: Text
-    template: Text
+    template: Text | None = None  # the text for any value without a variant; required without variants
     approval: Approval | None = None
+    audience: Literal["public", "private"] | None = None  # None: the platform's, else not said
+    platform: Platform | None = None
+    variant_by: Variable | None = None
+    variants: dict[Text, Variant] | None = None
+
+    @model_validator(mode="after")
+    def _text_for_every_value(self) -> MessageStep:
+        if self.template is None and not self.variants:
+            raise PydanticCustomError("CP102", _("a message needs `template:` (or `variants:` with `variant_by:`)"))
+        if (self.variants is not None) != (self.variant_by is not None):
+            raise PydanticCustomError("CP109", _("`variants:` and `variant_by:` go together; write both or neither"))
+        return self
 
 
 class EscalateStep(_Step):
@@ -487,6 +581,44 @@ STEP_MODELS: dict[str, type[_Step]] = {
 }
 
 
+class Reference(_Model):
+    """A source a playbook's advice rests on: a title (the plain form), or `{title, url, note}`."""
+
+    title: Text
+    url: str | None = None
+    note: str | None = None
+
+    _from_string = _shorthand("title")
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        return self.title if self.url is None and self.note is None else data
+
+
+# A deadline's clock starts at detection or when a step is answered.
+DETECTION = "detection"
+
+
+class Deadline(_Model):
+    """A clock that is not a target: it starts at detection or when `start` (a step) is answered,
+    and runs `within` (else the chosen option's `within:`) until one of `met_by` is answered."""
+
+    label: Text | None = None
+    start: str = DETECTION
+    within: Duration | None = None
+    met_by: Annotated[list[Id], Field(min_length=1)]
+
+
+class Cadence(_Model):
+    """How often a public update is due, by severity level: the clock starts when one of `updates`
+    (message steps) is sent and restarts at each."""
+
+    every: Annotated[dict[UnicodeName, Duration], Field(min_length=1)]
+    updates: Annotated[list[Id], Field(min_length=1)]
+    label: Text | None = None
+
+
 class Phase(_Model):
     """A named stage of the response (detection, containment, ...) holding its steps in order."""
 
@@ -510,6 +642,9 @@ class Playbook(_Model):
     targets: dict[Name, Target] = {}
     roles: dict[RoleName, Role] = {}
     inputs: dict[Variable, Input] = {}
+    deadlines: dict[Name, Deadline] = {}
+    cadence: Cadence | None = None
+    references: list[Reference] = []
     phases: Annotated[list[Phase], Field(min_length=1)]
 
     @cached_property

@@ -20,8 +20,8 @@ def playbook_schema() -> dict[str, Any]:
 
     schema = Playbook.model_json_schema(ref_template="#/definitions/{model}")
     definitions = schema.pop("$defs", {})
-    for name in ("Option", "InputOption"):
-        # A plain string is shorthand for {label: it}.
+    for name in ("Option", "InputOption", "Reference"):
+        # A plain string is shorthand for {label: it} ({title: it} for a reference).
         definitions[name] = {"anyOf": [{"type": "string", "minLength": 1}, definitions[name]]}
     # A level, role or target written without a label keeps its plain form: the level's name,
     # the role's description, the target's duration.
