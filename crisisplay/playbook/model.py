@@ -512,7 +512,7 @@ def audience_of(step: MessageStep) -> str | None:
     """`public` or `private` for a message step: as it says, else as its platform(s) say, else None."""
     if step.audience:
         return step.audience
-    platforms = [step.platform] if step.platform else []
+    platforms: list[str | None] = [step.platform] if step.platform else []
     platforms += [platform_of(key, v) for key, v in (step.variants or {}).items()]
     if not platforms or None in platforms:
         return None
