@@ -13,12 +13,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from crisisplay import clocks
 from crisisplay import events as ev
 from crisisplay.errors import AnswerError, UsageError
 from crisisplay.events import Event
 from crisisplay.findings import did_you_mean, one_of
 from crisisplay.i18n import NotANumber, _, normalise_number
-from crisisplay.playbook.model import END, AnyStep, EscalateStep, Input, MessageStep, Playbook
+from crisisplay.playbook.model import END, AnyStep, ChoiceStep, EscalateStep, Input, MessageStep, Playbook, audience_of
 from crisisplay.playbook.names import nfc
 from crisisplay.templates import (
     SeverityLevel,
@@ -59,8 +60,16 @@ class Send:
     edited: bool = False
 
 
+@dataclass(frozen=True)
+class Reasoned:
+    """A choice with the responder's reason: what an option that decides an outcome needs."""
+
+    answer: object
+    reason: str
+
+
 # A mapping is an escalation: an outcome per role.
-Answer = bool | str | int | Decimal | Checklist | Send | dict[str, str] | Skip
+Answer = bool | str | int | Decimal | Checklist | Send | dict[str, str] | Skip | Reasoned
 
 
 # ----------------------------------------------------------------------------- actions
@@ -178,10 +187,28 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
             visits[position] = visit
             position = ev.following(pb, position)
             continue
+        if _silenced(state, step):
+            out.append(
+                ev.make_event(
+                    ev.STEP_SKIPPED,
+                    actor,
+                    position,
+                    {"phase": phase, "visit": visit, "by": clocks.BY_OUTCOME, "reason": clocks.REASON_MONITOR_ONLY},
+                    now,
+                )
+            )
+            visits[position] = visit
+            position = ev.following(pb, position)
+            continue
         out.append(ev.make_event(ev.STEP_ENTERED, actor, position, {"phase": phase, "visit": visit}, now))
         return out, AskStep(position, visit)
     out.append(ev.make_event(ev.CLOSED, actor, None, {"outcome": ev.COMPLETED, "reason": ev.REASON_COMPLETED}, now))
     return out, Finished("completed")
+
+
+def _silenced(state: ev.State, step: AnyStep) -> bool:
+    """Whether a decided `monitor-only` outcome skips this step: a message to the public."""
+    return state.clocks.monitor_only and isinstance(step, MessageStep) and audience_of(step) == "public"
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -278,7 +305,9 @@ def decide(
                 now,
             )
         ]
+    answer, decided = _outcome(state, step, answer, now, actor)
     logged, effects = _answer(state, step, answer, now, actor, contacts or {})
+    effects = decided + effects
     out = [ev.make_event(ev.STEP_ANSWERED, actor, step_id, {"phase": phase, "visit": visit, "answer": logged}, now)]
     out += effects
     if step.milestone and step.milestone not in state.milestones:
@@ -296,6 +325,34 @@ def decide(
             )
         )
     return out
+
+
+def _outcome(state: ev.State, step: AnyStep, answer: Answer, now: datetime, actor: str) -> tuple[Answer, list[Event]]:
+    """The answer without its reason, and the `outcome.decided` an option with `outcome:` logs;
+    AnswerError for such an option without a reason, or a reason beside any other answer."""
+    reason = answer.reason.strip() if isinstance(answer, Reasoned) else None
+    chosen = cast(Answer, answer.answer) if isinstance(answer, Reasoned) else answer
+    typed = nfc(chosen) if isinstance(chosen, str) else None
+    options = step.options if isinstance(step, ChoiceStep) else []
+    option = next((o for o in options if typed in (o.value, o.label)), None)
+    if option is None or option.outcome is None:
+        if reason is not None:
+            raise AnswerError(
+                _(
+                    "step '{step}' ({type}): reason: goes only with an option that decides an outcome "
+                    "(monitor only); answer without the {{answer: …, reason: …}} wrapper"
+                ).format(step=step.id, type=step.type)
+            )
+        return chosen, []
+    if not reason:
+        raise AnswerError(
+            _(
+                "step '{step}' (choice): '{value}' decides monitor only and needs its reason: "
+                "answer with {{answer: {value}, reason: why}}"
+            ).format(step=step.id, value=option.value)
+        )
+    data = {"outcome": option.outcome, "reason": reason, "option": option.value}
+    return chosen, [ev.make_event(clocks.OUTCOME_DECIDED, actor, step.id, data, now)]
 
 
 def _fits(step: AnyStep, expected: str, answer: object) -> AnswerError:

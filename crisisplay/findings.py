@@ -85,6 +85,17 @@ _rule(
     ERROR,
     N_("An `approval.by` names a role that is neither built in (lead, comms, scribe) nor declared in `roles:`."),
 )
+# Clocks (issue 12): deadlines and the update cadence (crisisplay/playbook/clock_checks.py).
+_rule("CP213", "unknown-deadline-step", ERROR, N_("A deadline's `start` or `met_by` names no step."))
+_rule(
+    "CP214",
+    "deadline-duration",
+    ERROR,
+    N_("A deadline with no duration to run, or an option's `within:` that starts no deadline."),
+)
+_rule(
+    "CP215", "bad-cadence", ERROR, N_("A cadence level that is not a severity level, or an update that is no message.")
+)
 # Templates and conditions.
 _rule("CP301", "template-syntax", ERROR, N_("A template or condition that Jinja2 cannot parse."))
 _rule(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from crisisplay.findings import Finding, did_you_mean, one_of
 from crisisplay.i18n import _
+from crisisplay.playbook.clock_checks import check_clocks
 from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, Playbook, saved_as
 from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document, Path_
@@ -23,6 +24,7 @@ def check_references(pb: Playbook, doc: Document) -> list[Finding]:
     findings += _references(pb, doc)
     findings += _expressions(pb, doc)
     findings += _graph(pb, doc)
+    findings += check_clocks(pb, doc)  # CP213–CP215: deadlines and the cadence
     return findings
 
 

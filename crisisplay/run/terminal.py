@@ -471,7 +471,17 @@ class TerminalFrontend:
 
         own = [Choice(o.label, value=o.value, description=o.help) for o in step.options]
         picked: str | engine.Skip = self._menu(session, step.prompt, own)
-        return picked
+        return self._with_reason(step, picked)
+
+    def _with_reason(self, step: ChoiceStep, picked: str | engine.Skip) -> engine.Answer:
+        """An option that decides an outcome (monitor only) asks why; the reason is logged with it."""
+        option = next((o for o in step.options if o.value == picked), None)
+        if option is None or option.outcome is None:
+            return picked
+        reason = self.prompter.text(
+            _("Why monitor only? (recorded in the log)"), validate=lambda t: bool(t.strip()) or _("Give a reason")
+        )
+        return engine.Reasoned(picked, reason.strip())
 
     def _ask_checklist(self, session: Session, step: ChecklistStep) -> engine.Answer:
         from questionary import Choice, Separator
