@@ -47,7 +47,7 @@ def test_replay_rebuilds_the_outcome_and_keeps_skipping():
     run.answer(engine.Reasoned("monitor", "Low reach"))
     state = ev.replay(run.events)
     assert state.clocks.monitor_only and state.clocks.outcome["reason"] == "Low reach"
-    events, action = engine.advance(state, run.now, "ana")
+    _events, action = engine.advance(state, run.now, "ana")
     assert action == run.action  # the same step asked after a resume
 
 
