@@ -86,7 +86,7 @@ _rule(
     N_("An `approval.by` names a role that is neither built in (lead, comms, scribe) nor declared in `roles:`."),
 )
 # Clocks (issue 12): deadlines and the update cadence (crisisplay/playbook/clock_checks.py).
-_rule("CP213", "unknown-deadline-step", ERROR, N_("A deadline's `start` or `met_by` names no step."))
+_rule("CP213", "unknown-clock-step", ERROR, N_("A deadline's `start` or `met_by` names no step."))
 _rule(
     "CP214",
     "deadline-duration",

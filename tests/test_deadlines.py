@@ -64,7 +64,7 @@ def test_lint_reports_clock_codes_and_they_cannot_be_suppressed(run_cli, cli_cwd
     code, out, _ = run_cli("lint", str(path), "--format", "json")
     assert code == 1
     found = json.loads(out)
-    assert any(f["code"] == "CP213" and f["name"] == "unknown-deadline-step" for f in found["findings"]), found
+    assert any(f["code"] == "CP213" and f["name"] == "unknown-clock-step" for f in found["findings"]), found
     code, _, err = run_cli("start", str(path), "--drill")
     assert code == 2 and "CP213" in err
 

@@ -15,7 +15,7 @@ from crisisplay.yamlsource import Document
 
 
 def check_clocks(pb: Playbook, doc: Document) -> list[Finding]:
-    """CP213 unknown-deadline-step, CP214 deadline-duration, CP215 bad-cadence."""
+    """CP213 unknown-clock-step, CP214 deadline-duration, CP215 bad-cadence."""
     return _deadlines(pb, doc) + _option_withins(pb, doc) + _cadence(pb, doc)
 
 
