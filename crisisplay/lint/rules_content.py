@@ -159,7 +159,7 @@ def realistic_lengths(pb: Playbook) -> dict[str, int]:
     return lengths
 
 
-def _platform_of(piece: Piece, values: dict[str, list[str]]) -> str | None:
+def platform_for(piece: Piece, values: dict[str, list[str]]) -> str | None:
     """The piece's platform; a channel that names Twitter/X (in words, or by a value it shows) counts as X."""
     if piece.platform is not None:
         return piece.platform
@@ -175,7 +175,7 @@ def _too_long(pb: Playbook, doc: Document) -> list[Finding]:
         if not isinstance(step, MessageStep):
             continue
         for piece in pieces(step, path):
-            platform = PLATFORM_TABLE.get(_platform_of(piece, values) or "")
+            platform = PLATFORM_TABLE.get(platform_for(piece, values) or "")
             body = _parse(piece.template)
             if platform is None or platform.limit is None or body is None:
                 continue
