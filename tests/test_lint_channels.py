@@ -283,3 +283,11 @@ def test_spanish_messages_for_the_new_rules():
     with speaking("es"):
         [finding] = only(lint(text, "channels.yaml"), "CP407")
     assert "todavía" in finding.message
+
+
+def test_the_channel_of_a_step_with_variants_only_is_checked_too():
+    text = CHANNELS.replace(
+        "        channel: Public reply\n", '        channel: "Reply to {{ customer_name }}"\n        audience: public\n'
+    )
+    [finding] = only(lint(text, "channels.yaml"), "CP408")
+    assert finding.line == line_of(text, 'channel: "Reply to {{ customer_name }}"')

@@ -56,6 +56,12 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
 
 def _texts(step: MessageStep, path: Path_) -> Iterator[tuple[Piece, Path_, str]]:
     """Each piece's template and channel, with the path of each in the document."""
+    if step.template is None:  # the step's channel still goes with every variant that keeps it
+        yield (
+            Piece(path + ("channel",), None, step.channel, step.channel, step.platform),
+            path + ("channel",),
+            step.channel,
+        )
     for piece in pieces(step, path):
         yield piece, piece.path, piece.template
         where = path + (("channel",) if piece.key is None else ("variants", piece.key, "channel"))
