@@ -18,7 +18,7 @@ from crisisplay.errors import AnswerError, UsageError
 from crisisplay.events import Event
 from crisisplay.findings import did_you_mean, one_of
 from crisisplay.i18n import NotANumber, _, normalise_number
-from crisisplay.playbook.model import END, AnyStep, EscalateStep, Input, MessageStep, Playbook
+from crisisplay.playbook.model import END, AnyStep, EscalateStep, Input, MessageStep, Playbook, Variant, platform_of
 from crisisplay.playbook.names import nfc
 from crisisplay.templates import (
     SeverityLevel,
@@ -93,6 +93,7 @@ class Rendered:
     text: str
     channel: str | None = None
     placeholders: tuple[str, ...] = field(default_factory=tuple)
+    platform: str | None = None  # the platform a message goes out on, when the playbook says
 
 
 # ----------------------------------------------------------------------------- namespace
@@ -128,10 +129,33 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
     """The text of a message or escalate step, rendered in the sandbox with the incident's facts."""
     step = state.playbook.step(step_id)
     names = namespace(state, now)
+    if isinstance(step, MessageStep):
+        return _render_message(step, names)
     source = getattr(step, "template", None) or _default_escalation(state, step)
     text, unset = render_with_placeholders(source, names)
-    channel = render_template(step.channel, names).strip() if isinstance(step, MessageStep) else None
-    return Rendered(text.strip(), channel, tuple(sorted(unset)))
+    return Rendered(text.strip(), None, tuple(sorted(unset)))
+
+
+def message_variant(step: MessageStep, names: dict[str, Any]) -> tuple[str | None, Variant | None]:
+    """The variant a message shows for the current value of its `variant_by` (its key and itself),
+    or (None, None) when it shows its own `template:`."""
+    if not step.variants or step.variant_by is None or step.variant_by not in names:
+        return None, None
+    key = str(names[step.variant_by])
+    variant = step.variants.get(key)
+    return (key, variant) if variant is not None else (None, None)
+
+
+def _render_message(step: MessageStep, names: dict[str, Any]) -> Rendered:
+    key, variant = message_variant(step, names)
+    source = variant.template if variant is not None else step.template
+    platform = platform_of(key, variant) if key is not None and variant is not None else None
+    channel = render_template(variant.channel if variant and variant.channel else step.channel, names).strip()
+    if source is None:  # no variant for this value and no template to fall back on (lint: CP217)
+        shown = step.variant_by or "template"
+        return Rendered(placeholder(shown), channel, (shown,), step.platform)
+    text, unset = render_with_placeholders(source, names)
+    return Rendered(text.strip(), channel, tuple(sorted(unset)), platform or step.platform)
 
 
 def _default_escalation(state: ev.State, step: AnyStep) -> str:
@@ -211,7 +235,19 @@ def input_value(spec: Input, name: str, raw: object) -> str | int | Decimal:
         return parse_number(text, _("input '{name}'").format(name=name))
     if not text:
         raise AnswerError(_("input '{name}' needs a value").format(name=name))
+    too_long = longer_than(spec, text)
+    if too_long:
+        raise AnswerError(_("input '{name}': {problem}").format(name=name, problem=too_long))
     return text
+
+
+def longer_than(spec: Input | None, text: str) -> str | None:
+    """Why `text` does not fit an input's `max_length` (None when it fits, or the input sets none)."""
+    if spec is None or spec.max_length is None or len(text) <= spec.max_length:
+        return None
+    return _("the answer is {length} characters long; expected at most {limit} (the playbook's `max_length`)").format(
+        length=len(text), limit=spec.max_length
+    )
 
 
 def set_input(state: ev.State, name: str, raw: object, now: datetime, actor: str) -> list[Event]:
@@ -352,6 +388,9 @@ def _answer(
     if step.type == "text":
         if not isinstance(answer, str) or not answer.strip():
             raise _fits(step, _("some text"), answer)
+        too_long = longer_than(state.playbook.inputs.get(step.save_as or ""), answer.strip())
+        if too_long:  # saved into an input that declares `max_length`
+            raise AnswerError(_("step '{step}' (text): {problem}").format(step=step.id, problem=too_long))
         return answer, []
     if step.type == "number":
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
@@ -390,6 +429,8 @@ def _message(
             ).format(step=step.id, missing=missing)
         )
     data: dict[str, Any] = {"channel": rendered.channel, "text": answer.text}
+    if rendered.platform is not None:
+        data["platform"] = rendered.platform
     if step.approval is not None:
         approval = state.approvals.get(step.id)
         digest = ev.text_hash(answer.text)
