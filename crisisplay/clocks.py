@@ -97,9 +97,10 @@ def fold(clocks: Clocks, pb: Playbook, event: dict[str, Any]) -> None:
                 runs[-1].met_at, runs[-1].met_by = at, step
             if deadline.start == step:  # answered (again): the clock (re)starts
                 within = parse_duration(deadline.within) if deadline.within else None
-                runs.append(
-                    DeadlineRun(at, within if within is not None else _option_within(pb, step, data.get("answer")))
-                )
+                if within is None:
+                    within = _option_within(pb, step, data.get("answer"))
+                if within is not None:  # an option without `within:` promises no time: no clock
+                    runs.append(DeadlineRun(at, within))
     elif kind == _SEVERITY:
         clocks.severities.append((parse_ts(event["ts"]), str(data.get("to"))))
     elif kind == _SENT and pb.cadence is not None and step in pb.cadence.updates:

@@ -35,7 +35,6 @@ def test_the_clock_playbook_is_clean():
         ("    start: promise\n", "    start: detecton\n", "CP213", "did you mean 'detection'?"),
         ("met_by: [notify-authority]", "met_by: [notify-autority]", "CP213", "did you mean 'notify-authority'?"),
         ("    within: 72h\n", "", "CP214", "deadline 'authority' has no `within:`"),
-        ("            within: 1d\n", "", "CP214", "its options 'later' have none"),
         ("    start: promise\n", "    start: decide\n", "CP214", "option 'soon' has `within:`"),
         ("{critical: 1h, high: 2h}", "{critical: 1h, hihg: 2h}", "CP215", "did you mean 'high'?"),
         ("updates: [holding, public-update]", "updates: [holding, decide]", "CP215", "is a choice step"),
@@ -53,6 +52,17 @@ def test_a_deadline_started_at_a_step_that_is_no_choice_needs_its_own_within():
     found = codes(text.replace("            within: 1d\n", ""))
     assert [c for c, _ in found] == ["CP214"]
     assert "start it at a choice step" in found[0][1]
+
+
+def test_a_deadline_from_options_needs_at_least_one_option_with_a_duration():
+    text = CLOCKS.replace("            within: 2h\n", "").replace("            within: 1d\n", "")
+    found = codes(text)
+    assert [c for c, _ in found] == ["CP214"]
+    assert "none of its options has `within:`" in found[0][1]
+
+
+def test_an_option_without_within_promises_no_time_and_starts_no_clock():
+    assert codes(CLOCKS.replace("            within: 1d\n", "")) == []
 
 
 def test_an_outcome_option_is_fine_anywhere():

@@ -1,7 +1,8 @@
 """The shared checker's part for clocks: deadlines (CP213, CP214) and the update cadence (CP215).
 
 A deadline starts at `detection` or when a known step is answered, is met by known steps and has
-a duration: its own `within`, or the `within:` of every option of its start step (a choice). An
+a duration: its own `within`, or the `within:` of the options of its start step (a choice) that
+promise a time (an option without one does not start the clock). An
 option's `within:` on a step no deadline starts from would never be used. The cadence is by
 severity level and restarts at each send of its `updates`, which are message steps.
 """
@@ -63,22 +64,21 @@ def _duration_from_options(pb: Playbook, doc: Document, name: str) -> list[Findi
                 "CP214",
                 _(
                     "deadline '{name}' has no `within:`; give it one, or start it at a choice step whose "
-                    "every option has `within:`"
+                    "options carry `within:`"
                 ).format(name=name),
                 key=True,
             )
         ]
-    missing = [o.value or o.label for o in step.options if o.within is None]
-    if not missing:
-        return []
+    if any(o.within is not None for o in step.options):
+        return []  # an option without `within:` promises nothing: the clock does not start
     return [
         doc.finding(
             ("deadlines", name),
             "CP214",
             _(
-                "deadline '{name}' has no `within:` and takes it from step '{step}', but its options {options} "
-                "have none; give each option `within:`, or the deadline its own"
-            ).format(name=name, step=step.id, options=one_of(str(m) for m in missing)),
+                "deadline '{name}' has no `within:` and takes it from step '{step}', but none of its options has "
+                "`within:`; give the options that promise a time `within:`, or the deadline its own"
+            ).format(name=name, step=step.id),
             key=True,
         )
     ]
