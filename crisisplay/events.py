@@ -194,11 +194,34 @@ def _in_written_order(snapshot: dict[str, Any], order: dict[str, Any]) -> dict[s
     return snapshot
 
 
-def start_state(event: Event) -> State:
+# Playbooks rebuilt from snapshots, by the sha256 `incident.started` records: listing a thousand
+# incidents of one playbook validates its snapshot once. A hit is used only when the snapshot
+# (and its key order) equals the one the model was built from, so an edited log is rebuilt.
+_SNAPSHOTS: dict[str, tuple[dict[str, Any], Any, Playbook]] = {}
+_SNAPSHOTS_KEPT = 32
+
+
+def snapshot_playbook(data: dict[str, Any]) -> Playbook:
+    """The playbook of an `incident.started` event's data, validated once per distinct snapshot."""
     from crisisplay.playbook.loader import from_snapshot
 
+    snapshot, order = data["snapshot"], data.get("snapshot_order") or {}
+    source = data.get("playbook")
+    digest = source.get("sha256") if isinstance(source, dict) else None
+    known = _SNAPSHOTS.get(digest) if isinstance(digest, str) else None
+    if known is not None and known[0] == snapshot and known[1] == order:
+        return known[2]
+    pb = from_snapshot(_in_written_order(snapshot, order))
+    if isinstance(digest, str) and isinstance(snapshot, dict):
+        if len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
+            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+        _SNAPSHOTS[digest] = (snapshot, order, pb)
+    return pb
+
+
+def start_state(event: Event) -> State:
     data = event["data"]
-    pb = from_snapshot(_in_written_order(data["snapshot"], data.get("snapshot_order") or {}))
+    pb = snapshot_playbook(data)
     started = parse_ts(event["ts"])
     state = State(
         playbook=pb,

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import secrets
+import stat
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -128,10 +134,11 @@ def listing(home: Path, store: Store | None = None) -> list[Row]:
     if not isinstance(store, FileStore):
         return _store_listing(store)
     rows: dict[str, Row] = {}
+    cache = SummaryCache(store.folder)
     for path in store.logs():
         journal = Journal(path)
         try:
-            row = summary(journal)
+            row = cache.summary(journal)
         except CrisisplayError as err:
             rows[f"\0{path.name}"] = unreadable(journal, str(err))  # keyed apart from every real id
             continue
@@ -151,6 +158,7 @@ def listing(home: Path, store: Store | None = None) -> list[Row]:
             rows[row["id"]] = known = row
         else:
             known["problems"] += row["problems"]
+    cache.save()
     return list(rows.values())
 
 
@@ -196,7 +204,20 @@ def _file_name(journal: IncidentLog) -> str | None:
 
 def summary(journal: IncidentLog) -> Row:
     """The headline of one incident, for `incidents`."""
-    metrics = measure_log(journal, running=journal.is_running())  # one pass: state and headline figures
+    running = journal.is_running()
+    return _with_status(_summary_at_rest(journal), running)
+
+
+def _with_status(row: Row, running: bool) -> Row:
+    """A row whose `status` is what the log says at rest, given whether a run holds it now."""
+    if running and row["status"] != CLOSED:  # as `Metrics.status`: a run holds it now
+        row["status"] = RUNNING
+    return row
+
+
+def _summary_at_rest(journal: IncidentLog) -> Row:
+    """The headline as the log alone says it: `status` is closed, paused or interrupted."""
+    metrics = measure_log(journal, running=False)  # one pass: state and headline figures
     state = metrics.state
     return {
         "id": state.incident_id,
@@ -217,3 +238,181 @@ def summary(journal: IncidentLog) -> Row:
         "deliveries_unknown": len(state.in_flight()),
         "problems": [],
     }
+
+
+# -- the summary cache ----------------------------------------------------------------------
+#
+# `<incidents folder>/.cache/summaries.json` holds each incident's row as the log says it at
+# rest, with the key it was built under: the log's size, inode, modification and change times, the
+# `hash` of its last line and the SHA-256 of that line's bytes, and the code that built it.
+# A row is used only when every part of the key still matches the log; anything else (no
+# cache, a corrupt or foreign file, another version) is rebuilt from the log, silently. The
+# log stays the only source of truth: `verify`, `export` and `resume` never read the cache.
+
+CACHE_FOLDER = ".cache"
+CACHE_FILE = "summaries.json"
+_CACHE_FORMAT = 1
+_TAIL_CHUNK = 4096
+# A log changed this recently is not cached: an edit within the file system's timestamp tick
+# could otherwise leave size, times and last line all as they were (git's "racy clean" case).
+_SETTLED_NS = 2_000_000_000
+_ROW_KEYS = frozenset(
+    [
+        "id",
+        "file",
+        "playbook",
+        "title",
+        "status",
+        "drill",
+        "severity",
+        "started",
+        "detected",
+        "last_activity",
+        "responders",
+        "pause_reason",
+        "head",
+        "duration_ms",
+        "milestones",
+        "deliveries_unknown",
+        "problems",
+    ]
+)
+# What a cached row depends on besides the log: these modules build it.
+_BUILDERS = ("incidents.py", "metrics.py", "events.py", "clocks.py", "times.py")
+
+
+def _code_stamp() -> list[Any]:
+    from crisisplay import __version__
+
+    here = Path(__file__).resolve().parent
+    stamp: list[Any] = [_CACHE_FORMAT, __version__]
+    for name in _BUILDERS:
+        try:
+            st = (here / name).stat()
+        except OSError:
+            continue
+        stamp.append([name, st.st_size, st.st_mtime_ns])
+    return stamp
+
+
+def _last_line(fd: int, size: int) -> bytes:
+    """The log's last line (a torn one included), found by reading backwards from the end."""
+    stop = size - 1 if size else 0  # the final newline ends the last line; look for the one before it
+    while stop > 0:
+        start = max(0, stop - _TAIL_CHUNK)
+        found = os.pread(fd, stop - start, start).rfind(b"\n")
+        if found >= 0:
+            begin = start + found + 1
+            return os.pread(fd, size - begin, begin)
+        stop = start
+    return os.pread(fd, size, 0)
+
+
+def log_key(path: Path) -> dict[str, Any] | None:
+    """What a cached summary of `path` must match; None when the log cannot be keyed (not a
+    plain file, unreadable, or changed too recently to tell an edit from no change)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        now = time.time_ns()
+        if now - st.st_mtime_ns < _SETTLED_NS or now - st.st_ctime_ns < _SETTLED_NS:
+            return None
+        tail = _last_line(fd, st.st_size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        last = json.loads(tail)
+        head = last.get("hash") if isinstance(last, dict) else None
+    except ValueError:
+        head = None
+    return {
+        "size": st.st_size,
+        "inode": st.st_ino,
+        "mtime_ns": st.st_mtime_ns,
+        "ctime_ns": st.st_ctime_ns,
+        "head": head if isinstance(head, str) else None,
+        "tail_sha256": hashlib.sha256(tail).hexdigest(),
+    }
+
+
+class SummaryCache:
+    """The rows of a file store's incidents, each rebuilt from its log unless its key still holds.
+
+    One file, `.cache/summaries.json` beside the logs: read once, written once (atomically,
+    owner-only) when a row was rebuilt or a log is gone, so a listing opens each log for its
+    last line only.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder / CACHE_FOLDER
+        self.file = self.folder / CACHE_FILE
+        self.code = _code_stamp()
+        self.entries = self._load()
+        self.seen: set[str] = set()
+        self.dirty = False
+
+    def summary(self, journal: Journal) -> Row:
+        running = journal.is_running()  # first, as `summary`: a refused lock file is the row's error
+        name = journal.incident_id  # the file's stem: one entry per log file
+        self.seen.add(name)
+        key = log_key(journal.path)  # taken before the log is read: an append in between misses next time
+        row = self._cached(name, key) if key is not None else None
+        if row is None:
+            row = _summary_at_rest(journal)
+            if key is not None:
+                self.entries[name] = {"key": key, "row": row}
+                self.dirty = True
+            elif self.entries.pop(name, None) is not None:
+                self.dirty = True
+            row = dict(row)  # the cached row stays as the log says it
+        row["file"] = journal.path.name
+        row["problems"] = []
+        return _with_status(row, running)
+
+    def _cached(self, name: str, key: dict[str, Any]) -> Row | None:
+        entry = self.entries.get(name)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        row = entry.get("row")
+        if not isinstance(row, dict) or row.keys() != _ROW_KEYS or row["status"] not in (CLOSED, PAUSED, INTERRUPTED):
+            return None
+        return dict(row)
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            with open(self.file, "rb") as f:
+                cached = json.loads(f.read())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(cached, dict) or cached.get("code") != self.code:
+            return {}
+        entries = cached.get("incidents")
+        return entries if isinstance(entries, dict) else {}
+
+    def save(self) -> None:
+        """Write the rows back when one was rebuilt or a log is gone; a cache that cannot be
+        written is not used (a read-only or full disk costs speed, never the listing)."""
+        from crisisplay.home import private_dir
+
+        gone = self.entries.keys() - self.seen
+        if not (self.dirty or gone):
+            return
+        entries = {name: entry for name, entry in self.entries.items() if name in self.seen}
+        body = json.dumps({"code": self.code, "incidents": entries}).encode("ascii")  # escaped: any text round-trips
+        tmp = self.folder / f".{CACHE_FILE}.{os.getpid()}.tmp"
+        try:
+            private_dir(self.folder)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(body)
+            os.replace(tmp, self.file)
+        except (OSError, CrisisplayError):
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
