@@ -253,8 +253,8 @@ CACHE_FOLDER = ".cache"
 CACHE_FILE = "summaries.json"
 _CACHE_FORMAT = 1
 _TAIL_CHUNK = 4096
-# A log changed this recently is not cached: an edit within the file system's timestamp tick
-# could otherwise leave size, times and last line all as they were (git's "racy clean" case).
+# A log written this recently is not cached: a second write within the file system's timestamp
+# tick could otherwise leave size, times and last line all as they were (git's "racy clean").
 _SETTLED_NS = 2_000_000_000
 _ROW_KEYS = frozenset(
     [
@@ -320,7 +320,7 @@ def log_key(path: Path) -> dict[str, Any] | None:
         if not stat.S_ISREG(st.st_mode):
             return None
         now = time.time_ns()
-        if now - st.st_mtime_ns < _SETTLED_NS or now - st.st_ctime_ns < _SETTLED_NS:
+        if now - st.st_mtime_ns < _SETTLED_NS:
             return None
         tail = _last_line(fd, st.st_size)
     except OSError:
