@@ -353,28 +353,36 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
                 path, m.line + 1, m.column + 1, "CP006", _("the file holds more than one YAML document; expected one")
             )
         )
-    bomb = _alias_bomb(nodes[0])
-    if bomb is not None:
-        m = bomb.start_mark
-        kind = _("this list") if isinstance(bomb, yaml.SequenceNode) else _("this mapping")
-        why = _("through its aliases (an alias bomb?)") if "*" in text else _("(the file is too large)")
-        doc.findings.append(
-            Finding(
-                path,
-                m.line + 1,
-                m.column + 1,
-                "CP004",
-                _("{what} expands to more than {limit} values {why}; a playbook is far smaller").format(
-                    what=kind, limit=format_number(MAX_NODES), why=why
-                ),
-            )
-        )
-        return doc
+    # Built first: a build that stays within MAX_NODES and MAX_DEPTH proves there is no alias
+    # bomb (it expands every alias), so the separate count over the graph runs only when the
+    # build stops, and the findings are then exactly those of counting first.
+    reported = len(doc.findings)
     builder = _Builder(doc)
     try:
         doc.data = builder.build(nodes[0], ())
     except _TooBig as err:
+        doc.data = None
+        bomb = _alias_bomb(nodes[0])
+        if bomb is not None:
+            del doc.findings[reported:]
+            doc.positions.clear()
+            doc.key_positions.clear()
+            doc.scalars.clear()
+            m = bomb.start_mark
+            kind = _("this list") if isinstance(bomb, yaml.SequenceNode) else _("this mapping")
+            why = _("through its aliases (an alias bomb?)") if "*" in text else _("(the file is too large)")
+            doc.findings.append(
+                Finding(
+                    path,
+                    m.line + 1,
+                    m.column + 1,
+                    "CP004",
+                    _("{what} expands to more than {limit} values {why}; a playbook is far smaller").format(
+                        what=kind, limit=format_number(MAX_NODES), why=why
+                    ),
+                )
+            )
+            return doc
         m = err.node.start_mark
         doc.findings.append(Finding(path, m.line + 1, m.column + 1, "CP004", str(err)))
-        doc.data = None
     return doc

@@ -67,18 +67,18 @@ def run(
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     policy = policy_for(config)
     fmt = chosen_format(fmt, dict(os.environ))
-    report = lint_paths(paths, policy)
+    tty = fmt == "text" and output is None and stdout.isatty()  # the text format shows each finding's line
+    report = lint_paths(paths, policy, sources=tty)
     findings = report.findings
-    suppressed = sum(r.suppressed for r in report.results)
+    suppressed = report.suppressed
     if fmt == "json":
-        body = formats.json_report(findings, len(report.results), suppressed)
+        body = formats.json_report(findings, report.files, suppressed)
     elif fmt == "github":
         body = formats.github(findings)
     elif fmt == "sarif":
         body = formats.sarif(findings, rule_table(), Path.cwd(), __version__)
     else:
-        tty = output is None and stdout.isatty()
-        body = formats.text(findings, {r.path: r.text for r in report.results} if tty else None)
+        body = "".join(report.shown) if tty else formats.text(findings)
     if statistics and findings:
         table = formats.statistics(findings)
         if fmt == "text":
@@ -88,7 +88,7 @@ def run(
     _write(body, output, stdout)
     for problem in report.unreadable:
         stderr.write(f"crisisplay: error: {visible(problem)}\n")  # the path as the user typed it
-    if fmt == "text" and (report.results or not report.unreadable):
+    if fmt == "text" and (report.files or not report.unreadable):
         stderr.write(_closing_line(report, findings, suppressed))
     return report.exit_code(strict)
 
@@ -109,7 +109,7 @@ def _write(body: str, output: Path | None, stdout: TextIO) -> None:
 def _closing_line(report: Report, findings: list[Finding], suppressed: int) -> str:
     from crisisplay.i18n import _
 
-    files = len(report.results)
+    files = report.files
     noun = _("file") if files == 1 else _("files")
     hidden = _(", {count} suppressed").format(count=suppressed) if suppressed else ""
     if not findings:

@@ -12,8 +12,9 @@ It runs in `crisisplay lint` only: it reads a second file, the original, which `
 
 from __future__ import annotations
 
+import os
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,7 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             doc.finding(where, CODE, _("a playbook cannot be a translation of itself; name the original it translates"))
         ]
     try:
-        stat = path.stat()
-        original = _checked(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        original = _checked(path)
     except OSError as err:
         reason = err.strerror or str(err)
         return [
@@ -86,12 +86,48 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
     return _Compare(original.playbook, pb, doc).findings
 
 
-@lru_cache(maxsize=64)
-def _checked(path: str, mtime_ns: int, size: int) -> Checked:
+# The checker's results for the files linted last, by device, inode, modification time and
+# size (the file, however it is named): a translation and its original are usually linted close together, and each is then
+# read and checked once, not twice. Bounded, so a lint of thousands of files stays flat.
+_Key = tuple[int, int, int, int]
+_RECENT: OrderedDict[_Key, Checked] = OrderedDict()
+RECENT = 16
+
+
+def _key(stat: os.stat_result) -> _Key:
+    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def remember(path: Path, stat: os.stat_result, checked: Checked) -> None:
+    """Keep the checker's result for `path` as it was when `stat` was taken (before reading it)."""
+    key = _key(stat)
+    _RECENT[key] = checked
+    _RECENT.move_to_end(key)
+    while len(_RECENT) > RECENT:
+        _RECENT.popitem(last=False)
+
+
+def recall(path: Path, stat: os.stat_result) -> Checked | None:
+    """The checker's result for `path` if it was checked as it still is, named as `path` is."""
+    checked = _RECENT.get(_key(stat))
+    if checked is None or checked.playbook is None or checked.doc.path != str(path):
+        return None
+    return checked
+
+
+def _checked(path: Path) -> Checked:
     """The checker's result for an original; several translations of one original read it once."""
     from crisisplay.playbook.loader import check_file
 
-    return check_file(Path(path))
+    stat = path.stat()  # before reading: a file changed since is a different key
+    key = _key(stat)
+    known = _RECENT.get(key)
+    if known is not None:
+        _RECENT.move_to_end(key)
+        return known
+    checked = check_file(path)
+    remember(path, stat, checked)
+    return checked
 
 
 def find_original(ref: str, translation: str) -> Path | None:

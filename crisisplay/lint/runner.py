@@ -46,20 +46,34 @@ class LintResult:
 
 @dataclass
 class Report:
-    """Every file linted, and every path that could not be read (exit 2)."""
+    """What linting many files found, kept small: each file is folded in and let go.
 
-    results: list[LintResult] = field(default_factory=list)
+    Only the findings (small records, in file order) and counts stay; a file's text, document
+    and model are dropped once it is reported, so memory stays flat whatever the file count.
+    With `sources`, each file's findings are also put into words at once with the lines they
+    point at (the terminal's text format), while its text is still at hand.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    files: int = 0
+    suppressed: int = 0
+    sources: bool = False
+    shown: list[str] = field(default_factory=list)  # with `sources`: each file's findings, with their lines
 
-    @property
-    def findings(self) -> list[Finding]:
-        return [f for r in self.results for f in r.findings]
+    def add(self, result: LintResult) -> None:
+        self.files += 1
+        self.suppressed += result.suppressed
+        self.findings += result.findings
+        if self.sources and result.findings:
+            from crisisplay.lint import formats
+
+            self.shown.append(formats.text(result.findings, {result.path: result.text}))
 
     def exit_code(self, strict: bool) -> int:
         if self.unreadable:
             return 2
-        findings = self.findings
-        if any(f.level == "error" for f in findings) or (strict and findings):
+        if any(f.level == "error" for f in self.findings) or (strict and self.findings):
             return 1
         return 0
 
@@ -71,13 +85,15 @@ def lint_text(
     stem: str | None = None,
     policy: Policy = Policy(),
     translation: bool = False,
+    checked: Checked | None = None,
 ) -> LintResult:
     """Lint one source: the single function `lint`, `show` and `start` share.
 
     `translation` (what `crisisplay lint` asks for) also compares a `translation_of:` playbook
     with its original (CP601); `show` and `start` run one file and leave that rule out.
     """
-    checked = check_text(raw, path, stem=stem)
+    if checked is None:
+        checked = check_text(raw, path, stem=stem)
     directives = suppress.read(checked.doc.text)
     if directives.disabled:
         # Even a disabled file keeps the checker's errors: `start` could not run it anyway.
@@ -101,8 +117,19 @@ def lint_text(
 
 
 def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
-    """`lint_text` on a file; OSError is the caller's to report."""
-    return lint_source(path, str(path), stem=path.stem, policy=policy, translation=True)
+    """`lint_text` on a file; OSError is the caller's to report.
+
+    A file the translation rule has just checked as an original (unchanged since) is not read
+    and checked again; and each file's checker result is kept a little while for the
+    translations that may follow it (`rules_translation.remember`, a few files at most).
+    """
+    stat = path.stat()  # before reading: a file changed since is not recalled
+    known = rules_translation.recall(path, stat)
+    if known is not None:
+        return lint_text(b"", str(path), stem=path.stem, policy=policy, translation=True, checked=known)
+    result = lint_source(path, str(path), stem=path.stem, policy=policy, translation=True)
+    rules_translation.remember(path, stat, result.checked)
+    return result
 
 
 def lint_source(
@@ -188,17 +215,19 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
     return found, problems
 
 
-def lint_paths(args: list[str], policy: Policy = Policy(), stdin: BinaryIO | None = None) -> Report:
-    """Lint every file the arguments name; unreadable paths are listed, not raised."""
+def lint_paths(
+    args: list[str], policy: Policy = Policy(), stdin: BinaryIO | None = None, *, sources: bool = False
+) -> Report:
+    """Lint every file the arguments name, one at a time; unreadable paths are listed, not raised."""
     files, missing = collect(args)
-    report = Report(unreadable=missing)
+    report = Report(unreadable=missing, sources=sources)
     for item in files:
         if isinstance(item, str):  # only STDIN is kept as text
             stream = stdin if stdin is not None else sys.stdin.buffer
-            report.results.append(lint_source(stream, STDIN_NAME, policy=policy, translation=True))
+            report.add(lint_source(stream, STDIN_NAME, policy=policy, translation=True))
             continue
         try:
-            report.results.append(lint_file(item, policy))
+            report.add(lint_file(item, policy))
         except OSError as err:
             report.unreadable.append(_("{path}: cannot read: {reason}").format(path=item, reason=err.strerror or err))
     return report
