@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE))
 
 from common import Result, print_results  # noqa: E402
 
-SUITES = ("startup", "decisions", "replay", "lint", "export", "interactive", "notify", "store")
+SUITES = ("startup", "decisions", "replay", "lint", "export", "interactive", "notify", "store", "incidents")
 
 
 def main(argv: list[str]) -> int:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import stat
 import time
@@ -253,6 +254,7 @@ CACHE_FOLDER = ".cache"
 CACHE_FILE = "summaries.json"
 _CACHE_FORMAT = 1
 _TAIL_CHUNK = 4096
+_HEAD = re.compile(rb',"hash":"([0-9a-f]{64})"\}\n?\Z')  # how a canonical line ends
 # A log written this recently is not cached: a second write within the file system's timestamp
 # tick could otherwise leave size, times and last line all as they were (git's "racy clean").
 _SETTLED_NS = 2_000_000_000
@@ -327,17 +329,13 @@ def log_key(path: Path) -> dict[str, Any] | None:
         return None
     finally:
         os.close(fd)
-    try:
-        last = json.loads(tail)
-        head = last.get("hash") if isinstance(last, dict) else None
-    except ValueError:
-        head = None
+    head = _HEAD.search(tail)  # the last line is not parsed: it may be anything, even nested deep
     return {
         "size": st.st_size,
         "inode": st.st_ino,
         "mtime_ns": st.st_mtime_ns,
         "ctime_ns": st.st_ctime_ns,
-        "head": head if isinstance(head, str) else None,
+        "head": head.group(1).decode("ascii") if head else None,
         "tail_sha256": hashlib.sha256(tail).hexdigest(),
     }
 
@@ -389,7 +387,7 @@ class SummaryCache:
         try:
             with open(self.file, "rb") as f:
                 cached = json.loads(f.read())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested past the parser's limit
             return {}
         if not isinstance(cached, dict) or cached.get("code") != self.code:
             return {}

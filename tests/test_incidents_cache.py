@@ -118,7 +118,7 @@ def test_an_edited_line_of_the_same_size_invalidates_the_row_even_with_its_times
 
 def test_a_corrupt_or_foreign_cache_is_rebuilt_silently(two, cli_home, run_cli):
     truth = from_logs_alone(cli_home)
-    for junk in (b"{not json", b"[]", b'{"code": "other", "incidents": {}}', b"\xff\xfe"):
+    for junk in (b"{not json", b"[]", b'{"code": "other", "incidents": {}}', b"\xff\xfe", b"[" * 100_000):
         cache_file(cli_home).write_bytes(junk)
         assert listing(cli_home) == truth
         assert json.loads(cache_file(cli_home).read_text())["incidents"]  # written afresh
