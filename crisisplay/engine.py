@@ -13,12 +13,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from crisisplay import clocks
 from crisisplay import events as ev
 from crisisplay.errors import AnswerError, UsageError
 from crisisplay.events import Event
 from crisisplay.findings import did_you_mean, one_of
 from crisisplay.i18n import NotANumber, _, normalise_number
-from crisisplay.playbook.model import END, AnyStep, EscalateStep, Input, MessageStep, Playbook
+from crisisplay.playbook.model import (
+    END,
+    AnyStep,
+    ChoiceStep,
+    EscalateStep,
+    Input,
+    MessageStep,
+    Playbook,
+    Variant,
+    audience_of,
+    platform_of,
+)
 from crisisplay.playbook.names import nfc
 from crisisplay.templates import (
     SeverityLevel,
@@ -59,8 +71,16 @@ class Send:
     edited: bool = False
 
 
+@dataclass(frozen=True)
+class Reasoned:
+    """A choice with the responder's reason: what an option that decides an outcome needs."""
+
+    answer: object
+    reason: str
+
+
 # A mapping is an escalation: an outcome per role.
-Answer = bool | str | int | Decimal | Checklist | Send | dict[str, str] | Skip
+Answer = bool | str | int | Decimal | Checklist | Send | dict[str, str] | Skip | Reasoned
 
 
 # ----------------------------------------------------------------------------- actions
@@ -93,6 +113,7 @@ class Rendered:
     text: str
     channel: str | None = None
     placeholders: tuple[str, ...] = field(default_factory=tuple)
+    platform: str | None = None  # the platform a message goes out on, when the playbook says
 
 
 # ----------------------------------------------------------------------------- namespace
@@ -128,10 +149,33 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
     """The text of a message or escalate step, rendered in the sandbox with the incident's facts."""
     step = state.playbook.step(step_id)
     names = namespace(state, now)
+    if isinstance(step, MessageStep):
+        return _render_message(step, names)
     source = getattr(step, "template", None) or _default_escalation(state, step)
     text, unset = render_with_placeholders(source, names)
-    channel = render_template(step.channel, names).strip() if isinstance(step, MessageStep) else None
-    return Rendered(text.strip(), channel, tuple(sorted(unset)))
+    return Rendered(text.strip(), None, tuple(sorted(unset)))
+
+
+def message_variant(step: MessageStep, names: dict[str, Any]) -> tuple[str | None, Variant | None]:
+    """The variant a message shows for the current value of its `variant_by` (its key and itself),
+    or (None, None) when it shows its own `template:`."""
+    if not step.variants or step.variant_by is None or step.variant_by not in names:
+        return None, None
+    key = str(names[step.variant_by])
+    variant = step.variants.get(key)
+    return (key, variant) if variant is not None else (None, None)
+
+
+def _render_message(step: MessageStep, names: dict[str, Any]) -> Rendered:
+    key, variant = message_variant(step, names)
+    source = variant.template if variant is not None else step.template
+    platform = platform_of(key, variant) if key is not None and variant is not None else None
+    channel = render_template(variant.channel if variant and variant.channel else step.channel, names).strip()
+    if source is None:  # no variant for this value and no template to fall back on (lint: CP217)
+        shown = step.variant_by or "template"
+        return Rendered(placeholder(shown), channel, (shown,), step.platform)
+    text, unset = render_with_placeholders(source, names)
+    return Rendered(text.strip(), channel, tuple(sorted(unset)), platform or step.platform)
 
 
 def _default_escalation(state: ev.State, step: AnyStep) -> str:
@@ -178,10 +222,28 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
             visits[position] = visit
             position = ev.following(pb, position)
             continue
+        if _silenced(state, step):
+            out.append(
+                ev.make_event(
+                    ev.STEP_SKIPPED,
+                    actor,
+                    position,
+                    {"phase": phase, "visit": visit, "by": clocks.BY_OUTCOME, "reason": clocks.REASON_MONITOR_ONLY},
+                    now,
+                )
+            )
+            visits[position] = visit
+            position = ev.following(pb, position)
+            continue
         out.append(ev.make_event(ev.STEP_ENTERED, actor, position, {"phase": phase, "visit": visit}, now))
         return out, AskStep(position, visit)
     out.append(ev.make_event(ev.CLOSED, actor, None, {"outcome": ev.COMPLETED, "reason": ev.REASON_COMPLETED}, now))
     return out, Finished("completed")
+
+
+def _silenced(state: ev.State, step: AnyStep) -> bool:
+    """Whether a decided `monitor-only` outcome skips this step: a message to the public."""
+    return state.clocks.monitor_only and isinstance(step, MessageStep) and audience_of(step) == "public"
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -211,7 +273,19 @@ def input_value(spec: Input, name: str, raw: object) -> str | int | Decimal:
         return parse_number(text, _("input '{name}'").format(name=name))
     if not text:
         raise AnswerError(_("input '{name}' needs a value").format(name=name))
+    too_long = longer_than(spec, text)
+    if too_long:
+        raise AnswerError(_("input '{name}': {problem}").format(name=name, problem=too_long))
     return text
+
+
+def longer_than(spec: Input | None, text: str) -> str | None:
+    """Why `text` does not fit an input's `max_length` (None when it fits, or the input sets none)."""
+    if spec is None or spec.max_length is None or len(text) <= spec.max_length:
+        return None
+    return _("the answer is {length} characters long; expected at most {limit} (the playbook's `max_length`)").format(
+        length=len(text), limit=spec.max_length
+    )
 
 
 def set_input(state: ev.State, name: str, raw: object, now: datetime, actor: str) -> list[Event]:
@@ -278,7 +352,9 @@ def decide(
                 now,
             )
         ]
+    answer, decided = _outcome(state, step, answer, now, actor)
     logged, effects = _answer(state, step, answer, now, actor, contacts or {})
+    effects = decided + effects
     out = [ev.make_event(ev.STEP_ANSWERED, actor, step_id, {"phase": phase, "visit": visit, "answer": logged}, now)]
     out += effects
     if step.milestone and step.milestone not in state.milestones:
@@ -296,6 +372,34 @@ def decide(
             )
         )
     return out
+
+
+def _outcome(state: ev.State, step: AnyStep, answer: Answer, now: datetime, actor: str) -> tuple[Answer, list[Event]]:
+    """The answer without its reason, and the `outcome.decided` an option with `outcome:` logs;
+    AnswerError for such an option without a reason, or a reason beside any other answer."""
+    reason = answer.reason.strip() if isinstance(answer, Reasoned) else None
+    chosen = cast(Answer, answer.answer) if isinstance(answer, Reasoned) else answer
+    typed = nfc(chosen) if isinstance(chosen, str) else None
+    options = step.options if isinstance(step, ChoiceStep) else []
+    option = next((o for o in options if typed in (o.value, o.label)), None)
+    if option is None or option.outcome is None:
+        if reason is not None:
+            raise AnswerError(
+                _(
+                    "step '{step}' ({type}): reason: goes only with an option that decides an outcome "
+                    "(monitor only); answer without the {{answer: …, reason: …}} wrapper"
+                ).format(step=step.id, type=step.type)
+            )
+        return chosen, []
+    if not reason:
+        raise AnswerError(
+            _(
+                "step '{step}' (choice): '{value}' decides monitor only and needs its reason: "
+                "answer with {{answer: {value}, reason: why}}"
+            ).format(step=step.id, value=option.value)
+        )
+    data = {"outcome": option.outcome, "reason": reason, "option": option.value}
+    return chosen, [ev.make_event(clocks.OUTCOME_DECIDED, actor, step.id, data, now)]
 
 
 def _fits(step: AnyStep, expected: str, answer: object) -> AnswerError:
@@ -352,6 +456,9 @@ def _answer(
     if step.type == "text":
         if not isinstance(answer, str) or not answer.strip():
             raise _fits(step, _("some text"), answer)
+        too_long = longer_than(state.playbook.inputs.get(step.save_as or ""), answer.strip())
+        if too_long:  # saved into an input that declares `max_length`
+            raise AnswerError(_("step '{step}' (text): {problem}").format(step=step.id, problem=too_long))
         return answer, []
     if step.type == "number":
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
@@ -390,6 +497,8 @@ def _message(
             ).format(step=step.id, missing=missing)
         )
     data: dict[str, Any] = {"channel": rendered.channel, "text": answer.text}
+    if rendered.platform is not None:
+        data["platform"] = rendered.platform
     if step.approval is not None:
         approval = state.approvals.get(step.id)
         digest = ev.text_hash(answer.text)

@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from crisisplay.clocks import OUTCOME_DECIDED as OUTCOME_DECIDED  # re-exported
+from crisisplay.clocks import Clocks, fold
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.times import elapsed_ms as elapsed_ms  # re-exported
 from crisisplay.times import format_ts as format_ts  # re-exported
@@ -131,6 +133,8 @@ class State:
     # `requested_hash` (of the text the driver asked approval for), `requested_by`, `requested_at`,
     # `given` (each approval.given's data with `ts` and `actor`) and `rejected` (the last rejection).
     approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Deadlines, the update cadence and a decided outcome (clocks.py), folded from the same events.
+    clocks: Clocks = field(default_factory=Clocks)
 
     @property
     def closed(self) -> bool:
@@ -144,6 +148,7 @@ class State:
         twin.deliveries = {key: dict(value) for key, value in self.deliveries.items()}
         twin.roles = dict(self.roles)
         twin.approvals = {key: {**value, "given": list(value["given"])} for key, value in self.approvals.items()}
+        twin.clocks = self.clocks.copy()
         return twin
 
     def pending_approvals(self) -> list[dict[str, Any]]:
@@ -301,6 +306,7 @@ def apply(state: State, event: Event) -> State:
     elif kind == CLOSED:
         state.lifecycle = CLOSED
         state.outcome, state.close_reason = data.get("outcome"), data.get("reason")
+    fold(state.clocks, pb, event)
     if "ts" in event:
         state.last_ts = parse_ts(event["ts"])
     if "hash" in event:

@@ -85,6 +85,37 @@ _rule(
     ERROR,
     N_("An `approval.by` names a role that is neither built in (lead, comms, scribe) nor declared in `roles:`."),
 )
+_rule("CP212", "unknown-variant-by", ERROR, N_("A message's `variant_by` names no input or `save_as` variable."))
+# Clocks (issue 12): deadlines and the update cadence (crisisplay/playbook/clock_checks.py).
+_rule("CP213", "unknown-clock-step", ERROR, N_("A deadline's `start` or `met_by` names no step."))
+_rule(
+    "CP214",
+    "deadline-duration",
+    ERROR,
+    N_("A deadline with no duration to run, or an option's `within:` that starts no deadline."),
+)
+_rule(
+    "CP215", "bad-cadence", ERROR, N_("A cadence level that is not a severity level, or an update that is no message.")
+)
+_rule(
+    "CP216",
+    "personal-default",
+    ERROR,
+    N_("A `personal:` input with a `default:`: one person's data would fill every incident."),
+)
+_rule(
+    "CP217",
+    "missing-variant",
+    ERROR,
+    N_("A value of a message's `variant_by` choice with no variant, and no `template:` to fall back on."),
+)
+_rule("CP218", "unknown-variant", WARNING, N_("A message variant whose key is not a value its `variant_by` can take."))
+_rule(
+    "CP219",
+    "open-variant-by",
+    WARNING,
+    N_("A message picks its variant by free text and has no `template:` for the values no variant has."),
+)
 # Templates and conditions.
 _rule("CP301", "template-syntax", ERROR, N_("A template or condition that Jinja2 cannot parse."))
 _rule(
@@ -104,8 +135,34 @@ _rule("CP401", "no-escalation", WARNING, N_("No `escalate` step: nobody is told;
 _rule("CP402", "no-message", WARNING, N_("No `message` step: the playbook never says anything to anyone."))
 _rule("CP403", "no-post-mortem", WARNING, N_("No post-mortem phase: nothing is learnt from the incident."))
 _rule("CP404", "empty-prompt", WARNING, N_("A prompt with no words in it: the responder sees a blank question."))
-_rule("CP405", "too-long-for-x", WARNING, N_("A message for Twitter/X that can run over 280 characters."))
+_rule(
+    "CP405",
+    "too-long-for-x",
+    WARNING,
+    N_("A message that can run over its platform's length limit (Twitter/X 280 characters, Threads 500, …)."),
+)
 _rule("CP406", "unreached-target", WARNING, N_("A response-time target that no step's milestone reaches."))
+_rule(
+    "CP407",
+    "decision-still-open",
+    WARNING,
+    N_("A message shows an answer that can still be an `interim: true` option (a decision not taken yet)."),
+)
+_rule(
+    "CP408",
+    "personal-in-public",
+    WARNING,
+    N_("A public message shows a `personal:` input (other than a handle): never name the people hurt."),
+)
+_rule(
+    "CP409",
+    "platform-norm",
+    WARNING,
+    N_(
+        "A message breaks a platform's norm: one reply per review or comment, no DM to a Google reviewer, no "
+        "compensation for removing a review."
+    ),
+)
 # Suppressions.
 _rule("CP501", "unused-noqa", WARNING, N_("A `# crisisplay: noqa` comment that suppresses nothing."))
 # Translations (crisisplay lint): a translation keeps its original's ids and behaviour.

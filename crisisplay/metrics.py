@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crisisplay import clocks
 from crisisplay import events as ev
 from crisisplay.errors import JournalError
 from crisisplay.narrative import describe
@@ -156,6 +157,21 @@ class Metrics:
             if name not in pb.targets
         ]
         return out
+
+    @property
+    def deadlines(self) -> list[clocks.DeadlineStatus]:
+        """Every run of every deadline, as it stood at the end (or the last event so far)."""
+        return clocks.deadline_history(self.playbook, self.state.clocks, self.end_at)
+
+    @property
+    def cadence_gaps(self) -> list[clocks.Gap]:
+        """Each gap between public updates longer than the cadence then in force."""
+        return clocks.cadence_gaps(self.playbook, self.state.clocks)
+
+    @property
+    def outcome(self) -> dict[str, Any] | None:
+        """The outcome the responder decided (`outcome`, `reason`, `option`, `step`, `ts`), if any."""
+        return self.state.clocks.outcome
 
     @property
     def people(self) -> tuple[list[Record], list[Record]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crisisplay.clocks import MONITOR_ONLY, OUTCOME_DECIDED, REASON_MONITOR_ONLY
 from crisisplay.events import (
     APPROVAL_GIVEN,
     APPROVAL_REJECTED,
@@ -106,6 +107,9 @@ LOG_WORDS = {
     # the engine's reasons
     REASON_COMPLETED: N_("the playbook reached its end"),
     REASON_NONE: N_("no reason given"),
+    REASON_MONITOR_ONLY: N_("monitor only: no public message"),
+    # an outcome an option decides (`outcome.decided`)
+    MONITOR_ONLY: N_("monitor only"),
 }
 _WHEN_FALSE = re.compile(re.escape(REASON_WHEN_FALSE).replace(re.escape("{condition}"), "(?P<condition>.*)"), re.S)
 
@@ -192,6 +196,10 @@ def describe(event: Event, pb: Playbook) -> str | None:
                 name=pb.milestone_label(str(data.get("name"))), span=format_duration(data["elapsed_ms"])
             )
             + verdict
+        )
+    if kind == OUTCOME_DECIDED:
+        return _("{step}: decided {outcome} ({reason})").format(
+            step=step, outcome=log_words(data.get("outcome")), reason=data.get("reason")
         )
     if kind == NOTE_ADDED:
         return _("note: {text}").format(text=data.get("text"))

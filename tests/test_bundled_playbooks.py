@@ -10,16 +10,34 @@ import yaml
 from crisisplay.playbook.loader import check_file
 
 REPO = Path(__file__).resolve().parents[1]
-PLAYBOOKS = sorted((REPO / "playbooks").glob("*.yaml"))
+REPO_PLAYBOOKS = REPO / "playbooks"
+PLAYBOOKS = sorted(REPO_PLAYBOOKS.glob("*.yaml"))
 
 
-def test_the_bundled_playbooks_are_there_in_english_and_spanish():
-    assert [p.name for p in PLAYBOOKS] == [
-        "error-precio.yaml",
-        "offensive-post.yaml",
-        "pricing-error.yaml",
-        "publicacion-ofensiva.yaml",
-    ]
+# The library: the ten crises a small online business is most likely to meet, each in English
+# and in Spanish (the Spanish one declares `translation_of:` its English original).
+LIBRARY = {
+    "pricing-error": "error-precio",
+    "offensive-post": "publicacion-ofensiva",
+    "service-complaint": "queja-servicio",
+    "review-bombing": "resenas-falsas",
+    "account-hacked": "cuenta-hackeada",
+    "impersonation": "suplantacion",
+    "outage-delays": "caida-retrasos",
+    "data-breach": "brecha-datos",
+    "staff-conduct": "conducta-personal",
+    "product-recall": "retirada-producto",
+}
+
+
+def test_the_bundled_playbooks_are_the_library_in_english_and_spanish():
+    assert sorted(p.stem for p in PLAYBOOKS) == sorted([*LIBRARY, *LIBRARY.values()])
+    for english, spanish in LIBRARY.items():
+        original = check_file(REPO_PLAYBOOKS / f"{english}.yaml").playbook
+        twin = check_file(REPO_PLAYBOOKS / f"{spanish}.yaml").playbook
+        assert (original.locale, original.translation_of) == ("en", None), english
+        assert (twin.locale, twin.translation_of) == ("es", english), spanish
+        assert original.tags[0] == twin.tags[0], f"{spanish} is grouped apart from {english}"
 
 
 @pytest.fixture(params=PLAYBOOKS, ids=lambda p: p.stem)

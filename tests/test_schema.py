@@ -39,7 +39,7 @@ def test_shipped_schema_is_a_valid_draft_07_schema():
 
 
 def test_the_bundled_playbooks_are_checked():
-    assert [p.stem for p in BUNDLED] == ["error-precio", "offensive-post", "pricing-error", "publicacion-ofensiva"]
+    assert len(BUNDLED) == 20 and {"pricing-error", "error-precio", "data-breach"} <= {p.stem for p in BUNDLED}
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)

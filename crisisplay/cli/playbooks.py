@@ -36,6 +36,7 @@ def list_playbooks(
 
     policy, cache = policy_for(_config()), _home() / "cache" / "lint"
     rows: list[dict[str, Any]] = []  # the JSON objects of `list -f json`
+    groups: list[str | None] = []  # each row's first tag: the table groups by it (json keeps its shape)
     for entry in catalogue(_home()):
         try:
             # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
@@ -53,6 +54,7 @@ def list_playbooks(
                     "problem": err.strerror,
                 }
             )
+            groups.append(None)
             continue
         book = loaded.normalised or {}
         rows.append(
@@ -66,6 +68,8 @@ def list_playbooks(
                 "errors": len(loaded.errors),
             }
         )
+        tags = book.get("tags") or []
+        groups.append(str(tags[0]) if tags else None)
     if format is ListFormat.json:
         print(json.dumps({"playbooks": rows}, indent=2, ensure_ascii=False))
         return
@@ -76,9 +80,14 @@ def list_playbooks(
     from crisisplay.display import visible
 
     table = Table(box=None, pad_edge=False)
-    for column in (N_("id"), N_("title"), N_("source"), N_("steps"), N_("notes")):
+    for column in (N_("group"), N_("id"), N_("title"), N_("source"), N_("steps"), N_("notes")):
         table.add_column(_(column), overflow="fold")
-    for row in rows:
+    previous: object = ()
+    for group, row in grouped(groups, rows):
+        if group != previous and previous != ():
+            table.add_section()
+        heading = "" if group == previous else (group if group is not None else _("(untagged)"))
+        previous = group
         notes = []
         if row["shadows"]:
             shadowed = ", ".join(f"{_shown(SOURCE_WORDS, s['source'])} {s['path']}" for s in row["shadows"])
@@ -93,13 +102,18 @@ def list_playbooks(
             if row["source"] == "bundled"
             else f"{_shown(SOURCE_WORDS, row['source'])} {row['path']}"
         )
-        table.add_row(
-            *(
-                Text(visible(cell))
-                for cell in (row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes))
-            )
-        )
+        cells = (row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes))
+        table.add_row(Text(visible(heading), style="bold"), *(Text(visible(cell)) for cell in cells))
     Console().print(table)
+
+
+def grouped(groups: list[str | None], rows: list[dict[str, Any]]) -> list[tuple[str | None, dict[str, Any]]]:
+    """The rows by their first tag, groups in the order first met, untagged ones last; each group keeps
+    the catalogue's order."""
+    order = list(dict.fromkeys(g for g in groups if g is not None))
+    rank = {group: i for i, group in enumerate(order)}
+    paired = list(zip(groups, rows, strict=True))
+    return sorted(paired, key=lambda pair: rank.get(pair[0], len(order)) if pair[0] is not None else len(order))
 
 
 # Where a playbook comes from, as the `list` table shows it (`-f json` keeps these words).
@@ -127,7 +141,67 @@ def show(
         from crisisplay.playbook.render import as_text
 
         names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
-        sys.stdout.write(visible(as_text(_playbook(loaded), names)))
+        book = _playbook(loaded)
+        sys.stdout.write(visible(as_text(book, names) + clocks_text(book)))
+
+
+def clocks_text(pb: Any) -> str:
+    """What `show` adds after the steps: the deadlines, the update cadence, the decided outcomes and
+    the references (empty when the playbook has none of them)."""
+    from crisisplay.playbook.model import DETECTION
+
+    out: list[str] = []
+    if pb.deadlines:
+        out += ["", _("Deadlines")]
+        for name, deadline in pb.deadlines.items():
+            start = (
+                _("from detection")
+                if deadline.start == DETECTION
+                else _("from the answer to {step}").format(step=deadline.start)
+            )
+            within = (
+                _("within {duration}").format(duration=deadline.within)
+                if deadline.within
+                else _("within the chosen option's time")
+            )
+            out.append(f"  {deadline.label or name} ({name}): {start}, {within}")
+            out.append("    " + _("met by {steps}").format(steps=", ".join(deadline.met_by)))
+        for step in pb.steps:
+            for option in getattr(step, "options", None) or []:
+                if option.within:
+                    out.append(
+                        "    "
+                        + _("{step}: {option} gives {duration}").format(
+                            step=step.id, option=option.value, duration=option.within
+                        )
+                    )
+    if pb.cadence is not None:
+        level = pb.severity.label
+        every = " · ".join(
+            _("{level} every {every}").format(level=level(name), every=duration)
+            for name, duration in pb.cadence.every.items()
+        )
+        out += ["", pb.cadence.label or _("Update cadence"), f"  {every}"]
+        out.append("  " + _("each of these restarts it: {steps}").format(steps=", ".join(pb.cadence.updates)))
+    outcomes = [(s.id, o) for s in pb.steps for o in getattr(s, "options", None) or [] if o.outcome]
+    if outcomes:
+        out += ["", _("Outcomes")]
+        out += [
+            "  "
+            + _("{step}: {option} decides monitor only (asks why; later public messages are skipped)").format(
+                step=step, option=o.value
+            )
+            for step, o in outcomes
+        ]
+    if pb.references:
+        out += ["", _("References")]
+        for ref in pb.references:
+            out.append(f"  - {ref.title}")
+            if ref.url:
+                out.append(f"    {ref.url}")
+            if ref.note:
+                out.append(f"    {ref.note}")
+    return "\n".join(out) + ("\n" if out else "")
 
 
 @_command(help=N_("Print the JSON Schema of the playbook format (for editors: yaml-language-server)."))

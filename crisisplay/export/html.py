@@ -150,6 +150,7 @@ def render(metrics: Metrics, out: TextIO) -> None:
     parts = (
         _header,
         _response_times,
+        _deadlines,
         _what_happened,
         _timeline,
         _messages,
@@ -267,6 +268,37 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> str:
     ]
     body += "<h3>" + _("Severity over time") + "</h3>\n" + _table(w.SEVERITY_COLUMNS, changes)
     return _section("response-times", N_("Response times"), body)
+
+
+def _deadlines(metrics: Metrics, clock: w.ReportClock) -> str:
+    """The deadlines and the update cadence; nothing for a playbook that sets neither."""
+    pb = metrics.playbook
+    if not pb.deadlines and pb.cadence is None:
+        return ""
+    body = ""
+    if pb.deadlines:
+        tones = {"met": "met", "missed": "missed", "overdue": "missed"}
+        rows = (
+            (
+                esc(row[0]),
+                (esc(row[1]), "time"),
+                (esc(row[2]), "time"),
+                (esc(row[3]), "time"),
+                (esc(row[4]), "time"),
+                (esc(row[5]), tones.get(d.status, "muted")),
+            )
+            for d, row in zip(metrics.deadlines, w.deadline_rows(metrics, clock), strict=True)
+        )
+        body += _table(w.DEADLINE_COLUMNS, rows)
+    cadence = w.cadence_words(metrics)
+    if cadence is not None:
+        body += "<h3>" + _("Update cadence") + f'</h3>\n<p dir="auto">{esc(cadence)}</p>\n'
+        gaps = w.gap_rows(metrics, clock)
+        if gaps:
+            body += _table(w.GAP_COLUMNS, ((esc(c) for c in row) for row in gaps))
+        else:
+            body += _muted(_("No gap between updates ran past the cadence."))
+    return _section("deadlines", N_("Deadlines"), body)
 
 
 def _what_happened(metrics: Metrics, clock: w.ReportClock) -> str:

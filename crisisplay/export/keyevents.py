@@ -27,7 +27,14 @@ from crisisplay.times import parse_ts
 DECISION_STEPS = (ChoiceStep, ConfirmStep, ChecklistStep)
 # Events that always changed something.
 CHANGES = frozenset(
-    (ev.SEVERITY_CHANGED, ev.MESSAGE_SENT, ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE, ev.MILESTONE_REACHED)
+    (
+        ev.SEVERITY_CHANGED,
+        ev.MESSAGE_SENT,
+        ev.ESCALATION_NOTIFIED,
+        ev.ESCALATION_UNREACHABLE,
+        ev.MILESTONE_REACHED,
+        ev.OUTCOME_DECIDED,
+    )
 )
 STANDALONE = frozenset((ev.STARTED, ev.NOTE_ADDED, ev.CLOSED))
 DECIDED = frozenset((ev.STEP_ANSWERED, ev.STEP_SKIPPED))  # a group starts at a decision
@@ -109,6 +116,8 @@ def _line(
         if group[0].type == ev.STEP_ANSWERED and cause in words:  # the answer just above is the reason
             words = words[: words.index(cause)]
         return (words, SEVERITY)
+    if kind == ev.OUTCOME_DECIDED:  # the decision's row names the step already
+        return (_without_step(words, moment.step), SEVERITY)
     if kind in CHANGES:
         return (words, PLAIN)
     if kind == ev.NOTE_ADDED:

@@ -99,6 +99,7 @@ def render(metrics: Metrics, out: TextIO) -> None:
     for part in (
         _header,
         _response_times,
+        _deadlines,
         _what_happened,
         _timeline,
         _messages,
@@ -109,7 +110,10 @@ def render(metrics: Metrics, out: TextIO) -> None:
         _event_log,
         _footer,
     ):
-        out.write("\n".join(part(metrics, clock)))
+        lines = part(metrics, clock)
+        if not lines:  # a part with nothing to say (no deadlines) leaves no gap
+            continue
+        out.write("\n".join(lines))
         out.write("\n\n" if part is not _footer else "\n")
 
 
@@ -161,6 +165,33 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
         for c in metrics.severity_changes
     ]
     return out + table(w.SEVERITY_COLUMNS, changes)
+
+
+def _deadlines(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    """The deadlines and the update cadence; nothing at all for a playbook that sets neither."""
+    pb = metrics.playbook
+    if not pb.deadlines and pb.cadence is None:
+        return []
+    out = ["## " + _("Deadlines"), ""]
+    if pb.deadlines:
+        rows = [
+            tuple(inline(cell) for cell in row[:-1])
+            + (f"**{inline(row[-1])}**" if d.status in _LATE else inline(row[-1]),)
+            for d, row in zip(metrics.deadlines, w.deadline_rows(metrics, clock), strict=True)
+        ]
+        out += table(w.DEADLINE_COLUMNS, rows) + [""]
+    cadence = w.cadence_words(metrics)
+    if cadence is not None:
+        out += ["### " + _("Update cadence"), "", inline(cadence), ""]
+        gaps = w.gap_rows(metrics, clock)
+        if gaps:
+            out += table(w.GAP_COLUMNS, (tuple(inline(cell) for cell in row) for row in gaps)) + [""]
+        else:
+            out += ["_" + _("No gap between updates ran past the cadence.") + "_", ""]
+    return out[:-1]
+
+
+_LATE = ("missed", "overdue")
 
 
 def _what_happened(metrics: Metrics, clock: w.ReportClock) -> list[str]:

@@ -94,6 +94,24 @@ def metrics_json(metrics: Metrics) -> dict[str, Any]:
         "people": {"reached": reached, "not_reached": missed},
         "post_mortem": metrics.answers,
         "action_items": metrics.action_items,
+        "deadlines": [d.as_dict() for d in metrics.deadlines],
+        "cadence": cadence_json(metrics),
+        "outcome": metrics.outcome,
+    }
+
+
+def cadence_json(metrics: Metrics) -> dict[str, Any] | None:
+    """The update cadence: the playbook's durations by level, each update sent, the gaps too long."""
+    from crisisplay.clocks import cadence_ms
+
+    cadence = metrics.playbook.cadence
+    if cadence is None:
+        return None
+    return {
+        "label": cadence.label,
+        "every_ms": {level: cadence_ms(metrics.playbook, level) for level in cadence.every},
+        "updates": [{"ts": format_ts(at), "step": step} for at, step in metrics.state.clocks.updates],
+        "gaps": [gap.as_dict() for gap in metrics.cadence_gaps],
     }
 
 

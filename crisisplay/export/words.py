@@ -31,6 +31,7 @@ from crisisplay.playbook.model import format_duration
 from crisisplay.playbook.roles import role_label
 
 if TYPE_CHECKING:
+    from crisisplay.clocks import DeadlineStatus
     from crisisplay.journal import VerifyResult
 from crisisplay.times import parse_ts
 
@@ -432,6 +433,7 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
                 "{level} (started {start}, {count} change(s))", "{level} (started {start}, {count} change(s))", changes
             ).format(level=level(state.severity), start=level(state.playbook.severity.start), count=changes),
         ),
+        *([(_("Outcome"), outcome_words(metrics))] if metrics.outcome else []),
         (_("Responders"), ", ".join(state.responders)),
         *([(_("Roles"), roles_words(metrics))] if metrics.assignments or metrics.handovers else []),
         (_("Status"), status_words(metrics)),
@@ -597,3 +599,90 @@ def footer_words(count: int, head: str, command: str) -> str:
         "Check that the log still holds it with {command}.",
         count,
     ).format(count=count, head=head, command=command)
+
+
+# --- clocks: deadlines, the update cadence, a decided outcome (issue 12) ------------------------
+
+DEADLINE_COLUMNS = (N_("Deadline"), N_("Started"), N_("Within"), N_("Due"), N_("Met at"), N_("Result"))
+GAP_COLUMNS = (N_("Update"), N_("Next update"), N_("Gap"), N_("Cadence"), N_("Over by"))
+
+
+def outcome_words(metrics: Metrics) -> str:
+    """`monitor only (at decide-response): a reply would spread it`."""
+    from crisisplay.narrative import log_words as logged
+
+    outcome = metrics.outcome or {}
+    return _("{outcome} (at {step}): {reason}").format(
+        outcome=logged(outcome.get("outcome")), step=outcome.get("step"), reason=outcome.get("reason")
+    )
+
+
+def deadline_result(status: DeadlineStatus, complete: bool) -> str:
+    """`met, 2h to spare`, `missed by 5m`, `overdue by 5m` (`not met, …` once ended), `open`, `not started`."""
+    from crisisplay import clocks
+
+    margin = status.left_ms
+    if status.status == clocks.MET:
+        return _("met, {margin} to spare").format(margin=format_duration(margin)) if margin else _("met, just in time")
+    if status.status == clocks.MISSED:
+        return _("missed by {margin}").format(margin=format_duration(-(margin or 0)))
+    if status.status == clocks.OVERDUE:
+        late = format_duration(-(margin or 0))
+        return (
+            _("not met: missed by {margin}").format(margin=late)
+            if complete
+            else _("overdue by {margin}").format(margin=late)
+        )
+    if status.status == clocks.OPEN:
+        return _("not met (still open at the end)") if complete else _("open")
+    return _("not started")
+
+
+def deadline_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, ...]]:
+    """Each run of each deadline as plain-text cells of DEADLINE_COLUMNS (each format escapes them)."""
+    rows: list[tuple[str, ...]] = []
+    for d in metrics.deadlines:
+        label = d.label if d.run <= 1 else _("{label} (run {run})").format(label=d.label, run=d.run)
+        rows.append(
+            (
+                label,
+                local(d.start_at) if d.start_at else "—",
+                format_duration(d.within_ms) if d.within_ms is not None else "—",
+                local(d.due_at) if d.due_at else "—",
+                local(d.met_at) if d.met_at else "—",
+                deadline_result(d, metrics.complete),
+            )
+        )
+    return rows
+
+
+def cadence_words(metrics: Metrics) -> str | None:
+    """`Public updates: critical every 1h, high every 2h; 3 update(s) sent.` (None without a cadence)."""
+    cadence = metrics.playbook.cadence
+    if cadence is None:
+        return None
+    level = metrics.playbook.severity.label
+    every = ", ".join(
+        _("{level} every {every}").format(level=level(name), every=duration) for name, duration in cadence.every.items()
+    )
+    sent = len(metrics.state.clocks.updates)
+    return ngettext("{label}: {every}; {count} update sent.", "{label}: {every}; {count} updates sent.", sent).format(
+        label=cadence.label or _("Update cadence"), every=every, count=sent
+    )
+
+
+def gap_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, ...]]:
+    """Each gap between updates longer than the cadence, as plain-text cells of GAP_COLUMNS."""
+    from crisisplay.times import elapsed_ms
+
+    level = metrics.playbook.severity.label
+    return [
+        (
+            local(gap.start_at),
+            local(gap.end_at),
+            format_duration(elapsed_ms(gap.start_at, gap.end_at)),
+            _("{every} ({level})").format(every=format_duration(gap.every_ms), level=level(gap.level)),
+            format_duration(gap.over_ms),
+        )
+        for gap in metrics.cadence_gaps
+    ]

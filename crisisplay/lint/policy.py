@@ -21,7 +21,7 @@ from crisisplay.i18n import _
 if TYPE_CHECKING:
     from crisisplay.config import Config
 
-_CHECKER = re.compile(r"CP(0\d\d|1\d\d|20[1-7]|211|30[1-4])")
+_CHECKER = re.compile(r"CP(0\d\d|1\d\d|20[1-7]|21[1-7]|30[1-4])")
 LOCKED = frozenset(code for code, rule in RULES.items() if rule.level == ERROR and _CHECKER.fullmatch(code))
 _NAMES = {rule.name: code for code, rule in RULES.items()}
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding
 from crisisplay.i18n import _
+from crisisplay.lint import rules_channels
+from crisisplay.lint.channels import BYTES, PLATFORM_TABLE, Piece, pieces
 from crisisplay.playbook.checks import step_paths
-from crisisplay.playbook.model import ChoiceStep, Playbook, saved_as
+from crisisplay.playbook.model import ChoiceStep, MessageStep, Playbook, saved_as
 from crisisplay.yamlsource import Document
 
 if TYPE_CHECKING:
@@ -26,7 +28,8 @@ _ON_X = re.compile(r"(?i:\btwitter\b|\btweets?\b)|\bX\b")
 
 
 def check(pb: Playbook, doc: Document) -> list[Finding]:
-    """CP401–CP406: escalation, message, post-mortem, empty prompts, X length, targets."""
+    """CP401–CP409: escalation, message, post-mortem, empty prompts, platform lengths, targets; and
+    (rules_channels) decisions still open, personal data in public, platform norms."""
     findings: list[Finding] = []
     types = {step.type for step in pb.steps}
     top = ("phases",)
@@ -66,7 +69,8 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             )
         )
     findings += _empty_prompts(pb, doc)
-    findings += _too_long_for_x(pb, doc)
+    findings += _too_long(pb, doc)
+    findings += rules_channels.check(pb, doc)
     milestones = {step.milestone for step in pb.steps if step.milestone}
     for name in pb.targets:
         if name not in milestones:
@@ -146,26 +150,60 @@ def choice_values(pb: Playbook) -> dict[str, list[str]]:
     return values
 
 
-def _too_long_for_x(pb: Playbook, doc: Document) -> list[Finding]:
-    findings = []
+def realistic_lengths(pb: Playbook) -> dict[str, int]:
+    """`placeholder_lengths`, with each input's `max_length` where it declares one: the longest realistic values."""
     lengths = placeholder_lengths(pb)
+    for name, item in pb.inputs.items():
+        if item.max_length is not None:
+            lengths[name] = item.max_length
+    return lengths
+
+
+def platform_for(piece: Piece, values: dict[str, list[str]]) -> str | None:
+    """The piece's platform; a channel that names Twitter/X (in words, or by a value it shows) counts as X."""
+    if piece.platform is not None:
+        return piece.platform
+    channel = _parse(piece.channel)
+    return "x" if channel is not None and _mentions_x(channel, values) else None
+
+
+def _too_long(pb: Playbook, doc: Document) -> list[Finding]:
+    findings = []
+    lengths = realistic_lengths(pb)
     values = choice_values(pb)
     for path, step in step_paths(pb):
-        if step.type != "message":
+        if not isinstance(step, MessageStep):
             continue
-        channel, body = _parse(step.channel), _parse(step.template)
-        if channel is None or body is None or not _mentions_x(channel, values):
-            continue
-        size = estimate(body, lengths)
-        if size > X_LIMIT:
+        for piece in pieces(step, path):
+            platform = PLATFORM_TABLE.get(platform_for(piece, values) or "")
+            body = _parse(piece.template)
+            if platform is None or platform.limit is None or body is None:
+                continue
+            known = dict(lengths)
+            if piece.key is not None and step.variant_by:
+                known[step.variant_by] = len(piece.key)  # this variant is shown for this value only
+            size = estimate(body, known, bytes_=platform.unit == BYTES)
+            if size <= platform.limit:
+                continue
+            where = (
+                _("step '{id}'").format(id=step.id)
+                if piece.key is None
+                else _("step '{id}' (variant '{key}')").format(id=step.id, key=piece.key)
+            )
             findings.append(
                 doc.finding(
-                    path + ("template",),
+                    piece.path,
                     "CP405",
                     _(
-                        "step '{id}' posts on Twitter/X but its message can run to about {size} characters; "
+                        "{where} posts on {platform} but its message can run to about {size} {unit}; "
                         "expected at most {limit} (shorten it, or link to a longer statement)"
-                    ).format(id=step.id, size=size, limit=X_LIMIT),
+                    ).format(
+                        where=where,
+                        platform=_(platform.name),
+                        size=size,
+                        unit=_("bytes") if platform.unit == BYTES else _("characters"),
+                        limit=f"{platform.limit:,}" if platform.limit >= 10_000 else platform.limit,
+                    ),
                 )
             )
     return findings
@@ -188,8 +226,8 @@ def _mentions_x(ast: nodes.Template, values: dict[str, list[str]]) -> bool:
     return any(_ON_X.search(piece) for piece in pieces)
 
 
-def estimate(node: nodes.Node, lengths: dict[str, int]) -> int:
-    """The longest a template can render to, without running it.
+def estimate(node: nodes.Node, lengths: dict[str, int], bytes_: bool = False) -> int:
+    """The longest a template can render to, without running it (in UTF-8 bytes with `bytes_`).
 
     Static text counts as written; each `{{ name }}` as that name's realistic length; an
     `if` as its longest branch and a `for` body once. Nothing is executed, so a hostile
@@ -198,15 +236,17 @@ def estimate(node: nodes.Node, lengths: dict[str, int]) -> int:
     from jinja2 import nodes
 
     if isinstance(node, nodes.TemplateData):
-        return len(node.data)
+        return len(node.data.encode("utf-8")) if bytes_ else len(node.data)
     if isinstance(node, nodes.Output):
-        return sum(estimate(n, lengths) if isinstance(n, nodes.TemplateData) else _expr(n, lengths) for n in node.nodes)
+        return sum(
+            estimate(n, lengths, bytes_) if isinstance(n, nodes.TemplateData) else _expr(n, lengths) for n in node.nodes
+        )
     if isinstance(node, nodes.If):
         branches = [node.body, *[b.body for b in node.elif_], node.else_]
-        return max(sum(estimate(n, lengths) for n in branch) for branch in branches)
+        return max(sum(estimate(n, lengths, bytes_) for n in branch) for branch in branches)
     body = getattr(node, "body", None)
     if isinstance(body, list):
-        return sum(estimate(n, lengths) for n in body)
+        return sum(estimate(n, lengths, bytes_) for n in body)
     return 0
 
 

@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 
 from crisisplay.findings import Finding, one_of
 from crisisplay.i18n import _
-from crisisplay.lint.flow import answered_successors, describe, reachable, shortest_path, skip_successor
+from crisisplay.lint.flow import (
+    ANY,
+    UNSET,
+    Values,
+    answered_successors,
+    describe,
+    narrow,
+    reachable,
+    shortest_path,
+    shown_values,
+    skip_successor,
+)
 from crisisplay.playbook.checks import expressions, level_hint, step_paths, the_expression
 from crisisplay.playbook.model import Playbook, saved_as
 from crisisplay.playbook.where import locate
@@ -84,6 +95,8 @@ def _maybe_unset(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
         if i not in live:
             continue  # CP206 unreachable-step already says so
         for name in sorted(n for n in names if n in setters and n not in known[i]):
+            if kind == "template" and not shows_unset(pb.steps[i].when, source, name):
+                continue  # every use is inside an `if` that rules out an unset value
             run = shortest_path(pb, i, _not_setting(pb, name))
             where = (
                 _("the run {run}").format(run=describe(pb, run, pb.steps[i].id)) if run is not None else _("some run")
@@ -110,6 +123,34 @@ def _maybe_unset(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
     return findings
 
 
+def start_values(when: str | None, name: str, values: Values) -> Values:
+    """What `name` can hold when a step whose condition is `when` runs: `values`, narrowed by it."""
+    if when is None:
+        return values
+    from crisisplay.templates import parsed
+
+    ast = parsed(when, "condition")
+    if ast is None:
+        return values
+    from jinja2 import nodes
+
+    test = next(iter(ast.find_all(nodes.Output)), None)
+    expr = test.nodes[0] if test is not None and len(test.nodes) == 1 else None
+    return values if expr is None else narrow(expr, name, values, True, condition=True)
+
+
+@lru_cache(maxsize=4096)
+def shows_unset(when: str | None, source: str, name: str) -> bool:
+    """Whether a template shows `name` somewhere it may be unset (not ruled out by an `if` or `when`)."""
+    from crisisplay.templates import parsed
+
+    ast = parsed(source, "template")
+    if ast is None:
+        return True
+    start = start_values(when, name, frozenset({ANY, UNSET}))
+    return any(UNSET in held for held in shown_values(ast, name, start))
+
+
 def _not_setting(pb: Playbook, name: str) -> Callable[[int], bool]:
     """Whether step `k` leaves `name` unset when answered."""
     return lambda k: saved_as(pb.steps[k]) != name
@@ -117,6 +158,7 @@ def _not_setting(pb: Playbook, name: str) -> Callable[[int], bool]:
 
 def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
     used: set[str] = set().union(*(names for *_, names in uses)) if uses else set()
+    used |= {by for step in pb.steps if (by := getattr(step, "variant_by", None))}  # picks the text shown
     findings: list[Finding] = []
     for name in pb.inputs:
         if name not in used:

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 
 from crisisplay.findings import Finding, did_you_mean, one_of
 from crisisplay.i18n import _
-from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, Playbook, saved_as
+from crisisplay.playbook.clock_checks import check_clocks
+from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, MessageStep, Playbook, saved_as
 from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document, Path_
 
@@ -23,6 +24,9 @@ def check_references(pb: Playbook, doc: Document) -> list[Finding]:
     findings += _references(pb, doc)
     findings += _expressions(pb, doc)
     findings += _graph(pb, doc)
+    findings += _variants(pb, doc)
+    findings += _personal_defaults(pb, doc)
+    findings += check_clocks(pb, doc)  # CP213–CP215: deadlines and the cadence
     return findings
 
 
@@ -162,6 +166,106 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
     return findings
 
 
+def variable_values(pb: Playbook, name: str) -> list[str] | None:
+    """The values a choice input or choice `save_as` named `name` can take (every such step's), or
+    None when some text, number or yes/no answer can set it too."""
+    values: list[str] = []
+    spec = pb.inputs.get(name)
+    if spec is not None:
+        if not spec.options:
+            return None
+        values += [o.value or o.label for o in spec.options]
+    for step in pb.steps:
+        if saved_as(step) != name:
+            continue
+        if not isinstance(step, ChoiceStep):
+            return None
+        values += [o.value or o.label for o in step.options]
+    return list(dict.fromkeys(values))
+
+
+def _variants(pb: Playbook, doc: Document) -> list[Finding]:
+    """CP212 `variant_by` names no variable; CP217 a value with no text; CP218 a key no value has;
+    CP219 a free-text `variant_by` with no `template:` for the values the variants leave out."""
+    findings: list[Finding] = []
+    names = pb.variable_names
+    for path, step in step_paths(pb):
+        if not isinstance(step, MessageStep) or step.variant_by is None or step.variants is None:
+            continue
+        by = step.variant_by
+        if by not in names:
+            findings.append(
+                doc.finding(
+                    path + ("variant_by",),
+                    "CP212",
+                    _("variant_by: '{name}' is no input or save_as variable; expected {names}").format(
+                        name=by, names=one_of(names) if names else _("an input or a `save_as` name")
+                    )
+                    + did_you_mean(by, names),
+                )
+            )
+            continue
+        values = variable_values(pb, by)
+        if values is None:
+            if step.template is None:
+                findings.append(
+                    doc.finding(
+                        path + ("variant_by",),
+                        "CP219",
+                        _(
+                            "step '{id}': '{name}' is free text, so it can hold a value no variant has, and the "
+                            "step has no `template:` for it; the message would show a placeholder. Add a `template:`"
+                        ).format(id=step.id, name=by),
+                    )
+                )
+            continue
+        if step.template is None:
+            missing = [v for v in values if v not in step.variants]
+            if missing:
+                findings.append(
+                    doc.finding(
+                        path + ("variants",),
+                        "CP217",
+                        _(
+                            "step '{id}': '{name}' can be {values}, which no variant covers, and the step has no "
+                            "`template:`; add a variant for each, or a `template:` for any value without one"
+                        ).format(id=step.id, name=by, values=one_of(missing)),
+                        key=True,
+                    )
+                )
+        for key in step.variants:
+            if key not in values:
+                findings.append(
+                    doc.finding(
+                        path + ("variants", key),
+                        "CP218",
+                        _("step '{id}': variant '{key}' is not a value '{name}' can take; expected {values}").format(
+                            id=step.id, key=key, name=by, values=one_of(values)
+                        )
+                        + did_you_mean(key, values),
+                        key=True,
+                    )
+                )
+    return findings
+
+
+def _personal_defaults(pb: Playbook, doc: Document) -> list[Finding]:
+    """CP216: a personal input may not have a default (one person's data would fill every incident)."""
+    return [
+        doc.finding(
+            ("inputs", name, "default"),
+            "CP216",
+            _(
+                "input '{name}' is personal data (`personal:`) and has a `default:`; remove the default, so "
+                "every incident asks for its own person's data"
+            ).format(name=name),
+            key=True,
+        )
+        for name, spec in pb.inputs.items()
+        if spec.personal not in (None, False) and spec.default is not None
+    ]
+
+
 def defined_names(pb: Playbook) -> set[str]:
     """Every name a template or condition may use: inputs, `save_as` names and built-ins."""
     names = set(BUILTINS) | set(pb.inputs)
@@ -178,6 +282,11 @@ def expressions(pb: Playbook) -> Iterator[tuple[Path_, str, str]]:
             source = getattr(step, key, None)
             if source is not None:
                 yield path + (key,), "template", source
+        for name, variant in (getattr(step, "variants", None) or {}).items():
+            for key in ("template", "channel"):
+                source = getattr(variant, key)
+                if source is not None:
+                    yield path + ("variants", name, key), "template", source
 
 
 def _expressions(pb: Playbook, doc: Document) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from crisisplay.i18n import _
-from crisisplay.playbook.model import END, AnyStep, Playbook, TextStep, saved_as
+from crisisplay.playbook.model import END, AnyStep, MessageStep, Playbook, TextStep, platform_of, saved_as
 from crisisplay.playbook.roles import person
 
 
@@ -35,6 +35,19 @@ def _kind(pb: Playbook, step: AnyStep, names: Mapping[str, str]) -> str:
     if step.type == "message":
         return _("{type} on {channel}").format(type=step.type, channel=step.channel)
     return step.type
+
+
+def _variants(step: MessageStep) -> list[str]:
+    """A message's variants, one line each: the value that picks it, where it goes, how it starts."""
+    lines = ["      " + _("variants by {name}:").format(name=step.variant_by)]
+    for key, variant in (step.variants or {}).items():
+        platform = platform_of(key, variant)
+        where = [platform] if platform and platform != key else []
+        if variant.channel:
+            where.append(_one_line(variant.channel, 40))
+        shown = f"{key} ({', '.join(where)})" if where else key
+        lines.append(f"      = {shown}: {_one_line(variant.template, 60)}")
+    return lines
 
 
 def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
@@ -113,6 +126,8 @@ def as_text(pb: Playbook, names: Mapping[str, str] | None = None) -> str:
                 )
             for item in getattr(step, "items", None) or []:
                 out.append(f"      [ ] {_one_line(item, 80)}")
+            if isinstance(step, MessageStep) and step.variants:
+                out += _variants(step)
     return "\n".join(out) + "\n"
 
 

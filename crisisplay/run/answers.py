@@ -21,7 +21,8 @@ from crisisplay.yamlsource import load as load_yaml
 TOP_KEYS = ("inputs", "steps")
 # Any answer may be wrapped, `{answer: …, notify: sent}`: what delivery did, simulated (issue 9);
 # a message step's, `{answer: send, approved_by: [manager]}`: who approved it, in a drill (issue 10).
-WRAPPER_KEYS = ("answer", "notify", "approved_by")
+# An option that decides an outcome (monitor only), `{answer: monitor, reason: …}`: why (issue 12).
+WRAPPER_KEYS = ("answer", "notify", "approved_by", "reason")
 NOTIFY_OUTCOMES = ("sent", "failed", "skipped")
 
 
@@ -38,6 +39,13 @@ def approved_by(raw: object) -> list[str] | None:
     if isinstance(raw, dict) and "answer" in raw and set(raw) <= set(WRAPPER_KEYS) and "approved_by" in raw:
         roles = raw["approved_by"]
         return [str(r) for r in roles] if isinstance(roles, list) else [str(roles)]
+    return None
+
+
+def reason_of(raw: object) -> str | None:
+    """The reason a wrapper gives for its answer (`{answer: monitor, reason: …}`); None: none given."""
+    if isinstance(raw, dict) and "answer" in raw and set(raw) <= set(WRAPPER_KEYS) and "reason" in raw:
+        return str(raw["reason"] or "")
     return None
 
 
@@ -170,7 +178,9 @@ def _wrapper_problems(
             for i, visit in enumerate(value["visits"])
             for problem in _wrapper_problems(doc, name, (*path, "visits", i), visit, delivering, approvers)
         ]
-    if not (isinstance(value, dict) and ("answer" in value or "notify" in value or "approved_by" in value)):
+    # A checklist's own `{done: …, reason: …}` is an answer, not a wrapper.
+    wrapper = ("answer", "notify", "approved_by") if isinstance(value, dict) and "done" in value else WRAPPER_KEYS
+    if not (isinstance(value, dict) and any(key in value for key in wrapper)):
         return []
     problems = []
     for key in value:
@@ -179,7 +189,7 @@ def _wrapper_problems(
             problems.append(
                 f"{name}:{line}:{col}: "
                 + _(
-                    "unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer, notify and approved_by"
+                    "unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer, notify, approved_by and reason"
                 ).format(key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS))
             )
     if "answer" not in value:
@@ -206,6 +216,7 @@ def _wrapper_problems(
                         roles=", ".join(strangers), by=", ".join(approvers or []) or "—"
                     )
                 )
+    problems += _reason_problems(doc, name, path, value)
     if "notify" in value:
         line, col = doc.position((*path, "notify"))
         if delivering:
@@ -219,3 +230,13 @@ def _wrapper_problems(
                 + _("notify: '{value}' is not one of sent, failed, skipped").format(value=value["notify"])
             )
     return problems
+
+
+def _reason_problems(doc: Document, name: str, path: tuple[str | int, ...], value: dict[Any, Any]) -> list[str]:
+    """A wrapper's `reason:` is the text of why (a monitor-only outcome was chosen)."""
+    if "reason" in value and (not isinstance(value["reason"], str) or not value["reason"].strip()):
+        line, col = doc.position((*path, "reason"))
+        return [
+            f"{name}:{line}:{col}: " + _('reason: expected the reason as text, like reason: "a reply would spread it"')
+        ]
+    return []

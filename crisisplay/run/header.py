@@ -50,6 +50,18 @@ def _span(ms: int) -> str:
     return f"{days}d{hours}h" if hours else f"{days}d"
 
 
+def _clock_span(ms: int) -> str:
+    """A clock's span in hours and minutes, however long: `71h 58m`, `47m`, `30s` (a 72-hour
+    deadline reads in hours, as the law that sets it does)."""
+    seconds = max(0, ms) // 1000
+    if seconds < 60:
+        return f"{seconds}s"
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours:
+        return f"{minutes}m"
+    return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+
+
 def target_statuses(state: State, now: datetime) -> list[TargetStatus]:
     """Each response-time target: time left, how long ago it was missed, or when it was met."""
     out: list[TargetStatus] = []
@@ -81,6 +93,57 @@ def target_statuses(state: State, now: datetime) -> list[TargetStatus]:
             )
             out.append(TargetStatus(name, text, style))
     return out
+
+
+def clock_statuses(state: State, now: datetime) -> list[TargetStatus]:
+    """Each deadline that has started (due in, overdue by, met) and when the next update is due."""
+    from crisisplay import clocks
+
+    pb, out = state.playbook, []
+    for status in clocks.deadline_statuses(pb, state.clocks, now):
+        label = status.label
+        if status.status == clocks.NOT_STARTED:
+            continue
+        if status.status in (clocks.MET, clocks.MISSED):
+            late = status.left_ms is not None and status.left_ms < 0
+            text = (
+                _("{label}: met, {span} late").format(label=label, span=_clock_span(-(status.left_ms or 0)))
+                if late
+                else _("{label}: met").format(label=label)
+            )
+            out.append(TargetStatus(status.name, text, RED if late else GREEN))
+        elif status.left_ms is None:  # the chosen option gave no duration
+            out.append(TargetStatus(status.name, _("{label}: open").format(label=label), GREEN))
+        elif status.left_ms < 0:
+            text = _("{label}: overdue by {span}").format(label=label, span=_clock_span(-status.left_ms))
+            out.append(TargetStatus(status.name, text, RED))
+        else:
+            within = status.within_ms or 0
+            style = AMBER if status.left_ms < within * AMBER_FRACTION else GREEN
+            text = _("{label}: due in {span}").format(label=label, span=_clock_span(_rounded_up(status.left_ms)))
+            out.append(TargetStatus(status.name, text, style))
+    following = None if state.closed else clocks.next_update(pb, state.clocks, state.severity, now)
+    if following is not None:
+        if following.left_ms < 0:
+            text, style = _("Next update overdue by {span}").format(span=_clock_span(-following.left_ms)), RED
+        else:
+            left = following.left_ms
+            style = AMBER if left < following.every_ms * AMBER_FRACTION else GREEN
+            text = _("Next update due in {span}").format(span=_clock_span(_rounded_up(left)))
+        out.append(TargetStatus("cadence", text, style))
+    return out
+
+
+def outcome_line(state: State) -> str | None:
+    """`Monitor only: <reason>` once the responder decided the public part is over."""
+    if not state.clocks.monitor_only:
+        return None
+    return _("Monitor only: {reason}").format(reason=(state.clocks.outcome or {}).get("reason", ""))
+
+
+def _rounded_up(left: int) -> int:
+    """A countdown rounds up to the minute: "30m left" at the start, never "29m"."""
+    return left if left < 60_000 or left % 60_000 == 0 else left - left % 60_000 + 60_000
 
 
 def position_text(state: State, step_id: str | None) -> str:
@@ -159,6 +222,12 @@ def header(state: State, now: datetime, step_id: str | None, width: int = 80) ->
     for target in target_statuses(state, now):
         body.append("● ", style=target.style)
         body.append(target.text + "\n", style=target.style)
+    for clock in clock_statuses(state, now):
+        body.append("● ", style=clock.style)
+        body.append(visible(clock.text) + "\n", style=clock.style)
+    monitor = outcome_line(state)
+    if monitor:
+        body.append(visible(monitor) + "\n", style="bold")
     for line, style in delivery_lines(state):
         body.append("✉ ", style=style)
         body.append(visible(line) + "\n", style=style)

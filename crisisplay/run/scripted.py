@@ -13,7 +13,7 @@ from crisisplay.events import ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MESSA
 from crisisplay.i18n import N_, _, yes_no
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import AnyStep, ChecklistStep, MessageStep
-from crisisplay.run.answers import AnswersFile, YamlNumber, approved_by, unwrap
+from crisisplay.run.answers import AnswersFile, YamlNumber, approved_by, reason_of, unwrap
 from crisisplay.run.delivery import unknown_outcome
 from crisisplay.run.session import AwaitingApproval, MissingAnswer, Session
 
@@ -148,6 +148,9 @@ class ScriptedFrontend:
             rendered = engine.render(session.state, step.id, session.clock())
         sent_text = rendered.text if rendered is not None and step.type == "message" else None
         answer = interpret(step, raw, sent_text, session.state.playbook.locale or "en")
+        reason = reason_of(written)
+        if reason is not None:  # the engine checks that it goes with an option deciding an outcome
+            answer = engine.Reasoned(answer, reason)
         if isinstance(step, MessageStep) and step.approval is not None and isinstance(answer, engine.Send):
             answer = self._approved(session, step, answer, approved_by(written))
         if rendered is not None and not isinstance(answer, engine.Skip):

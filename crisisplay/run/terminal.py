@@ -40,6 +40,9 @@ from crisisplay.playbook.model import (
     NumberStep,
     TextStep,
 )
+from crisisplay.playbook.model import (
+    Input as InputSpec,
+)
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
 from crisisplay.run.delivery import courier_words, recipient, services, unknown_outcome
 from crisisplay.run.header import header
@@ -245,6 +248,17 @@ def copy_to_clipboard(text: str) -> bool:
     return False
 
 
+def _input_fits(spec: InputSpec) -> Validator:
+    """A text input's check as it is typed: an answer, no longer than the input's `max_length`."""
+
+    def check(typed: str) -> bool | str:
+        if not typed.strip():
+            return _("Please answer")
+        return engine.longer_than(spec, typed.strip()) or True
+
+    return check
+
+
 class TerminalFrontend:
     """Asks the responder, step by step, on a terminal."""
 
@@ -289,9 +303,7 @@ class TerminalFrontend:
                 spec.prompt, suggested=suggested, validate=_number_validator(spec.prompt, typed=False)
             )
             return engine.local_number(typed, _("input '{name}'").format(name=action.name), language())
-        return self.prompter.text(
-            spec.prompt, suggested=suggested, validate=lambda t: bool(t.strip()) or _("Please answer")
-        )
+        return self.prompter.text(spec.prompt, suggested=suggested, validate=_input_fits(spec))
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
@@ -471,7 +483,17 @@ class TerminalFrontend:
 
         own = [Choice(o.label, value=o.value, description=o.help) for o in step.options]
         picked: str | engine.Skip = self._menu(session, step.prompt, own)
-        return picked
+        return self._with_reason(step, picked)
+
+    def _with_reason(self, step: ChoiceStep, picked: str | engine.Skip) -> engine.Answer:
+        """An option that decides an outcome (monitor only) asks why; the reason is logged with it."""
+        option = next((o for o in step.options if o.value == picked), None)
+        if option is None or option.outcome is None:
+            return picked
+        reason = self.prompter.text(
+            _("Why monitor only? (recorded in the log)"), validate=lambda t: bool(t.strip()) or _("Give a reason")
+        )
+        return engine.Reasoned(picked, reason.strip())
 
     def _ask_checklist(self, session: Session, step: ChecklistStep) -> engine.Answer:
         from questionary import Choice, Separator
