@@ -13,14 +13,6 @@ PLAYBOOKS = sorted(p.stem for p in (REPO / "playbooks").glob("*.yaml"))
 ANSWERS = sorted((REPO / "examples").glob("*.answers.yaml")) + sorted(
     (REPO / "tests" / "data" / "answers").glob("*.yaml")
 )
-# PENDING (issue 12): the monitor-only examples answer `{answer: monitor, reason: "…"}` as
-# format-v12.md specifies; the runner learns `reason` with the `clocks` branch. Until it does,
-# they are left out here (tests/test_playbook_review.py skips its monitor-only run the same way).
-# Remove this filter once `clocks` is merged.
-from crisisplay.run.answers import WRAPPER_KEYS  # noqa: E402
-
-if "reason" not in WRAPPER_KEYS:
-    ANSWERS = [a for a in ANSWERS if ".monitor-only." not in a.name]
 
 
 def playbook_of(answers: Path) -> str:

@@ -13,16 +13,11 @@ from incident_logs import REPO, assert_log_contract, of_type, run_crisisplay
 
 from crisisplay.playbook.loader import check_file
 from crisisplay.playbook.model import ChoiceStep, MessageStep
-from crisisplay.run.answers import WRAPPER_KEYS
 from crisisplay.templates import render_template
 
 PRICING = ("pricing-error", "error-precio")
 OFFENSIVE = ("offensive-post", "publicacion-ofensiva")
 ALL = PRICING + OFFENSIVE
-# The `{answer: monitor, reason: "…"}` wrapper (format-v12.md) lands with the `clocks` branch;
-# until the runner knows `reason`, the monitor-only runs are skipped (remove once merged).
-REASON_WRAPPER = "reason" in WRAPPER_KEYS
-needs_reason = pytest.mark.skipif(not REASON_WRAPPER, reason="the runner does not know `reason` yet (branch clocks)")
 
 
 def playbook(pid: str):
@@ -287,7 +282,6 @@ def test_monitor_only_is_offered_and_ends_the_public_part(pid):
     assert monitor[0].next == "check-mentions"  # straight to monitoring: no public message on the way
 
 
-@needs_reason
 @pytest.mark.parametrize("pid", OFFENSIVE)
 def test_the_monitor_only_run_posts_nothing_in_public_and_logs_why(run, pid):
     events = run(f"{pid}.monitor-only.answers.yaml")
@@ -413,7 +407,7 @@ def test_public_messages_say_their_audience_and_x_variants_fit_280_characters(pi
         variants += 1
         names = sorted(choices)
         for combo in itertools.product(*(choices[n] for n in names)):
-            values = {**longest, **dict(zip(names, combo)), "severity": "high", "responder": "W" * 30}
+            values = {**longest, **dict(zip(names, combo, strict=True)), "severity": "high", "responder": "W" * 30}
             text = render_template(x.template, values).strip()
             assert len(text) <= 280, (step.id, len(text), text)
     assert variants >= 2

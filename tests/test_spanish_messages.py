@@ -114,7 +114,9 @@ def test_translation_drift_is_reported_in_spanish(run_cli, cli_cwd):
 
 def test_a_changed_step_type_is_reported_in_spanish(run_cli, cli_cwd):
     _translation(
-        cli_cwd, "    prompt: Número del pedido anulado del cliente\n    type: text", "    prompt: Número\n    type: number"
+        cli_cwd,
+        "    prompt: Número del pedido anulado del cliente\n    type: text",
+        "    prompt: Número\n    type: number",
     )
     code, out, _err = run_cli("--lang", "es", "lint", "error-precio.yaml")
     assert code == 0  # a warning
