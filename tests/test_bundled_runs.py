@@ -103,3 +103,30 @@ def test_each_playbook_step_is_entered_by_some_answers_file(runs, playbook):
     pb, _ = load_playbook(REPO / "playbooks" / f"{playbook}.yaml")
     covered = set().union(*(entered_steps(runs[a]["path"]) for a in ANSWERS if playbook_of(a) == playbook))
     assert set(pb.step_index) - covered == set()
+
+
+@pytest.mark.parametrize("answers", ANSWERS, ids=label)
+def test_every_bundled_run_exports_in_every_format(runs, answers, tmp_path):
+    """Each example's incident, exported as md, html, json and csv, holds every event it logged."""
+    import csv
+    import io
+    import json
+
+    from crisisplay.export import export_incident
+    from crisisplay.journal import Journal
+
+    run = runs[answers]
+    events = assert_log_contract(run["path"])
+    head = events[-1]["hash"]
+    texts = {}
+    for fmt in ("md", "html", "json", "csv"):
+        out = tmp_path / f"report.{fmt}"
+        done = export_incident(Journal(run["path"]), fmt, out, io.BytesIO())
+        assert (done.count, done.head) == (len(events), head)
+        texts[fmt] = out.read_text(encoding="utf-8")
+    assert json.loads(texts["json"])["events"] == events
+    assert len(list(csv.reader(io.StringIO(texts["csv"])))) == len(events) + 1
+    for fmt in ("md", "html"):
+        assert run["id"] in texts[fmt] and head in texts[fmt]
+        assert "[[" not in texts[fmt]
+    assert "<script" not in texts["html"].lower()
