@@ -42,8 +42,7 @@ CONTACTS = {
 _OFFER = "A full refund including the 29 EUR shipping, and the desk at 30% off (314 EUR) for 30 days."
 _PM = {
     "pm-summary": "The Oslo desk went live at 0 EUR plus shipping for 40 minutes after a catalogue import. "
-    "We cancelled the orders with an automatic email; one customer went public on X and Facebook "
-    "citing consumer law, and a deal forum picked it up on the second day.",
+    "One order was cancelled with an automatic email; the customer went public on X citing consumer law.",
     "pm-root-cause": "The supplier import left the price field empty and the shop treats empty as 0. Nothing "
     "blocks a product from going live at 0.",
     "pm-went-well": "Manager reached within minutes; the phone call calmed the customer; no argument in public.",
@@ -68,7 +67,7 @@ TIMELINE: list[tuple[float, str, object]] = [
     (24, "Ana Ruiz", ("escalate-team", {"pr": "notified", "legal": "unreachable"})),
     (25, "Marta Ruiz", ("note", "Marta: I'm on it with Ana. Legal on-call number goes to voicemail.")),
     (54, "Ana Ruiz", ("contact-customer", "called")),
-    (55, "Ana Ruiz", ("next-update", "within 2 hours")),
+    (55, "Ana Ruiz", ("next-update", "2h")),
     (57, "Ana Ruiz", ("private-message", "send")),
     (62, "Leo Kim", ("note", "PR: reviewing the holding statement now; don't post before I reply.")),
     (85, "Ana Ruiz", ("holding-statement", "edited")),
@@ -100,8 +99,6 @@ TIMELINE: list[tuple[float, str, object]] = [
     (2100, "Bo Lind", ("resume",)),
     (2102, "Bo Lind", ("pause", "responder paused: nothing new, checking again at 16:00")),
     (2400, "Bo Lind", ("resume",)),
-    (2410, "Bo Lind", ("check-mentions", "steady")),
-    (2415, "Bo Lind", ("recheck-wait", True)),
     (2420, "Bo Lind", ("severity", "high", "The association's post is a day old and no journalist called back")),
     (2425, "Bo Lind", ("pause", "answers ran out")),
     (3200, "Marta Ruiz", ("note", "Consumer association updated its post: 'the shop made it right'.")),

@@ -432,7 +432,7 @@ def test_timeline_shows_the_key_events_and_the_appendix_every_event(tmp_path):
     journal = build_long_incident(tmp_path)
     text = export_text(journal, "md", tmp_path)
     logged = [e for e in read_events(journal.path) if e["type"] != "step.entered"]
-    assert len(logged) == 88
+    assert len(logged) == 86
 
     timeline = md_section(text, "Timeline")
     key = "\n".join(row[2] for row in table_rows(timeline))
