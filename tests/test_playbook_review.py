@@ -331,8 +331,9 @@ def test_the_next_update_is_a_choice_feeding_a_deadline_and_updates_have_a_caden
     start = PROMISE_STEP.get(pid, "public-plan")
     assert pb.deadlines["next-update"].start == start
     options = pb.step(start).options
-    assert all(o.within for o in options)
-    assert options[0].within == "1h"
+    # every promise carries its time; "monitor only" promises none
+    assert all(bool(o.within) != (o.outcome == "monitor-only") for o in options)
+    assert options[0].within == "1h" and options[0].value == "1h"
     assert not any(getattr(i, "default", None) for n, i in pb.inputs.items() if "update" in n)
     assert pb.cadence.every["critical"] == "1h" and pb.cadence.every["high"] == "2h"
     assert set(pb.cadence.updates) <= {s.id for s in pb.steps if isinstance(s, MessageStep)}
