@@ -30,7 +30,7 @@ INPUTS = {
     "order_ref": "NH-100482",
     "customer_name": "Laura",
     "customer_handle": "@laura_mtz84",
-    "channel": "X and Facebook",
+    "platform": "x",
 }
 CONTACTS = {
     "manager": Contact(name="Marta Ruiz"),
@@ -42,10 +42,7 @@ CONTACTS = {
 _OFFER = "A full refund including the 29 EUR shipping, and the desk at 30% off (314 EUR) for 30 days."
 _PM = {
     "pm-summary": "The Oslo desk went live at 0 EUR plus shipping for 40 minutes after a catalogue import. "
-    "We cancelled the orders with an automatic email; one customer went public on X and Facebook "
-    "citing consumer law, and a deal forum picked it up on the second day.",
-    "pm-impact": "11 orders at the wrong price, about 900 replies and shares, one consumer-association post. "
-    "Cost: shipping refunds and the 30% offers.",
+    "One order was cancelled with an automatic email; the customer went public on X citing consumer law.",
     "pm-root-cause": "The supplier import left the price field empty and the shop treats empty as 0. Nothing "
     "blocks a product from going live at 0.",
     "pm-went-well": "Manager reached within minutes; the phone call calmed the customer; no argument in public.",
@@ -59,18 +56,18 @@ _PM = {
 # (minutes since detection, who, what): answers go to the step the engine asks for next;
 # notes, pauses, resumes and severity changes are logged in between, as they were.
 TIMELINE: list[tuple[float, str, object]] = [
-    (14, "Ana Ruiz", ("count-orders", 3)),
-    (16, "Ana Ruiz", ("assess-reach", "viral")),
-    (17, "Ana Ruiz", ("save-evidence", True)),
+    (14, "Ana Ruiz", ("fix-price", "some")),
+    (15, "Ana Ruiz", ("price-status", "blocked")),
+    (16, "Ana Ruiz", ("get-tech-help", "notified")),
+    (17, "Ana Ruiz", ("price-status", "fixed")),
+    (17.5, "Ana Ruiz", ("count-orders", 3)),
+    (18, "Ana Ruiz", ("other-orders", "on-hold")),
+    (18.5, "Ana Ruiz", ("assess-reach", "viral")),
     (19, "Ana Ruiz", ("escalate-manager", "notified")),
     (24, "Ana Ruiz", ("escalate-team", {"pr": "notified", "legal": "unreachable"})),
     (25, "Marta Ruiz", ("note", "Marta: I'm on it with Ana. Legal on-call number goes to voicemail.")),
-    (31, "Ana Ruiz", ("fix-price", "some")),
-    (33, "Ana Ruiz", ("price-status", "blocked")),
-    (38, "Ana Ruiz", ("get-tech-help", "notified")),
-    (52, "Ana Ruiz", ("price-status", "fixed")),
     (54, "Ana Ruiz", ("contact-customer", "called")),
-    (55, "Ana Ruiz", ("next-update", "by 12:00 tomorrow")),
+    (55, "Ana Ruiz", ("next-update", "2h")),
     (57, "Ana Ruiz", ("private-message", "send")),
     (62, "Leo Kim", ("note", "PR: reviewing the holding statement now; don't post before I reply.")),
     (85, "Ana Ruiz", ("holding-statement", "edited")),
@@ -81,6 +78,7 @@ TIMELINE: list[tuple[float, str, object]] = [
     (334, "Ana Ruiz", ("pause", "responder paused: legal still unreachable, back at 07:00")),
     (600, "Bo Lind", ("resume",)),
     (610, "Bo Lind", ("ask-counsel", "notified")),
+    (612, "Bo Lind", ("changes", {"skip": "Nothing agreed yet"})),
     (615, "Bo Lind", ("pause", "responder paused: counsel reading the order emails")),
     (700, "Bo Lind", ("resume",)),
     (705, "Bo Lind", ("legal-decision", "refund-goodwill")),
@@ -101,19 +99,17 @@ TIMELINE: list[tuple[float, str, object]] = [
     (2100, "Bo Lind", ("resume",)),
     (2102, "Bo Lind", ("pause", "responder paused: nothing new, checking again at 16:00")),
     (2400, "Bo Lind", ("resume",)),
-    (2410, "Bo Lind", ("check-mentions", "steady")),
-    (2415, "Bo Lind", ("recheck-wait", True)),
     (2420, "Bo Lind", ("severity", "high", "The association's post is a day old and no journalist called back")),
     (2425, "Bo Lind", ("pause", "answers ran out")),
     (3200, "Marta Ruiz", ("note", "Consumer association updated its post: 'the shop made it right'.")),
     (3210, "Marta Ruiz", ("severity", "medium", "The association now says we made it right")),
     (4300, "Ana Ruiz", ("resume",)),
     (4310, "Ana Ruiz", ("check-mentions", "calm")),
-    (4320, "Ana Ruiz", ("close-out", "all")),
+    (4315, "Ana Ruiz", ("quiet-check", "quiet")),
+    (4325, "Ana Ruiz", ("close-out", "all")),
     (4330, "Ana Ruiz", ("note", "Customer thanked us in the thread. Closing the monitoring.")),
     (5600, "Ana Ruiz", ("resume",)),
     (5610, "Ana Ruiz", ("pm-summary", _PM["pm-summary"])),
-    (5625, "Ana Ruiz", ("pm-impact", _PM["pm-impact"])),
     (5640, "Ana Ruiz", ("pm-root-cause", _PM["pm-root-cause"])),
     (5650, "Ana Ruiz", ("pm-went-well", _PM["pm-went-well"])),
     (5660, "Ana Ruiz", ("pm-went-wrong", _PM["pm-went-wrong"])),

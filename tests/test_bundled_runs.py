@@ -23,17 +23,26 @@ def label(answers: Path) -> str:
     return str(answers.relative_to(REPO))
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[Path, dict]:
-    """Each answers file run once, as a drill, in a home of its own."""
-    results = {}
-    for answers in ANSWERS:
-        home = tmp_path_factory.mktemp(playbook_of(answers))
+class _Runs(dict):
+    """Each answers file run once, as a drill, in a home of its own — when a test first asks for
+    it, so no single test pays (and times out) for running the whole library."""
+
+    def __init__(self, factory) -> None:
+        super().__init__()
+        self.factory = factory
+
+    def __missing__(self, answers: Path) -> dict:
+        home = self.factory.mktemp(playbook_of(answers))
         done = run_crisisplay(home, "start", playbook_of(answers), "--drill", "--answers", answers)
         incident_id = done.stdout.strip()
         path = home / "incidents" / f"{incident_id}.jsonl"
-        results[answers] = {"done": done, "home": home, "id": incident_id, "path": path}
-    return results
+        self[answers] = {"done": done, "home": home, "id": incident_id, "path": path}
+        return self[answers]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[Path, dict]:
+    return _Runs(tmp_path_factory)
 
 
 def test_every_bundled_playbook_has_at_least_two_answers_files():

@@ -60,7 +60,7 @@ def paused(run_cli, cli_cwd) -> str:
                 "order_ref=1",
                 "customer_name=C",
                 "customer_handle=@c",
-                "channel=X",
+                "platform=x",
             )
         ],
     )

@@ -165,7 +165,7 @@ def answered_example(playbook: str, home: Path):
             "--home",
             str(home),
             "start",
-            playbook,
+            playbook.split(".")[0],  # `pricing-error.interim` runs pricing-error with its branch's file
             "--drill",
             "--answers",
             str(REPO / "examples" / f"{playbook}.answers.yaml"),

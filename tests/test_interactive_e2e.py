@@ -334,7 +334,7 @@ PRICING_VARS = {
     "order_ref": "NH-100517",
     "customer_name": "Jordi",
     "customer_handle": "@jordi_bcn",
-    "channel": "Facebook",
+    "platform": "facebook",
 }
 # step title -> keys; anything else gets the default for its prompt kind
 PRICING_CHOICES = {"Check the conversation": DOWN * 3 + ENTER}  # calm: go to close-out, not round the loop
@@ -417,7 +417,8 @@ def test_the_bundled_pricing_error_playbook_runs_to_the_end_interactively(home):
     incident_id = ID.search(term.screen).group(0)
     events = log_of(home, incident_id)
     assert events[-1]["type"] == "incident.closed" and events[-1]["data"]["outcome"] == "completed"
-    assert "Close out" in titles and "Summary" in titles
+    assert "Close out" in titles and "Summary and impact" in titles
+    assert titles[0] == "Stop new orders at the wrong price" and "Quiet for 48 hours?" in titles
     reached = {e["data"]["name"] for e in events if e["type"] == "milestone.reached"}
     assert {"escalated", "contacted", "acknowledged", "resolved"} <= reached
     assert crisisplay(home, "verify", incident_id).returncode == 0

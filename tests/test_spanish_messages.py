@@ -38,7 +38,7 @@ def test_show_speaks_spanish_around_the_playbooks_words(run_cli):
     assert "  gravedad: baja (low) < media (medium) < alta (high) < crítica (critical) (empieza en baja (low))" in out
     assert "  objetivos: aviso a tu responsable (escalated) en 30m como máximo · " in out
     assert "  roles: Responsable (manager): " in out and "  datos:\n" in out
-    assert "Fase 1/8 · Evalúa la situación (detection)" in out
+    assert "Fase 1/8 · Corta los pedidos (el primer minuto) (containment)" in out
     assert "      guarda wrong_price_orders" in out
     assert "· gravedad → crítica (critical)" in out  # the level's label, as on the severity line
     assert "hito aviso a tu responsable (escalated) (en 30m como máximo)" in out
@@ -46,7 +46,7 @@ def test_show_speaks_spanish_around_the_playbooks_words(run_cli):
     # Type keywords are the format's words (what `type:` takes), the same in every language.
     assert "[escalate → Responsable]" in out and "[number]" in out and "[message en " in out
     # A choice input lists its values: the playbook's ids, which an answers file gives.
-    assert "channel (choice: X and Facebook, X, Facebook, Instagram, another site)" in out
+    assert "platform (choice: x, facebook, instagram, elsewhere)" in out
     for word in SHOW_WORDS + SHOW_NOTES:
         assert word not in out, word
 
@@ -114,7 +114,9 @@ def test_translation_drift_is_reported_in_spanish(run_cli, cli_cwd):
 
 def test_a_changed_step_type_is_reported_in_spanish(run_cli, cli_cwd):
     _translation(
-        cli_cwd, "    prompt: Número del pedido anulado\n    type: text", "    prompt: Número\n    type: number"
+        cli_cwd,
+        "    prompt: Número del pedido anulado del cliente\n    type: text",
+        "    prompt: Número\n    type: number",
     )
     code, out, _err = run_cli("--lang", "es", "lint", "error-precio.yaml")
     assert code == 0  # a warning

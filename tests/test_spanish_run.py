@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from incident_logs import REPO, run_crisisplay
-from test_interactive_e2e import CTRL_C, ENTER, ID, Terminal, answers_in, log_of
+from test_interactive_e2e import CTRL_C, ENTER, ID, Terminal, answers_in, log_of, loose
 
 from crisisplay import engine, i18n
 from crisisplay.errors import AnswerError
@@ -103,16 +103,45 @@ def started(home: Path, *args: str):
     return done, (log_of(home, incident_id) if incident_id and path.exists() else [])
 
 
+# The bundled Spanish playbooks no longer have a yes/no step (issue 12 turned error-precio's
+# `save-evidence` into an item of its first checklist), so `sí` is checked on this one.
+CONFIRM_BOOK = """\
+crisisplay: 1
+id: pruebas
+title: Pruebas
+locale: es
+phases:
+  - id: p
+    title: P
+    steps:
+      - id: save-evidence
+        type: confirm
+        prompt: ¿Has guardado las capturas?
+      - id: tell
+        type: escalate
+        to: [responsable]
+        template: Capturas guardadas.
+roles:
+  responsable: Tu responsable
+"""
+
+
 def test_a_spanish_answers_file_with_si_and_a_spanish_number_runs_to_the_end(tmp_path):
     answers = REPO / "tests" / "data" / "answers" / "error-precio.viral.answers.yaml"
     done, events = started(tmp_path, "error-precio", "--drill", "--answers", str(answers))
     assert done.returncode == 0, done.stderr
     assert events[-1]["type"] == "incident.closed" and events[-1]["data"]["outcome"] == "completed"
     answered = answers_in(events)
-    assert answered["save-evidence"] is True  # `Sí`
     assert answered["count-orders"] == 1234  # `"1.234"`: the log stores the normalised value
-    notified = next(e for e in events if e["type"] == "escalation.notified")
+    notified = next(e for e in events if e["type"] == "escalation.notified" and e["step"] == "escalate-manager")
     assert "1234 pedido(s)" in notified["data"]["message"]
+    book = tmp_path / "pruebas.yaml"
+    book.write_text(CONFIRM_BOOK, encoding="utf-8")
+    si = tmp_path / "si.answers.yaml"
+    si.write_text("steps:\n  save-evidence: Sí\n  tell: notified\n", encoding="utf-8")
+    done, events = started(tmp_path, str(book), "--drill", "--answers", str(si))
+    assert done.returncode == 0, done.stderr
+    assert answers_in(events)["save-evidence"] is True  # `Sí`
 
 
 def test_a_number_that_fits_neither_reading_pauses_the_run_and_says_both(tmp_path):
@@ -167,10 +196,18 @@ def test_error_precio_in_a_terminal_speaks_spanish_and_takes_si_and_1234(home):
         ("Número del pedido anulado", "MA-1"),
         ("Nombre de pila del cliente", "Laura"),
         ("Usuario público del cliente", "@laura"),
-        ("¿Dónde se está quejando el cliente", ""),  # the default option
+        ("¿Dónde se está quejando el cliente", ""),  # the first option
     ):
         term.expect(prompt)
         term.send(typed + ENTER)
+    term.expect("Corta los pedidos al precio erróneo")  # minute one: the checklist comes first
+    term.child.expect(loose("(espacio marca, Intro al terminar)"))
+    term.send(ENTER)
+    term.child.expect(loose("¿Por qué"))
+    term.send(ENTER)
+    term.expect("¿Se puede seguir comprando al precio erróneo?")
+    term.child.expect(loose("Sí: no puedo"))
+    term.send(ENTER)
     term.expect("¿Cuántos pedidos")
     term.expect(":note :severity :skip :pause")
     term.send("3.5" + ENTER)  # fits neither Spanish reading: refused at the prompt, both shown
@@ -178,10 +215,10 @@ def test_error_precio_in_a_terminal_speaks_spanish_and_takes_si_and_1234(home):
     term.send("\x15" + "1.234" + ENTER)  # Ctrl-U clears the line; 1.234 is a thousand and more
     term.expect("(flechas, Intro)")
     term.expect("✎ Añadir una nota")
+    term.send(ENTER)  # the other orders: on hold
+    term.expect("¿Hasta dónde ha llegado?")
+    term.expect("(flechas, Intro)")
     term.send(ENTER)
-    term.expect("Guarda las pruebas")
-    term.expect("(s / n, o flechas e Intro)")
-    term.send("s")
     term.expect("Avisado: ya lo sabe")
     term.expect("No he podido contactar")
     term.send(CTRL_C)
@@ -193,7 +230,7 @@ def test_error_precio_in_a_terminal_speaks_spanish_and_takes_si_and_1234(home):
     assert shown == [], shown
     answered = answers_in(log_of(home, ID.search(screen).group(0)))
     assert answered["count-orders"] == 1234
-    assert answered["save-evidence"] is True
+    assert answered["other-orders"]["value"] == "on-hold"
 
 
 # ----------------------------------------------------------------------------- --detected-at
@@ -355,7 +392,7 @@ def test_error_precio_runs_to_the_end_in_a_spanish_terminal_with_no_english_on_s
         "order_ref": "MN-1",
         "customer_name": "Laura",
         "customer_handle": "@laura",
-        "channel": "X",
+        "platform": "x",
     }.items():
         args += ["--var", f"{name}={value}"]
     term = Terminal(home, *args, CRISISPLAY_LANG="es")
@@ -388,8 +425,8 @@ def test_error_precio_runs_to_the_end_in_a_spanish_terminal_with_no_english_on_s
     assert events[-1]["type"] == "incident.closed" and events[-1]["data"]["outcome"] == "completed"
     answered = answers_in(events)
     assert answered["count-orders"] == 1234
-    assert answered["save-evidence"] is True
-    assert "Revisa la conversación" in titles and len(titles) == 23, titles  # every step on the calm path
+    assert answered["quiet-check"]["value"] == "quiet"
+    assert "Revisa la conversación" in titles and len(titles) == 24, titles  # every step on the calm path
     for shown in ("Gravedad", "desde la detección", "Fase 1/", spanish("Send as is")):
         assert shown in screen, shown
     english = [words for words in english_interface_words() if words in screen]

@@ -83,7 +83,7 @@ DRIFTS = [
         "            value: viral\n",
         "            value: viralizado\n",
         "option values [contained, growing, viralizado, press] differ from the original 'pricing-error'",
-        "        options:",
+        ("      - id: assess-reach", 7),
     ),
     (
         "            value: growing\n            severity: medium",
@@ -92,9 +92,9 @@ DRIFTS = [
         "            severity: high",
     ),
     (
-        "            value: fixed\n            next: contact-customer",
+        "            value: fixed\n            next: count-orders",
         "            value: fixed\n            next: offer",
-        "option 'fixed' has `next` 'offer' here but 'contact-customer'",
+        "option 'fixed' has `next` 'offer' here but 'count-orders'",
         "            next: offer",
     ),
     (
@@ -118,22 +118,22 @@ DRIFTS = [
     ),
     ("  initial: low", "  initial: medium", "severity starts at 'medium' here but at 'low'", "  initial: medium"),
     (
-        "    prompt: Número del pedido anulado\n    type: text",
-        "    prompt: Número del pedido anulado\n    type: number",
+        "    prompt: Número del pedido anulado del cliente\n    type: text",
+        "    prompt: Número del pedido anulado del cliente\n    type: number",
         "input 'order_ref' is a number input here but a text input",
         "    type: number",
     ),
     (
-        "        value: another site",
-        "        value: otra web",
-        "input 'channel': option values [X and Facebook, X, Facebook, Instagram, otra web] differ",
+        "        value: elsewhere",
+        "        value: otra-web",
+        "input 'platform': option values [x, facebook, instagram, otra-web] differ",
         "    options:",
     ),
     (
-        "    default: X and Facebook",
-        "    default: X",
-        "input 'channel': `default` is 'X' here but 'X and Facebook'",
-        "    default: X",
+        "    help: ¿En varias redes? Elige X; su texto corto vale para todas.\n",
+        "    help: ¿En varias redes? Elige X; su texto corto vale para todas.\n    default: facebook\n",
+        "input 'platform': `default` is 'facebook' here but not set in the original",
+        "    default: facebook",
     ),
     (
         "        save_as: contact_method",
@@ -148,10 +148,10 @@ DRIFTS = [
         "        milestone: acknowledged",
     ),
     (
-        "        section: impact",
-        "        section: impacto",
-        "`section` is 'impacto' here but 'impact'",
-        "section: impacto",
+        "        section: what-went-well",
+        "        section: lo-que-salio-bien",
+        "`section` is 'lo-que-salio-bien' here but 'what-went-well'",
+        "section: lo-que-salio-bien",
     ),
     (
         "        to: [pr, legal]",
@@ -163,7 +163,7 @@ DRIFTS = [
     (
         "          - Corrige el precio en el catálogo de la tienda\n",
         "",
-        "step 'fix-price' lists 5 item(s) here but 6 in the original",
+        "step 'fix-price' lists 6 item(s) here but 7 in the original",
         "        items:",
     ),
 ]
