@@ -206,8 +206,9 @@ def test_a_secret_in_the_url_never_reaches_the_log_exports_or_output(tmp_path, w
         outputs.append(exported.stdout)
     outputs.append(run_crisisplay(home, "verify", incident_id, "-f", "json").stdout)
     outputs.append(run_crisisplay(home, "incidents", "-f", "json").stdout)
-    for path in (home / "incidents").iterdir():
-        outputs.append(path.read_text(encoding="utf-8", errors="replace"))
+    for path in (home / "incidents").rglob("*"):  # the logs, and the `incidents` summary cache
+        if path.is_file():
+            outputs.append(path.read_text(encoding="utf-8", errors="replace"))
     assert not [text for text in outputs if SECRET in text]
     assert any("***" in text for text in outputs)
 
