@@ -35,6 +35,49 @@ if TYPE_CHECKING:
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def _defer_pydantic_plugin_loader() -> None:
+    """Import pydantic's plugin loader only when plugins may be loaded: it imports
+    `importlib.metadata` (15-25 ms of start-up, issue 16) at module level.
+
+    typer builds a pydantic TypeAdapter per command-line parameter, each under
+    PYDANTIC_DISABLE_PLUGINS=1, and pydantic's `get_plugins()` returns no plugins at once then
+    (pydantic/plugin/_loader.py: its first test, before `entry_points` is called). This stand-in
+    does the same test and, when plugins are not disabled (crisisplay's own models, built after
+    typer's context manager has put the variable back), imports the real loader and hands
+    over to it: what pydantic loads, and when, is unchanged."""
+    if _PLUGIN_LOADER in sys.modules:
+        return
+    import importlib
+    import types
+
+    stand_in = types.ModuleType(_PLUGIN_LOADER)
+
+    def real() -> types.ModuleType:
+        if sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
+        return importlib.import_module(_PLUGIN_LOADER)
+
+    def get_plugins() -> Any:
+        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
+            return ()
+        return real().get_plugins()
+
+    def attribute(name: str) -> Any:
+        if name.startswith("__"):  # the import system's questions (`__path__`): a plain module's answers
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
+    stand_in.__getattr__ = attribute  # type: ignore[method-assign]
+    sys.modules[_PLUGIN_LOADER] = stand_in
+
+
+_defer_pydantic_plugin_loader()
+
+
 PROG = "crisisplay"
 
 
@@ -378,6 +421,25 @@ def _choose_language() -> None:
     i18n.configure(explicit, config_language=lambda: _config().language)
 
 
+def _group_for(args: list[str]) -> Any:  # click.Command: typer keeps its own Click
+    """The click group to run `args` with: only the command named first when there is one.
+
+    typer builds every command's click object (and inspects every function's signature) for
+    `get_command`: 15-30 ms for crisisplay's twenty commands, where a run needs one. A
+    command's own --help, its parsing and its errors never look at its siblings; the overview
+    (`crisisplay --help`), an unknown command's suggestions and shell completion (no
+    arguments) get the whole group."""
+    full = app.registered_commands
+    chosen = [info for info in full if args and info.name == args[0]]
+    if not chosen:
+        return typer.main.get_command(app)
+    app.registered_commands = chosen
+    try:
+        return typer.main.get_command(app)
+    finally:
+        app.registered_commands = full
+
+
 def _asks_for_help(args: list[str]) -> bool:
     """Whether this run shows --help (the only output that needs the help texts translated)."""
     return not args or any(arg in ("-h", "--help") for arg in args[: args.index("--") if "--" in args else None])
@@ -400,7 +462,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
         _choose_language()
-        group = typer.main.get_command(app)
+        group = _group_for(args)
         assert isinstance(group, TyperGroup)  # an app with commands is built as a group (cls=_Group)
         if _asks_for_help(args) and i18n.language() != i18n.ENGLISH:
             _translate_help(group)
