@@ -58,7 +58,7 @@ def _playbook():
     return check_text(PLAYBOOK, "bench-replay.yaml").playbook
 
 
-def build_log(path, events: int = EVENTS, incident_id: str = "20261125-220000-bench-replay-0000") -> None:
+def build_log(path, count: int = EVENTS, incident_id: str = "20261125-220000-bench-replay-0000") -> None:
     """A real incident log: the engine's own events, appended in large batches to save time."""
     from crisisplay import engine
     from crisisplay.events import apply, replay
@@ -81,7 +81,7 @@ def build_log(path, events: int = EVENTS, incident_id: str = "20261125-220000-be
     state = replay(journal.events())
     batch, written = [], 1
     n = 0
-    while written + len(batch) < events - 4:
+    while written + len(batch) < count - 4:
         t += timedelta(seconds=7)
         events, action = engine.advance(state, t, "bench")
         for e in events:

@@ -4,8 +4,8 @@ Every figure that compares crisisplay with a baseline runs the two in PAIRS: cri
 its baseline one after the other (the order alternating from pair to pair), at least
 `PAIRS` pairs after one warm-up pair. Each pair gives one ratio, measured while the machine
 was as busy for both; the figure is the median of those ratios and its spread the lowest
-and highest of them. Each run is a fresh process, reaped with `os.wait4`, so its peak
-resident memory (`ru_maxrss`, of that child alone) is printed beside its time.
+and highest of them. Each run is a fresh process, so its peak resident memory (of that
+process alone: see `spawn` and `python_run`) is printed beside its time.
 """
 
 from __future__ import annotations
@@ -115,17 +115,44 @@ def compile_package() -> None:
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "crisisplay")], stdout=subprocess.DEVNULL, check=False)
 
 
+# The ru_maxrss that wait4 reports for a child includes the high-water mark of the memory it
+# was forked from (Linux records the old image's peak at exec), so a child of this (large)
+# process would report at least this process's size. Commands are therefore started by a
+# small launcher, a fresh `python -I -S` of about 9 MiB, which times the command and reads its
+# ru_maxrss; the launcher's own size is then the floor of every figure, far below any command's.
+_LAUNCHER = """
+import json, os, sys, time
+argv = json.loads(sys.argv[1])
+start = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
+    (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0), (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+print(json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def spawn(argv: Sequence[str], env: dict | None = None, cwd: Path | None = None, check: bool = True) -> Run:
-    """Run a command to its end; its wall time, CPU time and peak memory (ru_maxrss, this child only)."""
+    """Run a command to its end (output discarded): its wall time, CPU time and peak memory
+    (ru_maxrss of the command alone, through the launcher above)."""
     full_env = {**os.environ, **(env or {})}
-    start = time.perf_counter()
-    proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env, cwd=cwd)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if check and proc.returncode:
-        raise subprocess.CalledProcessError(proc.returncode, list(argv))
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+    command = list(argv)
+    if "/" not in command[0]:
+        import shutil
+
+        command[0] = shutil.which(command[0]) or command[0]
+    done = subprocess.run(
+        [PYTHON, "-I", "-S", "-c", _LAUNCHER, json.dumps(command)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        check=True,
+    )
+    wall, cpu, peak, code = json.loads(done.stdout)
+    if check and code:
+        raise subprocess.CalledProcessError(code, command)
+    return Run(wall, cpu, peak)
 
 
 _CHILD = """
@@ -137,13 +164,15 @@ def _work():
 _start = time.perf_counter()
 _work()
 _wall = time.perf_counter() - _start
-os.write({fd}, json.dumps({{"wall": _wall}}).encode())
+# VmHWM: this process image's own peak (ru_maxrss would carry over the parent's, see above).
+_peak = [int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM")][0]
+os.write({fd}, json.dumps({{"wall": _wall, "peak": _peak}}).encode())
 """
 
 
 def python_run(setup: str, work: str, env: dict | None = None) -> Run:
     """Run `work` in a fresh Python after `setup`; its wall time is that of `work` alone, the peak
-    memory that of the whole child (interpreter, imports and work)."""
+    memory that of the whole child (interpreter, imports and work: its VmHWM)."""
     read, write = os.pipe()
     body = "\n".join("    " + line for line in work.strip().splitlines()) or "    pass"
     code = _CHILD.format(here=str(HERE), setup=setup, work=body, fd=write)
@@ -156,7 +185,8 @@ def python_run(setup: str, work: str, env: dict | None = None) -> Run:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode or not reported:
         raise RuntimeError(f"benchmark child failed (exit {proc.returncode}):\n{setup}\n{work}")
-    return Run(json.loads(reported)["wall"], usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+    report = json.loads(reported)
+    return Run(report["wall"], usage.ru_utime + usage.ru_stime, report["peak"])
 
 
 # --- pairs -----------------------------------------------------------------------------------
