@@ -76,6 +76,18 @@ def _option_within(pb: Playbook, step_id: str, answer: Any) -> int | None:
     return parse_duration(option.within) if option is not None and option.within else None
 
 
+def _public_send(pb: Playbook, step: str, data: dict[str, Any]) -> bool:
+    """Whether a sent update reached the public: not when the step, or the platform it went out on
+    (its chosen variant's), is a private one (an e-mail variant of an update tells one person)."""
+    from crisisplay.playbook.model import PLATFORMS, PUBLIC_PLATFORMS, MessageStep
+
+    message = pb.step(step)
+    if isinstance(message, MessageStep) and message.audience is not None:
+        return message.audience == "public"
+    platform = data.get("platform")
+    return not (platform in PLATFORMS and platform not in PUBLIC_PLATFORMS)
+
+
 def fold(clocks: Clocks, pb: Playbook, event: dict[str, Any]) -> None:
     """Fold one event into the clocks (in place)."""
     from crisisplay.playbook.model import DETECTION, parse_duration
@@ -103,7 +115,7 @@ def fold(clocks: Clocks, pb: Playbook, event: dict[str, Any]) -> None:
                     runs.append(DeadlineRun(at, within))
     elif kind == _SEVERITY:
         clocks.severities.append((parse_ts(event["ts"]), str(data.get("to"))))
-    elif kind == _SENT and pb.cadence is not None and step in pb.cadence.updates:
+    elif kind == _SENT and pb.cadence is not None and step in pb.cadence.updates and _public_send(pb, step, data):
         clocks.updates.append((parse_ts(event["ts"]), str(step)))
     elif kind == OUTCOME_DECIDED:
         clocks.outcome = {**data, "ts": event.get("ts"), "step": step}

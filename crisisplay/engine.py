@@ -21,6 +21,7 @@ from crisisplay.findings import did_you_mean, one_of
 from crisisplay.i18n import NotANumber, _, normalise_number
 from crisisplay.playbook.model import (
     END,
+    PUBLIC_PLATFORMS,
     AnyStep,
     ChoiceStep,
     EscalateStep,
@@ -114,6 +115,7 @@ class Rendered:
     channel: str | None = None
     placeholders: tuple[str, ...] = field(default_factory=tuple)
     platform: str | None = None  # the platform a message goes out on, when the playbook says
+    no_variant: str | None = None  # the `variant_by` value that has no variant (and no template to fall back on)
 
 
 # ----------------------------------------------------------------------------- namespace
@@ -173,7 +175,8 @@ def _render_message(step: MessageStep, names: dict[str, Any]) -> Rendered:
     channel = render_template(variant.channel if variant and variant.channel else step.channel, names).strip()
     if source is None:  # no variant for this value and no template to fall back on (lint: CP217)
         shown = step.variant_by or "template"
-        return Rendered(placeholder(shown), channel, (shown,), step.platform)
+        value = None if step.variant_by is None else names.get(step.variant_by)
+        return Rendered(placeholder(shown), channel, (shown,), step.platform, None if value is None else str(value))
     text, unset = render_with_placeholders(source, names)
     return Rendered(text.strip(), channel, tuple(sorted(unset)), platform or step.platform)
 
@@ -222,7 +225,7 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
             visits[position] = visit
             position = ev.following(pb, position)
             continue
-        if _silenced(state, step):
+        if _silenced(state, step, condition_names):
             out.append(
                 ev.make_event(
                     ev.STEP_SKIPPED,
@@ -241,9 +244,21 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
     return out, Finished("completed")
 
 
-def _silenced(state: ev.State, step: AnyStep) -> bool:
-    """Whether a decided `monitor-only` outcome skips this step: a message to the public."""
-    return state.clocks.monitor_only and isinstance(step, MessageStep) and audience_of(step) == "public"
+def _silenced(state: ev.State, step: AnyStep, names: dict[str, Any]) -> bool:
+    """Whether a decided `monitor-only` outcome skips this step: a message that may reach the public.
+
+    Only a message known to be private goes out: `audience: private`, or the platform it goes to
+    now (the chosen variant's, else the step's) is a private one. A message whose audience cannot
+    be told is skipped: "monitor only" must never end with a post."""
+    if not (state.clocks.monitor_only and isinstance(step, MessageStep)):
+        return False
+    if step.audience is not None:
+        return step.audience == "public"
+    key, variant = message_variant(step, names)
+    platform = (platform_of(key, variant) if key is not None and variant is not None else None) or step.platform
+    if platform is None and step.variants is None:
+        return audience_of(step) != "private"
+    return platform is None or platform in PUBLIC_PLATFORMS
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -488,6 +503,13 @@ def _message(
     if not isinstance(answer, Send) or not answer.text.strip():
         raise _fits(step, _("send, or {text: the edited message}"), answer.text if isinstance(answer, Send) else answer)
     rendered = render(state, step.id, now)
+    if not answer.edited and rendered.no_variant is not None:
+        raise AnswerError(
+            _(
+                "step '{step}' (message): no variant for {name} '{value}' and no `template:` to fall back on; "
+                "write the message: answer with {{text: the message to send}}"
+            ).format(step=step.id, name=step.variant_by, value=rendered.no_variant)
+        )
     if not answer.edited and rendered.placeholders:
         missing = ", ".join(placeholder(name) for name in rendered.placeholders)
         raise AnswerError(

@@ -181,7 +181,7 @@ def after_answer(pb: Playbook, step_id: str, answer: Any) -> str:
     return target or following(pb, step_id)
 
 
-ORDERED_MAPPINGS = ("inputs", "roles", "targets")
+ORDERED_MAPPINGS = ("inputs", "roles", "targets", "deadlines")
 
 
 def _in_written_order(snapshot: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:

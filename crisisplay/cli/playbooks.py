@@ -166,13 +166,14 @@ def clocks_text(pb: Any) -> str:
             )
             out.append(f"  {deadline.label or name} ({name}): {start}, {within}")
             out.append("    " + _("met by {steps}").format(steps=", ".join(deadline.met_by)))
-        for step in pb.steps:
-            for option in getattr(step, "options", None) or []:
+            if deadline.within or deadline.start not in pb.step_index:
+                continue  # the options' durations count only where the deadline takes them
+            for option in getattr(pb.step(deadline.start), "options", None) or []:
                 if option.within:
                     out.append(
                         "    "
                         + _("{step}: {option} gives {duration}").format(
-                            step=step.id, option=option.value, duration=option.within
+                            step=deadline.start, option=option.label, duration=option.within
                         )
                     )
     if pb.cadence is not None:

@@ -182,10 +182,10 @@ def _personal_in_public(pb: Playbook, doc: Document, messages: list[tuple[int, P
                         col,
                         "CP408",
                         _(
-                            "step '{id}' is public but shows '{name}', personal data ({kind}); never name the "
+                            "{where} is public but shows '{name}', personal data ({kind}); never name the "
                             "people hurt in public: speak to them in a private message, and leave the name out here"
                         ).format(
-                            id=step.id if piece.key is None else f"{step.id}' (variant '{piece.key}",
+                            where=_where(step, piece.key),
                             name=name,
                             kind=kind if isinstance(kind, str) else _("personal"),
                         ),
@@ -195,6 +195,13 @@ def _personal_in_public(pb: Playbook, doc: Document, messages: list[tuple[int, P
 
 
 # ----------------------------------------------------------------------------- CP409
+
+
+def _where(step: MessageStep, key: str | None) -> str:
+    """The step a finding is about, and the variant when it is one of its variants."""
+    if key is None:
+        return _("step '{id}'").format(id=step.id)
+    return _("step '{id}' (variant '{key}')").format(id=step.id, key=key)
 
 
 def _in_loop(pb: Playbook, index: int) -> bool:
@@ -228,7 +235,7 @@ def _norms(pb: Playbook, doc: Document, messages: list[tuple[int, Path_, Message
     for index, path, step in messages:
         for piece in pieces(step, path):
             platform = PLATFORM_TABLE.get(piece.platform or "")
-            where = step.id if piece.key is None else f"{step.id}' (variant '{piece.key}"
+            where = _where(step, piece.key)
             if platform is not None and platform.one_reply:
                 if index not in loops:
                     loops[index] = _in_loop(pb, index)
@@ -238,9 +245,9 @@ def _norms(pb: Playbook, doc: Document, messages: list[tuple[int, Path_, Message
                             piece.path,
                             "CP409",
                             _(
-                                "step '{id}' replies on {platform} ({norm}), but it is in a loop and can be sent "
+                                "{where} replies on {platform} ({norm}), but it is in a loop and can be sent "
                                 "more than once; move it out of the loop, or send later updates elsewhere"
-                            ).format(id=where, platform=_(platform.name), norm=_(_ONE_REPLY_NORM[platform.id])),
+                            ).format(where=where, platform=_(platform.name), norm=_(_ONE_REPLY_NORM[platform.id])),
                         )
                     )
             on_google = piece.key == GOOGLE or (piece.key is None and _forces_google(pb, step.when))
@@ -250,10 +257,10 @@ def _norms(pb: Playbook, doc: Document, messages: list[tuple[int, Path_, Message
                         piece.path,
                         "CP409",
                         _(
-                            "step '{id}' sends {platform} on a Google-reviews path, but a Google reviewer cannot be "
+                            "{where} sends {platform} on a Google-reviews path, but a Google reviewer cannot be "
                             "messaged there; answer in the one public owner reply (and write by e-mail to a "
                             "customer you know)"
-                        ).format(id=where, platform=_(PLATFORM_TABLE[piece.platform].name)),
+                        ).format(where=where, platform=_(PLATFORM_TABLE[piece.platform].name)),
                     )
                 )
             if piece.platform == GOOGLE:
@@ -266,10 +273,10 @@ def _norms(pb: Playbook, doc: Document, messages: list[tuple[int, Path_, Message
                             piece.path,
                             "CP409",
                             _(
-                                "step '{id}' answers a Google review and pairs '{change}' with '{offer}': never "
+                                "{where} answers a Google review and pairs '{change}' with '{offer}': never "
                                 "trade compensation for removing or changing a review (Google bans incentives to "
                                 "post, revise or remove reviews); keep the remedy apart and say nothing about the review"
-                            ).format(id=where, change=" ".join(removal.group(0).split()), offer=offer.group(0)),
+                            ).format(where=where, change=" ".join(removal.group(0).split()), offer=offer.group(0)),
                         )
                     )
     return findings

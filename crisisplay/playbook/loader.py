@@ -215,10 +215,16 @@ def _where(loc: Loc) -> str:
 
 def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
     findings: list[Finding] = []
-    for e in err.errors():
+    errors = err.errors()
+    # A value that may be true/false or one of some words (`personal: victim`) fails both union
+    # members: the word list says what was meant, the type error ("should be true or false") misleads.
+    worded = {_resolve(doc.data, e["loc"])[0] for e in errors if e["type"] == "literal_error"}
+    for e in errors:
         loc, kind = e["loc"], e["type"]
         path, on_key = _resolve(doc.data, loc)
         last = loc[-1] if loc else None
+        if path in worded and kind.endswith("_type") and isinstance(e["input"], str):
+            continue
         if kind.startswith("CP"):
             findings.append(doc.finding(path, kind, e["msg"], key=on_key))
         elif kind == "extra_forbidden":
@@ -263,13 +269,38 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
                     _("missing required key 'type' of a step; expected {types}").format(types=one_of(m.STEP_TYPES)),
                 )
             )
+        elif kind == "literal_error" and isinstance(e["input"], (list, dict)):
+            name = f"'{path[-1]}'" if path and isinstance(path[-1], str) else _("this item")
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP103",
+                    _("{name} should be {kind}, not {got}").format(
+                        name=name, kind=one_of(_literal_choices(e)), got=_kind_of(e["input"])
+                    ),
+                )
+            )
+        elif kind in ("greater_than_equal", "greater_than"):
+            name = f"'{path[-1]}'" if path and isinstance(path[-1], str) else _("this item")
+            least = e["ctx"].get("ge", e["ctx"].get("gt"))
+            findings.append(
+                doc.finding(
+                    path,
+                    "CP109",
+                    (
+                        _("{name} must be at least {least}, not {value}")
+                        if kind == "greater_than_equal"
+                        else _("{name} must be more than {least}, not {value}")
+                    ).format(name=name, least=least, value=e["input"]),
+                )
+            )
         elif kind == "literal_error":
             findings.append(
                 doc.finding(
                     path,
                     "CP109",
                     _("'{value}' is not allowed here; expected {choices}").format(
-                        value=e["input"], choices=e["ctx"]["expected"]
+                        value=e["input"], choices=one_of(_literal_choices(e))
                     )
                     + did_you_mean(e["input"], _literal_choices(e)),
                 )

@@ -234,7 +234,10 @@ def _wrapper_problems(
 
 def _reason_problems(doc: Document, name: str, path: tuple[str | int, ...], value: dict[Any, Any]) -> list[str]:
     """A wrapper's `reason:` is the text of why (a monitor-only outcome was chosen)."""
-    if "reason" in value and (not isinstance(value["reason"], str) or not value["reason"].strip()):
+    written = value.get("reason")
+    # Answers are read as the text written, so YAML's empty value arrives as its word: no reason either.
+    empty = not isinstance(written, str) or not written.strip() or written.strip() in ("~", "null", "Null", "NULL")
+    if "reason" in value and empty:
         line, col = doc.position((*path, "reason"))
         return [
             f"{name}:{line}:{col}: " + _('reason: expected the reason as text, like reason: "a reply would spread it"')
