@@ -1,121 +1,90 @@
-"""`incidents` over a home of 1,000 incidents (about 70 events each), against `json.loads` of
-every line of every log in the same run.
+"""`crisisplay incidents` over a home of 1,000 incidents (about 66,000 events; 1,000 events
+each, 1M in all, with `--large`), against `json.loads` of every line of every log.
 
-Three figures: a cold listing (no summary cache: every log read, each distinct playbook
-snapshot validated once), a warm one (every summary from `<home>/incidents/.cache`, checked
-against its log's size, times and last line), and the table a person sees (warm). Goal: at
-most 1.5x the baseline. Each figure is the median of per-pair ratios, the command and the
-baseline run in turns, in process (start-up is the start-up benchmark's business).
+The command runs in a fresh Python (crisisplay imported before the clock starts, output
+discarded), paired with the baseline in a fresh Python of its own. Two figures per size:
+the first listing (no summary cache: `<home>/cache` removed before each run) and a second
+one (whatever the first left behind reused). Goal (issue 16): at most 1.5x.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import statistics
-import subprocess
-import tempfile
+import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from common import REPO, Result, crisisplay_argv
+import common
+from bench_replay import build_log, label
+from common import REPO, Result, paired, print_results, python_run
 
-COUNT = 1000
-TEMPLATES = 12  # bundled example runs cloned into COUNT incidents (ids changed, chains rebuilt)
-PAIRS = 7
+INCIDENTS = 1000
+EVENTS_EACH = 66
+LARGE_EVENTS_EACH = 1000
 
-
-def _templates(home: Path) -> list[Path]:
-    """Real incidents: the bundled playbooks run from their example answers files."""
-    examples = sorted((REPO / "examples").glob("*.answers.yaml"))[:TEMPLATES]
-    env = {**os.environ, "CRISISPLAY_HOME": str(home)}
-    for answers in examples:
-        playbook = answers.name.split(".")[0]
-        argv = crisisplay_argv("start", playbook, "--answers", str(answers), "--drill")
-        subprocess.run(argv, env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return sorted((home / "incidents").glob("*.jsonl"))
+_HOMES: dict[int, Path] = {}
 
 
-def build_home(root: Path, count: int = COUNT) -> tuple[Path, int]:
-    """A home of `count` incidents; every fourth stops before it closed (interrupted). Returns (home, events)."""
-    from crisisplay.store.chain import canonical_line
-
-    templates = _templates(root / "templates")
-    home = root / "home"
-    folder = home / "incidents"
-    folder.mkdir(parents=True, mode=0o700)
-    events = 0
-    for n in range(count):
-        source = [json.loads(line) for line in templates[n % len(templates)].read_text("utf-8").splitlines()]
-        if n % 4 == 3:
-            source = [e for e in source if e["type"] != "incident.closed"]
-        first = source[0]["data"]
-        incident_id = f"2026{1 + n % 12:02d}{1 + n % 28:02d}-{n % 24:02d}0000-{first['playbook']['id']}-{n:04x}"
-        first["incident_id"] = incident_id
-        prev, lines = "0" * 64, []
-        for event in source:
-            event = {k: v for k, v in event.items() if k != "hash"}
-            event["prev"] = prev
-            line, prev = canonical_line(event)
-            lines.append(line + "\n")
-        (folder / f"{incident_id}.jsonl").write_text("".join(lines), "utf-8")
-        events += len(lines)
-    return home, events
+def home_of(each: int) -> Path:
+    """A home of INCIDENTS incidents of `each` events, built once per run of the benchmarks."""
+    if each not in _HOMES:
+        home = REPO / "benchmarks" / "out" / "logs" / f"incidents-{each}"
+        shutil.rmtree(home, ignore_errors=True)
+        folder = home / "incidents"
+        folder.mkdir(parents=True)
+        began = time.perf_counter()
+        for number in range(INCIDENTS):
+            incident_id = (
+                f"20261125-{number // 60 // 60:02d}{number // 60 % 60:02d}{number % 60:02d}-bench-replay-{number:04x}"
+            )
+            build_log(folder / f"{incident_id}.jsonl", each, incident_id)
+        print(
+            f"  built {INCIDENTS:,} incidents of {each} events in {time.perf_counter() - began:.0f} s", file=sys.stderr
+        )
+        _HOMES[each] = home
+    return _HOMES[each]
 
 
-def loads_every_line(home: Path) -> None:
-    """The baseline: read every log and `json.loads` every line."""
-    for path in sorted((home / "incidents").glob("*.jsonl")):
-        with open(path, "rb") as f:
-            for line in f:
-                json.loads(line)
+def loads_every_log(folder: str) -> None:
+    """The baseline: `json.loads` of every line of every log in the folder."""
+    import json
+    import os
+
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".jsonl"):
+            with open(os.path.join(folder, name), "rb") as f:
+                for line in f:
+                    json.loads(line)
 
 
-def paired(ours: Callable[[], object], base: Callable[[], object], before: Callable[[], object] = lambda: None):
-    """(median time of ours, median of the baseline, median and spread of the per-pair ratios)."""
-    mine, theirs, ratios = [], [], []
-    for _ in range(PAIRS):
-        before()
-        t0 = time.perf_counter()
-        ours()
-        t1 = time.perf_counter()
-        base()
-        t2 = time.perf_counter()
-        mine.append(t1 - t0)
-        theirs.append(t2 - t1)
-        ratios.append(mine[-1] / theirs[-1])
-    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios), (min(ratios), max(ratios))
+SETUP = "import contextlib\nfrom crisisplay.cli import main"
+WORK = "with contextlib.suppress(SystemExit):\n    main(['incidents'])"
 
 
 def run() -> list[Result]:
-    import contextlib
-    import io
+    results: list[Result] = []
+    for each in [EVENTS_EACH, LARGE_EVENTS_EACH] if common.LARGE else [EVENTS_EACH]:
+        home = home_of(each)
+        env = {"CRISISPLAY_HOME": str(home)}
+        total = INCIDENTS * each
+        name = f"json.loads of {total:,} lines in {INCIDENTS:,} files"
 
-    from crisisplay.cli.incidents import _incidents_table
-    from crisisplay.incidents import listing
+        def baseline(folder: str = str(home / "incidents")) -> common.Run:
+            return python_run("from bench_incidents import loads_every_log", f"loads_every_log({folder!r})")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        home, events = build_home(Path(tmp))
-        cache = home / "incidents" / ".cache"
-        loads = lambda: loads_every_line(home)  # noqa: E731
-        loads()
-        rows = listing(home)
+        def first(home: Path = home, env: dict = env) -> common.Run:
+            shutil.rmtree(home / "cache", ignore_errors=True)
+            return python_run(SETUP, WORK, env)
 
-        def table() -> None:
-            with contextlib.redirect_stdout(io.StringIO()):
-                _incidents_table(listing(home))
-
-        figures = (
-            ("cold (no summary cache)", lambda: listing(home), lambda: shutil.rmtree(cache, ignore_errors=True)),
-            ("warm (summaries cached)", lambda: listing(home), lambda: None),
-            ("warm, the table drawn", table, lambda: None),
-        )
-        results = []
-        name = f"json.loads of {events:,} lines"
-        for label, ours, before in figures:
-            mine, theirs, ratio, (low, high) = paired(ours, loads, before)
-            results.append(Result(f"incidents: {len(rows):,} incidents, {label}", mine, name, theirs, 1.5))
-            print(f"incidents {label}: pair ratios median {ratio:.2f}x, spread {low:.2f}–{high:.2f}x")
+        cold = paired(first, baseline)
+        warm = paired(lambda env=env: python_run(SETUP, WORK, env), baseline)
+        results += [
+            cold.result(f"incidents: {INCIDENTS:,} incidents, {label(total)} events, first listing", name, 1.5),
+            warm.result(f"incidents: {INCIDENTS:,} incidents, {label(total)} events, listed again", name, 1.5),
+        ]
     return results
+
+
+if __name__ == "__main__":
+    common.LARGE = "--large" in sys.argv
+    print_results(run())

@@ -1,22 +1,21 @@
-"""Start-up: `crisisplay --version` and `show pricing-error --format json` against a one-command typer app.
+"""Start-up: `--version`, `show pricing-error --format json` (warm and cold), `list` and `show`
+as text, each paired with a one-command typer app.
 
 The baseline prints "hello" from a one-command typer app: the floor of the framework we chose
-(typer imports pydantic for every command). Goal: at most 1.3x that app.
+(typer imports pydantic for every command). Goals (issue 16): warm `show` / `list` at most
+1.1x that app, a cold `show` (no lint cache: first use, or an edited playbook) at most 1.3x.
 
-The Spanish figures run the same commands with `--lang es` against `--lang en` in the same run:
+The Spanish figures run the same commands with `--lang es` against `--lang en`, paired:
 loading the catalogue may cost at most 5 ms (issue 11), so their goal is that ratio.
 """
 
 from __future__ import annotations
 
 import shutil
-import statistics
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from common import PYTHON, Result, command_time, crisisplay_argv
+from common import PYTHON, Result, compile_package, crisisplay_argv, paired_commands
 
 HELLO = """
 import typer
@@ -34,52 +33,43 @@ app()
 
 
 def run() -> list[Result]:
+    compile_package()
+    results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
-        hello = Path(tmp) / "hello.py"
+        root = Path(tmp)
+        hello = root / "hello.py"
         hello.write_text(HELLO)
-        env = {"CRISISPLAY_HOME": str(Path(tmp) / "home")}
-        baseline = command_time([PYTHON, str(hello)])
-        version = command_time(crisisplay_argv("--version"), env=env, cwd=Path(tmp))
-        show_argv = crisisplay_argv("show", "pricing-error", "--format", "json")
-        show = command_time(show_argv, env=env, cwd=Path(tmp))
-        cold = cold_time(show_argv, Path(tmp) / "home", Path(tmp))
-        spanish = {}
+        home = root / "home"
+        env = {"CRISISPLAY_HOME": str(home)}
+        base = [PYTHON, str(hello)]
+        name = "typer hello app"
+
+        def figure(label: str, argv: list[str], goal: float, cold: bool = False) -> None:
+            before = (lambda: shutil.rmtree(home / "cache", ignore_errors=True)) if cold else None
+            pairs = paired_commands(argv, base, env, root, before_ours=before)
+            results.append(pairs.result(f"startup: {label}", name, goal))
+
+        figure("crisisplay --version", crisisplay_argv("--version"), 1.1)
+        show_json = crisisplay_argv("show", "pricing-error", "--format", "json")
+        figure("show pricing-error -f json (warm)", show_json, 1.1)
+        figure("show pricing-error (text, warm)", crisisplay_argv("show", "pricing-error"), 1.1)
+        figure("list (warm)", crisisplay_argv("list"), 1.1)
+        figure("list -f json (warm)", crisisplay_argv("list", "-f", "json"), 1.1)
+        figure("show pricing-error -f json, cold (no lint cache)", show_json, 1.3, cold=True)
         for what, args in (
             ("--version", ("--version",)),
             ("show error-precio", ("show", "error-precio", "-f", "json")),
         ):
-            spanish[what] = interleaved(
-                crisisplay_argv("--lang", "es", *args), crisisplay_argv("--lang", "en", *args), env, Path(tmp)
+            en = crisisplay_argv("--lang", "en", *args)
+            pairs = paired_commands(crisisplay_argv("--lang", "es", *args), en, env, root)
+            results.append(
+                pairs.result(
+                    f"startup: {what} in Spanish (goal: +5 ms)",
+                    f"the same in English ({what})",
+                    plus(pairs.baseline, 0.005),
+                )
             )
-    name = "typer hello app"
-    languages = [
-        Result(f"startup: {what} in Spanish (goal: +5 ms)", es, f"the same in English ({what})", en, plus(en, 0.005))
-        for what, (es, en) in spanish.items()
-    ]
-    return [
-        Result("startup: crisisplay --version", version, name, baseline, 1.3),
-        Result("startup: show pricing-error --format json", show, name, baseline, 1.3),
-        Result("startup: show … --format json, cold (no lint cache)", cold, name, baseline, 1.3),
-        *languages,
-    ]
-
-
-def interleaved(one: list[str], other: list[str], env: dict, cwd: Path, repeat: int = 21) -> tuple[float, float]:
-    """Median times of two commands run in turns, so a machine getting busier weighs on both alike."""
-    import os
-
-    full_env = {**os.environ, **env}
-    times: tuple[list[float], list[float]] = ([], [])
-    for turn in range(repeat + 1):
-        for index in (0, 1) if turn % 2 else (1, 0):
-            start = time.perf_counter()
-            argv = (one, other)[index]
-            subprocess.run(
-                argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env, cwd=cwd, check=True
-            )
-            if turn:  # the first turn warms the caches
-                times[index].append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
+    return results
 
 
 def plus(baseline: float, seconds: float) -> float:
@@ -87,15 +77,7 @@ def plus(baseline: float, seconds: float) -> float:
     return round((baseline + seconds) / baseline, 3)
 
 
-def cold_time(argv: list[str], home: Path, cwd: Path, repeat: int = 9) -> float:
-    """Median time of a run that finds no lint cache (first use, or an edited playbook)."""
-    import os
+if __name__ == "__main__":
+    from common import print_results
 
-    env = {**os.environ, "CRISISPLAY_HOME": str(home)}
-    times = []
-    for _ in range(repeat):
-        shutil.rmtree(home / "cache", ignore_errors=True)
-        start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    print_results(run())

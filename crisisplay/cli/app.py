@@ -378,6 +378,25 @@ def _choose_language() -> None:
     i18n.configure(explicit, config_language=lambda: _config().language)
 
 
+def _group_for(args: list[str]) -> Any:  # click.Command: typer keeps its own Click
+    """The click group to run `args` with: only the command named first when there is one.
+
+    typer builds every command's click object (and inspects every function's signature) for
+    `get_command`: 15-30 ms for crisisplay's twenty commands, where a run needs one. A
+    command's own --help, its parsing and its errors never look at its siblings; the overview
+    (`crisisplay --help`), an unknown command's suggestions and shell completion (no
+    arguments) get the whole group."""
+    full = app.registered_commands
+    chosen = [info for info in full if args and info.name == args[0]]
+    if not chosen:
+        return typer.main.get_command(app)
+    app.registered_commands = chosen
+    try:
+        return typer.main.get_command(app)
+    finally:
+        app.registered_commands = full
+
+
 def _asks_for_help(args: list[str]) -> bool:
     """Whether this run shows --help (the only output that needs the help texts translated)."""
     return not args or any(arg in ("-h", "--help") for arg in args[: args.index("--") if "--" in args else None])
@@ -400,7 +419,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         args = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
         _choose_language()
-        group = typer.main.get_command(app)
+        group = _group_for(args)
         assert isinstance(group, TyperGroup)  # an app with commands is built as a group (cls=_Group)
         if _asks_for_help(args) and i18n.language() != i18n.ENGLISH:
             _translate_help(group)

@@ -10,6 +10,7 @@ that cannot be read or written is simply not used.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -52,8 +53,11 @@ class Usable:
         return self._playbook
 
 
-def _code_fingerprint() -> list[list[object]]:
-    stamps: list[list[object]] = []
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> tuple[tuple[object, ...], ...]:
+    """The checker's source files (name, size, time): once per process, which `list` asks for
+    every playbook it lists (the code cannot change under a running command)."""
+    stamps: list[tuple[object, ...]] = []
     for name in CHECKER_SOURCES:
         target = PACKAGE / name
         files = sorted(target.glob("*.py")) if target.is_dir() else [target]
@@ -62,8 +66,8 @@ def _code_fingerprint() -> list[list[object]]:
                 st = path.stat()
             except OSError:
                 continue
-            stamps.append([path.name, st.st_size, st.st_mtime_ns])
-    return stamps
+            stamps.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(stamps)
 
 
 def _policy_fingerprint(policy: Policy) -> list[object]:
