@@ -25,9 +25,6 @@ from crisisplay.cli.common import (
 from crisisplay.i18n import N_, _
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table
-
     from crisisplay.incidents import Row
 
 
@@ -119,15 +116,22 @@ def incidents(
         raise typer.Exit(1)
 
 
-def _incidents_table(rows: list[Row], console: Console | None = None) -> None:
+def _incidents_table(rows: list[Row]) -> None:
     from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
     from crisisplay.display import visible
     from crisisplay.narrative import log_words  # a status in words (`-f json` keeps the log's words)
 
-    console = console or Console()
-    headers = [_("id"), _("status"), _("severity"), _("took"), _("met"), _("by")]
-    cells = []
+    # Fits 80 columns: the id already says when it started (UTC); drills are marked on a
+    # second line of the status and long names fold, so nothing is cut off.
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
+    table.add_column(_("id"), no_wrap=True)
+    table.add_column(_("status"), overflow="fold")
+    for column in (N_("severity"), N_("took"), N_("met")):
+        table.add_column(_(column), no_wrap=True)
+    table.add_column(_("by"), overflow="fold", min_width=6)
     for row in rows:
         status = (
             log_words(row["status"])
@@ -135,81 +139,16 @@ def _incidents_table(rows: list[Row], console: Console | None = None) -> None:
             + ("\n" + _("(see warning)") if row["problems"] else "")
             + ("\n" + _("(delivery outcome unknown)") if row.get("deliveries_unknown") else "")
         )
-        cells.append(
-            [
-                visible(cell)
-                for cell in (
-                    row["id"],
-                    status,
-                    row["severity"] or "?",
-                    _duration(row),
-                    _milestones(row).split(" ")[0],
-                    ", ".join(row["responders"]),
-                )
-            ]
+        cells = (
+            row["id"],
+            status,
+            row["severity"] or "?",
+            _duration(row),
+            _milestones(row).split(" ")[0],
+            ", ".join(row["responders"]),
         )
-    widths = _plain_widths(headers, cells, console.width)
-    if widths is None:
-        console.print(_rich_table(headers, cells))
-        return
-    # Everything fits on one line per cell line: the same layout as rich's, without measuring
-    # every cell through it (a thousand rows took a third of a second). rich draws the header,
-    # so its style in a terminal is rich's own.
-    console.print(_rich_table(headers, [], widths))
-    out = []
-    for row_cells in cells:
-        parts = [cell.split("\n") for cell in row_cells]
-        for k in range(max(len(lines) for lines in parts)):
-            out.append(
-                " ".join(
-                    (lines[k] if k < len(lines) else "").ljust(width)
-                    for lines, width in zip(parts, widths, strict=True)
-                )
-            )
-    console.file.write("".join(line + "\n" for line in out))
-    console.file.flush()
-
-
-# The table fits 80 columns: the id already says when it started (UTC); drills are marked on a
-# second line of the status and long names fold, so nothing is cut off.
-_FOLDED = (False, True, False, False, False, True)  # the columns rich may fold (else no_wrap)
-_MIN_WIDTH = (0, 0, 0, 0, 0, 6)
-
-
-def _rich_table(headers: list[str], cells: list[list[str]], widths: list[int] | None = None) -> Table:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=None, pad_edge=False, collapse_padding=True)
-    for n, header in enumerate(headers):
-        table.add_column(
-            header,
-            overflow="fold" if _FOLDED[n] else "ellipsis",
-            no_wrap=not _FOLDED[n],
-            min_width=_MIN_WIDTH[n] or None,
-            width=widths[n] if widths else None,
-        )
-    for row_cells in cells:
-        table.add_row(*(Text(cell) for cell in row_cells))
-    return table
-
-
-def _plain_widths(headers: list[str], cells: list[list[str]], room: int) -> list[int] | None:
-    """Each column's width when the whole table fits in `room` columns with every cell line as
-    it is; None when rich must lay it out (folding, wide or zero-width characters, edge spaces)."""
-    from rich.cells import cell_len
-
-    widths = [max(cell_len(header), minimum) for header, minimum in zip(headers, _MIN_WIDTH, strict=True)]
-    for row_cells in cells:
-        for n, cell in enumerate(row_cells):
-            for line in cell.split("\n"):
-                if line != line.strip() or cell_len(line) != len(line):
-                    return None
-                if len(line) > widths[n]:
-                    widths[n] = len(line)
-    if sum(widths) + len(widths) - 1 > room:
-        return None
-    return widths
+        table.add_row(*(Text(visible(cell)) for cell in cells))
+    Console().print(table)
 
 
 def _duration(row: Row) -> str:
