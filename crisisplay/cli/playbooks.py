@@ -85,7 +85,7 @@ def list_playbooks(
     previous: object = ()
     for group, row in grouped(groups, rows):
         if group != previous and previous != ():
-            table.add_section()
+            table.add_row(*[""] * 6)  # a blank line between groups (Table.add_section needs rich 12.5+)
         heading = "" if group == previous else (group if group is not None else _("(untagged)"))
         previous = group
         notes = []
