@@ -13,8 +13,7 @@ the same clocks; the status functions are pure functions of the folded clocks an
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +59,14 @@ class Clocks:
     outcome: dict[str, Any] | None = None  # the last `outcome.decided` data, with `ts` and `step`
 
     def copy(self) -> Clocks:
-        return copy.deepcopy(self)
+        """An independent copy (a run's `met_at` is set in place; times and tuples are immutable),
+        made on every decision: so field by field, not through `copy.deepcopy`."""
+        return Clocks(
+            {name: [replace(run) for run in runs] for name, runs in self.runs.items()},
+            list(self.updates),
+            list(self.severities),
+            dict(self.outcome) if self.outcome is not None else None,
+        )
 
     @property
     def monitor_only(self) -> bool:

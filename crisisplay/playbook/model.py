@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -269,7 +269,8 @@ class InputOption(_Model):
 
 # What an option may decide beyond its answer: `monitor-only` ends the public part of the response
 # (every later public message is skipped), recorded with the responder's reason.
-OUTCOMES = ("monitor-only",)
+Outcome = Literal["monitor-only"]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 class Option(InputOption):
@@ -280,12 +281,13 @@ class Option(InputOption):
     next: str | None = None
     interim: bool | None = None  # true: the answer leaves the decision open
     within: Duration | None = None
-    outcome: Literal["monitor-only"] | None = None
+    outcome: Outcome | None = None
 
 
 # What kind of personal data an input holds (issue: privacy): `handle` is a public handle the
 # person posted under, which a public reply may address; the others never appear in public.
-PERSONAL_KINDS = ("customer", "person", "handle", "order", "email", "phone")
+PersonalKind = Literal["customer", "person", "handle", "order", "email", "phone"]
+PERSONAL_KINDS: tuple[str, ...] = get_args(PersonalKind)
 
 
 class Input(_Model):
@@ -297,7 +299,7 @@ class Input(_Model):
     options: list[InputOption] | None = None
     default: str | int | None = None
     max_length: Annotated[int, Field(ge=1)] | None = None
-    personal: bool | Literal["customer", "person", "handle", "order", "email", "phone"] | None = None
+    personal: bool | PersonalKind | None = None
 
     @model_validator(mode="after")
     def _options_match_type(self) -> Input:
@@ -468,21 +470,6 @@ class Approval(_Model):
 # The platforms a message can go out on, each with its audience; lint knows their limits and norms
 # (lint/channels.py). A message names one with `platform:`, or holds `variants:` keyed by the value
 # of the variable `variant_by:` names, each variant on the platform its key names (or its own `platform:`).
-PLATFORMS = (
-    "x",
-    "instagram",
-    "instagram-dm",
-    "tiktok",
-    "facebook",
-    "facebook-private-reply",
-    "google-reviews",
-    "linkedin",
-    "threads",
-    "website",
-    "email",
-    "dm",
-    "sms",
-)
 Platform = Literal[
     "x",
     "instagram",
@@ -498,6 +485,7 @@ Platform = Literal[
     "dm",
     "sms",
 ]
+PLATFORMS: tuple[str, ...] = get_args(Platform)
 
 
 PUBLIC_PLATFORMS = ("x", "instagram", "tiktok", "facebook", "google-reviews", "linkedin", "threads", "website")
