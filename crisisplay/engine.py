@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -33,6 +33,7 @@ from crisisplay.playbook.model import (
     platform_of,
 )
 from crisisplay.playbook.names import nfc
+from crisisplay.scenario.state import FACILITATOR_SOURCE, LIVE, SCENARIO_SOURCE
 from crisisplay.templates import (
     SeverityLevel,
     evaluate_condition,
@@ -200,7 +201,14 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
             return [], AskInput(name, spec)
     if state.pending is not None:
         return [], AskStep(state.pending, state.visit_of(state.pending))
-    out: list[Event] = []
+    # A drill's injects now due (an `after_step` one once its step is answered) come first: the
+    # next step is entered, and its condition read, with their effects applied.
+    out: list[Event] = due_injects(state, now, actor)
+    if out:
+        state = state.copy()
+        for event in out:
+            ev.apply(state, event)
+        now = max(now, ev.parse_ts(out[-1]["ts"]))
     position, visits = state.position, dict(state.visits)
     condition_names = _condition_names(state, now)
     while position is not None and position != END:
@@ -240,8 +248,70 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
             continue
         out.append(ev.make_event(ev.STEP_ENTERED, actor, position, {"phase": phase, "visit": visit}, now))
         return out, AskStep(position, visit)
+    # Injects still due when the playbook ends fire before the close, each at its own time.
+    finale = due_injects(state, now, actor, final=True)
+    if finale:
+        out += finale
+        now = max(now, ev.parse_ts(finale[-1]["ts"]))
     out.append(ev.make_event(ev.CLOSED, actor, None, {"outcome": ev.COMPLETED, "reason": ev.REASON_COMPLETED}, now))
     return out, Finished("completed")
+
+
+# ----------------------------------------------------------------------------- drills
+
+
+def due_injects(state: ev.State, now: datetime, actor: str, *, final: bool = False) -> list[Event]:
+    """The `drill.inject` events of a drill's scenario due by `now` (and the severity each raises),
+    in order: timed injects at their own scenario time, `after_step` ones once their step is
+    answered. With `final`, every timed inject not yet fired (the playbook has ended). Pure."""
+    run = state.drill_run
+    if run is None or run.scenario is None:
+        return []
+    now_ms = elapsed_ms(state.detected_at, now)
+    last_ms = run.anchor_ms
+    due: list[tuple[int, int, Any]] = []
+    for order, inject in enumerate(run.scenario.injects):
+        if inject.id in run.fired:
+            continue
+        at = inject.at_ms
+        if at is not None and (at <= now_ms or final):
+            due.append((max(at, last_ms), order, inject))
+        elif inject.after_step is not None and inject.after_step in run.answered:
+            due.append((max(now_ms, last_ms), order, inject))
+    if not due:
+        return []
+    levels = levels_of(state.playbook)
+    severity = state.severity
+    out: list[Event] = []
+    for at_ms, _order, inject in sorted(due, key=lambda d: (d[0], d[1])):
+        moment = state.detected_at + timedelta(milliseconds=at_ms)
+        effects = inject.effects.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        data = {"inject": inject.id, "source": SCENARIO_SOURCE, "text": inject.text, "effects": effects}
+        if inject.at_ms is not None:
+            data["due_ms"] = inject.at_ms
+        out.append(ev.make_event(ev.DRILL_INJECT, actor, None, data, moment))
+        raised = inject.effects.severity
+        if raised in levels and levels.index(raised) > levels.index(severity):
+            reason = _("drill inject {inject}: {text}").format(inject=inject.id, text=inject.text)
+            change = {"from": severity, "to": raised, "reason": reason, "inject": inject.id}
+            out.append(ev.make_event(ev.SEVERITY_CHANGED, actor, state.pending, change, moment))
+            severity = raised
+    return out
+
+
+def facilitator_inject(state: ev.State, text: str, now: datetime, actor: str) -> list[Event]:
+    """`crisisplay inject`: what a facilitator types from another terminal, as a `drill.inject`."""
+    if not state.drill:
+        raise UsageError(
+            _("incident {incident} is not a drill; injects are for rehearsals").format(incident=state.incident_id)
+        )
+    text = text.strip()
+    if not text:
+        raise UsageError(_("the inject's text is empty"))
+    run = state.drill_run
+    number = (run.facilitator if run is not None else 0) + 1
+    data = {"inject": f"f{number}", "source": FACILITATOR_SOURCE, "text": text, "effects": {}}
+    return [ev.make_event(ev.DRILL_INJECT, actor, state.pending, data, now)]
 
 
 def _silenced(state: ev.State, step: AnyStep, names: dict[str, Any]) -> bool:
@@ -564,13 +634,32 @@ def _escalate(
                 notified=NOTIFIED, unreachable=UNREACHABLE, role=role
             )
             raise _fits(step, expected, outcome)
+        held_by = _out_of_reach(state, role, now)
+        if held_by is not None:
+            outcome = UNREACHABLE  # the drill's scenario keeps this role out of reach for now
         logged[role] = outcome
         kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
         data = {"role": role, "contact": contact_of(state, role, contacts), "message": message}
+        if held_by is not None:
+            data["inject"] = held_by
         if role in backups:
             data["backup_for"] = backups[role]
         effects.append(ev.make_event(kind, actor, step.id, data, now))
     return logged, effects
+
+
+def _out_of_reach(state: ev.State, role: str, now: datetime) -> str | None:
+    """The drill inject that makes `role` unreachable at `now`, or None."""
+    run = state.drill_run
+    if run is None or not run.unreachable:
+        return None
+    return run.unreachable_role(role, elapsed_ms(state.detected_at, now))
+
+
+def out_of_reach(state: ev.State, roles: list[str], now: datetime) -> dict[str, str]:
+    """The roles of `roles` a drill's inject keeps out of reach at `now`, with that inject's id:
+    an escalation records them as unreachable whatever the answer says."""
+    return {role: held for role in roles if (held := _out_of_reach(state, role, now)) is not None}
 
 
 def backups_of(roles: list[str], contacts: dict[str, Any]) -> dict[str, str]:
@@ -776,25 +865,30 @@ def start(
     detected_at: datetime,
     now: datetime,
     version: str,
+    scenario: dict[str, Any] | None = None,
 ) -> list[Event]:
-    """The `incident.started` event: everything resume and export need, the playbook snapshot included."""
-    return [
-        ev.make_event(
-            ev.STARTED,
-            responder,
-            None,
-            {
-                "incident_id": incident_id,
-                "playbook": source,
-                "snapshot": playbook.normalised(),
-                # The log sorts mapping keys; this keeps the order the author wrote (inputs are asked in it).
-                "snapshot_order": {key: list(getattr(playbook, key)) for key in ev.ORDERED_MAPPINGS},
-                "drill": drill,
-                "responder": responder,
-                "organisation": organisation,
-                "detected_at": format_ts(detected_at),
-                "version": version,
-            },
-            now,
-        )
-    ]
+    """The `incident.started` event: everything resume and export need, the playbook snapshot included.
+
+    A drill also starts its scenario clock (`scenario_ms`, `clock`, `speed`); with `scenario`
+    (`snapshot`, `source`, `clock`, `speed`), the scenario it rehearses is snapshotted too."""
+    data = {
+        "incident_id": incident_id,
+        "playbook": source,
+        "snapshot": playbook.normalised(),
+        # The log sorts mapping keys; this keeps the order the author wrote (inputs are asked in it).
+        "snapshot_order": {key: list(getattr(playbook, key)) for key in ev.ORDERED_MAPPINGS},
+        "drill": drill,
+        "responder": responder,
+        "organisation": organisation,
+        "detected_at": format_ts(detected_at),
+        "version": version,
+    }
+    if drill:
+        given = scenario or {}
+        data["scenario_ms"] = max(0, elapsed_ms(detected_at, now))
+        data["clock"] = given.get("clock", LIVE)
+        data["speed"] = given.get("speed", 1)
+        if given.get("snapshot") is not None:
+            data["scenario"] = given["snapshot"]
+            data["scenario_source"] = given["source"]
+    return [ev.make_event(ev.STARTED, responder, None, data, now)]

@@ -11,13 +11,16 @@ import copy
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
 from crisisplay.clocks import OUTCOME_DECIDED as OUTCOME_DECIDED  # re-exported
 from crisisplay.clocks import Clocks, fold
 from crisisplay.playbook.model import END, Playbook
+from crisisplay.scenario.state import DRILL_INJECT as DRILL_INJECT  # re-exported
+from crisisplay.scenario.state import DrillState, drill_state
+from crisisplay.scenario.state import fold as fold_drill
 from crisisplay.times import elapsed_ms as elapsed_ms  # re-exported
 from crisisplay.times import format_ts as format_ts  # re-exported
 from crisisplay.times import parse_ts as parse_ts  # re-exported
@@ -135,6 +138,9 @@ class State:
     approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Deadlines, the update cadence and a decided outcome (clocks.py), folded from the same events.
     clocks: Clocks = field(default_factory=Clocks)
+    # A drill's scenario clock and injects (scenario/state.py); None outside drills, and for a
+    # drill logged before drills had a scenario clock (its events carry no `scenario_ms`).
+    drill_run: DrillState | None = None
 
     @property
     def closed(self) -> bool:
@@ -149,6 +155,7 @@ class State:
         twin.roles = dict(self.roles)
         twin.approvals = {key: {**value, "given": list(value["given"])} for key, value in self.approvals.items()}
         twin.clocks = self.clocks.copy()
+        twin.drill_run = self.drill_run.copy() if self.drill_run is not None else None
         return twin
 
     def pending_approvals(self) -> list[dict[str, Any]]:
@@ -223,6 +230,10 @@ def start_state(event: Event) -> State:
     data = event["data"]
     pb = snapshot_playbook(data)
     started = parse_ts(event["ts"])
+    detected = parse_ts(data["detected_at"])
+    run = drill_state(data) if data["drill"] and "scenario_ms" in data else None
+    if run is not None:  # a drill starts at its scenario time, on the incident's clock
+        started = detected + timedelta(milliseconds=run.anchor_ms)
     state = State(
         playbook=pb,
         incident_id=data["incident_id"],
@@ -230,20 +241,35 @@ def start_state(event: Event) -> State:
         responder=data["responder"],
         organisation=data.get("organisation"),
         started_at=started,
-        detected_at=parse_ts(data["detected_at"]),
+        detected_at=detected,
         version=data.get("version", ""),
         source=data.get("playbook", {}),
         severity=pb.severity.start,
         position=pb.steps[0].id,
         responders=[data["responder"]],
         roles={LEAD: data["responder"]},
+        drill_run=run,
     )
     return state
+
+
+def on_incident_clock(state: State, event: Event) -> Event:
+    """The event at the incident's own time: a drill's event at its scenario time (its `ts` replaced
+    by detection + `scenario_ms`), any other as logged. Every time-based view reads events through it."""
+    if state.drill_run is None:
+        return event
+    ms = event["data"].get("scenario_ms")
+    if type(ms) is not int or "ts" not in event:
+        return event
+    return {**event, "ts": format_ts(state.detected_at + timedelta(milliseconds=ms))}
 
 
 def apply(state: State, event: Event) -> State:
     """Fold one event into the state (in place) and return it."""
     kind, data = event["type"], event["data"]
+    if state.drill_run is not None and "ts" in event:
+        fold_drill(state.drill_run, event, parse_ts(event["ts"]))  # on the wall clock it was logged by
+        event = on_incident_clock(state, event)
     # The step events (entered, answered, skipped) name their step; the journal checks logs read back.
     step = cast(str, event.get("step"))
     pb = state.playbook
@@ -326,6 +352,11 @@ def apply(state: State, event: Event) -> State:
             delivery["error"] = data.get("error")
             if data.get("final", True):  # otherwise another attempt follows: still sending
                 delivery.update(status="failed", finished_at=event.get("ts"))
+    elif kind == DRILL_INJECT:
+        effects = data.get("effects")
+        facts = effects.get("set") if isinstance(effects, dict) else None
+        if isinstance(facts, dict):
+            state.variables.update(facts)
     elif kind == CLOSED:
         state.lifecycle = CLOSED
         state.outcome, state.close_reason = data.get("outcome"), data.get("reason")

@@ -176,6 +176,15 @@ _rule(
     ),
 )
 
+# Drill scenarios (`crisisplay-drill: 1`): the format, and what a scenario says of its playbook.
+_rule("CP701", "not-a-scenario", ERROR, N_("A drill scenario is a mapping that starts with `crisisplay-drill: 1`."))
+_rule(
+    "CP702",
+    "inject-trigger",
+    ERROR,
+    N_("An inject is due either `at:` a scenario time or `after_step:` a step, and not both."),
+)
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -22,6 +22,7 @@ from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.delivery import Reach
 from crisisplay.run.session import Frontend, Outcome, Session
+from crisisplay.scenario.state import stamped_from_wall
 from crisisplay.store.base import IncidentLog, Store, open_store
 from crisisplay.times import now
 
@@ -57,6 +58,9 @@ class StartRequest:
     variables: tuple[str, ...] = ()
     detected_at: str | None = None
     reach: Reach | None = None  # who the run may send to (run/delivery.py); None: nobody
+    # A drill's scenario clock: `clock` (live or scripted), `speed`, and for `crisisplay drill` the
+    # scenario's `snapshot` and `source` (engine.start).
+    scenario: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,7 @@ def start_incident(
         detected_at=detected,
         now=now,
         version=__version__,
+        scenario=request.scenario,
     )[0]
     journal = store.create(incident_id, first)
     announce(incident_id)
@@ -240,8 +245,12 @@ def resume_incident(
     reach: Reach | None = None,
     take_over: bool = False,
     reason: str | None = None,
+    drill_clock: tuple[str, int] | None = None,
 ) -> Outcome:
     """Continue an incident at the exact step where it stopped, from its log alone.
+
+    A drill's scenario clock goes on from where it stood when the run paused: `drill_clock` is how
+    it runs from now (`live` or `scripted`, and its speed), logged in `incident.resumed`.
 
     With `take_over`, an expired or abandoned lease is taken (`incident.handover` is logged when
     someone else held it); otherwise a held lease refuses the resume (IncidentBusy, exit 2)."""
@@ -278,9 +287,13 @@ def resume_incident(
         session.lease = held
         deliveries = session.deliver_with(reach or Reach(live=False))
         if previous is not None and previous.holder != who:
-            session.log(engine.handover(previous.holder, who, (reason or "").strip(), clock()))
+            going_on = engine.handover(previous.holder, who, (reason or "").strip(), session.clock())
         else:
-            session.log(engine.resume(who, clock()))
+            going_on = engine.resume(who, session.clock())
+        if state.drill_run is not None:
+            kind, speed = drill_clock or (state.drill_run.clock, state.drill_run.speed)
+            going_on[0]["data"].update(clock=kind, speed=speed)
+        session.log(going_on)
         frontend.resumed(session, list(journal.events()))
         try:
             return session.run()
@@ -307,7 +320,8 @@ def add_note(journal: IncidentLog, text: str, actor: str, clock: Callable[[], da
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
         raise UsageError(_("the note is empty"))
-    head: str = journal.append(engine.note(text.strip("\n"), clock(), actor))[-1]["hash"]
+    state = load_state(journal)  # a drill's note carries its scenario time
+    head: str = journal.append(stamped_from_wall(state, engine.note(text.strip("\n"), clock(), actor)))[-1]["hash"]
     return head
 
 
@@ -319,5 +333,5 @@ def close_incident(journal: IncidentLog, reason: str, actor: str, clock: Callabl
         state = load_state(journal)
         if state.closed:
             raise IncidentClosed(_("incident {incident} is already closed").format(incident=state.incident_id))
-        head: str = journal.append(engine.close(reason.strip(), clock(), actor))[-1]["hash"]
+        head: str = journal.append(stamped_from_wall(state, engine.close(reason.strip(), clock(), actor)))[-1]["hash"]
         return head

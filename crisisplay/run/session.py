@@ -13,7 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from crisisplay import engine
@@ -23,6 +23,7 @@ from crisisplay.events import Event, State, apply
 from crisisplay.i18n import _
 from crisisplay.narrative import describe
 from crisisplay.run.delivery import Deliveries, Reach, notice_title
+from crisisplay.scenario.state import on_wall_clock
 from crisisplay.store.base import HeadMoved, IncidentLog
 
 PAUSE_NO_ANSWER = "answers-ran-out"
@@ -101,7 +102,10 @@ class Session:
         self.journal = journal
         self.state = state
         self.frontend = frontend
-        self.clock = clock
+        self.wall = clock  # the wall clock: every event's `ts`
+        # The incident's clock, which the engine reads: the wall clock, or a drill's scenario time.
+        self.clock: Callable[[], datetime] = self._incident_time
+        self.scripted_ms: int | None = None  # a scripted drill's time for its next answer (ms since detection)
         self.actor = actor
         self.contacts = contacts or {}
         # The log's one writer: a delivery's outcome may arrive on the courier's thread.
@@ -131,8 +135,25 @@ class Session:
                 self.frontend.logged(self, logged)  # a helper thread never prints: the header shows it
             return logged
 
+    def _incident_time(self) -> datetime:
+        """Now on the incident's clock: the wall clock, or in a drill the scenario time (as detection
+        plus the scenario's milliseconds), which a scripted drill sets answer by answer."""
+        run = self.state.drill_run
+        if run is None:
+            return self.wall()
+        ms = run.at(self.wall())
+        if self.scripted_ms is not None:
+            ms = max(ms, self.scripted_ms)
+        return self.state.detected_at + timedelta(milliseconds=ms)
+
+    def fire_injects(self) -> list[Event]:
+        """Log a drill's injects due by now on the scenario clock (each at its own scenario time)."""
+        return self.log_computed(lambda: engine.due_injects(self.state, self.clock(), self.actor))
+
     def _append(self, events: list[Event]) -> list[Event]:
         """Append onto the head the state knows, or fold the newer events in and raise HeadMoved."""
+        # A drill's events were computed on scenario time: it goes into `scenario_ms`, `ts` is the wall's.
+        events = on_wall_clock(self.state, events, self.wall())
         # Ctrl-C waits until the decision is on disk: an acknowledged answer is never half-written.
         blocked = _block_sigint()
         try:

@@ -21,6 +21,7 @@ from crisisplay.events import Event, State
 from crisisplay.i18n import _
 from crisisplay.incidents import load_state
 from crisisplay.reading import InputTooLarge, read_input
+from crisisplay.scenario.state import stamped_from_wall
 from crisisplay.store.base import HeadMoved
 from crisisplay.times import now
 
@@ -44,7 +45,7 @@ def append_on(log: Any, compute: Callable[[State], list[Event]]) -> Appended:
     when another writer got in first, compute again on the newer state."""
     for _attempt in range(ATTEMPTS):
         state = load_state(log)
-        events = compute(state)
+        events = stamped_from_wall(state, compute(state))  # a drill's events carry their scenario time
         if not events:
             return Appended(state, [])
         try:
@@ -155,3 +156,13 @@ def approval_words(state: State, approval: dict[str, Any]) -> str:
     if done:
         line += "; " + _("approved so far by {people}").format(people=", ".join(done))
     return line
+
+
+def inject(log: Any, text: str, actor: str, clock: Callable[[], datetime] = now) -> Appended:
+    """`crisisplay inject`: a facilitator's inject from another terminal (an open drill only)."""
+
+    def compute(state: State) -> list[Event]:
+        _open(state)
+        return engine.facilitator_inject(state, text, clock(), actor)
+
+    return append_on(log, compute)

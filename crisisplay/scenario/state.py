@@ -1,0 +1,183 @@
+"""What a drill's log says of its scenario: the scenario clock, the injects fired, the roles out of reach.
+
+Every event of a drill carries `data.scenario_ms`, its scenario time (milliseconds since
+detection); `ts` stays wall time. The clock between events is a fold of the log, so any
+terminal (the driver's run, `note`, `inject` from a facilitator's terminal) tells the same time:
+
+- a **live** clock (an interactive drill) runs `speed` times faster than the wall from the last
+  event: `last.scenario_ms + speed × (wall − last.ts)`; it stands still while the incident is
+  paused (from `incident.paused` until `incident.resumed`);
+- a **scripted** clock (an answers file) moves only with the answers: each answer sets it (its
+  `at:`/`after:`, else one minute on), and between answers it stands still.
+
+`events.apply` folds this for every event of a drill before it reads the event's time, so the
+state, the targets and every view of a drill run on scenario time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crisisplay.scenario.model import Scenario
+
+DRILL_INJECT = "drill.inject"
+LIVE, SCRIPTED = "live", "scripted"
+CLOCKS = (LIVE, SCRIPTED)
+SCENARIO_SOURCE, FACILITATOR_SOURCE = "scenario", "facilitator"
+MAX_SPEED = 3600
+SCRIPTED_STEP_MS = 60_000  # a scripted answer without a time takes one minute of scenario time
+
+
+@dataclass
+class DrillState:
+    """The scenario clock and injects of a drill, folded from its events."""
+
+    scenario: Scenario | None = None  # None: a plain `start --drill`, with no injects
+    speed: int = 1
+    clock: str = LIVE
+    anchor_ms: int = 0  # the scenario time of the last event…
+    anchor_wall: datetime | None = None  # …and its wall time
+    paused: bool = False
+    fired: dict[str, int] = field(default_factory=dict)  # inject id -> scenario ms it fired at
+    facilitator: int = 0  # injects typed by hand so far (`crisisplay inject`)
+    answered: set[str] = field(default_factory=set)  # steps answered at least once
+    unreachable: dict[str, tuple[int, str]] = field(default_factory=dict)  # role -> (until ms, inject id)
+
+    def at(self, wall: datetime) -> int:
+        """The scenario time (ms since detection) at wall time `wall`."""
+        if self.clock != LIVE or self.paused or self.anchor_wall is None:
+            return self.anchor_ms
+        run = int((wall - self.anchor_wall).total_seconds() * 1000) * self.speed
+        return self.anchor_ms + max(0, run)
+
+    def wall_of(self, scenario_ms: int) -> datetime | None:
+        """When, on the wall clock, a live clock reaches `scenario_ms` (None: it does not run)."""
+        if self.clock != LIVE or self.paused or self.anchor_wall is None:
+            return None
+        ahead = max(0, scenario_ms - self.anchor_ms)
+        return self.anchor_wall + timedelta(milliseconds=ahead / self.speed)
+
+    def unreachable_role(self, role: str, scenario_ms: int) -> str | None:
+        """The inject that keeps `role` out of reach at `scenario_ms`, or None."""
+        held = self.unreachable.get(role)
+        return held[1] if held is not None and scenario_ms < held[0] else None
+
+    def copy(self) -> DrillState:
+        return DrillState(
+            scenario=self.scenario,
+            speed=self.speed,
+            clock=self.clock,
+            anchor_ms=self.anchor_ms,
+            anchor_wall=self.anchor_wall,
+            paused=self.paused,
+            fired=dict(self.fired),
+            facilitator=self.facilitator,
+            answered=set(self.answered),
+            unreachable=dict(self.unreachable),
+        )
+
+
+def drill_state(data: dict[str, Any]) -> DrillState:
+    """The drill state an `incident.started` event's data begins with."""
+    scenario = None
+    if isinstance(data.get("scenario"), dict):
+        scenario = snapshot_scenario(data["scenario"])
+    speed = data.get("speed")
+    clock = data.get("clock")
+    return DrillState(
+        scenario=scenario,
+        speed=speed if type(speed) is int and 1 <= speed <= MAX_SPEED else 1,
+        clock=clock if clock in CLOCKS else LIVE,
+        anchor_ms=_ms(data.get("scenario_ms")),
+    )
+
+
+_SCENARIOS: dict[str, Scenario] = {}
+
+
+def snapshot_scenario(snapshot: dict[str, Any]) -> Scenario:
+    """The scenario of a snapshot, validated once per distinct snapshot text."""
+    import json
+
+    from crisisplay.scenario.model import Scenario
+
+    key = json.dumps(snapshot, sort_keys=True)
+    found = _SCENARIOS.get(key)
+    if found is None:
+        found = Scenario.model_validate(snapshot)
+        if len(_SCENARIOS) >= 16:
+            _SCENARIOS.pop(next(iter(_SCENARIOS)))
+        _SCENARIOS[key] = found
+    return found
+
+
+def _ms(value: object) -> int:
+    return value if type(value) is int and value >= 0 else 0
+
+
+def fold(drill: DrillState, event: dict[str, Any], wall: datetime) -> None:
+    """Fold one event of a drill (its wall time `wall`) into the drill state."""
+    kind, data = event["type"], event["data"]
+    if "scenario_ms" in data:
+        drill.anchor_ms, drill.anchor_wall = max(drill.anchor_ms, _ms(data["scenario_ms"])), wall
+    if kind == "incident.paused":
+        drill.paused = True
+    elif kind in ("incident.resumed", "incident.handover"):
+        drill.paused = False
+        if data.get("clock") in CLOCKS:
+            drill.clock = data["clock"]
+        if type(data.get("speed")) is int and 1 <= data["speed"] <= MAX_SPEED:
+            drill.speed = data["speed"]
+    elif kind == "step.answered" and event.get("step"):
+        drill.answered.add(event["step"])
+    elif kind == DRILL_INJECT:
+        at = _ms(data.get("scenario_ms"))
+        if data.get("inject") and data.get("source") == SCENARIO_SOURCE:
+            drill.fired.setdefault(str(data["inject"]), at)
+        else:
+            drill.facilitator += 1
+        effects = data.get("effects")
+        unreachable = effects.get("unreachable") if isinstance(effects, dict) else None
+        if isinstance(unreachable, dict):
+            from crisisplay.playbook.model import parse_duration
+
+            for role, span in unreachable.items():
+                try:
+                    drill.unreachable[role] = (at + parse_duration(str(span)), str(data.get("inject") or ""))
+                except ValueError:
+                    continue
+
+
+def on_wall_clock(state: Any, events: list[dict[str, Any]], wall: datetime) -> list[dict[str, Any]]:
+    """A drill run's events, computed on scenario time, as the log keeps them: their time moves into
+    `data.scenario_ms` and `ts` becomes the wall time `wall`. Other incidents' events pass unchanged."""
+    if state.drill_run is None:
+        return events
+    from crisisplay.times import elapsed_ms, format_ts, parse_ts
+
+    stamp = format_ts(wall)
+    out = []
+    for event in events:
+        moment = event.get("ts")
+        at = parse_ts(moment) if isinstance(moment, str) else moment if isinstance(moment, datetime) else None
+        ms = state.drill_run.anchor_ms if at is None else max(0, elapsed_ms(state.detected_at, at))
+        out.append({**event, "data": {**event["data"], "scenario_ms": ms}, "ts": stamp})
+    return out
+
+
+def stamped_from_wall(state: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events another terminal computed on the wall clock (a note, an approval, a facilitator's
+    inject), with the scenario time the drill's clock shows at their `ts`."""
+    if state.drill_run is None:
+        return events
+    from crisisplay.times import parse_ts
+
+    out = []
+    for event in events:
+        moment = event.get("ts")
+        ms = state.drill_run.at(parse_ts(moment)) if isinstance(moment, str) else state.drill_run.anchor_ms
+        out.append({**event, "data": {**event["data"], "scenario_ms": ms}})
+    return out
