@@ -114,3 +114,13 @@ def check_scenario_text(text: str | bytes, path: str = "<stdin>") -> CheckedScen
         result.findings.extend(_structure_findings(doc, err))
     result.findings = sort_findings(result.findings)
     return result
+
+
+def check_against_playbook(checked: CheckedScenario, playbook: Any) -> list[Finding]:
+    """What the scenario says that its playbook contradicts (unknown steps, roles, levels, names,
+    a value an input cannot take, an inject due after `duration`), each at its line and column."""
+    from crisisplay.scenario.checks import against_playbook
+
+    if checked.scenario is None:
+        return []
+    return against_playbook(checked.scenario, playbook, checked.doc)
