@@ -1,0 +1,185 @@
+"""The bundled drill scenarios (crisisplay/drills/): one per bundled playbook, each checked against
+its playbook and run to the end as a scripted drill with the playbook's main example answers, every
+inject firing exactly once; each Spanish scenario is the translation of its English one."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from incident_logs import REPO, assert_log_contract, of_type
+
+from crisisplay.playbook.loader import load_playbook
+from crisisplay.scenario.loader import bundled_scenarios_dir, check_against_playbook, check_scenario_text
+from crisisplay.scenario.model import Scenario
+
+DRILLS = sorted(bundled_scenarios_dir().glob("*.yaml"))
+PLAYBOOKS = sorted(p.stem for p in (REPO / "playbooks").glob("*.yaml"))
+
+# Each English playbook and its Spanish translation.
+TRANSLATED = {
+    "pricing-error": "error-precio",
+    "offensive-post": "publicacion-ofensiva",
+    "service-complaint": "queja-servicio",
+    "review-bombing": "resenas-falsas",
+    "account-hacked": "cuenta-hackeada",
+    "impersonation": "suplantacion",
+    "outage-delays": "caida-retrasos",
+    "data-breach": "brecha-datos",
+    "staff-conduct": "conducta-personal",
+    "product-recall": "retirada-producto",
+}
+
+
+def scenario_of(path: Path) -> Scenario:
+    checked = check_scenario_text(path.read_bytes(), str(path))
+    assert checked.scenario is not None, [f.message for f in checked.findings]
+    return checked.scenario
+
+
+def playbook_for(scenario: Scenario):
+    return load_playbook(REPO / "playbooks" / f"{scenario.playbook}.yaml")[0]
+
+
+def test_the_drills_folder_is_the_bundled_scenarios_folder():
+    assert bundled_scenarios_dir() == REPO / "crisisplay" / "drills"
+
+
+def test_one_scenario_for_each_bundled_playbook():
+    by_playbook = Counter(scenario_of(path).playbook for path in DRILLS)
+    assert sorted(by_playbook) == PLAYBOOKS
+    assert set(by_playbook.values()) == {1}
+    assert sorted([*TRANSLATED, *TRANSLATED.values()]) == PLAYBOOKS
+
+
+@pytest.mark.parametrize("path", DRILLS, ids=lambda p: p.stem)
+def test_bundled_scenario_checks_clean_against_its_playbook(path):
+    checked = check_scenario_text(path.read_bytes(), str(path))
+    assert checked.errors == [] and checked.scenario is not None
+    scenario = checked.scenario
+    assert Scenario.model_validate(checked.doc.data) == scenario
+    pb = playbook_for(scenario)
+    findings = [*checked.findings, *check_against_playbook(checked, pb)]
+    assert [f"{f.code} {f.message}" for f in findings if f.level == "error"] == []
+    assert scenario.id == path.stem and scenario.id.startswith(pb.id + "-")
+    assert scenario.title.strip() and (scenario.summary or "").strip()
+    assert scenario.duration == "30m"
+    assert 4 <= len(scenario.injects) <= 6
+    assert len(scenario.inject_index) == len(scenario.injects)  # ids unique
+    triggers = {"at" if i.at is not None else "after_step" for i in scenario.injects}
+    assert triggers == {"at", "after_step"}, "a drill mixes timed injects and injects after a step"
+    duration_ms = scenario.duration_ms
+    assert duration_ms is not None
+    for inject in scenario.injects:
+        at = inject.at_ms
+        assert at is None or 0 <= at <= duration_ms, inject.id
+        for step in [inject.after_step, *inject.answered_by]:
+            assert step is None or step in pb.step_index, (inject.id, step)
+        assert inject.answered_by, f"{inject.id}: which step answers it"
+        effects = inject.effects
+        if effects.severity is not None:
+            assert effects.severity in pb.severity.levels, inject.id
+        for role in effects.unreachable:
+            assert role in pb.roles, (inject.id, role)
+        for name, value in effects.set.items():
+            assert name in pb.inputs, (inject.id, name)
+            spec = pb.inputs[name]
+            if spec.type == "choice":
+                assert value in [o.value for o in spec.options], (inject.id, name, value)
+
+
+@pytest.mark.parametrize("english", sorted(TRANSLATED))
+def test_each_spanish_scenario_translates_its_english_one(english):
+    scenarios = {scenario_of(path).playbook: scenario_of(path) for path in DRILLS}
+    en, es = scenarios[english], scenarios[TRANSLATED[english]]
+    assert en.locale in (None, "en") and es.locale == "es"
+    assert playbook_for(es).locale == "es"
+    assert en.duration == es.duration
+    assert len(en.injects) == len(es.injects)
+    es_playbook = playbook_for(es)
+    for one, other in zip(en.injects, es.injects, strict=True):
+        # The same drill: the translated playbook keeps the step, role, level and input names, so
+        # everything but the text the facilitator reads out is the same.
+        assert (one.id, one.at, one.after_step, one.answered_by, one.within) == (
+            other.id,
+            other.at,
+            other.after_step,
+            other.answered_by,
+            other.within,
+        )
+        assert (one.effects.severity, one.effects.unreachable) == (other.effects.severity, other.effects.unreachable)
+        assert list(one.effects.set) == list(other.effects.set)
+        for name, value in one.effects.set.items():
+            if es_playbook.inputs[name].type != "text":  # a text value is translated too
+                assert other.effects.set[name] == value, (one.id, name)
+        assert one.text != other.text
+
+
+def run_drill(path: Path, home: Path) -> list[dict]:
+    """The scenario run as a scripted drill with its playbook's main example answers; the log's events."""
+    from crisisplay.config import load_config
+    from crisisplay.incidents import load_state
+    from crisisplay.run.answers import read_answers
+    from crisisplay.run.lifecycle import StartRequest, start_incident
+    from crisisplay.run.scripted import ScriptedFrontend
+    from crisisplay.store.base import open_store
+
+    raw = path.read_bytes()
+    checked = check_scenario_text(raw, str(path))
+    assert checked.scenario is not None
+    scenario = checked.scenario
+    pb = playbook_for(scenario)
+    assert [f for f in check_against_playbook(checked, pb) if f.level == "error"] == []
+    answers = read_answers(REPO / "examples" / f"{pb.id}.answers.yaml", pb)
+    source = {
+        "id": scenario.id,
+        "title": scenario.title,
+        "source": str(path),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    request = StartRequest(
+        playbook=pb,
+        path=REPO / "playbooks" / f"{pb.id}.yaml",
+        drill=True,
+        responder="Drill Lead",
+        scenario={"clock": "scripted", "speed": 1, "snapshot": scenario.normalised(), "source": source},
+    )
+    config = load_config(home, cwd=home)
+    started: list[str] = []
+    outcome = start_incident(
+        request,
+        config,
+        home,
+        lambda overrides: ScriptedFrontend(answers, overrides, out=io.StringIO()),
+        started.append,
+        store=open_store(config, home),
+    )
+    assert outcome.finished, outcome.reason
+    state = load_state(outcome.journal)
+    assert state.closed and state.outcome == "completed"
+    log = home / "incidents" / f"{started[0]}.jsonl"
+    return assert_log_contract(log)
+
+
+@pytest.mark.parametrize("path", DRILLS, ids=lambda p: p.stem)
+def test_bundled_scenario_runs_to_the_end_with_the_main_example_answers(path, tmp_path):
+    events = run_drill(path, tmp_path)
+    scenario = scenario_of(path)
+    first = events[0]["data"]
+    assert first["drill"] is True and first["scenario"] == scenario.normalised()
+    assert first["scenario_source"]["id"] == scenario.id
+    assert events[-1]["type"] == "incident.closed" and events[-1]["data"]["outcome"] == "completed"
+    fired = Counter(e["data"]["inject"] for e in of_type(events, "drill.inject"))
+    assert fired == Counter(list(scenario.inject_index))
+    assert all(e["data"]["source"] == "scenario" for e in of_type(events, "drill.inject"))
+    # an inject after a step lands after that step's answer; its answering steps are answered after it
+    seq_of_inject = {e["data"]["inject"]: e["seq"] for e in of_type(events, "drill.inject")}
+    answered = [(e["seq"], e["step"]) for e in of_type(events, "step.answered")]
+    for inject in scenario.injects:
+        fired_at = seq_of_inject[str(inject.id)]
+        if inject.after_step is not None:
+            assert any(seq < fired_at and step == inject.after_step for seq, step in answered), inject.id
+            assert any(seq > fired_at and step in inject.answered_by for seq, step in answered), inject.id
