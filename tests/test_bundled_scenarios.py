@@ -183,3 +183,15 @@ def test_bundled_scenario_runs_to_the_end_with_the_main_example_answers(path, tm
         if inject.after_step is not None:
             assert any(seq < fired_at and step == inject.after_step for seq, step in answered), inject.id
             assert any(seq > fired_at and step in inject.answered_by for seq, step in answered), inject.id
+
+
+def test_the_library_docs_list_every_bundled_scenario():
+    doc = (REPO / "docs" / "library" / "drills.md").read_text("utf-8")
+    rows = [line for line in doc.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(DRILLS)
+    for path in DRILLS:
+        scenario = scenario_of(path)
+        [row] = [r for r in rows if r.startswith(f"| `{scenario.id}` |")]
+        assert f"| `{scenario.playbook}` | {scenario.title} |" in row
+        assert row.endswith(f"| {scenario.duration} |")
+    assert "](drills.md)" in (REPO / "docs" / "library" / "README.md").read_text("utf-8")

@@ -55,6 +55,13 @@ def test_the_wheel_ships_the_typing_marker_the_bundled_playbooks_and_the_schema(
         assert wheel.read(f"crisisplay/playbooks/{playbook.name}") == playbook.read_bytes()
 
 
+def test_the_wheel_ships_the_bundled_drill_scenarios(wheel):
+    bundled = sorted((REPO / "crisisplay" / "drills").glob("*.yaml"))
+    assert len(bundled) == len(list((REPO / "playbooks").glob("*.yaml")))
+    for scenario in bundled:
+        assert wheel.read(f"crisisplay/drills/{scenario.name}") == scenario.read_bytes()
+
+
 def test_the_wheel_ships_the_compiled_message_catalogues(wheel):
     catalogues = sorted((REPO / "crisisplay" / "locale").glob("*/LC_MESSAGES/crisisplay.mo"))
     assert catalogues
