@@ -63,7 +63,7 @@ def test_bundled_scenario_checks_clean_against_its_playbook(path):
     assert Scenario.model_validate(checked.doc.data) == scenario
     pb = playbook_for(scenario)
     findings = [*checked.findings, *check_against_playbook(checked, pb)]
-    assert [f"{f.code} {f.message}" for f in findings if f.level == "error"] == []
+    assert [f"{f.level} {f.code} {f.message}" for f in findings] == []  # no error, nor any warning
     assert scenario.id == path.stem and scenario.id.startswith(pb.id + "-")
     assert scenario.title.strip() and (scenario.summary or "").strip()
     assert scenario.duration == "30m"
