@@ -203,6 +203,8 @@ def describe(event: Event, pb: Playbook) -> str | None:
         )
     if kind == NOTE_ADDED:
         return _("note: {text}").format(text=data.get("text"))
+    if kind == "drill.inject":
+        return _("inject {inject}: {text}").format(inject=data.get("inject"), text=data.get("text"))
     if kind == PAUSED:
         return _("paused ({reason})").format(reason=log_words(data.get("reason")))
     if kind == RESUMED:
