@@ -198,7 +198,7 @@ def target_rows(comparison: dict[str, Any], pb: Playbook) -> list[tuple[str, str
 
 def summary_lines(card: sc.Scorecard, pb: Playbook) -> list[str]:
     """The lines a drill run ends with: the score, each category, and each point not earned in full."""
-    lines = [_("Drill scorecard:") + " " + total_words(card)]
+    lines = [_("Drill scorecard: {score} (the weighted average of these categories)").format(score=percent(card.total))]
     for name, weight, points, score in category_rows(card):
         lines.append(
             "  "
