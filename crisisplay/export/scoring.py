@@ -13,7 +13,7 @@ from crisisplay.i18n import N_, _
 from crisisplay.playbook.model import Playbook, format_duration
 
 CATEGORY_NAMES = {
-    sc.TARGETS: N_("Targets"),
+    sc.TARGETS: N_("Response targets"),
     sc.DEADLINES: N_("Deadlines"),
     sc.INJECTS: N_("Injects"),
     sc.ESCALATIONS: N_("Escalations"),
