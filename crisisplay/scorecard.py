@@ -247,7 +247,9 @@ class Observations:
         if definition is None or not isinstance(answer, dict):
             return
         if definition.type == "checklist":
-            done, not_done = answer.get("done") or [], answer.get("not_done") or []
+            done, not_done = answer.get("done"), answer.get("not_done")
+            if not isinstance(done, list) or not isinstance(not_done, list):
+                return  # a log written by hand: nothing to count
             total = len(done) + len(not_done)
             if total:
                 share = len(done) / total

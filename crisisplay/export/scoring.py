@@ -33,14 +33,17 @@ def category_name(name: str) -> str:
 
 
 def percent(value: float | None) -> str:
-    """`72.5%`, `100%`, or `—` when there is nothing to score."""
+    """`72.5%` (`72,5%` in Spanish), `100%`, or `—` when there is nothing to score."""
     if value is None:
         return "—"
-    return f"{value:g}%"
+    return number(value) + "%"
 
 
 def number(value: float) -> str:
-    return f"{round(value, 2):g}"
+    """A score's figure in the reader's language, to two places at most."""
+    from crisisplay.i18n import format_number
+
+    return format_number(f"{round(value, 2):g}")
 
 
 def total_words(card: sc.Scorecard) -> str:
@@ -140,7 +143,7 @@ def trend_words(trend: str | None, delta: float | None) -> str:
     if trend == SAME:
         return _("same")
     words = _("better") if trend == BETTER else _("worse") if trend == WORSE else trend
-    return f"{words} ({delta:+g})"
+    return f"{words} ({'+' if delta > 0 else '-' if delta < 0 else ''}{number(abs(delta))})"
 
 
 def target_change_words(row: dict[str, Any]) -> str:
