@@ -159,3 +159,12 @@ def test_a_drill_run_ends_with_its_scorecard(run_cli, cli_cwd):
     assert code == 0, err
     assert "Drill scorecard: 90.9%" in err
     assert "Skipped steps, legal-check: skipped without a reason" in err
+
+
+def test_the_scorecard_speaks_the_reports_language(run_cli, drill):
+    code, md, err = run_cli("--lang", "es", "export", drill, "-f", "md")
+    assert code == 0, err
+    section = _section(md, "Tarjeta de puntuación")
+    assert "**Puntuación: 82,1% (la media ponderada de las categorías de abajo).**" in section
+    assert "| Objetivos de respuesta | 3 | 2 de 3 | 66,7% |" in section
+    assert "**respondida en 3m, 1m por encima de su objetivo de 2m**" in section
