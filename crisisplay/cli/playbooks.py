@@ -18,7 +18,6 @@ from crisisplay.cli.common import (
     _home,
     _load,
     _playbook,
-    _playbook_argument,
     _print_findings,
     _say,
     _shown,
@@ -120,15 +119,28 @@ def grouped(groups: list[str | None], rows: list[dict[str, Any]]) -> list[tuple[
 SOURCE_WORDS = {"local": N_("local"), "home": N_("home"), "bundled": N_("bundled"), "path": N_("path")}
 
 
-@_command(help=N_("Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."))
+@_command(
+    help=N_(
+        "Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON. "
+        "Given a drill scenario (a path, or an id no playbook has), show its injects."
+    )
+)
 def show(
-    playbook: str = _playbook_argument(),
+    playbook: str = typer.Argument(
+        ...,
+        metavar="PLAYBOOK|SCENARIO",
+        help=N_("A playbook id or path; or a drill scenario's path, or its id when no playbook has that id."),
+    ),
     format: ShowFormat = typer.Option(
         ShowFormat.text, "-f", "--format", metavar="FORMAT", help=N_("text, mermaid or json.")
     ),
 ) -> None:
     from crisisplay.display import visible
 
+    scenario = _scenario_to_show(playbook)
+    if scenario is not None:
+        show_scenario(scenario, format)
+        return
     loaded = _load(playbook, its_language=True)
     _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
@@ -143,6 +155,79 @@ def show(
         names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
         book = _playbook(loaded)
         sys.stdout.write(visible(as_text(book, names) + clocks_text(book)))
+
+
+def _scenario_to_show(ref: str) -> Any:
+    """The checked drill scenario `show` was given, or None for a playbook.
+
+    A path is a scenario when its YAML has the `crisisplay-drill` key; an id is a playbook's
+    first, and a scenario's only when no playbook has it."""
+    from crisisplay.errors import PlaybookNotFound
+    from crisisplay.home import find_playbook, looks_like_path
+    from crisisplay.scenario.loader import check_scenario_file, find_scenario, is_scenario
+
+    try:
+        path = find_playbook(ref, _home()).path
+    except PlaybookNotFound:
+        if looks_like_path(ref):
+            raise
+        try:
+            path = find_scenario(ref, _home()).path
+        except PlaybookNotFound:
+            from crisisplay.findings import did_you_mean
+            from crisisplay.home import catalogue
+            from crisisplay.scenario.loader import scenario_catalogue
+
+            known = [e.id for e in catalogue(_home())] + [e.id for e in scenario_catalogue(_home())]
+            raise PlaybookNotFound(
+                _(
+                    "no playbook or drill scenario '{ref}'{suggestion} (`crisisplay list` shows the playbooks; "
+                    "scenarios are looked up in ./drills, <home>/drills and the bundled ones)"
+                ).format(ref=ref, suggestion=did_you_mean(ref, known))
+            ) from None
+    else:
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(1 << 20)
+        except OSError:
+            return None  # the playbook path reports it
+        if b"crisisplay-drill" not in head:
+            return None
+    try:
+        checked = check_scenario_file(path, _home())
+    except OSError as err:
+        from crisisplay.errors import PlaybookError
+
+        raise PlaybookError(_("{path}: cannot read: {reason}").format(path=path, reason=err.strerror)) from None
+    return checked if is_scenario(checked.doc.data) else None
+
+
+def show_scenario(checked: Any, format: ShowFormat) -> None:
+    """`show SCENARIO`: its findings (exit 2 on an error), then the scenario as text or JSON."""
+    from crisisplay import i18n
+    from crisisplay.display import visible
+    from crisisplay.errors import PlaybookError, UsageError
+    from crisisplay.scenario.render import as_text
+
+    scenario = checked.scenario
+    locale = scenario.locale if scenario is not None else None
+    if locale is None and checked.playbook is not None:
+        locale = checked.playbook.locale
+    i18n.use_playbook_locale(locale)
+    if scenario is None or checked.errors:
+        message = _("{path}: the scenario has {count} error(s)").format(
+            path=checked.doc.path, count=len(checked.errors)
+        )
+        raise PlaybookError(message, checked.findings)
+    _print_findings(checked.findings)  # warnings only, by now
+    if format is ShowFormat.mermaid:
+        raise UsageError(
+            _("{path}: a drill scenario has no flowchart; use --format text or json").format(path=checked.doc.path)
+        )
+    if format is ShowFormat.json:
+        sys.stdout.write(json.dumps(scenario.normalised(), indent=2, ensure_ascii=False) + "\n")
+        return
+    sys.stdout.write(visible(as_text(scenario, checked.playbook)))
 
 
 def clocks_text(pb: Any) -> str:
