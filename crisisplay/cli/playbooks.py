@@ -329,23 +329,41 @@ def lint(
         raise typer.Exit(code)
 
 
-@_command(help=N_("Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."))
+@_command(
+    help=N_(
+        "Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id. "
+        "With --drill, a drill scenario's skeleton for a playbook."
+    )
+)
 def new(
-    playbook_id: str = typer.Argument(..., metavar="ID", help=N_("The new playbook's id, like data-leak.")),
-    source: str | None = typer.Option(
-        None, "--from", metavar="PLAYBOOK", help=N_("Copy this playbook (an id or a path) instead of the skeleton.")
+    playbook_id: str = typer.Argument(
+        ..., metavar="ID", help=N_("The new playbook's id, like data-leak (a scenario's: pricing-error-weekend).")
     ),
-    folder: Path = typer.Option(
-        Path("playbooks"),
+    source: str | None = typer.Option(
+        None,
+        "--from",
+        metavar="PLAYBOOK",
+        help=N_(
+            "Copy this playbook (an id or a path) instead of the skeleton; with --drill, the playbook the "
+            "scenario rehearses (default: the playbook whose id starts ID)."
+        ),
+    ),
+    drill: bool = typer.Option(False, "--drill", help=N_("Create a drill scenario (in ./drills) instead.")),
+    folder: Path | None = typer.Option(
+        None,
         "-o",
         "--output",
         metavar="DIR",
-        help=N_("Folder to write <ID>.yaml in (default: ./playbooks)."),
+        show_default=False,
+        help=N_("Folder to write <ID>.yaml in (default: ./playbooks; ./drills with --drill)."),
     ),
 ) -> None:
-    from crisisplay.lint.scaffold import new_playbook
+    from crisisplay.lint.scaffold import new_playbook, new_scenario
 
-    created = new_playbook(playbook_id, folder, source, _home())
+    if drill:
+        created = new_scenario(playbook_id, folder or Path("drills"), source, _home())
+    else:
+        created = new_playbook(playbook_id, folder or Path("playbooks"), source, _home())
     print(created.path)
     _say(
         _("Created {path}. Edit it, then check it: {command}").format(

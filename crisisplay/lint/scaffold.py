@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crisisplay.errors import PlaybookError, UsageError
 from crisisplay.i18n import _
@@ -237,3 +238,140 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
             _("{path}: cannot write: {reason}").format(path=err.filename or target, reason=err.strerror)
         ) from None
     return Created(target, schema)
+
+
+SCENARIO_SKELETON = """\
+# A crisisplay drill scenario: what a facilitator reads out while the team works a playbook.
+# Every value below is an example: replace it with your own words, then check the file with
+#   crisisplay lint {file}
+# read it with `crisisplay show {id}` and run it with `crisisplay drill {id}`.
+crisisplay-drill: 1                # the format version; this key tells a scenario from a playbook
+id: {id}{id_pad}# starts with its playbook's id; the file is named after it
+playbook: {playbook}{playbook_pad}# the playbook rehearsed: an id, or a path relative to this file
+title: {title}
+summary: One or two sentences for the facilitator, the situation when the drill starts.
+{locale}duration: 30m                      # the planned length: no inject may be due after it
+injects:                           # each is due `at:` a scenario time or `after_step:`, never both
+  - id: press-call                 # optional: i1, i2, ... by position when left out
+    at: 10m                        # scenario time since detection: 90s, 10m, 1h
+    text: A journalist from a national paper calls and asks for comment.
+    within: 15m                    # how soon the team should respond (the scorecard counts it)
+{second}"""
+
+AFTER_STEP_INJECT = """\
+  - id: it-spreads
+    after_step: {step}{step_pad}# due once this step is answered, before the next step starts
+    text: The post has 5,000 shares and a well-known account has picked it up.
+    effects:                       # optional: what the inject changes when it fires
+      severity: {level}{level_pad}# raise the severity to at least this level
+{unreachable}      # set: {{name: value}}         # set an input or a save_as answer of the playbook
+    # answered_by: [step-id]       # whose answer counts as the response (default: the next step answered)
+"""
+
+TIMED_INJECT = """\
+  - id: it-spreads
+    at: 20m
+    text: The post has 5,000 shares and a well-known account has picked it up.
+    effects:                       # optional: what the inject changes when it fires
+      severity: {level}{level_pad}# raise the severity to at least this level
+"""
+
+
+def _pad(value: str, width: int) -> str:
+    """Spaces that line a comment up at `width` after `value` (one at least)."""
+    return " " * max(1, width - len(value))
+
+
+def scenario_skeleton(scenario_id: str, folder: Path, playbook_ref: str, pb: Any) -> str:
+    """The commented skeleton of a scenario `scenario_id` of playbook `pb` (written `playbook_ref`),
+    built from the playbook's own steps, levels and roles so that it lints clean."""
+    import json
+
+    from crisisplay.scenario.checks import after_answering
+
+    levels = list(pb.severity.levels)
+    level = str(levels[-2] if len(levels) > 2 else levels[-1])
+    step = next((s.id for i, s in enumerate(pb.steps) if after_answering(pb, i)), None)
+    if step is None:
+        second = TIMED_INJECT.format(level=level, level_pad=_pad(level, 19))
+    else:
+        from crisisplay.scenario.checks import escalation_roles
+
+        roles = escalation_roles(pb)
+        unreachable = (
+            f"      unreachable: {{{roles[0]}: 20m}}{_pad(roles[0], 9)}# a role that cannot be reached for a while\n"
+            if roles
+            else "      # unreachable: {role: 20m}   # a role that cannot be reached for a while\n"
+        )
+        second = AFTER_STEP_INJECT.format(
+            step=step,
+            step_pad=_pad(step, 19),
+            level=level,
+            level_pad=_pad(level, 19),
+            unreachable=unreachable,
+        )
+    written = playbook_ref if ID_RE.fullmatch(playbook_ref) else json.dumps(playbook_ref, ensure_ascii=False)
+    locale = f"locale: {pb.locale}{_pad(pb.locale, 27)}# the playbook's language\n" if pb.locale else ""
+    return SCENARIO_SKELETON.format(
+        file=(folder / f"{scenario_id}.yaml").as_posix(),
+        id=scenario_id,
+        id_pad=_pad(scenario_id, 31),
+        playbook=written,
+        playbook_pad=_pad(written, 25),
+        title=json.dumps(scenario_id.replace("-", " ").capitalize(), ensure_ascii=False),
+        locale=locale,
+        second=second,
+    )
+
+
+def new_scenario(scenario_id: str, folder: Path, playbook_ref: str | None, home: Path) -> Created:
+    """Write `<folder>/<id>.yaml`, a scenario skeleton for the playbook `playbook_ref` names (by
+    default the playbook whose id the scenario id starts with, the longest one).
+
+    UsageError (exit 2) when the id is not one, does not start with the playbook's id, names no
+    playbook or the file exists; PlaybookNotFound / PlaybookError for a missing or broken playbook.
+    """
+    from crisisplay.home import catalogue, find_playbook, looks_like_path
+    from crisisplay.playbook.loader import load_playbook
+
+    check_id(scenario_id)
+    if playbook_ref is None:
+        prefixes = [e.id for e in catalogue(home) if scenario_id == e.id or scenario_id.startswith(e.id + "-")]
+        if not prefixes:
+            raise UsageError(
+                _(
+                    "which playbook does '{id}' rehearse? Name it with --from PLAYBOOK, or start the id "
+                    "with a playbook's id, like 'pricing-error-{id}'"
+                ).format(id=scenario_id)
+            )
+        playbook_ref = max(prefixes, key=len)
+    entry = find_playbook(playbook_ref, home)
+    pb, _checked = load_playbook(entry.path)
+    if scenario_id != pb.id and not scenario_id.startswith(pb.id + "-"):
+        raise UsageError(
+            _("a scenario id starts with its playbook's id, so its drills sort beside it; try '{id}'").format(
+                id=f"{pb.id}-{scenario_id}"
+            )
+        )
+    if looks_like_path(playbook_ref):
+        written = Path(os.path.relpath(entry.path.resolve(), folder.resolve())).as_posix()
+    else:
+        written = playbook_ref
+    for suffix in (".yaml", ".yml"):
+        if (folder / f"{scenario_id}{suffix}").exists():
+            raise UsageError(
+                _("{path} already exists; choose another id or remove it").format(path=folder / (scenario_id + suffix))
+            )
+    target = folder / f"{scenario_id}.yaml"
+    text = scenario_skeleton(scenario_id, folder, written, pb)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+            handle.write(text)
+    except FileExistsError:
+        raise UsageError(_("{path} already exists; choose another id or remove it").format(path=target)) from None
+    except OSError as err:
+        raise UsageError(
+            _("{path}: cannot write: {reason}").format(path=err.filename or target, reason=err.strerror)
+        ) from None
+    return Created(target)

@@ -80,7 +80,7 @@ def _steps(scenario: Scenario, pb: Playbook, doc: Document) -> list[Finding]:
         if step is not None and step not in pb.step_index:
             findings.append(_unknown_step(doc, (*where, "after_step"), step, pb))
             step = None
-        after = _after(pb, pb.step_index[step]) if step is not None else None
+        after = after_answering(pb, pb.step_index[step]) if step is not None else None
         if step is not None and after is not None and not after:
             findings.append(
                 doc.finding(
@@ -119,7 +119,7 @@ def _unknown_step(doc: Document, path: tuple[str | int, ...], step: str, pb: Pla
     )
 
 
-def _after(pb: Playbook, index: int) -> set[int]:
+def after_answering(pb: Playbook, index: int) -> set[int]:
     """The steps a run can reach once step `index` is answered."""
     seen: set[int] = set()
     queue = deque(n for n in successors(pb, index) if isinstance(n, int))
@@ -132,7 +132,7 @@ def _after(pb: Playbook, index: int) -> set[int]:
     return seen
 
 
-def _roles(pb: Playbook) -> list[str]:
+def escalation_roles(pb: Playbook) -> list[str]:
     """The roles an escalation can try to reach: `roles:` and every escalate step's `to:`."""
     named = [role for step in pb.steps if isinstance(step, EscalateStep) for role in step.to]
     return list(dict.fromkeys([*pb.roles, *named]))
@@ -142,7 +142,7 @@ def _effects(scenario: Scenario, pb: Playbook, doc: Document) -> list[Finding]:
     """CP707 a severity level the playbook has not; CP708/CP709 a `set:` name or value it cannot take;
     CP710 a personal input set; CP711 an unreachable role it has not."""
     findings: list[Finding] = []
-    roles = _roles(pb)
+    roles = escalation_roles(pb)
     for number, inject in enumerate(scenario.injects):
         where = ("injects", number, "effects")
         level = inject.effects.severity
