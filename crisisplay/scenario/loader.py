@@ -257,6 +257,15 @@ def check_scenario(checked: CheckedScenario, home: Path, cwd: Path | None = None
         checked.findings.append(checked.doc.finding(where, "CP704", str(err)))
         checked.findings = sort_findings(checked.findings)
         return checked
+    except (OSError, ValueError) as err:  # a name the file system refuses (too long, a NUL)
+        reason = getattr(err, "strerror", None) or str(err)
+        checked.findings.append(
+            checked.doc.finding(
+                where, "CP704", _("{ref}: cannot look up this playbook: {reason}").format(ref=ref, reason=reason)
+            )
+        )
+        checked.findings = sort_findings(checked.findings)
+        return checked
     checked.playbook_path = entry.path
     try:
         book = _usable_playbook(entry.path)
