@@ -18,6 +18,7 @@ from crisisplay.cli.common import (
     _home,
     _load,
     _playbook,
+    _playbook_argument,
     _print_findings,
     _say,
     _shown,
@@ -126,11 +127,7 @@ SOURCE_WORDS = {"local": N_("local"), "home": N_("home"), "bundled": N_("bundled
     )
 )
 def show(
-    playbook: str = typer.Argument(
-        ...,
-        metavar="PLAYBOOK|SCENARIO",
-        help=N_("A playbook id or path; or a drill scenario's path, or its id when no playbook has that id."),
-    ),
+    playbook: str = _playbook_argument(),
     format: ShowFormat = typer.Option(
         ShowFormat.text, "-f", "--format", metavar="FORMAT", help=N_("text, mermaid or json.")
     ),
