@@ -118,3 +118,31 @@ def test_new_drill_refuses_to_overwrite(run_cli, cli_cwd):
     assert run_cli("new", "pricing-error-weekend", "--drill")[0] == 0
     code, _, err = run_cli("new", "pricing-error-weekend", "--drill")
     assert code == 2 and "already exists" in err
+
+
+def test_schema_drill_prints_the_shipped_scenario_schema(run_cli):
+    from crisisplay.scenario.schema import SHIPPED
+
+    code, out, _ = run_cli("schema", "--drill")
+    assert code == 0 and out == SHIPPED.read_text(encoding="utf-8")
+
+
+def test_scenarios_validate_against_the_scenario_schema_and_typos_do_not(run_cli, cli_cwd):
+    import jsonschema
+    import yaml
+
+    from crisisplay.scenario.schema import SHIPPED
+
+    validator = jsonschema.Draft7Validator(json.loads(SHIPPED.read_text(encoding="utf-8")))
+    jsonschema.Draft7Validator.check_schema(validator.schema)
+    assert run_cli("new", "pricing-error-weekend", "--drill")[0] == 0
+    written = (cli_cwd / "drills" / "pricing-error-weekend.yaml").read_text("utf-8")
+    assert written.startswith("# yaml-language-server: $schema=drill-v1.json\n")
+    assert (cli_cwd / "drills" / "drill-v1.json").read_bytes() == SHIPPED.read_bytes()
+    for text in (written, SCENARIO, SCENARIO.replace("answered_by: [public-update]", "answered_by: public-update")):
+        assert list(validator.iter_errors(yaml.safe_load(text))) == []
+    for broken in (
+        SCENARIO.replace("within:", "withn:"),
+        SCENARIO.replace("  - id: press\n", "  - id: press\n    after_step: x\n"),
+    ):
+        assert list(validator.iter_errors(yaml.safe_load(broken)))

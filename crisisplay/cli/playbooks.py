@@ -288,7 +288,14 @@ def clocks_text(pb: Any) -> str:
 
 
 @_command(help=N_("Print the JSON Schema of the playbook format (for editors: yaml-language-server)."))
-def schema() -> None:
+def schema(
+    drill: bool = typer.Option(False, "--drill", help=N_("The drill scenario format's schema instead.")),
+) -> None:
+    if drill:
+        from crisisplay.scenario.schema import schema_text as drill_schema_text
+
+        sys.stdout.write(drill_schema_text())
+        return
     from crisisplay.playbook.schema import schema_text
 
     sys.stdout.write(schema_text())

@@ -113,7 +113,7 @@ def _inside(folder: Path, tree: Path) -> bool:
     return folder == tree or tree in folder.parents
 
 
-def find_schema(folder: Path) -> Path | None:
+def find_schema(folder: Path, shipped_schema: Path = SHIPPED) -> Path | None:
     """The schema file a playbook written into `folder` should point at, if one is reachable.
 
     Inside the source tree that ships the schema (the bundled playbooks), the shipped file.
@@ -122,26 +122,26 @@ def find_schema(folder: Path) -> Path | None:
     unlike the installed copy's, which is only on this machine.
     """
     folder = folder.resolve()
-    shipped = SHIPPED.resolve()
+    shipped = shipped_schema.resolve()
     if _inside(folder, shipped.parent.parent.parent):  # the folder that holds the `crisisplay` package
         return shipped
     repository = next((f for f in (folder, *folder.parents) if (f / ".git").exists()), None)
     for candidate in (folder, *folder.parents):
         if repository is None or not _inside(candidate, repository):
             break
-        if (candidate / SHIPPED.name).is_file():
-            return candidate / SHIPPED.name
-    own = folder / SHIPPED.name
+        if (candidate / shipped.name).is_file():
+            return candidate / shipped.name
+    own = folder / shipped.name
     return own if own.is_file() else None
 
 
-def schema_ref(folder: Path) -> str:
+def schema_ref(folder: Path, shipped_schema: Path = SHIPPED) -> str:
     """The modeline's schema path, relative to `folder`: never an absolute path, which would
     break as soon as the playbook is shared. Without a reachable schema file it names the copy
     `new_playbook` writes beside the playbook."""
-    found = find_schema(folder)
+    found = find_schema(folder, shipped_schema)
     if found is None:
-        return SHIPPED.name
+        return shipped_schema.name
     return Path(os.path.relpath(found, folder.resolve())).as_posix()
 
 
@@ -241,6 +241,7 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
 
 
 SCENARIO_SKELETON = """\
+# yaml-language-server: $schema={schema}
 # A crisisplay drill scenario: what a facilitator reads out while the team works a playbook.
 # Every value below is an example: replace it with your own words, then check the file with
 #   crisisplay lint {file}
@@ -312,7 +313,10 @@ def scenario_skeleton(scenario_id: str, folder: Path, playbook_ref: str, pb: Any
         )
     written = playbook_ref if ID_RE.fullmatch(playbook_ref) else json.dumps(playbook_ref, ensure_ascii=False)
     locale = f"locale: {pb.locale}{_pad(pb.locale, 27)}# the playbook's language\n" if pb.locale else ""
+    from crisisplay.scenario.schema import SHIPPED as DRILL_SCHEMA
+
     return SCENARIO_SKELETON.format(
+        schema=schema_ref(folder, DRILL_SCHEMA),
         file=(folder / f"{scenario_id}.yaml").as_posix(),
         id=scenario_id,
         id_pad=_pad(scenario_id, 31),
@@ -362,10 +366,19 @@ def new_scenario(scenario_id: str, folder: Path, playbook_ref: str | None, home:
             raise UsageError(
                 _("{path} already exists; choose another id or remove it").format(path=folder / (scenario_id + suffix))
             )
+    from crisisplay.scenario.schema import SHIPPED as DRILL_SCHEMA
+
     target = folder / f"{scenario_id}.yaml"
     text = scenario_skeleton(scenario_id, folder, written, pb)
+    schema = folder / DRILL_SCHEMA.name if find_schema(folder, DRILL_SCHEMA) is None else None
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if schema is not None:  # first, so the modeline never points at a file that is not there
+            try:
+                with open(schema, "xb") as handle:
+                    handle.write(DRILL_SCHEMA.read_bytes())
+            except FileExistsError:  # written meanwhile by another `new`: the same file
+                schema = None
         with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
             handle.write(text)
     except FileExistsError:
@@ -374,4 +387,4 @@ def new_scenario(scenario_id: str, folder: Path, playbook_ref: str | None, home:
         raise UsageError(
             _("{path}: cannot write: {reason}").format(path=err.filename or target, reason=err.strerror)
         ) from None
-    return Created(target)
+    return Created(target, schema)
