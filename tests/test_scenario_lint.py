@@ -152,3 +152,24 @@ def test_hostile_yaml_never_crashes_the_scenario_loader(case: Path, tmp_path):
             assert finding.line >= 1 and finding.column >= 1, str(finding)
     for finding in outcomes[0].findings:
         assert finding.line <= len(lines) + 1, str(finding)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_bundled_scenarios_lint_clean_under_strict(monkeypatch, tmp_path):
+    """What the bundled scenarios must pass: no finding at all, warnings included (ids that start
+    with their playbook's and match their file names, the playbook's locale, no personal data)."""
+    from crisisplay.lint.runner import lint_paths
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("CRISISPLAY_HOME", str(tmp_path))
+    for path in sorted((REPO / "crisisplay" / "drills").glob("*.y*ml")):
+        report = lint_paths([str(path)])
+        assert report.findings == [] and not report.unreadable, [str(f) for f in report.findings]
+
+
+def test_scenario_findings_are_worded_in_spanish(run_cli, cli_cwd):
+    write(cli_cwd / "pricing-error-weekend.yaml", SCENARIO.replace("at: 10m", "at: 45m"))
+    code, out, _ = run_cli("--lang", "es", "lint", "pricing-error-weekend.yaml")
+    assert code == 1 and "CP705 [error] inyección después del final: toca a los 45m" in out
