@@ -184,7 +184,7 @@ _rule(
     ERROR,
     N_("An inject is due either `at:` a scenario time or `after_step:` a step, and not both."),
 )
-_rule("CP703", "unknown-inject-step", ERROR, N_("An inject names a step its playbook does not have."))
+_rule("CP703", "unknown-scenario-step", ERROR, N_("An inject names a step its playbook does not have."))
 _rule(
     "CP704",
     "unknown-playbook",

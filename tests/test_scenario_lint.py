@@ -48,7 +48,7 @@ def test_a_scenario_error_exits_1_in_text_json_and_sarif(run_cli, cli_cwd):
     code, out, _ = run_cli("lint", "-f", "json", "pricing-error-weekend.yaml")
     body = json.loads(out)
     assert code == 1 and [(f["code"], f["name"], f["line"], f["column"]) for f in body["findings"]] == [
-        ("CP703", "unknown-inject-step", 9, 17)
+        ("CP703", "unknown-scenario-step", 9, 17)
     ]
     code, out, _ = run_cli("lint", "-f", "sarif", "pricing-error-weekend.yaml")
     sarif = json.loads(out)["runs"][0]
