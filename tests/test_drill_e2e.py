@@ -86,7 +86,7 @@ def test_ctrl_c_freezes_the_scenario_clock_and_resume_keeps_the_schedule(home, s
     time.sleep(2.5)  # paused: the scenario clock stands still (this would be 2.5 minutes running)
     term = Terminal(home, "resume", incident_id)
     term.expect("Which product was mispriced?")
-    resumed = [e for e in log_of(home, incident_id) if e["type"] == "incident.resumed"][0]
+    resumed = next(e for e in log_of(home, incident_id) if e["type"] == "incident.resumed")
     assert (resumed["data"]["clock"], resumed["data"]["speed"]) == ("live", 60)
     assert resumed["data"]["scenario_ms"] == stopped_at  # frozen while paused
     assert injects(log_of(home, incident_id)) == [("i1", 120_000)]  # i2 is not due yet
