@@ -118,6 +118,11 @@ def _fail(message: str):
     raise AssertionError(message)
 
 
+def without_scenario_time(data: dict) -> dict:
+    """An event's data without `scenario_ms`, which every drill event carries (its scenario time)."""
+    return {key: value for key, value in data.items() if key != "scenario_ms"}
+
+
 def of_type(events: list[dict], kind: str) -> list[dict]:
     return [e for e in events if e["type"] == kind]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from clock_helpers import CLOCKS, Run
 from conftest import write
-from incident_logs import assert_log_contract, log_path, of_type
+from incident_logs import assert_log_contract, log_path, of_type, without_scenario_time
 
 from crisisplay import engine
 from crisisplay import events as ev
@@ -114,7 +114,7 @@ def test_a_scripted_monitor_only_run_logs_the_decision_in_one_write(run_cli, cli
     incident = out.strip()
     events = assert_log_contract(log_path(cli_home, incident))
     decided = of_type(events, "outcome.decided")
-    assert [e["data"] for e in decided] == [
+    assert [without_scenario_time(e["data"]) for e in decided] == [
         {"outcome": "monitor-only", "reason": "Low reach; a reply would amplify it", "option": "monitor"}
     ]
     answered = next(e for e in events if e["type"] == "step.answered" and e["step"] == "decide")
@@ -194,5 +194,5 @@ def test_the_terminal_asks_why_and_logs_the_reason(cli_home, cli_cwd):
     assert term.finish() == 130
     logs = list((cli_home / "incidents").glob("*.jsonl"))
     events = [json.loads(line) for line in logs[0].read_text("utf-8").splitlines()]
-    decided = [e["data"] for e in events if e["type"] == "outcome.decided"]
+    decided = [without_scenario_time(e["data"]) for e in events if e["type"] == "outcome.decided"]
     assert decided == [{"outcome": "monitor-only", "reason": "Low reach", "option": "monitor"}]
