@@ -345,3 +345,27 @@ def test_a_resumed_scripted_drill_keeps_its_schedule(home, scenario, tmp_path):
         ("milestone.reached", "what-happened", 870_000),
         ("incident.closed", None, 870_000),
     ]
+
+
+def test_with_notify_each_inject_is_delivered_on_the_drill_channel(home, scenario, tmp_path):
+    from notify_servers import Webhook
+
+    hook = Webhook().start()
+    try:
+        (home / "config.toml").write_text(
+            f'responder = "Alice"\n\n[drill]\nnotify = ["{hook.url()}"]\n', encoding="utf-8"
+        )
+        done = run(home, "drill", str(scenario), "--answers", str(answers(tmp_path, TIMED)), "--notify")
+        assert done.returncode == 0, done.stderr
+        incident_id = done.stdout.strip()
+        received = hook.wait_for(3)
+        events = log_of(home, incident_id)
+    finally:
+        hook.stop()
+    texts = sorted(r.json()["message"] for r in received)
+    assert texts == sorted("[DRILL] " + e["data"]["text"] for e in events if e["type"] == "drill.inject")
+    assert all(r.json()["title"].startswith("[DRILL] Wrong price drill: Drill inject i") for r in received)
+    queued = [e["data"] for e in events if e["type"] == "notification.queued"]
+    assert [(q["channel"], q["inject"]) for q in queued] == [("drill", "i1"), ("drill", "i2"), ("drill", "i3")]
+    sent = [e for e in events if e["type"] == "notification.sent"]
+    assert len(sent) == 3
