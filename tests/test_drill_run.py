@@ -162,6 +162,9 @@ def test_a_scripted_drill_with_timed_answers_logs_each_event_at_its_scenario_tim
     assert (raised["from"], raised["to"], raised["inject"]) == ("low", "critical", "i2")
     unreachable = next(e for e in events if e["type"] == "escalation.unreachable")
     assert (unreachable["data"]["role"], unreachable["data"]["inject"]) == ("legal", "i3")
+    lines = done.stderr.splitlines()
+    assert lines[0] == "Decisions are recorded as Alice (`responder` in the configuration)."
+    assert lines[1] == "Drill: Saturday night, the post goes viral (3 injects; scenario clock set by the answers file)"
     # the run says what happened, each inject on a line of its own
     assert "Drill inject i1 · 2m: A journalist from a national paper asks for comment." in done.stderr
 

@@ -20,7 +20,6 @@ from crisisplay.cli.common import (
     _incident_argument,
     _load,
     _playbook,
-    _say,
     _store,
 )
 from crisisplay.cli.runs import _notify_option, _start_run, checked_speed, speed_option
@@ -143,7 +142,7 @@ def drill(
         },
     }
     warnings = [f for f in checked.findings if f.level != "error"]
-    _say(
+    intro = (
         _("Drill: {title} ({count} injects; scenario clock ×{speed})").format(
             title=plan.title, count=len(plan.injects), speed=speed or 1
         )
@@ -152,7 +151,7 @@ def drill(
             title=plan.title, count=len(plan.injects)
         )
     )
-    _start_run(loaded, answers, True, responder, var, detected_at, notify, clock, warnings)
+    _start_run(loaded, answers, True, responder, var, detected_at, notify, clock, warnings, intro)
 
 
 def _read_inject(stream: Any) -> str:

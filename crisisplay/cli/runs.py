@@ -215,9 +215,11 @@ def _start_run(
     notify: bool,
     scenario: dict[str, Any] | None,
     warnings: list[Finding] | None = None,
+    intro: str | None = None,
 ) -> None:
     """Start an incident of a loaded playbook (`start`, `drill`) and run it; `scenario` is the
-    drill's clock (and, for `drill`, its scenario), for `StartRequest.scenario`."""
+    drill's clock (and, for `drill`, its scenario), for `StartRequest.scenario`; `intro`, a line
+    said first (after whom decisions are recorded as)."""
     from crisisplay.run.delivery import reach_for_run
     from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
@@ -227,6 +229,8 @@ def _start_run(
     _store_ready()  # a store that cannot be used says so first, in one line
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error
+    if intro is not None:
+        _say(intro)
     _print_findings([f for f in [*loaded.findings, *(warnings or [])] if f.level != "error"])
     console = None
     name = who.name

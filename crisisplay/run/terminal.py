@@ -410,9 +410,8 @@ class TerminalFrontend:
 
     def _header(self, session: Session, step_id: str | None) -> None:
         self.console.print()
-        self.console.print(header(session.state, session.clock(), step_id, width=min(80, self.console.width)))
         run = session.state.drill_run
-        if run is not None:
+        if run is not None:  # above the header: the step's title stays the line right under it
             at = run.at(session.wall())
             self.console.print(
                 _("Drill clock: {time} since detection (×{speed})").format(
@@ -421,6 +420,7 @@ class TerminalFrontend:
                 style="dim",
                 highlight=False,
             )
+        self.console.print(header(session.state, session.clock(), step_id, width=min(80, self.console.width)))
 
     def _banner(self, event: Event) -> None:
         """A drill inject, as the facilitator would read it out: a panel with its text."""
