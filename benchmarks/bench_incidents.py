@@ -73,7 +73,9 @@ def run() -> list[Result]:
             return python_run("from bench_incidents import loads_every_log", f"loads_every_log({folder!r})")
 
         def first(home: Path = home, env: dict = env) -> common.Run:
+            # cold: neither the lint cache nor the incidents' summary cache beside the logs
             shutil.rmtree(home / "cache", ignore_errors=True)
+            shutil.rmtree(home / "incidents" / ".cache", ignore_errors=True)
             return python_run(SETUP, WORK, env)
 
         cold = paired(first, baseline)

@@ -292,7 +292,7 @@ def due_injects(state: ev.State, now: datetime, actor: str, *, final: bool = Fal
         out.append(ev.make_event(ev.DRILL_INJECT, actor, None, data, moment))
         raised = inject.effects.severity
         if raised in levels and levels.index(raised) > levels.index(severity):
-            reason = _("drill inject {inject}: {text}").format(inject=inject.id, text=inject.text)
+            reason = ev.REASON_INJECT.format(inject=inject.id, text=inject.text)
             change = {"from": severity, "to": raised, "reason": reason, "inject": inject.id}
             out.append(ev.make_event(ev.SEVERITY_CHANGED, actor, state.pending, change, moment))
             severity = raised

@@ -61,6 +61,7 @@ COMPLETED = "completed"
 REASON_COMPLETED = "the playbook reached its end"
 REASON_NONE = "no reason given"
 REASON_WHEN_FALSE = "when: {condition} is false"
+REASON_INJECT = "drill inject {inject}: {text}"  # a severity a drill's inject raised
 
 # An event as JSON data: `type`, `actor`, `step`, `data` and `ts`, and once logged `v`, `seq`,
 # `prev` and `hash`. A log read back is checked by the journal, not by this type.

@@ -185,6 +185,49 @@ _rule(
     N_("An inject is due either `at:` a scenario time or `after_step:` a step, and not both."),
 )
 _rule("CP703", "unknown-scenario-step", ERROR, N_("An inject names a step its playbook does not have."))
+_rule(
+    "CP704",
+    "unknown-playbook",
+    ERROR,
+    N_("A scenario's `playbook:` names no playbook that can be found, read and used."),
+)
+_rule("CP705", "inject-after-end", ERROR, N_("An inject is due `at:` a time later than the scenario's `duration:`."))
+_rule(
+    "CP706",
+    "inject-at-close",
+    WARNING,
+    N_("An inject comes `after_step:` a step whose answer ends the run: nothing is left to respond with."),
+)
+_rule("CP707", "bad-effect-severity", ERROR, N_("An effect raises the severity to a level its playbook has not."))
+_rule("CP708", "unknown-effect-name", ERROR, N_("An effect sets a name that is neither an input nor a `save_as`."))
+_rule(
+    "CP709",
+    "bad-effect-value",
+    ERROR,
+    N_("An effect sets a value its input or step cannot take (an option, a number, a length)."),
+)
+_rule(
+    "CP710",
+    "personal-effect",
+    WARNING,
+    N_("An effect sets a `personal:` input: a scenario is shared text, never a real person's data."),
+)
+_rule("CP711", "unknown-effect-role", ERROR, N_("An effect makes unreachable a role its playbook has not."))
+_rule("CP712", "duplicate-inject-id", ERROR, N_("Two injects share an id."))
+_rule(
+    "CP713",
+    "scenario-file-name",
+    WARNING,
+    N_("The scenario id differs from its file name, so lookup by id misses it."),
+)
+_rule("CP714", "scenario-locale", WARNING, N_("The scenario's `locale` differs from its playbook's."))
+_rule("CP715", "scenario-id-prefix", WARNING, N_("The scenario id does not start with its playbook's id."))
+_rule(
+    "CP716",
+    "answered-too-early",
+    WARNING,
+    N_("An inject's `answered_by` names a step no run reaches after its `after_step`."),
+)
 
 
 @dataclass(frozen=True)

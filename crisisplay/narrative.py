@@ -12,6 +12,7 @@ from crisisplay.events import (
     APPROVAL_REJECTED,
     APPROVAL_REQUESTED,
     CLOSED,
+    DRILL_INJECT,
     ESCALATION_NOTIFIED,
     ESCALATION_UNREACHABLE,
     HANDOVER,
@@ -24,6 +25,7 @@ from crisisplay.events import (
     NOTIFICATION_SENT,
     PAUSED,
     REASON_COMPLETED,
+    REASON_INJECT,
     REASON_NONE,
     REASON_WHEN_FALSE,
     RESUMED,
@@ -112,6 +114,12 @@ LOG_WORDS = {
     MONITOR_ONLY: N_("monitor only"),
 }
 _WHEN_FALSE = re.compile(re.escape(REASON_WHEN_FALSE).replace(re.escape("{condition}"), "(?P<condition>.*)"), re.S)
+_INJECT = re.compile(
+    re.escape(REASON_INJECT)
+    .replace(re.escape("{inject}"), "(?P<inject>[^:]*)")
+    .replace(re.escape("{text}"), "(?P<text>.*)"),
+    re.S,
+)
 
 
 def log_words(value: object) -> str:
@@ -125,6 +133,9 @@ def log_words(value: object) -> str:
     when = _WHEN_FALSE.fullmatch(text)
     if when:
         return _("when: {condition} is false").format(condition=when["condition"])
+    inject = _INJECT.fullmatch(text)
+    if inject:
+        return _("drill inject {inject}: {text}").format(inject=inject["inject"], text=inject["text"])
     return text
 
 
@@ -173,7 +184,7 @@ def describe(event: Event, pb: Playbook) -> str | None:
     if kind == SEVERITY_CHANGED:
         level = pb.severity.label  # the words shown for a level (its label), the name without one
         return _("severity {old} → {new} ({reason})").format(
-            old=level(str(data.get("from"))), new=level(str(data.get("to"))), reason=data.get("reason")
+            old=level(str(data.get("from"))), new=level(str(data.get("to"))), reason=log_words(data.get("reason"))
         )
     if kind == MESSAGE_SENT:
         return _("message sent on {channel}").format(channel=data.get("channel"))
@@ -201,6 +212,8 @@ def describe(event: Event, pb: Playbook) -> str | None:
         return _("{step}: decided {outcome} ({reason})").format(
             step=step, outcome=log_words(data.get("outcome")), reason=data.get("reason")
         )
+    if kind == DRILL_INJECT:
+        return _("drill inject {inject}: {text}").format(inject=data.get("inject"), text=data.get("text"))
     if kind == NOTE_ADDED:
         return _("note: {text}").format(text=data.get("text"))
     if kind == PAUSED:

@@ -19,11 +19,10 @@ from crisisplay.cli.common import (
     _home,
     _incident_argument,
     _load,
-    _playbook,
     _store,
 )
 from crisisplay.cli.runs import _notify_option, _start_run, checked_speed, speed_option
-from crisisplay.errors import PlaybookError, PlaybookNotFound, UsageError
+from crisisplay.errors import PlaybookError, UsageError
 from crisisplay.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -50,10 +49,10 @@ def _scenario_errors(path: Path, findings: list[Any]) -> PlaybookError:
 
 def load_scenario(ref: str) -> tuple[ScenarioFile, bytes, CheckedScenario, Usable]:
     """Find and check a scenario and the playbook it rehearses (an id, or a path relative to the
-    scenario's folder); PlaybookError (exit 2, findings printed) before anything is written."""
-    from crisisplay.home import looks_like_path
+    scenario's folder), as `lint` does; PlaybookError (exit 2, findings printed) before anything
+    is written."""
     from crisisplay.reading import InputTooLarge, read_input
-    from crisisplay.scenario.loader import check_against_playbook, check_scenario_text, find_scenario
+    from crisisplay.scenario.loader import check_scenario, check_scenario_text, find_scenario
 
     entry = find_scenario(ref, _home())
     try:
@@ -66,22 +65,10 @@ def load_scenario(ref: str) -> tuple[ScenarioFile, bytes, CheckedScenario, Usabl
                 path=entry.path, limit=f"{err.limit:,}"
             )
         ) from None
-    checked = check_scenario_text(raw, str(entry.path))
-    if checked.scenario is None or checked.errors:
+    checked = check_scenario(check_scenario_text(raw, str(entry.path)), _home())
+    if checked.scenario is None or checked.errors or checked.playbook_path is None:
         raise _scenario_errors(entry.path, checked.findings)
-    named = checked.scenario.playbook
-    playbook_ref = named
-    if looks_like_path(named) and not Path(named).expanduser().is_absolute():
-        playbook_ref = str(entry.path.parent / named)  # relative to the scenario's own folder
-    try:
-        loaded = _load(playbook_ref, its_language=True)
-    except PlaybookNotFound as err:
-        line, col = checked.doc.position(("playbook",))
-        raise PlaybookNotFound(f"{entry.path}:{line}:{col}: {err}") from None
-    findings = check_against_playbook(checked, _playbook(loaded))
-    if any(f.level == "error" for f in findings):
-        raise _scenario_errors(entry.path, [*checked.findings, *findings])
-    checked.findings = [*checked.findings, *findings]
+    loaded = _load(str(checked.playbook_path), its_language=True)
     return entry, raw, checked, loaded
 
 

@@ -120,7 +120,12 @@ def grouped(groups: list[str | None], rows: list[dict[str, Any]]) -> list[tuple[
 SOURCE_WORDS = {"local": N_("local"), "home": N_("home"), "bundled": N_("bundled"), "path": N_("path")}
 
 
-@_command(help=N_("Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON."))
+@_command(
+    help=N_(
+        "Show a playbook: a tree of its phases and steps, a Mermaid flowchart, or its normalised JSON. "
+        "Given a drill scenario (a path, or an id no playbook has), show its injects."
+    )
+)
 def show(
     playbook: str = _playbook_argument(),
     format: ShowFormat = typer.Option(
@@ -129,6 +134,10 @@ def show(
 ) -> None:
     from crisisplay.display import visible
 
+    scenario = _scenario_to_show(playbook)
+    if scenario is not None:
+        show_scenario(scenario, format)
+        return
     loaded = _load(playbook, its_language=True)
     _print_findings([f for f in loaded.findings if f.level != "error"])
     if format is ShowFormat.json:
@@ -143,6 +152,79 @@ def show(
         names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
         book = _playbook(loaded)
         sys.stdout.write(visible(as_text(book, names) + clocks_text(book)))
+
+
+def _scenario_to_show(ref: str) -> Any:
+    """The checked drill scenario `show` was given, or None for a playbook.
+
+    A path is a scenario when its YAML has the `crisisplay-drill` key; an id is a playbook's
+    first, and a scenario's only when no playbook has it."""
+    from crisisplay.errors import PlaybookNotFound
+    from crisisplay.home import find_playbook, looks_like_path
+    from crisisplay.scenario.loader import check_scenario_file, find_scenario, is_scenario
+
+    try:
+        path = find_playbook(ref, _home()).path
+    except PlaybookNotFound:
+        if looks_like_path(ref):
+            raise
+        try:
+            path = find_scenario(ref, _home()).path
+        except PlaybookNotFound:
+            from crisisplay.findings import did_you_mean
+            from crisisplay.home import catalogue
+            from crisisplay.scenario.loader import scenario_catalogue
+
+            known = [e.id for e in catalogue(_home())] + [e.id for e in scenario_catalogue(_home())]
+            raise PlaybookNotFound(
+                _(
+                    "no playbook or drill scenario '{ref}'{suggestion} (`crisisplay list` shows the playbooks; "
+                    "scenarios are looked up in ./drills, <home>/drills and the bundled ones)"
+                ).format(ref=ref, suggestion=did_you_mean(ref, known))
+            ) from None
+    else:
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(1 << 20)
+        except OSError:
+            return None  # the playbook path reports it
+        if b"crisisplay-drill" not in head:
+            return None
+    try:
+        checked = check_scenario_file(path, _home())
+    except OSError as err:
+        from crisisplay.errors import PlaybookError
+
+        raise PlaybookError(_("{path}: cannot read: {reason}").format(path=path, reason=err.strerror)) from None
+    return checked if is_scenario(checked.doc.data) else None
+
+
+def show_scenario(checked: Any, format: ShowFormat) -> None:
+    """`show SCENARIO`: its findings (exit 2 on an error), then the scenario as text or JSON."""
+    from crisisplay import i18n
+    from crisisplay.display import visible
+    from crisisplay.errors import PlaybookError, UsageError
+    from crisisplay.scenario.render import as_text
+
+    scenario = checked.scenario
+    locale = scenario.locale if scenario is not None else None
+    if locale is None and checked.playbook is not None:
+        locale = checked.playbook.locale
+    i18n.use_playbook_locale(locale)
+    if scenario is None or checked.errors:
+        message = _("{path}: the scenario has {count} error(s)").format(
+            path=checked.doc.path, count=len(checked.errors)
+        )
+        raise PlaybookError(message, checked.findings)
+    _print_findings(checked.findings)  # warnings only, by now
+    if format is ShowFormat.mermaid:
+        raise UsageError(
+            _("{path}: a drill scenario has no flowchart; use --format text or json").format(path=checked.doc.path)
+        )
+    if format is ShowFormat.json:
+        sys.stdout.write(json.dumps(scenario.normalised(), indent=2, ensure_ascii=False) + "\n")
+        return
+    sys.stdout.write(visible(as_text(scenario, checked.playbook)))
 
 
 def clocks_text(pb: Any) -> str:
@@ -206,7 +288,14 @@ def clocks_text(pb: Any) -> str:
 
 
 @_command(help=N_("Print the JSON Schema of the playbook format (for editors: yaml-language-server)."))
-def schema() -> None:
+def schema(
+    drill: bool = typer.Option(False, "--drill", help=N_("The drill scenario format's schema instead.")),
+) -> None:
+    if drill:
+        from crisisplay.scenario.schema import schema_text as drill_schema_text
+
+        sys.stdout.write(drill_schema_text())
+        return
     from crisisplay.playbook.schema import schema_text
 
     sys.stdout.write(schema_text())
@@ -244,23 +333,41 @@ def lint(
         raise typer.Exit(code)
 
 
-@_command(help=N_("Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id."))
+@_command(
+    help=N_(
+        "Create a playbook that lints clean: a commented skeleton, or a copy of another under a new id. "
+        "With --drill, a drill scenario's skeleton for a playbook."
+    )
+)
 def new(
-    playbook_id: str = typer.Argument(..., metavar="ID", help=N_("The new playbook's id, like data-leak.")),
-    source: str | None = typer.Option(
-        None, "--from", metavar="PLAYBOOK", help=N_("Copy this playbook (an id or a path) instead of the skeleton.")
+    playbook_id: str = typer.Argument(
+        ..., metavar="ID", help=N_("The new playbook's id, like data-leak (a scenario's: pricing-error-weekend).")
     ),
-    folder: Path = typer.Option(
-        Path("playbooks"),
+    source: str | None = typer.Option(
+        None,
+        "--from",
+        metavar="PLAYBOOK",
+        help=N_(
+            "Copy this playbook (an id or a path) instead of the skeleton; with --drill, the playbook the "
+            "scenario rehearses (default: the playbook whose id starts ID)."
+        ),
+    ),
+    drill: bool = typer.Option(False, "--drill", help=N_("Create a drill scenario (in ./drills) instead.")),
+    folder: Path | None = typer.Option(
+        None,
         "-o",
         "--output",
         metavar="DIR",
-        help=N_("Folder to write <ID>.yaml in (default: ./playbooks)."),
+        show_default=False,
+        help=N_("Folder to write <ID>.yaml in (default: ./playbooks; ./drills with --drill)."),
     ),
 ) -> None:
-    from crisisplay.lint.scaffold import new_playbook
+    from crisisplay.lint.scaffold import new_playbook, new_scenario
 
-    created = new_playbook(playbook_id, folder, source, _home())
+    if drill:
+        created = new_scenario(playbook_id, folder or Path("drills"), source, _home())
+    else:
+        created = new_playbook(playbook_id, folder or Path("playbooks"), source, _home())
     print(created.path)
     _say(
         _("Created {path}. Edit it, then check it: {command}").format(

@@ -118,6 +118,20 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
     from crisisplay.lint.runner import lint_text
 
     result = lint_text(raw, str(path), stem=path.stem, policy=policy)
+    if result.scenario is not None:
+        # A drill scenario is not a playbook to start or show as one; and its findings depend on
+        # its playbook's file too, which the key does not cover: never cached.
+        from crisisplay.i18n import _
+
+        note = result.checked.doc.finding(
+            ("crisisplay-drill",),
+            "CP006",
+            _("this is a drill scenario, not a playbook; run it with `{command}`").format(
+                command=f"crisisplay drill {path}"
+            ),
+            key=True,
+        )
+        return Usable(path, [*result.findings, note], None)
     pb = result.checked.playbook
     loaded = Usable(path, result.findings, pb.normalised() if pb is not None else None, pb)
     if folder is not None and key is not None:

@@ -21,7 +21,8 @@ from crisisplay.i18n import _
 if TYPE_CHECKING:
     from crisisplay.config import Config
 
-_CHECKER = re.compile(r"CP(0\d\d|1\d\d|20[1-7]|21[1-7]|30[1-4])")
+# The checker's errors, and a drill scenario's (CP7xx: `drill` refuses a scenario with one).
+_CHECKER = re.compile(r"CP(0\d\d|1\d\d|20[1-7]|21[1-7]|30[1-4]|7\d\d)")
 LOCKED = frozenset(code for code, rule in RULES.items() if rule.level == ERROR and _CHECKER.fullmatch(code))
 _NAMES = {rule.name: code for code, rule in RULES.items()}
 

@@ -8,7 +8,7 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from crisisplay.errors import UsageError
 from crisisplay.findings import Finding, sort_findings
@@ -19,9 +19,14 @@ from crisisplay.lint.policy import Policy
 from crisisplay.playbook.loader import Checked, check_text, oversized
 from crisisplay.reading import InputTooLarge, read_input
 
+if TYPE_CHECKING:
+    from crisisplay.scenario.loader import CheckedScenario
+
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 DEFAULT_FOLDER = "playbooks"
+SCENARIO_FOLDER = "drills"  # linted too when PATH is left out and it exists
+SCENARIO_KEY = "crisisplay-drill"  # scenario/model.py's FORMAT_KEY, without importing the model for every lint
 # One module per rule family; each takes a structurally valid playbook and its document.
 FAMILIES = (rules_graph.check, rules_templates.check, rules_content.check)
 
@@ -34,6 +39,7 @@ class LintResult:
     checked: Checked
     findings: list[Finding]
     suppressed: int = 0
+    scenario: CheckedScenario | None = None  # set when the file is a drill scenario (`crisisplay-drill:`)
 
     @property
     def errors(self) -> list[Finding]:
@@ -94,11 +100,19 @@ def lint_text(
     """
     if checked is None:
         checked = check_text(raw, path, stem=stem)
+    scenario = None
+    if isinstance(checked.doc.data, dict) and SCENARIO_KEY in checked.doc.data:
+        # A drill scenario (a playbook never has that key): its own checks, and against its playbook.
+        from crisisplay.home import home_dir
+        from crisisplay.scenario.loader import check_scenario, check_scenario_doc
+
+        scenario = check_scenario(check_scenario_doc(checked.doc, stem=stem), home_dir())
+        checked = Checked(checked.doc, findings=scenario.findings)
     directives = suppress.read(checked.doc.text)
     if directives.disabled:
         # Even a disabled file keeps the checker's errors: `start` could not run it anyway.
         kept = [f for f in checked.findings if f.code in policy.locked and f.level == "error"]
-        return LintResult(path, checked, kept, suppressed=len(checked.findings) - len(kept))
+        return LintResult(path, checked, kept, suppressed=len(checked.findings) - len(kept), scenario=scenario)
     findings = list(checked.findings)
     if checked.playbook is not None:
         for family in FAMILIES:
@@ -113,7 +127,7 @@ def lint_text(
     if kept and checked.doc.text:
         lines = checked.doc.text.split("\n")
         kept = [_inside(f, lines) for f in kept]
-    return LintResult(path, checked, sort_findings(_unique(kept)), suppressed)
+    return LintResult(path, checked, sort_findings(_unique(kept)), suppressed, scenario)
 
 
 def lint_file(path: Path, policy: Policy = Policy()) -> LintResult:
@@ -175,7 +189,7 @@ def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
                     "no PATH given and ./{folder} is not a folder; name the playbooks to lint, or - for standard input"
                 ).format(folder=DEFAULT_FOLDER)
             )
-        args = [DEFAULT_FOLDER]
+        args = [DEFAULT_FOLDER] + ([SCENARIO_FOLDER] if Path(SCENARIO_FOLDER).is_dir() else [])
     files: list[str | Path] = []
     missing: list[str] = []
     for arg in args:

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crisisplay.errors import PlaybookError, UsageError
 from crisisplay.i18n import _
@@ -112,7 +113,7 @@ def _inside(folder: Path, tree: Path) -> bool:
     return folder == tree or tree in folder.parents
 
 
-def find_schema(folder: Path) -> Path | None:
+def find_schema(folder: Path, shipped_schema: Path = SHIPPED) -> Path | None:
     """The schema file a playbook written into `folder` should point at, if one is reachable.
 
     Inside the source tree that ships the schema (the bundled playbooks), the shipped file.
@@ -121,26 +122,26 @@ def find_schema(folder: Path) -> Path | None:
     unlike the installed copy's, which is only on this machine.
     """
     folder = folder.resolve()
-    shipped = SHIPPED.resolve()
+    shipped = shipped_schema.resolve()
     if _inside(folder, shipped.parent.parent.parent):  # the folder that holds the `crisisplay` package
         return shipped
     repository = next((f for f in (folder, *folder.parents) if (f / ".git").exists()), None)
     for candidate in (folder, *folder.parents):
         if repository is None or not _inside(candidate, repository):
             break
-        if (candidate / SHIPPED.name).is_file():
-            return candidate / SHIPPED.name
-    own = folder / SHIPPED.name
+        if (candidate / shipped.name).is_file():
+            return candidate / shipped.name
+    own = folder / shipped.name
     return own if own.is_file() else None
 
 
-def schema_ref(folder: Path) -> str:
+def schema_ref(folder: Path, shipped_schema: Path = SHIPPED) -> str:
     """The modeline's schema path, relative to `folder`: never an absolute path, which would
     break as soon as the playbook is shared. Without a reachable schema file it names the copy
     `new_playbook` writes beside the playbook."""
-    found = find_schema(folder)
+    found = find_schema(folder, shipped_schema)
     if found is None:
-        return SHIPPED.name
+        return shipped_schema.name
     return Path(os.path.relpath(found, folder.resolve())).as_posix()
 
 
@@ -226,6 +227,156 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
             try:
                 with open(schema, "xb") as handle:
                     handle.write(SHIPPED.read_bytes())
+            except FileExistsError:  # written meanwhile by another `new`: the same file
+                schema = None
+        with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+            handle.write(text)
+    except FileExistsError:
+        raise UsageError(_("{path} already exists; choose another id or remove it").format(path=target)) from None
+    except OSError as err:
+        raise UsageError(
+            _("{path}: cannot write: {reason}").format(path=err.filename or target, reason=err.strerror)
+        ) from None
+    return Created(target, schema)
+
+
+SCENARIO_SKELETON = """\
+# yaml-language-server: $schema={schema}
+# A crisisplay drill scenario: what a facilitator reads out while the team works a playbook.
+# Every value below is an example: replace it with your own words, then check the file with
+#   crisisplay lint {file}
+# read it with `crisisplay show {id}` and run it with `crisisplay drill {id}`.
+crisisplay-drill: 1                # the format version; this key tells a scenario from a playbook
+id: {id}{id_pad}# starts with its playbook's id; the file is named after it
+playbook: {playbook}{playbook_pad}# the playbook rehearsed: an id, or a path relative to this file
+title: {title}
+summary: One or two sentences for the facilitator, the situation when the drill starts.
+{locale}duration: 30m                      # the planned length: no inject may be due after it
+injects:                           # each is due `at:` a scenario time or `after_step:`, never both
+  - id: press-call                 # optional: i1, i2, ... by position when left out
+    at: 10m                        # scenario time since detection: 90s, 10m, 1h
+    text: A journalist from a national paper calls and asks for comment.
+    within: 15m                    # how soon the team should respond (the scorecard counts it)
+{second}"""
+
+AFTER_STEP_INJECT = """\
+  - id: it-spreads
+    after_step: {step}{step_pad}# due once this step is answered, before the next step starts
+    text: The post has 5,000 shares and a well-known account has picked it up.
+    effects:                       # optional: what the inject changes when it fires
+      severity: {level}{level_pad}# raise the severity to at least this level
+{unreachable}      # set: {{name: value}}         # set an input or a save_as answer of the playbook
+    # answered_by: [step-id]       # whose answer counts as the response (default: the next step answered)
+"""
+
+TIMED_INJECT = """\
+  - id: it-spreads
+    at: 20m
+    text: The post has 5,000 shares and a well-known account has picked it up.
+    effects:                       # optional: what the inject changes when it fires
+      severity: {level}{level_pad}# raise the severity to at least this level
+"""
+
+
+def _pad(value: str, width: int) -> str:
+    """Spaces that line a comment up at `width` after `value` (one at least)."""
+    return " " * max(1, width - len(value))
+
+
+def scenario_skeleton(scenario_id: str, folder: Path, playbook_ref: str, pb: Any) -> str:
+    """The commented skeleton of a scenario `scenario_id` of playbook `pb` (written `playbook_ref`),
+    built from the playbook's own steps, levels and roles so that it lints clean."""
+    import json
+
+    from crisisplay.scenario.checks import after_answering
+
+    levels = list(pb.severity.levels)
+    level = str(levels[-2] if len(levels) > 2 else levels[-1])
+    step = next((s.id for i, s in enumerate(pb.steps) if after_answering(pb, i)), None)
+    if step is None:
+        second = TIMED_INJECT.format(level=level, level_pad=_pad(level, 19))
+    else:
+        from crisisplay.scenario.checks import escalation_roles
+
+        roles = escalation_roles(pb)
+        unreachable = (
+            f"      unreachable: {{{roles[0]}: 20m}}{_pad(roles[0], 9)}# a role that cannot be reached for a while\n"
+            if roles
+            else "      # unreachable: {role: 20m}   # a role that cannot be reached for a while\n"
+        )
+        second = AFTER_STEP_INJECT.format(
+            step=step,
+            step_pad=_pad(step, 19),
+            level=level,
+            level_pad=_pad(level, 19),
+            unreachable=unreachable,
+        )
+    written = playbook_ref if ID_RE.fullmatch(playbook_ref) else json.dumps(playbook_ref, ensure_ascii=False)
+    locale = f"locale: {pb.locale}{_pad(pb.locale, 27)}# the playbook's language\n" if pb.locale else ""
+    from crisisplay.scenario.schema import SHIPPED as DRILL_SCHEMA
+
+    return SCENARIO_SKELETON.format(
+        schema=schema_ref(folder, DRILL_SCHEMA),
+        file=(folder / f"{scenario_id}.yaml").as_posix(),
+        id=scenario_id,
+        id_pad=_pad(scenario_id, 31),
+        playbook=written,
+        playbook_pad=_pad(written, 25),
+        title=json.dumps(scenario_id.replace("-", " ").capitalize(), ensure_ascii=False),
+        locale=locale,
+        second=second,
+    )
+
+
+def new_scenario(scenario_id: str, folder: Path, playbook_ref: str | None, home: Path) -> Created:
+    """Write `<folder>/<id>.yaml`, a scenario skeleton for the playbook `playbook_ref` names (by
+    default the playbook whose id the scenario id starts with, the longest one).
+
+    UsageError (exit 2) when the id is not one, does not start with the playbook's id, names no
+    playbook or the file exists; PlaybookNotFound / PlaybookError for a missing or broken playbook.
+    """
+    from crisisplay.home import catalogue, find_playbook, looks_like_path
+    from crisisplay.playbook.loader import load_playbook
+
+    check_id(scenario_id)
+    if playbook_ref is None:
+        prefixes = [e.id for e in catalogue(home) if scenario_id == e.id or scenario_id.startswith(e.id + "-")]
+        if not prefixes:
+            raise UsageError(
+                _(
+                    "which playbook does '{id}' rehearse? Name it with --from PLAYBOOK, or start the id "
+                    "with a playbook's id, like 'pricing-error-{id}'"
+                ).format(id=scenario_id)
+            )
+        playbook_ref = max(prefixes, key=len)
+    entry = find_playbook(playbook_ref, home)
+    pb, _checked = load_playbook(entry.path)
+    if scenario_id != pb.id and not scenario_id.startswith(pb.id + "-"):
+        raise UsageError(
+            _("a scenario id starts with its playbook's id, so its drills sort beside it; try '{id}'").format(
+                id=f"{pb.id}-{scenario_id}"
+            )
+        )
+    if looks_like_path(playbook_ref):
+        written = Path(os.path.relpath(entry.path.resolve(), folder.resolve())).as_posix()
+    else:
+        written = playbook_ref
+    for suffix in (".yaml", ".yml"):
+        if (folder / f"{scenario_id}{suffix}").exists():
+            raise UsageError(
+                _("{path} already exists; choose another id or remove it").format(path=folder / (scenario_id + suffix))
+            )
+    from crisisplay.scenario.schema import SHIPPED as DRILL_SCHEMA
+
+    target = folder / f"{scenario_id}.yaml"
+    text = scenario_skeleton(scenario_id, folder, written, pb)
+    schema = folder / DRILL_SCHEMA.name if find_schema(folder, DRILL_SCHEMA) is None else None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if schema is not None:  # first, so the modeline never points at a file that is not there
+            try:
+                with open(schema, "xb") as handle:
+                    handle.write(DRILL_SCHEMA.read_bytes())
             except FileExistsError:  # written meanwhile by another `new`: the same file
                 schema = None
         with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race

@@ -6,19 +6,23 @@ scenarios bundled in the package (`crisisplay/drills/`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from crisisplay.errors import PlaybookNotFound
-from crisisplay.findings import Finding, did_you_mean, sort_findings
+from crisisplay.findings import Finding, did_you_mean, one_of, sort_findings
 from crisisplay.i18n import _
 from crisisplay.playbook.names import nfc_document
-from crisisplay.scenario.model import FORMAT_KEY, Scenario
+from crisisplay.scenario.model import FORMAT_KEY, Effects, Inject, Scenario
 from crisisplay.yamlsource import Document
 from crisisplay.yamlsource import load as load_yaml
+
+if TYPE_CHECKING:
+    from crisisplay.home import PlaybookFile
+    from crisisplay.playbook.model import Playbook
 
 
 def bundled_scenarios_dir() -> Path:
@@ -80,11 +84,14 @@ def is_scenario(data: Any) -> bool:
 
 @dataclass
 class CheckedScenario:
-    """The outcome of loading and checking one scenario source."""
+    """The outcome of loading and checking one scenario source (and, from `check_scenario_file`,
+    its playbook: the file found and the model, when it could be used)."""
 
     doc: Document
     scenario: Scenario | None = None
     findings: list[Finding] = field(default_factory=list)
+    playbook: Playbook | None = None
+    playbook_path: Path | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -95,11 +102,17 @@ class CheckedScenario:
         return self.scenario is not None and not self.errors
 
 
-def check_scenario_text(text: str | bytes, path: str = "<stdin>") -> CheckedScenario:
-    """Load and validate a scenario's text (its structure); never raises for bad input."""
-    from crisisplay.playbook.loader import _structure_findings
+def check_scenario_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = None) -> CheckedScenario:
+    """Load and validate a scenario's text on its own (structure, CP705, CP712; CP713 when `stem`,
+    the file's name, is given); never raises for bad input. The playbook is not looked at."""
+    return check_scenario_doc(nfc_document(load_yaml(text, path)), stem=stem)
 
-    doc = nfc_document(load_yaml(text, path))
+
+def check_scenario_doc(doc: Document, *, stem: str | None = None) -> CheckedScenario:
+    """`check_scenario_text` on a document already loaded (as `lint` has, to tell what it holds)."""
+    from crisisplay.playbook.loader import _structure_findings
+    from crisisplay.scenario.checks import own_findings
+
     result = CheckedScenario(doc, findings=list(doc.findings))
     if doc.data is None and doc.findings:
         return result
@@ -111,16 +124,194 @@ def check_scenario_text(text: str | bytes, path: str = "<stdin>") -> CheckedScen
     try:
         result.scenario = Scenario.model_validate(doc.data)
     except ValidationError as err:
-        result.findings.extend(_structure_findings(doc, err))
-    result.findings = sort_findings(result.findings)
+        result.findings.extend(_in_scenario_words(doc, err, _structure_findings(doc, err)))
+    else:
+        result.findings.extend(own_findings(result.scenario, doc))
+        if stem is not None and stem != result.scenario.id:
+            result.findings.append(
+                doc.finding(
+                    ("id",),
+                    "CP713",
+                    _(
+                        "the id '{id}' differs from the file name '{stem}'; "
+                        "lookup by id finds '<id>.yaml', so rename one of them"
+                    ).format(id=result.scenario.id, stem=stem),
+                )
+            )
+    result.findings = sort_findings(dict.fromkeys(result.findings))
     return result
+
+
+def _model_fields(model: type[Any]) -> list[str]:
+    return sorted(f.alias or name for name, f in model.model_fields.items())
+
+
+def _scenario_model_for(loc: tuple[str | int, ...]) -> tuple[type[Any], str]:
+    """The scenario model whose keys apply where `loc` ends, and how a message says where that is."""
+    parts = [p for p in loc[:-1] if p != "[key]"]
+    if "effects" in parts:
+        return Effects, " " + _("of an inject's effects")
+    if "injects" in parts:
+        return Inject, " " + _("of an inject")
+    return Scenario, " " + _("at the top level of the scenario")
+
+
+def _in_scenario_words(doc: Document, err: ValidationError, findings: list[Finding]) -> list[Finding]:
+    """The playbook checker's structure findings, reworded where the scenario format differs: the
+    keys it allows (CP101), its version key (CP104) and its times (CP108)."""
+    from crisisplay.playbook.loader import _resolve
+
+    reworded: dict[tuple[int, int, str], tuple[str, str]] = {}
+    for e in err.errors():
+        loc, kind = e["loc"], e["type"]
+        path, _key = _resolve(doc.data, loc)
+        last = loc[-1] if loc else None
+        if kind == "extra_forbidden":
+            model, where = _scenario_model_for(loc)
+            allowed = _model_fields(model)
+            hint = did_you_mean(str(last), allowed) or _("; expected {choices}").format(choices=one_of(allowed))
+            line, col = doc.position(path, key=True)
+            reworded[(line, col, "CP101")] = ("CP101", _("unknown key '{key}'").format(key=last) + where + hint)
+        elif kind == "CP108":
+            value = e["input"]
+            if path and path[-1] in ("at", "within"):
+                message = _(
+                    "'{value}' is not a scenario time; write how long after detection as a number and a unit: "
+                    "90s, 10m, 1h (never negative)"
+                )
+            else:
+                message = _("'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d")
+            line, col = doc.position(path)
+            reworded[(line, col, "CP108")] = ("CP108", message.format(value=value))
+        elif kind == "literal_error" and last == FORMAT_KEY:
+            line, col = doc.position(path)
+            reworded[(line, col, "CP109")] = (
+                "CP104",
+                _("unsupported scenario format version {value}; this crisisplay reads `crisisplay-drill: 1`").format(
+                    value=e["input"]
+                ),
+            )
+    out = []
+    for f in findings:
+        new = reworded.get((f.line, f.column, f.code))
+        out.append(replace(f, code=new[0], message=new[1], level="") if new else f)
+    return out
 
 
 def check_against_playbook(checked: CheckedScenario, playbook: Any) -> list[Finding]:
     """What the scenario says that its playbook contradicts (unknown steps, roles, levels, names,
-    a value an input cannot take, an inject due after `duration`), each at its line and column."""
+    a value an input cannot take, a step that ends the run, its locale and id), each at its line
+    and column."""
     from crisisplay.scenario.checks import against_playbook
 
     if checked.scenario is None:
         return []
     return against_playbook(checked.scenario, playbook, checked.doc)
+
+
+def find_scenario_playbook(ref: str, scenario_path: str, home: Path, cwd: Path | None = None) -> PlaybookFile:
+    """The playbook a scenario's `playbook:` names: a path is relative to the scenario file's folder
+    (to `cwd` for standard input), an id is looked up like any playbook id (`./playbooks`,
+    `<home>/playbooks`, the bundled ones). PlaybookNotFound when there is none."""
+    from crisisplay.home import PlaybookFile, find_playbook, looks_like_path
+
+    if looks_like_path(ref):
+        here = (cwd or Path.cwd()) if scenario_path == "<stdin>" else Path(scenario_path).parent
+        candidate = Path(ref).expanduser()
+        candidate = candidate if candidate.is_absolute() else here / candidate
+        if not candidate.is_file():
+            raise PlaybookNotFound(
+                _("{ref}: no such playbook file (relative to the scenario's folder)").format(ref=ref)
+            )
+        return PlaybookFile(candidate.stem, candidate, "path")
+    return find_playbook(ref, home, cwd)
+
+
+def check_scenario_file(path: Path, home: Path, cwd: Path | None = None) -> CheckedScenario:
+    """Everything lint checks in a scenario file: its structure, its playbook found and usable
+    (CP704), and what it says of that playbook. OSError (the file itself) is the caller's."""
+    from crisisplay.reading import InputTooLarge, read_input
+
+    try:
+        raw = read_input(path)
+    except InputTooLarge as err:
+        from crisisplay.playbook.loader import oversized
+
+        too_big = oversized(str(path), err.limit)
+        return CheckedScenario(too_big.doc, findings=too_big.findings)
+    return check_scenario(check_scenario_text(raw, str(path), stem=path.stem), home, cwd)
+
+
+def check_scenario(checked: CheckedScenario, home: Path, cwd: Path | None = None) -> CheckedScenario:
+    """`checked` (from `check_scenario_text`/`_doc`) with its playbook found and checked against:
+    sets `playbook` and `playbook_path` and adds the findings (CP704, CP703…CP716)."""
+    from crisisplay.errors import CrisisplayError
+
+    if checked.scenario is None:
+        return checked
+    ref = checked.scenario.playbook
+    where = ("playbook",)
+    try:
+        entry = find_scenario_playbook(ref, checked.doc.path, home, cwd)
+    except CrisisplayError as err:
+        checked.findings.append(checked.doc.finding(where, "CP704", str(err)))
+        checked.findings = sort_findings(checked.findings)
+        return checked
+    except (OSError, ValueError) as err:  # a name the file system refuses (too long, a NUL)
+        reason = getattr(err, "strerror", None) or str(err)
+        checked.findings.append(
+            checked.doc.finding(
+                where, "CP704", _("{ref}: cannot look up this playbook: {reason}").format(ref=ref, reason=reason)
+            )
+        )
+        checked.findings = sort_findings(checked.findings)
+        return checked
+    checked.playbook_path = entry.path
+    try:
+        book = _usable_playbook(entry.path)
+    except OSError as err:
+        checked.findings.append(
+            checked.doc.finding(
+                where,
+                "CP704",
+                _("the playbook {path} cannot be read: {reason}").format(path=entry.path, reason=err.strerror or err),
+            )
+        )
+    else:
+        if isinstance(book, int):
+            checked.findings.append(
+                checked.doc.finding(
+                    where,
+                    "CP704",
+                    _("the playbook {path} has {count} error(s); fix them first: {command}").format(
+                        path=entry.path, count=book, command=f"crisisplay lint {entry.path}"
+                    ),
+                )
+            )
+        else:
+            checked.playbook = book
+            checked.findings += check_against_playbook(checked, book)
+    checked.findings = sort_findings(dict.fromkeys(checked.findings))
+    return checked
+
+
+_PLAYBOOKS: dict[tuple[str, int, int], Playbook | int] = {}
+
+
+def _usable_playbook(path: Path) -> Playbook | int:
+    """The checked model of the playbook at `path`, or its error count when it has errors.
+
+    Kept for the process by the file's name, size and time: linting a folder of scenarios reads
+    each playbook once."""
+    from crisisplay.playbook.loader import check_file
+
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _PLAYBOOKS:
+        checked = check_file(path)
+        _PLAYBOOKS[key] = (
+            checked.playbook if checked.ok and checked.playbook is not None else max(1, len(checked.errors))
+        )
+        while len(_PLAYBOOKS) > 16:
+            _PLAYBOOKS.pop(next(iter(_PLAYBOOKS)))
+    return _PLAYBOOKS[key]
