@@ -1,7 +1,7 @@
 """Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
 
 Keys: `responder`, `organisation`, `language`, `store`, `[contacts.<role>]` with `name`, `phone`, `email`,
-`notify` and `backup`, `[channels.<name>]` and `[drill]` with `notify`, and `[lint]` options (also
+`notify` and `backup`, `[channels.<name>]` and `[drill]` with `notify` and `[drill.weights]`, and `[lint]` options (also
 read from `[tool.crisisplay.lint]` in `./pyproject.toml`). Notification URLs are read as text here
 (`${NAME}`s expanded, every one remembered with where it was written); Apprise checks them only
 in the commands that may deliver (crisisplay/notify/check.py).
@@ -26,7 +26,7 @@ from crisisplay.reading import InputTooLarge, read_input
 TOP_KEYS = ("responder", "organisation", "language", "store", "contacts", "channels", "drill", "lint")
 CONTACT_KEYS = ("name", "phone", "email", "notify", "backup")
 CHANNEL_KEYS = ("notify",)
-DRILL_KEYS = ("notify",)
+DRILL_KEYS = ("notify", "weights")
 LINT_KEYS = ("select", "ignore", "per-file-ignores")
 
 
@@ -50,6 +50,8 @@ class Config:
     contacts: dict[str, Contact] = field(default_factory=dict)
     channels: dict[str, tuple[Target, ...]] = field(default_factory=dict)  # [channels.<name>] notify, by NFC name
     drill_notify: tuple[Target, ...] = ()  # [drill] notify: where a drill's deliveries go instead
+    # [drill.weights]: what each scorecard category weighs (crisisplay/scorecard.py; the rest keep their defaults)
+    drill_weights: dict[str, float] = field(default_factory=dict)
     lint: dict[str, Any] = field(default_factory=dict)  # [lint] options, checked by lint/policy.py
     lint_source: Path | None = None
     sources: list[Path] = field(default_factory=list)
@@ -210,10 +212,37 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
                 raise ConfigError(_("{where}: [drill] should be a table with notify").format(where=_line_of(path, key)))
             _known_keys(path, value, DRILL_KEYS, "drill")
             config.drill_notify = _targets(path, _Places(path), ("drill",), value.get("notify", []))
+            if "weights" in value:
+                config.drill_weights = _weights(path, value["weights"])
         else:
             config.lint = _lint_options(path, value)
             config.lint_source = path
     config.sources.append(path)
+
+
+def _weights(path: Path, value: object) -> dict[str, float]:
+    """`[drill.weights]`: a number of 0 or more for any of the scorecard's categories."""
+    import math
+
+    from crisisplay.scorecard import CATEGORIES
+
+    if not isinstance(value, dict):
+        raise ConfigError(
+            _("{where}: [drill.weights] should be a table like [drill.weights] with targets = 3").format(
+                where=_line_of(path, "weights")
+            )
+        )
+    _known_keys(path, value, CATEGORIES, "drill.weights")
+    weights = {}
+    for key, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            raise ConfigError(
+                _("{where}: [drill.weights] '{key}' should be a number of 0 or more, like {key} = 2").format(
+                    where=_line_of(path, key), key=key
+                )
+            )
+        weights[key] = weight
+    return weights
 
 
 def _known_keys(path: Path, table: dict[str, Any], keys: tuple[str, ...], name: str) -> None:

@@ -283,7 +283,8 @@ _ROW_KEYS = frozenset(
 _BUILDERS = ("incidents.py", "metrics.py", "events.py", "clocks.py", "times.py")
 
 
-def _code_stamp() -> list[Any]:
+def code_stamp() -> list[Any]:
+    """What a cached row depends on besides its log: this version and the modules that build it."""
     from crisisplay import __version__
 
     here = Path(__file__).resolve().parent
@@ -351,7 +352,7 @@ class SummaryCache:
     def __init__(self, folder: Path):
         self.folder = folder / CACHE_FOLDER
         self.file = self.folder / CACHE_FILE
-        self.code = _code_stamp()
+        self.code = code_stamp()
         self.entries = self._load()
         self.seen: set[str] = set()
         self.dirty = False

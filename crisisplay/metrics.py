@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from crisisplay.store.chain import ChainCheck, VerifyResult
 
 Record = dict[str, Any]  # one fact a report lists: a note, a message, an escalation, an answer
+Observe = Callable[[ev.State, Record], None]  # sees each event as the pass folds it (the scorecard)
 
 ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
@@ -100,6 +101,10 @@ class Metrics:
     assignments: list[Record] = field(default_factory=list)
     approvals: list[Record] = field(default_factory=list)
     handovers: list[Record] = field(default_factory=list)
+    # A drill's scorecard and its comparison with the scenario's previous run, set by the export
+    # (crisisplay/scorecard.py, crisisplay/drill_history.py); None otherwise.
+    scorecard: Any = None
+    comparison: Any = None
 
     def __post_init__(self) -> None:
         pb = self.state.playbook
@@ -233,11 +238,14 @@ def measure(
     running: bool = False,
     timeline: bool = False,
     on_start: Callable[[ev.State], None] | None = None,
+    observe: Observe | None = None,
 ) -> Metrics:
     """The metrics of an incident from its events, first to last, in one pass.
 
     `on_start` is called with the state `incident.started` begins, before any other event is
     put into words: an export chooses its language there, from the playbook snapshot's locale.
+    `observe` is called with the state and each event once folded (read on the incident's clock):
+    the scorecard gathers what it needs in this same pass.
     """
     iterator = iter(events)
     first = next(iterator, None)
@@ -247,9 +255,9 @@ def measure(
     if on_start is not None:
         on_start(state)
     metrics = Metrics(state, running=running, timeline=[] if timeline else None)
-    _take(metrics, first)
+    _take(metrics, first, observe)
     for event in iterator:
-        _take(metrics, event)
+        _take(metrics, event, observe)
     return metrics
 
 
@@ -260,6 +268,7 @@ def measure_log(
     timeline: bool = False,
     check: ChainCheck | None = None,
     on_start: Callable[[ev.State], None] | None = None,
+    observe: Observe | None = None,
 ) -> Metrics:
     """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
 
@@ -270,7 +279,7 @@ def measure_log(
     """
     events = journal.events(tolerate_torn=True) if check is None else check.events()
     try:
-        metrics = measure(events, running=running, timeline=timeline, on_start=on_start)
+        metrics = measure(events, running=running, timeline=timeline, on_start=on_start, observe=observe)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         from crisisplay.i18n import _
 
@@ -282,9 +291,12 @@ def measure_log(
     return metrics
 
 
-def _take(metrics: Metrics, event: Record) -> None:
+def _take(metrics: Metrics, event: Record, observe: Observe | None = None) -> None:
     """Fold one event into the state and keep what the report needs of it."""
     state = ev.apply(metrics.state, event)
+    event = ev.on_incident_clock(state, event)  # a drill's figures are on scenario time
+    if observe is not None:
+        observe(state, event)
     kind, data, step = event["type"], event["data"], event.get("step")
     at = state.last_ts
     assert at is not None  # `apply` has just set it from this event's time

@@ -15,7 +15,21 @@ from crisisplay.cli import incidents  # note, close, incidents, verify, export
 from crisisplay.cli import team  # assign, severity, approve, reject, watch
 from crisisplay.cli import contacts  # contacts
 from crisisplay.cli import stores  # store
+from crisisplay.cli import drills  # drills
 from crisisplay.cli.app import app, main
 from crisisplay.cli.common import _config, _store
 
-__all__ = ["_config", "_store", "app", "contacts", "drill", "incidents", "main", "playbooks", "runs", "stores", "team"]
+__all__ = [
+    "_config",
+    "_store",
+    "app",
+    "contacts",
+    "drill",
+    "drills",
+    "incidents",
+    "main",
+    "playbooks",
+    "runs",
+    "stores",
+    "team",
+]

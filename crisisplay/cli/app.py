@@ -72,6 +72,7 @@ EXAMPLES = {
     "approve": ["crisisplay approve last --as 'Marta Gil'", "crisisplay approve last apology --edit apology.txt"],
     "reject": ["crisisplay reject last --reason 'no promise of a refund yet' --as 'Marta Gil'"],
     "watch": ["crisisplay watch last"],
+    "drills": ["crisisplay drills", "crisisplay drills -f json"],
     "store": [
         "CRISISPLAY_STORE=postgresql://crisis@db.example.org/crisisplay crisisplay store init",
         "crisisplay store copy --to postgresql://crisis@db.example.org/crisisplay",
@@ -299,6 +300,7 @@ FORMATS = {
     "list": ListFormat,
     "show": ShowFormat,
     "incidents": IncidentsFormat,
+    "drills": IncidentsFormat,
     "export": ExportFormat,
     "lint": LintFormat,
     "verify": TextOrJson,

@@ -250,11 +250,20 @@ def export(
     from crisisplay.export import export_incident
     from crisisplay.incidents import playbook_locale, resolve
 
-    journal = resolve(incident, _home(), _store())
+    store = _store()
+    journal = resolve(incident, _home(), store)
     i18n.use_playbook_locale(playbook_locale(journal))
     to_file = output is not None and output != "-"
     sys.stdout.flush()
-    done = export_incident(journal, format.value, output if to_file else None, sys.stdout.buffer, force=force)
+    done = export_incident(
+        journal,
+        format.value,
+        output if to_file else None,
+        sys.stdout.buffer,
+        force=force,
+        weights=_config().drill_weights,  # a drill's scorecard (docs/drills.md)
+        history=(_home(), store),
+    )
     if not done.verification.ok:
         _say(
             _('warning: {problem}; exported anyway (--force), marked "log not verified"').format(

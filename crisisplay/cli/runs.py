@@ -52,6 +52,8 @@ def _report(outcome: Outcome, console: Console | None = None) -> None:
     from crisisplay.narrative import log_words  # the log's outcome and pause reasons, in words
 
     if outcome.finished:
+        if outcome.state.drill:
+            _drill_scorecard(outcome)
         _say(
             _("Incident {incident} closed: {reason}.").format(
                 incident=outcome.incident_id, reason=log_words(outcome.reason)
@@ -68,6 +70,19 @@ def _report(outcome: Outcome, console: Console | None = None) -> None:
     _say(_("Head hash: {hash}").format(hash=outcome.head))
     _say(_("Resume with: {command}").format(command=f"crisisplay resume {outcome.incident_id}"))
     raise typer.Exit(3)
+
+
+def _drill_scorecard(outcome: Outcome) -> None:
+    """The end of a drill: its scorecard, on standard error, scored with `[drill.weights]`."""
+    from crisisplay.export.scoring import summary_lines
+    from crisisplay.metrics import measure
+    from crisisplay.scorecard import Observations, scorecard
+
+    seen = Observations()
+    metrics = measure(outcome.events(), observe=seen)
+    for line in summary_lines(scorecard(metrics, seen, _config().drill_weights), metrics.playbook):
+        _say(line)
+    _say(_("The scorecard in full: {command}").format(command=f"crisisplay export {outcome.incident_id} --format md"))
 
 
 def _scripted_frontend(answers_path: Path, playbook: Playbook, delivering: bool = False) -> MakeFrontend:

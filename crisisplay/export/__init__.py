@@ -15,7 +15,7 @@ import io
 import os
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO, cast
@@ -24,11 +24,12 @@ from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNo
 from crisisplay.i18n import _
 from crisisplay.journal import fsync_dir
 from crisisplay.metrics import Metrics, measure_log
-from crisisplay.store.base import IncidentLog
+from crisisplay.store.base import IncidentLog, Store
 from crisisplay.store.chain import TORN, ChainCheck, LineSource, VerifyResult
 
 if TYPE_CHECKING:
     from crisisplay.events import State
+    from crisisplay.scorecard import Observations
 
 FORMATS = ("md", "json", "csv", "html")
 _FILE_MODE = 0o600  # incident data is private: customers' names, private messages
@@ -45,12 +46,21 @@ class Exported:
 
 
 def export_incident(
-    journal: IncidentLog, fmt: str, output: str | os.PathLike[str] | None, stdout: BinaryIO, *, force: bool = False
+    journal: IncidentLog,
+    fmt: str,
+    output: str | os.PathLike[str] | None,
+    stdout: BinaryIO,
+    *,
+    force: bool = False,
+    weights: Mapping[str, float] | None = None,
+    history: tuple[Path, Store] | None = None,
 ) -> Exported:
     """Export one incident in `fmt` to `output` (a path), or to `stdout` when it is None.
 
     The log is verified in the pass that reads it; a problem `verify` would report is a
-    LogNotVerified (exit 1) naming the first bad line, unless `force`.
+    LogNotVerified (exit 1) naming the first bad line, unless `force`. A drill's md, html and
+    json also hold its scorecard (scored with `weights`, `[drill.weights]`) and, given the
+    `history` (home and store) to look in, the comparison with its scenario's previous run.
     """
     if fmt not in FORMATS:
         raise ExportFailed(
@@ -60,6 +70,11 @@ def export_incident(
         )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(_lines_of(journal), lenient=force, fingerprint=fmt in ("json", "csv"))
+    seen = None
+    if fmt != "csv":  # a csv has one row per event and nothing else: no scorecard (docs/drills.md)
+        from crisisplay.scorecard import Observations
+
+        seen = Observations()
     try:
         metrics = measure_log(
             journal,
@@ -67,6 +82,7 @@ def export_incident(
             timeline=fmt in ("md", "html"),
             check=check,
             on_start=_playbook_language,
+            observe=seen,
         )
     except JournalError as err:
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
@@ -78,6 +94,8 @@ def export_incident(
         raise
     _refuse_unless_verified(journal, check.result, force)
     assert check.result is not None  # the pass read to its end
+    if seen is not None and seen.drill:
+        _score(metrics, seen, journal, weights, history)
 
     def write(out: TextIO) -> None:
         render(fmt, metrics, check, out)
@@ -87,6 +105,26 @@ def export_incident(
     else:
         write_output(target, write)
     return Exported(metrics.count, metrics.head, check.result)
+
+
+def _score(
+    metrics: Metrics,
+    seen: Observations,
+    journal: IncidentLog,
+    weights: Mapping[str, float] | None,
+    history: tuple[Path, Store] | None,
+) -> None:
+    """A drill's scorecard, and its comparison with the previous run of its scenario (None for the first)."""
+    from crisisplay.drill_history import comparison, drill_run, opened_at, past_drills, previous_run
+    from crisisplay.scorecard import scorecard, weights_of
+
+    metrics.scorecard = scorecard(metrics, seen, weights)
+    if history is None:
+        return
+    this = drill_run(metrics, metrics.scorecard, opened_at(journal))
+    before = previous_run(past_drills(*history), this)
+    if before is not None:
+        metrics.comparison = comparison(this, before, weights_of(weights))
 
 
 def _lines_of(journal: IncidentLog) -> LineSource:

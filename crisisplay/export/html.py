@@ -149,6 +149,8 @@ def render(metrics: Metrics, out: TextIO) -> None:
     )
     parts = (
         _header,
+        _scorecard,
+        _comparison,
         _response_times,
         _deadlines,
         _what_happened,
@@ -361,15 +363,60 @@ def _event_log(metrics: Metrics, clock: w.ReportClock) -> str:
     by = _("By")
     out = []
     since = clock.since
+    anchored = metrics.scorecard is not None  # a drill's scorecard links its points to these rows
     for m, time_of_day, new_day in clock.by_day(moments):
+        row = f'<tr id="event-{m.seq}">' if anchored else "<tr>"
         out.append(
-            f'{_day_row(new_day, 6)}<tr><td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
+            f'{_day_row(new_day, 6)}{row}<td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
             f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
             f'<td class="who" dir="auto" data-label="{by}">{once(m.actor)}</td>'
             f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n'
         )
     table = _table_of(w.LOG_COLUMNS, "".join(out), "rows log")
     return _section("event-log", N_("Appendix: event log"), lead + table)
+
+
+def _scorecard(metrics: Metrics, clock: w.ReportClock) -> str:
+    """A drill's scorecard: the score, each category, then each point linked to the events it comes from."""
+    card = metrics.scorecard
+    if card is None:
+        return ""
+    from crisisplay.export import scoring
+
+    body = f'<p class="lead"><strong>{esc(scoring.total_words(card))}</strong></p>\n'
+    body += _table(scoring.CATEGORY_COLUMNS, ([esc(c) for c in row] for row in scoring.category_rows(card)))
+    shown = {m.seq for m in metrics.timeline or ()}
+    pb = metrics.playbook
+    rows = []
+    for point in card.points:
+        tone = "missed" if scoring.lost(point) and point.category != "messages" else ""
+        events = ", ".join(f'<a href="#event-{seq}">#{seq}</a>' if seq in shown else f"#{seq}" for seq in point.events)
+        rows.append(
+            (
+                esc(scoring.category_name(point.category)),
+                esc(scoring.subject_words(point, pb)),
+                (esc(scoring.result_words(point)), tone) if tone else esc(scoring.result_words(point)),
+                (events, "seq"),
+            )
+        )
+    if rows:
+        body += "<h3>" + _("Points") + "</h3>\n" + _table(scoring.POINT_COLUMNS, rows)
+    return _section("scorecard", N_("Scorecard"), body)
+
+
+def _comparison(metrics: Metrics, clock: w.ReportClock) -> str:
+    """How this drill did against the previous run of its scenario; nothing for the first run."""
+    comparison = metrics.comparison
+    if comparison is None:
+        return ""
+    from crisisplay.export import scoring
+
+    body = f'<p class="lead">{esc(scoring.comparison_lead(comparison))}</p>\n'
+    body += _table(scoring.COMPARE_COLUMNS, ([esc(c) for c in row] for row in scoring.comparison_rows(comparison)))
+    targets = scoring.target_rows(comparison, metrics.playbook)
+    if targets:
+        body += _table(scoring.TARGET_COMPARE_COLUMNS, ([esc(c) for c in row] for row in targets))
+    return _section("comparison", N_("Compared with the previous run"), body)
 
 
 def _messages(metrics: Metrics, clock: w.ReportClock) -> str:

@@ -98,6 +98,8 @@ def render(metrics: Metrics, out: TextIO) -> None:
     clock = w.ReportClock(metrics)
     for part in (
         _header,
+        _scorecard,
+        _comparison,
         _response_times,
         _deadlines,
         _what_happened,
@@ -236,13 +238,58 @@ def _event_log(metrics: Metrics, clock: w.ReportClock) -> list[str]:
         w.event_log_lead(len(moments), metrics.count, lambda name: f"`{name}`"),
     ]
     once, since, words = w.remembered(inline), clock.since, w.log_words
+    anchored = metrics.scorecard is not None  # a drill's scorecard links its points to these rows
     for m, time_of_day, new_day in clock.by_day(moments):
         if new_day:
             out += _day_heading(new_day, w.LOG_COLUMNS)
+        seq = f'<a id="event-{m.seq}"></a>{m.seq}' if anchored else m.seq
         out.append(
-            f"| {m.seq} | {time_of_day} | {since(m.elapsed_ms)} | {once(m.step or '')} | {once(m.actor)} | "
+            f"| {seq} | {time_of_day} | {since(m.elapsed_ms)} | {once(m.step or '')} | {once(m.actor)} | "
             f"{inline(words(metrics, m))} |"
         )
+    return out
+
+
+def _scorecard(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    """A drill's scorecard: the score, each category, then each point with the events it comes from."""
+    card = metrics.scorecard
+    if card is None:
+        return []
+    from crisisplay.export import scoring
+
+    out = ["## " + _("Scorecard"), "", f"**{inline(scoring.total_words(card))}**", ""]
+    out += table(scoring.CATEGORY_COLUMNS, ([inline(c) for c in row] for row in scoring.category_rows(card)))
+    if not card.points:
+        return out
+    shown = {m.seq for m in metrics.timeline or ()}
+    pb = metrics.playbook
+    rows = []
+    for point in card.points:
+        result = inline(scoring.result_words(point))
+        events = ", ".join(f"[#{seq}](#event-{seq})" if seq in shown else f"#{seq}" for seq in point.events)
+        rows.append(
+            (
+                inline(scoring.category_name(point.category)),
+                inline(scoring.subject_words(point, pb)),
+                f"**{result}**" if scoring.lost(point) and point.category != "messages" else result,
+                events,
+            )
+        )
+    return out + ["", "### " + _("Points"), ""] + table(scoring.POINT_COLUMNS, rows)
+
+
+def _comparison(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+    """How this drill did against the previous run of its scenario; nothing for the first run."""
+    comparison = metrics.comparison
+    if comparison is None:
+        return []
+    from crisisplay.export import scoring
+
+    out = ["## " + _("Compared with the previous run"), "", inline(scoring.comparison_lead(comparison)), ""]
+    out += table(scoring.COMPARE_COLUMNS, ([inline(c) for c in row] for row in scoring.comparison_rows(comparison)))
+    targets = scoring.target_rows(comparison, metrics.playbook)
+    if targets:
+        out += [""] + table(scoring.TARGET_COMPARE_COLUMNS, ([inline(c) for c in row] for row in targets))
     return out
 
 

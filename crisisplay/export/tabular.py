@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from crisisplay import events as ev
 from crisisplay.display import visible
 from crisisplay.events import STEP_ENTERED
 from crisisplay.i18n import ENGLISH, speaking
@@ -131,10 +132,14 @@ def verification_json(metrics: Metrics) -> dict[str, Any] | None:
 
 
 def render_json(metrics: Metrics, lines: Iterable[bytes], out: TextIO) -> None:
-    """`{"verification": …, "incident": …, "metrics": …, "events": [...]}`, one logged line per event."""
+    """`{"verification": …, "incident": …, "metrics": …, "events": [...]}`, one logged line per event; a
+    drill's also has `scorecard` and `comparison` (null for the first run of its scenario) before `events`."""
     out.write('{"verification": ' + json.dumps(verification_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"incident": ' + json.dumps(incident_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"metrics": ' + json.dumps(metrics_json(metrics), ensure_ascii=False, indent=2))
+    if metrics.scorecard is not None:  # a drill: its scorecard, and how it compares with the previous run
+        out.write(',\n"scorecard": ' + json.dumps(metrics.scorecard.as_dict(), ensure_ascii=False, indent=2))
+        out.write(',\n"comparison": ' + json.dumps(metrics.comparison, ensure_ascii=False, indent=2))
     out.write(',\n"events": [\n')
     separator = ""
     for raw in lines:
@@ -173,8 +178,11 @@ def render_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
 
 def _write_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    pb, detected = metrics.playbook, metrics.state.detected_at
+    # A drill's rows also give each event's scenario time (`scenario_ts`, after the wall `ts`), and
+    # its `elapsed` is on scenario time, as every figure of a drill; other incidents' rows are as before.
+    drill = metrics.state.drill_run is not None
+    writer.writerow(CSV_COLUMNS if not drill else CSV_COLUMNS[:2] + ("scenario_ts",) + CSV_COLUMNS[2:])
+    pb, detected, state = metrics.playbook, metrics.state.detected_at, metrics.state
     # Looked up with each event's step, which may be None (an event at no step).
     phase_of: dict[str | None, str] = {step: phase.id for step, phase in pb.phase_of.items()}
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
@@ -185,7 +193,8 @@ def _write_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
         summary = describe(event, pb)
         if summary is None:
             summary = f"{step}: entered" if event["type"] == STEP_ENTERED else event["type"]
-        seq, elapsed = event["seq"], elapsed_ms(detected, parse_ts(event["ts"]))
+        timed = ev.on_incident_clock(state, event) if drill else event
+        seq, elapsed = event["seq"], elapsed_ms(detected, parse_ts(timed["ts"]))
         texts = text_cells(
             list(
                 map(
@@ -193,6 +202,7 @@ def _write_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
                     (
                         seq,
                         event["ts"],
+                        *((timed["ts"],) if drill else ()),
                         elapsed,
                         event["type"],
                         phase or "",
@@ -208,5 +218,5 @@ def _write_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
         )
         if type(seq) is int:
             texts[0] = seq  # numbers stay numbers: a negative one is not a formula
-        texts[2] = elapsed
+        texts[3 if drill else 2] = elapsed
         writer.writerow(texts)

@@ -8,11 +8,11 @@ line instead, so a script (or a test) can follow an incident too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from crisisplay.display import visible
-from crisisplay.events import PAUSED, STARTED, Event, State, apply, replay
+from crisisplay.events import PAUSED, STARTED, Event, State, apply, on_incident_clock, replay
 from crisisplay.i18n import _
 from crisisplay.narrative import describe
 from crisisplay.times import now, parse_ts
@@ -29,7 +29,7 @@ def event_line(event: Event, state: State) -> str | None:
     words = describe(event, state.playbook)
     if words is None:
         return None
-    at = parse_ts(event["ts"]).astimezone().strftime("%H:%M:%S")
+    at = parse_ts(on_incident_clock(state, event)["ts"]).astimezone().strftime("%H:%M:%S")  # a drill's on scenario time
     return f"{at} {event.get('actor')}: {words}"
 
 
@@ -70,6 +70,8 @@ def view(watched: Watched, moment: datetime, width: int) -> RenderableType:
     from crisisplay.run.header import header
 
     state = watched.state
+    if state.drill_run is not None:  # a drill's timers run on its scenario clock
+        moment = state.detected_at + timedelta(milliseconds=state.drill_run.at(moment))
     parts: list[RenderableType] = [header(state, moment, None if state.closed else state.pending, width=width)]
     if state.closed:
         where = _("Closed: {outcome}").format(outcome=log_words(state.close_reason or state.outcome))

@@ -1,0 +1,170 @@
+"""The scorecard of a drill: a scripted drill with timed answers, run through the real engine and session,
+scored from its log alone; golden files for its json member and its md section (tests/data/drills/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from drill_runs import ANSWERS, TIMES, run_timed_drill
+
+GOLDEN = Path(__file__).resolve().parent / "data" / "drills"
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("CRISISPLAY_UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"regenerate with CRISISPLAY_UPDATE_GOLDEN=1 if intended: {path}"
+
+
+def _section(md: str, heading: str) -> str:
+    start = md.index(f"## {heading}\n")
+    end = md.find("\n## ", start + 1)
+    return md[start : end + 1] if end >= 0 else md[start:]
+
+
+@pytest.fixture
+def drill(cli_home: Path) -> str:
+    return run_timed_drill(cli_home, ANSWERS, TIMES)
+
+
+def _export(run_cli, incident: str, fmt: str) -> str:
+    code, out, err = run_cli("export", incident, "-f", fmt)
+    assert code == 0, err
+    return out
+
+
+def test_scorecard_of_a_timed_drill_matches_the_golden_files(run_cli, drill):
+    data = json.loads(_export(run_cli, drill, "json"))
+    _golden("scorecard.json", json.dumps(data["scorecard"], indent=2, ensure_ascii=False) + "\n")
+    assert data["comparison"] is None  # the first run of its scenario
+    _golden("scorecard.md", _section(_export(run_cli, drill, "md"), "Scorecard"))
+
+
+def test_an_answer_timed_after_its_target_misses_it_by_the_exact_amount(run_cli, drill):
+    card = json.loads(_export(run_cli, drill, "json"))["scorecard"]
+    points = {(p["category"], p["subject"]): p for p in card["points"]}
+    escalated = points[("targets", "escalated")]  # answered at 7m, target 5m
+    assert (escalated["result"], escalated["elapsed_ms"], escalated["margin_ms"]) == ("missed", 420_000, -120_000)
+    assert escalated["earned"] == 0
+    journalist = points[("injects", "journalist")]  # fired at 4m, answered_by the escalation at 7m, within 2m
+    assert (journalist["result"], journalist["elapsed_ms"], journalist["margin_ms"]) == ("late", 180_000, -60_000)
+    shares = points[("injects", "shares")]  # after call-customer (9m): the next answer is at 13m, within 5m
+    assert (shares["result"], shares["elapsed_ms"], shares["margin_ms"]) == ("answered", 240_000, 60_000)
+    assert points[("injects", "legal-away")]["elapsed_ms"] == 60_000  # no `within`: answered is enough
+    assert points[("checklists", "fix")]["earned"] == 0.5
+    assert points[("skips", "legal-check")]["detail"] == "Counsel not available tonight"
+    assert points[("approvals", "holding-statement")]["result"] == "approved"
+    # Every point traces to events of the log, by seq.
+    events = json.loads(_export(run_cli, drill, "json"))["events"]
+    by_seq = {e["seq"]: e for e in events}
+    assert by_seq[escalated["events"][0]]["type"] == "milestone.reached"
+    assert [by_seq[s]["type"] for s in journalist["events"]] == ["drill.inject", "step.answered"]
+    assert by_seq[journalist["events"][1]]["step"] == "notify-manager"
+
+
+def test_the_md_report_links_each_point_to_its_row_in_the_appendix(run_cli, drill):
+    md = _export(run_cli, drill, "md")
+    links = set(re.findall(r"\]\(#event-(\d+)\)", _section(md, "Scorecard")))
+    anchors = set(re.findall(r'<a id="event-(\d+)"></a>', _section(md, "Appendix: event log")))
+    assert links and links <= anchors
+    html = _export(run_cli, drill, "html")
+    assert set(re.findall(r'href="#event-(\d+)"', html)) <= set(re.findall(r'<tr id="event-(\d+)"', html))
+
+
+def test_the_post_mortem_chart_spans_the_scenario_not_the_seconds_it_took(run_cli, drill):
+    md = _export(run_cli, drill, "md")
+    assert "| Duration | 30m |" in md
+    timeline = _section(md, "Timeline")
+    since = re.findall(r"^\| [\d:]+ \| (\+[\dhms]+) \|", timeline, flags=re.M)
+    assert since[0] == "+0s" and since[-1] == "+30m" and len(set(since)) > 5
+    gantt = md[md.index("```mermaid") :]
+    phases = re.findall(r":p\d+, (\S+ \S+), (\S+ \S+)$", gantt, flags=re.M)
+    first, last = datetime.fromisoformat(phases[0][0]), datetime.fromisoformat(phases[-1][1])
+    assert last - first == timedelta(minutes=30)  # the phases' bars span the scenario's 30 minutes
+    data = json.loads(_export(run_cli, drill, "json"))
+    assert data["metrics"]["duration_ms"] == 30 * 60_000
+    assert [t["elapsed_ms"] for t in data["metrics"]["targets"]] == [420_000, 780_000, 1_800_000]
+    # The events stay exactly as logged: wall times in `ts`, scenario times in `scenario_ms`.
+    assert data["events"][-1]["ts"] != data["metrics"]["end"]
+    assert data["events"][-1]["data"]["scenario_ms"] == 30 * 60_000
+
+
+def test_a_drills_csv_adds_its_scenario_time_and_a_real_incidents_does_not(run_cli, drill, cli_cwd):
+    lines = _export(run_cli, drill, "csv").splitlines()
+    assert lines[0] == "seq,ts,scenario_ts,elapsed,type,phase,step,actor,summary,data,hash,verification"
+    last = lines[-1].split(",")
+    assert last[2] == "2026-03-07T21:30:01.000Z" and last[3] == str(30 * 60_000)
+    (cli_cwd / "a.yaml").write_text(
+        "steps:\n  assess: contained\n  fix: all\n  notify-manager: notified\n"
+        "  call-customer: yes\n  legal-check: yes\n"
+        "  holding-statement: {skip: none}\n  what-happened: x\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("start", str(GOLDEN / "rehearsal.yaml"), "--answers", "a.yaml", "--responder", "Ana")
+    assert code == 0, err
+    real = out.strip()
+    assert _export(run_cli, real, "csv").splitlines()[0].startswith("seq,ts,elapsed,")
+    data = json.loads(_export(run_cli, real, "json"))
+    assert "scorecard" not in data and "comparison" not in data
+    assert "## Scorecard" not in _export(run_cli, real, "md")
+
+
+def test_weights_from_the_configuration_change_the_score(run_cli, drill, cli_home):
+    before = json.loads(_export(run_cli, drill, "json"))["scorecard"]
+    (cli_home / "config.toml").write_text(
+        "[drill.weights]\ntargets = 10\ninjects = 0\nmessages = 1\n", encoding="utf-8"
+    )
+    after = json.loads(_export(run_cli, drill, "json"))["scorecard"]
+    assert before["total_percent"] != after["total_percent"]
+    weights = {c["name"]: c["weight"] for c in after["categories"]}
+    assert (weights["targets"], weights["injects"], weights["messages"], weights["deadlines"]) == (10, 0, 1, 2)
+    # The total is the weighted average of the categories' shares.
+    shares = [(c["weight"], c["earned"] / c["count"]) for c in after["categories"] if c["count"]]
+    expected = round(100 * sum(w * s for w, s in shares) / sum(w for w, _ in shares), 1)
+    assert after["total_percent"] == expected
+
+
+@pytest.mark.parametrize(
+    ("table", "where"),
+    [
+        ('[drill.weights]\ntargets = "high"\n', "config.toml:2:1: [drill.weights] 'targets'"),
+        ("[drill.weights]\ninjects = -1\n", "config.toml:2:1: [drill.weights] 'injects'"),
+        ("[drill.weights]\ntimeliness = 2\n", "config.toml:2:1: unknown key 'timeliness' in [drill.weights]"),
+    ],
+)
+def test_a_bad_weight_is_exit_2_naming_the_file_and_key(run_cli, cli_home, table, where):
+    (cli_home / "config.toml").write_text(table, encoding="utf-8")
+    code, _out, err = run_cli("drills")
+    assert code == 2
+    assert where in err
+    assert "Traceback" not in err
+
+
+def test_a_drill_run_ends_with_its_scorecard(run_cli, cli_cwd):
+    (cli_cwd / "a.yaml").write_text(
+        "steps:\n  assess: viral\n  fix: all\n  notify-manager: notified\n  call-customer: yes\n"
+        "  legal-check: {skip: ''}\n  holding-statement: {answer: send, approved_by: [manager]}\n"
+        "  what-happened: x\n",
+        encoding="utf-8",
+    )
+    code, _out, err = run_cli(
+        "start", str(GOLDEN / "rehearsal.yaml"), "--drill", "--answers", "a.yaml", "--responder", "Ana"
+    )
+    assert code == 0, err
+    assert "Drill scorecard: 90.9%" in err
+    assert "Skipped steps, legal-check: skipped without a reason" in err
+
+
+def test_the_scorecard_speaks_the_reports_language(run_cli, drill):
+    code, md, err = run_cli("--lang", "es", "export", drill, "-f", "md")
+    assert code == 0, err
+    section = _section(md, "Tarjeta de puntuación")
+    assert "**Puntuación: 82,1% (la media ponderada de las categorías de abajo).**" in section
+    assert "| Objetivos de respuesta | 3 | 2 de 3 | 66,7% |" in section
+    assert "**respondida en 3m, 1m por encima de su objetivo de 2m**" in section
