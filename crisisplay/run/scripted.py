@@ -134,7 +134,9 @@ class ScriptedFrontend:
             return
         previous = self._answered_ms if self._answered_ms is not None else run.anchor_ms
         if timing is None:
-            ms = previous + (SCRIPTED_STEP_MS if step else 0)
+            # One minute on (no time for an input), or the time already set for it if later: the
+            # scripted clock never goes back.
+            ms = max(previous + (SCRIPTED_STEP_MS if step else 0), session.scripted_ms or 0)
         elif timing.at_ms is not None:
             if timing.at_ms < previous:
                 raise AnswerError(
