@@ -243,7 +243,8 @@ def test_show_of_an_unknown_playbook_is_one_line_and_exit_2(run_cli):
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1
-    assert "no playbook 'pricing-eror'" in err and "did you mean 'pricing-error'?" in err
+    # show takes a playbook or a drill scenario: the message names both
+    assert "no playbook or drill scenario 'pricing-eror'" in err and "did you mean 'pricing-error'?" in err
 
 
 def test_show_of_a_missing_file_is_one_line_and_exit_2(run_cli):

@@ -10,6 +10,7 @@ is a feature for someone in a crisis.
 # ruff: noqa: I001
 from crisisplay.cli import playbooks  # list, show, schema, lint, new
 from crisisplay.cli import runs  # start, resume
+from crisisplay.cli import drill  # drill, inject
 from crisisplay.cli import incidents  # note, close, incidents, verify, export
 from crisisplay.cli import team  # assign, severity, approve, reject, watch
 from crisisplay.cli import contacts  # contacts
@@ -18,4 +19,17 @@ from crisisplay.cli import drills  # drills
 from crisisplay.cli.app import app, main
 from crisisplay.cli.common import _config, _store
 
-__all__ = ["_config", "_store", "app", "contacts", "drills", "incidents", "main", "playbooks", "runs", "stores", "team"]
+__all__ = [
+    "_config",
+    "_store",
+    "app",
+    "contacts",
+    "drill",
+    "drills",
+    "incidents",
+    "main",
+    "playbooks",
+    "runs",
+    "stores",
+    "team",
+]

@@ -51,6 +51,14 @@ EXAMPLES = {
         "crisisplay resume 20261125-2140 --responder 'Ana Ruiz'",
         "crisisplay resume last --take-over --reason 'laptop died' --responder 'Leo Kim'",
     ],
+    "drill": [
+        "crisisplay drill pricing-error-viral-weekend --speed 10",
+        "id=$(crisisplay drill ./drills/weekend.yaml --answers weekend.answers.yaml)",
+    ],
+    "inject": [
+        "crisisplay inject last 'A journalist from a national paper asks for comment.'",
+        "crisisplay inject last - < next-inject.txt",
+    ],
     "note": ["crisisplay note last 'Customer called back; calm now.'", "crisisplay note last - < call-notes.txt"],
     "close": ["crisisplay close last --reason 'false alarm'", "crisisplay close last --reason duplicate -f json"],
     "incidents": ["crisisplay incidents --open", "crisisplay incidents --drill -f json"],
@@ -297,6 +305,7 @@ FORMATS = {
     "lint": LintFormat,
     "verify": TextOrJson,
     "note": TextOrJson,
+    "inject": TextOrJson,
     "close": TextOrJson,
     "assign": TextOrJson,
     "severity": TextOrJson,

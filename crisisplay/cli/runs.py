@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
     from crisisplay.config import Config
     from crisisplay.errors import Interrupted
+    from crisisplay.findings import Finding
+    from crisisplay.lint.cache import Usable
     from crisisplay.playbook.model import Playbook
     from crisisplay.run.lifecycle import Responder
     from crisisplay.run.session import Frontend, Outcome
@@ -210,18 +212,41 @@ def start(
     notify: bool = _notify_option(),
 ) -> None:
     from crisisplay.journal import require_posix
-    from crisisplay.run.delivery import reach_for_run
-    from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
 
     require_posix()
     loaded = _load(playbook, its_language=True)
+    # A drill runs on a scenario clock: live in the terminal, scripted (answer by answer) from a file.
+    clock = {"clock": "scripted" if answers is not None else "live", "speed": 1} if drill else None
+    _start_run(loaded, answers, drill, responder, var, detected_at, notify, clock)
+
+
+def _start_run(
+    loaded: Usable,
+    answers: Path | None,
+    drill: bool,
+    responder: str | None,
+    var: list[str],
+    detected_at: str | None,
+    notify: bool,
+    scenario: dict[str, Any] | None,
+    warnings: list[Finding] | None = None,
+    intro: str | None = None,
+) -> None:
+    """Start an incident of a loaded playbook (`start`, `drill`) and run it; `scenario` is the
+    drill's clock (and, for `drill`, its scenario), for `StartRequest.scenario`; `intro`, a line
+    said first (after whom decisions are recorded as)."""
+    from crisisplay.run.delivery import reach_for_run
+    from crisisplay.run.lifecycle import StartRequest, find_responder, start_incident
+
     config = _config()
     pb = _playbook(loaded)
     who = find_responder(responder, config)
     _store_ready()  # a store that cannot be used says so first, in one line
     if answers is not None:
         _recorded_as(who)  # before anything else on standard error
-    _print_findings([f for f in loaded.findings if f.level != "error"])
+    if intro is not None:
+        _say(intro)
+    _print_findings([f for f in [*loaded.findings, *(warnings or [])] if f.level != "error"])
     console = None
     name = who.name
     if answers is None:
@@ -231,7 +256,7 @@ def start(
     else:
         make_frontend = _scripted_frontend(answers, pb, delivering=notify)
     reach = reach_for_run(config, drill=drill, scripted=answers is not None, notify=notify)
-    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at, reach)
+    request = StartRequest(pb, loaded.path, drill, name, tuple(var), detected_at, reach, scenario)
     started: list[str] = []
 
     def announce(incident_id: str) -> None:
@@ -249,6 +274,28 @@ def start(
         _paused_by_error(started[0] if started else None, "answer-error")
         raise
     _report(outcome, console)
+
+
+def speed_option(default_words: str) -> Any:  # typer's parameter declarations are typed Any
+    return typer.Option(None, "--speed", metavar="N", help=default_words)
+
+
+def checked_speed(speed: int | None, answers: Path | None) -> None:
+    """--speed: a whole number from 1 to 3600, for a live clock (a terminal) only; exit 2 otherwise."""
+    from crisisplay.scenario.state import MAX_SPEED
+
+    if speed is None:
+        return
+    if not 1 <= speed <= MAX_SPEED:
+        raise UsageError(
+            _("--speed {speed}: give how many times faster the scenario clock runs, from 1 to {most}").format(
+                speed=speed, most=MAX_SPEED
+            )
+        )
+    if answers is not None:
+        raise UsageError(
+            _("--speed is for a drill run in the terminal; with --answers, the answers' times set the clock")
+        )
 
 
 @_command(help=N_("Continue a paused or interrupted incident at the step where it stopped."))
@@ -269,6 +316,9 @@ def resume(
     reason: str | None = typer.Option(
         None, "--reason", metavar="TEXT", help=N_("With --take-over: why you take it over.")
     ),
+    speed: int | None = speed_option(
+        N_("A drill: how many times faster than the wall the scenario clock runs (1 to 3600; default: as before).")
+    ),
 ) -> None:
     from crisisplay.errors import IncidentClosed
     from crisisplay.incidents import load_state, resolve
@@ -280,6 +330,12 @@ def resume(
     journal = resolve(incident, _home(), _store())
     state = load_state(journal)
     i18n.use_playbook_locale(state.playbook.locale)
+    checked_speed(speed, answers)
+    drill_clock = None
+    if state.drill_run is not None:  # the scenario clock goes on: live in the terminal, scripted from a file
+        drill_clock = ("scripted" if answers is not None else "live", speed or state.drill_run.speed)
+    elif speed is not None:
+        raise UsageError(_("--speed is for drills; incident {incident} is not one").format(incident=state.incident_id))
     if state.closed:
         raise IncidentClosed(
             _("incident {incident} is closed ({reason}); there is nothing to resume").format(
@@ -306,6 +362,7 @@ def resume(
             reach=reach,
             take_over=take_over,
             reason=reason,
+            drill_clock=drill_clock,
         )
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None

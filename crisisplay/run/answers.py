@@ -13,7 +13,7 @@ from typing import Any
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
 from crisisplay.i18n import _
-from crisisplay.playbook.model import Playbook
+from crisisplay.playbook.model import Playbook, format_duration, parse_duration
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.yamlsource import Document
 from crisisplay.yamlsource import load as load_yaml
@@ -22,8 +22,24 @@ TOP_KEYS = ("inputs", "steps")
 # Any answer may be wrapped, `{answer: …, notify: sent}`: what delivery did, simulated (issue 9);
 # a message step's, `{answer: send, approved_by: [manager]}`: who approved it, in a drill (issue 10).
 # An option that decides an outcome (monitor only), `{answer: monitor, reason: …}`: why (issue 12).
-WRAPPER_KEYS = ("answer", "notify", "approved_by", "reason")
+# In a drill, `{answer: …, at: 12m}` (scenario time since detection) or `{answer: …, after: 3m}`
+# (after the previous answer) says when it was given (issue 13); inputs may be timed the same way.
+# Outside drills a time is checked, then ignored: the same file rehearses and runs for real.
+TIME_KEYS = ("at", "after")
+WRAPPER_KEYS = ("answer", "notify", "approved_by", "reason", *TIME_KEYS)
+INPUT_WRAPPER_KEYS = ("answer", *TIME_KEYS)
 NOTIFY_OUTCOMES = ("sent", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a wrapped answer was given: `at` a scenario time, or `after` the previous answer (ms);
+    `where` is the `path:line:col` of its key, for an error found while the drill runs."""
+
+    at_ms: int | None
+    after_ms: int | None
+    where: str
+    written: str
 
 
 def unwrap(raw: object) -> tuple[object, str | None]:
@@ -61,6 +77,20 @@ class AnswersFile:
     path: str
     inputs: dict[str, object] = field(default_factory=dict)
     steps: dict[str, object] = field(default_factory=dict)
+    # The times of wrapped answers: by ("inputs", name, 0), ("steps", id, 0), or ("steps", id, visit)
+    # for the visits of a `visits:` list (1-based).
+    times: dict[tuple[str, str, int], Timing] = field(default_factory=dict)
+
+    def input_value(self, name: str) -> object:
+        """An input's answer as written, without its `{answer:, at:}` wrapper."""
+        raw = self.inputs[name]
+        if isinstance(raw, dict) and "answer" in raw and set(raw) <= set(INPUT_WRAPPER_KEYS):
+            return raw["answer"]
+        return raw
+
+    def step_timing(self, step_id: str, visit: int) -> Timing | None:
+        """The time the answer for the `visit`-th visit of a step was given at, if the file says."""
+        return self.times.get(("steps", step_id, visit)) or self.times.get(("steps", step_id, 0))
 
     def for_visit(self, step_id: str, visit: int) -> object:
         """The answer for the `visit`-th visit of a step (1-based), or None when there is none."""
@@ -153,6 +183,9 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
                     )
                 )
             getattr(answers, section)[key] = value
+            unknown.extend(_timing_problems(doc, name, answers, (section, key), value))
+            if section == "inputs":
+                unknown.extend(_input_wrapper_problems(doc, name, (section, key), value))
             if section == "steps":
                 approval = getattr(playbook.step(key), "approval", None) if key in known else None
                 approvers = getattr(approval, "by", None)
@@ -189,7 +222,7 @@ def _wrapper_problems(
             problems.append(
                 f"{name}:{line}:{col}: "
                 + _(
-                    "unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer, notify, approved_by and reason"
+                    "unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer, notify, approved_by, reason, at and after"
                 ).format(key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS))
             )
     if "answer" not in value:
@@ -243,3 +276,75 @@ def _reason_problems(doc: Document, name: str, path: tuple[str | int, ...], valu
             f"{name}:{line}:{col}: " + _('reason: expected the reason as text, like reason: "a reply would spread it"')
         ]
     return []
+
+
+def _input_wrapper_problems(doc: Document, name: str, path: tuple[str | int, ...], value: object) -> list[str]:
+    """An input's wrapper holds its answer and a time: `{answer: Blue Kettle, at: 1m}`."""
+    if not (isinstance(value, dict) and any(key in value for key in INPUT_WRAPPER_KEYS)):
+        return []
+    problems = []
+    for key in value:
+        if key not in INPUT_WRAPPER_KEYS:
+            line, col = doc.position((*path, key), key=True)
+            problems.append(
+                f"{name}:{line}:{col}: "
+                + _("unknown key '{key}' beside answer:{suggestion}; a wrapped input has answer, at and after").format(
+                    key=key, suggestion=did_you_mean(str(key), INPUT_WRAPPER_KEYS)
+                )
+            )
+    if "answer" not in value:
+        line, col = doc.position(path)
+        given = next(key for key in value if key in INPUT_WRAPPER_KEYS)
+        problems.append(f"{name}:{line}:{col}: " + _("{key}: needs the answer beside it, as answer:").format(key=given))
+    return problems
+
+
+def _timing_problems(doc: Document, name: str, answers: AnswersFile, path: tuple[str, str], value: object) -> list[str]:
+    """Check the `at:`/`after:` times of one answer (and of each of its visits) and remember them."""
+    if isinstance(value, dict) and set(value) == {"visits"} and isinstance(value["visits"], list):
+        problems: list[str] = []
+        previous: int | None = None
+        for i, visit in enumerate(value["visits"]):
+            found, timing = _timing(doc, name, (*path, "visits", i), visit)
+            problems += found
+            if timing is not None:
+                answers.times[(path[0], path[1], i + 1)] = timing
+                if timing.at_ms is not None and previous is not None and timing.at_ms < previous:
+                    problems.append(
+                        f"{timing.where}: "
+                        + _("at: {time} is earlier than the visit before it ({before})").format(
+                            time=timing.written, before=format_duration(previous)
+                        )
+                    )
+                previous = timing.at_ms if timing.at_ms is not None else previous
+        return problems
+    found, timing = _timing(doc, name, path, value)
+    if timing is not None:
+        answers.times[(path[0], path[1], 0)] = timing
+    return found
+
+
+def _timing(doc: Document, name: str, path: tuple[str | int, ...], value: object) -> tuple[list[str], Timing | None]:
+    """The time a wrapped answer gives (None: none), and what is wrong with it."""
+    if not (isinstance(value, dict) and "answer" in value and any(key in value for key in TIME_KEYS)):
+        return [], None
+    if "at" in value and "after" in value:
+        line, col = doc.position((*path, "after"), key=True)
+        problem = _("give either at: (scenario time since detection) or after: (after the previous answer), not both")
+        return [f"{name}:{line}:{col}: {problem}"], None
+    key = "at" if "at" in value else "after"
+    written = str(value[key]).strip()
+    line, col = doc.position((*path, key))
+    where = f"{name}:{line}:{col}"
+    if written.startswith("-"):
+        return [
+            f"{where}: " + _("{key}: {time} is negative; a time is a duration like 12m").format(key=key, time=written)
+        ], None
+    try:
+        ms = parse_duration(written)
+    except ValueError:
+        return [
+            f"{where}: "
+            + _("{key}: '{time}' is not a time; give a duration like 90s, 12m or 1h30m").format(key=key, time=written)
+        ], None
+    return [], Timing(ms if key == "at" else None, ms if key == "after" else None, where, written)

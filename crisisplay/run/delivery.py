@@ -39,10 +39,11 @@ class Reach:
     channels: dict[str, tuple[Target, ...]] = field(default_factory=dict)
     drill: bool = False
     live: bool = True  # False: nothing is sent; an answers file may still simulate what delivery did
+    drill_targets: tuple[Target, ...] = ()  # a drill with --notify: where its injects go too
 
     @property
     def anyone(self) -> bool:
-        return bool(self.roles or self.channels)
+        return bool(self.roles or self.channels or self.drill_targets)
 
     def for_role(self, role: str) -> tuple[Target, ...]:
         return self.roles.get(role, ())
@@ -56,7 +57,9 @@ class Reach:
         return next((targets for name, targets in self.channels.items() if _folded(name) == wanted), ())
 
     def targets_for(self, to: dict[str, str]) -> tuple[Target, ...]:
-        """The targets of a recipient: `{"role": id}` or `{"channel": name}`."""
+        """The targets of a recipient: `{"role": id}`, `{"channel": name}`, or a drill's inject."""
+        if "inject" in to:
+            return self.drill_targets
         return self.for_role(to["role"]) if "role" in to else self.for_channel(to.get("channel"))
 
 
@@ -72,7 +75,7 @@ def configured_reach(config: Config, drill: bool, live: bool = True) -> Reach:
     if drill:
         roles = dict.fromkeys(roles, config.drill_notify)
         channels = dict.fromkeys(channels, config.drill_notify)
-    return Reach(roles, channels, drill, live)
+    return Reach(roles, channels, drill, live, config.drill_notify if drill else ())
 
 
 def reach_for_run(config: Config, *, drill: bool, scripted: bool, notify: bool) -> Reach:

@@ -12,10 +12,12 @@ from crisisplay.errors import AnswerError
 from crisisplay.events import ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MESSAGE_SENT, Event
 from crisisplay.i18n import N_, _, yes_no
 from crisisplay.narrative import describe
-from crisisplay.playbook.model import AnyStep, ChecklistStep, MessageStep
-from crisisplay.run.answers import AnswersFile, YamlNumber, approved_by, reason_of, unwrap
+from crisisplay.playbook.model import AnyStep, ChecklistStep, MessageStep, format_duration
+from crisisplay.run.answers import AnswersFile, Timing, YamlNumber, approved_by, reason_of, unwrap
 from crisisplay.run.delivery import unknown_outcome
+from crisisplay.run.injects import inject_line
 from crisisplay.run.session import AwaitingApproval, MissingAnswer, Session
+from crisisplay.scenario.state import DRILL_INJECT, SCRIPTED, SCRIPTED_STEP_MS
 
 
 def interpret(step: AnyStep, raw: object, rendered_text: str | None = None, lang: str = "en") -> engine.Answer:
@@ -121,12 +123,41 @@ class ScriptedFrontend:
         self.answers = answers
         self.overrides = overrides or {}
         self.out = out or sys.stderr
+        self._answered_ms: int | None = None  # a scripted drill: the scenario time of the previous answer
+
+    def _on_time(self, session: Session, timing: Timing | None, step: bool) -> None:
+        """In a scripted drill, move the scenario clock to this answer's time (its `at:`, the previous
+        answer's plus its `after:`, else one minute on for a step and no time for an input), then fire
+        the injects due by then, each at its own time. Outside drills, times are ignored."""
+        run = session.state.drill_run
+        if run is None or run.clock != SCRIPTED:
+            return
+        previous = self._answered_ms if self._answered_ms is not None else run.anchor_ms
+        if timing is None:
+            # One minute on (no time for an input), or the time already set for it if later: the
+            # scripted clock never goes back.
+            ms = max(previous + (SCRIPTED_STEP_MS if step else 0), session.scripted_ms or 0)
+        elif timing.at_ms is not None:
+            if timing.at_ms < previous:
+                raise AnswerError(
+                    f"{timing.where}: "
+                    + _("at: {time} is earlier than the previous answer, given at {before}").format(
+                        time=timing.written, before=format_duration(previous)
+                    )
+                )
+            ms = timing.at_ms
+        else:
+            ms = previous + (timing.after_ms or 0)
+        self._answered_ms = ms
+        session.scripted_ms = ms
+        session.fire_injects()
 
     def ask_input(self, session: Session, action: engine.AskInput) -> object:
         if action.name in self.overrides:
             return self.overrides[action.name]
         if action.name in self.answers.inputs:
-            raw = self.answers.inputs[action.name]
+            self._on_time(session, self.answers.times.get(("inputs", action.name, 0)), step=False)
+            raw = self.answers.input_value(action.name)
             if action.spec.type == "number" and isinstance(raw, str):
                 what = _("input '{name}'").format(name=action.name)
                 return number_text(raw, what, session.state.playbook.locale or "en")
@@ -139,10 +170,12 @@ class ScriptedFrontend:
         step = session.state.playbook.step(action.step_id)
         written = self.answers.for_visit(step.id, action.visit)
         raw, simulated = unwrap(written)
-        if raw is None:
-            if step.type == "info":
-                return True
+        if raw is None and step.type != "info":
             raise MissingAnswer(f"step '{step.id}'")
+        # A scripted drill's clock moves to this answer's time; the injects due by then fire first.
+        self._on_time(session, self.answers.step_timing(step.id, action.visit), step=True)
+        if raw is None:
+            return True
         rendered = None
         if step.type in ("message", "escalate"):
             rendered = engine.render(session.state, step.id, session.clock())
@@ -219,7 +252,7 @@ class ScriptedFrontend:
 
     def others(self, session: Session, events: list[Event]) -> None:
         for event in events:
-            line = describe(event, session.state.playbook)
+            line = inject_line(event) if event["type"] == DRILL_INJECT else describe(event, session.state.playbook)
             if line:
                 self._say(
                     one_line(
@@ -266,7 +299,7 @@ class ScriptedFrontend:
 
     def logged(self, session: Session, events: list[Event]) -> None:
         for event in events:
-            line = describe(event, session.state.playbook)
+            line = inject_line(event) if event["type"] == DRILL_INJECT else describe(event, session.state.playbook)
             if line:
                 self._say(one_line(visible(line)))  # a CR in an answer must not start a second line
 

@@ -167,6 +167,10 @@ class Session:
                     apply(self.state, event)
         finally:
             _restore_sigint(blocked)
+        if self.state.drill_run is not None:
+            from crisisplay.run.injects import deliver_injects
+
+            deliver_injects(self, logged)  # with --notify, on the `[drill]` channel too
         return logged
 
     def _fold(self, newer: list[Event]) -> None:

@@ -39,6 +39,7 @@ from crisisplay.playbook.model import (
     MessageStep,
     NumberStep,
     TextStep,
+    format_duration,
 )
 from crisisplay.playbook.model import (
     Input as InputSpec,
@@ -46,8 +47,10 @@ from crisisplay.playbook.model import (
 from crisisplay.playbook.roles import person, reach_question, role_label, someone
 from crisisplay.run.delivery import courier_words, recipient, services, unknown_outcome
 from crisisplay.run.header import header
+from crisisplay.run.injects import inject_title, prompt_ticker
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.run.team import approval_words
+from crisisplay.scenario.state import DRILL_INJECT
 from crisisplay.templates import placeholder
 
 if TYPE_CHECKING:
@@ -102,6 +105,13 @@ class Prompter:
         _reuse_default_key_bindings()
         # Passed through to every questionary prompt (which forwards them to prompt_toolkit).
         self.kwargs: dict[str, Any] = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+        # In a drill: attached to every prompt, it shows injects as they fall due (run/injects.py).
+        self.ticker: Callable[[Any], None] | None = None
+
+    def _ticking(self, question: Any) -> Any:
+        if self.ticker is not None:
+            self.ticker(question.application)
+        return question
 
     def select(
         self,
@@ -113,7 +123,9 @@ class Prompter:
     ) -> Any:
         import questionary
 
-        question = questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
+        question = self._ticking(
+            questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
+        )
         bindings = cast("KeyBindings", question.application.key_bindings)  # questionary always makes its own
         for key, value in (keys or {}).items():
             bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
@@ -130,7 +142,7 @@ class Prompter:
         until it returns True or is told to stop) sees something happen."""
         import questionary
 
-        question = questionary.select(message, choices=choices, instruction=instruction, **self.kwargs)
+        question = self._ticking(questionary.select(message, choices=choices, instruction=instruction, **self.kwargs))
         app = question.application
         stop = threading.Event()
 
@@ -162,8 +174,8 @@ class Prompter:
     def checkbox(self, message: str, choices: list[Any], instruction: str | None = None) -> list[Any]:
         import questionary
 
-        ticked: list[Any] = questionary.checkbox(
-            message, choices=choices, instruction=instruction, **self.kwargs
+        ticked: list[Any] = self._ticking(
+            questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs)
         ).unsafe_ask()
         return ticked
 
@@ -201,14 +213,16 @@ class Prompter:
             message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
             if instruction:
                 instruction = f"\n{instruction}\n>"
-        answer: str = questionary.text(
-            message,
-            default=prefilled,
-            multiline=multiline,
-            instruction=instruction,
-            validate=validate,
-            **extra,
-            **self.kwargs,
+        answer: str = self._ticking(
+            questionary.text(
+                message,
+                default=prefilled,
+                multiline=multiline,
+                instruction=instruction,
+                validate=validate,
+                **extra,
+                **self.kwargs,
+            )
         ).unsafe_ask()
         return suggested if suggested and not answer.strip() else answer
 
@@ -282,8 +296,19 @@ class TerminalFrontend:
 
     # --- the session's questions -----------------------------------------------------------
 
+    def _drill(self, session: Session) -> None:
+        """In a drill, every prompt shows injects as they fall due, above it (run/injects.py)."""
+        if session.state.drill_run is not None and self.prompter.ticker is None:
+            self.prompter.ticker = prompt_ticker(session, functools.partial(self._news, session))
+
+    def _news(self, session: Session) -> None:
+        """Above an open prompt: fire the injects now due and show what other terminals logged."""
+        session.fire_injects()  # logged, then shown by `logged` (this is the main thread)
+        session.refresh()
+
     def ask_input(self, session: Session, action: engine.AskInput) -> object:
         spec = action.spec
+        self._drill(session)
         if action.name in self.overrides:
             return self.overrides[action.name]
         if not self._header_shown:  # once before the facts, not before each of them
@@ -307,7 +332,9 @@ class TerminalFrontend:
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
+        self._drill(session)
         while True:
+            session.fire_injects()  # a drill's injects due by now, before the step is shown again
             session.refresh()  # what other terminals logged, shown before the step
             self._header(session, step.id)
             self._describe_step(step, action.visit)
@@ -323,7 +350,9 @@ class TerminalFrontend:
     def logged(self, session: Session, events: list[Event]) -> None:
         """Confirm durable decisions briefly; the header shows the rest."""
         for event in events:
-            if event["type"] in ("severity.changed", "milestone.reached", "note.added"):
+            if event["type"] == DRILL_INJECT:
+                self._banner(event)
+            elif event["type"] in ("severity.changed", "milestone.reached", "note.added"):
                 line = describe(event, session.state.playbook)
                 if line:
                     self.console.print(f"  ✓ {_esc(line)}", style="green", highlight=False)
@@ -331,6 +360,9 @@ class TerminalFrontend:
     def others(self, session: Session, events: list[Event]) -> None:
         """What other terminals logged since the last prompt: a note, a severity change, an approval."""
         for event in events:
+            if event["type"] == DRILL_INJECT:
+                self._banner(event)
+                continue
             line = describe(event, session.state.playbook)
             if line:
                 said = _("{person} (from another terminal): {event}").format(person=event.get("actor"), event=line)
@@ -378,7 +410,31 @@ class TerminalFrontend:
 
     def _header(self, session: Session, step_id: str | None) -> None:
         self.console.print()
+        run = session.state.drill_run
+        if run is not None:  # above the header: the step's title stays the line right under it
+            at = run.at(session.wall())
+            self.console.print(
+                _("Drill clock: {time} since detection (×{speed})").format(
+                    time=format_duration(at - at % 1000), speed=run.speed
+                ),
+                style="dim",
+                highlight=False,
+            )
         self.console.print(header(session.state, session.clock(), step_id, width=min(80, self.console.width)))
+
+    def _banner(self, event: Event) -> None:
+        """A drill inject, as the facilitator would read it out: a panel with its text."""
+        from rich.panel import Panel
+
+        self.console.print(
+            Panel(
+                _esc(str(event["data"].get("text", ""))),
+                title=_esc(inject_title(event)),
+                title_align="left",
+                border_style="magenta",
+                width=min(80, self.console.width),
+            )
+        )
 
     def _describe_step(self, step: AnyStep, visit: int) -> None:
         title = step.title or step.id
@@ -687,25 +743,36 @@ class TerminalFrontend:
             # People, not ids: the role in words, the person as configured, how to reach them.
             label = role_label(pb, role)
             self.console.print(f"[bold]{_esc(label)}[/bold]: {_esc(_contact_line(role, label, contact))}")
-            key = self._offer_delivery(session, step, role, contact, rendered.text)
-            if isinstance(key, engine.Skip):
-                return key
-            question = visible(reach_question(pb, role, contact.get("name")))
-            if key is not None:
-                sending = session.deliveries.state(key) if session.deliveries else None
-                question = _("{question} (delivery: {state})").format(question=question, state=courier_words(sending))
-            picked = self._menu(
-                session,
-                question,
-                [
-                    Choice(_("Reached: they know"), value=engine.NOTIFIED),
-                    Choice(_("Could not reach them"), value=engine.UNREACHABLE),
-                ],
-            )
+            held = engine.out_of_reach(session.state, [role], session.clock())
+            if held:  # the drill's scenario keeps them out of reach: the engine records it so
+                said = _("{person} cannot be reached in this drill (inject {inject}): recorded as unreachable").format(
+                    person=person(pb, role, contact.get("name")), inject=held[role]
+                )
+                self.console.print(f"  ⚠ {_esc(said)}", style="yellow", highlight=False)
+                key: str | engine.Skip | None = None
+                picked: Any = engine.UNREACHABLE
+            else:
+                key = self._offer_delivery(session, step, role, contact, rendered.text)
+                if isinstance(key, engine.Skip):
+                    return key
+                question = visible(reach_question(pb, role, contact.get("name")))
+                if key is not None:
+                    sending = session.deliveries.state(key) if session.deliveries else None
+                    question = _("{question} (delivery: {state})").format(
+                        question=question, state=courier_words(sending)
+                    )
+                picked = self._menu(
+                    session,
+                    question,
+                    [
+                        Choice(_("Reached: they know"), value=engine.NOTIFIED),
+                        Choice(_("Could not reach them"), value=engine.UNREACHABLE),
+                    ],
+                )
             if isinstance(picked, engine.Skip):
                 return picked
             outcomes[role] = picked
-            delivery = session.deliveries.state(key) if key is not None and session.deliveries else None
+            delivery = session.deliveries.state(key) if isinstance(key, str) and session.deliveries else None
             failed = (delivery or "").startswith("failed")
             if picked == engine.UNREACHABLE or failed:
                 backup = next((b for b, of in backups.items() if of == role and b not in outcomes), None)
