@@ -4,13 +4,12 @@ inject firing exactly once; each Spanish scenario is the translation of its Engl
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from incident_logs import REPO, assert_log_contract, of_type
+from incident_logs import REPO, assert_log_contract, of_type, run_crisisplay
 
 from crisisplay.playbook.loader import load_playbook
 from crisisplay.scenario.loader import bundled_scenarios_dir, check_against_playbook, check_scenario_text
@@ -118,71 +117,60 @@ def test_each_spanish_scenario_translates_its_english_one(english):
         assert one.text != other.text
 
 
-def run_drill(path: Path, home: Path) -> list[dict]:
-    """The scenario run as a scripted drill with its playbook's main example answers; the log's events."""
-    from crisisplay.config import load_config
-    from crisisplay.incidents import load_state
-    from crisisplay.run.answers import read_answers
-    from crisisplay.run.lifecycle import StartRequest, start_incident
-    from crisisplay.run.scripted import ScriptedFrontend
-    from crisisplay.store.base import open_store
+def run_drill(path: Path, home: Path) -> tuple[list[dict], dict]:
+    """`crisisplay drill ID --answers` with the playbook's main example answers: the log's events,
+    replayed to its end, and the drill's json export (its scorecard)."""
+    import json
 
-    raw = path.read_bytes()
-    checked = check_scenario_text(raw, str(path))
+    from crisisplay.export import export_incident
+    from crisisplay.incidents import load_state
+    from crisisplay.journal import Journal
+
+    checked = check_scenario_text(path.read_bytes(), str(path))
     assert checked.scenario is not None
     scenario = checked.scenario
     pb = playbook_for(scenario)
     assert [f for f in check_against_playbook(checked, pb) if f.level == "error"] == []
-    answers = read_answers(REPO / "examples" / f"{pb.id}.answers.yaml", pb)
-    source = {
-        "id": scenario.id,
-        "title": scenario.title,
-        "source": str(path),
-        "sha256": hashlib.sha256(raw).hexdigest(),
-    }
-    request = StartRequest(
-        playbook=pb,
-        path=REPO / "playbooks" / f"{pb.id}.yaml",
-        drill=True,
-        responder="Drill Lead",
-        scenario={"clock": "scripted", "speed": 1, "snapshot": scenario.normalised(), "source": source},
-    )
-    config = load_config(home, cwd=home)
-    started: list[str] = []
-    outcome = start_incident(
-        request,
-        config,
-        home,
-        lambda overrides: ScriptedFrontend(answers, overrides, out=io.StringIO()),
-        started.append,
-        store=open_store(config, home),
-    )
-    assert outcome.finished, outcome.reason
-    state = load_state(outcome.journal)
+    answers = REPO / "examples" / f"{pb.id}.answers.yaml"
+    done = run_crisisplay(home, "drill", scenario.id, "--answers", answers, "--responder", "Drill Lead")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    incident_id = done.stdout.strip()
+    log = home / "incidents" / f"{incident_id}.jsonl"
+    state = load_state(Journal(log))
     assert state.closed and state.outcome == "completed"
-    log = home / "incidents" / f"{started[0]}.jsonl"
-    return assert_log_contract(log)
+    out = home / "drill.json"
+    export_incident(Journal(log), "json", out, io.BytesIO())
+    return assert_log_contract(log), json.loads(out.read_text("utf-8"))
 
 
 @pytest.mark.parametrize("path", DRILLS, ids=lambda p: p.stem)
 def test_bundled_scenario_runs_to_the_end_with_the_main_example_answers(path, tmp_path):
-    events = run_drill(path, tmp_path)
+    events, export = run_drill(path, tmp_path)
     scenario = scenario_of(path)
     first = events[0]["data"]
     assert first["drill"] is True and first["scenario"] == scenario.normalised()
     assert first["scenario_source"]["id"] == scenario.id
     assert events[-1]["type"] == "incident.closed" and events[-1]["data"]["outcome"] == "completed"
-    fired = Counter(e["data"]["inject"] for e in of_type(events, "drill.inject"))
-    assert fired == Counter(list(scenario.inject_index))
-    assert all(e["data"]["source"] == "scenario" for e in of_type(events, "drill.inject"))
-    # an inject after a step lands after that step's answer; its answering steps are answered after it
-    seq_of_inject = {e["data"]["inject"]: e["seq"] for e in of_type(events, "drill.inject")}
+    injects = of_type(events, "drill.inject")
+    assert Counter(e["data"]["inject"] for e in injects) == Counter(list(scenario.inject_index))
+    assert all(e["data"]["source"] == "scenario" for e in injects)
+    # Each inject lands in the scenario's 30 minutes, after its step when it follows one, and is answered
+    # by a step answered after it: the main example answers are a team that responds to every inject.
+    fired = {e["data"]["inject"]: e for e in injects}
     answered = [(e["seq"], e["step"]) for e in of_type(events, "step.answered")]
     for inject in scenario.injects:
-        fired_at = seq_of_inject[str(inject.id)]
+        event = fired[str(inject.id)]
+        if inject.at_ms is not None:
+            assert event["data"]["scenario_ms"] >= inject.at_ms, inject.id
+        assert event["data"]["scenario_ms"] <= (scenario.duration_ms or 0), inject.id
         if inject.after_step is not None:
-            assert any(seq < fired_at and step == inject.after_step for seq, step in answered), inject.id
-            assert any(seq > fired_at and step in inject.answered_by for seq, step in answered), inject.id
+            assert any(seq < event["seq"] and step == inject.after_step for seq, step in answered), inject.id
+        assert any(seq > event["seq"] and step in inject.answered_by for seq, step in answered), inject.id
+    # ... within the time each one gives, so the example run scores every inject
+    points = [p for p in export["scorecard"]["points"] if p["category"] == "injects"]
+    assert sorted(p["subject"] for p in points) == sorted(scenario.inject_index)
+    assert [(p["subject"], p["result"]) for p in points if p["result"] != "answered"] == []
 
 
 def test_the_library_docs_list_every_bundled_scenario():
