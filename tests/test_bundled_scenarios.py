@@ -5,6 +5,7 @@ inject firing exactly once; each Spanish scenario is the translation of its Engl
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -183,3 +184,5 @@ def test_the_library_docs_list_every_bundled_scenario():
         assert f"| `{scenario.playbook}` | {scenario.title} |" in row
         assert row.endswith(f"| {scenario.duration} |")
     assert "](drills.md)" in (REPO / "docs" / "library" / "README.md").read_text("utf-8")
+    links = re.findall(r"\]\(([^)#:]+\.md)\)", doc)
+    assert [link for link in links if not (REPO / "docs" / "library" / link).is_file()] == []
