@@ -263,7 +263,9 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
 def due_injects(state: ev.State, now: datetime, actor: str, *, final: bool = False) -> list[Event]:
     """The `drill.inject` events of a drill's scenario due by `now` (and the severity each raises),
     in order: timed injects at their own scenario time, `after_step` ones once their step is
-    answered. With `final`, every timed inject not yet fired (the playbook has ended). Pure."""
+    answered. With `final` (the playbook has ended), every timed inject not yet fired, at the end's
+    time rather than its own (a scenario longer than the run must not stretch the drill), marked
+    `at_end`: nothing is left to answer it, so the scorecard does not score it. Pure."""
     run = state.drill_run
     if run is None or run.scenario is None:
         return []
@@ -274,10 +276,10 @@ def due_injects(state: ev.State, now: datetime, actor: str, *, final: bool = Fal
         if inject.id in run.fired:
             continue
         at = inject.at_ms
-        if at is not None and (at <= now_ms or final):
+        if at is not None and at <= now_ms:
             due.append((max(at, last_ms), order, inject))
-        elif inject.after_step is not None and inject.after_step in run.answered:
-            due.append((max(now_ms, last_ms), order, inject))
+        elif (at is not None and final) or (inject.after_step is not None and inject.after_step in run.answered):
+            due.append((max(now_ms, last_ms), order, inject))  # now: at the end, or once its step is answered
     if not due:
         return []
     levels = levels_of(state.playbook)
@@ -289,7 +291,9 @@ def due_injects(state: ev.State, now: datetime, actor: str, *, final: bool = Fal
         data = {"inject": inject.id, "source": SCENARIO_SOURCE, "text": inject.text, "effects": effects}
         if inject.at_ms is not None:
             data["due_ms"] = inject.at_ms
-        out.append(ev.make_event(ev.DRILL_INJECT, actor, None, data, moment))
+            if inject.at_ms > at_ms:
+                data["at_end"] = True
+        out.append(ev.make_event(ev.DRILL_INJECT, actor, state.pending, data, moment))
         raised = inject.effects.severity
         if raised in levels and levels.index(raised) > levels.index(severity):
             reason = ev.REASON_INJECT.format(inject=inject.id, text=inject.text)

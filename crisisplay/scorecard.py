@@ -219,6 +219,8 @@ class Observations:
             self.closed_seq = seq
 
     def _inject(self, state: ev.State, seq: int, ms: int, data: dict[str, Any]) -> None:
+        if data.get("at_end"):
+            return  # fired as the playbook ended, before its time: nothing was left to answer it
         ident = str(data.get("inject") or "")
         run = state.drill_run
         written = run.scenario.inject_index.get(ident) if run is not None and run.scenario is not None else None

@@ -140,6 +140,7 @@ def test_an_after_step_inject_fires_before_the_next_step_with_its_effects():
     assert kinds[-3:] == [(ev.DRILL_INJECT, None), (ev.SEVERITY_CHANGED, None), (ev.STEP_ENTERED, "decide")]
     inject = drill.of_type(ev.DRILL_INJECT)[0]["data"]
     assert inject["inject"] == "i2" and inject["source"] == "scenario"
+    assert drill.of_type(ev.DRILL_INJECT)[0]["step"] is None  # fired between steps
     assert inject["effects"] == {"severity": "critical", "unreachable": {"manager": "20m"}}
     change = drill.of_type(ev.SEVERITY_CHANGED)[0]["data"]
     assert (change["from"], change["to"], change["inject"]) == ("high", "critical", "i2")
@@ -152,6 +153,7 @@ def test_timed_injects_fire_once_each_at_their_own_time_before_a_later_answer():
     drill.answer("respond", 12)  # the 10m inject is due before this answer
     fired = drill.of_type(ev.DRILL_INJECT)
     assert [(e["data"]["inject"], e["data"]["scenario_ms"]) for e in fired] == [("i2", 180_000), ("i1", 600_000)]
+    assert fired[1]["step"] == "decide"  # the step open when it fired, before its answer
     assert fired[1]["data"]["due_ms"] == 600_000
     assert engine.due_injects(drill.state, drill.now, ACTOR) == []  # fired once, never again
     assert ev.replay(drill.events).drill_run.fired == {"i2": 180_000, "i1": 600_000}
@@ -182,7 +184,9 @@ def test_injects_still_due_at_the_end_fire_before_the_close():
     drill.answer("Rehearse more.", 2)
     tail = drill.events[-3:]
     assert [e["type"] for e in tail] == [ev.DRILL_INJECT, ev.DRILL_INJECT, ev.CLOSED]
-    assert [e["data"]["scenario_ms"] for e in tail] == [600_000, 1_500_000, 1_500_000]
+    # at the end's time, not their own: a scenario longer than the run does not stretch the drill
+    assert [e["data"]["scenario_ms"] for e in tail] == [120_000, 120_000, 120_000]
+    assert [(e["data"]["due_ms"], e["data"]["at_end"]) for e in tail[:2]] == [(600_000, True), (1_500_000, True)]
     assert drill.state.closed and set(drill.state.drill_run.fired) == {"i1", "i2", "late"}
 
 

@@ -51,12 +51,26 @@ MAX_PLAYBOOK_ID = MAX_FILE_NAME - _AROUND_INCIDENT_ID - _AROUND_LONGEST_NAME  # 
 _UNIT_MS = (86_400_000, 3_600_000, 60_000, 1_000)
 
 
+# Targets, deadlines and scenario times are minutes, hours and days: a duration over a year is a
+# typo, and far longer ones would overflow the date arithmetic of every clock.
+MAX_DURATION_MS = 366 * 86_400_000
+MAX_DURATION = "366d"
+
+
+class DurationTooLong(ValueError):
+    """A well-written duration longer than MAX_DURATION."""
+
+
 def parse_duration(text: str) -> int:
-    """Milliseconds in a duration like `90s`, `30m`, `1h30m` or `2d`; ValueError if it is not one."""
+    """Milliseconds in a duration like `90s`, `30m`, `1h30m` or `2d`; ValueError if it is not one
+    (DurationTooLong when it is longer than a year)."""
     match = DURATION_RE.fullmatch(text.strip()) if text else None
     if not match or not any(match.groups()):
         raise ValueError(text)
-    return sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_MS, strict=False) if g)
+    ms = sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_MS, strict=False) if g)
+    if ms > MAX_DURATION_MS:
+        raise DurationTooLong(text)
+    return ms
 
 
 def format_duration(ms: int) -> str:
@@ -174,6 +188,12 @@ def _variable(value: str) -> str:
 def _duration(value: str) -> str:
     try:
         parse_duration(value)
+    except DurationTooLong:
+        raise PydanticCustomError(
+            "CP108",
+            _("'{value}' is longer than {longest}, the longest duration crisisplay takes"),
+            {"value": value, "longest": MAX_DURATION},
+        ) from None
     except ValueError:
         raise PydanticCustomError(
             "CP108",

@@ -13,7 +13,7 @@ from typing import Any
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
 from crisisplay.i18n import _
-from crisisplay.playbook.model import Playbook, format_duration, parse_duration
+from crisisplay.playbook.model import MAX_DURATION, DurationTooLong, Playbook, format_duration, parse_duration
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.yamlsource import Document
 from crisisplay.yamlsource import load as load_yaml
@@ -342,6 +342,13 @@ def _timing(doc: Document, name: str, path: tuple[str | int, ...], value: object
         ], None
     try:
         ms = parse_duration(written)
+    except DurationTooLong:
+        return [
+            f"{where}: "
+            + _("{key}: '{time}' is longer than {longest}, the longest time crisisplay takes").format(
+                key=key, time=written, longest=MAX_DURATION
+            )
+        ], None
     except ValueError:
         return [
             f"{where}: "

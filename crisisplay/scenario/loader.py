@@ -172,7 +172,7 @@ def _in_scenario_words(doc: Document, err: ValidationError, findings: list[Findi
             hint = did_you_mean(str(last), allowed) or _("; expected {choices}").format(choices=one_of(allowed))
             line, col = doc.position(path, key=True)
             reworded[(line, col, "CP101")] = ("CP101", _("unknown key '{key}'").format(key=last) + where + hint)
-        elif kind == "CP108":
+        elif kind == "CP108" and "longest" not in (e.get("ctx") or {}):
             value = e["input"]
             if path and path[-1] in ("at", "within"):
                 message = _(
