@@ -196,6 +196,8 @@ def test_times_in_an_answers_file_outside_a_drill_are_checked_then_ignored(home,
         ("{answer: contained, at: -5m}", "5:41", "at: -5m is negative"),
         ("{answer: contained, at: 3m, after: 1m}", "5:45", "not both"),
         ("{answer: contained, later: 3m}", "5:37", "unknown key 'later'"),
+        ("{answer: contained, at: 3000000d}", "5:41", "at: '3000000d' is longer than 366d"),
+        ("{answer: contained, after: 999999999999d}", "5:44", "after: '999999999999d' is longer than 366d"),
     ],
 )
 def test_a_bad_time_in_an_answers_file_is_exit_2_before_anything_is_written(
@@ -229,6 +231,7 @@ def test_an_answer_timed_before_the_previous_one_pauses_the_drill_saying_where(h
         (SCENARIO.replace("after_step: assess-reach", "after_step: asess-reach"), "CP703"),
         (SCENARIO.replace("  - at: 10m\n", "  - at: 10m\n    after_step: is-fixed\n"), "CP702"),
         ("crisisplay-drill: 1\nid: x\n", "[error]"),
+        (SCENARIO.replace("  - at: 10m\n", "  - at: 9999999999d\n"), "is longer than 366d"),
     ],
 )
 def test_a_bad_scenario_is_exit_2_with_lint_findings_and_no_incident(home, tmp_path, text, expected):

@@ -235,6 +235,12 @@ def test_bad_duration(minimal_playbook):
     assert_finding(text, 9, 13, "CP108", "'two days' is not a duration", "90s, 30m, 1h, 2d")
 
 
+def test_a_duration_longer_than_a_year_is_refused_before_any_clock_overflows(minimal_playbook):
+    text = broken(minimal_playbook, "resolved: 2d", "resolved: 9999999999d")
+    assert_finding(text, 9, 13, "CP108", "'9999999999d' is longer than 366d", "the longest duration")
+    assert check_text(broken(minimal_playbook, "resolved: 2d", "resolved: 366d"), "pb.yaml").ok
+
+
 def test_unknown_step_type_suggests_the_nearest(minimal_playbook):
     text = broken(minimal_playbook, "type: confirm", "type: confirmm")
     assert_finding(text, 32, 15, "CP110", "unknown step type 'confirmm'", "did you mean 'confirm'?")
