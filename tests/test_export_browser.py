@@ -152,11 +152,14 @@ def test_hostile_text_stays_inside_the_window(width, browser, artefacts, tmp_pat
     assert found["labelOverlaps"] == [], found
 
 
-def answered_example(playbook: str, home: Path):
-    """A bundled playbook run with its example answers file, as a user would (a drill)."""
+def answered_example(playbook: str, home: Path, scenario: str | None = None):
+    """A bundled playbook run with its example answers file, as a user would rehearse it: a drill
+    (`start --drill`), or with `scenario` a drill of that scenario."""
     from crisisplay.journal import Journal
     from tests.incident_logs import only_log
 
+    # `pricing-error.interim` runs pricing-error with its branch's file
+    command = ["drill", scenario] if scenario else ["start", playbook.split(".")[0], "--drill"]
     done = subprocess.run(
         [
             sys.executable,
@@ -164,9 +167,7 @@ def answered_example(playbook: str, home: Path):
             "crisisplay",
             "--home",
             str(home),
-            "start",
-            playbook.split(".")[0],  # `pricing-error.interim` runs pricing-error with its branch's file
-            "--drill",
+            *command,
             "--answers",
             str(REPO / "examples" / f"{playbook}.answers.yaml"),
         ],
@@ -181,11 +182,36 @@ def answered_example(playbook: str, home: Path):
 EXAMPLES = sorted(p.name.removesuffix(".answers.yaml") for p in (REPO / "examples").glob("*.answers.yaml"))
 
 
+@pytest.mark.parametrize(
+    ("playbook", "scenario"),
+    [
+        ("pricing-error", "pricing-error-viral-weekend"),
+        ("data-breach", "data-breach-invoice-links"),
+        ("caida-retrasos", "caida-retrasos-semana-punta-atasco"),
+    ],
+)
+def test_a_drill_report_with_its_scorecard_prints_on_at_most_eight_pages(
+    playbook, scenario, browser, artefacts, tmp_path
+):
+    journal = answered_example(playbook, tmp_path, scenario)
+    report = html_report(journal, artefacts, scenario)
+    text = report.read_text(encoding="utf-8")
+    assert "Scorecard" in text or "Puntuación" in text or "puntuación" in text
+    browser.open(report.as_uri(), 1280)
+    for paper in ("A4", "Letter"):
+        pages = pdf_pages(browser.pdf(artefacts / f"{scenario}-{paper}.pdf", paper))
+        assert 1 <= pages <= MAX_PAGES + 2, (scenario, paper, pages)
+
+
 @pytest.mark.parametrize("incident", ["long-incident", *EXAMPLES])
-def test_a_typical_incident_prints_on_at_most_six_pages_of_a4_and_letter(incident, browser, artefacts, tmp_path):
+def test_a_typical_incident_prints_on_six_pages_of_a4_and_letter_eight_with_a_drill_scorecard(
+    incident, browser, artefacts, tmp_path
+):
     journal = build_long_incident(tmp_path) if incident == "long-incident" else answered_example(incident, tmp_path)
     report = html_report(journal, artefacts, incident)
+    # the examples run as drills, whose report adds the scorecard: two pages more at the most
+    most = MAX_PAGES if incident == "long-incident" else MAX_PAGES + 2
     browser.open(report.as_uri(), 1280)
     for paper in ("A4", "Letter"):
         pages = pdf_pages(browser.pdf(artefacts / f"{incident}-{paper}.pdf", paper))
-        assert 1 <= pages <= MAX_PAGES, (incident, paper, pages)
+        assert 1 <= pages <= most, (incident, paper, pages)

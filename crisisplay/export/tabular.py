@@ -33,10 +33,13 @@ _JSON_C1_ESCAPES = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
 def incident_json(metrics: Metrics) -> dict[str, Any]:
     """Who, what and where the incident stands: the `incident` member of the json export."""
     state = metrics.state
+    scenario = state.drill_run.scenario if state.drill_run is not None else None
     return {
         "id": state.incident_id,
         "playbook": {"id": state.playbook.id, "title": state.playbook.title, **state.source},
         "drill": state.drill,
+        # a drill of a scenario names it (the whole scenario is in `incident.started`'s `scenario`)
+        **({"scenario": {"id": scenario.id, "title": scenario.title}} if scenario is not None else {}),
         "kind": "drill" if state.drill else "real",
         "status": metrics.status,
         "complete": metrics.complete,

@@ -419,10 +419,12 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
     if source.get("sha256"):
         playbook += f", sha256 {source['sha256'][:12]}…"
     changes = len(metrics.severity_changes)
+    scenario = state.drill_run.scenario if state.drill_run is not None else None
     return [
         (_(INCIDENT), state.incident_id),
         (_(PLAYBOOK), playbook),
         (_("Drill or real"), kind(metrics)),
+        *([(_("Drill scenario"), f"{scenario.title} ({scenario.id})")] if scenario is not None else []),
         (_("Start (detected)"), local(state.detected_at)),
         (_("Opened in crisisplay"), local(state.started_at)),
         (_("End"), local(metrics.ended) if metrics.ended else _("not ended")),
