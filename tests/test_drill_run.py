@@ -375,3 +375,14 @@ def test_with_notify_each_inject_is_delivered_on_the_drill_channel(home, scenari
     assert [(q["channel"], q["inject"]) for q in queued] == [("drill", "i1"), ("drill", "i2"), ("drill", "i3")]
     sent = [e for e in events if e["type"] == "notification.sent"]
     assert len(sent) == 3
+
+
+def test_a_playbook_given_to_drill_and_a_scenario_given_to_start_point_at_the_other_command(home):
+    done = run(home, "drill", "pricing-error")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "'pricing-error' is a playbook, not a drill scenario" in done.stderr
+    assert "crisisplay start pricing-error --drill" in done.stderr and "pricing-error-viral-weekend" in done.stderr
+    done = run(home, "start", "pricing-error-viral-weekend")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "run it with `crisisplay drill pricing-error-viral-weekend`" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -19,6 +19,7 @@ from crisisplay.i18n import N_, _
 if TYPE_CHECKING:
     from crisisplay.config import Config
     from crisisplay.findings import Finding
+    from crisisplay.home import PlaybookFile
     from crisisplay.lint.cache import Usable
     from crisisplay.playbook.model import Playbook
     from crisisplay.store.base import Store
@@ -95,6 +96,24 @@ def _playbook(loaded: Usable) -> Playbook:
     return model
 
 
+def _find_playbook_not_scenario(ref: str) -> PlaybookFile:
+    """The playbook `ref` names; a drill scenario's id given instead is pointed at `crisisplay drill`."""
+    from crisisplay.errors import PlaybookNotFound
+    from crisisplay.home import find_playbook
+    from crisisplay.scenario.loader import scenario_catalogue
+
+    try:
+        return find_playbook(ref, _home())
+    except PlaybookNotFound:
+        if any(entry.id == ref for entry in scenario_catalogue(_home())):
+            raise PlaybookNotFound(
+                _("'{ref}' is a drill scenario, not a playbook: run it with `{command}`").format(
+                    ref=ref, command=f"crisisplay drill {ref}"
+                )
+            ) from None
+        raise
+
+
 def _load(ref: str, its_language: bool = False) -> Usable:
     """Find and lint a playbook for use; PlaybookError (exit 2, findings printed) when it has errors.
 
@@ -104,12 +123,11 @@ def _load(ref: str, its_language: bool = False) -> Usable:
     `its_language`, the playbook's `locale` takes part in choosing the language, and its
     findings are worded in the language chosen (linted again when its locale changed it).
     """
-    from crisisplay.home import find_playbook
     from crisisplay.lint.cache import usable
     from crisisplay.lint.policy import policy_for
 
     config = _config()
-    entry = find_playbook(ref, _home())
+    entry = _find_playbook_not_scenario(ref)
     policy = policy_for(config)
     try:
         loaded = usable(entry.path, policy, _home() / "cache" / "lint")

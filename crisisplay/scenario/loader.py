@@ -69,6 +69,19 @@ def find_scenario(ref: str, home: Path, cwd: Path | None = None) -> ScenarioFile
     for entry in known:
         if entry.id == ref:
             return entry
+    from crisisplay.home import catalogue
+
+    if any(entry.id == ref for entry in catalogue(home, cwd)):  # a playbook's id, given to `drill`
+        own = [e.id for e in known if e.id.startswith(f"{ref}-")]
+        raise PlaybookNotFound(
+            _(
+                "'{ref}' is a playbook, not a drill scenario: `{command}` rehearses it without injects{scenarios}"
+            ).format(
+                ref=ref,
+                command=f"crisisplay start {ref} --drill",
+                scenarios=_("; its scenarios: {ids}").format(ids=", ".join(own)) if own else "",
+            )
+        )
     folders = ", ".join(str(f) for _origin, f in scenario_search_path(home, cwd)[:2])
     raise PlaybookNotFound(
         _("no drill scenario '{ref}'{suggestion} (looked in {folders} and the bundled scenarios)").format(
