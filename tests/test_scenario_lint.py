@@ -39,6 +39,13 @@ def test_a_clean_scenario_lints_clean(run_cli, cli_cwd):
     assert (code, out) == (0, "") and "ok: 1 file linted" in err
 
 
+def test_lint_without_a_path_in_a_folder_of_scenarios_only_lints_its_drills(run_cli, cli_cwd):
+    assert not (cli_cwd / "playbooks").exists()
+    write(cli_cwd / "drills" / "pricing-error-weekend.yaml", SCENARIO)
+    code, out, err = run_cli("lint")
+    assert (code, out) == (0, "") and "ok: 1 file linted" in err
+
+
 def test_a_scenario_error_exits_1_in_text_json_and_sarif(run_cli, cli_cwd):
     text = SCENARIO.replace("after_step: holding-statement", "after_step: holding")
     write(cli_cwd / "pricing-error-weekend.yaml", text)

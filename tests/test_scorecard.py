@@ -130,6 +130,17 @@ def test_weights_from_the_configuration_change_the_score(run_cli, drill, cli_hom
     assert after["total_percent"] == expected
 
 
+def test_every_weight_zero_says_so_instead_of_nothing_to_score(run_cli, drill, cli_home):
+    weights = "".join(
+        f"{name} = 0\n"
+        for name in ("targets", "deadlines", "injects", "escalations", "approvals", "checklists", "messages", "skips")
+    )
+    (cli_home / "config.toml").write_text("[drill.weights]\n" + weights, encoding="utf-8")
+    card = json.loads(_export(run_cli, drill, "json"))["scorecard"]
+    assert card["total_percent"] is None and any(c["count"] for c in card["categories"])
+    assert "Score: none (every category with points has weight 0 in " in _export(run_cli, drill, "md")
+
+
 @pytest.mark.parametrize(
     ("table", "where"),
     [

@@ -23,7 +23,7 @@ from crisisplay.cli.common import (
 )
 from crisisplay.cli.runs import _notify_option, _start_run, checked_speed, speed_option
 from crisisplay.errors import PlaybookError, UsageError
-from crisisplay.i18n import N_, _
+from crisisplay.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from crisisplay.lint.cache import Usable
@@ -129,14 +129,19 @@ def drill(
         },
     }
     warnings = [f for f in checked.findings if f.level != "error"]
+    count = len(plan.injects)
     intro = (
-        _("Drill: {title} ({count} injects; scenario clock ×{speed})").format(
-            title=plan.title, count=len(plan.injects), speed=speed or 1
-        )
+        ngettext(
+            "Drill: {title} ({count} inject; scenario clock ×{speed})",
+            "Drill: {title} ({count} injects; scenario clock ×{speed})",
+            count,
+        ).format(title=plan.title, count=count, speed=speed or 1)
         if answers is None
-        else _("Drill: {title} ({count} injects; scenario clock set by the answers file)").format(
-            title=plan.title, count=len(plan.injects)
-        )
+        else ngettext(
+            "Drill: {title} ({count} inject; scenario clock set by the answers file)",
+            "Drill: {title} ({count} injects; scenario clock set by the answers file)",
+            count,
+        ).format(title=plan.title, count=count)
     )
     _start_run(loaded, answers, True, responder, var, detected_at, notify, clock, warnings, intro)
 

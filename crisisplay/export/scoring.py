@@ -49,6 +49,8 @@ def number(value: float) -> str:
 def total_words(card: sc.Scorecard) -> str:
     total = card.total
     if total is None:
+        if card.points:  # points, every one in a category weighted 0
+            return _("Score: none (every category with points has weight 0 in [drill.weights]).")
         return _("Score: nothing to score in this drill.")
     return _("Score: {percent} (the weighted average of the categories below).").format(percent=percent(total))
 

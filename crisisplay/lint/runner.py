@@ -183,13 +183,16 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 def collect(args: list[str]) -> tuple[list[str | Path], list[str]]:
     """The files to lint, in order (folders expanded), and the paths that do not exist."""
     if not args:
-        if not Path(DEFAULT_FOLDER).is_dir():
+        if not Path(DEFAULT_FOLDER).is_dir() and Path(SCENARIO_FOLDER).is_dir():
+            args = [SCENARIO_FOLDER]  # a folder of drill scenarios only
+        elif not Path(DEFAULT_FOLDER).is_dir():
             raise UsageError(
                 _(
                     "no PATH given and ./{folder} is not a folder; name the playbooks to lint, or - for standard input"
                 ).format(folder=DEFAULT_FOLDER)
             )
-        args = [DEFAULT_FOLDER] + ([SCENARIO_FOLDER] if Path(SCENARIO_FOLDER).is_dir() else [])
+        else:
+            args = [DEFAULT_FOLDER] + ([SCENARIO_FOLDER] if Path(SCENARIO_FOLDER).is_dir() else [])
     files: list[str | Path] = []
     missing: list[str] = []
     for arg in args:
