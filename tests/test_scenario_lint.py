@@ -41,6 +41,7 @@ def test_a_clean_scenario_lints_clean(run_cli, cli_cwd):
 
 def test_lint_without_a_path_in_a_folder_of_scenarios_only_lints_its_drills(run_cli, cli_cwd):
     assert not (cli_cwd / "playbooks").exists()
+    (cli_cwd / "drills").mkdir()
     write(cli_cwd / "drills" / "pricing-error-weekend.yaml", SCENARIO)
     code, out, err = run_cli("lint")
     assert (code, out) == (0, "") and "ok: 1 file linted" in err
