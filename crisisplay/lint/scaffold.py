@@ -219,14 +219,20 @@ def new_playbook(playbook_id: str, folder: Path, source_ref: str | None = None, 
                 _("{path}: cannot read: {reason}").format(path=source, reason=getattr(err, "strerror", None) or err)
             ) from None
         text = copy_of(raw, str(source), playbook_id, folder)
-    target = folder / f"{playbook_id}.yaml"
-    schema = folder / SHIPPED.name if find_schema(folder) is None else None
+    return _write_new(folder / f"{playbook_id}.yaml", text, SHIPPED if find_schema(folder) is None else None)
+
+
+def _write_new(target: Path, text: str, shipped_schema: Path | None) -> Created:
+    """Write a new file (never over an existing one) and, when `shipped_schema` is given, a copy of
+    that schema beside it first, so the file's modeline never points at a file that is not there."""
+    folder = target.parent
+    schema = folder / shipped_schema.name if shipped_schema is not None else None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if schema is not None:  # first, so the modeline never points at a file that is not there
+        if schema is not None and shipped_schema is not None:
             try:
                 with open(schema, "xb") as handle:
-                    handle.write(SHIPPED.read_bytes())
+                    handle.write(shipped_schema.read_bytes())
             except FileExistsError:  # written meanwhile by another `new`: the same file
                 schema = None
         with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
@@ -368,23 +374,6 @@ def new_scenario(scenario_id: str, folder: Path, playbook_ref: str | None, home:
             )
     from crisisplay.scenario.schema import SHIPPED as DRILL_SCHEMA
 
-    target = folder / f"{scenario_id}.yaml"
     text = scenario_skeleton(scenario_id, folder, written, pb)
-    schema = folder / DRILL_SCHEMA.name if find_schema(folder, DRILL_SCHEMA) is None else None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if schema is not None:  # first, so the modeline never points at a file that is not there
-            try:
-                with open(schema, "xb") as handle:
-                    handle.write(DRILL_SCHEMA.read_bytes())
-            except FileExistsError:  # written meanwhile by another `new`: the same file
-                schema = None
-        with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
-            handle.write(text)
-    except FileExistsError:
-        raise UsageError(_("{path} already exists; choose another id or remove it").format(path=target)) from None
-    except OSError as err:
-        raise UsageError(
-            _("{path}: cannot write: {reason}").format(path=err.filename or target, reason=err.strerror)
-        ) from None
-    return Created(target, schema)
+    shipped = DRILL_SCHEMA if find_schema(folder, DRILL_SCHEMA) is None else None
+    return _write_new(folder / f"{scenario_id}.yaml", text, shipped)
