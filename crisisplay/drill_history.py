@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,21 +228,13 @@ class _DrillCache:
 
     def save(self) -> None:
         """Write the entries back when one was rebuilt; a cache that cannot be written costs speed only."""
-        from crisisplay.home import private_dir
+        from crisisplay.home import write_cache_file
 
         if not self.dirty:
             return
-        body = json.dumps({"code": self.code, "incidents": self.entries}).encode("ascii")
-        tmp = self.folder / f".{_CACHE_FILE}.{os.getpid()}.tmp"
-        try:
-            private_dir(self.folder)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(body)
-            os.replace(tmp, self.file)
-        except (OSError, CrisisplayError):
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_cache_file(
+            self.folder, self.file, json.dumps({"code": self.code, "incidents": self.entries}).encode("ascii")
+        )
 
 
 def _stamp() -> list[Any]:

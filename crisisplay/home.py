@@ -7,6 +7,7 @@ as shadowing it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,21 @@ def private_dir(path: Path) -> Path:
             _("{path}: exists and is not a folder; crisisplay keeps its data there (see --home)").format(path=path)
         )
     return path
+
+
+def write_cache_file(folder: Path, file: Path, body: bytes) -> None:
+    """Replace a cache file atomically, owner-only, in a private `folder`; one that cannot be
+    written costs speed only, never the command (the caller rebuilds it next time)."""
+    tmp = folder / f".{file.name}.{os.getpid()}.tmp"
+    try:
+        private_dir(folder)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
+        os.replace(tmp, file)
+    except (OSError, ConfigError):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def incidents_dir(home: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -398,20 +397,11 @@ class SummaryCache:
     def save(self) -> None:
         """Write the rows back when one was rebuilt or a log is gone; a cache that cannot be
         written is not used (a read-only or full disk costs speed, never the listing)."""
-        from crisisplay.home import private_dir
+        from crisisplay.home import write_cache_file
 
         gone = self.entries.keys() - self.seen
         if not (self.dirty or gone):
             return
         entries = {name: entry for name, entry in self.entries.items() if name in self.seen}
         body = json.dumps({"code": self.code, "incidents": entries}).encode("ascii")  # escaped: any text round-trips
-        tmp = self.folder / f".{CACHE_FILE}.{os.getpid()}.tmp"
-        try:
-            private_dir(self.folder)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(body)
-            os.replace(tmp, self.file)
-        except (OSError, CrisisplayError):
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_cache_file(self.folder, self.file, body)
