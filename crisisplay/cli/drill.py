@@ -21,8 +21,16 @@ from crisisplay.cli.common import (
     _load,
     _store,
 )
-from crisisplay.cli.runs import _notify_option, _start_run, checked_speed, speed_option
-from crisisplay.errors import PlaybookError, UsageError
+from crisisplay.cli.runs import (
+    _detected_at_option,
+    _notify_option,
+    _responder_option,
+    _start_run,
+    _var_option,
+    checked_speed,
+    speed_option,
+)
+from crisisplay.errors import PlaybookError
 from crisisplay.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
@@ -95,20 +103,9 @@ def drill(
         N_("How many times faster than the wall the scenario clock runs, 1 to 3600 (default 1; terminal only).")
     ),
     notify: bool = _notify_option(),
-    responder: str | None = typer.Option(
-        None,
-        "--responder",
-        metavar="NAME",
-        help=N_(
-            "Who is responding (default: `responder` in the configuration, then your account's full name, then your login name)."
-        ),
-    ),
-    var: list[str] = typer.Option(
-        [], "--var", metavar="KEY=VALUE", help=N_("Set an input (overrides the answers file).")
-    ),
-    detected_at: str | None = typer.Option(
-        None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
-    ),
+    responder: str | None = _responder_option(),
+    var: list[str] = _var_option(),
+    detected_at: str | None = _detected_at_option(),
 ) -> None:
     from crisisplay.journal import require_posix
 
@@ -146,23 +143,6 @@ def drill(
     _start_run(loaded, answers, True, responder, var, detected_at, notify, clock, warnings, intro)
 
 
-def _read_inject(stream: Any) -> str:
-    """An inject given on standard input (`inject ID -`): UTF-8 text, up to the input size limit."""
-    from crisisplay.reading import InputTooLarge, read_input
-
-    try:
-        text: str = read_input(stream, "standard input").decode("utf-8")
-    except InputTooLarge as err:
-        raise UsageError(
-            _("the inject on standard input is larger than {limit} bytes, the most crisisplay reads").format(
-                limit=f"{err.limit:,}"
-            )
-        ) from None
-    except UnicodeDecodeError:
-        raise UsageError(_("the inject on standard input is not UTF-8 text")) from None
-    return text
-
-
 @_command(help=N_("Read out an inject in a running drill, from another terminal: the team sees it at once."))
 def inject(
     incident: str = _incident_argument(),
@@ -171,11 +151,11 @@ def inject(
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     from crisisplay.incidents import resolve
-    from crisisplay.run.lifecycle import responder_name
+    from crisisplay.run.lifecycle import read_text_input, responder_name
     from crisisplay.run.team import inject as log_inject
 
     journal = resolve(incident, _home(), _store())
-    body = _read_inject(sys.stdin.buffer) if text == "-" else text
+    body = read_text_input(sys.stdin.buffer, "inject") if text == "-" else text
     actor = responder_name(responder, _config())
     appended = log_inject(journal, body, actor)
     number = appended.events[-1]["data"]["inject"]

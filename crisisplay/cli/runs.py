@@ -188,6 +188,27 @@ def _notify_option() -> Any:  # typer's parameter declarations are typed Any
     )
 
 
+def _responder_option() -> Any:
+    return typer.Option(
+        None,
+        "--responder",
+        metavar="NAME",
+        help=N_(
+            "Who is responding (default: `responder` in the configuration, then your account's full name, then your login name)."
+        ),
+    )
+
+
+def _var_option() -> Any:
+    return typer.Option([], "--var", metavar="KEY=VALUE", help=N_("Set an input (overrides the answers file)."))
+
+
+def _detected_at_option() -> Any:
+    return typer.Option(
+        None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
+    )
+
+
 @_command(help=N_("Start an incident from a playbook; prints its id on standard output."))
 def start(
     playbook: str = _playbook_argument(),
@@ -195,20 +216,9 @@ def start(
         None, "--answers", metavar="FILE", help=N_("Answer from this file instead of the terminal.")
     ),
     drill: bool = typer.Option(False, "--drill", help=N_("A rehearsal: marked DRILL everywhere.")),
-    responder: str | None = typer.Option(
-        None,
-        "--responder",
-        metavar="NAME",
-        help=N_(
-            "Who is responding (default: `responder` in the configuration, then your account's full name, then your login name)."
-        ),
-    ),
-    var: list[str] = typer.Option(
-        [], "--var", metavar="KEY=VALUE", help=N_("Set an input (overrides the answers file).")
-    ),
-    detected_at: str | None = typer.Option(
-        None, "--detected-at", metavar="TIME", help=N_("When the crisis was detected: ISO time or -45m.")
-    ),
+    responder: str | None = _responder_option(),
+    var: list[str] = _var_option(),
+    detected_at: str | None = _detected_at_option(),
     notify: bool = _notify_option(),
 ) -> None:
     from crisisplay.journal import require_posix

@@ -15,7 +15,7 @@ from crisisplay import __version__, engine, i18n
 from crisisplay.config import Config
 from crisisplay.errors import IncidentClosed, JournalError, UsageError
 from crisisplay.findings import did_you_mean
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _
 from crisisplay.incidents import load_state, new_incident_id
 from crisisplay.narrative import log_words
 from crisisplay.playbook.model import Playbook
@@ -302,18 +302,34 @@ def resume_incident(
             journal.close()
 
 
-def read_note(stream: BinaryIO) -> str:
-    """A note given on standard input (`note ID -`): UTF-8 text, up to the input size limit."""
+# What `note ID -` and `inject ID -` say when standard input will not do: too large, not UTF-8.
+_STDIN_PROBLEMS = {
+    "note": (
+        N_("the note on standard input is larger than {limit} bytes, the most crisisplay reads"),
+        N_("the note on standard input is not UTF-8 text"),
+    ),
+    "inject": (
+        N_("the inject on standard input is larger than {limit} bytes, the most crisisplay reads"),
+        N_("the inject on standard input is not UTF-8 text"),
+    ),
+}
+
+
+def read_text_input(stream: BinaryIO, what: str = "note") -> str:
+    """A note or an inject given on standard input (`note ID -`, `inject ID -`): UTF-8 text, up to
+    the input size limit; UsageError (exit 2) otherwise."""
+    too_large, not_text = _STDIN_PROBLEMS[what]
     try:
         return read_input(stream, "standard input").decode("utf-8")
     except InputTooLarge as err:
-        raise UsageError(
-            _("the note on standard input is larger than {limit} bytes, the most crisisplay reads").format(
-                limit=f"{err.limit:,}"
-            )
-        ) from None
+        raise UsageError(_(too_large).format(limit=f"{err.limit:,}")) from None
     except UnicodeDecodeError:
-        raise UsageError(_("the note on standard input is not UTF-8 text")) from None
+        raise UsageError(_(not_text)) from None
+
+
+def read_note(stream: BinaryIO) -> str:
+    """A note given on standard input (`note ID -`)."""
+    return read_text_input(stream, "note")
 
 
 def add_note(journal: IncidentLog, text: str, actor: str, clock: Callable[[], datetime] = now) -> str:
