@@ -216,15 +216,9 @@ class _DrillCache:
         return found
 
     def _load(self) -> dict[str, Any]:
-        try:
-            with open(self.file, "rb") as f:
-                cached = json.loads(f.read())
-        except (OSError, ValueError, RecursionError):
-            return {}
-        if not isinstance(cached, dict) or cached.get("code") != self.code:
-            return {}
-        entries = cached.get("incidents")
-        return entries if isinstance(entries, dict) else {}
+        from crisisplay.home import read_cache_file
+
+        return read_cache_file(self.file, self.code)
 
     def save(self) -> None:
         """Write the entries back when one was rebuilt; a cache that cannot be written costs speed only."""

@@ -11,6 +11,7 @@ import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crisisplay.errors import ConfigError, PlaybookNotFound
 from crisisplay.findings import did_you_mean
@@ -54,6 +55,22 @@ def private_dir(path: Path) -> Path:
             _("{path}: exists and is not a folder; crisisplay keeps its data there (see --home)").format(path=path)
         )
     return path
+
+
+def read_cache_file(file: Path, code: object) -> dict[str, Any]:
+    """The `incidents` entries of a cache file written by the same code (`code`), or nothing: a
+    cache that is missing, unreadable, from another version or not what it should be is rebuilt."""
+    import json
+
+    try:
+        with open(file, "rb") as f:
+            cached = json.loads(f.read())
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested past the parser's limit
+        return {}
+    if not isinstance(cached, dict) or cached.get("code") != code:
+        return {}
+    entries = cached.get("incidents")
+    return entries if isinstance(entries, dict) else {}
 
 
 def write_cache_file(folder: Path, file: Path, body: bytes) -> None:

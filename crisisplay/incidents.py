@@ -384,15 +384,9 @@ class SummaryCache:
         return dict(row)
 
     def _load(self) -> dict[str, Any]:
-        try:
-            with open(self.file, "rb") as f:
-                cached = json.loads(f.read())
-        except (OSError, ValueError, RecursionError):  # RecursionError: nested past the parser's limit
-            return {}
-        if not isinstance(cached, dict) or cached.get("code") != self.code:
-            return {}
-        entries = cached.get("incidents")
-        return entries if isinstance(entries, dict) else {}
+        from crisisplay.home import read_cache_file
+
+        return read_cache_file(self.file, self.code)
 
     def save(self) -> None:
         """Write the rows back when one was rebuilt or a log is gone; a cache that cannot be
