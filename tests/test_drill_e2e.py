@@ -84,12 +84,17 @@ def test_ctrl_c_freezes_the_scenario_clock_and_resume_keeps_the_schedule(home, s
     assert 120_000 <= stopped_at < 360_000
 
     time.sleep(2.5)  # paused: the scenario clock stands still (this would be 2.5 minutes running)
+    from test_interactive_e2e import crisisplay
+
+    said = crisisplay(home, "inject", incident_id, "A reporter calls the shop.", "--responder", "Fran")
+    assert said.returncode == 0, said.stderr
     term = Terminal(home, "resume", incident_id)
+    term.child.expect_exact("Facilitator's inject f1", timeout=10)  # logged while paused: shown now
     term.expect("Which product was mispriced?")
     resumed = next(e for e in log_of(home, incident_id) if e["type"] == "incident.resumed")
     assert (resumed["data"]["clock"], resumed["data"]["speed"]) == ("live", 60)
     assert resumed["data"]["scenario_ms"] == stopped_at  # frozen while paused
-    assert injects(log_of(home, incident_id)) == [("i1", 120_000)]  # i2 is not due yet
+    assert injects(log_of(home, incident_id)) == [("i1", 120_000), ("f1", stopped_at)]  # i2 is not due yet
     term.child.expect_exact("Legal counsel is on a plane.", timeout=10)
     term.send("Kettle" + ENTER)
     term.expect("Where is the complaint?")
@@ -100,7 +105,7 @@ def test_ctrl_c_freezes_the_scenario_clock_and_resume_keeps_the_schedule(home, s
     assert "Drill inject i1" not in term.screen
     assert "Drill inject i2 · 6m" in term.screen
     events = log_of(home, incident_id)
-    assert injects(events) == [("i1", 120_000), ("i2", 360_000)]
+    assert injects(events) == [("i1", 120_000), ("f1", stopped_at), ("i2", 360_000)]
     wall = [e for e in events if e["type"] == "drill.inject"][-1]["ts"]
     assert wall > resumed["ts"]
     assert json.dumps(events)  # the log stays plain JSON

@@ -26,7 +26,7 @@ from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError
-from crisisplay.events import PAUSED, RESUMED, STARTED, Event
+from crisisplay.events import DRILL_INJECT, PAUSED, RESUMED, STARTED, Event
 from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, language, normalise_number
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import (
@@ -379,6 +379,12 @@ class TerminalFrontend:
             self.console.print(_("Last decisions:"), style="bold")
             for line in lines:
                 self.console.print(f"  · {_esc(line)}", highlight=False)
+        # Injects a facilitator logged while the drill was paused were never shown: show them now.
+        paused_at = max((i for i, e in enumerate(events) if e["type"] == PAUSED), default=None)
+        if paused_at is not None:
+            for event in events[paused_at:]:
+                if event["type"] == DRILL_INJECT:
+                    self._banner(event)
         for delivery in session.state.in_flight():
             self._send_again(session, delivery)
 
