@@ -50,7 +50,6 @@ from crisisplay.run.header import header
 from crisisplay.run.injects import inject_title, prompt_ticker
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.run.team import approval_words
-from crisisplay.scenario.state import DRILL_INJECT
 from crisisplay.templates import placeholder
 
 if TYPE_CHECKING:
