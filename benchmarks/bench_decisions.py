@@ -77,7 +77,7 @@ def run() -> list[Result]:
             with open(os.devnull, "w") as sink:
                 cpu, start = time.process_time(), time.perf_counter()
                 outcome = start_incident(
-                    StartRequest(pb, book, drill=True, responder="bench"),
+                    StartRequest(pb, book, drill=False, responder="bench"),
                     Config(),
                     home,
                     lambda overrides: ScriptedFrontend(answers, overrides, out=sink),

@@ -70,7 +70,7 @@ def one_run(out, book) -> tuple[list[float], int]:
     shutil.rmtree(home, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "EDITOR", "VISUAL")}
     env.update(PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", CRISISPLAY_HOME=str(home))
-    argv = crisisplay_argv("start", str(book), "--drill", "--responder", "bench")
+    argv = crisisplay_argv("start", str(book), "--responder", "bench")
     child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", timeout=20, dimensions=(40, 80))
     child.delaybeforesend = None  # pexpect sleeps 50 ms before every send by default: not ours to count
     gaps = []

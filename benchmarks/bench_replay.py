@@ -70,7 +70,7 @@ def build_log(path, count: int = EVENTS, incident_id: str = "20261125-220000-ben
         incident_id,
         pb,
         {"id": pb.id, "title": pb.title, "source": "bench", "sha256": "0" * 64},
-        drill=True,
+        drill=False,
         responder="bench",
         organisation=None,
         detected_at=t,
