@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from crisisplay.clocks import OUTCOME_DECIDED as OUTCOME_DECIDED  # re-exported
 from crisisplay.clocks import Clocks, fold
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.scenario.state import DRILL_INJECT as DRILL_INJECT  # re-exported
-from crisisplay.scenario.state import DrillState, drill_state
+from crisisplay.scenario.state import MAX_SCENARIO_MS, DrillState, drill_state
 from crisisplay.scenario.state import fold as fold_drill
 from crisisplay.times import elapsed_ms as elapsed_ms  # re-exported
 from crisisplay.times import format_ts as format_ts  # re-exported
@@ -234,7 +235,8 @@ def start_state(event: Event) -> State:
     detected = parse_ts(data["detected_at"])
     run = drill_state(data) if data["drill"] and "scenario_ms" in data else None
     if run is not None:  # a drill starts at its scenario time, on the incident's clock
-        started = detected + timedelta(milliseconds=run.anchor_ms)
+        with suppress(OverflowError):  # an edited log's detection at the end of time: the wall's
+            started = detected + timedelta(milliseconds=run.anchor_ms)
     state = State(
         playbook=pb,
         incident_id=data["incident_id"],
@@ -260,9 +262,13 @@ def on_incident_clock(state: State, event: Event) -> Event:
     if state.drill_run is None:
         return event
     ms = event["data"].get("scenario_ms")
-    if type(ms) is not int or "ts" not in event:
+    if type(ms) is not int or ms < 0 or "ts" not in event:
         return event
-    return {**event, "ts": format_ts(state.detected_at + timedelta(milliseconds=ms))}
+    try:
+        moment = state.detected_at + timedelta(milliseconds=min(ms, MAX_SCENARIO_MS))
+    except OverflowError:  # an edited log's detection at the end of time: its own wall time, then
+        return event
+    return {**event, "ts": format_ts(moment)}
 
 
 def apply(state: State, event: Event) -> State:

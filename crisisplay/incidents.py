@@ -116,7 +116,7 @@ def load_state(journal: IncidentLog) -> ev.State:
     """Replay a log (a torn last line is ignored here; `resume` sets it aside)."""
     try:
         return ev.replay(journal.events(tolerate_torn=True))
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, OverflowError) as err:
         raise JournalError(
             _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)
         ) from None

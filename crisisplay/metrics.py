@@ -280,7 +280,7 @@ def measure_log(
     events = journal.events(tolerate_torn=True) if check is None else check.events()
     try:
         metrics = measure(events, running=running, timeline=timeline, on_start=on_start, observe=observe)
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as err:
         from crisisplay.i18n import _
 
         raise JournalError(

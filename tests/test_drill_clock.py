@@ -224,10 +224,23 @@ def test_a_pause_freezes_the_scenario_clock_that_other_terminals_read():
     paused = on_wall_clock(drill.state, engine.pause("interrupted", drill.now, ACTOR), drill.wall)
     for event in paused:
         ev.apply(drill.state, event)
+    stopped = drill.state.drill_run.anchor_ms
     later = DETECTED + timedelta(days=4)
     note = stamped_from_wall(drill.state, engine.note("still here", later, "leo"))
-    assert note[0]["data"]["scenario_ms"] == paused[0]["data"]["scenario_ms"]
+    assert note[0]["data"]["scenario_ms"] == stopped  # a day later on the wall: the clock stood still
     assert note[0]["ts"] == ev.format_ts(later)  # wall time, as logged
+
+
+def test_an_event_stamped_behind_the_live_clock_never_pulls_it_back():
+    from crisisplay.scenario.state import fold
+
+    run = DrillState(clock=LIVE, speed=60, anchor_ms=0, anchor_wall=WALL)
+    # 15 s on the wall at x60: the clock reads 15 minutes; an inject due at 2m is logged now
+    at = WALL + timedelta(seconds=15)
+    inject = {"type": ev.DRILL_INJECT, "data": {"inject": "i1", "source": "scenario", "scenario_ms": 120_000}}
+    fold(run, inject, at)
+    assert run.at(at) == 900_000 and run.fired == {"i1": 120_000}
+    assert run.at(at + timedelta(seconds=1)) == 960_000  # and it runs on from there
 
 
 def test_a_facilitator_inject_is_numbered_and_refused_outside_drills():
@@ -251,3 +264,14 @@ def test_a_drill_logged_before_scenario_clocks_reads_as_before():
         old["data"].pop(key)
     state = ev.replay([old])
     assert state.drill and state.drill_run is None and state.started_at == WALL
+
+
+def test_a_resume_goes_on_from_the_last_scenario_time_even_after_a_run_that_died():
+    from crisisplay.scenario.state import fold
+
+    run = DrillState(clock=LIVE, speed=60, anchor_ms=120_000, anchor_wall=WALL)  # no pause logged: killed
+    back = WALL + timedelta(minutes=10)  # ten wall minutes later (ten scenario hours at x60)
+    resumed = {"type": ev.RESUMED, "data": {"responder": "ana", "clock": LIVE, "speed": 60, "scenario_ms": 120_000}}
+    fold(run, resumed, back)
+    assert run.at(back) == 120_000 and not run.paused
+    assert run.at(back + timedelta(seconds=1)) == 180_000

@@ -386,3 +386,15 @@ def test_a_playbook_given_to_drill_and_a_scenario_given_to_start_point_at_the_ot
     assert done.returncode == 2 and done.stdout == ""
     assert "run it with `crisisplay drill pricing-error-viral-weekend`" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_single_timed_answer_serving_every_visit_keeps_after_for_each_and_at_for_the_first():
+    from crisisplay.playbook.loader import load_playbook
+    from crisisplay.run.answers import parse_answers
+
+    pb, _checked = load_playbook(HERE.parent / "playbooks" / "pricing-error.yaml")
+    at = parse_answers("steps:\n  check-mentions: {answer: calm, at: 20m}\n", "a.yaml", pb)
+    assert at.step_timing("check-mentions", 1).at_ms == 1_200_000
+    assert at.step_timing("check-mentions", 2) is None  # one moment: later visits take a minute each
+    after = parse_answers("steps:\n  check-mentions: {answer: calm, after: 2m}\n", "a.yaml", pb)
+    assert after.step_timing("check-mentions", 1).after_ms == after.step_timing("check-mentions", 3).after_ms == 120_000

@@ -89,8 +89,16 @@ class AnswersFile:
         return raw
 
     def step_timing(self, step_id: str, visit: int) -> Timing | None:
-        """The time the answer for the `visit`-th visit of a step was given at, if the file says."""
-        return self.times.get(("steps", step_id, visit)) or self.times.get(("steps", step_id, 0))
+        """The time the answer for the `visit`-th visit of a step was given at, if the file says.
+        A single answer serving every visit keeps its `after:` for each; its `at:` (one moment)
+        is the first visit's only, and later visits take one minute each."""
+        own = self.times.get(("steps", step_id, visit))
+        if own is not None:
+            return own
+        single = self.times.get(("steps", step_id, 0))
+        if single is not None and single.at_ms is not None and visit > 1:
+            return None
+        return single
 
     def for_visit(self, step_id: str, visit: int) -> object:
         """The answer for the `visit`-th visit of a step (1-based), or None when there is none."""

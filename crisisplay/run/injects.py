@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crisisplay import engine
+from crisisplay.errors import CrisisplayError
 from crisisplay.events import Event
 from crisisplay.i18n import _
 from crisisplay.playbook.model import format_duration
@@ -60,9 +61,10 @@ def deliver_injects(session: Session, events: list[Event]) -> None:
 
 
 def news_waiting(session: Session, look: bool) -> bool:
-    """Whether an inject is due on the scenario clock (or, with `look`, another terminal logged)."""
+    """Whether an inject is due on the scenario clock (or, with `look`, another terminal logged).
+    A terminal that no longer drives the incident (taken over, lease lost) fires nothing."""
     state = session.state
-    if state.closed or state.drill_run is None:
+    if state.closed or state.drill_run is None or not session.still_driving():
         return False
     if engine.due_injects(state, session.clock(), session.actor):
         return True
@@ -88,7 +90,13 @@ def prompt_ticker(session: Session, show: Callable[[], None]) -> Callable[[Appli
             while True:
                 await asyncio.sleep(TICK_S)
                 count += 1
-                if news_waiting(session, look=count % LOOK_EVERY == 0):
+                try:
+                    waiting = news_waiting(session, look=count % LOOK_EVERY == 0)
+                except (CrisisplayError, OSError):
+                    # the store could not be read (a network blip, the log moved): the ticker stops
+                    # here, and the answer's own write says what is wrong in one line, as usual
+                    return
+                if waiting:
                     await run_in_terminal(show)
 
         def start() -> None:

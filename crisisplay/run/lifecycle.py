@@ -286,6 +286,10 @@ def resume_incident(
         session = Session(journal, state, frontend, clock, who, config.contacts)
         session.lease = held
         deliveries = session.deliver_with(reach or Reach(live=False))
+        if state.drill_run is not None:
+            # The clock goes on from the log's last scenario time: the time the drill was down,
+            # paused or not (a killed run logs no pause), is not scenario time.
+            state.drill_run.paused = True
         if previous is not None and previous.holder != who:
             going_on = engine.handover(previous.holder, who, (reason or "").strip(), session.clock())
         else:

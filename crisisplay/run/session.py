@@ -392,6 +392,11 @@ class Session:
             )
         self._check_lease()
 
+    def still_driving(self) -> bool:
+        """Whether this terminal still drives the incident: its lease held, and no other run has
+        taken it over in what this run has read of the log."""
+        return not self._lease_lost() and not self._taking_over(self._folded)
+
     def _lease_lost(self) -> bool:
         return self.lease is not None and bool(getattr(self.lease, "lost", False))
 

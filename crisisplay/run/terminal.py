@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.display import markup_safe, visible
-from crisisplay.errors import AnswerError
+from crisisplay.errors import AnswerError, CrisisplayError
 from crisisplay.events import DRILL_INJECT, PAUSED, RESUMED, STARTED, Event
 from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, language, normalise_number
 from crisisplay.narrative import describe
@@ -301,9 +301,15 @@ class TerminalFrontend:
             self.prompter.ticker = prompt_ticker(session, functools.partial(self._news, session))
 
     def _news(self, session: Session) -> None:
-        """Above an open prompt: fire the injects now due and show what other terminals logged."""
-        session.fire_injects()  # logged, then shown by `logged` (this is the main thread)
-        session.refresh()
+        """Above an open prompt: fire the injects now due and show what other terminals logged.
+        An error reading or writing the store is said in one line; the answer's own write, when the
+        responder answers, stops the run with the usual message and exit code."""
+        try:
+            session.refresh()
+            if session.still_driving():  # taken over meanwhile: the new driver fires the injects
+                session.fire_injects()  # logged, then shown by `logged` (this is the main thread)
+        except (CrisisplayError, OSError) as err:
+            self.console.print(f"⚠ {_esc(str(err))}", style="yellow", highlight=False)
 
     def ask_input(self, session: Session, action: engine.AskInput) -> object:
         spec = action.spec

@@ -114,15 +114,25 @@ def snapshot_scenario(snapshot: dict[str, Any]) -> Scenario:
     return found
 
 
+# A scenario time read from a log is at most ten years: a larger one (an edited log) is read as
+# that, so no clock's date arithmetic can overflow.
+MAX_SCENARIO_MS = 10 * 366 * 86_400_000
+
+
 def _ms(value: object) -> int:
-    return value if type(value) is int and value >= 0 else 0
+    return min(value, MAX_SCENARIO_MS) if type(value) is int and value >= 0 else 0
 
 
 def fold(drill: DrillState, event: dict[str, Any], wall: datetime) -> None:
     """Fold one event of a drill (its wall time `wall`) into the drill state."""
     kind, data = event["type"], event["data"]
     if "scenario_ms" in data:
-        drill.anchor_ms, drill.anchor_wall = max(drill.anchor_ms, _ms(data["scenario_ms"])), wall
+        # Never back: an inject stamped at its due time, or a delivery's outcome computed a moment
+        # earlier, must not pull the clock behind where it already stood at this wall time. A
+        # resume starts the clock again from where the log left it: a run that died without
+        # pausing (killed, a closed laptop) does not count the time it was down.
+        standing = drill.anchor_ms if kind in ("incident.resumed", "incident.handover") else drill.at(wall)
+        drill.anchor_ms, drill.anchor_wall = max(standing, _ms(data["scenario_ms"])), wall
     if kind == "incident.paused":
         drill.paused = True
     elif kind in ("incident.resumed", "incident.handover"):
