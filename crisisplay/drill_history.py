@@ -21,13 +21,24 @@ from typing import Any
 from crisisplay.errors import CrisisplayError
 from crisisplay.incidents import CACHE_FOLDER, CLOSED, code_stamp, listing, log_key
 from crisisplay.metrics import Metrics, measure_log
-from crisisplay.scorecard import CATEGORIES, Observations, Scorecard, scorecard, total_of
+from crisisplay.scorecard import (
+    BETTER,
+    CATEGORIES,
+    FASTER,
+    NOT_REACHED,
+    SAME,
+    SLOWER,
+    WORSE,
+    Observations,
+    Scorecard,
+    scorecard,
+    total_of,
+)
 from crisisplay.store.base import IncidentLog, Store
 from crisisplay.store.files import FileStore
 
 SCENARIO, PLAYBOOK = "scenario", "playbook"  # what a drill's group is keyed by
-FASTER, SLOWER, SAME, BETTER, WORSE = "faster", "slower", "same", "better", "worse"
-NOT_REACHED = "not-reached"
+
 _CACHE_FILE = "drills.json"
 _CACHE_FORMAT = 1
 
@@ -235,7 +246,7 @@ def _stamp() -> list[Any]:
     """The modules that build a cached entry besides the summary's: a change to them rebuilds it."""
     here = Path(__file__).resolve().parent
     stamp: list[Any] = []
-    for name in ("scorecard.py", "drill_history.py"):
+    for name in ("scorecard.py", "drill_history.py", "scenario/state.py"):
         with contextlib.suppress(OSError):
             st = (here / name).stat()
             stamp.append([name, st.st_size, st.st_mtime_ns])

@@ -94,6 +94,17 @@ def resolve(ref: str, home: Path, store: Store | None = None) -> IncidentLog:
     )
 
 
+def runs_scenario_clock(journal: IncidentLog) -> bool:
+    """Whether an incident is a drill on a scenario clock, from its first line alone: only then
+    does a note or a close need the whole state (for its scenario time)."""
+    try:
+        first = next(journal.events(tolerate_torn=True), None)  # dropped at once: one line read
+    except CrisisplayError:
+        return False
+    data = first.get("data") if first is not None else None
+    return isinstance(data, dict) and bool(data.get("drill")) and "scenario_ms" in data
+
+
 def playbook_locale(journal: IncidentLog) -> str | None:
     """The `locale` of the playbook snapshot in an incident's log, from its first line alone.
 
@@ -279,7 +290,7 @@ _ROW_KEYS = frozenset(
     ]
 )
 # What a cached row depends on besides the log: these modules build it.
-_BUILDERS = ("incidents.py", "metrics.py", "events.py", "clocks.py", "times.py")
+_BUILDERS = ("incidents.py", "metrics.py", "events.py", "clocks.py", "times.py", "scenario/state.py")
 
 
 def code_stamp() -> list[Any]:

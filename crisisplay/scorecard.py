@@ -30,6 +30,9 @@ from crisisplay.times import elapsed_ms, parse_ts
 
 TARGETS, DEADLINES, INJECTS, ESCALATIONS = "targets", "deadlines", "injects", "escalations"
 APPROVALS, CHECKLISTS, MESSAGES, SKIPS = "approvals", "checklists", "messages", "skips"
+# How a figure compares with the previous run of the same scenario (drill_history.py, the reports).
+FASTER, SLOWER, SAME, BETTER, WORSE = "faster", "slower", "same", "better", "worse"
+NOT_REACHED = "not-reached"
 CATEGORIES = (TARGETS, DEADLINES, INJECTS, ESCALATIONS, APPROVALS, CHECKLISTS, MESSAGES, SKIPS)
 # What each category weighs in the total unless `[drill.weights]` says otherwise (docs/drills.md).
 DEFAULT_WEIGHTS: dict[str, float] = {

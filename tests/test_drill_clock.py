@@ -11,8 +11,9 @@ from clock_helpers import ACTOR, CLOCKS, DETECTED, playbook_from
 from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.errors import UsageError
+from crisisplay.run.scenario_clock import on_wall_clock, stamped_from_wall
 from crisisplay.scenario.model import Scenario
-from crisisplay.scenario.state import LIVE, SCRIPTED, DrillState, on_wall_clock, stamped_from_wall
+from crisisplay.scenario.state import LIVE, SCRIPTED, DrillState
 
 SCENARIO = {
     "crisisplay-drill": 1,

@@ -1,6 +1,6 @@
 """A drill's scorecard and its comparison with the previous run, in words: for the md and html reports
 and for the lines a drill run ends with. The figures come from crisisplay/scorecard.py and
-crisisplay/drill_history.py; this module only says them.
+crisisplay/drill_history.py (its words come from crisisplay/scorecard.py); this module only says them.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from crisisplay import scorecard as sc
-from crisisplay.drill_history import BETTER, FASTER, NOT_REACHED, SAME, SLOWER, WORSE
 from crisisplay.i18n import N_, _
 from crisisplay.playbook.model import Playbook, format_duration
+from crisisplay.scorecard import BETTER, FASTER, NOT_REACHED, SAME, SLOWER, WORSE
 
 CATEGORY_NAMES = {
     sc.TARGETS: N_("Response targets"),

@@ -16,13 +16,13 @@ from crisisplay.config import Config
 from crisisplay.errors import IncidentClosed, JournalError, UsageError
 from crisisplay.findings import did_you_mean
 from crisisplay.i18n import N_, _
-from crisisplay.incidents import load_state, new_incident_id
+from crisisplay.incidents import load_state, new_incident_id, runs_scenario_clock
 from crisisplay.narrative import log_words
 from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.delivery import Reach
+from crisisplay.run.scenario_clock import stamped_from_wall
 from crisisplay.run.session import Frontend, Outcome, Session
-from crisisplay.scenario.state import stamped_from_wall
 from crisisplay.store.base import IncidentLog, Store, open_store
 from crisisplay.times import now
 
@@ -340,8 +340,10 @@ def add_note(journal: IncidentLog, text: str, actor: str, clock: Callable[[], da
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
         raise UsageError(_("the note is empty"))
-    state = load_state(journal)  # a drill's note carries its scenario time
-    head: str = journal.append(stamped_from_wall(state, engine.note(text.strip("\n"), clock(), actor)))[-1]["hash"]
+    events = engine.note(text.strip("\n"), clock(), actor)
+    if runs_scenario_clock(journal):  # a drill's note carries its scenario time (from the whole log)
+        events = stamped_from_wall(load_state(journal), events)
+    head: str = journal.append(events)[-1]["hash"]
     return head
 
 

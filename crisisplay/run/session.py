@@ -23,7 +23,7 @@ from crisisplay.events import Event, State, apply
 from crisisplay.i18n import _
 from crisisplay.narrative import describe
 from crisisplay.run.delivery import Deliveries, Reach, notice_title
-from crisisplay.scenario.state import on_wall_clock
+from crisisplay.run.scenario_clock import on_wall_clock
 from crisisplay.store.base import HeadMoved, IncidentLog
 
 PAUSE_NO_ANSWER = "answers-ran-out"
@@ -152,12 +152,13 @@ class Session:
 
     def _append(self, events: list[Event]) -> list[Event]:
         """Append onto the head the state knows, or fold the newer events in and raise HeadMoved."""
-        # A drill's events were computed on scenario time: it goes into `scenario_ms`, `ts` is the wall's.
-        events = on_wall_clock(self.state, events, self.wall())
         # Ctrl-C waits until the decision is on disk: an acknowledged answer is never half-written.
         blocked = _block_sigint()
         try:
             with self._writing:
+                # A drill's events were computed on scenario time: it goes into `scenario_ms`, and `ts`
+                # is the wall's, stamped under the lock so no other thread's event slips in between.
+                events = on_wall_clock(self.state, events, self.wall())
                 try:
                     logged = self.journal.append(events, expect_head=self.state.head)
                 except HeadMoved as moved:

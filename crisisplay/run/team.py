@@ -21,7 +21,7 @@ from crisisplay.events import Event, State
 from crisisplay.i18n import _
 from crisisplay.incidents import load_state
 from crisisplay.reading import InputTooLarge, read_input
-from crisisplay.scenario.state import stamped_from_wall
+from crisisplay.run.scenario_clock import stamped_from_wall
 from crisisplay.store.base import HeadMoved
 from crisisplay.times import now
 
@@ -162,7 +162,8 @@ def inject(log: Any, text: str, actor: str, clock: Callable[[], datetime] = now)
     """`crisisplay inject`: a facilitator's inject from another terminal (an open drill only)."""
 
     def compute(state: State) -> list[Event]:
-        _open(state)
+        if state.drill:
+            _open(state)  # "not a drill" comes first, from facilitator_inject, even when closed
         return engine.facilitator_inject(state, text, clock(), actor)
 
     return append_on(log, compute)
