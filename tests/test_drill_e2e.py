@@ -130,3 +130,17 @@ def test_the_inject_of_a_facilitator_shows_in_the_running_drill(home, scenario):
     assert [e["data"]["value"] for e in events if e["type"] == "input.set"] == ["Blue Kettle"]
     assert term.child.exitstatus == 130
     assert pexpect  # the pseudo-terminal library the interactive tests share
+
+
+def test_a_log_that_cannot_be_read_mid_prompt_never_shows_a_traceback(home, scenario):
+    term = Terminal(home, "drill", str(scenario), "--speed", "60")
+    term.expect("Which product was mispriced?")
+    incident_id = ID.search(term.screen).group(0)
+    log = home / "incidents" / f"{incident_id}.jsonl"
+    log.rename(log.with_suffix(".moved"))  # the ticker's next look at the store fails
+    time.sleep(3)  # past the inject due at 2m (x60): the ticker would fire it now
+    term.send("Blue Kettle" + ENTER)  # the answer's own write says what is wrong, in one line
+    status = term.finish()
+    assert status not in (0, None)
+    for crash in ("Traceback", "Unhandled exception", "Press ENTER to continue"):
+        assert crash not in term.screen, term.screen[-2000:]
