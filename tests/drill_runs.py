@@ -1,8 +1,5 @@
-"""Drill logs made through the real engine and session: a scripted drill whose answers carry scenario times.
-
-`run_timed_drill` is a small front end over the answers-file one: before each answer it sets
-the session's scripted time (`session.scripted_ms`) and fires the injects due by then, as the
-answers-file front end does with `{answer: …, at: 12m}`.
+"""Drill logs made through the real engine and session: a scripted drill whose answers file gives
+each answer its scenario time (`{answer: …, at: 12m}`), run by the answers-file front end.
 """
 
 from __future__ import annotations
@@ -10,17 +7,14 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from crisisplay import engine
 from crisisplay.config import Config
 from crisisplay.playbook.loader import load_playbook
 from crisisplay.run.answers import read_answers
 from crisisplay.run.lifecycle import StartRequest, start_incident
 from crisisplay.run.scripted import ScriptedFrontend
-from crisisplay.run.session import Session
 from crisisplay.scenario.model import Scenario
 
 DATA = Path(__file__).resolve().parent / "data" / "drills"
@@ -28,18 +22,18 @@ PLAYBOOK = DATA / "rehearsal.yaml"
 SCENARIO = DATA / "rehearsal-drill.yaml"
 
 
-class TimedFrontend(ScriptedFrontend):
-    """Answers from a file, each at the scenario time (ms since detection) `times` gives its step."""
-
-    def __init__(self, answers: Any, times: dict[str, int], out: Any) -> None:
-        super().__init__(answers, {}, out)
-        self.times = times
-
-    def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
-        if action.step_id in self.times:
-            session.scripted_ms = self.times[action.step_id]
-        session.fire_injects()
-        return super().ask_step(session, action)
+def timed(answers_text: str, times: dict[str, int]) -> str:
+    """The answers file with each step of `times` answered `at:` its scenario minute."""
+    data = yaml.safe_load(answers_text)
+    steps = data["steps"]
+    for step, ms in times.items():
+        at = f"{ms // 60_000}m"
+        answer = steps[step]
+        if isinstance(answer, dict) and "answer" in answer:
+            answer["at"] = at
+        else:
+            steps[step] = {"answer": answer, "at": at}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 class FixedClock:
@@ -78,7 +72,7 @@ def run_timed_drill(
         },
     }
     answers_path = home / f"answers-{started:%H%M%S}.yaml"
-    answers_path.write_text(answers_text, encoding="utf-8")
+    answers_path.write_text(timed(answers_text, times), encoding="utf-8")
     answers = read_answers(answers_path, pb)
     request = StartRequest(pb, playbook, True, "Ana", scenario=snapshot)
     ids: list[str] = []
@@ -88,7 +82,7 @@ def run_timed_drill(
             request,
             Config(),
             home,
-            lambda overrides: TimedFrontend(answers, times, sink),
+            lambda overrides: ScriptedFrontend(answers, overrides, sink),
             ids.append,
             clock=FixedClock(started),
         )
