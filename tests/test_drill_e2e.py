@@ -144,3 +144,23 @@ def test_a_log_that_cannot_be_read_mid_prompt_never_shows_a_traceback(home, scen
     assert status not in (0, None)
     for crash in ("Traceback", "Unhandled exception", "Press ENTER to continue"):
         assert crash not in term.screen, term.screen[-2000:]
+
+
+def test_an_inject_logged_while_a_killed_drill_was_down_is_shown_on_resume(home, scenario):
+    import signal
+
+    from test_interactive_e2e import crisisplay
+
+    term = Terminal(home, "drill", str(scenario), "--speed", "1")
+    term.expect("Which product was mispriced?")
+    incident_id = ID.search(term.screen).group(0)
+    term.child.kill(signal.SIGKILL)  # no pause logged: the run is simply gone
+    term.child.close(force=True)
+    said = crisisplay(home, "inject", incident_id, "The shop's phone is ringing.", "--responder", "Fran")
+    assert said.returncode == 0, said.stderr
+    term = Terminal(home, "resume", incident_id)
+    term.child.expect_exact("Facilitator's inject f1", timeout=10)
+    term.expect("The shop's phone is ringing.")
+    term.expect("Which product was mispriced?")
+    term.send(CTRL_C)
+    assert term.finish() == 130

@@ -26,7 +26,7 @@ from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError, CrisisplayError
-from crisisplay.events import DRILL_INJECT, PAUSED, RESUMED, STARTED, Event
+from crisisplay.events import DRILL_INJECT, INPUT_SET, PAUSED, RESUMED, STARTED, STEP_ANSWERED, STEP_SKIPPED, Event
 from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, language, normalise_number
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import (
@@ -50,6 +50,7 @@ from crisisplay.run.header import header
 from crisisplay.run.injects import inject_title, prompt_ticker
 from crisisplay.run.session import PauseRequested, Session
 from crisisplay.run.team import approval_words
+from crisisplay.scenario.state import FACILITATOR_SOURCE
 from crisisplay.templates import placeholder
 
 if TYPE_CHECKING:
@@ -384,12 +385,15 @@ class TerminalFrontend:
             self.console.print(_("Last decisions:"), style="bold")
             for line in lines:
                 self.console.print(f"  · {_esc(line)}", highlight=False)
-        # Injects a facilitator logged while the drill was paused were never shown: show them now.
-        paused_at = max((i for i, e in enumerate(events) if e["type"] == PAUSED), default=None)
-        if paused_at is not None:
-            for event in events[paused_at:]:
-                if event["type"] == DRILL_INJECT:
-                    self._banner(event)
+        # Injects a facilitator logged while nobody was driving (the drill paused, or its run gone
+        # since its last decision) may never have been shown: show them now.
+        stopped = max(
+            (i for i, e in enumerate(events) if e["type"] in (PAUSED, STEP_ANSWERED, STEP_SKIPPED, INPUT_SET)),
+            default=0,
+        )
+        for event in events[stopped:]:
+            if event["type"] == DRILL_INJECT and event["data"].get("source") == FACILITATOR_SOURCE:
+                self._banner(event)
         for delivery in session.state.in_flight():
             self._send_again(session, delivery)
 
