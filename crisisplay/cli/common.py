@@ -100,11 +100,12 @@ def _find_playbook_not_scenario(ref: str) -> PlaybookFile:
     """The playbook `ref` names; a drill scenario's id given instead is pointed at `crisisplay drill`."""
     from crisisplay.errors import PlaybookNotFound
     from crisisplay.home import find_playbook
-    from crisisplay.scenario.loader import scenario_catalogue
 
     try:
         return find_playbook(ref, _home())
     except PlaybookNotFound:
+        from crisisplay.scenario.loader import scenario_catalogue
+
         if any(entry.id == ref for entry in scenario_catalogue(_home())):
             raise PlaybookNotFound(
                 _("'{ref}' is a drill scenario, not a playbook: run it with `{command}`").format(

@@ -161,13 +161,14 @@ def _scenario_to_show(ref: str) -> Any:
     first, and a scenario's only when no playbook has it."""
     from crisisplay.errors import PlaybookNotFound
     from crisisplay.home import find_playbook, looks_like_path
-    from crisisplay.scenario.loader import check_scenario_file, find_scenario, is_scenario
 
     try:
         path = find_playbook(ref, _home()).path
     except PlaybookNotFound:
         if looks_like_path(ref):
             raise
+        from crisisplay.scenario.loader import find_scenario
+
         try:
             path = find_scenario(ref, _home()).path
         except PlaybookNotFound:
@@ -189,7 +190,9 @@ def _scenario_to_show(ref: str) -> Any:
         except OSError:
             return None  # the playbook path reports it
         if b"crisisplay-drill" not in head:
-            return None
+            return None  # a playbook: the scenario format's models are never built for it
+    from crisisplay.scenario.loader import check_scenario_file, is_scenario
+
     try:
         checked = check_scenario_file(path, _home())
     except OSError as err:
