@@ -5,10 +5,16 @@ The command runs in a fresh Python (crisisplay imported before the clock starts,
 discarded), paired with the baseline in a fresh Python of its own. Two figures per size:
 the first listing (no summary cache: `<home>/cache` removed before each run) and a second
 one (whatever the first left behind reused). Goal (issue 16): at most 1.5x.
+
+The logs are dated an hour back once built: the summary cache never trusts a log changed in
+the last 2 seconds (a write within the file system's timestamp tick could leave its key as it
+was), so logs written just before the listing would be read in full every time, and "listed
+again" would measure the first listing twice.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -38,11 +44,20 @@ def home_of(each: int) -> Path:
                 f"20261125-{number // 60 // 60:02d}{number // 60 % 60:02d}{number % 60:02d}-bench-replay-{number:04x}"
             )
             build_log(folder / f"{incident_id}.jsonl", each, incident_id)
+        age(folder)
         print(
             f"  built {INCIDENTS:,} incidents of {each} events in {time.perf_counter() - began:.0f} s", file=sys.stderr
         )
         _HOMES[each] = home
     return _HOMES[each]
+
+
+def age(folder: Path, seconds: int = 3600) -> None:
+    """Date every log in `folder` back by `seconds`, as if written a while ago: settled logs the
+    summary cache may trust (it skips any changed in the last 2 s)."""
+    when = time.time() - seconds
+    for path in folder.glob("*.jsonl"):
+        os.utime(path, (when, when))
 
 
 def loads_every_log(folder: str) -> None:
@@ -79,6 +94,7 @@ def run() -> list[Result]:
             return python_run(SETUP, WORK, env)
 
         cold = paired(first, baseline)
+        python_run(SETUP, WORK, env)  # the cache the second listings reuse, whatever the last cold run left
         warm = paired(lambda env=env: python_run(SETUP, WORK, env), baseline)
         results += [
             cold.result(f"incidents: {INCIDENTS:,} incidents, {label(total)} events, first listing", name, 1.5),
