@@ -14,7 +14,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from crisisplay.clocks import OUTCOME_DECIDED as OUTCOME_DECIDED  # re-exported
 from crisisplay.clocks import Clocks, fold
@@ -184,9 +184,12 @@ def after_answer(pb: Playbook, step_id: str, answer: Any) -> str:
     step = pb.step(step_id)
     target = step.next
     if step.type == "choice":
-        option = next((o for o in step.options if o.value == answer["value"]), None)
-        if option is not None and option.next:
-            target = option.next
+        value = answer["value"]
+        for option in step.options:  # the first option of that value (a loop: no generator per answer)
+            if option.value == value:
+                if option.next:
+                    target = option.next
+                break
     return target or following(pb, step_id)
 
 
@@ -271,6 +274,20 @@ def on_incident_clock(state: State, event: Event) -> Event:
     return {**event, "ts": format_ts(moment)}
 
 
+_last_parsed: tuple[str, datetime] | None = None  # the time `_event_time` parsed last
+
+
+def _event_time(ts: str) -> datetime:
+    """`parse_ts`, remembering the last text: a step's events are often logged in one millisecond."""
+    global _last_parsed
+    known = _last_parsed
+    if known is not None and known[0] == ts:
+        return known[1]
+    moment = parse_ts(ts)
+    _last_parsed = (ts, moment)
+    return moment
+
+
 def apply(state: State, event: Event) -> State:
     """Fold one event into the state (in place) and return it."""
     kind, data = event["type"], event["data"]
@@ -278,15 +295,10 @@ def apply(state: State, event: Event) -> State:
         fold_drill(state.drill_run, event, parse_ts(event["ts"]))  # on the wall clock it was logged by
         event = on_incident_clock(state, event)
     # The step events (entered, answered, skipped) name their step; the journal checks logs read back.
-    step = cast(str, event.get("step"))
+    step: str = event.get("step")  # type: ignore[assignment]  # (not `cast`: a call per event)
     pb = state.playbook
-    if kind == INPUT_SET:
-        value = data["value"]
-        spec = pb.inputs.get(data["name"])
-        if spec is not None and spec.type == "number" and isinstance(value, str):
-            value = Decimal(value)  # logged as exact text, like a number step's answer
-        state.variables[data["name"]] = value
-    elif kind == STEP_ENTERED:
+    # The kinds are distinct, so the order of the tests is free: the commonest first.
+    if kind == STEP_ENTERED:
         state.pending = step
         state.visits[step] = data["visit"]
     elif kind == STEP_ANSWERED:
@@ -297,6 +309,12 @@ def apply(state: State, event: Event) -> State:
         state.pending = None
         state.position = after_answer(pb, step, data["answer"])
         state.approvals.pop(step, None)
+    elif kind == INPUT_SET:
+        value = data["value"]
+        spec = pb.inputs.get(data["name"])
+        if spec is not None and spec.type == "number" and isinstance(value, str):
+            value = Decimal(value)  # logged as exact text, like a number step's answer
+        state.variables[data["name"]] = value
     elif kind == STEP_SKIPPED:
         state.visits[step] = data["visit"]
         state.pending = None
@@ -369,7 +387,7 @@ def apply(state: State, event: Event) -> State:
         state.outcome, state.close_reason = data.get("outcome"), data.get("reason")
     fold(state.clocks, pb, event)
     if "ts" in event:
-        state.last_ts = parse_ts(event["ts"])
+        state.last_ts = _event_time(event["ts"])
     if "hash" in event:
         state.head = event["hash"]
     state.count += 1

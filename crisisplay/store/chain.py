@@ -117,7 +117,7 @@ def _loads(raw: bytes) -> Any:
     """Parse one line strictly: UTF-8 only, no floats, no NaN or Infinity, at most MAX_DEPTH deep.
 
     Every reader of log lines comes through here, so the depth bound holds everywhere. It
-    costs two byte counts per line: only a line with more brackets than MAX_DEPTH (the
+    costs one count of the brackets per line: only a line with more brackets than MAX_DEPTH (the
     playbook snapshot, or brackets inside text) is measured after parsing.
     """
     text = raw.decode("utf-8")
@@ -127,11 +127,14 @@ def _loads(raw: bytes) -> Any:
             value, end = _scan(text, 0)
         except StopIteration:
             value, end = _DECODER.decode(text), len(text)  # leading blanks, or no JSON: it says which
-        if end != len(text) and text[end:].strip(_BLANKS):
+        size = len(text)
+        # A logged line ends in its newline right after the JSON: no slice to strip then.
+        if end != size and not (end == size - 1 and text[end] == "\n") and text[end:].strip(_BLANKS):
             _DECODER.decode(text)  # raises "Extra data" at the right column
     except RecursionError:
         raise _TooDeep() from None
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+    # The brackets, counted in one pass (the line without them is shorter by their number).
+    if len(raw) - len(raw.translate(None, b"[{")) > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise _TooDeep()
     return value
 
