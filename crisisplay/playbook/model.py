@@ -555,6 +555,15 @@ Step = Annotated[AnyStep, Field(discriminator="type")]
 SavingStep = ConfirmStep | ChoiceStep | TextStep | NumberStep  # the kinds with `save_as:`
 
 
+def field_of(model: BaseModel, name: str) -> Any:
+    """A field that `model`'s kind may not have (`options` of any step), or None.
+
+    The same answer as `getattr(model, name, None)`, read from the instance's fields: on a
+    miss, pydantic's `__getattr__` first looks for private attributes and then raises, a cost
+    lint paid some 60 times per playbook."""
+    return model.__dict__.get(name)
+
+
 def saved_as(step: AnyStep) -> str | None:
     """The variable a step's answer is saved as, if it has one."""
     return step.save_as if isinstance(step, SavingStep) else None
