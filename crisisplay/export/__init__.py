@@ -92,18 +92,22 @@ def export_incident(
 
             raise JournalError(f"{err}; {verdict_words(check.result)}") from None
         raise
-    _refuse_unless_verified(journal, check.result, force)
-    assert check.result is not None  # the pass read to its end
-    if seen is not None and seen.drill:
-        _score(metrics, seen, journal, weights, history)
+    try:
+        _refuse_unless_verified(journal, check.result, force)
+        assert check.result is not None  # the pass read to its end
+        if seen is not None and seen.drill:
+            _score(metrics, seen, journal, weights, history)
 
-    def write(out: TextIO) -> None:
-        render(fmt, metrics, check, out)
+        def write(out: TextIO) -> None:
+            render(fmt, metrics, check, out)
 
-    if target is None:
-        write_stream(stdout, write)
-    else:
-        write_output(target, write)
+        if target is None:
+            write_stream(stdout, write)
+        else:
+            write_output(target, write)
+    finally:
+        if metrics.timeline is not None:  # the spooled moments: nothing of them outlives the export
+            metrics.timeline.close()
     return Exported(metrics.count, metrics.head, check.result)
 
 

@@ -212,13 +212,19 @@ class ReportClock(LocalTimes):
         return format_time(moment.astimezone(), "medium", locale=self._lang or i18n.ENGLISH)
 
 
-def remembered(escape: Callable[[Any], str]) -> Callable[[Any], str]:
-    """`escape`, remembering its answers: steps and people repeat on every row of a long log."""
+def remembered(escape: Callable[[Any], str], limit: int = 4096) -> Callable[[Any], str]:
+    """`escape`, remembering its answers: steps and people repeat on every row of a long log.
+
+    At most `limit` of them: a log written by hand may hold a new text on every line, and a
+    report holds nothing that grows with the log.
+    """
     found: dict[object, str] = {}
 
     def once(text: object) -> str:
         done = found.get(text)
         if done is None:
+            if len(found) >= limit:
+                found.clear()
             done = found[text] = escape(text)
         return done
 
