@@ -11,8 +11,12 @@ log holds its scenario's path in every hash, so drills are left to the scorecard
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import json
+import os
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,9 +26,13 @@ import pytest
 from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.config import Contact
-from crisisplay.export import FORMATS, export_incident
+from crisisplay.export import FORMATS, export_incident, tabular
+from crisisplay.export.tabular import CSV_COLUMNS
 from crisisplay.journal import Journal
+from crisisplay.metrics import Moment, Timeline
 from crisisplay.playbook.loader import check_text
+from crisisplay.store.chain import canonical_line
+from tests.incident_logs import read_events, rechain
 
 INCIDENT_ID = "20260328-200000-stream-long-5e7a"
 DETECTED = datetime(2026, 3, 28, 20, 0, tzinfo=UTC)  # Madrid changes to summer time during it
@@ -203,3 +211,66 @@ def test_a_long_log_exports_to_the_same_bytes_in_every_format(tmp_path, madrid):
     assert journal.path.read_bytes().count(b"\n") > 5000
     digests = {fmt: hashlib.sha256(text).hexdigest() for fmt, text in _exports(journal, tmp_path).items()}
     assert digests == LONG_DIGESTS
+
+
+def _line(**event: object) -> bytes:
+    base: dict[str, object] = {"v": 1, "seq": 3, "ts": "2026-03-28T20:00:00.000Z", "type": "note.added"}
+    base.update({"actor": "Ana", "step": None, "prev": "0" * 64, "data": {"text": "x"}})
+    base.update(event)
+    line, _digest = canonical_line(base)
+    return (line + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        _line(),
+        _line(actor=None),
+        _line(actor='","data":{"evil":1}, \\"'),  # what ends the actor, written inside it
+        _line(data={}),
+        _line(data={"a": {"prev": "x"}, "prev": ',"prev":"', "z": '"},"prev":"'}),  # the cut's markers inside data
+        _line(data={"text": 'C1 \x85 and DEL \x7f, a quote " and a comma', "n": [1, None, True]}),
+        _line(data={"text": "=SUM(A1)\r\nline two\x1b[31m"}),
+        _line(step="a step", type="step.answered"),
+    ],
+)
+def test_the_csv_data_cut_from_a_verified_line_is_what_encoding_the_event_gives(line):
+    assert tabular._data_and_hash(line) == tabular._parsed_data_and_hash(line)
+
+
+def test_events_the_engine_would_not_log_get_their_data_cell_from_the_parsed_line(tmp_path):
+    """Keys the engine does not log, an actor that is not text: the line is parsed, never cut."""
+    journal = build_long_log(tmp_path)
+    events = read_events(journal.path)[:200]
+    for n, event in enumerate(events[1:], 1):
+        if n % 3 == 0:
+            event["extra"] = {"data": {"x": n}, "prev": ',"prev":"'}
+        elif n % 3 == 1:
+            event["actor"] = {"name": "Ana", "data": {"y": n}}
+    journal.path.write_text(rechain(events), encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(_exports(journal, tmp_path)["csv"].decode("utf-8"))))
+    data = [row[CSV_COLUMNS.index("data")] for row in rows[1:]]
+    encoded = [json.dumps(e["data"], sort_keys=True, separators=(",", ":"), ensure_ascii=False) for e in events]
+    assert data == [text.translate(tabular._JSON_C1_ESCAPES) for text in encoded]  # DEL and C1 as JSON escapes
+
+
+def test_the_timeline_spool_reads_back_every_moment_twice_and_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    start = datetime(2026, 3, 28, 20, 0, 0, 123456, tzinfo=UTC)
+    moments = [
+        Moment(
+            n, start + timedelta(milliseconds=7 * n), 7 * n, "p" if n % 2 else None, f"s{n % 5}", "Ana", "t", f"w{n}"
+        )
+        for n in range(30_000)
+    ]
+    timeline = Timeline()
+    for moment in moments:
+        timeline.append(moment)
+    assert len(timeline) == len(moments)
+    first, second = iter(timeline), iter(timeline)
+    interleaved = [(a, b) for a, b in zip(first, second, strict=True)]  # two readers at once
+    assert [a for a, _b in interleaved] == moments == [b for _a, b in interleaved]
+    assert all(a.at.tzinfo is UTC for a, _b in interleaved[:10])
+    assert timeline.among({5, 29_999, 40_000}) == {5, 29_999}
+    assert os.listdir(tmp_path) == []  # spilled to disk (30,000 moments pass the few MiB) in an unnamed file
+    timeline.close()

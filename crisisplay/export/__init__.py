@@ -29,6 +29,7 @@ from crisisplay.store.chain import TORN, ChainCheck, LineSource, VerifyResult
 
 if TYPE_CHECKING:
     from crisisplay.events import State
+    from crisisplay.export.tabular import CsvRows
     from crisisplay.scorecard import Observations
 
 FORMATS = ("md", "json", "csv", "html")
@@ -70,8 +71,12 @@ def export_incident(
         )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(_lines_of(journal), lenient=force, fingerprint=fmt in ("json", "csv"))
-    seen = None
-    if fmt != "csv":  # a csv has one row per event and nothing else: no scorecard (docs/drills.md)
+    seen = rows = None
+    if fmt == "csv":  # its rows are written in this pass, all but the verdict, which needs the whole pass
+        from crisisplay.export.tabular import CsvRows
+
+        rows = CsvRows()
+    else:  # a csv has one row per event and nothing else: no scorecard (docs/drills.md)
         from crisisplay.scorecard import Observations
 
         seen = Observations()
@@ -83,8 +88,11 @@ def export_incident(
             check=check,
             on_start=_playbook_language,
             observe=seen,
+            each=rows,
         )
     except JournalError as err:
+        if rows is not None:
+            rows.close()
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
         _refuse_unless_verified(journal, check.result, force)
         if check.result is not None and not check.result.ok:
@@ -99,7 +107,7 @@ def export_incident(
             _score(metrics, seen, journal, weights, history)
 
         def write(out: TextIO) -> None:
-            render(fmt, metrics, check, out)
+            render(fmt, metrics, check, out, rows)
 
         if target is None:
             write_stream(stdout, write)
@@ -108,6 +116,8 @@ def export_incident(
     finally:
         if metrics.timeline is not None:  # the spooled moments: nothing of them outlives the export
             metrics.timeline.close()
+        if rows is not None:
+            rows.close()
     return Exported(metrics.count, metrics.head, check.result)
 
 
@@ -162,8 +172,11 @@ def _refuse_unless_verified(journal: IncidentLog, result: VerifyResult | None, f
     )
 
 
-def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO) -> None:
-    """Write `metrics` (and, for the data formats, the events again, from `check`) in one format."""
+def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO, rows: CsvRows | None = None) -> None:
+    """Write `metrics` (and, for the data formats, the events again, from `check`) in one format.
+
+    A csv needs the `rows` its verifying pass spooled (`tabular.CsvRows`).
+    """
     if fmt == "md":
         from crisisplay.export.markdown import render as render_md
 
@@ -179,7 +192,8 @@ def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO) -> None:
     else:
         from crisisplay.export.tabular import render_csv
 
-        render_csv(metrics, check.events_again(), out)
+        assert rows is not None  # export_incident spools them in the verifying pass
+        render_csv(metrics, rows, check.lines_again(), out, check.source.label)
 
 
 def write_stream(stream: BinaryIO, write: Callable[[TextIO], None]) -> None:

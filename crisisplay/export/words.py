@@ -221,7 +221,10 @@ def remembered(escape: Callable[[Any], str], limit: int = 4096) -> Callable[[Any
     found: dict[object, str] = {}
 
     def once(text: object) -> str:
-        done = found.get(text)
+        try:
+            done = found.get(text)
+        except TypeError:  # a log written by hand: an actor that is an object, say
+            return escape(text)
         if done is None:
             if len(found) >= limit:
                 found.clear()
