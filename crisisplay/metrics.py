@@ -74,9 +74,24 @@ class Timeline:
         self._count = 0
 
     def append(self, moment: Moment) -> None:
-        self._batch.append((moment.seq, (moment.at - _EPOCH) // _MICROSECOND, *moment[2:]))
+        self.add(*moment)
+
+    def add(
+        self,
+        seq: int,
+        at: datetime,
+        elapsed: int,
+        phase: str | None,
+        step: str | None,
+        actor: str,
+        kind: str,
+        words: str,
+    ) -> None:
+        """`append(Moment(…))` without making the Moment: the pass calls this once per event."""
+        batch = self._batch
+        batch.append((seq, (at - _EPOCH) // _MICROSECOND, elapsed, phase, step, actor, kind, words))
         self._count += 1
-        if len(self._batch) >= _BATCH:
+        if len(batch) >= _BATCH:
             self._flush()
 
     def _flush(self) -> None:
@@ -394,8 +409,8 @@ def _take(metrics: Metrics, event: Record, observe: Observe | None = None, each:
     if metrics.timeline is not None:
         words = describe(event, state.playbook)
         if words is not None:
-            metrics.timeline.append(
-                Moment(event.get("seq", state.count - 1), at, elapsed, phase, step, event.get("actor", ""), kind, words)
+            metrics.timeline.add(
+                event.get("seq", state.count - 1), at, elapsed, phase, step, event.get("actor", ""), kind, words
             )
 
 

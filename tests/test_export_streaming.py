@@ -259,7 +259,14 @@ def test_the_timeline_spool_reads_back_every_moment_twice_and_leaves_no_file(tmp
     start = datetime(2026, 3, 28, 20, 0, 0, 123456, tzinfo=UTC)
     moments = [
         Moment(
-            n, start + timedelta(milliseconds=7 * n), 7 * n, "p" if n % 2 else None, f"s{n % 5}", "Ana", "t", f"w{n}"
+            n,
+            start + timedelta(milliseconds=7 * n),
+            7 * n,
+            "p" if n % 2 else None,
+            f"s{n % 5}",
+            "Ana",
+            "t",
+            f"w{n} " * 40,
         )
         for n in range(30_000)
     ]
@@ -272,5 +279,6 @@ def test_the_timeline_spool_reads_back_every_moment_twice_and_leaves_no_file(tmp
     assert [a for a, _b in interleaved] == moments == [b for _a, b in interleaved]
     assert all(a.at.tzinfo is UTC for a, _b in interleaved[:10])
     assert timeline.among({5, 29_999, 40_000}) == {5, 29_999}
-    assert os.listdir(tmp_path) == []  # spilled to disk (30,000 moments pass the few MiB) in an unnamed file
+    assert timeline._spool._rolled  # 30,000 moments of this size pass the few MiB kept in memory
+    assert os.listdir(tmp_path) == []  # spilled to a file on disk that has no name
     timeline.close()
