@@ -71,12 +71,17 @@ class LocalTimes:
         """`_minute_parts` of the minute holding `moment` (whose timestamp is `stamp`), once a minute."""
         minute = stamp // 60
         if minute not in self._minutes:
+            if len(self._minutes) >= _MINUTES:  # a report holds nothing that grows with the incident's length
+                self._minutes.clear()
             if self._lang is None:
                 self._minutes[minute] = _minute_parts(moment)
             else:
                 lang = self._lang
                 self._minutes[minute] = _around_seconds(moment, lambda at: i18n.format_datetime(at, lang))
         return self._minutes[minute]
+
+
+_MINUTES = 4096  # local minutes remembered at most: rows come in time order, the last ones are what repeats
 
 
 def _local_text(moment: datetime) -> str:
