@@ -218,13 +218,16 @@ class CsvRows:
         phase = data.get("phase")
         if not isinstance(phase, str):
             phase = self._phase_of.get(step)
-        if self._switch:
+        summary: str | None
+        if kind == STEP_ENTERED:  # half of a log; `describe` has no words for it
+            summary = f"{step}: entered"
+        elif self._switch:
             with speaking(ENGLISH):  # a CSV is data for other tools: its summaries are English in every language
                 summary = describe(event, state.playbook)
         else:
             summary = describe(event, state.playbook)
         if summary is None:
-            summary = f"{step}: entered" if kind == STEP_ENTERED else kind
+            summary = kind
         seq, ts, actor = event["seq"], event["ts"], event.get("actor")
         assert state.last_ts is not None  # `apply` has just set it from this event's time
         elapsed = elapsed_ms(state.detected_at, state.last_ts)
