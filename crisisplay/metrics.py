@@ -115,8 +115,8 @@ class Timeline:
                 return
             batch = marshal.loads(spool.read(size))
             position += 4 + size
-            for seq, at, *rest in batch:
-                yield make((seq, epoch + at * micro, *rest))
+            for record in batch:
+                yield make((record[0], epoch + record[1] * micro) + record[2:])
 
     def among(self, wanted: Iterable[int]) -> set[int]:
         """Which of the `wanted` seqs have a moment (a drill's scorecard links to those): one read of the spool."""
