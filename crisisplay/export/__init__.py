@@ -3,9 +3,19 @@
 `md` and `html` are the post-mortem report; `json` and `csv` are the data. Each format reads
 the metrics from one streaming pass that also verifies the chain, line by line, as `verify`
 does (`store.chain.ChainCheck`, on either store): a log `verify` would reject is refused, or with `force` exported
-under a "log not verified" banner. `json` and `csv` then stream the events a second time
-instead of holding them, proved to be the same bytes. A regular file is written atomically
-and owner-only; a FIFO, a device or standard output named by path is written as a stream.
+under a "log not verified" banner. Nothing that grows with the log is held in memory:
+
+- `md` and `html` spool one timeline line per event during that pass (`metrics.Timeline`: a
+  few MiB in memory, then an unnamed owner-only file) and read it back for the key events and
+  the event log, writing their rows as they come;
+- `csv` writes each row but its last cells during that pass (`tabular.CsvRows`, spooled the
+  same way), then copies them out with the verdict beside the log's lines read again;
+- `json` copies the log's lines read again.
+
+A second read of the log is proved to be the same bytes as the first (`ChainCheck.lines_again`:
+"the log changed while it was being exported" otherwise). A regular file is written
+atomically and owner-only; a FIFO, a device or standard output named by path is written as a
+stream.
 """
 
 from __future__ import annotations

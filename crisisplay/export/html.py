@@ -8,7 +8,9 @@ elements, so right-to-left text stays in its box.
 The body tells the story — response times and a chart of them, what happened, the key
 events, messages, escalations, notes, action items — and an appendix holds every event.
 Below 640 px wide the tables reflow into one card per row; printed, the report fits A4 and
-Letter alike, rows unbroken, page numbers in the margin.
+Letter alike, rows unbroken, page numbers in the margin. The key events and the appendix are
+written a chunk of rows at a time from the spooled timeline (`metrics.Timeline`), never built
+whole: a report's memory does not grow with the log.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ User text never reaches the page as markup: in running text and table cells ever
 that could start markup is backslash-escaped (CommonMark allows it before any punctuation),
 newlines in cells become `<br>`, right-to-left text is isolated so it cannot reorder a row,
 and messages go in fenced blocks whose fence is longer than any run of backticks inside.
+
+The timeline and the event log are written line by line from the spooled timeline
+(`metrics.Timeline`), never built whole: a report's memory does not grow with the log.
 """
 
 from __future__ import annotations
