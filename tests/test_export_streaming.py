@@ -26,6 +26,7 @@ import pytest
 from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.config import Contact
+from crisisplay.errors import JournalError
 from crisisplay.export import FORMATS, export_incident, tabular
 from crisisplay.export.tabular import CSV_COLUMNS
 from crisisplay.journal import Journal
@@ -282,3 +283,19 @@ def test_the_timeline_spool_reads_back_every_moment_twice_and_leaves_no_file(tmp
     assert timeline._spool._rolled  # 30,000 moments of this size pass the few MiB kept in memory
     assert os.listdir(tmp_path) == []  # spilled to a file on disk that has no name
     timeline.close()
+
+
+def test_a_csv_of_a_log_changed_after_its_verifying_pass_is_refused_and_not_written(tmp_path, monkeypatch):
+    journal = build_long_log(tmp_path)
+    real = tabular.render_csv
+
+    def edit_then_render(*args, **kwargs):
+        text = journal.path.read_bytes()
+        journal.path.write_bytes(text.replace(b'"actor":"Bo Lind"', b'"actor":"Bo Lund"', 1))  # same length
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tabular, "render_csv", edit_then_render)
+    target = tmp_path / "export.csv"
+    with pytest.raises(JournalError, match="changed while it was being exported"):
+        export_incident(journal, "csv", target, io.BytesIO())
+    assert not target.exists() and [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
