@@ -9,7 +9,7 @@ import random
 import pytest
 from rich.console import Console
 
-from crisisplay.cli.incidents import _plain_table, _rich_table
+from crisisplay.cli.incidents_table import plain_table, rich_table
 
 HEADERS = ("id", "status", "severity", "took", "met", "by")
 NAMES = ["Alice", "Bob Smith", "Zoë Ünicode", "a-very-long-responder-name-indeed", "x", " lead", "trail ", "Ñandú", "—"]
@@ -21,7 +21,7 @@ def console(width: int, **options: object) -> Console:
 
 def drawn_by_rich(rows: list[tuple[str, ...]], width: int) -> str:
     screen = console(width)
-    screen.print(_rich_table(HEADERS, rows))
+    screen.print(rich_table(HEADERS, rows))
     return screen.file.getvalue()  # type: ignore[attr-defined]
 
 
@@ -61,7 +61,7 @@ def test_a_listing_at_80_columns_is_drawn_without_rich_and_exactly_as_rich_draws
         )
         for number in range(50)
     ]
-    fast = _plain_table(console(80), HEADERS, rows)
+    fast = plain_table(console(80), HEADERS, rows)
     assert fast is not None  # the usual case takes the fast way
     assert fast.count("\n") > len(rows) + 1  # and some rows take more than one line
     assert fast == drawn_by_rich(rows, 80)
@@ -74,7 +74,7 @@ def test_whenever_the_table_is_drawn_without_rich_it_is_rich_s_own_text(seed):
     for _ in range(60):
         width = rnd.choice([40, 60, 80, 120, 200])
         rows = listing_rows(rnd.randint(1, 8), rnd)
-        fast = _plain_table(console(width), HEADERS, rows)
+        fast = plain_table(console(width), HEADERS, rows)
         if fast is not None:
             drawn_fast += 1
             assert fast == drawn_by_rich(rows, width), (width, rows)
@@ -98,9 +98,9 @@ def test_what_versions_of_rich_draw_differently_is_left_to_rich(case):
         headers = ("id", "a-status-header-too-long-to-fit", *HEADERS[2:])
     else:
         headers = ("[b]id[/b]", *HEADERS[1:])
-    assert _plain_table(screen, headers, rows) is None
+    assert plain_table(screen, headers, rows) is None
     if case != "terminal":
         assert (
-            _plain_table(console(80), HEADERS, listing_rows(3, random.Random(7), ["Alice", "Bob"], ("bench",)))
+            plain_table(console(80), HEADERS, listing_rows(3, random.Random(7), ["Alice", "Bob"], ("bench",)))
             is not None
         )
