@@ -3,14 +3,18 @@
 `measure` folds the events with `events.apply` (so severity, responders, milestones and the
 lifecycle can never disagree with resume or `incidents`) and keeps, beside that state, only
 what a report needs: the notes, messages, escalations, skips, post-mortem answers and, when
-asked, one timeline line per event. It never holds the events themselves.
+asked, one timeline line per event. It never holds the events themselves, nor the timeline:
+its lines go to a `Timeline` spool (a few MiB in memory, then an unnamed owner-only file that
+vanishes with the process) and are read back, in log order, as often as a report needs them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import marshal
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crisisplay import clocks
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
 
 Record = dict[str, Any]  # one fact a report lists: a note, a message, an escalation, an answer
 Observe = Callable[[ev.State, Record], None]  # sees each event as the pass folds it (the scorecard)
+# Sees each event as logged and as read on the incident's clock, once folded (the csv's rows).
+Each = Callable[[ev.State, Record, Record], None]
 
 ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
@@ -45,6 +51,82 @@ class Moment(NamedTuple):
     actor: str
     type: str
     words: str
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_SPOOL_IN_MEMORY = 4 * 1024 * 1024  # then an unnamed file on disk (O_TMPFILE where the system has it)
+_BATCH = 512  # moments per marshalled record: fewer, larger writes and reads
+
+
+class Timeline:
+    """The timeline's moments in log order, spooled rather than held: read back as often as needed.
+
+    Each moment is kept as a plain tuple (its time as microseconds since the epoch), marshalled
+    in batches into a `SpooledTemporaryFile`: in memory up to a few MiB, then an unnamed file
+    (`tempfile.TemporaryFile`: O_TMPFILE, owner-only, gone when closed or when the process dies;
+    personal data is never left behind in a named temporary file).
+    """
+
+    def __init__(self) -> None:
+        self._spool: Any = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (closed in close())
+        self._batch: list[tuple[Any, ...]] = []
+        self._count = 0
+
+    def append(self, moment: Moment) -> None:
+        self.add(*moment)
+
+    def add(
+        self,
+        seq: int,
+        at: datetime,
+        elapsed: int,
+        phase: str | None,
+        step: str | None,
+        actor: str,
+        kind: str,
+        words: str,
+    ) -> None:
+        """`append(Moment(…))` without making the Moment: the pass calls this once per event."""
+        batch = self._batch
+        batch.append((seq, (at - _EPOCH) // _MICROSECOND, elapsed, phase, step, actor, kind, words))
+        self._count += 1
+        if len(batch) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            blob = marshal.dumps(self._batch)
+            self._spool.seek(0, 2)
+            self._spool.write(len(blob).to_bytes(4, "little") + blob)  # marshal.load from a file reads byte by byte
+            self._batch = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Moment]:
+        self._flush()
+        spool, epoch, micro, make = self._spool, _EPOCH, _MICROSECOND, Moment._make
+        position = 0
+        while True:
+            spool.seek(position)  # a reader may have been interleaved with another one
+            size = int.from_bytes(spool.read(4), "little")
+            if not size:
+                return
+            batch = marshal.loads(spool.read(size))
+            position += 4 + size
+            for record in batch:
+                yield make((record[0], epoch + record[1] * micro) + record[2:])
+
+    def among(self, wanted: Iterable[int]) -> set[int]:
+        """Which of the `wanted` seqs have a moment (a drill's scorecard links to those): one read of the spool."""
+        wanted = set(wanted)
+        if not wanted:
+            return set()
+        return {m.seq for m in self if m.seq in wanted}
+
+    def close(self) -> None:
+        self._spool.close()
 
 
 @dataclass(frozen=True)
@@ -93,7 +175,7 @@ class Metrics:
     answers: list[Record] = field(default_factory=list)  # text answers of steps with a `section:`
     reached: dict[str, str] = field(default_factory=dict)  # milestone name -> its time as logged
     phases: dict[str, list[datetime]] = field(default_factory=dict)  # phase id -> [first, last] datetime
-    timeline: list[Moment] | None = None
+    timeline: Timeline | None = None  # the moments, spooled (`measure(timeline=True)`); None otherwise
     phase_ids: dict[str, str] = field(default_factory=dict)  # step id -> its phase id, from the snapshot
     sections: dict[str, str] = field(default_factory=dict)  # step id -> its post-mortem `section:`
     verification: VerifyResult | None = None  # what checking the chain found, when the log was checked
@@ -239,13 +321,16 @@ def measure(
     timeline: bool = False,
     on_start: Callable[[ev.State], None] | None = None,
     observe: Observe | None = None,
+    each: Each | None = None,
 ) -> Metrics:
     """The metrics of an incident from its events, first to last, in one pass.
 
     `on_start` is called with the state `incident.started` begins, before any other event is
     put into words: an export chooses its language there, from the playbook snapshot's locale.
     `observe` is called with the state and each event once folded (read on the incident's clock):
-    the scorecard gathers what it needs in this same pass.
+    the scorecard gathers what it needs in this same pass. `each` is called with the state, the
+    event as logged and the event on the incident's clock (the csv writes its rows from them).
+    With `timeline`, the metrics' `timeline` is a spool the caller closes (`Timeline.close`).
     """
     iterator = iter(events)
     first = next(iterator, None)
@@ -254,10 +339,15 @@ def measure(
     state = ev.start_state(first)
     if on_start is not None:
         on_start(state)
-    metrics = Metrics(state, running=running, timeline=[] if timeline else None)
-    _take(metrics, first, observe)
-    for event in iterator:
-        _take(metrics, event, observe)
+    metrics = Metrics(state, running=running, timeline=Timeline() if timeline else None)
+    try:
+        _take(metrics, first, observe, each)
+        for event in iterator:
+            _take(metrics, event, observe, each)
+    except BaseException:
+        if metrics.timeline is not None:
+            metrics.timeline.close()
+        raise
     return metrics
 
 
@@ -269,6 +359,7 @@ def measure_log(
     check: ChainCheck | None = None,
     on_start: Callable[[ev.State], None] | None = None,
     observe: Observe | None = None,
+    each: Each | None = None,
 ) -> Metrics:
     """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
 
@@ -279,7 +370,7 @@ def measure_log(
     """
     events = journal.events(tolerate_torn=True) if check is None else check.events()
     try:
-        metrics = measure(events, running=running, timeline=timeline, on_start=on_start, observe=observe)
+        metrics = measure(events, running=running, timeline=timeline, on_start=on_start, observe=observe, each=each)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as err:
         from crisisplay.i18n import _
 
@@ -291,12 +382,14 @@ def measure_log(
     return metrics
 
 
-def _take(metrics: Metrics, event: Record, observe: Observe | None = None) -> None:
+def _take(metrics: Metrics, event: Record, observe: Observe | None = None, each: Each | None = None) -> None:
     """Fold one event into the state and keep what the report needs of it."""
     state = ev.apply(metrics.state, event)
-    event = ev.on_incident_clock(state, event)  # a drill's figures are on scenario time
+    logged, event = event, ev.on_incident_clock(state, event)  # a drill's figures are on scenario time
     if observe is not None:
         observe(state, event)
+    if each is not None:
+        each(state, logged, event)
     kind, data, step = event["type"], event["data"], event.get("step")
     at = state.last_ts
     assert at is not None  # `apply` has just set it from this event's time
@@ -316,8 +409,8 @@ def _take(metrics: Metrics, event: Record, observe: Observe | None = None) -> No
     if metrics.timeline is not None:
         words = describe(event, state.playbook)
         if words is not None:
-            metrics.timeline.append(
-                Moment(event.get("seq", state.count - 1), at, elapsed, phase, step, event.get("actor", ""), kind, words)
+            metrics.timeline.add(
+                event.get("seq", state.count - 1), at, elapsed, phase, step, event.get("actor", ""), kind, words
             )
 
 

@@ -9,6 +9,7 @@ with a 1-based line and column instead of surprises.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -20,7 +21,40 @@ from crisisplay.i18n import N_, _, format_number
 if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - checked by a test
     raise ImportError("crisisplay needs PyYAML built with libyaml (yaml.CSafeLoader)")
 
-Loader = yaml.CSafeLoader
+
+# A plain scalar's tag, by its text: see `Loader.resolve`.
+_PLAIN_TAGS: dict[str, str] = {}
+_MAX_PLAIN_TEXT = 40  # keys and short values only: a template never repeats
+_MAX_PLAIN_TAGS = 4096  # bounded: forgotten and relearned when full
+_resolve: Callable[..., str] = yaml.CSafeLoader.resolve
+
+
+class Loader(yaml.CSafeLoader):
+    """libyaml's safe loader, with the tag of a plain scalar remembered by its text.
+
+    libyaml calls back into PyYAML's Python resolver for every node (about a tenth of lint's
+    time: `id`, `type`, `prompt` matched again and again against the implicit-tag patterns).
+    Without path resolvers (the safe loader has none), a plain scalar's tag depends on its
+    text alone, so a short text is resolved once per process."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= _MAX_PLAIN_TEXT:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                if len(_PLAIN_TAGS) >= _MAX_PLAIN_TAGS:
+                    _PLAIN_TAGS.clear()
+                tag = _PLAIN_TAGS[value] = _resolve(self, kind, value, implicit)
+            return tag
+        return _resolve(self, kind, value, implicit)
+
+    if not yaml.CSafeLoader.yaml_path_resolvers:  # as PyYAML ships it: no per-node path to track
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
 
 Path_ = tuple[str | int, ...]  # a path into the document: keys (str) and indices (int)
 

@@ -150,7 +150,7 @@ def test_an_outcome_written_as_a_list_is_a_wrong_type():
 
 
 def test_show_lists_the_option_durations_under_the_deadline_that_takes_them():
-    from crisisplay.cli.playbooks import clocks_text
+    from crisisplay.playbook.render import clocks_text
 
     text = CLOCKS.replace(
         "deadlines:\n  authority:",

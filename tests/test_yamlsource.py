@@ -25,7 +25,29 @@ def billion_laughs(levels: int = 9, width: int = 9) -> str:
 
 def test_loader_is_libyaml_c_safe_loader():
     assert yaml.__with_libyaml__
-    assert yamlsource.Loader is yaml.CSafeLoader
+    assert issubclass(yamlsource.Loader, yaml.CSafeLoader)
+    assert yamlsource.Loader.construct_object is yaml.CSafeLoader.construct_object
+
+
+def tags(node: yaml.Node) -> list[tuple[str, object]]:
+    """Every node's tag and value, depth first (scalars with their text)."""
+    if isinstance(node, yaml.ScalarNode):
+        return [(node.tag, node.value)]
+    children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+    return [(node.tag, None), *(t for child in children for t in tags(child))]
+
+
+def test_remembered_plain_tags_are_the_ones_libyaml_resolves():
+    # Twice over, so the second half is answered from what the first remembered; the same
+    # texts quoted must stay text.
+    words = "yes no on off y n true false True NO ~ null Null '' 0 -1 0x1f 0o17 1_000 1e3 .5 .inf -.Inf .nan"
+    words += " 2024-01-01 2024-01-01T10:00:00Z 12:30 id type prompt crítica <<"
+    plain = "\n".join(f"- {w}" for w in words.split())
+    quoted = "\n".join(f"- '{w}'" for w in words.split())
+    text = f"a:\n{plain}\nb:\n{quoted}\nc:\n{plain}\n{{x: 1, 'y': [on, 2]}}: z\n"
+    ours = tags(yaml.compose(text, Loader=yamlsource.Loader))
+    assert ours == tags(yaml.compose(text, Loader=yaml.CSafeLoader))
+    assert ("tag:yaml.org,2002:bool", "on") in ours and ("tag:yaml.org,2002:str", "on") in ours
 
 
 def test_plain_document_becomes_plain_values_without_findings():

@@ -147,10 +147,12 @@ def show(
 
         sys.stdout.write(visible(as_mermaid(_playbook(loaded))))
     else:
-        from crisisplay.playbook.render import as_text
+        from crisisplay.playbook.render import as_text, clocks_text
 
+        # From the normalised form (the cache entry): a warm `show` builds no model.
+        book = loaded.normalised
+        assert book is not None  # `_load` refuses a playbook without one
         names = {role: contact.name for role, contact in _config().contacts.items() if contact.name}
-        book = _playbook(loaded)
         sys.stdout.write(visible(as_text(book, names) + clocks_text(book)))
 
 
@@ -228,66 +230,6 @@ def show_scenario(checked: Any, format: ShowFormat) -> None:
         sys.stdout.write(json.dumps(scenario.normalised(), indent=2, ensure_ascii=False) + "\n")
         return
     sys.stdout.write(visible(as_text(scenario, checked.playbook)))
-
-
-def clocks_text(pb: Any) -> str:
-    """What `show` adds after the steps: the deadlines, the update cadence, the decided outcomes and
-    the references (empty when the playbook has none of them)."""
-    from crisisplay.playbook.model import DETECTION
-
-    out: list[str] = []
-    if pb.deadlines:
-        out += ["", _("Deadlines")]
-        for name, deadline in pb.deadlines.items():
-            start = (
-                _("from detection")
-                if deadline.start == DETECTION
-                else _("from the answer to {step}").format(step=deadline.start)
-            )
-            within = (
-                _("within {duration}").format(duration=deadline.within)
-                if deadline.within
-                else _("within the chosen option's time")
-            )
-            out.append(f"  {deadline.label or name} ({name}): {start}, {within}")
-            out.append("    " + _("met by {steps}").format(steps=", ".join(deadline.met_by)))
-            if deadline.within or deadline.start not in pb.step_index:
-                continue  # the options' durations count only where the deadline takes them
-            for option in getattr(pb.step(deadline.start), "options", None) or []:
-                if option.within:
-                    out.append(
-                        "    "
-                        + _("{step}: {option} gives {duration}").format(
-                            step=deadline.start, option=option.label, duration=option.within
-                        )
-                    )
-    if pb.cadence is not None:
-        level = pb.severity.label
-        every = " · ".join(
-            _("{level} every {every}").format(level=level(name), every=duration)
-            for name, duration in pb.cadence.every.items()
-        )
-        out += ["", pb.cadence.label or _("Update cadence"), f"  {every}"]
-        out.append("  " + _("each of these restarts it: {steps}").format(steps=", ".join(pb.cadence.updates)))
-    outcomes = [(s.id, o) for s in pb.steps for o in getattr(s, "options", None) or [] if o.outcome]
-    if outcomes:
-        out += ["", _("Outcomes")]
-        out += [
-            "  "
-            + _("{step}: {option} decides monitor only (asks why; later public messages are skipped)").format(
-                step=step, option=o.value
-            )
-            for step, o in outcomes
-        ]
-    if pb.references:
-        out += ["", _("References")]
-        for ref in pb.references:
-            out.append(f"  - {ref.title}")
-            if ref.url:
-                out.append(f"    {ref.url}")
-            if ref.note:
-                out.append(f"    {ref.note}")
-    return "\n".join(out) + ("\n" if out else "")
 
 
 @_command(help=N_("Print the JSON Schema of the playbook format (for editors: yaml-language-server)."))

@@ -3,9 +3,19 @@
 `md` and `html` are the post-mortem report; `json` and `csv` are the data. Each format reads
 the metrics from one streaming pass that also verifies the chain, line by line, as `verify`
 does (`store.chain.ChainCheck`, on either store): a log `verify` would reject is refused, or with `force` exported
-under a "log not verified" banner. `json` and `csv` then stream the events a second time
-instead of holding them, proved to be the same bytes. A regular file is written atomically
-and owner-only; a FIFO, a device or standard output named by path is written as a stream.
+under a "log not verified" banner. Nothing that grows with the log is held in memory:
+
+- `md` and `html` spool one timeline line per event during that pass (`metrics.Timeline`: a
+  few MiB in memory, then an unnamed owner-only file) and read it back for the key events and
+  the event log, writing their rows as they come;
+- `csv` writes each row but its last cells during that pass (`tabular.CsvRows`, spooled the
+  same way), then copies them out with the verdict beside the log's lines read again;
+- `json` copies the log's lines read again.
+
+A second read of the log is proved to be the same bytes as the first (`ChainCheck.lines_again`:
+"the log changed while it was being exported" otherwise). A regular file is written
+atomically and owner-only; a FIFO, a device or standard output named by path is written as a
+stream.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from crisisplay.store.chain import TORN, ChainCheck, LineSource, VerifyResult
 
 if TYPE_CHECKING:
     from crisisplay.events import State
+    from crisisplay.export.tabular import CsvRows
     from crisisplay.scorecard import Observations
 
 FORMATS = ("md", "json", "csv", "html")
@@ -70,8 +81,12 @@ def export_incident(
         )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(_lines_of(journal), lenient=force, fingerprint=fmt in ("json", "csv"))
-    seen = None
-    if fmt != "csv":  # a csv has one row per event and nothing else: no scorecard (docs/drills.md)
+    seen = rows = None
+    if fmt == "csv":  # its rows are written in this pass, all but the verdict, which needs the whole pass
+        from crisisplay.export.tabular import CsvRows
+
+        rows = CsvRows()
+    else:  # a csv has one row per event and nothing else: no scorecard (docs/drills.md)
         from crisisplay.scorecard import Observations
 
         seen = Observations()
@@ -83,8 +98,11 @@ def export_incident(
             check=check,
             on_start=_playbook_language,
             observe=seen,
+            each=rows,
         )
     except JournalError as err:
+        if rows is not None:
+            rows.close()
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
         _refuse_unless_verified(journal, check.result, force)
         if check.result is not None and not check.result.ok:
@@ -92,18 +110,24 @@ def export_incident(
 
             raise JournalError(f"{err}; {verdict_words(check.result)}") from None
         raise
-    _refuse_unless_verified(journal, check.result, force)
-    assert check.result is not None  # the pass read to its end
-    if seen is not None and seen.drill:
-        _score(metrics, seen, journal, weights, history)
+    try:
+        _refuse_unless_verified(journal, check.result, force)
+        assert check.result is not None  # the pass read to its end
+        if seen is not None and seen.drill:
+            _score(metrics, seen, journal, weights, history)
 
-    def write(out: TextIO) -> None:
-        render(fmt, metrics, check, out)
+        def write(out: TextIO) -> None:
+            render(fmt, metrics, check, out, rows)
 
-    if target is None:
-        write_stream(stdout, write)
-    else:
-        write_output(target, write)
+        if target is None:
+            write_stream(stdout, write)
+        else:
+            write_output(target, write)
+    finally:
+        if metrics.timeline is not None:  # the spooled moments: nothing of them outlives the export
+            metrics.timeline.close()
+        if rows is not None:
+            rows.close()
     return Exported(metrics.count, metrics.head, check.result)
 
 
@@ -158,8 +182,11 @@ def _refuse_unless_verified(journal: IncidentLog, result: VerifyResult | None, f
     )
 
 
-def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO) -> None:
-    """Write `metrics` (and, for the data formats, the events again, from `check`) in one format."""
+def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO, rows: CsvRows | None = None) -> None:
+    """Write `metrics` (and, for the data formats, the events again, from `check`) in one format.
+
+    A csv needs the `rows` its verifying pass spooled (`tabular.CsvRows`).
+    """
     if fmt == "md":
         from crisisplay.export.markdown import render as render_md
 
@@ -175,7 +202,8 @@ def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO) -> None:
     else:
         from crisisplay.export.tabular import render_csv
 
-        render_csv(metrics, check.events_again(), out)
+        assert rows is not None  # export_incident spools them in the verifying pass
+        render_csv(metrics, rows, check.lines_again(), out, check.source.label)
 
 
 def write_stream(stream: BinaryIO, write: Callable[[TextIO], None]) -> None:

@@ -8,13 +8,15 @@ elements, so right-to-left text stays in its box.
 The body tells the story — response times and a chart of them, what happened, the key
 events, messages, escalations, notes, action items — and an appendix holds every event.
 Below 640 px wide the tables reflow into one card per row; printed, the report fits A4 and
-Letter alike, rows unbroken, page numbers in the margin.
+Letter alike, rows unbroken, page numbers in the margin. The key events and the appendix are
+written a chunk of rows at a time from the spooled timeline (`metrics.Timeline`), never built
+whole: a report's memory does not grow with the log.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from crisisplay import i18n
@@ -162,10 +164,24 @@ def render(metrics: Metrics, out: TextIO) -> None:
         _event_log,
     )
     for part in parts:
-        out.write(part(metrics, clock))
+        written = part(metrics, clock)
+        if isinstance(written, str):
+            out.write(written)
+        else:  # the timeline and the event log: a chunk of rows at a time, never the whole table
+            _write_chunks(written, out)
     head = f'<code class="hash">{esc(metrics.head)}</code>'
     command = f"<code>crisisplay verify {esc(state.incident_id)} --head {esc(metrics.head)}</code>"
     out.write(f"<footer><p>{w.footer_words(metrics.count, head, command)}</p></footer>\n</body>\n</html>\n")
+
+
+def _write_chunks(parts: Iterator[str], out: TextIO, chunk: int = 512) -> None:
+    batch: list[str] = []
+    for part in parts:
+        batch.append(part)
+        if len(batch) >= chunk:
+            out.write("".join(batch))
+            batch = []
+    out.write("".join(batch))
 
 
 def _section(key: str, heading: str, body: str) -> str:
@@ -332,48 +348,60 @@ def _day_row(day: str | None, columns: int) -> str:
     return f'<tr class="day"><th colspan="{columns}" scope="rowgroup">{esc(w.day_words(day))}</th></tr>\n'
 
 
-def _timeline(metrics: Metrics, clock: w.ReportClock) -> str:
-    rows = key_events(metrics)
+def _streamed_section(
+    key: str, heading: str, lead: str, header: tuple[str, ...], cls: str, rows: Iterator[str]
+) -> Iterator[str]:
+    """`_section` around a lead and `_table_of`, its rows written as they come."""
+    table, end = _table_of(header, "\0", cls).split("\0")
+    section, close = _section(key, heading, "\0").split("\0")
+    yield section + lead + table
+    yield from rows
+    yield end + close
+
+
+def _timeline(metrics: Metrics, clock: w.ReportClock) -> Iterator[str]:
     link = '<a href="#event-log">' + _("event log") + "</a>"
     lead = f'<p class="lead">{w.timeline_lead(link)}</p>\n'
     tones = {ALERT: ' class="alert"', SEVERITY: ' class="severity"'}
     by = _("By")
-    out = []
-    for row, time_of_day, new_day in clock.by_day(rows):
-        heading = _day_row(new_day, 4)
-        step = f'<strong class="step">{esc(row.title)}</strong> — ' if row.title else ""
-        what = "".join(
-            f"<div{tones.get(tone, '')}>{step if n == 0 else ''}{esc(text)}</div>"
-            for n, (text, tone) in enumerate(row.lines)
-        )
-        out.append(
-            f'{heading}<tr><td class="time">{time_of_day}</td>'
-            f'<td class="since">{clock.since(row.elapsed_ms)}</td><td class="text" dir="auto">{what}</td>'
-            f'<td class="who" dir="auto" data-label="{by}">{esc(row.actor)}</td></tr>\n'
-        )
-    table = _table_of(w.TIMELINE_COLUMNS, "".join(out), "rows events")
-    return _section("timeline", N_("Timeline"), lead + table)
+
+    def rows() -> Iterator[str]:
+        for row, time_of_day, new_day in clock.by_day(key_events(metrics)):
+            heading = _day_row(new_day, 4)
+            step = f'<strong class="step">{esc(row.title)}</strong> — ' if row.title else ""
+            what = "".join(
+                f"<div{tones.get(tone, '')}>{step if n == 0 else ''}{esc(text)}</div>"
+                for n, (text, tone) in enumerate(row.lines)
+            )
+            yield (
+                f'{heading}<tr><td class="time">{time_of_day}</td>'
+                f'<td class="since">{clock.since(row.elapsed_ms)}</td><td class="text" dir="auto">{what}</td>'
+                f'<td class="who" dir="auto" data-label="{by}">{esc(row.actor)}</td></tr>\n'
+            )
+
+    return _streamed_section("timeline", N_("Timeline"), lead, w.TIMELINE_COLUMNS, "rows events", rows())
 
 
-def _event_log(metrics: Metrics, clock: w.ReportClock) -> str:
+def _event_log(metrics: Metrics, clock: w.ReportClock) -> Iterator[str]:
     moments = metrics.timeline or ()
     words = w.event_log_lead(len(moments), metrics.count, lambda name: f"<code>{name}</code>")
     lead = f'<p class="lead">{words}</p>\n'
     once = w.remembered(esc)
     by = _("By")
-    out = []
     since = clock.since
     anchored = metrics.scorecard is not None  # a drill's scorecard links its points to these rows
-    for m, time_of_day, new_day in clock.by_day(moments):
-        row = f'<tr id="event-{m.seq}">' if anchored else "<tr>"
-        out.append(
-            f'{_day_row(new_day, 6)}{row}<td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
-            f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
-            f'<td class="who" dir="auto" data-label="{by}">{once(m.actor)}</td>'
-            f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n'
-        )
-    table = _table_of(w.LOG_COLUMNS, "".join(out), "rows log")
-    return _section("event-log", N_("Appendix: event log"), lead + table)
+
+    def rows() -> Iterator[str]:
+        for m, time_of_day, new_day in clock.by_day(moments):
+            row = f'<tr id="event-{m.seq}">' if anchored else "<tr>"
+            yield (
+                f'{_day_row(new_day, 6)}{row}<td class="seq">{m.seq}</td><td class="time">{time_of_day}</td>'
+                f'<td class="since">{since(m.elapsed_ms)}</td><td class="step" dir="auto">{once(m.step or "")}</td>'
+                f'<td class="who" dir="auto" data-label="{by}">{once(m.actor)}</td>'
+                f'<td class="text" dir="auto">{esc(w.log_words(metrics, m))}</td></tr>\n'
+            )
+
+    return _streamed_section("event-log", N_("Appendix: event log"), lead, w.LOG_COLUMNS, "rows log", rows())
 
 
 def _scorecard(metrics: Metrics, clock: w.ReportClock) -> str:
@@ -385,7 +413,7 @@ def _scorecard(metrics: Metrics, clock: w.ReportClock) -> str:
 
     body = f'<p class="lead"><strong>{esc(scoring.total_words(card))}</strong></p>\n'
     body += _table(scoring.CATEGORY_COLUMNS, ([esc(c) for c in row] for row in scoring.category_rows(card)))
-    shown = {m.seq for m in metrics.timeline or ()}
+    shown = metrics.timeline.among(seq for point in card.points for seq in point.events) if metrics.timeline else ()
     pb = metrics.playbook
     rows = []
     for point in card.points:

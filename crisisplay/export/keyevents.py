@@ -10,8 +10,9 @@ stays in the appendix.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from crisisplay import events as ev
 from crisisplay.export.words import clip, result_words, step_title
@@ -53,22 +54,25 @@ class KeyEvent(NamedTuple):
     lines: tuple[tuple[str, str], ...]  # (words, tone), the decision first
 
 
-def key_events(metrics: Metrics) -> list[KeyEvent]:
-    """The key events of the report's timeline, in log order (empty without a timeline)."""
+def key_events(metrics: Metrics) -> Iterator[KeyEvent]:
+    """The key events of the report's timeline, in log order (none without a timeline), one at a time."""
     decisions = frozenset(s.id for s in metrics.playbook.steps if isinstance(s, DECISION_STEPS))
     by_condition = frozenset((s["step"], s["elapsed_ms"]) for s in metrics.skips if s["by"] == "condition")
     titles: dict[str | None, str | None] = {}
-    rows: list[KeyEvent] = []
 
-    def close(group: list[Moment]) -> None:
+    def close(group: list[Moment]) -> KeyEvent | None:
         lines = [
             line for moment in group if (line := _line(moment, group, metrics, decisions, by_condition)) is not None
         ]
-        if lines:
-            head = group[0]
-            if head.step not in titles:
-                titles[head.step] = step_title(metrics, head.step)
-            rows.append(KeyEvent(head.at, head.elapsed_ms, head.step, titles[head.step], head.actor, tuple(lines)))
+        if not lines:
+            return None
+        head = group[0]
+        title = titles.get(head.step, _UNSEEN)
+        if title is _UNSEEN:
+            if len(titles) >= _TITLES:  # a log written by hand may name a new step on every line
+                titles.clear()
+            title = titles[head.step] = step_title(metrics, head.step)
+        return KeyEvent(head.at, head.elapsed_ms, head.step, cast("str | None", title), head.actor, tuple(lines))
 
     group: list[Moment] = []
     for moment in metrics.timeline or ():
@@ -81,12 +85,15 @@ def key_events(metrics: Metrics) -> list[KeyEvent]:
         ):
             group.append(moment)
             continue
-        if group:
-            close(group)
+        if group and (row := close(group)) is not None:
+            yield row
         group = [moment]
-    if group:
-        close(group)
-    return rows
+    if group and (row := close(group)) is not None:
+        yield row
+
+
+_UNSEEN = object()
+_TITLES = 4096  # step titles remembered at most
 
 
 def _line(

@@ -4,12 +4,15 @@ User text never reaches the page as markup: in running text and table cells ever
 that could start markup is backslash-escaped (CommonMark allows it before any punctuation),
 newlines in cells become `<br>`, right-to-left text is isolated so it cannot reorder a row,
 and messages go in fenced blocks whose fence is longer than any run of backticks inside.
+
+The timeline and the event log are written line by line from the spooled timeline
+(`metrics.Timeline`), never built whole: a report's memory does not grow with the log.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import TextIO
 
@@ -113,10 +116,26 @@ def render(metrics: Metrics, out: TextIO) -> None:
         _footer,
     ):
         lines = part(metrics, clock)
-        if not lines:  # a part with nothing to say (no deadlines) leaves no gap
-            continue
-        out.write("\n".join(lines))
+        if isinstance(lines, list):
+            if not lines:  # a part with nothing to say (no deadlines) leaves no gap
+                continue
+            out.write("\n".join(lines))
+        else:  # the timeline and the event log: one line at a time, never the whole table
+            _write_lines(lines, out)
         out.write("\n\n" if part is not _footer else "\n")
+
+
+def _write_lines(lines: Iterator[str], out: TextIO, chunk: int = 512) -> None:
+    """Lines joined by newlines as `"\\n".join` would, written a chunk at a time."""
+    batch: list[str] = []
+    separator = ""
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= chunk:
+            out.write(separator + "\n".join(batch))
+            batch, separator = [], "\n"
+    if batch:
+        out.write(separator + "\n".join(batch))
 
 
 def _header(metrics: Metrics, clock: w.ReportClock) -> list[str]:
@@ -214,40 +233,38 @@ def _day_heading(day: str, header: tuple[str, ...]) -> list[str]:
     return ["", f"**{w.day_words(day)}**", ""] + table(header, ())
 
 
-def _timeline(metrics: Metrics, clock: w.ReportClock) -> list[str]:
-    out = ["## " + _("Timeline"), "", w.timeline_lead()]
+def _timeline(metrics: Metrics, clock: w.ReportClock) -> Iterator[str]:
+    yield from ("## " + _("Timeline"), "", w.timeline_lead())
     marks = {ALERT: "**", SEVERITY: "_"}
     once, since = w.remembered(inline), clock.since
     for row, time_of_day, new_day in clock.by_day(key_events(metrics)):
         if new_day:
-            out += _day_heading(new_day, w.TIMELINE_COLUMNS)
+            yield from _day_heading(new_day, w.TIMELINE_COLUMNS)
         step = f"**{once(row.title)}** — " if row.title else ""
         what = "<br>".join(
             f"{step if n == 0 else ''}{marks.get(tone, '')}{inline(text)}{marks.get(tone, '')}"
             for n, (text, tone) in enumerate(row.lines)
         )
-        out.append(f"| {time_of_day} | {since(row.elapsed_ms)} | {what} | {once(row.actor)} |")
-    return out
+        yield f"| {time_of_day} | {since(row.elapsed_ms)} | {what} | {once(row.actor)} |"
 
 
-def _event_log(metrics: Metrics, clock: w.ReportClock) -> list[str]:
+def _event_log(metrics: Metrics, clock: w.ReportClock) -> Iterator[str]:
     moments = metrics.timeline or ()
-    out = [
+    yield from (
         "## " + _("Appendix: event log"),
         "",
         w.event_log_lead(len(moments), metrics.count, lambda name: f"`{name}`"),
-    ]
+    )
     once, since, words = w.remembered(inline), clock.since, w.log_words
     anchored = metrics.scorecard is not None  # a drill's scorecard links its points to these rows
     for m, time_of_day, new_day in clock.by_day(moments):
         if new_day:
-            out += _day_heading(new_day, w.LOG_COLUMNS)
+            yield from _day_heading(new_day, w.LOG_COLUMNS)
         seq = f'<a id="event-{m.seq}"></a>{m.seq}' if anchored else m.seq
-        out.append(
+        yield (
             f"| {seq} | {time_of_day} | {since(m.elapsed_ms)} | {once(m.step or '')} | {once(m.actor)} | "
             f"{inline(words(metrics, m))} |"
         )
-    return out
 
 
 def _scorecard(metrics: Metrics, clock: w.ReportClock) -> list[str]:
@@ -261,7 +278,7 @@ def _scorecard(metrics: Metrics, clock: w.ReportClock) -> list[str]:
     out += table(scoring.CATEGORY_COLUMNS, ([inline(c) for c in row] for row in scoring.category_rows(card)))
     if not card.points:
         return out
-    shown = {m.seq for m in metrics.timeline or ()}
+    shown = metrics.timeline.among(seq for point in card.points for seq in point.events) if metrics.timeline else ()
     pb = metrics.playbook
     rows = []
     for point in card.points:

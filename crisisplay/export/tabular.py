@@ -4,22 +4,33 @@ Both use UTC times as the log writes them. The json events are the log's own lin
 byte for byte, so a tool can re-check every hash; they are streamed, never held in memory.
 Both say whether the log verified: json in its `verification` member, csv in a last
 column on every row (a row of its own would not be one event, and sorting would lose it).
+
+The csv is written from one parse of the log: while the verifying pass folds the events,
+`CsvRows` writes each row but its last three cells (data, hash, verification) to a spool (a
+few MiB in memory, then an unnamed owner-only file). Once the verdict is known, the rows are
+copied out beside the log's lines read again (proved the same bytes): a verified line is the
+canonical JSON of its event, so its `data` cell is the logged text of `data` itself, cut from
+the line rather than encoded again.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
-from collections.abc import Iterable
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from crisisplay import events as ev
 from crisisplay.display import visible
+from crisisplay.errors import JournalError
 from crisisplay.events import STEP_ENTERED
-from crisisplay.i18n import ENGLISH, speaking
+from crisisplay.i18n import ENGLISH, _, language, speaking
 from crisisplay.metrics import Metrics, Record
 from crisisplay.narrative import describe
-from crisisplay.times import elapsed_ms, format_ts, parse_ts
+from crisisplay.times import elapsed_ms, format_ts
 
 EXPORT_VERSION = 2  # 2: the `verification` member (json) and column (csv)
 CSV_COLUMNS = ("seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash", "verification")
@@ -28,6 +39,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # DEL and the C1 controls, which JSON leaves as they are, written as JSON escapes in the
 # `data` column: the same value for a JSON reader, and no control character in the file.
 _JSON_C1_ESCAPES = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+_C1 = re.compile("[\x7f-\x9f]")
+# What `visible` would change in a cell (CR, and the controls but tab and newline).
+_NOT_VISIBLE = re.compile("[\r\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A cell that may start with a formula: some line of the cells joined by newlines starts like one.
+_FORMULA_AT_LINE_START = re.compile("^[=+@\t\r-]", re.M)
+_ROW_END = "\r\n"  # no cell holds a CR (`visible` makes it a newline): the rows' only CR LF
+_SPOOL_IN_MEMORY = 4 * 1024 * 1024
+_CHUNK = 1024 * 1024
+# The keys of an event as the engine logs it: its canonical line is then, in this order,
+# {"actor":…,"data":{…},"prev":"…","seq":…,"step":…,"ts":"…","type":"…","v":1,"hash":"…"}
+_EVENT_KEYS = frozenset(("actor", "data", "prev", "seq", "step", "ts", "type", "v", "hash"))
+_STRING_OR_NONE = (str, type(None))
+PLAIN, PARSE = "P", "X"  # a spooled row's first character: cut `data` from the line, or parse the line
 
 
 def incident_json(metrics: Metrics) -> dict[str, Any]:
@@ -169,57 +193,175 @@ def text_cells(values: list[str]) -> list[str | int]:
     return [neutralise(value) for value in values]  # room for the numbers the caller puts back
 
 
-def render_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
+class CsvRows:
+    """The csv's rows but their last three cells, written while the verifying pass folds the events.
+
+    Called by `metrics.measure` (its `each`) with the state, the event as logged and the event on
+    the incident's clock. Rows go through `csv.writer` into a spool, each marked with whether
+    its event has the engine's own keys (its data can then be cut from its line).
+    """
+
+    def __init__(self) -> None:
+        self._spool: Any = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (closed in close())
+        self._pending: list[str] = []
+        self._writer = csv.writer(_Appender(self._pending), lineterminator=_ROW_END)
+        self._switch: bool | None = None  # whether summaries need a switch to English (decided at the first event)
+        self._phase_of: dict[str | None, str] = {}
+        self.drill = False
+
+    def __call__(self, state: ev.State, event: Record, timed: Record) -> None:
+        if self._switch is None:  # the first event: the playbook, and the language, are known now
+            self._switch = language() != ENGLISH
+            self._phase_of = {step: phase.id for step, phase in state.playbook.phase_of.items()}
+            self.drill = state.drill_run is not None
+        data, step, kind = event["data"], event.get("step"), event["type"]
+        phase = data.get("phase")
+        if not isinstance(phase, str):
+            phase = self._phase_of.get(step)
+        summary: str | None
+        if kind == STEP_ENTERED:  # half of a log; `describe` has no words for it
+            summary = f"{step}: entered"
+        elif self._switch:
+            with speaking(ENGLISH):  # a CSV is data for other tools: its summaries are English in every language
+                summary = describe(event, state.playbook)
+        else:
+            summary = describe(event, state.playbook)
+        if summary is None:
+            summary = kind
+        seq, ts, actor = event["seq"], event["ts"], event.get("actor")
+        assert state.last_ts is not None  # `apply` has just set it from this event's time
+        elapsed = elapsed_ms(state.detected_at, state.last_ts)
+        plain = (
+            len(event) == 9
+            and event.keys() == _EVENT_KEYS
+            and type(actor) in _STRING_OR_NONE
+            and type(step) in _STRING_OR_NONE
+            and type(kind) is str
+            and type(ts) is str
+        )
+        texts = [
+            str(seq),
+            ts,
+            *((timed["ts"],) if self.drill else ()),
+            kind,
+            phase or "",
+            step or "",
+            actor or "",
+            summary,
+        ]
+        if not plain:
+            texts = [str(text) for text in texts]
+        joined = "\n".join(texts)  # one search each says whether any cell needs work (most rows: none)
+        if _NOT_VISIBLE.search(joined):
+            texts = [visible(text) for text in texts]
+            joined = "\n".join(texts)
+        if _FORMULA_AT_LINE_START.search(joined):
+            texts = ["'" + text if text.startswith(FORMULA_STARTS) else text for text in texts]
+        cells: list[str | int] = list(texts)
+        if type(seq) is int:
+            cells[0] = seq  # numbers stay numbers: a negative one is not a formula
+        cells.insert(3 if self.drill else 2, elapsed)
+        self._pending.append(PLAIN if plain else PARSE)
+        self._writer.writerow(cells)
+        if len(self._pending) >= 1024:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._spool.write("".join(self._pending).encode("utf-8"))
+        self._pending.clear()
+
+    def rows(self) -> Iterator[str]:
+        """The rows spooled, in log order, each with its mark and without its line end."""
+        self._flush()
+        spool = self._spool
+        spool.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        rest = ""
+        while True:
+            chunk = spool.read(_CHUNK)
+            rows = (rest + decoder.decode(chunk, final=not chunk)).split(_ROW_END)
+            rest = rows.pop()
+            yield from rows
+            if not chunk:
+                return
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+class _Appender:
+    """A file for `csv.writer` that keeps what it is given in a list."""
+
+    def __init__(self, into: list[str]) -> None:
+        self.write = into.append
+
+
+def render_csv(metrics: Metrics, rows: CsvRows, lines: Iterable[bytes], out: TextIO, where: object = "") -> None:
     """One row per event; numbers stay numbers (a negative `elapsed` is not a formula), text is neutralised.
 
     No cell holds a control character but tab and newline: text goes through `visible`, and
-    the `data` JSON escapes the controls it would otherwise leave raw.
+    the `data` JSON escapes the controls it would otherwise leave raw. `rows` are the rows
+    spooled by the verifying pass; `lines` the log's lines read again, one per row.
     """
-    with speaking(ENGLISH):  # a CSV is data for other tools: its summaries are English in every language
-        _write_csv(metrics, events, out)
-
-
-def _write_csv(metrics: Metrics, events: Iterable[Record], out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\r\n")
+    with speaking(ENGLISH):  # a CSV is data for other tools: its verdict is English in every language
+        verdict = metrics.verification.verdict if metrics.verification else ""
+    writer = csv.writer(out, lineterminator=_ROW_END)
     # A drill's rows also give each event's scenario time (`scenario_ts`, after the wall `ts`), and
     # its `elapsed` is on scenario time, as every figure of a drill; other incidents' rows are as before.
     drill = metrics.state.drill_run is not None
     writer.writerow(CSV_COLUMNS if not drill else CSV_COLUMNS[:2] + ("scenario_ts",) + CSV_COLUMNS[2:])
-    pb, detected, state = metrics.playbook, metrics.state.detected_at, metrics.state
-    # Looked up with each event's step, which may be None (an event at no step).
-    phase_of: dict[str | None, str] = {step: phase.id for step, phase in pb.phase_of.items()}
-    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-    verdict = metrics.verification.verdict if metrics.verification else ""
-    for event in events:
-        data, step = event["data"], event.get("step")
-        phase = data.get("phase") if isinstance(data.get("phase"), str) else phase_of.get(step)
-        summary = describe(event, pb)
-        if summary is None:
-            summary = f"{step}: entered" if event["type"] == STEP_ENTERED else event["type"]
-        timed = ev.on_incident_clock(state, event) if drill else event
-        seq, elapsed = event["seq"], elapsed_ms(detected, parse_ts(timed["ts"]))
-        texts = text_cells(
-            list(
-                map(
-                    str,
-                    (
-                        seq,
-                        event["ts"],
-                        *((timed["ts"],) if drill else ()),
-                        elapsed,
-                        event["type"],
-                        phase or "",
-                        step or "",
-                        event.get("actor") or "",
-                        summary,
-                        dumps(data).translate(_JSON_C1_ESCAPES),
-                        event.get("hash") or "",
-                        verdict,
-                    ),
-                )
-            )
+    tail: list[str] = []
+    csv.writer(_Appender(tail), lineterminator=_ROW_END).writerow(("", neutralise(visible(verdict))))
+    end = tail[0]  # `,` and the verdict's cell, and the row's end
+    # Every line verified: each is its event's canonical JSON with `,"hash":"…"}` after it.
+    verified = metrics.verification is not None and metrics.verification.ok
+    spooled = rows.rows()
+    changed = JournalError(_("{path}: the log changed while it was being exported; export it again").format(path=where))
+    write = out.write
+    for raw in lines:
+        row = next(spooled, None)
+        if row is None:
+            raise changed
+        cut = _data_and_hash(raw) if verified and row[0] == PLAIN else None
+        if cut is None:
+            cut = _parsed_data_and_hash(raw)
+        write(row[1:] + "," + cut + end)
+    if next(spooled, None) is not None:
+        raise changed
+
+
+def _data_and_hash(raw: bytes) -> str | None:
+    """`data,hash` cells cut from a verified line of an event with the engine's keys; None when unsure."""
+    if raw.startswith(b'{"actor":"'):
+        start = raw.find(b'","data":{', 10) + 9  # no `","` inside a JSON string: the actor's end
+        if start == 8:
+            return None
+    elif raw.startswith(b'{"actor":null,"data":{'):
+        start = 21
+    else:
+        return None
+    stop = raw.rfind(b',"prev":"')  # after `data`, only strings, numbers and null: no `,"prev":"` but this one
+    if stop <= start or raw[stop - 1 : stop] != b"}" or raw[-76:-67] != b',"hash":"' or not raw.endswith(b'"}\n'):
+        return None
+    data = raw[start:stop].decode("utf-8")
+    if _C1.search(data):
+        data = data.translate(_JSON_C1_ESCAPES)
+    if '"' in data or "," in data:
+        data = '"' + data.replace('"', '""') + '"'
+    return data + "," + raw[-67:-3].decode("ascii")
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _parsed_data_and_hash(raw: bytes) -> str:
+    """`data,hash` cells from the line parsed again and its data encoded (a line not verified, an odd event)."""
+    event = json.loads(raw)
+    cells: list[str] = []
+    csv.writer(_Appender(cells), lineterminator=_ROW_END).writerow(
+        (
+            neutralise(visible(_dumps(event["data"]).translate(_JSON_C1_ESCAPES))),
+            neutralise(visible(str(event.get("hash") or ""))),
         )
-        if type(seq) is int:
-            texts[0] = seq  # numbers stay numbers: a negative one is not a formula
-        texts[3 if drill else 2] = elapsed
-        writer.writerow(texts)
+    )
+    return cells[0][: -len(_ROW_END)]

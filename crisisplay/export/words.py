@@ -71,12 +71,17 @@ class LocalTimes:
         """`_minute_parts` of the minute holding `moment` (whose timestamp is `stamp`), once a minute."""
         minute = stamp // 60
         if minute not in self._minutes:
+            if len(self._minutes) >= _MINUTES:  # a report holds nothing that grows with the incident's length
+                self._minutes.clear()
             if self._lang is None:
                 self._minutes[minute] = _minute_parts(moment)
             else:
                 lang = self._lang
                 self._minutes[minute] = _around_seconds(moment, lambda at: i18n.format_datetime(at, lang))
         return self._minutes[minute]
+
+
+_MINUTES = 4096  # local minutes remembered at most: rows come in time order, the last ones are what repeats
 
 
 def _local_text(moment: datetime) -> str:
@@ -212,13 +217,22 @@ class ReportClock(LocalTimes):
         return format_time(moment.astimezone(), "medium", locale=self._lang or i18n.ENGLISH)
 
 
-def remembered(escape: Callable[[Any], str]) -> Callable[[Any], str]:
-    """`escape`, remembering its answers: steps and people repeat on every row of a long log."""
+def remembered(escape: Callable[[Any], str], limit: int = 4096) -> Callable[[Any], str]:
+    """`escape`, remembering its answers: steps and people repeat on every row of a long log.
+
+    At most `limit` of them: a log written by hand may hold a new text on every line, and a
+    report holds nothing that grows with the log.
+    """
     found: dict[object, str] = {}
 
     def once(text: object) -> str:
-        done = found.get(text)
+        try:
+            done = found.get(text)
+        except TypeError:  # a log written by hand: an actor that is an object, say
+            return escape(text)
         if done is None:
+            if len(found) >= limit:
+                found.clear()
             done = found[text] = escape(text)
         return done
 

@@ -15,7 +15,7 @@ from crisisplay.i18n import _
 from crisisplay.lint import rules_channels
 from crisisplay.lint.channels import BYTES, PLATFORM_TABLE, Piece, pieces
 from crisisplay.playbook.checks import step_paths
-from crisisplay.playbook.model import ChoiceStep, MessageStep, Playbook, saved_as
+from crisisplay.playbook.model import ChoiceStep, MessageStep, Playbook, field_of, saved_as
 from crisisplay.yamlsource import Document
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def check(pb: Playbook, doc: Document) -> list[Finding]:
             )
         )
     if not any(_POST_MORTEM.search(f"{ph.id} {ph.title}") for ph in pb.phases) and not any(
-        getattr(s, "section", None) for s in pb.steps
+        field_of(s, "section") for s in pb.steps
     ):
         findings.append(
             doc.finding(

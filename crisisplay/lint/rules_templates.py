@@ -21,7 +21,7 @@ from crisisplay.lint.flow import (
     skip_successor,
 )
 from crisisplay.playbook.checks import expressions, level_hint, step_paths, the_expression
-from crisisplay.playbook.model import Playbook, saved_as
+from crisisplay.playbook.model import Playbook, field_of, saved_as
 from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document, Path_
 
@@ -158,7 +158,7 @@ def _not_setting(pb: Playbook, name: str) -> Callable[[int], bool]:
 
 def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
     used: set[str] = set().union(*(names for *_, names in uses)) if uses else set()
-    used |= {by for step in pb.steps if (by := getattr(step, "variant_by", None))}  # picks the text shown
+    used |= {by for step in pb.steps if (by := field_of(step, "variant_by"))}  # picks the text shown
     findings: list[Finding] = []
     for name in pb.inputs:
         if name not in used:

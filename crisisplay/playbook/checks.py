@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from crisisplay.findings import Finding, did_you_mean, one_of
 from crisisplay.i18n import _
 from crisisplay.playbook.clock_checks import check_clocks
-from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, MessageStep, Playbook, saved_as
+from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, MessageStep, Playbook, field_of, saved_as
 from crisisplay.playbook.where import locate
 from crisisplay.yamlsource import Document, Path_
 
@@ -119,10 +119,10 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
     level_ok(pb.severity.initial, ("severity", "initial"))
     for path, step in step_paths(pb):
         next_ok(step.next, path + ("next",))
-        for i, option in enumerate(getattr(step, "options", None) or []):
+        for i, option in enumerate(field_of(step, "options") or []):
             next_ok(option.next, path + ("options", i, "next"))
             level_ok(option.severity, path + ("options", i, "severity"))
-        for i, role in enumerate(getattr(step, "to", None) or []):
+        for i, role in enumerate(field_of(step, "to") or []):
             if role not in pb.roles:
                 declared = (
                     _("; declared roles: {roles}").format(roles=one_of(pb.roles))
@@ -137,7 +137,7 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
                         + (did_you_mean(role, pb.roles) or declared),
                     )
                 )
-        approval = getattr(step, "approval", None)
+        approval = field_of(step, "approval")
         for i, role in enumerate(approval.by if approval is not None else []):
             if role not in pb.assignable_roles:
                 findings.append(
@@ -279,10 +279,10 @@ def expressions(pb: Playbook) -> Iterator[tuple[Path_, str, str]]:
         if step.when is not None:
             yield path + ("when",), "condition", step.when
         for key in ("template", "channel"):
-            source = getattr(step, key, None)
+            source = field_of(step, key)
             if source is not None:
                 yield path + (key,), "template", source
-        for name, variant in (getattr(step, "variants", None) or {}).items():
+        for name, variant in (field_of(step, "variants") or {}).items():
             for key in ("template", "channel"):
                 source = getattr(variant, key)
                 if source is not None:

@@ -29,6 +29,9 @@ from pydantic_core import PydanticCustomError
 
 from crisisplay.i18n import N_, _
 from crisisplay.playbook.names import UNICODE_NAME_PATTERN, is_unicode_name, nfc, suggested_name
+from crisisplay.playbook.platforms import PLATFORMS as PLATFORMS
+from crisisplay.playbook.platforms import PUBLIC_PLATFORMS as PUBLIC_PLATFORMS
+from crisisplay.playbook.platforms import Platform as Platform
 
 FORMAT_VERSION = 1
 STEP_TYPES = ("confirm", "choice", "checklist", "text", "number", "message", "escalate", "info")
@@ -487,28 +490,8 @@ class Approval(_Model):
     need: Literal["all", "any"] = "all"
 
 
-# The platforms a message can go out on, each with its audience; lint knows their limits and norms
-# (lint/channels.py). A message names one with `platform:`, or holds `variants:` keyed by the value
-# of the variable `variant_by:` names, each variant on the platform its key names (or its own `platform:`).
-Platform = Literal[
-    "x",
-    "instagram",
-    "instagram-dm",
-    "tiktok",
-    "facebook",
-    "facebook-private-reply",
-    "google-reviews",
-    "linkedin",
-    "threads",
-    "website",
-    "email",
-    "dm",
-    "sms",
-]
-PLATFORMS: tuple[str, ...] = get_args(Platform)
-
-
-PUBLIC_PLATFORMS = ("x", "instagram", "tiktok", "facebook", "google-reviews", "linkedin", "threads", "website")
+# The platforms a message can name (`Platform`, `PLATFORMS`, `PUBLIC_PLATFORMS`) are in platforms.py,
+# which `show` reads without building these models.
 
 
 def platform_of(key: str, variant: Variant) -> str | None:
@@ -570,6 +553,15 @@ class InfoStep(_Step):
 AnyStep = ConfirmStep | ChoiceStep | ChecklistStep | TextStep | NumberStep | MessageStep | EscalateStep | InfoStep
 Step = Annotated[AnyStep, Field(discriminator="type")]
 SavingStep = ConfirmStep | ChoiceStep | TextStep | NumberStep  # the kinds with `save_as:`
+
+
+def field_of(model: BaseModel, name: str) -> Any:
+    """A field that `model`'s kind may not have (`options` of any step), or None.
+
+    The same answer as `getattr(model, name, None)`, read from the instance's fields: on a
+    miss, pydantic's `__getattr__` first looks for private attributes and then raises, a cost
+    lint paid some 60 times per playbook."""
+    return model.__dict__.get(name)
 
 
 def saved_as(step: AnyStep) -> str | None:

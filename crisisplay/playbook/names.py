@@ -57,6 +57,22 @@ def suggested_name(value: str) -> str | None:
     return guess if guess != value and is_unicode_name(guess) else None
 
 
+def _in_nfc(value: Any) -> bool:
+    """Whether every text value and key in `value` is already NFC: checked without copying, since
+    nearly every file is (lint paid for a full copy of each document)."""
+    if isinstance(value, str):
+        return value.isascii() or unicodedata.is_normalized("NFC", value)
+    if isinstance(value, list):
+        for item in value:
+            if not _in_nfc(item):
+                return False
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if (isinstance(key, str) and not _in_nfc(key)) or not _in_nfc(item):
+                return False
+    return True
+
+
 def nfc_document(doc: Document) -> Document:
     """The document with every text value and key in NFC, positions and findings kept.
 
@@ -64,6 +80,8 @@ def nfc_document(doc: Document) -> Document:
     Two keys of one mapping that are the same name once normalised are a duplicate key
     (CP002), like two keys written the same way.
     """
+    if _in_nfc(doc.data):
+        return doc
     changed = False
     duplicates: list[tuple[Path_, str]] = []
 

@@ -9,10 +9,27 @@ person. The log keeps the ids; prompts, progress lines and `show` say
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Protocol
 
 from crisisplay.i18n import _
-from crisisplay.playbook.model import Playbook
 from crisisplay.playbook.names import nfc
+
+
+class _Role(Protocol):
+    @property
+    def label(self) -> str | None: ...
+    @property
+    def description(self) -> str | None: ...
+
+
+class WithRoles(Protocol):
+    """What these words need of a playbook: its roles by name (the model, or `show`'s view of its
+    normalised form, which never builds the model)."""
+
+    @property
+    def roles(self) -> Mapping[str, _Role]: ...
+
 
 # Without a label, a description's first clause is the role's label: "Legal counsel who knows
 # consumer law where the customer lives" reads as "Legal counsel" in a question or a list.
@@ -20,12 +37,12 @@ _CLAUSE_END = re.compile(r",|;|:|\(| [—–-] | who | that | e\.g\.")
 _DETERMINERS = ("your", "the", "a", "an", "our", "their")
 
 
-def _written_label(pb: Playbook, role: str) -> str | None:
+def _written_label(pb: WithRoles, role: str) -> str | None:
     found = pb.roles.get(nfc(role))
     return found.label if found is not None else None
 
 
-def role_label(pb: Playbook, role: str) -> str:
+def role_label(pb: WithRoles, role: str) -> str:
     """The short name of a role: its `label`, else its description's first clause, else its id in words."""
     label = _written_label(pb, role)
     if label:
@@ -36,7 +53,7 @@ def role_label(pb: Playbook, role: str) -> str:
     return label or role.replace("-", " ").replace("_", " ")
 
 
-def role_words(pb: Playbook, role: str) -> str:
+def role_words(pb: WithRoles, role: str) -> str:
     """The role as it reads after other words: `legal counsel`, `your line manager`; a `label`
     and `PR expert` stay as written."""
     label = role_label(pb, role)
@@ -48,13 +65,13 @@ def role_words(pb: Playbook, role: str) -> str:
     return first + space + rest
 
 
-def person(pb: Playbook, role: str, name: str | None = None) -> str:
+def person(pb: WithRoles, role: str, name: str | None = None) -> str:
     """Who answers for a role: `Leo Kim (social-media or PR expert)`, or the role's label alone."""
     name = " ".join((name or "").split())
     return f"{name} ({role_words(pb, role)})" if name else role_label(pb, role)
 
 
-def someone(pb: Playbook, role: str, name: str | None = None) -> str:
+def someone(pb: WithRoles, role: str, name: str | None = None) -> str:
     """A person or a role as the object of a sentence: `Leo Kim (legal counsel)`, `the legal counsel`."""
     if name and name.strip():
         return person(pb, role, name)
@@ -64,6 +81,6 @@ def someone(pb: Playbook, role: str, name: str | None = None) -> str:
     return _("the {role}").format(role=words)
 
 
-def reach_question(pb: Playbook, role: str, name: str | None = None) -> str:
+def reach_question(pb: WithRoles, role: str, name: str | None = None) -> str:
     """The question asked for each role of an escalation: `Did you reach Leo Kim (PR expert)?`."""
     return _("Did you reach {person}?").format(person=someone(pb, role, name))
