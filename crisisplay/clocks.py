@@ -13,7 +13,7 @@ the same clocks; the status functions are pure functions of the folded clocks an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -59,10 +59,13 @@ class Clocks:
     outcome: dict[str, Any] | None = None  # the last `outcome.decided` data, with `ts` and `step`
 
     def copy(self) -> Clocks:
-        """An independent copy (a run's `met_at` is set in place; times and tuples are immutable),
-        made on every decision: so field by field, not through `copy.deepcopy`."""
+        """An independent copy, made on every decision: so field by field, not through `copy.deepcopy`.
+
+        Times and tuples are immutable, and `fold` changes a run in place only to set the `met_at`
+        of a deadline's last run while it is unmet: that run is copied, every other one is shared
+        (a met run, or one a restart has followed, never changes again)."""
         return Clocks(
-            {name: [replace(run) for run in runs] for name, runs in self.runs.items()},
+            {name: [*runs[:-1], _fresh(runs[-1])] if runs else [] for name, runs in self.runs.items()},
             list(self.updates),
             list(self.severities),
             dict(self.outcome) if self.outcome is not None else None,
@@ -71,6 +74,11 @@ class Clocks:
     @property
     def monitor_only(self) -> bool:
         return self.outcome is not None and self.outcome.get("outcome") == MONITOR_ONLY
+
+
+def _fresh(run: DeadlineRun) -> DeadlineRun:
+    """The run itself once met (it never changes again), else a copy `fold` may meet."""
+    return run if run.met_at is not None else DeadlineRun(run.start_at, run.within_ms, None, run.met_by)
 
 
 def _option_within(pb: Playbook, step_id: str, answer: Any) -> int | None:

@@ -209,13 +209,16 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
         for event in out:
             ev.apply(state, event)
         now = max(now, ev.parse_ts(out[-1]["ts"]))
-    position, visits = state.position, dict(state.visits)
-    condition_names = _condition_names(state, now)
+    position = state.position
+    visits: dict[str, int] = {}  # the visits of the steps skipped here, over the state's
+    condition_names: dict[str, Any] | None = None  # built when a step first needs them
     while position is not None and position != END:
         step = pb.step(position)
-        visit = visits.get(position, 0) + 1
+        visit = (visits[position] if position in visits else state.visit_of(position)) + 1
         phase = pb.phase_of[position].id
-        if step.when is not None and not evaluate_condition(step.when, condition_names):
+        if condition_names is None and (step.when is not None or _may_silence(state, step)):
+            condition_names = _condition_names(state, now)
+        if step.when is not None and not evaluate_condition(step.when, cast(dict[str, Any], condition_names)):
             out.append(
                 ev.make_event(
                     ev.STEP_SKIPPED,
@@ -233,7 +236,7 @@ def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Ac
             visits[position] = visit
             position = ev.following(pb, position)
             continue
-        if _silenced(state, step, condition_names):
+        if condition_names is not None and _silenced(state, step, condition_names):
             out.append(
                 ev.make_event(
                     ev.STEP_SKIPPED,
@@ -316,6 +319,11 @@ def facilitator_inject(state: ev.State, text: str, now: datetime, actor: str) ->
     number = (run.facilitator if run is not None else 0) + 1
     data = {"inject": f"f{number}", "source": FACILITATOR_SOURCE, "text": text, "effects": {}}
     return [ev.make_event(ev.DRILL_INJECT, actor, state.pending, data, now)]
+
+
+def _may_silence(state: ev.State, step: AnyStep) -> bool:
+    """Whether `_silenced` looks at this step (and its names): a message, once monitor-only was decided."""
+    return state.clocks.monitor_only and isinstance(step, MessageStep)
 
 
 def _silenced(state: ev.State, step: AnyStep, names: dict[str, Any]) -> bool:
@@ -466,6 +474,8 @@ def decide(
 def _outcome(state: ev.State, step: AnyStep, answer: Answer, now: datetime, actor: str) -> tuple[Answer, list[Event]]:
     """The answer without its reason, and the `outcome.decided` an option with `outcome:` logs;
     AnswerError for such an option without a reason, or a reason beside any other answer."""
+    if not isinstance(answer, Reasoned) and not isinstance(step, ChoiceStep):
+        return answer, []  # no option, so no outcome to decide, and no reason to check
     reason = answer.reason.strip() if isinstance(answer, Reasoned) else None
     chosen = cast(Answer, answer.answer) if isinstance(answer, Reasoned) else answer
     typed = nfc(chosen) if isinstance(chosen, str) else None

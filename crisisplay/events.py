@@ -7,7 +7,6 @@ state can never disagree with the log.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Iterable
 from contextlib import suppress
@@ -150,7 +149,8 @@ class State:
 
     def copy(self) -> State:
         """A copy safe to fold more events into (the playbook itself is shared, it never changes)."""
-        twin = copy.copy(self)
+        twin = object.__new__(type(self))  # copy.copy, without the pickle protocol's round trip
+        twin.__dict__ = self.__dict__.copy()
         twin.variables, twin.visits = dict(self.variables), dict(self.visits)
         twin.milestones, twin.responders = dict(self.milestones), list(self.responders)
         twin.deliveries = {key: dict(value) for key, value in self.deliveries.items()}

@@ -136,6 +136,30 @@ def test_replay_rebuilds_the_same_clocks_from_the_log():
     assert ev.replay(run.events).clocks == run.state.clocks
 
 
+def test_a_copy_of_the_state_meets_and_restarts_deadlines_without_touching_the_original():
+    # The session folds each decision into a copy first: the original must not move with it.
+    run = Run()
+    to_public_update(run, "soon")
+    original, at = run.state, run.now + timedelta(hours=1)
+    before = clocks.deadline_history(run.playbook, original.clocks, at)
+    run.state = original.copy()
+    run.send(minutes=30)  # public-update meets the promise on the copy
+    met = run.state.copy()
+    run.state = met
+    run.send()  # private-note
+    run.answer("round")
+    run.answer("later")  # the promise restarts on the copy of the copy
+    assert clocks.deadline_history(run.playbook, original.clocks, at) == before
+    assert [(s.name, s.status) for s in before] == [("authority", clocks.OPEN), ("next-update", clocks.OPEN)]
+    history = clocks.deadline_history(run.playbook, met.clocks, run.now)
+    assert [(s.name, s.run, s.status) for s in history] == [
+        ("authority", 1, clocks.OPEN),
+        ("next-update", 1, clocks.MET),
+        ("next-update", 2, clocks.OPEN),
+    ]
+    assert ev.replay(run.events).clocks == met.clocks
+
+
 def test_the_cadence_runs_from_the_last_update_at_the_current_severity():
     run = Run()
     assert clocks.next_update(run.playbook, run.state.clocks, run.state.severity, run.now) is None  # no update yet
@@ -312,3 +336,24 @@ def test_the_engine_needs_no_terminal_to_answer_a_promise():
     made = run.answer("respond")
     assert [e["type"] for e in made] == [ev.STEP_ANSWERED]
     assert isinstance(run.action, engine.AskStep) and run.asked() == "promise"
+
+
+def test_a_decision_checked_on_a_state_that_moved_since_is_computed_again():
+    # The session checks an answer by computing its events, and logs those very events only
+    # while nothing was folded in since (another terminal's note, a delivery's outcome).
+    from crisisplay.run.session import _reusing
+
+    run = Run()
+    computed: list[str] = []
+
+    def compute() -> list[dict]:
+        computed.append("again")
+        return engine.note("computed again", run.now, "ana")
+
+    checked = engine.note("checked", run.now, "ana")
+    unmoved = _reusing(checked, run.state, compute)
+    assert unmoved() is checked and computed == []
+    assert unmoved()[0]["data"]["text"] == "computed again"  # a second try (the head moved) computes
+    moved = _reusing(checked, run.state, compute)
+    run.log(engine.note("from another terminal", run.now, "bo"))
+    assert moved()[0]["data"]["text"] == "computed again" and computed == ["again", "again"]

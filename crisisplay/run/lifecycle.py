@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 from crisisplay import __version__, engine, i18n
 from crisisplay.config import Config
 from crisisplay.errors import IncidentClosed, JournalError, UsageError
+from crisisplay.events import Event, State, replay
 from crisisplay.findings import did_you_mean
 from crisisplay.i18n import N_, _
 from crisisplay.incidents import load_state, new_incident_id, runs_scenario_clock
@@ -223,16 +224,28 @@ def start_incident(
     journal = store.create(incident_id, first)
     announce(incident_id)
     with journal.lease(responder, ttl) as held:
-        state = load_state(journal)
+        # Read once, folded and shown: its first line holds the whole playbook.
+        created = list(journal.events())
+        state = _replayed(journal, created)
         session = Session(journal, state, frontend, clock, responder, config.contacts)
         session.lease = held
         deliveries = session.deliver_with(request.reach or Reach(live=False))
-        frontend.logged(session, list(journal.events()))
+        frontend.logged(session, created)
         try:
             return session.run()
         finally:
             deliveries.close()
             journal.close()
+
+
+def _replayed(journal: IncidentLog, events: list[Event]) -> State:
+    """`load_state`, of events read already."""
+    try:
+        return replay(events)
+    except (KeyError, TypeError, ValueError, OverflowError) as err:
+        raise JournalError(
+            _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)
+        ) from None
 
 
 def resume_incident(

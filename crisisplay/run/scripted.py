@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any, TextIO
 
@@ -37,7 +38,7 @@ def interpret(step: AnyStep, raw: object, rendered_text: str | None = None, lang
     if step.type == "info":
         return True
     if step.type == "confirm" and isinstance(raw, str):
-        said = yes_no(raw, lang)
+        said = _yes_no(raw, lang)
         if said is not None:
             return said
         raise AnswerError(
@@ -72,6 +73,13 @@ def interpret(step: AnyStep, raw: object, rendered_text: str | None = None, lang
             step=step.id, type=step.type, answer=repr(raw), expected=_expected(step)
         )
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _yes_no(text: str, lang: str) -> bool | None:
+    """`yes_no` of an answer in the playbook's language, read once per distinct answer: an answers
+    file says `yes` a hundred times, and each reading folds both catalogues' words again."""
+    return yes_no(text, lang)
 
 
 def number_text(raw: str, what: str, lang: str) -> str:

@@ -158,7 +158,8 @@ class Session:
             with self._writing:
                 # A drill's events were computed on scenario time: it goes into `scenario_ms`, and `ts`
                 # is the wall's, stamped under the lock so no other thread's event slips in between.
-                events = on_wall_clock(self.state, events, self.wall())
+                if self.state.drill_run is not None:
+                    events = on_wall_clock(self.state, events, self.wall())
                 try:
                     logged = self.journal.append(events, expect_head=self.state.head)
                 except HeadMoved as moved:
@@ -184,11 +185,12 @@ class Session:
 
     def refresh(self) -> list[Event]:
         """Read what other terminals logged since this run last looked, fold it in, and show it."""
-        blocked = _block_sigint()
+        blocked = False  # Ctrl-C waits only while newer events are folded in: reading the head changes nothing
         try:
             with self._writing:
                 head = self.journal.head()
                 if head is not None and head.get("hash") != self.state.head:
+                    blocked = _block_sigint()
                     self._fold([e for e in self.journal.events(tolerate_torn=True) if e["seq"] >= self.state.count])
                 unseen, self._unseen = self._unseen, []
         finally:
@@ -424,8 +426,8 @@ class Session:
 
                     compute = functools.partial(self._decide, action.step_id, answer)
 
-                compute()  # an answer that does not fit is refused now, before anything is logged
-                return compute
+                # An answer that does not fit is refused now, before anything is logged.
+                return _reusing(compute(), self.state, compute)
             except AnswerError as err:
                 frontend = self.frontend
                 if not (isinstance(frontend, AskingFrontend) and frontend.asks_again):
@@ -445,6 +447,23 @@ class Session:
 
     def _outcome(self, finished: bool, reason: str) -> Outcome:
         return Outcome(self.state.incident_id, finished, reason, self.state.head, self.state, self.journal)
+
+
+def _reusing(events: list[Event], state: State, compute: Callable[[], list[Event]]) -> Callable[[], list[Event]]:
+    """`compute`, whose first call returns `events` (computed already, to check the answer) while the
+    state has not moved since: nothing was folded in meanwhile, so computing them again would only
+    read the clock again. Any later call, or one after the state moved, computes afresh."""
+    count, head = state.count, state.head
+    first: list[Event] | None = events
+
+    def again() -> list[Event]:
+        nonlocal first
+        events, first = first, None
+        if events is not None and state.count == count and state.head == head:
+            return events
+        return compute()
+
+    return again
 
 
 def _block_sigint() -> bool:
