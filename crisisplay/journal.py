@@ -321,24 +321,11 @@ class Journal(Leasing["FileLeaseHandle"]):
 
     def head(self) -> dict[str, Any] | None:
         """The last complete event, read from the end of the file; None if there is none."""
-        if self._last_line is not None and self._known is not None:
-            # A run asks for the head before every prompt (has another terminal logged?). When
-            # the log at this path is still the file we appended to, at the size our last
-            # append left it, its last line is the one we wrote: one stat instead of open,
-            # flock, fstat, read and close (and no read to move the file's access time).
-            try:
-                info = os.stat(self.path)
-            except OSError:
-                info = None
-            if (
-                info is not None
-                and (info.st_dev, info.st_ino) == self._inode
-                and info.st_size == self._known[0]
-                and stat.S_ISREG(info.st_mode)
-            ):
-                event = _loads(self._last_line)
-                if type(event) is dict:
-                    return event
+        line, known = self._last_line, self._known
+        if line is not None and known is not None and self._unmoved(known):
+            event = _loads(line)
+            if type(event) is dict:
+                return event
         fd = self._open_read()
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
@@ -357,6 +344,25 @@ class Journal(Leasing["FileLeaseHandle"]):
         if type(event) is not dict:
             raise JournalError(_("{path}: last line is not an event").format(path=self.path))
         return event
+
+    def head_hash(self) -> str | None:
+        """The last event's `hash` (None when there is no event), without parsing the line our last
+        append wrote when nobody has appended since (a run asks before every prompt)."""
+        known = self._known
+        if known is not None and self._unmoved(known):
+            return known[2]
+        head = self.head()
+        return None if head is None else head.get("hash")
+
+    def _unmoved(self, known: tuple[int, int, str]) -> bool:
+        """Whether the log at this path is still the file our last append wrote to, at the size that
+        append left it (the file only grows): then its last line is the one we wrote. One stat
+        instead of open, flock, fstat, read and close (and no read to move the file's access time)."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self._inode and info.st_size == known[0] and stat.S_ISREG(info.st_mode)
 
     def has_torn_tail(self) -> bool:
         """True if the last line was cut off by a crash (no newline, or not JSON)."""

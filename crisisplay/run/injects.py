@@ -69,8 +69,8 @@ def news_waiting(session: Session, look: bool) -> bool:
     if engine.due_injects(state, session.clock(), session.actor):
         return True
     if look:
-        head = session.journal.head()
-        return head is not None and head.get("hash") != state.head
+        digest = session.journal.head_hash()
+        return digest != state.head
     return False
 
 

@@ -188,8 +188,7 @@ class Session:
         blocked = False  # Ctrl-C waits only while newer events are folded in: reading the head changes nothing
         try:
             with self._writing:
-                head = self.journal.head()
-                if head is not None and head.get("hash") != self.state.head:
+                if self.journal.head_hash() != self.state.head:
                     blocked = _block_sigint()
                     self._fold([e for e in self.journal.events(tolerate_torn=True) if e["seq"] >= self.state.count])
                 unseen, self._unseen = self._unseen, []

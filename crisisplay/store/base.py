@@ -241,6 +241,10 @@ class IncidentLog(Protocol):
 
     def head(self) -> Event | None: ...
 
+    def head_hash(self) -> str | None:
+        """The last event's `hash` (None when there is no event): whether another writer logged."""
+        ...
+
     def verify(self, head: str | None = None) -> VerifyResult: ...
 
     def wait(self, after_seq: int, timeout: float) -> bool:

@@ -500,6 +500,10 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
         event = _loads(rows[0][0].encode("utf-8"))
         return event if type(event) is dict else None
 
+    def head_hash(self) -> str | None:
+        head = self.head()
+        return None if head is None else head.get("hash")
+
     def verify(self, head: str | None = None) -> VerifyResult:
         return ChainCheck(self, head).run()
 
