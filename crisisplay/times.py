@@ -12,13 +12,13 @@ def now() -> datetime:
 
 def format_ts(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds and `Z`, e.g. `2026-11-25T22:51:56.123Z`."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"cannot log a naive datetime ({moment.isoformat()}): give it a timezone")
-    utc = moment.astimezone(UTC)
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
-        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
-    )
+    if moment.tzinfo is not UTC:  # the default clock's moments are UTC already
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"cannot log a naive datetime ({moment.isoformat()}): give it a timezone")
+        moment = moment.astimezone(UTC)
+    # `isoformat` cuts (never rounds) to milliseconds and pads the year to four digits; in UTC it
+    # ends in `+00:00`, which the log writes as `Z`. Twice as fast as formatting each field.
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_ts(text: str) -> datetime:

@@ -263,6 +263,11 @@ def test_format_ts_and_parse_ts_are_rfc3339_utc_with_milliseconds():
     moment = datetime(2026, 11, 25, 23, 51, 56, 123999, tzinfo=timezone(timedelta(hours=1)))
 
     assert format_ts(moment) == "2026-11-25T22:51:56.123Z"
+    # In UTC already (the default clock): milliseconds cut, never rounded; a whole second and a
+    # small year padded all the same.
+    assert format_ts(datetime(2026, 12, 31, 23, 59, 59, 999999, UTC)) == "2026-12-31T23:59:59.999Z"
+    assert format_ts(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000Z"
+    assert format_ts(datetime(999, 1, 2, 3, 4, 5, 6000, UTC)) == "0999-01-02T03:04:05.006Z"
     utc = UTC
     assert parse_ts("2026-11-25T22:51:56.123Z") == datetime(2026, 11, 25, 22, 51, 56, 123000, utc)
     assert parse_ts("2026-11-25T23:51:56+01:00") == datetime(2026, 11, 25, 22, 51, 56, tzinfo=utc)
