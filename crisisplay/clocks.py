@@ -116,6 +116,8 @@ def fold(clocks: Clocks, pb: Playbook, event: dict[str, Any]) -> None:
                 clocks.runs[name] = [DeadlineRun(detected, within)]
         return
     if kind == _ANSWERED and step is not None:
+        if not pb.deadlines:
+            return  # no clock to meet or start: no time to read
         at = parse_ts(event["ts"])
         for name, deadline in pb.deadlines.items():
             runs = clocks.runs.setdefault(name, [])
