@@ -33,6 +33,7 @@ from crisisplay.events import (
     SEVERITY_CHANGED,
     STARTED,
     STEP_ANSWERED,
+    STEP_ENTERED,
     STEP_SKIPPED,
     Event,
 )
@@ -169,6 +170,8 @@ def _delivery_words(kind: str, data: dict[str, Any], pb: Playbook) -> str:
 def describe(event: Event, pb: Playbook) -> str | None:
     """One event as a line in the responder's words (None for bookkeeping events)."""
     kind, data, step = event["type"], event.get("data", {}), event.get("step")
+    if kind == STEP_ENTERED:  # bookkeeping, and one of every decision's events: said by the answer
+        return None
     if kind == STARTED:
         kind = _("drill") if data.get("drill") else _("real")
         return _("started {incident} ({kind}) by {responder}").format(

@@ -309,7 +309,9 @@ class ScriptedFrontend:
         for event in events:
             line = inject_line(event) if event["type"] == DRILL_INJECT else describe(event, session.state.playbook)
             if line:
-                self._say(one_line(visible(line)))  # a CR in an answer must not start a second line
+                # A CR in an answer must not start a second line; `_say`'s `visible` would change
+                # nothing more in what `one_line` keeps of a visible line.
+                print(one_line(visible(line)), file=self.out)
 
     def _say(self, line: str) -> None:
         # Answers, --var values and the responder's name are echoed here: an escape sequence in
