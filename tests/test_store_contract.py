@@ -110,6 +110,18 @@ def test_an_append_on_a_moved_head_raises_head_moved_with_the_newer_events(store
     assert mine[0]["prev"] == theirs[-1]["hash"] and log.verify().ok
 
 
+def test_head_hash_names_the_last_event_whoever_appended_it(store):
+    log = store.create(INCIDENT, started())
+    assert log.head_hash() == log.head()["hash"]
+    mine = log.append([note("mine")])
+    assert log.head_hash() == mine[-1]["hash"]
+    theirs = store.open(INCIDENT).append([note("Marta's", actor="Marta"), note("and another", actor="Marta")])
+
+    assert log.head_hash() == theirs[-1]["hash"] == log.head()["hash"]  # another writer's, not our last
+    again = log.append([note("after hers")], expect_head=theirs[-1]["hash"])
+    assert log.head_hash() == again[-1]["hash"]
+
+
 def test_wait_returns_when_another_writer_appends_and_times_out_otherwise(store):
     log = store.create(INCIDENT, started())
     assert log.wait(0, 0.2) is False
