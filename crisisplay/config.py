@@ -13,7 +13,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crisisplay.errors import ConfigError
 from crisisplay.findings import did_you_mean
@@ -33,9 +33,11 @@ DRILL_KEYS = ("notify", "weights")
 LINT_KEYS = ("select", "ignore", "per-file-ignores")
 
 
-@dataclass(frozen=True)
-class Contact:
-    """Who answers for a role, and how to reach them."""
+class Contact(NamedTuple):
+    """Who answers for a role, and how to reach them.
+
+    A NamedTuple, not a frozen dataclass: every command that reads the configuration imports
+    this module, and a dataclass costs ~0.3 ms to create (issue 16)."""
 
     name: str | None = None
     phone: str | None = None
