@@ -166,3 +166,32 @@ def test_without_posix_locks_the_commands_that_need_them_refuse_in_one_line(run_
         assert err.count("\n") == 1 and "POSIX file locks (fcntl)" in err, (command, err)
     code, _out, err = run_cli("lint", "mini.yaml", env=env)  # what needs no lock still works
     assert code == 0, err
+
+
+def test_a_forced_export_leaves_out_a_later_line_holding_a_lone_surrogate_never_a_traceback(run_cli, cli_cwd, cli_home):
+    """Review of issue 16: after the first problem a forced export reads on unchecked; a line whose
+    text is not valid Unicode (`\\ud800` escaped) cannot be written by any report, so it is left
+    out, like a line that is not an event (before: a UnicodeEncodeError traceback in every format)."""
+    incident, log = started(run_cli, cli_cwd, cli_home)
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b'"seq":1', b'"seq":1,"x":1', 1)  # line 2 no longer matches its hash
+    last = json.loads(lines[-1])
+    note = {
+        "v": 1,
+        "seq": last["seq"] + 1,
+        "ts": last["ts"],
+        "type": "note.added",
+        "actor": "Mallory",
+        "step": None,
+        "data": {"text": "@@"},
+        "prev": last["hash"],
+        "hash": "0" * 64,
+    }
+    line = json.dumps(note, sort_keys=True, separators=(",", ":")).replace("@@", "\\ud800 hi")
+    log.write_bytes(b"".join(lines) + line.encode() + b"\n")
+    surrogate_line = len(lines) + 1
+
+    for fmt in ("md", "json", "csv", "html"):
+        code, out, err = run_cli("export", incident, "--force", "--format", fmt)
+        assert "Traceback" not in err and code == 0, (fmt, err)
+        assert f"left out of this export: line {surrogate_line}" in out, fmt

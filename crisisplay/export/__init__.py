@@ -198,7 +198,7 @@ def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO, rows: Csv
     elif fmt == "json":
         from crisisplay.export.tabular import render_json
 
-        render_json(metrics, check.lines_again(), out)
+        render_json(metrics, check.lines_again(), out, check.source.label)
     else:
         from crisisplay.export.tabular import render_csv
 
