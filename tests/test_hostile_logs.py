@@ -195,3 +195,33 @@ def test_a_forced_export_leaves_out_a_later_line_holding_a_lone_surrogate_never_
         code, out, err = run_cli("export", incident, "--force", "--format", fmt)
         assert "Traceback" not in err and code == 0, (fmt, err)
         assert f"left out of this export: line {surrogate_line}" in out, fmt
+
+
+def test_a_time_no_local_calendar_can_show_is_a_one_line_error_for_the_reports(run_cli, cli_cwd, cli_home, tmp_path):
+    """Review of issue 16: a log rewritten (and re-chained) with the time 9999-12-31T23:59:59.999Z
+    verifies, but east of UTC its local time is in year 10000: md and html said so with an
+    OverflowError traceback. Now one line naming the log, exit 2, and no report file; the data
+    formats, in UTC, still export it."""
+    incident, log = started(run_cli, cli_cwd, cli_home)
+    prev, lines = "0" * 64, []
+    for number, raw in enumerate(log.read_bytes().splitlines()):
+        event = json.loads(raw)
+        del event["hash"]
+        if number >= 2:
+            event["ts"] = "9999-12-31T23:59:59.999Z"
+        event["prev"] = prev
+        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        prev = hashlib.sha256(canonical.encode()).hexdigest()
+        lines.append(f'{canonical[:-1]},"hash":"{prev}"}}\n'.encode())
+    log.write_bytes(b"".join(lines))
+    assert run_cli("verify", incident)[0] == 0
+
+    for fmt in ("md", "html"):
+        target = tmp_path / f"report.{fmt}"
+        code, _out, err = run_cli("export", incident, "--format", fmt, "-o", target, env={"TZ": "Europe/Madrid"})
+        assert code == 2 and "Traceback" not in err, (fmt, err)
+        assert "not a crisisplay incident log" in err and len(err.strip().splitlines()) == 1, err
+        assert not target.exists()
+    for fmt in ("json", "csv"):
+        code, _out, err = run_cli("export", incident, "--format", fmt, env={"TZ": "Europe/Madrid"})
+        assert code == 0, (fmt, err)
