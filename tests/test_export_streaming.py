@@ -299,3 +299,43 @@ def test_a_csv_of_a_log_changed_after_its_verifying_pass_is_refused_and_not_writ
     with pytest.raises(JournalError, match="changed while it was being exported"):
         export_incident(journal, "csv", target, io.BytesIO())
     assert not target.exists() and [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _edit_hash_of_line(text: bytes, number: int, new: bytes) -> bytes:
+    lines = text.splitlines(keepends=True)
+    line = lines[number - 1]
+    at = line.rindex(b'"hash":"') + len(b'"hash":"')
+    lines[number - 1] = line[:at] + new + line[at + len(new) :]  # same length
+    return b"".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "edit"),
+    [
+        ("csv", lambda text: _edit_hash_of_line(text, 5, "é".encode())),  # a cut hash that is not ASCII
+        ("csv", lambda text: text.replace(b"still on it.", b"still on it\xff", 1)),  # data no longer UTF-8
+        ("csv", lambda text: b"[" * 3000 + b"]" * 3000 + b"\n" + text.split(b"\n", 1)[1]),  # nested too deep
+        ("csv", lambda text: b"x\n" + text.split(b"\n", 1)[1]),  # not JSON
+        ("json", lambda text: text.replace(b'"actor":"Bo Lind"', b'"actor":"Bo Lin\xff"', 1)),
+    ],
+    ids=["csv-hash", "csv-utf8", "csv-deep", "csv-garbage", "json-utf8"],
+)
+def test_a_log_changed_between_passes_so_its_line_no_longer_reads_is_refused_in_one_line(
+    tmp_path, monkeypatch, fmt, edit
+):
+    """Review of issue 16: the second read cuts or parses a line the first pass read whole; a line
+    that no longer reads (not UTF-8, not JSON, nested too deep) is the log having changed, never a
+    UnicodeDecodeError or RecursionError traceback."""
+    journal = build_long_log(tmp_path)
+    name = "render_csv" if fmt == "csv" else "render_json"
+    real = getattr(tabular, name)
+
+    def edit_then_render(*args, **kwargs):
+        journal.path.write_bytes(edit(journal.path.read_bytes()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tabular, name, edit_then_render)
+    target = tmp_path / f"export.{fmt}"
+    with pytest.raises(JournalError, match="changed while it was being exported"):
+        export_incident(journal, fmt, target, io.BytesIO())
+    assert not target.exists() and [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

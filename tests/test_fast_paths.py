@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from crisisplay.journal import Journal
+from tests.conftest import cli_environment
 from tests.test_journal import INCIDENT_ID, TickingClock, note, started_event
 
 
@@ -79,6 +80,42 @@ def test_unknown_commands_and_options_still_get_their_suggestions(run_cli):
 def _fresh_head(path: Path) -> dict | None:
     """The head read from the file by a journal that never appended (the slow path)."""
     return Journal(path).head()
+
+
+def test_every_command_is_listed_with_the_module_that_registers_it():
+    from crisisplay.cli import app
+    from crisisplay.cli.app import COMMAND_MODULES
+
+    registered = [(info.name, info.callback.__module__) for info in app.registered_commands]
+    listed = [(name, f"crisisplay.cli.{module}") for module, names in COMMAND_MODULES.items() for name in names]
+    assert registered == listed
+
+
+def test_a_run_imports_only_the_module_of_its_command(cli_home, tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import contextlib, sys\n"
+        "from crisisplay.cli import main\n"
+        "with contextlib.suppress(SystemExit):\n"
+        "    main(['show', 'pricing-error', '-f', 'json'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('crisisplay.cli.')), file=sys.stderr)\n"
+    )
+    env = cli_environment(cli_home)
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "['crisisplay.cli.app', 'crisisplay.cli.common', 'crisisplay.cli.playbooks']"
+    assert '"id": "pricing-error"' in done.stdout
+
+
+def test_commands_registered_in_any_order_are_kept_in_the_order_of_help(monkeypatch):
+    from crisisplay.cli import app  # every command registered
+    from crisisplay.cli.app import COMMAND_MODULES, register_commands
+
+    monkeypatch.setattr(app, "registered_commands", list(reversed(app.registered_commands)))
+    register_commands("show")
+    assert [info.name for info in app.registered_commands] == [n for names in COMMAND_MODULES.values() for n in names]
 
 
 def test_head_after_our_append_is_the_head_in_the_file(tmp_path):

@@ -166,3 +166,62 @@ def test_without_posix_locks_the_commands_that_need_them_refuse_in_one_line(run_
         assert err.count("\n") == 1 and "POSIX file locks (fcntl)" in err, (command, err)
     code, _out, err = run_cli("lint", "mini.yaml", env=env)  # what needs no lock still works
     assert code == 0, err
+
+
+def test_a_forced_export_leaves_out_a_later_line_holding_a_lone_surrogate_never_a_traceback(run_cli, cli_cwd, cli_home):
+    """Review of issue 16: after the first problem a forced export reads on unchecked; a line whose
+    text is not valid Unicode (`\\ud800` escaped) cannot be written by any report, so it is left
+    out, like a line that is not an event (before: a UnicodeEncodeError traceback in every format)."""
+    incident, log = started(run_cli, cli_cwd, cli_home)
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b'"seq":1', b'"seq":1,"x":1', 1)  # line 2 no longer matches its hash
+    last = json.loads(lines[-1])
+    note = {
+        "v": 1,
+        "seq": last["seq"] + 1,
+        "ts": last["ts"],
+        "type": "note.added",
+        "actor": "Mallory",
+        "step": None,
+        "data": {"text": "@@"},
+        "prev": last["hash"],
+        "hash": "0" * 64,
+    }
+    line = json.dumps(note, sort_keys=True, separators=(",", ":")).replace("@@", "\\ud800 hi")
+    log.write_bytes(b"".join(lines) + line.encode() + b"\n")
+    surrogate_line = len(lines) + 1
+
+    for fmt in ("md", "json", "csv", "html"):
+        code, out, err = run_cli("export", incident, "--force", "--format", fmt)
+        assert "Traceback" not in err and code == 0, (fmt, err)
+        assert f"left out of this export: line {surrogate_line}" in out, fmt
+
+
+def test_a_time_no_local_calendar_can_show_is_a_one_line_error_for_the_reports(run_cli, cli_cwd, cli_home, tmp_path):
+    """Review of issue 16: a log rewritten (and re-chained) with the time 9999-12-31T23:59:59.999Z
+    verifies, but east of UTC its local time is in year 10000: md and html said so with an
+    OverflowError traceback. Now one line naming the log, exit 2, and no report file; the data
+    formats, in UTC, still export it."""
+    incident, log = started(run_cli, cli_cwd, cli_home)
+    prev, lines = "0" * 64, []
+    for number, raw in enumerate(log.read_bytes().splitlines()):
+        event = json.loads(raw)
+        del event["hash"]
+        if number >= 2:
+            event["ts"] = "9999-12-31T23:59:59.999Z"
+        event["prev"] = prev
+        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        prev = hashlib.sha256(canonical.encode()).hexdigest()
+        lines.append(f'{canonical[:-1]},"hash":"{prev}"}}\n'.encode())
+    log.write_bytes(b"".join(lines))
+    assert run_cli("verify", incident)[0] == 0
+
+    for fmt in ("md", "html"):
+        target = tmp_path / f"report.{fmt}"
+        code, _out, err = run_cli("export", incident, "--format", fmt, "-o", target, env={"TZ": "Europe/Madrid"})
+        assert code == 2 and "Traceback" not in err, (fmt, err)
+        assert "not a crisisplay incident log" in err and len(err.strip().splitlines()) == 1, err
+        assert not target.exists()
+    for fmt in ("json", "csv"):
+        code, _out, err = run_cli("export", incident, "--format", fmt, env={"TZ": "Europe/Madrid"})
+        assert code == 0, (fmt, err)

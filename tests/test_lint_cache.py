@@ -50,3 +50,18 @@ def test_a_corrupt_cache_file_is_ignored(run_cli, cli_cwd, cli_home, minimal_pla
     for file in _cache_files(cli_home):
         file.write_text("{not json")
     assert run_cli("show", "minimal.yaml", "--format", "json") == expected
+
+
+def test_list_reads_only_each_entry_s_outline_and_show_the_playbook_after_it(run_cli, cli_home):
+    expected_list, expected_show = run_cli("list", "-f", "json"), run_cli("show", "pricing-error", "-f", "json")
+    assert expected_list[0] == 0 and expected_show[0] == 0
+    files = _cache_files(cli_home)
+    for file in files:
+        outline = file.read_text("utf-8").split("\n")[0]
+        file.write_text(outline + "\n{not json\n", "utf-8")
+    assert run_cli("list", "-f", "json") == expected_list  # the outlines alone
+    assert _cache_files(cli_home) == files and all("{not json" in f.read_text("utf-8") for f in files)
+    assert run_cli("show", "pricing-error", "-f", "json") == expected_show  # linted again, not the broken entry
+    for file in _cache_files(cli_home):
+        file.write_text("{not json", "utf-8")
+    assert run_cli("list", "-f", "json") == expected_list  # linted again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import signal
 import sys
@@ -211,6 +212,33 @@ def _command(name: str | None = None, *, help: str) -> Callable[[_F], _F]:
     return register
 
 
+# The modules that register commands, in the order `--help` lists the commands, with the
+# commands each one registers: a run imports only the module of the command it names.
+COMMAND_MODULES = {
+    "playbooks": ("list", "show", "schema", "lint", "new"),
+    "runs": ("start", "resume"),
+    "drill": ("drill", "inject"),
+    "incidents": ("note", "close", "incidents", "verify", "export"),
+    "team": ("assign", "severity", "approve", "reject", "watch"),
+    "contacts": ("contacts",),
+    "stores": ("store",),
+    "drills": ("drills",),
+}
+_MODULE_OF = {command: module for module, commands in COMMAND_MODULES.items() for command in commands}
+_ORDER = {command: i for i, command in enumerate(_MODULE_OF)}
+
+
+def register_commands(command: str | None = None) -> None:
+    """Register `command` (by importing its module), or every command when it names none.
+
+    Modules may be imported in any order (one command per run, then all for `--help` in a
+    test's process): the registered commands are kept in `--help`'s order whatever it was."""
+    modules = [_MODULE_OF[command]] if command in _MODULE_OF else list(COMMAND_MODULES)
+    for module in modules:
+        importlib.import_module(f"crisisplay.cli.{module}")
+    app.registered_commands.sort(key=lambda info: _ORDER.get(info.name or "", len(_ORDER)))
+
+
 GLOBAL_FLAGS = ("--no-color",)
 
 
@@ -397,6 +425,7 @@ def _group_for(args: list[str]) -> Any:  # click.Command: typer keeps its own Cl
     command's own --help, its parsing and its errors never look at its siblings; the overview
     (`crisisplay --help`), an unknown command's suggestions and shell completion (no
     arguments) get the whole group."""
+    register_commands(args[0] if args else None)  # every command when args[0] names none
     full = app.registered_commands
     chosen = [info for info in full if args and info.name == args[0]]
     if not chosen:

@@ -31,7 +31,7 @@ def list_playbooks(
     format: ListFormat = typer.Option(ListFormat.table, "-f", "--format", metavar="FORMAT", help=N_("table or json.")),
 ) -> None:
     from crisisplay.home import catalogue
-    from crisisplay.lint.cache import usable
+    from crisisplay.lint.cache import outline
     from crisisplay.lint.policy import policy_for
 
     policy, cache = policy_for(_config()), _home() / "cache" / "lint"
@@ -40,7 +40,7 @@ def list_playbooks(
     for entry in catalogue(_home()):
         try:
             # The same lint `start` runs (and its cache): an error here is one `start` would refuse.
-            loaded = usable(entry.path, policy, cache)
+            shown = outline(entry.path, policy, cache)
         except OSError as err:
             rows.append(
                 {
@@ -56,20 +56,18 @@ def list_playbooks(
             )
             groups.append(None)
             continue
-        book = loaded.normalised or {}
         rows.append(
             {
                 "id": entry.id,
-                "title": book.get("title"),
+                "title": shown["title"],
                 "source": entry.origin,
                 "path": str(entry.path),
-                "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
+                "steps": shown["steps"],
                 "shadows": [{"source": o, "path": str(p)} for o, p in entry.shadows],
-                "errors": len(loaded.errors),
+                "errors": shown["errors"],
             }
         )
-        tags = book.get("tags") or []
-        groups.append(str(tags[0]) if tags else None)
+        groups.append(shown["tag"])
     if format is ListFormat.json:
         print(json.dumps({"playbooks": rows}, indent=2, ensure_ascii=False))
         return

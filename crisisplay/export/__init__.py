@@ -117,7 +117,12 @@ def export_incident(
             _score(metrics, seen, journal, weights, history)
 
         def write(out: TextIO) -> None:
-            render(fmt, metrics, check, out, rows)
+            try:
+                render(fmt, metrics, check, out, rows)
+            except OverflowError as err:  # a time no calendar can show in local time (a log written by hand: year 9999)
+                raise JournalError(
+                    _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)
+                ) from None
 
         if target is None:
             write_stream(stdout, write)
@@ -198,7 +203,7 @@ def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO, rows: Csv
     elif fmt == "json":
         from crisisplay.export.tabular import render_json
 
-        render_json(metrics, check.lines_again(), out)
+        render_json(metrics, check.lines_again(), out, check.source.label)
     else:
         from crisisplay.export.tabular import render_csv
 

@@ -27,9 +27,10 @@ from crisisplay import events as ev
 from crisisplay.display import visible
 from crisisplay.errors import JournalError
 from crisisplay.events import STEP_ENTERED
-from crisisplay.i18n import ENGLISH, _, language, speaking
+from crisisplay.i18n import ENGLISH, N_, _, language, speaking
 from crisisplay.metrics import Metrics, Record
 from crisisplay.narrative import describe
+from crisisplay.store.chain import _loads
 from crisisplay.times import elapsed_ms, format_ts
 
 EXPORT_VERSION = 2  # 2: the `verification` member (json) and column (csv)
@@ -52,6 +53,8 @@ _CHUNK = 1024 * 1024
 _EVENT_KEYS = frozenset(("actor", "data", "prev", "seq", "step", "ts", "type", "v", "hash"))
 _STRING_OR_NONE = (str, type(None))
 PLAIN, PARSE = "P", "X"  # a spooled row's first character: cut `data` from the line, or parse the line
+# A line read again that no longer reads as it did in the verifying pass (either data export).
+_CHANGED = N_("{path}: the log changed while it was being exported; export it again")
 
 
 def incident_json(metrics: Metrics) -> dict[str, Any]:
@@ -158,9 +161,12 @@ def verification_json(metrics: Metrics) -> dict[str, Any] | None:
     }
 
 
-def render_json(metrics: Metrics, lines: Iterable[bytes], out: TextIO) -> None:
+def render_json(metrics: Metrics, lines: Iterable[bytes], out: TextIO, where: object = "") -> None:
     """`{"verification": …, "incident": …, "metrics": …, "events": [...]}`, one logged line per event; a
-    drill's also has `scorecard` and `comparison` (null for the first run of its scenario) before `events`."""
+    drill's also has `scorecard` and `comparison` (null for the first run of its scenario) before `events`.
+
+    `lines` are the log's lines read again (`where` names the log): one that is no longer UTF-8 has
+    changed since the verifying pass read it."""
     out.write('{"verification": ' + json.dumps(verification_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"incident": ' + json.dumps(incident_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"metrics": ' + json.dumps(metrics_json(metrics), ensure_ascii=False, indent=2))
@@ -170,8 +176,12 @@ def render_json(metrics: Metrics, lines: Iterable[bytes], out: TextIO) -> None:
     out.write(',\n"events": [\n')
     separator = ""
     for raw in lines:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # the first pass decoded this line: it has changed since
+            raise JournalError(_(_CHANGED).format(path=where)) from None
         out.write(separator)
-        out.write(raw.decode("utf-8").rstrip("\n"))
+        out.write(text.rstrip("\n"))
         separator = ",\n"
     out.write("\n]}\n")
 
@@ -316,15 +326,18 @@ def render_csv(metrics: Metrics, rows: CsvRows, lines: Iterable[bytes], out: Tex
     # Every line verified: each is its event's canonical JSON with `,"hash":"…"}` after it.
     verified = metrics.verification is not None and metrics.verification.ok
     spooled = rows.rows()
-    changed = JournalError(_("{path}: the log changed while it was being exported; export it again").format(path=where))
+    changed = JournalError(_(_CHANGED).format(path=where))
     write = out.write
     for raw in lines:
         row = next(spooled, None)
         if row is None:
             raise changed
-        cut = _data_and_hash(raw) if verified and row[0] == PLAIN else None
-        if cut is None:
-            cut = _parsed_data_and_hash(raw)
+        try:
+            cut = _data_and_hash(raw) if verified and row[0] == PLAIN else None
+            if cut is None:
+                cut = _parsed_data_and_hash(raw)
+        except (ValueError, KeyError, TypeError):  # the first pass read this line whole: it has changed since
+            raise changed from None
         write(row[1:] + "," + cut + end)
     if next(spooled, None) is not None:
         raise changed
@@ -355,8 +368,11 @@ _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", "
 
 
 def _parsed_data_and_hash(raw: bytes) -> str:
-    """`data,hash` cells from the line parsed again and its data encoded (a line not verified, an odd event)."""
-    event = json.loads(raw)
+    """`data,hash` cells from the line parsed again and its data encoded (a line not verified, an odd event).
+
+    Parsed as every log line is (`chain._loads`: UTF-8, no floats, the depth bound), never more loosely.
+    """
+    event = _loads(raw)
     cells: list[str] = []
     csv.writer(_Appender(cells), lineterminator=_ROW_END).writerow(
         (

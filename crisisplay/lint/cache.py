@@ -139,13 +139,52 @@ def usable(path: Path, policy: Policy, folder: Path | None) -> Usable:
     return loaded
 
 
+def outline(path: Path, policy: Policy, folder: Path | None) -> dict[str, Any]:
+    """What `list` shows of `path` (see `_outline_of`), through the cache in `folder` when given:
+    a hit reads only the entry's first line, not the normalised playbook after it."""
+    if folder is not None:
+        from crisisplay.reading import InputTooLarge, read_input
+
+        try:
+            raw = read_input(path)
+        except InputTooLarge:
+            raw = None  # `usable` reports it
+        if raw is not None:
+            try:
+                with open(folder / f"{cache_key(raw, str(path), policy)}.json", encoding="utf-8") as f:
+                    head = json.loads(f.readline())
+                if isinstance(head["outline"], dict) and head["outline"].keys() == OUTLINE_KEYS:
+                    return head["outline"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+    return _outline_of(usable(path, policy, folder))
+
+
+OUTLINE_KEYS = {"title", "steps", "tag", "errors"}
+
+
+def _outline_of(loaded: Usable) -> dict[str, Any]:
+    """A playbook's title, number of steps, first tag and number of errors."""
+    book = loaded.normalised or {}
+    tags = book.get("tags") or []
+    return {
+        "title": book.get("title"),
+        "steps": sum(len(phase["steps"]) for phase in book["phases"]) if book else None,
+        "tag": str(tags[0]) if tags else None,
+        "errors": len(loaded.errors),
+    }
+
+
+# An entry is two lines of JSON (compact JSON has no line break of its own): the outline and
+# the findings, then the normalised playbook, so that `list` reads the first only.
 def _read(file: Path, path: Path) -> Usable | None:
     try:
-        data = json.loads(file.read_text("utf-8"))
+        head, _, rest = file.read_text("utf-8").partition("\n")
+        data = json.loads(head)
         findings = [
             Finding(f["path"], f["line"], f["column"], f["code"], f["message"], f["level"]) for f in data["findings"]
         ]
-        return Usable(path, findings, data["normalised"])
+        return Usable(path, findings, json.loads(rest))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -153,11 +192,12 @@ def _read(file: Path, path: Path) -> Usable | None:
 def _write(folder: Path, name: str, loaded: Usable) -> None:
     from crisisplay.home import private_dir
 
-    data = {"findings": [f.as_dict() for f in loaded.findings], "normalised": loaded.normalised}
+    head = {"outline": _outline_of(loaded), "findings": [f.as_dict() for f in loaded.findings]}
+    text = json.dumps(head, ensure_ascii=False) + "\n" + json.dumps(loaded.normalised, ensure_ascii=False) + "\n"
     try:
         private_dir(folder)
         tmp = folder / f".{name}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        tmp.write_text(text, "utf-8")
         os.chmod(tmp, 0o600)
         os.replace(tmp, folder / name)
     except OSError:

@@ -555,7 +555,10 @@ class ChainCheck:
             event = None
             if not (is_last and _is_torn(raw)):
                 with suppress(ValueError):
-                    event = _loads(raw)
+                    read = _loads(raw)
+                    # Text that is not valid Unicode (a lone surrogate escaped): no report could write it.
+                    _dumps(read).encode("utf-8")
+                    event = read
             if _is_event(event):
                 yield self._taken(event, raw)
             else:
