@@ -33,5 +33,9 @@ def parse_ts(text: str) -> datetime:
 
 
 def elapsed_ms(start: datetime, moment: datetime) -> int:
-    """Whole milliseconds from `start` to `moment` (the log holds no floats)."""
-    return int((moment - start).total_seconds() * 1000)
+    """Whole milliseconds from `start` to `moment` (the log holds no floats), cut toward zero.
+
+    In integers: `total_seconds() * 1000` is a float, and 128.039 s read 128038.99999… ms."""
+    span = moment - start
+    micro = (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
+    return micro // 1000 if micro >= 0 else -(-micro // 1000)

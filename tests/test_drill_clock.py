@@ -276,3 +276,17 @@ def test_a_resume_goes_on_from_the_last_scenario_time_even_after_a_run_that_died
     fold(run, resumed, back)
     assert run.at(back) == 120_000 and not run.paused
     assert run.at(back + timedelta(seconds=1)) == 180_000
+
+
+def test_elapsed_milliseconds_are_exact_where_a_float_would_lose_one():
+    """128.039 s is 128038.99999… ms as a float: a drill resumed 1 ms before the time it paused at
+    (a flaky end-to-end test found it). `elapsed_ms` counts in integers, cut toward zero."""
+    from datetime import UTC, datetime, timedelta
+
+    from crisisplay.times import elapsed_ms
+
+    start = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    assert int(timedelta(milliseconds=128_039).total_seconds() * 1000) == 128_038  # the float's answer
+    assert elapsed_ms(start, start + timedelta(milliseconds=128_039)) == 128_039
+    assert elapsed_ms(start, start + timedelta(microseconds=1_500)) == 1
+    assert elapsed_ms(start, start - timedelta(microseconds=1_500)) == -1

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crisisplay.times import elapsed_ms
+
 if TYPE_CHECKING:
     from crisisplay.scenario.model import Scenario
 
@@ -50,7 +52,7 @@ class DrillState:
         """The scenario time (ms since detection) at wall time `wall`."""
         if self.clock != LIVE or self.paused or self.anchor_wall is None:
             return self.anchor_ms
-        run = int((wall - self.anchor_wall).total_seconds() * 1000) * self.speed
+        run = elapsed_ms(self.anchor_wall, wall) * self.speed
         return self.anchor_ms + max(0, run)
 
     def wall_of(self, scenario_ms: int) -> datetime | None:
@@ -123,6 +125,9 @@ def _ms(value: object) -> int:
     return min(value, MAX_SCENARIO_MS) if type(value) is int and value >= 0 else 0
 
 
+_HOLDS_THE_CLOCK = ("incident.paused", "incident.resumed", "incident.handover")
+
+
 def fold(drill: DrillState, event: dict[str, Any], wall: datetime) -> None:
     """Fold one event of a drill (its wall time `wall`) into the drill state."""
     kind, data = event["type"], event["data"]
@@ -130,8 +135,10 @@ def fold(drill: DrillState, event: dict[str, Any], wall: datetime) -> None:
         # Never back: an inject stamped at its due time, or a delivery's outcome computed a moment
         # earlier, must not pull the clock behind where it already stood at this wall time. A
         # resume starts the clock again from where the log left it: a run that died without
-        # pausing (killed, a closed laptop) does not count the time it was down.
-        standing = drill.anchor_ms if kind in ("incident.resumed", "incident.handover") else drill.at(wall)
+        # pausing (killed, a closed laptop) does not count the time it was down. A pause freezes the
+        # clock at the time it logged: its wall stamp is taken a moment after that time was read,
+        # and the clock must not run on into that moment.
+        standing = drill.anchor_ms if kind in _HOLDS_THE_CLOCK else drill.at(wall)
         drill.anchor_ms, drill.anchor_wall = max(standing, _ms(data["scenario_ms"])), wall
     if kind == "incident.paused":
         drill.paused = True
