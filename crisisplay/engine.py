@@ -19,6 +19,7 @@ from crisisplay.errors import AnswerError, UsageError
 from crisisplay.events import Event
 from crisisplay.findings import did_you_mean, one_of
 from crisisplay.i18n import NotANumber, _, normalise_number
+from crisisplay.personal import personal
 from crisisplay.playbook.model import (
     END,
     PUBLIC_PLATFORMS,
@@ -390,7 +391,7 @@ def set_input(state: ev.State, name: str, raw: object, now: datetime, actor: str
     typed = input_value(spec, name, raw)
     # the log holds no floats: a decimal is kept as its exact text
     value = str(typed) if isinstance(typed, Decimal) else typed
-    return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": value}, now)]
+    return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": personal(value, spec.personal)}, now)]
 
 
 NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")

@@ -58,6 +58,7 @@ from crisisplay.store.chain import (
     _loads,
     canonical_line,
 )
+from crisisplay.store.sealing import KeyRing, LogSeal
 from crisisplay.times import format_ts, now, parse_ts
 
 try:
@@ -109,10 +110,12 @@ def require_posix() -> None:
 class Journal(Leasing["FileLeaseHandle"]):
     """One incident's log file, `<id>.jsonl`, with its lease `<id>.lease` and run lock `<id>.lock` beside it."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None):
-        """Open (lazily) the log at `path`; `clock` stamps events that carry no `ts`."""
+    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None, keys: KeyRing | None = None):
+        """Open (lazily) the log at `path`; `clock` stamps events that carry no `ts`; `keys` holds
+        the incident's key (none: personal values are logged as plain text)."""
         self.path = Path(path)
         self.clock = clock or now
+        self.seal = LogSeal(self.incident_id, keys, self._first_event)
         self._fd: int | None = None
         self._known: tuple[int, int, str] | None = None  # (size, seq, hash) after our last append
         self._inode: tuple[int, int] | None = None  # (st_dev, st_ino) of the append descriptor's file
@@ -157,14 +160,31 @@ class Journal(Leasing["FileLeaseHandle"]):
     # -- writing --
 
     @classmethod
-    def create(cls, path: Path, first_event: dict[str, Any], clock: Callable[[], datetime] | None = None) -> Journal:
-        """Create the log atomically holding `first_event` as seq 0; refuse if it exists."""
-        journal = cls(path, clock)
+    def create(
+        cls,
+        path: Path,
+        first_event: dict[str, Any],
+        clock: Callable[[], datetime] | None = None,
+        keys: KeyRing | None = None,
+    ) -> Journal:
+        """Create the log atomically holding `first_event` as seq 0; refuse if it exists. With
+        `keys`, the incident's key is made and kept first, and its fingerprint logged."""
+        journal = cls(path, clock, keys)
         folder = journal.path.parent
         private_dir(folder)
         if journal.path.exists():
             raise JournalError(_("{path}: an incident log already exists there").format(path=journal.path))
         stamp = format_ts(journal.clock())
+        first_event = journal.seal.prepare_first(first_event)
+        try:
+            journal._write_first(first_event, stamp)
+        except BaseException:
+            journal.seal.forget_key()
+            raise
+        return journal
+
+    def _write_first(self, first_event: dict[str, Any], stamp: str) -> None:
+        journal, folder = self, self.path.parent
         event = _complete(first_event, seq=0, prev=ZERO_HASH, stamp=stamp)
         line, _digest = canonical_line(event)
         data = (line + "\n").encode("utf-8")
@@ -188,7 +208,6 @@ class Journal(Leasing["FileLeaseHandle"]):
         finally:
             with suppress(OSError):  # published already (the usual case), or never created
                 os.unlink(tmp)
-        return journal
 
     def append(self, events: list[dict[str, Any]], expect_head: str | None = None) -> list[dict[str, Any]]:
         """Log one decision's events in one write and one fsync; return them as logged.
@@ -197,6 +216,7 @@ class Journal(Leasing["FileLeaseHandle"]):
         appended since that head: checked under the same lock as the write."""
         if not events:
             raise EventNotLoggable("a decision must log at least one event")
+        sealed = self.seal.seal(events)
         fd = self._append_fd()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -221,15 +241,16 @@ class Journal(Leasing["FileLeaseHandle"]):
                     _("{path}: {count} event(s) were logged by someone else since this decision was made").format(
                         path=self.path, count=len(newer)
                     ),
-                    newer,
+                    list(self.seal.opened(newer)),
                 )
             stamp = format_ts(self.clock())
             logged, lines = [], []
-            for offset, given in enumerate(events):
+            for offset, given in enumerate(sealed):
                 event = _complete(given, seq=seq + 1 + offset, prev=prev, stamp=stamp)
                 line, prev = canonical_line(event)
                 event["hash"] = prev
-                logged.append(event)
+                # Returned as the caller gave it (plain), with what the log added.
+                logged.append(event if given is events[offset] else {**event, "data": events[offset]["data"]})
                 lines.append(line + "\n")
             data = "".join(lines).encode("utf-8")
             try:
@@ -292,8 +313,18 @@ class Journal(Leasing["FileLeaseHandle"]):
 
     # -- reading --
 
-    def events(self, tolerate_torn: bool = False) -> Iterator[dict[str, Any]]:
-        """Stream the logged events; a bad line raises JournalError "path:line: reason"."""
+    def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[dict[str, Any]]:
+        """Stream the logged events, personal values opened (`raw`: as logged, envelopes and all);
+        a bad line raises JournalError "path:line: reason"."""
+        logged = self._logged_events(tolerate_torn)
+        return logged if raw else self.seal.opened(logged)
+
+    def _first_event(self) -> dict[str, Any] | None:
+        with suppress(JournalError):
+            return next(self._logged_events(tolerate_torn=True), None)
+        return None
+
+    def _logged_events(self, tolerate_torn: bool) -> Iterator[dict[str, Any]]:
         with self._snapshot() as (_size, lines):
             for number, raw, is_last in lines:
                 if is_last and _is_torn(raw):
@@ -325,7 +356,7 @@ class Journal(Leasing["FileLeaseHandle"]):
         if line is not None and known is not None and self._unmoved(known):
             event = _loads(line)
             if type(event) is dict:
-                return event
+                return self.seal.open(event)
         fd = self._open_read()
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
@@ -343,7 +374,7 @@ class Journal(Leasing["FileLeaseHandle"]):
             ) from None
         if type(event) is not dict:
             raise JournalError(_("{path}: last line is not an event").format(path=self.path))
-        return event
+        return self.seal.open(event)
 
     def head_hash(self) -> str | None:
         """The last event's `hash` (None when there is no event), without parsing the line our last

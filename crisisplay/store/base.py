@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from crisisplay.config import Config
     from crisisplay.events import Event
     from crisisplay.store.chain import VerifyResult
+    from crisisplay.store.sealing import KeyRing, LogSeal
 
 STORE_VARIABLE = "CRISISPLAY_STORE"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -237,7 +238,15 @@ class IncidentLog(Protocol):
         raise HeadMoved(newer events) instead of appending when the log's head hash differs."""
         ...
 
-    def events(self, tolerate_torn: bool = False) -> Iterator[Event]: ...
+    def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[Event]:
+        """The logged events in order, personal values opened (a `Personal`, or None once erased);
+        `raw`: exactly as logged, sealed values as their envelopes."""
+        ...
+
+    @property
+    def seal(self) -> LogSeal:
+        """The incident's personal values: its key's status, and opening what the log holds."""
+        ...
 
     def head(self) -> Event | None: ...
 
@@ -275,6 +284,9 @@ class IncidentLog(Protocol):
 
 
 class Store(Protocol):
+    # Where the incidents' keys are kept (None: a store made without, whose personal values are plain).
+    keys: KeyRing | None
+
     def create(self, incident_id: str, first_event: Event) -> IncidentLog: ...
 
     def open(self, incident_id: str) -> IncidentLog:
@@ -316,6 +328,7 @@ def open_location(location: str, home: Path) -> Store:
             )
         )
     from crisisplay.store.files import FileStore
+    from crisisplay.store.keys import FileKeys, keys_dir
 
     folder = Path(location).expanduser()
     folder = folder if folder.is_absolute() else Path.cwd() / folder
@@ -325,7 +338,7 @@ def open_location(location: str, home: Path) -> Store:
                 "store: {folder} is not a folder; give a folder for the incident logs, or a postgresql://… address"
             ).format(folder=folder)
         )
-    return FileStore(folder)
+    return FileStore(folder, FileKeys(keys_dir(home)))
 
 
 def open_store(config: Config | None, home: Path) -> Store:
@@ -335,5 +348,6 @@ def open_store(config: Config | None, home: Path) -> Store:
         return open_location(location, home)
     from crisisplay.home import incidents_dir
     from crisisplay.store.files import FileStore
+    from crisisplay.store.keys import FileKeys, keys_dir
 
-    return FileStore(incidents_dir(home))
+    return FileStore(incidents_dir(home), FileKeys(keys_dir(home)))

@@ -57,13 +57,14 @@ def copy_incidents(source: Store, target: Store) -> list[Copied]:
                 Copied(incident_id, outcome, checked.count, checked.head, other_head=cast("str | None", other))
             )
             continue
-        results.append(_copy_one(log, target, checked))
+        results.append(_copy_one(log, source, target, checked))
     return results
 
 
-def _copy_one(log: IncidentLog, target: Store, checked: VerifyResult) -> Copied:
-    events = list(log.events())
+def _copy_one(log: IncidentLog, source: Store, target: Store, checked: VerifyResult) -> Copied:
+    events = list(log.events(raw=True))  # sealed values stay sealed: the copy's lines are the same bytes
     given = [{key: event[key] for key in ("type", "actor", "step", "data", "ts")} for event in events]
+    carry_key(log.incident_id, source, target)
     copy = target.create(log.incident_id, given[0])
     try:
         if len(given) > 1:
@@ -75,3 +76,15 @@ def _copy_one(log: IncidentLog, target: Store, checked: VerifyResult) -> Copied:
         problem = after.message if not after.ok else f"head {after.head} differs from {checked.head}"
         return Copied(log.incident_id, UNVERIFIED, after.count, after.head, problem=problem)
     return Copied(log.incident_id, COPIED, after.count, after.head)
+
+
+def carry_key(incident_id: str, source: Store, target: Store) -> None:
+    """The incident's key, from the source's keys to the target's (when both keep keys and the
+    target has none yet): a copy without it would read as erased."""
+    have, want = getattr(source, "keys", None), getattr(target, "keys", None)
+    if have is None or want is None:
+        return
+    key = have.get(incident_id)
+    if key is None or want.get(incident_id) == key:
+        return
+    want.put(incident_id, key)

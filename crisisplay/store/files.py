@@ -14,6 +14,7 @@ from crisisplay.events import Event
 from crisisplay.home import private_dir
 from crisisplay.i18n import _
 from crisisplay.journal import Journal
+from crisisplay.store.sealing import KeyRing
 
 __all__ = ["FileStore", "Journal"]
 
@@ -23,8 +24,11 @@ ID_RE = re.compile(r"(\d{8}-\d{6})-([a-z0-9][a-z0-9-]*)-([0-9a-f]{4})")
 class FileStore:
     """A folder holding one `<id>.jsonl` log per incident."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, keys: KeyRing | None = None):
+        """`keys`: where the incidents' keys are kept (`<home>/keys`); without it personal values
+        are logged as plain text (a store made by hand, as tests do)."""
         self.folder = Path(folder)
+        self.keys = keys
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.folder)!r})"
@@ -35,13 +39,13 @@ class FileStore:
     def create(self, incident_id: str, first_event: Event) -> Journal:
         """The incident's log, created complete with its first event (refused if it exists)."""
         private_dir(self.folder)
-        return Journal.create(self.path_of(incident_id), first_event)
+        return Journal.create(self.path_of(incident_id), first_event, keys=self.keys)
 
     def open(self, incident_id: str) -> Journal:
         path = self.path_of(incident_id)
         if not path.exists() and not path.is_symlink():
             raise IncidentNotFound(_("{path}: no such incident log").format(path=path))
-        return Journal(path)
+        return Journal(path, keys=self.keys)
 
     def logs(self) -> list[Path]:
         """Every log file named like an incident, in name order."""

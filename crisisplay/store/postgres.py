@@ -41,9 +41,11 @@ from crisisplay.store.base import (
     lease_is_live,
 )
 from crisisplay.store.chain import ZERO_HASH, ChainCheck, Lines, VerifyResult, _complete, _loads, canonical_line
+from crisisplay.store.sealing import LogSeal
 from crisisplay.times import format_ts, now
 
-SCHEMA_VERSION = 1
+# 1: incidents, events, leases. 2: incident_keys (issue 17): `store init` upgrades a version 1.
+SCHEMA_VERSION = 2
 CHANNEL = "crisisplay_events"
 _CONNECT_TIMEOUT = 10  # seconds: a wrong host says so in one line, not after minutes
 
@@ -70,6 +72,12 @@ SCHEMA = (
         host text NOT NULL,
         token text NOT NULL,
         expires_at timestamptz NOT NULL
+    )""",
+    # Each incident's key, apart from its log (no reference to `incidents`: the key is committed
+    # before the incident's first line). A deleted row survives in WAL and backups until they expire.
+    """CREATE TABLE IF NOT EXISTS incident_keys (
+        incident_id text PRIMARY KEY,
+        key bytea NOT NULL
     )""",
 )
 
@@ -155,6 +163,7 @@ class PostgresStore:
         self.dsn = dsn
         self._conn: psycopg.Connection[Any] | None = None
         self._checked = False
+        self.keys = PostgresKeys(self)
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.describe()!r})"
@@ -221,6 +230,13 @@ class PostgresStore:
                     store=self.describe()
                 )
             )
+        if version < SCHEMA_VERSION:
+            raise StoreUnreachable(
+                _(
+                    "the PostgreSQL store {store} has schema version {found}, older than this crisisplay needs "
+                    "({supported}): run `crisisplay store init` to upgrade it"
+                ).format(store=self.describe(), found=version, supported=SCHEMA_VERSION)
+            )
         if version > SCHEMA_VERSION:
             raise StoreUnreachable(
                 _(
@@ -268,7 +284,7 @@ class PostgresStore:
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO crisisplay_meta (key, value) VALUES ('schema_version', %s) "
-                    "ON CONFLICT (key) DO NOTHING",
+                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                     (str(SCHEMA_VERSION),),
                 )
         except psycopg.OperationalError as err:
@@ -281,6 +297,10 @@ class PostgresStore:
             ) from None
         finally:
             conn.close()
+        if version is not None and version < SCHEMA_VERSION:
+            return _("Upgraded the crisisplay schema in {store} from version {found} to {version}.").format(
+                store=self.describe(), found=version, version=SCHEMA_VERSION
+            )
         if version is None:
             return _("Created the crisisplay schema (version {version}) in {store}.").format(
                 version=SCHEMA_VERSION, store=self.describe()
@@ -292,7 +312,25 @@ class PostgresStore:
     # -- the Store interface --
 
     def create(self, incident_id: str, first_event: Event) -> PostgresLog:
-        """The incident with its first event, in one transaction; refused if the id is taken."""
+        """The incident with its first event, in one transaction; refused if the id is taken.
+        Its key is made and committed to `incident_keys` first, its fingerprint logged."""
+        log = PostgresLog(self, incident_id)
+        conn = self.connection()
+        if conn.execute("SELECT 1 FROM incidents WHERE id = %s", (incident_id,)).fetchone():
+            raise JournalError(
+                _("{store}: incident {incident} already exists there").format(
+                    store=self.describe(), incident=incident_id
+                )
+            )
+        first_event = log.seal.prepare_first(first_event)
+        try:
+            self._create(incident_id, first_event)
+        except BaseException:
+            log.seal.forget_key()
+            raise
+        return log
+
+    def _create(self, incident_id: str, first_event: Event) -> None:
         event = _complete(first_event, seq=0, prev=ZERO_HASH, stamp=format_ts(now()))
         line, digest = canonical_line(event)
         conn = self.connection()
@@ -314,7 +352,6 @@ class PostgresStore:
             ) from None
         except psycopg.OperationalError as err:
             raise self.lost(err) from None
-        return PostgresLog(self, incident_id)
 
     def open(self, incident_id: str) -> PostgresLog:
         row = self._query("SELECT 1 FROM incidents WHERE id = %s", (incident_id,))
@@ -346,6 +383,51 @@ class PostgresStore:
         self.drop_connection()
 
 
+class PostgresKeys:
+    """The store's incident keys: the `incident_keys` table (each write committed before it returns)."""
+
+    def __init__(self, store: PostgresStore):
+        self.store = store
+
+    def where(self, incident_id: str) -> str:
+        return _("{store} (incident_keys, incident {incident})").format(
+            store=self.store.describe(), incident=incident_id
+        )
+
+    def get(self, incident_id: str) -> bytes | None:
+        rows = self.store._query("SELECT key FROM incident_keys WHERE incident_id = %s", (incident_id,))
+        return bytes(rows[0][0]) if rows else None
+
+    def put(self, incident_id: str, key: bytes, replace: bool = False) -> None:
+        statement = "INSERT INTO incident_keys (incident_id, key) VALUES (%s, %s)"
+        if replace:
+            statement += " ON CONFLICT (incident_id) DO UPDATE SET key = EXCLUDED.key"
+        conn = self.store.connection()
+        try:
+            conn.execute(statement, (incident_id, key))
+        except psycopg.errors.UniqueViolation:
+            raise JournalError(
+                _("{where}: the incident already has a key; `--replace` replaces it").format(
+                    where=self.where(incident_id)
+                )
+            ) from None
+        except psycopg.OperationalError as err:
+            raise self.store.lost(err, incident_id) from None
+
+    def delete(self, incident_id: str) -> bool:
+        conn = self.store.connection()
+        try:
+            row = conn.execute(
+                "DELETE FROM incident_keys WHERE incident_id = %s RETURNING 1", (incident_id,)
+            ).fetchone()
+        except psycopg.OperationalError as err:
+            raise self.store.lost(err, incident_id) from None
+        return row is not None
+
+    def ids(self) -> list[str]:
+        return [row[0] for row in self.store._query("SELECT incident_id FROM incident_keys ORDER BY incident_id")]
+
+
 class PostgresLog(Leasing["PostgresLeaseHandle"]):
     """One incident's log in the PostgreSQL store."""
 
@@ -354,6 +436,7 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
         self._incident_id = incident_id
         self._listener: psycopg.Connection[Any] | None = None
         self._known: tuple[int, str] | None = None  # (seq, hash) of the head after our last append
+        self.seal = LogSeal(incident_id, store.keys, self._first_event)
 
     def __repr__(self) -> str:
         return f"PostgresLog({self.where()!r})"
@@ -388,6 +471,7 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
 
         if not events:
             raise EventNotLoggable("a decision must log at least one event")
+        sealed = self.seal.seal(events)
         store = self.store
         conn = store.connection()
         try:
@@ -403,10 +487,10 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
                             _(
                                 "{where}: {count} event(s) were logged by someone else since this decision was made"
                             ).format(where=self.where(), count=len(newer)),
-                            newer,
+                            list(self.seal.opened(newer)),
                         )
                     continue
-                logged, rows = self._chained(events, seq, prev)
+                logged, rows = self._chained(sealed, seq, prev)
                 last = logged[-1]
                 try:
                     row = conn.execute(
@@ -434,7 +518,11 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
                 head_seq, head_hash, written = row[:3]
                 if written:
                     self._known = (last["seq"], last["hash"])
-                    return logged
+                    # Returned as the caller gave them (plain), with what the log added.
+                    return [
+                        event if given is sealed[i] else {**event, "data": given["data"]}
+                        for i, (event, given) in enumerate(zip(logged, events, strict=True))
+                    ]
                 known = (head_seq, head_hash)  # someone else appended first
         except psycopg.OperationalError as err:
             self._known = None
@@ -478,8 +566,22 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
             params += (limit,)
         return [line for (line,) in self.store._query(statement, params)]
 
-    def events(self, tolerate_torn: bool = False) -> Iterator[Event]:
-        """The logged events, in order (a stored line that is not an event raises JournalError)."""
+    def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[Event]:
+        """The logged events, in order, personal values opened (`raw`: as logged); a stored line
+        that is not an event raises JournalError."""
+        logged = self._logged_events()
+        return logged if raw else self.seal.opened(logged)
+
+    def _first_event(self) -> Event | None:
+        lines = self._lines(limit=1)
+        if not lines:
+            return None
+        with suppress(ValueError):
+            event = _loads(lines[0].encode("utf-8"))
+            return event if type(event) is dict else None
+        return None
+
+    def _logged_events(self) -> Iterator[Event]:
         for number, line in enumerate(self._lines(), 1):
             try:
                 event = _loads(line.encode("utf-8"))
@@ -498,7 +600,7 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
         if not rows:
             return None
         event = _loads(rows[0][0].encode("utf-8"))
-        return event if type(event) is dict else None
+        return self.seal.open(event) if type(event) is dict else None
 
     def head_hash(self) -> str | None:
         head = self.head()

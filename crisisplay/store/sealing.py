@@ -1,0 +1,323 @@
+"""Personal values sealed at rest: each one encrypted with its incident's own key (AES-256-GCM).
+
+The engine marks what is personal (`crisisplay.personal.Personal`); a store hands the events
+of each append to its incident's `LogSeal`, which puts an envelope in place of every marked
+value before the canonical line is made, and opens envelopes again as events are read:
+
+    {"$enc": "<base64 of a 12-byte random nonce and the AES-GCM ciphertext>", "kind": "customer"}
+
+The ciphertext is the value's UTF-8 text, bound (as AES-GCM's associated data) to the incident,
+the event type and the value's place in `data`, so an envelope moved elsewhere does not open.
+The hash chain covers the envelope's bytes: `verify` needs no key, and a key cannot be
+rotated without rewriting the chain (docs/privacy.md). `incident.started` carries
+`key_fingerprint`, an HMAC-SHA256 of a fixed text under the key, so a wrong key is told from a
+missing one exactly. Once the key is gone (purged, lost, or not this incident's) every
+envelope opens as None: erased. `cryptography` is imported only when a value is sealed or opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+from crisisplay.errors import JournalError
+from crisisplay.i18n import _
+from crisisplay.personal import TEXT, Personal
+
+if TYPE_CHECKING:
+    from crisisplay.events import Event
+
+ENVELOPE = "$enc"
+KIND = "kind"
+FINGERPRINT = "key_fingerprint"  # the key's fingerprint, in `incident.started`'s data
+PURGED = "incident.purged"
+KEY_BYTES = 32  # AES-256
+NONCE_BYTES = 12  # 96-bit random nonces, as NIST SP 800-38D recommends for GCM
+KEY_TEXT_PREFIX = "crisisplay-key-v1"
+_FINGERPRINT_LABEL = b"crisisplay incident key fingerprint v1"
+
+# How a seal stands with its key (`LogSeal.status`).
+PLAIN = "plain"  # the incident has no key: written before encryption, or by a store without keys
+READY = "ready"  # the key is there and is this incident's
+MISSING = "missing"  # the log names a key and none is kept: lost or purged
+WRONG = "wrong"  # a key is kept but its fingerprint is not the log's (or it is not a key at all)
+
+
+class KeyProblem(JournalError):
+    """A key file that must not be used as it is (wrong permissions, not a file): exit 2."""
+
+
+class KeyRing(Protocol):
+    """Where a store keeps its incidents' keys, apart from their logs."""
+
+    def where(self, incident_id: str) -> str:
+        """The key's place, for messages (a path, or the database table)."""
+        ...
+
+    def get(self, incident_id: str) -> bytes | None:
+        """The incident's key as kept (None when there is none); KeyProblem when it may not be read."""
+        ...
+
+    def put(self, incident_id: str, key: bytes, replace: bool = False) -> None:
+        """Keep the key durably (on disk, or committed) before returning; JournalError when one is
+        there already and `replace` is false."""
+        ...
+
+    def delete(self, incident_id: str) -> bool:
+        """Delete the key durably; whether there was one."""
+        ...
+
+    def ids(self) -> list[str]:
+        """Every incident id that has a key kept."""
+        ...
+
+
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def fingerprint(key: bytes) -> str:
+    """The key's fingerprint as `incident.started` logs it: HMAC-SHA256 of a fixed text, hex."""
+    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
+def key_text(incident_id: str, key: bytes) -> str:
+    """A key as one line of text (its file's content, and what `keys export` writes)."""
+    return f"{KEY_TEXT_PREFIX} {incident_id} {base64.b64encode(key).decode('ascii')}\n"
+
+
+def read_key_text(text: str) -> tuple[str, bytes] | None:
+    """(incident id, key) from `key_text`'s line; None when the text is not one."""
+    parts = text.strip().split(" ")
+    if len(parts) != 3 or parts[0] != KEY_TEXT_PREFIX or not parts[1]:
+        return None
+    try:
+        key = base64.b64decode(parts[2], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return (parts[1], key) if len(key) == KEY_BYTES else None
+
+
+def _aad(incident_id: str, kind: str, place: str) -> bytes:
+    return f"crisisplay\0{incident_id}\0{kind}\0{place}".encode()
+
+
+def is_envelope(value: Any) -> bool:
+    return type(value) is dict and ENVELOPE in value
+
+
+class LogSeal:
+    """One incident's personal values: sealed as they are appended, opened as they are read.
+
+    `first` reads the log's first event when the seal needs the fingerprint before it has seen
+    that event (an append, or a read of the head alone)."""
+
+    def __init__(self, incident_id: str, keys: KeyRing | None, first: Callable[[], Event | None]):
+        self.incident_id = incident_id
+        self.keys = keys
+        self._first = first
+        self._fingerprint: str | None = None
+        self._learnt = False
+        self._aead: Any = None  # cryptography's AESGCM, once the key is loaded and checked
+        self._status: str | None = None
+        self.purged = False  # an `incident.purged` was read
+        self.unopened = 0  # envelopes that did not open (erased, or a wrong key)
+        self._made_key = False
+
+    # -- what the log says --
+
+    def learn(self, first_event: Event) -> None:
+        """Take the fingerprint from the log's first event (`incident.started`)."""
+        data = first_event.get("data")
+        value = data.get(FINGERPRINT) if type(data) is dict else None
+        self._fingerprint = value if isinstance(value, str) else None
+        self._learnt = True
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the incident was logged with a key (its `incident.started` names one)."""
+        if not self._learnt:
+            first = self._first()
+            if first is not None:
+                self.learn(first)
+            else:
+                self._learnt = True
+        return self._fingerprint is not None
+
+    @property
+    def status(self) -> str:
+        """PLAIN, READY, MISSING or WRONG (KeyProblem when the key file may not be read)."""
+        if self._status is None:
+            self._load()
+        assert self._status is not None
+        return self._status
+
+    def _load(self) -> None:
+        if not self.keyed:
+            self._status = PLAIN
+            return
+        key = self.keys.get(self.incident_id) if self.keys is not None else None
+        if key is None:
+            self._status = MISSING
+        elif len(key) != KEY_BYTES or not hmac.compare_digest(fingerprint(key), self._fingerprint or ""):
+            self._status = WRONG
+        else:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead = AESGCM(key)
+            self._status = READY
+
+    def warning(self) -> str | None:
+        """One line for the reader when personal values cannot be shown; None when they can
+        (or when the incident was purged: erased is what purge is for)."""
+        if self.purged:
+            return None
+        status = self.status
+        where = self.keys.where(self.incident_id) if self.keys is not None else self.incident_id
+        if status == MISSING:
+            return _(
+                "incident {incident}: its key is missing, not purged ({where}): personal values show as [erased]; "
+                "`crisisplay keys import {incident}` puts back a copy of it"
+            ).format(incident=self.incident_id, where=where)
+        if status == WRONG:
+            return _(
+                "incident {incident}: the key at {where} is not this incident's (its fingerprint differs): personal "
+                "values show as [erased]; `crisisplay keys import {incident} --replace` puts the right one back"
+            ).format(incident=self.incident_id, where=where)
+        return None
+
+    # -- creating, writing --
+
+    def prepare_first(self, first_event: Event) -> Event:
+        """The first event as it will be logged: with a new key kept (durably, before the log
+        exists) and its fingerprint in `data`, when the store keeps keys."""
+        if self.keys is None or FINGERPRINT in first_event["data"]:  # no keys kept, or a copy carrying its own
+            self.learn(first_event)
+            return first_event
+        key = new_key()
+        self.keys.put(self.incident_id, key)
+        self._made_key = True
+        event = {**first_event, "data": {**first_event["data"], FINGERPRINT: fingerprint(key)}}
+        self.learn(event)
+        return self.seal([event])[0]
+
+    def forget_key(self) -> None:
+        """Undo `prepare_first` when the log could not be created (its key would be an orphan)."""
+        if self.keys is not None and self._made_key:
+            self.keys.delete(self.incident_id)
+
+    def seal(self, events: list[Event]) -> list[Event]:
+        """The events as they will be logged: every personal value in an envelope. Events with
+        none come back as they are; an incident without a key logs them as plain text."""
+        if not any(_holds(event.get("data")) for event in events):
+            return events
+        if not self.keyed:
+            return events
+        if self.status != READY:
+            raise JournalError(self._cannot_write())
+        return [self._sealed_event(event) if _holds(event.get("data")) else event for event in events]
+
+    def _cannot_write(self) -> str:
+        if self.purged:
+            return _("incident {incident} was purged: nothing personal can be logged to it").format(
+                incident=self.incident_id
+            )
+        return _("incident {incident}: personal data cannot be logged without its key ({problem})").format(
+            incident=self.incident_id, problem=self.warning() or self.status
+        )
+
+    def _sealed_event(self, event: Event) -> Event:
+        kind = event["type"]
+        return {**event, "data": self._seal_value(event["data"], kind, "")}
+
+    def _seal_value(self, value: Any, kind: str, place: str) -> Any:
+        if isinstance(value, Personal):
+            nonce = os.urandom(NONCE_BYTES)
+            sealed = self._aead.encrypt(nonce, str(value).encode("utf-8"), _aad(self.incident_id, kind, place))
+            return {ENVELOPE: base64.b64encode(nonce + sealed).decode("ascii"), KIND: value.kind}
+        if type(value) is dict:
+            return {key: self._seal_value(item, kind, f"{place}/{key}") for key, item in value.items()}
+        if type(value) is list:
+            return [self._seal_value(item, kind, f"{place}/{index}") for index, item in enumerate(value)]
+        return value
+
+    # -- reading --
+
+    def open(self, event: Event) -> Event:
+        """The event with every envelope opened: a `Personal` text, or None once erased."""
+        if event.get("seq") == 0 and not self._learnt:
+            self.learn(event)
+        kind = event.get("type")
+        if kind == PURGED:
+            self.purged = True
+        data = event.get("data")
+        if not _has_envelope(data) or not self.keyed:
+            return event
+        return {**event, "data": self._open_value(data, kind if isinstance(kind, str) else "", "")}
+
+    def opened(self, events: Iterable[Event]) -> Iterator[Event]:
+        for event in events:
+            yield self.open(event)
+
+    def _open_value(self, value: Any, kind: str, place: str) -> Any:
+        if type(value) is dict:
+            if ENVELOPE in value:
+                return self._open_envelope(value, kind, place)
+            return {key: self._open_value(item, kind, f"{place}/{key}") for key, item in value.items()}
+        if type(value) is list:
+            return [self._open_value(item, kind, f"{place}/{index}") for index, item in enumerate(value)]
+        return value
+
+    def _open_envelope(self, envelope: dict[str, Any], kind: str, place: str) -> Personal | None:
+        if self.status != READY:
+            self.unopened += 1
+            return None
+        from cryptography.exceptions import InvalidTag
+
+        sealed = envelope.get(ENVELOPE)
+        label = envelope.get(KIND)
+        try:
+            raw = base64.b64decode(sealed, validate=True) if isinstance(sealed, str) else b""
+            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(self.incident_id, kind, place))
+            text = plain.decode("utf-8")
+        except (InvalidTag, ValueError, binascii.Error, UnicodeDecodeError):
+            self.unopened += 1
+            return None
+        return Personal(text, label if isinstance(label, str) and label else TEXT)
+
+
+def _holds(value: Any) -> bool:
+    if isinstance(value, Personal):
+        return True
+    if type(value) is dict:
+        return any(_holds(item) for item in value.values())
+    if type(value) is list:
+        return any(_holds(item) for item in value)
+    return False
+
+
+def _has_envelope(value: Any) -> bool:
+    if type(value) is dict:
+        if ENVELOPE in value:
+            return True
+        return any(_has_envelope(item) for item in value.values())
+    if type(value) is list:
+        return any(_has_envelope(item) for item in value)
+    return False
+
+
+def strip_envelopes(value: Any) -> Any:
+    """A logged value with every envelope replaced by None: what is left once the key is gone
+    (a redacted export carries no ciphertext)."""
+    if type(value) is dict:
+        if ENVELOPE in value:
+            return None
+        return {key: strip_envelopes(item) for key, item in value.items()}
+    if type(value) is list:
+        return [strip_envelopes(item) for item in value]
+    return value
