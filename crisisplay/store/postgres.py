@@ -41,7 +41,7 @@ from crisisplay.store.base import (
     lease_is_live,
 )
 from crisisplay.store.chain import ZERO_HASH, ChainCheck, Lines, VerifyResult, _complete, _loads, canonical_line
-from crisisplay.store.sealing import LogSeal
+from crisisplay.store.sealing import KeyRing, LogSeal
 from crisisplay.times import format_ts, now
 
 # 1: incidents, events, leases. 2: incident_keys (issue 17): `store init` upgrades a version 1.
@@ -163,7 +163,7 @@ class PostgresStore:
         self.dsn = dsn
         self._conn: psycopg.Connection[Any] | None = None
         self._checked = False
-        self.keys = PostgresKeys(self)
+        self.keys: KeyRing | None = PostgresKeys(self)
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.describe()!r})"
