@@ -291,3 +291,190 @@ def test_a_file_given_as_the_store_is_refused_in_one_line(tmp_path):
     not_a_folder.write_text("hello", encoding="utf-8")
     line = one_line_exit_2(crisisplay(tmp_path, str(not_a_folder), "incidents"))
     assert f"{not_a_folder} is not a folder" in line
+
+
+# --- schema version 2: incident_keys (issue 17) ----------------------------------------------------
+
+INCIDENT = "20261125-225156-pricing-error-ab12"
+CUSTOMER = "Zelda Quixbury-Marrow"  # distinctive: no base64 or hash holds it by chance
+ORDER = "ORD-88317-QXZ"
+
+
+def started(incident_id: str = INCIDENT) -> dict:
+    return {
+        "type": "incident.started",
+        "actor": "Ana",
+        "step": None,
+        "data": {"incident_id": incident_id, "drill": True, "responder": "Ana"},
+        "ts": "2026-11-25T22:51:56.123Z",
+    }
+
+
+def personal_input(customer: str = CUSTOMER) -> dict:
+    from crisisplay.personal import Personal
+
+    return {
+        "type": "input.set",
+        "actor": "Ana",
+        "step": None,
+        "data": {"name": "customer_name", "value": Personal(customer, "customer"), "order": Personal(ORDER, "order")},
+    }
+
+
+def rows(dsn: str, statement: str, *params) -> list[tuple]:
+    """What another connection sees: committed rows only."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cursor = conn.execute(statement, params)
+        return cursor.fetchall() if cursor.description is not None else []
+
+
+def test_a_version_1_store_is_refused_until_store_init_upgrades_it(tmp_path):
+    from crisisplay.store.postgres import PostgresStore
+
+    dsn, schema = fresh_schema(init=False)
+    try:
+        # A store as a crisisplay before issue 17 left it: no incident_keys, personal values in clear.
+        old = PostgresStore(dsn, keys=False)
+        old.init()
+        old.create(INCIDENT, started()).append([personal_input()])
+        old.close()
+        rows(dsn, "DROP TABLE incident_keys")
+        rows(dsn, "UPDATE crisisplay_meta SET value = '1' WHERE key = 'schema_version'")
+
+        for command in (["incidents"], ["start", "pricing-error", "--drill", "--answers", str(ANSWERS)]):
+            line = one_line_exit_2(crisisplay(tmp_path, dsn, *command))
+            assert "has schema version 1, older than this crisisplay needs (2)" in line
+            assert "run `crisisplay store init` to upgrade it" in line
+        assert rows(dsn, "SELECT count(*) FROM incidents") == [(1,)]  # the refused start wrote nothing
+
+        code, _, err = crisisplay(tmp_path, dsn, "store", "init")
+        assert code == 0 and "Upgraded the crisisplay schema in postgresql://" in err and "from version 1 to 2" in err
+        assert rows(dsn, "SELECT value FROM crisisplay_meta WHERE key = 'schema_version'") == [("2",)]
+        code, _, err = crisisplay(tmp_path, dsn, "store", "init")
+        assert code == 0 and "(version 2); nothing to do" in err
+
+        # The incident logged before reads and verifies as it did; a new one gets its key.
+        log = PostgresStore(dsn).open(INCIDENT)
+        assert [e["data"].get("value") for e in log.events()] == [None, CUSTOMER]
+        assert log.seal.status == "plain" and log.seal.warning() is None
+        code, out, err = crisisplay(tmp_path, dsn, "verify", INCIDENT)
+        assert code == 0 and "chain intact" in out, err
+        code, out, err = crisisplay(tmp_path, dsn, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+        assert code == 0, err
+        assert rows(dsn, "SELECT incident_id FROM incident_keys") == [(out.strip(),)]
+    finally:
+        drop_schema(schema)
+
+
+def test_the_key_is_committed_before_the_incidents_row_is_written(pg):
+    import threading
+
+    from crisisplay.store.postgres import PostgresStore
+
+    # A slow insert of the incident's row: while it waits, another connection looks at both tables.
+    rows(
+        pg,
+        "CREATE FUNCTION slow_incident() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(1.5); RETURN NEW; END $$",
+    )
+    rows(pg, "CREATE TRIGGER slow BEFORE INSERT ON incidents FOR EACH ROW EXECUTE FUNCTION slow_incident()")
+    store = PostgresStore(pg)
+    creating = threading.Thread(target=lambda: store.create(INCIDENT, started()))
+    creating.start()
+    seen = []
+    deadline = time.monotonic() + 30
+    while not seen or seen[-1][0] == 0:
+        assert time.monotonic() < deadline, "the key never showed"
+        seen.append(
+            (
+                rows(pg, "SELECT count(*) FROM incident_keys WHERE incident_id = %s", INCIDENT)[0][0],
+                rows(pg, "SELECT count(*) FROM incidents WHERE id = %s", INCIDENT)[0][0],
+            )
+        )
+        time.sleep(0.05)
+    creating.join(timeout=30)
+    assert seen[-1] == (1, 0)  # the key committed, the incident's row not yet
+    assert rows(pg, "SELECT count(*) FROM incidents WHERE id = %s", INCIDENT) == [(1,)]
+    assert store.open(INCIDENT).seal.status == "ready"
+    store.close()
+
+
+def test_a_create_the_server_refuses_leaves_no_key_and_says_why_in_one_line(tmp_path, pg):
+    from crisisplay.errors import JournalError
+    from crisisplay.store.postgres import PostgresStore
+
+    rows(
+        pg,
+        "CREATE FUNCTION refuse_incident() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'no new incidents in this test'; END $$",
+    )
+    rows(pg, "CREATE TRIGGER refuse BEFORE INSERT ON incidents FOR EACH ROW EXECUTE FUNCTION refuse_incident()")
+    store = PostgresStore(pg)
+    with pytest.raises(JournalError, match="could not be created: no new incidents in this test"):
+        store.create(INCIDENT, started())
+    assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]
+    assert rows(pg, "SELECT count(*) FROM incidents") == [(0,)]
+
+    line = one_line_exit_2(crisisplay(tmp_path, pg, "start", "pricing-error", "--drill", "--answers", str(ANSWERS)))
+    assert "could not be created: no new incidents in this test" in line
+    assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]
+
+
+def test_a_key_put_or_deleted_is_committed_when_the_call_returns(pg):
+    from crisisplay.store.postgres import PostgresStore
+
+    store = PostgresStore(pg)
+    store.create(INCIDENT, started())
+    key = rows(pg, "SELECT key FROM incident_keys WHERE incident_id = %s", INCIDENT)
+    assert len(key) == 1 and bytes(key[0][0]) == store.keys.get(INCIDENT)
+    assert store.keys.ids() == [INCIDENT] and "incident_keys" in store.keys.where(INCIDENT)
+
+    assert store.keys.delete(INCIDENT) is True
+    assert rows(pg, "SELECT count(*) FROM incident_keys WHERE incident_id = %s", INCIDENT) == [(0,)]
+    assert store.keys.delete(INCIDENT) is False
+    store.keys.put(INCIDENT, bytes(key[0][0]))
+    assert rows(pg, "SELECT count(*) FROM incident_keys WHERE incident_id = %s", INCIDENT) == [(1,)]
+    store.close()
+
+
+def test_after_a_purge_no_row_of_the_store_holds_anything_personal(pg):
+    from crisisplay.store.postgres import PostgresStore
+    from crisisplay.store.sealing import READY, WRONG
+
+    store = PostgresStore(pg)
+    log = store.create(INCIDENT, started())
+    log.append([personal_input(), {"type": "note.added", "actor": "Ana", "step": None, "data": {"text": "kept"}}])
+    other = "20261125-230000-pricing-error-cd34"
+    store.create(other, started(other)).append([personal_input("Someone Else Entirely")])
+    assert store.open(INCIDENT).seal.status == READY
+    head = log.head_hash()
+
+    # What `crisisplay purge` does at the store level: the event first, then the key, durably.
+    purged = {"type": "incident.purged", "actor": "Ana", "step": None, "data": {"reason": "retention period"}}
+    log.append([purged])
+    assert store.keys.delete(INCIDENT)
+
+    everything = json.dumps(
+        [
+            rows(pg, "SELECT * FROM events WHERE incident_id = %s ORDER BY seq", INCIDENT),
+            rows(pg, "SELECT * FROM incidents WHERE id = %s", INCIDENT),
+            rows(pg, "SELECT * FROM leases WHERE incident_id = %s", INCIDENT),
+        ],
+        default=str,
+    )
+    assert CUSTOMER not in everything and ORDER not in everything
+    assert "kept" in everything and "retention period" in everything
+    assert rows(pg, "SELECT * FROM incident_keys WHERE incident_id = %s", INCIDENT) == []
+    # Every key the store still keeps is another incident's: none opens what is left.
+    for kept in store.keys.ids():
+        store.keys.put(INCIDENT, store.keys.get(kept), replace=True)
+        tried = store.open(INCIDENT)
+        assert [e["data"].get("value") for e in tried.events()][1] is None and tried.seal.status == WRONG
+        store.keys.delete(INCIDENT)
+    after = store.open(INCIDENT)
+    assert [e["data"].get("value") for e in after.events()][1] is None
+    assert after.seal.purged and after.seal.warning() is None
+    assert after.verify().ok and after.verify(head=head).ok
+    store.close()
