@@ -359,9 +359,10 @@ class PostgresStore:
         except psycopg.OperationalError as err:
             raise self.lost(err) from None
         except psycopg.Error as err:  # refused by the server (a trigger, a permission, a full disk)
+            reason = masked(err.diag.message_primary, self.dsn) if err.diag.message_primary else _reason(err, self.dsn)
             raise JournalError(
                 _("{store}: incident {incident} could not be created: {reason}").format(
-                    store=self.describe(), incident=incident_id, reason=_reason(err, self.dsn)
+                    store=self.describe(), incident=incident_id, reason=reason
                 )
             ) from None
 
