@@ -417,9 +417,10 @@ def test_a_create_the_server_refuses_leaves_no_key_and_says_why_in_one_line(tmp_
     assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]
     assert rows(pg, "SELECT count(*) FROM incidents") == [(0,)]
 
-    started_by_ana = ("start", "pricing-error", "--drill", "--responder", "Ana", "--answers", str(ANSWERS))
-    line = one_line_exit_2(crisisplay(tmp_path, pg, *started_by_ana))
-    assert line.endswith("could not be created: no new incidents in this test")
+    code, _out, err = crisisplay(tmp_path, pg, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    errors = [line for line in err.splitlines() if line.startswith("crisisplay:")]
+    assert code == 2 and len(errors) == 1 and "Traceback" not in err, err
+    assert errors[0].endswith("could not be created: no new incidents in this test")
     assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]
 
 
