@@ -480,3 +480,104 @@ def test_after_a_purge_no_row_of_the_store_holds_anything_personal(pg):
     assert after.seal.purged and after.seal.warning() is None
     assert after.verify().ok and after.verify(head=head).ok
     store.close()
+
+
+# --- store copy carries keys ------------------------------------------------------------------------
+
+
+def verified_head(home: Path, store: str, incident: str) -> str:
+    code, out, err = crisisplay(home, store, "verify", incident, "-f", "json")
+    assert code == 0 and json.loads(out)["ok"], out + err
+    return json.loads(out)["head"]
+
+
+def handle_of(home: Path, store: str, incident: str):
+    """The customer's handle as the store opens it with its keys."""
+    found = [
+        e["data"]["value"]
+        for e in opened_events(home, store, incident)
+        if e["type"] == "input.set" and e["data"].get("name") == "customer_handle"
+    ]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_store_copy_carries_the_key_from_files_to_postgresql_and_back(tmp_path, pg):
+    from crisisplay.personal import Personal
+    from crisisplay.store.keys import FileKeys
+
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    folder = str(tmp_path / "folder")
+    code, out, err = crisisplay(home, folder, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    assert code == 0, err
+    incident = out.strip()
+    head = verified_head(home, folder, incident)
+    key = FileKeys(home / "keys").get(incident)
+
+    code, _, err = crisisplay(home, folder, "store", "copy", "--to", pg)
+    assert code == 0 and f"{incident}: copied (" in err and f"head {head})" in err, err
+    assert verified_head(home, pg, incident) == head
+    assert [(i, bytes(k)) for i, k in rows(pg, "SELECT incident_id, key FROM incident_keys")] == [(incident, key)]
+    handle = handle_of(home, pg, incident)
+    from crisisplay.store.base import open_location
+
+    raw = [e for e in open_location(pg, home).open(incident).events(raw=True) if e["type"] == "input.set"]
+    envelope = next(e["data"]["value"] for e in raw if e["data"].get("name") == "customer_handle")
+    assert type(handle) is Personal and handle == "@laura_mtz84" and handle.kind == envelope["kind"]
+
+    # PostgreSQL into a folder of a home that has no key for it yet: the key goes with it.
+    back = str(tmp_path / "back")
+    code, _, err = crisisplay(elsewhere, pg, "store", "copy", "--to", back)
+    assert code == 0 and f"{incident}: copied (" in err, err
+    assert verified_head(elsewhere, back, incident) == head
+    assert FileKeys(elsewhere / "keys").get(incident) == key
+    assert handle_of(elsewhere, back, incident) == "@laura_mtz84"
+    assert (Path(back) / f"{incident}.jsonl").read_bytes() == (Path(folder) / f"{incident}.jsonl").read_bytes()
+
+
+def test_store_copy_reports_a_target_keeping_another_key_and_overwrites_nothing(tmp_path, pg):
+    from crisisplay.store.keys import FileKeys
+    from crisisplay.store.sealing import new_key
+
+    home, other_home = tmp_path / "home", tmp_path / "other"
+    home.mkdir()
+    other_home.mkdir()
+    code, out, err = crisisplay(home, pg, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    incident = out.strip()
+    theirs = new_key()
+    FileKeys(other_home / "keys").put(incident, theirs)
+
+    target = str(tmp_path / "target")
+    code, _, err = crisisplay(other_home, pg, "store", "copy", "--to", target)
+    assert code == 1, err
+    assert f"{incident}: the target keeps another key for it ({other_home / 'keys' / incident}.key)" in err
+    assert "not overwritten, not copied" in err and "0 incident(s) copied" in err and "1 not copied" in err
+    assert FileKeys(other_home / "keys").get(incident) == theirs
+    assert not (Path(target) / f"{incident}.jsonl").exists()
+    assert handle_of(home, pg, incident) == "@laura_mtz84"  # the source is as it was
+
+    # Into a folder that holds the incident already (same head), its missing key is carried.
+    code, _, err = crisisplay(home, pg, "store", "copy", "--to", target)
+    assert code == 0 and f"{incident}: copied (" in err, err
+    assert FileKeys(home / "keys").get(incident) is not None
+    FileKeys(home / "keys").delete(incident)
+    code, _, err = crisisplay(home, pg, "store", "copy", "--to", target)
+    assert code == 0 and "already there, same head" in err, err
+    assert handle_of(home, target, incident) == "@laura_mtz84"
+
+
+def test_store_copy_copies_a_log_written_before_encryption_as_it_is(tmp_path, pg):
+    from crisisplay.store.files import FileStore
+
+    home = tmp_path / "home"
+    home.mkdir()
+    folder = tmp_path / "folder"
+    FileStore(folder).create(INCIDENT, started()).append([personal_input()])  # no keys: values in clear
+    head = verified_head(home, str(folder), INCIDENT)
+
+    code, _, err = crisisplay(home, str(folder), "store", "copy", "--to", pg)
+    assert code == 0 and f"{INCIDENT}: copied (2 events, head {head})" in err, err
+    assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]  # no key made for it
+    assert [e["data"].get("value") for e in opened_events(home, pg, INCIDENT)] == [None, CUSTOMER]
