@@ -84,9 +84,9 @@ class Run:
 
     @property
     def events(self) -> list[dict]:
-        import json
+        from incident_logs import opened_events
 
-        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines()]
+        return opened_events(self.log)
 
     def of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e["type"] == kind]
