@@ -475,8 +475,10 @@ def test_resume_shows_the_last_decisions_and_continues_at_the_same_step(tmp_path
         console = Console(file=screen, width=80, color_system=None)
         frontend = TerminalFrontend(console, Prompter(pipe, DummyOutput()), clipboard=lambda t: False)
         from crisisplay.journal import Journal
+        from crisisplay.store.keys import FileKeys, keys_dir
 
-        outcome = resume_incident(Journal(first.log), Config(), "Bob", frontend, warn=lambda m: None)
+        keys = FileKeys(keys_dir(first.log.parent.parent))  # the run's home keeps the incident's key
+        outcome = resume_incident(Journal(first.log, keys=keys), Config(), "Bob", frontend, warn=lambda m: None)
     assert outcome.finished
     shown = screen.getvalue()
     assert "Last decisions:" in shown and "is-fixed: yes" in shown
