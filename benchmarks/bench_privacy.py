@@ -24,7 +24,7 @@ from pathlib import Path
 from common import PAIRS, REPO, Result, paired, print_results, python_run
 
 STEPS = 200
-EVENTS = 20_000
+EVENTS = 100_000
 GOAL = 1.10
 OUT = REPO / "benchmarks" / "out" / "privacy"
 INCIDENT = "20261130-080000-bench-privacy-0000"
@@ -144,8 +144,8 @@ def run() -> list[Result]:
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     (OUT / "bench-privacy.yaml").write_text(PLAYBOOK)
-    lines = ["steps:", "  check-mentions: [" + ", ".join(["growing"] * (STEPS // 2 - 1) + ["calm"]) + "]"]
-    lines.append("  what-they-said: [" + ", ".join([repr(SAID)] * (STEPS // 2)) + "]")
+    visits = ", ".join(["growing"] * (STEPS // 2 - 1) + ["calm"])
+    lines = ["steps:", f"  check-mentions:\n    visits: [{visits}]", f"  what-they-said: {SAID!r}"]
     (OUT / "answers.yaml").write_text("\n".join(lines) + "\n")
     results: list[Result] = []
 

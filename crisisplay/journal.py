@@ -317,10 +317,15 @@ class Journal(Leasing["FileLeaseHandle"]):
     def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[dict[str, Any]]:
         """Stream the logged events, personal values opened (`raw`: as logged, envelopes and all);
         a bad line raises JournalError "path:line: reason"."""
-        logged = self._logged_events(tolerate_torn)
-        return logged if raw else self.seal.opened(logged)
+        if raw:
+            return (event for event, _line in self._read(tolerate_torn))
+        return self.seal.opened_lines(self._read(tolerate_torn))
 
     def _logged_events(self, tolerate_torn: bool) -> Iterator[dict[str, Any]]:
+        return (event for event, _line in self._read(tolerate_torn))
+
+    def _read(self, tolerate_torn: bool) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """Each logged event with the line it was read from."""
         with self._snapshot() as (_size, lines):
             for number, raw, is_last in lines:
                 if is_last and _is_torn(raw):
@@ -344,7 +349,7 @@ class Journal(Leasing["FileLeaseHandle"]):
                             path=self.path, line=number, missing=missing
                         )
                     )
-                yield event
+                yield event, raw
 
     def head(self) -> dict[str, Any] | None:
         """The last complete event, read from the end of the file; None if there is none."""

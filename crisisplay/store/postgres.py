@@ -608,20 +608,23 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
     def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[Event]:
         """The logged events, in order, personal values opened (`raw`: as logged); a stored line
         that is not an event raises JournalError."""
-        logged = self._logged_events()
-        return logged if raw else self.seal.opened(logged)
+        if raw:
+            return (event for event, _line in self._read())
+        return self.seal.opened_lines(self._read())
 
-    def _logged_events(self) -> Iterator[Event]:
+    def _read(self) -> Iterator[tuple[Event, bytes]]:
+        """Each logged event with the line it was read from."""
         for number, line in enumerate(self._lines(), 1):
+            raw = line.encode("utf-8")
             try:
-                event = _loads(line.encode("utf-8"))
+                event = _loads(raw)
             except ValueError as err:
                 raise JournalError(f"{self.where()}:{number}: {err}") from None
             if type(event) is not dict:
                 raise JournalError(
                     _("{path}:{line}: not an event: not a JSON object").format(path=self.where(), line=number)
                 )
-            yield event
+            yield event, raw
 
     def head(self) -> Event | None:
         rows = self.store._query(
