@@ -139,6 +139,11 @@ class LogSeal:
         self._learnt = True
 
     @property
+    def fingerprint(self) -> str | None:
+        """The key's fingerprint as the log names it (None: the incident has no key)."""
+        return self._fingerprint if self.keyed else None
+
+    @property
     def keyed(self) -> bool:
         """Whether the incident was logged with a key (its `incident.started` names one)."""
         if not self._learnt:
@@ -254,11 +259,19 @@ class LogSeal:
             self.learn(event)
         kind = event.get("type")
         if kind == PURGED:
-            self.purged = True
+            self._purged_read()
         data = event.get("data")
         if not _has_envelope(data) or not self.keyed:
             return event
         return {**event, "data": self._open_value(data, kind if isinstance(kind, str) else "", "")}
+
+    def _purged_read(self) -> None:
+        """An `incident.purged` was read: a key still kept is what a purge interrupted between its
+        event and the key's deletion left behind, so it is deleted now (durably, as purge does)."""
+        self.purged = True
+        if self.keys is not None and self.keyed and self.keys.delete(self.incident_id):
+            self._aead = None
+            self._status = MISSING
 
     def opened(self, events: Iterable[Event]) -> Iterator[Event]:
         for event in events:
