@@ -19,7 +19,6 @@ from crisisplay.errors import CrisisplayError, IncidentNotFound, JournalError
 from crisisplay.home import incidents_dir
 from crisisplay.i18n import _
 from crisisplay.journal import Journal, require_posix
-from crisisplay.personal import holds_personal
 
 # The statuses are re-exported: `incidents` and its callers name them from here.
 from crisisplay.metrics import CLOSED as CLOSED
@@ -27,6 +26,7 @@ from crisisplay.metrics import INTERRUPTED as INTERRUPTED
 from crisisplay.metrics import PAUSED as PAUSED
 from crisisplay.metrics import RUNNING as RUNNING
 from crisisplay.metrics import headline, measure_log
+from crisisplay.personal import holds_personal
 from crisisplay.store.base import IncidentLog, Store, open_store
 from crisisplay.store.files import ID_RE as ID_RE  # re-exported: an incident id's pattern
 from crisisplay.store.files import FileStore
@@ -168,17 +168,15 @@ def refuse_erased(log: IncidentLog, read: bool = True) -> None:
     `read`: look through the log for `incident.purged` first (raw, nothing decrypted); without,
     the caller has read the log through `events()` already (the seal saw any purge then)."""
     seal = log.seal
-    if (purge_logged(log) if read else seal.purged):
+    if purge_logged(log) if read else seal.purged:
         raise IncidentErased(
-            _("incident {incident} was purged: its personal data is erased and nothing more can be logged to it").format(
-                incident=log.incident_id
-            )
+            _(
+                "incident {incident} was purged: its personal data is erased and nothing more can be logged to it"
+            ).format(incident=log.incident_id)
         )
     if seal.status not in (READY, PLAIN):
         raise IncidentErased(
-            _("{problem}; nothing is logged to it until its key is back").format(
-                problem=seal.warning() or seal.status
-            )
+            _("{problem}; nothing is logged to it until its key is back").format(problem=seal.warning() or seal.status)
         )
 
 

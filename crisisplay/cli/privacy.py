@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,16 +149,14 @@ def _scheduled(older_than: str | None, store: Any) -> list[IncidentLog]:
     else:
         config = _config()
         if config.retention_ms is None or config.retention is None:
-            raise UsageError(
-                _('--due needs `retention` in config.toml, like retention = "180d" (or use --older-than)')
-            )
+            raise UsageError(_('--due needs `retention` in config.toml, like retention = "180d" (or use --older-than)'))
         span, words = config.retention_ms, config.retention
     found = due(listing(_home(), store), span, now())
     for incident_id in found.keyless:
         _say(
-            _("{incident}: closed more than {span} ago, but has no key (written before encryption): cannot be purged").format(
-                incident=incident_id, span=words
-            )
+            _(
+                "{incident}: closed more than {span} ago, but has no key (written before encryption): cannot be purged"
+            ).format(incident=incident_id, span=words)
         )
     return [store.open(incident_id) for incident_id in found.ids]
 
@@ -169,9 +168,9 @@ def _confirm(ids: list[str]) -> None:
     for incident_id in ids:
         _say("  " + incident_id)
     _say(
-        _("The personal data of {count} incident(s) above will be erased for good; the logs and what was decided stay.").format(
-            count=len(ids)
-        )
+        _(
+            "The personal data of {count} incident(s) above will be erased for good; the logs and what was decided stay."
+        ).format(count=len(ids))
     )
     print(_("Type yes to purge: "), end="", file=sys.stderr, flush=True)
     try:
@@ -200,7 +199,11 @@ def keys(
         None, metavar="FILE|-", help=N_("import: the key file, or - (the default) for standard input.")
     ),
     output: str | None = typer.Option(
-        None, "-o", "--output", metavar="FILE", help=N_("export: write the key to this file (0600), not standard output.")
+        None,
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=N_("export: write the key to this file (0600), not standard output."),
     ),
     replace: bool = typer.Option(
         False, "--replace", help=N_("import: replace a different key kept for the incident (a corrupt one).")
@@ -245,7 +248,11 @@ def _export_key(log: IncidentLog, keyring: KeyRing, output: str | None) -> None:
     if status != READY:
         raise UsageError(
             seal.warning()
-            or (_("incident {incident}: no key is kept").format(incident=log.incident_id) if status == MISSING else status)
+            or (
+                _("incident {incident}: no key is kept").format(incident=log.incident_id)
+                if status == MISSING
+                else status
+            )
         )
     key = keyring.get(log.incident_id)
     assert key is not None  # READY: kept, and this incident's
@@ -256,9 +263,9 @@ def _export_key(log: IncidentLog, keyring: KeyRing, output: str | None) -> None:
         return
     _write_private(Path(output), text)
     _say(
-        _("The key of {incident} is in {path}: anyone with it and the log reads its personal data; keep it as safe.").format(
-            incident=log.incident_id, path=output
-        )
+        _(
+            "The key of {incident} is in {path}: anyone with it and the log reads its personal data; keep it as safe."
+        ).format(incident=log.incident_id, path=output)
     )
 
 
@@ -277,10 +284,8 @@ def _write_private(path: Path, text: str) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except OSError as err:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise UsageError(
             _("{path}: cannot write the key: {reason}").format(path=path, reason=err.strerror or err)
         ) from None
@@ -347,7 +352,9 @@ def _import_key(log: IncidentLog, keyring: KeyRing, file: str | None, replace: b
         )
     keyring.put(log.incident_id, key, replace=kept is not None)
     _say(
-        _("{incident}: key imported into {where}").format(incident=log.incident_id, where=keyring.where(log.incident_id))
+        _("{incident}: key imported into {where}").format(
+            incident=log.incident_id, where=keyring.where(log.incident_id)
+        )
     )
 
 

@@ -84,7 +84,8 @@ def due(rows: Iterable[Row], older_than_ms: int, moment: datetime) -> Due:
         cutoff = moment - timedelta(milliseconds=older_than_ms)
     except OverflowError:
         return Due([], [])
-    ids, keyless = [], []
+    ids: list[str] = []
+    keyless: list[str] = []
     for row in rows:
         closed = row.get("closed")
         if row.get("status") != CLOSED or not isinstance(closed, str) or not isinstance(row.get("id"), str):
