@@ -55,6 +55,12 @@ def purge(
             "forever: it must not name anyone."
         ),
     ),
+    responder: str | None = typer.Option(
+        None,
+        "--responder",
+        metavar="NAME",
+        help=N_("Who purges (default: `responder` in config.toml, else your account)."),
+    ),
     yes: bool = typer.Option(False, "--yes", help=N_("Do not ask for confirmation (for scripts).")),
     format: TextOrJson = typer.Option(
         TextOrJson.text,
@@ -92,7 +98,7 @@ def purge(
             return
     if not yes:
         _confirm([log.incident_id for log in logs])
-    actor = responder_name(None, _config())
+    actor = responder_name(responder, _config())
     results: list[dict[str, Any]] = []
     worst = 0
     for log in logs:
