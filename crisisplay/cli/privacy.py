@@ -183,10 +183,18 @@ def _confirm(ids: list[str]) -> None:
         answer = sys.stdin.readline()
     except KeyboardInterrupt:
         answer = ""
-    if answer.strip().lower() not in {"yes", _("yes").lower()}:
+    if _folded(answer) not in {"yes", _folded(_("yes"))}:
         from crisisplay.errors import Interrupted
 
         raise Interrupted(_("not purged: nothing was changed"))
+
+
+def _folded(word: str) -> str:
+    """A typed word without case or accents: `Sí`, `si` and `sí` are one answer."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 KEYS_ACTIONS = ("export", "import")
