@@ -354,3 +354,29 @@ def test_retention_must_be_a_duration_of_a_day_or_more(run_cli, cli_home):
         assert code == 2 and "retention" in err and "config.toml:1" in err, bad
     (cli_home / "config.toml").write_text('retention = "730d"\n')
     assert run_cli("incidents")[0] == 0
+
+
+@pytest.mark.parametrize(("answer", "purged"), [("yes", True), ("no", False)])
+def test_purge_on_a_terminal_asks_for_yes_first(run_cli, cli_home, cli_cwd, answer, purged):
+    import sys
+
+    import pexpect
+    from conftest import cli_environment
+
+    incident = start(run_cli, cli_cwd)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "crisisplay", "purge", incident, "--reason", "request"],
+        env=cli_environment(cli_home),
+        cwd=str(cli_cwd),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect("will be erased for good")
+    child.expect("Type yes to purge: ")
+    child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == (0 if purged else 130)
+    assert key_file(cli_home, incident).exists() is not purged

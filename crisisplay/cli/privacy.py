@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def purge(
     incidents: list[str] | None = typer.Argument(
         None,
-        metavar="INCIDENT...",
+        metavar="INCIDENT",
         help=N_("Incident ids, unique prefixes of them, or `last`."),
         autocompletion=_complete_incident,
         show_default=False,
