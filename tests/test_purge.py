@@ -380,3 +380,32 @@ def test_purge_on_a_terminal_asks_for_yes_first(run_cli, cli_home, cli_cwd, answ
 
     assert child.exitstatus == (0 if purged else 130)
     assert key_file(cli_home, incident).exists() is not purged
+
+
+def test_purge_on_the_postgresql_store_leaves_no_personal_row(run_cli, cli_cwd):
+    import psycopg
+    from pg_helpers import drop_schema, fresh_schema
+
+    dsn, schema = fresh_schema()
+    try:
+        env = {"CRISISPLAY_STORE": dsn}
+        (cli_cwd / "refund.yaml").write_text(REFUND)
+        (cli_cwd / "answers.yaml").write_text(FINISHED)
+        code, out, err = run_cli("start", "refund.yaml", "--answers", "answers.yaml", env=env)
+        assert code == 0, err
+        incident = out.strip()
+        before = json.loads(run_cli("verify", incident, "-f", "json", env=env)[1])["head"]
+
+        code, _out, err = run_cli("purge", incident, "--reason", "retention period", "--yes", env=env)
+
+        assert code == 0, err
+        with psycopg.connect(dsn) as conn:
+            rows = [str(row) for row in conn.execute("SELECT * FROM events")]
+            rows += [str(row) for row in conn.execute("SELECT * FROM incident_keys")]
+        assert rows and not [row for row in rows if CUSTOMER in row or ORDER in row]
+        assert run_cli("verify", incident, "--head", before, env=env)[0] == 0
+        code, out, _err = run_cli("incidents", "-f", "json", env=env)
+        assert json.loads(out)["incidents"][0]["privacy"] == "purged"
+        assert run_cli("note", incident, "x", env=env)[0] == 2
+    finally:
+        drop_schema(schema)
