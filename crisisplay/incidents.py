@@ -30,7 +30,7 @@ from crisisplay.personal import holds_personal
 from crisisplay.store.base import IncidentLog, Store, open_store
 from crisisplay.store.files import ID_RE as ID_RE  # re-exported: an incident id's pattern
 from crisisplay.store.files import FileStore
-from crisisplay.store.sealing import MISSING, PLAIN, PURGED, READY, KeyProblem, KeyRing, LogSeal
+from crisisplay.store.sealing import FINGERPRINT, MISSING, PLAIN, PURGED, READY, KeyProblem, KeyRing, LogSeal
 from crisisplay.times import format_ts
 
 UNREADABLE = "unreadable"  # the status `incidents` gives a log it cannot read
@@ -198,14 +198,15 @@ def _privacy_now(row: Row, fingerprint: str | None, keys: KeyRing | None) -> Non
     """Set a row's `privacy` from what its log says at rest and the keys kept now (a key may be
     deleted or imported without the log changing, so this is never cached)."""
     at_rest = row.get("privacy")
+    if at_rest not in (SEALED, ERASED_BY_PURGE) or keys is None or fingerprint is None:
+        return
+    if not isinstance(row["id"], str):
+        return
+    seal = LogSeal(row["id"], keys, lambda: {"seq": 0, "data": {FINGERPRINT: fingerprint}})
     if at_rest == ERASED_BY_PURGE:
-        if keys is not None and isinstance(row["id"], str):
-            with suppress(JournalError):  # a listing never fails on it; the next command tries again
-                keys.delete(row["id"])  # a purge interrupted before its key was deleted
+        with suppress(JournalError):  # a listing never fails on it; the next command tries again
+            seal.open({"type": PURGED, "data": {}})  # deletes a key an interrupted purge left
         return
-    if at_rest != SEALED or keys is None or fingerprint is None or not isinstance(row["id"], str):
-        return
-    seal = LogSeal(row["id"], keys, lambda: {"seq": 0, "data": {"key_fingerprint": fingerprint}})
     try:
         row["privacy"] = privacy(seal)
     except KeyProblem as err:

@@ -269,7 +269,13 @@ class LogSeal:
         """An `incident.purged` was read: a key still kept is what a purge interrupted between its
         event and the key's deletion left behind, so it is deleted now (durably, as purge does)."""
         self.purged = True
-        if self.keys is not None and self.keyed and self.keys.delete(self.incident_id):
+        if self.keys is None or not self.keyed:
+            return
+        try:
+            ours = self.status == READY  # only this log's own key: never another's, under its name
+        except KeyProblem:
+            return  # a key file that may not be read is reported by what reads it next
+        if ours and self.keys.delete(self.incident_id):
             self._aead = None
             self._status = MISSING
 
