@@ -409,3 +409,16 @@ def test_purge_on_the_postgresql_store_leaves_no_personal_row(run_cli, cli_cwd):
         assert run_cli("note", incident, "x", env=env)[0] == 2
     finally:
         drop_schema(schema)
+
+
+def test_purging_several_goes_on_past_a_refusal_and_exits_with_it(run_cli, cli_home, cli_cwd):
+    sealed = start(run_cli, cli_cwd)
+    plain = make_plain(cli_home, sealed)
+    other = start(run_cli, cli_cwd)
+
+    code, out, err = run_cli("purge", plain, sealed, other, "--reason", "request", "--yes", "-f", "json")
+
+    assert code == 2, err
+    outcomes = {r["incident"]: r["outcome"] for r in json.loads(out)["incidents"]}
+    assert outcomes == {plain: "refused", sealed: "purged", other: "purged"}
+    assert f"{plain}: not purged: " in err
