@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 import common  # noqa: E402
 from common import Result, print_results  # noqa: E402
 
-SUITES = ("startup", "decisions", "replay", "lint", "export", "incidents", "interactive", "notify", "store")
+SUITES = ("startup", "decisions", "replay", "lint", "export", "incidents", "interactive", "notify", "store", "privacy")
 
 
 def main(argv: list[str]) -> int:
