@@ -474,9 +474,11 @@ def test_resume_shows_the_last_decisions_and_continues_at_the_same_step(tmp_path
         pipe.send_text("Handled by Bob" + ENTER)
         console = Console(file=screen, width=80, color_system=None)
         frontend = TerminalFrontend(console, Prompter(pipe, DummyOutput()), clipboard=lambda t: False)
-        from crisisplay.journal import Journal
+        from crisisplay.store.base import open_store
 
-        outcome = resume_incident(Journal(first.log), Config(), "Bob", frontend, warn=lambda m: None)
+        # The store with its keys: a keyless Journal of a sealed log is refused (its key is missing).
+        log = open_store(None, first.home).open(first.log.stem)
+        outcome = resume_incident(log, Config(), "Bob", frontend, warn=lambda m: None)
     assert outcome.finished
     shown = screen.getvalue()
     assert "Last decisions:" in shown and "is-fixed: yes" in shown
