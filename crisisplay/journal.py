@@ -115,7 +115,8 @@ class Journal(Leasing["FileLeaseHandle"]):
         the incident's key (none: personal values are logged as plain text)."""
         self.path = Path(path)
         self.clock = clock or now
-        self.seal = LogSeal(self.incident_id, keys, self._first_event)
+        path = self.path  # the seal reads the first line through the path, not this object: no cycle to keep it alive
+        self.seal = LogSeal(self.incident_id, keys, lambda: _first_event(path))
         self._fd: int | None = None
         self._known: tuple[int, int, str] | None = None  # (size, seq, hash) after our last append
         self._inode: tuple[int, int] | None = None  # (st_dev, st_ino) of the append descriptor's file
@@ -318,11 +319,6 @@ class Journal(Leasing["FileLeaseHandle"]):
         a bad line raises JournalError "path:line: reason"."""
         logged = self._logged_events(tolerate_torn)
         return logged if raw else self.seal.opened(logged)
-
-    def _first_event(self) -> dict[str, Any] | None:
-        with suppress(JournalError):
-            return next(self._logged_events(tolerate_torn=True), None)
-        return None
 
     def _logged_events(self, tolerate_torn: bool) -> Iterator[dict[str, Any]]:
         with self._snapshot() as (_size, lines):
@@ -642,6 +638,13 @@ class Journal(Leasing["FileLeaseHandle"]):
             raise
         with handle:
             yield size, _lines_upto(handle, size)
+
+
+def _first_event(path: Path) -> dict[str, Any] | None:
+    """The log's first event as logged (None when it cannot be read: the reader says why)."""
+    with suppress(JournalError, OSError):
+        return next(Journal(path)._logged_events(tolerate_torn=True), None)
+    return None
 
 
 class FileLeaseHandle(HeldLease):

@@ -303,11 +303,16 @@ class Metrics:
         items = []
         for answer in self.answers:
             if answer["section"] == ACTION_SECTION:
+                if answer["text"] is None:  # erased: one item says so, rather than none at all
+                    items.append({"text": None, "source": answer["step"], "ts": answer["ts"]})
+                    continue
                 for line in answer["text"].splitlines():
                     text = line.strip().lstrip("-*•").strip()
                     if text:
                         items.append({"text": text, "source": answer["step"], "ts": answer["ts"]})
         for note in self.notes:
+            if note["text"] is None:  # an erased note: whether it was an action item is gone with it
+                continue
             text = note["text"].strip()
             if text[: len(ACTION_PREFIX)].lower() == ACTION_PREFIX:
                 items.append({"text": text[len(ACTION_PREFIX) :].strip(), "source": "note", "ts": note["ts"]})
@@ -360,15 +365,21 @@ def measure_log(
     on_start: Callable[[ev.State], None] | None = None,
     observe: Observe | None = None,
     each: Each | None = None,
+    read: Callable[[Iterable[Record]], Iterable[Record]] | None = None,
 ) -> Metrics:
     """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
 
     With `check` (a `journal.ChainCheck`), the events come from it: each line is verified as
     it is read, in this same pass, and what it found is the metrics' `verification`. The
     caller decides what a problem means (`check.result`): the check stops at the first one
-    unless it is lenient, so the metrics then cover only what came before it.
+    unless it is lenient, so the metrics then cover only what came before it. The check gives
+    the events as logged: `read` opens them (the journal's seal by default: personal values
+    as text, or None once erased).
     """
-    events = journal.events(tolerate_torn=True) if check is None else check.events()
+    if check is None:
+        events: Iterable[Record] = journal.events(tolerate_torn=True)
+    else:
+        events = (read or journal.seal.opened)(check.events())
     try:
         metrics = measure(events, running=running, timeline=timeline, on_start=on_start, observe=observe, each=each)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as err:
@@ -421,7 +432,8 @@ def _record(metrics: Metrics, kind: str, event: Record, elapsed: int) -> None:
     if kind == ev.STEP_ANSWERED:
         metrics.decisions += 1
         section = metrics.sections.get(step) if step is not None else None
-        if step is not None and section and isinstance(data.get("answer"), str):
+        # An erased answer (None) keeps its place in the post-mortem, shown "[erased]".
+        if step is not None and section and (isinstance(data.get("answer"), str) or _erased(data, "answer")):
             definition = metrics.playbook.step(step)
             metrics.answers.append(
                 {
@@ -469,6 +481,11 @@ def _record(metrics: Metrics, kind: str, event: Record, elapsed: int) -> None:
         metrics.handovers.append({**when, "from": data.get("from"), "to": data.get("to"), "reason": data.get("reason")})
     elif kind == ev.CLOSED and metrics.ended is None:
         metrics.ended = ts
+
+
+def _erased(data: Record, key: str) -> bool:
+    """Whether `data` logs `key` and it reads as None: a personal value whose key is gone."""
+    return key in data and data[key] is None
 
 
 def headline(metrics: Metrics) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from crisisplay.events import (
     Event,
 )
 from crisisplay.i18n import ENGLISH, N_, _, format_number, language
+from crisisplay.personal import ERASED, shown
 from crisisplay.playbook.model import Playbook, format_duration
 from crisisplay.playbook.roles import person, role_words
 
@@ -52,8 +53,8 @@ def _answer_words(step_type: str, answer: Any, pb: Playbook) -> str:
         words = _("{done} of {total} done").format(done=len(done), total=len(done) + len(not_done))
         if not_done:
             words += " " + _("(not done: {items})").format(items="; ".join(not_done))
-        if answer.get("reason"):
-            words += "; " + _("reason: {reason}").format(reason=answer["reason"])
+        if answer.get("reason") or "reason" in answer:
+            words += "; " + _("reason: {reason}").format(reason=shown(answer["reason"]))
         return words
     if step_type == "message":
         return _("sent (edited)") if answer.get("edited") else _("sent")
@@ -64,11 +65,14 @@ def _answer_words(step_type: str, answer: Any, pb: Playbook) -> str:
         return _("acknowledged")
     if step_type == "number":
         return _number_words(answer)
-    return str(answer)
+    return str(shown(answer))
 
 
 def _input_words(pb: Playbook, name: str, value: object) -> str:
-    """An input's value as the responder chose it: a choice's label, a number the language's way."""
+    """An input's value as the responder chose it: a choice's label, a number the language's way
+    ("[erased]" once a personal one is erased)."""
+    if value is None:
+        return ERASED
     spec = pb.inputs.get(name)
     if spec is not None and spec.type == "choice":
         return next((o.label for o in spec.options or [] if (o.value or o.label) == value), str(value))
@@ -140,6 +144,15 @@ def log_words(value: object) -> str:
     return text
 
 
+def said(data: dict[str, Any], key: str) -> str:
+    """A value of `data` a responder gave, in words: "[erased]" when it is logged and now None
+    (a personal value whose key is gone: the log never writes null there), "" when absent."""
+    value = data.get(key)
+    if value is None:
+        return ERASED if key in data else ""
+    return log_words(value)
+
+
 def _outcome(outcome: object) -> str:
     """An escalation's outcome in words (the log keeps `notified` / `unreachable`)."""
     return log_words(outcome)
@@ -178,19 +191,19 @@ def describe(event: Event, pb: Playbook) -> str | None:
             incident=data.get("incident_id"), kind=kind, responder=data.get("responder")
         )
     if kind == INPUT_SET:
-        return f"{data['name']}: {_input_words(pb, data['name'], data['value'])}"
+        return f"{data['name']}: {_input_words(pb, data['name'], data.get('value'))}"
     if kind == STEP_ANSWERED:
         step_type = pb.step(step).type if step in pb.step_index else "text"
         return f"{step}: {_answer_words(step_type, data.get('answer'), pb)}"
     if kind == STEP_SKIPPED:
-        return _("{step}: skipped ({reason})").format(step=step, reason=log_words(data.get("reason")))
+        return _("{step}: skipped ({reason})").format(step=step, reason=said(data, "reason"))
     if kind == SEVERITY_CHANGED:
         level = pb.severity.label  # the words shown for a level (its label), the name without one
         return _("severity {old} → {new} ({reason})").format(
-            old=level(str(data.get("from"))), new=level(str(data.get("to"))), reason=log_words(data.get("reason"))
+            old=level(str(data.get("from"))), new=level(str(data.get("to"))), reason=said(data, "reason")
         )
     if kind == MESSAGE_SENT:
-        return _("message sent on {channel}").format(channel=data.get("channel"))
+        return _("message sent on {channel}").format(channel=said(data, "channel"))
     if kind in (NOTIFICATION_QUEUED, NOTIFICATION_SENT, NOTIFICATION_FAILED):
         return _delivery_words(kind, data, pb)
     if kind in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE):
@@ -213,19 +226,19 @@ def describe(event: Event, pb: Playbook) -> str | None:
         )
     if kind == OUTCOME_DECIDED:
         return _("{step}: decided {outcome} ({reason})").format(
-            step=step, outcome=log_words(data.get("outcome")), reason=data.get("reason")
+            step=step, outcome=log_words(data.get("outcome")), reason=said(data, "reason")
         )
     if kind == DRILL_INJECT:
-        return _("drill inject {inject}: {text}").format(inject=data.get("inject"), text=data.get("text"))
+        return _("drill inject {inject}: {text}").format(inject=data.get("inject"), text=said(data, "text"))
     if kind == NOTE_ADDED:
-        return _("note: {text}").format(text=data.get("text"))
+        return _("note: {text}").format(text=said(data, "text"))
     if kind == PAUSED:
         return _("paused ({reason})").format(reason=log_words(data.get("reason")))
     if kind == RESUMED:
         return _("resumed by {responder}").format(responder=data.get("responder"))
     if kind == HANDOVER:
         return _("{to} took over from {previous} ({reason})").format(
-            to=data.get("to"), previous=data.get("from"), reason=log_words(data.get("reason"))
+            to=data.get("to"), previous=data.get("from"), reason=said(data, "reason")
         )
     if kind == ROLE_ASSIGNED:
         return _("{person} is {role}").format(person=data.get("person"), role=role_words(pb, str(data.get("role"))))
@@ -244,9 +257,9 @@ def describe(event: Event, pb: Playbook) -> str | None:
         return line + (_(" (simulated)") if data.get("simulated") else "")
     if kind == APPROVAL_REJECTED:
         return _("{step}: rejected by {person} ({role}): {reason}").format(
-            step=step, person=data.get("person"), role=role_words(pb, str(data.get("by"))), reason=data.get("reason")
+            step=step, person=data.get("person"), role=role_words(pb, str(data.get("by"))), reason=said(data, "reason")
         )
     if kind == CLOSED:
         closed = _("closed: {outcome}").format(outcome=log_words(data.get("outcome")))
-        return closed + (f" ({log_words(data['reason'])})" if data.get("reason") else "")
+        return closed + (f" ({said(data, 'reason')})" if data.get("reason") or "reason" in data else "")
     return None

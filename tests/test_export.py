@@ -247,7 +247,7 @@ def test_json_holds_the_events_exactly_as_logged_and_the_metrics(tmp_path):
     text = export_text(journal, "json", tmp_path)
     document = json.loads(text)
     lines = journal.path.read_text(encoding="utf-8").splitlines()
-    assert list(document) == ["verification", "incident", "metrics", "events"]
+    assert list(document) == ["verification", "incident", "metrics", "clear", "events"]
     assert document["verification"]["verified"] is True and document["verification"]["summary"] == "chain verified"
     assert document["events"] == [json.loads(line) for line in lines]
     assert all(line in text.splitlines() or line + "," in text.splitlines() for line in lines)

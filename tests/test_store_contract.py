@@ -17,7 +17,9 @@ import pytest
 from pg_helpers import drop_schema, fresh_schema
 
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError
+from crisisplay.personal import Personal
 from crisisplay.store.base import HeadMoved, open_location
+from crisisplay.store.sealing import FINGERPRINT, MISSING, PLAIN, READY, WRONG, strip_envelopes
 
 REPO = Path(__file__).resolve().parents[1]
 INCIDENT = "20261125-225156-pricing-error-ab12"
@@ -255,3 +257,163 @@ def test_the_file_store_never_imports_psycopg(tmp_path):
     environment.update({"CRISISPLAY_HOME": str(tmp_path), "PYTHONPATH": str(REPO)})
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60)
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+# --- personal values, sealed (issue 17) ----------------------------------------------------------
+
+# Distinctive values, so that no base64 or hash can hold them by chance.
+CUSTOMER = "Zelda Quixbury-Marrow"
+ORDER = "ORD-88317-QXZ"
+
+
+def personal_input(customer: str = CUSTOMER) -> dict:
+    return {
+        "type": "input.set",
+        "actor": "Ana",
+        "step": None,
+        "data": {
+            "name": "customer_name",
+            "value": Personal(customer, "customer"),
+            "also": [Personal(ORDER, "order"), 3],
+        },
+    }
+
+
+def keyless(location: str):
+    """The same store, made without keys (as a store opened by hand, or by a crisisplay before issue 17)."""
+    if location.startswith("postgresql"):
+        from crisisplay.store.postgres import PostgresStore
+
+        return PostgresStore(location, keys=False)
+    from crisisplay.store.files import FileStore
+
+    return FileStore(Path(location))
+
+
+def stored_lines(store, incident_id: str = INCIDENT) -> list[str]:
+    """The incident's lines as the store holds them: the log file's bytes, or the `events` rows."""
+    from crisisplay.store.files import FileStore
+
+    if isinstance(store, FileStore):
+        return store.path_of(incident_id).read_text(encoding="utf-8").splitlines()
+    return [
+        line for (line,) in store._query("SELECT line FROM events WHERE incident_id = %s ORDER BY seq", (incident_id,))
+    ]
+
+
+def clear_text(lines: list[str]) -> str:
+    """The stored lines with every envelope removed: what a reader without the key sees."""
+    import json
+
+    return "\n".join(json.dumps(strip_envelopes(json.loads(line)), ensure_ascii=False) for line in lines)
+
+
+def values(event: dict) -> tuple:
+    return event["data"]["value"], event["data"]["also"][0]
+
+
+def test_a_personal_value_is_stored_as_an_envelope_and_read_back_personal_with_its_kind(store):
+    log = store.create(INCIDENT, started())
+    logged = log.append([personal_input(), note("no personal value here")])
+
+    # append gives back the events as the caller gave them: plain, still marked
+    assert logged[0]["data"]["value"] == CUSTOMER and logged[0]["data"]["value"].kind == "customer"
+    assert logged[1]["data"]["text"] == "no personal value here"
+    lines = stored_lines(store)
+    assert "$enc" in lines[1] and CUSTOMER not in "\n".join(lines) and ORDER not in "\n".join(lines)
+    assert CUSTOMER not in clear_text(lines) and "no personal value here" in lines[2]
+    assert FINGERPRINT in next(store.open(INCIDENT).events(raw=True))["data"]
+
+    again = store.open(INCIDENT)
+    opened = list(again.events())
+    value, order = values(opened[1])
+    assert type(value) is Personal and value == CUSTOMER and value.kind == "customer"
+    assert type(order) is Personal and order == ORDER and order.kind == "order"
+    assert opened[1]["data"]["also"][1] == 3 and opened[1]["hash"] == logged[0]["hash"]
+    assert again.seal.status == READY and again.seal.warning() is None
+    raw = list(again.events(raw=True))[1]["data"]
+    assert set(raw["value"]) == {"$enc", "kind"} and raw["value"]["kind"] == "customer"
+    assert raw["also"][0]["kind"] == "order" and raw["also"][1] == 3
+    head = store.open(INCIDENT).head()
+    assert head["data"]["text"] == "no personal value here"
+    log.append([personal_input("Ximena Head-Of-Log")])
+    assert store.open(INCIDENT).head()["data"]["value"] == "Ximena Head-Of-Log"  # head() opens too
+    assert log.verify().ok
+
+
+def test_head_moved_gives_the_newer_events_opened(store):
+    log = store.create(INCIDENT, started())
+    seen = log.head()["hash"]
+    store.open(INCIDENT).append([personal_input()])
+
+    with pytest.raises(HeadMoved) as raised:
+        log.append([note("mine")], expect_head=seen)
+
+    newer = raised.value.newer[0]["data"]["value"]
+    assert type(newer) is Personal and newer == CUSTOMER and newer.kind == "customer"
+
+
+def test_a_deleted_key_reads_as_erased_and_warns_until_the_purge_is_logged(store):
+    log = store.create(INCIDENT, started())
+    before = log.append([personal_input()])[-1]["hash"]
+    assert store.keys.delete(INCIDENT) is True
+    assert store.keys.get(INCIDENT) is None and INCIDENT not in store.keys.ids()
+
+    erased = store.open(INCIDENT)
+    assert values(list(erased.events())[1]) == (None, None)
+    assert erased.seal.status == MISSING
+    assert "missing, not purged" in erased.seal.warning()
+    with pytest.raises(JournalError, match="without its key"):
+        erased.append([personal_input("Nobody New")])  # nothing personal is logged without the key
+
+    reason = {"type": "incident.purged", "actor": "Ana", "step": None, "data": {"reason": "retention"}}
+    erased.append([reason])
+    purged = store.open(INCIDENT)
+    assert values(list(purged.events())[1]) == (None, None)
+    assert purged.seal.purged and purged.seal.warning() is None
+    assert purged.verify().ok and purged.verify(head=before).ok  # no key needed
+    assert store.keys.delete(INCIDENT) is False
+
+
+def test_another_incidents_key_put_in_place_is_wrong_reads_as_erased_and_still_verifies(store):
+    log = store.create(INCIDENT, started())
+    head = log.append([personal_input()])[-1]["hash"]
+    store.create(OTHER, started(OTHER))
+    store.keys.put(INCIDENT, store.keys.get(OTHER), replace=True)
+
+    wrong = store.open(INCIDENT)
+    assert values(list(wrong.events())[1]) == (None, None)
+    assert wrong.seal.status == WRONG and "not this incident's" in wrong.seal.warning()
+    assert wrong.verify().ok and wrong.verify(head=head).ok
+
+
+def test_a_key_is_not_replaced_unless_asked(store):
+    store.create(INCIDENT, started())
+    key = store.keys.get(INCIDENT)
+    with pytest.raises(JournalError, match="already has a key"):
+        store.keys.put(INCIDENT, b"x" * 32)
+    assert store.keys.get(INCIDENT) == key
+
+
+def test_a_sealed_log_read_by_a_store_without_keys_reads_values_as_none(store, location):
+    store.create(INCIDENT, started()).append([personal_input()])
+
+    without = keyless(location).open(INCIDENT)
+    assert values(list(without.events())[1]) == (None, None)
+    assert without.seal.status == MISSING and without.verify().ok
+
+
+def test_a_log_written_before_encryption_reads_as_before(store, location):
+    old = keyless(location).create(INCIDENT, started())
+    old.append([personal_input()])
+    lines = stored_lines(store)
+    assert FINGERPRINT not in lines[0] and CUSTOMER in lines[1] and "$enc" not in lines[1]  # plain, as then
+    assert store.keys.get(INCIDENT) is None
+
+    log = store.open(INCIDENT)
+    value, order = values(list(log.events())[1])
+    assert (value, order) == (CUSTOMER, ORDER)
+    assert log.seal.status == PLAIN and log.seal.warning() is None
+    log.append([personal_input("Still Plain Person")])  # no key is made for it now
+    assert "Still Plain Person" in stored_lines(store)[-1] and store.keys.get(INCIDENT) is None
+    assert log.verify().ok

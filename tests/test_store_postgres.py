@@ -36,12 +36,17 @@ def crisisplay(home: Path, store: str, *args: str, timeout: float = 120, script:
     return done.returncode, done.stdout, done.stderr
 
 
-def normalised(export: str) -> str:
-    """An export with what differs between two runs of the same answers (ids, times, hashes) blanked."""
+def normalised(export: str, opened: list[dict] | None = None) -> str:
+    """An export with what differs between two runs of the same answers (ids, times, hashes) blanked;
+    with `opened` (the events as the store opens them), each event's sealed values as their plain
+    text: two stores seal the same value with different keys and nonces, so only that compares."""
     data = json.loads(export)
-    for event in data["events"]:
+    for number, event in enumerate(data["events"]):
         for key in ("ts", "hash", "prev"):
             event[key] = key
+        if opened is not None:
+            assert opened[number]["seq"] == event["seq"]
+            event["data"] = json.loads(json.dumps(opened[number]["data"]))
     text = json.dumps(data, sort_keys=True)
     text = ID_RE.sub("ID", text)
     text = TS_RE.sub("TS", text)
@@ -50,8 +55,15 @@ def normalised(export: str) -> str:
     return text
 
 
+def opened_events(home: Path, store: str, incident: str) -> list[dict]:
+    """The incident's events as the store opens them with its keys (file store: `<home>/keys`)."""
+    from crisisplay.store.base import open_location
+
+    return list(open_location(store, home).open(incident).events())
+
+
 def test_the_same_answers_give_the_same_json_export_on_both_stores(tmp_path, pg):
-    exports = []
+    exports, sealed = [], []
     for store in (str(tmp_path / "folder"), pg):
         home = tmp_path / ("home-" + str(len(exports)))
         home.mkdir()
@@ -62,10 +74,17 @@ def test_the_same_answers_give_the_same_json_export_on_both_stores(tmp_path, pg)
         assert code == 0 and json.loads(verified)["ok"], err
         code, out, err = crisisplay(home, store, "export", incident, "--format", "json")
         assert code == 0, err
-        exports.append(normalised(out))
+        opened = opened_events(home, store, incident)
+        handle = [e for e in json.loads(out)["events"] if e["type"] == "input.set" and e["step"] is None]
+        handle = [e["data"]["value"] for e in handle if e["data"]["name"] == "customer_handle"]
+        assert handle and set(handle[0]) == {"$enc", "kind"}  # `events` exactly as logged
+        assert [e["data"]["value"] for e in opened if e["data"].get("name") == "customer_handle"] == ["@laura_mtz84"]
+        exports.append(normalised(out, opened))
+        sealed.append(normalised(out))
         code, listed, err = crisisplay(home, store, "incidents", "-f", "json")
         assert code == 0 and json.loads(listed)["incidents"][0]["status"] == "closed"
     assert exports[0] == exports[1]
+    assert sealed[0] != sealed[1]  # the same values, sealed under each incident's own key
 
 
 NOTES = """
@@ -155,7 +174,7 @@ def test_a_store_without_the_schema_says_to_run_store_init(tmp_path):
         line = one_line_exit_2(crisisplay(tmp_path, dsn, "start", "pricing-error", "--answers", str(ANSWERS)))
         assert "run `crisisplay store init`" in line
         code, _, err = crisisplay(tmp_path, dsn, "store", "init")
-        assert code == 0 and "Created the crisisplay schema (version 1)" in err
+        assert code == 0 and "Created the crisisplay schema (version 2)" in err
         code, _, err = crisisplay(tmp_path, dsn, "store", "init")
         assert code == 0 and "nothing to do" in err
         code, _out, err = crisisplay(tmp_path, dsn, "incidents")
@@ -170,7 +189,7 @@ def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path, pg):
     with psycopg.connect(pg, autocommit=True) as conn:
         conn.execute("UPDATE crisisplay_meta SET value = '7' WHERE key = 'schema_version'")
     line = one_line_exit_2(crisisplay(tmp_path, pg, "incidents"))
-    assert "schema version 7, newer than this crisisplay knows (1): upgrade crisisplay" in line
+    assert "schema version 7, newer than this crisisplay knows (2): upgrade crisisplay" in line
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +291,293 @@ def test_a_file_given_as_the_store_is_refused_in_one_line(tmp_path):
     not_a_folder.write_text("hello", encoding="utf-8")
     line = one_line_exit_2(crisisplay(tmp_path, str(not_a_folder), "incidents"))
     assert f"{not_a_folder} is not a folder" in line
+
+
+# --- schema version 2: incident_keys (issue 17) ----------------------------------------------------
+
+INCIDENT = "20261125-225156-pricing-error-ab12"
+CUSTOMER = "Zelda Quixbury-Marrow"  # distinctive: no base64 or hash holds it by chance
+ORDER = "ORD-88317-QXZ"
+
+
+def started(incident_id: str = INCIDENT) -> dict:
+    return {
+        "type": "incident.started",
+        "actor": "Ana",
+        "step": None,
+        "data": {"incident_id": incident_id, "drill": True, "responder": "Ana"},
+        "ts": "2026-11-25T22:51:56.123Z",
+    }
+
+
+def personal_input(customer: str = CUSTOMER) -> dict:
+    from crisisplay.personal import Personal
+
+    return {
+        "type": "input.set",
+        "actor": "Ana",
+        "step": None,
+        "data": {"name": "customer_name", "value": Personal(customer, "customer"), "order": Personal(ORDER, "order")},
+    }
+
+
+def rows(dsn: str, statement: str, *params) -> list[tuple]:
+    """What another connection sees: committed rows only."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cursor = conn.execute(statement, params)
+        return cursor.fetchall() if cursor.description is not None else []
+
+
+def test_a_version_1_store_is_refused_until_store_init_upgrades_it(tmp_path):
+    from crisisplay.store.postgres import PostgresStore
+
+    dsn, schema = fresh_schema(init=False)
+    try:
+        # A store as a crisisplay before issue 17 left it: no incident_keys, personal values in clear.
+        old = PostgresStore(dsn, keys=False)
+        old.init()
+        old.create(INCIDENT, started()).append([personal_input()])
+        old.close()
+        rows(dsn, "DROP TABLE incident_keys")
+        rows(dsn, "UPDATE crisisplay_meta SET value = '1' WHERE key = 'schema_version'")
+
+        for command in (["incidents"], ["start", "pricing-error", "--drill", "--answers", str(ANSWERS)]):
+            line = one_line_exit_2(crisisplay(tmp_path, dsn, *command))
+            assert "has schema version 1, older than this crisisplay needs (2)" in line
+            assert "run `crisisplay store init` to upgrade it" in line
+        assert rows(dsn, "SELECT count(*) FROM incidents") == [(1,)]  # the refused start wrote nothing
+
+        code, _, err = crisisplay(tmp_path, dsn, "store", "init")
+        assert code == 0 and "Upgraded the crisisplay schema in postgresql://" in err and "from version 1 to 2" in err
+        assert rows(dsn, "SELECT value FROM crisisplay_meta WHERE key = 'schema_version'") == [("2",)]
+        code, _, err = crisisplay(tmp_path, dsn, "store", "init")
+        assert code == 0 and "(version 2); nothing to do" in err
+
+        # The incident logged before reads and verifies as it did; a new one gets its key.
+        log = PostgresStore(dsn).open(INCIDENT)
+        assert [e["data"].get("value") for e in log.events()] == [None, CUSTOMER]
+        assert log.seal.status == "plain" and log.seal.warning() is None
+        code, out, err = crisisplay(tmp_path, dsn, "verify", INCIDENT)
+        assert code == 0 and "chain intact" in out, err
+        code, out, err = crisisplay(tmp_path, dsn, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+        assert code == 0, err
+        assert rows(dsn, "SELECT incident_id FROM incident_keys") == [(out.strip(),)]
+    finally:
+        drop_schema(schema)
+
+
+def test_the_key_is_committed_before_the_incidents_row_is_written(pg):
+    import threading
+
+    from crisisplay.store.postgres import PostgresStore
+
+    # A slow insert of the incident's row: while it waits, another connection looks at both tables.
+    rows(
+        pg,
+        "CREATE FUNCTION slow_incident() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(1.5); RETURN NEW; END $$",
+    )
+    rows(pg, "CREATE TRIGGER slow BEFORE INSERT ON incidents FOR EACH ROW EXECUTE FUNCTION slow_incident()")
+    store = PostgresStore(pg)
+    creating = threading.Thread(target=lambda: store.create(INCIDENT, started()))
+    creating.start()
+    seen = []
+    deadline = time.monotonic() + 30
+    while not seen or seen[-1][0] == 0:
+        assert time.monotonic() < deadline, "the key never showed"
+        seen.append(
+            (
+                rows(pg, "SELECT count(*) FROM incident_keys WHERE incident_id = %s", INCIDENT)[0][0],
+                rows(pg, "SELECT count(*) FROM incidents WHERE id = %s", INCIDENT)[0][0],
+            )
+        )
+        time.sleep(0.05)
+    creating.join(timeout=30)
+    assert seen[-1] == (1, 0)  # the key committed, the incident's row not yet
+    assert rows(pg, "SELECT count(*) FROM incidents WHERE id = %s", INCIDENT) == [(1,)]
+    assert store.open(INCIDENT).seal.status == "ready"
+    store.close()
+
+
+def test_a_create_the_server_refuses_leaves_no_key_and_says_why_in_one_line(tmp_path, pg):
+    from crisisplay.errors import JournalError
+    from crisisplay.store.postgres import PostgresStore
+
+    rows(
+        pg,
+        "CREATE FUNCTION refuse_incident() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'no new incidents in this test'; END $$",
+    )
+    rows(pg, "CREATE TRIGGER refuse BEFORE INSERT ON incidents FOR EACH ROW EXECUTE FUNCTION refuse_incident()")
+    store = PostgresStore(pg)
+    with pytest.raises(JournalError, match="could not be created: no new incidents in this test"):
+        store.create(INCIDENT, started())
+    assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]
+    assert rows(pg, "SELECT count(*) FROM incidents") == [(0,)]
+
+    code, _out, err = crisisplay(tmp_path, pg, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    errors = [line for line in err.splitlines() if line.startswith("crisisplay:")]
+    assert code == 2 and len(errors) == 1 and "Traceback" not in err, err
+    assert errors[0].endswith("could not be created: no new incidents in this test")
+    assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]
+
+
+def test_a_key_put_or_deleted_is_committed_when_the_call_returns(pg):
+    from crisisplay.store.postgres import PostgresStore
+
+    store = PostgresStore(pg)
+    store.create(INCIDENT, started())
+    key = rows(pg, "SELECT key FROM incident_keys WHERE incident_id = %s", INCIDENT)
+    assert len(key) == 1 and bytes(key[0][0]) == store.keys.get(INCIDENT)
+    assert store.keys.ids() == [INCIDENT] and "incident_keys" in store.keys.where(INCIDENT)
+
+    assert store.keys.delete(INCIDENT) is True
+    assert rows(pg, "SELECT count(*) FROM incident_keys WHERE incident_id = %s", INCIDENT) == [(0,)]
+    assert store.keys.delete(INCIDENT) is False
+    store.keys.put(INCIDENT, bytes(key[0][0]))
+    assert rows(pg, "SELECT count(*) FROM incident_keys WHERE incident_id = %s", INCIDENT) == [(1,)]
+    store.close()
+
+
+def test_after_a_purge_no_row_of_the_store_holds_anything_personal(pg):
+    from crisisplay.store.postgres import PostgresStore
+    from crisisplay.store.sealing import READY, WRONG
+
+    store = PostgresStore(pg)
+    log = store.create(INCIDENT, started())
+    log.append([personal_input(), {"type": "note.added", "actor": "Ana", "step": None, "data": {"text": "kept"}}])
+    other = "20261125-230000-pricing-error-cd34"
+    store.create(other, started(other)).append([personal_input("Someone Else Entirely")])
+    assert store.open(INCIDENT).seal.status == READY
+    head = log.head_hash()
+
+    # What `crisisplay purge` does at the store level: the event first, then the key, durably.
+    purged = {"type": "incident.purged", "actor": "Ana", "step": None, "data": {"reason": "retention period"}}
+    log.append([purged])
+    assert store.keys.delete(INCIDENT)
+
+    everything = json.dumps(
+        [
+            rows(pg, "SELECT * FROM events WHERE incident_id = %s ORDER BY seq", INCIDENT),
+            rows(pg, "SELECT * FROM incidents WHERE id = %s", INCIDENT),
+            rows(pg, "SELECT * FROM leases WHERE incident_id = %s", INCIDENT),
+        ],
+        default=str,
+    )
+    assert CUSTOMER not in everything and ORDER not in everything
+    assert "kept" in everything and "retention period" in everything
+    assert rows(pg, "SELECT * FROM incident_keys WHERE incident_id = %s", INCIDENT) == []
+    # Every key the store still keeps is another incident's: none opens what is left.
+    for kept in store.keys.ids():
+        store.keys.put(INCIDENT, store.keys.get(kept), replace=True)
+        tried = store.open(INCIDENT)
+        assert [e["data"].get("value") for e in tried.events()][1] is None and tried.seal.status == WRONG
+        store.keys.delete(INCIDENT)
+    after = store.open(INCIDENT)
+    assert [e["data"].get("value") for e in after.events()][1] is None
+    assert after.seal.purged and after.seal.warning() is None
+    assert after.verify().ok and after.verify(head=head).ok
+    store.close()
+
+
+# --- store copy carries keys ------------------------------------------------------------------------
+
+
+def verified_head(home: Path, store: str, incident: str) -> str:
+    code, out, err = crisisplay(home, store, "verify", incident, "-f", "json")
+    assert code == 0 and json.loads(out)["ok"], out + err
+    return json.loads(out)["head"]
+
+
+def handle_of(home: Path, store: str, incident: str):
+    """The customer's handle as the store opens it with its keys."""
+    found = [
+        e["data"]["value"]
+        for e in opened_events(home, store, incident)
+        if e["type"] == "input.set" and e["data"].get("name") == "customer_handle"
+    ]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_store_copy_carries_the_key_from_files_to_postgresql_and_back(tmp_path, pg):
+    from crisisplay.personal import Personal
+    from crisisplay.store.keys import FileKeys
+
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    folder = str(tmp_path / "folder")
+    code, out, err = crisisplay(home, folder, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    assert code == 0, err
+    incident = out.strip()
+    head = verified_head(home, folder, incident)
+    key = FileKeys(home / "keys").get(incident)
+
+    code, _, err = crisisplay(home, folder, "store", "copy", "--to", pg)
+    assert code == 0 and f"{incident}: copied (" in err and f"head {head})" in err, err
+    assert verified_head(home, pg, incident) == head
+    assert [(i, bytes(k)) for i, k in rows(pg, "SELECT incident_id, key FROM incident_keys")] == [(incident, key)]
+    handle = handle_of(home, pg, incident)
+    from crisisplay.store.base import open_location
+
+    raw = [e for e in open_location(pg, home).open(incident).events(raw=True) if e["type"] == "input.set"]
+    envelope = next(e["data"]["value"] for e in raw if e["data"].get("name") == "customer_handle")
+    assert type(handle) is Personal and handle == "@laura_mtz84" and handle.kind == envelope["kind"]
+
+    # PostgreSQL into a folder of a home that has no key for it yet: the key goes with it.
+    back = str(tmp_path / "back")
+    code, _, err = crisisplay(elsewhere, pg, "store", "copy", "--to", back)
+    assert code == 0 and f"{incident}: copied (" in err, err
+    assert verified_head(elsewhere, back, incident) == head
+    assert FileKeys(elsewhere / "keys").get(incident) == key
+    assert handle_of(elsewhere, back, incident) == "@laura_mtz84"
+    assert (Path(back) / f"{incident}.jsonl").read_bytes() == (Path(folder) / f"{incident}.jsonl").read_bytes()
+
+
+def test_store_copy_reports_a_target_keeping_another_key_and_overwrites_nothing(tmp_path, pg):
+    from crisisplay.store.keys import FileKeys
+    from crisisplay.store.sealing import new_key
+
+    home, other_home = tmp_path / "home", tmp_path / "other"
+    home.mkdir()
+    other_home.mkdir()
+    code, out, err = crisisplay(home, pg, "start", "pricing-error", "--drill", "--answers", str(ANSWERS))
+    incident = out.strip()
+    theirs = new_key()
+    FileKeys(other_home / "keys").put(incident, theirs)
+
+    target = str(tmp_path / "target")
+    code, _, err = crisisplay(other_home, pg, "store", "copy", "--to", target)
+    assert code == 1, err
+    assert f"{incident}: the target keeps another key for it ({other_home / 'keys' / incident}.key)" in err
+    assert "not overwritten, not copied" in err and "0 incident(s) copied" in err and "1 not copied" in err
+    assert FileKeys(other_home / "keys").get(incident) == theirs
+    assert not (Path(target) / f"{incident}.jsonl").exists()
+    assert handle_of(home, pg, incident) == "@laura_mtz84"  # the source is as it was
+
+    # Into a folder that holds the incident already (same head), its missing key is carried.
+    code, _, err = crisisplay(home, pg, "store", "copy", "--to", target)
+    assert code == 0 and f"{incident}: copied (" in err, err
+    assert FileKeys(home / "keys").get(incident) is not None
+    FileKeys(home / "keys").delete(incident)
+    code, _, err = crisisplay(home, pg, "store", "copy", "--to", target)
+    assert code == 0 and "already there, same head" in err, err
+    assert handle_of(home, target, incident) == "@laura_mtz84"
+
+
+def test_store_copy_copies_a_log_written_before_encryption_as_it_is(tmp_path, pg):
+    from crisisplay.store.files import FileStore
+
+    home = tmp_path / "home"
+    home.mkdir()
+    folder = tmp_path / "folder"
+    FileStore(folder).create(INCIDENT, started()).append([personal_input()])  # no keys: values in clear
+    head = verified_head(home, str(folder), INCIDENT)
+
+    code, _, err = crisisplay(home, str(folder), "store", "copy", "--to", pg)
+    assert code == 0 and f"{INCIDENT}: copied (2 events, head {head})" in err, err
+    assert rows(pg, "SELECT count(*) FROM incident_keys") == [(0,)]  # no key made for it
+    assert [e["data"].get("value") for e in opened_events(home, pg, INCIDENT)] == [None, CUSTOMER]

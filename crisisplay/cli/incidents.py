@@ -273,6 +273,14 @@ def export(
     force: bool = typer.Option(
         False, "--force", help=N_('Export a log that does not verify, marked "log not verified" (exit 0).')
     ),
+    redact: bool = typer.Option(
+        False,
+        "--redact",
+        help=N_(
+            'Replace every personal value with a pseudonym ("Customer A", "Order 1"), also inside texts, '
+            "to share the report beyond the crisis team."
+        ),
+    ),
 ) -> None:
     from crisisplay.display import visible
     from crisisplay.export import export_incident
@@ -291,7 +299,10 @@ def export(
         force=force,
         weights=_config().drill_weights,  # a drill's scorecard (docs/drills.md)
         history=(_home(), store),
+        redact=redact,
     )
+    if done.warning is not None:  # the key is missing or wrong: personal values were shown as [erased]
+        _say(_("warning: {message}").format(message=done.warning))
     if not done.verification.ok:
         _say(
             _('warning: {problem}; exported anyway (--force), marked "log not verified"').format(

@@ -54,7 +54,7 @@ def store(
     if not to or not to.strip():
         raise UsageError(_("store copy needs --to TARGET: a postgresql://… address or a folder"))
     from crisisplay.store.base import open_location
-    from crisisplay.store.copy import COPIED, DIFFERENT, SAME, copy_incidents
+    from crisisplay.store.copy import COPIED, DIFFERENT, OTHER_KEY, SAME, copy_incidents
 
     target = open_location(to.strip(), _home())
     if target.describe() == source.describe():
@@ -71,6 +71,11 @@ def store(
             line = _("{incident}: already there with another head ({there}, here {here}); not overwritten").format(
                 incident=result.incident_id, there=result.other_head, here=result.head
             )
+        elif result.outcome == OTHER_KEY:
+            line = _(
+                "{incident}: the target keeps another key for it ({where}); not overwritten, not copied: "
+                "`crisisplay keys export {incident}` and `keys import --replace` put the right one there"
+            ).format(incident=result.incident_id, where=result.problem)
         else:
             line = _("{incident}: does not verify, not copied: {problem}").format(
                 incident=result.incident_id, problem=result.problem

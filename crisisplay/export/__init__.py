@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO, cast
 
 from crisisplay.errors import CrisisplayError, ExportFailed, JournalError, LogNotVerified  # noqa: F401 (ExportFailed: part of this API)
+from crisisplay.export.opened import Reading
+from crisisplay.export.redact import Pseudonyms
 from crisisplay.i18n import _
 from crisisplay.journal import fsync_dir
 from crisisplay.metrics import Metrics, measure_log
@@ -54,6 +56,7 @@ class Exported:
     count: int
     head: str | None
     verification: VerifyResult  # `ok` is False only for an export made with `force`
+    warning: str | None = None  # one line when personal values could not be opened (key missing or wrong)
 
 
 def export_incident(
@@ -65,6 +68,7 @@ def export_incident(
     force: bool = False,
     weights: Mapping[str, float] | None = None,
     history: tuple[Path, Store] | None = None,
+    redact: bool = False,
 ) -> Exported:
     """Export one incident in `fmt` to `output` (a path), or to `stdout` when it is None.
 
@@ -72,6 +76,10 @@ def export_incident(
     LogNotVerified (exit 1) naming the first bad line, unless `force`. A drill's md, html and
     json also hold its scorecard (scored with `weights`, `[drill.weights]`) and, given the
     `history` (home and store) to look in, the comparison with its scenario's previous run.
+
+    Every view is computed from the events opened with the incident's key (`opened.Reading`):
+    personal values as text, None once erased (shown "[erased]"); with `redact`, each one
+    replaced by its pseudonym (`redact.Pseudonyms`), named in a first pass over the log.
     """
     if fmt not in FORMATS:
         raise ExportFailed(
@@ -81,11 +89,12 @@ def export_incident(
         )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(_lines_of(journal), lenient=force, fingerprint=fmt in ("json", "csv"))
+    reading = Reading(journal.seal, clear=fmt == "json", pseudonyms=_pseudonyms(journal) if redact else None)
     seen = rows = None
     if fmt == "csv":  # its rows are written in this pass, all but the verdict, which needs the whole pass
         from crisisplay.export.tabular import CsvRows
 
-        rows = CsvRows()
+        rows = CsvRows(reading)
     else:  # a csv has one row per event and nothing else: no scorecard (docs/drills.md)
         from crisisplay.scorecard import Observations
 
@@ -99,8 +108,10 @@ def export_incident(
             on_start=_playbook_language,
             observe=seen,
             each=rows,
+            read=reading,
         )
     except JournalError as err:
+        reading.close()
         if rows is not None:
             rows.close()
         # A check that stopped at line 1 leaves nothing to measure: say what verify would say.
@@ -118,7 +129,7 @@ def export_incident(
 
         def write(out: TextIO) -> None:
             try:
-                render(fmt, metrics, check, out, rows)
+                render(fmt, metrics, check, out, rows, reading)
             except OverflowError as err:  # a time no calendar can show in local time (a log written by hand: year 9999)
                 raise JournalError(
                     _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)
@@ -133,7 +144,17 @@ def export_incident(
             metrics.timeline.close()
         if rows is not None:
             rows.close()
-    return Exported(metrics.count, metrics.head, check.result)
+        reading.close()
+    return Exported(metrics.count, metrics.head, check.result, journal.seal.warning())
+
+
+def _pseudonyms(journal: IncidentLog) -> Pseudonyms:
+    """Every named personal value of the incident given its pseudonym, in order of first appearance:
+    a first pass, so a free text that mentions a value before it is logged on its own is redacted too."""
+    pseudonyms = Pseudonyms()
+    for event in journal.events(tolerate_torn=True):
+        pseudonyms.learn(event.get("data"))
+    return pseudonyms
 
 
 def _score(
@@ -187,10 +208,18 @@ def _refuse_unless_verified(journal: IncidentLog, result: VerifyResult | None, f
     )
 
 
-def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO, rows: CsvRows | None = None) -> None:
+def render(
+    fmt: str,
+    metrics: Metrics,
+    check: ChainCheck,
+    out: TextIO,
+    rows: CsvRows | None = None,
+    reading: Reading | None = None,
+) -> None:
     """Write `metrics` (and, for the data formats, the events again, from `check`) in one format.
 
-    A csv needs the `rows` its verifying pass spooled (`tabular.CsvRows`).
+    A csv needs the `rows` its verifying pass spooled (`tabular.CsvRows`); a json, the `reading`
+    that opened the events (its `clear` values, and the redaction).
     """
     if fmt == "md":
         from crisisplay.export.markdown import render as render_md
@@ -203,7 +232,7 @@ def render(fmt: str, metrics: Metrics, check: ChainCheck, out: TextIO, rows: Csv
     elif fmt == "json":
         from crisisplay.export.tabular import render_json
 
-        render_json(metrics, check.lines_again(), out, check.source.label)
+        render_json(metrics, check.lines_again(), out, check.source.label, reading)
     else:
         from crisisplay.export.tabular import render_csv
 

@@ -26,6 +26,7 @@ from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
 from crisisplay.export.timeaxis import scale_of
 from crisisplay.i18n import N_, _
 from crisisplay.metrics import MET, MISSED, NOT_REACHED, Metrics, Record, TargetResult
+from crisisplay.personal import shown
 from crisisplay.playbook.model import format_duration
 
 CSS = """
@@ -280,7 +281,7 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> str:
             (clock.since(c["elapsed_ms"]), "since"),
             esc(level(c["from"])),
             esc(level(c["to"])),
-            esc(c["reason"]),
+            esc(shown(c["reason"])),
         )
         for c in metrics.severity_changes
     ]
@@ -329,14 +330,14 @@ def _what_happened(metrics: Metrics, clock: w.ReportClock) -> str:
             when = esc(clock(items[0]["ts"]))
             body.append(
                 f'<h3 dir="auto">{esc(heading)} <small class="muted">{when}</small></h3>\n'
-                f'<blockquote dir="auto">{esc(items[0]["text"])}</blockquote>\n'
+                f'<blockquote dir="auto">{esc(shown(items[0]["text"]))}</blockquote>\n'
             )
             continue
         body.append(f'<h3 dir="auto">{esc(heading)}</h3>\n')
         for item in items:
             body.append(
                 f'<p><em dir="auto">{esc(item["title"])}</em> <span class="muted">({esc(clock(item["ts"]))})'
-                f'</span></p>\n<blockquote dir="auto">{esc(item["text"])}</blockquote>\n'
+                f'</span></p>\n<blockquote dir="auto">{esc(shown(item["text"]))}</blockquote>\n'
             )
     return _section("what-happened", N_("What happened"), "".join(body))
 
@@ -454,7 +455,7 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> str:
     body = [
         f'<h3><span dir="auto">{number}. {_on(esc(m["channel"] or unnamed))}</span> <small class="muted">'
         f"{w.when_at_step(esc(clock(m['ts'])), clock.since(m['elapsed_ms']), esc(m['step'] or '—'))}</small></h3>\n"
-        f'<pre class="message" dir="auto">{esc(m["text"])}</pre>\n'
+        f'<pre class="message" dir="auto">{esc(shown(m["text"]))}</pre>\n'
         for number, m in enumerate(metrics.messages, 1)
     ]
     return _section("messages", N_("Messages sent"), "".join(body) + _approvals(metrics, clock))
@@ -518,7 +519,7 @@ def _notes(metrics: Metrics, clock: w.ReportClock) -> str:
     body = "".join(
         f'<p class="note"><strong>{esc(clock(n["ts"]))}</strong> ({clock.since(n["elapsed_ms"])}), '
         f'<span dir="auto">{esc(n["actor"])}</span>: '
-        f'<span class="said" dir="auto">{esc(n["text"].strip())}</span></p>\n'
+        f'<span class="said" dir="auto">{esc(shown(n["text"]).strip())}</span></p>\n'
         for n in metrics.notes
     )
     return _section("notes", N_("Notes"), body)
@@ -530,7 +531,7 @@ def _action_items(metrics: Metrics, clock: w.ReportClock) -> str:
         return _section("action-items", N_("Action items"), _muted(w.no_action_items()))
     note = _("note")
     lines = "".join(
-        f'<li><span dir="auto">{esc(i["text"])}</span> <span class="muted">('
+        f'<li><span dir="auto">{esc(shown(i["text"]))}</span> <span class="muted">('
         f"{note if i['source'] == 'note' else _('step {step}').format(step=esc(i['source']))}, "
         f"{esc(clock(i['ts']))})</span></li>\n"
         for i in items

@@ -21,6 +21,7 @@ from crisisplay.export import words as w
 from crisisplay.export.keyevents import ALERT, SEVERITY, key_events
 from crisisplay.i18n import _
 from crisisplay.metrics import MISSED, Metrics
+from crisisplay.personal import shown
 from crisisplay.playbook.model import format_duration
 from crisisplay.times import parse_ts
 
@@ -181,7 +182,7 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
             clock.since(c["elapsed_ms"]),
             inline(level(c["from"])),
             inline(level(c["to"])),
-            inline(c["reason"]),
+            inline(shown(c["reason"])),
         )
         for c in metrics.severity_changes
     ]
@@ -224,7 +225,7 @@ def _what_happened(metrics: Metrics, clock: w.ReportClock) -> list[str]:
         out += ["", f"### {heading_text(heading)}"]
         for item in items:
             title = f"*{inline(item['title'])}* " if item["title"] else ""
-            out += ["", f"{title}({clock(item['ts'])})", "", quote(item["text"])]
+            out += ["", f"{title}({clock(item['ts'])})", "", quote(shown(item["text"]))]
     return out
 
 
@@ -322,7 +323,7 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
             "",
             w.when_at_step(clock(message["ts"]), clock.since(message["elapsed_ms"]), inline(message["step"] or "—")),
             "",
-            fenced(message["text"]),
+            fenced(shown(message["text"])),
         ]
     return out + _approvals(metrics, clock)
 
@@ -391,7 +392,7 @@ def _notes(metrics: Metrics, clock: w.ReportClock) -> list[str]:
             "",
             f"**{clock(note['ts'])}** ({clock.since(note['elapsed_ms'])}), {inline(note['actor'])}:",
             "",
-            quote(note["text"]),
+            quote(shown(note["text"])),
         ]
     return out
 

@@ -21,7 +21,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from crisisplay import events as ev
 from crisisplay.display import visible
@@ -32,6 +32,9 @@ from crisisplay.metrics import Metrics, Record
 from crisisplay.narrative import describe
 from crisisplay.store.chain import _loads
 from crisisplay.times import elapsed_ms, format_ts
+
+if TYPE_CHECKING:
+    from crisisplay.export.opened import Reading
 
 EXPORT_VERSION = 2  # 2: the `verification` member (json) and column (csv)
 CSV_COLUMNS = ("seq", "ts", "elapsed", "type", "phase", "step", "actor", "summary", "data", "hash", "verification")
@@ -52,7 +55,9 @@ _CHUNK = 1024 * 1024
 # {"actor":…,"data":{…},"prev":"…","seq":…,"step":…,"ts":"…","type":"…","v":1,"hash":"…"}
 _EVENT_KEYS = frozenset(("actor", "data", "prev", "seq", "step", "ts", "type", "v", "hash"))
 _STRING_OR_NONE = (str, type(None))
-PLAIN, PARSE = "P", "X"  # a spooled row's first character: cut `data` from the line, or parse the line
+# A spooled row's first character: cut `data` from the line, parse the line, or the row holds its
+# `data` cell already (an event opened with the incident's key, or redacted): only the hash is the line's.
+PLAIN, PARSE, OPENED = "P", "X", "O"
 # A line read again that no longer reads as it did in the verifying pass (either data export).
 _CHANGED = N_("{path}: the log changed while it was being exported; export it again")
 
@@ -161,27 +166,46 @@ def verification_json(metrics: Metrics) -> dict[str, Any] | None:
     }
 
 
-def render_json(metrics: Metrics, lines: Iterable[bytes], out: TextIO, where: object = "") -> None:
-    """`{"verification": …, "incident": …, "metrics": …, "events": [...]}`, one logged line per event; a
-    drill's also has `scorecard` and `comparison` (null for the first run of its scenario) before `events`.
+def render_json(
+    metrics: Metrics, lines: Iterable[bytes], out: TextIO, where: object = "", reading: Reading | None = None
+) -> None:
+    """`{"verification": …, "incident": …, "metrics": …, "clear": {…}, "events": [...]}`, one logged line
+    per event; a drill's also has `scorecard` and `comparison` (null for the first run of its scenario)
+    before `clear`.
 
     `lines` are the log's lines read again (`where` names the log): one that is no longer UTF-8 has
-    changed since the verifying pass read it."""
+    changed since the verifying pass read it. `clear` maps the seq of each event that holds sealed
+    values to those values opened, by their place in `data` (null once erased), as `reading` kept
+    them. A redacted export (`reading.redacting`) writes each event redacted instead of as logged:
+    no ciphertext, and its events no longer verify as a chain."""
     out.write('{"verification": ' + json.dumps(verification_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"incident": ' + json.dumps(incident_json(metrics), ensure_ascii=False, indent=2))
     out.write(',\n"metrics": ' + json.dumps(metrics_json(metrics), ensure_ascii=False, indent=2))
     if metrics.scorecard is not None:  # a drill: its scorecard, and how it compares with the previous run
         out.write(',\n"scorecard": ' + json.dumps(metrics.scorecard.as_dict(), ensure_ascii=False, indent=2))
         out.write(',\n"comparison": ' + json.dumps(metrics.comparison, ensure_ascii=False, indent=2))
+    out.write(',\n"clear": {\n')
+    if reading is not None:
+        reading.write_clear(out)
+    out.write("\n}")
     out.write(',\n"events": [\n')
     separator = ""
+    redacting = reading is not None and reading.redacting
     for raw in lines:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:  # the first pass decoded this line: it has changed since
             raise JournalError(_(_CHANGED).format(path=where)) from None
         out.write(separator)
-        out.write(text.rstrip("\n"))
+        if redacting:
+            assert reading is not None
+            try:
+                event = reading.event(_loads(raw))
+            except ValueError:  # the first pass parsed this line: it has changed since
+                raise JournalError(_(_CHANGED).format(path=where)) from None
+            out.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+        else:
+            out.write(text.rstrip("\n"))
         separator = ",\n"
     out.write("\n]}\n")
 
@@ -211,7 +235,8 @@ class CsvRows:
     its event has the engine's own keys (its data can then be cut from its line).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reading: Reading | None = None) -> None:
+        self._reading = reading  # says whether the event given is not as logged (opened, or redacted)
         self._spool: Any = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (closed in close())
         self._pending: list[str] = []
         self._writer = csv.writer(_Appender(self._pending), lineterminator=_ROW_END)
@@ -271,7 +296,12 @@ class CsvRows:
         if type(seq) is int:
             cells[0] = seq  # numbers stay numbers: a negative one is not a formula
         cells.insert(3 if self.drill else 2, elapsed)
-        self._pending.append(PLAIN if plain else PARSE)
+        if self._reading is not None and self._reading.changed:
+            # Opened (or redacted): its `data` cell is the data as read, not the line's ciphertext.
+            cells.append(neutralise(visible(_dumps(data).translate(_JSON_C1_ESCAPES))))
+            self._pending.append(OPENED)
+        else:
+            self._pending.append(PLAIN if plain else PARSE)
         self._writer.writerow(cells)
         if len(self._pending) >= 1024:
             self._flush()
@@ -333,7 +363,12 @@ def render_csv(metrics: Metrics, rows: CsvRows, lines: Iterable[bytes], out: Tex
         if row is None:
             raise changed
         try:
-            cut = _data_and_hash(raw) if verified and row[0] == PLAIN else None
+            mark = row[0]
+            cut: str | None = None
+            if mark == OPENED:
+                cut = _hash_cell(raw)
+            elif verified and mark == PLAIN:
+                cut = _data_and_hash(raw)
             if cut is None:
                 cut = _parsed_data_and_hash(raw)
         except (ValueError, KeyError, TypeError):  # the first pass read this line whole: it has changed since
@@ -365,6 +400,15 @@ def _data_and_hash(raw: bytes) -> str | None:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _hash_cell(raw: bytes) -> str:
+    """The `hash` cell of a line (its row holds its `data` cell already)."""
+    cells: list[str] = []
+    csv.writer(_Appender(cells), lineterminator=_ROW_END).writerow(
+        (neutralise(visible(str(_loads(raw).get("hash") or ""))),)
+    )
+    return cells[0][: -len(_ROW_END)]
 
 
 def _parsed_data_and_hash(raw: bytes) -> str:

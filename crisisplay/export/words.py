@@ -559,7 +559,7 @@ def approval_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]
             if item.get("simulated"):
                 decision += " " + _("(simulated)")
         else:
-            decision = _("rejected: {reason}").format(reason=item.get("reason") or "")
+            decision = _("rejected: {reason}").format(reason=narrative.said(item, "reason"))
         role = role_label(pb, str(item.get("by"))) if item.get("by") else "—"
         rows.append((clock(item["ts"]), item["step"] or "—", role, item.get("person") or "—", decision))
     return rows
@@ -629,7 +629,7 @@ def outcome_words(metrics: Metrics) -> str:
 
     outcome = metrics.outcome or {}
     return _("{outcome} (at {step}): {reason}").format(
-        outcome=logged(outcome.get("outcome")), step=outcome.get("step"), reason=outcome.get("reason")
+        outcome=logged(outcome.get("outcome")), step=outcome.get("step"), reason=narrative.said(outcome, "reason")
     )
 
 

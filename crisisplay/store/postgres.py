@@ -19,6 +19,7 @@ import re
 import socket
 import time
 import urllib.parse
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
@@ -159,11 +160,13 @@ def _reason(err: BaseException, dsn: str) -> str:
 class PostgresStore:
     """Incidents in a PostgreSQL database (the schema `crisisplay store init` creates)."""
 
-    def __init__(self, dsn: str):
+    def __init__(self, dsn: str, keys: bool = True):
+        """`keys`: keep the incidents' keys in `incident_keys` (without: personal values are logged
+        as plain text and sealed ones read as erased, as a file store made without keys does)."""
         self.dsn = dsn
         self._conn: psycopg.Connection[Any] | None = None
         self._checked = False
-        self.keys: KeyRing | None = PostgresKeys(self)
+        self.keys: KeyRing | None = PostgresKeys(self) if keys else None
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.describe()!r})"
@@ -322,11 +325,14 @@ class PostgresStore:
                     store=self.describe(), incident=incident_id
                 )
             )
-        first_event = log.seal.prepare_first(first_event)
+        first_event = log.seal.prepare_first(first_event)  # the key, committed before the incident's row
         try:
             self._create(incident_id, first_event)
         except BaseException:
-            log.seal.forget_key()
+            # The key would be an orphan: deleted, unless the server is away too (then the error
+            # that stopped the create is the one to tell).
+            with suppress(JournalError):
+                log.seal.forget_key()
             raise
         return log
 
@@ -352,6 +358,13 @@ class PostgresStore:
             ) from None
         except psycopg.OperationalError as err:
             raise self.lost(err) from None
+        except psycopg.Error as err:  # refused by the server (a trigger, a permission, a full disk)
+            reason = masked(err.diag.message_primary, self.dsn) if err.diag.message_primary else _reason(err, self.dsn)
+            raise JournalError(
+                _("{store}: incident {incident} could not be created: {reason}").format(
+                    store=self.describe(), incident=incident_id, reason=reason
+                )
+            ) from None
 
     def open(self, incident_id: str) -> PostgresLog:
         row = self._query("SELECT 1 FROM incidents WHERE id = %s", (incident_id,))
@@ -384,10 +397,22 @@ class PostgresStore:
 
 
 class PostgresKeys:
-    """The store's incident keys: the `incident_keys` table (each write committed before it returns)."""
+    """The store's incident keys: the `incident_keys` table, each write in a transaction of its
+    own, committed (with `synchronous_commit` on, whatever the server's default) before it returns.
+
+    It holds its store weakly: the store holds it, and a cycle would keep the store's
+    connection open until the garbage collector ran (a process opening the store for each
+    command would run the server out of connections)."""
 
     def __init__(self, store: PostgresStore):
-        self.store = store
+        self._store = weakref.ref(store)
+
+    @property
+    def store(self) -> PostgresStore:
+        store = self._store()
+        if store is None:
+            raise JournalError(_("the PostgreSQL store of these keys was closed"))
+        return store
 
     def where(self, incident_id: str) -> str:
         return _("{store} (incident_keys, incident {incident})").format(
@@ -398,30 +423,42 @@ class PostgresKeys:
         rows = self.store._query("SELECT key FROM incident_keys WHERE incident_id = %s", (incident_id,))
         return bytes(rows[0][0]) if rows else None
 
+    def _committed(self, incident_id: str, statement: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """`statement` run and committed durably (flushed to the server's WAL) before returning."""
+        store = self.store
+        conn = store.connection()
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit = on")
+                return conn.execute(statement, params).fetchone()
+        except psycopg.errors.UniqueViolation:
+            raise
+        except psycopg.OperationalError as err:
+            raise store.lost(err, incident_id) from None
+        except psycopg.Error as err:
+            raise StoreUnreachable(
+                _("cannot write the incident's key to {where}: {reason}").format(
+                    where=self.where(incident_id), reason=_reason(err, store.dsn)
+                )
+            ) from None
+
     def put(self, incident_id: str, key: bytes, replace: bool = False) -> None:
         statement = "INSERT INTO incident_keys (incident_id, key) VALUES (%s, %s)"
         if replace:
             statement += " ON CONFLICT (incident_id) DO UPDATE SET key = EXCLUDED.key"
-        conn = self.store.connection()
         try:
-            conn.execute(statement, (incident_id, key))
+            self._committed(incident_id, statement + " RETURNING 1", (incident_id, key))
         except psycopg.errors.UniqueViolation:
             raise JournalError(
                 _("{where}: the incident already has a key; `--replace` replaces it").format(
                     where=self.where(incident_id)
                 )
             ) from None
-        except psycopg.OperationalError as err:
-            raise self.store.lost(err, incident_id) from None
 
     def delete(self, incident_id: str) -> bool:
-        conn = self.store.connection()
-        try:
-            row = conn.execute(
-                "DELETE FROM incident_keys WHERE incident_id = %s RETURNING 1", (incident_id,)
-            ).fetchone()
-        except psycopg.OperationalError as err:
-            raise self.store.lost(err, incident_id) from None
+        row = self._committed(
+            incident_id, "DELETE FROM incident_keys WHERE incident_id = %s RETURNING 1", (incident_id,)
+        )
         return row is not None
 
     def ids(self) -> list[str]:
@@ -436,7 +473,9 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
         self._incident_id = incident_id
         self._listener: psycopg.Connection[Any] | None = None
         self._known: tuple[int, str] | None = None  # (seq, hash) of the head after our last append
-        self.seal = LogSeal(incident_id, store.keys, self._first_event)
+        # The seal reads the first event through the store, not through this log: a seal holding
+        # the log (a bound method) would be a cycle keeping the store's connection open.
+        self.seal = LogSeal(incident_id, store.keys, lambda: _first_event(store, incident_id))
 
     def __repr__(self) -> str:
         return f"PostgresLog({self.where()!r})"
@@ -571,15 +610,6 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
         that is not an event raises JournalError."""
         logged = self._logged_events()
         return logged if raw else self.seal.opened(logged)
-
-    def _first_event(self) -> Event | None:
-        lines = self._lines(limit=1)
-        if not lines:
-            return None
-        with suppress(ValueError):
-            event = _loads(lines[0].encode("utf-8"))
-            return event if type(event) is dict else None
-        return None
 
     def _logged_events(self) -> Iterator[Event]:
         for number, line in enumerate(self._lines(), 1):
@@ -768,6 +798,17 @@ class PostgresLeaseHandle(HeldLease):
         finally:
             with suppress(Exception):
                 self._conn.close()
+
+
+def _first_event(store: PostgresStore, incident_id: str) -> Event | None:
+    """The incident's first event as logged (None when there is none, or it is not an event)."""
+    rows = store._query("SELECT line FROM events WHERE incident_id = %s ORDER BY seq LIMIT 1", (incident_id,))
+    if not rows:
+        return None
+    with suppress(ValueError):
+        event = _loads(rows[0][0].encode("utf-8"))
+        return event if type(event) is dict else None
+    return None
 
 
 def _lease_row(row: tuple[Any, ...] | None) -> Lease | None:
