@@ -115,6 +115,11 @@ def test_purge_leaves_personal_data_nowhere_and_the_log_still_verifies(run_cli, 
     assert opened_values(cli_home, incident)[:2] == [None, None]  # erased is None inside
     code, out, _err = run_cli("incidents")
     assert "(purged)" in out
+    for kind in ("md", "json", "csv", "html"):
+        code, out, err = run_cli("export", incident, "-f", kind)
+        assert code == 0, err
+        assert CUSTOMER not in out and ORDER not in out, kind
+        assert kind == "json" or "erased" in out, kind  # json: null, as inside (docs/exports.md)
 
 
 def test_purging_again_is_reported_and_skipped(run_cli, cli_cwd):
@@ -320,6 +325,7 @@ def test_a_key_missing_without_a_purge_reads_as_missing_not_purged(run_cli, cli_
         ("severity", "{id}", "high", "--reason", "x"),
         ("keys", "export", "{id}"),
         ("purge", "{id}", "--reason", "r", "--yes"),
+        ("export", "{id}"),
     ],
 )
 def test_a_key_file_others_can_read_is_refused_in_one_line(run_cli, cli_home, cli_cwd, command):
