@@ -19,7 +19,7 @@ from crisisplay.errors import AnswerError, UsageError
 from crisisplay.events import Event
 from crisisplay.findings import did_you_mean, one_of
 from crisisplay.i18n import NotANumber, _, normalise_number
-from crisisplay.personal import personal
+from crisisplay.personal import TEXT, Personal, personal
 from crisisplay.playbook.model import (
     END,
     PUBLIC_PLATFORMS,
@@ -38,6 +38,7 @@ from crisisplay.scenario.state import FACILITATOR_SOURCE, LIVE, SCENARIO_SOURCE
 from crisisplay.templates import (
     SeverityLevel,
     evaluate_condition,
+    personal_names_in,
     placeholder,
     render_template,
     render_with_placeholders,
@@ -154,10 +155,32 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
     step = state.playbook.step(step_id)
     names = namespace(state, now)
     if isinstance(step, MessageStep):
-        return _render_message(step, names)
-    source = getattr(step, "template", None) or _default_escalation(state, step)
+        return _render_message(step, names, state)
+    template = getattr(step, "template", None)
+    source = template or _default_escalation(state, step)
     text, unset = render_with_placeholders(source, names)
-    return Rendered(text.strip(), None, tuple(sorted(unset)))
+    return Rendered(_marked(text.strip(), template, state), None, tuple(sorted(unset)))
+
+
+def _marked(text: str, source: str | None, state: ev.State) -> str:
+    """A rendered text, marked personal when its template uses a personal variable (the names
+    `Playbook.personal_variables` computes once per playbook) or it holds a current personal
+    value as it is: a text that names someone is sealed whole."""
+    if not text or isinstance(text, Personal):
+        return text
+    if source is not None and personal_names_in(source, state.playbook.personal_variables):
+        return Personal(text, TEXT)
+    if any(isinstance(value, Personal) and value in text for value in state.variables.values()):
+        return Personal(text, TEXT)
+    return text
+
+
+def sent_text(state: ev.State, rendered: Rendered, text: str) -> str:
+    """A message's text as the log keeps it: personal when the responder changed the rendered text
+    (anything can be typed) or when the rendered text itself is personal."""
+    if isinstance(rendered.text, Personal) or text != rendered.text:
+        return cast(str, personal(text))
+    return _marked(text, None, state)
 
 
 def message_variant(step: MessageStep, names: dict[str, Any]) -> tuple[str | None, Variant | None]:
@@ -170,17 +193,18 @@ def message_variant(step: MessageStep, names: dict[str, Any]) -> tuple[str | Non
     return (key, variant) if variant is not None else (None, None)
 
 
-def _render_message(step: MessageStep, names: dict[str, Any]) -> Rendered:
+def _render_message(step: MessageStep, names: dict[str, Any], state: ev.State) -> Rendered:
     key, variant = message_variant(step, names)
     source = variant.template if variant is not None else step.template
     platform = platform_of(key, variant) if key is not None and variant is not None else None
-    channel = render_template(variant.channel if variant and variant.channel else step.channel, names).strip()
+    channel_source = variant.channel if variant and variant.channel else step.channel
+    channel = _marked(render_template(channel_source, names).strip(), channel_source, state)
     if source is None:  # no variant for this value and no template to fall back on (lint: CP217)
         shown = step.variant_by or "template"
         value = None if step.variant_by is None else names.get(step.variant_by)
         return Rendered(placeholder(shown), channel, (shown,), step.platform, None if value is None else str(value))
     text, unset = render_with_placeholders(source, names)
-    return Rendered(text.strip(), channel, tuple(sorted(unset)), platform or step.platform)
+    return Rendered(_marked(text.strip(), source, state), channel, tuple(sorted(unset)), platform or step.platform)
 
 
 def _default_escalation(state: ev.State, step: AnyStep) -> str:
@@ -318,7 +342,7 @@ def facilitator_inject(state: ev.State, text: str, now: datetime, actor: str) ->
         raise UsageError(_("the inject's text is empty"))
     run = state.drill_run
     number = (run.facilitator if run is not None else 0) + 1
-    data = {"inject": f"f{number}", "source": FACILITATOR_SOURCE, "text": text, "effects": {}}
+    data = {"inject": f"f{number}", "source": FACILITATOR_SOURCE, "text": personal(text), "effects": {}}
     return [ev.make_event(ev.DRILL_INJECT, actor, state.pending, data, now)]
 
 
@@ -440,7 +464,7 @@ def decide(
     phase = pb.phase_of[step_id].id
     visit = state.visit_of(step_id) or 1
     if isinstance(answer, Skip):
-        reason = answer.reason.strip() or ev.REASON_NONE
+        reason = personal(answer.reason.strip()) or ev.REASON_NONE
         return [
             ev.make_event(
                 ev.STEP_SKIPPED,
@@ -498,7 +522,7 @@ def _outcome(state: ev.State, step: AnyStep, answer: Answer, now: datetime, acto
                 "answer with {{answer: {value}, reason: why}}"
             ).format(step=step.id, value=option.value)
         )
-    data = {"outcome": option.outcome, "reason": reason, "option": option.value}
+    data = {"outcome": option.outcome, "reason": personal(reason), "option": option.value}
     return chosen, [ev.make_event(clocks.OUTCOME_DECIDED, actor, step.id, data, now)]
 
 
@@ -551,7 +575,7 @@ def _answer(
             "not_done": [i for i in step.items if i not in done],
         }
         if answer.reason:
-            logged["reason"] = answer.reason
+            logged["reason"] = personal(answer.reason)
         return logged, []
     if step.type == "text":
         if not isinstance(answer, str) or not answer.strip():
@@ -559,7 +583,7 @@ def _answer(
         too_long = longer_than(state.playbook.inputs.get(step.save_as or ""), answer.strip())
         if too_long:  # saved into an input that declares `max_length`
             raise AnswerError(_("step '{step}' (text): {problem}").format(step=step.id, problem=too_long))
-        return answer, []
+        return personal(answer, step.personal_kind), []
     if step.type == "number":
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
             raise _fits(step, _("a number"), answer)
@@ -603,12 +627,13 @@ def _message(
                 "edit it before sending: answer with {{text: the message to send}}"
             ).format(step=step.id, missing=missing)
         )
-    data: dict[str, Any] = {"channel": rendered.channel, "text": answer.text}
+    text = sent_text(state, rendered, answer.text)
+    data: dict[str, Any] = {"channel": rendered.channel, "text": text}
     if rendered.platform is not None:
         data["platform"] = rendered.platform
     if step.approval is not None:
         approval = state.approvals.get(step.id)
-        digest = ev.text_hash(answer.text)
+        digest = ev.text_hash(text)
         if approval is None or ev.approval_status(approval) != ev.APPROVED or approval["message_hash"] != digest:
             raise AnswerError(
                 _("step '{step}' (message): the text is not approved yet; it needs the approval of {roles}").format(
@@ -703,7 +728,7 @@ def contact_of(state: ev.State, role: str, contacts: dict[str, Any]) -> dict[str
 
 
 def note(text: str, now: datetime, actor: str, step: str | None = None) -> list[Event]:
-    return [ev.make_event(ev.NOTE_ADDED, actor, step, {"text": text}, now)]
+    return [ev.make_event(ev.NOTE_ADDED, actor, step, {"text": personal(text)}, now)]
 
 
 def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor: str) -> list[Event]:
@@ -719,7 +744,11 @@ def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor:
         return []
     return [
         ev.make_event(
-            ev.SEVERITY_CHANGED, actor, state.pending, {"from": state.severity, "to": to, "reason": reason}, now
+            ev.SEVERITY_CHANGED,
+            actor,
+            state.pending,
+            {"from": state.severity, "to": to, "reason": personal(reason)},
+            now,
         )
     ]
 
@@ -753,6 +782,7 @@ def request_approval(state: ev.State, step_id: str, text: str, now: datetime, ac
     approval = getattr(step, "approval", None)
     if approval is None:
         return []
+    text = sent_text(state, render(state, step_id, now), text)
     digest = ev.text_hash(text)
     current = state.approvals.get(step_id)
     if (
@@ -823,7 +853,7 @@ def give_approval(
     if edited is not None and not edited.strip():
         raise UsageError(_("the edited message is empty"))
     roles = [role] if role is not None else _approver_roles(state, approval, person)
-    text = edited.strip("\n") if edited is not None else approval["text"]
+    text = personal(edited.strip("\n")) if edited is not None else approval["text"]
     out = []
     for i, held in enumerate(roles):
         who = person if role is not None else state.roles.get(held, person)  # as the assignment spells it
@@ -844,7 +874,7 @@ def reject_approval(
         raise UsageError(_("--reason is empty; say what to change"))
     roles = _approver_roles(state, approval, person)
     who = state.roles.get(roles[0]) or " ".join(person.split())
-    data = {"step": approval["step"], "by": roles[0], "person": who, "reason": reason.strip()}
+    data = {"step": approval["step"], "by": roles[0], "person": who, "reason": personal(reason.strip())}
     return [ev.make_event(ev.APPROVAL_REJECTED, actor, approval["step"], data, now)]
 
 
@@ -852,7 +882,11 @@ def handover(previous: str, responder: str, reason: str, now: datetime) -> list[
     """`incident.handover`: `responder` took the lease `previous` held."""
     return [
         ev.make_event(
-            ev.HANDOVER, responder, None, {"from": previous, "to": responder, "reason": reason or ev.REASON_NONE}, now
+            ev.HANDOVER,
+            responder,
+            None,
+            {"from": previous, "to": responder, "reason": personal(reason) or ev.REASON_NONE},
+            now,
         )
     ]
 
@@ -866,7 +900,8 @@ def resume(responder: str, now: datetime) -> list[Event]:
 
 
 def close(reason: str, now: datetime, actor: str) -> list[Event]:
-    return [ev.make_event(ev.CLOSED, actor, None, {"outcome": "closed", "reason": reason}, now)]
+    typed = reason if reason == ev.REASON_COMPLETED else personal(reason)
+    return [ev.make_event(ev.CLOSED, actor, None, {"outcome": "closed", "reason": typed}, now)]
 
 
 def start(

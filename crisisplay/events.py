@@ -17,6 +17,7 @@ from typing import Any
 
 from crisisplay.clocks import OUTCOME_DECIDED as OUTCOME_DECIDED  # re-exported
 from crisisplay.clocks import Clocks, fold
+from crisisplay.personal import Personal
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.scenario.state import DRILL_INJECT as DRILL_INJECT  # re-exported
 from crisisplay.scenario.state import MAX_SCENARIO_MS, DrillState, drill_state
@@ -73,9 +74,15 @@ def make_event(type_: str, actor: str, step: str | None, data: dict[str, Any], t
     return {"type": type_, "actor": actor, "step": step, "data": data, "ts": format_ts(ts)}
 
 
+HASH = "hash"  # the kind of a personal text's hash
+
+
 def text_hash(text: str) -> str:
-    """The SHA-256 of a message's exact text, as approvals and deliveries log it."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The SHA-256 of a message's exact text, as approvals and deliveries log it. The hash of a
+    personal text is personal too (`Personal` of kind `hash`): sealed with the text, since a
+    guessed text could be checked against it. It compares equal to the same hash unmarked."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Personal(digest, HASH) if isinstance(text, Personal) else digest
 
 
 def approval_status(approval: dict[str, Any]) -> str:

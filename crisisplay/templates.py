@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -521,6 +521,15 @@ def _analyse(source: str, kind: str) -> Analysis:
 def analyse_template(source: str) -> Analysis:
     """Parse a template without rendering it."""
     return _analyse(source, "template")
+
+
+def personal_names_in(source: str, personal: Mapping[str, object]) -> set[str]:
+    """The names of `personal` (a playbook's personal variables) a template uses: what lint's
+    CP408 warns about in a public message, and what makes the engine log a rendered text as
+    personal. Read from the cached analysis, never by rendering."""
+    if not personal:
+        return set()
+    return {name for name in analyse_template(source).names if name in personal}
 
 
 def analyse_condition(source: str) -> Analysis:

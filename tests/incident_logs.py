@@ -93,7 +93,8 @@ def start_two_questions(run_cli, cwd: Path, answers: str, exit_code: int) -> str
 
 
 def assert_log_contract(path: Path) -> list[dict]:
-    """Every line is the canonical event with `hash` last, chained from 64 zeros."""
+    """Every line is the canonical event with `hash` last, chained from 64 zeros. Returns the
+    events with their personal values opened (`opened`), for tests to compare what was typed."""
     events, prev = [], ZERO
     lines = path.read_bytes().split(b"\n")
     assert lines[-1] == b"", "the log ends with a newline"
@@ -111,7 +112,19 @@ def assert_log_contract(path: Path) -> list[dict]:
         assert isinstance(event["data"], dict) and isinstance(event["actor"], str)
         events.append(event)
         prev = event["hash"]
-    return events
+    return opened(path, events)
+
+
+def opened(path: Path, events: list[dict]) -> list[dict]:
+    """`events` of the log at `<home>/incidents/<id>.jsonl` with each sealed value opened by the
+    home's key (as `Personal`, or None once the key is gone); as they are when none is sealed."""
+    if not events or not any('"$enc"' in json.dumps(e["data"]) for e in events):
+        return events
+    from crisisplay.store.keys import FileKeys, keys_dir
+    from crisisplay.store.sealing import LogSeal
+
+    seal = LogSeal(events[0]["data"]["incident_id"], FileKeys(keys_dir(path.parent.parent)), lambda: events[0])
+    return [seal.open(event) for event in events]
 
 
 def _fail(message: str):
@@ -163,3 +176,9 @@ def run_crisisplay(
         timeout=timeout,
         input=input,
     )
+
+
+def opened_events(path: Path) -> list[dict]:
+    """The log's events as the store reads them, personal values opened with the home's keys
+    (`path` is `<home>/incidents/<id>.jsonl`): what a test compares typed texts against."""
+    return opened(path, read_events(path))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incident_logs import of_type, only_log, read_events
+from incident_logs import of_type, only_log, opened_events
 
 from crisisplay.playbook.model import Input
 from crisisplay.run.terminal import _input_fits
@@ -82,7 +82,7 @@ def start(run_cli, cwd: Path, answers_text: str, *extra: str) -> tuple[int, str,
 def sent(home: Path) -> list[dict]:
     log = only_log(home)
     assert log is not None
-    return [e["data"] for e in of_type(read_events(log), "message.sent")]
+    return [e["data"] for e in of_type(opened_events(log), "message.sent")]
 
 
 def test_the_variant_for_the_value_is_sent_with_its_channel_and_platform(run_cli, cli_cwd, cli_home):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from incident_logs import opened_events
 
 HERE = Path(__file__).parent
 BOOK = HERE / "data" / "interactive" / "wrong-price-drill.yaml"
@@ -72,8 +73,7 @@ def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
 
 
 def log_of(home: Path, incident_id: str) -> list[dict]:
-    path = home / "incidents" / f"{incident_id}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return opened_events(home / "incidents" / f"{incident_id}.jsonl")
 
 
 def timeline(events: list[dict]) -> list[tuple[str, str | None, int]]:

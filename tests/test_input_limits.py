@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL_ANSWERS as ANSWERS
 from conftest import cli_environment
+from incident_logs import opened_events
 
 from crisisplay.playbook.model import MAX_PLAYBOOK_ID
 from crisisplay.reading import MAX_INPUT_BYTES, InputTooLarge, read_input
@@ -207,7 +208,8 @@ def test_a_note_on_endless_standard_input_is_refused_and_nothing_is_logged(tmp_p
         [], tmp_path, cli_home, shell=f"printf 'Called the customer\\n' | $CRISISPLAY note {incident_id} -"
     )
     assert code == 0, err
-    assert b"Called the customer" in log.read_bytes()
+    assert b"Called the customer" not in log.read_bytes()  # a note is sealed
+    assert opened_events(log)[-1]["data"]["text"] == "Called the customer"
 
 
 @pytest.mark.parametrize("problem", ["device", "too large"])

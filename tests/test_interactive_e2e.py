@@ -7,7 +7,6 @@ the incident log on disk.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from incident_logs import without_scenario_time
+from incident_logs import opened_events, without_scenario_time
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -80,8 +79,7 @@ class Terminal:
 
 
 def log_of(home: Path, incident_id: str) -> list[dict]:
-    path = home / "incidents" / f"{incident_id}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return opened_events(home / "incidents" / f"{incident_id}.jsonl")
 
 
 def answers_in(events: list[dict]) -> dict:

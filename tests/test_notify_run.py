@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from incident_logs import REPO, run_crisisplay
+from incident_logs import REPO, opened_events, run_crisisplay
 from notify_servers import Webhook
 
 from crisisplay import engine
@@ -32,8 +32,7 @@ def manager_to(url: str, extra: str = "") -> str:
 
 
 def events_of(home: Path, incident_id: str) -> list[dict]:
-    path = home / "incidents" / f"{incident_id}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return opened_events(home / "incidents" / f"{incident_id}.jsonl")
 
 
 def notifications(events: list[dict]) -> list[dict]:

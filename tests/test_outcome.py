@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from clock_helpers import CLOCKS, Run
 from conftest import write
-from incident_logs import assert_log_contract, log_path, of_type, without_scenario_time
+from incident_logs import assert_log_contract, log_path, of_type, opened_events, without_scenario_time
 
 from crisisplay import engine
 from crisisplay import events as ev
@@ -193,6 +193,6 @@ def test_the_terminal_asks_why_and_logs_the_reason(cli_home, cli_cwd):
     term.send("\x03")
     assert term.finish() == 130
     logs = list((cli_home / "incidents").glob("*.jsonl"))
-    events = [json.loads(line) for line in logs[0].read_text("utf-8").splitlines()]
+    events = opened_events(logs[0])
     decided = [without_scenario_time(e["data"]) for e in events if e["type"] == "outcome.decided"]
     assert decided == [{"outcome": "monitor-only", "reason": "Low reach", "option": "monitor"}]

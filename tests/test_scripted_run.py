@@ -18,6 +18,7 @@ from incident_logs import (
     duplicates,
     log_path,
     of_type,
+    opened_events,
     read_events,
 )
 
@@ -167,7 +168,7 @@ def start(run_cli, kettle, answers):
 
 
 def events_of(home: Path, incident_id: str) -> list[dict]:
-    return read_events(log_path(home, incident_id))
+    return opened_events(log_path(home, incident_id))
 
 
 def status_of(run_cli, incident_id: str) -> dict:

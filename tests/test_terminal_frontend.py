@@ -84,9 +84,9 @@ class Run:
 
     @property
     def events(self) -> list[dict]:
-        import json
+        from incident_logs import opened_events
 
-        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines()]
+        return opened_events(self.log)
 
     def of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e["type"] == kind]
@@ -474,11 +474,11 @@ def test_resume_shows_the_last_decisions_and_continues_at_the_same_step(tmp_path
         pipe.send_text("Handled by Bob" + ENTER)
         console = Console(file=screen, width=80, color_system=None)
         frontend = TerminalFrontend(console, Prompter(pipe, DummyOutput()), clipboard=lambda t: False)
-        from crisisplay.store.base import open_store
+        from crisisplay.journal import Journal
+        from crisisplay.store.keys import FileKeys, keys_dir
 
-        # The store with its keys: a keyless Journal of a sealed log is refused (its key is missing).
-        log = open_store(None, first.home).open(first.log.stem)
-        outcome = resume_incident(log, Config(), "Bob", frontend, warn=lambda m: None)
+        keys = FileKeys(keys_dir(first.log.parent.parent))  # the run's home keeps the incident's key
+        outcome = resume_incident(Journal(first.log, keys=keys), Config(), "Bob", frontend, warn=lambda m: None)
     assert outcome.finished
     shown = screen.getvalue()
     assert "Last decisions:" in shown and "is-fixed: yes" in shown

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from incident_logs import read_events, without_scenario_time
+from incident_logs import opened_events, without_scenario_time
 from rich.console import Console
 
 from crisisplay import engine
@@ -185,7 +185,7 @@ def _start(tmp_path: Path, answers: str, config: str | None = None, playbook: st
     done = run_crisisplay(home, "start", cwd / "aviso.yaml", "--drill", "--answers", cwd / "respuestas.yaml", cwd=cwd)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    return read_events(home / "incidents" / f"{done.stdout.strip()}.jsonl"), done
+    return opened_events(home / "incidents" / f"{done.stdout.strip()}.jsonl"), done
 
 
 def test_answers_and_config_keys_typed_with_combining_accents_match_the_playbook(tmp_path):
@@ -500,7 +500,7 @@ def test_mixed_scripts_combining_characters_rtl_and_emoji_in_answers_survive_the
     assert done.returncode == 0, done.stderr
     incident = done.stdout.strip()
     assert run_crisisplay(home, "note", incident, MIXED).returncode == 0
-    events = read_events(home / "incidents" / f"{incident}.jsonl")
+    events = opened_events(home / "incidents" / f"{incident}.jsonl")
     logged = [
         without_scenario_time(e["data"])
         for e in events

@@ -19,6 +19,7 @@ from crisisplay.lint.rules_templates import analysis, start_values
 from crisisplay.playbook.checks import step_paths, variable_values
 from crisisplay.playbook.model import END, ChoiceStep, MessageStep, Playbook, audience_of
 from crisisplay.playbook.where import locate
+from crisisplay.templates import personal_names_in
 from crisisplay.yamlsource import Document, Path_
 
 if TYPE_CHECKING:
@@ -171,8 +172,7 @@ def _personal_in_public(pb: Playbook, doc: Document, messages: list[tuple[int, P
             public = step.audience or piece.audience or (audience_of(step) if piece.key is None else None)
             if public != "public":
                 continue
-            names = analysis("template", source).names
-            for name in sorted(n for n in names if n in personal):
+            for name in sorted(personal_names_in(source, personal)):
                 kind = personal[name]
                 line, col = locate(doc, where, source, name)
                 findings.append(

@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from crisisplay.i18n import N_, _
+from crisisplay.personal import GENERIC, TEXT
 from crisisplay.playbook.names import UNICODE_NAME_PATTERN, is_unicode_name, nfc, suggested_name
 from crisisplay.playbook.platforms import PLATFORMS as PLATFORMS
 from crisisplay.playbook.platforms import PUBLIC_PLATFORMS as PUBLIC_PLATFORMS
@@ -313,6 +314,19 @@ PersonalKind = Literal["customer", "person", "handle", "order", "email", "phone"
 PERSONAL_KINDS: tuple[str, ...] = get_args(PersonalKind)
 
 
+def input_kind(declared: bool | str | None) -> str | None:
+    """The kind an input's value is logged as, from its `personal:` (None: not personal)."""
+    if declared is None or declared is False:
+        return None
+    return GENERIC if declared is True else declared
+
+
+def answer_kind(declared: bool | str | None) -> str | None:
+    """The kind a text step's answer is logged as, from its `personal:`: free text unless it says
+    `personal: false`."""
+    return TEXT if declared is None else input_kind(declared)
+
+
 class Input(_Model):
     """A fact asked first, like a form field, and available to templates by its name."""
 
@@ -461,6 +475,14 @@ class TextStep(_Step):
     multiline: bool = False
     section: Name | None = None
     save_as: Variable | None = None
+    # Anything can be typed here, so an answer is personal free text unless the step says
+    # `personal: false` (a lessons-learned section); `true` or a kind names what it holds.
+    personal: bool | PersonalKind | None = None
+
+    @property
+    def personal_kind(self) -> str | None:
+        """The kind its answers are logged as (None: not personal)."""
+        return answer_kind(self.personal)
 
 
 class NumberStep(_Step):
@@ -665,6 +687,17 @@ class Playbook(_Model):
         """The inputs and every `save_as` name: what conditions may see, set or not."""
         saved = [name for s in self.steps if (name := saved_as(s))]
         return tuple(dict.fromkeys([*self.inputs, *saved]))
+
+    @cached_property
+    def personal_variables(self) -> dict[str, str]:
+        """Every name whose value is personal, with its kind: inputs marked `personal:` and the
+        `save_as` of text steps not marked `personal: false`. Computed once per playbook: the
+        engine asks at every message it renders."""
+        found = {name: kind for name, spec in self.inputs.items() if (kind := input_kind(spec.personal))}
+        for step in self.steps:
+            if isinstance(step, TextStep) and step.save_as and (kind := step.personal_kind):
+                found.setdefault(step.save_as, kind)
+        return found
 
     def step(self, step_id: str) -> AnyStep:
         return self.steps[self.step_index[step_id]]

@@ -8,7 +8,6 @@ makes it the log's one writer even when an outcome arrives on the courier's thre
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from crisisplay import events as ev
 from crisisplay.errors import UsageError
 from crisisplay.events import Event
 from crisisplay.i18n import _
+from crisisplay.personal import kind_of, personal
 
 if TYPE_CHECKING:
     from crisisplay.config import Config
@@ -152,7 +152,7 @@ class Sending:
 
     @property
     def message_hash(self) -> str:
-        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+        return ev.text_hash(self.body)  # personal (sealed) when the body is
 
 
 class Deliveries:
@@ -204,7 +204,7 @@ class Deliveries:
 
         targets = self.reach.targets_for(to)
         if self.reach.drill:
-            title, text = DRILL_PREFIX + title, DRILL_PREFIX + text
+            title, text = DRILL_PREFIX + title, personal(DRILL_PREFIX + text, kind_of(text))
         sending = Sending(key, step, to, title, text, targets)
         with self._lock:
             self._sendings[key] = sending

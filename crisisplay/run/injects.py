@@ -57,7 +57,8 @@ def deliver_injects(session: Session, events: list[Event]) -> None:
             playbook=session.state.playbook.title, inject=inject_title(event), incident=session.state.incident_id
         )
         to = {"channel": DRILL_CHANNEL, "inject": str(data.get("inject"))}
-        deliveries.send(session.next_delivery_key(), None, to, title, str(data.get("text", "")))
+        text = data.get("text")  # a facilitator's text stays personal, so its hash is sealed
+        deliveries.send(session.next_delivery_key(), None, to, title, text if isinstance(text, str) else "")
 
 
 def news_waiting(session: Session, look: bool) -> bool:

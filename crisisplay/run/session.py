@@ -22,6 +22,7 @@ from crisisplay.errors import AnswerError, PlaybookError, TakenOver
 from crisisplay.events import Event, State, apply
 from crisisplay.i18n import _
 from crisisplay.narrative import describe
+from crisisplay.personal import kind_of, personal
 from crisisplay.run.delivery import Deliveries, Reach, notice_title
 from crisisplay.run.scenario_clock import on_wall_clock
 from crisisplay.store.base import HeadMoved, IncidentLog
@@ -212,6 +213,7 @@ class Session:
             approve=f"crisisplay approve {self.state.incident_id} {step_id}",
             reject=f'crisisplay reject {self.state.incident_id} {step_id} --reason "…"',
         )
+        body = personal(body, kind_of(logged[0]["data"]["text"]))  # its hash is sealed when the text is
         for role in logged[0]["data"]["by"]:
             if self.deliveries.reach.for_role(role):
                 self.deliveries.send(self.next_delivery_key(), step_id, {"role": role}, notice_title(self, step), body)

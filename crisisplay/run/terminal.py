@@ -663,7 +663,10 @@ class TerminalFrontend:
                     return approved
                 text = approved
             if picked == "deliver" and deliveries is not None:
-                session.deliver(step.id, {"channel": rendered.channel or ""}, text)
+                # as the log keeps it: personal (its hash sealed) when edited or naming someone
+                session.deliver(
+                    step.id, {"channel": rendered.channel or ""}, engine.sent_text(session.state, rendered, text)
+                )
                 via = services(targets)
                 sending = _("sending via {service}…").format(service=via)
                 self.console.print(f"  ✉ {_esc(sending)}")
