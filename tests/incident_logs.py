@@ -182,3 +182,22 @@ def opened_events(path: Path) -> list[dict]:
     """The log's events as the store reads them, personal values opened with the home's keys
     (`path` is `<home>/incidents/<id>.jsonl`): what a test compares typed texts against."""
     return opened(path, read_events(path))
+
+
+def with_clear(exported: dict) -> list[dict]:
+    """A json export's `events` with the values of its `clear` map put back in their places: the
+    events as a reader of the incident sees them (`events` alone keeps the sealed envelopes)."""
+    clear = exported.get("clear") or {}
+    events = []
+    for event in exported["events"]:
+        values = clear.get(str(event["seq"]))
+        if values:
+            event = json.loads(json.dumps(event))
+            for place, value in values.items():
+                *parents, last = place.split("/")
+                target = event["data"]
+                for part in parents:
+                    target = target[int(part)] if isinstance(target, list) else target[part]
+                target[int(last) if isinstance(target, list) else last] = value
+        events.append(event)
+    return events

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from incident_logs import FINISHING, cli_env, log_path, start_two_questions
+from incident_logs import FINISHING, cli_env, log_path, opened, start_two_questions
 
 # C0 and C1 controls but tab and newline (and the CRLF that ends each CSV row).
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -144,5 +144,6 @@ def test_a_csv_never_holds_a_control_character_but_tab_and_newline(run_cli, cli_
         assert note["type"] == "note.added" and "clear\u241b[2J bell\u2407" in note["summary"]
         assert "cr\nline\nend\ttab" in note["summary"] and note["actor"] == "Mal\u241b]0;owned\u2407lory"
         # The data column is JSON with every control escaped: it still reads back to what was logged.
-        logged = json.loads(log_path(cli_home, incident).read_bytes().splitlines()[-1])
-        assert json.loads(note["data"]) == logged["data"]
+        path = log_path(cli_home, incident)
+        logged = opened(path, [json.loads(line) for line in path.read_bytes().splitlines()])[-1]
+        assert json.loads(note["data"]) == logged["data"]  # the note's text opened, as a csv shows it

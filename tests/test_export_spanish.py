@@ -38,7 +38,9 @@ def incident(tmp_path_factory) -> dict:
     assert done.returncode == 0, done.stderr[-2000:]
     incident_id = done.stdout.strip()
     path = home / "incidents" / f"{incident_id}.jsonl"
-    events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    from incident_logs import opened
+
+    events = opened(path, [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()])
     return {"home": home, "id": incident_id, "events": events}
 
 

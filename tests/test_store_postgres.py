@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_environment
+from incident_logs import with_clear
 from pg_helpers import Cluster, drop_schema, fresh_schema, with_schema
 
 REPO = Path(__file__).resolve().parents[1]
@@ -126,7 +127,7 @@ def test_eight_processes_writing_notes_at_once_log_every_note_once_on_one_chain(
 
     code, out, err = crisisplay(home, store, "export", incident, "--format", "json")
     assert code == 0, err
-    notes = [event["data"]["text"] for event in json.loads(out)["events"] if event["type"] == "note.added"]
+    notes = [event["data"]["text"] for event in with_clear(json.loads(out)) if event["type"] == "note.added"]
     expected = {f"w{writer}-{number}" for writer in range(writers) for number in range(each)}
     assert sorted(notes) == sorted(expected)  # every note exactly once
     code, out, err = crisisplay(home, store, "verify", incident)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from incident_logs import with_clear
 from test_interactive_e2e import COMMAND, ENTER, ID, Terminal, environment
 
 from crisisplay import engine
@@ -164,7 +165,7 @@ def test_a_driver_who_lost_the_lease_to_take_over_is_told_who_answered_and_stops
     assert "Leo answered this step at" in driver.screen
     assert "Leo took over incident" in driver.screen
     done = crisisplay(home, "export", incident, "-f", "json", **ttl)
-    events = json.loads(done.stdout)["events"]
+    events = with_clear(json.loads(done.stdout))
     answered = [e for e in events if e["type"] == "step.answered" and e["step"] == "check-facts"]
     assert [e["actor"] for e in answered] == ["Leo"]
     [handover] = [e for e in events if e["type"] == "incident.handover"]

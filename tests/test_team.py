@@ -317,7 +317,9 @@ def _watch_screen(cli_home: Path, incident_id: str) -> str:
     from crisisplay.run.watch import Watched, view
 
     console = Console(width=80, record=True, color_system=None)
-    log = Journal(cli_home / "incidents" / f"{incident_id}.jsonl")
+    from crisisplay.store.keys import FileKeys, keys_dir
+
+    log = Journal(cli_home / "incidents" / f"{incident_id}.jsonl", keys=FileKeys(keys_dir(cli_home)))
     console.print(view(Watched(log), datetime.now(UTC), 80))
     return console.export_text()
 

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from incident_logs import with_clear
 from test_interactive_e2e import COMMAND, CTRL_C, ENTER, ESC_ENTER, ID, Terminal, environment
 
 pytestmark = pytest.mark.timeout(90)
@@ -25,7 +26,7 @@ def crisisplay(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def events(home: Path, incident: str) -> list[dict]:
     done = crisisplay(home, "export", incident, "-f", "json")
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)["events"]
+    return with_clear(json.loads(done.stdout))
 
 
 def driver_at_the_apology(home: Path) -> tuple[Terminal, str]:
