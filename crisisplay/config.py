@@ -1,6 +1,6 @@
 """Configuration: `<home>/config.toml`, overridden by `./crisisplay.toml` (TOML, standard library).
 
-Keys: `responder`, `organisation`, `language`, `store`, `[contacts.<role>]` with `name`, `phone`, `email`,
+Keys: `responder`, `organisation`, `language`, `store`, `retention`, `[contacts.<role>]` with `name`, `phone`, `email`,
 `notify` and `backup`, `[channels.<name>]` and `[drill]` with `notify` and `[drill.weights]`, and `[lint]` options (also
 read from `[tool.crisisplay.lint]` in `./pyproject.toml`). Notification URLs are read as text here
 (`${NAME}`s expanded, every one remembered with where it was written); Apprise checks them only
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # tomllib, unicodedata and the notification targets are imported where a file is read: most
 # commands run with no configuration file, and `show` / `list` pay for every import (issue 16).
 
-TOP_KEYS = ("responder", "organisation", "language", "store", "contacts", "channels", "drill", "lint")
+TOP_KEYS = ("responder", "organisation", "language", "store", "retention", "contacts", "channels", "drill", "lint")
 CONTACT_KEYS = ("name", "phone", "email", "notify", "backup")
 CHANNEL_KEYS = ("notify",)
 DRILL_KEYS = ("notify", "weights")
@@ -52,6 +52,9 @@ class Config:
     organisation: str | None = None
     language: str | None = None  # the interface's language (see crisisplay/i18n.py for the order of choice)
     store: str | None = None  # where incidents live: a postgresql:// address or a folder (store/base.py)
+    # How long a closed incident keeps its personal data (`purge --due`, docs/privacy.md): as written, and in ms.
+    retention: str | None = None
+    retention_ms: int | None = None
     contacts: dict[str, Contact] = field(default_factory=dict)
     channels: dict[str, tuple[Target, ...]] = field(default_factory=dict)  # [channels.<name>] notify, by NFC name
     drill_notify: tuple[Target, ...] = ()  # [drill] notify: where a drill's deliveries go instead
@@ -148,6 +151,8 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
             if "://" not in location and not Path(location).expanduser().is_absolute():
                 location = str(path.parent / Path(location).expanduser())  # a folder, relative to this file
             config.store = location
+        elif key == "retention":
+            config.retention, config.retention_ms = _retention(path, value)
         elif key == "language":
             from crisisplay import i18n
 
@@ -227,6 +232,38 @@ def _apply(config: Config, path: Path, data: dict[str, Any]) -> None:
             config.lint = _lint_options(path, value)
             config.lint_source = path
     config.sources.append(path)
+
+
+def span_ms(text: str) -> int | None:
+    """Milliseconds in a duration written as playbook deadlines write it (`180d`, `12h`, `90d12h`),
+    without their one-year bound (a retention period may be years); None when it is not one."""
+    from crisisplay.playbook.model import DURATION_RE, DurationTooLong, parse_duration
+
+    try:
+        return parse_duration(text)
+    except DurationTooLong:
+        match = DURATION_RE.fullmatch(text.strip())
+        assert match is not None  # well written: only too long
+        days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+        return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000
+    except ValueError:
+        return None
+
+
+DAY_MS = 86_400_000
+
+
+def _retention(path: Path, value: object) -> tuple[str, int]:
+    """`retention = "180d"`: how long a closed incident keeps its personal data, a day or more."""
+    text = _text(path, "retention", value).strip()
+    ms = span_ms(text)
+    if ms is None or ms < DAY_MS:
+        raise ConfigError(
+            _("{where}: retention '{text}' is not a duration of a day or more; write it like \"180d\"").format(
+                where=_line_of(path, "retention"), text=text
+            )
+        )
+    return text, ms
 
 
 def _weights(path: Path, value: object) -> dict[str, float]:

@@ -9,6 +9,7 @@ import re
 import secrets
 import stat
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,22 @@ from crisisplay.metrics import INTERRUPTED as INTERRUPTED
 from crisisplay.metrics import PAUSED as PAUSED
 from crisisplay.metrics import RUNNING as RUNNING
 from crisisplay.metrics import headline, measure_log
+from crisisplay.personal import holds_personal
 from crisisplay.store.base import IncidentLog, Store, open_store
 from crisisplay.store.files import ID_RE as ID_RE  # re-exported: an incident id's pattern
 from crisisplay.store.files import FileStore
+from crisisplay.store.sealing import FINGERPRINT, MISSING, PLAIN, PURGED, READY, KeyProblem, KeyRing, LogSeal
 from crisisplay.times import format_ts
 
 UNREADABLE = "unreadable"  # the status `incidents` gives a log it cannot read
+
+# Where an incident's personal data stands (`privacy` in `incidents -f json`; docs/privacy.md).
+SEALED = "sealed"  # encrypted, and its key is kept
+PLAIN_LOG = "plain"  # written before encryption (or by a store without keys): no key, cannot be purged
+ERASED_BY_PURGE = "purged"  # `crisisplay purge` logged `incident.purged` and deleted the key
+KEY_MISSING = "key-missing"  # the log names a key and none is kept, with no `incident.purged`
+KEY_WRONG = "key-wrong"  # the key kept is not this incident's (its fingerprint differs)
+KEY_REFUSED = "key-refused"  # the key file may not be read (wrong permissions, not a file)
 
 # One incident as `incidents -f json` shows it: an open JSON object (docs list its keys), so
 # its values are whatever JSON holds.
@@ -133,6 +144,76 @@ def load_state(journal: IncidentLog) -> ev.State:
         ) from None
 
 
+class IncidentErased(JournalError):
+    """An incident whose personal data is gone (purged) or cannot be written (its key missing
+    or wrong): nothing more may be logged to it by a command that logs what people type. Exit 2."""
+
+
+def purge_logged(log: IncidentLog) -> bool:
+    """Whether the log holds `incident.purged`, looked for in the raw lines (nothing decrypted);
+    the seal is told, so a key an interrupted purge left behind is deleted now."""
+    seal = log.seal
+    if not seal.purged:
+        for event in log.events(tolerate_torn=True, raw=True):
+            if event.get("type") == PURGED:
+                seal.open(event)
+                break
+    return seal.purged
+
+
+def refuse_erased(log: IncidentLog, read: bool = True) -> None:
+    """IncidentErased when `log` was purged, or its key is missing or wrong; nothing when it may
+    take personal data (its key is there, or it was written before encryption and has none).
+
+    `read`: look through the log for `incident.purged` first (raw, nothing decrypted); without,
+    the caller has read the log through `events()` already (the seal saw any purge then)."""
+    seal = log.seal
+    if purge_logged(log) if read else seal.purged:
+        raise IncidentErased(
+            _(
+                "incident {incident} was purged: its personal data is erased and nothing more can be logged to it"
+            ).format(incident=log.incident_id)
+        )
+    if seal.status not in (READY, PLAIN):
+        raise IncidentErased(
+            _("{problem}; nothing is logged to it until its key is back").format(problem=seal.warning() or seal.status)
+        )
+
+
+def privacy(seal: LogSeal) -> str:
+    """Where an incident's personal data stands, from its seal (after its log was read through
+    `events()`): sealed, plain, purged, key-missing or key-wrong. KeyProblem when the key file
+    may not be read."""
+    if seal.purged:
+        return ERASED_BY_PURGE
+    status = seal.status
+    if status == PLAIN:
+        return PLAIN_LOG
+    if status == READY:
+        return SEALED
+    return KEY_MISSING if status == MISSING else KEY_WRONG
+
+
+def _privacy_now(row: Row, fingerprint: str | None, keys: KeyRing | None) -> None:
+    """Set a row's `privacy` from what its log says at rest and the keys kept now (a key may be
+    deleted or imported without the log changing, so this is never cached)."""
+    at_rest = row.get("privacy")
+    if at_rest not in (SEALED, ERASED_BY_PURGE) or keys is None or fingerprint is None:
+        return
+    if not isinstance(row["id"], str):
+        return
+    seal = LogSeal(row["id"], keys, lambda: {"seq": 0, "data": {FINGERPRINT: fingerprint}})
+    if at_rest == ERASED_BY_PURGE:
+        with suppress(JournalError):  # a listing never fails on it; the next command tries again
+            seal.open({"type": PURGED, "data": {}})  # deletes a key an interrupted purge left
+        return
+    try:
+        row["privacy"] = privacy(seal)
+    except KeyProblem as err:
+        row["privacy"] = KEY_REFUSED
+        row["problems"].append(str(err))
+
+
 def listing(home: Path, store: Store | None = None) -> list[Row]:
     """Every incident once, by the id inside its log, with the problems found on the way.
 
@@ -145,9 +226,9 @@ def listing(home: Path, store: Store | None = None) -> list[Row]:
     if not isinstance(store, FileStore):
         return _store_listing(store)
     rows: dict[str, Row] = {}
-    cache = SummaryCache(store.folder)
+    cache = SummaryCache(store.folder, store.keys)
     for path in store.logs():
-        journal = Journal(path)
+        journal = Journal(path)  # without keys: a listing decrypts nothing
         try:
             row = cache.summary(journal)
         except CrisisplayError as err:
@@ -179,9 +260,12 @@ def _store_listing(store: Store) -> list[Row]:
     for incident_id in store.ids():
         log = store.open(incident_id)
         try:
-            rows.append(summary(log))
+            row = summary(log)
         except CrisisplayError as err:
             rows.append(unreadable(log, str(err)))
+            continue
+        _privacy_now(row, log.seal.fingerprint, store.keys)
+        rows.append(row)
     return rows
 
 
@@ -204,6 +288,8 @@ def unreadable(journal: IncidentLog, problem: str) -> Row:
         "duration_ms": None,
         "milestones": None,
         "deliveries_unknown": None,
+        "closed": None,
+        "privacy": None,
         "problems": [problem],
     }
 
@@ -247,8 +333,19 @@ def _summary_at_rest(journal: IncidentLog) -> Row:
         **headline(metrics),
         # Deliveries queued whose outcome was never logged (the run stopped while they were sent).
         "deliveries_unknown": len(state.in_flight()),
+        "closed": metrics.ended,  # when it was closed (retention counts from it), as logged
+        # As the log says it: sealed, plain or purged (`_privacy_now` looks at the key kept).
+        "privacy": _privacy_at_rest(journal),
         "problems": [],
     }
+
+
+def _privacy_at_rest(journal: IncidentLog) -> str:
+    """What the log alone (read through `events()` just now) says of its personal data."""
+    seal = journal.seal
+    if seal.purged:
+        return ERASED_BY_PURGE
+    return SEALED if seal.keyed else PLAIN_LOG
 
 
 # -- the summary cache ----------------------------------------------------------------------
@@ -262,7 +359,7 @@ def _summary_at_rest(journal: IncidentLog) -> Row:
 
 CACHE_FOLDER = ".cache"
 CACHE_FILE = "summaries.json"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: rows carry `closed` and `privacy`, entries the key fingerprint
 _TAIL_CHUNK = 4096
 _HEAD = re.compile(rb',"hash":"([0-9a-f]{64})"\}\n?\Z')  # how a canonical line ends
 # A log written this recently is not cached: a second write within the file system's timestamp
@@ -286,6 +383,8 @@ _ROW_KEYS = frozenset(
         "duration_ms",
         "milestones",
         "deliveries_unknown",
+        "closed",
+        "privacy",
         "problems",
     ]
 )
@@ -359,7 +458,8 @@ class SummaryCache:
     last line only.
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, keys: KeyRing | None = None):
+        self.keys = keys  # the store's keys: each row's `privacy` is looked up in them
         self.folder = folder / CACHE_FOLDER
         self.file = self.folder / CACHE_FILE
         self.code = code_stamp()
@@ -372,27 +472,33 @@ class SummaryCache:
         name = journal.incident_id  # the file's stem: one entry per log file
         self.seen.add(name)
         key = log_key(journal.path)  # taken before the log is read: an append in between misses next time
-        row = self._cached(name, key) if key is not None else None
-        if row is None:
+        cached = self._cached(name, key) if key is not None else None
+        if cached is None:
             row = _summary_at_rest(journal)
-            if key is not None:
-                self.entries[name] = {"key": key, "row": row}
+            fingerprint = journal.seal.fingerprint
+            # Never a personal value in the cache: it outlives a purge (a row holds none today;
+            # one that ever did is rebuilt each time instead).
+            if key is not None and not holds_personal(row):
+                self.entries[name] = {"key": key, "row": row, "fingerprint": fingerprint}
                 self.dirty = True
             elif self.entries.pop(name, None) is not None:
                 self.dirty = True
             row = dict(row)  # the cached row stays as the log says it
+        else:
+            row, fingerprint = cached
         row["file"] = journal.path.name
         row["problems"] = []
+        _privacy_now(row, fingerprint, self.keys)
         return _with_status(row, running)
 
-    def _cached(self, name: str, key: dict[str, Any]) -> Row | None:
+    def _cached(self, name: str, key: dict[str, Any]) -> tuple[Row, str | None] | None:
         entry = self.entries.get(name)
         if not isinstance(entry, dict) or entry.get("key") != key:
             return None
-        row = entry.get("row")
+        row, fingerprint = entry.get("row"), entry.get("fingerprint")
         if not isinstance(row, dict) or row.keys() != _ROW_KEYS or row["status"] not in (CLOSED, PAUSED, INTERRUPTED):
             return None
-        return dict(row)
+        return dict(row), fingerprint if isinstance(fingerprint, str) else None
 
     def _load(self) -> dict[str, Any]:
         from crisisplay.home import read_cache_file

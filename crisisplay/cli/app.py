@@ -74,6 +74,14 @@ EXAMPLES = {
     "reject": ["crisisplay reject last --reason 'no promise of a refund yet' --as 'Marta Gil'"],
     "watch": ["crisisplay watch last"],
     "drills": ["crisisplay drills", "crisisplay drills -f json"],
+    "purge": [
+        "crisisplay purge 20261125-2140 --reason 'erasure request, ticket 4711'",
+        "crisisplay purge --due --reason 'retention period' --yes",
+    ],
+    "keys": [
+        "crisisplay keys export last -o incident.key",
+        "crisisplay keys import 20261125-2140 incident.key",
+    ],
     "store": [
         "CRISISPLAY_STORE=postgresql://crisis@db.example.org/crisisplay crisisplay store init",
         "crisisplay store copy --to postgresql://crisis@db.example.org/crisisplay",
@@ -221,6 +229,7 @@ COMMAND_MODULES = {
     "incidents": ("note", "close", "incidents", "verify", "export"),
     "team": ("assign", "severity", "approve", "reject", "watch"),
     "contacts": ("contacts",),
+    "privacy": ("purge", "keys"),
     "stores": ("store",),
     "drills": ("drills",),
 }
@@ -339,6 +348,7 @@ FORMATS = {
     "severity": TextOrJson,
     "approve": TextOrJson,
     "reject": TextOrJson,
+    "purge": TextOrJson,
 }
 
 

@@ -112,8 +112,36 @@ def incidents(
         _say(_("No incidents."))
     else:
         _incidents_table(rows)
+    _remind_retention(found)
     if problems:
         raise typer.Exit(1)
+
+
+def _remind_retention(rows: list[Row]) -> None:
+    """With `retention` configured: how many closed incidents keep personal data past it."""
+    config = _config()
+    if config.retention_ms is None:
+        return
+    from crisisplay.run.purge import due
+    from crisisplay.times import now
+
+    count = len(due(rows, config.retention_ms, now()).ids)
+    if count:
+        _say(
+            _("{count} closed incident(s) are past the retention period ({retention}): `{command}`").format(
+                count=count, retention=config.retention, command="crisisplay purge --due"
+            )
+        )
+
+
+# What `incidents` adds under a status for an incident's personal data (`privacy` in -f json).
+PRIVACY_FLAGS = {
+    "plain": N_("(no key: written before encryption, cannot be purged)"),
+    "purged": N_("(purged)"),
+    "key-missing": N_("(key missing, not purged)"),
+    "key-wrong": N_("(wrong key)"),
+    "key-refused": N_("(key refused)"),
+}
 
 
 def _incidents_table(rows: list[Row]) -> None:
@@ -131,6 +159,7 @@ def _incidents_table(rows: list[Row]) -> None:
             + ("\n" + _("(drill)") if row["drill"] else "")
             + ("\n" + _("(see warning)") if row["problems"] else "")
             + ("\n" + _("(delivery outcome unknown)") if row.get("deliveries_unknown") else "")
+            + ("\n" + _(PRIVACY_FLAGS[row["privacy"]]) if row.get("privacy") in PRIVACY_FLAGS else "")
         )
         values = (
             row["id"],

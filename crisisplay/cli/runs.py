@@ -331,7 +331,7 @@ def resume(
     ),
 ) -> None:
     from crisisplay.errors import IncidentClosed
-    from crisisplay.incidents import load_state, resolve
+    from crisisplay.incidents import load_state, refuse_erased, resolve
     from crisisplay.narrative import log_words
     from crisisplay.run.delivery import reach_for_run
     from crisisplay.run.lifecycle import resume_incident
@@ -352,6 +352,7 @@ def resume(
                 incident=state.incident_id, reason=log_words(state.close_reason or state.outcome)
             )
         )
+    refuse_erased(journal, read=False)  # before a terminal or an answers file is opened
     console = None
     if answers is None:
         console, make_frontend = _terminal_frontend(config)

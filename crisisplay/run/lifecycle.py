@@ -17,7 +17,7 @@ from crisisplay.errors import IncidentClosed, JournalError, UsageError
 from crisisplay.events import Event, State, replay
 from crisisplay.findings import did_you_mean
 from crisisplay.i18n import N_, _
-from crisisplay.incidents import load_state, new_incident_id, runs_scenario_clock
+from crisisplay.incidents import load_state, new_incident_id, refuse_erased, runs_scenario_clock
 from crisisplay.narrative import log_words
 from crisisplay.playbook.model import Playbook
 from crisisplay.reading import InputTooLarge, read_input
@@ -296,6 +296,7 @@ def resume_incident(
                     incident=state.incident_id, reason=log_words(state.close_reason or state.outcome)
                 )
             )
+        refuse_erased(journal, read=False)  # purged, or its key missing: nothing personal may be logged
         session = Session(journal, state, frontend, clock, who, config.contacts)
         session.lease = held
         deliveries = session.deliver_with(reach or Reach(live=False))
@@ -353,6 +354,7 @@ def add_note(journal: IncidentLog, text: str, actor: str, clock: Callable[[], da
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
         raise UsageError(_("the note is empty"))
+    refuse_erased(journal)  # a note is personal: never logged once the incident was purged
     events = engine.note(text.strip("\n"), clock(), actor)
     if runs_scenario_clock(journal):  # a drill's note carries its scenario time (from the whole log)
         events = stamped_from_wall(load_state(journal), events)
@@ -368,5 +370,6 @@ def close_incident(journal: IncidentLog, reason: str, actor: str, clock: Callabl
         state = load_state(journal)
         if state.closed:
             raise IncidentClosed(_("incident {incident} is already closed").format(incident=state.incident_id))
+        refuse_erased(journal, read=False)  # the reason is typed text: personal
         head: str = journal.append(stamped_from_wall(state, engine.close(reason.strip(), clock(), actor)))[-1]["hash"]
         return head

@@ -19,7 +19,7 @@ from crisisplay import events as ev
 from crisisplay.errors import AnswerError, IncidentClosed, UsageError
 from crisisplay.events import Event, State
 from crisisplay.i18n import _
-from crisisplay.incidents import load_state
+from crisisplay.incidents import load_state, refuse_erased
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.scenario_clock import stamped_from_wall
 from crisisplay.store.base import HeadMoved
@@ -45,6 +45,9 @@ def append_on(log: Any, compute: Callable[[State], list[Event]]) -> Appended:
     when another writer got in first, compute again on the newer state."""
     for _attempt in range(ATTEMPTS):
         state = load_state(log)
+        # What team members type (a name, a reason, an edit, an inject) is personal: refused once
+        # the incident was purged or while its key is missing.
+        refuse_erased(log, read=False)
         events = stamped_from_wall(state, compute(state))  # a drill's events carry their scenario time
         if not events:
             return Appended(state, [])

@@ -140,6 +140,11 @@ class LogSeal:
         self._learnt = True
 
     @property
+    def fingerprint(self) -> str | None:
+        """The key's fingerprint as the log names it (None: the incident has no key)."""
+        return self._fingerprint if self.keyed else None
+
+    @property
     def keyed(self) -> bool:
         """Whether the incident was logged with a key (its `incident.started` names one)."""
         if not self._learnt:
@@ -255,11 +260,25 @@ class LogSeal:
             self.learn(event)
         kind = event.get("type")
         if kind == PURGED:
-            self.purged = True
+            self._purged_read()
         data = event.get("data")
         if not _has_envelope(data) or not self.keyed:
             return event
         return {**event, "data": self._open_value(data, kind if isinstance(kind, str) else "", "")}
+
+    def _purged_read(self) -> None:
+        """An `incident.purged` was read: a key still kept is what a purge interrupted between its
+        event and the key's deletion left behind, so it is deleted now (durably, as purge does)."""
+        self.purged = True
+        if self.keys is None or not self.keyed:
+            return
+        try:
+            ours = self.status == READY  # only this log's own key: never another's, under its name
+        except KeyProblem:
+            return  # a key file that may not be read is reported by what reads it next
+        if ours and self.keys.delete(self.incident_id):
+            self._aead = None
+            self._status = MISSING
 
     def opened(self, events: Iterable[Event]) -> Iterator[Event]:
         for event in events:
