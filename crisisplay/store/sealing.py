@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 ENVELOPE = "$enc"
 _ENVELOPE_MARK = b'"$enc"'  # in a canonical line that holds an envelope (and rarely in one that does not)
+_PURGED_MARK = b'"incident.purged"'
 KIND = "kind"
 FINGERPRINT = "key_fingerprint"  # the key's fingerprint, in `incident.started`'s data
 PURGED = "incident.purged"
@@ -125,6 +126,7 @@ class LogSeal:
         self._fingerprint: str | None = None
         self._learnt = False
         self._aead: Any = None  # cryptography's AESGCM, once the key is loaded and checked
+        self._invalid_tag: type[Exception] = ValueError  # cryptography's InvalidTag, once imported
         self._status: str | None = None
         self.purged = False  # an `incident.purged` was read
         self.unopened = 0  # envelopes that did not open (erased, or a wrong key)
@@ -173,9 +175,10 @@ class LogSeal:
         elif len(key) != KEY_BYTES or not hmac.compare_digest(fingerprint(key), self._fingerprint or ""):
             self._status = WRONG
         else:
+            from cryptography.exceptions import InvalidTag
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-            self._aead = AESGCM(key)
+            self._aead, self._invalid_tag = AESGCM(key), InvalidTag
             self._status = READY
 
     def warning(self) -> str | None:
@@ -288,7 +291,7 @@ class LogSeal:
         """`opened` for events read with their lines: a line without `"$enc"` holds no envelope, so
         only the first event (the fingerprint) and a purge are looked at more closely."""
         for event, line in read:
-            if _ENVELOPE_MARK in line or event.get("type") == PURGED or (not self._learnt and event.get("seq") == 0):
+            if _ENVELOPE_MARK in line or _PURGED_MARK in line or not self._learnt:
                 yield self.open(event)
             else:
                 yield event
@@ -306,15 +309,13 @@ class LogSeal:
         if self.status != READY:
             self.unopened += 1
             return None
-        from cryptography.exceptions import InvalidTag
-
         sealed = envelope.get(ENVELOPE)
         label = envelope.get(KIND)
         try:
-            raw = base64.b64decode(sealed, validate=True) if isinstance(sealed, str) else b""
+            raw = binascii.a2b_base64(sealed, strict_mode=True) if type(sealed) is str else b""
             plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(self.incident_id, kind, place))
             text = plain.decode("utf-8")
-        except (InvalidTag, ValueError, binascii.Error, UnicodeDecodeError):
+        except (self._invalid_tag, ValueError, binascii.Error, UnicodeDecodeError):
             self.unopened += 1
             return None
         return Personal(text, label if isinstance(label, str) and label else TEXT)
