@@ -415,6 +415,8 @@ def set_input(state: ev.State, name: str, raw: object, now: datetime, actor: str
     typed = input_value(spec, name, raw)
     # the log holds no floats: a decimal is kept as its exact text
     value = str(typed) if isinstance(typed, Decimal) else typed
+    if spec.personal not in (None, False) and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # only text is sealed: a personal number is kept as its text (docs/playbook-format.md)
     return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": personal(value, spec.personal)}, now)]
 
 

@@ -40,6 +40,9 @@ NOTE_ADDED = "note.added"
 PAUSED = "incident.paused"
 RESUMED = "incident.resumed"
 CLOSED = "incident.closed"
+# Issue 17: the incident's personal data erased (its key deleted right after). Not activity: an
+# incident's duration and last activity are those of what was decided, not of the purge.
+PURGED = "incident.purged"
 # A delivery through a notification service (crisisplay/notify): queued when the responder
 # sends, then one `sent` or `failed` per attempt; a `queued` with neither is a delivery whose
 # outcome nobody saw (the run stopped while it was in flight).
@@ -130,7 +133,8 @@ class State:
     pause_reason: str | None = None
     outcome: str | None = None
     close_reason: str | None = None
-    last_ts: datetime | None = None
+    last_ts: datetime | None = None  # the last event's time
+    active_ts: datetime | None = None  # the last event's time but a purge's: when the incident last moved
     count: int = 0
     head: str | None = None
     # Each delivery by its `delivery` key, in the order queued: the `queued` event's data with
@@ -395,6 +399,8 @@ def apply(state: State, event: Event) -> State:
     fold(state.clocks, pb, event)
     if "ts" in event:
         state.last_ts = _event_time(event["ts"])
+        if kind != PURGED:
+            state.active_ts = state.last_ts
     if "hash" in event:
         state.head = event["hash"]
     state.count += 1

@@ -162,8 +162,8 @@ def purge_logged(log: IncidentLog) -> bool:
 
 
 def refuse_erased(log: IncidentLog, read: bool = True) -> None:
-    """IncidentErased when `log` was purged, or its key is missing or wrong; nothing when it may
-    take personal data (its key is there, or it was written before encryption and has none).
+    """IncidentErased when `log` was purged, its key is missing or wrong, or it has none in a store
+    that keeps keys (written before encryption); nothing when it may take personal data.
 
     `read`: look through the log for `incident.purged` first (raw, nothing decrypted); without,
     the caller has read the log through `events()` already (the seal saw any purge then)."""
@@ -172,6 +172,13 @@ def refuse_erased(log: IncidentLog, read: bool = True) -> None:
         raise IncidentErased(
             _(
                 "incident {incident} was purged: its personal data is erased and nothing more can be logged to it"
+            ).format(incident=log.incident_id)
+        )
+    if seal.status == PLAIN and seal.keys is not None:
+        raise IncidentErased(
+            _(
+                "incident {incident} has no key (it was written before encryption): personal data cannot be "
+                "logged to it in clear; it can still be read, verified and exported"
             ).format(incident=log.incident_id)
         )
     if seal.status not in (READY, PLAIN):
@@ -326,7 +333,7 @@ def _summary_at_rest(journal: IncidentLog) -> Row:
         "severity": state.severity,
         "started": format_ts(state.started_at),
         "detected": format_ts(state.detected_at),
-        "last_activity": format_ts(state.last_ts) if state.last_ts else None,
+        "last_activity": format_ts(state.active_ts) if state.active_ts else None,
         "responders": list(state.responders),
         "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
         "head": state.head,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import json
+import mmap
 import os
 import secrets
 import signal
@@ -58,7 +59,7 @@ from crisisplay.store.chain import (
     _loads,
     canonical_line,
 )
-from crisisplay.store.sealing import KeyRing, LogSeal
+from crisisplay.store.sealing import PURGED_TEXT, KeyRing, LogSeal, is_purge_line
 from crisisplay.times import format_ts, now, parse_ts
 
 try:
@@ -116,7 +117,7 @@ class Journal(Leasing["FileLeaseHandle"]):
         self.path = Path(path)
         self.clock = clock or now
         path = self.path  # the seal reads the first line through the path, not this object: no cycle to keep it alive
-        self.seal = LogSeal(self.incident_id, keys, lambda: _first_event(path))
+        self.seal = LogSeal(self.incident_id, keys, lambda: _first_event(path), lambda: _purge_logged(path))
         self._fd: int | None = None
         self._known: tuple[int, int, str] | None = None  # (size, seq, hash) after our last append
         self._inode: tuple[int, int] | None = None  # (st_dev, st_ino) of the append descriptor's file
@@ -643,6 +644,26 @@ class Journal(Leasing["FileLeaseHandle"]):
             raise
         with handle:
             yield size, _lines_upto(handle, size)
+
+
+def _purge_logged(path: Path) -> bool:
+    """Whether the log holds an `incident.purged` event: its canonical text searched in the bytes,
+    each line that holds it read to be sure it is the event's own type (not a value inside data)."""
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                found = data.find(PURGED_TEXT)
+                while found >= 0:
+                    start = data.rfind(b"\n", 0, found) + 1
+                    end = data.find(b"\n", found)
+                    if is_purge_line(data[start : end if end >= 0 else len(data)]):
+                        return True
+                    found = data.find(PURGED_TEXT, found + 1)
+    except OSError:
+        return False
+    return False
 
 
 def _first_event(path: Path) -> dict[str, Any] | None:

@@ -221,7 +221,7 @@ class Metrics:
     @property
     def end_at(self) -> datetime:
         """When the incident ended, or its last event when it has not (yet)."""
-        return parse_ts(self.ended) if self.ended else (self.state.last_ts or self.state.started_at)
+        return parse_ts(self.ended) if self.ended else (self.state.active_ts or self.state.started_at)
 
     @property
     def duration_ms(self) -> int:

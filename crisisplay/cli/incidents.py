@@ -129,7 +129,7 @@ def _remind_retention(rows: list[Row]) -> None:
     if count:
         _say(
             _("{count} closed incident(s) are past the retention period ({retention}): `{command}`").format(
-                count=count, retention=config.retention, command="crisisplay purge --due"
+                count=count, retention=config.retention, command='crisisplay purge --due --reason "retention period"'
             )
         )
 

@@ -181,12 +181,14 @@ def _confirm(ids: list[str]) -> None:
     print(_("Type yes to purge: "), end="", file=sys.stderr, flush=True)
     try:
         answer = sys.stdin.readline()
-    except KeyboardInterrupt:
-        answer = ""
-    if _folded(answer) not in {"yes", _folded(_("yes"))}:
+    except KeyboardInterrupt:  # Ctrl-C at the question: interrupted, nothing done
         from crisisplay.errors import Interrupted
 
-        raise Interrupted(_("not purged: nothing was changed"))
+        raise Interrupted(_("not purged: nothing was changed")) from None
+    if _folded(answer) not in {"yes", _folded(_("yes"))}:  # declined: the command did not run (exit 2)
+        from crisisplay.errors import CrisisplayError
+
+        raise CrisisplayError(_("not purged: nothing was changed"))
 
 
 def _folded(word: str) -> str:

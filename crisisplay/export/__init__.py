@@ -151,9 +151,16 @@ def export_incident(
 def _pseudonyms(journal: IncidentLog) -> Pseudonyms:
     """Every named personal value of the incident given its pseudonym, in order of first appearance:
     a first pass, so a free text that mentions a value before it is logged on its own is redacted too."""
+    from crisisplay import i18n
+
     pseudonyms = Pseudonyms()
     for event in journal.events(tolerate_torn=True):
-        pseudonyms.learn(event.get("data"))
+        data = event.get("data")
+        if event.get("seq") == 0 and type(data) is dict and type(data.get("snapshot")) is dict:
+            # Named in the report's language, which the incident's playbook may choose (as the pass does).
+            locale = data["snapshot"].get("locale")
+            i18n.use_playbook_locale(locale if isinstance(locale, str) else None)
+        pseudonyms.learn(data)
     return pseudonyms
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from typing import Any
 
 from crisisplay.i18n import N_, _
@@ -50,6 +51,9 @@ class Pseudonyms:
 
     def __init__(self) -> None:
         self._names: dict[str, str] = {}  # value -> its pseudonym
+        self._found: dict[
+            str, str
+        ] = {}  # how a value may be written in a text (casefolded; a handle without its @) -> pseudonym
         self._counts: dict[str, int] = {}  # kind -> how many values of it were named
         self._pattern: re.Pattern[str] | None = None
         self._stale = False
@@ -85,6 +89,8 @@ class Pseudonyms:
         self._counts[counted] = count
         made = _(label).format(mark=letters(count) if lettered else count)
         self._names[value] = made
+        for written in _written(value, kind):
+            self._found.setdefault(written.casefold(), made)
         self._stale = True
         return made
 
@@ -93,12 +99,13 @@ class Pseudonyms:
         if not self._names or not text:
             return text
         pattern = self._compiled()
-        return pattern.sub(lambda found: self._names[found.group(0)], text)
+        text = unicodedata.normalize("NFC", text)  # "Á" typed as A and a combining accent matches "Á"
+        return pattern.sub(lambda found: self._found.get(found.group(0).casefold(), found.group(0)), text)
 
     def _compiled(self) -> re.Pattern[str]:
         if self._pattern is None or self._stale:
-            words = sorted(self._names, key=len, reverse=True)
-            self._pattern = re.compile("|".join(_whole(word) for word in words))
+            words = sorted(self._found, key=len, reverse=True)
+            self._pattern = re.compile("|".join(_whole(word) for word in words), re.IGNORECASE)
             self._stale = False
         return self._pattern
 
@@ -117,6 +124,15 @@ class Pseudonyms:
         if type(value) is list:
             return [self.value(item) for item in value]
         return value
+
+
+def _written(value: str, kind: str) -> list[str]:
+    """How a value may appear in a text: as logged (in any case), and a handle also without its `@`."""
+    value = unicodedata.normalize("NFC", value)
+    forms = [value]
+    if kind == "handle" and value.startswith("@") and len(value) > 1:
+        forms.append(value[1:])
+    return forms
 
 
 def _whole(word: str) -> str:

@@ -22,7 +22,6 @@ from crisisplay.incidents import (
     PLAIN_LOG,
     IncidentErased,
     Row,
-    load_state,
 )
 from crisisplay.run.scenario_clock import stamped_from_wall
 from crisisplay.store.base import IncidentLog
@@ -52,9 +51,14 @@ def purge_incident(log: IncidentLog, reason: str, actor: str, clock: Callable[[]
     if not reason:
         raise UsageError(_("--reason is empty; say why the personal data is erased (without naming anyone)"))
     with log.lease(actor):  # IncidentBusy while a run holds it; no run starts while this purges
-        state = load_state(log)  # read through the seal: a purge logged before is seen (and finished)
+        # Read as logged: nothing is decrypted, so a key others could read (KeyProblem) is purged too.
+        logged = list(log.events(tolerate_torn=True, raw=True))
+        state = ev.replay(logged)
         seal = log.seal
-        if seal.purged:
+        if logged:
+            seal.learn(logged[0])
+        if any(event.get("type") == PURGED for event in logged):
+            seal.purge_seen()  # a purge killed before it deleted the key is finished now
             return Purge(log.incident_id, ALREADY, state.head, key_deleted=False)
         if not seal.keyed:
             raise IncidentErased(
@@ -65,7 +69,7 @@ def purge_incident(log: IncidentLog, reason: str, actor: str, clock: Callable[[]
             )
         event = ev.make_event(PURGED, actor, None, {"reason": reason}, clock())
         head: str = log.append(stamped_from_wall(state, [event]))[-1]["hash"]
-        deleted = seal.keys.delete(log.incident_id) if seal.keys is not None else False
+        deleted = seal.finish_purge(refused_too=True)  # this log's own key only: never another's kept under its name
         return Purge(log.incident_id, DONE, head, key_deleted=deleted)
 
 

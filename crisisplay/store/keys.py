@@ -105,6 +105,7 @@ class FileKeys:
                 os.replace(tmp, path)
             else:
                 os.link(tmp, path)  # refuses an existing key, unlike rename
+                os.unlink(tmp)  # before the folder's fsync: no second copy of the key outlives a crash
             _fsync_dir(self.folder)
         except FileExistsError:
             raise JournalError(
@@ -120,9 +121,14 @@ class FileKeys:
 
     def delete(self, incident_id: str) -> bool:
         path = self.path_of(incident_id)
+        for left in self.folder.glob(f".{path.name}.*.tmp"):  # a copy a crash left mid-write
+            with suppress(OSError):
+                os.unlink(left)
         try:
             os.unlink(path)
         except FileNotFoundError:
+            if self.folder.is_dir():  # a leftover copy may have gone: make that durable too
+                _fsync_dir(self.folder)
             return False
         except OSError as err:
             raise JournalError(

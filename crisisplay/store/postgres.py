@@ -42,7 +42,7 @@ from crisisplay.store.base import (
     lease_is_live,
 )
 from crisisplay.store.chain import ZERO_HASH, ChainCheck, Lines, VerifyResult, _complete, _loads, canonical_line
-from crisisplay.store.sealing import KeyRing, LogSeal
+from crisisplay.store.sealing import PURGED_TEXT, KeyRing, LogSeal, is_purge_line
 from crisisplay.times import format_ts, now
 
 # 1: incidents, events, leases. 2: incident_keys (issue 17): `store init` upgrades a version 1.
@@ -475,7 +475,9 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
         self._known: tuple[int, str] | None = None  # (seq, hash) of the head after our last append
         # The seal reads the first event through the store, not through this log: a seal holding
         # the log (a bound method) would be a cycle keeping the store's connection open.
-        self.seal = LogSeal(incident_id, store.keys, lambda: _first_event(store, incident_id))
+        self.seal = LogSeal(
+            incident_id, store.keys, lambda: _first_event(store, incident_id), lambda: _purge_logged(store, incident_id)
+        )
 
     def __repr__(self) -> str:
         return f"PostgresLog({self.where()!r})"
@@ -801,6 +803,15 @@ class PostgresLeaseHandle(HeldLease):
         finally:
             with suppress(Exception):
                 self._conn.close()
+
+
+def _purge_logged(store: PostgresStore, incident_id: str) -> bool:
+    """Whether the incident's log holds an `incident.purged` event (its canonical text in a line)."""
+    rows = store._query(
+        "SELECT line FROM events WHERE incident_id = %s AND strpos(line, %s) > 0",
+        (incident_id, PURGED_TEXT.decode("ascii")),
+    )
+    return any(is_purge_line(line.encode("utf-8")) for (line,) in rows)
 
 
 def _first_event(store: PostgresStore, incident_id: str) -> Event | None:

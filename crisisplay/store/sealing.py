@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ENVELOPE = "$enc"
 _ENVELOPE_MARK = b'"$enc"'  # in a canonical line that holds an envelope (and rarely in one that does not)
 _PURGED_MARK = b'"incident.purged"'
+PURGED_TEXT = b'"type":"incident.purged"'  # in the canonical line of an `incident.purged`
 KIND = "kind"
 FINGERPRINT = "key_fingerprint"  # the key's fingerprint, in `incident.started`'s data
 PURGED = "incident.purged"
@@ -79,6 +80,17 @@ class KeyRing(Protocol):
         ...
 
 
+def is_purge_line(line: bytes) -> bool:
+    """Whether a logged line is an `incident.purged` event (not merely a line that holds its words)."""
+    import json
+
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return False
+    return type(event) is dict and event.get("type") == PURGED
+
+
 def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
@@ -119,10 +131,17 @@ class LogSeal:
     `first` reads the log's first event when the seal needs the fingerprint before it has seen
     that event (an append, or a read of the head alone)."""
 
-    def __init__(self, incident_id: str, keys: KeyRing | None, first: Callable[[], Event | None]):
+    def __init__(
+        self,
+        incident_id: str,
+        keys: KeyRing | None,
+        first: Callable[[], Event | None],
+        purge_logged: Callable[[], bool] | None = None,
+    ):
         self.incident_id = incident_id
         self.keys = keys
         self._first = first
+        self._purge_logged = purge_logged  # whether the log holds an `incident.purged` (checked before any key is used)
         self._fingerprint: str | None = None
         self._learnt = False
         self._aead: Any = None  # cryptography's AESGCM, once the key is loaded and checked
@@ -168,6 +187,13 @@ class LogSeal:
     def _load(self) -> None:
         if not self.keyed:
             self._status = PLAIN
+            return
+        if not self.purged and self._purge_logged is not None and self._purge_logged():
+            # A purged incident never opens, whatever key is still kept (a purge killed before it
+            # deleted the key, a key put back from a backup): the purge is finished here instead.
+            self.purged = True
+            self._status = MISSING
+            self.finish_purge()
             return
         key = self.keys.get(self.incident_id) if self.keys is not None else None
         if key is None:
@@ -226,6 +252,13 @@ class LogSeal:
         if not any(_holds(event.get("data")) for event in events):
             return events
         if not self.keyed:
+            if self.keys is not None:  # a store that keeps keys never writes personal data in clear
+                raise JournalError(
+                    _(
+                        "incident {incident} has no key (it was written before encryption): personal data cannot be "
+                        "logged to it in clear; it can still be read, verified and exported"
+                    ).format(incident=self.incident_id)
+                )
             return events
         if self.status != READY:
             raise JournalError(self._cannot_write())
@@ -263,25 +296,36 @@ class LogSeal:
             self.learn(event)
         kind = event.get("type")
         if kind == PURGED:
-            self._purged_read()
+            self.purge_seen()
         data = event.get("data")
         if not _has_envelope(data) or not self.keyed:
             return event
         return {**event, "data": self._open_value(data, kind if isinstance(kind, str) else "", "")}
 
-    def _purged_read(self) -> None:
+    def purge_seen(self) -> None:
         """An `incident.purged` was read: a key still kept is what a purge interrupted between its
         event and the key's deletion left behind, so it is deleted now (durably, as purge does)."""
         self.purged = True
         if self.keys is None or not self.keyed:
             return
+        self._aead = None
+        self._status = MISSING
+        self.finish_purge()
+
+    def finish_purge(self, refused_too: bool = False) -> bool:
+        """Delete a key still kept for a purged incident if it is this log's own (never another
+        incident's key kept under its name); whether one was deleted. A key file that may not be
+        read (KeyProblem: others could read it) is left for its reader to report, or with
+        `refused_too` (the purge itself) deleted: a key that may have leaked is what purge is for."""
+        if self.keys is None:
+            return False
         try:
-            ours = self.status == READY  # only this log's own key: never another's, under its name
+            key = self.keys.get(self.incident_id)
         except KeyProblem:
-            return  # a key file that may not be read is reported by what reads it next
-        if ours and self.keys.delete(self.incident_id):
-            self._aead = None
-            self._status = MISSING
+            return self.keys.delete(self.incident_id) if refused_too else False
+        if key is not None and len(key) == KEY_BYTES and hmac.compare_digest(fingerprint(key), self._fingerprint or ""):
+            return self.keys.delete(self.incident_id)
+        return False
 
     def opened(self, events: Iterable[Event]) -> Iterator[Event]:
         for event in events:
