@@ -90,6 +90,14 @@ def test_an_envelope_moved_to_another_place_does_not_open(home: Path) -> None:
     assert log.seal.open({"seq": 2, "type": "note.added", "data": {"text": sealed}})["data"]["text"] == "Call Zoltan"
 
 
+def test_an_envelope_relabelled_with_another_kind_does_not_open(home: Path) -> None:
+    log = _store(home).create(INCIDENT, _started())
+    log.append([_set("customer_name", Personal("Wilhelmina", "customer"))])
+    sealed = list(log.events(raw=True))[1]["data"]["value"]
+    relabelled = {"seq": 1, "type": "input.set", "data": {"value": {**sealed, "kind": "text"}}}
+    assert log.seal.open(relabelled)["data"]["value"] is None  # so `--redact` cannot be told it is free text
+
+
 def test_a_tampered_envelope_opens_as_none_not_a_traceback(home: Path) -> None:
     log = _store(home).create(INCIDENT, _started())
     log.append([_set("order", Personal("NH-991", "order"))])

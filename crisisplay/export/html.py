@@ -499,8 +499,8 @@ def _escalations(metrics: Metrics, clock: w.ReportClock) -> str:
             f"{w.when_at_step(esc(clock(round_['ts'])), clock.since(round_['elapsed_ms']), esc(round_['step'] or '—'))}"
             f"</small></h3>\n<p>{people}.</p>\n"
         )
-        if round_["message"]:
-            body += f'<pre class="message" dir="auto">{esc(round_["message"])}</pre>\n'
+        if round_["message"] is None or round_["message"]:  # None: logged, then erased
+            body += f'<pre class="message" dir="auto">{esc(shown(round_["message"]))}</pre>\n'
     return _section("escalations", N_("Escalations"), body + _deliveries(metrics, clock))
 
 

@@ -370,8 +370,8 @@ def _escalations(metrics: Metrics, clock: w.ReportClock) -> list[str]:
                 people=people,
             ),
         ]
-        if round_["message"]:
-            out += ["", fenced(round_["message"])]
+        if round_["message"] is None or round_["message"]:  # None: logged, then erased
+            out += ["", fenced(shown(round_["message"]))]
     return out + _deliveries(metrics, clock)
 
 

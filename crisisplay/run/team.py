@@ -20,6 +20,7 @@ from crisisplay.errors import AnswerError, IncidentClosed, UsageError
 from crisisplay.events import Event, State
 from crisisplay.i18n import _
 from crisisplay.incidents import load_state, refuse_erased
+from crisisplay.personal import shown
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.run.scenario_clock import stamped_from_wall
 from crisisplay.store.base import HeadMoved
@@ -153,7 +154,7 @@ def approval_words(state: State, approval: dict[str, Any]) -> str:
         return _("approved by {people}").format(people=", ".join(done))
     if status == ev.REJECTED:
         rejected = approval["rejected"]
-        return _("rejected by {person}: {reason}").format(person=rejected["person"], reason=rejected["reason"])
+        return _("rejected by {person}: {reason}").format(person=rejected["person"], reason=shown(rejected["reason"]))
     need = _("one of") if approval["need"] == "any" else _("all of")
     line = _("waiting for {need} {people}").format(need=need, people=", ".join(waiting))
     if done:

@@ -117,8 +117,9 @@ def read_key_text(text: str) -> tuple[str, bytes] | None:
     return (parts[1], key) if len(key) == KEY_BYTES else None
 
 
-def _aad(incident_id: str, kind: str, place: str) -> bytes:
-    return f"crisisplay\0{incident_id}\0{kind}\0{place}".encode()
+def _aad(incident_id: str, event_type: str, place: str, label: str) -> bytes:
+    """What a ciphertext is bound to: its incident, its event's type, its place in `data` and its kind."""
+    return f"crisisplay\0{incident_id}\0{event_type}\0{place}\0{label}".encode()
 
 
 def is_envelope(value: Any) -> bool:
@@ -280,7 +281,9 @@ class LogSeal:
     def _seal_value(self, value: Any, kind: str, place: str) -> Any:
         if isinstance(value, Personal):
             nonce = os.urandom(NONCE_BYTES)
-            sealed = self._aead.encrypt(nonce, str(value).encode("utf-8"), _aad(self.incident_id, kind, place))
+            sealed = self._aead.encrypt(
+                nonce, str(value).encode("utf-8"), _aad(self.incident_id, kind, place, value.kind)
+            )
             return {ENVELOPE: base64.b64encode(nonce + sealed).decode("ascii"), KIND: value.kind}
         if type(value) is dict:
             return {key: self._seal_value(item, kind, f"{place}/{key}") for key, item in value.items()}
@@ -357,7 +360,8 @@ class LogSeal:
         label = envelope.get(KIND)
         try:
             raw = binascii.a2b_base64(sealed, strict_mode=True) if type(sealed) is str else b""
-            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(self.incident_id, kind, place))
+            aad = _aad(self.incident_id, kind, place, label if isinstance(label, str) else "")
+            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
             text = plain.decode("utf-8")
         except (self._invalid_tag, ValueError, binascii.Error, UnicodeDecodeError):
             self.unopened += 1
