@@ -444,7 +444,7 @@ def test_a_key_put_or_deleted_is_committed_when_the_call_returns(pg):
 
 def test_after_a_purge_no_row_of_the_store_holds_anything_personal(pg):
     from crisisplay.store.postgres import PostgresStore
-    from crisisplay.store.sealing import READY, WRONG
+    from crisisplay.store.sealing import MISSING, READY
 
     store = PostgresStore(pg)
     log = store.create(INCIDENT, started())
@@ -474,7 +474,9 @@ def test_after_a_purge_no_row_of_the_store_holds_anything_personal(pg):
     for kept in store.keys.ids():
         store.keys.put(INCIDENT, store.keys.get(kept), replace=True)
         tried = store.open(INCIDENT)
-        assert [e["data"].get("value") for e in tried.events()][1] is None and tried.seal.status == WRONG
+        assert [e["data"].get("value") for e in tried.events()][1] is None  # a purged log never opens
+        assert tried.seal.purged and tried.seal.status == MISSING
+        assert store.keys.get(INCIDENT) == store.keys.get(kept)  # another incident's key is never deleted
         store.keys.delete(INCIDENT)
     after = store.open(INCIDENT)
     assert [e["data"].get("value") for e in after.events()][1] is None
