@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import errno
 import json
-import mmap
 import os
 import secrets
 import signal
@@ -647,23 +646,37 @@ class Journal(Leasing["FileLeaseHandle"]):
 
 
 def _purge_logged(path: Path) -> bool:
-    """Whether the log holds an `incident.purged` event: its canonical text searched in the bytes,
-    each line that holds it read to be sure it is the event's own type (not a value inside data)."""
+    """Whether the log holds an `incident.purged` event: its canonical text searched in the bytes a
+    mebibyte at a time (no more held than that and the longest line), each line that holds it read
+    to be sure it is the event's own type (not a value inside data)."""
     try:
         with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                return False
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                found = data.find(PURGED_TEXT)
-                while found >= 0:
-                    start = data.rfind(b"\n", 0, found) + 1
-                    end = data.find(b"\n", found)
-                    if is_purge_line(data[start : end if end >= 0 else len(data)]):
-                        return True
-                    found = data.find(PURGED_TEXT, found + 1)
+            carry = b""
+            while True:
+                chunk = handle.read(_SCAN_CHUNK)
+                buffer = carry + chunk
+                cut = len(buffer) if not chunk else buffer.rfind(b"\n") + 1  # complete lines only, until the end
+                if _purge_line_in(buffer[:cut]):
+                    return True
+                if not chunk:
+                    return False
+                carry = buffer[cut:]
     except OSError:
         return False
+
+
+def _purge_line_in(lines: bytes) -> bool:
+    found = lines.find(PURGED_TEXT)
+    while found >= 0:
+        start = lines.rfind(b"\n", 0, found) + 1
+        end = lines.find(b"\n", found)
+        if is_purge_line(lines[start : end if end >= 0 else len(lines)]):
+            return True
+        found = lines.find(PURGED_TEXT, found + 1)
     return False
+
+
+_SCAN_CHUNK = 1024 * 1024
 
 
 def _first_event(path: Path) -> dict[str, Any] | None:
