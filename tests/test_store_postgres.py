@@ -15,6 +15,7 @@ import pytest
 from conftest import cli_environment
 from incident_logs import with_clear
 from pg_helpers import Cluster, drop_schema, fresh_schema, with_schema
+from test_store_contract import CUSTOMER, INCIDENT, ORDER, started
 
 REPO = Path(__file__).resolve().parents[1]
 ANSWERS = REPO / "examples" / "pricing-error.answers.yaml"
@@ -295,20 +296,6 @@ def test_a_file_given_as_the_store_is_refused_in_one_line(tmp_path):
 
 
 # --- schema version 2: incident_keys (issue 17) ----------------------------------------------------
-
-INCIDENT = "20261125-225156-pricing-error-ab12"
-CUSTOMER = "Zelda Quixbury-Marrow"  # distinctive: no base64 or hash holds it by chance
-ORDER = "ORD-88317-QXZ"
-
-
-def started(incident_id: str = INCIDENT) -> dict:
-    return {
-        "type": "incident.started",
-        "actor": "Ana",
-        "step": None,
-        "data": {"incident_id": incident_id, "drill": True, "responder": "Ana"},
-        "ts": "2026-11-25T22:51:56.123Z",
-    }
 
 
 def personal_input(customer: str = CUSTOMER) -> dict:

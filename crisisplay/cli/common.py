@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crisisplay import i18n
-from crisisplay.errors import CrisisplayError, PlaybookError
+from crisisplay.errors import CrisisplayError, PlaybookError, UsageError
 from crisisplay.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -183,6 +183,20 @@ def _config() -> Config:
     from crisisplay.config import load_config
 
     return load_config(_home())
+
+
+def _action(word: str, actions: tuple[str, ...], usage: str) -> None:
+    """A command's first word (`store init`, `keys export`): one of `actions`, else a usage error
+    with "did you mean"."""
+    if word in actions:
+        return
+    from crisisplay.findings import did_you_mean
+
+    raise UsageError(
+        _("unknown word '{word}'{suggestion}; expected {usage}").format(
+            word=word, suggestion=did_you_mean(word, actions), usage=usage
+        )
+    )
 
 
 def _say(text: str) -> None:

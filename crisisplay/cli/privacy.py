@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crisisplay.cli.app import _command
-from crisisplay.cli.common import TextOrJson, _complete_incident, _config, _home, _incident_argument, _say, _store
+from crisisplay.cli.common import (
+    TextOrJson,
+    _action,
+    _complete_incident,
+    _config,
+    _home,
+    _incident_argument,
+    _say,
+    _store,
+)
 from crisisplay.errors import CrisisplayError, UsageError
 from crisisplay.i18n import N_, _
 
@@ -227,16 +236,7 @@ def keys(
 ) -> None:
     from crisisplay.incidents import resolve
 
-    if action not in KEYS_ACTIONS:
-        from crisisplay.findings import did_you_mean
-
-        raise UsageError(
-            _("unknown word '{word}'{suggestion}; expected {usage}").format(
-                word=action,
-                suggestion=did_you_mean(action, KEYS_ACTIONS),
-                usage="`keys export INCIDENT` or `keys import INCIDENT [FILE|-]`",
-            )
-        )
+    _action(action, KEYS_ACTIONS, "`keys export INCIDENT` or `keys import INCIDENT [FILE|-]`")
     store = _store()
     if store.keys is None:
         raise UsageError(_("this store keeps no keys"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from crisisplay.cli.app import _command
-from crisisplay.cli.common import _home, _say, _store
+from crisisplay.cli.common import _action, _home, _say, _store
 from crisisplay.errors import UsageError
 from crisisplay.i18n import N_, _
 
@@ -26,16 +26,7 @@ def store(
 ) -> None:
     from crisisplay.display import visible
 
-    if action not in STORE_ACTIONS:
-        from crisisplay.findings import did_you_mean
-
-        raise UsageError(
-            _("unknown word '{word}'{suggestion}; expected {usage}").format(
-                word=action,
-                suggestion=did_you_mean(action, STORE_ACTIONS),
-                usage="`store init` or `store copy --to TARGET`",
-            )
-        )
+    _action(action, STORE_ACTIONS, "`store init` or `store copy --to TARGET`")
     source = _store()
     if action == "init":
         from crisisplay.store.files import FileStore
