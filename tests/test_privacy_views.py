@@ -120,12 +120,11 @@ def _export(home: Path, incident_id: str, fmt: str, redact: bool = False) -> tup
 @pytest.mark.parametrize("playbook", PLAYBOOKS)
 def test_exports_show_the_personal_values_with_the_key_erased_without_it(sealed, playbook, tmp_path):
     run = sealed[playbook]
-    if not run["kinded"]:
-        pytest.skip(f"{playbook} marks no input personal")
+    assert run["values"], "every bundled run logs something personal"
     for fmt in FORMATS:
         text, warning = _export(run["home"], run["id"], fmt)
         assert warning is None
-        assert found(run["kinded"], text) == run["kinded"], fmt
+        assert found(run["kinded"], text) == run["kinded"], fmt  # (a playbook may mark no input: then none)
         assert ERASED not in text, fmt
     # purged: a copy of the home, so the module's other tests keep the key
     import shutil
