@@ -154,12 +154,13 @@ def _incidents_table(rows: list[Row]) -> None:
     headers = (_("id"), _("status"), _("severity"), _("took"), _("met"), _("by"))
     cells = []
     for row in rows:
+        flag = PRIVACY_FLAGS.get(str(row.get("privacy")))  # an N_() text (a variable: old Babel took the key for one)
         status = (
             log_words(row["status"])
             + ("\n" + _("(drill)") if row["drill"] else "")
             + ("\n" + _("(see warning)") if row["problems"] else "")
             + ("\n" + _("(delivery outcome unknown)") if row.get("deliveries_unknown") else "")
-            + ("\n" + _(PRIVACY_FLAGS[row["privacy"]]) if row.get("privacy") in PRIVACY_FLAGS else "")
+            + ("\n" + _(flag) if flag is not None else "")
         )
         values = (
             row["id"],
