@@ -150,15 +150,9 @@ class IncidentErased(JournalError):
 
 
 def purge_logged(log: IncidentLog) -> bool:
-    """Whether the log holds `incident.purged`, looked for in the raw lines (nothing decrypted);
-    the seal is told, so a key an interrupted purge left behind is deleted now."""
-    seal = log.seal
-    if not seal.purged:
-        for event in log.events(tolerate_torn=True, raw=True):
-            if event.get("type") == PURGED:
-                seal.open(event)
-                break
-    return seal.purged
+    """Whether the log holds `incident.purged` (nothing decrypted); a key an interrupted purge left
+    behind is deleted now."""
+    return log.seal.purge_found()
 
 
 def refuse_erased(log: IncidentLog, read: bool = True) -> None:

@@ -189,12 +189,10 @@ class LogSeal:
         if not self.keyed:
             self._status = PLAIN
             return
-        if not self.purged and self._purge_logged is not None and self._purge_logged():
+        if self.purge_found():
             # A purged incident never opens, whatever key is still kept (a purge killed before it
-            # deleted the key, a key put back from a backup): the purge is finished here instead.
-            self.purged = True
+            # deleted the key, a key put back from a backup): the purge was finished instead.
             self._status = MISSING
-            self.finish_purge()
             return
         key = self.keys.get(self.incident_id) if self.keys is not None else None
         if key is None:
@@ -304,6 +302,13 @@ class LogSeal:
         if not _has_envelope(data) or not self.keyed:
             return event
         return {**event, "data": self._open_value(data, kind if isinstance(kind, str) else "", "")}
+
+    def purge_found(self) -> bool:
+        """Whether the log records a purge, from a scan of its lines (nothing decrypted); one found
+        is finished as `purge_seen` finishes it."""
+        if not self.purged and self._purge_logged is not None and self._purge_logged():
+            self.purge_seen()
+        return self.purged
 
     def purge_seen(self) -> None:
         """An `incident.purged` was read: a key still kept is what a purge interrupted between its
