@@ -17,7 +17,7 @@ from typing import Any
 
 from crisisplay.clocks import OUTCOME_DECIDED as OUTCOME_DECIDED  # re-exported
 from crisisplay.clocks import Clocks, fold
-from crisisplay.personal import Personal
+from crisisplay.personal import Personal, Sealed
 from crisisplay.playbook.model import END, Playbook
 from crisisplay.scenario.state import DRILL_INJECT as DRILL_INJECT  # re-exported
 from crisisplay.scenario.state import MAX_SCENARIO_MS, DrillState, drill_state
@@ -104,9 +104,19 @@ def answer_value(step_type: str, answer: Any) -> Any:
     """The variable a `save_as` gets from a logged answer."""
     if step_type == "choice":
         return answer["value"]
-    if step_type == "number" and isinstance(answer, str):
-        return Decimal(answer)
+    if step_type == "number":
+        return as_number(answer)
     return answer
+
+
+def as_number(value: Any) -> Any:
+    """A number variable from its logged value: exact text becomes a `Decimal` (a sealed one, when
+    it is opened); any other value is kept as it is."""
+    if isinstance(value, str):
+        return Decimal(value)
+    if type(value) is Sealed:
+        return value.as_number()
+    return value
 
 
 @dataclass
@@ -323,8 +333,8 @@ def apply(state: State, event: Event) -> State:
     elif kind == INPUT_SET:
         value = data["value"]
         spec = pb.inputs.get(data["name"])
-        if spec is not None and spec.type == "number" and isinstance(value, str):
-            value = Decimal(value)  # logged as exact text, like a number step's answer
+        if spec is not None and spec.type == "number":
+            value = as_number(value)  # logged as exact text, like a number step's answer
         state.variables[data["name"]] = value
     elif kind == STEP_SKIPPED:
         state.visits[step] = data["visit"]

@@ -135,9 +135,10 @@ def playbook_locale(journal: IncidentLog) -> str | None:
 
 
 def load_state(journal: IncidentLog) -> ev.State:
-    """Replay a log (a torn last line is ignored here; `resume` sets it aside)."""
+    """Replay a log (a torn last line is ignored here; `resume` sets it aside). Personal values
+    are decrypted once the replay is over, and only those the state still holds."""
     try:
-        return ev.replay(journal.events(tolerate_torn=True))
+        return journal.seal.reveal(ev.replay(journal.events(tolerate_torn=True, lazy=True)))
     except (KeyError, TypeError, ValueError, OverflowError) as err:
         raise JournalError(
             _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)

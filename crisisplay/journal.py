@@ -314,11 +314,13 @@ class Journal(Leasing["FileLeaseHandle"]):
 
     # -- reading --
 
-    def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[dict[str, Any]]:
-        """Stream the logged events, personal values opened (`raw`: as logged, envelopes and all);
-        a bad line raises JournalError "path:line: reason"."""
+    def events(self, tolerate_torn: bool = False, raw: bool = False, lazy: bool = False) -> Iterator[dict[str, Any]]:
+        """Stream the logged events, personal values opened (`raw`: as logged, envelopes and all;
+        `lazy`: left `Sealed` for `seal.reveal`); a bad line raises JournalError "path:line: reason"."""
         if raw:
             return (event for event, _line in self._read(tolerate_torn))
+        if lazy:
+            return self.seal.lazy_lines(self._read(tolerate_torn))
         return self.seal.opened_lines(self._read(tolerate_torn))
 
     def _logged_events(self, tolerate_torn: bool) -> Iterator[dict[str, Any]]:

@@ -19,6 +19,7 @@ from test_team import approval_asked, fold, started
 
 from crisisplay import engine
 from crisisplay import events as ev
+from crisisplay.incidents import load_state
 from crisisplay.personal import Personal, kind_of
 from crisisplay.playbook.loader import load_playbook
 from crisisplay.run.delivery import Deliveries, Reach
@@ -308,6 +309,9 @@ def test_a_bundled_runs_personal_inputs_are_sealed_in_the_log_and_open_again(tmp
     for name, value in values.items():
         assert opened[name] == value
         assert isinstance(opened[name], Personal)
+    # a replay opens only what its state keeps (lazily), and comes to the state of opening everything
+    store = open_store(None, tmp_path)
+    assert load_state(store.open(incident_id)) == ev.replay(store.open(incident_id).events())
 
 
 EXAMPLES = sorted((REPO / "examples").glob("*.answers.yaml"))

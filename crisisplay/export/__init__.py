@@ -89,7 +89,9 @@ def export_incident(
         )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
     check = ChainCheck(_lines_of(journal), lenient=force, fingerprint=fmt in ("json", "csv"))
-    reading = Reading(journal.seal, clear=fmt == "json", pseudonyms=_pseudonyms(journal) if redact else None)
+    reading = Reading(
+        journal.seal, clear=fmt == "json", pseudonyms=_pseudonyms(journal) if redact else None, check=check
+    )
     seen = rows = None
     if fmt == "csv":  # its rows are written in this pass, all but the verdict, which needs the whole pass
         from crisisplay.export.tabular import CsvRows

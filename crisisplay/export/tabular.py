@@ -30,7 +30,7 @@ from crisisplay.events import STEP_ENTERED
 from crisisplay.i18n import ENGLISH, N_, _, language, speaking
 from crisisplay.metrics import Metrics, Record
 from crisisplay.narrative import describe
-from crisisplay.store.chain import _loads
+from crisisplay.store.chain import _dumps, _loads
 from crisisplay.times import elapsed_ms, format_ts
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ class CsvRows:
         cells.insert(3 if self.drill else 2, elapsed)
         if self._reading is not None and self._reading.changed:
             # Opened (or redacted): its `data` cell is the data as read, not the line's ciphertext.
-            cells.append(neutralise(visible(_dumps(data).translate(_JSON_C1_ESCAPES))))
+            cells.append(_data_cell(data))
             self._pending.append(OPENED)
         else:
             self._pending.append(PLAIN if plain else PARSE)
@@ -365,8 +365,8 @@ def render_csv(metrics: Metrics, rows: CsvRows, lines: Iterable[bytes], out: Tex
         try:
             mark = row[0]
             cut: str | None = None
-            if mark == OPENED:
-                cut = _hash_cell(raw)
+            if mark == OPENED:  # a verified line ends with its hash (hex: a cell as it is)
+                cut = raw[-67:-3].decode("ascii") if verified and raw[-76:-67] == b',"hash":"' else _hash_cell(raw)
             elif verified and mark == PLAIN:
                 cut = _data_and_hash(raw)
             if cut is None:
@@ -399,7 +399,13 @@ def _data_and_hash(raw: bytes) -> str | None:
     return data + "," + raw[-67:-3].decode("ascii")
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+def _data_cell(data: Any) -> str:
+    """The `data` cell of an event's data as read (opened, or parsed again): its canonical JSON,
+    DEL and C1 controls escaped, neutralised."""
+    text = _dumps(data)
+    if _C1.search(text):
+        text = text.translate(_JSON_C1_ESCAPES)
+    return neutralise(visible(text))
 
 
 def _hash_cell(raw: bytes) -> str:
@@ -420,7 +426,7 @@ def _parsed_data_and_hash(raw: bytes) -> str:
     cells: list[str] = []
     csv.writer(_Appender(cells), lineterminator=_ROW_END).writerow(
         (
-            neutralise(visible(_dumps(event["data"]).translate(_JSON_C1_ESCAPES))),
+            _data_cell(event["data"]),
             neutralise(visible(str(event.get("hash") or ""))),
         )
     )

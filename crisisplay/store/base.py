@@ -238,9 +238,10 @@ class IncidentLog(Protocol):
         raise HeadMoved(newer events) instead of appending when the log's head hash differs."""
         ...
 
-    def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[Event]:
+    def events(self, tolerate_torn: bool = False, raw: bool = False, lazy: bool = False) -> Iterator[Event]:
         """The logged events in order, personal values opened (a `Personal`, or None once erased);
-        `raw`: exactly as logged, sealed values as their envelopes."""
+        `raw`: exactly as logged, sealed values as their envelopes; `lazy`: each left a `Sealed`
+        (nothing decrypted) for `seal.reveal` to open in what the caller keeps of them."""
         ...
 
     @property

@@ -444,6 +444,7 @@ class ChainCheck:
         self.size = 0  # bytes of the log the pass covered
         self._left_out: list[int] = []
         self._fingerprint = hashlib.sha256() if fingerprint else None
+        self.line: bytes | None = None  # the line of the event just yielded (None past a problem)
 
     def run(self) -> VerifyResult:
         """Read to the end; the result."""
@@ -500,6 +501,7 @@ class ChainCheck:
                 expected_seq, prev = expected_seq + 1, digest
                 if fingerprint is not None:
                     fingerprint.update(raw)
+                self.line = raw
                 yield event
             else:
                 number = 0  # read to the end: no line was stopped at
@@ -515,6 +517,7 @@ class ChainCheck:
                     )
             if problem is not None and self.lenient:
                 # Read on, no longer checking: the line the check stopped at, then the rest.
+                self.line = None
                 if number:
                     if _is_event(event):
                         yield self._taken(event, raw)

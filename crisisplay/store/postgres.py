@@ -607,11 +607,13 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
             params += (limit,)
         return [line for (line,) in self.store._query(statement, params)]
 
-    def events(self, tolerate_torn: bool = False, raw: bool = False) -> Iterator[Event]:
-        """The logged events, in order, personal values opened (`raw`: as logged); a stored line
-        that is not an event raises JournalError."""
+    def events(self, tolerate_torn: bool = False, raw: bool = False, lazy: bool = False) -> Iterator[Event]:
+        """The logged events, in order, personal values opened (`raw`: as logged; `lazy`: left
+        `Sealed` for `seal.reveal`); a stored line that is not an event raises JournalError."""
         if raw:
             return (event for event, _line in self._read())
+        if lazy:
+            return self.seal.lazy_lines(self._read())
         return self.seal.opened_lines(self._read())
 
     def _read(self) -> Iterator[tuple[Event, bytes]]:

@@ -22,12 +22,14 @@ import binascii
 import hashlib
 import hmac
 import os
+from binascii import a2b_base64
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crisisplay.errors import JournalError
 from crisisplay.i18n import _
-from crisisplay.personal import TEXT, Personal
+from crisisplay.personal import TEXT, Personal, Sealed, unseal
 
 if TYPE_CHECKING:
     from crisisplay.events import Event
@@ -150,7 +152,9 @@ class LogSeal:
         self._status: str | None = None
         self.purged = False  # an `incident.purged` was read
         self.unopened = 0  # envelopes that did not open (erased, or a wrong key)
+        self.decrypted = 0  # envelopes opened (a lazy replay opens only what its state still holds)
         self._made_key = False
+        self._aads: dict[tuple[str, str, str], bytes] = {}
 
     # -- what the log says --
 
@@ -293,15 +297,19 @@ class LogSeal:
 
     def open(self, event: Event) -> Event:
         """The event with every envelope opened: a `Personal` text, or None once erased."""
-        if event.get("seq") == 0 and not self._learnt:
-            self.learn(event)
-        kind = event.get("type")
-        if kind == PURGED:
-            self.purge_seen()
+        self._notice(event)
         data = event.get("data")
         if not _has_envelope(data) or not self.keyed:
             return event
-        return {**event, "data": self._open_value(data, kind if isinstance(kind, str) else "", "")}
+        kind = event.get("type")
+        return {**event, "data": _envelopes(data, kind if isinstance(kind, str) else "", "", self._open_envelope)}
+
+    def _notice(self, event: Event) -> None:
+        """What every reader learns from an event, whether it opens it or not: the fingerprint, a purge."""
+        if event.get("seq") == 0 and not self._learnt:
+            self.learn(event)
+        if event.get("type") == PURGED:
+            self.purge_seen()
 
     def purge_found(self) -> bool:
         """Whether the log records a purge, from a scan of its lines (nothing decrypted); one found
@@ -340,38 +348,122 @@ class LogSeal:
             yield self.open(event)
 
     def opened_lines(self, read: Iterable[tuple[Event, bytes]]) -> Iterator[Event]:
-        """`opened` for events read with their lines: a line without `"$enc"` holds no envelope, so
-        only the first event (the fingerprint) and a purge are looked at more closely."""
+        """`opened` for events read with their lines (each parsed for this reader alone)."""
+        open_read = self.open_read
         for event, line in read:
-            if _ENVELOPE_MARK in line or _PURGED_MARK in line or not self._learnt:
-                yield self.open(event)
-            else:
-                yield event
+            open_read(event, line)
+            yield event
 
-    def _open_value(self, value: Any, kind: str, place: str) -> Any:
-        if type(value) is dict:
-            if ENVELOPE in value:
-                return self._open_envelope(value, kind, place)
-            return {key: self._open_value(item, kind, f"{place}/{key}") for key, item in value.items()}
-        if type(value) is list:
-            return [self._open_value(item, kind, f"{place}/{index}") for index, item in enumerate(value)]
-        return value
+    def open_read(self, event: Event, line: bytes | None, found: list[tuple[str, Any]] | None = None) -> bool:
+        """Open the envelopes of an event parsed for this reader alone, in place; whether it held
+        any. `line` is the line it was read from (None: unknown): a line without `"$enc"` holds
+        no envelope, so only the first event (the fingerprint) and a purge need a closer look.
+        `found` receives each opened value with its place (`/answer`, `/contact/name`)."""
+        if line is None or not self._learnt or _PURGED_MARK in line:
+            self._notice(event)
+            if not _has_envelope(event.get("data")):
+                return False
+        elif _ENVELOPE_MARK not in line:
+            return False
+        data, kind = event.get("data"), event.get("type")
+        if type(data) is not dict or not self.keyed:  # the incident has no key: nothing is sealed
+            return False
+        make = self._open_envelope
+        if found is not None:
+            opener = self._open_envelope
+
+            def make(envelope: dict[str, Any], kind: str, place: str) -> Any:
+                value = opener(envelope, kind, place)
+                found.append((place, value))
+                return value
+
+        _in_place(data, kind if isinstance(kind, str) else "", "", make)
+        return True
+
+    def lazy_lines(self, read: Iterable[tuple[Event, bytes]]) -> Iterator[Event]:
+        """The events read with their lines, each envelope left sealed as a `Sealed` (nothing is
+        decrypted) for `reveal` to open once the replay is over, if the state still holds it."""
+        envelope_mark, purged_mark = _ENVELOPE_MARK, _PURGED_MARK
+        for event, line in read:
+            if not self._learnt or purged_mark in line:
+                self._notice(event)
+            if envelope_mark in line and self.keyed:
+                data, kind = event.get("data"), event.get("type")
+                if type(data) is dict:  # parsed for this reader alone: changed in place
+                    _in_place(data, kind if isinstance(kind, str) else "", "", Sealed)
+            yield event
+
+    def reveal(self, value: Any) -> Any:
+        """`value` (a replayed `State`, or anything holding `Sealed` values) with each one opened."""
+        return unseal(value, self._open_sealed)
+
+    def _open_sealed(self, sealed: Sealed) -> Any:
+        text = self._open_envelope(sealed.envelope, sealed.event_type, sealed.place)
+        if sealed.number and text is not None:
+            try:
+                return Decimal(text)
+            except InvalidOperation:  # not a number (an edited log): the text, as it was logged
+                return text
+        return text
 
     def _open_envelope(self, envelope: dict[str, Any], kind: str, place: str) -> Personal | None:
-        if self.status != READY:
+        aead = self._aead
+        if aead is None and self.status != READY:
             self.unopened += 1
             return None
-        sealed = envelope.get(ENVELOPE)
-        label = envelope.get(KIND)
+        sealed, label = envelope.get(ENVELOPE), envelope.get(KIND)
+        label = label if isinstance(label, str) else ""
+        aad = self._aads.get((kind, place, label))
+        if aad is None:
+            aad = _aad(self.incident_id, kind, place, label)
+            if len(self._aads) < _AADS_KEPT:
+                self._aads[(kind, place, label)] = aad
         try:
-            raw = binascii.a2b_base64(sealed, strict_mode=True) if type(sealed) is str else b""
-            aad = _aad(self.incident_id, kind, place, label if isinstance(label, str) else "")
-            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
-            text = plain.decode("utf-8")
+            raw = a2b_base64(sealed, strict_mode=True) if type(sealed) is str else b""
+            text = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad).decode("utf-8")
         except (self._invalid_tag, ValueError, binascii.Error, UnicodeDecodeError):
             self.unopened += 1
             return None
-        return Personal(text, label if isinstance(label, str) and label else TEXT)
+        opened = _new_str(Personal, text)  # Personal(text, label), without its constructor's call
+        opened.kind = label or TEXT
+        self.decrypted += 1
+        return opened
+
+
+_new_str = str.__new__
+_AADS_KEPT = 4096  # associated data by (event type, place, kind): a log has few of them
+
+
+def _in_place(
+    value: dict[str, Any] | list[Any], kind: str, place: str, make: Callable[[dict[str, Any], str, str], Any]
+) -> None:
+    """`_envelopes`, changing the containers in place (a reader's own parse)."""
+    for key, item in value.items() if type(value) is dict else enumerate(value):  # type: ignore[union-attr]
+        if type(item) is dict:
+            if ENVELOPE in item:
+                value[key] = make(item, kind, f"{place}/{key}")  # type: ignore[index]
+            else:
+                _in_place(item, kind, f"{place}/{key}", make)
+        elif type(item) is list:
+            _in_place(item, kind, f"{place}/{key}", make)
+
+
+def _envelopes(value: Any, kind: str, place: str, make: Callable[[dict[str, Any], str, str], Any]) -> Any:
+    """A logged value (an event's `data`) with each envelope in it replaced by `make(envelope,
+    event type, place)`: opened, or left sealed as a `Sealed`. Only containers are walked."""
+    if type(value) is dict:
+        if ENVELOPE in value:
+            return make(value, kind, place)
+        return {
+            key: _envelopes(item, kind, f"{place}/{key}", make) if type(item) in _CONTAINERS else item
+            for key, item in value.items()
+        }
+    if type(value) is list:
+        return [
+            _envelopes(item, kind, f"{place}/{index}", make) if type(item) in _CONTAINERS else item
+            for index, item in enumerate(value)
+        ]
+    return value
 
 
 def _holds(value: Any) -> bool:

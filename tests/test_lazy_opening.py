@@ -1,0 +1,180 @@
+"""Lazy opening (issue 17's benchmark): a replay decrypts only the personal values its state still
+holds, and gives the same state as opening every value as it is read. Engine and store, no terminal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from crisisplay import engine
+from crisisplay import events as ev
+from crisisplay.incidents import load_state
+from crisisplay.personal import Personal, Sealed, unseal
+from crisisplay.playbook.loader import check_text
+from crisisplay.store.files import FileStore
+from crisisplay.store.keys import FileKeys
+
+INCIDENT = "20261130-090000-lazy-0000"
+PLAYBOOK = """\
+crisisplay: 1
+id: lazy
+title: A watch that notes what each customer says
+inputs:
+  refund:
+    prompt: The refund the customer asks for, in euros
+    type: number
+    personal: true
+  customer:
+    prompt: The customer's name
+    personal: customer
+phases:
+  - id: watch
+    title: Watch
+    steps:
+      - id: check
+        type: choice
+        prompt: How are the mentions now?
+        options:
+          - label: Still growing
+            value: growing
+            next: said
+          - label: Calm again
+            value: calm
+            next: end
+      - id: said
+        type: text
+        prompt: What did the customer say?
+        personal: customer
+        save_as: said
+        next: check
+"""
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def _store(home: Path) -> FileStore:
+    return FileStore(home / "incidents", FileKeys(home / "keys"))
+
+
+def _run(home: Path, loops: int, close: str | None = None) -> None:
+    """An incident in which the customer said something different `loops` times, then the run ended
+    (and, with `close`, the incident was closed for that typed reason)."""
+    pb = check_text(PLAYBOOK, "lazy.yaml").playbook
+    source = {"id": pb.id, "title": pb.title, "source": "test", "sha256": "0" * 64}
+    first = engine.start(
+        INCIDENT, pb, source, drill=False, responder="Ana", organisation=None, detected_at=T0, now=T0, version="t"
+    )[0]
+    log = _store(home).create(INCIDENT, first)
+    state = ev.replay(log.events())
+    at = T0
+
+    def fold(events: list[dict]) -> None:
+        for event in log.append(events):
+            ev.apply(state, event)
+
+    fold(engine.set_input(state, "refund", "129.90", at, "Ana"))
+    fold(engine.set_input(state, "customer", "Wilhelmina Zorrilla", at, "Ana"))
+    for loop in range(loops + 1):
+        at += timedelta(seconds=30)
+        events, action = engine.advance(state, at, "Ana")
+        fold(events)
+        if action.step_id == "check":
+            fold(engine.decide(state, "check", "growing" if loop < loops else "calm", at, "Ana"))
+            if loop == loops:
+                break
+            events, action = engine.advance(state, at, "Ana")
+            fold(events)
+        fold(engine.decide(state, "said", f"Wilhelmina says complaint number {loop}", at, "Ana"))
+    if close is not None:
+        fold(engine.close(close, at, "Ana"))
+
+
+def test_a_replay_decrypts_only_the_values_its_state_still_holds(tmp_path: Path) -> None:
+    _run(tmp_path, loops=40)
+    log = _store(tmp_path).open(INCIDENT)
+    state = load_state(log)
+    assert state.variables["said"] == "Wilhelmina says complaint number 39"
+    assert isinstance(state.variables["said"], Personal) and state.variables["said"].kind == "customer"
+    assert state.variables["customer"] == "Wilhelmina Zorrilla"
+    # the refund, the customer and the last thing said: three of the 42 values the log sealed
+    assert log.seal.decrypted == 3
+    eager = _store(tmp_path).open(INCIDENT)
+    assert sum(1 for event in eager.events() if event["type"] == ev.STEP_ANSWERED) >= 40
+    assert eager.seal.decrypted == 42
+
+
+def test_the_lazy_state_equals_the_state_of_every_value_opened_as_read(tmp_path: Path) -> None:
+    _run(tmp_path, loops=5, close="Wilhelmina asked us to wait for her lawyer")
+    lazy = load_state(_store(tmp_path).open(INCIDENT))
+    eager = ev.replay(_store(tmp_path).open(INCIDENT).events())
+    assert lazy == eager
+    assert lazy.close_reason == "Wilhelmina asked us to wait for her lawyer"
+    assert isinstance(lazy.close_reason, Personal)
+
+
+def test_a_personal_number_is_a_decimal_once_opened_and_none_once_erased(tmp_path: Path) -> None:
+    _run(tmp_path, loops=1)
+    state = load_state(_store(tmp_path).open(INCIDENT))
+    assert state.variables["refund"] == Decimal("129.90") and type(state.variables["refund"]) is Decimal
+    (tmp_path / "keys" / f"{INCIDENT}.key").unlink()
+    log = _store(tmp_path).open(INCIDENT)
+    erased = load_state(log)
+    assert erased.variables["refund"] is None  # never the word "[erased]", never a number
+    assert erased.variables["said"] is None and erased.variables["customer"] is None
+    assert log.seal.warning() is not None  # the key is missing, not purged: the reader is told
+
+
+def test_no_sealed_value_is_left_in_a_replayed_state(tmp_path: Path) -> None:
+    _run(tmp_path, loops=3, close="Closed for Wilhelmina")
+    state = load_state(_store(tmp_path).open(INCIDENT))
+    left: list[Sealed] = []
+    unseal(state, lambda sealed: left.append(sealed) or sealed)
+    assert left == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, {"b": "x"}], "c": ("y", 2)},
+        [[["deep"]]],
+        "text",
+    ],
+)
+def test_unseal_replaces_sealed_values_anywhere_and_leaves_the_rest(value: object) -> None:
+    sealed = Sealed({"$enc": "AAAA", "kind": "text"}, "note.added", "/text")
+    holder = {"plain": value, "list": [sealed, value], "tuple": (value, sealed), "nested": {"deeper": sealed}}
+    opened = unseal(holder, lambda found: f"opened {found.place}")
+    assert opened is holder
+    assert holder["list"] == ["opened /text", value]
+    assert holder["tuple"] == (value, "opened /text")
+    assert holder["nested"] == {"deeper": "opened /text"}
+    assert holder["plain"] == value
+
+
+def test_an_approval_of_a_personal_text_replays_lazily_to_the_same_status(tmp_path: Path) -> None:
+    """Sealed hashes are compared only once opened: an approval given (with an edit) and one asked
+    again read back with the status they had when they were logged."""
+    from test_team import BOOK
+
+    pb = check_text(BOOK.read_text(encoding="utf-8"), str(BOOK)).playbook
+    first = engine.start(
+        INCIDENT, pb, {"id": pb.id}, drill=True, responder="Ana", organisation=None, detected_at=T0, now=T0, version="t"
+    )[0]
+    log = _store(tmp_path).create(INCIDENT, first)
+    state = ev.replay(log.events())
+
+    def fold(events: list[dict]) -> None:
+        for event in log.append(events):
+            ev.apply(state, event)
+
+    fold(engine.assign(state, "manager", "Marta", T0, "Ana"))
+    fold(engine.request_approval(state, "apology", Personal("Sorry, Wilhelmina."), T0, "Ana"))
+    fold(engine.give_approval(state, state.approvals["apology"], "Marta", T0, "Marta", edited="Sorry, Wilhelmina!"))
+    assert ev.approval_status(state.approvals["apology"]) == ev.APPROVED
+    replayed = load_state(_store(tmp_path).open(INCIDENT))
+    assert replayed == state
+    assert ev.approval_status(replayed.approvals["apology"]) == ev.APPROVED
+    assert replayed.approvals["apology"]["text"] == "Sorry, Wilhelmina!"
+    assert b"Wilhelmina" not in (tmp_path / "incidents" / f"{INCIDENT}.jsonl").read_bytes()
