@@ -138,7 +138,9 @@ def load_state(journal: IncidentLog) -> ev.State:
     """Replay a log (a torn last line is ignored here; `resume` sets it aside). Personal values
     are decrypted once the replay is over, and only those the state still holds."""
     try:
-        return journal.seal.reveal(ev.replay(journal.events(tolerate_torn=True, lazy=True)))
+        state = ev.replay(journal.events(tolerate_torn=True, lazy=True))
+        journal.seal.reveal(state)  # in place
+        return state
     except (KeyError, TypeError, ValueError, OverflowError) as err:
         raise JournalError(
             _("{path}: not a crisisplay incident log ({reason})").format(path=journal.where(), reason=err)

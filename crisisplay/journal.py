@@ -649,8 +649,27 @@ class Journal(Leasing["FileLeaseHandle"]):
 
 def _purge_logged(path: Path) -> bool:
     """Whether the log holds an `incident.purged` event: its canonical text searched in the bytes a
-    mebibyte at a time (no more held than that and the longest line), each line that holds it read
-    to be sure it is the event's own type (not a value inside data)."""
+    mebibyte at a time, read into one buffer (no more held than that); only where the text is
+    found are the lines read to be sure one is the event's own type (not a value inside data)."""
+    needle = PURGED_TEXT
+    keep = len(needle) - 1  # carried from one read to the next: the text may straddle two
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            buffer = bytearray(keep + _SCAN_CHUNK)
+            view, carried = memoryview(buffer), 0
+            while read := handle.readinto(view[carried:]):
+                end = carried + read
+                if buffer.find(needle, 0, end) >= 0:
+                    return _purge_line_logged(path)
+                carried = min(keep, end)
+                buffer[:carried] = buffer[end - carried : end]
+    except OSError:
+        return False
+    return False
+
+
+def _purge_line_logged(path: Path) -> bool:
+    """`_purge_logged` where the text was found: each line that holds it parsed (a mebibyte at a time)."""
     try:
         with open(path, "rb") as handle:
             carry = b""

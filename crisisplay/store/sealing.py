@@ -438,7 +438,7 @@ def _in_place(
     value: dict[str, Any] | list[Any], kind: str, place: str, make: Callable[[dict[str, Any], str, str], Any]
 ) -> None:
     """`_envelopes`, changing the containers in place (a reader's own parse)."""
-    for key, item in value.items() if type(value) is dict else enumerate(value):  # type: ignore[union-attr]
+    for key, item in value.items() if type(value) is dict else enumerate(value):
         if type(item) is dict:
             if ENVELOPE in item:
                 value[key] = make(item, kind, f"{place}/{key}")  # type: ignore[index]
