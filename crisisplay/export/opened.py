@@ -44,9 +44,8 @@ class Reading:
         check: ChainCheck | None = None,
     ) -> None:
         self.seal = seal
-        self.check = (
-            check  # the pass the events come from: the line each was read from tells whether it holds an envelope
-        )
+        self.check = check  # the pass the events come from: each event's line says whether it holds an envelope
+        self.track = False  # whether a reader asks `changed` of each event (the csv's rows)
         self.pseudonyms = pseudonyms
         self._clear: Any = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, mode="w+") if clear else None  # noqa: SIM115 (closed in close())
         self._separator = ""
@@ -71,21 +70,21 @@ class Reading:
         yield from self._opened(batch)
 
     def _opened(self, batch: list[tuple[Event, bytes | None]]) -> Iterator[Event]:
-        open_read, pseudonyms = self.seal.open_read, self.pseudonyms
-        found: list[tuple[str, Any]] | None = [] if self._clear is not None else None
-        changed = []
-        for event, line in batch:
-            opened = open_read(event, line, found)  # in place
-            if opened:
-                if pseudonyms is not None:
-                    pseudonyms.learn(event.get("data"))
-                if found:
-                    self._keep(event.get("seq"), found)
-                    found.clear()
-            changed.append(opened)
-        for (event, _line), opened in zip(batch, changed, strict=True):
+        pseudonyms = self.pseudonyms
+        found: list[tuple[int, str, Any]] | None = [] if self._clear is not None else None
+        opened = self.seal.open_batch(batch, found)  # in place
+        if pseudonyms is not None:
+            for index in opened:
+                pseudonyms.learn(batch[index][0].get("data"))
+        if found:
+            self._keep(batch, found)
+        if pseudonyms is None and not self.track:
+            yield from (event for event, _line in batch)
+            return
+        changed = set(opened)
+        for index, (event, _line) in enumerate(batch):
             shown = redacted(event, pseudonyms) if pseudonyms is not None else event
-            self.changed = opened or shown is not event
+            self.changed = index in changed or shown is not event
             yield shown
 
     def event(self, event: Event) -> Event:
@@ -93,17 +92,21 @@ class Reading:
         opened = self.seal.open(event)
         return redacted(opened, self.pseudonyms) if self.pseudonyms is not None else opened
 
-    def _keep(self, seq: Any, found: list[tuple[str, Any]]) -> None:
-        """One member of `clear`: `"seq": {"place": value, …}` (as `json.dumps` writes them)."""
+    def _keep(self, batch: list[tuple[Event, bytes | None]], found: list[tuple[int, str, Any]]) -> None:
+        """The members of `clear` for the values a batch opened: `"seq": {"place": value, …}` (as
+        `json.dumps` writes them), one per event."""
         value_of = self.pseudonyms.value if self.pseudonyms is not None else None
-        members = []
-        for place, value in found:
+        pending, members, last = self._pending, [], found[0][0]
+        for index, place, value in [*found, (-1, "", None)]:  # the last: a mark that ends the last member
+            if index != last:
+                pending.append(f"{self._separator}{_text(str(batch[last][0].get('seq')))}: {{{', '.join(members)}}}")
+                self._separator, members, last = ",\n", [], index
+                if index < 0:
+                    break
             shown = value_of(value) if value_of is not None else value
             text = _text(shown) if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
             members.append(f"{_text(place.lstrip('/'))}: {text}")
-        self._pending.append(f"{self._separator}{_text(str(seq))}: {{{', '.join(members)}}}")
-        self._separator = ",\n"
-        if len(self._pending) >= _BATCH:
+        if len(pending) >= _BATCH:
             self._flush()
 
     def _flush(self) -> None:

@@ -237,6 +237,8 @@ class CsvRows:
 
     def __init__(self, reading: Reading | None = None) -> None:
         self._reading = reading  # says whether the event given is not as logged (opened, or redacted)
+        if reading is not None:
+            reading.track = True
         self._spool: Any = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (closed in close())
         self._pending: list[str] = []
         self._writer = csv.writer(_Appender(self._pending), lineterminator=_ROW_END)
@@ -405,6 +407,8 @@ def _data_cell(data: Any) -> str:
     text = _dumps(data)
     if _C1.search(text):
         text = text.translate(_JSON_C1_ESCAPES)
+    if type(data) is dict:  # `{…}`: no formula, and JSON has escaped every other control in it
+        return text
     return neutralise(visible(text))
 
 

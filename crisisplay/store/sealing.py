@@ -155,6 +155,7 @@ class LogSeal:
         self.decrypted = 0  # envelopes opened (a lazy replay opens only what its state still holds)
         self._made_key = False
         self._aads: dict[tuple[str, str, str], bytes] = {}
+        self._opener: Callable[[dict[str, Any], str, str], Personal | None] | None = None  # made at the first envelope
 
     # -- what the log says --
 
@@ -324,7 +325,7 @@ class LogSeal:
         self.purged = True
         if self.keys is None or not self.keyed:
             return
-        self._aead = None
+        self._aead = self._opener = None
         self._status = MISSING
         self.finish_purge()
 
@@ -354,31 +355,48 @@ class LogSeal:
             open_read(event, line)
             yield event
 
-    def open_read(self, event: Event, line: bytes | None, found: list[tuple[str, Any]] | None = None) -> bool:
+    def open_read(self, event: Event, line: bytes | None) -> bool:
         """Open the envelopes of an event parsed for this reader alone, in place; whether it held
-        any. `line` is the line it was read from (None: unknown): a line without `"$enc"` holds
-        no envelope, so only the first event (the fingerprint) and a purge need a closer look.
-        `found` receives each opened value with its place (`/answer`, `/contact/name`)."""
-        if line is None or not self._learnt or _PURGED_MARK in line:
-            self._notice(event)
-            if not _has_envelope(event.get("data")):
-                return False
-        elif _ENVELOPE_MARK not in line:
-            return False
-        data, kind = event.get("data"), event.get("type")
-        if type(data) is not dict or not self.keyed:  # the incident has no key: nothing is sealed
-            return False
-        make = self._open_envelope
-        if found is not None:
-            opener = self._open_envelope
+        any. `line` is the line it was read from (None: unknown)."""
+        return bool(self.open_batch([(event, line)]))
 
-            def make(envelope: dict[str, Any], kind: str, place: str) -> Any:
-                value = opener(envelope, kind, place)
-                found.append((place, value))
-                return value
+    def open_batch(
+        self, read: list[tuple[Event, bytes | None]], found: list[tuple[int, str, Any]] | None = None
+    ) -> list[int]:
+        """Open the envelopes of events read ahead, each parsed for this reader alone, in place:
+        the indexes of those that held any. Each event comes with the line it was read from
+        (None: unknown): a line without `"$enc"` holds no envelope, so only the first event (the
+        fingerprint) and a purge need a closer look. `found` receives (index, place, value) for
+        each value opened, its place as sealing names it (`/answer`, `/contact/name`)."""
+        envelope_mark, purged_mark = _ENVELOPE_MARK, _PURGED_MARK
+        open_one: Callable[[dict[str, Any], str, str], Personal | None] | None = None  # at the first envelope
+        index = 0
 
-        _in_place(data, kind if isinstance(kind, str) else "", "", make)
-        return True
+        def keep(envelope: dict[str, Any], kind: str, place: str) -> Any:
+            value = open_one(envelope, kind, place)  # type: ignore[misc]  # (set before `keep` is called)
+            found.append((index, place, value))  # type: ignore[union-attr]
+            return value
+
+        make: Callable[[dict[str, Any], str, str], Any] = keep
+        opened: list[int] = []
+        for index, (event, line) in enumerate(read):  # noqa: B007 (`make` reads `index`)
+            if line is None or not self._learnt or purged_mark in line:
+                self._notice(event)
+                if not _has_envelope(event.get("data")):
+                    continue
+            elif envelope_mark not in line:
+                continue
+            data, kind = event.get("data"), event.get("type")
+            if type(data) is not dict or not self.keyed:  # the incident has no key: nothing is sealed
+                continue
+            if open_one is None:
+                open_one = self._opener or self._make_opener()
+                self._opener = open_one
+                if found is None:
+                    make = open_one
+            _in_place(data, kind if isinstance(kind, str) else "", "", make)
+            opened.append(index)
+        return opened
 
     def lazy_lines(self, read: Iterable[tuple[Event, bytes]]) -> Iterator[Event]:
         """The events read with their lines, each envelope left sealed as a `Sealed` (nothing is
@@ -407,27 +425,43 @@ class LogSeal:
         return text
 
     def _open_envelope(self, envelope: dict[str, Any], kind: str, place: str) -> Personal | None:
-        aead = self._aead
-        if aead is None and self.status != READY:
-            self.unopened += 1
-            return None
-        sealed, label = envelope.get(ENVELOPE), envelope.get(KIND)
-        label = label if isinstance(label, str) else ""
-        aad = self._aads.get((kind, place, label))
-        if aad is None:
-            aad = _aad(self.incident_id, kind, place, label)
-            if len(self._aads) < _AADS_KEPT:
-                self._aads[(kind, place, label)] = aad
-        try:
-            raw = a2b_base64(sealed, strict_mode=True) if type(sealed) is str else b""
-            text = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad).decode("utf-8")
-        except (self._invalid_tag, ValueError, binascii.Error, UnicodeDecodeError):
-            self.unopened += 1
-            return None
-        opened = _new_str(Personal, text)  # Personal(text, label), without its constructor's call
-        opened.kind = label or TEXT
-        self.decrypted += 1
-        return opened
+        """An envelope opened: its text, a `Personal` of its kind; None when it does not open."""
+        opener = self._opener
+        if opener is None:
+            opener = self._opener = self._make_opener()
+        return opener(envelope, kind, place)
+
+    def _make_opener(self) -> Callable[[dict[str, Any], str, str], Personal | None]:
+        """`_open_envelope` for this seal as it stands (its key, or none): one closure, its names bound."""
+        if self.status != READY:
+
+            def erased(envelope: dict[str, Any], kind: str, place: str) -> None:
+                self.unopened += 1
+
+            return erased
+        decrypt, invalid_tag, aads, incident = self._aead.decrypt, self._invalid_tag, self._aads, self.incident_id
+
+        def open_one(envelope: dict[str, Any], kind: str, place: str) -> Personal | None:
+            sealed, label = envelope.get(ENVELOPE), envelope.get(KIND)
+            if type(label) is not str:
+                label = ""
+            aad = aads.get((kind, place, label))
+            if aad is None:
+                aad = _aad(incident, kind, place, label)
+                if len(aads) < _AADS_KEPT:
+                    aads[(kind, place, label)] = aad
+            try:
+                raw = a2b_base64(sealed, strict_mode=True) if type(sealed) is str else b""
+                text = decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad).decode("utf-8")
+            except (invalid_tag, ValueError, binascii.Error, UnicodeDecodeError):
+                self.unopened += 1
+                return None
+            opened = _new_str(Personal, text)  # Personal(text, label), without its constructor's call
+            opened.kind = label or TEXT
+            self.decrypted += 1
+            return opened
+
+        return open_one
 
 
 _new_str = str.__new__
