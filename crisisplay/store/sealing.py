@@ -379,7 +379,7 @@ class LogSeal:
 
         make: Callable[[dict[str, Any], str, str], Any] = keep
         opened: list[int] = []
-        for index, (event, line) in enumerate(read):  # noqa: B007 (`make` reads `index`)
+        for index, (event, line) in enumerate(read):
             if line is None or not self._learnt or purged_mark in line:
                 self._notice(event)
                 if not _has_envelope(event.get("data")):
