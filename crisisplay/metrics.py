@@ -449,7 +449,9 @@ def _record(metrics: Metrics, kind: str, event: Record, elapsed: int) -> None:
     elif kind == ev.NOTE_ADDED:
         metrics.notes.append({**when, "actor": event.get("actor"), "step": step, "text": data.get("text", "")})
     elif kind == ev.MESSAGE_SENT:
-        metrics.messages.append({**when, "step": step, "channel": data.get("channel"), "text": data.get("text", "")})
+        metrics.messages.append(
+            {**when, "step": step, "channel": data.get("channel", ""), "text": data.get("text", "")}
+        )
     elif kind in (ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE):
         contact = data.get("contact") or {}
         metrics.escalations.append(

@@ -276,3 +276,48 @@ def test_watch_of_a_purged_incident_shows_erased_lines_without_a_traceback(seale
     out, err = watching.communicate(timeout=30)
     assert "Traceback" not in err, err
     assert found(run["values"], out + err) == []
+
+
+def test_watch_with_its_key_missing_says_so_once_before_it_follows(sealed, tmp_path):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from incident_logs import cli_env
+
+    run = sealed["pricing-error"]
+    home = tmp_path / "home"
+    shutil.copytree(run["home"], home)
+    (home / "keys" / f"{run['id']}.key").unlink()  # lost, not purged
+    watching = subprocess.Popen(
+        [sys.executable, "-m", "crisisplay", "watch", run["id"]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=cli_env(home),
+    )
+    assert watching.stdout is not None
+    header = watching.stdout.readline()  # printed once the log is read: the warning went out before it
+    watching.send_signal(signal.SIGINT)
+    out, err = watching.communicate(timeout=30)
+    assert run["id"] in header
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "key is missing" in lines[0], err
+    assert found(run["values"], header + out + err) == []
+
+
+def test_a_message_to_an_erased_channel_is_headed_erased_not_unnamed(sealed, tmp_path):
+    import shutil
+
+    run = sealed["pricing-error"]
+    home = tmp_path / "home"
+    shutil.copytree(run["home"], home)
+    before, _warning = _export(home, run["id"], "md")
+    purge(home, run["id"])
+    for fmt in ("md", "html"):
+        after, _warning = _export(home, run["id"], fmt)
+        assert "an unnamed channel" not in after, fmt
+        assert f"On {ERASED}" in after.replace("\\[", "[").replace("\\]", "]"), fmt
+    assert "an unnamed channel" not in before and f"On {ERASED}" not in before

@@ -10,7 +10,7 @@ import typer
 
 from crisisplay import i18n
 from crisisplay.cli.app import _command
-from crisisplay.cli.common import _DONE_FORMATS, TextOrJson, _config, _done, _home, _incident_argument
+from crisisplay.cli.common import _DONE_FORMATS, TextOrJson, _config, _done, _home, _incident_argument, _say
 from crisisplay.i18n import N_, _
 
 
@@ -206,6 +206,9 @@ def watch(incident: str = _incident_argument()) -> None:
 
     log = resolve(incident, _home())
     i18n.use_playbook_locale(playbook_locale(log))
+    warning = log.seal.warning()  # its key is missing or wrong: personal values show as [erased]
+    if warning is not None:
+        _say(_("warning: {message}").format(message=warning))
     try:
         if sys.stdout.isatty():
             from rich.console import Console

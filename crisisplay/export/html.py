@@ -453,7 +453,7 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> str:
         return _section("messages", N_("Messages sent"), _muted(_("No message was sent.")) + _approvals(metrics, clock))
     unnamed = _("an unnamed channel")
     body = [
-        f'<h3><span dir="auto">{number}. {_on(esc(m["channel"] or unnamed))}</span> <small class="muted">'
+        f'<h3><span dir="auto">{number}. {_on(esc(shown(m["channel"]) or unnamed))}</span> <small class="muted">'
         f"{w.when_at_step(esc(clock(m['ts'])), clock.since(m['elapsed_ms']), esc(m['step'] or '—'))}</small></h3>\n"
         f'<pre class="message" dir="auto">{esc(shown(m["text"]))}</pre>\n'
         for number, m in enumerate(metrics.messages, 1)

@@ -319,7 +319,7 @@ def _messages(metrics: Metrics, clock: w.ReportClock) -> list[str]:
         out += [
             "",
             f"### {number}. "
-            + _("On {channel}").format(channel=heading_text(message["channel"] or _("an unnamed channel"))),
+            + _("On {channel}").format(channel=heading_text(shown(message["channel"]) or _("an unnamed channel"))),
             "",
             w.when_at_step(clock(message["ts"]), clock.since(message["elapsed_ms"]), inline(message["step"] or "—")),
             "",
