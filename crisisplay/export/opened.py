@@ -96,11 +96,13 @@ class Reading:
         """The members of `clear` for the values a batch opened: `"seq": {"place": value, …}` (as
         `json.dumps` writes them), one per event."""
         value_of = self.pseudonyms.value if self.pseudonyms is not None else None
-        pending, members, last = self._pending, [], found[0][0]
+        pending, last = self._pending, found[0][0]
+        members: list[str] = []
         for index, place, value in [*found, (-1, "", None)]:  # the last: a mark that ends the last member
             if index != last:
                 pending.append(f"{self._separator}{_text(str(batch[last][0].get('seq')))}: {{{', '.join(members)}}}")
-                self._separator, members, last = ",\n", [], index
+                self._separator, last = ",\n", index
+                members = []
                 if index < 0:
                     break
             shown = value_of(value) if value_of is not None else value

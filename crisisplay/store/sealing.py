@@ -214,9 +214,9 @@ class LogSeal:
     def warning(self) -> str | None:
         """One line for the reader when personal values cannot be shown; None when they can
         (or when the incident was purged: erased is what purge is for)."""
+        status = self.status  # first: loading it finds a purge the log records
         if self.purged:
             return None
-        status = self.status
         where = self.keys.where(self.incident_id) if self.keys is not None else self.incident_id
         if status == MISSING:
             return _(
