@@ -318,7 +318,8 @@ def _with_status(row: Row, running: bool) -> Row:
 
 def _summary_at_rest(journal: IncidentLog) -> Row:
     """The headline as the log alone says it: `status` is closed, paused or interrupted."""
-    metrics = measure_log(journal, running=False)  # one pass: state and headline figures
+    # One pass: state and headline figures, no personal value decrypted (the row shows none).
+    metrics = measure_log(journal, running=False, lazy=True)
     state = metrics.state
     return {
         "id": state.incident_id,
@@ -332,7 +333,7 @@ def _summary_at_rest(journal: IncidentLog) -> Row:
         "detected": format_ts(state.detected_at),
         "last_activity": format_ts(state.active_ts) if state.active_ts else None,
         "responders": list(state.responders),
-        "pause_reason": state.pause_reason if state.lifecycle == ev.PAUSED else None,
+        "pause_reason": journal.seal.reveal(state.pause_reason) if state.lifecycle == ev.PAUSED else None,
         "head": state.head,
         **headline(metrics),
         # Deliveries queued whose outcome was never logged (the run stopped while they were sent).

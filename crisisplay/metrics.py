@@ -366,6 +366,7 @@ def measure_log(
     observe: Observe | None = None,
     each: Each | None = None,
     read: Callable[[Iterable[Record]], Iterable[Record]] | None = None,
+    lazy: bool = False,
 ) -> Metrics:
     """`measure` over a journal; a log that is not an incident's is a JournalError naming its file.
 
@@ -374,10 +375,12 @@ def measure_log(
     caller decides what a problem means (`check.result`): the check stops at the first one
     unless it is lenient, so the metrics then cover only what came before it. The check gives
     the events as logged: `read` opens them (the journal's seal by default: personal values
-    as text, or None once erased).
+    as text, or None once erased). With `lazy` (and no `check`), nothing is decrypted: personal
+    values stay `Sealed` in the state and the records, for a caller that shows none of them
+    (`incidents`' headline) and reveals what it shows.
     """
     if check is None:
-        events: Iterable[Record] = journal.events(tolerate_torn=True)
+        events: Iterable[Record] = journal.events(tolerate_torn=True, lazy=lazy)
     else:
         events = (read or journal.seal.opened)(check.events())
     try:

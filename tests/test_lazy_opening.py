@@ -178,3 +178,30 @@ def test_an_approval_of_a_personal_text_replays_lazily_to_the_same_status(tmp_pa
     assert ev.approval_status(replayed.approvals["apology"]) == ev.APPROVED
     assert replayed.approvals["apology"]["text"] == "Sorry, Wilhelmina!"
     assert b"Wilhelmina" not in (tmp_path / "incidents" / f"{INCIDENT}.jsonl").read_bytes()
+
+
+def test_the_incidents_headline_decrypts_nothing_and_never_imports_cryptography(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from crisisplay.incidents import summary
+
+    _run(tmp_path, loops=10, close="Closed for Wilhelmina")
+    log = _store(tmp_path).open(INCIDENT)
+    row = summary(log)
+    assert row["id"] == INCIDENT and row["privacy"] == "sealed" and row["status"] == "closed"
+    assert log.seal.decrypted == 0
+    assert "Wilhelmina" not in repr(row)
+    probe = (
+        "import sys\n"
+        "from crisisplay.incidents import summary\n"
+        "from crisisplay.store.files import FileStore\n"
+        "from crisisplay.store.keys import FileKeys\n"
+        f"home = {str(tmp_path)!r}\n"
+        "store = FileStore(home + '/incidents', FileKeys(home + '/keys'))\n"
+        f"log = store.open({INCIDENT!r})\n"
+        "summary(log)\n"
+        "print(log.seal.status, 'cryptography' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["ready", "False"], done.stderr

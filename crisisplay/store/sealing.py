@@ -147,7 +147,8 @@ class LogSeal:
         self._purge_logged = purge_logged  # whether the log holds an `incident.purged` (checked before any key is used)
         self._fingerprint: str | None = None
         self._learnt = False
-        self._aead: Any = None  # cryptography's AESGCM, once the key is loaded and checked
+        self._key: bytes | None = None  # the key, once loaded and checked (READY)
+        self._aead: Any = None  # cryptography's AESGCM under it, made at the first value sealed or opened
         self._invalid_tag: type[Exception] = ValueError  # cryptography's InvalidTag, once imported
         self._status: str | None = None
         self.purged = False  # an `incident.purged` was read
@@ -205,11 +206,7 @@ class LogSeal:
         elif len(key) != KEY_BYTES or not hmac.compare_digest(fingerprint(key), self._fingerprint or ""):
             self._status = WRONG
         else:
-            from cryptography.exceptions import InvalidTag
-            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-            self._aead, self._invalid_tag = AESGCM(key), InvalidTag
-            self._status = READY
+            self._key, self._status = key, READY  # `cryptography` waits for the first value sealed or opened
 
     def warning(self) -> str | None:
         """One line for the reader when personal values cannot be shown; None when they can
@@ -277,6 +274,15 @@ class LogSeal:
             incident=self.incident_id, problem=self.warning() or self.status
         )
 
+    def _cipher(self) -> Any:
+        """AES-GCM under the incident's key (READY only): `cryptography` is imported here, once."""
+        if self._aead is None:
+            from cryptography.exceptions import InvalidTag
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead, self._invalid_tag = AESGCM(self._key), InvalidTag
+        return self._aead
+
     def _sealed_event(self, event: Event) -> Event:
         kind = event["type"]
         return {**event, "data": self._seal_value(event["data"], kind, "")}
@@ -284,7 +290,7 @@ class LogSeal:
     def _seal_value(self, value: Any, kind: str, place: str) -> Any:
         if isinstance(value, Personal):
             nonce = os.urandom(NONCE_BYTES)
-            sealed = self._aead.encrypt(
+            sealed = self._cipher().encrypt(
                 nonce, str(value).encode("utf-8"), _aad(self.incident_id, kind, place, value.kind)
             )
             return {ENVELOPE: base64.b64encode(nonce + sealed).decode("ascii"), KIND: value.kind}
@@ -325,7 +331,7 @@ class LogSeal:
         self.purged = True
         if self.keys is None or not self.keyed:
             return
-        self._aead = self._opener = None
+        self._aead = self._opener = self._key = None
         self._status = MISSING
         self.finish_purge()
 
@@ -439,7 +445,8 @@ class LogSeal:
                 self.unopened += 1
 
             return erased
-        decrypt, invalid_tag, aads, incident = self._aead.decrypt, self._invalid_tag, self._aads, self.incident_id
+        decrypt, aads, incident = self._cipher().decrypt, self._aads, self.incident_id
+        invalid_tag = self._invalid_tag
 
         def open_one(envelope: dict[str, Any], kind: str, place: str) -> Personal | None:
             sealed, label = envelope.get(ENVELOPE), envelope.get(KIND)
