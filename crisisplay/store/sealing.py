@@ -277,6 +277,7 @@ class LogSeal:
     def _cipher(self) -> Any:
         """AES-GCM under the incident's key (READY only): `cryptography` is imported here, once."""
         if self._aead is None:
+            assert self._key is not None  # READY: the key was loaded and checked
             from cryptography.exceptions import InvalidTag
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
