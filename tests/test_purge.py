@@ -303,6 +303,24 @@ def test_a_purge_killed_before_its_key_was_deleted_is_finished_by_the_next_comma
     assert listed(run_cli)[incident]["privacy"] == "purged"
 
 
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "csv"])
+@pytest.mark.parametrize("redact", [False, True])
+def test_an_export_after_a_purge_killed_before_its_key_was_deleted_shows_nothing_personal(
+    run_cli, cli_home, cli_cwd, fmt, redact
+):
+    incident = start(run_cli, cli_cwd, PAUSED)
+    interrupted_purge(cli_home, incident)
+
+    code, out, err = run_cli("export", incident, "--format", fmt, *(("--redact",) if redact else ()))
+
+    assert code == 0, err
+    assert "Traceback" not in err and err.strip() == ""  # purged: nothing to warn about
+    assert CUSTOMER not in out and ORDER not in out
+    assert ("$enc" in out) == (fmt == "json" and not redact)  # the json keeps its events as logged
+    assert not key_file(cli_home, incident).exists()  # the export finished the purge
+    assert files_holding(cli_home, CUSTOMER, ORDER) == []
+
+
 def test_a_key_missing_without_a_purge_reads_as_missing_not_purged(run_cli, cli_home, cli_cwd):
     incident = start(run_cli, cli_cwd, PAUSED)
     key_file(cli_home, incident).unlink()

@@ -88,6 +88,8 @@ def export_incident(
             )
         )
     target = output_path(output) if output is not None else None  # a bad -o fails before any reading
+    seal = journal.seal
+    seal.scan_for_purge = False  # the pass reads every line before anything is written: it sees a purge
     check = ChainCheck(_lines_of(journal), lenient=force, fingerprint=fmt in ("json", "csv"))
     reading = Reading(
         journal.seal, clear=fmt == "json", pseudonyms=_pseudonyms(journal) if redact else None, check=check
@@ -123,6 +125,16 @@ def export_incident(
 
             raise JournalError(f"{err}; {verdict_words(check.result)}") from None
         raise
+    if seal.opened_before_purge:
+        # A purge whose key was still kept (killed before it deleted it): reading the event deleted
+        # the key, so everything opened before it is thrown away and the export made again, erased.
+        for spool in (metrics.timeline, rows, reading):
+            if spool is not None:
+                spool.close()
+        seal.opened_before_purge = False
+        return export_incident(
+            journal, fmt, output, stdout, force=force, weights=weights, history=history, redact=redact
+        )
     try:
         _refuse_unless_verified(journal, check.result, force)
         assert check.result is not None  # the pass read to its end

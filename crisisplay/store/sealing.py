@@ -152,6 +152,11 @@ class LogSeal:
         self._invalid_tag: type[Exception] = ValueError  # cryptography's InvalidTag, once imported
         self._status: str | None = None
         self.purged = False  # an `incident.purged` was read
+        # Whether loading the key first scans the log for a purge: a reader that opens values as it
+        # reads needs it; one that reads every line before it shows anything (an export) may turn
+        # it off, and then throws away what it made if `opened_before_purge` says it must.
+        self.scan_for_purge = True
+        self.opened_before_purge = False  # values were opened, then a purge was read (its key still kept)
         self.unopened = 0  # envelopes that did not open (erased, or a wrong key)
         self.decrypted = 0  # envelopes opened (a lazy replay opens only what its state still holds)
         self._made_key = False
@@ -195,7 +200,7 @@ class LogSeal:
         if not self.keyed:
             self._status = PLAIN
             return
-        if self.purge_found():
+        if self.scan_for_purge and self.purge_found():
             # A purged incident never opens, whatever key is still kept (a purge killed before it
             # deleted the key, a key put back from a backup): the purge was finished instead.
             self._status = MISSING
@@ -332,6 +337,8 @@ class LogSeal:
         self.purged = True
         if self.keys is None or not self.keyed:
             return
+        if self._key is not None and self.decrypted:  # opened under the key this purge should have deleted
+            self.opened_before_purge = True
         self._aead = self._opener = self._key = None
         self._status = MISSING
         self.finish_purge()
