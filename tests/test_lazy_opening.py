@@ -205,3 +205,23 @@ def test_the_incidents_headline_decrypts_nothing_and_never_imports_cryptography(
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["ready", "False"], done.stderr
+
+
+def test_a_purge_read_inside_a_batch_erases_every_value_after_it_in_that_batch(tmp_path: Path) -> None:
+    """The reader opens events a batch at a time: a purge met in the middle of one (a line the scan
+    for its canonical text would miss) deletes the key, and nothing after it opens."""
+    _run(tmp_path, loops=6)
+    log = _store(tmp_path).open(INCIDENT)
+    read = list(log._read(True))  # type: ignore[attr-defined]  # (event, line) pairs, as the journal reads them
+    said = [index for index, (event, _line) in enumerate(read) if event["step"] == "said" and "answer" in event["data"]]
+    middle = said[len(said) // 2]
+    purge = {"type": ev.PURGED, "seq": 999, "step": None, "data": {"reason": "retention"}}
+    batch = [*read[:middle], (purge, None), *read[middle:]]
+    log.seal.open_batch(batch)
+    answers = [
+        event["data"]["answer"] for event, _line in batch if event.get("step") == "said" and "answer" in event["data"]
+    ]
+    before = sum(1 for index in said if index < middle)
+    assert all(isinstance(answer, Personal) for answer in answers[:before])
+    assert answers[before:] and all(answer is None for answer in answers[before:])
+    assert log.seal.purged and not (tmp_path / "keys" / f"{INCIDENT}.key").exists()

@@ -396,6 +396,7 @@ class LogSeal:
         for index, (event, line) in enumerate(read):
             if line is None or not self._learnt or purged_mark in line:
                 self._notice(event)
+                open_one = None  # asked again at the next envelope: a purge read just now deleted the key
                 if not _has_envelope(event.get("data")):
                     continue
             elif envelope_mark not in line:
