@@ -225,3 +225,34 @@ def test_a_purge_read_inside_a_batch_erases_every_value_after_it_in_that_batch(t
     assert all(isinstance(answer, Personal) for answer in answers[:before])
     assert answers[before:] and all(answer is None for answer in answers[before:])
     assert log.seal.purged and not (tmp_path / "keys" / f"{INCIDENT}.key").exists()
+
+
+@pytest.mark.parametrize("how", ["replay", "read", "export"])
+def test_a_seal_that_opened_values_is_freed_at_once_not_by_the_garbage_collector(tmp_path: Path, how: str) -> None:
+    """No reference cycle through the seal: on the PostgreSQL store, a log kept alive by one would
+    keep its connection open until the cyclic garbage collector ran (eight writers at once then
+    ran the server out of connections)."""
+    import gc
+    import io
+    import weakref
+
+    from crisisplay.export import export_incident
+
+    _run(tmp_path, loops=3, close="Closed for Wilhelmina")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        log = _store(tmp_path).open(INCIDENT)
+        if how == "replay":
+            load_state(log)
+        elif how == "read":
+            list(log.events())
+        else:
+            export_incident(log, "json", None, io.BytesIO())
+        assert log.seal.decrypted > 0
+        seal, journal = weakref.ref(log.seal), weakref.ref(log)
+        del log
+        assert seal() is None and journal() is None
+    finally:
+        if collecting:
+            gc.enable()

@@ -128,6 +128,13 @@ def is_envelope(value: Any) -> bool:
     return type(value) is dict and ENVELOPE in value
 
 
+class _Tally:
+    __slots__ = ("decrypted", "unopened")
+
+    def __init__(self) -> None:
+        self.decrypted = self.unopened = 0
+
+
 class LogSeal:
     """One incident's personal values: sealed as they are appended, opened as they are read.
 
@@ -157,11 +164,24 @@ class LogSeal:
         # it off, and then throws away what it made if `opened_before_purge` says it must.
         self.scan_for_purge = True
         self.opened_before_purge = False  # values were opened, then a purge was read (its key still kept)
-        self.unopened = 0  # envelopes that did not open (erased, or a wrong key)
-        self.decrypted = 0  # envelopes opened (a lazy replay opens only what its state still holds)
+        # Envelopes opened (a lazy replay opens only what its state still holds), and those that did
+        # not open (erased, or a wrong key): kept apart from the seal, so that the opener it keeps
+        # does not refer to it (a cycle would keep a PostgreSQL store's connection open until the
+        # garbage collector ran).
+        self._tally = _Tally()
         self._made_key = False
         self._aads: dict[tuple[str, str, str], bytes] = {}
         self._opener: Callable[[dict[str, Any], str, str], Personal | None] | None = None  # made at the first envelope
+
+    @property
+    def decrypted(self) -> int:
+        """How many envelopes were opened."""
+        return self._tally.decrypted
+
+    @property
+    def unopened(self) -> int:
+        """How many envelopes did not open (erased, or a wrong key)."""
+        return self._tally.unopened
 
     # -- what the log says --
 
@@ -448,10 +468,11 @@ class LogSeal:
 
     def _make_opener(self) -> Callable[[dict[str, Any], str, str], Personal | None]:
         """`_open_envelope` for this seal as it stands (its key, or none): one closure, its names bound."""
+        tally = self._tally
         if self.status != READY:
 
             def erased(envelope: dict[str, Any], kind: str, place: str) -> None:
-                self.unopened += 1
+                tally.unopened += 1
 
             return erased
         decrypt, aads, incident = self._cipher().decrypt, self._aads, self.incident_id
@@ -470,11 +491,11 @@ class LogSeal:
                 raw = a2b_base64(sealed, strict_mode=True) if type(sealed) is str else b""
                 text = decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad).decode("utf-8")
             except (invalid_tag, ValueError, binascii.Error, UnicodeDecodeError):
-                self.unopened += 1
+                tally.unopened += 1
                 return None
             opened = _new_str(Personal, text)  # Personal(text, label), without its constructor's call
             opened.kind = label or TEXT
-            self.decrypted += 1
+            tally.decrypted += 1
             return opened
 
         return open_one
