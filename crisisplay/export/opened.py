@@ -88,9 +88,10 @@ class Reading:
             yield shown
 
     def event(self, event: Event) -> Event:
-        """One event read again (the json's `events` of a redacted export): opened, then redacted."""
-        opened = self.seal.open(event)
-        return redacted(opened, self.pseudonyms) if self.pseudonyms is not None else opened
+        """One event read again (the json's `events` of a redacted export), parsed for this reading
+        alone: opened in place, then redacted."""
+        self.seal.open_read(event, None)
+        return redacted(event, self.pseudonyms) if self.pseudonyms is not None else event
 
     def _keep(self, batch: list[tuple[Event, bytes | None]], found: list[tuple[int, str, Any]]) -> None:
         """The members of `clear` for the values a batch opened: `"seq": {"place": value, …}` (as

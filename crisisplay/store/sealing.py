@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import hmac
 import os
@@ -329,13 +330,14 @@ class LogSeal:
     # -- reading --
 
     def open(self, event: Event) -> Event:
-        """The event with every envelope opened: a `Personal` text, or None once erased."""
-        self._notice(event)
-        data = event.get("data")
-        if not _has_envelope(data) or not self.keyed:
+        """The event with every envelope opened: a `Personal` text, or None once erased. The event
+        given is left as it is (its `data` is copied when it holds an envelope)."""
+        if not _has_envelope(event.get("data")):
+            self._notice(event)
             return event
-        kind = event.get("type")
-        return {**event, "data": _envelopes(data, kind if isinstance(kind, str) else "", "", self._open_envelope)}
+        copied = {**event, "data": copy.deepcopy(event["data"])}
+        self.open_read(copied, None)
+        return copied
 
     def _notice(self, event: Event) -> None:
         """What every reader learns from an event, whether it opens it or not: the fingerprint, a purge."""
@@ -398,53 +400,51 @@ class LogSeal:
         self, read: list[tuple[Event, bytes | None]], found: list[tuple[int, str, Any]] | None = None
     ) -> list[int]:
         """Open the envelopes of events read ahead, each parsed for this reader alone, in place:
-        the indexes of those that held any. Each event comes with the line it was read from
-        (None: unknown): a line without `"$enc"` holds no envelope, so only the first event (the
-        fingerprint) and a purge need a closer look. `found` receives (index, place, value) for
-        each value opened, its place as sealing names it (`/answer`, `/contact/name`)."""
-        envelope_mark, purged_mark = _ENVELOPE_MARK, _PURGED_MARK
-        open_one: Callable[[dict[str, Any], str, str], Personal | None] | None = None  # at the first envelope
+        the indexes of those that held any. `found` receives (index, place, value) for each value
+        opened, its place as sealing names it (`/answer`, `/contact/name`)."""
         index = 0
+        open_one: Callable[[dict[str, Any], str, str], Personal | None] = self._open_envelope
 
         def keep(envelope: dict[str, Any], kind: str, place: str) -> Any:
-            value = open_one(envelope, kind, place)  # type: ignore[misc]  # (set before `keep` is called)
-            found.append((index, place, value))  # type: ignore[union-attr]
+            value = open_one(envelope, kind, place)
+            found.append((index, place, value))  # type: ignore[union-attr]  # (only made with `found`)
             return value
 
-        make: Callable[[dict[str, Any], str, str], Any] = keep
         opened: list[int] = []
+        envelope_mark, purged_mark = _ENVELOPE_MARK, _PURGED_MARK
         for index, (event, line) in enumerate(read):
-            if line is None or not self._learnt or purged_mark in line:
-                self._notice(event)
-                open_one = None  # asked again at the next envelope: a purge read just now deleted the key
-                if not _has_envelope(event.get("data")):
-                    continue
-            elif envelope_mark not in line:
-                continue
-            data, kind = event.get("data"), event.get("type")
-            if type(data) is not dict or not self.keyed:  # the incident has no key: nothing is sealed
-                continue
-            if open_one is None:
-                open_one = self._opener or self._make_opener()
-                self._opener = open_one
-                if found is None:
-                    make = open_one
-            _in_place(data, kind if isinstance(kind, str) else "", "", make)
-            opened.append(index)
+            if line is not None and envelope_mark not in line and purged_mark not in line and self._learnt:
+                continue  # most lines: nothing to notice, nothing to open (`_sealed_data`'s answer, without the call)
+            sealed = self._sealed_data(event, line)
+            if sealed is not None:
+                # The opener is asked for at each event: a purge read just now deleted the key.
+                open_one = self._opener or self._open_envelope
+                _in_place(*sealed, "", keep if found is not None else open_one)
+                opened.append(index)
         return opened
 
     def lazy_lines(self, read: Iterable[tuple[Event, bytes]]) -> Iterator[Event]:
         """The events read with their lines, each envelope left sealed as a `Sealed` (nothing is
         decrypted) for `reveal` to open once the replay is over, if the state still holds it."""
-        envelope_mark, purged_mark = _ENVELOPE_MARK, _PURGED_MARK
         for event, line in read:
-            if not self._learnt or purged_mark in line:
-                self._notice(event)
-            if envelope_mark in line and self.keyed:
-                data, kind = event.get("data"), event.get("type")
-                if type(data) is dict:  # parsed for this reader alone: changed in place
-                    _in_place(data, kind if isinstance(kind, str) else "", "", Sealed)
+            sealed = self._sealed_data(event, line)
+            if sealed is not None:
+                _in_place(*sealed, "", Sealed)
             yield event
+
+    def _sealed_data(self, event: Event, line: bytes | None) -> tuple[dict[str, Any], str] | None:
+        """What every reader does with an event read from `line` (None: unknown) before it opens
+        anything: notice the fingerprint and a purge; then the event's `data` and type when it
+        holds envelopes to open, None when not. A line without `"$enc"` holds no envelope, so only
+        the first event and a purge are looked at more closely."""
+        if line is None or not self._learnt or _PURGED_MARK in line:
+            self._notice(event)
+        if not (_ENVELOPE_MARK in line if line is not None else _has_envelope(event.get("data"))):
+            return None
+        data, kind = event.get("data"), event.get("type")
+        if type(data) is not dict or not self.keyed:  # the incident has no key: nothing is sealed
+            return None
+        return data, kind if isinstance(kind, str) else ""
 
     def reveal(self, value: Any) -> Any:
         """`value` (a replayed `State`, or anything holding `Sealed` values) with each one opened."""
@@ -508,7 +508,9 @@ _AADS_KEPT = 4096  # associated data by (event type, place, kind): a log has few
 def _in_place(
     value: dict[str, Any] | list[Any], kind: str, place: str, make: Callable[[dict[str, Any], str, str], Any]
 ) -> None:
-    """`_envelopes`, changing the containers in place (a reader's own parse)."""
+    """A logged value (an event's `data`, parsed for this reader alone) with each envelope in it
+    replaced, in place, by `make(envelope, event type, place)`: opened, or left sealed as a
+    `Sealed`. Only containers are walked."""
     for key, item in value.items() if type(value) is dict else enumerate(value):
         if type(item) is dict:
             if ENVELOPE in item:
@@ -517,24 +519,6 @@ def _in_place(
                 _in_place(item, kind, f"{place}/{key}", make)
         elif type(item) is list:
             _in_place(item, kind, f"{place}/{key}", make)
-
-
-def _envelopes(value: Any, kind: str, place: str, make: Callable[[dict[str, Any], str, str], Any]) -> Any:
-    """A logged value (an event's `data`) with each envelope in it replaced by `make(envelope,
-    event type, place)`: opened, or left sealed as a `Sealed`. Only containers are walked."""
-    if type(value) is dict:
-        if ENVELOPE in value:
-            return make(value, kind, place)
-        return {
-            key: _envelopes(item, kind, f"{place}/{key}", make) if type(item) in _CONTAINERS else item
-            for key, item in value.items()
-        }
-    if type(value) is list:
-        return [
-            _envelopes(item, kind, f"{place}/{index}", make) if type(item) in _CONTAINERS else item
-            for index, item in enumerate(value)
-        ]
-    return value
 
 
 def _holds(value: Any) -> bool:
