@@ -1,3 +1,3 @@
-from crisisplay.cli import main
+from crisisplay.entry import main
 
 main()

@@ -479,6 +479,11 @@ def main(argv: list[str] | None = None) -> None:
             _unknown_command(args[0], list(group.commands))
         # standalone_mode=False: Click's own errors come back here, to be printed like ours.
         code = group.main(args=args, prog_name=PROG, standalone_mode=False)
+        if code == 130:
+            # A Ctrl-C no command caught (while one imports what it needs, say): typer ≥ 0.26 ends
+            # the run with 130 and says nothing, older ones raise Abort (below). No command of
+            # ours returns 130 (an interrupted run raises Interrupted, with its own message).
+            raise KeyboardInterrupt
         sys.stdout.flush()
     except PlaybookError as err:
         _print_findings(err.findings)
@@ -494,7 +499,9 @@ def main(argv: list[str] | None = None) -> None:
 
             message = click_message(message)
         _fail(message, code=err.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
+        # Ctrl-C where no command catches it (start-up, a long export or verify): nothing the user
+        # answered is lost (every answer is logged before the next question), so a plain line.
         _fail(_("interrupted"), code=130)
     except BrokenPipeError:
         # `crisisplay show x | head`: the reader left; not an error worth a traceback.

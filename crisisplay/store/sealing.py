@@ -402,14 +402,6 @@ class LogSeal:
         """Open the envelopes of events read ahead, each parsed for this reader alone, in place:
         the indexes of those that held any. `found` receives (index, place, value) for each value
         opened, its place as sealing names it (`/answer`, `/contact/name`)."""
-        index = 0
-        open_one: Callable[[dict[str, Any], str, str], Personal | None] = self._open_envelope
-
-        def keep(envelope: dict[str, Any], kind: str, place: str) -> Any:
-            value = open_one(envelope, kind, place)
-            found.append((index, place, value))  # type: ignore[union-attr]  # (only made with `found`)
-            return value
-
         opened: list[int] = []
         envelope_mark, purged_mark = _ENVELOPE_MARK, _PURGED_MARK
         for index, (event, line) in enumerate(read):
@@ -418,8 +410,7 @@ class LogSeal:
             sealed = self._sealed_data(event, line)
             if sealed is not None:
                 # The opener is asked for at each event: a purge read just now deleted the key.
-                open_one = self._opener or self._open_envelope
-                _in_place(*sealed, "", keep if found is not None else open_one)
+                _in_place(*sealed, "", self._opener or self._open_envelope, found, index)
                 opened.append(index)
         return opened
 
@@ -506,19 +497,27 @@ _AADS_KEPT = 4096  # associated data by (event type, place, kind): a log has few
 
 
 def _in_place(
-    value: dict[str, Any] | list[Any], kind: str, place: str, make: Callable[[dict[str, Any], str, str], Any]
+    value: dict[str, Any] | list[Any],
+    kind: str,
+    place: str,
+    make: Callable[[dict[str, Any], str, str], Any],
+    found: list[tuple[int, str, Any]] | None = None,
+    index: int = 0,
 ) -> None:
     """A logged value (an event's `data`, parsed for this reader alone) with each envelope in it
     replaced, in place, by `make(envelope, event type, place)`: opened, or left sealed as a
-    `Sealed`. Only containers are walked."""
+    `Sealed`; each made value also added to `found` as (index, place, value). Only containers are walked."""
     for key, item in value.items() if type(value) is dict else enumerate(value):
         if type(item) is dict:
             if ENVELOPE in item:
-                value[key] = make(item, kind, f"{place}/{key}")  # type: ignore[index]
+                where = f"{place}/{key}"
+                value[key] = made = make(item, kind, where)  # type: ignore[index]
+                if found is not None:
+                    found.append((index, where, made))
             else:
-                _in_place(item, kind, f"{place}/{key}", make)
+                _in_place(item, kind, f"{place}/{key}", make, found, index)
         elif type(item) is list:
-            _in_place(item, kind, f"{place}/{key}", make)
+            _in_place(item, kind, f"{place}/{key}", make, found, index)
 
 
 def _holds(value: Any) -> bool:
