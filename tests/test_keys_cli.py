@@ -117,6 +117,22 @@ def test_a_different_key_kept_is_replaced_only_with_replace(run_cli, cli_home, c
     assert listed(run_cli)[incident]["privacy"] == "sealed"
 
 
+def test_keys_export_never_writes_over_a_file(run_cli, cli_home, cli_cwd, tmp_path):
+    first, second = start(run_cli, cli_cwd, PAUSED), start(run_cli, cli_cwd, PAUSED)
+    backup = tmp_path / "incident.key"
+    assert run_cli("keys", "export", first, "-o", backup)[0] == 0
+    kept = backup.read_text()
+
+    code, _out, err = run_cli("keys", "export", second, "-o", backup)  # another incident's key is there
+
+    assert code == 2 and "exists already" in err and "Traceback" not in err
+    assert backup.read_text() == kept  # the first backup is untouched
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    # The same key exported again to the same file changes nothing and succeeds.
+    assert run_cli("keys", "export", first, "-o", backup)[0] == 0
+    assert backup.read_text() == kept == key_file(cli_home, first).read_text()
+
+
 def test_a_purged_incidents_key_is_never_exported_nor_put_back(run_cli, cli_home, cli_cwd, tmp_path):
     incident = start(run_cli, cli_cwd, PAUSED)
     backup = tmp_path / "backup.key"

@@ -226,6 +226,21 @@ def test_a_wrong_key_warns_and_shows_erased(sealed, tmp_path):
     assert ERASED in done.stdout and "Laura" not in done.stdout
 
 
+def test_a_damaged_key_file_warns_that_it_is_not_a_key_and_shows_erased(sealed, tmp_path):
+    import shutil
+
+    run = sealed["pricing-error"]
+    home = tmp_path / "home"
+    shutil.copytree(run["home"], home)
+    key = home / "keys" / f"{run['id']}.key"
+    key.write_text("half a line lost in a crash\n")  # still 0600
+    done = run_crisisplay(home, "export", run["id"], "--format", "md")
+    assert done.returncode == 0, done.stderr
+    assert "does not hold a key" in done.stderr and "Traceback" not in done.stderr
+    assert ERASED in done.stdout and "Laura" not in done.stdout
+    assert run_crisisplay(home, "verify", run["id"]).returncode == 0
+
+
 def test_export_redact_through_the_cli(sealed):
     run = sealed["pricing-error"]
     for fmt in FORMATS:

@@ -387,6 +387,18 @@ def test_another_incidents_key_put_in_place_is_wrong_reads_as_erased_and_still_v
     assert wrong.verify().ok and wrong.verify(head=head).ok
 
 
+def test_a_damaged_key_reads_as_erased_says_it_is_not_a_key_and_still_verifies(store):
+    log = store.create(INCIDENT, started())
+    head = log.append([personal_input()])[-1]["hash"]
+    store.keys.put(INCIDENT, b"not a key", replace=True)  # nine bytes where a key has 32
+
+    damaged = store.open(INCIDENT)
+    assert values(list(damaged.events())[1]) == (None, None)
+    warning = damaged.seal.warning()
+    assert damaged.seal.status == WRONG and "does not hold a key" in warning and "fingerprint" not in warning
+    assert damaged.verify().ok and damaged.verify(head=head).ok
+
+
 def test_a_key_is_not_replaced_unless_asked(store):
     store.create(INCIDENT, started())
     key = store.keys.get(INCIDENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from contextlib import suppress
 from pathlib import Path
@@ -286,7 +287,9 @@ def _export_key(log: IncidentLog, keyring: KeyRing, output: str | None) -> None:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` owner-only (0600), atomically (a temporary file renamed over it)."""
+    """Write `text` to a new file at `path`, owner-only (0600) and whole or not at all (a temporary
+    file linked into place). A file already there is never written over (it may be another
+    incident's key): refused, unless it holds this very text."""
     import secrets
 
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -298,13 +301,31 @@ def _write_private(path: Path, text: str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        os.link(tmp, path)  # unlike a rename, refuses a name already taken
+    except FileExistsError:
+        if not _holds_already(path, text):
+            raise UsageError(
+                _(
+                    "{path}: exists already; a key is never written over anything (it may be another "
+                    "incident's key): name a new file, or move that one away first"
+                ).format(path=path)
+            ) from None
     except OSError as err:
-        with suppress(OSError):
-            os.unlink(tmp)
         raise UsageError(
             _("{path}: cannot write the key: {reason}").format(path=path, reason=err.strerror or err)
         ) from None
+    finally:
+        with suppress(OSError):
+            os.unlink(tmp)
+
+
+def _holds_already(path: Path, text: str) -> bool:
+    """Whether `path` is a regular file holding exactly `text` (the key exported there before)."""
+    try:
+        info = path.lstat()
+        return stat.S_ISREG(info.st_mode) and info.st_size == len(text) and path.read_text("ascii") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _refuse_purged(log: IncidentLog) -> None:

@@ -159,6 +159,7 @@ class LogSeal:
         self._aead: Any = None  # cryptography's AESGCM under it, made at the first value sealed or opened
         self._invalid_tag: type[Exception] = ValueError  # cryptography's InvalidTag, once imported
         self._status: str | None = None
+        self._damaged = False  # WRONG because what is kept is not a key at all (a damaged file, another incident's)
         self.purged = False  # an `incident.purged` was read
         # Whether loading the key first scans the log for a purge: a reader that opens values as it
         # reads needs it; one that reads every line before it shows anything (an export) may turn
@@ -230,7 +231,7 @@ class LogSeal:
         if key is None:
             self._status = MISSING
         elif len(key) != KEY_BYTES or not hmac.compare_digest(fingerprint(key), self._fingerprint or ""):
-            self._status = WRONG
+            self._status, self._damaged = WRONG, len(key) != KEY_BYTES
         else:
             self._key, self._status = key, READY  # `cryptography` waits for the first value sealed or opened
 
@@ -245,6 +246,11 @@ class LogSeal:
             return _(
                 "incident {incident}: its key is missing, not purged ({where}): personal values show as [erased]; "
                 "`crisisplay keys import {incident}` puts back a copy of it"
+            ).format(incident=self.incident_id, where=where)
+        if status == WRONG and self._damaged:
+            return _(
+                "incident {incident}: {where} does not hold a key (the file is damaged, or another incident's): "
+                "personal values show as [erased]; `crisisplay keys import {incident} --replace` puts the right one back"
             ).format(incident=self.incident_id, where=where)
         if status == WRONG:
             return _(
