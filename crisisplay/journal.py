@@ -619,17 +619,7 @@ class Journal(Leasing["FileLeaseHandle"]):
     # -- helpers --
 
     def _open_read(self) -> int:
-        # O_NONBLOCK: a FIFO in the log's place must not hang the reader; it is refused below.
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-        except FileNotFoundError:
-            raise IncidentNotFound(_("{path}: no such incident log").format(path=self.path)) from None
-        except OSError as err:
-            raise JournalError(
-                _("{path}: cannot read the incident log: {reason}").format(path=self.path, reason=_why(err))
-            ) from None
-        _refuse_unless_regular(fd, self.path, INCIDENT_LOG)
-        return fd
+        return _open_log(self.path)
 
     @contextmanager
     def _snapshot(self) -> Iterator[tuple[int, Iterator[tuple[int, bytes, bool]]]]:
@@ -647,14 +637,35 @@ class Journal(Leasing["FileLeaseHandle"]):
             yield size, _lines_upto(handle, size)
 
 
+def _open_log(path: Path) -> int:
+    """The log opened for reading, by every reader of the file store. O_NONBLOCK: a FIFO in the
+    log's place must not hang the reader; it is refused (JournalError), as is anything else that is
+    not a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise IncidentNotFound(_("{path}: no such incident log").format(path=path)) from None
+    except OSError as err:
+        raise JournalError(
+            _("{path}: cannot read the incident log: {reason}").format(path=path, reason=_why(err))
+        ) from None
+    _refuse_unless_regular(fd, path, INCIDENT_LOG)
+    return fd
+
+
 def _purge_logged(path: Path) -> bool:
     """Whether the log holds an `incident.purged` event: its canonical text searched in the bytes a
     mebibyte at a time, read into one buffer (no more held than that); only where the text is
-    found are the lines read to be sure one is the event's own type (not a value inside data)."""
+    found are the lines read to be sure one is the event's own type (not a value inside data).
+    No log yet (one being created) holds none; one that is not a regular file is refused."""
     needle = PURGED_TEXT
     keep = len(needle) - 1  # carried from one read to the next: the text may straddle two
     try:
-        with open(path, "rb", buffering=0) as handle:
+        fd = _open_log(path)
+    except IncidentNotFound:
+        return False
+    try:
+        with os.fdopen(fd, "rb", buffering=0) as handle:
             buffer = bytearray(keep + _SCAN_CHUNK)
             view, carried = memoryview(buffer), 0
             while read := handle.readinto(view[carried:]):
@@ -671,7 +682,7 @@ def _purge_logged(path: Path) -> bool:
 def _purge_line_logged(path: Path) -> bool:
     """`_purge_logged` where the text was found: each line that holds it parsed (a mebibyte at a time)."""
     try:
-        with open(path, "rb") as handle:
+        with os.fdopen(_open_log(path), "rb") as handle:
             carry = b""
             while True:
                 chunk = handle.read(_SCAN_CHUNK)

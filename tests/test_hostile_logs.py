@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from incident_logs import PAUSING, log_path, start_two_questions
 
 from crisisplay.journal import MAX_DEPTH
@@ -105,6 +106,59 @@ def test_a_fifo_in_place_of_a_log_or_a_lock_does_not_hang_incidents(run_cli, cli
     assert code == 1 and "Traceback" not in err
     statuses = sorted(row["status"] for row in json.loads(out)["incidents"])
     assert statuses == ["unreadable", "unreadable"] and "not a regular file" in err
+
+
+@pytest.mark.parametrize("stand_in", ["fifo", "device"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["note", "{id}", "a note"],
+        ["keys", "export", "{id}"],
+        ["resume", "{id}"],
+        ["close", "{id}", "--reason", "done"],
+        ["purge", "{id}", "--reason", "retention period", "--yes"],
+        ["verify", "{id}"],
+        ["export", "{id}", "--format", "json"],
+        ["severity", "{id}", "high", "--reason", "spreading"],
+    ],
+)
+def test_a_fifo_or_a_device_in_place_of_a_log_is_refused_at_once_by_every_command(run_cli, cli_home, command, stand_in):
+    """Not a hang (a FIFO blocks a plain open until a writer comes; /dev/zero never ends)."""
+    incident = "20260101-000000-mini-0000"
+    folder = cli_home / "incidents"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log = folder / f"{incident}.jsonl"
+    if stand_in == "fifo":
+        os.mkfifo(log)
+    else:
+        log.symlink_to("/dev/zero")
+
+    code, _out, err = run_cli(*[part.format(id=incident) for part in command], timeout=30)
+
+    assert code == 2 and "Traceback" not in err
+    assert "not a regular file" in err, err
+
+
+@pytest.mark.parametrize("damage", ["not json", "nested", "not an object"])
+def test_note_refuses_a_log_with_a_corrupt_line_in_the_middle_and_leaves_it_as_it_was(
+    run_cli, cli_cwd, cli_home, damage
+):
+    incident, log = started(run_cli, cli_cwd, cli_home)
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[1] = {
+        "not json": b'{"this is": not json\n',
+        "nested": b"[" * 150 + b"]" * 150 + b"\n",
+        "not an object": b'"just a string"\n',
+    }[damage]
+    log.write_bytes(b"".join(lines))
+    before = log.read_bytes()
+
+    code, _out, err = run_cli("note", incident, "chained onto a damaged log?")
+
+    assert code == 2 and "Traceback" not in err
+    assert f"{log}:2:" in err, err
+    assert log.read_bytes() == before
+    assert run_cli("resume", incident)[0] == 2  # the same refusal as resume's
 
 
 def test_resume_refuses_a_symlinked_lock_and_leaves_its_target_whole(run_cli, cli_cwd, cli_home, tmp_path):

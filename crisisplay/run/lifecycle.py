@@ -354,10 +354,13 @@ def add_note(journal: IncidentLog, text: str, actor: str, clock: Callable[[], da
     """Append a note (the incident may be running elsewhere, paused or closed); the new head hash."""
     if not text.strip():
         raise UsageError(_("the note is empty"))
-    refuse_erased(journal)  # a note is personal: never logged once the incident was purged
+    # Every line read first: a note is never chained onto a log with a corrupt or edited line
+    # (refused, exit 2, as resume refuses it).
+    state = load_state(journal)
+    refuse_erased(journal, read=False)  # a note is personal: never logged once the incident was purged
     events = engine.note(text.strip("\n"), clock(), actor)
-    if runs_scenario_clock(journal):  # a drill's note carries its scenario time (from the whole log)
-        events = stamped_from_wall(load_state(journal), events)
+    if runs_scenario_clock(journal):  # a drill's note carries its scenario time
+        events = stamped_from_wall(state, events)
     head: str = journal.append(events)[-1]["hash"]
     return head
 
