@@ -338,7 +338,9 @@ def _summary_at_rest(journal: IncidentLog) -> Row:
         **headline(metrics),
         # Deliveries queued whose outcome was never logged (the run stopped while they were sent).
         "deliveries_unknown": len(state.in_flight()),
-        "closed": metrics.ended,  # when it was closed (retention counts from it), as logged
+        # When it was closed, as logged (wall time, even for a drill, whose views use scenario time):
+        # retention counts from it.
+        "closed": metrics.closed_at,
         # As the log says it: sealed, plain or purged (`_privacy_now` looks at the key kept).
         "privacy": _privacy_at_rest(journal),
         "problems": [],
@@ -364,7 +366,9 @@ def _privacy_at_rest(journal: IncidentLog) -> str:
 
 CACHE_FOLDER = ".cache"
 CACHE_FILE = "summaries.json"
-_CACHE_FORMAT = 2  # 2: rows carry `closed` and `privacy`, entries the key fingerprint
+_CACHE_FORMAT = (
+    3  # 2: rows carry `closed` and `privacy`, entries the key fingerprint; 3: a drill's `closed` is wall time
+)
 _TAIL_CHUNK = 4096
 _HEAD = re.compile(rb',"hash":"([0-9a-f]{64})"\}\n?\Z')  # how a canonical line ends
 # A log written this recently is not cached: a second write within the file system's timestamp

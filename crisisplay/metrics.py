@@ -165,7 +165,8 @@ class Metrics:
 
     state: ev.State
     running: bool = False
-    ended: str | None = None  # the incident.closed time as logged
+    ended: str | None = None  # the incident.closed time, on the incident's clock (a drill's: scenario time)
+    closed_at: str | None = None  # the incident.closed time as logged (wall time): retention counts from it
     severity_changes: list[Record] = field(default_factory=list)
     decisions: int = 0
     skips: list[Record] = field(default_factory=list)
@@ -418,6 +419,8 @@ def _take(metrics: Metrics, event: Record, observe: Observe | None = None, each:
             span[1] = at
     if kind == ev.STEP_ENTERED:  # bookkeeping: the answer or the skip that follows says it all
         return
+    if kind == ev.CLOSED and metrics.closed_at is None:
+        metrics.closed_at = logged.get("ts")
     elapsed = elapsed_ms(state.detected_at, at)
     _record(metrics, kind, event, elapsed)
     if metrics.timeline is not None:

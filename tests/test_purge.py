@@ -259,6 +259,22 @@ def test_scheduled_purge_counts_from_the_close_and_skips_open_incidents(run_cli,
     assert [r["incident"] for r in json.loads(out)["incidents"]] == [recent]  # the open one is never due
 
 
+def test_a_drill_is_due_from_when_it_was_closed_not_from_its_scenario_time(run_cli, cli_home, cli_cwd):
+    """A drill's scenario clock runs ahead (pricing-error's example: ~26 minutes in seconds): its
+    `closed`, which retention counts from, is the wall time its `incident.closed` was logged."""
+    answers = Path(__file__).resolve().parents[1] / "examples" / "pricing-error.answers.yaml"
+    code, out, err = run_cli("start", "pricing-error", "--drill", "--answers", str(answers), "--responder", "Ana")
+    assert code == 0, err
+    drill = out.splitlines()[0]
+    closed = next(e for e in read_events(cli_home / "incidents" / f"{drill}.jsonl") if e["type"] == "incident.closed")
+    assert closed["data"]["scenario_ms"] > 60_000  # the scenario clock is well ahead of the wall clock
+
+    assert listed(run_cli)[drill]["closed"] == closed["ts"]
+    code, out, err = run_cli("purge", "--older-than", "0s", "--reason", "retention period", "--yes", "-f", "json")
+    assert code == 0, err
+    assert [r["incident"] for r in json.loads(out)["incidents"]] == [drill]
+
+
 def test_an_explicit_purge_of_a_paused_incident_leaves_it_unresumable(run_cli, cli_home, cli_cwd):
     incident = start(run_cli, cli_cwd, PAUSED)
 
