@@ -108,7 +108,7 @@ def test_a_fifo_in_place_of_a_log_or_a_lock_does_not_hang_incidents(run_cli, cli
     assert statuses == ["unreadable", "unreadable"] and "not a regular file" in err
 
 
-@pytest.mark.parametrize("stand_in", ["fifo", "device"])
+@pytest.mark.parametrize("stand_in", ["fifo", "device", "folder"])
 @pytest.mark.parametrize(
     "command",
     [
@@ -122,7 +122,9 @@ def test_a_fifo_in_place_of_a_log_or_a_lock_does_not_hang_incidents(run_cli, cli
         ["severity", "{id}", "high", "--reason", "spreading"],
     ],
 )
-def test_a_fifo_or_a_device_in_place_of_a_log_is_refused_at_once_by_every_command(run_cli, cli_home, command, stand_in):
+def test_a_fifo_a_device_or_a_folder_in_place_of_a_log_is_refused_at_once_by_every_command(
+    run_cli, cli_home, command, stand_in
+):
     """Not a hang (a FIFO blocks a plain open until a writer comes; /dev/zero never ends)."""
     incident = "20260101-000000-mini-0000"
     folder = cli_home / "incidents"
@@ -130,8 +132,10 @@ def test_a_fifo_or_a_device_in_place_of_a_log_is_refused_at_once_by_every_comman
     log = folder / f"{incident}.jsonl"
     if stand_in == "fifo":
         os.mkfifo(log)
-    else:
+    elif stand_in == "device":
         log.symlink_to("/dev/zero")
+    else:
+        log.mkdir()
 
     code, _out, err = run_cli(*[part.format(id=incident) for part in command], timeout=30)
 
