@@ -87,6 +87,7 @@ class Document:
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     scalars: dict[Path_, Scalar] = field(default_factory=dict)
     text: str = ""
+    documents: int = 0  # how many YAML documents the text holds (0 also when it could not be read)
 
     def position(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """The nearest known position for `path` (its key's position when `key`)."""
@@ -377,6 +378,7 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         reason = getattr(err, "reason", None) or _("unreadable text")
         doc.findings.append(Finding(path, line, col, "CP001", _("YAML syntax: {problem}").format(problem=reason)))
         return doc
+    doc.documents = len(nodes)
     if not nodes:
         doc.findings.append(Finding(path, 1, 1, "CP006", _("the file holds no YAML document; expected a mapping")))
         return doc
