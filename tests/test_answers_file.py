@@ -69,9 +69,9 @@ def test_an_answers_file_of_more_than_one_document_is_refused_before_anything_is
     assert not list(cli_home.glob("incidents/*.jsonl"))
 
 
-@pytest.mark.parametrize("case", ["6XDY", "MUS6-01.error"])
+@pytest.mark.parametrize("case", ["6XDY", "MUS6-00.error", "MUS6-01.error"])
 def test_a_yaml_test_suite_case_that_is_no_answers_file_is_refused_in_one_line(run_cli, cli_cwd, cli_home, case):
-    """Two empty documents; a directive before each of two empty documents."""
+    """Two empty documents, a directive with a comment glued to it, a directive per document."""
     (cli_cwd / "mini.yaml").write_text(MINI)
     path = CORPUS / f"{case}.yaml"
     code, out, err = run_cli("start", "mini.yaml", "--answers", str(path))
