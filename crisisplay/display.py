@@ -25,6 +25,18 @@ def visible(text: object) -> str:
     return text
 
 
+# Every control character, tab, newline and CR included.
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: object) -> str:
+    """`visible` text that stays on one line: newline, CR and tab shown as pictures too (␊ ␍ ␉)."""
+    text = "" if text is None else str(text)
+    if _ANY_CONTROL.search(text):
+        text = _ANY_CONTROL.sub(lambda m: _PICTURES.get(ord(m.group()), "\ufffd"), text)
+    return text
+
+
 # JSON escapes C0 controls itself; DEL and the C1 controls (U+0080–U+009F, CSI among them) it
 # leaves raw, and a terminal would act on them.
 _RAW_IN_JSON = re.compile(r"[\x7f-\x9f]")

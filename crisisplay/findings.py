@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from crisisplay.display import one_line
 from crisisplay.i18n import N_, _
 
 ERROR = "error"
@@ -252,7 +253,10 @@ class Finding:
         return RULES[self.code].name
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.code} [{self.level}] {self.message}"
+        # The text format: one line per finding, however the path or the user text quoted in
+        # the message is written (`as_dict`, for json and sarif, keeps both exact).
+        path, message = one_line(self.path), one_line(self.message)
+        return f"{path}:{self.line}:{self.column}: {self.code} [{self.level}] {message}"
 
     def as_dict(self) -> dict[str, str | int]:
         return {

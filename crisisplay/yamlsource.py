@@ -87,6 +87,7 @@ class Document:
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     scalars: dict[Path_, Scalar] = field(default_factory=dict)
     text: str = ""
+    documents: int = 0  # how many YAML documents the text holds (0 also when it could not be read)
 
     def position(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """The nearest known position for `path` (its key's position when `key`)."""
@@ -312,6 +313,24 @@ def _alias_bomb(root: yaml.Node) -> yaml.Node | None:
         seen.add(id(node))
 
 
+# `%YAML 1.2#…`: YAML wants a space before a comment, and libyaml takes this one anyway.
+_GLUED_DIRECTIVE_COMMENT = re.compile(r"^%YAML[ \t]+[0-9]+\.[0-9]+#", re.MULTILINE)
+
+
+def _glued_directive_comment(text: str) -> tuple[int, int] | None:
+    """The line and column of the `#` of a `%YAML` directive's comment written with no space before it."""
+    glued = [_line_col(text, m.end() - 1) for m in _GLUED_DIRECTIVE_COMMENT.finditer(text)]
+    if not glued:
+        return None
+    # Only a real directive counts: a line of a quoted scalar may read the same.
+    directives = {
+        t.start_mark.line + 1
+        for t in yaml.scan(text, Loader=Loader)
+        if isinstance(t, yaml.DirectiveToken) and t.start_mark.column == 0
+    }
+    return next((where for where in glued if where[0] in directives), None)
+
+
 def _line_col(text: str, index: int) -> tuple[int, int]:
     before = text[:index]
     line = before.count("\n") + 1
@@ -376,6 +395,12 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
         line, col = _line_col(text, index)
         reason = getattr(err, "reason", None) or _("unreadable text")
         doc.findings.append(Finding(path, line, col, "CP001", _("YAML syntax: {problem}").format(problem=reason)))
+        return doc
+    doc.documents = len(nodes)
+    glued = _glued_directive_comment(text)
+    if glued is not None:
+        glued_comment = _("a comment needs a space before its #")
+        doc.findings.append(Finding(path, *glued, "CP001", _("YAML syntax: {problem}").format(problem=glued_comment)))
         return doc
     if not nodes:
         doc.findings.append(Finding(path, 1, 1, "CP006", _("the file holds no YAML document; expected a mapping")))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
 from incident_logs import TWO_QUESTIONS as MINI
 
 
@@ -31,3 +35,55 @@ def test_an_answer_error_prints_the_head_hash_and_how_to_resume(run_cli, cli_cwd
     assert code == 2
     assert "paused (answer-error)" in err and "Head hash:" in err
     assert f"crisisplay resume {out.strip()}" in err and "yes or no" in err
+
+
+CORPUS = Path(__file__).resolve().parent / "data" / "yaml-test-suite"
+ANSWERS = "inputs:\n  product: Kettle\nsteps:\n  first: one\n"
+
+
+def _error(err: str) -> str:
+    """The one error line of a refused run (the playbook's own lint warnings come before it)."""
+    lines = err.splitlines()
+    assert lines and sum("error:" in line for line in lines) == 1 and err.endswith("\n"), err
+    return lines[-1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"---\n---\n{ANSWERS}",  # an empty first document must not hide the answers after it
+        f"# nothing here yet\n---\n---\n{ANSWERS}",
+        f"--- ~\n---\n{ANSWERS}",
+        f"{ANSWERS}---\nsteps:\n  second: yes\n",
+    ],
+    ids=["empty-first", "comment-then-empty-first", "null-first", "answers-first"],
+)
+def test_an_answers_file_of_more_than_one_document_is_refused_before_anything_is_written(
+    run_cli, cli_cwd, cli_home, text
+):
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    (cli_cwd / "a.yaml").write_text(text)
+    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert (code, out) == (2, "")
+    assert re.fullmatch(r"crisisplay: error: a\.yaml:\d+:\d+: .*more than one YAML document.*", _error(err)), err
+    assert not list(cli_home.glob("incidents/*.jsonl"))
+
+
+@pytest.mark.parametrize("case", ["6XDY", "MUS6-00.error", "MUS6-01.error"])
+def test_a_yaml_test_suite_case_that_is_no_answers_file_is_refused_in_one_line(run_cli, cli_cwd, cli_home, case):
+    """Two empty documents, a directive with a comment glued to it, a directive per document."""
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    path = CORPUS / f"{case}.yaml"
+    code, out, err = run_cli("start", "mini.yaml", "--answers", str(path))
+    assert (code, out) == (2, "")
+    assert re.fullmatch(rf"crisisplay: error: {re.escape(str(path))}:\d+:\d+: .+", _error(err)), err
+    assert not list(cli_home.glob("incidents/*.jsonl"))
+
+
+@pytest.mark.parametrize("text", ["# only a comment\n", "---\n", "--- # an empty document\n...\n"])
+def test_one_empty_document_or_only_comments_is_no_answers(run_cli, cli_cwd, text):
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    (cli_cwd / "a.yaml").write_text(text)
+    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert code == 3, err
+    assert f"crisisplay resume {out.strip()}" in err

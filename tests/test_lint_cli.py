@@ -271,3 +271,43 @@ def test_a_folder_with_no_playbooks_is_exit_2_not_a_silent_pass(run_cli, cli_cwd
     (cli_cwd / "empty").mkdir()
     code, _out, err = run_cli("lint", "empty")
     assert code == 2 and "no .yaml or .yml files" in err
+
+
+CORPUS = REPO / "tests" / "data" / "yaml-test-suite"
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _quoting_user_text(cli_cwd: Path, minimal_playbook: str, case: str) -> str:
+    """A file whose findings quote user text holding a newline, a tab or a CR; its path."""
+    if case in ("5WE3", "6SLA"):  # a block-scalar key (ends in a newline); a key with a tab and a newline
+        return str(CORPUS / f"{case}.yaml")
+    texts = {
+        "key-with-newline": '"a\\nb": 1\n',
+        "id-with-newline": minimal_playbook.replace("- id: fix-price", '- id: "fix\\nprice"'),
+        "key-with-tab-and-cr": minimal_playbook.replace("title: A", '"tit\\tle\\r": x\ntitle: A'),
+    }
+    return str(_write(cli_cwd, "quoted.yaml", texts[case]))
+
+
+@pytest.mark.parametrize("case", ["key-with-newline", "id-with-newline", "key-with-tab-and-cr", "5WE3", "6SLA"])
+def test_every_finding_is_one_line_of_text_whatever_user_text_it_quotes(run_cli, cli_cwd, minimal_playbook, case):
+    path = _quoting_user_text(cli_cwd, minimal_playbook, case)
+    code, out, _ = run_cli("lint", path)
+    findings = json.loads(run_cli("lint", "--format", "json", path)[1])["findings"]
+    assert code == 1 and len(out.splitlines()) == len(findings)
+    for line, finding in zip(out.splitlines(), findings, strict=True):
+        assert line.startswith(f"{path}:{finding['line']}:{finding['column']}: {finding['code']} [{finding['level']}] ")
+        assert not CONTROL.search(line), line
+    # json and sarif keep the text exact (their own escaping makes it safe).
+    assert any(CONTROL.search(f["message"]) for f in findings)
+    sarif = json.loads(run_cli("lint", "--format", "sarif", path)[1])
+    assert sorted(r["message"]["text"] for r in sarif["runs"][0]["results"]) == sorted(f["message"] for f in findings)
+
+
+def test_show_and_start_print_each_finding_on_one_line(run_cli, cli_cwd, minimal_playbook):
+    path = _quoting_user_text(cli_cwd, minimal_playbook, "id-with-newline")
+    for args in (("show", path), ("start", path, "--answers", "/dev/null")):
+        code, _, err = run_cli(*args)
+        assert code == 2
+        assert f"{path}:31:13: CP106 [error] id 'fix␊price' is not valid;" in err
+        assert not any(line.startswith("price'") for line in err.splitlines()), err

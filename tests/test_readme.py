@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -137,3 +138,60 @@ def test_the_readme_gives_every_declared_floor_and_why():
         ).groups()  # extras, like psycopg[binary]
         assert name.lower() in rows, f"README's Dependencies table has no row for {name}"
         assert floor in rows[name.lower()], (name, floor, rows[name.lower()])
+
+
+PLACEHOLDERS = {"ID": r"\d{8}-\d{6}-mini-[0-9a-f]{4}", "HASH": "[0-9a-f]{64}", "NAME": ".+", "TEXT": ".+"}
+
+
+def _json_examples() -> dict[str, dict]:
+    """The README's `-f json` examples (`verify: {…}`), placeholders (ID, HASH, NAME, TEXT) as text."""
+    text = (REPO / "README.md").read_text("utf-8")
+    block = text[text.index("print one JSON object on standard output") :]
+    block = block[block.index("```\n") + 4 : block.index("\n```", block.index("```\n") + 4)]
+    examples = {}
+    for command, body in re.findall(r"^(\w+): +(\{.*?\})", block, flags=re.S | re.M):
+        # Outside the strings only: a message may name ID and HASH too.
+        parts = re.split(r'("(?:[^"\\]|\\.)*")', body)
+        parts[::2] = [re.sub(r"\b(ID|HASH|NAME|TEXT)\b", r'"\1"', part) for part in parts[::2]]
+        examples[command] = json.loads("".join(parts))
+    return examples
+
+
+def _matches(example: object, real: object) -> bool:
+    """A README value fits the real one: the same literal, a number for a number, text that
+    reads the same with its placeholders filled and `…` standing for anything."""
+    if isinstance(example, bool) or example is None:
+        return example is real
+    if isinstance(example, int):
+        return isinstance(real, int) and not isinstance(real, bool)
+    if isinstance(example, str) and isinstance(real, str):
+        pattern = re.escape(example).replace("…", ".*").replace("42", r"\d+")
+        for word, shape in PLACEHOLDERS.items():
+            pattern = pattern.replace(word, shape)
+        return re.fullmatch(pattern, real) is not None
+    return False
+
+
+def test_the_readme_json_examples_are_what_the_commands_print(run_cli, cli_cwd):
+    from incident_logs import PAUSING, TWO_QUESTIONS
+
+    examples = _json_examples()
+    assert set(examples) == {"verify", "note", "inject", "close"}
+    (cli_cwd / "mini.yaml").write_text(TWO_QUESTIONS)
+    (cli_cwd / "a.yaml").write_text(PAUSING)
+    code, out, err = run_cli("start", "mini.yaml", "--drill", "--answers", "a.yaml")  # a drill takes injects
+    assert code == 3, err
+    incident = out.strip()
+    runs = {
+        "verify": ("verify", incident),
+        "note": ("note", incident, "Call back at noon"),
+        "inject": ("inject", incident, "A journalist calls"),
+        "close": ("close", incident, "--reason", "Fixed"),
+    }
+    for command, args in runs.items():
+        code, out, err = run_cli(*args, "-f", "json")
+        assert (code, err) == (0, ""), (command, err)
+        real = json.loads(out)
+        assert list(real) == list(examples[command]), command
+        for key, value in examples[command].items():
+            assert _matches(value, real[key]), (command, key, value, real[key])

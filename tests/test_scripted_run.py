@@ -357,6 +357,23 @@ def test_drill_flag_is_recorded(start, cli_home, run_cli):
     assert [row["id"] for row in json.loads(out)["incidents"]] == [drill_id]
     code, out, err = run_cli("incidents", "--real", "--format", "json")
     assert [row["id"] for row in json.loads(out)["incidents"]] == [real_id]
+    code, out, err = run_cli("incidents", "--format", "json")
+    assert sorted(row["id"] for row in json.loads(out)["incidents"]) == sorted([drill_id, real_id])
+
+
+@pytest.mark.parametrize("flags", [("--drill", "--real"), ("--real", "--drill"), ("--drill", "--open", "--real")])
+def test_incidents_refuses_drill_and_real_together_whatever_their_order(start, run_cli, flags):
+    """Click's `--drill/--real` pair let the last one win: `--drill --real` listed no drill at all."""
+    code, _, err = start(FULL, "--drill")
+    assert code == 0, err
+    for fmt in ("table", "json"):
+        code, out, err = run_cli("incidents", *flags, "--format", fmt)
+        assert (code, out) == (2, "")
+        assert err == (
+            "crisisplay: error: give either --drill or --real, not both\nTry 'crisisplay incidents --help' for help.\n"
+        )
+    code, _, err = run_cli("--lang", "es", "incidents", *flags)
+    assert code == 2 and err.startswith("crisisplay: error: da o bien --drill o bien --real, no ambos\nPrueba ")
 
 
 # ----------------------------------------------------------------------------- answers-file errors

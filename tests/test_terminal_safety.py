@@ -145,3 +145,10 @@ def test_json_safe_escapes_del_and_c1_and_keeps_the_data():
     assert_no_raw_controls(safe)
     assert "\x7f" not in safe and "é" in safe
     assert json.loads(safe) == json.loads(text)
+
+
+def test_one_line_shows_newline_cr_and_tab_as_pictures_too():
+    from crisisplay.display import one_line
+
+    assert one_line("a\nb\r\nc\td" + HOSTILE) == "a␊b␍␊c␉d" + visible(HOSTILE)
+    assert one_line("plain, é, ✓") == "plain, é, ✓"

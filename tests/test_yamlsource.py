@@ -184,6 +184,19 @@ def test_second_document_is_reported_where_it_starts():
     assert doc.data == {"a": 1}
 
 
+def test_a_comment_glued_to_a_yaml_directive_is_a_syntax_error_libyaml_would_let_pass():
+    """yaml-test-suite MUS6-00: a conforming parser rejects `%YAML 1.1#…`; libyaml reads a comment."""
+    doc = load("%YAML 1.1#...\n---\n", "x.yaml")
+    assert codes(doc) == [(1, 10, "CP001")]
+    assert "YAML syntax" in doc.findings[0].message and "space before its #" in doc.findings[0].message
+
+
+def test_a_yaml_directive_with_a_spaced_comment_or_a_scalar_line_that_reads_like_one_is_fine():
+    assert load("%YAML 1.2 # the version\n---\na: 1\n").findings == []
+    doc = load('a: "x\n%YAML 1.1#y"\n')
+    assert doc.findings == [] and doc.data == {"a": "x %YAML 1.1#y"}
+
+
 def test_empty_file_holds_no_document():
     for text in ("", "# only a comment\n", b""):
         doc = load(text, "x.yaml")

@@ -359,6 +359,13 @@ def _click_errors() -> tuple[type[ClickException], type[ClickUsageError]]:
     return cast("type[ClickException]", classes["ClickException"]), cast("type[ClickUsageError]", classes["UsageError"])
 
 
+def _usage_error(message: str) -> NoReturn:
+    """A usage error a command finds itself (options that go against each other), printed as
+    Click's own are: the message, then `Try 'crisisplay <command> --help' for help.`, exit 2."""
+    _, usage_error = _click_errors()
+    raise usage_error(message)  # Click fills in the command's context on the way out
+
+
 def _fail(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
     """The one way an error is printed: `crisisplay: error: …`, and maybe a hint line; then exit.
 

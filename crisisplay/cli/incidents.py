@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from crisisplay import i18n
-from crisisplay.cli.app import _command
+from crisisplay.cli.app import _command, _usage_error
 from crisisplay.cli.common import (
     _DONE_FORMATS,
     ExportFormat,
@@ -83,9 +83,9 @@ def close(
 )
 def incidents(
     open_only: bool = typer.Option(False, "--open", help=N_("Only incidents that are not closed.")),
-    drill: bool | None = typer.Option(
-        None, "--drill/--real", help=N_("Only drills, or only real incidents."), show_default=False
-    ),
+    # Two flags, not Click's `--drill/--real` pair, where the last one given silently wins.
+    drill: bool = typer.Option(False, "--drill", help=N_("Only drills (not with --real).")),
+    real: bool = typer.Option(False, "--real", help=N_("Only real incidents (not with --drill).")),
     format: IncidentsFormat = typer.Option(
         IncidentsFormat.table, "-f", "--format", metavar="FORMAT", help=N_("table or json.")
     ),
@@ -94,14 +94,17 @@ def incidents(
     from crisisplay.incidents import CLOSED, UNREADABLE, listing
     from crisisplay.journal import require_posix
 
+    if drill and real:
+        _usage_error(_("give either {first} or {second}, not both").format(first="--drill", second="--real"))
     require_posix()
+    kind = True if drill else False if real else None  # None: drills and real incidents alike
     found = listing(_home(), _store())
     # An unreadable log is always listed: its status and kind are unknown, and it must not hide.
     rows = [
         row
         for row in found
         if row["status"] == UNREADABLE
-        or (not (open_only and row["status"] == CLOSED) and (drill is None or row["drill"] == drill))
+        or (not (open_only and row["status"] == CLOSED) and (kind is None or row["drill"] == kind))
     ]
     problems = [problem for row in found for problem in row["problems"]]
     for problem in problems:

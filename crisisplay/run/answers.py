@@ -145,8 +145,11 @@ def read_answers(path: Path, playbook: Playbook, delivering: bool = False) -> An
 
 def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: bool = False) -> AnswersFile:
     doc = load_yaml(raw, name)
-    if doc.findings and not (doc.data is None and [f.code for f in doc.findings] == ["CP006"]):
-        raise AnswersError(str(doc.findings[0]))  # an empty file is no answers: the run pauses at once
+    # A file with no document (empty, or comments only) is no answers: the run pauses at once.
+    # More than one document is refused whatever the first holds: an empty first one would
+    # otherwise hide the answers after it.
+    if doc.findings and not (doc.documents == 0 and [f.code for f in doc.findings] == ["CP006"]):
+        raise AnswersError(str(doc.findings[0]))
     data = as_written(doc) if doc.data is not None else {}
     if data == "":
         data = {}
