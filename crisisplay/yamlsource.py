@@ -436,9 +436,9 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
                     m.line + 1,
                     m.column + 1,
                     "CP004",
-                    _("{what} expands to more than {limit} values {why}; a real playbook or answers file is far smaller").format(
-                        what=kind, limit=format_number(MAX_NODES), why=why
-                    ),
+                    _(
+                        "{what} expands to more than {limit} values {why}; a real playbook or answers file is far smaller"
+                    ).format(what=kind, limit=format_number(MAX_NODES), why=why),
                 )
             )
             return doc

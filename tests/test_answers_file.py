@@ -37,6 +37,32 @@ def test_an_answer_error_prints_the_head_hash_and_how_to_resume(run_cli, cli_cwd
     assert f"crisisplay resume {out.strip()}" in err and "yes or no" in err
 
 
+@pytest.mark.parametrize(
+    ("steps", "place"),
+    [
+        ("  second: maybe\n", "a.yaml:5:11:"),
+        ("  second: {answer: maybe}\n", "a.yaml:5:20:"),
+        ("  second:\n    visits: [maybe]\n", "a.yaml:6:14:"),
+    ],
+)
+def test_an_answer_that_does_not_fit_is_named_at_its_place_in_the_file(run_cli, cli_cwd, steps, place):
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    (cli_cwd / "a.yaml").write_text("inputs:\n  product: Kettle\nsteps:\n  first: one\n" + steps)
+    code, _out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert code == 2 and "paused (answer-error)" in err
+    assert f"crisisplay: error: {place} step 'second' (confirm): 'maybe' does not fit" in err, err
+
+
+@pytest.mark.parametrize("value", ["{colour: blue}", "[Kettle, Toaster]"])
+def test_an_input_given_a_list_or_a_mapping_is_refused_before_anything_is_written(run_cli, cli_cwd, cli_home, value):
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    (cli_cwd / "a.yaml").write_text(f"inputs:\n  product: {value}\n")
+    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert code == 2 and out == ""
+    assert "a.yaml:2:12: input 'product' takes one value" in err
+    assert not (cli_home / "incidents").exists() or not list((cli_home / "incidents").glob("*.jsonl"))
+
+
 CORPUS = Path(__file__).resolve().parent / "data" / "yaml-test-suite"
 ANSWERS = "inputs:\n  product: Kettle\nsteps:\n  first: one\n"
 

@@ -487,11 +487,11 @@ def test_an_answer_of_the_wrong_shape_is_an_answer_error_not_a_traceback(start, 
     assert step not in [e["step"] for e in events if e["type"] in ("step.answered", "step.skipped")]
 
 
-def test_an_input_given_as_a_list_is_an_answer_error(start, cli_home):
-    code, incident_id, err = start(FULL.replace("product: Blue Kettle", "product: [Blue, Kettle]"))
-    assert code == 2, err
-    assert "input 'product'" in err and "single value" in err
-    assert of_type(events_of(cli_home, incident_id), "input.set") == []
+def test_an_input_given_as_a_list_is_refused_before_anything_is_written(start, cli_home):
+    code, out, err = start(FULL.replace("product: Blue Kettle", "product: [Blue, Kettle]"))
+    assert code == 2 and out == "", err
+    assert "input 'product' takes one value" in err and "not a list" in err
+    assert not any((cli_home / "incidents").glob("*.jsonl"))
 
 
 def test_an_input_that_does_not_fit_pauses_with_answer_error(start, cli_home):

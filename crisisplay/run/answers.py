@@ -80,6 +80,9 @@ class AnswersFile:
     # The times of wrapped answers: by ("inputs", name, 0), ("steps", id, 0), or ("steps", id, visit)
     # for the visits of a `visits:` list (1-based).
     times: dict[tuple[str, str, int], Timing] = field(default_factory=dict)
+    # Where each answer is written (`path:line:col`), keyed as `times` is: for an answer that does
+    # not fit, found once the run reaches it.
+    places: dict[tuple[str, str, int], str] = field(default_factory=dict)
 
     def input_value(self, name: str) -> object:
         """An input's answer as written, without its `{answer:, at:}` wrapper."""
@@ -99,6 +102,11 @@ class AnswersFile:
         if single is not None and single.at_ms is not None and visit > 1:
             return None
         return single
+
+    def where(self, section: str, key: str, visit: int = 0) -> str | None:
+        """`path:line:col` of the answer to an input (`section` "inputs") or to a step's `visit`-th
+        visit (`section` "steps"; one answer for every visit is the step's own)."""
+        return self.places.get((section, key, visit)) or self.places.get((section, key, 0))
 
     def for_visit(self, step_id: str, visit: int) -> object:
         """The answer for the `visit`-th visit of a step (1-based), or None when there is none."""
@@ -194,6 +202,7 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
                     )
                 )
             getattr(answers, section)[key] = value
+            _remember_places(doc, name, answers, (section, key), value)
             unknown.extend(_timing_problems(doc, name, answers, (section, key), value))
             if section == "inputs":
                 unknown.extend(_input_wrapper_problems(doc, name, (section, key), value))
@@ -205,6 +214,18 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
         # Every unknown id at once: a file with three typos should take one fix, not three runs.
         raise AnswersError("\n".join(unknown))
     return answers
+
+
+def _remember_places(doc: Document, name: str, answers: AnswersFile, path: tuple[str, str], value: object) -> None:
+    """Where the answer (each visit's, for a `visits:` list) is written: its `answer:` inside a wrapper."""
+    visits = value["visits"] if isinstance(value, dict) and set(value) == {"visits"} else None
+    given = enumerate(visits, 1) if isinstance(visits, list) else [(0, value)]
+    for visit, answer in given:
+        at = (*path, "visits", visit - 1) if visit else path
+        if isinstance(answer, dict) and "answer" in answer:
+            at = (*at, "answer")
+        line, col = doc.position(at)
+        answers.places[(path[0], path[1], visit)] = f"{name}:{line}:{col}"
 
 
 def _wrapper_problems(
@@ -290,8 +311,17 @@ def _reason_problems(doc: Document, name: str, path: tuple[str | int, ...], valu
 
 
 def _input_wrapper_problems(doc: Document, name: str, path: tuple[str | int, ...], value: object) -> list[str]:
-    """An input's wrapper holds its answer and a time: `{answer: Blue Kettle, at: 1m}`."""
-    if not (isinstance(value, dict) and any(key in value for key in INPUT_WRAPPER_KEYS)):
+    """An input's wrapper holds its answer and a time: `{answer: Blue Kettle, at: 1m}`. Any other
+    list or mapping is refused here, before anything is written: every input takes one value."""
+    if isinstance(value, list) or (isinstance(value, dict) and not any(key in value for key in INPUT_WRAPPER_KEYS)):
+        line, col = doc.position(path)
+        return [
+            f"{name}:{line}:{col}: "
+            + _("input '{input}' takes one value (text, a number or an option), not a list or a mapping").format(
+                input=path[-1]
+            )
+        ]
+    if not isinstance(value, dict):
         return []
     problems = []
     for key in value:

@@ -160,6 +160,12 @@ class ScriptedFrontend:
         session.scripted_ms = ms
         session.fire_injects()
 
+    def where(self, action: engine.AskInput | engine.AskStep) -> str | None:
+        """`path:line:col` of the answer the file gives for `action` (None for a `--var` value)."""
+        if isinstance(action, engine.AskInput):
+            return None if action.name in self.overrides else self.answers.where("inputs", action.name)
+        return self.answers.where("steps", action.step_id, action.visit)
+
     def ask_input(self, session: Session, action: engine.AskInput) -> object:
         if action.name in self.overrides:
             return self.overrides[action.name]

@@ -74,6 +74,14 @@ class AskingFrontend(Frontend, Protocol):
     def rejected(self, session: Session, error: AnswerError) -> None: ...
 
 
+@runtime_checkable
+class PlacingFrontend(Frontend, Protocol):
+    """A front end whose answers are written somewhere (an answers file): an answer that does not
+    fit is reported at its place there, `path:line:col:`."""
+
+    def where(self, action: engine.AskInput | engine.AskStep) -> str | None: ...
+
+
 @dataclass
 class Outcome:
     """How a run ended: finished (`completed`), or paused with a reason."""
@@ -431,9 +439,13 @@ class Session:
                 return _reusing(compute(), self.state, compute)
             except AnswerError as err:
                 frontend = self.frontend
-                if not (isinstance(frontend, AskingFrontend) and frontend.asks_again):
-                    raise
-                frontend.rejected(self, err)
+                if isinstance(frontend, AskingFrontend) and frontend.asks_again:
+                    frontend.rejected(self, err)
+                    continue
+                where = frontend.where(action) if isinstance(frontend, PlacingFrontend) else None
+                if where is None or str(err).startswith(f"{where.rsplit(':', 2)[0]}:"):
+                    raise  # not from a file, or placed already (an `at:` out of order names its own)
+                raise AnswerError(f"{where}: {err}") from None
 
     def _set_input(self, name: str, raw: object) -> list[Event]:
         return engine.set_input(self.state, name, raw, self.clock(), self.actor)
