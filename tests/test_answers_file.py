@@ -113,3 +113,15 @@ def test_one_empty_document_or_only_comments_is_no_answers(run_cli, cli_cwd, tex
     code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
     assert code == 3, err
     assert f"crisisplay resume {out.strip()}" in err
+
+
+def test_unknown_ids_holding_a_newline_or_a_tab_are_named_one_per_line(run_cli, cli_cwd):
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    (cli_cwd / "a.yaml").write_text('inputs:\n  "pro\\nduct": x\nsteps:\n  "a\\tb": y\n')
+    code, _out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert code == 2
+    named = [line for line in err.splitlines() if "a.yaml:" in line]
+    assert named == [
+        "crisisplay: error: a.yaml:2:3: unknown input 'pro␊duct' for playbook mini; did you mean 'product'?",
+        "a.yaml:4:3: unknown step 'a␉b' for playbook mini",
+    ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crisisplay.display import one_line
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
 from crisisplay.i18n import _
@@ -168,7 +169,7 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
             line, col = doc.position((key,), key=True)
             raise AnswersError(
                 _("{path}:{line}:{column}: unknown key '{key}'{suggestion}; expected inputs or steps").format(
-                    path=name, line=line, column=col, key=key, suggestion=did_you_mean(key, TOP_KEYS)
+                    path=name, line=line, column=col, key=one_line(key), suggestion=did_you_mean(key, TOP_KEYS)
                 )
             )
     answers = AnswersFile(name)
@@ -196,7 +197,7 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
                         path=name,
                         line=line,
                         column=col,
-                        key=key,
+                        key=one_line(key),
                         playbook=playbook.id,
                         suggestion=did_you_mean(key, known),
                     )
@@ -255,7 +256,7 @@ def _wrapper_problems(
                 f"{name}:{line}:{col}: "
                 + _(
                     "unknown key '{key}' beside answer:{suggestion}; a wrapped answer has answer, notify, approved_by, reason, at and after"
-                ).format(key=key, suggestion=did_you_mean(str(key), WRAPPER_KEYS))
+                ).format(key=one_line(key), suggestion=did_you_mean(str(key), WRAPPER_KEYS))
             )
     if "answer" not in value:
         line, col = doc.position(path)
@@ -330,7 +331,7 @@ def _input_wrapper_problems(doc: Document, name: str, path: tuple[str | int, ...
             problems.append(
                 f"{name}:{line}:{col}: "
                 + _("unknown key '{key}' beside answer:{suggestion}; a wrapped input has answer, at and after").format(
-                    key=key, suggestion=did_you_mean(str(key), INPUT_WRAPPER_KEYS)
+                    key=one_line(key), suggestion=did_you_mean(str(key), INPUT_WRAPPER_KEYS)
                 )
             )
     if "answer" not in value:
