@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 ENVELOPE = "$enc"
 _ENVELOPE_MARK = b'"$enc"'  # in a canonical line that holds an envelope (and rarely in one that does not)
-_PURGED_MARK = b'"incident.purged"'
 PURGED_TEXT = b'"type":"incident.purged"'  # in the canonical line of an `incident.purged`
 KIND = "kind"
 FINGERPRINT = "key_fingerprint"  # the key's fingerprint, in `incident.started`'s data
@@ -409,9 +408,9 @@ class LogSeal:
         the indexes of those that held any. `found` receives (index, place, value) for each value
         opened, its place as sealing names it (`/answer`, `/contact/name`)."""
         opened: list[int] = []
-        envelope_mark, purged_mark = _ENVELOPE_MARK, _PURGED_MARK
+        envelope_mark = _ENVELOPE_MARK
         for index, (event, line) in enumerate(read):
-            if line is not None and envelope_mark not in line and purged_mark not in line and self._learnt:
+            if line is not None and envelope_mark not in line and self._learnt and event.get("type") != PURGED:
                 continue  # most lines: nothing to notice, nothing to open (`_sealed_data`'s answer, without the call)
             sealed = self._sealed_data(event, line)
             if sealed is not None:
@@ -434,7 +433,7 @@ class LogSeal:
         anything: notice the fingerprint and a purge; then the event's `data` and type when it
         holds envelopes to open, None when not. A line without `"$enc"` holds no envelope, so only
         the first event and a purge are looked at more closely."""
-        if line is None or not self._learnt or _PURGED_MARK in line:
+        if line is None or not self._learnt or event.get("type") == PURGED:
             self._notice(event)
         if not (_ENVELOPE_MARK in line if line is not None else _has_envelope(event.get("data"))):
             return None
