@@ -225,6 +225,25 @@ def test_an_answer_timed_before_the_previous_one_pauses_the_drill_saying_where(h
     assert events[-1]["data"]["reason"] == "answer-error"
 
 
+def test_an_answer_that_does_not_fit_moves_no_clock_and_fires_no_inject(home, scenario, tmp_path):
+    """Nothing is recorded for an answer that does not fit: not the injects due by its time either,
+    so the corrected answer may be given at any time after the previous one."""
+    text = TIMED.replace("holding-statement: {answer: send, at: 12m}", "holding-statement: {answer: sned, at: 12m}")
+    done = run(home, "drill", str(scenario), "--answers", str(answers(tmp_path, text)))
+    assert done.returncode == 2 and "'sned'" in done.stderr
+    incident = done.stdout.strip()
+    events = log_of(home, incident)
+    assert events[-1]["type"] == "incident.paused" and events[-1]["data"]["reason"] == "answer-error"
+    assert events[-1]["data"]["scenario_ms"] == 6 * 60_000  # the previous answer's time, not 12m
+    assert [e["data"]["scenario_ms"] for e in events if e["type"] == "drill.inject"] == [2 * 60_000, 3 * 60_000]
+
+    rest = "steps:\n  holding-statement: {answer: send, at: 7m}\n"
+    done = run(home, "resume", incident, "--answers", str(answers(tmp_path, rest, "rest.yaml")))
+    assert done.returncode == 3, done.stderr  # on to the next step, which the file does not answer
+    sent = [e for e in log_of(home, incident) if e["type"] == "message.sent"]
+    assert [e["data"]["scenario_ms"] for e in sent] == [7 * 60_000]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

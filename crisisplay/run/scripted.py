@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from crisisplay import engine
@@ -133,10 +134,16 @@ class ScriptedFrontend:
         self.out = out or sys.stderr
         self._answered_ms: int | None = None  # a scripted drill: the scenario time of the previous answer
 
-    def _on_time(self, session: Session, timing: Timing | None, step: bool) -> None:
+    def _on_time(
+        self, session: Session, timing: Timing | None, step: bool, fits: Callable[[], object] | None = None
+    ) -> None:
         """In a scripted drill, move the scenario clock to this answer's time (its `at:`, the previous
         answer's plus its `after:`, else one minute on for a step and no time for an input), then fire
-        the injects due by then, each at its own time. Outside drills, times are ignored."""
+        the injects due by then, each at its own time. Outside drills, times are ignored.
+
+        `fits` checks the answer first, at its time, logging nothing: an answer that does not fit
+        (AnswerError) leaves the clock where it was and fires nothing, so nothing is recorded for it
+        and the corrected answer may be given at any time after the previous one."""
         run = session.state.drill_run
         if run is None or run.clock != SCRIPTED:
             return
@@ -156,8 +163,15 @@ class ScriptedFrontend:
             ms = timing.at_ms
         else:
             ms = previous + (timing.after_ms or 0)
+        before = (self._answered_ms, session.scripted_ms)
         self._answered_ms = ms
         session.scripted_ms = ms
+        if fits is not None:
+            try:
+                fits()
+            except AnswerError:
+                self._answered_ms, session.scripted_ms = before
+                raise
         session.fire_injects()
 
     def where(self, action: engine.AskInput | engine.AskStep) -> str | None:
@@ -170,11 +184,15 @@ class ScriptedFrontend:
         if action.name in self.overrides:
             return self.overrides[action.name]
         if action.name in self.answers.inputs:
-            self._on_time(session, self.answers.times.get(("inputs", action.name, 0)), step=False)
             raw = self.answers.input_value(action.name)
             if action.spec.type == "number" and isinstance(raw, str):
                 what = _("input '{name}'").format(name=action.name)
-                return number_text(raw, what, session.state.playbook.locale or "en")
+                raw = number_text(raw, what, session.state.playbook.locale or "en")
+
+            def fits() -> object:
+                return engine.set_input(session.state, action.name, raw, session.clock(), session.actor)
+
+            self._on_time(session, self.answers.times.get(("inputs", action.name, 0)), step=False, fits=fits)
             return raw
         if action.spec.default is not None:
             return action.spec.default
@@ -186,8 +204,11 @@ class ScriptedFrontend:
         raw, simulated = unwrap(written)
         if raw is None and step.type != "info":
             raise MissingAnswer(f"step '{step.id}'")
-        # A scripted drill's clock moves to this answer's time; the injects due by then fire first.
-        self._on_time(session, self.answers.step_timing(step.id, action.visit), step=True)
+        # A scripted drill's clock moves to this answer's time; the injects due by then fire first,
+        # once the answer is known to fit.
+        timing = self.answers.step_timing(step.id, action.visit)
+        fits = None if raw is None else functools.partial(self._fits, session, step, raw, written)
+        self._on_time(session, timing, step=True, fits=fits)
         if raw is None:
             return True
         rendered = None
@@ -205,6 +226,21 @@ class ScriptedFrontend:
             decided = engine.decide(session.state, step.id, answer, session.clock(), session.actor, session.contacts)
             self._deliver(session, step, rendered, decided, simulated)
         return answer
+
+    def _fits(self, session: Session, step: AnyStep, raw: object, written: object) -> None:
+        """AnswerError when the answer does not fit its step on the state as it stands; nothing is
+        logged (a message waiting for approval is checked by the approval itself)."""
+        rendered = None
+        if step.type in ("message", "escalate"):
+            rendered = engine.render(session.state, step.id, session.clock())
+        sent_text = rendered.text if rendered is not None and step.type == "message" else None
+        answer = interpret(step, raw, sent_text, session.state.playbook.locale or "en")
+        if isinstance(answer, engine.Skip) or (isinstance(step, MessageStep) and step.approval is not None):
+            return
+        reason = reason_of(written)
+        if reason is not None:
+            answer = engine.Reasoned(answer, reason)
+        engine.decide(session.state, step.id, answer, session.clock(), session.actor, session.contacts)
 
     def _approved(
         self, session: Session, step: MessageStep, answer: engine.Send, roles: list[str] | None
