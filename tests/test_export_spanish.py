@@ -194,3 +194,29 @@ def test_seconds_of_a_brief_incident_use_the_languages_decimal_mark():
     with i18n.speaking("es"):
         assert [words.since_start(ms, fine=True) for ms in (250, 1500, -33)] == ["+0,25s", "+1,5s", "-0,033s"]
     assert words.since_start(250, fine=True) == "+0.25s"
+
+
+def test_a_severity_an_inject_raised_gives_its_reason_in_spanish_in_every_report(run_cli, cli_cwd):
+    answers = Path(__file__).resolve().parents[1] / "examples" / "error-precio.answers.yaml"
+    code, out, err = run_cli(
+        "--lang", "es", "drill", "error-precio-fin-de-semana-viral", "--answers", str(answers), "--responder", "Ana"
+    )
+    assert code == 0, err
+    incident = out.splitlines()[0]
+    for fmt in ("md", "html"):
+        code, report, err = run_cli("--lang", "es", "export", incident, "-f", fmt)
+        assert code == 0, err
+        assert "drill inject" not in report, fmt
+        assert "inyección del simulacro thread-grows" in html.unescape(report), fmt
+
+
+def test_incidents_shows_the_severity_as_the_playbook_words_it(run_cli, cli_cwd):
+    answers = Path(__file__).resolve().parents[1] / "examples" / "error-precio.answers.yaml"
+    code, out, err = run_cli("--lang", "es", "drill", "error-precio-fin-de-semana-viral", "--answers", str(answers))
+    assert code == 0, err
+    code, table, err = run_cli("--lang", "es", "incidents")
+    assert code == 0, err
+    row = next(line for line in table.splitlines() if line.startswith(out.splitlines()[0]))
+    assert " media " in row and "medium" not in row
+    code, listed, err = run_cli("incidents", "-f", "json")
+    assert [(r["severity"], r["severity_label"]) for r in json.loads(listed)["incidents"]] == [("medium", "media")]

@@ -281,7 +281,7 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> str:
             (clock.since(c["elapsed_ms"]), "since"),
             esc(level(c["from"])),
             esc(level(c["to"])),
-            esc(shown(c["reason"])),
+            esc(w.reason_words(c["reason"])),
         )
         for c in metrics.severity_changes
     ]

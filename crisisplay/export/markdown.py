@@ -182,7 +182,7 @@ def _response_times(metrics: Metrics, clock: w.ReportClock) -> list[str]:
             clock.since(c["elapsed_ms"]),
             inline(level(c["from"])),
             inline(level(c["to"])),
-            inline(shown(c["reason"])),
+            inline(w.reason_words(c["reason"])),
         )
         for c in metrics.severity_changes
     ]

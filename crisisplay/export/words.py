@@ -27,6 +27,7 @@ from crisisplay.metrics import (
     Record,
     TargetResult,
 )
+from crisisplay.personal import ERASED
 from crisisplay.playbook.model import format_duration
 from crisisplay.playbook.roles import role_label
 
@@ -275,6 +276,12 @@ def kind(metrics: Metrics) -> str:
 def value_words(value: str | None) -> str:
     """A status, outcome or result as the log writes it, in the report's words (as written if unknown)."""
     return narrative.log_words(value)
+
+
+def reason_words(reason: str | None) -> str:
+    """A severity change's reason: "[erased]" once erased, a reason the engine wrote (a drill's
+    inject) in the report's words, a responder's as typed."""
+    return ERASED if reason is None else narrative.log_words(reason)
 
 
 def status_words(metrics: Metrics) -> str:
