@@ -283,6 +283,7 @@ def unreadable(journal: IncidentLog, problem: str) -> Row:
         "status": UNREADABLE,
         "drill": None,
         "severity": None,
+        "severity_label": None,
         "started": None,
         "detected": None,
         "last_activity": None,
@@ -329,6 +330,7 @@ def _summary_at_rest(journal: IncidentLog) -> Row:
         "status": metrics.status,
         "drill": state.drill,
         "severity": state.severity,
+        "severity_label": state.playbook.severity.label(state.severity),  # as the playbook words it (`media`)
         "started": format_ts(state.started_at),
         "detected": format_ts(state.detected_at),
         "last_activity": format_ts(state.active_ts) if state.active_ts else None,
@@ -383,6 +385,7 @@ _ROW_KEYS = frozenset(
         "status",
         "drill",
         "severity",
+        "severity_label",
         "started",
         "detected",
         "last_activity",

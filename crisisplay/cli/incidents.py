@@ -168,7 +168,7 @@ def _incidents_table(rows: list[Row]) -> None:
         values = (
             row["id"],
             status,
-            row["severity"] or "?",
+            row.get("severity_label") or row["severity"] or "?",
             _duration(row),
             _milestones(row).split(" ")[0],
             ", ".join(row["responders"]),
