@@ -350,6 +350,7 @@ def apply(state: State, event: Event) -> State:
     elif kind == ROLE_ASSIGNED:
         state.roles[data["role"]] = data["person"]
     elif kind == APPROVAL_REQUESTED:
+        earlier = state.approvals.get(step)
         state.approvals[step] = {
             "step": step,
             "by": list(data["by"]),
@@ -361,6 +362,9 @@ def apply(state: State, event: Event) -> State:
             "requested_at": event.get("ts"),
             "given": [],
             "rejected": None,
+            # Every text of this step an approver rejected (its hash, who and why), kept across the
+            # requests that follow: `send` of one of them is refused, never asked again.
+            "refused": earlier["refused"] if earlier is not None else (),
         }
     elif kind == APPROVAL_GIVEN:
         approval = state.approvals.get(step)
@@ -372,6 +376,12 @@ def apply(state: State, event: Event) -> State:
         approval = state.approvals.get(step)
         if approval is not None:
             approval["rejected"] = {**data, "ts": event.get("ts"), "actor": event.get("actor")}
+            refused = {
+                "message_hash": approval["message_hash"],
+                "person": data.get("person"),
+                "reason": data.get("reason"),
+            }
+            approval["refused"] = (*approval.get("refused", ()), refused)  # a new tuple: State.copy shares it
     elif kind in (RESUMED, HANDOVER):
         state.lifecycle, state.pause_reason = RESUMED, None
         for delivery in state.in_flight():  # queued by a run that stopped: nobody saw the outcome

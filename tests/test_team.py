@@ -150,6 +150,28 @@ def test_team_commands_refuse_in_one_line_with_exit_2(run_cli, paused, args, mes
     assert err.count("\n") == 1 and err.startswith("crisisplay: error: ") and message in err
 
 
+def test_send_of_a_text_rejected_under_an_earlier_request_is_refused_not_asked_again(run_cli, cli_cwd, paused):
+    """Rejected, then another text asked for and approved: the file's `send` (the text rejected)
+    is an answer that does not fit, as the rejection said, never a new request for it."""
+    assert run_cli("assign", paused, "manager", "Marta Gil")[0] == 0
+    assert run_cli("reject", paused, "--reason", "too vague", "--as", "Marta Gil")[0] == 0
+    (cli_cwd / "edited.yaml").write_text("steps:\n  apology: {text: We are sorry; refunds by Friday.}\n")
+    code, _, err = run_cli("resume", paused, "--answers", "edited.yaml")
+    assert code == 3 and "paused (awaiting-approval)" in err
+    assert run_cli("approve", paused, "--as", "Marta Gil")[0] == 0
+
+    code, _, err = run_cli("resume", paused, "--answers", "answers.yaml")  # `send`: the rejected text
+
+    assert code == 2 and "Marta Gil rejected this text (too vague)" in err, err
+    events = json.loads(run_cli("export", paused, "-f", "json")[1])["events"]
+    assert [e["type"] for e in events].count("approval.requested") == 2
+    assert not [e for e in events if e["type"] == "message.sent"]
+    code, _, err = run_cli("resume", paused, "--answers", "edited.yaml")  # the approved text goes out
+    assert code == 3, err  # sent; then the file has no answer for what-happened
+    events = json.loads(run_cli("export", paused, "-f", "json")[1])["events"]
+    assert [e["type"] for e in events].count("message.sent") == 1
+
+
 def test_severity_from_another_terminal_is_logged_like_a_note_but_not_on_a_closed_incident(run_cli, paused):
     code, out, err = run_cli("severity", paused, "high", "--reason", "a journalist called", "-f", "json")
     assert code == 0, err

@@ -117,6 +117,15 @@ _EXPECTED = {
 _SEE_FORMAT = N_("see the answers file format")
 
 
+def _rejected(step: MessageStep, rejection: dict[str, Any]) -> AnswerError:
+    return AnswerError(
+        _(
+            "step '{step}' (message): {person} rejected this text ({reason}); "
+            "answer with {{text: the edited message}} to ask again"
+        ).format(step=step.id, person=rejection["person"], reason=rejection["reason"])
+    )
+
+
 def one_line(text: str, width: int = 100) -> str:
     """The first line of `text`, cut to `width` characters, for a progress line."""
     first, _, rest = text.strip().partition("\n")
@@ -256,13 +265,13 @@ class ScriptedFrontend:
             if status == ev.APPROVED:
                 return engine.Send(approval["text"], edited=answer.edited or approval["text"] != answer.text)
             if status == ev.REJECTED:
-                rejected = approval["rejected"]
-                raise AnswerError(
-                    _(
-                        "step '{step}' (message): {person} rejected this text ({reason}); "
-                        "answer with {{text: the edited message}} to ask again"
-                    ).format(step=step.id, person=rejected["person"], reason=rejected["reason"])
-                )
+                raise _rejected(step, approval["rejected"])
+        if approval is not None and not answer.edited:
+            # A text rejected under an earlier request (the driver asked again with another text):
+            # `send` of it again is refused as well.
+            for earlier in approval.get("refused", ()):
+                if earlier["message_hash"] == digest:
+                    raise _rejected(step, earlier)
         if roles is not None and not session.state.drill:
             # In a real incident only a person who holds the role approves (`crisisplay approve`).
             raise AnswerError(
