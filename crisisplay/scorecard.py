@@ -167,6 +167,7 @@ class _Inject:
     answered_by: tuple[str, ...]
     within_ms: int | None
     answer: tuple[int, int] | None = None  # (seq, ms) of the answer that counts
+    followed: bool = False  # whether any step was answered after it fired
 
 
 @dataclass
@@ -244,6 +245,7 @@ class Observations:
 
     def _answer(self, state: ev.State, seq: int, ms: int, step: str, data: dict[str, Any]) -> None:
         for inject in self.injects:
+            inject.followed = True
             if inject.answer is None and (not inject.answered_by or step in inject.answered_by):
                 inject.answer = (seq, ms)
         pb = state.playbook
@@ -358,6 +360,8 @@ def _deadlines(metrics: Any, seen: Observations) -> list[Point]:
 def _injects(seen: Observations) -> list[Point]:
     out = []
     for inject in seen.injects:
+        if inject.answer is None and not inject.followed and seen.closed_seq is not None:
+            continue  # the drill ended with no step left to answer it (an inject after the last step)
         if inject.answer is None:
             out.append(
                 Point(

@@ -225,6 +225,19 @@ def test_an_answer_timed_before_the_previous_one_pauses_the_drill_saying_where(h
     assert events[-1]["data"]["reason"] == "answer-error"
 
 
+def test_an_inject_after_the_last_step_fires_with_the_close_and_is_not_scored(home, tmp_path):
+    path = tmp_path / "last.yaml"
+    path.write_text(SCENARIO + "  - id: late\n    after_step: what-happened\n    text: The CEO calls.\n")
+    done = run(home, "drill", str(path), "--answers", str(answers(tmp_path, UNTIMED)))
+    assert done.returncode == 0, done.stderr
+    incident = done.stdout.strip()
+    late = [e for e in log_of(home, incident) if e["type"] == "drill.inject" and e["data"]["inject"] == "late"]
+    assert len(late) == 1  # it fired (and shows in the timeline)
+    report = run(home, "export", incident, "-f", "md").stdout
+    scored = [line for line in report.splitlines() if line.startswith("| Injects") or "The CEO calls" in line]
+    assert scored and not [line for line in scored if "not answered" in line], scored
+
+
 def test_an_answer_that_does_not_fit_moves_no_clock_and_fires_no_inject(home, scenario, tmp_path):
     """Nothing is recorded for an answer that does not fit: not the injects due by its time either,
     so the corrected answer may be given at any time after the previous one."""
