@@ -172,6 +172,9 @@ def test_a_server_answering_500_is_logged_as_failed_and_the_run_goes_on(tmp_path
     assert "500" in failed[-1]["data"]["error"] and failed[-1]["data"]["final"] is True
     assert failed[0]["data"]["final"] is False
     assert events[-1]["type"] == "incident.closed"
+    # The run said only "queued" as it went: its end names what never reached anyone.
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: not delivered")]
+    assert len(warned) == 1 and "via json" in warned[0] and "500" in warned[0], done.stderr
 
 
 def test_a_hanging_server_times_out_and_the_close_waits_for_its_outcome(tmp_path, webhook):

@@ -26,6 +26,7 @@ from crisisplay.cli.common import (
 )
 from crisisplay.errors import AnswerError, PlaybookError, UsageError
 from crisisplay.i18n import N_, _
+from crisisplay.times import format_ts, now
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,11 +42,14 @@ if TYPE_CHECKING:
     MakeFrontend = Callable[[dict[str, Any]], Frontend]
 
 
-def _report(outcome: Outcome, console: Console | None = None) -> None:
-    """How a run ended, on standard error (or the terminal); exit 3 when it paused."""
+def _report(outcome: Outcome, console: Console | None = None, since: str | None = None) -> None:
+    """How a run ended, on standard error (or the terminal); exit 3 when it paused. A scripted run
+    (no console) first names each delivery it queued (`since` it began) that failed for good:
+    the terminal showed them as they happened, a file's run only said they were queued."""
+    if console is None and since is not None:
+        _undelivered(outcome, since)
     if console is not None and outcome.finished:
         from crisisplay.run.header import run_summary
-        from crisisplay.times import now
 
         console.print()
         console.print(run_summary(outcome.state, outcome.events(), now()))
@@ -70,6 +74,21 @@ def _report(outcome: Outcome, console: Console | None = None) -> None:
     _say(_("Head hash: {hash}").format(hash=outcome.head))
     _say(_("Resume with: {command}").format(command=f"crisisplay resume {outcome.incident_id}"))
     raise typer.Exit(3)
+
+
+def _undelivered(outcome: Outcome, since: str) -> None:
+    from crisisplay.run.delivery import recipient
+
+    for delivery in outcome.state.deliveries.values():
+        queued = delivery.get("queued_at") or ""
+        if delivery.get("status") == "failed" and not delivery.get("simulated") and queued >= since:
+            _say(
+                _("warning: not delivered to {who} via {service}: {error}").format(
+                    who=recipient(outcome.state.playbook, delivery),
+                    service=delivery.get("service") or "—",
+                    error=delivery.get("error") or "?",
+                )
+            )
 
 
 def _drill_scorecard(outcome: Outcome) -> None:
@@ -273,6 +292,7 @@ def _start_run(
         started.append(incident_id)
         print(incident_id, flush=True)
 
+    begun = format_ts(now())
     try:
         outcome = start_incident(request, config, _home(), make_frontend, announce, store=_store())
     except KeyboardInterrupt:
@@ -283,7 +303,7 @@ def _start_run(
     except AnswerError:
         _paused_by_error(started[0] if started else None, "answer-error")
         raise
-    _report(outcome, console)
+    _report(outcome, console, begun)
 
 
 def speed_option(default_words: str) -> Any:  # typer's parameter declarations are typed Any
@@ -363,6 +383,7 @@ def resume(
         _recorded_as(resuming_responder(responder, config, state.responder))
         frontend = _scripted_frontend(answers, state.playbook, delivering=notify)({})
     reach = reach_for_run(config, drill=state.drill, scripted=answers is not None, notify=notify)
+    begun = format_ts(now())
     try:
         outcome = resume_incident(
             journal,
@@ -383,4 +404,4 @@ def resume(
     except AnswerError:
         _paused_by_error(journal.incident_id, "answer-error")
         raise
-    _report(outcome, console)
+    _report(outcome, console, begun)
