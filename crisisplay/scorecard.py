@@ -167,7 +167,9 @@ class _Inject:
     answered_by: tuple[str, ...]
     within_ms: int | None
     answer: tuple[int, int] | None = None  # (seq, ms) of the answer that counts
-    followed: bool = False  # whether any step was answered after it fired
+    # Whether a step was open when it fired, or was opened after: else nothing was left to answer
+    # it (an `after_step` inject of the last step fires straight into the close).
+    answerable: bool = False
 
 
 @dataclass
@@ -197,6 +199,9 @@ class Observations:
         ms = elapsed_ms(state.detected_at, parse_ts(event["ts"]))
         if kind == ev.DRILL_INJECT:
             self._inject(state, seq, ms, data)
+        elif kind == ev.STEP_ENTERED:
+            for inject in self.injects:
+                inject.answerable = True
         elif kind == ev.STEP_ANSWERED and step is not None:
             self.answers.setdefault((step, ms), seq)
             self._answer(state, seq, ms, step, data)
@@ -240,12 +245,12 @@ class Observations:
                 ms,
                 tuple(written.answered_by) if written is not None else (),
                 written.within_ms if written is not None else None,
+                answerable=state.pending is not None,
             )
         )
 
     def _answer(self, state: ev.State, seq: int, ms: int, step: str, data: dict[str, Any]) -> None:
         for inject in self.injects:
-            inject.followed = True
             if inject.answer is None and (not inject.answered_by or step in inject.answered_by):
                 inject.answer = (seq, ms)
         pb = state.playbook
@@ -360,8 +365,8 @@ def _deadlines(metrics: Any, seen: Observations) -> list[Point]:
 def _injects(seen: Observations) -> list[Point]:
     out = []
     for inject in seen.injects:
-        if inject.answer is None and not inject.followed and seen.closed_seq is not None:
-            continue  # the drill ended with no step left to answer it (an inject after the last step)
+        if inject.answer is None and not inject.answerable and seen.closed_seq is not None:
+            continue  # no step was open when it fired, and none opened before the close
         if inject.answer is None:
             out.append(
                 Point(

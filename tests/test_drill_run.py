@@ -238,6 +238,17 @@ def test_an_inject_after_the_last_step_fires_with_the_close_and_is_not_scored(ho
     assert scored and not [line for line in scored if "not answered" in line], scored
 
 
+def test_an_inject_the_team_had_a_step_to_answer_stays_scored_when_the_drill_is_closed_early(home, scenario, tmp_path):
+    part = "inputs:\n  product: Blue Kettle\n  channel: twitter\nsteps:\n  assess-reach: {answer: contained, at: 1m}\n"
+    done = run(home, "drill", str(scenario), "--answers", str(answers(tmp_path, part)))
+    assert done.returncode == 3, done.stderr  # paused at the next step, which the file does not answer
+    incident = done.stdout.strip()
+    assert run(home, "close", incident, "--reason", "out of time").returncode == 0
+    report = run(home, "export", incident, "-f", "md").stdout
+    missed = [line for line in report.splitlines() if line.startswith("| Injects |") and "not answered" in line]
+    assert any("5,000 shares" in line for line in missed), report
+
+
 def test_an_answer_that_does_not_fit_moves_no_clock_and_fires_no_inject(home, scenario, tmp_path):
     """Nothing is recorded for an answer that does not fit: not the injects due by its time either,
     so the corrected answer may be given at any time after the previous one."""
