@@ -441,3 +441,88 @@ def test_a_single_timed_answer_serving_every_visit_keeps_after_for_each_and_at_f
     assert at.step_timing("check-mentions", 2) is None  # one moment: later visits take a minute each
     after = parse_answers("steps:\n  check-mentions: {answer: calm, after: 2m}\n", "a.yaml", pb)
     assert after.step_timing("check-mentions", 1).after_ms == after.step_timing("check-mentions", 3).after_ms == 120_000
+
+
+INJECT_SETS = """\
+crisisplay: 1
+id: inj-pb
+title: Inject sets a value
+severity:
+  levels: [low, high]
+  initial: low
+phases:
+  - id: one
+    title: One
+    steps:
+      - id: who
+        type: text
+        prompt: Who speaks?
+        when: severity == 'high'
+        save_as: spokesperson
+      - id: ack
+        type: confirm
+        prompt: Seen?
+      - id: statement
+        type: message
+        prompt: Post it
+        channel: web
+        template: "Our spokesperson {{ spokesperson }} will speak."
+"""
+
+APPROVED = """\
+crisisplay: 1
+id: ap
+title: Approval drill
+roles:
+  manager: Line manager
+  legal: Legal counsel
+phases:
+  - id: one
+    title: One
+    steps:
+      - id: ack
+        type: confirm
+        prompt: Seen?
+      - id: statement
+        type: message
+        prompt: Post it
+        channel: web
+        template: "We are looking into it."
+        approval: {by: [manager, legal], need: all}
+"""
+
+
+def _drill_of(tmp_path: Path, book: str, inject: str) -> Path:
+    (tmp_path / "book.yaml").write_text(book, encoding="utf-8")
+    path = tmp_path / "drill.yaml"
+    path.write_text(
+        f"crisisplay-drill: 1\nid: d\nplaybook: {tmp_path / 'book.yaml'}\ntitle: A drill\ninjects:\n{inject}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_an_answer_is_checked_on_the_state_the_injects_due_by_its_time_make(home, tmp_path):
+    """The check before the clock moves sees what an inject due by the answer's time sets: a
+    message that shows its value once the inject fired is sent, not refused."""
+    drill = _drill_of(
+        tmp_path, INJECT_SETS, "  - at: 5m\n    text: HQ names Maria.\n    effects: {set: {spokesperson: Maria}}\n"
+    )
+    text = 'steps:\n  ack: {answer: "yes", at: 1m}\n  statement: {answer: send, at: 10m}\n'
+    done = run(home, "drill", str(drill), "--answers", str(answers(tmp_path, text)))
+    assert done.returncode == 0, done.stderr
+    sent = [e for e in log_of(home, done.stdout.strip()) if e["type"] == "message.sent"]
+    assert [e["data"]["text"] for e in sent] == ["Our spokesperson Maria will speak."]
+
+
+def test_approved_by_that_cannot_approve_is_refused_before_the_clock_moves_or_approval_is_asked(home, tmp_path):
+    drill = _drill_of(tmp_path, APPROVED, "  - at: 5m\n    text: A journalist calls.\n")
+    text = 'steps:\n  ack: {answer: "yes", at: 1m}\n  statement: {answer: send, approved_by: manager, at: 10m}\n'
+    done = run(home, "drill", str(drill), "--answers", str(answers(tmp_path, text)))
+    assert done.returncode == 2 and "approved_by manager does not fit" in done.stderr
+    incident = done.stdout.strip()
+    kinds = [e["type"] for e in log_of(home, incident)]
+    assert "approval.requested" not in kinds and "drill.inject" not in kinds
+    fixed = "steps:\n  statement: {answer: send, approved_by: [manager, legal], at: 7m}\n"
+    done = run(home, "resume", incident, "--answers", str(answers(tmp_path, fixed, "fixed.yaml")))
+    assert done.returncode == 0, done.stderr

@@ -11,7 +11,7 @@ from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.display import visible
 from crisisplay.errors import AnswerError
-from crisisplay.events import ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MESSAGE_SENT, Event
+from crisisplay.events import ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE, MESSAGE_SENT, Event, State
 from crisisplay.i18n import N_, _, yes_no
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import AnyStep, ChecklistStep, MessageStep, format_duration
@@ -117,6 +117,61 @@ _EXPECTED = {
 _SEE_FORMAT = N_("see the answers file format")
 
 
+def _approved_text(approval: dict[str, Any], answer: engine.Send) -> bool:
+    """Whether the answer's text is the one the approval asked for (or an approver's edit of it), approved."""
+    digest = ev.text_hash(answer.text)
+    return digest in (approval["requested_hash"], approval["message_hash"]) and (
+        ev.approval_status(approval) == ev.APPROVED
+    )
+
+
+def _approval_problem(
+    state: ev.State, step: MessageStep, answer: engine.Send, roles: list[str] | None
+) -> AnswerError | None:
+    """Why a message cannot be sent, nor its approval asked for, as the file answers it: a text
+    an approver rejected (now or under an earlier request), `approved_by:` outside a drill, or
+    roles that cannot give the approval. None when it may go on (approved, or to be asked)."""
+    assert step.approval is not None
+    approval = state.approvals.get(step.id)
+    digest = ev.text_hash(answer.text)
+    if approval is not None:
+        if digest in (approval["requested_hash"], approval["message_hash"]):
+            status = ev.approval_status(approval)
+            if status == ev.APPROVED:
+                return None
+            if status == ev.REJECTED:
+                return _rejected(step, approval["rejected"])
+        if not answer.edited:
+            # A text rejected under an earlier request (the driver asked again with another text):
+            # `send` of it again is refused as well.
+            for earlier in approval.get("refused", ()):
+                if earlier["message_hash"] == digest:
+                    return _rejected(step, earlier)
+    if roles is None:
+        return None
+    if not state.drill:
+        # In a real incident only a person who holds the role approves (`crisisplay approve`).
+        return AnswerError(
+            _(
+                "step '{step}' (message): approved_by: is for drills (--drill); in a real incident "
+                "the approvers run `crisisplay approve`"
+            ).format(step=step.id)
+        )
+    named = list(dict.fromkeys(roles))
+    unknown = [role for role in named if role not in step.approval.by]
+    missing = [role for role in step.approval.by if role not in named]
+    if unknown or not named or (step.approval.need == "all" and missing):
+        return AnswerError(
+            _("step '{step}' (message): approved_by {roles} does not fit; the approval needs {need} of {by}").format(
+                step=step.id,
+                roles=", ".join(named) or "—",
+                need=_("all") if step.approval.need == "all" else _("one"),
+                by=", ".join(step.approval.by),
+            )
+        )
+    return None
+
+
 def _rejected(step: MessageStep, rejection: dict[str, Any]) -> AnswerError:
     return AnswerError(
         _(
@@ -144,15 +199,16 @@ class ScriptedFrontend:
         self._answered_ms: int | None = None  # a scripted drill: the scenario time of the previous answer
 
     def _on_time(
-        self, session: Session, timing: Timing | None, step: bool, fits: Callable[[], object] | None = None
+        self, session: Session, timing: Timing | None, step: bool, fits: Callable[[State], object] | None = None
     ) -> None:
         """In a scripted drill, move the scenario clock to this answer's time (its `at:`, the previous
         answer's plus its `after:`, else one minute on for a step and no time for an input), then fire
         the injects due by then, each at its own time. Outside drills, times are ignored.
 
-        `fits` checks the answer first, at its time, logging nothing: an answer that does not fit
-        (AnswerError) leaves the clock where it was and fires nothing, so nothing is recorded for it
-        and the corrected answer may be given at any time after the previous one."""
+        `fits` checks the answer first, at its time and on the state the injects due by then will
+        make, logging nothing: an answer that does not fit (AnswerError) leaves the clock where it
+        was and fires nothing, so nothing is recorded for it and the corrected answer may be given
+        at any time after the previous one."""
         run = session.state.drill_run
         if run is None or run.clock != SCRIPTED:
             return
@@ -177,7 +233,7 @@ class ScriptedFrontend:
         session.scripted_ms = ms
         if fits is not None:
             try:
-                fits()
+                fits(session.after_injects())
             except AnswerError:
                 self._answered_ms, session.scripted_ms = before
                 raise
@@ -198,8 +254,8 @@ class ScriptedFrontend:
                 what = _("input '{name}'").format(name=action.name)
                 raw = number_text(raw, what, session.state.playbook.locale or "en")
 
-            def fits() -> object:
-                return engine.set_input(session.state, action.name, raw, session.clock(), session.actor)
+            def fits(state: State) -> object:
+                return engine.set_input(state, action.name, raw, session.clock(), session.actor)
 
             self._on_time(session, self.answers.times.get(("inputs", action.name, 0)), step=False, fits=fits)
             return raw
@@ -236,20 +292,26 @@ class ScriptedFrontend:
             self._deliver(session, step, rendered, decided, simulated)
         return answer
 
-    def _fits(self, session: Session, step: AnyStep, raw: object, written: object) -> None:
-        """AnswerError when the answer does not fit its step on the state as it stands; nothing is
-        logged (a message waiting for approval is checked by the approval itself)."""
+    def _fits(self, session: Session, step: AnyStep, raw: object, written: object, state: State) -> None:
+        """AnswerError when the answer does not fit its step on `state`; nothing is logged. A
+        message that needs approval is checked as its approval will be (the text and roles)."""
         rendered = None
         if step.type in ("message", "escalate"):
-            rendered = engine.render(session.state, step.id, session.clock())
+            rendered = engine.render(state, step.id, session.clock())
         sent_text = rendered.text if rendered is not None and step.type == "message" else None
-        answer = interpret(step, raw, sent_text, session.state.playbook.locale or "en")
-        if isinstance(answer, engine.Skip) or (isinstance(step, MessageStep) and step.approval is not None):
+        answer = interpret(step, raw, sent_text, state.playbook.locale or "en")
+        if isinstance(answer, engine.Skip):
+            return
+        if isinstance(step, MessageStep) and step.approval is not None:
+            if isinstance(answer, engine.Send):
+                problem = _approval_problem(state, step, answer, approved_by(written))
+                if problem is not None:
+                    raise problem
             return
         reason = reason_of(written)
         if reason is not None:
             answer = engine.Reasoned(answer, reason)
-        engine.decide(session.state, step.id, answer, session.clock(), session.actor, session.contacts)
+        engine.decide(state, step.id, answer, session.clock(), session.actor, session.contacts)
 
     def _approved(
         self, session: Session, step: MessageStep, answer: engine.Send, roles: list[str] | None
@@ -259,44 +321,15 @@ class ScriptedFrontend:
         pauses (`awaiting-approval`) until someone approves."""
         assert step.approval is not None
         approval = session.state.approvals.get(step.id)
-        digest = ev.text_hash(answer.text)
-        if approval is not None and digest in (approval["requested_hash"], approval["message_hash"]):
-            status = ev.approval_status(approval)
-            if status == ev.APPROVED:
-                return engine.Send(approval["text"], edited=answer.edited or approval["text"] != answer.text)
-            if status == ev.REJECTED:
-                raise _rejected(step, approval["rejected"])
-        if approval is not None and not answer.edited:
-            # A text rejected under an earlier request (the driver asked again with another text):
-            # `send` of it again is refused as well.
-            for earlier in approval.get("refused", ()):
-                if earlier["message_hash"] == digest:
-                    raise _rejected(step, earlier)
-        if roles is not None and not session.state.drill:
-            # In a real incident only a person who holds the role approves (`crisisplay approve`).
-            raise AnswerError(
-                _(
-                    "step '{step}' (message): approved_by: is for drills (--drill); in a real incident "
-                    "the approvers run `crisisplay approve`"
-                ).format(step=step.id)
-            )
+        if approval is not None and _approved_text(approval, answer):
+            return engine.Send(approval["text"], edited=answer.edited or approval["text"] != answer.text)
+        problem = _approval_problem(session.state, step, answer, roles)
+        if problem is not None:
+            raise problem
         session.request_approval(step.id, answer.text)
         if roles is None:
             raise AwaitingApproval(step.id)
         roles = list(dict.fromkeys(roles))  # a role named twice approves once
-        unknown = [role for role in roles if role not in step.approval.by]
-        missing = [role for role in step.approval.by if role not in roles]
-        if unknown or not roles or (step.approval.need == "all" and missing):
-            raise AnswerError(
-                _(
-                    "step '{step}' (message): approved_by {roles} does not fit; the approval needs {need} of {by}"
-                ).format(
-                    step=step.id,
-                    roles=", ".join(roles) or "—",
-                    need=_("all") if step.approval.need == "all" else _("one"),
-                    by=", ".join(step.approval.by),
-                )
-            )
         state, now = session.state, session.clock()
         approval = state.approvals[step.id]
         given = []

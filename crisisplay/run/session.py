@@ -155,6 +155,15 @@ class Session:
             ms = max(ms, self.scripted_ms)
         return self.state.detected_at + timedelta(milliseconds=ms)
 
+    def after_injects(self) -> State:
+        """A copy of the state as it will stand once the injects due by now are logged (nothing is
+        logged): what an answer given now must fit."""
+        probe = self.state.copy()
+        due = engine.due_injects(probe, self.clock(), self.actor)
+        for event in on_wall_clock(probe, due, self.wall()) if due else ():
+            apply(probe, event)
+        return probe
+
     def fire_injects(self) -> list[Event]:
         """Log a drill's injects due by now on the scenario clock (each at its own scenario time)."""
         return self.log_computed(lambda: engine.due_injects(self.state, self.clock(), self.actor))
