@@ -177,6 +177,18 @@ def test_a_server_answering_500_is_logged_as_failed_and_the_run_goes_on(tmp_path
     assert len(warned) == 1 and "via json" in warned[0] and "500" in warned[0], done.stderr
 
 
+def test_a_run_paused_by_an_answer_that_does_not_fit_still_names_what_was_not_delivered(tmp_path, webhook):
+    webhook.status = 500
+    home = home_with(tmp_path, manager_to(webhook.url()))
+    answers = tmp_path / "answers.yaml"
+    text = ANSWERS.read_text(encoding="utf-8").replace("  contact-customer: called", "  contact-customer: bogus")
+    answers.write_text(text, encoding="utf-8")
+    done = run_crisisplay(home, "start", "pricing-error", "--answers", str(answers), "--notify", timeout=120)
+    assert done.returncode == 2 and "'bogus'" in done.stderr, done.stderr
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: not delivered")]
+    assert len(warned) == 1 and "500" in warned[0], done.stderr
+
+
 def test_a_hanging_server_times_out_and_the_close_waits_for_its_outcome(tmp_path, webhook):
     webhook.hang = True
     home = home_with(tmp_path, manager_to(webhook.url()))

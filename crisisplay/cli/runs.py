@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from crisisplay.cli.common import (
     _store,
     _store_ready,
 )
-from crisisplay.errors import AnswerError, PlaybookError, UsageError
+from crisisplay.errors import AnswerError, CrisisplayError, PlaybookError, UsageError
 from crisisplay.i18n import N_, _
 from crisisplay.times import format_ts, now
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from crisisplay.config import Config
     from crisisplay.errors import Interrupted
+    from crisisplay.events import State
     from crisisplay.findings import Finding
     from crisisplay.lint.cache import Usable
     from crisisplay.playbook.model import Playbook
@@ -47,7 +49,7 @@ def _report(outcome: Outcome, console: Console | None = None, since: str | None 
     (no console) first names each delivery it queued (`since` it began) that failed for good:
     the terminal showed them as they happened, a file's run only said they were queued."""
     if console is None and since is not None:
-        _undelivered(outcome, since)
+        _undelivered(outcome.state, since)
     if console is not None and outcome.finished:
         from crisisplay.run.header import run_summary
 
@@ -76,15 +78,15 @@ def _report(outcome: Outcome, console: Console | None = None, since: str | None 
     raise typer.Exit(3)
 
 
-def _undelivered(outcome: Outcome, since: str) -> None:
+def _undelivered(state: State, since: str) -> None:
     from crisisplay.run.delivery import recipient
 
-    for delivery in outcome.state.deliveries.values():
+    for delivery in state.deliveries.values():
         queued = delivery.get("queued_at") or ""
         if delivery.get("status") == "failed" and not delivery.get("simulated") and queued >= since:
             _say(
                 _("warning: not delivered to {who} via {service}: {error}").format(
-                    who=recipient(outcome.state.playbook, delivery),
+                    who=recipient(state.playbook, delivery),
                     service=delivery.get("service") or "—",
                     error=delivery.get("error") or "?",
                 )
@@ -177,12 +179,18 @@ def _interrupted(incident_id: str | None) -> Interrupted:
     return Interrupted(_("interrupted. Resume with: {command}").format(command=f"crisisplay resume {incident_id}"))
 
 
-def _paused_by_error(incident_id: str | None, reason: str) -> None:
-    """An answer or a template failed mid-run: the incident is paused; say so, with its head hash."""
+def _paused_by_error(incident_id: str | None, reason: str, since: str | None = None) -> None:
+    """An answer or a template failed mid-run: the incident is paused; say so, with its head hash
+    (and, for a scripted run that began at `since`, the deliveries it queued that failed)."""
     from crisisplay.narrative import log_words
 
     if not incident_id:
         return
+    if since is not None:
+        from crisisplay.incidents import load_state, resolve
+
+        with suppress(CrisisplayError):  # the pause is said in any case; the log's own problem later
+            _undelivered(load_state(resolve(incident_id, _home(), _store())), since)
     _say(
         _("Incident {incident} paused ({reason}). Everything answered before it is saved.").format(
             incident=incident_id, reason=log_words(reason)
@@ -298,10 +306,10 @@ def _start_run(
     except KeyboardInterrupt:
         raise _interrupted(started[0] if started else None) from None
     except PlaybookError:
-        _paused_by_error(started[0] if started else None, "playbook-error")
+        _paused_by_error(started[0] if started else None, "playbook-error", begun if answers else None)
         raise
     except AnswerError:
-        _paused_by_error(started[0] if started else None, "answer-error")
+        _paused_by_error(started[0] if started else None, "answer-error", begun if answers else None)
         raise
     _report(outcome, console, begun)
 
@@ -399,9 +407,9 @@ def resume(
     except KeyboardInterrupt:
         raise _interrupted(journal.incident_id) from None
     except PlaybookError:
-        _paused_by_error(journal.incident_id, "playbook-error")
+        _paused_by_error(journal.incident_id, "playbook-error", begun if answers else None)
         raise
     except AnswerError:
-        _paused_by_error(journal.incident_id, "answer-error")
+        _paused_by_error(journal.incident_id, "answer-error", begun if answers else None)
         raise
     _report(outcome, console, begun)
