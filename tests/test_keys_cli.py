@@ -171,3 +171,29 @@ def test_keys_export_of_a_log_written_before_encryption_says_why(run_cli, cli_ho
 
     assert code == 2 and "written before encryption" in err
     assert not os.path.exists(key_file(cli_home, plain))
+
+
+def test_a_key_is_exported_where_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
+    """A USB stick's FAT refuses link(2) (EPERM): the key is written in place, new-file-only all the same."""
+    import errno
+
+    import pytest
+
+    from crisisplay.cli import privacy
+    from crisisplay.errors import UsageError
+
+    def no_links(source, target):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(privacy.os, "link", no_links)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    text = key_text("20261130-080000-x-0000", new_key())
+    privacy._write_private(stick / "incident.key", text)
+    assert (stick / "incident.key").read_text() == text
+    assert stat.S_IMODE((stick / "incident.key").stat().st_mode) == 0o600
+    assert [p.name for p in stick.iterdir()] == ["incident.key"]  # no temporary file left
+    privacy._write_private(stick / "incident.key", text)  # the same key again: nothing to do
+    with pytest.raises(UsageError, match="exists already"):
+        privacy._write_private(stick / "incident.key", key_text("20261130-080000-y-0000", new_key()))
+    assert (stick / "incident.key").read_text() == text

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -288,20 +289,20 @@ def _export_key(log: IncidentLog, keyring: KeyRing, output: str | None) -> None:
 
 def _write_private(path: Path, text: str) -> None:
     """Write `text` to a new file at `path`, owner-only (0600) and whole or not at all (a temporary
-    file linked into place). A file already there is never written over (it may be another
+    file linked into place; where the file system has no links, a USB stick's FAT, the new file
+    is written in place). A file already there is never written over (it may be another
     incident's key): refused, unless it holds this very text."""
     import secrets
 
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        _write_new(tmp, text)
         try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, text.encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.link(tmp, path)  # unlike a rename, refuses a name already taken
+            os.link(tmp, path)  # unlike a rename, refuses a name already taken
+        except OSError as err:
+            if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise
+            _write_new(path, text)  # no links here: O_EXCL refuses a name taken just the same
     except FileExistsError:
         if not _holds_already(path, text):
             raise UsageError(
@@ -317,6 +318,22 @@ def _write_private(path: Path, text: str) -> None:
     finally:
         with suppress(OSError):
             os.unlink(tmp)
+
+
+def _write_new(path: Path, text: str) -> None:
+    """A new file (FileExistsError when the name is taken) holding `text`, 0600, fsync'd; removed
+    again if it could not be written whole."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode("ascii"))
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)
 
 
 def _holds_already(path: Path, text: str) -> bool:
