@@ -63,7 +63,8 @@ def test_checker_errors_cannot_be_suppressed(minimal_playbook):
     text = minimal_playbook.replace("next: notify-manager", "next: notfy-manager  # crisisplay: noqa CP201")
     found = lint(text)
     assert "CP201" in codes(found)
-    assert "cannot be suppressed" in only(found, "CP501")[0].message
+    message = only(found, "CP501")[0].message
+    assert "cannot be suppressed" in message and "`start` or `drill` refuses it" in message  # playbooks and scenarios
 
 
 def test_disable_file_at_the_top_hides_warnings_but_not_checker_errors(warned):

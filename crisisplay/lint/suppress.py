@@ -118,9 +118,9 @@ def _unused(directives: Directives, enabled: frozenset[str], locked: frozenset[s
             if code not in RULES:
                 reason = _("'{code}' names no rule{suggestion}").format(code=code, suggestion=did_you_mean(code, RULES))
             elif code in locked:
-                reason = _("{code} cannot be suppressed: a playbook with this error cannot be started").format(
-                    code=code
-                )
+                reason = _(
+                    "{code} cannot be suppressed: a file with this error cannot be run (`start` or `drill` refuses it)"
+                ).format(code=code)
             elif code not in enabled or code in noqa.used:
                 continue  # switched off by the configuration, or doing its job
             else:
