@@ -52,3 +52,23 @@ def markup_safe(text: object) -> str:
     from rich.markup import escape
 
     return escape(visible(text))
+
+
+def width(text: str) -> int:
+    """How many terminal cells `text` takes: East Asian wide and full-width characters two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import combining, east_asian_width
+
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def aligned(rows: list[tuple[str, ...]], gap: int = 2) -> list[str]:
+    """Rows of one-line cells as lines whose columns line up, each column as wide as its widest cell:
+    a table for output that is not a terminal (a pipe, a file), where nothing is wrapped or cut."""
+    widths = [max(width(row[column]) for row in rows) for column in range(len(rows[0]))] if rows else []
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (size - width(cell)) for cell, size in zip(row, widths, strict=True)]
+        lines.append((" " * gap).join(cells).rstrip())
+    return lines

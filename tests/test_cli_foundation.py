@@ -56,6 +56,52 @@ def test_list_table_shows_both_bundled_playbooks(run_cli):
     assert "bundled" in out
 
 
+def test_list_into_a_pipe_writes_each_playbook_on_one_whole_line(run_cli):
+    rows = listed(run_cli)
+    code, out, err = run_cli("list", env={"COLUMNS": "40"})  # no terminal: its width plays no part
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["group", "id", "title", "source", "steps", "notes"]
+    for playbook_id, row in rows.items():
+        (line,) = [line for line in lines if f"  {playbook_id}  " in f" {line} "]
+        assert row["title"] in line and line.split()[-2:] == ["bundled", str(row["steps"])]
+    assert all(line == line.rstrip() for line in lines)
+    assert "" in lines  # a blank line between groups
+    starts = {line.index(rows[pid]["title"]) for pid in rows for line in lines if rows[pid]["title"] in line}
+    assert len(starts) == 1  # the titles' column lines up
+
+
+def test_list_with_colour_forced_into_a_pipe_is_drawn_by_rich(run_cli):
+    code, out, err = run_cli("list", env={"FORCE_COLOR": "1", "COLUMNS": "80"})
+    assert code == 0, err
+    assert "\x1b[" in out  # the group headings in bold
+    assert max(len(line) for line in out.replace("\x1b[1m", "").replace("\x1b[0m", "").splitlines()) <= 80
+
+
+def test_list_in_a_terminal_fits_its_width(cli_home, cli_cwd):
+    import os
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "crisisplay", "--no-color", "list"],
+        cwd=str(cli_cwd),
+        encoding="utf-8",
+        env={k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
+        | {"CRISISPLAY_HOME": str(cli_home)},
+        dimensions=(60, 72),
+        timeout=30,
+    )
+    child.expect(pexpect.EOF)
+    import re
+
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip("\r") for line in child.before.split("\n")]
+    assert any(line.startswith("group") for line in lines)
+    assert max(len(line) for line in lines) <= 72  # long titles folded onto a second line, as rich draws tables
+
+
 def test_list_json_shows_both_bundled_playbooks_from_any_cwd(run_cli, tmp_path: Path):
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)

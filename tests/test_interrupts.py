@@ -38,13 +38,13 @@ main()
 """
 
 
-def _interrupted_at(module: str, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+def _interrupted_at(module: str, *args: str, home: Path, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", RUNNER, module, *args],
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=cli_environment(home),
+        env={**cli_environment(home), **(env or {})},
         timeout=60,
     )
 
@@ -61,7 +61,8 @@ def test_the_script_is_the_entry_that_catches_an_interrupted_start_up() -> None:
 
 @pytest.mark.parametrize("module", ["typer", "crisisplay.cli.app", "rich"])
 def test_ctrl_c_while_the_command_line_is_imported_is_one_line_and_exit_130(tmp_path: Path, module: str) -> None:
-    done = _interrupted_at(module, "list", home=tmp_path)
+    # Colour forced: `list` draws its table with rich even into a pipe (it imports rich then).
+    done = _interrupted_at(module, "list", home=tmp_path, env={"FORCE_COLOR": "1"})
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == "crisisplay: interrupted"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from crisisplay.display import json_safe, visible
+from crisisplay.display import aligned, json_safe, visible, width
 
 CLEAR = "\x1b[2J"
 TITLE = "\x1b]0;pwned\x07"
@@ -152,3 +152,16 @@ def test_one_line_shows_newline_cr_and_tab_as_pictures_too():
 
     assert one_line("a\nb\r\nc\td" + HOSTILE) == "a␊b␍␊c␉d" + visible(HOSTILE)
     assert one_line("plain, é, ✓") == "plain, é, ✓"
+
+
+def test_width_counts_terminal_cells():
+    assert width("abc") == 3
+    assert width("Suplantación") == 12
+    assert width("Suplantacio\u0301n") == 12  # a combining accent takes no cell
+    assert width("日本語") == 6  # wide characters take two
+
+
+def test_aligned_lines_up_columns_by_their_cells_and_leaves_no_trailing_blanks():
+    lines = aligned([("id", "title", "notes"), ("日本", "x", ""), ("a", "long title", "")])
+    assert lines == ["id    title       notes", "日本  x", "a     long title"]
+    assert aligned([]) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Iterable
 from enum import Enum
@@ -197,6 +198,12 @@ def _action(word: str, actions: tuple[str, ...], usage: str) -> None:
             word=word, suggestion=did_you_mean(word, actions), usage=usage
         )
     )
+
+
+def _terminal_output() -> bool:
+    """Whether standard output is drawn as for a terminal: it is one, or colour is forced
+    (FORCE_COLOR, which rich honours in a pipe too)."""
+    return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
 
 
 def _say(text: str) -> None:

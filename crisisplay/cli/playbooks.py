@@ -22,6 +22,7 @@ from crisisplay.cli.common import (
     _print_findings,
     _say,
     _shown,
+    _terminal_output,
 )
 from crisisplay.i18n import N_, _
 
@@ -71,19 +72,14 @@ def list_playbooks(
     if format is ListFormat.json:
         print(json.dumps({"playbooks": rows}, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from crisisplay.display import visible
-
-    table = Table(box=None, pad_edge=False)
-    for column in (N_("group"), N_("id"), N_("title"), N_("source"), N_("steps"), N_("notes")):
-        table.add_column(_(column), overflow="fold")
+    headers = tuple(
+        _(column) for column in (N_("group"), N_("id"), N_("title"), N_("source"), N_("steps"), N_("notes"))
+    )
+    lines: list[tuple[str, ...]] = []  # the table's rows; a row of empty cells is the blank line between groups
     previous: object = ()
     for group, row in grouped(groups, rows):
         if group != previous and previous != ():
-            table.add_row(*[""] * 6)  # a blank line between groups (Table.add_section needs rich 12.5+)
+            lines.append(("",) * 6)
         heading = "" if group == previous else (group if group is not None else _("(untagged)"))
         previous = group
         notes = []
@@ -100,7 +96,23 @@ def list_playbooks(
             if row["source"] == "bundled"
             else f"{_shown(SOURCE_WORDS, row['source'])} {row['path']}"
         )
-        cells = (row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes))
+        lines.append((heading, row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes)))
+    if not _terminal_output():
+        # A pipe or a file: one line per playbook, nothing wrapped or cut (grep and awk see whole rows).
+        from crisisplay.display import aligned, one_line
+
+        print("\n".join(aligned([headers, *(tuple(one_line(cell) for cell in line) for line in lines)])))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from crisisplay.display import visible
+
+    table = Table(box=None, pad_edge=False)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for heading, *cells in lines:
         table.add_row(Text(visible(heading), style="bold"), *(Text(visible(cell)) for cell in cells))
     Console().print(table)
 
