@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from incident_logs import with_clear
-from test_interactive_e2e import COMMAND, CTRL_C, ENTER, ESC_ENTER, ID, Terminal, environment
+from test_interactive_e2e import COMMAND, CTRL_C, DOWN, ENTER, ESC_ENTER, ID, Terminal, environment
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -93,8 +93,8 @@ def test_the_driver_records_an_approval_given_by_phone(tmp_path):
     home = tmp_path / "home"
     driver, incident = driver_at_the_apology(home)
     driver.send(ENTER)  # Record an approval given by phone
-    driver.expect("Approved by phone: name?")
-    driver.send(ENTER)  # the manager's name, as assigned
+    driver.expect("Who approved by phone?")
+    driver.send(ENTER)  # the manager, as assigned (only the holder of the role can approve it)
     driver.expect("What happened?")
     driver.send("Import." + ENTER)
     assert driver.finish() == 0
@@ -103,6 +103,56 @@ def test_the_driver_records_an_approval_given_by_phone(tmp_path):
     assert given["actor"] == "Ana"
     report = crisisplay(home, "export", incident, "-f", "md").stdout
     assert "Marta Gil" in report and "by phone" in report
+
+
+def test_the_phone_approval_can_go_back_to_waiting(tmp_path):
+    home = tmp_path / "home"
+    driver, incident = driver_at_the_apology(home)
+    driver.send(ENTER)  # Record an approval given by phone
+    driver.expect("Who approved by phone?")
+    driver.send(DOWN + ENTER)  # ← Back to waiting
+    driver.expect("Waiting for approval")
+    assert crisisplay(home, "approve", incident, "--as", "Marta Gil").returncode == 0
+    driver.expect("What happened?")
+    driver.send("Import." + ENTER)
+    assert driver.finish() == 0
+    (given,) = [e for e in events(home, incident) if e["type"] == "approval.given"]
+    assert "by_phone" not in given["data"]
+
+
+def test_an_approval_given_elsewhere_while_the_phone_menu_is_open_is_not_recorded_twice(tmp_path):
+    home = tmp_path / "home"
+    driver, incident = driver_at_the_apology(home)
+    driver.send(ENTER)  # Record an approval given by phone
+    driver.expect("Who approved by phone?")
+    assert crisisplay(home, "approve", incident, "--as", "Marta Gil").returncode == 0
+    driver.expect("What happened?")  # the menu ended by itself: the approval came in
+    driver.send("Import." + ENTER)
+    assert driver.finish() == 0
+    (given,) = [e for e in events(home, incident) if e["type"] == "approval.given"]
+    assert given["data"]["person"] == "Marta Gil" and "by_phone" not in given["data"]
+
+
+def test_a_phone_approval_typed_after_the_real_one_came_in_is_not_logged(tmp_path):
+    home = tmp_path / "home"
+    driver = Terminal(home, "start", str(BOOK), "--responder", "Ana")
+    driver.expect("Are the facts checked?")
+    incident = ID.search(driver.screen).group(0)
+    driver.send(ENTER)  # yes
+    driver.expect("Send this message?")
+    driver.send(ENTER)  # Send as is
+    driver.expect("Waiting for approval")
+    driver.send(ENTER)  # Record an approval given by phone: nobody holds the role, so a name is typed
+    driver.expect("Approved by phone: name?")
+    for args in (("assign", incident, "manager", "Marta Gil"), ("approve", incident, "--as", "Marta Gil")):
+        done = crisisplay(home, *args, "--responder", "Leo") if args[0] == "assign" else crisisplay(home, *args)
+        assert done.returncode == 0, done.stderr
+    driver.send("Marta Gil" + ENTER)
+    driver.expect("What happened?")
+    driver.send("Import." + ENTER)
+    assert driver.finish() == 0
+    (given,) = [e for e in events(home, incident) if e["type"] == "approval.given"]
+    assert "by_phone" not in given["data"]
 
 
 def test_watch_redraws_the_incident_on_a_terminal_until_ctrl_c(tmp_path):

@@ -75,6 +75,7 @@ TYPED = {":note": NOTE, ":severity": SEVERITY, ":skip": SKIP, ":pause": PAUSE}
 TYPED_HINT = N_("Enter · or :note :severity :skip :pause")
 CHANGED = "::changed"  # what a waiting prompt returns when the log moved (an approval came in)
 PHONE = "::phone"
+BACK = "::back"
 ARROWS = N_("(arrow keys, Enter)")
 
 
@@ -713,35 +714,46 @@ class TerminalFrontend:
             session.refresh()
 
     def _phone_approval(self, session: Session, step: MessageStep) -> None:
+        """Record an approval the driver was given by phone. Every choice can go back to waiting, and
+        one made after the approval changed (approved, rejected or edited from another terminal
+        meanwhile) records nothing: the waiting loop shows what happened instead."""
         from questionary import Choice
 
         approval = session.state.approvals.get(step.id)
         if approval is None:
             return
+        asked = approval["message_hash"]
         roles = [r for r in approval["by"] if r not in {g["by"] for g in approval["given"]}] or approval["by"]
         pb = session.state.playbook
+        # The menus end by themselves when another terminal logs something (an approval came in).
+        changed = functools.partial(_log_moved, session, session.state.count - 1)
+        back = Choice(_("← Back to waiting"), value=BACK)
         role = roles[0]
         if len(roles) > 1:
-            role = self.prompter.select(
-                _("Which role approved by phone?"), [Choice(role_label(pb, r), value=r) for r in roles]
-            )
+            choices = [Choice(role_label(pb, r), value=r) for r in roles]
+            role = self.prompter.select_until(_("Which role approved by phone?"), [*choices, back], changed=changed)
+            if role in (BACK, CHANGED):
+                return
         holder = session.state.roles.get(role)
-
-        def check(text: str) -> bool | str:
-            typed = " ".join(text.split())
-            if not typed:
-                return _("Please give a name")
+        if holder:
             # A role someone holds is approved by that person only, as `crisisplay approve` demands.
-            if holder and typed.casefold() != " ".join(holder.split()).casefold():
-                return _("{holder} holds this role: only they can approve it").format(holder=holder)
-            return True
-
-        name = " ".join(self.prompter.text(_("Approved by phone: name?"), suggested=holder, validate=check).split())
+            name = self.prompter.select_until(
+                _("Who approved by phone?"), [Choice(holder, value=holder), back], changed=changed
+            )
+            if name in (BACK, CHANGED):
+                return
+        else:
+            typed = self.prompter.text(_("Approved by phone: name?"), instruction=_("(empty to go back)"))
+            name = " ".join(typed.split())
+            if not name:
+                return
 
         def compute() -> list[Event]:
             current = session.state.approvals.get(step.id)
-            if current is None:
-                return []
+            if current is None or current["message_hash"] != asked or ev.approval_status(current) != ev.PENDING:
+                return []  # answered, approved, rejected or edited meanwhile: nothing to record
+            if role in {g["by"] for g in current["given"] if g["message_hash"] == asked}:
+                return []  # that role's approval came in from another terminal meanwhile
             return engine.give_approval(session.state, current, name, session.clock(), session.actor, role=role)
 
         session.log_computed(compute)
