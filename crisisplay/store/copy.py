@@ -6,7 +6,8 @@ the incident's key goes with them into the target's keys (`carry_key`), so the c
 One already in the target with the same head is left as it is (its key carried if the target
 has none); one there with a different head is reported and never overwritten, and so is an
 incident for which the target keeps another key. A log written before encryption (no key) is
-copied as it is, without a key made for it.
+copied as it is, without a key made for it. A purged incident's key that the target still keeps
+(carried there by a copy made before the purge) is deleted, as the purge would have.
 """
 
 from __future__ import annotations
@@ -66,12 +67,28 @@ def copy_incidents(source: Store, target: Store) -> list[Copied]:
             outcome = SAME if other == checked.head else DIFFERENT
             if outcome == SAME:
                 carry_key(incident_id, source, target)
+                _finish_purge(target, incident_id)
             results.append(
                 Copied(incident_id, outcome, checked.count, checked.head, other_head=cast("str | None", other))
             )
             continue
-        results.append(_copy_one(log, source, target, checked))
+        done = _copy_one(log, source, target, checked)
+        if done.outcome == COPIED:
+            _finish_purge(target, incident_id)
+        results.append(done)
     return results
+
+
+def _finish_purge(target: Store, incident_id: str) -> None:
+    """Delete the target's key of an incident whose log records a purge: one carried there by a
+    copy made before the purge (a purged incident never opens again, whatever key is found)."""
+    if target.keys is None:
+        return
+    copied = target.open(incident_id)
+    try:
+        copied.seal.purge_found()  # deletes a key kept for a purged incident, if it is this log's own
+    finally:
+        copied.close()
 
 
 def _copy_one(log: IncidentLog, source: Store, target: Store, checked: VerifyResult) -> Copied:
