@@ -378,6 +378,21 @@ def test_a_key_file_others_can_read_is_refused_in_one_line(run_cli, cli_home, cl
     assert stat.S_IMODE(key.stat().st_mode) == 0o644  # refused, not "fixed" behind the user's back
 
 
+def test_a_key_file_that_is_a_symbolic_link_is_refused_saying_so(run_cli, cli_home, cli_cwd, tmp_path):
+    incident = start(run_cli, cli_cwd, PAUSED)
+    key = key_file(cli_home, incident)
+    elsewhere = tmp_path / "elsewhere.key"
+    key.rename(elsewhere)
+    key.symlink_to(elsewhere)
+
+    code, _out, err = run_cli("note", incident, "Customer called back")
+
+    assert code == 2, err
+    assert err.strip().splitlines() == [
+        f"crisisplay: error: {key}: the incident's key is a symbolic link, not a regular file; refused"
+    ]
+
+
 def test_a_key_others_could_read_is_purged_all_the_same(run_cli, cli_home, cli_cwd):
     """A key that may have leaked is a reason to purge, not an obstacle: purge reads nothing sealed."""
     incident = start(run_cli, cli_cwd, PAUSED)

@@ -7,6 +7,7 @@ deleting it (purge) fsyncs the folder too, so a crash leaves it either there or 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -59,6 +60,10 @@ class FileKeys:
         except FileNotFoundError:
             return None
         except OSError as err:
+            if err.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link: a key is never followed elsewhere
+                raise KeyProblem(
+                    _("{path}: the incident's key is a symbolic link, not a regular file; refused").format(path=path)
+                ) from None
             raise KeyProblem(
                 _("{path}: cannot read the incident's key: {reason}").format(path=path, reason=err.strerror or err)
             ) from None
