@@ -32,7 +32,16 @@ from typing import Any
 from crisisplay.errors import IncidentBusy, IncidentNotFound, JournalError, PlatformUnsupported
 from crisisplay.home import private_dir
 from crisisplay.i18n import _
-from crisisplay.store.base import HeadMoved, HeldLease, Lease, LeaseLost, Leasing, busy_elsewhere, lease_is_live
+from crisisplay.store.base import (
+    HeadMoved,
+    HeldLease,
+    Lease,
+    LeaseLost,
+    Leasing,
+    busy_elsewhere,
+    busy_here,
+    lease_is_live,
+)
 from crisisplay.store.chain import (
     _HEX64_RE,
     _REQUIRED,
@@ -506,7 +515,7 @@ class Journal(Leasing["FileLeaseHandle"]):
                 live = previous is not None and not previous.expired(moment)
                 if not local and (not force or live or previous is None):
                     # A live run on this machine: an flock cannot be taken from it.
-                    raise IncidentBusy(self._busy_message(fd))
+                    raise IncidentBusy(self._busy_message(fd, previous))
                 if live and not force and previous is not None and previous.host != socket.gethostname():
                     raise IncidentBusy(busy_elsewhere(self.incident_id, previous))
                 token = secrets.token_hex(8)
@@ -540,13 +549,11 @@ class Journal(Leasing["FileLeaseHandle"]):
         with self.lease(_login()):
             yield
 
-    def _busy_message(self, fd: int) -> str:
+    def _busy_message(self, fd: int, lease: Lease | None) -> str:
+        """Who holds the run lock: the lease's holder (when it is this machine's run) and the lock's pid."""
         pid = os.pread(fd, _PID_WIDTH, 0).decode("ascii", "replace").strip()
-        if pid.isdigit():
-            return _("incident {incident} is being run in another terminal (pid {pid})").format(
-                incident=self.incident_id, pid=pid
-            )
-        return _("incident {incident} is being run in another terminal").format(incident=self.incident_id)
+        holder = lease.holder if lease is not None and lease.host == socket.gethostname() else None
+        return busy_here(self.incident_id, holder, pid if pid.isdigit() else None)
 
     @contextmanager
     def _lease_mutex(self) -> Iterator[None]:

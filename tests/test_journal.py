@@ -638,12 +638,15 @@ def release(holder: subprocess.Popen) -> None:
     assert holder.wait(timeout=30) == 0
 
 
-def test_run_lock_held_by_another_process_is_refused_with_its_pid(tmp_path):
+def test_run_lock_held_by_another_process_is_refused_with_its_holder_and_pid(tmp_path):
+    import getpass
+
     journal = make_log(tmp_path, events=2)
     holder = hold_run_lock(journal)
     try:
         assert journal.is_running()
-        busy = rf"incident {INCIDENT_ID} is being run in another terminal \(pid {holder.pid}\)"
+        who = re.escape(getpass.getuser())  # a run lock taken without a name is the login's
+        busy = rf"incident {INCIDENT_ID} is being run by {who} in another terminal \(pid {holder.pid}\)"
         with pytest.raises(IncidentBusy, match=busy), journal.run_lock():
             pytest.fail("the run lock was taken twice")
         # A note from this second terminal still goes in while the run holds the incident.

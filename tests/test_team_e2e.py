@@ -155,6 +155,18 @@ def test_a_phone_approval_typed_after_the_real_one_came_in_is_not_logged(tmp_pat
     assert "by_phone" not in given["data"]
 
 
+def test_a_second_resume_is_refused_naming_who_drives_the_incident(tmp_path):
+    home = tmp_path / "home"
+    driver, incident = driver_at_the_apology(home)
+    (tmp_path / "answers.yaml").write_text("steps: {}\n", encoding="utf-8")
+    for extra in (["--answers", str(tmp_path / "answers.yaml")], []):  # without a terminal too
+        done = crisisplay(home, "resume", incident, "--responder", "Leo", *extra)
+        assert done.returncode == 2, done.stderr
+        assert "is being run by Ana in another terminal (pid " in done.stderr
+    driver.send(CTRL_C)
+    driver.finish()
+
+
 def test_watch_redraws_the_incident_on_a_terminal_until_ctrl_c(tmp_path):
     home = tmp_path / "home"
     driver, incident = driver_at_the_apology(home)

@@ -383,6 +383,12 @@ def resume(
     refuse_erased(journal, read=False)  # before a terminal or an answers file is opened
     console = None
     if answers is None:
+        lease = journal.current_lease() if not take_over and journal.is_running() else None
+        if lease is not None:  # someone drives it: the reason to give, before any want of a terminal
+            from crisisplay.errors import IncidentBusy
+            from crisisplay.store.base import busy_with
+
+            raise IncidentBusy(busy_with(journal.incident_id, lease))
         console, make_frontend = _terminal_frontend(config)
         frontend = make_frontend({})
     else:

@@ -101,6 +101,30 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def busy_here(incident_id: str, holder: str | None, pid: object = None) -> str:
+    """The busy message for a run on this machine: who drives it (when the lease says) and its process."""
+    if holder and pid:
+        return _("incident {incident} is being run by {holder} in another terminal (pid {pid})").format(
+            incident=incident_id, holder=holder, pid=pid
+        )
+    if holder:
+        return _("incident {incident} is being run by {holder} in another terminal").format(
+            incident=incident_id, holder=holder
+        )
+    if pid:
+        return _("incident {incident} is being run in another terminal (pid {pid})").format(
+            incident=incident_id, pid=pid
+        )
+    return _("incident {incident} is being run in another terminal").format(incident=incident_id)
+
+
+def busy_with(incident_id: str, lease: Lease) -> str:
+    """The busy message for a live lease: a run on this machine by its holder and process, else elsewhere."""
+    if lease.host == socket.gethostname() and lease.pid is not None:
+        return busy_here(incident_id, lease.holder, lease.pid)
+    return busy_elsewhere(incident_id, lease)
+
+
 def busy_elsewhere(incident_id: str, lease: Lease) -> str:
     """The busy message for a lease held from another machine (or by a run this one cannot see)."""
     from crisisplay.times import format_ts

@@ -38,7 +38,7 @@ from crisisplay.store.base import (
     Leasing,
     StoreUnavailable,
     StoreUnreachable,
-    busy_elsewhere,
+    busy_with,
     lease_is_live,
 )
 from crisisplay.store.chain import ZERO_HASH, ChainCheck, Lines, VerifyResult, _complete, _loads, canonical_line
@@ -719,7 +719,7 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
                 if previous is not None and lease_is_live(previous, moment):
                     here = previous.host == socket.gethostname()
                     if not force or here:
-                        raise IncidentBusy(self._busy(previous))
+                        raise IncidentBusy(busy_with(self.incident_id, previous))
                 token = os.urandom(8).hex()
                 lease = Lease(holder, os.getpid(), socket.gethostname(), moment + timedelta(seconds=ttl))
                 conn.execute(
@@ -736,13 +736,6 @@ class PostgresLog(Leasing["PostgresLeaseHandle"]):
             conn.close()
             raise
         return PostgresLeaseHandle(self, conn, token, lease, ttl), previous
-
-    def _busy(self, lease: Lease) -> str:
-        if lease.host == socket.gethostname() and lease.pid is not None:
-            return _("incident {incident} is being run in another terminal (pid {pid})").format(
-                incident=self.incident_id, pid=lease.pid
-            )
-        return busy_elsewhere(self.incident_id, lease)
 
     def current_lease(self) -> Lease | None:
         rows = self.store._query(
