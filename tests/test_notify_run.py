@@ -568,3 +568,22 @@ def test_a_message_awaiting_approval_sends_the_approvers_a_notice_with_the_text_
     kinds = [e["type"] for e in events]
     assert "approval.requested" in kinds and "notification.sent" in kinds
     assert events[-1]["type"] == "incident.paused" and events[-1]["data"]["reason"] == "awaiting-approval"
+
+
+def test_a_drill_whose_answers_file_approves_sends_no_approval_notice(tmp_path, webhook):
+    drill_hook = Webhook().start()
+    try:
+        home = home_with(tmp_path, manager_to(webhook.url()) + f'\n[drill]\nnotify = ["{drill_hook.url()}"]\n')
+        book = tmp_path / "apology-approved.yaml"
+        book.write_text(APPROVAL_BOOK, encoding="utf-8")
+        answers = tmp_path / "answers.yaml"
+        answers.write_text("steps:\n  apology: {answer: send, approved_by: [manager]}\n", encoding="utf-8")
+        done = run_crisisplay(home, "start", str(book), "--drill", "--answers", str(answers), "--notify", timeout=120)
+        assert done.returncode == 0, done.stderr
+        events = events_of(home, done.stdout.strip())
+        kinds = [e["type"] for e in events]
+        assert "approval.requested" in kinds and "approval.given" in kinds and "message.sent" in kinds
+        assert not any("Approval needed" in r.json()["message"] for r in drill_hook.requests)
+        assert webhook.requests == []
+    finally:
+        drill_hook.stop()
