@@ -550,17 +550,18 @@ def _answer(
         if option is None:
             raise _fits(step, one_of(o.value or o.label for o in step.options), answer)
         effects: list[Event] = []
-        if option.severity and option.severity != state.severity:
+        to = option.severity
+        if option.raise_severity is not None:  # only ever up: a growing crisis never drops a level
+            levels = levels_of(state.playbook)
+            if levels.index(option.raise_severity) > levels.index(state.severity):
+                to = option.raise_severity
+        if to and to != state.severity:
             effects.append(
                 ev.make_event(
                     ev.SEVERITY_CHANGED,
                     actor,
                     step.id,
-                    {
-                        "from": state.severity,
-                        "to": option.severity,
-                        "reason": f"{step.id}: {option.label}",
-                    },
+                    {"from": state.severity, "to": to, "reason": f"{step.id}: {option.label}"},
                     now,
                 )
             )

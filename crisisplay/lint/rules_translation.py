@@ -295,7 +295,7 @@ class _Compare:
         if not steps:
             return
         for i, (o, n) in enumerate(zip(before or (), after or (), strict=False)):
-            for key in ("severity", "next"):
+            for key in ("severity", "raise_severity", "next"):
                 if getattr(o, key) != getattr(n, key):
                     self.drift(
                         path + ("options", i, key),

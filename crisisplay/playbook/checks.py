@@ -122,6 +122,7 @@ def _references(pb: Playbook, doc: Document) -> list[Finding]:
         for i, option in enumerate(field_of(step, "options") or []):
             next_ok(option.next, path + ("options", i, "next"))
             level_ok(option.severity, path + ("options", i, "severity"))
+            level_ok(option.raise_severity, path + ("options", i, "raise_severity"))
         for i, role in enumerate(field_of(step, "to") or []):
             if role not in pb.roles:
                 declared = (

@@ -298,14 +298,25 @@ OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 class Option(InputOption):
-    """An option of a choice step: may change the severity, jump elsewhere, leave a decision open
-    (`interim`), start a promised deadline (`within`) or decide an outcome."""
+    """An option of a choice step: may change the severity (set it, or only raise it), jump
+    elsewhere, leave a decision open (`interim`), start a promised deadline (`within`) or decide
+    an outcome."""
 
-    severity: UnicodeName | None = None
+    severity: UnicodeName | None = None  # sets the level, up or down
+    raise_severity: UnicodeName | None = None  # raises the level to this one when it is lower; never lowers it
     next: str | None = None
     interim: bool | None = None  # true: the answer leaves the decision open
     within: Duration | None = None
     outcome: Outcome | None = None
+
+    @model_validator(mode="after")
+    def _one_severity(self) -> Option:
+        if self.severity is not None and self.raise_severity is not None:
+            raise PydanticCustomError(
+                "CP109",
+                _("an option has `severity:` (sets the level) or `raise_severity:` (only raises it), not both"),
+            )
+        return self
 
 
 # What kind of personal data an input holds (issue: privacy): `handle` is a public handle the

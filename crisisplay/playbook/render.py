@@ -188,6 +188,9 @@ def as_text(pb: Playbook | Data, names: Mapping[str, str] | None = None) -> str:
                 if option.get("severity"):
                     level = _named(option["severity"], view.level_label)
                     extra.append(_("severity → {level}").format(level=level))
+                if option.get("raise_severity"):
+                    level = _named(option["raise_severity"], view.level_label)
+                    extra.append(_("severity at least {level}").format(level=level))
                 if option.get("next"):
                     extra.append(f"→ {option['next']}")
                 value = f" ({option['value']})" if option.get("value") != option["label"] else ""
