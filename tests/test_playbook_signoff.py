@@ -2,40 +2,20 @@
 regression test per finding: the playbooks as shipped, their example answers files run through
 the real CLI, each test asserting the property the review asked for."""
 
+# ruff: noqa: F811  (the tests take `run`, the fixture imported from test_playbook_review, as a parameter)
 from __future__ import annotations
 
 import pytest
-from incident_logs import REPO, assert_log_contract, of_type, run_crisisplay
+from incident_logs import REPO, of_type
+from test_playbook_review import playbook, run  # noqa: F401 (run: a fixture shared with the first review)
 
 from crisisplay import engine
 from crisisplay.events import apply, replay
-from crisisplay.playbook.loader import check_file, check_text
+from crisisplay.playbook.loader import check_text
 from crisisplay.playbook.model import ChoiceStep
 
 BUNDLED = sorted(p.stem for p in (REPO / "playbooks").glob("*.yaml"))
 T0 = "2026-11-30T08:00:00.000Z"
-
-
-def playbook(pid: str):
-    checked = check_file(REPO / "playbooks" / f"{pid}.yaml")
-    assert checked.ok, [str(f) for f in checked.findings]
-    return checked.playbook
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Run an example answers file (by name) once through the CLI as a drill; its events."""
-    done: dict[str, list[dict]] = {}
-
-    def go(name: str) -> list[dict]:
-        if name not in done:
-            home = tmp_path_factory.mktemp(name.split(".")[0])
-            result = run_crisisplay(home, "start", name.split(".")[0], "--drill", "--answers", REPO / "examples" / name)
-            assert result.returncode == 0, result.stderr
-            done[name] = assert_log_contract(home / "incidents" / f"{result.stdout.strip()}.jsonl")
-        return done[name]
-
-    return go
 
 
 # --- A1: a monitoring check that says "still growing" never lowers the severity ---------------------
