@@ -6,7 +6,7 @@ the real CLI, each test asserting the property the review asked for."""
 from __future__ import annotations
 
 import pytest
-from incident_logs import REPO, of_type
+from incident_logs import REPO, of_type, run_crisisplay
 from test_playbook_review import playbook, run  # noqa: F401 (run: a fixture shared with the first review)
 
 from crisisplay import engine
@@ -127,3 +127,72 @@ def test_show_says_an_option_only_raises_the_severity(run_cli):
     code, out, err = run_cli("show", "pricing-error")
     assert code == 0, err
     assert "Still growing, with new people and bigger accounts joining (growing) · severity at least high" in out
+
+
+def report(tmp_path, example: str, replace: tuple[str, str] | None = None) -> str:
+    """The md report of an example answers file run as a drill (`replace` edits the file first)."""
+    answers = REPO / "examples" / example
+    if replace is not None:
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        edited = tmp_path / example
+        edited.write_text(answers.read_text(encoding="utf-8").replace(*replace), encoding="utf-8")
+        answers = edited
+    home = tmp_path / "home"
+    home.mkdir(parents=True)
+    started = run_crisisplay(home, "start", example.split(".")[0], "--drill", "--answers", answers)
+    assert started.returncode == 0, started.stderr
+    exported = run_crisisplay(home, "export", started.stdout.strip(), "-f", "md")
+    assert exported.returncode == 0, exported.stderr
+    return exported.stdout
+
+
+# --- A2, A3: offensive-post's English says what the Spanish says about personal data ----------------
+
+
+def test_a_hacked_account_points_to_the_72_hour_breach_duty_in_both_languages():
+    assert "72 hours" in playbook("offensive-post").step("post-source").help
+    assert "72 horas" in playbook("publicacion-ofensiva").step("post-source").help
+
+
+@pytest.mark.parametrize("pid", ["offensive-post", "publicacion-ofensiva"])
+def test_the_evidence_of_a_pile_on_goes_in_a_restricted_folder(pid):
+    items = " ".join(playbook(pid).step("preserve-evidence").items)
+    assert "restricted" in items or "restringido" in items
+    assert "shared folder" not in items and "carpeta compartida" not in items
+
+
+# --- A4: messages say words, never an option's id ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("example", "raw"),
+    [
+        ("offensive-post.answers.yaml", [" on x.", "our x account", "(latest check: growing)"]),
+        ("pricing-error.answers.yaml", ["Reach: press.", "(latest check: growing)", "Our decision: refund-goodwill"]),
+        ("product-recall.critical.answers.yaml", ["recall: new-report.", "Authorities: filed."]),
+        ("staff-conduct.answers.yaml", ["Reach: linked.", "Reach: viral.", "targeted: customer."]),
+    ],
+)
+def test_messages_show_words_not_option_ids(tmp_path, example, raw):
+    text = report(tmp_path, example)
+    assert not [phrase for phrase in raw if phrase in text]
+
+
+# --- A6, A7: the data-breach texts claim nothing that is not so -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("example", "words"), [("data-breach.answers.yaml", "same password"), ("brecha-datos.answers.yaml", "misma")]
+)
+def test_the_breach_letter_mentions_passwords_only_when_they_were_exposed(tmp_path, example, words):
+    assert words not in report(tmp_path / "no", example)
+    exposed = report(tmp_path / "yes", example, ("passwords-exposed: no", "passwords-exposed: yes"))
+    assert words in exposed
+
+
+@pytest.mark.parametrize(
+    ("pid", "words"), [("data-breach", "not from this message"), ("brecha-datos", "no desde este mensaje")]
+)
+def test_the_72_hours_run_from_awareness_not_from_the_escalation(pid, words):
+    template = playbook(pid).step("escalate-core").template
+    assert words in template and "from now" not in template and "desde ahora" not in template
