@@ -133,6 +133,12 @@ _rule(
     N_("A name is used where some path to it never set it (it would show as a placeholder)."),
 )
 _rule("CP306", "unused-variable", WARNING, N_("An input or `save_as` name that no template or condition uses."))
+_rule(
+    "CP307",
+    "text-compared-with-number",
+    ERROR,
+    N_("A text value (a text or choice input or answer) is compared with a number: it needs `type: number`."),
+)
 # Content: what a crisis playbook should hold (warnings).
 _rule("CP401", "no-escalation", WARNING, N_("No `escalate` step: nobody is told; do not handle a crisis alone."))
 _rule("CP402", "no-message", WARNING, N_("No `message` step: the playbook never says anything to anyone."))

@@ -410,7 +410,9 @@ def evaluate_condition(source: str, variables: dict[str, Any]) -> bool:
     """Evaluate a bare `when` expression in the sandbox; unset names are None.
 
     A condition that fails on a missing value (None compared with a number) is false: a
-    variable not set on the path taken never crashes a run.
+    variable not set on the path taken never crashes a run. One that fails on values that are
+    there (text compared with a number: an input that needed `type: number`) is the playbook's
+    error, never a silent false: a skipped escalation is the worst way to find it.
     """
     try:
         with _time_limit(TIME_LIMIT_S), budget():
@@ -423,7 +425,13 @@ def evaluate_condition(source: str, variables: dict[str, Any]) -> bool:
         ) from None
     except MemoryError:
         raise PlaybookError(_("the machine ran out of memory evaluating a condition")) from None
-    except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError):
+    except TypeError as err:
+        if "NoneType" in str(err):  # a value not set on this path: false, as documented
+            return False
+        raise PlaybookError(
+            _("the condition `{condition}` could not be evaluated: {reason}").format(condition=source, reason=err)
+        ) from None
+    except (TemplateError, ValueError, ArithmeticError, RecursionError):
         return False
 
 

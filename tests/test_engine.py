@@ -1206,3 +1206,9 @@ def test_a_default_filter_fills_an_unset_variable_so_the_message_can_be_sent():
 def test_a_number_that_could_be_misread_is_refused_rather_than_guessed(text):
     with pytest.raises(AnswerError, match="not a number"):
         engine.parse_number(text, "step 'count'")
+
+
+def test_a_condition_on_a_missing_value_is_false_and_on_text_against_a_number_a_playbook_error():
+    assert not evaluate_condition("orders > 10", {"orders": None})  # not set on this path: false, as documented
+    with pytest.raises(PlaybookError, match=r"the condition `orders > 10` could not be evaluated: .*'str' and 'int'"):
+        evaluate_condition("orders > 10", {"orders": "500"})  # never a silent false: it would skip an escalation

@@ -116,3 +116,24 @@ def test_locate_maps_a_block_template_line_back_to_the_file():
     text = "t:\n  template: |\n    Hello.\n    Reach: {{ reach }}\n"
     doc = load(text, "x.yaml")
     assert locate(doc, ("t", "template"), doc.data["t"]["template"], "reach") == (4, 15)
+
+
+def test_a_text_input_compared_with_a_number_is_an_error_at_the_comparison(minimal_playbook):
+    text = minimal_playbook.replace("        when: severity >= 'medium'\n", "        when: product > 10\n")
+    [finding] = only(lint(text), "CP307")
+    assert finding.level == "error"
+    assert (finding.line, finding.column) == (line_of(text, "when: product > 10"), 15)
+    assert "compares 'product', which holds text, with the number 10" in finding.message
+    assert "`type: number`" in finding.message
+
+
+def test_a_choice_answer_compared_with_a_number_in_a_template_is_an_error_and_numbers_are_not(minimal_playbook):
+    text = minimal_playbook.replace(
+        "template: We are looking into {{ product }}.",
+        "template: We are looking into {{ product }}{% if reach == 3 %}!{% endif %}.",
+    )
+    assert [f.code for f in only(lint(text), "CP307")] == ["CP307"]
+    numeric = minimal_playbook.replace("    type: text\n", "    type: number\n", 1).replace(
+        "        when: severity >= 'medium'\n", "        when: product > 10\n"
+    )
+    assert only(lint(numeric), "CP307") == []

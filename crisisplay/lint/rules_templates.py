@@ -40,11 +40,13 @@ def analysis(kind: str, source: str) -> Analysis:
 
 
 def check(pb: Playbook, doc: Document) -> list[Finding]:
-    """CP305 maybe-unset, CP306 unused-variable, and CP205 for `severity in [...]` lists."""
+    """CP305 maybe-unset, CP306 unused-variable, CP307 text-compared-with-number, and CP205 for
+    `severity in [...]` lists."""
     uses = _uses(pb)
     findings = _maybe_unset(pb, doc, uses)
     findings += _unused(pb, doc, uses)
     findings += _severity_lists(pb, doc)
+    findings += _text_against_numbers(pb, doc)
     return findings
 
 
@@ -231,4 +233,54 @@ def _listed_levels(kind: str, source: str) -> tuple[str, ...]:
                     for item in op.expr.items
                     if isinstance(item, nodes.Const) and isinstance(item.value, str)
                 ]
+    return tuple(found)
+
+
+def _text_against_numbers(pb: Playbook, doc: Document) -> list[Finding]:
+    """`orders > 10` where `orders` is text (an input without `type: number`): the comparison fails
+    at run time (the run pauses on a playbook error) or, with `==`, is never true."""
+    texts = {name for name, spec in (pb.inputs or {}).items() if spec.type in ("text", "choice")}
+    texts |= {name for _path, step in step_paths(pb) if step.type in ("text", "choice") and (name := saved_as(step))}
+    findings: list[Finding] = []
+    for path, kind, source in expressions(pb):
+        if not any(c.isdigit() for c in source):
+            continue
+        for name, number in _compared_with_numbers(kind, source):
+            if name in texts:
+                findings.append(
+                    doc.finding(
+                        path,
+                        "CP307",
+                        _(
+                            "{what} compares '{name}', which holds text, with the number {number}: give '{name}' "
+                            "`type: number` (an input, or a `number` step) so that it holds a number"
+                        ).format(what=the_expression(kind), name=name, number=number),
+                    )
+                )
+    return findings
+
+
+@lru_cache(maxsize=1024)
+def _compared_with_numbers(kind: str, source: str) -> tuple[tuple[str, str], ...]:
+    """(name, number) for each comparison of a bare name with a number literal in the expression."""
+    from jinja2 import nodes
+
+    from crisisplay.templates import parsed
+
+    ast = parsed(source, kind)
+    if ast is None:
+        return ()
+    found: list[tuple[str, str]] = []
+    for node in ast.find_all(nodes.Compare):
+        left = node.expr
+        for op in node.ops:
+            for a, b in ((left, op.expr), (op.expr, left)):
+                if (
+                    isinstance(a, nodes.Name)
+                    and isinstance(b, nodes.Const)
+                    and type(b.value) in (int, float)
+                    and op.op in ("eq", "ne", "lt", "lteq", "gt", "gteq")
+                ):
+                    found.append((a.name, str(b.value)))
+            left = op.expr
     return tuple(found)
