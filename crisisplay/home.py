@@ -168,6 +168,8 @@ def find_playbook(ref: str, home: Path, cwd: Path | None = None) -> PlaybookFile
                 )
             )
         if not candidate.is_file():
+            if candidate.exists():  # a named pipe, a device: nothing a playbook is kept in
+                raise PlaybookNotFound(_("{ref}: not a regular file; give a playbook file or id").format(ref=ref))
             raise PlaybookNotFound(_("{ref}: no such playbook file").format(ref=ref))
         return PlaybookFile(candidate.stem, candidate, "path")
     known = catalogue(home, cwd)

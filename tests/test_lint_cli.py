@@ -311,3 +311,25 @@ def test_show_and_start_print_each_finding_on_one_line(run_cli, cli_cwd, minimal
         assert code == 2
         assert f"{path}:31:13: CP106 [error] id 'fix␊price' is not valid;" in err
         assert not any(line.startswith("price'") for line in err.splitlines()), err
+
+
+def test_a_named_pipe_in_a_linted_folder_is_reported_not_waited_on(run_cli, cli_cwd, minimal_playbook):
+    folder = cli_cwd / "playbooks"
+    folder.mkdir()
+    _write(folder, "minimal.yaml", minimal_playbook)
+    os.mkfifo(folder / "pipe.yaml")
+    code, out, err = run_cli("lint", "playbooks", timeout=30)  # it waited forever for a writer
+    assert code == 2
+    assert f"{Path('playbooks') / 'pipe.yaml'}: not a regular file, not read" in err
+    assert "1 file linted" in out + err
+
+
+@pytest.mark.parametrize("command", ["show", "start"])
+def test_a_playbook_path_that_is_a_pipe_or_a_device_says_so(run_cli, cli_cwd, command):
+    os.mkfifo(cli_cwd / "pipe.yaml")
+    for path in ("pipe.yaml", "/dev/zero"):
+        code, _out, err = (
+            run_cli(command, path, "--answers", "none.yaml") if command == "start" else run_cli(command, path)
+        )
+        assert code == 2
+        assert err.strip() == f"crisisplay: error: {path}: not a regular file; give a playbook file or id"

@@ -228,7 +228,14 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
 
     for root, dirs, names in os.walk(folder, onerror=complain):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(root) / n for n in sorted(names) if n.endswith(SUFFIXES)]
+        for name in sorted(names):
+            if not name.endswith(SUFFIXES):
+                continue
+            path = Path(root) / name
+            if path.is_file() or not path.exists():  # a dangling link is reported when it is read
+                found.append(path)
+            else:  # a named pipe would wait forever for a writer; a device is no playbook
+                problems.append(_("{path}: not a regular file, not read").format(path=path))
     return found, problems
 
 
