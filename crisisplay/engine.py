@@ -7,7 +7,6 @@ turn what the responder typed into the typed answers below; the engine checks th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,6 +21,7 @@ from crisisplay.i18n import NotANumber, _, normalise_number
 from crisisplay.personal import TEXT, Personal, personal
 from crisisplay.playbook.model import (
     END,
+    NUMBER_RE,
     PUBLIC_PLATFORMS,
     AnyStep,
     ChoiceStep,
@@ -418,9 +418,6 @@ def set_input(state: ev.State, name: str, raw: object, now: datetime, actor: str
     if spec.personal not in (None, False) and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # only text is sealed: a personal number is kept as its text (docs/playbook-format.md)
     return [ev.make_event(ev.INPUT_SET, actor, None, {"name": name, "value": personal(value, spec.personal)}, now)]
-
-
-NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 def parse_number(text: str, what: str) -> int | Decimal:

@@ -204,6 +204,45 @@ def test_unsupported_format_version(minimal_playbook):
     assert_finding(text, 1, 13, "CP104", "unsupported format version 2")
 
 
+@pytest.mark.parametrize("written", ["yes", "true", "on", "1.0", "01", "0x1", "+1"])
+def test_a_version_yaml_reads_as_one_is_still_not_written_as_1(minimal_playbook, written):
+    text = broken(minimal_playbook, "crisisplay: 1", f"crisisplay: {written}")
+    assert_finding(text, 1, 13, "CP104", f"unsupported format version {written}")
+
+
+def test_a_title_is_one_line(minimal_playbook):
+    text = broken(minimal_playbook, "title: A minimal playbook", "title: |\n  A minimal\n  playbook")
+    assert_finding(text, 3, 8, "CP109", "a title is one line")
+
+
+def test_a_number_step_whose_min_is_above_its_max_could_never_be_answered(minimal_playbook):
+    text = broken(
+        minimal_playbook,
+        "        prompt: Is the price fixed?\n",
+        "        prompt: How many?\n        min: 10\n        max: 1\n",
+    )
+    text = broken(text, "      - id: fix-price\n        type: confirm", "      - id: fix-price\n        type: number")
+    assert_finding(text, 31, 9, "CP109", "`min: 10` is above `max: 1`")
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (
+            "    type: choice\n    options: [x, facebook]\n    default: tiktok\n",
+            "`default: tiktok` is not one of the options; expected x, facebook",
+        ),
+        ("    type: number\n    default: lots\n", "`default: lots` is not a number"),
+        ("    max_length: 3\n    default: Muebles Albero\n", "`default:` is 14 characters long, over `max_length: 3`"),
+    ],
+)
+def test_an_input_default_the_run_would_refuse_is_an_error(minimal_playbook, spec, words):
+    text = broken(
+        minimal_playbook, "    prompt: Which product?\n    type: text\n", "    prompt: Which product?\n" + spec
+    )
+    assert_finding(text, 14, 5, "CP109", words)
+
+
 def test_end_is_reserved_as_a_step_id(minimal_playbook):
     text = broken(minimal_playbook, "id: fix-price", "id: end")
     assert_finding(text, 31, 13, "CP105", "'end' is reserved")

@@ -47,6 +47,9 @@ class Checked:
         return self.playbook is not None and not self.errors
 
 
+_UNSUPPORTED = N_("unsupported format version {value}; this crisisplay reads `crisisplay: 1`")
+
+
 def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = None) -> Checked:
     """Load, validate and cross-check a playbook's text; never raises for bad input."""
     from crisisplay.playbook.checks import check_references
@@ -67,6 +70,9 @@ def check_text(text: str | bytes, path: str = "<stdin>", *, stem: str | None = N
     except ValidationError as err:
         result.findings.extend(_structure_findings(doc, err))
     else:
+        written = doc.scalars.get(("crisisplay",))
+        if written is not None and written.text != "1":  # `yes`, `1.0`, `0x1` and `+1` equal 1 to YAML, not to us
+            result.findings.append(doc.finding(("crisisplay",), "CP104", _(_UNSUPPORTED).format(value=written.text)))
         result.findings.extend(check_references(result.playbook, doc))
         if stem is not None and stem != result.playbook.id:
             result.findings.append(
@@ -240,13 +246,7 @@ def _structure_findings(doc: Document, err: ValidationError) -> list[Finding]:
         elif kind == "literal_error" and last == "crisisplay":
             written = doc.scalars.get(path)
             value = written.text if written else repr(e["input"])
-            findings.append(
-                doc.finding(
-                    path,
-                    "CP104",
-                    _("unsupported format version {value}; this crisisplay reads `crisisplay: 1`").format(value=value),
-                )
-            )
+            findings.append(doc.finding(path, "CP104", _(_UNSUPPORTED).format(value=value)))
         elif kind == "missing":
             findings.append(
                 doc.finding(path, "CP102", _("missing required key '{key}'").format(key=last) + _where(loc))

@@ -243,6 +243,16 @@ Duration = Annotated[
 Text = Annotated[str, Field(min_length=1)]
 
 
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise PydanticCustomError("CP109", _("a title is one line; this one holds a line break"))
+    return value
+
+
+# A title: shown in headers, tables and reports, one line each.
+Title = Annotated[str, Field(min_length=1, json_schema_extra={"pattern": "^[^\\n\\r]*$"}), AfterValidator(_one_line)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -338,6 +348,10 @@ def answer_kind(declared: bool | str | None) -> str | None:
     return TEXT if declared is None else input_kind(declared)
 
 
+# A number as answers give it (`parse_number` in the engine): plain digits and a point.
+NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 class Input(_Model):
     """A fact asked first, like a form field, and available to templates by its name."""
 
@@ -357,7 +371,28 @@ class Input(_Model):
             raise PydanticCustomError(
                 "CP109", _("`options:` belongs to choice inputs; set `type: choice` or remove it")
             )
+        if self.default is not None:
+            self._default_fits(str(self.default))
         return self
+
+    def _default_fits(self, text: str) -> None:
+        """A default the run would refuse as an answer stops the run at its first question."""
+        if self.type == "choice":
+            offered = [o.value or o.label for o in self.options or []]
+            if text not in offered and text not in [o.label for o in self.options or []]:
+                raise PydanticCustomError(
+                    "CP109",
+                    _("`default: {value}` is not one of the options; expected {expected}"),
+                    {"value": text, "expected": ", ".join(offered)},
+                )
+        elif self.type == "number" and (type(self.default) is bool or not NUMBER_RE.fullmatch(text.strip())):
+            raise PydanticCustomError("CP109", _("`default: {value}` is not a number"), {"value": text})
+        elif self.max_length is not None and len(text) > self.max_length:
+            raise PydanticCustomError(
+                "CP109",
+                _("`default:` is {length} characters long, over `max_length: {limit}`"),
+                {"length": len(text), "limit": self.max_length},
+            )
 
 
 class LevelName(str):
@@ -453,7 +488,7 @@ class Target(_Model):
 
 class _Step(_Model):
     id: Id
-    title: str | None = None
+    title: Title | None = None
     prompt: str | None = None
     help: str | None = None
     when: str | None = None
@@ -502,6 +537,16 @@ class NumberStep(_Step):
     min: int | None = None
     max: int | None = None
     save_as: Variable | None = None
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> NumberStep:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise PydanticCustomError(
+                "CP109",
+                _("`min: {min}` is above `max: {max}`: no number could be answered"),
+                {"min": self.min, "max": self.max},
+            )
+        return self
 
 
 # Roles every incident has, whatever the playbook declares: who drives (the person who starts
@@ -656,7 +701,7 @@ class Phase(_Model):
     """A named stage of the response (detection, containment, ...) holding its steps in order."""
 
     id: Id
-    title: Text
+    title: Title
     summary: str | None = None
     steps: Annotated[list[Step], Field(min_length=1)]
 
@@ -666,7 +711,7 @@ class Playbook(_Model):
 
     crisisplay: Literal[1]
     id: PlaybookId
-    title: Text
+    title: Title
     summary: str | None = None
     locale: str | None = None  # None: the playbook does not choose the language (English for answers files)
     translation_of: Text | None = None
