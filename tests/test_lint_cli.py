@@ -185,6 +185,15 @@ def test_new_writes_a_skeleton_that_lints_clean_under_strict(run_cli, cli_cwd):
     assert "# " in target.read_text() and "id: data-leak" in target.read_text()
 
 
+@pytest.mark.parametrize("playbook_id", ["404", "2024-01-01", "0x1f", "yes", "null"])
+def test_new_quotes_an_id_yaml_would_read_as_a_number_a_date_or_null(run_cli, cli_cwd, playbook_id):
+    assert run_cli("new", playbook_id)[0] == 0
+    assert run_cli("new", f"{playbook_id}0", "--from", f"playbooks/{playbook_id}.yaml")[0] == 0
+    code, out, err = run_cli("lint", "--strict", "playbooks")
+    assert code == 0, out + err
+    assert f"id: '{playbook_id}'" in (cli_cwd / "playbooks" / f"{playbook_id}.yaml").read_text()
+
+
 def _modeline_target(playbook: Path) -> tuple[str, Path]:
     ref = playbook.read_text().split("\n")[0].split("$schema=", 1)[1]
     return ref, playbook.parent / ref

@@ -145,11 +145,26 @@ def schema_ref(folder: Path, shipped_schema: Path = SHIPPED) -> str:
     return Path(os.path.relpath(found, folder.resolve())).as_posix()
 
 
+def yaml_text(text: str) -> str:
+    """`text` as a YAML scalar that reads back as that very text: plain where YAML reads it so,
+    else single-quoted (`404`, `0x1f` or `2024-01-01` plain would be a number or a date)."""
+    import yaml
+
+    try:
+        plain = yaml.safe_load(text) == text
+    except yaml.YAMLError:
+        plain = False
+    return text if plain else "'" + text.replace("'", "''") + "'"
+
+
 def skeleton(playbook_id: str, folder: Path) -> str:
     """The commented skeleton for `playbook_id`, written into `folder`."""
     title = playbook_id.replace("-", " ").capitalize()
     return SKELETON.format(
-        schema=schema_ref(folder), id=playbook_id, title=title, file=(folder / f"{playbook_id}.yaml").as_posix()
+        schema=schema_ref(folder),
+        id=yaml_text(playbook_id),
+        title=yaml_text(title),
+        file=(folder / f"{playbook_id}.yaml").as_posix(),
     )
 
 
@@ -173,7 +188,7 @@ def copy_of(text: str, source: str, playbook_id: str, folder: Path) -> str:
             )
         )
     row = lines[line - 1]
-    lines[line - 1] = row[: match.start()] + playbook_id + row[match.end() :]
+    lines[line - 1] = row[: match.start()] + yaml_text(playbook_id) + row[match.end() :]
     modeline = f"# yaml-language-server: $schema={schema_ref(folder)}"
     if lines and MODELINE.match(lines[0].strip()):
         lines[0] = modeline
