@@ -196,3 +196,22 @@ def test_the_breach_letter_mentions_passwords_only_when_they_were_exposed(tmp_pa
 def test_the_72_hours_run_from_awareness_not_from_the_escalation(pid, words):
     template = playbook(pid).step("escalate-core").template
     assert words in template and "from now" not in template and "desde ahora" not in template
+
+
+# --- A5: what is written to the customer is quoted, never said to a colleague as "you" ---------------
+
+
+@pytest.mark.parametrize(
+    ("example", "quoted", "unquoted"),
+    [
+        (
+            "service-complaint.answers.yaml",
+            "our reply says we're sorry about “the three weeks you",
+            "complaint about the three",
+        ),
+        ("queja-servicio.answers.yaml", "sentimos mucho «el mes que llevas", "queja de un cliente sobre el mes"),
+    ],
+)
+def test_escalations_quote_the_customers_apology_words(tmp_path, example, quoted, unquoted):
+    text = report(tmp_path, example)
+    assert quoted in text and unquoted not in text
