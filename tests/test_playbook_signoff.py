@@ -215,3 +215,28 @@ def test_the_72_hours_run_from_awareness_not_from_the_escalation(pid, words):
 def test_escalations_quote_the_customers_apology_words(tmp_path, example, quoted, unquoted):
     text = report(tmp_path, example)
     assert quoted in text and unquoted not in text
+
+
+# --- B: wording that read badly once filled in -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("example", "absent", "present"),
+    [
+        ("offensive-post.hacked.answers.yaml", ["The post about "], ["did not come from us"]),
+        ("pricing-error.answers.yaml", [". Oslo", "We listed Oslo", "we listed Oslo"], []),
+        ("retirada-producto.answers.yaml", ["si tienes uno,"], []),
+        ("account-hacked.answers.yaml", ["until now was not from us"], []),
+    ],
+)
+def test_filled_in_texts_read_as_sentences(tmp_path, example, absent, present):
+    text = report(tmp_path, example)
+    assert [words for words in absent if words in text] == []
+    assert all(words in text for words in present)
+
+
+def test_the_holding_statement_asks_for_criticism_of_us_without_ordering_people_about():
+    for pid, words in (("offensive-post", "Criticise us, not people"), ("publicacion-ofensiva", "no a personas.")):
+        texts = [playbook(pid).step("holding-statement").template or ""]
+        texts += [v.template for v in (playbook(pid).step("holding-statement").variants or {}).values()]
+        assert not [t for t in texts if words in t]
