@@ -240,3 +240,21 @@ def test_the_holding_statement_asks_for_criticism_of_us_without_ordering_people_
         texts = [playbook(pid).step("holding-statement").template or ""]
         texts += [v.template for v in (playbook(pid).step("holding-statement").variants or {}).values()]
         assert not [t for t in texts if words in t]
+
+
+# --- C: the English and the Spanish say the same material things -----------------------------------
+
+
+def test_counsel_is_asked_whether_the_displayed_price_binds_in_both_languages():
+    assert "bind us as an offer" in playbook("pricing-error").step("ask-counsel").template
+    assert "TRLGDCU art. 61" in playbook("error-precio").step("ask-counsel").template
+
+
+def test_offensive_posts_english_has_the_spanish_safety_and_discipline_points():
+    assert "112" in " ".join(playbook("offensive-post").step("person-safety").items)
+    assert "do not announce discipline" in playbook("offensive-post").step("staff-facts").help
+
+
+def test_a_late_delivery_letter_does_not_steer_customers_away_from_cancelling(tmp_path):
+    text = report(tmp_path, "outage-delays.answers.yaml")
+    assert "cancelling included" in text
