@@ -115,6 +115,16 @@ def test_one_empty_document_or_only_comments_is_no_answers(run_cli, cli_cwd, tex
     assert f"crisisplay resume {out.strip()}" in err
 
 
+@pytest.mark.parametrize("text", ['""\n', "''\n", "--- |1-\n"])
+def test_an_empty_string_is_written_so_is_not_a_mapping_and_not_no_answers(run_cli, cli_cwd, cli_home, text):
+    (cli_cwd / "mini.yaml").write_text(MINI)
+    (cli_cwd / "a.yaml").write_text(text)
+    code, out, err = run_cli("start", "mini.yaml", "--answers", "a.yaml")
+    assert (code, out) == (2, "")
+    assert _error(err) == "crisisplay: error: a.yaml:1:1: an answers file is a mapping with `inputs:` and `steps:`"
+    assert not list(cli_home.glob("incidents/*.jsonl"))
+
+
 def test_unknown_ids_holding_a_newline_or_a_tab_are_named_one_per_line(run_cli, cli_cwd):
     (cli_cwd / "mini.yaml").write_text(MINI)
     (cli_cwd / "a.yaml").write_text('inputs:\n  "pro\\nduct": x\nsteps:\n  "a\\tb": y\n')

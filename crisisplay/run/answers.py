@@ -160,9 +160,7 @@ def parse_answers(raw: bytes | str, name: str, playbook: Playbook, delivering: b
     if doc.findings and not (doc.documents == 0 and [f.code for f in doc.findings] == ["CP006"]):
         raise AnswersError(str(doc.findings[0]))
     data = as_written(doc) if doc.data is not None else {}
-    if data == "":
-        data = {}
-    if not isinstance(data, dict):
+    if not isinstance(data, dict):  # an empty string (`""`) included: it is written, so not an empty file
         raise AnswersError(_("{path}:1:1: an answers file is a mapping with `inputs:` and `steps:`").format(path=name))
     for key in data:
         if key not in TOP_KEYS:
