@@ -137,3 +137,9 @@ def test_a_choice_answer_compared_with_a_number_in_a_template_is_an_error_and_nu
         "        when: severity >= 'medium'\n", "        when: product > 10\n"
     )
     assert only(lint(numeric), "CP307") == []
+
+
+def test_a_name_used_only_in_a_template_that_does_not_parse_is_not_called_unused(minimal_playbook):
+    text = minimal_playbook.replace("inputs:\n", "inputs:\n  order_ref:\n    prompt: Which order?\n", 1)
+    text = text.replace("template: We are looking into {{ product }}.", "template: We are looking into {{ order_ref }.")
+    assert codes(lint(text)) == ["CP301"]

@@ -161,6 +161,13 @@ def _not_setting(pb: Playbook, name: str) -> Callable[[int], bool]:
 def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
     used: set[str] = set().union(*(names for *_, names in uses)) if uses else set()
     used |= {by for step in pb.steps if (by := field_of(step, "variant_by"))}  # picks the text shown
+    # A template that does not parse (CP301) names nothing the analysis can see: a name written
+    # in it counts as used, so that fixing the syntax is the only finding there.
+    broken = [source for _path, kind, source in expressions(pb) if analysis(kind, source).syntax_error is not None]
+    if broken:
+        used |= {
+            name for name in [*pb.inputs, *filter(None, map(saved_as, pb.steps))] if any(name in s for s in broken)
+        }
     findings: list[Finding] = []
     for name in pb.inputs:
         if name not in used:
