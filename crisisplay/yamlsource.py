@@ -317,6 +317,65 @@ def _alias_bomb(root: yaml.Node) -> yaml.Node | None:
 _GLUED_DIRECTIVE_COMMENT = re.compile(r"^%YAML[ \t]+[0-9]+\.[0-9]+#", re.MULTILINE)
 
 
+# libyaml's own words for a syntax error, as it writes them (English): the ones it writes are
+# translated; any other is shown as libyaml wrote it.
+_PARSER_WORDS = frozenset(
+    (
+        N_("did not find expected key"),
+        N_("found character that cannot start any token"),
+        N_("mapping values are not allowed in this context"),
+        N_("could not find expected ':'"),
+        N_("did not find expected ',' or '}'"),
+        N_("did not find expected ',' or ']'"),
+        N_("did not find expected node content"),
+        N_("did not find expected <document start>"),
+        N_("found a tab character where an indentation space is expected"),
+        N_("found a tab character that violates indentation"),
+        N_("found unknown directive name"),
+        N_("block sequence entries are not allowed in this context"),
+        N_("did not find expected comment or line break"),
+        N_("found unexpected document indicator"),
+        N_("did not find expected whitespace or line break"),
+        N_("found unknown escape character"),
+        N_("did not find expected '-' indicator"),
+        N_("did not find expected alphabetic or numeric character"),
+        N_("found unexpected ':'"),
+        N_("found unexpected end of stream"),
+        N_("could not find expected directive name"),
+        N_("found an indentation indicator equal to 0"),
+        N_("found incompatible YAML document"),
+        N_("found undefined tag handle"),
+        N_("found duplicate %YAML directive"),
+        N_("found undefined alias"),
+        N_("second occurrence"),
+        N_("while parsing a block mapping"),
+        N_("while parsing a block collection"),
+        N_("while parsing a block node"),
+        N_("while parsing a flow mapping"),
+        N_("while parsing a flow sequence"),
+        N_("while parsing a flow node"),
+        N_("while parsing a node"),
+        N_("while parsing a quoted scalar"),
+        N_("while scanning for the next token"),
+        N_("while scanning a simple key"),
+        N_("while scanning a block scalar"),
+        N_("while scanning a plain scalar"),
+        N_("while scanning a quoted scalar"),
+        N_("while scanning a directive"),
+        N_("while scanning a tag"),
+        N_("while scanning an anchor"),
+        N_("while scanning an alias"),
+        N_("while composing a node"),
+        N_("found duplicate anchor; first occurrence"),
+    )
+)
+
+
+def _parser_words(text: str) -> str:
+    """libyaml's description of a syntax error, in the interface's language when it is one we know."""
+    return _(text) if text in _PARSER_WORDS else text
+
+
 def _glued_directive_comment(text: str) -> tuple[int, int] | None:
     """The line and column of the `#` of a `%YAML` directive's comment written with no space before it."""
     glued = [_line_col(text, m.end() - 1) for m in _GLUED_DIRECTIVE_COMMENT.finditer(text)]
@@ -374,8 +433,8 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = err.problem or _("invalid YAML")  # the parser's own words are English
-        context = f" {err.context}" if err.context else ""
+        what = _parser_words(err.problem) if err.problem else _("invalid YAML")
+        context = f" {_parser_words(err.context)}" if err.context else ""
         start = err.context_mark
         if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
             context += " " + _("that starts at line {line} column {column}").format(

@@ -67,3 +67,26 @@ def test_corpus_case_a_parser_must_reject_is_never_a_playbook(case: Path):
     checked = check_text(case.read_bytes(), str(case))
     assert checked.playbook is None
     assert checked.errors
+
+
+def test_every_syntax_error_libyaml_gives_on_the_corpus_is_said_in_spanish():
+    """The parser's own English words are translated: none of the corpus's errors reaches a Spanish reader as is."""
+    import yaml
+
+    from crisisplay import i18n
+    from crisisplay.yamlsource import _PARSER_WORDS, Loader
+
+    said: set[str] = set()
+    for case in sorted(CORPUS.glob("*.yaml")):
+        try:
+            list(yaml.compose_all(case.read_text(encoding="utf-8", errors="replace"), Loader=Loader))
+        except yaml.MarkedYAMLError as err:
+            said |= {words for words in (err.problem, err.context) if words}
+        except yaml.YAMLError:
+            pass
+    assert said and said <= _PARSER_WORDS, sorted(said - _PARSER_WORDS)
+    with i18n.speaking("es"):
+        broken = check_text("title: x\nid: [\n", "b.yaml")
+    assert [f.message for f in broken.findings] == [
+        "sintaxis YAML: no se encontró el contenido esperado al leer un valor en línea"
+    ]
