@@ -46,7 +46,10 @@ def _translated(entry) -> bool:
 
 
 def _placeholders(text: str) -> set[str]:
-    fields = {f"{{{name}}}" for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    try:
+        fields = {f"{{{name}}}" for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    except ValueError:  # a lone brace: a literal text, never formatted (libyaml's "did not find expected ',' or '}'")
+        fields = {"<not a format string>"}
     return fields | set(re.findall(r"%(?:\([a-z_]+\))?[sdr]", text))
 
 
