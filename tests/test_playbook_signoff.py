@@ -258,3 +258,17 @@ def test_offensive_posts_english_has_the_spanish_safety_and_discipline_points():
 def test_a_late_delivery_letter_does_not_steer_customers_away_from_cancelling(tmp_path):
     text = report(tmp_path, "outage-delays.answers.yaml")
     assert "cancelling included" in text
+
+
+@pytest.mark.parametrize(
+    ("example", "board", "no_comment"),
+    [
+        ("staff-conduct.founder.answers.yaml", "Our board is looking into it", "comment on individuals"),
+        ("conducta-personal.fundador.answers.yaml", "Nuestro consejo lo está revisando", "personas concretas"),
+    ],
+)
+def test_a_founders_conduct_is_answered_by_the_board_not_with_no_comment(tmp_path, example, board, no_comment):
+    messages = next(
+        part for part in report(tmp_path, example).split("\n## ") if part.startswith(("Messages", "Mensajes"))
+    )
+    assert board in messages and no_comment not in messages
