@@ -243,6 +243,11 @@ def test_an_input_default_the_run_would_refuse_is_an_error(minimal_playbook, spe
     assert_finding(text, 14, 5, "CP109", words)
 
 
+def test_a_duration_of_no_time_at_all_is_refused(minimal_playbook):
+    text = broken(minimal_playbook, "  acknowledged: 1h", "  acknowledged: 0m")
+    assert_finding(text, 8, 17, "CP108", "'0m' is no time at all")
+
+
 def test_end_is_reserved_as_a_step_id(minimal_playbook):
     text = broken(minimal_playbook, "id: fix-price", "id: end")
     assert_finding(text, 31, 13, "CP105", "'end' is reserved")

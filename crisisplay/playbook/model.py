@@ -191,7 +191,7 @@ def _variable(value: str) -> str:
 
 def _duration(value: str) -> str:
     try:
-        parse_duration(value)
+        ms = parse_duration(value)
     except DurationTooLong:
         raise PydanticCustomError(
             "CP108",
@@ -204,6 +204,10 @@ def _duration(value: str) -> str:
             _("'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d"),
             {"value": value},
         ) from None
+    if ms == 0:  # a target already missed at detection, an update due all the time
+        raise PydanticCustomError(
+            "CP108", _("'{value}' is no time at all; a duration is at least 1s"), {"value": value}
+        )
     return value
 
 
