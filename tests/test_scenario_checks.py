@@ -308,3 +308,8 @@ def test_a_mapping_without_the_key_is_cp701():
 def test_a_yaml_syntax_error_is_a_finding():
     checked = check_scenario_text("crisisplay-drill: 1\nid: [x\n", "x.yaml")
     assert [f.code for f in checked.findings] == ["CP001"]
+
+
+def test_an_inject_may_be_due_at_detection(tmp_path):
+    """`at: 0m` is the moment of detection, not a duration of no time (which a playbook's targets refuse)."""
+    assert check(tmp_path, GOOD.replace("at: 10m", "at: 0m")).findings == []

@@ -191,7 +191,7 @@ def _variable(value: str) -> str:
 
 def _duration(value: str) -> str:
     try:
-        ms = parse_duration(value)
+        parse_duration(value)
     except DurationTooLong:
         raise PydanticCustomError(
             "CP108",
@@ -204,7 +204,11 @@ def _duration(value: str) -> str:
             _("'{value}' is not a duration; write a number and a unit: 90s, 30m, 1h, 2d"),
             {"value": value},
         ) from None
-    if ms == 0:  # a target already missed at detection, an update due all the time
+    return value
+
+
+def _some_time(value: str) -> str:
+    if parse_duration(value) == 0:  # a target already missed at detection, an update due all the time
         raise PydanticCustomError(
             "CP108", _("'{value}' is no time at all; a duration is at least 1s"), {"value": value}
         )
@@ -244,6 +248,9 @@ Variable = Annotated[
 Duration = Annotated[
     str, AfterValidator(_duration), Field(json_schema_extra={"pattern": r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"})
 ]
+# How long a target, a deadline, a promise or an update cadence allows: never zero. (A drill's
+# inject may be due `at: 0m`, at detection: it is a plain Duration.)
+Span = Annotated[Duration, AfterValidator(_some_time)]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -320,7 +327,7 @@ class Option(InputOption):
     raise_severity: UnicodeName | None = None  # raises the level to this one when it is lower; never lowers it
     next: str | None = None
     interim: bool | None = None  # true: the answer leaves the decision open
-    within: Duration | None = None
+    within: Span | None = None
     outcome: Outcome | None = None
 
     @model_validator(mode="after")
@@ -479,7 +486,7 @@ class Role(_Model):
 class Target(_Model):
     """A response-time goal: a duration (the plain form), or `{within: duration, label: words shown}`."""
 
-    within: Duration
+    within: Span
     label: Text | None = None
 
     _from_string = _shorthand("within")
@@ -688,7 +695,7 @@ class Deadline(_Model):
 
     label: Text | None = None
     start: str = DETECTION
-    within: Duration | None = None
+    within: Span | None = None
     met_by: Annotated[list[Id], Field(min_length=1)]
 
 
@@ -696,7 +703,7 @@ class Cadence(_Model):
     """How often a public update is due, by severity level: the clock starts when one of `updates`
     (message steps) is sent and restarts at each."""
 
-    every: Annotated[dict[UnicodeName, Duration], Field(min_length=1)]
+    every: Annotated[dict[UnicodeName, Span], Field(min_length=1)]
     updates: Annotated[list[Id], Field(min_length=1)]
     label: Text | None = None
 
