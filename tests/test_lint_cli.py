@@ -342,3 +342,10 @@ def test_a_playbook_path_that_is_a_pipe_or_a_device_says_so(run_cli, cli_cwd, co
         )
         assert code == 2
         assert err.strip() == f"crisisplay: error: {path}: not a regular file; give a playbook file or id"
+
+
+def test_new_into_a_file_given_as_its_folder_says_it_is_not_a_folder(run_cli, cli_cwd):
+    (cli_cwd / "afile").write_text("")
+    code, _out, err = run_cli("new", "x", "-o", "afile")
+    assert code == 2
+    assert err.strip() == "crisisplay: error: afile is not a folder; -o names the folder the new file goes in"

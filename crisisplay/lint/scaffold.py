@@ -242,6 +242,8 @@ def _write_new(target: Path, text: str, shipped_schema: Path | None) -> Created:
     that schema beside it first, so the file's modeline never points at a file that is not there."""
     folder = target.parent
     schema = folder / shipped_schema.name if shipped_schema is not None else None
+    if folder.exists() and not folder.is_dir():  # else mkdir's "exists" would read as the new file's
+        raise UsageError(_("{path} is not a folder; -o names the folder the new file goes in").format(path=folder))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if schema is not None and shipped_schema is not None:
