@@ -609,8 +609,20 @@ def _answer(
 def _message(
     state: ev.State, step: MessageStep, answer: Answer, now: datetime, actor: str
 ) -> tuple[object, list[Event]]:
-    if not isinstance(answer, Send) or not answer.text.strip():
-        raise _fits(step, _("send, or {text: the edited message}"), answer.text if isinstance(answer, Send) else answer)
+    if not isinstance(answer, Send):
+        raise _fits(step, _("send, or {text: the edited message}"), answer)
+    if not answer.text.strip():
+        raise AnswerError(
+            _(
+                "step '{step}' (message): the message is empty, so there is nothing to send; "
+                "give its text ({{text: …}}), or skip the step"
+            ).format(step=step.id)
+            if answer.edited
+            else _(
+                "step '{step}' (message): its template renders no text, so there is nothing to send; "
+                "give the text ({{text: …}}), or skip the step"
+            ).format(step=step.id)
+        )
     rendered = render(state, step.id, now)
     if not answer.edited and rendered.no_variant is not None:
         raise AnswerError(

@@ -135,3 +135,33 @@ def test_unknown_ids_holding_a_newline_or_a_tab_are_named_one_per_line(run_cli, 
         "crisisplay: error: a.yaml:2:3: unknown input 'pro␊duct' for playbook mini; did you mean 'product'?",
         "a.yaml:4:3: unknown step 'a␉b' for playbook mini",
     ]
+
+
+EMPTY_MESSAGE = """\
+crisisplay: 1
+id: em
+title: Em
+inputs:
+  x:
+    prompt: X?
+phases:
+  - id: p
+    title: P
+    steps:
+      - id: m
+        type: message
+        channel: web
+        template: "{% if x == 'never' %}Hi{% endif %}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [("send", "its template renders no text, so there is nothing to send"), ('{text: ""}', "the message is empty")],
+)
+def test_a_message_with_no_text_to_send_says_so(run_cli, cli_cwd, answer, said):
+    (cli_cwd / "em.yaml").write_text(EMPTY_MESSAGE)
+    (cli_cwd / "a.yaml").write_text(f"inputs:\n  x: a\nsteps:\n  m: {answer}\n")
+    code, _out, err = run_cli("start", "em.yaml", "--answers", "a.yaml")
+    assert code == 2
+    assert f"a.yaml:4:6: step 'm' (message): {said}" in err and "does not fit" not in err
