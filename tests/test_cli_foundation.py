@@ -359,3 +359,15 @@ def test_unknown_command_is_bad_usage(run_cli):
     code, _out, err = run_cli("lsit")
     assert code == 2
     assert_clean_failure(err)
+
+
+def test_show_leaves_no_trailing_blank_after_a_step_without_a_prompt(run_cli, cli_cwd):
+    book = cli_cwd / "bare.yaml"
+    book.write_text(
+        "crisisplay: 1\nid: bare\ntitle: Bare\nroles:\n  manager: Boss\nphases:\n  - id: p\n    title: P\n    steps:\n"
+        "      - id: call\n        type: escalate\n        to: [manager]\n        template: Help\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("show", str(book))
+    assert code == 0, err
+    assert "call [escalate → Boss]\n" in out and all(line == line.rstrip() for line in out.splitlines())

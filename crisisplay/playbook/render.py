@@ -161,7 +161,7 @@ def as_text(pb: Playbook | Data, names: Mapping[str, str] | None = None) -> str:
             number += 1
             kind = _kind(view, step, names)
             text = step.get("title") or step.get("prompt") or ""
-            out.append(f"  {number:>2}. {step['id']} [{kind}] {_one_line(text)}")
+            out.append(f"  {number:>2}. {step['id']} [{kind}] {_one_line(text)}".rstrip())
             notes = []
             if step.get("when"):
                 notes.append(_("only when {condition}").format(condition=step["when"]))
