@@ -495,20 +495,23 @@ def test_purging_several_goes_on_past_a_refusal_and_exits_with_it(run_cli, cli_h
 def test_store_copy_of_a_purged_incident_deletes_the_key_a_copy_before_the_purge_left(
     run_cli, cli_home, cli_cwd, tmp_path
 ):
-    from crisisplay.store.copy import COPIED, SAME, copy_incidents
+    from crisisplay.store.copy import COPIED, DIFFERENT, SAME, copy_incidents
     from crisisplay.store.files import FileStore
     from crisisplay.store.keys import FileKeys
 
     incident = start(run_cli, cli_cwd)
-    kept = FileKeys(tmp_path / "archive-keys")  # another home's keys, which a copy fills
-    early = copy_incidents(open_store(None, cli_home), FileStore(tmp_path / "early", kept))
-    assert [r.outcome for r in early] == [COPIED] and kept.get(incident) is not None
+    kept = FileKeys(tmp_path / "archive-keys")  # the archive's keys, which a copy fills
+    archive = FileStore(tmp_path / "archive", kept)
+    assert [r.outcome for r in copy_incidents(open_store(None, cli_home), archive)] == [COPIED]
+    assert kept.get(incident) is not None
     code, _, err = run_cli("purge", incident, "--reason", "erasure request", "--yes")
     assert code == 0, err
-    late = copy_incidents(open_store(None, cli_home), FileStore(tmp_path / "late", kept))
-    assert [r.outcome for r in late] == [COPIED]
-    assert kept.get(incident) is None  # the purged incident opens nowhere now
+    # The archive holds the log as it was before the purge: a different head, never overwritten;
+    # but the key that opens its personal values goes.
+    assert [r.outcome for r in copy_incidents(open_store(None, cli_home), archive)] == [DIFFERENT]
+    assert kept.get(incident) is None
+    assert [r.outcome for r in copy_incidents(open_store(None, cli_home), FileStore(tmp_path / "b", kept))] == [COPIED]
 
-    kept.put(incident, key_of_copy := os.urandom(32))  # a key put back by hand is not this log's: left alone
-    again = copy_incidents(open_store(None, cli_home), FileStore(tmp_path / "late", kept))
+    kept.put(incident, key_of_copy := os.urandom(32))  # a key that is not this log's is left alone
+    again = copy_incidents(open_store(None, cli_home), FileStore(tmp_path / "b", kept))
     assert [r.outcome for r in again] == [SAME] and kept.get(incident) == key_of_copy

@@ -13,12 +13,13 @@ copied as it is, without a key made for it. A purged incident's key that the tar
 from __future__ import annotations
 
 import copy
+import hmac
 from dataclasses import dataclass
 from typing import cast
 
 from crisisplay.store.base import IncidentLog, Store
 from crisisplay.store.chain import VerifyResult
-from crisisplay.store.sealing import FINGERPRINT
+from crisisplay.store.sealing import FINGERPRINT, KEY_BYTES, KeyProblem, fingerprint
 
 COPIED = "copied"
 SAME = "same"  # already there, same head
@@ -57,6 +58,7 @@ def copy_incidents(source: Store, target: Store) -> list[Copied]:
         if not checked.ok:
             results.append(Copied(incident_id, UNVERIFIED, checked.count, checked.head, problem=checked.message))
             continue
+        _finish_purge(log, target)
         clash = _other_key(incident_id, source, target)
         if clash is not None:
             results.append(Copied(incident_id, OTHER_KEY, checked.count, checked.head, problem=clash))
@@ -67,28 +69,29 @@ def copy_incidents(source: Store, target: Store) -> list[Copied]:
             outcome = SAME if other == checked.head else DIFFERENT
             if outcome == SAME:
                 carry_key(incident_id, source, target)
-                _finish_purge(target, incident_id)
             results.append(
                 Copied(incident_id, outcome, checked.count, checked.head, other_head=cast("str | None", other))
             )
             continue
-        done = _copy_one(log, source, target, checked)
-        if done.outcome == COPIED:
-            _finish_purge(target, incident_id)
-        results.append(done)
+        results.append(_copy_one(log, source, target, checked))
     return results
 
 
-def _finish_purge(target: Store, incident_id: str) -> None:
-    """Delete the target's key of an incident whose log records a purge: one carried there by a
-    copy made before the purge (a purged incident never opens again, whatever key is found)."""
-    if target.keys is None:
+def _finish_purge(log: IncidentLog, target: Store) -> None:
+    """Delete the target's key of an incident the source's log records as purged, when it is that
+    incident's key (its fingerprint is the log's): carried there by a copy made before the purge,
+    it would still open that copy's personal values, whatever happens to the log itself (copied,
+    the same, or a different head that is not overwritten)."""
+    if target.keys is None or not log.seal.purge_found():
         return
-    copied = target.open(incident_id)
     try:
-        copied.seal.purge_found()  # deletes a key kept for a purged incident, if it is this log's own
-    finally:
-        copied.close()
+        kept = target.keys.get(log.incident_id)
+    except KeyProblem:  # a key others could read: all the more reason to delete it
+        kept = None
+        target.keys.delete(log.incident_id)
+    logged = log.seal.fingerprint
+    if kept is not None and len(kept) == KEY_BYTES and hmac.compare_digest(fingerprint(kept), logged or ""):
+        target.keys.delete(log.incident_id)
 
 
 def _copy_one(log: IncidentLog, source: Store, target: Store, checked: VerifyResult) -> Copied:
