@@ -334,15 +334,15 @@ def scenario_skeleton(scenario_id: str, folder: Path, playbook_ref: str, pb: Any
             level_pad=_pad(level, 19),
             unreachable=unreachable,
         )
-    written = playbook_ref if ID_RE.fullmatch(playbook_ref) else json.dumps(playbook_ref, ensure_ascii=False)
+    written = yaml_text(playbook_ref) if ID_RE.fullmatch(playbook_ref) else json.dumps(playbook_ref, ensure_ascii=False)
     locale = f"locale: {pb.locale}{_pad(pb.locale, 27)}# the playbook's language\n" if pb.locale else ""
     from crisisplay.scenario.schema import SHIPPED as DRILL_SCHEMA
 
     return SCENARIO_SKELETON.format(
         schema=schema_ref(folder, DRILL_SCHEMA),
         file=(folder / f"{scenario_id}.yaml").as_posix(),
-        id=scenario_id,
-        id_pad=_pad(scenario_id, 31),
+        id=yaml_text(scenario_id),
+        id_pad=_pad(yaml_text(scenario_id), 31),
         playbook=written,
         playbook_pad=_pad(written, 25),
         title=json.dumps(scenario_id.replace("-", " ").capitalize(), ensure_ascii=False),
