@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,21 @@ def test_an_approval_given_elsewhere_while_the_phone_menu_is_open_is_not_recorde
     assert driver.finish() == 0
     (given,) = [e for e in events(home, incident) if e["type"] == "approval.given"]
     assert given["data"]["person"] == "Marta Gil" and "by_phone" not in given["data"]
+
+
+def test_a_note_from_another_terminal_leaves_the_phone_menu_open(tmp_path):
+    home = tmp_path / "home"
+    driver, incident = driver_at_the_apology(home)
+    driver.send(ENTER)  # Record an approval given by phone
+    driver.expect("Who approved by phone?")
+    assert crisisplay(home, "note", incident, "Customer called back", "--responder", "Leo").returncode == 0
+    time.sleep(1.5)  # the menu watches the log every half second: a note must not end it
+    driver.send(ENTER)  # still the menu: Marta Gil
+    driver.expect("What happened?")
+    driver.send("Import." + ENTER)
+    assert driver.finish() == 0
+    (given,) = [e for e in events(home, incident) if e["type"] == "approval.given"]
+    assert given["data"]["by_phone"] is True and given["data"]["person"] == "Marta Gil"
 
 
 def test_a_phone_approval_typed_after_the_real_one_came_in_is_not_logged(tmp_path):

@@ -725,8 +725,9 @@ class TerminalFrontend:
         asked = approval["message_hash"]
         roles = [r for r in approval["by"] if r not in {g["by"] for g in approval["given"]}] or approval["by"]
         pb = session.state.playbook
-        # The menus end by themselves when another terminal logs something (an approval came in).
-        changed = functools.partial(_log_moved, session, session.state.count - 1)
+        # The menus end by themselves when the approval moves in another terminal (given, rejected,
+        # asked again), or the step or the incident does; a note or a delivery's outcome does not.
+        changed = functools.partial(_approval_moved, session, step.id, session.state.count - 1)
         back = Choice(_("← Back to waiting"), value=BACK)
         role = roles[0]
         if len(roles) > 1:
@@ -916,6 +917,31 @@ def _log_moved(session: Session, after: int, stop: threading.Event) -> bool:
     while not stop.is_set():
         if session.journal.wait(after, 0.5):
             return True
+    return False
+
+
+# What ends the phone-approval menus: the approval moved, or the step or the incident did.
+_APPROVAL_MOVES = frozenset((ev.APPROVAL_GIVEN, ev.APPROVAL_REJECTED, ev.APPROVAL_REQUESTED))
+_STEP_MOVES = frozenset((ev.STEP_ANSWERED, ev.STEP_SKIPPED))
+_INCIDENT_MOVES = frozenset((ev.CLOSED, ev.HANDOVER))
+
+
+def _approval_moved(session: Session, step_id: str, after: int, stop: threading.Event) -> bool:
+    """Whether, after event `after`, the approval of `step_id` moved, the step was answered or
+    skipped, or the incident closed or changed hands, before `stop` was set (on a helper thread:
+    reads the log as written, decrypts nothing)."""
+    while not stop.is_set():
+        if not session.journal.wait(after, 0.5):
+            continue
+        for event in session.journal.events(raw=True):
+            seq = event.get("seq")
+            if not isinstance(seq, int) or seq <= after:
+                continue
+            after, kind, data = seq, event.get("type"), event.get("data")
+            if kind in _INCIDENT_MOVES or (kind in _STEP_MOVES and event.get("step") == step_id):
+                return True
+            if kind in _APPROVAL_MOVES and isinstance(data, dict) and data.get("step") == step_id:
+                return True
     return False
 
 
