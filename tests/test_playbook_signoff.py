@@ -182,7 +182,8 @@ def test_messages_show_words_not_option_ids(tmp_path, example, raw):
 
 
 @pytest.mark.parametrize(
-    ("example", "words"), [("data-breach.answers.yaml", "same password"), ("brecha-datos.answers.yaml", "misma")]
+    ("example", "words"),
+    [("data-breach.answers.yaml", "same password"), ("brecha-datos.answers.yaml", "donde usaras la misma")],
 )
 def test_the_breach_letter_mentions_passwords_only_when_they_were_exposed(tmp_path, example, words):
     assert words not in report(tmp_path / "no", example)

@@ -383,8 +383,11 @@ def resume(
     refuse_erased(journal, read=False)  # before a terminal or an answers file is opened
     console = None
     if answers is None:
-        lease = journal.current_lease() if not take_over and journal.is_running() else None
-        if lease is not None:  # someone drives it: the reason to give, before any want of a terminal
+        # Without a terminal, someone driving the incident is the reason to give first (with one,
+        # taking the lease says it, or finds a run that has died since).
+        no_terminal = not (sys.stdin.isatty() and sys.stdout.isatty())
+        lease = journal.current_lease() if no_terminal and not take_over and journal.is_running() else None
+        if lease is not None:
             from crisisplay.errors import IncidentBusy
             from crisisplay.store.base import busy_with
 
