@@ -490,3 +490,16 @@ def test_a_hashtag_in_an_unquoted_template_is_reported_where_it_starts(minimal_p
 def test_an_ordinary_comment_after_a_value_is_not_a_hashtag(minimal_playbook):
     text = minimal_playbook.replace("title: A minimal playbook", "title: A minimal playbook  # the title")
     assert [f.code for f in check_text(text, "minimal.yaml").findings] == []
+
+
+def test_a_log_keeps_a_playbook_later_rules_would_refuse(minimal_playbook):
+    """A snapshot is the playbook as it was checked when its incident started: rules added since
+    (one-line titles, min not above max, defaults that fit, no zero durations) do not refuse it."""
+    from crisisplay.playbook.loader import from_snapshot
+
+    snapshot = check_text(minimal_playbook, "pb.yaml").playbook.model_dump(mode="json", exclude_none=True)
+    snapshot["title"] = "Two\nlines"
+    snapshot["targets"]["acknowledged"] = "0m"
+    snapshot["inputs"]["product"]["max_length"] = 1
+    snapshot["inputs"]["product"]["default"] = "Kettle"
+    assert from_snapshot(snapshot).title == "Two\nlines"

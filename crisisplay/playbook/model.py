@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     model_serializer,
     model_validator,
 )
@@ -189,6 +190,13 @@ def _variable(value: str) -> str:
     return value
 
 
+def authoring(info: ValidationInfo) -> bool:
+    """Whether a playbook is checked as written, not read back from an incident log: a log keeps
+    the playbook as it was checked when the incident started, by the rules of the crisisplay that
+    started it, and must still read when later rules would refuse it (`from_snapshot`)."""
+    return not (info.context or {}).get("snapshot")
+
+
 def _duration(value: str) -> str:
     try:
         parse_duration(value)
@@ -207,8 +215,10 @@ def _duration(value: str) -> str:
     return value
 
 
-def _some_time(value: str) -> str:
-    if parse_duration(value) == 0:  # a target already missed at detection, an update due all the time
+def _some_time(value: str, info: ValidationInfo) -> str:
+    if (
+        authoring(info) and parse_duration(value) == 0
+    ):  # a target already missed at detection, an update due all the time
         raise PydanticCustomError(
             "CP108", _("'{value}' is no time at all; a duration is at least 1s"), {"value": value}
         )
@@ -254,8 +264,8 @@ Span = Annotated[Duration, AfterValidator(_some_time)]
 Text = Annotated[str, Field(min_length=1)]
 
 
-def _one_line(value: str) -> str:
-    if "\n" in value or "\r" in value:
+def _one_line(value: str, info: ValidationInfo) -> str:
+    if authoring(info) and ("\n" in value or "\r" in value):
         raise PydanticCustomError("CP109", _("a title is one line; this one holds a line break"))
     return value
 
@@ -375,14 +385,14 @@ class Input(_Model):
     personal: bool | PersonalKind | None = None
 
     @model_validator(mode="after")
-    def _options_match_type(self) -> Input:
+    def _options_match_type(self, info: ValidationInfo) -> Input:
         if self.type == "choice" and not self.options:
             raise PydanticCustomError("CP102", _("a choice input needs `options:`"))
         if self.type != "choice" and self.options:
             raise PydanticCustomError(
                 "CP109", _("`options:` belongs to choice inputs; set `type: choice` or remove it")
             )
-        if self.default is not None:
+        if self.default is not None and authoring(info):
             self._default_fits(str(self.default))
         return self
 
@@ -550,8 +560,8 @@ class NumberStep(_Step):
     save_as: Variable | None = None
 
     @model_validator(mode="after")
-    def _min_not_above_max(self) -> NumberStep:
-        if self.min is not None and self.max is not None and self.min > self.max:
+    def _min_not_above_max(self, info: ValidationInfo) -> NumberStep:
+        if authoring(info) and self.min is not None and self.max is not None and self.min > self.max:
             raise PydanticCustomError(
                 "CP109",
                 _("`min: {min}` is above `max: {max}`: no number could be answered"),
