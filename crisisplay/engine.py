@@ -21,6 +21,7 @@ from crisisplay.i18n import NotANumber, _, normalise_number
 from crisisplay.personal import TEXT, Personal, personal
 from crisisplay.playbook.model import (
     END,
+    MAX_NUMBER_DIGITS,
     NUMBER_RE,
     PUBLIC_PLATFORMS,
     AnyStep,
@@ -46,7 +47,6 @@ from crisisplay.templates import (
 from crisisplay.times import elapsed_ms, format_ts
 
 NOTIFIED, UNREACHABLE = "notified", "unreachable"
-MAX_NUMBER_DIGITS = 100
 
 
 # ----------------------------------------------------------------------------- answers

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache, wraps
 from types import FrameType
 from typing import Any
@@ -426,8 +427,12 @@ def evaluate_condition(source: str, variables: dict[str, Any]) -> bool:
     except MemoryError:
         raise PlaybookError(_("the machine ran out of memory evaluating a condition")) from None
     except TypeError as err:
-        if "NoneType" in str(err):  # a value not set on this path: false, as documented
+        used = analyse_condition(source).names
+        if any(variables.get(name) is None for name in used):  # a value not set on this path: false, as documented
             return False
+        if any(type(variables.get(name)) is Decimal for name in used):
+            # A decimal answer (kept exact) meets a literal like 1.5, which Jinja reads as a float.
+            return evaluate_condition(source, {k: float(v) if type(v) is Decimal else v for k, v in variables.items()})
         raise PlaybookError(
             _("the condition `{condition}` could not be evaluated: {reason}").format(condition=source, reason=err)
         ) from None

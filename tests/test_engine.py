@@ -1212,3 +1212,9 @@ def test_a_condition_on_a_missing_value_is_false_and_on_text_against_a_number_a_
     assert not evaluate_condition("orders > 10", {"orders": None})  # not set on this path: false, as documented
     with pytest.raises(PlaybookError, match=r"the condition `orders > 10` could not be evaluated: .*'str' and 'int'"):
         evaluate_condition("orders > 10", {"orders": "500"})  # never a silent false: it would skip an escalation
+
+
+def test_a_decimal_answer_meets_a_decimal_literal_in_a_condition():
+    """Number answers are kept exact (Decimal); Jinja reads `1.5` as a float: they still compare."""
+    assert evaluate_condition("amount * 1.5 > 10", {"amount": Decimal("7.5")})
+    assert not evaluate_condition("amount * 1.5 > 10", {"amount": Decimal("3.5")})

@@ -234,6 +234,7 @@ def test_a_number_step_whose_min_is_above_its_max_could_never_be_answered(minima
         ),
         ("    type: number\n    default: lots\n", "`default: lots` is not a number"),
         ("    max_length: 3\n    default: Muebles Albero\n", "`default:` is 14 characters long, over `max_length: 3`"),
+        ("    type: number\n    default: 1e999\n", "`default: 1e999` is too large; a number has at most 100 digits"),
     ],
 )
 def test_an_input_default_the_run_would_refuse_is_an_error(minimal_playbook, spec, words):
@@ -503,3 +504,9 @@ def test_a_log_keeps_a_playbook_later_rules_would_refuse(minimal_playbook):
     snapshot["inputs"]["product"]["max_length"] = 1
     snapshot["inputs"]["product"]["default"] = "Kettle"
     assert from_snapshot(snapshot).title == "Two\nlines"
+
+
+def test_a_choice_default_is_read_as_a_run_reads_an_answer(minimal_playbook):
+    spec = "    prompt: Which product?\n    type: choice\n    options: [crítica, leve]\n    default: ' cri\u0301tica '\n"
+    text = broken(minimal_playbook, "    prompt: Which product?\n    type: text\n", spec)  # spaces, a combining accent
+    assert check_text(text, "pb.yaml").findings == []

@@ -12,6 +12,7 @@ string), so existing playbooks and the logs' snapshots read and dump exactly as 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
@@ -369,7 +370,9 @@ def answer_kind(declared: bool | str | None) -> str | None:
     return TEXT if declared is None else input_kind(declared)
 
 
-# A number as answers give it (`parse_number` in the engine): plain digits and a point.
+# A number as answers give it (`parse_number` in the engine): plain digits and a point, at most
+# MAX_NUMBER_DIGITS digits before the point.
+MAX_NUMBER_DIGITS = 100
 NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
@@ -396,18 +399,28 @@ class Input(_Model):
             self._default_fits(str(self.default))
         return self
 
-    def _default_fits(self, text: str) -> None:
-        """A default the run would refuse as an answer stops the run at its first question."""
+    def _default_fits(self, written: str) -> None:
+        """A default the run would refuse as an answer stops the run at its first question: read
+        as the engine reads an answer (`engine.input_value`: stripped, in NFC, digits and a point)."""
+        text = written.strip()
         if self.type == "choice":
             offered = [o.value or o.label for o in self.options or []]
-            if text not in offered and text not in [o.label for o in self.options or []]:
+            typed = nfc(text)
+            if not any(typed in (o.value, o.label) for o in self.options or []):
                 raise PydanticCustomError(
                     "CP109",
                     _("`default: {value}` is not one of the options; expected {expected}"),
-                    {"value": text, "expected": ", ".join(offered)},
+                    {"value": written, "expected": ", ".join(offered)},
                 )
-        elif self.type == "number" and (type(self.default) is bool or not NUMBER_RE.fullmatch(text.strip())):
-            raise PydanticCustomError("CP109", _("`default: {value}` is not a number"), {"value": text})
+        elif self.type == "number":
+            if type(self.default) is bool or not NUMBER_RE.fullmatch(text):
+                raise PydanticCustomError("CP109", _("`default: {value}` is not a number"), {"value": written})
+            if Decimal(text).adjusted() >= MAX_NUMBER_DIGITS:
+                raise PydanticCustomError(
+                    "CP109",
+                    _("`default: {value}` is too large; a number has at most {digits} digits"),
+                    {"value": written, "digits": MAX_NUMBER_DIGITS},
+                )
         elif self.max_length is not None and len(text) > self.max_length:
             raise PydanticCustomError(
                 "CP109",
