@@ -143,3 +143,9 @@ def test_a_name_used_only_in_a_template_that_does_not_parse_is_not_called_unused
     text = minimal_playbook.replace("inputs:\n", "inputs:\n  order_ref:\n    prompt: Which order?\n", 1)
     text = text.replace("template: We are looking into {{ product }}.", "template: We are looking into {{ order_ref }.")
     assert codes(lint(text)) == ["CP301"]
+
+
+def test_a_text_input_compared_with_a_negative_number_is_reported_too(minimal_playbook):
+    text = minimal_playbook.replace("        when: severity >= 'medium'\n", "        when: product > -1\n")
+    [finding] = only(lint(text), "CP307")
+    assert "with the number -1" in finding.message

@@ -507,6 +507,8 @@ def test_a_log_keeps_a_playbook_later_rules_would_refuse(minimal_playbook):
 
 
 def test_a_choice_default_is_read_as_a_run_reads_an_answer(minimal_playbook):
-    spec = "    prompt: Which product?\n    type: choice\n    options: [crítica, leve]\n    default: ' cri\u0301tica '\n"
+    spec = (
+        "    prompt: Which product?\n    type: choice\n    options: [crítica, leve]\n    default: ' cri\u0301tica '\n"
+    )
     text = broken(minimal_playbook, "    prompt: Which product?\n    type: text\n", spec)  # spaces, a combining accent
     assert check_text(text, "pb.yaml").findings == []

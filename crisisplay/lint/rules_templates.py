@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -166,7 +167,9 @@ def _unused(pb: Playbook, doc: Document, uses: list[Use]) -> list[Finding]:
     broken = [source for _path, kind, source in expressions(pb) if analysis(kind, source).syntax_error is not None]
     if broken:
         used |= {
-            name for name in [*pb.inputs, *filter(None, map(saved_as, pb.steps))] if any(name in s for s in broken)
+            name
+            for name in [*pb.inputs, *filter(None, map(saved_as, pb.steps))]
+            if any(re.search(rf"\b{re.escape(name)}\b", text) for text in broken)
         }
     findings: list[Finding] = []
     for name in pb.inputs:
@@ -282,12 +285,15 @@ def _compared_with_numbers(kind: str, source: str) -> tuple[tuple[str, str], ...
         left = node.expr
         for op in node.ops:
             for a, b in ((left, op.expr), (op.expr, left)):
+                sign = ""
+                if isinstance(b, (nodes.Neg, nodes.Pos)):  # -1 is a unary minus on the constant 1
+                    sign, b = ("-" if isinstance(b, nodes.Neg) else "+"), b.node
                 if (
                     isinstance(a, nodes.Name)
                     and isinstance(b, nodes.Const)
                     and type(b.value) in (int, float)
                     and op.op in ("eq", "ne", "lt", "lteq", "gt", "gteq")
                 ):
-                    found.append((a.name, str(b.value)))
+                    found.append((a.name, f"{sign}{b.value}"))
             left = op.expr
     return tuple(found)
