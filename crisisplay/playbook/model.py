@@ -272,7 +272,8 @@ def _one_line(value: str, info: ValidationInfo) -> str:
 
 
 # A title: shown in headers, tables and reports, one line each.
-Title = Annotated[str, Field(min_length=1, json_schema_extra={"pattern": "^[^\\n\\r]*$"}), AfterValidator(_one_line)]
+OneLine = Annotated[str, Field(json_schema_extra={"pattern": "^[^\\n\\r]*$"}), AfterValidator(_one_line)]
+Title = Annotated[OneLine, Field(min_length=1)]
 
 
 class _Model(BaseModel):
@@ -522,7 +523,7 @@ class Target(_Model):
 
 class _Step(_Model):
     id: Id
-    title: Title | None = None
+    title: OneLine | None = None  # an empty one shows the prompt instead, as before
     prompt: str | None = None
     help: str | None = None
     when: str | None = None
