@@ -390,6 +390,9 @@ def _glued_directive_comment(text: str) -> tuple[int, int] | None:
     return next((where for where in glued if where[0] in directives), None)
 
 
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _line_col(text: str, index: int) -> tuple[int, int]:
     before = text[:index]
     line = before.count("\n") + 1
@@ -419,6 +422,10 @@ def load(text: str | bytes, path: str = "<stdin>") -> Document:
                 doc.findings.append(problem)
             return doc
         text = decoded
+    if "\r" in text and _LONE_CR.search(text):
+        # Old-Mac line endings (CR alone): YAML reads each as a line break, and so do editors;
+        # as "\n" every position crisisplay computes agrees with them (CRLF is left as it is).
+        text = _LONE_CR.sub("\n", text)
     doc.text = text
     try:
         text.encode("utf-8")

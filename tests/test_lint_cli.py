@@ -350,3 +350,15 @@ def test_new_into_a_file_given_as_its_folder_says_it_is_not_a_folder(run_cli, cl
     code, _out, err = run_cli("new", "x", "-o", "afile")
     assert code == 2
     assert err.strip() == "crisisplay: error: afile is not a folder; -o names the folder the new file goes in"
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n"])
+def test_old_mac_line_endings_are_lines_like_any_other(run_cli, cli_cwd, minimal_playbook, ending):
+    """CR alone ends a line in YAML and in editors: lint's positions count it so (CRLF already did)."""
+    text = minimal_playbook.replace(
+        "      - id: fix-price\n        type: confirm", "      - id: fix-price\n        type: confrim"
+    )
+    (cli_cwd / "minimal.yaml").write_bytes(text.replace("\n", ending).encode("utf-8"))
+    code, out, _err = run_cli("lint", "minimal.yaml")
+    assert code == 1
+    assert out.splitlines()[0].startswith("minimal.yaml:32:15: CP110 [error] unknown step type 'confrim'")
