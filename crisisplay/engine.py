@@ -669,7 +669,11 @@ def _escalate(
     backups = backups_of(step.to, contacts)
     extra = [role for role in outcomes if role not in step.to and role not in backups]
     if extra:
-        raise _fits(step, _("outcomes for {roles}").format(roles=one_of([*step.to, *backups])), extra[0])
+        raise AnswerError(
+            _("step '{step}' (escalate): {role} is not escalated to here; give outcomes for {roles}").format(
+                step=step.id, role=repr(extra[0]), roles=one_of([*step.to, *backups])
+            )
+        )
     message = render(state, step.id, now).text
     logged: dict[str, str] = {}
     effects: list[Event] = []

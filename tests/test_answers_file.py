@@ -165,3 +165,14 @@ def test_a_message_with_no_text_to_send_says_so(run_cli, cli_cwd, answer, said):
     code, _out, err = run_cli("start", "em.yaml", "--answers", "a.yaml")
     assert code == 2
     assert f"a.yaml:4:6: step 'm' (message): {said}" in err and "does not fit" not in err
+
+
+def test_an_outcome_for_a_role_the_step_does_not_escalate_to_names_it(run_cli, cli_cwd):
+    (cli_cwd / "esc.yaml").write_text(
+        "crisisplay: 1\nid: esc\ntitle: Esc\nroles:\n  manager: Boss\n  legal: Counsel\nphases:\n  - id: p\n"
+        "    title: P\n    steps:\n      - id: call\n        type: escalate\n        to: [manager]\n        template: Help\n"
+    )
+    (cli_cwd / "a.yaml").write_text("steps:\n  call: {manager: notified, legal: notified}\n")
+    code, _out, err = run_cli("start", "esc.yaml", "--answers", "a.yaml")
+    assert code == 2
+    assert "step 'call' (escalate): 'legal' is not escalated to here; give outcomes for 'manager'" in err
