@@ -132,6 +132,8 @@ def test_a_run_interrupted_with_ctrl_c_then_resumed_to_the_end(home):
     term.expect("(space ticks")
     term.send(" " + DOWN + DOWN + " " + ENTER)
     term.expect("Why are some items not done?")
+    assert "? Tick what is done 2 of 3 done" in term.screen  # the answered line: not questionary's English
+    assert "selections" not in term.screen
     term.send("Warehouse closed until 8" + ENTER)
     # a message: edit it, then send it
     term.expect("Send this message?")
@@ -455,3 +457,21 @@ def test_without_a_configured_responder_the_run_asks_for_a_name_first(tmp_path):
     incident_id = ID.search(term.screen).group(0)
     started = log_of(home, incident_id)[0]
     assert started["data"]["responder"] == "Dana Moreno" and started["actor"] == "Dana Moreno"
+
+
+def test_a_checklist_answered_in_spanish_says_so_in_spanish(home):
+    term = Terminal(home, "start", str(BOOK), "--drill", CRISISPLAY_LANG="es")
+    term.expect("Which product was mispriced?")
+    term.send("Blue Kettle" + ENTER)
+    term.expect("Where is the complaint?")
+    term.send(ENTER)
+    term.expect("How far has the complaint spread?")
+    term.send(ENTER)
+    term.expect("Is the price fixed everywhere?")
+    term.send("s")
+    term.expect("Tick what is done")
+    term.send(" " + ENTER)
+    term.expect("¿Por qué hay tareas sin hacer?")
+    assert "? Tick what is done 1 de 3 hechas" in term.screen
+    term.send(CTRL_C)
+    assert term.finish() == 130

@@ -172,12 +172,26 @@ class Prompter:
             stop.set()
             watcher.join(timeout=2)
 
-    def checkbox(self, message: str, choices: list[Any], instruction: str | None = None) -> list[Any]:
+    def checkbox(
+        self, message: str, choices: list[Any], echo: Callable[[list[Any]], str], instruction: str | None = None
+    ) -> list[Any]:
+        """Ticks. The answered line shows `echo(ticked)` instead of questionary's own "done (N
+        selections)", which is English in every language: the prompt is erased when done and
+        drawn again, in questionary's style, with that text."""
         import questionary
+        from prompt_toolkit import print_formatted_text
+        from prompt_toolkit.formatted_text import FormattedText
+        from questionary.constants import DEFAULT_QUESTION_PREFIX, DEFAULT_STYLE
 
         ticked: list[Any] = self._ticking(
-            questionary.checkbox(message, choices=choices, instruction=instruction, **self.kwargs)
+            questionary.checkbox(message, choices=choices, instruction=instruction, erase_when_done=True, **self.kwargs)
         ).unsafe_ask()
+        answered = [("class:qmark", DEFAULT_QUESTION_PREFIX), ("class:question", f" {message} ")]
+        print_formatted_text(
+            FormattedText([*answered, ("class:answer", echo(ticked))]),
+            style=DEFAULT_STYLE,
+            output=self.kwargs.get("output"),
+        )
         return ticked
 
     def text(
@@ -577,7 +591,9 @@ class TerminalFrontend:
             + [Separator()]
             + [Choice(_(label), value=value) for value, label in ACTIONS]
         )
-        ticked = self.prompter.checkbox(step.prompt, choices, instruction=_("(space ticks, Enter when done)"))
+        ticked = self.prompter.checkbox(
+            step.prompt, choices, echo=_checklist_echo(len(step.items)), instruction=_("(space ticks, Enter when done)")
+        )
         actions = [t for t in ticked if t.startswith("::")]
         if actions:
             self._ticks[step.id] = {t for t in ticked if not t.startswith("::")}
@@ -943,6 +959,19 @@ def _approval_moved(session: Session, step_id: str, after: int, stop: threading.
             if kind in _APPROVAL_MOVES and isinstance(data, dict) and data.get("step") == step_id:
                 return True
     return False
+
+
+def _checklist_echo(total: int) -> Callable[[list[str]], str]:
+    """What a checklist's answered line says: the action picked, else how many items are done."""
+    labels = dict(ACTIONS)
+
+    def echo(ticked: list[str]) -> str:
+        actions = [t for t in ticked if t in labels]
+        if actions:
+            return _(labels[actions[0]])
+        return _("{done} of {total} done").format(done=len(ticked), total=total)
+
+    return echo
 
 
 def _edit_in_editor(editor: str, text: str) -> str | None:
