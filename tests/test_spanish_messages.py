@@ -326,6 +326,23 @@ def test_the_usage_line_and_the_defaults_in_help_are_spanish(run_cli):
     assert "Usage: crisisplay show [OPTIONS] PLAYBOOK" in out and "[default: text]" in out
 
 
+def test_what_to_give_in_help_is_spanish_too(run_cli):
+    code, out, _err = run_cli("--lang", "es", "start", "--help")
+    assert code == 0
+    for spanish in (
+        ("--answers", "ARCHIVO"),
+        ("--responder", "NOMBRE"),
+        ("--var", "CLAVE=VALOR"),
+        ("--detected-at", "HORA"),
+    ):
+        assert re.search(rf"{spanish[0]} +{spanish[1]} ", out), spanish
+    assert not re.search(r"\b(FILE|NAME|KEY=VALUE|TIME)\b", out)
+    code, out, _err = run_cli("--lang", "es", "note", "--help")
+    assert "[OPCIONES] INCIDENTE TEXTO|-" in out
+    code, out, _err = run_cli("--lang", "en", "start", "--help")
+    assert re.search(r"--answers +FILE ", out) and re.search(r"--var +KEY=VALUE ", out)
+
+
 # ----------------------------------------------------------------------------- an escalation's question
 
 

@@ -147,6 +147,32 @@ USAGE_PREFIX = N_("Usage: ")  # the first line of --help; Click's formatter take
 USAGE_METAVARS = {"options_metavar": N_("[OPTIONS]"), "subcommand_metavar": N_("COMMAND [ARGS]...")}
 
 
+# The placeholders --help shows for what to give (`--answers FILE`). Command words (`init|copy`)
+# and names that read the same in every language (PLAYBOOK, ID, HASH, N) are not here.
+METAVARS = {
+    "DIR": N_("DIR"),
+    "DURATION": N_("DURATION"),
+    "FILE": N_("FILE"),
+    "FILE|-": N_("FILE|-"),
+    "FORMAT": N_("FORMAT"),
+    "INCIDENT": N_("INCIDENT"),
+    "KEY=VALUE": N_("KEY=VALUE"),
+    "LANG": N_("LANG"),
+    "LEVEL": N_("LEVEL"),
+    "NAME": N_("NAME"),
+    "PATH": N_("PATH"),
+    "PATH|-": N_("PATH|-"),
+    "PERSON": N_("PERSON"),
+    "ROLE": N_("ROLE"),
+    "SCENARIO": N_("SCENARIO"),
+    "STEP": N_("STEP"),
+    "TARGET": N_("TARGET"),
+    "TEXT": N_("TEXT"),
+    "TEXT|-": N_("TEXT|-"),
+    "TIME": N_("TIME"),
+}
+
+
 _help_translated = False  # set by `_translate_help`: the help option (made per call) is translated too
 
 
@@ -173,6 +199,8 @@ def _translate_help(group: TyperGroup) -> None:
         for param in command.params:
             if getattr(param, "help", None):
                 param.help = _(param.help)  # type: ignore[attr-defined]  # options and arguments carry help
+            if param.metavar in METAVARS:
+                param.metavar = _(METAVARS[param.metavar])
 
 
 def _write_usage(command: TyperCommand | TyperGroup, ctx: Context, formatter: HelpFormatter) -> None:
