@@ -13,7 +13,7 @@ from crisisplay.findings import Finding, did_you_mean, one_of
 from crisisplay.i18n import _
 from crisisplay.playbook.clock_checks import check_clocks
 from crisisplay.playbook.model import BUILTINS, END, AnyStep, ChoiceStep, MessageStep, Playbook, field_of, saved_as
-from crisisplay.playbook.where import locate
+from crisisplay.playbook.where import locate, locate_line
 from crisisplay.yamlsource import Document, Path_
 
 
@@ -308,19 +308,13 @@ def _expressions(pb: Playbook, doc: Document) -> list[Finding]:
             continue
         result = analyse_condition(source) if kind == "condition" else analyse_template(source)
         if result.syntax_error:
-            where = (
-                " " + _("(line {line} of the template)").format(line=result.syntax_line)
-                if result.syntax_line > 1
-                else ""
-            )
-            findings.append(
-                doc.finding(
-                    path,
-                    "CP301",
-                    _("{what} does not parse: {error}").format(what=the_expression(kind), error=result.syntax_error)
-                    + where,
-                )
-            )
+            message = _("{what} does not parse: {error}").format(what=the_expression(kind), error=result.syntax_error)
+            at = locate_line(doc, path, source, result.syntax_line)
+            if at is None:  # the file's lines do not hold the template's as they are: say which line
+                at = doc.position(path)
+                if result.syntax_line > 1:
+                    message += " " + _("(line {line} of the template)").format(line=result.syntax_line)
+            findings.append(Finding(doc.path, *at, "CP301", message))
             continue
         for name in sorted(result.names - known):
             line, col = locate(doc, path, source, name, bare=kind == "condition")  # at the name itself
