@@ -154,8 +154,7 @@ def test_a_text_input_compared_with_a_negative_number_is_reported_too(minimal_pl
 def test_a_syntax_error_deep_in_a_block_template_is_reported_at_its_own_line(minimal_playbook):
     # The same text ({% endif %}) on two lines: the error is the second one's.
     block = "|\n          Hello\n          {% if reach %}\n          Sorry.\n          {% endif %}\n          {% endif %}\n          bye\n"
-    line = next(l for l in minimal_playbook.split("\n") if "{{ reach }}." in l)
-    key = line.split(":")[0]
+    line, key = _template_line(minimal_playbook)
     text = minimal_playbook.replace(line, f"{key}: {block}")
     [found] = only(lint(text), "CP301")
     lines = text.split("\n")
@@ -166,9 +165,14 @@ def test_a_syntax_error_deep_in_a_block_template_is_reported_at_its_own_line(min
 
 def test_a_syntax_error_on_a_line_the_file_does_not_hold_as_it_is_says_which_line_of_the_template(minimal_playbook):
     # A double-quoted template with an escaped quote: its second line is not the file's text.
-    line = next(l for l in minimal_playbook.split("\n") if "{{ reach }}." in l)
-    key = line.split(":")[0]
+    line, key = _template_line(minimal_playbook)
     text = minimal_playbook.replace(line, key + ': "Hello\\n{{ \\"reach\\" }"')
     [found] = only(lint(text), "CP301")
     assert (found.line, found.column) == (line_of(text, "Hello"), len(key) + 3)
     assert found.message.endswith("(line 2 of the template)")
+
+
+def _template_line(playbook: str) -> tuple[str, str]:
+    """The minimal playbook's template line, and its key with the indentation before it."""
+    line = next(text for text in playbook.split("\n") if "{{ reach }}." in text)
+    return line, line.split(":")[0]
