@@ -38,6 +38,7 @@ from crisisplay.events import (
     Event,
 )
 from crisisplay.i18n import ENGLISH, N_, _, format_number, language
+from crisisplay.notify.reasons import failure_words
 from crisisplay.personal import ERASED, shown
 from crisisplay.playbook.model import Playbook, format_duration
 from crisisplay.playbook.roles import person, role_words
@@ -176,7 +177,7 @@ def _delivery_words(kind: str, data: dict[str, Any], pb: Playbook) -> str:
     if data.get("unknown"):
         return _("delivery to {who} via {service}: outcome unknown, not sent again").format(**where)
     return _("delivery to {who} via {service}: attempt {attempt} failed ({error})").format(
-        **where, error=data.get("error")
+        **where, error=failure_words(data.get("error"))
     )
 
 

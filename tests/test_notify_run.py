@@ -177,6 +177,21 @@ def test_a_server_answering_500_is_logged_as_failed_and_the_run_goes_on(tmp_path
     assert len(warned) == 1 and "via json" in warned[0] and "500" in warned[0], done.stderr
 
 
+def test_a_failed_delivery_is_logged_in_english_and_shown_in_the_readers_language(tmp_path):
+    from notify_servers import refused_port
+
+    home = home_with(tmp_path, 'language = "es"\n' + manager_to(f"json://127.0.0.1:{refused_port()}/x"))
+    done, incident_id = start(home, "--notify")
+    assert done.returncode == 0, done.stderr
+    failed = [e for e in events_of(home, incident_id) if e["type"] == "notification.failed"]
+    assert {e["data"]["error"] for e in failed} == {"connection refused"}  # data stays English
+    assert "conexión rechazada" in done.stderr and "connection refused" not in done.stderr
+    spanish = run_crisisplay(home, "export", incident_id)
+    assert "conexión rechazada" in spanish.stdout and "connection refused" not in spanish.stdout
+    english = run_crisisplay(home, "--lang", "en", "export", incident_id)
+    assert "connection refused" in english.stdout and "conexión rechazada" not in english.stdout
+
+
 def test_a_run_paused_by_an_answer_that_does_not_fit_still_names_what_was_not_delivered(tmp_path, webhook):
     webhook.status = 500
     home = home_with(tmp_path, manager_to(webhook.url()))

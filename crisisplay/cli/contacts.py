@@ -11,6 +11,7 @@ from crisisplay.cli.app import _command
 from crisisplay.cli.common import TextOrJson, _config, _home, _say
 from crisisplay.errors import UsageError
 from crisisplay.i18n import N_, _
+from crisisplay.notify.reasons import failure_words
 
 
 @_command(
@@ -69,7 +70,7 @@ def contacts(
                 line = _("{who} via {target}: delivered").format(who=who, target=result["target"])
             else:
                 line = _("{who} via {target}: failed: {reason}").format(
-                    who=who, target=result["target"], reason=result["error"]
+                    who=who, target=result["target"], reason=failure_words(result["error"])
                 )
             print(visible(line))
     if failed:

@@ -27,6 +27,7 @@ from crisisplay.cli.common import (
 )
 from crisisplay.errors import AnswerError, CrisisplayError, PlaybookError, UsageError
 from crisisplay.i18n import N_, _
+from crisisplay.notify.reasons import failure_words
 from crisisplay.times import format_ts, now
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def _undelivered(state: State, since: str) -> None:
                 _("warning: not delivered to {who} via {service}: {error}").format(
                     who=recipient(state.playbook, delivery),
                     service=delivery.get("service") or "—",
-                    error=delivery.get("error") or "?",
+                    error=failure_words(delivery.get("error")),
                 )
             )
 

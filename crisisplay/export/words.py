@@ -27,6 +27,7 @@ from crisisplay.metrics import (
     Record,
     TargetResult,
 )
+from crisisplay.notify.reasons import failure_words
 from crisisplay.personal import ERASED
 from crisisplay.playbook.model import format_duration
 from crisisplay.playbook.roles import role_label
@@ -502,7 +503,7 @@ def delivery_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]
         if status == "sent":
             outcome = _("delivered")
         elif status == "failed":
-            outcome = _("failed: {reason}").format(reason=d.get("error") or "?")
+            outcome = _("failed: {reason}").format(reason=failure_words(d.get("error")))
         elif d.get("replaced_by"):
             outcome = _("outcome unknown; sent again as {delivery}").format(delivery=d["replaced_by"])
         else:

@@ -9,7 +9,7 @@ from typing import Any
 from crisisplay.config import Config
 from crisisplay.errors import UsageError
 from crisisplay.findings import did_you_mean
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _
 
 
 def contact_rows(config: Config) -> list[dict[str, Any]]:
@@ -88,5 +88,5 @@ def send_test_notices(config: Config, roles: Sequence[str], timeout: float = 10.
             continue
         attempt = outcomes.get(key)
         result["delivered"] = bool(attempt and attempt.ok)
-        result["error"] = None if attempt and attempt.ok else (attempt.error if attempt else _("not delivered"))
+        result["error"] = None if attempt and attempt.ok else (attempt.error if attempt else N_("not delivered"))
     return results

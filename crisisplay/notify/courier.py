@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _
 from crisisplay.notify.targets import Target, scrub
 
 TIMEOUT_VARIABLE = "CRISISPLAY_NOTIFY_TIMEOUT"  # seconds per attempt, for a slow network (and tests)
@@ -183,7 +183,7 @@ class Courier:
     def _deliver(self, notice: Notice) -> None:
         block_sigint()
         number = 0
-        reason = _("no target to send to")
+        reason = N_("no target to send to")
         try:
             for target in notice.targets:
                 for retry in range(1 + self._retries):
@@ -197,7 +197,7 @@ class Courier:
                         return
                     reason = error
         except BaseException:  # nothing escapes the thread; the state says it failed
-            reason = _("could not send: internal error")
+            reason = N_("could not send: internal error")
         self._set(notice.key, f"{FAILED}: {reason}")
 
     def _set(self, key: str, state: str) -> None:
@@ -218,14 +218,14 @@ class Courier:
     def _attempt(self, notice: Notice, target: Target) -> str | None:
         """One try: None when delivered, else the reason (one line, no secret)."""
         if target.missing:
-            return _("{variable} is not set").format(variable="${" + target.missing[0] + "}")
+            return N_("{variable} is not set").format(variable="${" + target.missing[0] + "}")
         from crisisplay.notify import apprise_bridge
 
         try:
             with apprise_bridge.captured() as records:
                 plugin = apprise_bridge.instantiate(target.url)
                 if plugin is None:
-                    return _("not a valid {service}:// address").format(service=target.service)
+                    return N_("not a valid {service}:// address").format(service=target.service)
                 apprise = apprise_bridge.load()
                 # Apprise's own socket timeouts bound the attempt: connecting, then each read.
                 plugin.socket_connect_timeout = self._timeout
@@ -234,7 +234,7 @@ class Courier:
                     plugin.notify_format = apprise.NotifyFormat.TEXT  # the exact text, e-mail as plain text
                 ok = plugin.notify(body=notice.body, title=notice.title, body_format=apprise.NotifyFormat.TEXT)
         except Exception as err:
-            return _("could not send: {kind}").format(kind=type(err).__name__)
+            return N_("could not send: {kind}").format(kind=type(err).__name__)
         if ok:
             return None
         return reason(apprise_bridge.messages(records), target, self._timeout)
@@ -249,18 +249,18 @@ def reason(messages: list[str], target: Target, timeout: float) -> str:
     text = "\n".join(messages)
     lowered = text.lower()
     if "timed out" in lowered or "timeout" in lowered:
-        return _("timed out after {seconds} s").format(seconds=f"{timeout:g}")
+        return N_("timed out after {seconds} s").format(seconds=f"{timeout:g}")
     if "connection refused" in lowered:
-        return _("connection refused")
+        return N_("connection refused")
     if any(
         words in lowered
         for words in ("name or service not known", "nodename nor servname", "name resolution", "getaddrinfo")
     ):
-        return _("host not found")
+        return N_("host not found")
     if any(words in lowered for words in ("ssl", "certificate", "tls")):
-        return _("TLS error")
+        return N_("TLS error")
     if "authentication" in lowered or "(535" in lowered:
-        return _("authentication failed")
+        return N_("authentication failed")
     http = _HTTP.search(text)
     if http:
         return f"HTTP {http[1]}"
@@ -268,11 +268,11 @@ def reason(messages: list[str], target: Target, timeout: float) -> str:
     if smtp:
         return f"SMTP {smtp[1]}"
     if "reset by peer" in lowered or "remote end closed" in lowered or "disconnected" in lowered:
-        return _("the server closed the connection")
+        return N_("the server closed the connection")
     if "connection" in lowered:
-        return _("connection failed")
+        return N_("connection failed")
     for message in messages[::-1]:
         line = scrub(" ".join(message.split()), target)
         if line:
             return line[:200]
-    return _("not delivered")
+    return N_("not delivered")

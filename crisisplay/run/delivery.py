@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from crisisplay import events as ev
 from crisisplay.errors import UsageError
 from crisisplay.events import Event
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _
+from crisisplay.notify.reasons import failure_words
 from crisisplay.personal import kind_of, personal
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def courier_words(state: str | None) -> str:
     if state == "delivered":
         return _("delivered")
     if state and state.startswith("failed: "):
-        return _("failed: {reason}").format(reason=state.removeprefix("failed: "))
+        return _("failed: {reason}").format(reason=failure_words(state.removeprefix("failed: ")))
     return _("sending")
 
 
@@ -224,7 +225,7 @@ class Deliveries:
             service=delivery.get("service"),
             target=delivery.get("target"),
             message_hash=delivery.get("message_hash"),
-            error=_("outcome unknown: the run stopped while it was being sent, and it was not sent again"),
+            error=N_("outcome unknown: the run stopped while it was being sent, and it was not sent again"),
             final=True,
             unknown=True,
         )
@@ -242,7 +243,7 @@ class Deliveries:
             done = self._event(ev.NOTIFICATION_SENT, sending, target, 1, simulated=True)
         else:
             done = self._event(ev.NOTIFICATION_FAILED, sending, target, 1, simulated=True)
-            done["data"].update(error=_("simulated by the answers file"), final=True)
+            done["data"].update(error=N_("simulated by the answers file"), final=True)
         self._log([queued, done])
 
     def state(self, key: str) -> str | None:
@@ -271,7 +272,7 @@ class Deliveries:
         else:
             event = self._event(ev.NOTIFICATION_FAILED, sending, attempt.target, attempt.attempt)
             total = len(sending.targets) * (1 + RETRIES)
-            event["data"].update(error=attempt.error or _("not delivered"), final=attempt.attempt >= total)
+            event["data"].update(error=attempt.error or N_("not delivered"), final=attempt.attempt >= total)
         self._log([event])
 
     def _event(

@@ -16,6 +16,7 @@ from crisisplay.engine import levels_of
 from crisisplay.events import LEAD, Event, State
 from crisisplay.i18n import _
 from crisisplay.narrative import log_words
+from crisisplay.notify.reasons import failure_words
 from crisisplay.playbook.model import format_duration
 from crisisplay.run.delivery import recipient
 from crisisplay.times import elapsed_ms
@@ -165,7 +166,7 @@ def delivery_state(delivery: dict[str, Any]) -> str:
     if status == "sent":
         return _("delivered")
     if status == "failed":
-        return _("failed: {reason}").format(reason=delivery.get("error") or "?")
+        return _("failed: {reason}").format(reason=failure_words(delivery.get("error")))
     if status == "unknown":
         return _("outcome unknown (the run stopped while it was being sent)")
     return _("sending")
