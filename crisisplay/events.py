@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crisisplay.clocks import OUTCOME_DECIDED as OUTCOME_DECIDED  # re-exported
@@ -111,9 +111,13 @@ def answer_value(step_type: str, answer: Any) -> Any:
 
 def as_number(value: Any) -> Any:
     """A number variable from its logged value: exact text becomes a `Decimal` (a sealed one, when
-    it is opened); any other value is kept as it is."""
+    it is opened); any other value is kept as it is, and so is text that is not a number (a
+    redacted export's pseudonym, "Personal data 1", in place of a personal number)."""
     if isinstance(value, str):
-        return Decimal(value)
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
     if type(value) is Sealed:
         return value.as_number()
     return value

@@ -329,3 +329,38 @@ def test_a_message_to_an_erased_channel_is_headed_erased_not_unnamed(sealed, tmp
         assert "an unnamed channel" not in after, fmt
         assert f"On {ERASED}" in after.replace("\\[", "[").replace("\\]", "]"), fmt
     assert "an unnamed channel" not in before and f"On {ERASED}" not in before
+
+
+PERSONAL_NUMBERS = """\
+crisisplay: 1
+id: refund
+title: A personal number
+inputs:
+  amount: {prompt: Amount refunded, type: number, personal: true}
+  orders: {prompt: Orders of this customer, type: number, personal: true}
+phases:
+  - id: p
+    title: P
+    steps:
+      - {id: big, type: info, prompt: A loyal customer, when: "orders > 3"}
+"""
+
+
+def test_a_redacted_export_of_personal_numbers_names_them_and_never_crashes(tmp_path):
+    book = tmp_path / "refund.yaml"
+    book.write_text(PERSONAL_NUMBERS, encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("inputs:\n  amount: 731.25\n  orders: 9817\nsteps:\n  big: ok\n", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    done = run_crisisplay(home, "start", str(book), "--answers", str(answers))
+    assert done.returncode == 0, done.stderr
+    incident_id = done.stdout.strip()
+    for fmt in FORMATS:
+        plain = run_crisisplay(home, "export", incident_id, "--format", fmt)
+        assert plain.returncode == 0 and "731.25" in plain.stdout and "9817" in plain.stdout, fmt
+        redacted = run_crisisplay(home, "export", incident_id, "--format", fmt, "--redact")
+        assert redacted.returncode == 0, (fmt, redacted.stderr)
+        assert "Traceback" not in redacted.stderr
+        assert "731.25" not in redacted.stdout and "9817" not in redacted.stdout, fmt
+        assert "Personal data 1" in redacted.stdout and "Personal data 2" in redacted.stdout, fmt
