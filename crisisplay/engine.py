@@ -170,9 +170,14 @@ def _marked(text: str, source: str | None, state: ev.State) -> str:
         return text
     if source is not None and personal_names_in(source, state.playbook.personal_variables):
         return Personal(text, TEXT)
-    if any(isinstance(value, Personal) and value in text for value in state.variables.values()):
+    if names_someone(text, state):
         return Personal(text, TEXT)
     return text
+
+
+def names_someone(text: str, state: ev.State) -> bool:
+    """Whether `text` holds a current personal value as it is (the customer's name, an order number)."""
+    return any(isinstance(value, Personal) and value and value in text for value in state.variables.values())
 
 
 def sent_text(state: ev.State, rendered: Rendered, text: str) -> str:
@@ -583,7 +588,10 @@ def _answer(
         too_long = longer_than(state.playbook.inputs.get(step.save_as or ""), answer.strip())
         if too_long:  # saved into an input that declares `max_length`
             raise AnswerError(_("step '{step}' (text): {problem}").format(step=step.id, problem=too_long))
-        return personal(answer, step.personal_kind), []
+        kind = step.personal_kind
+        if kind is None and names_someone(answer, state):  # `personal: false`, yet it names someone
+            kind = TEXT
+        return personal(answer, kind), []
     if step.type == "number":
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
             raise _fits(step, _("a number"), answer)

@@ -134,6 +134,13 @@ def test_a_text_answer_is_personal_free_text_unless_its_step_says_personal_false
     }
 
 
+def test_a_personal_false_answer_that_names_someone_as_given_is_sealed_anyway():
+    run = started_run()
+    run.answer("Called twice.")
+    lessons = run.answer(f"Price checks need a second person; {NAME} waited too long.")
+    assert_personal(data_of(lessons, ev.STEP_ANSWERED)["answer"])  # the customer's name as it was given
+
+
 def test_a_text_steps_personal_accepts_true_a_kind_or_false():
     run = started_run()
     for declared, kind in (("true", "personal"), ("person", "person"), ("false", None)):
