@@ -685,7 +685,11 @@ def _escalate(
     message = render(state, step.id, now).text
     logged: dict[str, str] = {}
     effects: list[Event] = []
-    for role in [*step.to, *(b for b in backups if b in outcomes)]:
+    already = state.escalated if state.pending == step.id else {}
+    for role in [*step.to, *(b for b in backups if b in outcomes or b in already)]:
+        if role in already:  # logged as it was given (a terminal run): it stands, and is not logged twice
+            logged[role] = already[role]
+            continue
         outcome = outcomes.get(role)
         if outcome is None:
             raise AnswerError(
@@ -698,18 +702,52 @@ def _escalate(
                 notified=NOTIFIED, unreachable=UNREACHABLE, role=role
             )
             raise _fits(step, expected, outcome)
-        held_by = _out_of_reach(state, role, now)
-        if held_by is not None:
-            outcome = UNREACHABLE  # the drill's scenario keeps this role out of reach for now
-        logged[role] = outcome
-        kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
-        data = {"role": role, "contact": contact_of(state, role, contacts), "message": message}
-        if held_by is not None:
-            data["inject"] = held_by
-        if role in backups:
-            data["backup_for"] = backups[role]
-        effects.append(ev.make_event(kind, actor, step.id, data, now))
+        logged[role], event = _reached(state, step.id, role, outcome, backups, message, now, actor, contacts)
+        effects.append(event)
     return logged, effects
+
+
+def _reached(
+    state: ev.State,
+    step_id: str,
+    role: str,
+    outcome: str,
+    backups: dict[str, str],
+    message: str,
+    now: datetime,
+    actor: str,
+    contacts: dict[str, Any],
+) -> tuple[str, Event]:
+    """One person's outcome at an escalation, and its event (unreachable while a drill's inject holds them)."""
+    held_by = _out_of_reach(state, role, now)
+    if held_by is not None:
+        outcome = UNREACHABLE  # the drill's scenario keeps this role out of reach for now
+    kind = ev.ESCALATION_NOTIFIED if outcome == NOTIFIED else ev.ESCALATION_UNREACHABLE
+    data = {"role": role, "contact": contact_of(state, role, contacts), "message": message}
+    if held_by is not None:
+        data["inject"] = held_by
+    if role in backups:
+        data["backup_for"] = backups[role]
+    return outcome, ev.make_event(kind, actor, step_id, data, now)
+
+
+def reached(
+    state: ev.State, step_id: str, role: str, outcome: str, now: datetime, actor: str, contacts: dict[str, Any]
+) -> list[Event]:
+    """One person's outcome at the escalate step being asked, logged as it is given (the step's
+    answer follows once everyone's is known); nothing when it is logged already or the step moved on."""
+    step = state.playbook.step(step_id)
+    backups = backups_of(step.to, contacts) if isinstance(step, EscalateStep) else {}
+    if (
+        state.pending != step_id
+        or role in state.escalated
+        or outcome not in (NOTIFIED, UNREACHABLE)
+        or not isinstance(step, EscalateStep)
+        or (role not in step.to and role not in backups)
+    ):
+        return []
+    message = render(state, step_id, now).text
+    return [_reached(state, step_id, role, outcome, backups, message, now, actor, contacts)[1]]
 
 
 def _out_of_reach(state: ev.State, role: str, now: datetime) -> str | None:

@@ -162,6 +162,9 @@ class State:
     # `requested_hash` (of the text the driver asked approval for), `requested_by`, `requested_at`,
     # `given` (each approval.given's data with `ts` and `actor`) and `rejected` (the last rejection).
     approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The pending escalate step's outcomes already logged, by role: a terminal run logs each
+    # person's as it is given, so an interruption between two people loses neither.
+    escalated: dict[str, str] = field(default_factory=dict)
     # Deadlines, the update cadence and a decided outcome (clocks.py), folded from the same events.
     clocks: Clocks = field(default_factory=Clocks)
     # A drill's scenario clock and injects (scenario/state.py); None outside drills, and for a
@@ -326,12 +329,16 @@ def apply(state: State, event: Event) -> State:
     if kind == STEP_ENTERED:
         state.pending = step
         state.visits[step] = data["visit"]
+        if state.escalated:
+            state.escalated = {}
     elif kind == STEP_ANSWERED:
         definition = pb.step(step)
         save_as = getattr(definition, "save_as", None)
         if save_as:
             state.variables[save_as] = answer_value(definition.type, data["answer"])
         state.pending = None
+        if state.escalated:
+            state.escalated = {}
         state.position = after_answer(pb, step, data["answer"])
         state.approvals.pop(step, None)
     elif kind == INPUT_SET:
@@ -343,10 +350,17 @@ def apply(state: State, event: Event) -> State:
     elif kind == STEP_SKIPPED:
         state.visits[step] = data["visit"]
         state.pending = None
+        if state.escalated:
+            state.escalated = {}
         state.position = following(pb, step)
         state.approvals.pop(step, None)
     elif kind == SEVERITY_CHANGED:
         state.severity = data["to"]
+    elif kind in (ESCALATION_NOTIFIED, ESCALATION_UNREACHABLE):
+        role = data.get("role")
+        if step == state.pending and isinstance(role, str):  # before its step's answer: one person's, as given
+            outcome = "notified" if kind == ESCALATION_NOTIFIED else "unreachable"
+            state.escalated = {**state.escalated, role: outcome}  # copied: a State copy shares the dict
     elif kind == MILESTONE_REACHED:
         state.milestones.setdefault(data["name"], data["elapsed_ms"])
     elif kind == PAUSED:

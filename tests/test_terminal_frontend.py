@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from incident_logs import assert_log_contract
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
@@ -494,6 +495,37 @@ def test_resume_shows_the_last_decisions_and_continues_at_the_same_step(tmp_path
     ]
     # the step was not entered again: the run landed on it exactly
     assert [e["step"] for e in events if e["type"] == "step.entered"] == ["is-fixed", "what-happened"]
+
+
+def test_an_escalation_interrupted_between_two_people_keeps_the_first_and_asks_only_the_other(tmp_path):
+    text = playbook(ESCALATE, inputs=PRODUCT, roles=ROLES)
+    first = Run(tmp_path, text, "Kettle" + ENTER + ENTER + CTRL_C, contacts={"manager": ANN})
+    assert first.interrupted
+    # the manager's outcome was logged before the next question appeared
+    assert [(e["type"], e["data"]["role"]) for e in first.of("escalation.notified")] == [
+        ("escalation.notified", "manager")
+    ]
+    assert not first.of("step.answered") and first.events[-1]["type"] == "incident.paused"
+    screen = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text(DOWN + ENTER)  # legal: could not reach them (the manager is not asked again)
+        console = Console(file=screen, width=80, color_system=None)
+        frontend = TerminalFrontend(
+            console, Prompter(pipe, DummyOutput()), contacts={"manager": ANN}, clipboard=lambda t: False
+        )
+        from crisisplay.journal import Journal
+        from crisisplay.store.keys import FileKeys, keys_dir
+
+        keys = FileKeys(keys_dir(first.log.parent.parent))
+        outcome = resume_incident(
+            Journal(first.log, keys=keys), Config(contacts={"manager": ANN}), "Bob", frontend, warn=lambda m: None
+        )
+    assert outcome.finished
+    assert "already recorded: Reached: they know" in screen.getvalue()
+    assert first.answer("notify") == {"manager": "notified", "legal": "unreachable"}
+    kinds = [(e["type"], e["data"].get("role")) for e in first.events if e["type"].startswith("escalation.")]
+    assert kinds == [("escalation.notified", "manager"), ("escalation.unreachable", "legal")]  # each once
+    assert_log_contract(first.log)
 
 
 def test_ticks_made_before_adding_a_note_are_still_ticked_after_it(tmp_path):

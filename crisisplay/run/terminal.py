@@ -780,7 +780,8 @@ class TerminalFrontend:
 
         rendered = engine.render(session.state, step.id, session.clock())
         self._show_message(step.prompt, _("message to give them"), rendered.text)
-        outcomes: dict[str, str] = {}
+        # Each person's outcome is logged as it is given: after an interruption, those are not asked again.
+        outcomes: dict[str, str] = dict(session.state.escalated) if session.state.pending == step.id else {}
         pb = session.state.playbook
         roles = list(step.to)
         backups = engine.backups_of(step.to, self.contacts)
@@ -791,13 +792,19 @@ class TerminalFrontend:
             label = role_label(pb, role)
             self.console.print(f"[bold]{_esc(label)}[/bold]: {_esc(_contact_line(role, label, contact))}")
             held = engine.out_of_reach(session.state, [role], session.clock())
-            if held:  # the drill's scenario keeps them out of reach: the engine records it so
+            if role in outcomes:
+                given = _("Reached: they know") if outcomes[role] == engine.NOTIFIED else _("Could not reach them")
+                said = _("already recorded: {outcome}").format(outcome=given)
+                self.console.print(f"  ✓ {_esc(said)}", style="green", highlight=False)
+                key: str | engine.Skip | None = None
+                picked: Any = outcomes[role]
+            elif held:  # the drill's scenario keeps them out of reach: the engine records it so
                 said = _("{person} cannot be reached in this drill (inject {inject}): recorded as unreachable").format(
                     person=person(pb, role, contact.get("name")), inject=held[role]
                 )
                 self.console.print(f"  ⚠ {_esc(said)}", style="yellow", highlight=False)
-                key: str | engine.Skip | None = None
-                picked: Any = engine.UNREACHABLE
+                key = None
+                picked = engine.UNREACHABLE
             else:
                 key = self._offer_delivery(session, step, role, contact, rendered.text)
                 if isinstance(key, engine.Skip):
@@ -818,7 +825,9 @@ class TerminalFrontend:
                 )
             if isinstance(picked, engine.Skip):
                 return picked
-            outcomes[role] = picked
+            if role not in outcomes:
+                outcomes[role] = picked
+                session.log_computed(functools.partial(_reached, session, step.id, role, picked, self.contacts))
             delivery = session.deliveries.state(key) if isinstance(key, str) and session.deliveries else None
             failed = (delivery or "").startswith("failed")
             if picked == engine.UNREACHABLE or failed:
@@ -959,6 +968,10 @@ def _approval_moved(session: Session, step_id: str, after: int, stop: threading.
             if kind in _APPROVAL_MOVES and isinstance(data, dict) and data.get("step") == step_id:
                 return True
     return False
+
+
+def _reached(session: Session, step_id: str, role: str, outcome: str, contacts: dict[str, Any]) -> list[Event]:
+    return engine.reached(session.state, step_id, role, outcome, session.clock(), session.actor, contacts)
 
 
 def _checklist_echo(total: int) -> Callable[[list[str]], str]:
