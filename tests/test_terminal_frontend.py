@@ -25,7 +25,7 @@ from crisisplay.run.terminal import Prompter, TerminalFrontend
 
 pytestmark = pytest.mark.timeout(15)
 
-DOWN, UP, ENTER, ESC_ENTER, CTRL_U, CTRL_C = "\x1b[B", "\x1b[A", "\r", "\x1b\r", "\x15", "\x03"
+DOWN, UP, ENTER, ESC_ENTER, CTRL_U, CTRL_C, CTRL_D = "\x1b[B", "\x1b[A", "\r", "\x1b\r", "\x15", "\x03", "\x04"
 # At a menu, after the step's own answers and a separator: note, severity, skip, pause.
 MENU_NOTE, MENU_SEVERITY, MENU_SKIP, MENU_PAUSE = 0, 1, 2, 3
 
@@ -464,6 +464,14 @@ def test_ctrl_c_pauses_with_everything_answered_so_far_in_the_log(tmp_path):
     assert run.events[-1]["type"] == "incident.paused"
     assert run.events[-1]["data"] == {"reason": "interrupted"}
     assert [e["step"] for e in run.of("step.entered")] == ["is-fixed", "what-happened"]
+
+
+@pytest.mark.parametrize("step", [CONFIRM, {"id": "fix", "type": "checklist", "prompt": "Done?", "items": ["A", "B"]}])
+def test_ctrl_d_at_a_menu_pauses_like_ctrl_c_and_what_follows_answers_nothing(tmp_path, step):
+    run = Run(tmp_path, playbook(step, TEXT), CTRL_D + ENTER + "y")
+    assert run.interrupted
+    assert not run.of("step.answered")
+    assert run.events[-1]["type"] == "incident.paused" and run.events[-1]["data"] == {"reason": "interrupted"}
 
 
 def test_resume_shows_the_last_decisions_and_continues_at_the_same_step(tmp_path):

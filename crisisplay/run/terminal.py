@@ -114,6 +114,13 @@ class Prompter:
             self.ticker(question.application)
         return question
 
+    def _ends_on_ctrl_d(self, question: Any) -> Any:
+        """A menu (select, checkbox) that Ctrl-D ends as it ends a text box: questionary ignores it,
+        and the Enter typed next would answer the step."""
+        bindings = cast("KeyBindings", question.application.key_bindings)  # questionary always makes its own
+        bindings.add("c-d", eager=True)(lambda event: event.app.exit(exception=EOFError()))
+        return self._ticking(question)
+
     def select(
         self,
         message: str,
@@ -124,10 +131,10 @@ class Prompter:
     ) -> Any:
         import questionary
 
-        question = self._ticking(
+        question = self._ends_on_ctrl_d(
             questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
         )
-        bindings = cast("KeyBindings", question.application.key_bindings)  # questionary always makes its own
+        bindings = cast("KeyBindings", question.application.key_bindings)
         for key, value in (keys or {}).items():
             bindings.add(key, eager=True)(lambda event, v=value: event.app.exit(result=v))
         return question.unsafe_ask()
@@ -143,7 +150,9 @@ class Prompter:
         until it returns True or is told to stop) sees something happen."""
         import questionary
 
-        question = self._ticking(questionary.select(message, choices=choices, instruction=instruction, **self.kwargs))
+        question = self._ends_on_ctrl_d(
+            questionary.select(message, choices=choices, instruction=instruction, **self.kwargs)
+        )
         app = question.application
         stop = threading.Event()
 
@@ -183,7 +192,7 @@ class Prompter:
         from prompt_toolkit.formatted_text import FormattedText
         from questionary.constants import DEFAULT_QUESTION_PREFIX, DEFAULT_STYLE
 
-        ticked: list[Any] = self._ticking(
+        ticked: list[Any] = self._ends_on_ctrl_d(
             questionary.checkbox(message, choices=choices, instruction=instruction, erase_when_done=True, **self.kwargs)
         ).unsafe_ask()
         answered = [("class:qmark", DEFAULT_QUESTION_PREFIX), ("class:question", f" {message} ")]
