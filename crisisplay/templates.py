@@ -382,6 +382,15 @@ def render_with_placeholders(source: str, variables: dict[str, Any]) -> tuple[st
         _SHOWN.reset(token)
 
 
+def _too_slow(condition: bool = False) -> PlaybookError:
+    """What stopping a template (or a condition) that ran over the time limit says."""
+    if condition:
+        message = _("the sandbox stopped a condition that ran over {seconds} s")
+    else:
+        message = _("the sandbox stopped a template that ran over {seconds} s")
+    return PlaybookError(message.format(seconds=f"{TIME_LIMIT_S:g}"))
+
+
 def _render(source: str, variables: dict[str, Any]) -> str:
     try:
         with _time_limit(TIME_LIMIT_S), budget():
@@ -389,13 +398,15 @@ def _render(source: str, variables: dict[str, Any]) -> str:
     except SecurityError as err:
         raise PlaybookError(_("the sandbox refused a template: {reason}").format(reason=err)) from None
     except _TooSlow:
-        raise PlaybookError(
-            _("the sandbox stopped a template that ran over {seconds} s").format(seconds=f"{TIME_LIMIT_S:g}")
-        ) from None
+        raise _too_slow() from None
     except MemoryError:
         # Sizes are predicted before anything is built, so this means the machine itself is short.
         raise PlaybookError(_("the machine ran out of memory rendering a template")) from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError) as err:
+        if isinstance(err.__context__, _TooSlow):
+            # Jinja's traceback rewriting can itself fail on the frame the alarm stopped (a line
+            # number of None): the template was still stopped for running too long.
+            raise _too_slow() from None
         # e.g. `{{ product + 1 }}` on text, or the sandbox's "range too big"
         raise PlaybookError(_("a template could not be rendered: {reason}").format(reason=err)) from None
     if len(text) > MAX_OUTPUT:
@@ -421,12 +432,12 @@ def evaluate_condition(source: str, variables: dict[str, Any]) -> bool:
     except SecurityError as err:
         raise PlaybookError(_("the sandbox refused a condition: {reason}").format(reason=err)) from None
     except _TooSlow:
-        raise PlaybookError(
-            _("the sandbox stopped a condition that ran over {seconds} s").format(seconds=f"{TIME_LIMIT_S:g}")
-        ) from None
+        raise _too_slow(condition=True) from None
     except MemoryError:
         raise PlaybookError(_("the machine ran out of memory evaluating a condition")) from None
     except TypeError as err:
+        if isinstance(err.__context__, _TooSlow):  # see `_render`
+            raise _too_slow(condition=True) from None
         used = analyse_condition(source).names
         if any(variables.get(name) is None for name in used):  # a value not set on this path: false, as documented
             return False

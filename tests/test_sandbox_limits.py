@@ -47,3 +47,14 @@ def test_ordinary_templates_are_untouched_by_the_limits():
         {"n": 2_000_000, "s": "abcdefghijklmnop"},
     )
     assert text == "1024     3     ab     2000000 abcdef..."
+
+
+@pytest.mark.timeout(20)
+def test_a_template_stopped_inside_a_test_says_it_ran_too_long_not_a_python_error():
+    # The alarm can stop the frame where Jinja cannot find a line number; rewriting its traceback
+    # then fails with a TypeError ('<=' between int and None), which must not be the message.
+    source = "{% for i in range(9999) %}{% for j in range(9999) %}{% if j %}{% endif %}{% endfor %}{% endfor %}ok"
+    for _ in range(2):
+        with pytest.raises(PlaybookError, match=r"ran over|builds more than") as raised:
+            render_template(source, {})
+        assert "not supported" not in str(raised.value)
