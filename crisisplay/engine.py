@@ -153,7 +153,8 @@ def _condition_names(state: ev.State, now: datetime) -> dict[str, Any]:
 def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
     """The text of a message or escalate step, rendered in the sandbox with the incident's facts."""
     step = state.playbook.step(step_id)
-    names = namespace(state, now)
+    # A name without a value (no `organisation` configured) shows its placeholder, never "None".
+    names = {name: value for name, value in namespace(state, now).items() if value is not None}
     if isinstance(step, MessageStep):
         return _render_message(step, names, state)
     template = getattr(step, "template", None)

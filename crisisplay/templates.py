@@ -236,7 +236,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 
 def _shown(value: Any) -> Any:
-    """What `{{ value }}` writes: a list or a mapping is weighed before it is turned into text."""
+    """What `{{ value }}` writes: yes or no for a boolean (`{{ drill }}`, a confirm's answer), not
+    Python's True; a list or a mapping is weighed before it is turned into text."""
+    if value is True or value is False:
+        return _("yes") if value else _("no")
     if not isinstance(value, str):
         charge(text_size(value), N_("a value shown by the template"))
     return value

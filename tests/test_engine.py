@@ -940,7 +940,7 @@ def test_builtins_are_visible_to_templates():
         template: "{{ playbook }} {{ incident_id }} {{ responder }} {{ drill }} {{ severity }}"
 """)
     rendered = engine.render(run.state, "tell", run.now)
-    assert rendered.text == f"demo {INCIDENT_ID} {ACTOR} True medium"
+    assert rendered.text == f"demo {INCIDENT_ID} {ACTOR} yes medium"
     assert rendered.channel == "Acme"
 
 
@@ -1218,3 +1218,20 @@ def test_a_decimal_answer_meets_a_decimal_literal_in_a_condition():
     """Number answers are kept exact (Decimal); Jinja reads `1.5` as a float: they still compare."""
     assert evaluate_condition("amount * 1.5 > 10", {"amount": Decimal("7.5")})
     assert not evaluate_condition("amount * 1.5 > 10", {"amount": Decimal("3.5")})
+
+
+def test_a_builtin_without_a_value_shows_its_placeholder_and_a_boolean_reads_yes_or_no():
+    run = one_step(
+        """\
+      - id: reply
+        type: message
+        channel: X
+        template: "{{ organisation }} apologises. Drill: {{ drill }}. Team: {{ organisation | default('our team') }}"
+""",
+        organisation=None,
+    )
+    rendered = engine.render(run.state, "reply", run.now)
+    assert rendered.text == "[[organisation]] apologises. Drill: yes. Team: our team"
+    assert rendered.placeholders == ("organisation",)
+    with pytest.raises(AnswerError, match=r"\[\[organisation\]\]"):  # never "None apologises" to a customer
+        engine.decide(run.state, "reply", engine.Send(rendered.text), run.now, ACTOR)
