@@ -198,10 +198,24 @@ def test_number_outside_the_steps_range_is_asked_again_not_a_paused_run(tmp_path
 
 def test_number_input_refuses_a_word_then_takes_a_number(tmp_path):
     inputs = {"orders": {"prompt": "Orders so far?", "type": "number"}}
-    run = Run(tmp_path, playbook(CONFIRM, inputs=inputs), ":pause" + ENTER + CTRL_U + "7" + ENTER + "y")
+    run = Run(tmp_path, playbook(CONFIRM, inputs=inputs), "many" + ENTER + CTRL_U + "7" + ENTER + "y")
     assert run.outcome.finished, run.outcome.reason
     [set_input] = run.of("input.set")
     assert set_input["data"] == {"name": "orders", "value": 7}
+
+
+def test_typed_actions_at_an_incident_fact_act_and_are_never_logged_as_the_fact(tmp_path):
+    keys = ":note" + ENTER + "Customer is a journalist" + ESC_ENTER + ":skip" + ENTER + CTRL_U + "Kettle" + ENTER
+    run = Run(tmp_path, playbook(CONFIRM, inputs=PRODUCT), keys + "y")
+    assert run.outcome.finished, run.outcome.reason
+    assert [e["data"] for e in run.of("input.set")] == [{"name": "product", "value": "Kettle"}]
+    assert [e["data"]["text"] for e in run.of("note.added")] == ["Customer is a journalist"]
+
+
+def test_pause_typed_at_an_incident_fact_pauses_the_run(tmp_path):
+    run = Run(tmp_path, playbook(CONFIRM, inputs=PRODUCT), ":pause" + ENTER)
+    assert not run.outcome.finished and run.outcome.reason == "responder"
+    assert not run.of("input.set")
 
 
 def test_info_is_acknowledged_with_enter(tmp_path):

@@ -354,11 +354,26 @@ class TerminalFrontend:
             first = next((c for c in choices if c.value == spec.default), None)
             return self.prompter.select(spec.prompt, choices, instruction=_(ARROWS), default=first)
         if spec.type == "number":
-            typed = self.prompter.text(
-                spec.prompt, suggested=suggested, validate=_number_validator(spec.prompt, typed=False)
-            )
+            typed = self._fact(session, spec.prompt, suggested, _number_validator(spec.prompt, typed=False))
             return engine.local_number(typed, _("input '{name}'").format(name=action.name), language())
-        return self.prompter.text(spec.prompt, suggested=suggested, validate=_input_fits(spec))
+        return self._fact(session, spec.prompt, suggested, _input_fits(spec))
+
+    def _fact(self, session: Session, prompt: str, suggested: str | None, validate: Validator) -> str:
+        """An incident fact typed in: `:note`, `:severity` and `:pause` work as at a step's prompt
+        (never logged as the fact); a fact cannot be skipped."""
+
+        def check(text: str) -> bool | str:
+            word = text.strip()
+            if TYPED.get(word) == SKIP:
+                return _("A fact of the incident cannot be skipped: give it, or type :pause")
+            return True if word in TYPED else validate(text)
+
+        while True:
+            typed = self.prompter.text(prompt, suggested=suggested, validate=check)
+            if typed.strip() not in TYPED:
+                return typed
+            with contextlib.suppress(_Again):  # a note or a severity change: then the same fact again
+                self._act(session, TYPED[typed.strip()])
 
     def ask_step(self, session: Session, action: engine.AskStep) -> engine.Answer:
         step = session.state.playbook.step(action.step_id)
