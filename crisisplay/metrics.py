@@ -11,6 +11,7 @@ vanishes with the process) and are read back, in log order, as often as a report
 from __future__ import annotations
 
 import marshal
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ Each = Callable[[ev.State, Record, Record], None]
 
 ACTION_SECTION = "action-items"
 ACTION_PREFIX = "action:"
+# A list bullet before an action item ("- ", "* ", "• "), not a dash that is part of the text ("-2 fix").
+_BULLET = re.compile(r"[-*•](?:\s+|$)")
 MET, MISSED, NOT_REACHED, REACHED = "met", "missed", "not-reached", "reached"
 CLOSED, PAUSED, RUNNING, INTERRUPTED = "closed", "paused", "running", "interrupted"
 _PHASED = frozenset((ev.STEP_ENTERED, ev.STEP_ANSWERED, ev.STEP_SKIPPED))
@@ -308,7 +311,8 @@ class Metrics:
                     items.append({"text": None, "source": answer["step"], "ts": answer["ts"]})
                     continue
                 for line in answer["text"].splitlines():
-                    text = line.strip().lstrip("-*•").strip()
+                    text = line.strip()
+                    text = text[bullet.end() :] if (bullet := _BULLET.match(text)) else text
                     if text:
                         items.append({"text": text, "source": answer["step"], "ts": answer["ts"]})
         for note in self.notes:

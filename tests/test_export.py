@@ -619,3 +619,15 @@ def test_incidents_shows_duration_and_milestones_met(run_cli, cli_cwd):
     header, line = out.splitlines()[:2]
     assert header.split() == ["id", "status", "severity", "took", "met", "by"]
     assert " 4/4 " in line and max(len(x) for x in out.splitlines()) <= 80
+
+
+def test_action_items_lose_their_list_bullet_and_keep_a_dash_that_is_part_of_the_text(tmp_path):
+    typed = "- call legal\n-2 fix import\n--dry-run first\n**Urgent** check\n•\n* plain"
+
+    def say(text: str) -> str:
+        return typed if text.startswith("- Add a price floor") else text
+
+    journal = build(tmp_path, say=say)
+    items = json.loads(export_text(journal, "json", tmp_path))["metrics"]["action_items"]
+    texts = [item["text"] for item in items if item["source"] == "actions"]
+    assert texts == ["call legal", "-2 fix import", "--dry-run first", "**Urgent** check", "plain"]
