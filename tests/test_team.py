@@ -393,3 +393,16 @@ def test_watch_ends_on_ctrl_c_even_when_its_parent_blocked_sigint(run_cli, pause
     finally:
         watcher.kill()
         watcher.wait()
+
+
+@pytest.mark.parametrize("command", [("note", "x"), ("severity", "high", "--reason", "x"), ("assign", "legal", "Leo")])
+def test_a_blank_responder_is_refused_for_every_command_never_recorded_as_the_configured_one(run_cli, paused, command):
+    before = run_cli("export", paused, "-f", "json")[1]
+    code, _, err = run_cli(command[0], paused, *command[1:], "--responder", "  ")
+    assert code == 2 and "an empty name" in err
+    assert run_cli("export", paused, "-f", "json")[1] == before  # nothing was logged
+
+
+def test_a_blank_responder_is_refused_before_an_incident_starts(run_cli, tmp_path):
+    code, out, err = run_cli("start", "pricing-error", "--drill", "--responder", "", "--answers", "/dev/null")
+    assert code == 2 and "an empty name" in err and out == ""

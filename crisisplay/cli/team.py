@@ -16,13 +16,8 @@ from crisisplay.i18n import N_, _
 
 def _team_actor(given: str | None) -> str:
     """Who acts: the name given (`--as`, `--responder`) with its spaces tidied, else the configured one."""
-    from crisisplay.errors import UsageError
     from crisisplay.run.lifecycle import responder_name
 
-    if given is not None:
-        given = " ".join(given.split())
-        if not given:
-            raise UsageError(_("an empty name: give the person's name, as assigned"))
     return responder_name(given, _config())
 
 

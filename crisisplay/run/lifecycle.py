@@ -98,9 +98,14 @@ def full_name(gecos: str, login: str) -> str | None:
 def find_responder(
     given: str | None, config: Config, account: Callable[[], tuple[str, str | None]] = account_names
 ) -> Responder:
-    """--responder, else the configured responder, else the account's full name, else the login name."""
-    if given and given.strip():
-        return Responder(given.strip(), "option")
+    """--responder (its spaces tidied; a blank one is refused: a script's unset `$NAME` must not
+    record decisions under someone else), else the configured responder, else the account's full
+    name, else the login name."""
+    if given is not None:
+        tidied = " ".join(given.split())
+        if not tidied:
+            raise UsageError(_("an empty name: give the name of a person"))
+        return Responder(tidied, "option")
     if config.responder and config.responder.strip():
         return Responder(config.responder.strip(), "config")
     login, full = account()
@@ -109,7 +114,7 @@ def find_responder(
 
 def resuming_responder(given: str | None, config: Config, recorded: str) -> Responder:
     """On resume, --responder or the configured responder takes over (a handover); else the incident's own."""
-    if (given and given.strip()) or (config.responder and config.responder.strip()):
+    if given is not None or (config.responder and config.responder.strip()):
         return find_responder(given, config)
     return Responder(recorded, "incident")
 
