@@ -420,6 +420,14 @@ def test_a_missing_answer_pauses_with_exit_3_and_resume_finishes_it(start, run_c
     assert status_of(run_cli, incident_id)["status"] == "closed"
 
 
+def test_resume_of_a_run_still_lacking_a_fact_says_it_resumes_at_that_input(start, run_cli, answers):
+    code, incident_id, err = start("steps: {}\n")
+    assert code == 3, err
+    code, _out, err = run_cli("resume", incident_id, "--answers", answers(REST))
+    assert code == 3, err
+    assert f"resuming {incident_id} at input 'product'" in err, err
+
+
 def test_resume_with_the_full_answers_file_answers_only_what_is_left(start, run_cli, cli_home, answers):
     code, incident_id, err = start(FIRST_PART)
     assert code == 3, err

@@ -385,7 +385,10 @@ class ScriptedFrontend:
                 session.deliver(step.id, to, text)
 
     def resumed(self, session: Session, events: list[Event]) -> None:
-        where = session.state.pending or session.state.position
+        state = session.state
+        missing = next((name for name in state.playbook.inputs if name not in state.variables), None)
+        # The facts come first: a run that still lacks one resumes there, not at the step after them.
+        where = _("input '{name}'").format(name=missing) if missing else state.pending or state.position
         self._say(_("resuming {incident} at {step}").format(incident=session.state.incident_id, step=where))
         for delivery in session.state.in_flight():
             self._say(unknown_outcome(session.state.playbook, delivery))
