@@ -107,6 +107,65 @@ def test_list_in_a_terminal_fits_its_width(cli_home, cli_cwd):
     assert max(len(line) for line in lines) <= 72  # long titles folded onto a second line, as rich draws tables
 
 
+def _in_a_terminal(cli_home: Path, cli_cwd: Path, columns: int, *args: str) -> list[str]:
+    import os
+    import re
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "crisisplay", "--no-color", *args],
+        cwd=str(cli_cwd),
+        encoding="utf-8",
+        env={k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
+        | {"CRISISPLAY_HOME": str(cli_home)},
+        dimensions=(200, columns),
+        timeout=30,
+    )
+    child.expect(pexpect.EOF)
+    return [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip("\r") for line in child.before.split("\n")]
+
+
+def test_list_in_a_narrow_terminal_never_splits_an_id(run_cli, cli_home, cli_cwd):
+    rows = listed(run_cli)
+    lines = _in_a_terminal(cli_home, cli_cwd, 50, "list")
+    for playbook in rows:
+        assert playbook in lines, playbook  # whole, on a line of its own
+    assert any(line.startswith("  title: ") for line in lines)
+
+
+def _two_incidents(run_cli) -> list[str]:
+    ids = []
+    for playbook in ("offensive-post", "publicacion-ofensiva"):
+        code, out, err = run_cli("start", playbook, "--drill", "--answers", "/dev/null", "--responder", "Ana")
+        assert code == 3, err
+        ids.append(out.strip())
+    return ids
+
+
+def test_incidents_into_a_pipe_is_one_whole_line_per_incident(run_cli):
+    ids = _two_incidents(run_cli)
+    code, out, err = run_cli("incidents")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "status", "severity", "took", "met", "by"]
+    for incident in ids:
+        [line] = [line for line in lines if incident in line]
+        assert line.startswith(incident) and "paused (drill)" in line and line.endswith("Ana")
+
+
+def test_incidents_in_a_narrow_terminal_keeps_each_id_whole_and_every_column(run_cli, cli_home, cli_cwd):
+    ids = _two_incidents(run_cli)
+    lines = _in_a_terminal(cli_home, cli_cwd, 60, "incidents")
+    for incident in ids:
+        at = lines.index(incident)  # whole, on a line of its own
+        assert lines[at + 1].startswith("  status: paused (drill) · severity: ")
+    wide = _in_a_terminal(cli_home, cli_cwd, 120, "incidents")
+    assert wide[0].split() == ["id", "status", "severity", "took", "met", "by"]  # room enough: the table
+
+
 def test_list_json_shows_both_bundled_playbooks_from_any_cwd(run_cli, tmp_path: Path):
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)

@@ -6,7 +6,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ from crisisplay.errors import CrisisplayError, PlaybookError, UsageError
 from crisisplay.i18n import N_, _
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from crisisplay.config import Config
     from crisisplay.findings import Finding
     from crisisplay.home import PlaybookFile
@@ -204,6 +206,35 @@ def _terminal_output() -> bool:
     """Whether standard output is drawn as for a terminal: it is one, or colour is forced
     (FORCE_COLOR, which rich honours in a pipe too)."""
     return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+
+
+def _print_table(
+    headers: tuple[str, ...], rows: list[tuple[str, ...]], table: Callable[[], Table], minimum: list[int], key: int = 0
+) -> None:
+    """Rows on standard output, never with an id cut or split. In a pipe or a file: one aligned line
+    per row (grep and awk see whole rows). In a terminal: rich's `table()` when its columns fit at
+    their `minimum` widths, else each row's `key` cell (its id) on a line of its own and the other
+    cells, named, on the line under it. A row of empty cells is a blank line; a line break inside a
+    cell is a space outside rich's table."""
+    from crisisplay.display import aligned, one_line
+
+    flat = [tuple(one_line(cell.replace("\n", " ")) for cell in row) for row in rows]
+    if not _terminal_output():
+        print("\n".join(aligned([headers, *flat])))
+        return
+    from rich.console import Console
+
+    console = Console()
+    if sum(minimum) + 2 * (len(minimum) - 1) <= console.width:
+        console.print(table())
+        return
+    for row in flat:
+        rest = [
+            f"{header}: {cell}"
+            for index, (header, cell) in enumerate(zip(headers, row, strict=True))
+            if cell and index != key
+        ]
+        print(row[key] + ("\n  " + " · ".join(rest) if rest else "") if any(row) else "")
 
 
 def _say(text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from crisisplay.cli.common import (
     _done,
     _home,
     _incident_argument,
+    _print_table,
     _say,
     _store,
 )
@@ -148,10 +150,8 @@ PRIVACY_FLAGS = {
 
 
 def _incidents_table(rows: list[Row]) -> None:
-    from rich.console import Console
-
-    from crisisplay.cli.incidents_table import plain_table, rich_table
-    from crisisplay.display import visible
+    from crisisplay.cli.incidents_table import rich_table
+    from crisisplay.display import visible, width
     from crisisplay.narrative import log_words  # a status in words (`-f json` keeps the log's words)
 
     headers = (_("id"), _("status"), _("severity"), _("took"), _("met"), _("by"))
@@ -174,13 +174,11 @@ def _incidents_table(rows: list[Row]) -> None:
             ", ".join(row["responders"]),
         )
         cells.append(tuple(visible(value) for value in values))
-    console = Console()
-    lines = plain_table(console, headers, cells)
-    if lines is None:
-        console.print(rich_table(headers, cells))
-    else:
-        console.file.write(lines)
-        console.file.flush()
+    fixed = [
+        max(width(line) for cell in column for line in cell.split("\n")) for column in zip(headers, *cells, strict=True)
+    ]
+    minimum = [fixed[0], 8, *fixed[2:5], 6]  # the id, the severity, how long and the targets never fold
+    _print_table(headers, cells, functools.partial(rich_table, headers, cells), minimum)
 
 
 def _duration(row: Row) -> str:

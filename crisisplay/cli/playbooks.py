@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -20,11 +21,14 @@ from crisisplay.cli.common import (
     _playbook,
     _playbook_argument,
     _print_findings,
+    _print_table,
     _say,
     _shown,
-    _terminal_output,
 )
 from crisisplay.i18n import N_, _
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 @_command("list", help=N_("List the playbooks you can start: local, in <home>, and bundled; and what shadows what."))
@@ -97,24 +101,27 @@ def list_playbooks(
             else f"{_shown(SOURCE_WORDS, row['source'])} {row['path']}"
         )
         lines.append((heading, row["id"], row["title"] or "?", source, str(row["steps"] or "?"), "; ".join(notes)))
-    if not _terminal_output():
-        # A pipe or a file: one line per playbook, nothing wrapped or cut (grep and awk see whole rows).
-        from crisisplay.display import aligned, one_line
+    from crisisplay.display import width
 
-        print("\n".join(aligned([headers, *(tuple(one_line(cell) for cell in line) for line in lines)])))
-        return
-    from rich.console import Console
+    ids = max(width(line[1]) for line in lines)
+    _print_table(headers, lines, functools.partial(_playbooks_table, headers, lines, ids), [6, ids, 10, 6, 5, 6], key=1)
+
+
+def _playbooks_table(headers: tuple[str, ...], lines: list[tuple[str, ...]], ids: int) -> Table:
+    """`list` as rich draws it in a terminal: long titles and notes fold, an id never does."""
     from rich.table import Table
     from rich.text import Text
 
     from crisisplay.display import visible
 
     table = Table(box=None, pad_edge=False)
-    for header in headers:
-        table.add_column(header, overflow="fold")
+    for index, header in enumerate(headers):
+        table.add_column(header, no_wrap=True, min_width=ids) if index == 1 else table.add_column(
+            header, overflow="fold"
+        )
     for heading, *cells in lines:
         table.add_row(Text(visible(heading), style="bold"), *(Text(visible(cell)) for cell in cells))
-    Console().print(table)
+    return table
 
 
 def grouped(groups: list[str | None], rows: list[dict[str, Any]]) -> list[tuple[str | None, dict[str, Any]]]:
