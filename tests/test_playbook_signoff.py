@@ -273,3 +273,23 @@ def test_a_founders_conduct_is_answered_by_the_board_not_with_no_comment(tmp_pat
         part for part in report(tmp_path, example).split("\n## ") if part.startswith(("Messages", "Mensajes"))
     )
     assert board in messages and no_comment not in messages
+
+
+# --- A new-user trial: a pile-on at the person on duty, and containment not yet done ---------------
+
+
+@pytest.mark.parametrize("example", ["offensive-post.answers.yaml", "publicacion-ofensiva.answers.yaml"])
+def test_the_escalations_name_the_targeted_responder_in_the_third_person_and_claim_nothing_undone(tmp_path, example):
+    # Whoever sends it (the target, or a colleague after the handover the playbook asks for),
+    # the message must be true: no "aimed at me", and containment "under way", not "done".
+    text = report(tmp_path, example, ("person-at-risk: named", "person-at-risk: responder\n  step-back: all"))
+    for wrong in (
+        "aimed at me",
+        "va contra mí",
+        "evidence saved.",
+        "pruebas guardadas.",
+        "I am handing",
+        "paso la gestión",
+    ):
+        assert wrong not in text, wrong
+    assert "our person on duty" in text or "nuestra persona de guardia" in text
