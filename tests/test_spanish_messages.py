@@ -362,3 +362,120 @@ def test_the_mermaid_flowchart_says_its_own_words_in_spanish(run_cli):
     assert "  start((inicio))\n  finish((fin))\n" in out and "-.->|se salta salvo si severity #gt;= 'high'|" in out
     code, out, _err = run_cli("--lang", "en", "show", "pricing-error", "-f", "mermaid")
     assert "  start((start))\n  finish((end))\n" in out and "-.->|skipped unless severity #gt;= 'high'|" in out
+
+
+# ----------------------------------------------------------------------------- questionary's own hints
+
+APPROVAL_BOOK = """\
+crisisplay: 1
+id: apology
+title: Disculpa
+severity:
+  levels: [low, medium, high]
+  initial: low
+roles:
+  manager: Tu responsable directo
+  legal: Asesoría jurídica
+phases:
+  - id: respond
+    title: Responde
+    steps:
+      - id: apology
+        type: message
+        channel: twitter
+        template: Sentimos el error de precio.
+        approval:
+          by: [manager, legal]
+          need: all
+      - id: what-happened
+        type: text
+        prompt: ¿Qué pasó?
+"""
+
+
+def _terminal_run(tmp_path: Path, book: str, keys: str, edit: str | None = None) -> str:
+    """Run `book` in the terminal front end in-process with `keys` (or only edit the text `edit`); what it printed."""
+    import io
+
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+    from rich.console import Console
+
+    from crisisplay.config import Config
+    from crisisplay.playbook.loader import check_text
+    from crisisplay.run.lifecycle import StartRequest, start_incident
+    from crisisplay.run.terminal import Prompter, TerminalFrontend
+
+    checked = check_text(book)
+    assert checked.ok and checked.playbook is not None, [str(f) for f in checked.findings]
+    path = tmp_path / "book.yaml"
+    path.write_text(book, encoding="utf-8")
+    printed = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)
+        frontend = TerminalFrontend(
+            Console(file=printed, width=100, color_system=None),
+            Prompter(pipe, DummyOutput()),
+            contacts={},
+            clipboard=lambda text: False,
+        )
+        if edit is not None:
+            return frontend._edit(edit)
+        start_incident(
+            StartRequest(checked.playbook, path, responder="Ana"),
+            Config(),
+            tmp_path / "home",
+            lambda o: frontend,
+            lambda incident: None,
+        )
+    return printed.getvalue()
+
+
+@pytest.fixture
+def hints(monkeypatch) -> list[tuple[str, str, str | None]]:
+    """(kind, question, instruction) of every questionary prompt made: questionary writes its own
+    English hint ("(Use arrow keys)", "(Finish with 'Alt+Enter' or 'Esc then Enter')") where it
+    is given none of ours. Prompts answered at once from the keys sent are never drawn, so the
+    screen cannot tell."""
+    import questionary
+
+    made: list[tuple[str, str, str | None]] = []
+    for kind in ("select", "text", "checkbox"):
+        original = getattr(questionary, kind)
+
+        def making(message, *args, _kind=kind, _original=original, **kwargs):
+            if _kind != "text" or kwargs.get("multiline"):
+                made.append((_kind, message, kwargs.get("instruction")))
+            return _original(message, *args, **kwargs)
+
+        monkeypatch.setattr(questionary, kind, making)
+    return made
+
+
+@pytest.mark.timeout(20)
+def test_the_phone_approval_menus_give_our_own_hint_not_questionarys(spanish, tmp_path, hints):
+    enter = "\r"
+    keys = (
+        enter  # Enviar tal cual
+        + enter  # Registrar una aprobación dada por teléfono
+        + enter  # ¿Qué rol lo aprobó por teléfono? Tu responsable directo
+        + "Marta Gil"
+        + enter
+        + enter  # the legal role's, by phone too: the only role left, no menu
+        + "Luis Peña"
+        + enter
+        + "Nada"
+        + enter
+    )
+    _terminal_run(tmp_path, APPROVAL_BOOK, keys)
+    assert ("select", "¿Qué rol lo aprobó por teléfono?", "(flechas, Intro)") in hints
+    assert [made for made in hints if made[2] is None] == []
+
+
+@pytest.mark.timeout(20)
+def test_the_editor_in_the_terminal_gives_our_own_hint_only(spanish, tmp_path, hints):
+    edited = _terminal_run(tmp_path, APPROVAL_BOOK, " Y lo arreglamos.\x1b\r", edit="Sentimos el error.")
+    assert edited == "Sentimos el error. Y lo arreglamos."
+    (made,) = hints
+    assert made[0] == "text" and made[1].startswith("Edita el mensaje:")
+    assert made[2] is not None and "(Esc y luego Intro para terminar)" in made[2]

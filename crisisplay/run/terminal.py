@@ -77,6 +77,7 @@ CHANGED = "::changed"  # what a waiting prompt returns when the log moved (an ap
 PHONE = "::phone"
 BACK = "::back"
 ARROWS = N_("(arrow keys, Enter)")
+FINISH = N_("(Esc then Enter to finish)")
 
 
 class _Again(Exception):
@@ -124,6 +125,8 @@ class Prompter:
     ) -> Any:
         import questionary
 
+        # Never None: questionary's own hint ("(Use arrow keys)") is English in every language.
+        instruction = instruction or _(ARROWS)
         question = self._ticking(
             questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
         )
@@ -143,6 +146,7 @@ class Prompter:
         until it returns True or is told to stop) sees something happen."""
         import questionary
 
+        instruction = instruction or _(ARROWS)  # never questionary's English "(Use arrow keys)"
         question = self._ticking(questionary.select(message, choices=choices, instruction=instruction, **self.kwargs))
         app = question.application
         stop = threading.Event()
@@ -221,6 +225,8 @@ class Prompter:
             check = validate
             validate = (lambda text: check(text if text.strip() else suggested)) if check else None
         if multiline:
+            # Never None: questionary's own hint ("Finish with 'Alt+Enter' or 'Esc then Enter'") is English.
+            instruction = instruction or _(FINISH)
             # prompt_toolkit draws a multi-line prompt's question above the input without wrapping
             # it, and a question wider than the terminal in front of the input as a blank screen:
             # wrap it ourselves, and put the hint and the input on lines of their own.
@@ -485,7 +491,7 @@ class TerminalFrontend:
             )
             return engine.Skip(reason.strip())
         if choice == NOTE:
-            text = self.prompter.text(_("Note:"), multiline=True)
+            text = self.prompter.text(_("Note:"), multiline=True, instruction=_(FINISH))
             if text.strip():
                 session.note(text.strip())
             raise _Again()
@@ -748,14 +754,16 @@ class TerminalFrontend:
         role = roles[0]
         if len(roles) > 1:
             choices = [Choice(role_label(pb, r), value=r) for r in roles]
-            role = self.prompter.select_until(_("Which role approved by phone?"), [*choices, back], changed=changed)
+            role = self.prompter.select_until(
+                _("Which role approved by phone?"), [*choices, back], changed=changed, instruction=_(ARROWS)
+            )
             if role in (BACK, CHANGED):
                 return
         holder = session.state.roles.get(role)
         if holder:
             # A role someone holds is approved by that person only, as `crisisplay approve` demands.
             name = self.prompter.select_until(
-                _("Who approved by phone?"), [Choice(holder, value=holder), back], changed=changed
+                _("Who approved by phone?"), [Choice(holder, value=holder), back], changed=changed, instruction=_(ARROWS)
             )
             if name in (BACK, CHANGED):
                 return
@@ -925,7 +933,7 @@ class TerminalFrontend:
                     )
                     return text
                 return edited
-        return self.prompter.text(_("Edit the message (Esc then Enter to finish):"), prefilled=text, multiline=True)
+        return self.prompter.text(_("Edit the message:"), prefilled=text, multiline=True, instruction=_(FINISH))
 
 
 def _log_moved(session: Session, after: int, stop: threading.Event) -> bool:
