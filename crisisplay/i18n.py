@@ -39,6 +39,7 @@ _config_language: Callable[[], str | None] | None = None  # read only when neede
 _playbook_locale: str | None = None
 _chosen: str | None = None
 _translation: NullTranslations | None = None  # gettext.GNUTranslations of the chosen language, or None for English
+_consulting = False  # reading the config's `language`: a message made meanwhile is English, and nothing is chosen
 
 
 class UnknownLanguage(ValueError):
@@ -111,20 +112,28 @@ def use_playbook_locale(locale: str | None) -> None:
 def language() -> str:
     """The language chosen for what is shown now (see the module's docstring for the order)."""
     global _chosen
+    if _consulting:
+        return ENGLISH
     if _chosen is None:
         _chosen = _choose()
     return _chosen
 
 
 def _choose() -> str:
+    global _consulting
     if _explicit:
         return _explicit
     there = available()
     if _config_language is not None:
+        # A message made while the config is read (a mistake in it) asks for the language again:
+        # it is English, and discarded; the command that reads the config reports it in the language chosen.
+        _consulting = True
         try:
             configured = _config_language()
         except Exception:  # a config that cannot be read is reported by the command that reads it
             configured = None
+        finally:
+            _consulting = False
         if configured:
             return configured
     for candidate in (_playbook_locale, *(os.environ.get(v) for v in ("LC_ALL", "LC_MESSAGES", "LANG"))):

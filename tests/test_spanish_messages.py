@@ -479,3 +479,24 @@ def test_the_editor_in_the_terminal_gives_our_own_hint_only(spanish, tmp_path, h
     (made,) = hints
     assert made[0] == "text" and made[1].startswith("Edita el mensaje:")
     assert made[2] is not None and "(Esc y luego Intro para terminar)" in made[2]
+
+
+# ----------------------------------------------------------------------------- the config's mistakes
+
+
+@pytest.mark.parametrize(
+    "contacts, said",
+    [
+        ('[contacts.Jefe]\nname = "Ana"\n', "'Jefe' no es un nombre de rol"),
+        ('[contacts.jefe]\nname = "Ana"\nbackup = "Big Boss"\n', "'Big Boss' no es un nombre de rol"),
+    ],
+)
+def test_a_mistake_in_a_config_that_chooses_spanish_is_said_in_spanish(run_cli, cli_home, contacts, said):
+    cli_home.mkdir(parents=True, exist_ok=True)
+    (cli_home / "config.toml").write_text('language = "es"\n' + contacts, encoding="utf-8")
+    code, _out, err = run_cli("incidents")
+    assert code == 2
+    assert said in err and "¿querías decir '" in err
+    assert "is not a role name" not in err and "did you mean" not in err
+    code, _out, err = run_cli("--lang", "es", "incidents")
+    assert code == 2 and said in err

@@ -763,7 +763,10 @@ class TerminalFrontend:
         if holder:
             # A role someone holds is approved by that person only, as `crisisplay approve` demands.
             name = self.prompter.select_until(
-                _("Who approved by phone?"), [Choice(holder, value=holder), back], changed=changed, instruction=_(ARROWS)
+                _("Who approved by phone?"),
+                [Choice(holder, value=holder), back],
+                changed=changed,
+                instruction=_(ARROWS),
             )
             if name in (BACK, CHANGED):
                 return
