@@ -500,3 +500,26 @@ def test_a_mistake_in_a_config_that_chooses_spanish_is_said_in_spanish(run_cli, 
     assert "is not a role name" not in err and "did you mean" not in err
     code, _out, err = run_cli("--lang", "es", "incidents")
     assert code == 2 and said in err
+
+
+# ----------------------------------------------------------------------------- a drill's notices
+
+
+@pytest.mark.parametrize(
+    "lang, book, mark", [("es", "error-precio", "[SIMULACRO] "), ("en", "pricing-error", "[DRILL] ")]
+)
+def test_a_drills_notices_are_marked_in_the_runs_language(run_cli, cli_home, webhook, lang, book, mark):
+    from incident_logs import REPO
+
+    cli_home.mkdir(parents=True, exist_ok=True)
+    (cli_home / "config.toml").write_text(
+        # The manager's own address is never used in a drill: its notices go to the drill's channel.
+        f'responder = "Ana"\n[contacts.manager]\nname = "Marta Ruiz"\nnotify = ["json://127.0.0.1:9/never"]\n'
+        f'[drill]\nnotify = ["{webhook.url()}"]\n',
+        encoding="utf-8",
+    )
+    answers = REPO / "examples" / f"{book}.answers.yaml"
+    code, _out, err = run_cli("--lang", lang, "start", book, "--answers", answers, "--drill", "--notify", timeout=120)
+    assert code == 0, err
+    payloads = [request.json() for request in webhook.wait_for(1)]
+    assert payloads and all(p["title"].startswith(mark) and p["message"].startswith(mark) for p in payloads)
