@@ -20,11 +20,11 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # gettext is imported only when a catalogue is read
     from datetime import datetime
@@ -176,6 +176,14 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     if catalogue is None:
         return singular if count == 1 else plural
     return catalogue.ngettext(singular, plural, count)
+
+
+def joined(items: Iterable[str], style: Literal["standard", "or"] = "standard") -> str:
+    """A list as the chosen language writes it, from Babel's locale data: `A, B and C` in English,
+    `A, B y C` in Spanish; `style="or"` for alternatives (`A, B o C`)."""
+    from babel.lists import format_list
+
+    return format_list(list(items), style=style, locale=language())
 
 
 def N_(message: str) -> str:

@@ -523,3 +523,49 @@ def test_a_drills_notices_are_marked_in_the_runs_language(run_cli, cli_home, web
     assert code == 0, err
     payloads = [request.json() for request in webhook.wait_for(1)]
     assert payloads and all(p["title"].startswith(mark) and p["message"].startswith(mark) for p in payloads)
+
+
+# ----------------------------------------------------------------------------- roles in words
+
+
+def test_the_header_and_the_approvals_name_roles_in_words_joined_as_spanish_lists(spanish):
+    from test_team import T0, approval_asked, fold, started
+
+    from crisisplay import engine, narrative
+    from crisisplay.run.header import roles_line
+    from crisisplay.run.team import approval_words
+
+    state = started(by="[manager, legal]")
+    fold(state, engine.assign(state, "manager", "Marta Gil", T0, "Ana"))
+    assert roles_line(state) == "Ana (responsable del incidente) · Marta Gil (your line manager)"
+    approval = approval_asked(state)
+    assert approval_words(state, approval) == "esperando a Marta Gil (your line manager) y Legal counsel"
+    asked = engine.request_approval(started(by="[manager, legal]"), "apology", "Perdón.", T0, "Ana")[0]
+    assert narrative.describe(asked, state.playbook) == "apology: aprobación pedida a your line manager y legal counsel"
+
+
+def test_assign_and_the_report_name_the_role_by_its_label(run_cli, cli_cwd):
+    code, out, err = run_cli(
+        "--lang", "es", "start", "error-precio", "--answers", "/dev/null", "--drill", "--responder", "Ana Núñez"
+    )
+    assert code == 3, err
+    incident = out.strip().splitlines()[0]
+    code, _out, err = run_cli("--lang", "es", "assign", incident, "legal", "Marta Gil", "--responder", "Ana Núñez")
+    assert code == 0 and f"Marta Gil es Asesoría jurídica de {incident}" in err
+    code, _out, err = run_cli("--lang", "es", "assign", incident, "comms", "Leo", "--responder", "Ana Núñez")
+    assert code == 0 and f"Leo es responsable de comunicación de {incident}" in err
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "md")
+    assert "Responsable del incidente: Ana Núñez" in out and "Asesoría jurídica: Marta Gil" in out
+    assert "lead:" not in out and "legal:" not in out
+
+
+def test_an_answers_files_stranger_approver_is_told_who_approve_in_a_spanish_list(spanish):
+    from crisisplay.errors import AnswersError
+    from crisisplay.playbook.loader import check_text
+    from crisisplay.run.answers import parse_answers
+
+    pb = check_text(APPROVAL_BOOK).playbook
+    assert pb is not None
+    with pytest.raises(AnswersError) as refused:
+        parse_answers("steps:\n  apology: {answer: send, approved_by: [pr]}\n", "answers.yaml", pb)
+    assert "approved_by: pr no puede aprobar este paso; lo aprueban manager y legal" in str(refused.value)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _
 from crisisplay.playbook.names import nfc
 
 
@@ -36,6 +36,10 @@ class WithRoles(Protocol):
 _CLAUSE_END = re.compile(r",|;|:|\(| [—–-] | who | that | e\.g\.")
 _DETERMINERS = ("your", "the", "a", "an", "our", "their")
 
+# The roles every incident has (playbook/model.py BUILTIN_ROLES), in words, unless the playbook
+# declares them: a reader sees "Incident lead", never the id `lead`.
+BUILTIN_LABELS = {"lead": N_("Incident lead"), "comms": N_("Communications lead"), "scribe": N_("Scribe")}
+
 
 def _written_label(pb: WithRoles, role: str) -> str | None:
     found = pb.roles.get(nfc(role))
@@ -50,6 +54,8 @@ def role_label(pb: WithRoles, role: str) -> str:
     found = pb.roles.get(nfc(role))
     description = " ".join(((found.description if found else None) or "").split())
     label = _CLAUSE_END.split(description, maxsplit=1)[0].strip().rstrip(".")
+    if not label and nfc(role) in BUILTIN_LABELS:
+        return _(BUILTIN_LABELS[nfc(role)])
     return label or role.replace("-", " ").replace("_", " ")
 
 

@@ -18,7 +18,7 @@ from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.errors import AnswerError, IncidentClosed, UsageError
 from crisisplay.events import Event, State
-from crisisplay.i18n import _
+from crisisplay.i18n import _, joined
 from crisisplay.incidents import load_state, refuse_erased
 from crisisplay.personal import shown
 from crisisplay.reading import InputTooLarge, read_input
@@ -151,14 +151,17 @@ def approval_words(state: State, approval: dict[str, Any]) -> str:
     waiting = [person_words(pb, role, state.roles.get(role)) for role in approval["by"] if role not in given]
     status = ev.approval_status(approval)
     if status == ev.APPROVED:
-        return _("approved by {people}").format(people=", ".join(done))
+        return _("approved by {people}").format(people=joined(done))
     if status == ev.REJECTED:
         rejected = approval["rejected"]
         return _("rejected by {person}: {reason}").format(person=rejected["person"], reason=shown(rejected["reason"]))
-    need = _("one of") if approval["need"] == "any" else _("all of")
-    line = _("waiting for {need} {people}").format(need=need, people=", ".join(waiting))
+    line = (
+        _("waiting for one of {people}").format(people=joined(waiting, "or"))
+        if approval["need"] == "any"
+        else _("waiting for all of {people}").format(people=joined(waiting))
+    )
     if done:
-        line += "; " + _("approved so far by {people}").format(people=", ".join(done))
+        line += "; " + _("approved so far by {people}").format(people=joined(done))
     return line
 
 

@@ -27,7 +27,7 @@ from crisisplay import events as ev
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError, CrisisplayError
 from crisisplay.events import DRILL_INJECT, INPUT_SET, PAUSED, RESUMED, STARTED, STEP_ANSWERED, STEP_SKIPPED, Event
-from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, language, normalise_number
+from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, joined, language, normalise_number
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import (
     AnyStep,
@@ -644,8 +644,9 @@ class TerminalFrontend:
         while True:
             self._show_message(step.prompt, rendered.channel, text)
             if step.approval is not None and not waiting:
-                who = ", ".join(
-                    someone(session.state.playbook, r, session.state.roles.get(r)) for r in step.approval.by
+                who = joined(
+                    [someone(session.state.playbook, r, session.state.roles.get(r)) for r in step.approval.by],
+                    "standard" if step.approval.need == "all" else "or",
                 )
                 self.console.print(_("Needs approval from {who} before it is sent.").format(who=_esc(who)), style="dim")
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
