@@ -200,9 +200,13 @@ YES_WORDS = N_("yes|y|true")
 NO_WORDS = N_("no|n|false")
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
+    """`text` compared as a reader means it: no case, no accents, no spaces around (`Crítica` -> `critica`)."""
     decomposed = unicodedata.normalize("NFD", text.strip().casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_folded = folded
 
 
 def _words(message: str, lang: str | None) -> set[str]:

@@ -569,3 +569,27 @@ def test_an_answers_files_stranger_approver_is_told_who_approve_in_a_spanish_lis
     with pytest.raises(AnswersError) as refused:
         parse_answers("steps:\n  apology: {answer: send, approved_by: [pr]}\n", "answers.yaml", pb)
     assert "approved_by: pr no puede aprobar este paso; lo aprueban manager y legal" in str(refused.value)
+
+
+# ----------------------------------------------------------------------------- severity levels in words
+
+
+def test_a_severity_is_typed_and_shown_by_its_label(run_cli, cli_cwd):
+    code, out, err = run_cli("--lang", "es", "start", "error-precio", "--answers", "/dev/null", "--drill")
+    assert code == 3, err
+    incident = out.strip().splitlines()[0]
+    for typed in ("crítica", "CRITICA", "critical"):
+        code, _out, err = run_cli(
+            "--lang", "es", "severity", incident, typed, "--reason", "prensa", "--responder", "Ana"
+        )
+        assert code == 0, err
+        assert f"La gravedad de {incident} " in err and " crítica. Hash final" in err and "critical" not in err
+    code, _out, err = run_cli("--lang", "es", "severity", incident, "urgente", "--reason", "x", "--responder", "Ana")
+    assert code == 2 and "se esperaba 'baja', 'media', 'alta' o 'crítica'" in err
+
+
+def test_a_scenarios_inject_says_the_level_by_its_label(run_cli):
+    drill = Path(__file__).resolve().parents[1] / "crisisplay" / "drills" / "error-precio-fin-de-semana-viral.yaml"
+    code, out, err = run_cli("--lang", "es", "show", drill)
+    assert code == 0, err
+    assert "efectos: gravedad al menos media" in out and "al menos medium" not in out

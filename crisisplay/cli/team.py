@@ -91,7 +91,7 @@ def severity(
     )
     _done(
         format,
-        line.format(incident=log.incident_id, level=after, hash=done.head),
+        line.format(incident=log.incident_id, level=done.state.playbook.severity.label(after), hash=done.head),
         {
             "incident": log.incident_id,
             "event": "severity.changed" if done.events else None,
