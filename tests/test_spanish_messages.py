@@ -593,3 +593,18 @@ def test_a_scenarios_inject_says_the_level_by_its_label(run_cli):
     code, out, err = run_cli("--lang", "es", "show", drill)
     assert code == 0, err
     assert "efectos: gravedad al menos media" in out and "al menos medium" not in out
+
+
+# ----------------------------------------------------------------------------- counts in Spanish
+
+
+def test_counts_agree_with_their_number_in_spanish(run_cli, cli_cwd, finished):
+    incident = finished[0]
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "md")
+    assert code == 0
+    decisions = next(line for line in out.splitlines() if line.startswith("| Decisiones |"))
+    assert re.fullmatch(r"\| Decisiones \| \d+ respondidas?, 1 saltada \|", decisions), decisions
+    code, _out, err = run_cli("--lang", "es", "lint", "minimal.yaml")
+    assert code == 0 and "ok: 1 archivo revisado, ningún problema" in err and "(s)" not in err
+    code, _out, err = run_cli("--lang", "en", "lint", "minimal.yaml")
+    assert "ok: 1 file linted, no problems" in err

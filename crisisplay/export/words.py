@@ -463,7 +463,9 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
         (_("Status"), status_words(metrics)),
         (
             _("Decisions"),
-            _("{answered} answered, {skipped} skipped").format(answered=metrics.decisions, skipped=len(metrics.skips)),
+            ngettext("{count} answered", "{count} answered", metrics.decisions).format(count=metrics.decisions)
+            + ", "
+            + ngettext("{count} skipped", "{count} skipped", len(metrics.skips)).format(count=len(metrics.skips)),
         ),
         (_("Events"), str(metrics.count)),
         (_(HEAD_HASH), metrics.head or ""),
