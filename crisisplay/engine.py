@@ -586,7 +586,15 @@ def _answer(
         done = {nfc(item) for item in answer.done}
         unknown = [item for item in answer.done if nfc(item) not in step.items]
         if unknown:
-            raise _fits(step, _("items from the list: {items}").format(items=one_of(step.items)), unknown[0])
+            # Its own "expected …" ("se esperaban tareas …"): the verb agrees with a plural.
+            raise AnswerError(
+                _("step '{step}' ({type}): {answer} does not fit; {expected}").format(
+                    step=step.id,
+                    type=step.type,
+                    answer=repr(unknown[0]),
+                    expected=_("expected items from the list: {items}").format(items=one_of(step.items)),
+                )
+            )
         logged: dict[str, object] = {
             "done": [i for i in step.items if i in done],
             "not_done": [i for i in step.items if i not in done],

@@ -467,9 +467,13 @@ def test_the_phone_approval_menus_give_our_own_hint_not_questionarys(spanish, tm
         + "Nada"
         + enter
     )
-    _terminal_run(tmp_path, APPROVAL_BOOK, keys)
+    printed = " ".join(_terminal_run(tmp_path, APPROVAL_BOOK, keys).split())
     assert ("select", "¿Qué rol lo aprobó por teléfono?", "(flechas, Intro)") in hints
     assert [made for made in hints if made[2] is None] == []
+    # Who approves, as a Spanish list; what to give `--as`, in Spanish words as `--help` says it.
+    assert "Necesita la aprobación de tu responsable directo y asesoría jurídica antes de enviarse." in printed
+    assert "esperando a tu responsable directo y asesoría jurídica" in printed
+    assert " apology --as NOMBRE" in printed and "--as NAME" not in printed
 
 
 @pytest.mark.timeout(20)
@@ -539,7 +543,7 @@ def test_the_header_and_the_approvals_name_roles_in_words_joined_as_spanish_list
     fold(state, engine.assign(state, "manager", "Marta Gil", T0, "Ana"))
     assert roles_line(state) == "Ana (responsable del incidente) · Marta Gil (your line manager)"
     approval = approval_asked(state)
-    assert approval_words(state, approval) == "esperando a Marta Gil (your line manager) y Legal counsel"
+    assert approval_words(state, approval) == "esperando a Marta Gil (your line manager) y legal counsel"
     asked = engine.request_approval(started(by="[manager, legal]"), "apology", "Perdón.", T0, "Ana")[0]
     assert narrative.describe(asked, state.playbook) == "apology: aprobación pedida a your line manager y legal counsel"
 
@@ -608,3 +612,56 @@ def test_counts_agree_with_their_number_in_spanish(run_cli, cli_cwd, finished):
     assert code == 0 and "ok: 1 archivo revisado, ningún problema" in err and "(s)" not in err
     code, _out, err = run_cli("--lang", "en", "lint", "minimal.yaml")
     assert "ok: 1 file linted, no problems" in err
+
+
+# ----------------------------------------------------------------------------- Spanish grammar
+
+
+def test_a_lease_held_elsewhere_says_until_when_in_local_time(spanish, monkeypatch):
+    from datetime import UTC, datetime
+
+    from crisisplay.store.base import Lease, busy_elsewhere
+
+    monkeypatch.setenv("TZ", "Europe/Madrid")
+    import time
+
+    time.tzset()
+    try:
+        lease = Lease("Ana", None, "otra-maquina", datetime(2026, 11, 30, 20, 9, 14, 993000, tzinfo=UTC))
+        said = busy_elsewhere("20261130-200000-x-abcd", lease)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert "(lo tiene hasta las 21:09)" in said and "2026-11-30T" not in said
+
+
+def test_an_unknown_checklist_item_expects_items_in_the_plural(spanish):
+    from crisisplay import engine
+    from crisisplay.errors import AnswerError
+    from crisisplay.playbook.loader import check_text
+
+    book = APPROVAL_BOOK.replace(
+        "      - id: what-happened",
+        "      - id: checks\n        type: checklist\n        prompt: Comprueba\n        items: [precio, stock]\n"
+        "      - id: what-happened",
+    )
+    pb = check_text(book).playbook
+    assert pb is not None
+    from test_team import T0
+
+    state = engine.start("20261125-214000-apology-0a1b", pb, {"id": pb.id}, drill=True, responder="Ana",
+                         organisation=None, detected_at=T0, now=T0, version="test")  # fmt: skip
+    from crisisplay import events as ev
+
+    state = ev.replay(state[:1])
+    with pytest.raises(AnswerError) as refused:
+        engine._answer(state, pb.step("checks"), engine.Checklist(done=["envío"]), T0, "Ana", {})
+    assert "'envío' no encaja; se esperaban tareas de la lista: 'precio' o 'stock'" in str(refused.value)
+
+
+def test_a_percentage_is_written_as_the_language_writes_it(spanish):
+    from crisisplay.export.scoring import percent
+
+    assert percent(100) == "100 %" and percent(72.5) == "72,5 %"
+    i18n.configure("en")
+    assert percent(100) == "100%"

@@ -320,7 +320,7 @@ def test_the_header_shows_roles_and_the_approvals_waited_for():
     console.print(header(state, T0, "apology"))
     shown = " ".join(console.export_text().split())
     assert "Ana (incident lead) · Marta Gil (your line manager)" in shown  # the roles in words, not ids
-    assert "apology: waiting for all of Legal counsel; approved so far by Marta Gil" in shown
+    assert "apology: waiting for all of the legal counsel; approved so far by Marta" in shown
 
 
 def test_team_commands_speak_spanish(run_cli, paused):

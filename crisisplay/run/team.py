@@ -143,12 +143,14 @@ def reject(
 def approval_words(state: State, approval: dict[str, Any]) -> str:
     """Where an approval stands, in one line: who approved, who is still awaited."""
     from crisisplay.playbook.roles import person as person_words
+    from crisisplay.playbook.roles import someone
 
     pb = state.playbook
     current = approval["message_hash"]
     given = {g["by"]: g for g in approval["given"] if g["message_hash"] == current}
     done = [person_words(pb, role, g["person"]) for role, g in given.items()]
-    waiting = [person_words(pb, role, state.roles.get(role)) for role in approval["by"] if role not in given]
+    # In mid-sentence: "waiting for Marta Gil (your line manager) and the legal counsel".
+    waiting = [someone(pb, role, state.roles.get(role)) for role in approval["by"] if role not in given]
     status = ev.approval_status(approval)
     if status == ev.APPROVED:
         return _("approved by {people}").format(people=joined(done))

@@ -718,7 +718,8 @@ class TerminalFrontend:
                 self.console.print(f"  ✗ {_esc(words)}", style="red", highlight=False)
                 return None
             self.console.print(f"  ⏳ {_esc(words)}", style="yellow", highlight=False)
-            command = f"crisisplay approve {session.state.incident_id} {step.id} --as NAME"
+            given_as = _("NAME")  # what to give, in the reader's words (`--as NOMBRE`), as --help says it
+            command = f"crisisplay approve {session.state.incident_id} {step.id} --as {given_as}"
             self.console.print(_("They approve with: {command}").format(command=command), style="dim", highlight=False)
             after = session.state.count - 1
             picked = self.prompter.select_until(
