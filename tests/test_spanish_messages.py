@@ -356,6 +356,51 @@ def test_the_escalation_question_is_spanish(spanish):
     assert reach_question(pb, "legal", "Bufete Díaz") == "¿Has podido contactar con Bufete Díaz (Asesoría jurídica)?"
 
 
+# Whom each question names, as the role's description says it in a sentence (bundled playbooks).
+NAMED_IN_A_SENTENCE = {
+    "error-precio manager": "tu responsable directo",
+    "error-precio pr": "la persona experta en redes sociales o comunicación",
+    "error-precio executive": "la persona de dirección de guardia",
+    "brecha-datos dpo": "el delegado de protección de datos",
+    "brecha-datos security": "quien lleva nuestra seguridad informática",
+}
+
+
+@pytest.mark.parametrize("where", NAMED_IN_A_SENTENCE)
+def test_a_labelled_role_is_asked_about_as_its_description_names_it_in_a_sentence(spanish, where):
+    """`Responsable` mid-sentence reads as a name; its description says "Tu responsable directo"."""
+    from crisisplay.playbook.loader import check_file
+    from crisisplay.playbook.roles import reach_question, role_label
+
+    book, role = where.split()
+    pb = check_file(Path(__file__).resolve().parents[1] / "playbooks" / f"{book}.yaml").playbook
+    assert pb is not None
+    assert reach_question(pb, role) == f"¿Has podido contactar con {NAMED_IN_A_SENTENCE[where]}?"
+    assert role_label(pb, role)[0].isupper()  # menus and lists keep the label as written
+
+
+def test_a_label_its_description_does_not_name_stays_as_written(spanish):
+    from crisisplay.playbook.loader import check_text
+    from crisisplay.playbook.roles import reach_question
+
+    book = APPROVAL_BOOK.replace(
+        "  legal: Asesoría jurídica\n",
+        "  legal:\n    label: Bufete Díaz\n    description: El despacho que nos asesora\n",
+    )
+    pb = check_text(book).playbook
+    assert pb is not None
+    assert reach_question(pb, "legal") == "¿Has podido contactar con Bufete Díaz?"
+
+
+def test_a_role_described_as_whoever_does_it_takes_no_article():
+    from crisisplay.playbook.loader import check_file
+    from crisisplay.playbook.roles import reach_question
+
+    pb = check_file(Path(__file__).resolve().parents[1] / "playbooks" / "data-breach.yaml").playbook
+    assert pb is not None
+    assert reach_question(pb, "security") == "Did you reach whoever runs our IT security?"
+
+
 def test_the_mermaid_flowchart_says_its_own_words_in_spanish(run_cli):
     code, out, _err = run_cli("--lang", "es", "show", "error-precio", "-f", "mermaid")
     assert code == 0
