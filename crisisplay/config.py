@@ -438,6 +438,23 @@ def _lint_options(path: Path, value: object) -> dict[str, Any]:
     return dict(value)
 
 
+def configured_language(home: Path, cwd: Path | None = None) -> str | None:
+    """The `language` the config files set (./crisisplay.toml's beats the home's), read on its own:
+    a mistake elsewhere in a file is then reported in that language, not in English."""
+    from crisisplay import i18n
+
+    cwd = cwd or Path.cwd()
+    chosen = None
+    for path in (home / "config.toml", cwd / "crisisplay.toml"):
+        try:
+            value = (_read_toml(path) or {}).get("language")
+            if isinstance(value, str):
+                chosen = i18n.checked(value, str(path))
+        except (ConfigError, i18n.UnknownLanguage):
+            continue  # reported, in the language chosen without it, when the command reads the config
+    return chosen
+
+
 def load_config(home: Path, cwd: Path | None = None) -> Config:
     """The merged configuration; ConfigError (exit 2) for a file that cannot be used."""
     cwd = cwd or Path.cwd()

@@ -130,6 +130,18 @@ def levels_of(pb: Playbook) -> list[str]:
     return cast("list[str]", pb.severity.levels)
 
 
+def level_named(pb: Playbook, typed: str) -> str | None:
+    """The severity level `typed` names: its id or its label (what every screen shows), without
+    case or accents: `crítica`, `CRITICA` and `critical` are the same level."""
+    from crisisplay.i18n import folded
+
+    wanted = folded(typed)
+    return next(
+        (lv for lv in levels_of(pb) if wanted in (folded(lv), folded(pb.severity.label(lv)))),
+        None,
+    )
+
+
 def namespace(state: ev.State, now: datetime) -> dict[str, Any]:
     """The names templates and conditions see: inputs, saved answers and the built-ins."""
     pb = state.playbook
@@ -575,7 +587,15 @@ def _answer(
         done = {nfc(item) for item in answer.done}
         unknown = [item for item in answer.done if nfc(item) not in step.items]
         if unknown:
-            raise _fits(step, _("items from the list: {items}").format(items=one_of(step.items)), unknown[0])
+            # Its own "expected …" ("se esperaban tareas …"): the verb agrees with a plural.
+            raise AnswerError(
+                _("step '{step}' ({type}): {answer} does not fit; {expected}").format(
+                    step=step.id,
+                    type=step.type,
+                    answer=repr(unknown[0]),
+                    expected=_("expected items from the list: {items}").format(items=one_of(step.items)),
+                )
+            )
         logged: dict[str, object] = {
             "done": [i for i in step.items if i in done],
             "not_done": [i for i in step.items if i not in done],
@@ -795,14 +815,15 @@ def note(text: str, now: datetime, actor: str, step: str | None = None) -> list[
 
 
 def change_severity(state: ev.State, to: str, reason: str, now: datetime, actor: str) -> list[Event]:
-    levels = levels_of(state.playbook)
-    to = nfc(to)
-    if to not in levels:
+    found = level_named(state.playbook, to)
+    if found is None:
+        labels = [state.playbook.severity.label(lv) for lv in levels_of(state.playbook)]
         raise AnswerError(
             _("severity '{level}' is not a level of this playbook; expected {expected}").format(
-                level=to, expected=one_of(levels)
+                level=nfc(to), expected=one_of(labels)
             )
         )
+    to = found
     if to == state.severity:
         return []
     return [

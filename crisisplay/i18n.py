@@ -20,11 +20,11 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # gettext is imported only when a catalogue is read
     from datetime import datetime
@@ -39,6 +39,7 @@ _config_language: Callable[[], str | None] | None = None  # read only when neede
 _playbook_locale: str | None = None
 _chosen: str | None = None
 _translation: NullTranslations | None = None  # gettext.GNUTranslations of the chosen language, or None for English
+_consulting = False  # reading the config's `language`: a message made meanwhile is English, and nothing is chosen
 
 
 class UnknownLanguage(ValueError):
@@ -111,20 +112,28 @@ def use_playbook_locale(locale: str | None) -> None:
 def language() -> str:
     """The language chosen for what is shown now (see the module's docstring for the order)."""
     global _chosen
+    if _consulting:
+        return ENGLISH
     if _chosen is None:
         _chosen = _choose()
     return _chosen
 
 
 def _choose() -> str:
+    global _consulting
     if _explicit:
         return _explicit
     there = available()
     if _config_language is not None:
+        # A message made while the config is read (a mistake in it) asks for the language again:
+        # it is English, and discarded; the command that reads the config reports it in the language chosen.
+        _consulting = True
         try:
             configured = _config_language()
         except Exception:  # a config that cannot be read is reported by the command that reads it
             configured = None
+        finally:
+            _consulting = False
         if configured:
             return configured
     for candidate in (_playbook_locale, *(os.environ.get(v) for v in ("LC_ALL", "LC_MESSAGES", "LANG"))):
@@ -169,6 +178,14 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return catalogue.ngettext(singular, plural, count)
 
 
+def joined(items: Iterable[str], style: Literal["standard", "or"] = "standard") -> str:
+    """A list as the chosen language writes it, from Babel's locale data: `A, B and C` in English,
+    `A, B y C` in Spanish; `style="or"` for alternatives (`A, B o C`)."""
+    from babel.lists import format_list
+
+    return format_list(list(items), style=style, locale=language())
+
+
 def N_(message: str) -> str:
     """Mark a text for the catalogue without translating it here (it is translated where shown)."""
     return message
@@ -183,9 +200,13 @@ YES_WORDS = N_("yes|y|true")
 NO_WORDS = N_("no|n|false")
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
+    """`text` compared as a reader means it: no case, no accents, no spaces around (`Crítica` -> `critica`)."""
     decomposed = unicodedata.normalize("NFD", text.strip().casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_folded = folded
 
 
 def _words(message: str, lang: str | None) -> set[str]:

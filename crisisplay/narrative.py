@@ -37,7 +37,7 @@ from crisisplay.events import (
     STEP_SKIPPED,
     Event,
 )
-from crisisplay.i18n import ENGLISH, N_, _, format_number, language
+from crisisplay.i18n import ENGLISH, N_, _, format_number, joined, language
 from crisisplay.notify.reasons import failure_words
 from crisisplay.personal import ERASED, shown
 from crisisplay.playbook.model import Playbook, format_duration
@@ -244,9 +244,10 @@ def describe(event: Event, pb: Playbook) -> str | None:
     if kind == ROLE_ASSIGNED:
         return _("{person} is {role}").format(person=data.get("person"), role=role_words(pb, str(data.get("role"))))
     if kind == APPROVAL_REQUESTED:
-        roles = ", ".join(role_words(pb, str(role)) for role in data.get("by") or [])
-        need = _("all of") if data.get("need") == "all" else _("any of")
-        return _("{step}: approval asked of {need} {roles}").format(step=step, need=need, roles=roles)
+        words = [role_words(pb, str(role)) for role in data.get("by") or []]
+        if data.get("need") == "all":
+            return _("{step}: approval asked of all of {roles}").format(step=step, roles=joined(words))
+        return _("{step}: approval asked of any of {roles}").format(step=step, roles=joined(words, "or"))
     if kind == APPROVAL_GIVEN:
         line = _("{step}: approved by {person} ({role})").format(
             step=step, person=data.get("person"), role=role_words(pb, str(data.get("by")))

@@ -45,7 +45,7 @@ def test_lint_in_spanish_prints_spanish_messages_at_the_same_places_with_the_sam
     assert "CP302 [error] la plantilla usa 'custmer', que no define ningún dato" in out_es
     assert "broken.yaml:4:1: CP401 [warning] ningún paso escala: añade un paso `escalate`" in out_es
     assert "names no step" not in out_es and "names no step" in out_en
-    assert err_es.startswith("5 problema(s) en 1 archivo: 3 error(es), 2 aviso(s)")
+    assert err_es.startswith("5 problemas en 1 archivo: 3 errores, 2 avisos")
     assert err_en.startswith("5 problem(s) in 1 file: 3 error(s), 2 warning(s)")
 
 

@@ -176,6 +176,6 @@ def test_the_scorecard_speaks_the_reports_language(run_cli, drill):
     code, md, err = run_cli("--lang", "es", "export", drill, "-f", "md")
     assert code == 0, err
     section = _section(md, "Tarjeta de puntuación")
-    assert "**Puntuación: 82,1% (la media ponderada de las categorías de abajo).**" in section
-    assert "| Objetivos de respuesta | 3 | 2 de 3 | 66,7% |" in section
+    assert "**Puntuación: 82,1 % (la media ponderada de las categorías de abajo).**" in section
+    assert "| Objetivos de respuesta | 3 | 2 de 3 | 66,7 % |" in section
     assert "**respondida en 3m, 1m por encima de su objetivo de 2m**" in section

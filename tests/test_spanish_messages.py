@@ -356,9 +356,357 @@ def test_the_escalation_question_is_spanish(spanish):
     assert reach_question(pb, "legal", "Bufete Díaz") == "¿Has podido contactar con Bufete Díaz (Asesoría jurídica)?"
 
 
+# Whom each question names, as the role's description says it in a sentence (bundled playbooks).
+NAMED_IN_A_SENTENCE = {
+    "error-precio manager": "tu responsable directo",
+    "error-precio pr": "la persona experta en redes sociales o comunicación",
+    "error-precio executive": "la persona de dirección de guardia",
+    "brecha-datos dpo": "el delegado de protección de datos",
+    "brecha-datos security": "quien lleva nuestra seguridad informática",
+}
+
+
+@pytest.mark.parametrize("where", NAMED_IN_A_SENTENCE)
+def test_a_labelled_role_is_asked_about_as_its_description_names_it_in_a_sentence(spanish, where):
+    """`Responsable` mid-sentence reads as a name; its description says "Tu responsable directo"."""
+    from crisisplay.playbook.loader import check_file
+    from crisisplay.playbook.roles import reach_question, role_label
+
+    book, role = where.split()
+    pb = check_file(Path(__file__).resolve().parents[1] / "playbooks" / f"{book}.yaml").playbook
+    assert pb is not None
+    assert reach_question(pb, role) == f"¿Has podido contactar con {NAMED_IN_A_SENTENCE[where]}?"
+    assert role_label(pb, role)[0].isupper()  # menus and lists keep the label as written
+
+
+def test_a_label_its_description_does_not_name_stays_as_written(spanish):
+    from crisisplay.playbook.loader import check_text
+    from crisisplay.playbook.roles import reach_question
+
+    book = APPROVAL_BOOK.replace(
+        "  legal: Asesoría jurídica\n",
+        "  legal:\n    label: Bufete Díaz\n    description: El despacho que nos asesora\n",
+    )
+    pb = check_text(book).playbook
+    assert pb is not None
+    assert reach_question(pb, "legal") == "¿Has podido contactar con Bufete Díaz?"
+
+
+def test_a_role_described_as_whoever_does_it_takes_no_article():
+    from crisisplay.playbook.loader import check_file
+    from crisisplay.playbook.roles import reach_question
+
+    pb = check_file(Path(__file__).resolve().parents[1] / "playbooks" / "data-breach.yaml").playbook
+    assert pb is not None
+    assert reach_question(pb, "security") == "Did you reach whoever runs our IT security?"
+
+
 def test_the_mermaid_flowchart_says_its_own_words_in_spanish(run_cli):
     code, out, _err = run_cli("--lang", "es", "show", "error-precio", "-f", "mermaid")
     assert code == 0
     assert "  start((inicio))\n  finish((fin))\n" in out and "-.->|se salta salvo si severity #gt;= 'high'|" in out
     code, out, _err = run_cli("--lang", "en", "show", "pricing-error", "-f", "mermaid")
     assert "  start((start))\n  finish((end))\n" in out and "-.->|skipped unless severity #gt;= 'high'|" in out
+
+
+# ----------------------------------------------------------------------------- questionary's own hints
+
+APPROVAL_BOOK = """\
+crisisplay: 1
+id: apology
+title: Disculpa
+severity:
+  levels: [low, medium, high]
+  initial: low
+roles:
+  manager: Tu responsable directo
+  legal: Asesoría jurídica
+phases:
+  - id: respond
+    title: Responde
+    steps:
+      - id: apology
+        type: message
+        channel: twitter
+        template: Sentimos el error de precio.
+        approval:
+          by: [manager, legal]
+          need: all
+      - id: what-happened
+        type: text
+        prompt: ¿Qué pasó?
+"""
+
+
+def _terminal_run(tmp_path: Path, book: str, keys: str, edit: str | None = None) -> str:
+    """Run `book` in the terminal front end in-process with `keys` (or only edit the text `edit`); what it printed."""
+    import io
+
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+    from rich.console import Console
+
+    from crisisplay.config import Config
+    from crisisplay.playbook.loader import check_text
+    from crisisplay.run.lifecycle import StartRequest, start_incident
+    from crisisplay.run.terminal import Prompter, TerminalFrontend
+
+    checked = check_text(book)
+    assert checked.ok and checked.playbook is not None, [str(f) for f in checked.findings]
+    path = tmp_path / "book.yaml"
+    path.write_text(book, encoding="utf-8")
+    printed = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)
+        frontend = TerminalFrontend(
+            Console(file=printed, width=100, color_system=None),
+            Prompter(pipe, DummyOutput()),
+            contacts={},
+            clipboard=lambda text: False,
+        )
+        if edit is not None:
+            return frontend._edit(edit)
+        start_incident(
+            StartRequest(checked.playbook, path, responder="Ana"),
+            Config(),
+            tmp_path / "home",
+            lambda o: frontend,
+            lambda incident: None,
+        )
+    return printed.getvalue()
+
+
+@pytest.fixture
+def hints(monkeypatch) -> list[tuple[str, str, str | None]]:
+    """(kind, question, instruction) of every questionary prompt made: questionary writes its own
+    English hint ("(Use arrow keys)", "(Finish with 'Alt+Enter' or 'Esc then Enter')") where it
+    is given none of ours. Prompts answered at once from the keys sent are never drawn, so the
+    screen cannot tell."""
+    import questionary
+
+    made: list[tuple[str, str, str | None]] = []
+    for kind in ("select", "text", "checkbox"):
+        original = getattr(questionary, kind)
+
+        def making(message, *args, _kind=kind, _original=original, **kwargs):
+            if _kind != "text" or kwargs.get("multiline"):
+                made.append((_kind, message, kwargs.get("instruction")))
+            return _original(message, *args, **kwargs)
+
+        monkeypatch.setattr(questionary, kind, making)
+    return made
+
+
+@pytest.mark.timeout(20)
+def test_the_phone_approval_menus_give_our_own_hint_not_questionarys(spanish, tmp_path, hints):
+    enter = "\r"
+    keys = (
+        enter  # Enviar tal cual
+        + enter  # Registrar una aprobación dada por teléfono
+        + enter  # ¿Qué rol lo aprobó por teléfono? Tu responsable directo
+        + "Marta Gil"
+        + enter
+        + enter  # the legal role's, by phone too: the only role left, no menu
+        + "Luis Peña"
+        + enter
+        + "Nada"
+        + enter
+    )
+    printed = " ".join(_terminal_run(tmp_path, APPROVAL_BOOK, keys).split())
+    assert ("select", "¿Qué rol lo aprobó por teléfono?", "(flechas, Intro)") in hints
+    assert [made for made in hints if made[2] is None] == []
+    # Who approves, as a Spanish list; what to give `--as`, in Spanish words as `--help` says it.
+    assert "Necesita la aprobación de tu responsable directo y asesoría jurídica antes de enviarse." in printed
+    assert "esperando a tu responsable directo y asesoría jurídica" in printed
+    assert " apology --as NOMBRE" in printed and "--as NAME" not in printed
+
+
+@pytest.mark.timeout(20)
+def test_the_editor_in_the_terminal_gives_our_own_hint_only(spanish, tmp_path, hints):
+    edited = _terminal_run(tmp_path, APPROVAL_BOOK, " Y lo arreglamos.\x1b\r", edit="Sentimos el error.")
+    assert edited == "Sentimos el error. Y lo arreglamos."
+    (made,) = hints
+    assert made[0] == "text" and made[1].startswith("Edita el mensaje:")
+    assert made[2] is not None and "(Esc y luego Intro para terminar)" in made[2]
+
+
+# ----------------------------------------------------------------------------- the config's mistakes
+
+
+@pytest.mark.parametrize(
+    "contacts, said",
+    [
+        ('[contacts.Jefe]\nname = "Ana"\n', "'Jefe' no es un nombre de rol"),
+        ('[contacts.jefe]\nname = "Ana"\nbackup = "Big Boss"\n', "'Big Boss' no es un nombre de rol"),
+    ],
+)
+def test_a_mistake_in_a_config_that_chooses_spanish_is_said_in_spanish(run_cli, cli_home, contacts, said):
+    cli_home.mkdir(parents=True, exist_ok=True)
+    (cli_home / "config.toml").write_text('language = "es"\n' + contacts, encoding="utf-8")
+    code, _out, err = run_cli("incidents")
+    assert code == 2
+    assert said in err and "¿querías decir '" in err
+    assert "is not a role name" not in err and "did you mean" not in err
+    code, _out, err = run_cli("--lang", "es", "incidents")
+    assert code == 2 and said in err
+
+
+# ----------------------------------------------------------------------------- a drill's notices
+
+
+@pytest.mark.parametrize(
+    "lang, book, mark", [("es", "error-precio", "[SIMULACRO] "), ("en", "pricing-error", "[DRILL] ")]
+)
+def test_a_drills_notices_are_marked_in_the_runs_language(run_cli, cli_home, webhook, lang, book, mark):
+    from incident_logs import REPO
+
+    cli_home.mkdir(parents=True, exist_ok=True)
+    (cli_home / "config.toml").write_text(
+        # The manager's own address is never used in a drill: its notices go to the drill's channel.
+        f'responder = "Ana"\n[contacts.manager]\nname = "Marta Ruiz"\nnotify = ["json://127.0.0.1:9/never"]\n'
+        f'[drill]\nnotify = ["{webhook.url()}"]\n',
+        encoding="utf-8",
+    )
+    answers = REPO / "examples" / f"{book}.answers.yaml"
+    code, _out, err = run_cli("--lang", lang, "start", book, "--answers", answers, "--drill", "--notify", timeout=120)
+    assert code == 0, err
+    payloads = [request.json() for request in webhook.wait_for(1)]
+    assert payloads and all(p["title"].startswith(mark) and p["message"].startswith(mark) for p in payloads)
+
+
+# ----------------------------------------------------------------------------- roles in words
+
+
+def test_the_header_and_the_approvals_name_roles_in_words_joined_as_spanish_lists(spanish):
+    from test_team import T0, approval_asked, fold, started
+
+    from crisisplay import engine, narrative
+    from crisisplay.run.header import roles_line
+    from crisisplay.run.team import approval_words
+
+    state = started(by="[manager, legal]")
+    fold(state, engine.assign(state, "manager", "Marta Gil", T0, "Ana"))
+    assert roles_line(state) == "Ana (responsable del incidente) · Marta Gil (your line manager)"
+    approval = approval_asked(state)
+    assert approval_words(state, approval) == "esperando a Marta Gil (your line manager) y legal counsel"
+    asked = engine.request_approval(started(by="[manager, legal]"), "apology", "Perdón.", T0, "Ana")[0]
+    assert narrative.describe(asked, state.playbook) == "apology: aprobación pedida a your line manager y legal counsel"
+
+
+def test_assign_and_the_report_name_the_role_by_its_label(run_cli, cli_cwd):
+    code, out, err = run_cli(
+        "--lang", "es", "start", "error-precio", "--answers", "/dev/null", "--drill", "--responder", "Ana Núñez"
+    )
+    assert code == 3, err
+    incident = out.strip().splitlines()[0]
+    code, _out, err = run_cli("--lang", "es", "assign", incident, "legal", "Marta Gil", "--responder", "Ana Núñez")
+    assert code == 0 and f"Marta Gil es Asesoría jurídica de {incident}" in err
+    code, _out, err = run_cli("--lang", "es", "assign", incident, "comms", "Leo", "--responder", "Ana Núñez")
+    assert code == 0 and f"Leo es responsable de comunicación de {incident}" in err
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "md")
+    assert "Responsable del incidente: Ana Núñez" in out and "Asesoría jurídica: Marta Gil" in out
+    assert "lead:" not in out and "legal:" not in out
+
+
+def test_an_answers_files_stranger_approver_is_told_who_approve_in_a_spanish_list(spanish):
+    from crisisplay.errors import AnswersError
+    from crisisplay.playbook.loader import check_text
+    from crisisplay.run.answers import parse_answers
+
+    pb = check_text(APPROVAL_BOOK).playbook
+    assert pb is not None
+    with pytest.raises(AnswersError) as refused:
+        parse_answers("steps:\n  apology: {answer: send, approved_by: [pr]}\n", "answers.yaml", pb)
+    assert "approved_by: pr no puede aprobar este paso; lo aprueban manager y legal" in str(refused.value)
+
+
+# ----------------------------------------------------------------------------- severity levels in words
+
+
+def test_a_severity_is_typed_and_shown_by_its_label(run_cli, cli_cwd):
+    code, out, err = run_cli("--lang", "es", "start", "error-precio", "--answers", "/dev/null", "--drill")
+    assert code == 3, err
+    incident = out.strip().splitlines()[0]
+    for typed in ("crítica", "CRITICA", "critical"):
+        code, _out, err = run_cli(
+            "--lang", "es", "severity", incident, typed, "--reason", "prensa", "--responder", "Ana"
+        )
+        assert code == 0, err
+        assert f"La gravedad de {incident} " in err and " crítica. Hash final" in err and "critical" not in err
+    code, _out, err = run_cli("--lang", "es", "severity", incident, "urgente", "--reason", "x", "--responder", "Ana")
+    assert code == 2 and "se esperaba 'baja', 'media', 'alta' o 'crítica'" in err
+
+
+def test_a_scenarios_inject_says_the_level_by_its_label(run_cli):
+    drill = Path(__file__).resolve().parents[1] / "crisisplay" / "drills" / "error-precio-fin-de-semana-viral.yaml"
+    code, out, err = run_cli("--lang", "es", "show", drill)
+    assert code == 0, err
+    assert "efectos: gravedad al menos media" in out and "al menos medium" not in out
+
+
+# ----------------------------------------------------------------------------- counts in Spanish
+
+
+def test_counts_agree_with_their_number_in_spanish(run_cli, cli_cwd, finished):
+    incident = finished[0]
+    code, out, _err = run_cli("--lang", "es", "export", incident, "-f", "md")
+    assert code == 0
+    decisions = next(line for line in out.splitlines() if line.startswith("| Decisiones |"))
+    assert re.fullmatch(r"\| Decisiones \| \d+ respondidas?, 1 saltada \|", decisions), decisions
+    code, _out, err = run_cli("--lang", "es", "lint", "minimal.yaml")
+    assert code == 0 and "ok: 1 archivo revisado, ningún problema" in err and "(s)" not in err
+    code, _out, err = run_cli("--lang", "en", "lint", "minimal.yaml")
+    assert "ok: 1 file linted, no problems" in err
+
+
+# ----------------------------------------------------------------------------- Spanish grammar
+
+
+def test_a_lease_held_elsewhere_says_until_when_in_local_time(spanish, monkeypatch):
+    from datetime import UTC, datetime
+
+    from crisisplay.store.base import Lease, busy_elsewhere
+
+    monkeypatch.setenv("TZ", "Europe/Madrid")
+    import time
+
+    time.tzset()
+    try:
+        lease = Lease("Ana", None, "otra-maquina", datetime(2026, 11, 30, 20, 9, 14, 993000, tzinfo=UTC))
+        said = busy_elsewhere("20261130-200000-x-abcd", lease)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert "(lo tiene hasta las 21:09)" in said and "2026-11-30T" not in said
+
+
+def test_an_unknown_checklist_item_expects_items_in_the_plural(spanish):
+    from crisisplay import engine
+    from crisisplay.errors import AnswerError
+    from crisisplay.playbook.loader import check_text
+
+    book = APPROVAL_BOOK.replace(
+        "      - id: what-happened",
+        "      - id: checks\n        type: checklist\n        prompt: Comprueba\n        items: [precio, stock]\n"
+        "      - id: what-happened",
+    )
+    pb = check_text(book).playbook
+    assert pb is not None
+    from test_team import T0
+
+    state = engine.start("20261125-214000-apology-0a1b", pb, {"id": pb.id}, drill=True, responder="Ana",
+                         organisation=None, detected_at=T0, now=T0, version="test")  # fmt: skip
+    from crisisplay import events as ev
+
+    state = ev.replay(state[:1])
+    with pytest.raises(AnswerError) as refused:
+        engine._answer(state, pb.step("checks"), engine.Checklist(done=["envío"]), T0, "Ana", {})
+    assert "'envío' no encaja; se esperaban tareas de la lista: 'precio' o 'stock'" in str(refused.value)
+
+
+def test_a_percentage_is_written_as_the_language_writes_it(spanish):
+    from crisisplay.export.scoring import percent
+
+    assert percent(100) == "100 %" and percent(72.5) == "72,5 %"
+    i18n.configure("en")
+    assert percent(100) == "100%"

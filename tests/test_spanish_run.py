@@ -219,7 +219,7 @@ def test_error_precio_in_a_terminal_speaks_spanish_and_takes_si_and_1234(home):
     term.expect("¿Hasta dónde ha llegado?")
     term.expect("(flechas, Intro)")
     term.send(ENTER)
-    term.expect("Avisado: ya lo sabe")
+    term.expect("Sí, ya lo sabe")
     term.expect("No he podido contactar")
     term.send(CTRL_C)
     assert term.finish() == 130

@@ -260,7 +260,7 @@ def test_the_post_mortem_lists_roles_and_who_approved_what_phone_approvals_marke
     run_cli("approve", paused, "--as", "Marta Gil")
     run_cli("resume", paused, "--answers", "answers.yaml")
     report = run_cli("export", paused, "-f", "md")[1]
-    assert "| Roles | lead: Ana; Your line manager: Marta Gil |" in report
+    assert "| Roles | Incident lead: Ana; Your line manager: Marta Gil |" in report
     assert "| Your line manager | Marta Gil | approved |" in report
     data = json.loads(run_cli("export", paused, "-f", "json")[1])["metrics"]
     assert data["roles"] == {"lead": "Ana", "manager": "Marta Gil"}
@@ -319,15 +319,15 @@ def test_the_header_shows_roles_and_the_approvals_waited_for():
     fold(state, engine.give_approval(state, approval, "Marta Gil", T0, "Marta Gil"))
     console.print(header(state, T0, "apology"))
     shown = " ".join(console.export_text().split())
-    assert "lead Ana · manager Marta Gil" in shown
-    assert "apology: waiting for all of Legal counsel; approved so far by Marta Gil" in shown
+    assert "Ana (incident lead) · Marta Gil (your line manager)" in shown  # the roles in words, not ids
+    assert "apology: waiting for all of the legal counsel; approved so far by Marta" in shown
 
 
 def test_team_commands_speak_spanish(run_cli, paused):
     code, _, err = run_cli("assign", paused, "jefe", "Leo", "--lang", "es")
     assert code == 2 and "no hay ningún rol 'jefe' en este incidente" in err
     code, _, err = run_cli("assign", paused, "manager", "Marta Gil", "--lang", "es")
-    assert code == 0 and "Marta Gil es manager de" in err
+    assert code == 0 and "Marta Gil es your line manager de" in err  # the playbook's own words for the role
 
 
 def _watch_screen(cli_home: Path, incident_id: str) -> str:

@@ -21,7 +21,7 @@ from crisisplay.cli.common import (
     ListFormat,
     ShowFormat,
     TextOrJson,
-    _config,
+    _home,
     _print_findings,
 )
 from crisisplay.errors import CrisisplayError, PlaybookError, UsageError
@@ -459,7 +459,13 @@ def _choose_language() -> None:
             explicit = i18n.checked(explicit, "--lang" if "CRISISPLAY_LANG" in _from_options else "CRISISPLAY_LANG")
         except i18n.UnknownLanguage as err:
             raise UsageError(str(err)) from None
-    i18n.configure(explicit, config_language=lambda: _config().language)
+    i18n.configure(explicit, config_language=_configured_language)
+
+
+def _configured_language() -> str | None:
+    from crisisplay.config import configured_language
+
+    return configured_language(_home())
 
 
 def _group_for(args: list[str]) -> Any:  # click.Command: typer keeps its own Click

@@ -35,6 +35,7 @@ def assign(
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     from crisisplay.incidents import resolve
+    from crisisplay.playbook.roles import role_words
     from crisisplay.run.team import assign_role
 
     log = resolve(incident, _home())
@@ -49,7 +50,9 @@ def assign(
     role_id = done.events[0]["data"]["role"] if done.events else role.strip()
     _done(
         format,
-        line.format(person=shown, role=role_id, incident=log.incident_id, hash=done.head),
+        line.format(
+            person=shown, role=role_words(done.state.playbook, role_id), incident=log.incident_id, hash=done.head
+        ),
         {
             "incident": log.incident_id,
             "event": "role.assigned" if done.events else None,
@@ -83,7 +86,7 @@ def severity(
     )
     _done(
         format,
-        line.format(incident=log.incident_id, level=after, hash=done.head),
+        line.format(incident=log.incident_id, level=done.state.playbook.severity.label(after), hash=done.head),
         {
             "incident": log.incident_id,
             "event": "severity.changed" if done.events else None,
@@ -129,6 +132,7 @@ def approve(
     format: TextOrJson = typer.Option(TextOrJson.text, "-f", "--format", metavar="FORMAT", help=_DONE_FORMATS),
 ) -> None:
     from crisisplay.incidents import resolve
+    from crisisplay.playbook.roles import role_words
     from crisisplay.run.team import approve as give
     from crisisplay.run.team import read_edit
 
@@ -137,7 +141,7 @@ def approve(
     edited = read_edit(edit) if edit is not None else None
     done = give(log, step, person, person, edited)
     first = done.events[0]
-    roles = ", ".join(e["data"]["by"] for e in done.events)
+    roles = i18n.joined([role_words(done.state.playbook, e["data"]["by"]) for e in done.events])
     _done(
         format,
         _("{person} approved {step} of {incident} as {roles}. Head hash: {hash}").format(

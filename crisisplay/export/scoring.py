@@ -33,10 +33,10 @@ def category_name(name: str) -> str:
 
 
 def percent(value: float | None) -> str:
-    """`72.5%` (`72,5%` in Spanish), `100%`, or `—` when there is nothing to score."""
+    """`72.5%` (`72,5 %` in Spanish, as the language writes a percentage), `100%`, or `—` when there is nothing to score."""
     if value is None:
         return "—"
-    return number(value) + "%"
+    return _("{number}%").format(number=number(value))
 
 
 def number(value: float) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from crisisplay import events as ev
 from crisisplay import i18n, narrative
 from crisisplay.display import visible
-from crisisplay.i18n import N_, _, ngettext
+from crisisplay.i18n import N_, _, joined, ngettext
 from crisisplay.metrics import (
     MET,
     MISSED,
@@ -463,7 +463,9 @@ def summary_rows(metrics: Metrics, local: LocalTimes) -> list[tuple[str, str]]:
         (_("Status"), status_words(metrics)),
         (
             _("Decisions"),
-            _("{answered} answered, {skipped} skipped").format(answered=metrics.decisions, skipped=len(metrics.skips)),
+            ngettext("{count} answered", "{count} answered", metrics.decisions).format(count=metrics.decisions)
+            + ", "
+            + ngettext("{count} skipped", "{count} skipped", len(metrics.skips)).format(count=len(metrics.skips)),
         ),
         (_("Events"), str(metrics.count)),
         (_(HEAD_HASH), metrics.head or ""),
@@ -553,9 +555,12 @@ def approval_rows(metrics: Metrics, clock: ReportClock) -> list[tuple[str, ...]]
     rows: list[tuple[str, ...]] = []
     for item in metrics.approvals:
         if item["event"] == "requested":
-            roles = ", ".join(role_label(pb, r) for r in item.get("by") or [])
-            need = _("all of") if item.get("need") == "all" else _("any of")
-            decision = _("asked by {person} ({need} {roles})").format(person=item["actor"], need=need, roles=roles)
+            labels = [role_label(pb, r) for r in item.get("by") or []]
+            decision = (
+                _("asked by {person} (all of {roles})").format(person=item["actor"], roles=joined(labels))
+                if item.get("need") == "all"
+                else _("asked by {person} (any of {roles})").format(person=item["actor"], roles=joined(labels, "or"))
+            )
             rows.append((clock(item["ts"]), item["step"] or "—", "—", item["actor"], decision))
             continue
         if item["event"] == "given":

@@ -107,17 +107,32 @@ def _write(body: str, output: Path | None, stdout: TextIO) -> None:
 
 
 def _closing_line(report: Report, findings: list[Finding], suppressed: int) -> str:
-    from crisisplay.i18n import _
+    from crisisplay.i18n import _, ngettext
 
+    # Each count with its own plural: a language other than English says "1 archivo revisado", "3 errores".
     files = report.files
     noun = _("file") if files == 1 else _("files")
-    hidden = _(", {count} suppressed").format(count=suppressed) if suppressed else ""
+    hidden = (
+        ngettext(", {count} suppressed", ", {count} suppressed", suppressed).format(count=suppressed)
+        if suppressed
+        else ""
+    )
     if not findings:
-        return _("ok: {files} {noun} linted, no problems").format(files=files, noun=noun) + hidden + "\n"
+        return (
+            ngettext("ok: {files} file linted, no problems", "ok: {files} files linted, no problems", files).format(
+                files=files
+            )
+            + hidden
+            + "\n"
+        )
     s = formats.summary(findings, files)
-    line = _("{findings} problem(s) in {files} {noun}: {errors} error(s), {warnings} warning(s)")
+    problems = ngettext(
+        "{findings} problem(s) in {files} {noun}", "{findings} problem(s) in {files} {noun}", s["findings"]
+    ).format(findings=s["findings"], files=files, noun=noun)
+    errors = ngettext("{errors} error(s)", "{errors} error(s)", s["errors"]).format(errors=s["errors"])
+    warnings = ngettext("{warnings} warning(s)", "{warnings} warning(s)", s["warnings"]).format(warnings=s["warnings"])
     return (
-        line.format(findings=s["findings"], files=files, noun=noun, errors=s["errors"], warnings=s["warnings"])
+        _("{problems}: {errors}, {warnings}").format(problems=problems, errors=errors, warnings=warnings)
         + hidden
         + "\n"
     )

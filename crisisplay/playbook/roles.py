@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
-from crisisplay.i18n import _
+from crisisplay.i18n import N_, _, folded
 from crisisplay.playbook.names import nfc
 
 
@@ -33,8 +33,19 @@ class WithRoles(Protocol):
 
 # Without a label, a description's first clause is the role's label: "Legal counsel who knows
 # consumer law where the customer lives" reads as "Legal counsel" in a question or a list.
-_CLAUSE_END = re.compile(r",|;|:|\(| [—–-] | who | that | e\.g\.")
+_CLAUSE_END = re.compile(r",|;|:|\(| [—–-] | who | that | e\.g\.| que | p\. ej\.")
 _DETERMINERS = ("your", "the", "a", "an", "our", "their")
+# How a description that names someone in a sentence opens (`Tu responsable directo`, `La
+# persona de dirección de guardia`, `Quien lleva nuestra seguridad`), in the bundled languages.
+_OPENINGS = frozenset(
+    (*_DETERMINERS, "whoever")
+    + ("tu", "el", "la", "los", "las", "un", "una", "nuestro", "nuestra", "nuestros", "nuestras", "su", "sus")
+    + ("quien", "quienes")
+)
+
+# The roles every incident has (playbook/model.py BUILTIN_ROLES), in words, unless the playbook
+# declares them: a reader sees "Incident lead", never the id `lead`.
+BUILTIN_LABELS = {"lead": N_("Incident lead"), "comms": N_("Communications lead"), "scribe": N_("Scribe")}
 
 
 def _written_label(pb: WithRoles, role: str) -> str | None:
@@ -50,6 +61,8 @@ def role_label(pb: WithRoles, role: str) -> str:
     found = pb.roles.get(nfc(role))
     description = " ".join(((found.description if found else None) or "").split())
     label = _CLAUSE_END.split(description, maxsplit=1)[0].strip().rstrip(".")
+    if not label and nfc(role) in BUILTIN_LABELS:
+        return _(BUILTIN_LABELS[nfc(role)])
     return label or role.replace("-", " ").replace("_", " ")
 
 
@@ -71,12 +84,36 @@ def person(pb: WithRoles, role: str, name: str | None = None) -> str:
     return f"{name} ({role_words(pb, role)})" if name else role_label(pb, role)
 
 
+def _in_a_sentence(pb: WithRoles, role: str) -> str | None:
+    """A labelled role as its description names it in a sentence, when it does: `Responsable`
+    described as "Tu responsable directo, o quien …" is `tu responsable directo` (not
+    `Responsable` mid-sentence); `Dirección` is `la persona de dirección de guardia`. None when
+    the description opens otherwise or does not name the label's words."""
+    label = _written_label(pb, role)
+    found = pb.roles.get(nfc(role))
+    if not label or found is None or not found.description:
+        return None
+    clause = _CLAUSE_END.split(" ".join(found.description.split()), maxsplit=1)[0].strip().rstrip(".")
+    first = clause.split(" ", 1)[0]
+    if folded(first) not in _OPENINGS or " " not in clause:
+        return None
+    words = [w for w in re.findall(r"\w+", folded(label)) if len(w) >= 4]
+    named = folded(label) in folded(clause) or any(re.search(rf"\b{re.escape(w)}\b", folded(clause)) for w in words)
+    if not named:
+        return None
+    return first.lower() + clause[len(first) :]
+
+
 def someone(pb: WithRoles, role: str, name: str | None = None) -> str:
-    """A person or a role as the object of a sentence: `Leo Kim (legal counsel)`, `the legal counsel`."""
+    """A person or a role as the object of a sentence: `Leo Kim (legal counsel)`, `the legal counsel`,
+    `tu responsable directo` (a label its description names in a sentence)."""
     if name and name.strip():
         return person(pb, role, name)
+    phrase = _in_a_sentence(pb, role)
+    if phrase:
+        return phrase
     words = role_words(pb, role)
-    if _written_label(pb, role) or words.split(" ", 1)[0].lower() in _DETERMINERS:
+    if _written_label(pb, role) or folded(words.split(" ", 1)[0]) in _OPENINGS:  # not "the whoever runs …"
         return words
     return _("the {role}").format(role=words)
 

@@ -13,7 +13,7 @@ from typing import Any
 from crisisplay.display import one_line
 from crisisplay.errors import AnswersError
 from crisisplay.findings import did_you_mean
-from crisisplay.i18n import _
+from crisisplay.i18n import _, joined, ngettext
 from crisisplay.playbook.model import MAX_DURATION, DurationTooLong, Playbook, format_duration, parse_duration
 from crisisplay.reading import InputTooLarge, read_input
 from crisisplay.yamlsource import Document
@@ -276,8 +276,15 @@ def _wrapper_problems(
                 line, col = doc.position((*path, "approved_by"))
                 problems.append(
                     f"{name}:{line}:{col}: "
-                    + _("approved_by: {roles} cannot approve this step; its approval is by {by}").format(
-                        roles=", ".join(strangers), by=", ".join(approvers or []) or "—"
+                    # Two counts: who cannot approve (one or more) and who can (one verb or the plural).
+                    + ngettext(
+                        "approved_by: {roles} cannot approve this step",
+                        "approved_by: {roles} cannot approve this step",
+                        len(strangers),
+                    ).format(roles=joined(strangers))
+                    + "; "
+                    + ngettext("its approval is by {by}", "its approval is by {by}", len(approvers or [])).format(
+                        by=joined(approvers or []) or "—"
                     )
                 )
     problems += _reason_problems(doc, name, path, value)

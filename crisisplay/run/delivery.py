@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from crisisplay.notify.courier import Attempt, Courier
     from crisisplay.notify.targets import Target
 
-DRILL_PREFIX = "[DRILL] "
+# What starts a drill's notice, in the run's language ("[SIMULACRO]"): the people it reaches read it.
+DRILL_MARK = N_("[DRILL]")
 SENT, FAILED, SKIPPED = "sent", "failed", "skipped"  # the outcomes an answers file may simulate
 RETRIES = 1  # how often a target is tried again (each attempt bounded by notify.courier.attempt_timeout())
 
@@ -205,7 +206,8 @@ class Deliveries:
 
         targets = self.reach.targets_for(to)
         if self.reach.drill:
-            title, text = DRILL_PREFIX + title, personal(DRILL_PREFIX + text, kind_of(text))
+            mark = _(DRILL_MARK) + " "
+            title, text = mark + title, personal(mark + text, kind_of(text))
         sending = Sending(key, step, to, title, text, targets)
         with self._lock:
             self._sendings[key] = sending

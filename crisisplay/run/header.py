@@ -186,11 +186,13 @@ def delivery_lines(state: State, count: int = 3) -> list[tuple[str, str]]:
 
 
 def roles_line(state: State) -> str | None:
-    """Who holds which role, compactly (`lead Ana · manager Marta`); None while only the one who
-    started it leads it."""
+    """Who holds which role, in the playbook's words (`Ana (incident lead) · Marta (your line
+    manager)`); None while only the one who started it leads it."""
+    from crisisplay.playbook.roles import person as person_words
+
     if list(state.roles.items()) == [(LEAD, state.responder)] or not state.roles:
         return None
-    return " · ".join(f"{role} {person}" for role, person in state.roles.items())
+    return " · ".join(person_words(state.playbook, role, name) for role, name in state.roles.items())
 
 
 def approval_lines(state: State) -> list[str]:

@@ -18,7 +18,7 @@ from crisisplay import engine
 from crisisplay import events as ev
 from crisisplay.errors import AnswerError, IncidentClosed, UsageError
 from crisisplay.events import Event, State
-from crisisplay.i18n import _
+from crisisplay.i18n import _, joined
 from crisisplay.incidents import load_state, refuse_erased
 from crisisplay.personal import shown
 from crisisplay.reading import InputTooLarge, read_input
@@ -143,22 +143,27 @@ def reject(
 def approval_words(state: State, approval: dict[str, Any]) -> str:
     """Where an approval stands, in one line: who approved, who is still awaited."""
     from crisisplay.playbook.roles import person as person_words
+    from crisisplay.playbook.roles import someone
 
     pb = state.playbook
     current = approval["message_hash"]
     given = {g["by"]: g for g in approval["given"] if g["message_hash"] == current}
     done = [person_words(pb, role, g["person"]) for role, g in given.items()]
-    waiting = [person_words(pb, role, state.roles.get(role)) for role in approval["by"] if role not in given]
+    # In mid-sentence: "waiting for Marta Gil (your line manager) and the legal counsel".
+    waiting = [someone(pb, role, state.roles.get(role)) for role in approval["by"] if role not in given]
     status = ev.approval_status(approval)
     if status == ev.APPROVED:
-        return _("approved by {people}").format(people=", ".join(done))
+        return _("approved by {people}").format(people=joined(done))
     if status == ev.REJECTED:
         rejected = approval["rejected"]
         return _("rejected by {person}: {reason}").format(person=rejected["person"], reason=shown(rejected["reason"]))
-    need = _("one of") if approval["need"] == "any" else _("all of")
-    line = _("waiting for {need} {people}").format(need=need, people=", ".join(waiting))
+    line = (
+        _("waiting for one of {people}").format(people=joined(waiting, "or"))
+        if approval["need"] == "any"
+        else _("waiting for all of {people}").format(people=joined(waiting))
+    )
     if done:
-        line += "; " + _("approved so far by {people}").format(people=", ".join(done))
+        line += "; " + _("approved so far by {people}").format(people=joined(done))
     return line
 
 

@@ -27,7 +27,7 @@ from crisisplay import events as ev
 from crisisplay.display import markup_safe, visible
 from crisisplay.errors import AnswerError, CrisisplayError
 from crisisplay.events import DRILL_INJECT, INPUT_SET, PAUSED, RESUMED, STARTED, STEP_ANSWERED, STEP_SKIPPED, Event
-from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, language, normalise_number
+from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, joined, language, normalise_number
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import (
     AnyStep,
@@ -77,6 +77,7 @@ CHANGED = "::changed"  # what a waiting prompt returns when the log moved (an ap
 PHONE = "::phone"
 BACK = "::back"
 ARROWS = N_("(arrow keys, Enter)")
+FINISH = N_("(Esc then Enter to finish)")
 
 
 class _Again(Exception):
@@ -131,6 +132,8 @@ class Prompter:
     ) -> Any:
         import questionary
 
+        # Never None: questionary's own hint ("(Use arrow keys)") is English in every language.
+        instruction = instruction or _(ARROWS)
         question = self._ends_on_ctrl_d(
             questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
         )
@@ -150,6 +153,7 @@ class Prompter:
         until it returns True or is told to stop) sees something happen."""
         import questionary
 
+        instruction = instruction or _(ARROWS)  # never questionary's English "(Use arrow keys)"
         question = self._ends_on_ctrl_d(
             questionary.select(message, choices=choices, instruction=instruction, **self.kwargs)
         )
@@ -230,6 +234,8 @@ class Prompter:
             check = validate
             validate = (lambda text: check(text if text.strip() else suggested)) if check else None
         if multiline:
+            # Never None: questionary's own hint ("Finish with 'Alt+Enter' or 'Esc then Enter'") is English.
+            instruction = instruction or _(FINISH)
             # prompt_toolkit draws a multi-line prompt's question above the input without wrapping
             # it, and a question wider than the terminal in front of the input as a blank screen:
             # wrap it ourselves, and put the hint and the input on lines of their own.
@@ -509,7 +515,7 @@ class TerminalFrontend:
             )
             return engine.Skip(reason.strip())
         if choice == NOTE:
-            text = self.prompter.text(_("Note:"), multiline=True)
+            text = self.prompter.text(_("Note:"), multiline=True, instruction=_(FINISH))
             if text.strip():
                 session.note(text.strip())
             raise _Again()
@@ -662,8 +668,9 @@ class TerminalFrontend:
         while True:
             self._show_message(step.prompt, rendered.channel, text)
             if step.approval is not None and not waiting:
-                who = ", ".join(
-                    someone(session.state.playbook, r, session.state.roles.get(r)) for r in step.approval.by
+                who = joined(
+                    [someone(session.state.playbook, r, session.state.roles.get(r)) for r in step.approval.by],
+                    "standard" if step.approval.need == "all" else "or",
                 )
                 self.console.print(_("Needs approval from {who} before it is sent.").format(who=_esc(who)), style="dim")
             unset = [p for p in rendered.placeholders if placeholder(p).lower() in text.lower()]
@@ -735,7 +742,8 @@ class TerminalFrontend:
                 self.console.print(f"  ✗ {_esc(words)}", style="red", highlight=False)
                 return None
             self.console.print(f"  ⏳ {_esc(words)}", style="yellow", highlight=False)
-            command = f"crisisplay approve {session.state.incident_id} {step.id} --as NAME"
+            given_as = _("NAME")  # what to give, in the reader's words (`--as NOMBRE`), as --help says it
+            command = f"crisisplay approve {session.state.incident_id} {step.id} --as {given_as}"
             self.console.print(_("They approve with: {command}").format(command=command), style="dim", highlight=False)
             after = session.state.count - 1
             picked = self.prompter.select_until(
@@ -772,14 +780,19 @@ class TerminalFrontend:
         role = roles[0]
         if len(roles) > 1:
             choices = [Choice(role_label(pb, r), value=r) for r in roles]
-            role = self.prompter.select_until(_("Which role approved by phone?"), [*choices, back], changed=changed)
+            role = self.prompter.select_until(
+                _("Which role approved by phone?"), [*choices, back], changed=changed, instruction=_(ARROWS)
+            )
             if role in (BACK, CHANGED):
                 return
         holder = session.state.roles.get(role)
         if holder:
             # A role someone holds is approved by that person only, as `crisisplay approve` demands.
             name = self.prompter.select_until(
-                _("Who approved by phone?"), [Choice(holder, value=holder), back], changed=changed
+                _("Who approved by phone?"),
+                [Choice(holder, value=holder), back],
+                changed=changed,
+                instruction=_(ARROWS),
             )
             if name in (BACK, CHANGED):
                 return
@@ -958,7 +971,7 @@ class TerminalFrontend:
                     )
                     return text
                 return edited
-        return self.prompter.text(_("Edit the message (Esc then Enter to finish):"), prefilled=text, multiline=True)
+        return self.prompter.text(_("Edit the message:"), prefilled=text, multiline=True, instruction=_(FINISH))
 
 
 def _log_moved(session: Session, after: int, stop: threading.Event) -> bool:

@@ -28,11 +28,11 @@ def as_text(scenario: Scenario, playbook: Playbook | None = None) -> str:
     out.append("")
     out.append(_("Injects"))
     for inject in scenario.injects:
-        out += _inject(inject)
+        out += _inject(inject, playbook)
     return "\n".join(out) + "\n"
 
 
-def _inject(inject: Inject) -> list[str]:
+def _inject(inject: Inject, playbook: Playbook | None) -> list[str]:
     when = (
         _("at {time}").format(time=inject.at)
         if inject.at is not None
@@ -43,7 +43,8 @@ def _inject(inject: Inject) -> list[str]:
     effects = inject.effects
     said = []
     if effects.severity:
-        said.append(_("severity at least {level}").format(level=effects.severity))
+        level = playbook.severity.label(effects.severity) if playbook is not None else effects.severity
+        said.append(_("severity at least {level}").format(level=level))
     for name, value in effects.set.items():
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         said.append(_("{name} set to {value}").format(name=name, value=shown))

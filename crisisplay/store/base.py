@@ -127,12 +127,15 @@ def busy_with(incident_id: str, lease: Lease) -> str:
 
 def busy_elsewhere(incident_id: str, lease: Lease) -> str:
     """The busy message for a lease held from another machine (or by a run this one cannot see)."""
-    from crisisplay.times import format_ts
-
     return _(
         "incident {incident} is being run by {holder} on {host} (lease until {until}); "
         "`crisisplay resume {incident} --take-over` takes it over"
-    ).format(incident=incident_id, holder=lease.holder, host=lease.host, until=format_ts(lease.expires_at))
+    ).format(
+        incident=incident_id,
+        holder=lease.holder,
+        host=lease.host,
+        until=lease.expires_at.astimezone().strftime("%H:%M"),  # a local time, as the header shows times
+    )
 
 
 class Heartbeat:
