@@ -26,6 +26,7 @@ from typing import Any
 
 from crisisplay import clocks
 from crisisplay import events as ev
+from crisisplay.personal import Sealed
 from crisisplay.times import elapsed_ms, parse_ts
 
 TARGETS, DEADLINES, INJECTS, ESCALATIONS = "targets", "deadlines", "injects", "escalations"
@@ -69,7 +70,9 @@ class Point:
     elapsed_ms: int | None = None  # targets: from detection; injects: from the inject to its answer
     target_ms: int | None = None  # the target, deadline or `within:` it was held to
     margin_ms: int | None = None  # to spare (positive) or over (negative)
-    detail: str = ""  # an inject's text, a skip's reason, a checklist's `3/4`, a role's person
+    # An inject's text, a skip's reason, a checklist's `3/4`, a role's person; None: a personal
+    # value erased (shown "[erased]", null in json).
+    detail: str | None = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -161,7 +164,7 @@ def weights_of(given: Mapping[str, float] | None) -> dict[str, float]:
 class _Inject:
     id: str
     source: str
-    text: str
+    text: str | None  # None: a facilitator's text, erased
     seq: int
     fired_ms: int
     answered_by: tuple[str, ...]
@@ -206,13 +209,7 @@ class Observations:
             self.answers.setdefault((step, ms), seq)
             self._answer(state, seq, ms, step, data)
         elif kind == ev.STEP_SKIPPED and step is not None and data.get("by") == "responder":
-            reason = str(data.get("reason") or "").strip()
-            given = bool(reason) and reason != ev.REASON_NONE
-            self.points.append(
-                Point(
-                    SKIPS, step, WITH_REASON if given else WITHOUT_REASON, 1.0 if given else 0.0, (seq,), detail=reason
-                )
-            )
+            self.points.append(_skip(step, seq, data.get("reason", "")))
         elif kind == ev.MILESTONE_REACHED:
             self.milestones.setdefault(str(data.get("name")), seq)
         elif kind in (ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE):
@@ -240,7 +237,7 @@ class Observations:
             _Inject(
                 ident,
                 source,
-                str(data.get("text") or ""),
+                _text(data.get("text", "")),  # a facilitator's is what a person typed: personal
                 seq,
                 ms,
                 tuple(written.answered_by) if written is not None else (),
@@ -276,6 +273,24 @@ class Observations:
                 self.points.append(
                     Point(APPROVALS, step, APPROVED if approved else NOT_APPROVED, 1.0 if approved else 0.0, seqs)
                 )
+
+
+def _text(value: Any) -> str | None:
+    """A logged text as a point's detail: None when it is a personal value erased (purged, or the
+    key missing) or not opened, which only a personal value can be."""
+    return None if value is None or isinstance(value, Sealed) else str(value)
+
+
+def _skip(step: str, seq: int, reason: Any) -> Point:
+    """A responder's skip. The engine logs a reason given as personal text and none as
+    `ev.REASON_NONE` (plain), so a reason that is erased was given all the same: the point
+    earns what it earned before the key went (docs/drills.md: a scorecard comes out the same)."""
+    text = _text(reason)
+    if text is None:
+        return Point(SKIPS, step, WITH_REASON, 1.0, (seq,), detail=None)
+    text = text.strip()
+    given = bool(text) and text != ev.REASON_NONE
+    return Point(SKIPS, step, WITH_REASON if given else WITHOUT_REASON, 1.0 if given else 0.0, (seq,), detail=text)
 
 
 # ----------------------------------------------------------------------------- scoring
