@@ -46,6 +46,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     MESSAGES: 0,
     SKIPS: 1,
 }
+# The most a category may weigh (`[drill.weights]`): far more than any sensible weighting needs,
+# and small enough that no sum of weights can overflow a float into inf or nan.
+MAX_WEIGHT = 1000
 SCORECARD_VERSION = 1
 
 # The result of a point, as the json export writes it (the reports put them in words).

@@ -147,6 +147,11 @@ def test_every_weight_zero_says_so_instead_of_nothing_to_score(run_cli, drill, c
         ('[drill.weights]\ntargets = "high"\n', "config.toml:2:1: [drill.weights] 'targets'"),
         ("[drill.weights]\ninjects = -1\n", "config.toml:2:1: [drill.weights] 'injects'"),
         ("[drill.weights]\ntimeliness = 2\n", "config.toml:2:1: unknown key 'timeliness' in [drill.weights]"),
+        # Huge weights would overflow the weighted sum into inf or nan (NaN% and invalid json).
+        ("[drill.weights]\ntargets = 1e308\ninjects = 1e308\n", "config.toml:2:1: [drill.weights] 'targets'"),
+        ("[drill.weights]\ninjects = 1000.5\n", "config.toml:2:1: [drill.weights] 'injects'"),
+        ("[drill.weights]\nskips = 1" + "0" * 400 + "\n", "config.toml:2:1: [drill.weights] 'skips'"),
+        ("[drill.weights]\nskips = nan\n", "config.toml:2:1: [drill.weights] 'skips'"),
     ],
 )
 def test_a_bad_weight_is_exit_2_naming_the_file_and_key(run_cli, cli_home, table, where):
@@ -155,6 +160,22 @@ def test_a_bad_weight_is_exit_2_naming_the_file_and_key(run_cli, cli_home, table
     assert code == 2
     assert where in err
     assert "Traceback" not in err
+
+
+def test_the_largest_weights_give_a_score_in_valid_json(run_cli, drill, cli_home):
+    weights = "".join(f"{name} = 1000\n" for name in ("targets", "deadlines", "injects", "escalations", "checklists"))
+    (cli_home / "config.toml").write_text("[drill.weights]\n" + weights, encoding="utf-8")
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not json: {constant}")
+
+    code, out, err = run_cli("drills", "-f", "json")
+    assert code == 0, err
+    score = json.loads(out, parse_constant=refuse)["drills"][0]["runs"][0]["score_percent"]
+    assert 0 < score < 100
+    card = json.loads(_export(run_cli, drill, "json"), parse_constant=refuse)["scorecard"]
+    assert card["total_percent"] == score
+    assert f"**Score: {score:g}%" in _export(run_cli, drill, "md")
 
 
 def test_a_drill_run_ends_with_its_scorecard(run_cli, cli_cwd):
