@@ -298,3 +298,62 @@ def test_a_purge_or_a_lost_key_leaves_every_score_as_it_was(run_cli, cli_home, c
         p for p in json.loads(_export(run_cli, purged, "json"))["scorecard"]["points"] if p["subject"] == "reply"
     )
     assert skip["detail"] is None  # erased: null in data, never the word
+
+
+COUNSEL = """\
+crisisplay: 1
+id: counsel
+title: Counsel, twice
+locale: en
+roles:
+  legal: Legal counsel
+phases:
+  - id: only
+    title: Only
+    steps:
+      - id: call-legal
+        type: escalate
+        to: [legal]
+        template: Please call me.
+      - id: call-legal-again
+        type: escalate
+        to: [legal]
+        template: Please call me, it is still urgent.
+"""
+COUNSEL_DRILL = """\
+crisisplay-drill: 1
+id: counsel-drill
+playbook: counsel.yaml
+title: Counsel on a plane
+duration: 10m
+injects:
+  - id: on-a-plane
+    at: 1m
+    text: Counsel is on a plane for 5 minutes.
+    effects: {unreachable: {legal: 5m}}
+    answered_by: call-legal
+"""
+
+
+@pytest.mark.parametrize(
+    ("again", "result", "earned"),
+    [
+        ("{skip: 'Counsel is still in the air'}", "out-of-reach", 1),  # tried while held: all the team could do
+        ("{answer: notified, at: 8m}", "reached", 1),  # tried again once landed, and reached
+        ("{answer: unreachable, at: 8m}", "not-reached", 0),  # landed, and the team could not reach them
+    ],
+)
+def test_an_escalation_an_inject_holds_out_of_reach_counts_as_tried(run_cli, cli_cwd, again, result, earned):
+    (cli_cwd / "counsel.yaml").write_text(COUNSEL, encoding="utf-8")
+    (cli_cwd / "counsel-drill.yaml").write_text(COUNSEL_DRILL, encoding="utf-8")
+    (cli_cwd / "a.yaml").write_text(
+        f"steps:\n  call-legal: {{answer: notified, at: 2m}}\n  call-legal-again: {again}\n", encoding="utf-8"
+    )
+    code, out, err = run_cli("drill", "counsel-drill.yaml", "--answers", "a.yaml", "--responder", "Ana")
+    assert code == 0, err
+    card = json.loads(_export(run_cli, out.strip(), "json"))["scorecard"]
+    [point] = [p for p in card["points"] if p["category"] == "escalations"]
+    assert (point["subject"], point["result"], point["earned"]) == ("legal", result, earned)
+    if result == "out-of-reach":
+        md = _export(run_cli, out.strip(), "md")
+        assert "| Escalations | legal | tried while the drill kept them out of reach (Legal counsel) |" in md

@@ -113,6 +113,12 @@ def result_words(point: sc.Point) -> str:
         return _("not answered")
     elif result == sc.REACHED:
         return _("reached {person}").format(person=point.detail) if point.detail else _("reached")
+    elif result == sc.OUT_OF_REACH:
+        return (
+            _("tried while the drill kept them out of reach ({person})").format(person=point.detail)
+            if point.detail
+            else _("tried while the drill kept them out of reach")
+        )
     elif result == sc.APPROVED:
         return _("approved before it was sent")
     elif result == sc.NOT_APPROVED:
