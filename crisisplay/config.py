@@ -267,10 +267,8 @@ def _retention(path: Path, value: object) -> tuple[str, int]:
 
 
 def _weights(path: Path, value: object) -> dict[str, float]:
-    """`[drill.weights]`: a number of 0 or more for any of the scorecard's categories."""
-    import math
-
-    from crisisplay.scorecard import CATEGORIES
+    """`[drill.weights]`: a number from 0 to `MAX_WEIGHT` for any of the scorecard's categories."""
+    from crisisplay.scorecard import CATEGORIES, MAX_WEIGHT
 
     if not isinstance(value, dict):
         raise ConfigError(
@@ -281,10 +279,12 @@ def _weights(path: Path, value: object) -> dict[str, float]:
     _known_keys(path, value, CATEGORIES, "drill.weights")
     weights = {}
     for key, weight in value.items():
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+        # Compared, never converted: an integer too big for a float, nan and inf all fail here,
+        # and weights this small cannot overflow the weighted sum into inf or nan.
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
             raise ConfigError(
-                _("{where}: [drill.weights] '{key}' should be a number of 0 or more, like {key} = 2").format(
-                    where=_line_of(path, key), key=key
+                _("{where}: [drill.weights] '{key}' should be a number from 0 to {most}, like {key} = 2").format(
+                    where=_line_of(path, key), key=key, most=MAX_WEIGHT
                 )
             )
         weights[key] = weight

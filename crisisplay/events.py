@@ -387,7 +387,10 @@ def apply(state: State, event: Event) -> State:
     elif kind == APPROVAL_GIVEN:
         approval = state.approvals.get(step)
         if approval is not None:
-            if data.get("edited") is not None:  # the approver's edit is the text to send now
+            # The approver's edit is the text to send now. It is personal: once erased it reads None,
+            # and its hash still says which text the approval was for (a scorecard made after a
+            # purge must count it as it did before).
+            if "edited" in data:
                 approval["text"], approval["message_hash"] = data["edited"], data["message_hash"]
             approval["given"].append({**data, "ts": event.get("ts"), "actor": event.get("actor")})
     elif kind == APPROVAL_REJECTED:

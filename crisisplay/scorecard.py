@@ -8,7 +8,9 @@ the rules; they are, per category (each point earns 0 to 1):
 - `targets`: each response-time target of the playbook: met 1, missed or not reached 0;
 - `deadlines`: each run of each deadline that started: met 1, missed or overdue 0;
 - `injects`: each inject fired: answered (within its `within:`, when it has one) 1, else 0;
-- `escalations`: each role escalated to: reached at some point 1, never reached 0;
+- `escalations`: each role escalated to: reached at some point 1; tried only while a drill inject
+  held it out of reach 1 (the scenario decided that outcome: the inject's own point scores how
+  the team went on); otherwise never reached 0;
 - `approvals`: each message sent by a step with `approval:`: approved before it went out 1, else 0;
 - `checklists`: each checklist answered: the share of its items done;
 - `messages`: each message sent: as the playbook rendered it 1, edited 0 (weight 0 by default: shown, not scored);
@@ -26,6 +28,7 @@ from typing import Any
 
 from crisisplay import clocks
 from crisisplay import events as ev
+from crisisplay.personal import Sealed
 from crisisplay.times import elapsed_ms, parse_ts
 
 TARGETS, DEADLINES, INJECTS, ESCALATIONS = "targets", "deadlines", "injects", "escalations"
@@ -45,12 +48,15 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     MESSAGES: 0,
     SKIPS: 1,
 }
+# The most a category may weigh (`[drill.weights]`): far more than any sensible weighting needs,
+# and small enough that no sum of weights can overflow a float into inf or nan.
+MAX_WEIGHT = 1000
 SCORECARD_VERSION = 1
 
 # The result of a point, as the json export writes it (the reports put them in words).
 MET, MISSED, NOT_REACHED, OVERDUE = "met", "missed", "not-reached", "overdue"
 ANSWERED, LATE, UNANSWERED = "answered", "late", "unanswered"
-REACHED = "reached"
+REACHED, OUT_OF_REACH = "reached", "out-of-reach"
 APPROVED, NOT_APPROVED = "approved", "not-approved"
 COMPLETE, INCOMPLETE = "complete", "incomplete"
 AS_RENDERED, EDITED = "as-rendered", "edited"
@@ -69,7 +75,9 @@ class Point:
     elapsed_ms: int | None = None  # targets: from detection; injects: from the inject to its answer
     target_ms: int | None = None  # the target, deadline or `within:` it was held to
     margin_ms: int | None = None  # to spare (positive) or over (negative)
-    detail: str = ""  # an inject's text, a skip's reason, a checklist's `3/4`, a role's person
+    # An inject's text, a skip's reason, a checklist's `3/4`, a role's person; None: a personal
+    # value erased (shown "[erased]", null in json).
+    detail: str | None = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -161,7 +169,7 @@ def weights_of(given: Mapping[str, float] | None) -> dict[str, float]:
 class _Inject:
     id: str
     source: str
-    text: str
+    text: str | None  # None: a facilitator's text, erased
     seq: int
     fired_ms: int
     answered_by: tuple[str, ...]
@@ -180,7 +188,8 @@ class Observations:
     injects: list[_Inject] = field(default_factory=list)
     answers: dict[tuple[str, int], int] = field(default_factory=dict)  # (step, ms) -> seq of its answer
     milestones: dict[str, int] = field(default_factory=dict)  # name -> seq of its first milestone.reached
-    escalations: dict[str, list[tuple[int, bool, str]]] = field(default_factory=dict)  # role -> (seq, reached, who)
+    # role -> (seq, reached, who, held): `held` when a drill inject kept the role out of reach
+    escalations: dict[str, list[tuple[int, bool, str, bool]]] = field(default_factory=dict)
     approval_seqs: dict[str, list[int]] = field(default_factory=dict)  # step -> approval events so far
     approved: dict[str, bool] = field(default_factory=dict)  # step -> approved as things stand
     points: list[Point] = field(default_factory=list)  # approvals, checklists, messages and skips, in log order
@@ -206,20 +215,15 @@ class Observations:
             self.answers.setdefault((step, ms), seq)
             self._answer(state, seq, ms, step, data)
         elif kind == ev.STEP_SKIPPED and step is not None and data.get("by") == "responder":
-            reason = str(data.get("reason") or "").strip()
-            given = bool(reason) and reason != ev.REASON_NONE
-            self.points.append(
-                Point(
-                    SKIPS, step, WITH_REASON if given else WITHOUT_REASON, 1.0 if given else 0.0, (seq,), detail=reason
-                )
-            )
+            self.points.append(_skip(step, seq, data.get("reason", "")))
         elif kind == ev.MILESTONE_REACHED:
             self.milestones.setdefault(str(data.get("name")), seq)
         elif kind in (ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE):
             contact = data.get("contact") or {}
             who = contact.get("name") or contact.get("description") or ""
             role = str(data.get("role"))
-            self.escalations.setdefault(role, []).append((seq, kind == ev.ESCALATION_NOTIFIED, str(who)))
+            reached, held = kind == ev.ESCALATION_NOTIFIED, bool(data.get("inject"))
+            self.escalations.setdefault(role, []).append((seq, reached, str(who), held and not reached))
         elif kind in (ev.APPROVAL_REQUESTED, ev.APPROVAL_GIVEN, ev.APPROVAL_REJECTED) and step is not None:
             self.approval_seqs.setdefault(step, []).append(seq)
             approval = state.approvals.get(step)
@@ -240,7 +244,7 @@ class Observations:
             _Inject(
                 ident,
                 source,
-                str(data.get("text") or ""),
+                _text(data.get("text", "")),  # a facilitator's is what a person typed: personal
                 seq,
                 ms,
                 tuple(written.answered_by) if written is not None else (),
@@ -276,6 +280,24 @@ class Observations:
                 self.points.append(
                     Point(APPROVALS, step, APPROVED if approved else NOT_APPROVED, 1.0 if approved else 0.0, seqs)
                 )
+
+
+def _text(value: Any) -> str | None:
+    """A logged text as a point's detail: None when it is a personal value erased (purged, or the
+    key missing) or not opened, which only a personal value can be."""
+    return None if value is None or isinstance(value, Sealed) else str(value)
+
+
+def _skip(step: str, seq: int, reason: Any) -> Point:
+    """A responder's skip. The engine logs a reason given as personal text and none as
+    `ev.REASON_NONE` (plain), so a reason that is erased was given all the same: the point
+    earns what it earned before the key went (docs/drills.md: a scorecard comes out the same)."""
+    text = _text(reason)
+    if text is None:
+        return Point(SKIPS, step, WITH_REASON, 1.0, (seq,), detail=None)
+    text = text.strip()
+    given = bool(text) and text != ev.REASON_NONE
+    return Point(SKIPS, step, WITH_REASON if given else WITHOUT_REASON, 1.0 if given else 0.0, (seq,), detail=text)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -397,9 +419,14 @@ def _injects(seen: Observations) -> list[Point]:
 def _escalations(seen: Observations) -> list[Point]:
     out = []
     for role, tries in seen.escalations.items():
-        reached = [who for _seq, ok, who in tries if ok]
-        ok = bool(reached)
-        who = reached[0] if reached else (tries[-1][2] if tries else "")
-        seqs = tuple(seq for seq, _ok, _who in tries)
-        out.append(Point(ESCALATIONS, role, REACHED if ok else NOT_REACHED, 1.0 if ok else 0.0, seqs, detail=who))
+        reached = [who for _seq, ok, who, _held in tries if ok]
+        seqs = tuple(seq for seq, _ok, _who, _held in tries)
+        if reached:
+            out.append(Point(ESCALATIONS, role, REACHED, 1.0, seqs, detail=reached[0]))
+        elif all(held for _seq, _ok, _who, held in tries):
+            # Every try fell while a drill inject held the role out of reach: trying was all the team
+            # could do, and the inject's own point scores whether it went on in time.
+            out.append(Point(ESCALATIONS, role, OUT_OF_REACH, 1.0, seqs, detail=tries[-1][2]))
+        else:
+            out.append(Point(ESCALATIONS, role, NOT_REACHED, 0.0, seqs, detail=tries[-1][2]))
     return out

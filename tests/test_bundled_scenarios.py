@@ -32,6 +32,9 @@ TRANSLATED = {
     "staff-conduct": "conducta-personal",
     "product-recall": "retirada-producto",
 }
+# The playbooks whose main example answers leave something undone (a checklist item, a role they
+# say did not answer): their drills score below 100%, as docs/library/drills.md says.
+ANSWERS_LEAVE_UNDONE = {"offensive-post", "publicacion-ofensiva", "resenas-falsas", "suplantacion"}
 
 
 def scenario_of(path: Path) -> Scenario:
@@ -89,6 +92,32 @@ def test_bundled_scenario_checks_clean_against_its_playbook(path):
             spec = pb.inputs[name]
             if spec.type == "choice":
                 assert value in [o.value for o in spec.options], (inject.id, name, value)
+
+
+@pytest.mark.parametrize("path", DRILLS, ids=lambda p: p.stem)
+def test_no_inject_is_answered_only_by_calling_whom_it_holds_out_of_reach(path):
+    # An inject that makes a role unreachable asks how the team goes on without it (calls someone
+    # else, records the gap and decides what it can). Answered in time by an escalation to none but
+    # that role, its answer could only ever record the role as unreachable: nothing to learn.
+    from crisisplay.playbook.model import parse_duration
+
+    scenario = scenario_of(path)
+    pb = playbook_for(scenario)
+    for inject in scenario.injects:
+        held = set(inject.effects.unreachable)
+        if not held:
+            continue
+        within = inject.within_ms
+        longest = max(parse_duration(str(span)) for span in inject.effects.unreachable.values())
+        if within is not None and within >= longest:
+            continue  # the team can wait until they are back and still answer in time
+        for step_id in inject.answered_by:
+            step = pb.step(step_id)
+            if step.type == "escalate":
+                assert set(step.to) - held, (
+                    f"{inject.id}: answered by {step_id}, which escalates only to {sorted(held)}, "
+                    f"unreachable for longer than its within: {inject.within}"
+                )
 
 
 @pytest.mark.parametrize("english", sorted(TRANSLATED))
@@ -172,6 +201,21 @@ def test_bundled_scenario_runs_to_the_end_with_the_main_example_answers(path, tm
     points = [p for p in export["scorecard"]["points"] if p["category"] == "injects"]
     assert sorted(p["subject"] for p in points) == sorted(scenario.inject_index)
     assert [(p["subject"], p["result"]) for p in points if p["result"] != "answered"] == []
+    # ... and nothing the scenario does costs a point (docs/library/drills.md): a role an inject holds
+    # out of reach counts as tried. What the run loses is only what the answers file itself left
+    # undone: a checklist's items not done, or a role it says did not answer.
+    by_seq = {e["seq"]: e for e in events}
+    lost = [p for p in export["scorecard"]["points"] if p["earned"] < 1]
+    for point in lost:
+        if point["category"] == "escalations":
+            tries = [by_seq[seq] for seq in point["events"]]
+            assert any("inject" not in e["data"] for e in tries), point  # the file said unreachable
+        else:
+            assert point["category"] == "checklists", point
+    undone = scenario.playbook in ANSWERS_LEAVE_UNDONE
+    assert bool(lost) == undone, "docs/library/drills.md names the playbooks whose main answers lose points"
+    if not undone:
+        assert export["scorecard"]["total_percent"] == 100
 
 
 def test_the_library_docs_list_every_bundled_scenario():

@@ -147,6 +147,11 @@ def test_every_weight_zero_says_so_instead_of_nothing_to_score(run_cli, drill, c
         ('[drill.weights]\ntargets = "high"\n', "config.toml:2:1: [drill.weights] 'targets'"),
         ("[drill.weights]\ninjects = -1\n", "config.toml:2:1: [drill.weights] 'injects'"),
         ("[drill.weights]\ntimeliness = 2\n", "config.toml:2:1: unknown key 'timeliness' in [drill.weights]"),
+        # Huge weights would overflow the weighted sum into inf or nan (NaN% and invalid json).
+        ("[drill.weights]\ntargets = 1e308\ninjects = 1e308\n", "config.toml:2:1: [drill.weights] 'targets'"),
+        ("[drill.weights]\ninjects = 1000.5\n", "config.toml:2:1: [drill.weights] 'injects'"),
+        ("[drill.weights]\nskips = 1" + "0" * 400 + "\n", "config.toml:2:1: [drill.weights] 'skips'"),
+        ("[drill.weights]\nskips = nan\n", "config.toml:2:1: [drill.weights] 'skips'"),
     ],
 )
 def test_a_bad_weight_is_exit_2_naming_the_file_and_key(run_cli, cli_home, table, where):
@@ -155,6 +160,22 @@ def test_a_bad_weight_is_exit_2_naming_the_file_and_key(run_cli, cli_home, table
     assert code == 2
     assert where in err
     assert "Traceback" not in err
+
+
+def test_the_largest_weights_give_a_score_in_valid_json(run_cli, drill, cli_home):
+    weights = "".join(f"{name} = 1000\n" for name in ("targets", "deadlines", "injects", "escalations", "checklists"))
+    (cli_home / "config.toml").write_text("[drill.weights]\n" + weights, encoding="utf-8")
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not json: {constant}")
+
+    code, out, err = run_cli("drills", "-f", "json")
+    assert code == 0, err
+    score = json.loads(out, parse_constant=refuse)["drills"][0]["runs"][0]["score_percent"]
+    assert 0 < score < 100
+    card = json.loads(_export(run_cli, drill, "json"), parse_constant=refuse)["scorecard"]
+    assert card["total_percent"] == score
+    assert f"**Score: {score:g}%" in _export(run_cli, drill, "md")
 
 
 def test_a_drill_run_ends_with_its_scorecard(run_cli, cli_cwd):
@@ -179,3 +200,160 @@ def test_the_scorecard_speaks_the_reports_language(run_cli, drill):
     assert "**Puntuación: 82,1 % (la media ponderada de las categorías de abajo).**" in section
     assert "| Objetivos de respuesta | 3 | 2 de 3 | 66,7 % |" in section
     assert "**respondida en 3m, 1m por encima de su objetivo de 2m**" in section
+
+
+PERSONAL_POINTS = """\
+crisisplay: 1
+id: personal-points
+title: Points that read personal values
+locale: en
+roles:
+  manager: Your line manager
+phases:
+  - id: only
+    title: Only
+    steps:
+      - id: holding
+        type: message
+        channel: x
+        template: We are looking into it.
+        approval:
+          by: [manager]
+      - id: reply
+        type: confirm
+        prompt: Replied to the customer?
+      - id: check
+        type: confirm
+        prompt: Checked the order?
+      - id: done
+        type: confirm
+        prompt: Done?
+"""
+PERSONAL_POINTS_DRILL = """\
+crisisplay-drill: 1
+id: personal-points-drill
+playbook: personal-points.yaml
+title: A short drill
+duration: 10m
+injects:
+  - id: i1
+    at: 1m
+    text: A journalist asks.
+"""
+
+
+def _scores(run_cli) -> dict[str, tuple[float, dict]]:
+    code, out, err = run_cli("drills", "-f", "json")
+    assert code == 0, err
+    return {run["id"]: (run["score_percent"], run["categories"]) for run in json.loads(out)["drills"][0]["runs"]}
+
+
+def _points(run_cli, incident: str) -> list[tuple[str, str, str, float]]:
+    card = json.loads(_export(run_cli, incident, "json"))["scorecard"]
+    return [(p["category"], p["subject"], p["result"], p["earned"]) for p in card["points"]]
+
+
+def _personal_points_drill(run_cli) -> str:
+    """A drill whose points read personal values: a skip's reason, and an approval the approver
+    gave to their own wording (`approve --edit`); plus a skip without a reason."""
+    code, out, err = run_cli("drill", "personal-points-drill.yaml", "--answers", "a.yaml", "--responder", "Ana")
+    assert code == 3, err  # waiting for the approval
+    incident = out.strip()
+    assert run_cli("assign", incident, "manager", "Marta Gil")[0] == 0
+    code, _out, err = run_cli("approve", incident, "--as", "Marta Gil", "--edit", "-", input="We are on it.\n")
+    assert code == 0, err
+    code, _out, err = run_cli("resume", incident, "--answers", "a.yaml")
+    assert code == 0, err
+    return incident
+
+
+def test_a_purge_or_a_lost_key_leaves_every_score_as_it_was(run_cli, cli_home, cli_cwd):
+    # A reason given and an approver's edit are personal (sealed) and read as erased once the key
+    # is gone; no reason is logged in clear as such. Not one point may move.
+    (cli_cwd / "personal-points.yaml").write_text(PERSONAL_POINTS, encoding="utf-8")
+    (cli_cwd / "personal-points-drill.yaml").write_text(PERSONAL_POINTS_DRILL, encoding="utf-8")
+    (cli_cwd / "a.yaml").write_text(
+        "steps:\n  holding: send\n  reply: {skip: 'customer asked us not to'}\n  check: {skip: ''}\n  done: yes\n",
+        encoding="utf-8",
+    )
+    purged, key_lost = _personal_points_drill(run_cli), _personal_points_drill(run_cli)
+    ids = (purged, key_lost)
+    before = _scores(run_cli)
+    points = {incident: _points(run_cli, incident) for incident in ids}
+    assert before[purged][0] == 91.7  # injects (weight 3) and approvals (2) in full, skips 1 of 2 (1)
+    assert ("approvals", "holding", "approved", 1) in points[purged]
+    assert ("skips", "reply", "with-reason", 1) in points[purged]
+    assert ("skips", "check", "without-reason", 0) in points[purged]
+
+    code, _out, err = run_cli("purge", purged, "--reason", "erasure request", "--yes")
+    assert code == 0, err
+    (cli_home / "keys" / f"{key_lost}.key").unlink()
+
+    assert {incident: _points(run_cli, incident) for incident in ids} == points
+    assert _scores(run_cli) == before
+    code, md, err = run_cli("export", purged, "-f", "md")
+    assert code == 0, err
+    assert "| skipped: \\[erased\\] |" in md
+    skip = next(
+        p for p in json.loads(_export(run_cli, purged, "json"))["scorecard"]["points"] if p["subject"] == "reply"
+    )
+    assert skip["detail"] is None  # erased: null in data, never the word
+
+
+COUNSEL = """\
+crisisplay: 1
+id: counsel
+title: Counsel, twice
+locale: en
+roles:
+  legal: Legal counsel
+phases:
+  - id: only
+    title: Only
+    steps:
+      - id: call-legal
+        type: escalate
+        to: [legal]
+        template: Please call me.
+      - id: call-legal-again
+        type: escalate
+        to: [legal]
+        template: Please call me, it is still urgent.
+"""
+COUNSEL_DRILL = """\
+crisisplay-drill: 1
+id: counsel-drill
+playbook: counsel.yaml
+title: Counsel on a plane
+duration: 10m
+injects:
+  - id: on-a-plane
+    at: 1m
+    text: Counsel is on a plane for 5 minutes.
+    effects: {unreachable: {legal: 5m}}
+    answered_by: call-legal
+"""
+
+
+@pytest.mark.parametrize(
+    ("again", "result", "earned"),
+    [
+        ("{skip: 'Counsel is still in the air'}", "out-of-reach", 1),  # tried while held: all the team could do
+        ("{answer: notified, at: 8m}", "reached", 1),  # tried again once landed, and reached
+        ("{answer: unreachable, at: 8m}", "not-reached", 0),  # landed, and the team could not reach them
+    ],
+)
+def test_an_escalation_an_inject_holds_out_of_reach_counts_as_tried(run_cli, cli_cwd, again, result, earned):
+    (cli_cwd / "counsel.yaml").write_text(COUNSEL, encoding="utf-8")
+    (cli_cwd / "counsel-drill.yaml").write_text(COUNSEL_DRILL, encoding="utf-8")
+    (cli_cwd / "a.yaml").write_text(
+        f"steps:\n  call-legal: {{answer: notified, at: 2m}}\n  call-legal-again: {again}\n", encoding="utf-8"
+    )
+    code, out, err = run_cli("drill", "counsel-drill.yaml", "--answers", "a.yaml", "--responder", "Ana")
+    assert code == 0, err
+    card = json.loads(_export(run_cli, out.strip(), "json"))["scorecard"]
+    [point] = [p for p in card["points"] if p["category"] == "escalations"]
+    assert (point["subject"], point["result"], point["earned"]) == ("legal", result, earned)
+    if result == "out-of-reach":
+        md = _export(run_cli, out.strip(), "md")
+        assert "| Escalations | legal | tried while the drill kept them out of reach (Legal counsel) |" in md

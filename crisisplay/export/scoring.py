@@ -9,6 +9,7 @@ from typing import Any
 
 from crisisplay import scorecard as sc
 from crisisplay.i18n import N_, _
+from crisisplay.personal import shown
 from crisisplay.playbook.model import Playbook, format_duration
 from crisisplay.scorecard import BETTER, FASTER, NOT_REACHED, SAME, SLOWER, WORSE
 
@@ -79,7 +80,7 @@ def subject_words(point: sc.Point, pb: Playbook) -> str:
         label = (deadline.label if deadline is not None else None) or name
         return f"{label} #{run}" if run else label
     if point.category == sc.INJECTS:
-        return f"{point.subject}: {point.detail}" if point.detail else point.subject
+        return f"{point.subject}: {shown(point.detail)}" if point.detail != "" else point.subject
     if point.category == sc.ESCALATIONS:
         return pb.role_label(point.subject)
     step = pb.step(point.subject) if point.subject in pb.step_index else None
@@ -112,6 +113,12 @@ def result_words(point: sc.Point) -> str:
         return _("not answered")
     elif result == sc.REACHED:
         return _("reached {person}").format(person=point.detail) if point.detail else _("reached")
+    elif result == sc.OUT_OF_REACH:
+        return (
+            _("tried while the drill kept them out of reach ({person})").format(person=point.detail)
+            if point.detail
+            else _("tried while the drill kept them out of reach")
+        )
     elif result == sc.APPROVED:
         return _("approved before it was sent")
     elif result == sc.NOT_APPROVED:
@@ -123,7 +130,7 @@ def result_words(point: sc.Point) -> str:
     elif result == sc.EDITED:
         return _("edited before sending")
     elif result == sc.WITH_REASON:
-        return _("skipped: {reason}").format(reason=point.detail)
+        return _("skipped: {reason}").format(reason=shown(point.detail))
     elif result == sc.WITHOUT_REASON:
         return _("skipped without a reason")
     else:
