@@ -72,3 +72,22 @@ def aligned(rows: list[tuple[str, ...]], gap: int = 2) -> list[str]:
         cells = [cell + " " * (size - width(cell)) for cell, size in zip(row, widths, strict=True)]
         lines.append((" " * gap).join(cells).rstrip())
     return lines
+
+
+_LIST_ITEM = re.compile(r"\s|[-*•]\s|\d+[.)]\s")
+
+
+def reflowed(text: str) -> str:
+    """A help text whose lines the author broke for a wide editor, as paragraphs a narrow terminal
+    can wrap: a line break inside a paragraph becomes a space; blank lines, list items (`- `, `1. `)
+    and indented lines keep theirs."""
+    out: list[str] = []
+    plain = False  # whether the last line is a paragraph's (a line may join it)
+    for line in text.strip().split("\n"):
+        own = not line.strip() or bool(_LIST_ITEM.match(line))
+        if plain and not own:
+            out[-1] = f"{out[-1]} {line.strip()}"
+        else:
+            out.append(line.rstrip())
+            plain = not own
+    return "\n".join(out)

@@ -47,7 +47,7 @@ def environment(home: Path, **extra: str) -> dict:
 class Terminal:
     """A crisisplay process in a 40x80 pseudo-terminal; `screen` is everything it showed, escapes removed."""
 
-    def __init__(self, home: Path, *args: str, cwd: Path | None = None, **env: str):
+    def __init__(self, home: Path, *args: str, cwd: Path | None = None, columns: int = 80, **env: str):
         import io
 
         self.log = io.StringIO()
@@ -57,7 +57,7 @@ class Terminal:
             env=environment(home, **env),
             encoding="utf-8",
             timeout=10,
-            dimensions=(40, 80),
+            dimensions=(40, columns),
             cwd=str(cwd) if cwd else None,
         )
         self.child.logfile_read = self.log
@@ -475,3 +475,42 @@ def test_a_checklist_answered_in_spanish_says_so_in_spanish(home):
     assert "? Tick what is done 1 de 3 hechas" in term.screen
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+LONG_OPTIONS = """\
+crisisplay: 1
+id: narrow
+title: Narrow terminal
+phases:
+  - id: p
+    title: P
+    steps:
+      - id: source
+        type: choice
+        prompt: Where did the post come from?
+        help: |
+          If our account was hacked, we did not write the post: we secure the account and post a
+          factual notice, not an apology.
+          - Run the account-hacked playbook alongside this one.
+        options:
+          - label: From our brand account, written by one of us
+            value: brand
+          - label: From our brand account, but we did not post it (the account was hacked)
+            value: hacked
+"""
+
+
+def test_a_long_option_wraps_in_a_narrow_terminal_instead_of_losing_its_last_words(home, tmp_path):
+    book = tmp_path / "narrow.yaml"
+    book.write_text(LONG_OPTIONS, encoding="utf-8")
+    term = Terminal(home, "start", str(book), "--drill", columns=50)
+    term.expect("Where did the post come from?")
+    time.sleep(0.5)
+    term.send(CTRL_C)
+    assert term.finish() == 130
+    screen = re.sub(r"\s+", " ", term.screen)
+    assert "(the account was hacked)" in screen  # wrapped onto a second line, not cut at 50 columns
+    # the help's lines, broken for a wide editor, are one paragraph wrapped at the terminal's width
+    lines = [line.strip() for line in term.screen.splitlines()]
+    assert not any(line.startswith("factual notice") for line in lines), lines
+    assert any(line.startswith("- Run the account-hacked") for line in lines)  # a list item starts its line

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from crisisplay import engine
 from crisisplay import events as ev
-from crisisplay.display import markup_safe, visible
+from crisisplay.display import markup_safe, reflowed, visible
 from crisisplay.errors import AnswerError, CrisisplayError
 from crisisplay.events import DRILL_INJECT, INPUT_SET, PAUSED, RESUMED, STARTED, STEP_ANSWERED, STEP_SKIPPED, Event
 from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, joined, language, normalise_number
@@ -116,10 +116,19 @@ class Prompter:
         return question
 
     def _ends_on_ctrl_d(self, question: Any) -> Any:
-        """A menu (select, checkbox) that Ctrl-D ends as it ends a text box: questionary ignores it,
-        and the Enter typed next would answer the step."""
-        bindings = cast("KeyBindings", question.application.key_bindings)  # questionary always makes its own
+        """A menu (select, checkbox) that Ctrl-D ends as it ends a text box (questionary ignores it,
+        and the Enter typed next would answer the step), and whose long options wrap instead of
+        being cut at the terminal's edge (the word that tells two options apart may be the last)."""
+        from prompt_toolkit.filters import to_filter
+        from prompt_toolkit.layout.containers import Window
+        from questionary.prompts.common import InquirerControl
+
+        app = question.application
+        bindings = cast("KeyBindings", app.key_bindings)  # questionary always makes its own
         bindings.add("c-d", eager=True)(lambda event: event.app.exit(exception=EOFError()))
+        for container in app.layout.walk():
+            if isinstance(container, Window) and isinstance(container.content, InquirerControl):
+                container.wrap_lines = to_filter(True)
         return self._ticking(question)
 
     def select(
@@ -351,7 +360,7 @@ class TerminalFrontend:
             self._header(session, None)
             self._header_shown = True
         if spec.help:
-            self.console.print(_esc(spec.help), style="dim")
+            self.console.print(_esc(reflowed(spec.help)), style="dim")
         suggested = None if spec.default is None else str(spec.default)
         if spec.type == "choice":
             from questionary import Choice
@@ -501,7 +510,7 @@ class TerminalFrontend:
         again = _(" (visit {visit})").format(visit=visit) if visit > 1 else ""
         self.console.print(f"[bold]{_esc(title)}[/bold]{again}")
         if step.help:
-            self.console.print(_esc(step.help.strip()), style="dim")
+            self.console.print(_esc(reflowed(step.help)), style="dim")
 
     # --- actions available at every prompt -------------------------------------------------
 
