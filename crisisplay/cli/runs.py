@@ -128,10 +128,11 @@ def _terminal_frontend(config: Config) -> tuple[Console, MakeFrontend]:
     return console, lambda overrides: TerminalFrontend(console, contacts=config.contacts, overrides=overrides)
 
 
-def _ask_responder(suggested: str) -> str:
+def _ask_responder(suggested: str | None) -> str:
     """Who is responding, asked once: messages sign with it, so never guess from the login name.
 
-    The account's name is offered greyed in the empty box: Enter takes it, typing replaces it."""
+    The account's full name, when it has one, is offered greyed in the empty box: Enter takes it,
+    typing replaces it. A login name is never offered: the name must be typed."""
     from crisisplay.run.terminal import Prompter
 
     try:
@@ -289,8 +290,9 @@ def _start_run(
     name = who.name
     if answers is None:
         console, make_frontend = _terminal_frontend(config)
-        if who.source in ("account", "login"):  # nobody said who: ask, offering the account's name
-            name = _ask_responder(who.name)
+        if who.source in ("account", "login"):  # nobody said who: ask, offering the account's full name
+            # never the login name ("root"): Enter alone must not sign a customer's message with it
+            name = _ask_responder(who.name if who.source == "account" else None)
     else:
         make_frontend = _scripted_frontend(answers, pb, delivering=notify)
     reach = reach_for_run(config, drill=drill, scripted=answers is not None, notify=notify)
