@@ -176,6 +176,9 @@ class Metrics:
     notes: list[Record] = field(default_factory=list)
     messages: list[Record] = field(default_factory=list)
     escalations: list[Record] = field(default_factory=list)
+    # Each escalation's step visit, beside `escalations` (not in the json): the report's rounds are
+    # one per visit, whether its people were logged together or one by one as they answered.
+    escalation_visits: list[int] = field(default_factory=list)
     answers: list[Record] = field(default_factory=list)  # text answers of steps with a `section:`
     reached: dict[str, str] = field(default_factory=dict)  # milestone name -> its time as logged
     phases: dict[str, list[datetime]] = field(default_factory=dict)  # phase id -> [first, last] datetime
@@ -427,6 +430,8 @@ def _take(metrics: Metrics, event: Record, observe: Observe | None = None, each:
         metrics.closed_at = logged.get("ts")
     elapsed = elapsed_ms(state.detected_at, at)
     _record(metrics, kind, event, elapsed)
+    if kind in (ev.ESCALATION_NOTIFIED, ev.ESCALATION_UNREACHABLE):
+        metrics.escalation_visits.append(state.visits.get(str(step), 0))
     if metrics.timeline is not None:
         words = describe(event, state.playbook)
         if words is not None:

@@ -19,6 +19,7 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from crisisplay.config import Config, Contact
+from crisisplay.export import export_incident
 from crisisplay.playbook.loader import check_text
 from crisisplay.run.lifecycle import StartRequest, resume_incident, start_incident
 from crisisplay.run.terminal import Prompter, TerminalFrontend
@@ -548,6 +549,12 @@ def test_an_escalation_interrupted_between_two_people_keeps_the_first_and_asks_o
     kinds = [(e["type"], e["data"].get("role")) for e in first.events if e["type"].startswith("escalation.")]
     assert kinds == [("escalation.notified", "manager"), ("escalation.unreachable", "legal")]  # each once
     assert_log_contract(first.log)
+    # the report still shows one round for the step, both people in it, though logged minutes apart
+    out = io.BytesIO()
+    export_incident(Journal(first.log, keys=keys), "md", None, out)
+    report = out.getvalue().decode("utf-8")
+    assert report.count("### 1. ") == 1 and "### 2. " not in report
+    assert "Ann Example (manager) notified; Legal counsel (legal) **unreachable**" in report
 
 
 def test_ticks_made_before_adding_a_note_are_still_ticked_after_it(tmp_path):

@@ -391,15 +391,19 @@ def post_mortem_sections(metrics: Metrics) -> list[tuple[str, list[Record]]]:
 
 
 def escalation_rounds(metrics: Metrics) -> list[Record]:
-    """The escalations, one round per escalate answer: `{ts, elapsed_ms, step, title, people, message}`.
+    """The escalations, one round per visit of an escalate step: `{ts, elapsed_ms, step, title, people, message}`
+    (the time of its first person's outcome).
 
-    `people` is `[{name, role, outcome}]`: everyone that answer reached or could not reach, who
-    all got the same message at the same moment.
+    `people` is `[{name, role, outcome}]`: everyone that visit reached or could not reach, with
+    the same message, whether they were logged together (an answers file) or one by one (a terminal).
     """
     rounds: list[Record] = []
-    for e in metrics.escalations:
-        last = rounds[-1] if rounds else None
-        if last is None or (last["step"], last["ts"], last["message"]) != (e["step"], e["ts"], e["message"]):
+    keys: list[tuple[object, int]] = []
+    visits = metrics.escalation_visits if len(metrics.escalation_visits) == len(metrics.escalations) else None
+    for index, e in enumerate(metrics.escalations):
+        key = (e["step"], visits[index] if visits is not None else e["ts"])
+        if not keys or keys[-1] != key:
+            keys.append(key)
             last = {
                 "ts": e["ts"],
                 "elapsed_ms": e["elapsed_ms"],
@@ -409,7 +413,7 @@ def escalation_rounds(metrics: Metrics) -> list[Record]:
                 "people": [],
             }
             rounds.append(last)
-        last["people"].append({"name": e["name"], "role": e["role"], "outcome": e["outcome"]})
+        rounds[-1]["people"].append({"name": e["name"], "role": e["role"], "outcome": e["outcome"]})
     return rounds
 
 
