@@ -7,6 +7,7 @@ turn what the responder typed into the typed answers below; the engine checks th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -189,8 +190,16 @@ def _marked(text: str, source: str | None, state: ev.State) -> str:
 
 
 def names_someone(text: str, state: ev.State) -> bool:
-    """Whether `text` holds a current personal value as it is (the customer's name, an order number)."""
-    return any(isinstance(value, Personal) and value and value in text for value in state.variables.values())
+    """Whether `text` holds a current personal value (the customer's name, an order number) as a
+    whole word, in any case: "Ann" is not in "Annual"; a value under 3 characters ("12") is
+    too short to tell from other words."""
+    folded = text.casefold()
+    for value in state.variables.values():
+        if not isinstance(value, Personal) or len(word := value.strip().casefold()) < 3 or word not in folded:
+            continue
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+            return True
+    return False
 
 
 def sent_text(state: ev.State, rendered: Rendered, text: str) -> str:

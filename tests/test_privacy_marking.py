@@ -141,6 +141,17 @@ def test_a_personal_false_answer_that_names_someone_as_given_is_sealed_anyway():
     assert_personal(data_of(lessons, ev.STEP_ANSWERED)["answer"])  # the customer's name as it was given
 
 
+def test_a_personal_false_answer_is_sealed_only_for_a_whole_word_not_a_part_of_one():
+    run = started_run()  # the customer is NAME
+    run.answer("Called twice.")
+    lessons = run.answer(f"{NAME}son reviews and {NAME.upper()}'s order")  # a longer word, then the name in capitals
+    assert_personal(data_of(lessons, ev.STEP_ANSWERED)["answer"])
+    run = started_run()
+    run.answer("Called twice.")
+    lessons = run.answer(f"{NAME}son reviews: a second person checks prices")  # only inside another word
+    assert_plain(data_of(lessons, ev.STEP_ANSWERED)["answer"])
+
+
 def test_a_text_steps_personal_accepts_true_a_kind_or_false():
     run = started_run()
     for declared, kind in (("true", "personal"), ("person", "person"), ("false", None)):
