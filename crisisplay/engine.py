@@ -18,7 +18,7 @@ from crisisplay import events as ev
 from crisisplay.errors import AnswerError, UsageError
 from crisisplay.events import Event
 from crisisplay.findings import did_you_mean, one_of
-from crisisplay.i18n import NotANumber, _, normalise_number
+from crisisplay.i18n import ENGLISH, NotANumber, _, normalise_number, speaking
 from crisisplay.personal import TEXT, Personal, personal
 from crisisplay.playbook.model import (
     END,
@@ -168,11 +168,14 @@ def render(state: ev.State, step_id: str, now: datetime) -> Rendered:
     step = state.playbook.step(step_id)
     # A name without a value (no `organisation` configured) shows its placeholder, never "None".
     names = {name: value for name, value in namespace(state, now).items() if value is not None}
-    if isinstance(step, MessageStep):
-        return _render_message(step, names, state)
-    template = getattr(step, "template", None)
-    source = template or _default_escalation(state, step)
-    text, unset = render_with_placeholders(source, names)
+    # The words a template writes itself (a yes or a no) are the playbook's language, whatever
+    # language the screen speaks: the same text on every machine, for the same reader.
+    with speaking(state.playbook.locale or ENGLISH):
+        if isinstance(step, MessageStep):
+            return _render_message(step, names, state)
+        template = getattr(step, "template", None)
+        source = template or _default_escalation(state, step)
+        text, unset = render_with_placeholders(source, names)
     return Rendered(_marked(text.strip(), template, state), None, tuple(sorted(unset)))
 
 

@@ -1235,3 +1235,19 @@ def test_a_builtin_without_a_value_shows_its_placeholder_and_a_boolean_reads_yes
     assert rendered.placeholders == ("organisation",)
     with pytest.raises(AnswerError, match=r"\[\[organisation\]\]"):  # never "None apologises" to a customer
         engine.decide(run.state, "reply", engine.Send(rendered.text), run.now, ACTOR)
+
+
+def test_a_yes_or_no_in_a_template_is_in_the_playbooks_language_whatever_the_screen_speaks():
+    run = Run(
+        steps_yaml(
+            """\
+      - id: reply
+        type: message
+        channel: X
+        template: "Simulacro: {{ drill }}"
+""",
+            extra="locale: es\n",
+        )
+    )
+    run.advance()
+    assert engine.render(run.state, "reply", run.now).text == "Simulacro: sí"
