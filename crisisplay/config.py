@@ -268,7 +268,7 @@ def _retention(path: Path, value: object) -> tuple[str, int]:
 
 def _weights(path: Path, value: object) -> dict[str, float]:
     """`[drill.weights]`: a number from 0 to `MAX_WEIGHT` for any of the scorecard's categories."""
-    from crisisplay.scorecard import CATEGORIES, MAX_WEIGHT
+    from crisisplay.scorecard import CATEGORIES, MAX_WEIGHT, MIN_WEIGHT
 
     if not isinstance(value, dict):
         raise ConfigError(
@@ -279,13 +279,15 @@ def _weights(path: Path, value: object) -> dict[str, float]:
     _known_keys(path, value, CATEGORIES, "drill.weights")
     weights = {}
     for key, weight in value.items():
-        # Compared, never converted: an integer too big for a float, nan and inf all fail here,
-        # and weights this small cannot overflow the weighted sum into inf or nan.
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
+        # Compared, never converted: an integer too big for a float, nan and inf all fail here;
+        # weights this small cannot overflow the weighted sum into inf or nan, and none so tiny
+        # that a category's share of it vanishes (5e-324 × 0.5 is 0).
+        number = not isinstance(weight, bool) and isinstance(weight, (int, float))
+        if not number or not (weight == 0 or MIN_WEIGHT <= weight <= MAX_WEIGHT):
             raise ConfigError(
-                _("{where}: [drill.weights] '{key}' should be a number from 0 to {most}, like {key} = 2").format(
-                    where=_line_of(path, key), key=key, most=MAX_WEIGHT
-                )
+                _(
+                    "{where}: [drill.weights] '{key}' should be 0 or a number from {least} to {most}, like {key} = 2"
+                ).format(where=_line_of(path, key), key=key, least=MIN_WEIGHT, most=MAX_WEIGHT)
             )
         weights[key] = weight
     return weights

@@ -51,6 +51,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 # The most a category may weigh (`[drill.weights]`): far more than any sensible weighting needs,
 # and small enough that no sum of weights can overflow a float into inf or nan.
 MAX_WEIGHT = 1000
+MIN_WEIGHT = 0.001  # a weight of 0 leaves its category out; one above 0 is at least this
 SCORECARD_VERSION = 1
 
 # The result of a point, as the json export writes it (the reports put them in words).

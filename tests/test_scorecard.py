@@ -150,6 +150,7 @@ def test_every_weight_zero_says_so_instead_of_nothing_to_score(run_cli, drill, c
         # Huge weights would overflow the weighted sum into inf or nan (NaN% and invalid json).
         ("[drill.weights]\ntargets = 1e308\ninjects = 1e308\n", "config.toml:2:1: [drill.weights] 'targets'"),
         ("[drill.weights]\ninjects = 1000.5\n", "config.toml:2:1: [drill.weights] 'injects'"),
+        ("[drill.weights]\ntargets = 5e-324\n", "config.toml:2:1: [drill.weights] 'targets'"),
         ("[drill.weights]\nskips = 1" + "0" * 400 + "\n", "config.toml:2:1: [drill.weights] 'skips'"),
         ("[drill.weights]\nskips = nan\n", "config.toml:2:1: [drill.weights] 'skips'"),
     ],
