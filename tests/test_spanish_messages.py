@@ -675,7 +675,7 @@ def test_a_lease_held_elsewhere_says_until_when_in_local_time(spanish, monkeypat
         lease = Lease("Ana", None, "otra-maquina", datetime(2026, 11, 30, 20, 9, 14, 993000, tzinfo=UTC))
         said = busy_elsewhere("20261130-200000-x-abcd", lease)
     finally:
-        monkeypatch.delenv("TZ")
+        monkeypatch.undo()  # TZ as it was before the test, set or not
         time.tzset()
     assert "(lo tiene hasta las 21:09)" in said and "2026-11-30T" not in said
 

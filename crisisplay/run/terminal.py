@@ -873,7 +873,7 @@ class TerminalFrontend:
                 return picked
             if role not in outcomes:
                 outcomes[role] = picked
-                session.log_computed(functools.partial(_reached, session, step.id, role, picked, self.contacts))
+                session.log_computed(functools.partial(_log_reached, session, step.id, role, picked, self.contacts))
             delivery = session.deliveries.state(key) if isinstance(key, str) and session.deliveries else None
             failed = (delivery or "").startswith("failed")
             if picked == engine.UNREACHABLE or failed:
@@ -1016,7 +1016,7 @@ def _approval_moved(session: Session, step_id: str, after: int, stop: threading.
     return False
 
 
-def _reached(session: Session, step_id: str, role: str, outcome: str, contacts: dict[str, Any]) -> list[Event]:
+def _log_reached(session: Session, step_id: str, role: str, outcome: str, contacts: dict[str, Any]) -> list[Event]:
     return engine.reached(session.state, step_id, role, outcome, session.clock(), session.actor, contacts)
 
 
