@@ -36,7 +36,15 @@ def test_then_the_configured_responder():
 
 
 def test_then_the_accounts_full_name():
-    assert find_responder("  ", Config(), account("ana", "Ana Ruiz")) == Responder("Ana Ruiz", "account")
+    assert find_responder(None, Config(), account("ana", "Ana Ruiz")) == Responder("Ana Ruiz", "account")
+
+
+def test_a_blank_responder_given_is_refused_not_replaced_by_another_name():
+    from crisisplay.errors import UsageError
+
+    with pytest.raises(UsageError, match="an empty name"):
+        find_responder("  ", Config(responder="Bo"), account("ana", "Ana Ruiz"))
+    assert find_responder("  Ana   Ruiz ", Config(), account("ana", None)) == Responder("Ana Ruiz", "option")
 
 
 def test_the_login_name_only_as_a_last_resort():
