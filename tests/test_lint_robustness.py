@@ -4,7 +4,6 @@ mutations of the bundled playbooks all go through the whole linter (checker, rul
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
