@@ -523,3 +523,22 @@ def pwd_full_name() -> str | None:
     from crisisplay.run.lifecycle import account_names
 
     return account_names()[1]
+
+
+def test_a_refused_answers_reason_is_shown_whole_in_a_narrow_terminal(home, tmp_path):
+    book = tmp_path / "count.yaml"
+    book.write_text(
+        "crisisplay: 1\nid: count\ntitle: Count\nphases:\n  - id: p\n    title: P\n    steps:\n"
+        "      - id: n\n        type: number\n        prompt: How many orders?\n",
+        encoding="utf-8",
+    )
+    term = Terminal(home, "start", str(book), "--drill", columns=50)
+    term.expect("How many orders?")
+    term.send("1,5" + ENTER)
+    term.expect("fits neither reading")
+    time.sleep(0.5)
+    term.send(CTRL_C)
+    assert term.finish() == 130
+    screen = re.sub(r"\s+", "", plain(term.screen))
+    # the end of the advice, past the 50th column: what to type instead
+    assert re.sub(r"\s+", "", "group thousands by three with ','") in screen

@@ -252,18 +252,33 @@ class Prompter:
             message = "\n".join(textwrap.wrap(message, max(20, columns - 3))) or message
             if instruction:
                 instruction = f"\n{instruction}\n>"
-        answer: str = self._ticking(
-            questionary.text(
-                message,
-                default=prefilled,
-                multiline=multiline,
-                instruction=instruction,
-                validate=validate,
-                **extra,
-                **self.kwargs,
-            )
-        ).unsafe_ask()
+        question = questionary.text(
+            message,
+            default=prefilled,
+            multiline=multiline,
+            instruction=instruction,
+            validate=validate,
+            **extra,
+            **self.kwargs,
+        )
+        _whole_errors(question.application)
+        answer: str = self._ticking(question).unsafe_ask()
         return suggested if suggested and not answer.strip() else answer
+
+
+def _whole_errors(app: Any) -> None:
+    """A refused answer's reason on as many lines as it needs: prompt_toolkit's validation toolbar is
+    one line, cut at the terminal's edge, and the part cut is what to type instead."""
+    from prompt_toolkit.filters import to_filter
+    from prompt_toolkit.layout.containers import Window
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    for container in app.layout.walk():
+        if isinstance(container, Window) and isinstance(container.content, FormattedTextControl):
+            made_by = getattr(container.content.text, "__qualname__", "")
+            if made_by.startswith("ValidationToolbar."):
+                container.height = None
+                container.wrap_lines = to_filter(True)
 
 
 def _placeholder_style() -> Style:
