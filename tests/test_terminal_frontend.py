@@ -415,6 +415,13 @@ def test_skip_from_the_menu_is_logged_as_skipped_by_the_responder_with_the_reaso
     assert [e["step"] for e in run.of("step.answered")] == ["what-happened"]
 
 
+def test_a_skip_picked_by_mistake_goes_back_to_the_step_with_an_empty_reason(tmp_path):
+    step = {"id": "assess", "type": "choice", "prompt": "How far?", "options": ["calm", "growing", "viral"]}
+    run = Run(tmp_path, playbook(step, TEXT), menu(3, MENU_SKIP) + ENTER + ENTER + "done" + ENTER)
+    assert not run.of("step.skipped")
+    assert run.answer("assess") == {"value": "calm", "label": "calm"}
+
+
 def test_pause_from_the_menu_pauses_the_run_and_logs_the_reason(tmp_path):
     run = Run(tmp_path, playbook(CONFIRM, TEXT), menu(2, MENU_PAUSE))
     assert not run.outcome.finished and run.outcome.reason == "responder"

@@ -534,9 +534,10 @@ class TerminalFrontend:
         if choice == PAUSE:
             raise PauseRequested()
         if choice == SKIP:
-            reason = self.prompter.text(
-                _("Why skip this step?"), validate=lambda t: bool(t.strip()) or _("Give a reason")
-            )
+            # Empty goes back to the step: a skip picked by mistake is not forced through.
+            reason = self.prompter.text(_("Why skip this step?"), instruction=_("(empty to go back)"))
+            if not reason.strip():
+                raise _Again()
             return engine.Skip(reason.strip())
         if choice == NOTE:
             text = self.prompter.text(_("Note:"), multiline=True, instruction=_(FINISH))
