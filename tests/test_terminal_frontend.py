@@ -564,6 +564,14 @@ def test_an_escalation_interrupted_between_two_people_keeps_the_first_and_asks_o
     assert "Ann Example (manager) notified; Legal counsel (legal) **unreachable**" in report
 
 
+def test_ticking_everything_with_a_ticks_no_action_and_keeps_the_items_ticked(tmp_path):
+    step = {"id": "fix", "type": "checklist", "prompt": "Stop the damage", "items": ["Fix price", "Hold orders"]}
+    run = Run(tmp_path, playbook(step), "a" + ENTER + ENTER)  # everything ticked; then Enter as it stands again
+    assert "one action at a time" in run.screen
+    assert not run.of("step.skipped") and not run.of("note.added")
+    assert run.outcome.finished and run.answer("fix")["done"] == ["Fix price", "Hold orders"]
+
+
 def test_ticks_made_before_adding_a_note_are_still_ticked_after_it(tmp_path):
     step = {"id": "fix", "type": "checklist", "prompt": "Stop the damage", "items": ["Fix price", "Hold orders"]}
     # tick "Fix price", then also tick "Add a note" (below the separator), Enter, write the note;

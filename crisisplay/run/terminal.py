@@ -652,6 +652,10 @@ class TerminalFrontend:
         actions = [t for t in ticked if t.startswith("::")]
         if actions:
             self._ticks[step.id] = {t for t in ticked if not t.startswith("::")}
+            if len(actions) > 1:  # `a` ticks every line, actions too: never skip or pause on that
+                said = _("one action at a time: tick the items done, or one action")
+                self.console.print(f"  ⚠ {_esc(said)}", style="yellow", highlight=False)
+                raise _Again()
             return self._act(session, actions[0])
         reason = None
         if len(ticked) < len(step.items):
