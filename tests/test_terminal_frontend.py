@@ -296,6 +296,17 @@ def test_a_message_edited_to_nothing_cannot_be_sent(tmp_path):
     assert sent["data"]["text"] == "Something to say."
 
 
+def test_a_message_edited_past_its_platforms_limit_is_flagged_before_it_is_sent(tmp_path):
+    long = "We are sorry. " * 25  # 350 characters, for X's 280
+    keys = "Kettle" + ENTER + DOWN + ENTER + CTRL_U + long + ESC_ENTER + ENTER
+    run = Run(tmp_path, playbook({**MESSAGE, "platform": "x"}, inputs=PRODUCT), keys)
+    assert run.of("message.sent")
+    assert "350 characters, over the 280 Twitter/X takes" in " ".join(run.screen.split())
+    (tmp_path / "short").mkdir()
+    short = Run(tmp_path / "short", playbook({**MESSAGE, "platform": "x"}, inputs=PRODUCT), "Kettle" + ENTER + ENTER)
+    assert "over the 280" not in short.screen
+
+
 def test_message_edited_with_editor_from_the_environment(tmp_path, monkeypatch):
     editor = tmp_path / "append-signature"
     editor.write_text('#!/bin/sh\nprintf "Signed, the team\\n" >> "$1"\n')

@@ -75,6 +75,26 @@ PLATFORM_TABLE: dict[str, Platform] = {
     )
 }
 
+
+def over_limit(platform: str | None, text: str) -> str | None:
+    """What to tell a responder about to post `text` on `platform` when it is longer than the
+    platform takes (an edit can make it so; lint checks only the template); None when it fits."""
+    from crisisplay.i18n import _
+
+    known = PLATFORM_TABLE.get(platform or "")
+    if known is None or known.limit is None:
+        return None
+    size = len(text.encode("utf-8")) if known.unit == BYTES else len(text)
+    if size <= known.limit:
+        return None
+    return _("{size} {unit}, over the {limit} {platform} takes: shorten it, or link to a longer statement").format(
+        size=size,
+        unit=_("bytes") if known.unit == BYTES else _("characters"),
+        limit=known.limit,
+        platform=_(known.name),
+    )
+
+
 # Sources of the norms CP409 checks (docs/lint-rules.md quotes them).
 NORM_SOURCES = {"google-reviews": _GOOGLE_POLICY, "facebook-private-reply": _PRIVATE_REPLY}
 # Channels that message a person privately on a social platform: a Google reviewer cannot be reached so.

@@ -28,6 +28,7 @@ from crisisplay.display import markup_safe, reflowed, visible
 from crisisplay.errors import AnswerError, CrisisplayError
 from crisisplay.events import DRILL_INJECT, INPUT_SET, PAUSED, RESUMED, STARTED, STEP_ANSWERED, STEP_SKIPPED, Event
 from crisisplay.i18n import N_, NO_WORDS, YES_WORDS, NotANumber, _, joined, language, normalise_number
+from crisisplay.lint.channels import over_limit
 from crisisplay.narrative import describe
 from crisisplay.playbook.model import (
     AnyStep,
@@ -696,6 +697,9 @@ class TerminalFrontend:
             targets = ()  # sent again when the run resumed: not a second time
         while True:
             self._show_message(step.prompt, rendered.channel, text)
+            too_long = over_limit(rendered.platform, text)
+            if too_long:
+                self.console.print(f"  ⚠ {_esc(too_long)}", style="yellow", highlight=False)
             if step.approval is not None and not waiting:
                 who = joined(
                     [someone(session.state.playbook, r, session.state.roles.get(r)) for r in step.approval.by],
