@@ -402,7 +402,7 @@ def test_a_missing_answer_pauses_with_exit_3_and_resume_finishes_it(start, run_c
     events = events_of(cli_home, incident_id)
     assert events[-1]["type"] == "incident.paused" and events[-1]["data"]["reason"] == "answers-ran-out"
     assert events[-2]["type"] == "step.entered" and events[-2]["step"] == "orders"
-    assert f"crisisplay resume {incident_id}" in err
+    assert f"crisisplay resume {incident_id} --home {cli_home}" in err  # the same home, to find it again
     assert f"Head hash: {events[-1]['hash']}" in err
     assert status_of(run_cli, incident_id)["status"] == "paused"
 

@@ -237,6 +237,15 @@ def _print_table(
         print(row[key] + ("\n  " + " · ".join(rest) if rest else "") if any(row) else "")
 
 
+def _again(words: str) -> str:
+    """A crisisplay command line to give the responder: with `--home DIR` when the home is not the
+    default one (`--home` or CRISISPLAY_HOME), so the command finds the same incident."""
+    import shlex
+
+    given = os.environ.get("CRISISPLAY_HOME")
+    return f"crisisplay {words}" + (f" --home {shlex.quote(given)}" if given else "")
+
+
 def _say(text: str) -> None:
     from crisisplay.display import visible
 

@@ -13,6 +13,7 @@ import typer
 from crisisplay import i18n
 from crisisplay.cli.app import _command
 from crisisplay.cli.common import (
+    _again,
     _config,
     _head_of,
     _home,
@@ -67,7 +68,7 @@ def _report(outcome: Outcome, console: Console | None = None, since: str | None 
             )
         )
         _say(_("Head hash: {hash}").format(hash=outcome.head))
-        _say(_("Post-mortem: {command}").format(command=f"crisisplay export {outcome.incident_id} --format md"))
+        _say(_("Post-mortem: {command}").format(command=_again(f"export {outcome.incident_id} --format md")))
         return
     _say(
         _("Incident {incident} paused ({reason}). Everything answered so far is saved.").format(
@@ -75,7 +76,7 @@ def _report(outcome: Outcome, console: Console | None = None, since: str | None 
         )
     )
     _say(_("Head hash: {hash}").format(hash=outcome.head))
-    _say(_("Resume with: {command}").format(command=f"crisisplay resume {outcome.incident_id}"))
+    _say(_("Resume with: {command}").format(command=_again(f"resume {outcome.incident_id}")))
     raise typer.Exit(3)
 
 
@@ -104,7 +105,7 @@ def _drill_scorecard(outcome: Outcome) -> None:
     metrics = measure(outcome.events(), observe=seen)
     for line in summary_lines(scorecard(metrics, seen, _config().drill_weights), metrics.playbook):
         _say(line)
-    _say(_("The scorecard in full: {command}").format(command=f"crisisplay export {outcome.incident_id} --format md"))
+    _say(_("The scorecard in full: {command}").format(command=_again(f"export {outcome.incident_id} --format md")))
 
 
 def _scripted_frontend(answers_path: Path, playbook: Playbook, delivering: bool = False) -> MakeFrontend:
@@ -178,7 +179,7 @@ def _interrupted(incident_id: str | None) -> Interrupted:
         )
     )
     _say(_("Head hash: {hash}").format(hash=_head_of(incident_id)))
-    return Interrupted(_("interrupted. Resume with: {command}").format(command=f"crisisplay resume {incident_id}"))
+    return Interrupted(_("interrupted. Resume with: {command}").format(command=_again(f"resume {incident_id}")))
 
 
 def _paused_by_error(incident_id: str | None, reason: str, since: str | None = None) -> None:
@@ -202,11 +203,11 @@ def _paused_by_error(incident_id: str | None, reason: str, since: str | None = N
     if reason == "playbook-error":
         _say(
             _("Nothing was sent. The log keeps the playbook as it was; end it with: {command}").format(
-                command=f'crisisplay close {incident_id} --reason "playbook error"'
+                command=_again(f'close {incident_id} --reason "playbook error"')
             )
         )
     else:
-        _say(_("Resume with: {command} (with an answer that fits)").format(command=f"crisisplay resume {incident_id}"))
+        _say(_("Resume with: {command} (with an answer that fits)").format(command=_again(f"resume {incident_id}")))
 
 
 def _notify_option() -> Any:  # typer's parameter declarations are typed Any
