@@ -245,15 +245,20 @@ def _default_escalation(state: ev.State, step: AnyStep) -> str:
 # ----------------------------------------------------------------------------- advance
 
 
+def missing_input(state: ev.State) -> str | None:
+    """The first input (an incident's fact) still without a value: asked before any step."""
+    return next((name for name in state.playbook.inputs if name not in state.variables), None)
+
+
 def advance(state: ev.State, now: datetime, actor: str) -> tuple[list[Event], Action]:
     """The events to log before the next prompt (skips by condition, `step.entered`, the close)
     and what to ask next. Pure: the state is not changed."""
     if state.closed:
         return [], Finished(state.outcome or "closed")
     pb = state.playbook
-    for name, spec in pb.inputs.items():
-        if name not in state.variables:
-            return [], AskInput(name, spec)
+    missing = missing_input(state)
+    if missing is not None:
+        return [], AskInput(missing, pb.inputs[missing])
     if state.pending is not None:
         return [], AskStep(state.pending, state.visit_of(state.pending))
     # A drill's injects now due (an `after_step` one once its step is answered) come first: the

@@ -386,7 +386,7 @@ class ScriptedFrontend:
 
     def resumed(self, session: Session, events: list[Event]) -> None:
         state = session.state
-        missing = next((name for name in state.playbook.inputs if name not in state.variables), None)
+        missing = engine.missing_input(state)
         # The facts come first: a run that still lacks one resumes there, not at the step after them.
         where = _("input '{name}'").format(name=missing) if missing else state.pending or state.position
         self._say(_("resuming {incident} at {step}").format(incident=session.state.incident_id, step=where))

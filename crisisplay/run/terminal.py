@@ -116,7 +116,7 @@ class Prompter:
             self.ticker(question.application)
         return question
 
-    def _ends_on_ctrl_d(self, question: Any) -> Any:
+    def _as_menu(self, question: Any) -> Any:
         """A menu (select, checkbox) that Ctrl-D ends as it ends a text box (questionary ignores it,
         and the Enter typed next would answer the step), and whose long options wrap instead of
         being cut at the terminal's edge (the word that tells two options apart may be the last)."""
@@ -144,7 +144,7 @@ class Prompter:
 
         # Never None: questionary's own hint ("(Use arrow keys)") is English in every language.
         instruction = instruction or _(ARROWS)
-        question = self._ends_on_ctrl_d(
+        question = self._as_menu(
             questionary.select(message, choices=choices, instruction=instruction, default=default, **self.kwargs)
         )
         bindings = cast("KeyBindings", question.application.key_bindings)
@@ -164,9 +164,7 @@ class Prompter:
         import questionary
 
         instruction = instruction or _(ARROWS)  # never questionary's English "(Use arrow keys)"
-        question = self._ends_on_ctrl_d(
-            questionary.select(message, choices=choices, instruction=instruction, **self.kwargs)
-        )
+        question = self._as_menu(questionary.select(message, choices=choices, instruction=instruction, **self.kwargs))
         app = question.application
         stop = threading.Event()
 
@@ -206,7 +204,7 @@ class Prompter:
         from prompt_toolkit.formatted_text import FormattedText
         from questionary.constants import DEFAULT_QUESTION_PREFIX, DEFAULT_STYLE
 
-        ticked: list[Any] = self._ends_on_ctrl_d(
+        ticked: list[Any] = self._as_menu(
             questionary.checkbox(message, choices=choices, instruction=instruction, erase_when_done=True, **self.kwargs)
         ).unsafe_ask()
         answered = [("class:qmark", DEFAULT_QUESTION_PREFIX), ("class:question", f" {message} ")]
@@ -383,7 +381,7 @@ class TerminalFrontend:
 
             choices = [Choice(o.label, value=o.value) for o in spec.options or []]
             first = next((c for c in choices if c.value == spec.default), None)
-            return self.prompter.select(spec.prompt, choices, instruction=_(ARROWS), default=first)
+            return self.prompter.select(spec.prompt, choices, default=first)
         if spec.type == "number":
             typed = self._fact(session, spec.prompt, suggested, _number_validator(spec.prompt, typed=False))
             return engine.local_number(typed, _("input '{name}'").format(name=action.name), language())
@@ -483,7 +481,6 @@ class TerminalFrontend:
         picked = self.prompter.select(
             _("Send it again to {who} via {service}?").format(who=recipient(pb, delivery), service=services(targets)),
             [Choice(_("Send again"), value=True), Choice(_("Leave it"), value=False)],
-            instruction=_(ARROWS),
         )
         if picked is True:
             text = engine.render(session.state, step_id, session.clock()).text
@@ -541,7 +538,7 @@ class TerminalFrontend:
                 raise _Again()
             return engine.Skip(reason.strip())
         if choice == NOTE:
-            text = self.prompter.text(_("Note:"), multiline=True, instruction=_(FINISH))
+            text = self.prompter.text(_("Note:"), multiline=True)
             if text.strip():
                 session.note(text.strip())
             raise _Again()
@@ -576,7 +573,7 @@ class TerminalFrontend:
         from questionary import Choice, Separator
 
         choices = list(own) + [Separator()] + [Choice(_(label), value=value) for value, label in ACTIONS]
-        picked = self.prompter.select(message, choices, instruction=instruction or _(ARROWS), keys=keys)
+        picked = self.prompter.select(message, choices, instruction=instruction, keys=keys)
         if isinstance(picked, str) and picked.startswith("::"):
             return self._act(session, picked)
         return picked
@@ -813,9 +810,7 @@ class TerminalFrontend:
         role = roles[0]
         if len(roles) > 1:
             choices = [Choice(role_label(pb, r), value=r) for r in roles]
-            role = self.prompter.select_until(
-                _("Which role approved by phone?"), [*choices, back], changed=changed, instruction=_(ARROWS)
-            )
+            role = self.prompter.select_until(_("Which role approved by phone?"), [*choices, back], changed=changed)
             if role in (BACK, CHANGED):
                 return
         holder = session.state.roles.get(role)
@@ -825,7 +820,6 @@ class TerminalFrontend:
                 _("Who approved by phone?"),
                 [Choice(holder, value=holder), back],
                 changed=changed,
-                instruction=_(ARROWS),
             )
             if name in (BACK, CHANGED):
                 return
@@ -1004,7 +998,7 @@ class TerminalFrontend:
                     )
                     return text
                 return edited
-        return self.prompter.text(_("Edit the message:"), prefilled=text, multiline=True, instruction=_(FINISH))
+        return self.prompter.text(_("Edit the message:"), prefilled=text, multiline=True)
 
 
 def _log_moved(session: Session, after: int, stop: threading.Event) -> bool:
